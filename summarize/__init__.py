@@ -1,0 +1,55 @@
+"""Summarize and translate Traditional-Chinese news articles through any OpenAI-compatible endpoint.
+
+>>> from summarize import summarize_article
+>>> print(summarize_article(open("article.txt", encoding="utf-8").read()))  # doctest: +SKIP
+
+Importing this package makes no network call and builds no client.
+"""
+
+from .config import Settings
+from .errors import (
+    AuthenticationError,
+    BadRequestError,
+    ChunkFailedError,
+    ConfigError,
+    ConnectionFailedError,
+    ContentFilteredError,
+    ContextLengthError,
+    EndpointError,
+    InputError,
+    InputTypeError,
+    ModelNotFoundError,
+    RateLimitedError,
+    ServerError,
+    SummarizeError,
+    TruncatedOutputError,
+)
+from .pipeline import asummarize_article, summarize_article
+from .result import Summary, Usage
+from .tokens import count_tokens
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuthenticationError",
+    "BadRequestError",
+    "ChunkFailedError",
+    "ConfigError",
+    "ConnectionFailedError",
+    "ContentFilteredError",
+    "ContextLengthError",
+    "EndpointError",
+    "InputError",
+    "InputTypeError",
+    "ModelNotFoundError",
+    "RateLimitedError",
+    "ServerError",
+    "Settings",
+    "Summary",
+    "SummarizeError",
+    "TruncatedOutputError",
+    "Usage",
+    "asummarize_article",
+    "count_tokens",
+    "summarize_article",
+]

@@ -1,0 +1,264 @@
+"""Orchestration only: plan (one request or map-reduce), run maps concurrently, reduce in rounds.
+
+::
+
+    clean(text) → resolve model → plan_chunks → one request per language        (fits)
+                                             → map chunks concurrently → reduce rounds → one
+                                               final reduce per language              (does not)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import prompts
+from .chunking import Chunk, pack, plan_chunks
+from .client import ChatClient, Reply
+from .config import Settings
+from .errors import ChunkFailedError, ConfigError, ContextLengthError, EndpointError
+from .result import Summary, Usage
+from .text import clean
+from .tokens import TokenCounter, tokenizer_for
+
+log = logging.getLogger("summarize")
+
+# Tokens a chat template adds around each message (role markers, separators).
+PER_MESSAGE_TOKENS = 8
+# The smallest chunk we will cut when a server says a request is too long.
+MIN_CHUNK_TOKENS = 32
+
+
+def safety_margin(settings: Settings) -> int:
+    """Tokens kept free of every request: the server's template and tokenizer differ from ours."""
+    return max(32, settings.context_tokens // 50)
+
+
+def prompt_overhead(messages: list[prompts.Message], counter: TokenCounter) -> int:
+    return sum(counter.count(m["content"]) + PER_MESSAGE_TOKENS for m in messages)
+
+
+def chunk_budget(settings: Settings, counter: TokenCounter) -> int:
+    """Most article tokens one map request may carry under ``settings``.
+
+    Raises:
+        ConfigError: the context window cannot hold the prompt, the reply and any text, or an
+            explicit ``chunk_tokens`` would overflow it.
+    """
+    overhead = max(
+        prompt_overhead(prompts.map_messages("", 99, 99), counter),
+        prompt_overhead(prompts.summarize_messages("", "zh-Hant"), counter),
+    )
+    room = settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings)
+    if settings.chunk_tokens is not None:
+        if settings.chunk_tokens > room:
+            raise ConfigError(
+                f"SUMMARIZE_CHUNK_TOKENS={settings.chunk_tokens} does not fit the context: "
+                f"{settings.context_tokens} context tokens leave {room} for article text after the "
+                f"prompt ({overhead}) and the reply ({settings.output_tokens}); lower it to {max(room, 1)} or less"
+            )
+        return settings.chunk_tokens
+    if room < MIN_CHUNK_TOKENS:
+        raise ConfigError(
+            f"SUMMARIZE_CONTEXT_TOKENS={settings.context_tokens} leaves no room for text after the prompt "
+            f"({overhead}) and the reply (SUMMARIZE_OUTPUT_TOKENS={settings.output_tokens}); raise the first or lower the second"
+        )
+    return room
+
+
+def reduce_budget(settings: Settings, counter: TokenCounter) -> int:
+    overhead = prompt_overhead(prompts.reduce_messages([""], "zh-Hant"), counter)
+    return settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings)
+
+
+def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(languages, str):
+        languages = (languages,)
+    languages = tuple(dict.fromkeys(languages))
+    if not languages:
+        raise ValueError("languages must name at least one language, e.g. ('en',)")
+    for code in languages:
+        prompts.language_name(code)
+    return languages
+
+
+@dataclass
+class Run:
+    """The state of one summary run."""
+
+    settings: Settings
+    client: ChatClient
+    model: str
+    counter: TokenCounter
+    replies: list[Reply] = field(default_factory=list)
+
+    async def ask(self, messages: list[prompts.Message]) -> str:
+        reply = await self.client.chat(messages, model=self.model)
+        self.replies.append(reply)
+        return reply.text
+
+    async def map_chunk(self, chunk: Chunk, part: int, parts: int) -> list[str]:
+        """Notes on one chunk; a chunk the server finds too long is split smaller and mapped again."""
+        try:
+            return [await self.ask(prompts.map_messages(chunk.text, part, parts))]
+        except ContextLengthError as exc:
+            smaller = self.smaller_budget(chunk.tokens, exc)
+            log.info("chunk %d was too long for the server; splitting it at %d tokens", part, smaller)
+            pieces = plan_chunks(chunk.text, smaller, self.counter.count)
+            notes = await asyncio.gather(*(self.map_chunk(p, part, parts) for p in pieces))
+            return [note for group in notes for note in group]
+
+    def smaller_budget(self, tokens: int, exc: ContextLengthError) -> int:
+        """A budget strictly below ``tokens``, scaled to the server's stated limit when it states one."""
+        ratio = 0.5
+        if exc.limit and exc.requested:
+            room = exc.limit - self.settings.output_tokens - safety_margin(self.settings)
+            ratio = min(0.9, max(0.1, room / exc.requested))
+        budget = min(tokens - 1, int(tokens * ratio))
+        if budget < MIN_CHUNK_TOKENS:
+            raise exc
+        return budget
+
+    async def reduce(self, notes: list[str], languages: tuple[str, ...]) -> dict[str, str]:
+        """Merge notes in rounds until they fit one request, then one final request per language."""
+        budget = reduce_budget(self.settings, self.counter)
+        while True:
+            sizes = [self.counter.count(n) + 8 for n in notes]
+            groups = pack(notes, sizes, budget) if sum(sizes) > budget else [notes]
+            if len(groups) == 1:
+                break
+            if len(groups) >= len(notes):
+                raise ConfigError(
+                    f"the partial summaries are too long to merge in a {self.settings.context_tokens}-token "
+                    "context; raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_OUTPUT_TOKENS"
+                )
+            log.info("reducing %d notes in %d groups", len(notes), len(groups))
+            notes = list(await asyncio.gather(*(self.ask(prompts.reduce_messages(g, "en", final=False)) for g in groups)))
+        finals = await asyncio.gather(*(self.ask(prompts.reduce_messages(notes, lang)) for lang in languages))
+        return dict(zip(languages, finals))
+
+
+async def asummarize_article(
+    text: str,
+    *,
+    languages: Sequence[str] = ("en",),
+    settings: Settings | None = None,
+    client: Any = None,
+    partial: bool = False,
+    **overrides: Any,
+) -> Summary:
+    """Summarize a Traditional-Chinese article; the async twin of ``summarize_article``."""
+    article = clean(text)
+    languages = check_languages(languages)
+    settings = (settings or Settings.from_env()).replace(**overrides)
+    async with ChatClient(settings, client) as chat:
+        model = await chat.resolve_model()
+        counter = tokenizer_for(model, settings.tokenizer)
+        run = Run(settings, chat, model, counter)
+        chunks = plan_chunks(article, chunk_budget(settings, counter), counter.count)
+        log.info("%d chunk(s) of %s tokens", len(chunks), [c.tokens for c in chunks])
+        failed: tuple[int, ...] = ()
+        if len(chunks) == 1:
+            try:
+                texts = await asyncio.gather(*(run.ask(prompts.summarize_messages(article, lang)) for lang in languages))
+                summaries = dict(zip(languages, texts))
+            except ContextLengthError as exc:
+                # The server counts more tokens than we do: fall back to map-reduce on smaller chunks.
+                chunks = plan_chunks(article, run.smaller_budget(chunks[0].tokens, exc), counter.count)
+                summaries = None
+        else:
+            summaries = None
+        if summaries is None:
+            notes, failed = await map_all(run, chunks, partial)
+            summaries = await run.reduce(notes, languages)
+    return Summary(
+        text=summaries[languages[0]],
+        summaries=summaries,
+        chunks=len(chunks),
+        usage=Usage.total(run.replies),
+        model=next((r.model for r in run.replies if r.model), model),
+        is_partial=bool(failed),
+        failed_chunks=failed,
+    )
+
+
+async def map_all(run: Run, chunks: list[Chunk], partial: bool) -> tuple[list[str], tuple[int, ...]]:
+    """Notes for every chunk, in article order; with ``partial`` the failed chunks are left out."""
+    count = len(chunks)
+
+    async def one(chunk: Chunk) -> list[str]:
+        try:
+            return await run.map_chunk(chunk, chunk.index + 1, count)
+        except EndpointError as exc:
+            raise ChunkFailedError(chunk.index, count, exc) from exc
+
+    tasks = [asyncio.ensure_future(one(c)) for c in chunks]
+    if not partial:
+        try:
+            results = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return [n for group in results for n in group], ()
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    for failure in failures:
+        if not isinstance(failure, ChunkFailedError):
+            raise failure
+    if len(failures) == len(outcomes):
+        raise failures[0]
+    notes = [n for o in outcomes if not isinstance(o, BaseException) for n in o]
+    return notes, tuple(f.index for f in failures)  # type: ignore[attr-defined]
+
+
+def summarize_article(
+    text: str,
+    *,
+    languages: Sequence[str] = ("en",),
+    settings: Settings | None = None,
+    client: Any = None,
+    partial: bool = False,
+    **overrides: Any,
+) -> Summary:
+    """Summarize a Traditional-Chinese news article.
+
+    Args:
+        text: the article (a ``str``; HTML and control characters are removed).
+        languages: summary languages; the first is ``Summary.text``. ``"en"`` or ``"zh-Hant"``.
+        settings: a ``Settings``; default ``Settings.from_env()``.
+        client: an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` to send requests through.
+        partial: when a chunk fails for good, summarize the rest and flag the result
+            (``is_partial``, ``failed_chunks``) instead of raising ``ChunkFailedError``.
+        **overrides: settings to change, e.g. ``model="qwen3:8b"``, ``concurrency=8``.
+
+    Returns:
+        A ``Summary``; ``str(summary)`` is the summary text.
+
+    Raises:
+        InputError, InputTypeError: the article is unusable; nothing was sent.
+        ConfigError: a setting is malformed or missing.
+        EndpointError: the endpoint failed (a subclass says how).
+
+    Example::
+
+        >>> from summarize import summarize_article
+        >>> print(summarize_article(open("article.txt").read()))  # doctest: +SKIP
+    """
+    ensure_no_running_loop("summarize_article", "asummarize_article")
+    return asyncio.run(
+        asummarize_article(text, languages=languages, settings=settings, client=client, partial=partial, **overrides)
+    )
+
+
+def ensure_no_running_loop(name: str, twin: str) -> None:
+    """The sync functions run their own event loop, which cannot nest inside a running one."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError(f"{name}() was called inside a running event loop; await {twin}() instead")
