@@ -94,3 +94,24 @@ def endpoint(request: pytest.FixtureRequest) -> Settings:
             settings = settings.replace(timeout=600)  # a tiny CPU model is slow
         return settings
     return Settings(base_url=REPLAY_BASE_URL, max_retries=0)
+
+
+@pytest.fixture
+def allowed_hosts() -> list[str]:
+    """Under --block-network, loopback stays open for the scripted server; everything else is blocked."""
+    return [r"127\.0\.0\.1", "localhost", r"::1"]
+
+
+@pytest.fixture
+def scripted():
+    """A scripted OpenAI-compatible server on a free loopback port (see tests/scripted_server.py)."""
+    from scripted_server import ScriptedServer
+
+    with ScriptedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def scripted_settings(scripted) -> Settings:
+    """Settings pointing at the scripted server, with fast retries."""
+    return Settings(base_url=scripted.base_url, model="scripted", retry_backoff=0.01, timeout=10)

@@ -1,0 +1,177 @@
+"""A scripted OpenAI-compatible server on a free loopback port, for fault and behaviour tests.
+
+Each request to ``/v1/chat/completions`` is answered by the next scripted ``Step`` (or by the
+``default`` responder once the script runs out). Every request is recorded, with its parsed
+JSON body and arrival time, so tests can assert on what the library sent and when.
+
+    server.script(Step(status=429, headers={"Retry-After": "2"}), Step.reply("ok"))
+    settings = Settings(base_url=server.base_url, model="m")
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def completion(text: str, *, finish_reason: str = "stop", usage: dict | None | bool = True, model: str = "scripted",
+               **message_extra: Any) -> dict:
+    """An OpenAI chat.completion body."""
+    body: dict[str, Any] = {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text, **message_extra}, "finish_reason": finish_reason}
+        ],
+    }
+    if usage is True:
+        body["usage"] = {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}
+    elif isinstance(usage, dict):
+        body["usage"] = usage
+    return body
+
+
+@dataclass
+class Step:
+    """One scripted answer: a status, headers and a JSON body, or a dropped connection."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False  # close the connection without answering
+
+    @classmethod
+    def reply(cls, text: str, **kwargs: Any) -> Step:
+        delay = kwargs.pop("delay", 0.0)
+        return cls(body=completion(text, **kwargs), delay=delay)
+
+    @classmethod
+    def error(cls, status: int, body: Any, **kwargs: Any) -> Step:
+        return cls(status=status, body=body, **kwargs)
+
+
+@dataclass
+class Seen:
+    """A request the server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    at: float
+
+    @property
+    def messages(self) -> list[dict]:
+        return (self.body or {}).get("messages", [])
+
+    @property
+    def user_text(self) -> str:
+        return "\n".join(m["content"] for m in self.messages if m["role"] == "user")
+
+    @property
+    def system_text(self) -> str:
+        return "\n".join(m["content"] for m in self.messages if m["role"] == "system")
+
+
+Responder = Callable[[Seen], Step]
+
+
+class ScriptedServer:
+    """Start with ``with ScriptedServer() as server:``; ``server.base_url`` ends in ``/v1``."""
+
+    def __init__(self, default: Responder | None = None, models: list[str] | None = None, latency: float = 0.0) -> None:
+        self.default: Responder = default or (lambda seen: Step.reply("A scripted summary."))
+        self.models = models if models is not None else ["scripted"]
+        self.latency = latency
+        self.requests: list[Seen] = []
+        self._steps: list[Step] = []
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self._httpd: ThreadingHTTPServer | None = None
+
+    def script(self, *steps: Step) -> ScriptedServer:
+        with self._lock:
+            self._steps.extend(steps)
+        return self
+
+    @property
+    def chat_requests(self) -> list[Seen]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def __enter__(self) -> ScriptedServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw.decode("utf-8", "replace")
+                seen = Seen(self.command, self.path, dict(self.headers), body, time.monotonic())
+                with server._lock:
+                    server.requests.append(seen)
+                    server.in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
+                try:
+                    step = server._next(seen)
+                    time.sleep(server.latency + step.delay)
+                    if step.drop:
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    payload = json.dumps(step.body).encode() if not isinstance(step.body, (bytes, str)) else (
+                        step.body.encode() if isinstance(step.body, str) else step.body
+                    )
+                    self.send_response(step.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    for name, value in step.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            do_GET = do_POST = _answer
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def _next(self, seen: Seen) -> Step:
+        if seen.path.endswith("/models"):
+            return Step(body={"object": "list", "data": [{"id": m, "object": "model"} for m in self.models]})
+        with self._lock:
+            if self._steps:
+                return self._steps.pop(0)
+        return self.default(seen)
