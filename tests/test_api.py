@@ -1,0 +1,39 @@
+"""The public surface: every exported name exists, importing is free, examples import."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import summarize
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_all_names_exist():
+    for name in summarize.__all__:
+        assert hasattr(summarize, name), name
+
+
+def test_import_makes_no_client_and_no_network_call():
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise SystemExit('network call at import')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "import summarize, gc, openai\n"
+        "assert not any(isinstance(o, (openai.OpenAI, openai.AsyncOpenAI)) for o in gc.get_objects())\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_every_example_imports():
+    for path in sorted((ROOT / "examples").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"example_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)  # examples run only under `if __name__ == "__main__"`
+        assert module.__doc__, f"{path.name} needs a docstring saying what it shows"

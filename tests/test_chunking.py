@@ -1,0 +1,135 @@
+"""Sentence splitting and balanced chunking of Traditional Chinese."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEED, corpus_text
+
+from summarize.chunking import pack, plan_chunks, split_long, split_sentences
+from summarize.tokens import tokenizer_for
+
+QWEN = tokenizer_for("qwen3-8b").count
+SEED_TEXT = SEED.read_text(encoding="utf-8")
+
+
+def assert_whole_sentences(text: str, chunks) -> None:
+    """Every sentence of ``text`` lies whole inside exactly one chunk, in article order."""
+    assert "".join(c.text for c in chunks) == text
+    bounds, pos = set(), 0
+    for c in chunks:
+        pos += len(c.text)
+        bounds.add(pos)
+    pos = 0
+    for sentence in split_sentences(text):
+        start, pos = pos, pos + len(sentence)
+        inner = [b for b in bounds if start < b < pos]
+        assert not inner, f"sentence cut: {sentence!r}"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("今天下雨。明天放晴！真的嗎？", ["今天下雨。", "明天放晴！", "真的嗎？"]),
+        ("第一；第二……第三。", ["第一；", "第二……", "第三。"]),
+        ("他說：「我來了。你呢？」然後走了。", ["他說：「我來了。你呢？」", "然後走了。"]),
+        ("『書名。副題』很好看。", ["『書名。副題』很好看。"]),
+        # A stray closing quote stays with the sentence it follows.
+        ("他問：「真的嗎？」」多了一個。", ["他問：「真的嗎？」」", "多了一個。"]),
+        ("標題\n第一段。第二句。\n第二段", ["標題\n", "第一段。", "第二句。\n", "第二段"]),
+        ("「沒有收尾的引號\n下一段。", ["「沒有收尾的引號\n", "下一段。"]),
+        ("Qwen 2.5 is out. It beats o1! 阿里巴巴說。", ["Qwen 2.5 is out. ", "It beats o1! ", "阿里巴巴說。"]),
+        ("好！？」 下一句。", ["好！？」 ", "下一句。"]),
+        ("沒有任何標點符號的一段文字", ["沒有任何標點符號的一段文字"]),
+    ],
+)
+def test_split_sentences(text, expected):
+    assert split_sentences(text) == expected
+    assert "".join(split_sentences(text)) == text
+
+
+@pytest.mark.parametrize("budget", [60, 150, 300, 500, 1000, 5000])
+def test_seed_article_chunks_keep_sentences_whole_and_within_budget(budget):
+    chunks = plan_chunks(SEED_TEXT, budget, QWEN)
+    assert_whole_sentences(SEED_TEXT, chunks)
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+    for c in chunks:
+        assert c.tokens == QWEN(c.text) <= budget
+
+
+@pytest.mark.parametrize("budget", [150, 300, 500])
+def test_chunks_are_balanced(budget):
+    chunks = plan_chunks(SEED_TEXT, budget, QWEN)
+    total = sum(c.tokens for c in chunks)
+    fewest = -(-total // budget)
+    # No more chunks than needed (one spare for sentence granularity), and none tiny next to the rest.
+    assert len(chunks) <= fewest + 1
+    sizes = [c.tokens for c in chunks]
+    assert min(sizes) >= max(sizes) * 0.4, sizes
+
+
+def test_balancing_beats_greedy_filling():
+    # 1,530 units at a 500 budget: four chunks of about 383, not 500+500+500+30.
+    items = [f"{i}。" for i in range(153)]
+    groups = pack(items, [10] * 153, 500)
+    sizes = [10 * len(g) for g in groups]
+    assert len(groups) == 4
+    assert max(sizes) <= 390
+    assert sum(groups, []) == items
+
+
+def test_whole_article_fits_one_chunk():
+    chunks = plan_chunks(SEED_TEXT, 10_000, QWEN)
+    assert len(chunks) == 1
+    assert chunks[0].text == SEED_TEXT
+    assert chunks[0].tokens == 1888
+
+
+def test_quotes_are_never_split():
+    story = corpus_text("lai-he-dou-nao-re-short-story-1926.zh-Hant.txt")
+    chunks = plan_chunks(story, 120, QWEN)
+    assert_whole_sentences(story, chunks)
+    for c in chunks:
+        # Within one line, every 「 opened in a chunk is closed in it (the story's quotes close on their line).
+        for line in c.text.split("\n"):
+            assert line.count("「") == line.count("」"), line
+
+
+def test_text_without_punctuation_is_split_hard_and_kept():
+    text = "沒有標點" * 500
+    chunks = plan_chunks(text, 100, QWEN)
+    assert "".join(c.text for c in chunks) == text
+    assert all(c.tokens <= 100 for c in chunks)
+    assert len(chunks) > 1
+
+
+def test_a_5000_character_sentence_splits_at_commas_first():
+    clause = "市府今天宣布新的交通政策，"
+    sentence = clause * (5000 // len(clause) + 1) + "結束。"
+    assert len(sentence) >= 5000
+    pieces = split_long(sentence, 200, QWEN)
+    assert "".join(pieces) == sentence
+    assert all(QWEN(p) <= 200 for p in pieces)
+    # Every piece but the last ends at a comma: no clause was cut.
+    assert all(p.endswith("，") for p in pieces[:-1])
+    chunks = plan_chunks(sentence, 200, QWEN)
+    assert "".join(c.text for c in chunks) == sentence
+
+
+def test_mixed_english_and_chinese():
+    text = corpus_text("python-tutorial-whetting-your-appetite-zh-tw.zh-Hant.txt")
+    chunks = plan_chunks(text, 100, QWEN)
+    assert_whole_sentences(text, chunks)
+    assert all(c.tokens <= 100 for c in chunks)
+
+
+def test_long_english_sentence_splits_at_spaces():
+    sentence = "word " * 2000
+    pieces = split_long(sentence, 50, QWEN)
+    assert "".join(pieces) == sentence
+    assert all(QWEN(p) <= 50 for p in pieces)
+    assert all(p.endswith(" ") for p in pieces[:-1])
+
+
+def test_bad_budget_is_refused():
+    with pytest.raises(ValueError, match="at least 1 token"):
+        plan_chunks("一句話。", 0, QWEN)

@@ -1,0 +1,45 @@
+"""Token counting works offline and picks the tokenizer by model."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEED
+
+from summarize import ConfigError, count_tokens
+from summarize.tokens import tokenizer_for
+
+SEED_TEXT = SEED.read_text(encoding="utf-8")
+
+
+def test_seed_article_in_qwen_tokens():
+    assert count_tokens(SEED_TEXT, model="qwen3-8b") == 1888
+    assert count_tokens(SEED_TEXT, model="Qwen/Qwen2.5-7B-Instruct") == 1888
+
+
+@pytest.mark.parametrize(
+    "model, name",
+    [("qwen3:8b", "qwen"), ("qwen-plus", "qwen"), ("qwen3.6-27b", "qwen3.5"), ("gpt-4o", "conservative"), (None, "conservative")],
+)
+def test_tokenizer_by_model(model, name):
+    assert tokenizer_for(model).name == name
+
+
+def test_conservative_count_does_not_undercount_chinese():
+    # Other tokenizers' counts of the seed article: o200k 2,431, cl100k 3,631, SmolLM2 4,884.
+    assert count_tokens(SEED_TEXT) >= 4884
+    # ...while English stays close to the Qwen count.
+    english = "The quick brown fox jumps over the lazy dog. " * 20
+    assert count_tokens(english) <= count_tokens(english, "qwen") * 1.2
+
+
+def test_special_token_text_is_counted_as_text():
+    assert count_tokens("<|endoftext|>", "qwen") > 1
+
+
+def test_explicit_tokenizer_setting():
+    assert count_tokens(SEED_TEXT, "gpt-4o", tokenizer="qwen") == 1888
+
+
+def test_unavailable_tiktoken_encoding_is_a_config_error():
+    with pytest.raises(ConfigError, match="SUMMARIZE_TOKENIZER"):
+        count_tokens("x", tokenizer="no_such_encoding")
