@@ -166,9 +166,16 @@ def plan_chunks(text: str, budget: int, count: Counter) -> list[Chunk]:
     if budget < 1:
         raise ValueError(f"the chunk budget must be at least 1 token, got {budget}")
     pieces: list[str] = []
+    sizes: list[int] = []
     for sentence in _iter_sentences(text):
-        pieces.extend(split_long(sentence, budget, count))
-    sizes = [count(p) for p in pieces]
+        tokens = count(sentence)
+        if tokens <= budget:  # most sentences: counted once
+            pieces.append(sentence)
+            sizes.append(tokens)
+            continue
+        for piece in split_long(sentence, budget, count):
+            pieces.append(piece)
+            sizes.append(count(piece))
     limit = budget
     while True:
         groups = pack(pieces, sizes, limit)

@@ -15,7 +15,7 @@
         ├── ContextLengthError            the request is longer than the model's context window
         ├── ContentFilteredError          the provider refused the text (DashScope data_inspection_failed)
         ├── BadRequestError               any other 4xx: the request itself is wrong
-        ├── ServerError                   5xx after retries
+        ├── ServerError                   5xx after retries, or a 503 whose Retry-After is too long
         └── TruncatedOutputError          finish_reason == "length": the reply was cut off
 
 Endpoint errors keep the original exception on ``__cause__`` and never contain the API key.
@@ -119,7 +119,11 @@ class BadRequestError(EndpointError):
 
 
 class ServerError(EndpointError):
-    """The endpoint kept failing with 5xx."""
+    """The endpoint kept failing with 5xx (or 408/409); ``retry_after`` is what it asked us to wait."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
 
 
 class TruncatedOutputError(EndpointError):

@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import functools
+import html
 import re
 import unicodedata
 
 from .errors import InputError, InputTypeError
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+# Elements whose content is code or styling, not article text: removed with their content.
+_HTML_CODE = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+# Tags that end a line of text: a paragraph or heading ends its sentence when the tags go.
+_HTML_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|h[1-6]|li|tr|blockquote|section|article|header|footer)\s*>", re.IGNORECASE)
+# Character references with their semicolon (&nbsp; &amp; &#8203;): "AT&T" stays as it is.
+_HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Only things shaped like tags: a letter or / or ! right after "<", so "a < b" and "<3" survive.
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<![A-Za-z][^<>]*>")
 # Zero-width and invisible formatting characters that carry no text but cost tokens.
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u061c\u180e\u202a-\u202e\u2066-\u2069]")
 # C0/C1 controls other than tab and newline.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_TRAILING_SPACE = re.compile(r"[ \t\u3000]+\n")
+_TRAILING_SPACE = re.compile(r"[ \t\u3000\xa0]+\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def clean(text: object) -> str:
     """Validate an article and remove what must not reach the model.
 
-    Removes HTML tags and comments, NUL and other control characters, and zero-width
-    characters; normalises line breaks to ``\\n``. The words themselves are untouched.
+    Removes HTML tags and comments (scripts and styles with their content; paragraph and
+    line-break tags become line breaks; character references like ``&nbsp;`` are decoded),
+    NUL and other control characters, and zero-width characters; normalises line breaks to
+    ``\\n``. The words themselves are untouched.
 
     Raises:
         InputTypeError: ``text`` is not a ``str`` (bytes must be decoded first).
@@ -44,7 +53,11 @@ def clean(text: object) -> str:
         raise InputError("the article is empty" if not text else "the article is only whitespace")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _HTML_COMMENT.sub("", text)
+    text = _HTML_CODE.sub("", text)
+    text = _HTML_BREAK.sub("\n", text)
     text = _HTML_TAG.sub("", text)
+    # After the tags: a decoded "&lt;p&gt;" is text the article shows, not a tag.
+    text = _HTML_ENTITY.sub(lambda m: html.unescape(m.group()), text)
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text)
     text = _TRAILING_SPACE.sub("\n", text)
@@ -68,6 +81,11 @@ def han_ratio(text: str) -> float:
         elif char.isalpha():
             letters += 1
     return han / letters if letters else 0.0
+
+
+def mostly_chinese(text: str) -> bool:
+    """More than half the letters are Chinese characters: a reply meant to be English is not."""
+    return han_ratio(text) > 0.5
 
 
 @functools.lru_cache(maxsize=1)
@@ -96,10 +114,24 @@ def to_traditional(text: str, protected: tuple[str, ...] = ()) -> tuple[str, int
         if piece in keep:
             out.append(piece)
             continue
-        converted = _s2tw().convert(piece)
+        converted = _keep_shared(piece, _s2tw().convert(piece))
         changed += sum(1 for a, b in zip(piece, converted) if a != b) + abs(len(piece) - len(converted))
         out.append(converted)
     return "".join(out), changed
+
+
+# Characters that are correct in Taiwan Traditional text but that s2tw's phrase rules rewrite
+# (台灣 → 臺灣, 宣布 → 宣佈, 了解 → 瞭解, 周末 → 週末, 里長 → 裡長): found by running s2tw over the
+# correct Traditional texts in the test corpus. Converting them would "repair" correct text and
+# count it as drift. Shared characters that are more often drift (后, 干, 面) are still converted.
+_TAIWAN_SHARED = frozenset("台布了周里借念伙郁喂晒扎")
+
+
+def _keep_shared(source: str, converted: str) -> str:
+    """``converted`` with the correct Taiwan characters of ``source`` put back."""
+    if len(source) != len(converted):
+        return converted
+    return "".join(a if a in _TAIWAN_SHARED else b for a, b in zip(source, converted))
 
 
 def _split_keep(text: str, term: str) -> list[str]:

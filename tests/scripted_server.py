@@ -33,7 +33,8 @@ def completion(text: str, *, finish_reason: str = "stop", usage: dict | None | b
         ],
     }
     if usage is True:
-        body["usage"] = {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}
+        # -1: filled in per request with the characters it carried, a plausible server count.
+        body["usage"] = {"prompt_tokens": -1, "completion_tokens": 10, "total_tokens": -1}
     elif isinstance(usage, dict):
         body["usage"] = usage
     return body
@@ -85,10 +86,17 @@ class Seen:
 Responder = Callable[[Seen], Step]
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: a burst of concurrent connections overflows it
+    # and the kernel retries the dropped ones a second later, which looks like a client stall.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class ScriptedServer:
     """Start with ``with ScriptedServer() as server:``; ``server.base_url`` ends in ``/v1``."""
 
-    def __init__(self, default: Responder | None = None, models: list[str] | None = None, latency: float = 0.0) -> None:
+    def __init__(self, default: Responder | None = None, models: list[str | dict] | None = None, latency: float = 0.0) -> None:
         self.default: Responder = default or (lambda seen: Step.reply("A scripted summary."))
         self.models = models if models is not None else ["scripted"]
         self.latency = latency
@@ -142,8 +150,13 @@ class ScriptedServer:
                         self.close_connection = True
                         self.connection.shutdown(socket.SHUT_RDWR)
                         return
-                    payload = json.dumps(step.body).encode() if not isinstance(step.body, (bytes, str)) else (
-                        step.body.encode() if isinstance(step.body, str) else step.body
+                    body = step.body
+                    if isinstance(body, dict) and (body.get("usage") or {}).get("prompt_tokens") == -1:
+                        sent = sum(len(m.get("content") or "") for m in seen.messages)
+                        usage = {**body["usage"], "prompt_tokens": sent}
+                        body = {**body, "usage": {**usage, "total_tokens": sent + usage["completion_tokens"]}}
+                    payload = json.dumps(body).encode() if not isinstance(body, (bytes, str)) else (
+                        body.encode() if isinstance(body, str) else body
                     )
                     self.send_response(step.status)
                     self.send_header("Content-Type", "application/json")
@@ -158,9 +171,10 @@ class ScriptedServer:
 
             do_GET = do_POST = _answer
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        # A short poll interval: shutdown() waits up to one interval, and every test stops a server.
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -170,7 +184,9 @@ class ScriptedServer:
 
     def _next(self, seen: Seen) -> Step:
         if seen.path.endswith("/models"):
-            return Step(body={"object": "list", "data": [{"id": m, "object": "model"} for m in self.models]})
+            # A dict is a whole /models entry (e.g. vLLM's max_model_len); a str is just an id.
+            data = [m if isinstance(m, dict) else {"id": m, "object": "model"} for m in self.models]
+            return Step(body={"object": "list", "data": data})
         with self._lock:
             if self._steps:
                 return self._steps.pop(0)

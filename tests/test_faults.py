@@ -1,0 +1,548 @@
+"""Faults survived: every numbered fault of issue 4 and the real servers' error shapes, over real HTTP.
+
+Each test scripts the loopback server in ``scripted_server.py``; nothing in ``openai`` is patched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+
+from scripted_server import Step, completion
+from summarize import (
+    AuthenticationError,
+    BadRequestError,
+    ChunkFailedError,
+    ConnectionFailedError,
+    ContentFilteredError,
+    ContextLengthError,
+    ModelNotFoundError,
+    RateLimitedError,
+    ServerError,
+    TruncatedOutputError,
+    summarize_article,
+)
+from summarize import prompts
+from summarize.client import ChatClient
+from summarize.tokens import tokenizer_for
+
+ARTICLE = "臺南市政府今天公布防災演練成果，共有三千名市民參加。市長表示，明年將擴大辦理。"
+MESSAGES = prompts.summarize_messages(ARTICLE, "en")
+QWEN = tokenizer_for(None, "qwen")
+
+
+def chat(settings, messages=MESSAGES):
+    """One chat call through the library's client, over HTTP to the scripted server."""
+
+    async def go():
+        async with ChatClient(settings) as client:
+            return await client.chat(messages, model=settings.model)
+
+    return asyncio.run(go())
+
+
+def raised(fn, *args, **kwargs) -> BaseException:
+    with pytest.raises(Exception) as info:
+        fn(*args, **kwargs)
+    return info.value
+
+
+def sentences(n: int, start: int = 0) -> str:
+    """``n`` distinct sentences of about 30 Qwen tokens each, one per line."""
+    return "\n".join(f"第{i}項：臺南市政府今天公布第{i}號防災演練報告，共有{i * 7}名市民參加。" for i in range(start, start + n))
+
+
+def fenced_text(seen) -> str:
+    """The text between the fence lines of a request's user message."""
+    lines = seen.user_text.split("\n")
+    return "\n".join(lines[1:-1])
+
+
+# -- the real servers' error shapes ---------------------------------------------------------
+
+OPENAI_CONTEXT = {
+    "error": {
+        "message": "This model's maximum context length is 8192 tokens. However, your messages resulted in "
+        "9100 tokens. Please reduce the length of the messages.",
+        "type": "invalid_request_error",
+        "param": "messages",
+        "code": "context_length_exceeded",
+    }
+}
+VLLM_FLAT = {
+    "object": "error",
+    "message": "This model's maximum context length is 4096 tokens. However, you requested 5120 tokens "
+    "(4096 in the messages, 1024 in the completion). Please reduce the length of the messages or completion.",
+    "type": "BadRequestError",
+    "param": None,
+    "code": 400,
+}
+VLLM_NESTED = {
+    "error": {
+        "message": "This model's maximum context length is 4096 tokens. However, your request has 5000 input "
+        "tokens. Please reduce the length of the input messages.",
+        "type": "BadRequestError",
+        "param": None,
+        "code": 400,
+    }
+}
+VLLM_OTHER_400 = {
+    "object": "error",
+    "message": "temperature must be non-negative, got -1.0.",
+    "type": "BadRequestError",
+    "param": None,
+    "code": 400,
+}
+VLLM_NO_MODEL = {
+    "object": "error",
+    "message": "The model `scripted` does not exist.",
+    "type": "NotFoundError",
+    "param": None,
+    "code": 404,
+}
+
+
+def llama_cpp_context(code: int) -> dict:
+    return {
+        "error": {
+            "code": code,
+            "message": "the request exceeds the available context size, try increasing it",
+            "type": "exceed_context_size_error",
+            "n_prompt_tokens": 5000,
+            "n_ctx": 4096,
+        }
+    }
+
+
+OLLAMA_NO_MODEL = {
+    "error": {
+        "message": 'model "scripted" not found, try pulling it first',
+        "type": "api_error",
+        "param": None,
+        "code": None,
+    }
+}
+DASHSCOPE_FILTER = {
+    "error": {
+        "code": "data_inspection_failed",
+        "param": None,
+        "message": "Input data may contain inappropriate content.",
+        "type": "data_inspection_failed",
+    },
+    "id": "chatcmpl-0",
+    "request_id": "0",
+}
+OPENAI_BAD_KEY = {
+    "error": {
+        "message": "Incorrect API key provided: sk-abc***xyz. You can find your API key at the dashboard.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_api_key",
+    }
+}
+
+
+@pytest.mark.parametrize(
+    "status, body, kind, limit, requested",
+    [
+        (400, OPENAI_CONTEXT, ContextLengthError, 8192, 9100),
+        (400, VLLM_FLAT, ContextLengthError, 4096, 4096),
+        (400, VLLM_NESTED, ContextLengthError, 4096, 5000),
+        (400, llama_cpp_context(400), ContextLengthError, 4096, 5000),
+        (500, llama_cpp_context(500), ContextLengthError, 4096, 5000),
+        (400, VLLM_OTHER_400, BadRequestError, None, None),
+        (404, VLLM_NO_MODEL, ModelNotFoundError, None, None),
+        (404, OLLAMA_NO_MODEL, ModelNotFoundError, None, None),
+        (400, DASHSCOPE_FILTER, ContentFilteredError, None, None),
+        (401, OPENAI_BAD_KEY, AuthenticationError, None, None),
+    ],
+    ids=[
+        "openai-context",
+        "vllm-flat-context",
+        "vllm-nested-context",
+        "llama.cpp-400-context",
+        "llama.cpp-500-context",
+        "vllm-other-400",
+        "vllm-404-model",
+        "ollama-404-model",
+        "dashscope-filter",
+        "openai-401",
+    ],
+)
+def test_server_error_shapes_map_to_one_error_after_one_request(scripted, scripted_settings, status, body, kind, limit, requested):
+    scripted.script(Step.error(status, body))
+    err = raised(chat, scripted_settings.replace(max_retries=3))
+    assert type(err) is kind
+    assert len(scripted.chat_requests) == 1  # none of these is retried, the 500 from llama.cpp included
+    assert (err.status, err.base_url, err.model, err.attempts) == (status, scripted.base_url, "scripted", 1)
+    assert err.__cause__ is not None
+    if kind is ContextLengthError:
+        assert (err.limit, err.requested) == (limit, requested)
+
+
+def test_ollama_missing_model_says_how_to_pull_it(scripted, scripted_settings):
+    scripted.script(Step.error(404, OLLAMA_NO_MODEL))
+    err = raised(chat, scripted_settings)
+    assert "ollama pull scripted" in str(err)
+    assert "SUMMARIZE_MODEL" in str(err)
+
+
+def test_a_404_without_a_model_in_it_points_at_the_base_url(scripted, scripted_settings):
+    scripted.script(Step.error(404, "404 page not found"))
+    err = raised(chat, scripted_settings)
+    assert isinstance(err, BadRequestError) and not isinstance(err, ModelNotFoundError)
+    assert "SUMMARIZE_BASE_URL" in str(err)
+    assert len(scripted.chat_requests) == 1
+
+
+def test_a_context_limit_below_the_setting_names_the_value_to_set(scripted, scripted_settings):
+    scripted.script(Step.error(400, llama_cpp_context(400)))
+    err = raised(chat, scripted_settings)
+    assert "SUMMARIZE_CONTEXT_TOKENS=4096" in str(err)
+
+
+def test_content_filter_finish_reason_is_a_content_filtered_error(scripted, scripted_settings):
+    scripted.script(Step.reply("", finish_reason="content_filter"))
+    err = raised(chat, scripted_settings)
+    assert isinstance(err, ContentFilteredError)
+    assert len(scripted.chat_requests) == 1
+
+
+def test_a_429_inside_an_http_200_body_is_retried(scripted, scripted_settings):
+    scripted.script(Step(status=200, body={"error": {"message": "Rate limit exceeded", "code": 429}}), Step.reply("ok"))
+    assert chat(scripted_settings).text == "ok"
+    assert len(scripted.chat_requests) == 2
+
+
+def test_a_429_inside_an_http_200_body_ends_as_a_rate_limit_error(scripted, scripted_settings):
+    scripted.default = lambda seen: Step(status=200, body={"error": {"message": "Rate limit exceeded", "code": 429}})
+    err = raised(chat, scripted_settings.replace(max_retries=2))
+    assert isinstance(err, RateLimitedError)
+    assert err.attempts == 3 and len(scripted.chat_requests) == 3
+    assert "SUMMARIZE_CONCURRENCY" in str(err)
+
+
+# -- fault 1 and 2: Retry-After -------------------------------------------------------------
+
+
+def test_fault_1_retry_after_2_waits_at_least_2_seconds_then_succeeds(scripted, scripted_settings):
+    scripted.script(Step.error(429, {"error": {"message": "slow down", "code": "rate_limit_exceeded"}}, headers={"Retry-After": "2"}))
+    started = time.monotonic()
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    elapsed = time.monotonic() - started
+    assert summary.text == "A scripted summary."
+    first, second = scripted.chat_requests
+    assert second.at - first.at >= 2.0
+    assert elapsed < 4.0  # honoured, not added to a backoff of its own
+
+
+def test_fault_2_retry_after_600_fails_at_once_with_a_rate_limit_error(scripted, scripted_settings):
+    scripted.script(Step.error(429, {"error": {"message": "quota", "code": "rate_limit_exceeded"}}, headers={"Retry-After": "600"}))
+    started = time.monotonic()
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings)
+    assert time.monotonic() - started < 2.0
+    assert isinstance(err, RateLimitedError)
+    assert err.retry_after == 600 and err.status == 429
+    assert "SUMMARIZE_RETRY_WAIT_MAX" in str(err)
+    assert len(scripted.chat_requests) == 1
+
+
+@pytest.mark.parametrize("header", [{"Retry-After": "0.3"}, {"retry-after-ms": "300", "Retry-After": "9"}])
+def test_fault_2_a_retry_after_within_the_cap_is_waited(scripted, scripted_settings, header):
+    scripted.script(Step.error(429, {"error": {"message": "quota"}}, headers=header), Step.reply("ok"))
+    assert chat(scripted_settings.replace(retry_wait_max=0.5)).text == "ok"
+    first, second = scripted.chat_requests
+    assert second.at - first.at >= 0.3
+
+
+# -- fault 3: retried failures, bounded ----------------------------------------------------
+
+
+def test_fault_3_a_503_with_retry_after_is_waited_like_a_429(scripted, scripted_settings):
+    scripted.script(Step.error(503, {"error": {"message": "Loading model"}}, headers={"Retry-After": "0.3"}), Step.reply("ok"))
+    assert chat(scripted_settings).text == "ok"
+    first, second = scripted.chat_requests
+    assert second.at - first.at >= 0.3  # not the 0.01 s backoff
+
+
+def test_fault_3_a_503_asking_for_too_long_a_wait_fails_at_once(scripted, scripted_settings):
+    scripted.script(Step.error(503, {"error": {"message": "maintenance"}}, headers={"Retry-After": "3600"}))
+    err = raised(chat, scripted_settings)
+    assert isinstance(err, ServerError) and err.retry_after == 3600
+    assert "SUMMARIZE_RETRY_WAIT_MAX" in str(err)
+    assert len(scripted.chat_requests) == 1
+
+
+SERVER_FAULTS = {
+    "500": (lambda: Step.error(500, {"error": {"message": "internal error", "type": "server_error"}}), ServerError),
+    "502": (lambda: Step.error(502, "<html>Bad Gateway</html>"), ServerError),
+    "503-loading": (lambda: Step.error(503, {"error": {"code": 503, "message": "Loading model", "type": "unavailable_error"}}), ServerError),
+    "dropped": (lambda: Step(drop=True), ConnectionFailedError),
+    "read-timeout": (lambda: Step.reply("late", delay=0.6), ConnectionFailedError),
+}
+
+
+@pytest.mark.parametrize("fault", list(SERVER_FAULTS))
+def test_fault_3_retried_up_to_max_retries_then_a_clear_error_in_bounded_time(scripted, scripted_settings, fault):
+    make, kind = SERVER_FAULTS[fault]
+    scripted.default = lambda seen: make()
+    settings = scripted_settings.replace(max_retries=2, timeout=0.3)
+    started = time.monotonic()
+    err = raised(summarize_article, ARTICLE, settings=settings)
+    elapsed = time.monotonic() - started
+    assert type(err) is kind
+    assert len(scripted.chat_requests) == 3 and err.attempts == 3
+    assert "after 3 attempts" in str(err)
+    assert "SUMMARIZE_" in str(err)  # says which setting to look at
+    assert elapsed < 3 * 0.3 + 1.5  # three timeouts at most, plus short backoffs
+
+
+@pytest.mark.parametrize("fault", list(SERVER_FAULTS))
+def test_fault_3_recovers_when_the_server_does(scripted, scripted_settings, fault):
+    make, _ = SERVER_FAULTS[fault]
+    scripted.script(make(), make())
+    summary = summarize_article(ARTICLE, settings=scripted_settings.replace(max_retries=2, timeout=0.3))
+    assert summary.text == "A scripted summary."
+    assert len(scripted.chat_requests) == 3
+
+
+def test_fault_3_backoff_grows_and_stays_bounded(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.error(503, {"error": {"message": "busy"}})
+    settings = scripted_settings.replace(max_retries=4, retry_backoff=0.05, retry_wait_max=0.1)
+    started = time.monotonic()
+    err = raised(chat, settings)
+    assert isinstance(err, ServerError) and len(scripted.chat_requests) == 5
+    assert time.monotonic() - started < 4 * 0.1 + 1.0  # no wait above retry_wait_max
+
+
+def test_max_retries_zero_sends_one_request(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.error(500, {"error": {"message": "boom"}})
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert isinstance(err, ServerError) and len(scripted.chat_requests) == 1
+
+
+# -- fault 4: never retried ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status, kind",
+    [(400, BadRequestError), (401, AuthenticationError), (403, AuthenticationError), (404, ModelNotFoundError)],
+)
+def test_fault_4_client_errors_send_exactly_one_request(scripted, scripted_settings, status, kind):
+    scripted.script(Step.error(status, {"error": {"message": f"model scripted: status {status}", "code": None}}))
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(max_retries=3))
+    assert type(err) is kind and err.status == status
+    assert len(scripted.chat_requests) == 1
+
+
+# -- fault 5: context length exceeded -------------------------------------------------------
+
+
+def context_error(n_ctx: int, n_prompt: int) -> Step:
+    return Step.error(
+        400,
+        {"error": {"code": 400, "message": "the request exceeds the available context size, try increasing it",
+                   "type": "exceed_context_size_error", "n_prompt_tokens": n_prompt, "n_ctx": n_ctx}},
+    )
+
+
+def test_fault_5_an_over_long_article_is_split_at_the_stated_limit_and_goes_on(scripted, scripted_settings):
+    article = sentences(30)
+    tokens = tokenizer_for("scripted").count(article)
+    settings = scripted_settings.replace(output_tokens=256, concurrency=1)  # requests in article order
+    # The server counts twice what we sent and holds 1000: room for about a seventh of the article per request.
+    scripted.script(context_error(1000, 2 * tokens))
+    summary = summarize_article(article, settings=settings)
+    assert summary.text == "A scripted summary."
+    first, *maps, reduce = scripted.chat_requests
+    assert fenced_text(first) == article
+    room = 1000 - 256 - 163  # the stated window less the reply and the safety margin
+    budget = int(tokens * (room / (2 * tokens)))
+    assert len(maps) >= 6
+    assert all(tokenizer_for("scripted").count(fenced_text(m)) <= budget for m in maps)
+    assert "".join(fenced_text(m) for m in maps) == article  # nothing lost, in order
+    assert "Part" in reduce.user_text and summary.chunks == len(maps)
+
+
+def test_fault_5_without_a_stated_limit_the_chunk_is_halved(scripted, scripted_settings):
+    article = sentences(30)
+    tokens = tokenizer_for("scripted").count(article)
+    scripted.script(Step.error(400, {"error": {"message": "prompt is too long", "code": "context_length_exceeded"}}))
+    summary = summarize_article(article, settings=scripted_settings)
+    _, *maps, _ = scripted.chat_requests
+    assert len(maps) == summary.chunks >= 2
+    assert all(tokenizer_for("scripted").count(fenced_text(m)) <= tokens // 2 for m in maps)
+
+
+def test_fault_5_a_chunk_of_a_map_reduce_is_split_and_the_rest_go_on(scripted, scripted_settings):
+    article = sentences(40)
+    settings = scripted_settings.replace(chunk_tokens=400, output_tokens=256, concurrency=1)
+
+    failed_once = []
+
+    def respond(seen):
+        text = fenced_text(seen)
+        if "第0項" in text and not failed_once and "one part" in seen.system_text:
+            failed_once.append(seen)
+            return context_error(700, 900)
+        return Step.reply(f"note {len(scripted.chat_requests)}")
+
+    scripted.default = respond
+    summary = summarize_article(article, settings=settings)
+    assert failed_once and not summary.is_partial
+    bodies = [repr(r.body) for r in scripted.chat_requests]
+    assert len(bodies) == len(set(bodies))  # never the same request twice
+    map_texts = [fenced_text(r) for r in scripted.chat_requests if "one part" in r.system_text]
+    assert sum(t == fenced_text(failed_once[0]) for t in map_texts) == 1
+    (retried,) = [t for t in map_texts if "第0項" in t and t != fenced_text(failed_once[0])]
+    assert len(retried) < len(fenced_text(failed_once[0])) / 2  # cut to the stated window, not halved
+    assert all(sentence in "".join(map_texts) for sentence in article.split("\n"))
+
+
+def test_fault_5_a_server_that_always_says_too_long_ends_without_repeating_a_request(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.error(400, {"error": {"message": "prompt is too long", "code": "context_length_exceeded"}})
+    err = raised(summarize_article, sentences(8), settings=scripted_settings)
+    assert isinstance(err, (ContextLengthError, ChunkFailedError))
+    bodies = [repr(r.body) for r in scripted.chat_requests]
+    assert len(bodies) == len(set(bodies))
+    assert len(bodies) < 64
+
+
+def test_fault_5_a_stated_window_too_small_for_the_reply_fails_at_once(scripted, scripted_settings):
+    scripted.default = lambda seen: context_error(1000, 1500)
+    err = raised(summarize_article, sentences(30), settings=scripted_settings)  # replies of 1,024 tokens
+    assert isinstance(err, ContextLengthError) and err.limit == 1000
+    assert "SUMMARIZE_CONTEXT_TOKENS=1000" in str(err)
+    assert len(scripted.chat_requests) == 1
+
+
+# -- fault 6: finish_reason == "length" -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "step, spent",
+    [
+        (Step.reply("The city held a drill with three thou", finish_reason="length"), "writing"),
+        (Step.reply("<think>Let me count the participants first, then", finish_reason="length"), "thinking"),
+        (Step(body=completion(None, finish_reason="length", reasoning_content="Let me think about the drill")), "thinking"),
+    ],
+    ids=["cut-summary", "inline-think", "reasoning-field"],
+)
+def test_fault_6_a_reply_cut_at_the_token_limit_raises_truncated_output(scripted, scripted_settings, step, spent):
+    scripted.script(step)
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(output_tokens=300))
+    assert isinstance(err, TruncatedOutputError)
+    assert f"300-token limit while {spent}" in str(err)
+    assert "SUMMARIZE_OUTPUT_TOKENS" in str(err)
+    assert len(scripted.chat_requests) == 1  # the same request would be cut the same way
+
+
+# -- fault 7: the server silently truncated the prompt -------------------------------------
+
+
+def test_fault_7_far_fewer_prompt_tokens_than_sent_warns_with_the_fix(scripted, scripted_settings, caplog):
+    article = sentences(150)  # about 4,000 tokens: one request, which Ollama cuts to its default num_ctx
+    sent = sum(QWEN.count(m["content"]) for m in prompts.summarize_messages(article, "en"))
+    scripted.script(Step.reply("ok", usage={"prompt_tokens": 2048, "completion_tokens": 5, "total_tokens": 2053}))
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        summary = summarize_article(article, settings=scripted_settings.replace(tokenizer="qwen"))
+    assert len(scripted.chat_requests) == 1
+    assert summary.text == "ok"
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    message = warnings[0].getMessage()
+    assert "2048" in message and str(sent) in message
+    assert "num_ctx" in message and "SUMMARIZE_CONTEXT_TOKENS" in message
+
+
+@pytest.mark.parametrize("prompt_tokens", [None, "as-sent", "more"])
+def test_fault_7_no_warning_when_the_count_is_plausible_or_missing(scripted, scripted_settings, caplog, prompt_tokens):
+    article = sentences(70)
+    sent = sum(QWEN.count(m["content"]) for m in prompts.summarize_messages(article, "en"))
+    usage = None if prompt_tokens is None else {
+        "prompt_tokens": sent if prompt_tokens == "as-sent" else 2 * sent, "completion_tokens": 5, "total_tokens": 0
+    }
+    scripted.script(Step.reply("ok", usage=usage))
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        summarize_article(article, settings=scripted_settings)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+# -- fault 8: one chunk fails for good -----------------------------------------------------
+
+
+def three_chunk_server(scripted, failing: str = "第10項"):
+    """Map replies name their chunk's first sentence; the chunk holding ``failing`` always gets a 500."""
+
+    def respond(seen):
+        if "one part" in seen.system_text:
+            text = fenced_text(seen)
+            if failing in text:
+                return Step.error(500, {"error": {"message": "CUDA out of memory"}})
+            return Step.reply(f"Notes on {text.split('：')[0]}.")
+        return Step.reply("The final summary.")
+
+    scripted.default = respond
+
+
+def test_fault_8_by_default_a_failed_chunk_raises_naming_its_index(scripted, scripted_settings):
+    three_chunk_server(scripted)
+    settings = scripted_settings.replace(chunk_tokens=700, max_retries=1)
+    err = raised(summarize_article, sentences(30), settings=settings)
+    assert isinstance(err, ChunkFailedError)
+    assert err.index == 1 and err.count == 3
+    assert "chunk 2 of 3" in str(err) and "partial=True" in str(err)
+    assert isinstance(err.__cause__, ServerError)
+    assert not [r for r in scripted.chat_requests if "one part" not in r.system_text]  # no reduce
+
+
+def test_fault_8_partial_summary_lists_the_failed_chunk_and_no_placeholder_reaches_reduce(scripted, scripted_settings):
+    three_chunk_server(scripted)
+    settings = scripted_settings.replace(chunk_tokens=700, max_retries=1)
+    summary = summarize_article(sentences(30), settings=settings, partial=True)
+    assert summary.is_partial and summary.failed_chunks == (1,) and summary.chunks == 3
+    assert summary.text == "The final summary."
+    (reduce,) = [r for r in scripted.chat_requests if "one part" not in r.system_text]
+    expected = prompts.reduce_messages(["Notes on 第0項.", "Notes on 第20項."], "en")
+    assert reduce.messages == expected  # exactly the two notes: no placeholder for the failed chunk
+
+
+def test_fault_8_partial_with_every_chunk_failing_raises(scripted, scripted_settings):
+    three_chunk_server(scripted, failing="項")
+    err = raised(summarize_article, sentences(30), settings=scripted_settings.replace(chunk_tokens=700, max_retries=0), partial=True)
+    assert isinstance(err, ChunkFailedError)
+
+
+# -- fault 9: no usage ---------------------------------------------------------------------
+
+
+def test_fault_9_missing_usage_gives_none_not_a_crash(scripted, scripted_settings):
+    scripted.script(Step.reply("ok", usage=None))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.usage.requests == 1
+    assert summary.usage.prompt_tokens is None and summary.usage.completion_tokens is None
+    assert summary.usage.total_tokens is None
+
+
+def test_fault_9_usage_missing_from_one_reply_of_many_is_none(scripted, scripted_settings):
+    replies = iter(range(100))
+    scripted.default = lambda seen: Step.reply(f"note {next(replies)}", usage=None if len(scripted.chat_requests) == 2 else True)
+    summary = summarize_article(sentences(30), settings=scripted_settings.replace(chunk_tokens=700, concurrency=1))
+    assert summary.usage.requests == 4
+    assert summary.usage.prompt_tokens is None  # a partial sum would undercount
+
+
+
+def test_on_truncation_keep_returns_the_cut_reply_flagged_and_uncached(scripted, scripted_settings, tmp_path):
+    scripted.script(Step.reply("A summary that was cut", finish_reason="length"), Step.reply("A summary that was cut", finish_reason="length"))
+    settings = scripted_settings.replace(on_truncation="keep", cache=True, cache_dir=str(tmp_path))
+    first = summarize_article("臺南今天天氣晴朗。", settings=settings)
+    assert first.text == "A summary that was cut" and first.truncated
+    again = summarize_article("臺南今天天氣晴朗。", settings=settings)
+    assert again.truncated and len(scripted.chat_requests) == 2  # the cut reply was not cached
+    scripted.script(Step.reply("cut", finish_reason="length"))
+    with pytest.raises(TruncatedOutputError):
+        summarize_article("臺南今天天氣晴朗。", settings=scripted_settings)
