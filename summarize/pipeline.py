@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import glossary as names
 from . import prompts
 from .chunking import Chunk, pack, plan_chunks
 from .client import ChatClient, Reply
 from .config import Settings
 from .errors import ChunkFailedError, ConfigError, ContextLengthError, EndpointError
 from .result import Summary, Usage
-from .text import clean
+from .text import clean, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
@@ -94,16 +95,43 @@ class Run:
     model: str
     counter: TokenCounter
     replies: list[Reply] = field(default_factory=list)
+    glossary: dict[str, str] = field(default_factory=dict)
+    glossary_tokens: int = 0
+    simplified_fixed: dict[str, int] = field(default_factory=dict)
+    unverified: list[str] = field(default_factory=list)
 
     async def ask(self, messages: list[prompts.Message]) -> str:
         reply = await self.client.chat(messages, model=self.model)
         self.replies.append(reply)
         return reply.text
 
+    def names_for(self, text: str, language: str, tokens: int | None = None) -> dict[str, str]:
+        """The glossary entries one request needs: names occurring in ``text``, as ``language`` writes them."""
+        if not self.glossary:
+            return {}
+        table = self.glossary if language == "en" else names.inverted(self.glossary)
+        limit = self.glossary_tokens if tokens is None else tokens
+        return names.within(names.present(table, text), limit, self.counter.count)
+
+    async def final(self, messages: list[prompts.Message], language: str) -> str:
+        """A summary in ``language``, checked: zh-Hant repaired to Traditional, English verified."""
+        text = await self.ask(messages)
+        if language == "zh-Hant":
+            # Models drift into Simplified; the user's names stay exactly as given.
+            text, fixed = to_traditional(text, tuple(self.glossary))
+            self.simplified_fixed[language] = fixed
+        elif language == "en" and mostly_chinese(text):
+            log.warning("the English summary came back in Chinese; asking once more, more firmly")
+            text = await self.ask(prompts.firmer_english(messages))
+            if mostly_chinese(text):
+                self.unverified.append(language)
+        return text
+
     async def map_chunk(self, chunk: Chunk, part: int, parts: int) -> list[str]:
         """Notes on one chunk; a chunk the server finds too long is split smaller and mapped again."""
         try:
-            return [await self.ask(prompts.map_messages(chunk.text, part, parts))]
+            glossary = self.names_for(chunk.text, "en")
+            return [await self.ask(prompts.map_messages(chunk.text, part, parts, glossary=glossary))]
         except ContextLengthError as exc:
             smaller = self.smaller_budget(chunk.tokens, exc)
             log.info("chunk %d was too long for the server; splitting it at %d tokens", part, smaller)
@@ -112,10 +140,17 @@ class Run:
             return [note for group in notes for note in group]
 
     def smaller_budget(self, tokens: int, exc: ContextLengthError) -> int:
-        """A budget strictly below ``tokens``, scaled to the server's stated limit when it states one."""
+        """A budget strictly below ``tokens``, scaled to the server's stated limit when it states one.
+
+        Raises:
+            ContextLengthError: ``exc`` again, when no smaller chunk can help: the stated window
+                cannot hold the reply, or the chunk is already as small as we cut.
+        """
         ratio = 0.5
-        if exc.limit and exc.requested:
-            room = exc.limit - self.settings.output_tokens - safety_margin(self.settings)
+        room = exc.limit - self.settings.output_tokens - safety_margin(self.settings) if exc.limit else None
+        if room is not None and room < MIN_CHUNK_TOKENS:
+            raise exc  # its message names the window to set
+        if room is not None and exc.requested:
             ratio = min(0.9, max(0.1, room / exc.requested))
         budget = min(tokens - 1, int(tokens * ratio))
         if budget < MIN_CHUNK_TOKENS:
@@ -129,6 +164,7 @@ class Run:
             sizes = [self.counter.count(n) + 8 for n in notes]
             groups = pack(notes, sizes, budget) if sum(sizes) > budget else [notes]
             if len(groups) == 1:
+                room = max(0, budget - sum(sizes))
                 break
             if len(groups) >= len(notes):
                 raise ConfigError(
@@ -137,7 +173,13 @@ class Run:
                 )
             log.info("reducing %d notes in %d groups", len(notes), len(groups))
             notes = list(await asyncio.gather(*(self.ask(prompts.reduce_messages(g, "en", final=False)) for g in groups)))
-        finals = await asyncio.gather(*(self.ask(prompts.reduce_messages(notes, lang)) for lang in languages))
+        joined = prompts.join_notes(notes)
+        finals = await asyncio.gather(
+            *(
+                self.final(prompts.reduce_messages(notes, lang, glossary=self.names_for(joined, lang, room)), lang)
+                for lang in languages
+            )
+        )
         return dict(zip(languages, finals))
 
 
@@ -148,22 +190,34 @@ async def asummarize_article(
     settings: Settings | None = None,
     client: Any = None,
     partial: bool = False,
+    glossary: names.GlossaryLike = None,
     **overrides: Any,
 ) -> Summary:
     """Summarize a Traditional-Chinese article; the async twin of ``summarize_article``."""
     article = clean(text)
     languages = check_languages(languages)
     settings = (settings or Settings.from_env()).replace(**overrides)
+    glossary_entries = names.resolve_glossary(glossary, settings)
     async with ChatClient(settings, client) as chat:
         model = await chat.resolve_model()
         counter = tokenizer_for(model, settings.tokenizer)
-        run = Run(settings, chat, model, counter)
-        chunks = plan_chunks(article, chunk_budget(settings, counter), counter.count)
+        run = Run(settings, chat, model, counter, glossary=glossary_entries)
+        budget = chunk_budget(settings, counter)
+        if run.glossary:
+            # Each map request carries the entries for its chunk: a fifth of the budget holds them.
+            run.glossary_tokens = budget // 5
+            budget -= run.glossary_tokens
+        chunks = plan_chunks(article, budget, counter.count)
         log.info("%d chunk(s) of %s tokens", len(chunks), [c.tokens for c in chunks])
         failed: tuple[int, ...] = ()
         if len(chunks) == 1:
             try:
-                texts = await asyncio.gather(*(run.ask(prompts.summarize_messages(article, lang)) for lang in languages))
+                texts = await asyncio.gather(
+                    *(
+                        run.final(prompts.summarize_messages(article, lang, glossary=run.names_for(article, lang)), lang)
+                        for lang in languages
+                    )
+                )
                 summaries = dict(zip(languages, texts))
             except ContextLengthError as exc:
                 # The server counts more tokens than we do: fall back to map-reduce on smaller chunks.
@@ -179,9 +233,12 @@ async def asummarize_article(
         summaries=summaries,
         chunks=len(chunks),
         usage=Usage.total(run.replies),
+        truncated=any(r.finish_reason == "length" for r in run.replies),
         model=next((r.model for r in run.replies if r.model), model),
         is_partial=bool(failed),
         failed_chunks=failed,
+        simplified_fixed=dict(run.simplified_fixed),
+        unverified=tuple(lang for lang in languages if lang in run.unverified),
     )
 
 
@@ -223,6 +280,7 @@ def summarize_article(
     settings: Settings | None = None,
     client: Any = None,
     partial: bool = False,
+    glossary: names.GlossaryLike = None,
     **overrides: Any,
 ) -> Summary:
     """Summarize a Traditional-Chinese news article.
@@ -234,15 +292,22 @@ def summarize_article(
         client: an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` to send requests through.
         partial: when a chunk fails for good, summarize the rest and flag the result
             (``is_partial``, ``failed_chunks``) instead of raising ``ChunkFailedError``.
+        glossary: names and their English forms, ``{"阿里巴巴": "Alibaba"}``, or a glossary file
+            path (see ``summarize.glossary``); default ``SUMMARIZE_GLOSSARY``. Each request
+            gets the entries whose names occur in its text; zh-Hant output keeps them unconverted.
         **overrides: settings to change, e.g. ``model="qwen3:8b"``, ``concurrency=8``.
 
     Returns:
-        A ``Summary``; ``str(summary)`` is the summary text.
+        A ``Summary``; ``str(summary)`` is the summary text. ``simplified_fixed`` counts the
+        Simplified characters repaired in each zh-Hant summary; ``unverified`` names the English
+        summaries that stayed mostly Chinese after one firmer retry.
 
     Raises:
         InputError, InputTypeError: the article is unusable; nothing was sent.
         ConfigError: a setting is malformed or missing.
-        EndpointError: the endpoint failed (a subclass says how).
+        EndpointError: the endpoint failed (a subclass says how). A reply cut off at
+            ``SUMMARIZE_OUTPUT_TOKENS`` raises ``TruncatedOutputError`` rather than returning a
+            silently shortened summary.
 
     Example::
 
@@ -251,7 +316,9 @@ def summarize_article(
     """
     ensure_no_running_loop("summarize_article", "asummarize_article")
     return asyncio.run(
-        asummarize_article(text, languages=languages, settings=settings, client=client, partial=partial, **overrides)
+        asummarize_article(
+            text, languages=languages, settings=settings, client=client, partial=partial, glossary=glossary, **overrides
+        )
     )
 
 

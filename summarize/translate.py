@@ -1,0 +1,415 @@
+"""Whole-article translation, aligned paragraph by paragraph with the source.
+
+::
+
+    clean(text) → paragraphs (non-empty lines) → units (a paragraph, or its sentences when it is
+    over budget) → balanced chunks of whole units → names extracted once (only when there is more
+    than one chunk and no glossary) → one marked request per chunk, concurrently → missing
+    markers re-asked → requests halved when markers are ignored → script checked → units joined
+
+Every paragraph goes out behind a marker (``[[7]]``) that the reply must repeat, so a reply is
+matched to its source by number, never by position: a dropped or merged paragraph is noticed
+and asked for again instead of shifting every later pair. A request carries its chunk plus a
+short context (the title, the paragraph before the chunk, the glossary entries for names in the
+chunk), never the whole article.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from . import glossary as names
+from . import prompts
+from .chunking import pack, plan_chunks
+from .client import ChatClient, Reply
+from .config import Settings
+from .errors import ChunkFailedError, ConfigError, ContextLengthError, EndpointError, TruncatedOutputError
+from .pipeline import MIN_CHUNK_TOKENS, ensure_no_running_loop, prompt_overhead, safety_margin
+from .result import Translation, Usage
+from .text import clean, mostly_chinese, to_traditional
+from .tokens import TokenCounter, tokenizer_for
+
+log = logging.getLogger("summarize")
+
+# Target language → the language of the article it translates.
+SOURCES = {"en": "zh-Hant", "zh-Hant": "en"}
+# What a marker and its line break cost, per unit.
+MARKER_TOKENS = 6
+# The context around a chunk is kept short: the title's start and the previous paragraph's end.
+TITLE_TOKENS = 64
+PREVIOUS_TOKENS = 160
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One marked piece of a request: a whole paragraph, or part of one that is over budget."""
+
+    number: int  # the marker number, 1-based across the article
+    paragraph: int  # 0-based index of the paragraph it belongs to
+    text: str
+    tokens: int
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """The paragraphs of ``text``: every line that holds more than whitespace, kept verbatim."""
+    return [line for line in text.split("\n") if line.strip()]
+
+
+def make_units(paragraphs: list[str], budget: int, count: Callable[[str], int]) -> list[Unit]:
+    """One unit per paragraph; a paragraph over ``budget`` tokens becomes one unit per sentence chunk."""
+    units: list[Unit] = []
+    for index, paragraph in enumerate(paragraphs):
+        text = paragraph.strip()
+        tokens = count(text)
+        pieces = [(text, tokens)] if tokens <= budget else [(c.text.strip(), c.tokens) for c in plan_chunks(text, budget, count)]
+        for piece, size in pieces:
+            if piece:
+                units.append(Unit(len(units) + 1, index, piece, size))
+    return units
+
+
+def marker_prefix(text: str) -> str:
+    """A prefix that makes markers (``[[7]]``, else ``[[P7]]``, …) impossible to confuse with the text."""
+    prefix = ""
+    while re.search(r"\[\[\s*" + re.escape(prefix) + r"\d+\s*\]\]", text):
+        prefix += "P"
+    return prefix
+
+
+def marker(number: int, prefix: str = "") -> str:
+    return f"[[{prefix}{number}]]"
+
+
+def _marker_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(r"\[\[\s*" + re.escape(prefix) + r"(\d+)\s*\]\]")
+
+
+def one_line(text: str, target: str) -> str:
+    """A paragraph's translation on one line (a reply may wrap it)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return ("" if target == "zh-Hant" else " ").join(lines)
+
+
+def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[int, str]:
+    """Translations by marker number; text before the first marker, unknown numbers and repeats are ignored."""
+    wanted = set(numbers)
+    matches = list(_marker_pattern(prefix).finditer(reply))
+    found: dict[int, str] = {}
+    for i, match in enumerate(matches):
+        number = int(match.group(1))
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(reply)
+        body = reply[match.end() : end].strip()
+        if number in wanted and body and number not in found:
+            found[number] = body
+    return found
+
+
+def strip_markers(reply: str, prefix: str = "") -> str:
+    return _marker_pattern(prefix).sub("", reply).strip()
+
+
+def clip(text: str, tokens: int, count: Callable[[str], int], *, keep_end: bool = False) -> str:
+    """``text`` cut to about ``tokens`` tokens: its start, or with ``keep_end`` its end."""
+    if count(text) <= tokens:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # the most characters that fit
+        mid = (lo + hi + 1) // 2
+        if count(text[-mid:] if keep_end else text[:mid]) <= tokens:
+            lo = mid
+        else:
+            hi = mid - 1
+    return ("…" + text[-lo:]) if keep_end else (text[:lo] + "…")
+
+
+def check_target(target: str) -> str:
+    """The source language for ``target``."""
+    try:
+        return SOURCES[target]
+    except (KeyError, TypeError):
+        raise ValueError(f"unsupported target {target!r}; supported: {', '.join(SOURCES)}") from None
+
+
+def translation_budget(settings: Settings, counter: TokenCounter, source: str, target: str) -> tuple[int, int]:
+    """Most tokens of marked text per request, and the tokens left for its glossary entries.
+
+    The reply must hold the whole chunk translated, so a chunk is at most half the reply limit
+    as well as what the context window leaves after the prompt, the context and the reply.
+
+    Raises:
+        ConfigError: the context window leaves no room for text.
+    """
+    probe = prompts.translate_messages(
+        "", source=source, target=target, marker_example=marker(99), title="-", previous="-", glossary={"-": "-"},
+        english_only=True,
+    )
+    overhead = prompt_overhead(probe, counter) + TITLE_TOKENS + PREVIOUS_TOKENS
+    room = settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings)
+    by_context, by_reply = room * 4 // 5, settings.output_tokens // 2
+    budget = min(by_context, by_reply)
+    if settings.chunk_tokens is not None and settings.chunk_tokens < budget:
+        if settings.chunk_tokens < MIN_CHUNK_TOKENS:
+            raise ConfigError(
+                f"SUMMARIZE_CHUNK_TOKENS={settings.chunk_tokens} is too small to translate in: "
+                f"use at least {MIN_CHUNK_TOKENS}"
+            )
+        budget = settings.chunk_tokens
+    if budget < MIN_CHUNK_TOKENS:
+        fix = (
+            f"raise SUMMARIZE_OUTPUT_TOKENS to {2 * MIN_CHUNK_TOKENS} or more"
+            if by_reply < by_context
+            else "raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_OUTPUT_TOKENS"
+        )
+        raise ConfigError(
+            f"SUMMARIZE_CONTEXT_TOKENS={settings.context_tokens} with SUMMARIZE_OUTPUT_TOKENS={settings.output_tokens} "
+            f"leaves {max(budget, 0)} tokens of article per translation request, fewer than {MIN_CHUNK_TOKENS}; {fix}"
+        )
+    return budget, room - budget
+
+
+def extraction_budget(settings: Settings, counter: TokenCounter, source: str, target: str) -> int:
+    overhead = prompt_overhead(prompts.glossary_messages("", 99, 99, source=source, target=target), counter)
+    return max(MIN_CHUNK_TOKENS, settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings))
+
+
+async def gather_or_cancel(aws: Iterable[Awaitable[T]]) -> list[T]:
+    """``asyncio.gather``, but the first failure cancels the rest instead of leaving them running."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+@dataclass
+class TranslationRun:
+    """The state of one translation run."""
+
+    settings: Settings
+    client: ChatClient
+    model: str
+    counter: TokenCounter
+    target: str
+    paragraphs: list[str]
+    units: list[Unit]
+    prefix: str = ""
+    glossary: dict[str, str] = field(default_factory=dict)
+    glossary_tokens: int = 0
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        return SOURCES[self.target]
+
+    async def ask(self, messages: list[prompts.Message]) -> str:
+        reply = await self.client.chat(messages, model=self.model)
+        self.replies.append(reply)
+        return reply.text
+
+    def messages(self, units: list[Unit], english_only: bool = False) -> list[prompts.Message]:
+        """One request: the marked units, the title, the text just before them, their glossary entries."""
+        count = self.counter.count
+        marked = "\n".join(f"{marker(u.number, self.prefix)} {u.text}" for u in units)
+        first = units[0]
+        title = clip(self.paragraphs[0].strip(), TITLE_TOKENS, count) if first.paragraph > 0 else ""
+        before = self.units[first.number - 2] if first.number > 1 else None
+        previous = ""
+        if before is not None and not (title and before.paragraph == 0):
+            previous = clip(before.text, PREVIOUS_TOKENS, count, keep_end=True)
+        source_text = "\n".join(u.text for u in units)
+        entries = names.within(names.present(self.glossary, source_text), self.glossary_tokens, count)
+        return prompts.translate_messages(
+            marked,
+            source=self.source,
+            target=self.target,
+            marker_example=marker(first.number, self.prefix),
+            title=title,
+            previous=previous,
+            glossary=entries,
+            english_only=english_only,
+        )
+
+    async def translate(self, units: list[Unit], english_only: bool = False) -> dict[int, str]:
+        """A translation for every unit, by number.
+
+        Missing markers are asked for again, those units only; a reply with no usable marker
+        at all (a model that ignores them) splits the request in halves, down to one unit,
+        whose whole reply is its translation.
+        """
+        try:
+            reply = await self.ask(self.messages(units, english_only))
+        except (ContextLengthError, TruncatedOutputError):
+            if len(units) == 1:
+                raise
+            log.info("a request of %d paragraphs was too long; halving it", len(units))
+            return await self._halves(units, english_only)
+        found = parse_marked(reply, (u.number for u in units), self.prefix)
+        if len(units) == 1 and not found:
+            found = {units[0].number: strip_markers(reply, self.prefix)}
+        found = {n: one_line(t, self.target) for n, t in found.items()}
+        missing = [u for u in units if u.number not in found]
+        if not missing:
+            return found
+        if found:
+            log.info("the reply left out %s; asking for those again", [u.number for u in missing])
+            found.update(await self.translate(missing, english_only))
+        else:
+            log.info("the reply kept no markers; asking for %d paragraphs in smaller requests", len(missing))
+            found.update(await self._halves(missing, english_only))
+        return found
+
+    async def _halves(self, units: list[Unit], english_only: bool) -> dict[int, str]:
+        middle = len(units) // 2
+        parts = await gather_or_cancel(self.translate(part, english_only) for part in (units[:middle], units[middle:]))
+        return {n: t for part in parts for n, t in part.items()}
+
+    def suspect(self, translated: str) -> bool:
+        """Empty, or mostly Chinese where English was asked for."""
+        return not translated.strip() or (self.target == "en" and mostly_chinese(translated))
+
+    async def translate_chunk(self, units: list[Unit]) -> tuple[dict[int, str], set[int]]:
+        """Translations of one chunk, checked: suspect units are asked for once more (English
+        more firmly), and those still suspect are returned flagged."""
+        found = await self.translate(units)
+        suspect = [u for u in units if self.suspect(found[u.number])]
+        if not suspect:
+            return found, set()
+        log.warning("%d paragraph(s) came back empty or not in English; asking once more", len(suspect))
+        found.update(await self.translate(suspect, english_only=self.target == "en"))
+        return found, {u.number for u in suspect if self.suspect(found[u.number])}
+
+    async def extract_glossary(self) -> dict[str, str]:
+        """Names in the whole article with their target forms: one request per extraction chunk."""
+        text = "\n".join(p.strip() for p in self.paragraphs)
+        budget = extraction_budget(self.settings, self.counter, self.source, self.target)
+        chunks = [c.text for c in plan_chunks(text, budget, self.counter.count)]
+        log.info("extracting names in %d request(s)", len(chunks))
+        entries = await names.extract_glossary(self.ask, chunks, source=self.source, target=self.target)
+        if self.target == "zh-Hant":
+            entries = {term: to_traditional(rendering)[0] for term, rendering in entries.items()}
+        return entries
+
+
+async def atranslate_article(
+    text: str,
+    *,
+    target: str = "en",
+    glossary: names.GlossaryLike = None,
+    settings: Settings | None = None,
+    client: Any = None,
+    **overrides: Any,
+) -> Translation:
+    """Translate an article paragraph by paragraph; the async twin of ``translate_article``."""
+    article = clean(text)
+    source = check_target(target)
+    settings = (settings or Settings.from_env()).replace(**overrides)
+    given = names.resolve_glossary(glossary, settings)
+    paragraphs = split_paragraphs(article)
+    async with ChatClient(settings, client) as chat:
+        model = await chat.resolve_model()
+        counter = tokenizer_for(model, settings.tokenizer)
+        budget, glossary_tokens = translation_budget(settings, counter, source, target)
+        units = make_units(paragraphs, budget - MARKER_TOKENS, counter.count)
+        groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]
+        log.info("%d paragraph(s), %d unit(s), %d chunk(s)", len(paragraphs), len(units), len(groups))
+        run = TranslationRun(
+            settings, chat, model, counter, target, paragraphs, units,
+            prefix=marker_prefix(article), glossary_tokens=glossary_tokens,
+        )
+        if given:
+            run.glossary = given if target == "en" else names.inverted(given)
+        elif glossary is None and not settings.glossary and len(groups) > 1:
+            # One request sees every name; several need one shared rendering of each.
+            run.glossary = await run.extract_glossary()
+
+        async def one(index: int, group: list[Unit]) -> tuple[dict[int, str], set[int]]:
+            try:
+                return await run.translate_chunk(group)
+            except EndpointError as exc:
+                raise ChunkFailedError(index, len(groups), exc) from exc
+
+        results = await gather_or_cancel(one(i, g) for i, g in enumerate(groups))
+
+    found = {n: t for part, _ in results for n, t in part.items()}
+    flagged = {n for _, numbers in results for n in numbers}
+    joiner = "" if target == "zh-Hant" else " "
+    protected = tuple(run.glossary.values()) if target == "zh-Hant" else ()
+    pairs: list[tuple[str, str]] = []
+    fixed = 0
+    for index, paragraph in enumerate(paragraphs):
+        translated = joiner.join(found[u.number] for u in units if u.paragraph == index)
+        if target == "zh-Hant":
+            translated, changed = to_traditional(translated, protected)
+            fixed += changed
+        pairs.append((paragraph, translated))
+    return Translation(
+        pairs=tuple(pairs),
+        target=target,
+        chunks=len(groups),
+        usage=Usage.total(run.replies),
+        truncated=any(r.finish_reason == "length" for r in run.replies),
+        model=next((r.model for r in run.replies if r.model), model),
+        glossary=dict(run.glossary),
+        simplified_fixed=fixed,
+        unverified=tuple(sorted({u.paragraph for u in units if u.number in flagged})),
+    )
+
+
+def translate_article(
+    text: str,
+    *,
+    target: str = "en",
+    glossary: names.GlossaryLike = None,
+    settings: Settings | None = None,
+    client: Any = None,
+    **overrides: Any,
+) -> Translation:
+    """Translate a whole news article, aligned paragraph by paragraph with the source.
+
+    A paragraph is a non-empty line. Paragraphs travel in chunks within the token budget,
+    translated concurrently, each request with only its chunk and a short context.
+
+    Args:
+        text: the article (a ``str``).
+        target: ``"en"`` (from Traditional Chinese) or ``"zh-Hant"`` (from English).
+        glossary: names and their English forms, ``{"馬斯克": "Elon Musk"}``, or a glossary
+            file path (see ``summarize.glossary``); default ``SUMMARIZE_GLOSSARY``. Without
+            one, an article of more than one chunk has its names extracted in one extra request
+            (per extraction chunk) so that every chunk renders them alike; ``glossary={}``
+            turns that off.
+        settings: a ``Settings``; default ``Settings.from_env()``.
+        client: an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` to send requests through.
+        **overrides: settings to change, e.g. ``model="qwen3:8b"``.
+
+    Returns:
+        A ``Translation``: ``pairs`` of (source, translation), ``str(t)`` the translation,
+        ``t.to_markdown()`` both side by side. ``simplified_fixed`` counts Simplified characters
+        repaired (zh-Hant target); ``unverified`` lists paragraphs that came back empty, or
+        still in Chinese when English was asked for, after one more request.
+
+    Raises:
+        InputError, InputTypeError: the article is unusable; nothing was sent.
+        ValueError: ``target`` is not supported.
+        ConfigError: a setting or the glossary is malformed.
+        ChunkFailedError: a chunk failed for good; its cause is on ``__cause__``.
+        EndpointError: the endpoint failed before any chunk was sent.
+
+    Example::
+
+        >>> from summarize import translate_article
+        >>> print(translate_article(open("article.txt").read()).to_markdown())  # doctest: +SKIP
+    """
+    ensure_no_running_loop("translate_article", "atranslate_article")
+    return asyncio.run(
+        atranslate_article(text, target=target, glossary=glossary, settings=settings, client=client, **overrides)
+    )

@@ -1,0 +1,180 @@
+"""Glossaries: the file format, parsing a model's list, and one rendering per name in every request."""
+
+from __future__ import annotations
+
+import pytest
+from fake_translator import glossary_in, is_extraction, is_translation, marked, reply, translator
+
+from summarize import ConfigError, Settings, load_glossary, summarize_article, translate_article
+from summarize.glossary import check_glossary, inverted, parse_names, present, within
+from summarize.tokens import tokenizer_for
+
+# -- the file ----------------------------------------------------------------------------------
+
+
+def test_load_glossary_reads_two_tab_separated_columns(tmp_path):
+    path = tmp_path / "names.tsv"
+    path.write_text("\ufeff# source<TAB>English\n\n阿里巴巴\tAlibaba\n 馬斯克 \t Elon Musk \n", encoding="utf-8")
+    assert load_glossary(path) == {"阿里巴巴": "Alibaba", "馬斯克": "Elon Musk"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["阿里巴巴 Alibaba", "阿里巴巴\tAlibaba\textra", "阿里巴巴\t", "\tAlibaba"],
+)
+def test_a_malformed_line_is_named_with_its_number(tmp_path, line):
+    path = tmp_path / "names.tsv"
+    path.write_text(f"馬斯克\tElon Musk\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 2: expected two columns separated by one tab"):
+        load_glossary(path)
+
+
+def test_a_missing_file_names_the_setting(tmp_path):
+    with pytest.raises(ConfigError, match="SUMMARIZE_GLOSSARY"):
+        load_glossary(tmp_path / "absent.tsv")
+
+
+@pytest.mark.parametrize("bad", [{"阿里巴巴": ""}, {"": "Alibaba"}, {"阿里巴巴": 3}, ["阿里巴巴", "Alibaba"]])
+def test_check_glossary_rejects_what_is_not_name_to_name(bad):
+    with pytest.raises(ConfigError, match="glossary"):
+        check_glossary(bad)
+
+
+def test_the_setting_reads_the_file_and_skips_extraction(scripted, scripted_settings, tmp_path, monkeypatch):
+    path = tmp_path / "names.tsv"
+    path.write_text("臺南\tTainan City\n", encoding="utf-8")
+    monkeypatch.setenv("SUMMARIZE_GLOSSARY", str(path))
+    settings = Settings.from_env(base_url=scripted.base_url, model="scripted")
+    assert settings.glossary == str(path)
+    scripted.default = translator(names="臺南 => Tainan-from-the-model")
+    paragraphs = [f"第{i}段：臺南運河夜間導覽船的航線。" for i in range(8)]
+    result = translate_article("\n".join(paragraphs), settings=settings, chunk_tokens=80)
+    assert result.chunks > 1 and result.glossary == {"臺南": "Tainan City"}
+    assert not any(is_extraction(r) for r in scripted.chat_requests)  # a glossary was given: no extra request
+    assert all(glossary_in(r) == {"臺南": "Tainan City"} for r in scripted.chat_requests)
+
+
+# -- selecting and parsing ---------------------------------------------------------------------
+
+
+def test_present_keeps_the_entries_in_the_text_in_order_of_appearance():
+    glossary = {"阿里巴巴": "Alibaba", "馬斯克": "Elon Musk", "騰訊": "Tencent"}
+    assert list(present(glossary, "馬斯克回應阿里巴巴")) == ["馬斯克", "阿里巴巴"]
+    assert present(glossary, "沒有名字") == {}
+    assert inverted(glossary)["Tencent"] == "騰訊"
+
+
+def test_within_stops_at_the_token_allowance():
+    count = tokenizer_for("qwen3").count
+    entries = {f"名字{i}": f"Name {i}" for i in range(50)}
+    kept = within(entries, 40, count)
+    assert 0 < len(kept) < 50 and list(kept) == list(entries)[: len(kept)]
+    assert sum(count(f"{t} => {r}") + 1 for t, r in kept.items()) <= 40
+
+
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        ("阿里巴巴 => Alibaba\n馬斯克 => Elon Musk", {"阿里巴巴": "Alibaba", "馬斯克": "Elon Musk"}),
+        ("- 阿里巴巴：Alibaba\n2. 馬斯克 -> Elon Musk", {"阿里巴巴": "Alibaba", "馬斯克": "Elon Musk"}),
+        ("「阿里巴巴」\t“Alibaba”", {"阿里巴巴": "Alibaba"}),
+        ("NONE", {}),
+        ("騰訊 => Tencent", {}),  # not in the text: invented, dropped
+        ("美 => USA\n阿里巴巴 => 阿里巴巴", {}),  # one character; no rendering at all
+        ("阿里巴巴 => Alibaba\n阿里巴巴 => Alibaba Group", {"阿里巴巴": "Alibaba"}),  # first wins
+        ("Here are the names:\n阿里巴巴 => Alibaba", {"阿里巴巴": "Alibaba"}),
+    ],
+)
+def test_parse_names(reply, expected):
+    assert parse_names(reply, "馬斯克說阿里巴巴與美國") == expected
+
+
+# -- one rendering per name in every request ------------------------------------------------------
+
+NAMES_ARTICLE = "\n".join(
+    [
+        "馬斯克與阿里巴巴的競賽",
+        "馬斯克近日預告新模型即將發布，阿里巴巴同日推出新模型。",
+        "分析師認為這場競賽將持續升溫，各國投資大幅增加。",
+        "馬斯克強調新模型可以回答火箭引擎的技術問題。",
+        "史丹佛大學的報告指出，中國已縮小差距。",
+        "阿里巴巴表示，最小的版本可以在手機上運行。",
+        "業界關注下一代模型的發布時程與能源效率。",
+        "馬斯克的公司將先向付費訂閱者開放測試。",
+    ]
+)
+# Long enough that even finding the names takes more than one request at a small context.
+LONG_NAMES_ARTICLE = NAMES_ARTICLE + "".join(
+    f"\n第{i}則補充：{line}" for i, line in enumerate(NAMES_ARTICLE.splitlines()[1:] * 2, 1)
+)
+
+
+def test_the_same_name_gets_the_same_rendering_in_every_request(scripted, scripted_settings):
+    renderings = {"part 1 of": "Elon Musk", "part 2 of": "Musk Elon", "part 3 of": "E. Musk"}
+
+    def model(seen):
+        if is_extraction(seen):  # each extraction part renders the name its own way
+            rendering = next(v for k, v in renderings.items() if k in seen.system_text)
+            return reply(f"馬斯克 => {rendering}\n阿里巴巴 => Alibaba")
+        return translator()(seen)
+
+    scripted.default = model
+    settings = scripted_settings.replace(chunk_tokens=120, context_tokens=1400, output_tokens=400)
+    result = translate_article(LONG_NAMES_ARTICLE, settings=settings)
+    extraction = [r for r in scripted.chat_requests if is_extraction(r)]
+    assert len(extraction) > 1  # the article needed more than one extraction request
+    assert result.chunks > 2
+    assert result.glossary == {"馬斯克": "Elon Musk", "阿里巴巴": "Alibaba"}  # the first part's form wins
+    carried = 0
+    for request in filter(is_translation, scripted.chat_requests):
+        chunk = "\n".join(src for _, src in marked(request))
+        given = glossary_in(request)
+        # a request gets exactly the entries for names in its chunk, each in the one form
+        assert given == {k: v for k, v in result.glossary.items() if k in chunk}
+        carried += "馬斯克" in given
+    assert carried >= 2
+    for request in extraction:  # each extraction request carries only its part of the article
+        assert len(request.user_text) < 0.7 * len(LONG_NAMES_ARTICLE)
+
+
+def test_a_one_chunk_article_sends_no_extraction_and_applies_a_user_glossary(scripted, scripted_settings):
+    scripted.default = translator()
+    result = translate_article(NAMES_ARTICLE, glossary={"馬斯克": "Elon Musk", "騰訊": "Tencent"}, settings=scripted_settings)
+    assert result.chunks == 1 and len(scripted.chat_requests) == 1
+    assert glossary_in(scripted.chat_requests[0]) == {"馬斯克": "Elon Musk"}  # only names in the text
+
+
+def test_a_glossary_file_path_can_be_passed_directly(scripted, scripted_settings, tmp_path):
+    path = tmp_path / "names.tsv"
+    path.write_text("阿里巴巴\tAlibaba Group\n", encoding="utf-8")
+    scripted.default = translator()
+    result = translate_article(NAMES_ARTICLE, glossary=str(path), settings=scripted_settings)
+    assert result.glossary == {"阿里巴巴": "Alibaba Group"}
+    assert glossary_in(scripted.chat_requests[0]) == {"阿里巴巴": "Alibaba Group"}
+
+
+def test_summary_map_requests_get_the_entries_for_their_chunk(scripted, scripted_settings):
+    scripted.default = lambda seen: reply("Notes on this part.")
+    glossary = {"馬斯克": "Elon Musk", "阿里巴巴": "Alibaba", "史丹佛大學": "Stanford University"}
+    summary = summarize_article(NAMES_ARTICLE, glossary=glossary, settings=scripted_settings, chunk_tokens=150)
+    maps = [r for r in scripted.chat_requests if "You summarize one part" in r.system_text]
+    assert summary.chunks == len(maps) > 1
+    for request in maps:
+        chunk = request.user_text.split("<<<ARTICLE>>>\n")[1]
+        assert glossary_in(request) == {k: v for k, v in glossary.items() if k in chunk}
+    assert any("史丹佛大學" in glossary_in(r) for r in maps)
+    assert not all("史丹佛大學" in glossary_in(r) for r in maps)
+
+
+def test_summaries_without_a_glossary_send_no_reference_block(scripted, scripted_settings):
+    summarize_article(NAMES_ARTICLE, settings=scripted_settings, chunk_tokens=150)
+    assert all("<<<REFERENCE>>>" not in r.user_text for r in scripted.chat_requests)
+    assert not any(is_extraction(r) for r in scripted.chat_requests)
+
+
+def test_an_empty_glossary_turns_extraction_off(scripted, scripted_settings):
+    scripted.default = translator(names="馬斯克 => Elon Musk")
+    result = translate_article(NAMES_ARTICLE, glossary={}, settings=scripted_settings, chunk_tokens=120)
+    assert result.chunks > 1 and result.glossary == {}
+    assert not any(is_extraction(r) for r in scripted.chat_requests)
+    assert all(glossary_in(r) == {} for r in scripted.chat_requests)

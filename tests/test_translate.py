@@ -1,0 +1,396 @@
+"""translate_article against the scripted server: alignment, repair, fallbacks, request size."""
+
+from __future__ import annotations
+
+import re
+import runpy
+
+import pytest
+from conftest import ROOT, SAMPLE
+from fake_translator import (
+    USAGE,
+    article,
+    english,
+    is_extraction,
+    is_firm,
+    is_translation,
+    marked,
+    marked_reply,
+    reference,
+    reply,
+    translator,
+)
+from scripted_server import Step
+
+import summarize
+from summarize import (
+    ChunkFailedError,
+    ConfigError,
+    InputError,
+    Translation,
+    atranslate_article,
+    translate_article,
+)
+from summarize.text import to_traditional
+from summarize.translate import make_units, marker_prefix, parse_marked, split_paragraphs
+from summarize.tokens import tokenizer_for
+
+PARAGRAPHS = [
+    "臺南運河夜間導覽船明年擴大營運",
+    "【本報臺南訊】觀光旅遊局昨日宣布，夜間導覽船將自明年三月起擴大營運。",
+    "　　觀旅局表示，去年夜間導覽船共載運旅客約八萬六千人次。",
+    "新船全數採用鋰電池動力，單次充電可航行約五小時。",
+    "部分沿岸居民擔心夜間航班增加後，噪音與燈光會影響生活。",
+    "業者也關注票價調整，目前成人票為二百五十元。",
+]
+# Single line breaks and blank lines both separate paragraphs.
+ARTICLE_TEXT = "\n".join(PARAGRAPHS[:3]) + "\n\n" + "\n".join(PARAGRAPHS[3:]) + "\n"
+
+
+def translations(scripted):
+    return [r for r in scripted.chat_requests if is_translation(r)]
+
+
+# -- pure helpers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("一\n二", ["一", "二"]),
+        ("一\n\n\n二\n", ["一", "二"]),
+        ("　　一\n \n二", ["　　一", "二"]),
+        ("標題\n2026-11-28\n內文。", ["標題", "2026-11-28", "內文。"]),
+    ],
+)
+def test_a_paragraph_is_a_non_empty_line_kept_verbatim(text, expected):
+    assert split_paragraphs(text) == expected
+
+
+@pytest.mark.parametrize(
+    "reply, numbers, expected",
+    [
+        ("[[1]] One.\n[[2]] Two.", [1, 2], {1: "One.", 2: "Two."}),
+        ("Here you go:\n[[1]] One.\n[[2]] Two.", [1, 2], {1: "One.", 2: "Two."}),  # preamble ignored
+        ("[[1]] One.\n[[3]] Three.", [1, 2], {1: "One."}),  # a number not asked for is ignored
+        ("[[ 2 ]] Two,\nwrapped.", [2], {2: "Two,\nwrapped."}),
+        ("[[1]] One.\n[[2]]\n[[1]] Again.", [1, 2], {1: "One."}),  # empty and repeated markers
+        ("No markers at all.", [1, 2], {}),
+    ],
+)
+def test_parse_marked(reply, numbers, expected):
+    assert parse_marked(reply, numbers) == expected
+
+
+def test_markers_that_occur_in_the_article_get_a_prefix():
+    assert marker_prefix("普通文字") == ""
+    assert marker_prefix("文中有 [[1]] 字樣") == "P"
+    assert marker_prefix("[[1]] 與 [[P2]]") == "PP"
+
+
+def test_an_over_budget_paragraph_becomes_sentence_units_of_one_paragraph():
+    count = tokenizer_for("scripted").count
+    long = "".join(f"第{i}句話說明運河導覽船的新航線與票價。" for i in range(12))
+    units = make_units(["標題", long], 80, count)
+    assert units[0].paragraph == 0 and units[0].text == "標題"
+    rest = units[1:]
+    assert len(rest) > 1 and {u.paragraph for u in rest} == {1}
+    assert "".join(u.text for u in rest) == long
+    assert all(u.tokens <= 80 for u in units)
+    assert [u.number for u in units] == list(range(1, len(units) + 1))
+
+
+# -- alignment -------------------------------------------------------------------------------
+
+
+def test_pairs_align_with_source_paragraphs(scripted, scripted_settings):
+    scripted.default = translator()
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert isinstance(result, Translation)
+    assert [s for s, _ in result.pairs] == PARAGRAPHS  # verbatim, indentation included
+    assert [t for _, t in result.pairs] == [english(p.strip()) for p in PARAGRAPHS]
+    assert result.text == "\n\n".join(english(p.strip()) for p in PARAGRAPHS)
+    assert str(result) == result.text
+    assert result.target == "en" and result.verified and result.simplified_fixed == 0
+    assert result.model == "scripted"
+    assert result.usage.requests == len(scripted.chat_requests) == 1  # one chunk: one request, no extraction
+    assert result.usage.prompt_tokens == USAGE["prompt_tokens"]
+    assert result.chunks == 1 and result.glossary == {}
+
+
+def test_to_markdown_interleaves_or_tabulates_both_languages(scripted, scripted_settings):
+    scripted.default = translator(translate=lambda src: f"EN | {len(src)}")
+    result = translate_article("標題\n內文｜一段。", settings=scripted_settings)
+    interleaved = result.to_markdown()
+    assert interleaved == "> 標題\n\nEN | 2\n\n> 內文｜一段。\n\nEN | 6\n"
+    table = result.to_markdown("table").splitlines()
+    assert table[:2] == ["| Source | Translation |", "| --- | --- |"]
+    assert table[2] == "| 標題 | EN \\| 2 |"  # a pipe inside a cell cannot break the table
+    with pytest.raises(ValueError, match="interleaved"):
+        result.to_markdown("columns")
+
+
+def test_a_dropped_paragraph_is_asked_for_again_alone(scripted, scripted_settings):
+    dropped = PARAGRAPHS[3]
+    seen_once = []
+
+    def forgetful(seen):
+        pairs = marked(seen)
+        if not seen_once and any(src == dropped for _, src in pairs):
+            seen_once.append(True)
+            return marked_reply([(n, s) for n, s in pairs if s != dropped])
+        return marked_reply(pairs)
+
+    scripted.default = forgetful
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert [t for _, t in result.pairs] == [english(p.strip()) for p in PARAGRAPHS]
+    first, repair = scripted.chat_requests
+    assert len(marked(first)) == len(PARAGRAPHS)
+    assert marked(repair) == [(4, dropped)]  # only the missing one, under its own marker
+    # the repair carries the title and the paragraph before it as context, not the article
+    assert "Title:\n" + PARAGRAPHS[0] in reference(repair)
+    assert "Previous paragraph:\n" + PARAGRAPHS[2].strip() in reference(repair)
+    assert PARAGRAPHS[4] not in repair.user_text
+
+
+def test_merged_paragraphs_do_not_shift_later_pairs(scripted, scripted_settings):
+    def merger(seen):
+        pairs = marked(seen)
+        if len(pairs) > 1:  # paragraphs 2 and 3 come back as one, under marker 2
+            lines = [f"[[{n}]] {english(s)}" for n, s in pairs if n not in (2, 3)]
+            lines.insert(1, f"[[2]] {english(pairs[1][1])} {english(pairs[2][1])}")
+            return reply("\n".join(lines))
+        return marked_reply(pairs)
+
+    scripted.default = merger
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert [s for s, _ in result.pairs] == PARAGRAPHS
+    assert result.pairs[3][1] == english(PARAGRAPHS[3])  # later pairs stay in place
+    assert result.pairs[2][1] == english(PARAGRAPHS[2].strip())  # the swallowed one, asked for again
+    assert len(scripted.chat_requests) == 2
+
+
+def test_a_model_that_ignores_markers_still_yields_aligned_pairs(scripted, scripted_settings):
+    def careless(seen):
+        pairs = marked(seen)
+        if len(pairs) > 1:  # prose without markers, as small local models write
+            return reply("Here is the translation. " + " ".join(english(s) for _, s in pairs))
+        return reply(f"Sure! {english(pairs[0][1])}")  # no marker for a single paragraph either
+
+    scripted.default = careless
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert [s for s, _ in result.pairs] == PARAGRAPHS
+    assert [t for _, t in result.pairs] == [f"Sure! {english(p.strip())}" for p in PARAGRAPHS]
+    sizes = sorted(len(marked(r)) for r in scripted.chat_requests)
+    assert sizes == [1, 1, 1, 1, 1, 1, 2, 2, 3, 3, 6]  # 6 → 3 + 3 → 1 + 2 → 1 + 1: one paragraph each at last
+
+
+def test_an_over_budget_paragraph_is_translated_in_pieces_and_joined(scripted, scripted_settings):
+    scripted.default = translator()
+    long = "".join(f"第{i}句話說明運河導覽船的新航線與票價。" for i in range(12))
+    result = translate_article(f"標題\n{long}", settings=scripted_settings.replace(chunk_tokens=120))
+    assert [s for s, _ in result.pairs] == ["標題", long]
+    pieces = [src for n, src in sorted(pair for r in translations(scripted) for pair in marked(r)) if n > 1]
+    assert len(pieces) > 1 and "".join(pieces) == long
+    assert result.pairs[1][1] == " ".join(english(p) for p in pieces)
+
+
+def test_a_context_length_error_halves_the_request(scripted, scripted_settings):
+    too_long = {"error": {"message": "This model's maximum context length is 512 tokens", "code": "context_length_exceeded"}}
+    scripted.script(Step.error(400, too_long))
+    scripted.default = translator()
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert [t for _, t in result.pairs] == [english(p.strip()) for p in PARAGRAPHS]
+    assert [len(marked(r)) for r in scripted.chat_requests] == [6, 3, 3]
+
+
+def test_markers_found_in_the_article_are_not_confused_with_ours(scripted, scripted_settings):
+    scripted.default = translator()
+    text = "標題\n請參考 [[1]] 與 [[2]] 兩項註記。\n第三段。"
+    result = translate_article(text, settings=scripted_settings)
+    assert "[[P1]] 標題" in article(scripted.chat_requests[0])
+    assert [t for _, t in result.pairs] == [english(p) for p in split_paragraphs(text)]
+
+
+# -- requests stay small ---------------------------------------------------------------------
+
+
+def test_no_request_re_sends_the_whole_article(scripted, scripted_settings):
+    paragraphs = [f"第{i}段：運河導覽船第{i}條航線的營運說明與票價調整細節。" for i in range(1, 41)]
+    scripted.default = translator()
+    settings = scripted_settings.replace(chunk_tokens=200)
+    result = translate_article("\n".join(paragraphs), settings=settings)
+    assert len(result.pairs) == 40 and result.chunks >= 10
+    requests = translations(scripted)
+    assert len(requests) == result.chunks
+    count = tokenizer_for("scripted").count
+    for request in requests:
+        carried = len(marked(request))
+        shown = sum(1 for p in paragraphs if p in request.user_text)
+        assert shown <= carried + 2  # its chunk, the title and the previous paragraph
+        assert count(article(request)) <= 200
+        assert count(reference(request)) <= 64 + 160 + 40  # title, previous paragraph, labels
+    shown = [sum(1 for p in paragraphs if p in r.user_text) for r in requests]
+    assert sum(shown) <= len(paragraphs) + 2 * len(requests)  # linear in the article, not quadratic
+    extraction = [r for r in scripted.chat_requests if is_extraction(r)]
+    assert len(extraction) == 1 and all(p in extraction[0].user_text for p in paragraphs)  # names: once per article
+
+
+# -- English verified ------------------------------------------------------------------------
+
+
+def test_a_paragraph_that_comes_back_in_chinese_is_retried_firmly_once(scripted, scripted_settings):
+    def lazy(seen):
+        pairs = marked(seen)
+        if is_firm(seen):
+            return marked_reply(pairs)
+        return marked_reply(pairs, lambda s: s if "鋰電池" in s else english(s))  # echoes one paragraph
+
+    scripted.default = lazy
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert result.verified and result.unverified == ()
+    assert result.pairs[3][1] == english(PARAGRAPHS[3])
+    first, retry = scripted.chat_requests
+    assert not is_firm(first) and is_firm(retry)
+    assert [src for _, src in marked(retry)] == [PARAGRAPHS[3]]
+
+
+def test_a_paragraph_still_in_chinese_after_the_retry_is_returned_flagged(scripted, scripted_settings):
+    scripted.default = translator(translate=lambda s: s if "鋰電池" in s or "噪音" in s else english(s))
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert result.unverified == (3, 4) and not result.verified
+    assert result.pairs[3][1] == PARAGRAPHS[3]  # returned, not dropped, and flagged
+    assert len(scripted.chat_requests) == 2  # one firm retry for both, no more
+
+
+# -- Traditional Chinese target ---------------------------------------------------------------
+
+ENGLISH_ARTICLE = "\n".join(
+    [
+        "Night boats to expand in Tainan",
+        "Director Li Ming-feng said the announcements were too loud after nine.",
+        "The city said it would monitor noise for a year.",
+    ]
+)
+# What a drifting model writes when asked for Traditional Chinese.
+SIMPLIFIED = {
+    "Night boats to expand in Tainan": "台南夜间游船将扩大营运",
+    "Director Li Ming-feng said the announcements were too loud after nine.": "主任李明峯表示，晚上九点之后的广播太大声。",
+    "The city said it would monitor noise for a year.": "市府表示将进行为期一年的噪音监测。",
+}
+
+
+def test_zh_hant_target_repairs_simplified_and_counts_it(scripted, scripted_settings):
+    scripted.default = translator(translate=lambda s: SIMPLIFIED[s])
+    result = translate_article(
+        ENGLISH_ARTICLE, target="zh-Hant", glossary={"李明峯": "Li Ming-feng"}, settings=scripted_settings
+    )
+    before = sum(to_traditional(v)[1] for v in SIMPLIFIED.values())
+    assert before == 16
+    assert result.simplified_fixed == before - 1  # the glossary's 李明峯 is not turned into 李明峰
+    assert [s for s, _ in result.pairs] == ENGLISH_ARTICLE.splitlines()
+    assert [t for _, t in result.pairs] == [
+        "台南夜間遊船將擴大營運",  # 台 is correct Taiwan usage: kept
+        "主任李明峯表示，晚上九點之後的廣播太大聲。",
+        "市府表示將進行為期一年的噪音監測。",
+    ]
+    assert to_traditional(result.text, ("李明峯",))[1] == 0  # nothing Simplified is left
+    # an English source needs the English side of the glossary
+    assert "Li Ming-feng => 李明峯" in reference(scripted.chat_requests[0])
+    assert "into Traditional Chinese as written in Taiwan" in scripted.chat_requests[0].system_text
+    assert result.verified
+
+
+def test_zh_hant_target_is_not_checked_for_english(scripted, scripted_settings):
+    scripted.default = translator(translate=lambda s: "新廠將於2028年啟用。")
+    result = translate_article("The plant opens in 2028.", target="zh-Hant", settings=scripted_settings)
+    assert result.text == "新廠將於2028年啟用。" and result.unverified == ()
+    assert len(scripted.chat_requests) == 1
+
+
+# -- errors and twins ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, target, error",
+    [("", "en", InputError), ("內文", "fr", ValueError), ("內文", None, ValueError)],
+)
+def test_bad_input_fails_before_any_request(scripted, scripted_settings, text, target, error):
+    with pytest.raises(error):
+        translate_article(text, target=target, settings=scripted_settings)
+    assert scripted.requests == []
+
+
+def test_a_failed_chunk_names_its_index(scripted, scripted_settings):
+    scripted.default = translator()
+    scripted.script(Step.error(400, {"error": {"message": "bad request", "code": 400}}))
+    with pytest.raises(ChunkFailedError, match="chunk 1 of 1"):
+        translate_article(ARTICLE_TEXT, settings=scripted_settings)
+
+
+async def test_the_async_twin_and_the_sync_one_inside_a_loop(scripted, scripted_settings):
+    scripted.default = translator()
+    result = await atranslate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert len(result.pairs) == len(PARAGRAPHS)
+    with pytest.raises(RuntimeError, match="await atranslate_article"):
+        translate_article(ARTICLE_TEXT, settings=scripted_settings)
+
+
+def test_extraction_is_not_sent_for_one_chunk(scripted, scripted_settings):
+    scripted.default = translator(names="臺南 => Tainan")
+    translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert not any(is_extraction(r) for r in scripted.chat_requests)
+
+
+def test_chunks_are_translated_concurrently(scripted, scripted_settings):
+    scripted.latency = 0.2
+    scripted.default = translator()
+    paragraphs = [f"第{i}段：夜間導覽船的航線說明。" for i in range(1, 9)]
+    result = translate_article("\n".join(paragraphs), settings=scripted_settings.replace(chunk_tokens=80))
+    assert result.chunks > 2
+    assert 1 < scripted.peak_in_flight <= scripted_settings.concurrency
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"context_tokens": 900, "output_tokens": 300}, "raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_OUTPUT_TOKENS"),
+        ({"output_tokens": 40}, "raise SUMMARIZE_OUTPUT_TOKENS to 64 or more"),
+        ({"chunk_tokens": 10}, "SUMMARIZE_CHUNK_TOKENS=10 is too small"),
+    ],
+)
+def test_a_budget_too_small_to_translate_says_what_to_change(scripted, scripted_settings, changes, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        translate_article(ARTICLE_TEXT, settings=scripted_settings.replace(**changes))
+    assert scripted.chat_requests == []
+
+
+def test_the_new_names_are_public():
+    for name in ("translate_article", "atranslate_article", "Translation", "load_glossary"):
+        assert name in summarize.__all__ and hasattr(summarize, name)
+
+
+def test_the_bilingual_example_prints_markdown_pairs(scripted, scripted_settings, monkeypatch, capsys):
+    scripted.default = translator()
+    monkeypatch.setenv("SUMMARIZE_BASE_URL", scripted.base_url)
+    monkeypatch.setenv("SUMMARIZE_MODEL", "scripted")
+    example = runpy.run_path(str(ROOT / "examples" / "bilingual.py"))
+    assert example["main"]([]) == 0
+    printed = capsys.readouterr().out
+    sources = split_paragraphs(SAMPLE.read_text(encoding="utf-8").strip())
+    assert all(f"> {p.strip()}\n\n{english(p.strip())}" in printed for p in sources)
+
+
+@pytest.mark.parametrize("second_is_empty", [False, True])
+def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scripted_settings, second_is_empty):
+    empties = iter([True, second_is_empty])
+
+    def blank(seen):
+        (number, source), = marked(seen)
+        return reply(f"[[{number}]]" if next(empties) else f"[[{number}]] {english(source)}")
+
+    scripted.default = blank
+    result = translate_article("內文一段。", settings=scripted_settings)
+    assert len(scripted.chat_requests) == 2  # one more request, no loop
+    assert result.unverified == ((0,) if second_is_empty else ())
+    assert result.text == ("" if second_is_empty else english("內文一段。"))
