@@ -24,9 +24,11 @@ from .errors import (
     SummarizeError,
     TruncatedOutputError,
 )
+from .glossary import load_glossary
 from .pipeline import asummarize_article, summarize_article
-from .result import Summary, Usage
+from .result import Summary, Translation, Usage
 from .tokens import count_tokens
+from .translate import atranslate_article, translate_article
 
 __version__ = "0.1.0"
 
@@ -47,9 +49,13 @@ __all__ = [
     "Settings",
     "Summary",
     "SummarizeError",
+    "Translation",
     "TruncatedOutputError",
     "Usage",
     "asummarize_article",
+    "atranslate_article",
     "count_tokens",
+    "load_glossary",
     "summarize_article",
+    "translate_article",
 ]

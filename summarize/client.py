@@ -3,6 +3,14 @@
 It builds the client, sends one chat request at a time under a concurrency cap, owns the
 retries (``openai`` runs with ``max_retries=0``; one tenacity policy here), maps every failure
 to an error in ``summarize.errors``, and removes ``<think>`` reasoning from replies.
+
+A reply cut at the token limit raises ``TruncatedOutputError`` (never a silently short text).
+A reply whose usage counts far fewer prompt tokens than were sent (a server that cut the prompt
+to its context window) logs one warning per client on the ``summarize`` logger, naming the fix;
+logging rather than ``warnings``, so an application routes it with the rest of its logs.
+
+Request shapes follow the configured preset (``summarize.presets``); complete replies are kept
+in and answered from the response cache (``summarize.cache``) unless ``cache=False``.
 """
 
 from __future__ import annotations
@@ -13,13 +21,15 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import openai
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from . import errors
+from . import errors, presets
+from .cache import ResponseCache
 from .config import Settings
+from .tokens import tokenizer_for
 
 log = logging.getLogger("summarize")
 
@@ -69,6 +79,11 @@ class Reply:
     completion_tokens: int | None
     finish_reason: str | None
     model: str | None
+    reasoning: str | None = None  # what the model thought, in a reasoning field or inline <think>
+    cached: bool = False  # answered from the response cache, no request sent
+
+
+_CACHED_FIELDS = ("text", "prompt_tokens", "completion_tokens", "finish_reason", "model")
 
 
 def _body_text(body: object) -> str:
@@ -117,6 +132,7 @@ _REQUESTED_PATTERNS = (
     re.compile(r"resulted in (\d+) tokens", re.IGNORECASE),
     re.compile(r"(\d+) in the messages", re.IGNORECASE),
     re.compile(r"requested (\d+) tokens", re.IGNORECASE),
+    re.compile(r"(\d+) input tokens", re.IGNORECASE),  # vLLM: "your request has 5000 input tokens"
 )
 
 
@@ -148,6 +164,13 @@ class ChatClient:
         self._given = client
         self._client: Any = None
         self._semaphore = asyncio.Semaphore(settings.concurrency)
+        self._warned_truncation = False
+        # Called with every usable reply (the CLI's progress); a shared client's hook is inherited.
+        self.on_reply: Callable[[Reply], None] | None = None
+        if isinstance(client, ChatClient):
+            # Runs sharing one ChatClient (a batch) share its cap on requests in flight and its connections.
+            self._semaphore, self._given = client._semaphore, client._openai()
+            self.on_reply = client.on_reply
         self.requests = 0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -216,6 +239,13 @@ class ChatClient:
 
     def request_options(self, model: str, max_tokens: int) -> dict[str, Any]:
         """Generation parameters for ``model`` (besides messages)."""
+        preset = presets.get(self.settings.preset)
+        if preset is not None:
+            options = {"model": model, preset.max_tokens_param: max_tokens}
+            if not preset.is_reasoning_model(model):
+                options["temperature"] = self.settings.temperature
+            thinking = preset.thinking_options(model)
+            return {**options, "extra_body": thinking} if thinking else options
         options: dict[str, Any] = {
             "model": model,
             "max_tokens": max_tokens,
@@ -238,6 +268,19 @@ class ChatClient:
         """
         limit = max_tokens or self.settings.output_tokens
         options = self.request_options(model, limit)
+        preset = presets.get(self.settings.preset)
+        suffix = preset.system_suffix(model) if preset else ""
+        if suffix and messages and messages[0]["role"] == "system":
+            messages = [{**messages[0], "content": f"{messages[0]['content']}\n{suffix}"}, *messages[1:]]
+        cache = ResponseCache(self.settings.cache_dir) if self.settings.cache else None
+        key = cache.key(self.base_url, messages, options) if cache else ""
+        hit = cache.get(key) if cache else None
+        if hit is not None:
+            log.debug("reply from the response cache (%s)", key[:12])
+            reply = Reply(**{name: hit.get(name) for name in _CACHED_FIELDS}, cached=True)
+            if self.on_reply is not None:
+                self.on_reply(reply)
+            return reply
 
         async def once(attempt: int) -> Reply:
             async with self._semaphore:
@@ -252,6 +295,11 @@ class ChatClient:
             return self._reply(completion, model, attempt)
 
         reply = await self._with_retries(once)
+        if reply.finish_reason == "length" and reply.text and self.settings.on_truncation == "keep":
+            log.warning("the reply hit the %d-token limit and is kept cut (on_truncation=keep)", limit)
+            if self.on_reply is not None:
+                self.on_reply(reply)
+            return reply  # never cached: a cut reply is not an answer worth replaying
         if reply.finish_reason == "length":
             spent = "thinking" if not reply.text else "writing"
             raise errors.TruncatedOutputError(
@@ -259,9 +307,45 @@ class ChatClient:
                 "SUMMARIZE_OUTPUT_TOKENS" + (" or turn thinking off for this model" if not reply.text else ""),
                 **self._where(model, 1, None),
             )
+        if reply.finish_reason == "content_filter":
+            raise errors.ContentFilteredError(
+                "the provider's content filter stopped the reply; the article may touch a topic it "
+                "blocks: try another model or endpoint",
+                **self._where(model, 1, None),
+            )
         if not reply.text:
             raise errors.EndpointError("the model returned an empty reply", **self._where(model, 1, None))
+        self._check_prompt_tokens(messages, reply)
+        if cache:
+            cache.put(key, {name: getattr(reply, name) for name in _CACHED_FIELDS})
+        if self.on_reply is not None:
+            self.on_reply(reply)
         return reply
+
+    def _check_prompt_tokens(self, messages: list[dict[str, str]], reply: Reply) -> None:
+        """Warn (once per client, through logging) when the server counted far fewer prompt tokens than we sent.
+
+        Ollama cuts a prompt longer than its ``num_ctx`` without an error and reports what it
+        kept. Qwen's BPE counts Chinese lower than any other tokenizer, so a server count
+        under half of Qwen's count means text was dropped, not tokenized more efficiently.
+        """
+        if reply.prompt_tokens is None or self._warned_truncation:
+            return
+        qwen = tokenizer_for(None, "qwen")
+        sent = sum(qwen.count(m["content"]) for m in messages)
+        if reply.prompt_tokens * 2 >= sent:
+            return
+        self._warned_truncation = True
+        log.warning(
+            "%s counted %d prompt tokens, but the request held about %d: the server is probably cutting "
+            "prompts to a smaller context window (Ollama does so silently at num_ctx) and the summary "
+            "misses text. Raise the server's context (Ollama: num_ctx, or OLLAMA_CONTEXT_LENGTH) to "
+            "SUMMARIZE_CONTEXT_TOKENS=%d, or set SUMMARIZE_CONTEXT_TOKENS to the window the server has.",
+            self.base_url,
+            reply.prompt_tokens,
+            sent,
+            self.settings.context_tokens,
+        )
 
     def _reply(self, completion: Any, model: str, attempt: int) -> Reply:
         error = getattr(completion, "error", None) or (getattr(completion, "model_extra", None) or {}).get("error")
@@ -272,20 +356,26 @@ class ChatClient:
         choice = choices[0]
         usage = getattr(completion, "usage", None)
         text = strip_think(choice.message.content)
+        extra = getattr(choice.message, "model_extra", None) or {}
+        raw = choice.message.content or ""
+        # What strip_think removed, less the tags (an empty <think></think> is not reasoning).
+        inline = re.sub(r"</?think>", "", raw.replace(text, "", 1) if text else raw, flags=re.IGNORECASE).strip()
         return Reply(
             text=text,
             prompt_tokens=getattr(usage, "prompt_tokens", None),
             completion_tokens=getattr(usage, "completion_tokens", None),
             finish_reason=choice.finish_reason,
             model=getattr(completion, "model", None) or model,
+            reasoning=extra.get("reasoning_content") or extra.get("reasoning") or inline or None,
         )
 
     # -- retries -----------------------------------------------------------------------------
 
     def _retryable(self, exc: BaseException) -> bool:
-        if isinstance(exc, errors.RateLimitedError):
+        if isinstance(exc, (errors.RateLimitedError, errors.ServerError)):
+            # A Retry-After longer than we will wait fails at once rather than sleeping.
             return exc.retry_after is None or exc.retry_after <= self.settings.retry_wait_max
-        return isinstance(exc, (errors.ServerError, errors.ConnectionFailedError))
+        return isinstance(exc, errors.ConnectionFailedError)
 
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception()
@@ -309,6 +399,11 @@ class ChatClient:
 
     # -- error mapping -----------------------------------------------------------------------
 
+    def _redact(self, text: str) -> str:
+        """``text`` without the API key (servers that echo a refused key in full exist)."""
+        key = self.settings.api_key
+        return text.replace(key, "***") if key and len(key) >= 8 else text
+
     def _where(self, model: str | None, attempt: int, status: int | None) -> dict[str, Any]:
         return {"status": status, "base_url": self.base_url, "model": model, "attempts": attempt}
 
@@ -321,6 +416,10 @@ class ChatClient:
         return self._classify(status, message, code, None, model, attempt)
 
     def _map_error(self, exc: openai.OpenAIError, model: str | None, attempt: int) -> errors.EndpointError:
+        if isinstance(exc, openai.APIError) and self._redact(exc.message) != exc.message:
+            # The original travels on as __cause__ and prints in tracebacks: redact it too.
+            exc.message = self._redact(exc.message)
+            exc.args = (exc.message,)
         if isinstance(exc, openai.APITimeoutError):
             return errors.ConnectionFailedError(
                 f"the request timed out after {self.settings.timeout:g} s; raise SUMMARIZE_TIMEOUT for slow local models",
@@ -344,11 +443,19 @@ class ChatClient:
     ) -> errors.EndpointError:
         where = self._where(model, attempt, status)
         lower = text.lower()
-        short = text.strip()[:300]
+        short = self._redact(text).strip()[:300]
         if is_context_error(text):
+            limit = context_limit(text)
+            if limit and limit < self.settings.context_tokens:
+                advice = (
+                    f"the server's window is {limit} tokens, smaller than SUMMARIZE_CONTEXT_TOKENS="
+                    f"{self.settings.context_tokens}: set SUMMARIZE_CONTEXT_TOKENS={limit} or give the server more"
+                )
+            else:
+                advice = "lower SUMMARIZE_CHUNK_TOKENS or SUMMARIZE_OUTPUT_TOKENS"
             return errors.ContextLengthError(
-                f"the request is longer than the model's context window: {short}",
-                limit=context_limit(text),
+                f"the request is longer than the model's context window; {advice}: {short}",
+                limit=limit,
                 requested=requested_tokens(text),
                 **where,
             )
@@ -367,12 +474,30 @@ class ChatClient:
             return errors.AuthenticationError(
                 f"the endpoint refused the key; check SUMMARIZE_API_KEY (or OPENAI_API_KEY): {short}", **where
             )
-        if status == 404 or "model_not_found" in lower or ("model" in lower and "not found" in lower):
-            hint = "pull it first (ollama pull NAME) or " if "pull" in lower else ""
+        names_model = "model" in lower
+        if "model_not_found" in lower or (names_model and (status == 404 or "not found" in lower)):
+            hint = f"pull it first (ollama pull {model or 'NAME'}) or " if "pull" in lower else ""
             return errors.ModelNotFoundError(
                 f"the endpoint does not serve this model; {hint}set SUMMARIZE_MODEL to a model it lists: {short}",
                 **where,
             )
+        if status == 404:
+            # No model named: the path itself is wrong, e.g. a base URL without its /v1.
+            return errors.BadRequestError(
+                f"the endpoint has no such path; check SUMMARIZE_BASE_URL (OpenAI-compatible servers "
+                f"usually serve under /v1): {short}",
+                **where,
+            )
         if status is not None and (status >= 500 or status in _RETRYABLE_STATUS):
-            return errors.ServerError(f"the endpoint failed: {short}", **where)
+            advice = "try again later or raise SUMMARIZE_MAX_RETRIES"
+            if retry_after is not None and retry_after > self.settings.retry_wait_max:
+                advice = (
+                    f"it asks to wait {retry_after:g} s, more than SUMMARIZE_RETRY_WAIT_MAX="
+                    f"{self.settings.retry_wait_max:g}; try again later"
+                )
+            return errors.ServerError(
+                f"the endpoint failed (overloaded, still loading the model, or crashed); {advice}: {short}",
+                retry_after=retry_after,
+                **where,
+            )
         return errors.BadRequestError(f"the endpoint rejected the request: {short}", **where)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from . import presets
 from .errors import ConfigError
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -60,6 +61,29 @@ def _text(text: str) -> str:
     return text
 
 
+def _flag(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError
+
+
+def _on_truncation(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("error", "keep"):
+        raise ValueError
+    return value
+
+
+def _preset_name(text: str) -> str:
+    name = text.strip().lower()
+    if name not in presets.PRESETS:
+        raise ValueError
+    return name
+
+
 @dataclass(frozen=True)
 class _Spec:
     env: str
@@ -83,7 +107,15 @@ _SPECS: dict[str, _Spec] = {
     "retry_wait_max": _Spec("SUMMARIZE_RETRY_WAIT_MAX", _non_negative_float, "a number of seconds >= 0, e.g. 60"),
     "temperature": _Spec("SUMMARIZE_TEMPERATURE", _non_negative_float, "a number >= 0, e.g. 0.2"),
     "tokenizer": _Spec("SUMMARIZE_TOKENIZER", _text, "auto, qwen, qwen3.5, conservative or a tiktoken encoding name"),
+    "preset": _Spec("SUMMARIZE_PRESET", _preset_name, f"one of {', '.join(presets.PRESETS)}"),
+    "cache": _Spec("SUMMARIZE_CACHE", _flag, "1 or 0 (true/false, yes/no, on/off)"),
+    "cache_dir": _Spec("SUMMARIZE_CACHE_DIR", _text, "a folder path"),
+    "glossary": _Spec("SUMMARIZE_GLOSSARY", _text, "a glossary file path (lines of source<TAB>English)"),
+    "on_truncation": _Spec("SUMMARIZE_ON_TRUNCATION", _on_truncation, "error or keep"),
 }
+
+# Settings a preset can set; None means "not given": the preset's value, else this default.
+_PRESET_DEFAULTS: dict[str, Any] = {"base_url": OPENAI_BASE_URL, "context_tokens": 8192, "timeout": 120.0}
 
 
 @dataclass(frozen=True)
@@ -105,32 +137,63 @@ class Settings:
         retry_wait_max: the longest single wait; a ``Retry-After`` above it fails at once.
         temperature: sampling temperature.
         tokenizer: how tokens are counted; ``auto`` picks by model (see ``summarize.tokens``).
+        preset: a server preset (``summarize.presets``): its base URL, context window and timeout
+            fill those left unset (explicit values and environment variables win), and
+            requests take its quirks (how thinking is turned off, the token-limit field).
+        cache: reuse replies from the on-disk response cache (``summarize.cache``).
+        cache_dir: the cache folder; ``None`` is the user's cache folder.
+        glossary: a glossary file of names and their English forms (``summarize.glossary``).
+        on_truncation: what a reply cut at ``output_tokens`` does: ``error`` (the default) raises
+            ``TruncatedOutputError``; ``keep`` keeps the cut text, logs a warning and flags the
+            result (``truncated``), for small local models that rarely stop on their own.
+
+    ``base_url``, ``context_tokens`` and ``timeout`` left at ``None`` become the preset's value,
+    else ``https://api.openai.com/v1``, 8192 and 120.
     """
 
-    base_url: str = OPENAI_BASE_URL
+    base_url: str = None  # type: ignore[assignment]  # None: the preset's, else OpenAI's
     api_key: str | None = field(default=None, repr=False)
     model: str | None = None
-    context_tokens: int = 8192
+    context_tokens: int = None  # type: ignore[assignment]  # None: the preset's, else 8192
     chunk_tokens: int | None = None
     output_tokens: int = 1024
     concurrency: int = 4
-    timeout: float = 120.0
+    timeout: float = None  # type: ignore[assignment]  # None: the preset's, else 120
     max_retries: int = 3
     retry_backoff: float = 1.0
     retry_wait_max: float = 60.0
     temperature: float = 0.2
     tokenizer: str = "auto"
+    preset: str | None = None
+    cache: bool = True
+    cache_dir: str | None = None
+    glossary: str | None = None
+    on_truncation: str = "error"
 
     def __post_init__(self) -> None:
+        preset = None
+        if self.preset is not None:
+            try:
+                preset = presets.get(str(self.preset))
+            except ConfigError:
+                raise ConfigError(f"preset must be {_SPECS['preset'].valid}, got {self.preset!r}") from None
+        derived = []
+        for name, default in _PRESET_DEFAULTS.items():
+            if getattr(self, name) is None:
+                value = getattr(preset, name, None)
+                object.__setattr__(self, name, default if value is None else value)
+                derived.append(name)
+        # Remembered so that replace(preset=...) re-derives what nobody set.
+        object.__setattr__(self, "_derived", frozenset(derived))
         for name, spec in _SPECS.items():
             value = getattr(self, name)
-            if value is None and name in ("api_key", "model", "chunk_tokens"):
+            if value is None and name in ("api_key", "model", "chunk_tokens", "preset", "cache_dir", "glossary"):
                 continue
             try:
                 parsed = spec.parse(str(value))
             except (TypeError, ValueError):
                 raise ConfigError(f"{name} must be {spec.valid}, got {value!r}") from None
-            if isinstance(value, bool) or (isinstance(parsed, int) and not isinstance(value, int)):
+            if isinstance(value, bool) != isinstance(parsed, bool) or (isinstance(parsed, int) and not isinstance(value, int)):
                 raise ConfigError(f"{name} must be {spec.valid}, got {value!r}")
             object.__setattr__(self, name, parsed)
         if self.output_tokens >= self.context_tokens:
@@ -172,7 +235,12 @@ class Settings:
         unknown = sorted(set(overrides) - set(_SPECS))
         if unknown:
             raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; valid: {', '.join(_SPECS)}")
-        return dataclasses.replace(self, **overrides) if overrides else self
+        if not overrides:
+            return self
+        # Built from what was given, not what was derived: a new preset fills the unset settings.
+        derived = getattr(self, "_derived", frozenset())
+        given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in derived}
+        return type(self)(**{**given, **overrides})
 
     @property
     def is_openai(self) -> bool:

@@ -13,21 +13,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from summarize import Settings
+from summarize import Settings, recording
+from summarize.recording import RECORDED_SETTINGS, REPLAY_BASE_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 SEED = CORPUS / "seed-qwen3-grok.txt"
 SAMPLE = ROOT / "examples" / "sample_article.txt"
-
-# Recorded requests all name this host, so cassettes replay whatever port a server had.
-RECORDED_HOST = "llm.test"
-REPLAY_BASE_URL = f"http://{RECORDED_HOST}/v1"
-SECRET_HEADERS = ["authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie"]
 
 # The caller's endpoint settings, read once before any test cleans the environment.
 _REAL_ENV = {k: v for k, v in os.environ.items() if k.startswith(("SUMMARIZE_", "OPENAI_"))}
@@ -38,40 +33,27 @@ def corpus_text(name: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's SUMMARIZE_* or OPENAI_* variables unless it sets them."""
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's SUMMARIZE_* or OPENAI_* variables unless it sets them.
+
+    The response cache is off unless a test turns it on, and then lives in the test's own
+    folder (XDG_CACHE_HOME reaches Settings built directly and the CLI's subprocesses too):
+    the developer's cache never answers a test or a cassette replay.
+    """
     for name in list(os.environ):
         if name.startswith(("SUMMARIZE_", "OPENAI_")):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("SUMMARIZE_CACHE", "0")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
-def _rewrite_host(request):
-    parts = urlsplit(request.uri)
-    request.uri = urlunsplit(("http", RECORDED_HOST, parts.path, parts.query, parts.fragment))
-    for name in list(request.headers):
-        if name.lower().startswith("x-stainless") or name.lower() == "host":
-            del request.headers[name]
-    return request
-
-
-def _scrub_response(response):
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in ("set-cookie", "openai-organization"):
-            del headers[name]
-    return response
+def pytest_recording_configure(config: pytest.Config, vcr) -> None:
+    vcr.register_serializer("yaml", recording.ReadableYaml)
 
 
 @pytest.fixture(scope="session")
 def vcr_config() -> dict:
-    # record_mode is deliberately absent: it would override --record-mode.
-    return {
-        "filter_headers": SECRET_HEADERS,
-        "before_record_request": _rewrite_host,
-        "before_record_response": _scrub_response,
-        "match_on": ["method", "host", "path", "query", "body"],
-        "decode_compressed_response": True,
-    }
+    return recording.vcr_config()
 
 
 @pytest.fixture
@@ -89,11 +71,11 @@ def endpoint(request: pytest.FixtureRequest) -> Settings:
     if _talks_to_real_server(request.config):
         if not _REAL_ENV.get("SUMMARIZE_BASE_URL"):
             pytest.fail("recording or live mode needs SUMMARIZE_BASE_URL (see README: Record against a real server)")
-        settings = Settings.from_env(_REAL_ENV)
+        settings = Settings.from_env(_REAL_ENV).replace(**RECORDED_SETTINGS)
         if not _REAL_ENV.get("SUMMARIZE_TIMEOUT"):
             settings = settings.replace(timeout=600)  # a tiny CPU model is slow
         return settings
-    return Settings(base_url=REPLAY_BASE_URL, max_retries=0)
+    return Settings(base_url=REPLAY_BASE_URL, max_retries=0, **RECORDED_SETTINGS)
 
 
 @pytest.fixture
@@ -114,4 +96,4 @@ def scripted():
 @pytest.fixture
 def scripted_settings(scripted) -> Settings:
     """Settings pointing at the scripted server, with fast retries."""
-    return Settings(base_url=scripted.base_url, model="scripted", retry_backoff=0.01, timeout=10)
+    return Settings(base_url=scripted.base_url, model="scripted", retry_backoff=0.01, timeout=10, cache=False)

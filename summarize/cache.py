@@ -1,0 +1,96 @@
+"""The on-disk response cache: a second identical request is answered without the network.
+
+A reply is keyed by the base URL, the model, the messages and every generation parameter
+(SHA-256 of their canonical JSON), and stored as one small JSON file. Only complete replies are
+stored: the client puts a reply here after its truncation and emptiness checks, and failures
+never reach it. Writes go to a temporary file in the same folder and are moved into place with
+``os.replace``, so two processes summarizing the same folder never see half a file; a file that
+cannot be read is treated as a miss.
+
+The folder is ``Settings.cache_dir`` (``SUMMARIZE_CACHE_DIR``), else the user's cache folder:
+``$XDG_CACHE_HOME/summarize/responses`` (``~/.cache/...``; ``~/Library/Caches/...`` on macOS;
+``%LOCALAPPDATA%\\summarize\\responses`` on Windows). Turn it off with ``cache=False``
+(``SUMMARIZE_CACHE=0``, ``--no-cache``); delete the folder to empty it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("summarize")
+
+# Part of every key: bump it when the stored format or the meaning of a key changes.
+FORMAT = 1
+
+
+def default_dir() -> Path:
+    """The user's cache folder for responses."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        base = Path(xdg)
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    elif os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        base = Path(os.environ["LOCALAPPDATA"])
+    else:
+        base = Path.home() / ".cache"
+    return base / "summarize" / "responses"
+
+
+class ResponseCache:
+    """Replies on disk, one JSON file per request key."""
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+        self.folder = Path(folder).expanduser() if folder else default_dir()
+
+    @staticmethod
+    def key(base_url: str, messages: list[dict[str, Any]], options: dict[str, Any]) -> str:
+        """A digest of everything that shapes the reply (``options`` holds the model)."""
+        canonical = json.dumps(
+            {"format": FORMAT, "base_url": base_url.rstrip("/"), "messages": messages, "options": options},
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            default=str,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The stored reply fields, or ``None`` when absent or unreadable."""
+        try:
+            data = json.loads(self.path(key).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable cache file %s: %s", self.path(key), exc)
+            return None
+        return data if isinstance(data, dict) and isinstance(data.get("text"), str) else None
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        """Store ``value`` atomically; a cache that cannot be written only logs a warning."""
+        target = self.path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=target.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    json.dump(value, handle, ensure_ascii=False)
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError as exc:
+            log.warning("could not write the response cache at %s: %s", target, exc)

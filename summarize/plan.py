@@ -1,0 +1,163 @@
+"""A dry run: what summarizing an article would send, without sending anything.
+
+It uses the pipeline's own budget and chunking, so the chunks are the ones a real run cuts.
+No request is made, not even ``GET /models``: with no model configured the count uses the
+``conservative`` tokenizer (it over-counts for most models) and says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import prompts
+from .chunking import pack, plan_chunks
+from .config import Settings
+from .pipeline import PER_MESSAGE_TOKENS, check_languages, chunk_budget, prompt_overhead, reduce_budget
+from .text import clean
+from .tokens import tokenizer_for
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The requests a summary run would make.
+
+    Attributes:
+        tokenizer: the tokenizer that counted.
+        tokenizer_reason: why that one (printed, so the user knows how exact the counts are).
+        budget: most article tokens per request.
+        chunks: each chunk's token count, in article order.
+        map_requests, reduce_requests, final_requests: requests by stage.
+        prompt_tokens: tokens of every prompt it would send (template overhead included); with
+            map-reduce an upper bound, since notes are assumed ``output_tokens`` long.
+        map_prompt_tokens: the part of ``prompt_tokens`` in map requests (exact).
+        estimated: the merge and final stages are upper bounds (notes are usually shorter, and
+            then fewer merge rounds run).
+    """
+
+    tokenizer: str
+    tokenizer_reason: str
+    budget: int
+    chunks: tuple[int, ...]
+    map_requests: int
+    reduce_requests: int
+    final_requests: int
+    prompt_tokens: int
+    estimated: bool
+    map_prompt_tokens: int = 0
+
+    @property
+    def requests(self) -> int:
+        """The most requests the run makes."""
+        return self.map_requests + self.reduce_requests + self.final_requests
+
+    @property
+    def min_requests(self) -> int:
+        """The fewest: no merge round when the notes come back short."""
+        return self.map_requests + self.final_requests
+
+
+def choose_tokenizer(settings: Settings) -> tuple[str, str]:
+    """The tokenizer a dry run uses and why, without asking the endpoint for its model."""
+    if settings.tokenizer != "auto":
+        return settings.tokenizer, f"SUMMARIZE_TOKENIZER={settings.tokenizer}"
+    if settings.model:
+        name = tokenizer_for(settings.model).name
+        return name, f"{name} (auto, for model {settings.model})"
+    return "conservative", (
+        "conservative: no model is set and a dry run does not ask /models; it over-counts for most "
+        "models: pass --model or set SUMMARIZE_TOKENIZER for exact counts"
+    )
+
+
+def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en",)) -> Plan:
+    """The chunk plan, request count and prompt tokens of summarizing ``text`` under ``settings``.
+
+    Raises:
+        InputError, InputTypeError: the article is unusable.
+        ConfigError: the context window cannot hold the prompt and the reply.
+    """
+    article = clean(text)
+    languages = check_languages(languages)
+    name, reason = choose_tokenizer(settings)
+    counter = tokenizer_for(settings.model, name)
+    budget = chunk_budget(settings, counter)
+    chunks = plan_chunks(article, budget, counter.count)
+    if len(chunks) == 1:
+        tokens = sum(prompt_overhead(prompts.summarize_messages(article, lang), counter) for lang in languages)
+        return Plan(name, reason, budget, (chunks[0].tokens,), 0, 0, len(languages), tokens, False)
+    tokens = map_tokens = sum(
+        prompt_overhead(prompts.map_messages(c.text, c.index + 1, len(chunks)), counter) for c in chunks
+    )
+    # Notes are at most output_tokens long: merge rounds as the pipeline would run them.
+    note = settings.output_tokens + PER_MESSAGE_TOKENS
+    reduce_overhead = prompt_overhead(prompts.reduce_messages([""], "en"), counter)
+    notes, reduces = len(chunks), 0
+    limit = reduce_budget(settings, counter)
+    while notes * note > limit:
+        groups = pack(["."] * notes, [note] * notes, max(limit, note))
+        if len(groups) >= notes:
+            break
+        reduces += len(groups)
+        tokens += sum(reduce_overhead + len(g) * note for g in groups)
+        notes = len(groups)
+    tokens += len(languages) * (reduce_overhead + notes * note)
+    return Plan(
+        name,
+        reason,
+        budget,
+        tuple(c.tokens for c in chunks),
+        len(chunks),
+        reduces,
+        len(languages),
+        tokens,
+        True,
+        map_tokens,
+    )
+
+
+def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
+    """The chunk plan, request count and prompt tokens of translating ``text`` under ``settings``.
+
+    It cuts paragraphs as ``translate_article`` does; the extraction requests (names shared
+    by every chunk, when there is more than one chunk and no glossary) are counted too. Retries
+    for paragraphs a model leaves out are not foreseeable and not counted.
+    """
+    from . import glossary as names
+    from . import translate
+
+    article = clean(text)
+    source = translate.check_target(target)
+    name, reason = choose_tokenizer(settings)
+    counter = tokenizer_for(settings.model, name)
+    budget, glossary_tokens = translate.translation_budget(settings, counter, source, target)
+    paragraphs = translate.split_paragraphs(article)
+    units = translate.make_units(paragraphs, budget - translate.MARKER_TOKENS, counter.count)
+    groups = pack(units, [u.tokens + translate.MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]
+    run = translate.TranslationRun(
+        settings,
+        None,
+        settings.model or "",
+        counter,
+        target,
+        paragraphs,
+        units,  # type: ignore[arg-type]
+        prefix=translate.marker_prefix(article),
+        glossary_tokens=glossary_tokens,
+    )
+    given = names.resolve_glossary(None, settings)
+    run.glossary = given if target == "en" else names.inverted(given)
+    tokens = sum(prompt_overhead(run.messages(group), counter) for group in groups)
+    extraction = 0
+    if not given and len(groups) > 1:
+        limit = translate.extraction_budget(settings, counter, source, target)
+        parts = plan_chunks("\n".join(p.strip() for p in paragraphs), limit, counter.count)
+        extraction = len(parts)
+        tokens += sum(
+            prompt_overhead(
+                prompts.glossary_messages(p.text, p.index + 1, len(parts), source=source, target=target), counter
+            )
+            for p in parts
+        )
+    sizes = tuple(sum(u.tokens for u in group) for group in groups)  # type: ignore[attr-defined]
+    return Plan(name, reason, budget, sizes, extraction, 0, len(groups), tokens, False)

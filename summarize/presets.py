@@ -1,0 +1,202 @@
+"""Presets: the default base URL and the request-shape quirks of the servers people run.
+
+A preset is data only; ``summarize.client.ChatClient.request_options`` reads it when it shapes
+a request, and ``Settings`` takes its defaults (base URL, context window, timeout) for settings
+nobody set: explicit arguments and environment variables always beat the preset.
+
+How each server turns thinking off (``thinking_off``):
+
+- ``chat_template_kwargs``: ``{"chat_template_kwargs": {"enable_thinking": false}}`` in the body
+  (vLLM, SGLang, llama.cpp with ``--jinja``); harmless for templates that do not read it.
+- ``enable_thinking``: a top-level ``"enable_thinking": false`` (DashScope, which rejects
+  thinking on non-streaming calls of Qwen3 models).
+- ``no_think``: Qwen3's soft switch, ``/no_think`` at the end of the system message (Ollama and
+  LM Studio pass no template arguments); sent to Qwen3 models only.
+- ``reasoning_effort``: the lowest ``reasoning_effort`` for reasoning models (OpenAI's o-series
+  and gpt-5); they reason anyway, but less.
+- ``model``: the server has no switch; thinking is a choice of model (DeepSeek, xAI).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import ConfigError
+
+THINKING_SWITCHES = ("chat_template_kwargs", "enable_thinking", "no_think", "reasoning_effort", "model")
+
+# OpenAI's reasoning models reject max_tokens and any temperature but the default.
+_OPENAI_REASONING = re.compile(r"^(o\d|gpt-5)")
+_QWEN3 = re.compile(r"qwen3|qwq")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One server's defaults and quirks.
+
+    Attributes:
+        name: what ``--preset`` / ``SUMMARIZE_PRESET`` takes.
+        base_url: the default endpoint.
+        context_tokens: the context window to assume, or ``None`` for the library default (the
+            server decides; ``summarize doctor`` reports what it says).
+        thinking_off: how thinking is turned off (see the module docstring).
+        reasoning_field: where reasoning comes back when the model thinks.
+        max_tokens_param: ``max_tokens`` or ``max_completion_tokens``.
+        stream_options: whether ``stream_options`` is accepted (for streaming callers).
+        timeout: seconds per request; local servers on a CPU need long ones.
+        note: one line for the README table.
+    """
+
+    name: str
+    base_url: str
+    context_tokens: int | None
+    thinking_off: str
+    reasoning_field: str
+    max_tokens_param: str = "max_tokens"
+    stream_options: bool = True
+    timeout: float = 120.0
+    note: str = ""
+
+    def is_reasoning_model(self, model: str) -> bool:
+        """A model that reasons whatever we ask, and takes no temperature (OpenAI's o-series, gpt-5)."""
+        return self.thinking_off == "reasoning_effort" and bool(_OPENAI_REASONING.match(model.lower()))
+
+    def thinking_options(self, model: str) -> dict:
+        """Body fields (beyond the standard ones) that turn thinking off for ``model``."""
+        if self.thinking_off == "chat_template_kwargs":
+            return {"chat_template_kwargs": {"enable_thinking": False}}
+        if self.thinking_off == "enable_thinking":
+            return {"enable_thinking": False}
+        if self.thinking_off == "reasoning_effort" and self.is_reasoning_model(model):
+            return {"reasoning_effort": "low"}
+        return {}
+
+    def system_suffix(self, model: str) -> str:
+        """Text to end the system message with, for servers that pass no template arguments."""
+        if self.thinking_off == "no_think" and _QWEN3.search(model.lower()):
+            return "/no_think"
+        return ""
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset(
+            "openai",
+            base_url="https://api.openai.com/v1",
+            context_tokens=128000,
+            thinking_off="reasoning_effort",
+            reasoning_field="not returned",
+            max_tokens_param="max_completion_tokens",
+            note="o-series and gpt-5 get no `temperature` (they reject one)",
+        ),
+        Preset(
+            "dashscope",
+            base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+            context_tokens=131072,
+            thinking_off="enable_thinking",
+            reasoning_field="`reasoning_content`",
+            note="Alibaba Cloud Model Studio (international); key in `SUMMARIZE_API_KEY`",
+        ),
+        Preset(
+            "deepseek",
+            base_url="https://api.deepseek.com/v1",
+            context_tokens=131072,
+            thinking_off="model",
+            reasoning_field="`reasoning_content`",
+            note="`deepseek-chat` does not think; `deepseek-reasoner` does",
+        ),
+        Preset(
+            "xai",
+            base_url="https://api.x.ai/v1",
+            context_tokens=131072,
+            thinking_off="model",
+            reasoning_field="`reasoning_content` (grok-3-mini); hidden for Grok 4",
+            note="pick a non-reasoning Grok model to avoid thinking",
+        ),
+        Preset(
+            "vllm",
+            base_url="http://localhost:8000/v1",
+            context_tokens=None,
+            thinking_off="chat_template_kwargs",
+            reasoning_field="`reasoning_content` or `reasoning`",
+            timeout=600.0,
+            note="reasoning is separated with `--reasoning-parser`, else inline `<think>`",
+        ),
+        Preset(
+            "sglang",
+            base_url="http://localhost:30000/v1",
+            context_tokens=None,
+            thinking_off="chat_template_kwargs",
+            reasoning_field="`reasoning_content`",
+            timeout=600.0,
+            note="reasoning is separated with `--reasoning-parser`, else inline `<think>`",
+        ),
+        Preset(
+            "llamacpp",
+            base_url="http://localhost:8080/v1",
+            context_tokens=None,
+            thinking_off="chat_template_kwargs",
+            reasoning_field="`reasoning_content` (`--reasoning-format`), else inline `<think>`",
+            timeout=600.0,
+            note="`llama-server --jinja` reads `chat_template_kwargs`; the context is `-c` (`summarize doctor` reads it)",
+        ),
+        Preset(
+            "ollama",
+            base_url="http://localhost:11434/v1",
+            context_tokens=4096,
+            thinking_off="no_think",
+            reasoning_field="`reasoning`, or inline `<think>`",
+            stream_options=True,
+            timeout=600.0,
+            note="Ollama cuts prompts at 4096 tokens unless `OLLAMA_CONTEXT_LENGTH` or `num_ctx` says more",
+        ),
+        Preset(
+            "lmstudio",
+            base_url="http://localhost:1234/v1",
+            context_tokens=4096,
+            thinking_off="no_think",
+            reasoning_field="`reasoning_content`, or inline `<think>`",
+            stream_options=True,
+            timeout=600.0,
+            note="the context is what the model was loaded with (4096 by default)",
+        ),
+    )
+}
+
+
+def get(name: str | None) -> Preset | None:
+    """The preset called ``name`` (``None`` for none).
+
+    Raises:
+        ConfigError: no preset has that name; the message lists the valid ones.
+    """
+    if name is None:
+        return None
+    try:
+        return PRESETS[name.strip().lower()]
+    except KeyError:
+        raise ConfigError(f"unknown preset {name!r}; valid: {', '.join(PRESETS)}") from None
+
+
+def markdown_table() -> str:
+    """The README table of presets."""
+    rows = [
+        "| preset | default base URL | context | thinking off | reasoning comes back in | token limit | stream_options | timeout | note |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    switch = {
+        "chat_template_kwargs": "`chat_template_kwargs: {enable_thinking: false}`",
+        "enable_thinking": "top-level `enable_thinking: false`",
+        "no_think": "`/no_think` in the system message (Qwen3)",
+        "reasoning_effort": "`reasoning_effort: low` (reasoning models)",
+        "model": "choose a non-thinking model",
+    }
+    for p in PRESETS.values():
+        rows.append(
+            f"| `{p.name}` | `{p.base_url}` | {p.context_tokens or 'server decides (8192 assumed)'} | "
+            f"{switch[p.thinking_off]} | {p.reasoning_field} | `{p.max_tokens_param}` | "
+            f"{'yes' if p.stream_options else 'no'} | {p.timeout:g} s | {p.note} |"
+        )
+    return "\n".join(rows)

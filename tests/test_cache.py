@@ -1,0 +1,143 @@
+"""The response cache: keys, atomic files, what is (never) stored, and the library's use of it."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from scripted_server import Step
+
+from summarize import ConfigError, EndpointError, Settings, TruncatedOutputError, summarize_article
+from summarize.cache import ResponseCache, default_dir
+
+ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網。"
+MESSAGES = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+OPTIONS = {"model": "m", "max_tokens": 1024, "temperature": 0.2}
+
+
+def test_the_key_covers_base_url_model_messages_and_parameters():
+    key = ResponseCache.key("http://a/v1", MESSAGES, OPTIONS)
+    assert key == ResponseCache.key("http://a/v1/", MESSAGES, dict(reversed(list(OPTIONS.items()))))
+    changed = [
+        ResponseCache.key("http://b/v1", MESSAGES, OPTIONS),
+        ResponseCache.key("http://a/v1", MESSAGES, {**OPTIONS, "model": "n"}),
+        ResponseCache.key("http://a/v1", [MESSAGES[0], {"role": "user", "content": "v"}], OPTIONS),
+        ResponseCache.key("http://a/v1", MESSAGES, {**OPTIONS, "temperature": 0.3}),
+        ResponseCache.key("http://a/v1", MESSAGES, {**OPTIONS, "max_tokens": 512}),
+        ResponseCache.key("http://a/v1", MESSAGES, {**OPTIONS, "extra_body": {"enable_thinking": False}}),
+    ]
+    assert len({key, *changed}) == 7
+
+
+def test_put_then_get_and_unreadable_files_are_misses(tmp_path):
+    cache = ResponseCache(tmp_path)
+    key = ResponseCache.key("http://a/v1", MESSAGES, OPTIONS)
+    assert cache.get(key) is None
+    cache.put(key, {"text": "摘要", "prompt_tokens": 5})
+    assert cache.get(key) == {"text": "摘要", "prompt_tokens": 5}
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [f"{key}.json"]
+    cache.path(key).write_text("{not json", encoding="utf-8")
+    assert cache.get(key) is None
+    cache.path(key).write_text(json.dumps({"no": "text"}), encoding="utf-8")
+    assert cache.get(key) is None
+
+
+def test_a_cache_that_cannot_be_written_only_warns(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    ResponseCache(blocker / "sub").put("ab" * 32, {"text": "t"})  # a file where the folder should be
+    assert "could not write the response cache" in caplog.text
+
+
+def _hammer(folder: str, key: str, worker: int) -> None:
+    cache = ResponseCache(folder)
+    for i in range(60):
+        cache.put(key, {"text": f"w{worker}-{i}-" + "x" * (2000 * (i % 5)), "prompt_tokens": i})
+
+
+def test_concurrent_writers_never_leave_half_a_file(tmp_path):
+    key = "cd" * 32
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_hammer, args=(str(tmp_path), key, w)) for w in range(3)]
+    for worker in workers:
+        worker.start()
+    cache, reads = ResponseCache(tmp_path), 0
+    while any(w.is_alive() for w in workers) or reads == 0:
+        raw = cache.path(key).read_text(encoding="utf-8") if cache.path(key).exists() else None
+        if raw is not None:
+            json.loads(raw)  # never a partial file
+            reads += 1
+    for worker in workers:
+        worker.join(timeout=30)
+        assert worker.exitcode == 0
+    assert cache.get(key)["text"].startswith("w")
+    assert [p.name for p in cache.path(key).parent.iterdir()] == [f"{key}.json"]  # no temporary files left
+
+
+def test_the_library_answers_a_second_identical_call_from_the_cache(scripted, tmp_path):
+    settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"))
+    first = summarize_article(ARTICLE, settings=settings)
+    second = summarize_article(ARTICLE, settings=settings)
+    assert len(scripted.chat_requests) == 1
+    assert second == first
+    summarize_article(ARTICLE, settings=settings, languages=("zh-Hant",))  # another prompt: another request
+    assert len(scripted.chat_requests) == 2
+    summarize_article(ARTICLE, settings=settings.replace(temperature=0.5))  # another parameter
+    assert len(scripted.chat_requests) == 3
+    summarize_article(ARTICLE, settings=settings, cache=False)  # the per-call opt-out
+    assert len(scripted.chat_requests) == 4
+
+
+def test_cache_false_neither_reads_nor_writes(scripted, tmp_path):
+    settings = Settings(base_url=scripted.base_url, model="m", cache=False, cache_dir=str(tmp_path / "c"))
+    summarize_article(ARTICLE, settings=settings)
+    summarize_article(ARTICLE, settings=settings)
+    assert len(scripted.chat_requests) == 2
+    assert not (tmp_path / "c").exists()
+
+
+def test_truncated_and_failed_replies_are_never_cached(scripted, tmp_path):
+    settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"), max_retries=0)
+    scripted.script(
+        Step.reply("cut off mid", finish_reason="length"),
+        Step.error(500, {"error": {"message": "boom"}}),
+        Step.reply("", finish_reason="stop"),
+    )
+    with pytest.raises(TruncatedOutputError):
+        summarize_article(ARTICLE, settings=settings)
+    with pytest.raises(EndpointError):
+        summarize_article(ARTICLE, settings=settings)
+    with pytest.raises(EndpointError, match="empty reply"):
+        summarize_article(ARTICLE, settings=settings)
+    assert not list((tmp_path / "c").rglob("*.json"))
+    assert summarize_article(ARTICLE, settings=settings).text == "A scripted summary."
+    assert len(scripted.chat_requests) == 4
+    assert len(list((tmp_path / "c").rglob("*.json"))) == 1
+
+
+def test_the_default_folder_is_the_users_cache_folder(scripted, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_dir() == tmp_path / "xdg" / "summarize" / "responses"
+    summarize_article(ARTICLE, settings=Settings(base_url=scripted.base_url, model="m", cache=True))
+    assert len(list((tmp_path / "xdg" / "summarize" / "responses").rglob("*.json"))) == 1
+
+
+def test_cache_settings_come_from_the_environment(tmp_path):
+    settings = Settings.from_env({"SUMMARIZE_CACHE": "off", "SUMMARIZE_CACHE_DIR": str(tmp_path)})
+    assert settings.cache is False and settings.cache_dir == str(tmp_path)
+    assert Settings.from_env({"SUMMARIZE_CACHE": "1"}).cache is True
+    assert Settings().cache is True  # library calls use the cache unless told not to
+    with pytest.raises(
+        ConfigError, match=r"^SUMMARIZE_CACHE must be 1 or 0 \(true/false, yes/no, on/off\), got 'maybe'$"
+    ):
+        Settings.from_env({"SUMMARIZE_CACHE": "maybe"})
+
+
+def test_tests_never_see_the_developers_cache():
+    # conftest's clean_env: the cache is off for Settings.from_env and its folder is the test's own.
+    assert os.environ["SUMMARIZE_CACHE"] == "0"
+    assert Settings.from_env().cache is False
+    assert default_dir() != Path.home() / ".cache" / "summarize" / "responses"

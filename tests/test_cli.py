@@ -1,0 +1,658 @@
+"""The installed ``summarize`` console script, run as a subprocess against the scripted server.
+
+Every test runs the real entry point (``<venv>/bin/summarize``) so packaging, argument parsing,
+exit codes and printing are all under test. The environment comes from conftest's clean_env:
+no developer SUMMARIZE_* variables, the cache off and in the test's own folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from scripted_server import ScriptedServer, Step, completion
+
+from conftest import SAMPLE, SEED
+
+CLI = Path(sys.executable).with_name("summarize")
+ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網。市長表示，新路線將連接科學園區與火車站。"
+
+
+def run(
+    *args: str,
+    server: ScriptedServer | None = None,
+    env: dict | None = None,
+    stdin: str | None = None,
+    timeout: float = 30,
+) -> subprocess.CompletedProcess:
+    environ = dict(os.environ)
+    if server is not None:
+        environ.update(SUMMARIZE_BASE_URL=server.base_url, SUMMARIZE_RETRY_BACKOFF="0.01", SUMMARIZE_TIMEOUT="10")
+    environ.update(env or {})
+    return subprocess.run(
+        [str(CLI), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=timeout,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )
+
+
+# Usage as a server reports it for these short prompts (the client warns when a server counts
+# far fewer prompt tokens than it was sent, as Ollama does when it cuts a prompt).
+USAGE = {"prompt_tokens": 1000, "completion_tokens": 10, "total_tokens": 1010}
+
+
+def reply(text: str, **kwargs) -> Step:
+    return Step.reply(text, usage=USAGE, **kwargs)
+
+
+@pytest.fixture
+def scripted():
+    """The scripted server, answering with realistic usage."""
+    with ScriptedServer(default=lambda seen: reply("A scripted summary.")) as server:
+        yield server
+
+
+def call(*args: str, server: ScriptedServer | None = None, env: dict | None = None, stdin: str = "") -> SimpleNamespace:
+    """``summarize.cli.main`` in this process, for variants of what a subprocess test already covers.
+
+    Cheaper than a process (no interpreter start, no tokenizer load), so the suite stays fast;
+    every option and subcommand also has at least one test through the installed script.
+    """
+    from summarize import cli
+
+    saved_env, saved_stdin = dict(os.environ), sys.stdin
+    if server is not None:
+        os.environ.update(SUMMARIZE_BASE_URL=server.base_url, SUMMARIZE_RETRY_BACKOFF="0.01", SUMMARIZE_TIMEOUT="10")
+    os.environ.update(env or {})
+    sys.stdin = io.StringIO(stdin)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(list(args))
+            except SystemExit as exit:  # argparse
+                code = exit.code
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.stdin = saved_stdin
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+@pytest.fixture
+def article(tmp_path: Path) -> Path:
+    path = tmp_path / "bus.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    return path
+
+
+def test_the_console_script_is_installed_and_reports_its_version():
+    assert CLI.is_file(), f"{CLI} is missing: pip install -e . installs the summarize console script"
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "summarize 0.1.0"
+
+
+def test_python_dash_m_runs_the_same_command():
+    result = subprocess.run(
+        [sys.executable, "-m", "summarize", "--version"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "summarize 0.1.0"
+
+
+def test_a_file_prints_its_english_summary(scripted, article):
+    result = run(str(article), server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "A scripted summary.\n"
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+    (request,) = scripted.chat_requests
+    assert ARTICLE in request.user_text
+    assert request.body["model"] == "scripted"  # the only model /models lists
+
+
+def test_dash_reads_the_article_from_stdin(scripted):
+    result = run("-", server=scripted, stdin=ARTICLE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "A scripted summary.\n"
+    assert ARTICLE in scripted.chat_requests[0].user_text
+
+
+def test_languages_asks_for_each_language_and_labels_them(scripted, article):
+    scripted.default = lambda seen: reply("中文摘要。" if "繁體中文" in seen.system_text else "English summary.")
+    result = run(str(article), "--languages", "en,zh-Hant", server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[en]\nEnglish summary.\n\n[zh-Hant]\n中文摘要。\n"
+    assert len(scripted.chat_requests) == 2
+
+
+def test_an_unknown_language_is_a_usage_error_on_one_line(scripted, article):
+    result = run(str(article), "--languages", "en,fr", server=scripted)
+    assert result.returncode == 2
+    assert "expected a comma-separated list of en, zh-Hant, got 'en,fr'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert scripted.requests == []
+
+
+def test_json_prints_one_object_per_article(scripted, article, tmp_path):
+    second = tmp_path / "two.txt"
+    second.write_text("高雄港今天創下貨櫃吞吐量新紀錄。", encoding="utf-8")
+    result = run(str(article), str(second), "--json", "--languages", "en,zh-Hant", server=scripted)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["file"] for r in records] == [str(article), str(second)]
+    first = records[0]
+    assert first["summary"] == "A scripted summary."
+    assert set(first["summaries"]) == {"en", "zh-Hant"}
+    assert first["chunks"] == 1 and first["model"] == "scripted"
+    assert first["usage"] == {"requests": 2, "prompt_tokens": 2000, "completion_tokens": 20}
+    assert isinstance(first["elapsed"], float) and first["elapsed"] >= 0
+
+
+def test_markdown_has_a_heading_per_article_and_language(scripted, article):
+    result = run(str(article), "--markdown", server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# bus.txt\n\n## Summary (English)\n\nA scripted summary.\n")
+
+
+def test_translate_prints_the_aligned_bilingual_translation(scripted, tmp_path):
+    import fake_translator
+
+    path = tmp_path / "two-paragraphs.txt"
+    path.write_text("臺南市政府今天宣布擴大公車路網。\n市長表示，新路線將連接科學園區。\n", encoding="utf-8")
+    scripted.default = fake_translator.translator()
+    as_json = run(str(path), "--translate", "--json", server=scripted)
+    assert as_json.returncode == 0, as_json.stderr
+    record = json.loads(as_json.stdout)
+    first, second = "臺南市政府今天宣布擴大公車路網。", "市長表示，新路線將連接科學園區。"
+    english = [fake_translator.english(first), fake_translator.english(second)]
+    assert record["pairs"] == [[first, english[0]], [second, english[1]]]
+    assert record["translation"] == "\n\n".join(english)
+    assert record["target"] == "en" and record["usage"]["requests"] == 1 and "summary" not in record
+
+    as_markdown = call(str(path), "--translate", "--markdown", server=scripted)
+    assert as_markdown.returncode == 0, as_markdown.stderr
+    assert as_markdown.stdout.startswith("# two-paragraphs.txt\n\n")
+    for text in (first, second, *english):
+        assert text in as_markdown.stdout
+    plain = call(str(path), "--translate", server=scripted)
+    assert plain.stdout == "\n\n".join(english) + "\n"
+
+
+def test_json_and_markdown_exclude_each_other(article):
+    result = call(str(article), "--json", "--markdown")
+    assert result.returncode == 2
+    assert "not allowed with argument" in result.stderr
+
+
+def test_model_and_base_url_options_beat_the_environment(scripted, article):
+    env = {"SUMMARIZE_BASE_URL": "http://127.0.0.1:9/v1", "SUMMARIZE_MODEL": "from-env"}
+    result = run(str(article), "--model", "from-option", "--base-url", scripted.base_url, env=env)
+    assert result.returncode == 0, result.stderr
+    assert scripted.chat_requests[0].body["model"] == "from-option"
+    assert not [r for r in scripted.requests if r.path.endswith("/models")]  # a named model needs no lookup
+
+
+def test_preset_option_shapes_the_request(scripted, article):
+    result = run(str(article), "--preset", "vllm", "--model", "Qwen/Qwen3-8B", server=scripted)
+    assert result.returncode == 0, result.stderr
+    body = scripted.chat_requests[0].body
+    assert body["chat_template_kwargs"] == {"enable_thinking": False}
+    assert body["max_tokens"] == 1024
+
+
+def test_concurrency_caps_requests_in_flight_across_files(tmp_path):
+    files = []
+    for i in range(6):
+        path = tmp_path / f"a{i}.txt"
+        path.write_text(f"第{i}篇。{ARTICLE}", encoding="utf-8")
+        files.append(str(path))
+    with ScriptedServer(default=lambda seen: reply("A scripted summary."), latency=0.3) as server:
+        start = time.monotonic()
+        result = run(*files, "--concurrency", "3", server=server)
+        elapsed = time.monotonic() - start
+    assert result.returncode == 0, result.stderr
+    assert server.peak_in_flight == 3
+    assert len(server.chat_requests) == 6
+    assert elapsed < 6 * 0.3 + 1.5  # not one at a time
+    assert [line for line in result.stdout.splitlines() if line.startswith("==>")] == [f"==> {f} <==" for f in files]
+
+
+def test_concurrency_must_be_positive(article):
+    result = call(str(article), "--concurrency", "0")
+    assert result.returncode == 2
+    assert "expected a positive integer, got '0'" in result.stderr
+
+
+def test_dry_run_sends_nothing_and_explains_the_tokenizer(scripted):
+    long_article = SAMPLE.read_text(encoding="utf-8") * 6
+    result = run("-", "--dry-run", server=scripted, stdin=long_article, env={"SUMMARIZE_CONTEXT_TOKENS": "4096"})
+    assert result.returncode == 0, result.stderr
+    assert scripted.requests == []  # not even GET /models
+    out = result.stdout
+    assert "tokenizer: conservative: no model is set and a dry run does not ask /models" in out
+    chunk_line = next(line for line in out.splitlines() if line.startswith("-: "))
+    sizes = [int(n) for n in chunk_line.split("[")[1].rstrip("]").split(", ")]
+    budget = int(chunk_line.split("at most ")[1].split(" ")[0])
+    assert len(sizes) > 1 and max(sizes) <= budget
+    assert f"-: {len(sizes)} chunk(s)" in chunk_line
+    assert "requests: 4-6 (3 map + 0-2 merge + 1 final); prompt tokens: " in out
+    map_tokens, total = (
+        int(n) for n in re.search(r"prompt tokens: (\d+) in map requests, at most (\d+) in all", out).groups()
+    )
+    assert sum(sizes) < map_tokens < total
+    assert "(the upper bounds assume notes as long as SUMMARIZE_OUTPUT_TOKENS=1024)" in out
+
+    # A real run with short notes sends the fewest requests the plan foresaw, maps exactly as counted.
+    from summarize import Settings, summarize_article
+    from summarize.pipeline import prompt_overhead
+    from summarize.tokens import tokenizer_for
+
+    summarize_article(
+        long_article, settings=Settings(base_url=scripted.base_url, model="scripted", context_tokens=4096, cache=False)
+    )
+    maps = [r for r in scripted.chat_requests if "part" in r.system_text and "of 3" in r.system_text]
+    assert len(maps) == 3 and len(scripted.chat_requests) == 4
+    assert sum(prompt_overhead(r.messages, tokenizer_for("scripted")) for r in maps) == map_tokens
+
+
+def test_dry_run_with_a_model_counts_with_its_tokenizer(scripted, article):
+    result = call(str(article), "--dry-run", "--model", "qwen3-8b", "--json", server=scripted)
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["tokenizer"] == "qwen" and plan["tokenizer_reason"] == "qwen (auto, for model qwen3-8b)"
+    assert plan["requests"] == 1 and len(plan["chunks"]) == 1
+    assert plan["prompt_tokens"] > plan["chunks"][0] > 0
+    assert scripted.requests == []
+
+
+def test_dry_run_translate_foresees_the_requests_a_real_run_sends(scripted):
+    import fake_translator
+
+    from summarize import Settings, translate_article
+    from summarize.pipeline import prompt_overhead
+    from summarize.tokens import tokenizer_for
+
+    seed = SEED.read_text(encoding="utf-8")
+    result = call("-", "--dry-run", "--translate", "--json", "--model", "qwen3-8b", server=scripted, stdin=seed)
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert scripted.requests == []
+    assert len(plan["chunks"]) > 1 and max(plan["chunks"]) <= plan["chunk_budget"]
+
+    scripted.default = fake_translator.translator()
+    translate_article(seed, settings=Settings(base_url=scripted.base_url, model="qwen3-8b", cache=False))
+    sent = scripted.chat_requests
+    assert plan["requests"] == len(sent) == len(plan["chunks"]) + 1  # one name-extraction request
+    counter = tokenizer_for("qwen3-8b")
+    assert plan["prompt_tokens"] == sum(prompt_overhead(r.messages, counter) for r in sent)
+
+
+def test_a_second_identical_run_is_answered_by_the_cache(scripted, article):
+    cache = {"SUMMARIZE_CACHE": "1"}
+    first = run(str(article), "--json", server=scripted, env=cache)
+    second = run(str(article), "--json", server=scripted, env=cache)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert len(scripted.chat_requests) == 1
+    strip = lambda out: {k: v for k, v in json.loads(out).items() if k != "elapsed"}  # noqa: E731
+    assert strip(second.stdout) == strip(first.stdout)
+    assert list((Path(os.environ["XDG_CACHE_HOME"]) / "summarize" / "responses").rglob("*.json"))
+
+    third = run(str(article), "--no-cache", server=scripted, env=cache)
+    assert third.returncode == 0 and len(scripted.chat_requests) == 2
+
+
+def test_progress_shows_on_a_terminal_unless_quiet(scripted, tmp_path):
+    files = []
+    for i in range(2):
+        path = tmp_path / f"p{i}.txt"
+        path.write_text(f"第{i}篇。{ARTICLE}", encoding="utf-8")
+        files.append(str(path))
+
+    def stderr_on_a_tty(*extra: str) -> str:
+        master, slave = pty.openpty()
+        # A real terminal has a size; a new pty has 0 columns, and tqdm would draw an empty bar.
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        env = dict(os.environ, SUMMARIZE_BASE_URL=scripted.base_url)
+        proc = subprocess.Popen(
+            [str(CLI), *files, *extra], stdout=subprocess.DEVNULL, stderr=slave, stdin=subprocess.DEVNULL, env=env
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            ready, _, _ = select.select([master], [], [], 20)
+            if not ready:
+                break
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=20)
+        os.close(master)
+        assert proc.returncode == 0
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    drawn = stderr_on_a_tty()
+    assert "0/2 [" in drawn and "article/s" in drawn and "replies=1" in drawn
+    assert stderr_on_a_tty("-q") == ""
+
+
+def test_an_unreachable_endpoint_is_one_line_and_exit_1(article):
+    result = run(
+        str(article),
+        env={"SUMMARIZE_BASE_URL": "http://127.0.0.1:9/v1", "SUMMARIZE_MODEL": "m", "SUMMARIZE_MAX_RETRIES": "0"},
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "could not connect" in lines[0] and "SUMMARIZE_BASE_URL" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(article):
+    result = run(
+        str(article),
+        "--debug",
+        env={"SUMMARIZE_BASE_URL": "http://127.0.0.1:9/v1", "SUMMARIZE_MODEL": "m", "SUMMARIZE_MAX_RETRIES": "0"},
+    )
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "ConnectionFailedError" in result.stderr
+
+
+def test_a_bad_environment_variable_is_a_usage_error(article):
+    result = call(str(article), env={"SUMMARIZE_CONCURRENCY": "abc"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "summarize: error: SUMMARIZE_CONCURRENCY must be a positive integer, e.g. 4, got 'abc'"
+    )
+
+
+def test_no_file_is_a_usage_error():
+    result = call()
+    assert result.returncode == 2
+    assert "give one or more FILEs, or - to read stdin" in result.stderr
+
+
+def test_a_missing_file_fails_that_file_only(scripted, article, tmp_path):
+    result = call(str(tmp_path / "missing.txt"), str(article), server=scripted)
+    assert result.returncode == 1
+    assert "A scripted summary." in result.stdout
+    assert "missing.txt: [Errno 2] No such file or directory" in result.stderr
+
+    big5 = tmp_path / "big5.txt"
+    big5.write_bytes(ARTICLE.encode("big5"))
+    result = call(str(big5), server=scripted)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"summarize: {big5}: {big5} is not UTF-8 text (invalid start byte at byte 0); convert it first, "
+        "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)\n"
+    )
+
+
+# -- batch ---------------------------------------------------------------------------------
+
+
+def _folder(tmp_path: Path, count: int, broken: int | None = None) -> Path:
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    for i in range(count):
+        target = folder / ("sub" if i % 2 else "") / f"n{i:02d}.txt"
+        target.write_text(("BROKEN" if i == broken else "") + f"第{i}則新聞。{ARTICLE}", encoding="utf-8")
+    return folder
+
+
+def _fail_broken(seen):
+    if "BROKEN" in seen.user_text:
+        return Step.error(400, {"error": {"message": "this article is refused", "type": "invalid_request_error"}})
+    return reply("Summary of " + re.search(r"第\d+則", seen.user_text).group(0))
+
+
+def test_batch_writes_results_continues_past_failures_and_lists_them(scripted, tmp_path):
+    folder = _folder(tmp_path, 4, broken=2)
+    out = tmp_path / "out"
+    scripted.default = _fail_broken
+    result = run("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 1
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "n00.json",
+        "n00.md",
+        "sub/n01.json",
+        "sub/n01.md",
+        "sub/n03.json",
+        "sub/n03.md",
+    ]
+    record = json.loads((out / "sub" / "n01.json").read_text(encoding="utf-8"))
+    assert record["summary"] == "Summary of 第1則" and record["file"].endswith("n01.txt")
+    assert (
+        (out / "n00.md").read_text(encoding="utf-8").startswith("# n00.txt\n\n## Summary (English)\n\nSummary of 第0則")
+    )
+    assert "3 done, 0 already done, 1 failed" in result.stderr
+    assert f"failed: {folder / 'n02.txt'}: the endpoint rejected the request" in result.stderr
+
+    # Again: the finished articles are skipped, only the failed one is tried.
+    scripted.default = lambda seen: reply("Fixed.")
+    again = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert again.returncode == 0, again.stderr
+    assert "1 done, 3 already done, 0 failed" in again.stderr
+    assert len(scripted.chat_requests) == 5
+    assert json.loads((out / "n02.json").read_text(encoding="utf-8"))["summary"] == "Fixed."
+
+
+def test_batch_takes_a_glob_one_format_and_translate(scripted, tmp_path):
+    import fake_translator
+
+    folder = _folder(tmp_path, 3)
+    out = tmp_path / "out"
+    scripted.default = fake_translator.translator()
+    result = run(
+        "batch", str(folder / "**" / "*.txt"), "--out", str(out), "--format", "json", "--translate", server=scripted
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "n00.json",
+        "n02.json",
+        "sub/n01.json",
+    ]
+    record = json.loads((out / "sub" / "n01.json").read_text(encoding="utf-8"))
+    source = (folder / "sub" / "n01.txt").read_text(encoding="utf-8")
+    assert record["pairs"] == [[source, fake_translator.english(source)]]
+
+
+def test_batch_resumes_from_the_cache_after_an_interruption(scripted, tmp_path):
+    folder = _folder(tmp_path, 3)
+    out = tmp_path / "out"
+    env = {"SUMMARIZE_CACHE": "1"}
+    assert call("batch", str(folder), "--out", str(out), server=scripted, env=env).returncode == 0
+    (out / "sub" / "n01.md").unlink()  # as if interrupted before this article's results were written
+    again = call("batch", str(folder), "--out", str(out), server=scripted, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "1 done, 2 already done" in again.stderr
+    assert len(scripted.chat_requests) == 3  # the replies came from the cache
+    assert (out / "sub" / "n01.md").is_file()
+
+
+def test_two_batches_on_the_same_folder_at_once(tmp_path):
+    folder = _folder(tmp_path, 8)
+    out = tmp_path / "out"
+    with ScriptedServer(default=lambda seen: reply("A scripted summary."), latency=0.05) as server:
+        environ = dict(os.environ, SUMMARIZE_BASE_URL=server.base_url, SUMMARIZE_CACHE="1")
+        procs = [
+            subprocess.Popen(
+                [str(CLI), "batch", str(folder), "--out", str(out)],
+                env=environ,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        results = [p.communicate(timeout=30) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert len(list(out.rglob("*.json"))) == 8
+    for path in out.rglob("*.json"):
+        assert json.loads(path.read_text(encoding="utf-8"))["summary"] == "A scripted summary."
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "summarize" / "responses"
+    files = list(cache.rglob("*"))
+    assert not [p for p in files if p.name.startswith(".tmp-")]
+    assert len([p for p in files if p.suffix == ".json"]) == 8
+
+
+def test_batch_with_nothing_to_do_says_so(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = call("batch", str(empty), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"summarize batch: error: no .txt or .md files under {empty}: give a folder of articles or a glob such as 'news/*.txt'"
+    )
+
+
+def test_batch_needs_out():
+    result = call("batch", "news")
+    assert result.returncode == 2
+    assert "the following arguments are required: --out" in result.stderr
+
+
+# -- doctor --------------------------------------------------------------------------------
+
+
+def _llamacpp_like(seen):
+    if seen.path == "/props":
+        return Step(body={"default_generation_settings": {"n_ctx": 4096}})
+    return reply("OK")
+
+
+def test_doctor_reports_a_ready_endpoint_and_the_context_mismatch(tmp_path):
+    with ScriptedServer(default=_llamacpp_like) as server:
+        result = run("doctor", server=server)
+        paths = [r.path for r in server.requests]
+    assert result.returncode == 1  # 8192 assumed, 4096 served
+    out = result.stdout
+    assert "[ok  ] reachable: GET /models lists 1 model(s): scripted" in out
+    assert "[ok  ] model: using the only model listed: scripted" in out
+    assert "[ok  ] completion: answered 'OK'" in out
+    assert "[ok  ] thinking: no reasoning came back" in out
+    assert "[FAIL] context: the server's context is 4096 (llama.cpp /props n_ctx) but summarize assumes 8192" in out
+    assert "fix: set SUMMARIZE_CONTEXT_TOKENS=4096" in out
+    assert paths == ["/v1/models", "/v1/chat/completions", "/props"]
+
+    with ScriptedServer(default=_llamacpp_like) as server:
+        fixed = call("doctor", server=server, env={"SUMMARIZE_CONTEXT_TOKENS": "4096"})
+    assert fixed.returncode == 0, fixed.stdout
+    assert "[ok  ] context: 4096 (llama.cpp /props n_ctx) matches" in fixed.stdout
+    assert fixed.stdout.strip().endswith("the endpoint is ready")
+
+
+def test_doctor_warns_when_the_model_thinks():
+    thinking = lambda seen: Step(body=completion("OK", usage=USAGE, reasoning_content="The user wants OK. " * 5))  # noqa: E731
+    with ScriptedServer(default=thinking) as server:
+        result = call("doctor", server=server)
+    assert result.returncode == 0
+    assert "[warn] thinking: the model thinks (95 characters of reasoning came back)" in result.stdout
+    assert "fix: pass --preset" in result.stdout
+
+
+def test_doctor_reads_vllm_max_model_len():
+    with ScriptedServer(
+        default=lambda seen: reply("OK"), models=[{"id": "scripted", "object": "model", "max_model_len": 32768}]
+    ) as server:
+        result = call("doctor", "--preset", "vllm", server=server)
+    assert result.returncode == 0
+    assert "[warn] context: the server's context is 32768 (vLLM /models max_model_len)" in result.stdout
+
+
+def test_doctor_reads_ollama_api_show():
+    def ollama(seen):
+        if seen.path == "/api/show":
+            assert seen.body == {"model": "qwen3:8b"}
+            return Step(
+                body={"parameters": "num_ctx 8192\ntemperature 0.6", "model_info": {"qwen3.context_length": 40960}}
+            )
+        if seen.path == "/props":
+            return Step(status=404, body={"error": "not found"})
+        return reply("OK")
+
+    with ScriptedServer(default=ollama, models=["qwen3:8b"]) as server:
+        result = call("doctor", "--preset", "ollama", server=server)
+    assert "[ok  ] settings: base URL" in result.stdout and "preset ollama, context 4096" in result.stdout
+    assert "[warn] context: the server's context is 8192 (Ollama /api/show num_ctx)" in result.stdout
+    assert result.returncode == 0
+
+
+def test_doctor_says_what_to_fix_when_nothing_answers():
+    result = call("doctor", env={"SUMMARIZE_BASE_URL": "http://127.0.0.1:9/v1"})
+    assert result.returncode == 1
+    assert "[FAIL] reachable: cannot reach http://127.0.0.1:9/v1/models" in result.stdout
+    assert (
+        "fix: start the server, or set SUMMARIZE_BASE_URL / --base-url (or --preset) to where it runs" in result.stdout
+    )
+
+
+def test_batch_never_takes_its_own_results_for_articles(scripted, tmp_path):
+    folder = _folder(tmp_path, 2)
+    first = call("batch", str(folder), "--out", str(folder / "summaries"), server=scripted)
+    assert first.returncode == 0 and "2 done, 0 already done" in first.stderr
+    again = call("batch", str(folder), "--out", str(folder / "summaries"), server=scripted)
+    assert again.returncode == 0 and "0 done, 2 already done, 0 failed" in again.stderr
+    assert len(scripted.chat_requests) == 2
+
+
+def test_an_interrupted_batch_resumes_with_the_cache(tmp_path):
+    folder = _folder(tmp_path, 6)
+    out = tmp_path / "out"
+    with ScriptedServer(default=lambda seen: reply("A scripted summary."), latency=0.4) as server:
+        environ = dict(os.environ, SUMMARIZE_BASE_URL=server.base_url, SUMMARIZE_CACHE="1")
+        command = [str(CLI), "batch", str(folder), "--out", str(out), "--concurrency", "2"]
+        proc = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 20
+        while len(list(out.rglob("*.md"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=20)
+        assert proc.returncode == 130, stderr
+        assert "interrupted; run it again to resume" in stderr and "Traceback" not in stderr
+        finished = len(list(out.rglob("*.md")))
+        first_run = len(server.chat_requests)
+        assert 2 <= finished < 6
+
+        again = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=30)
+    assert again.returncode == 0, again.stderr
+    assert f"{6 - finished} done, {finished} already done, 0 failed" in again.stderr
+    assert len(list(out.rglob("*.md"))) == 6
+    # Finished articles are not asked for again (replies cut off by the interrupt are).
+    assert len(server.chat_requests) - first_run == 6 - finished
+
+
+def test_an_unexpected_failure_is_still_one_line(article, monkeypatch):
+    from summarize import batch
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("something nobody foresaw")
+
+    monkeypatch.setattr(batch, "run_jobs", broken)
+    result = call(str(article), env={"SUMMARIZE_MODEL": "m"})
+    assert result.returncode == 1
+    assert result.stderr == (
+        "summarize: internal error: RuntimeError: something nobody foresaw (--debug shows the traceback)\n"
+    )
