@@ -20,9 +20,10 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from .output import write_atomic
 
 log = logging.getLogger("summarize")
 
@@ -80,17 +81,6 @@ class ResponseCache:
         """Store ``value`` atomically; a cache that cannot be written only logs a warning."""
         target = self.path(key)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=target.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(value, handle, ensure_ascii=False)
-                os.replace(tmp, target)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomic(target, json.dumps(value, ensure_ascii=False))
         except OSError as exc:
             log.warning("could not write the response cache at %s: %s", target, exc)
