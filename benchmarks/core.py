@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from scripted_server import ScriptedServer, Step  # noqa: E402
 
 from summarize import Settings, summarize_article  # noqa: E402
-from summarize.pipeline import chunk_budget  # noqa: E402
+from summarize.budget import chunk_budget  # noqa: E402
 from summarize.tokens import tokenizer_for  # noqa: E402
 
 SEED = ROOT.parent / "shared" / "corpus" / "seed-qwen3-grok.txt"

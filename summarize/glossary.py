@@ -18,6 +18,7 @@ Each request is given only the entries whose name occurs in the text it carries.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,8 +26,14 @@ from pathlib import Path
 from typing import Union
 
 from . import prompts
+from .budget import extraction_budget
+from .chunking import plan_chunks
 from .config import Settings, env_variable
 from .errors import ConfigError
+from .text import to_traditional
+from .tokens import TokenCounter
+
+log = logging.getLogger("summarize")
 
 GlossaryLike = Union[Mapping[str, str], str, "os.PathLike[str]", None]
 
@@ -158,3 +165,19 @@ async def extract_glossary(ask: Ask, chunks: list[str], *, source: str, target: 
             entries.setdefault(term, rendering)
     return entries
 
+
+async def extract_for_article(
+    ask: Ask, text: str, settings: Settings, counter: TokenCounter, *, source: str, target: str
+) -> dict[str, str]:
+    """The names in a whole article with their ``target`` forms, in as few requests as fit.
+
+    Used when an article needs several requests and the user gave no glossary: one shared
+    rendering per name keeps every chunk's output consistent.
+    """
+    budget = extraction_budget(settings, counter, source, target)
+    chunks = [c.text for c in plan_chunks(text, budget, counter.count)]
+    log.info("extracting names in %d request(s)", len(chunks))
+    entries = await extract_glossary(ask, chunks, source=source, target=target)
+    if target == "zh-Hant":
+        entries = {term: to_traditional(rendering)[0] for term, rendering in entries.items()}
+    return entries

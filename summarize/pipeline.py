@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from . import glossary as names
 from . import prompts
+from .budget import MIN_CHUNK_TOKENS, chunk_budget, reduce_budget, safety_margin
 from .chunking import Chunk, pack, plan_chunks
 from .client import ChatClient, Reply
 from .config import Settings
@@ -26,54 +27,7 @@ from .text import clean, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
-
-# Tokens a chat template adds around each message (role markers, separators).
-PER_MESSAGE_TOKENS = 8
-# The smallest chunk we will cut when a server says a request is too long.
-MIN_CHUNK_TOKENS = 32
-
-
-def safety_margin(settings: Settings) -> int:
-    """Tokens kept free of every request: the server's template and tokenizer differ from ours."""
-    return max(32, settings.context_tokens // 50)
-
-
-def prompt_overhead(messages: list[prompts.Message], counter: TokenCounter) -> int:
-    return sum(counter.count(m["content"]) + PER_MESSAGE_TOKENS for m in messages)
-
-
-def chunk_budget(settings: Settings, counter: TokenCounter) -> int:
-    """Most article tokens one map request may carry under ``settings``.
-
-    Raises:
-        ConfigError: the context window cannot hold the prompt, the reply and any text, or an
-            explicit ``chunk_tokens`` would overflow it.
-    """
-    overhead = max(
-        prompt_overhead(prompts.map_messages("", 99, 99), counter),
-        prompt_overhead(prompts.summarize_messages("", "zh-Hant"), counter),
-    )
-    room = settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings)
-    if settings.chunk_tokens is not None:
-        if settings.chunk_tokens > room:
-            raise ConfigError(
-                f"SUMMARIZE_CHUNK_TOKENS={settings.chunk_tokens} does not fit the context: "
-                f"{settings.context_tokens} context tokens leave {room} for article text after the "
-                f"prompt ({overhead}) and the reply ({settings.output_tokens}); lower it to {max(room, 1)} or less"
-            )
-        return settings.chunk_tokens
-    if room < MIN_CHUNK_TOKENS:
-        raise ConfigError(
-            f"SUMMARIZE_CONTEXT_TOKENS={settings.context_tokens} leaves no room for text after the prompt "
-            f"({overhead}) and the reply (SUMMARIZE_OUTPUT_TOKENS={settings.output_tokens}); raise the first or lower the second"
-        )
-    return room
-
-
-def reduce_budget(settings: Settings, counter: TokenCounter) -> int:
-    overhead = prompt_overhead(prompts.reduce_messages([""], "zh-Hant"), counter)
-    return settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings)
-
+T = TypeVar("T")
 
 def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
     if isinstance(languages, str):
@@ -242,6 +196,18 @@ async def asummarize_article(
     )
 
 
+async def gather_or_cancel(aws: Iterable[Awaitable[T]]) -> list[T]:
+    """``asyncio.gather``, but the first failure cancels the rest instead of leaving them running."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 async def map_all(run: Run, chunks: list[Chunk], partial: bool) -> tuple[list[str], tuple[int, ...]]:
     """Notes for every chunk, in article order; with ``partial`` the failed chunks are left out."""
     count = len(chunks)
@@ -252,17 +218,10 @@ async def map_all(run: Run, chunks: list[Chunk], partial: bool) -> tuple[list[st
         except EndpointError as exc:
             raise ChunkFailedError(chunk.index, count, exc) from exc
 
-    tasks = [asyncio.ensure_future(one(c)) for c in chunks]
     if not partial:
-        try:
-            results = await asyncio.gather(*tasks)
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
+        results = await gather_or_cancel(one(c) for c in chunks)
         return [n for group in results for n in group], ()
-    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    outcomes = await asyncio.gather(*(one(c) for c in chunks), return_exceptions=True)
     failures = [o for o in outcomes if isinstance(o, BaseException)]
     for failure in failures:
         if not isinstance(failure, ChunkFailedError):

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from . import prompts
 from .chunking import pack, plan_chunks
 from .config import Settings
-from .pipeline import PER_MESSAGE_TOKENS, check_languages, chunk_budget, prompt_overhead, reduce_budget
+from .budget import PER_MESSAGE_TOKENS, chunk_budget, extraction_budget, prompt_overhead, reduce_budget
+from .pipeline import check_languages
 from .text import clean
 from .tokens import tokenizer_for
 
@@ -150,7 +151,7 @@ def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
     tokens = sum(prompt_overhead(run.messages(group), counter) for group in groups)
     extraction = 0
     if not given and len(groups) > 1:
-        limit = translate.extraction_budget(settings, counter, source, target)
+        limit = extraction_budget(settings, counter, source, target)
         parts = plan_chunks("\n".join(p.strip() for p in paragraphs), limit, counter.count)
         extraction = len(parts)
         tokens += sum(

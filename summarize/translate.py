@@ -19,17 +19,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from . import glossary as names
 from . import prompts
+from .budget import MIN_CHUNK_TOKENS, prompt_overhead, safety_margin
 from .chunking import pack, plan_chunks
 from .client import ChatClient, Reply
 from .config import Settings
-from .errors import ChunkFailedError, ConfigError, ContextLengthError, EndpointError, TruncatedOutputError
-from .pipeline import MIN_CHUNK_TOKENS, ensure_no_running_loop, prompt_overhead, safety_margin
+from .errors import (
+    ChunkFailedError,
+    ConfigError,
+    ContextLengthError,
+    EndpointError,
+    TruncatedOutputError,
+)
+from .pipeline import ensure_no_running_loop, gather_or_cancel
 from .result import Translation, Usage
 from .text import clean, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
@@ -44,7 +51,6 @@ MARKER_TOKENS = 6
 TITLE_TOKENS = 64
 PREVIOUS_TOKENS = 160
 
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -174,23 +180,6 @@ def translation_budget(settings: Settings, counter: TokenCounter, source: str, t
     return budget, room - budget
 
 
-def extraction_budget(settings: Settings, counter: TokenCounter, source: str, target: str) -> int:
-    overhead = prompt_overhead(prompts.glossary_messages("", 99, 99, source=source, target=target), counter)
-    return max(MIN_CHUNK_TOKENS, settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings))
-
-
-async def gather_or_cancel(aws: Iterable[Awaitable[T]]) -> list[T]:
-    """``asyncio.gather``, but the first failure cancels the rest instead of leaving them running."""
-    tasks = [asyncio.ensure_future(a) for a in aws]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-
-
 @dataclass
 class TranslationRun:
     """The state of one translation run."""
@@ -288,18 +277,6 @@ class TranslationRun:
         found.update(await self.translate(suspect, english_only=self.target == "en"))
         return found, {u.number for u in suspect if self.suspect(found[u.number])}
 
-    async def extract_glossary(self) -> dict[str, str]:
-        """Names in the whole article with their target forms: one request per extraction chunk."""
-        text = "\n".join(p.strip() for p in self.paragraphs)
-        budget = extraction_budget(self.settings, self.counter, self.source, self.target)
-        chunks = [c.text for c in plan_chunks(text, budget, self.counter.count)]
-        log.info("extracting names in %d request(s)", len(chunks))
-        entries = await names.extract_glossary(self.ask, chunks, source=self.source, target=self.target)
-        if self.target == "zh-Hant":
-            entries = {term: to_traditional(rendering)[0] for term, rendering in entries.items()}
-        return entries
-
-
 async def atranslate_article(
     text: str,
     *,
@@ -330,7 +307,9 @@ async def atranslate_article(
             run.glossary = given if target == "en" else names.inverted(given)
         elif glossary is None and not settings.glossary and len(groups) > 1:
             # One request sees every name; several need one shared rendering of each.
-            run.glossary = await run.extract_glossary()
+            run.glossary = await names.extract_for_article(
+                run.ask, "\n".join(p.strip() for p in paragraphs), settings, counter, source=source, target=target
+            )
 
         async def one(index: int, group: list[Unit]) -> tuple[dict[int, str], set[int]]:
             try:

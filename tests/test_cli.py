@@ -263,7 +263,7 @@ def test_dry_run_sends_nothing_and_explains_the_tokenizer(scripted):
 
     # A real run with short notes sends the fewest requests the plan foresaw, maps exactly as counted.
     from summarize import Settings, summarize_article
-    from summarize.pipeline import prompt_overhead
+    from summarize.budget import prompt_overhead
     from summarize.tokens import tokenizer_for
 
     summarize_article(
@@ -288,7 +288,7 @@ def test_dry_run_translate_foresees_the_requests_a_real_run_sends(scripted):
     import fake_translator
 
     from summarize import Settings, translate_article
-    from summarize.pipeline import prompt_overhead
+    from summarize.budget import prompt_overhead
     from summarize.tokens import tokenizer_for
 
     seed = SEED.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from conftest import SEED
 from scripted_server import Step
 from summarize import InputError, InputTypeError, asummarize_article, summarize_article
 from summarize.chunking import plan_chunks
-from summarize.pipeline import PER_MESSAGE_TOKENS, chunk_budget
+from summarize.budget import PER_MESSAGE_TOKENS, chunk_budget
 from summarize.tokens import tokenizer_for
 
 
