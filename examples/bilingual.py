@@ -7,6 +7,9 @@ OpenAI-compatible server:
     SUMMARIZE_BASE_URL=http://localhost:8080/v1 python examples/bilingual.py
     SUMMARIZE_BASE_URL=http://localhost:8080/v1 python examples/bilingual.py --table
 
+With no endpoint configured, it replays a recording made against llama.cpp's llama-server
+(SmolLM2-135M, a tiny model: expect weak English) from cassettes/.
+
 A glossary file keeps names fixed (``SUMMARIZE_GLOSSARY=names.tsv``, lines of
 ``source<TAB>English``); without one, a multi-chunk article has its names extracted once.
 """
@@ -16,13 +19,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from summarize import Settings, translate_article
+from summarize import translate_article
+from summarize.recording import endpoint_or_recording
 
-ARTICLE = Path(__file__).with_name("sample_article.txt")
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "examples" / "sample_article.txt"
+RECORDING = ROOT / "cassettes" / "test_translate_integration" / "test_translate_sample_article_to_english.yaml"
 
 
 def main(argv: list[str]) -> int:
-    translation = translate_article(ARTICLE.read_text(encoding="utf-8"), settings=Settings.from_env())
+    settings, context = endpoint_or_recording(RECORDING)
+    with context:
+        translation = translate_article(ARTICLE.read_text(encoding="utf-8"), settings=settings)
     print(translation.to_markdown("table" if "--table" in argv else "interleaved"))
     if translation.unverified:
         print(f"<!-- paragraphs {list(translation.unverified)} may not be English -->")

@@ -11,29 +11,22 @@ key. Replaying needs vcrpy, which the `test` extra installs.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from summarize import Settings, summarize_article
+from summarize import summarize_article
+from summarize.recording import endpoint_or_recording
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "examples" / "sample_article.txt"
 RECORDING = ROOT / "cassettes" / "test_integration" / "test_quickstart_article_is_one_request.yaml"
-ENDPOINT_VARIABLES = ("SUMMARIZE_BASE_URL", "OPENAI_BASE_URL", "SUMMARIZE_API_KEY", "OPENAI_API_KEY", "SUMMARIZE_PRESET")
 
 
 def main() -> int:
     article = ARTICLE.read_text(encoding="utf-8")
-    if any(os.environ.get(name) for name in ENDPOINT_VARIABLES):
-        summary = summarize_article(article)
-    else:
-        from summarize.recording import RECORDED_SETTINGS, REPLAY_BASE_URL, replay
-
-        print(f"No endpoint configured: replaying {RECORDING.relative_to(ROOT)} (set SUMMARIZE_BASE_URL to use yours).")
-        settings = Settings(base_url=REPLAY_BASE_URL, max_retries=0, **RECORDED_SETTINGS)
-        with replay(RECORDING):
-            summary = summarize_article(article, settings=settings)
+    settings, context = endpoint_or_recording(RECORDING)
+    with context:
+        summary = summarize_article(article, settings=settings)
     print()
     print(summary.text)
     print()

@@ -8,8 +8,9 @@ extra); the library itself never imports this module.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -79,3 +80,20 @@ def replay(cassette: Path) -> Iterator[None]:
     recorder.register_serializer("yaml", ReadableYaml)
     with recorder.use_cassette(str(cassette), record_mode="none"):
         yield
+
+
+ENDPOINT_VARIABLES = ("SUMMARIZE_BASE_URL", "OPENAI_BASE_URL", "SUMMARIZE_API_KEY", "OPENAI_API_KEY", "SUMMARIZE_PRESET")
+
+
+def endpoint_or_recording(cassette: Path) -> tuple[Any, AbstractContextManager]:
+    """For the examples: the configured endpoint if there is one, else a replay of ``cassette``.
+
+    Returns ``(settings, context)``: ``settings`` is ``None`` for the configured endpoint
+    (``Settings.from_env()`` applies), or replay settings; run the call inside ``context``.
+    """
+    if any(os.environ.get(name) for name in ENDPOINT_VARIABLES):
+        return None, nullcontext()
+    from .config import Settings
+
+    print(f"No endpoint configured: replaying {cassette.name} from cassettes/ (set SUMMARIZE_BASE_URL to use yours).")
+    return Settings(base_url=REPLAY_BASE_URL, max_retries=0, **RECORDED_SETTINGS), replay(cassette)
