@@ -4,12 +4,14 @@ It builds the client, sends one chat request at a time under a concurrency cap, 
 retries (``openai`` runs with ``max_retries=0``; one tenacity policy here), maps every failure
 to an error in ``summarize.errors``, and removes ``<think>`` reasoning from replies.
 
-A reply cut at the token limit raises ``TruncatedOutputError`` (never a silently short text).
+A reply cut at the token limit raises ``TruncatedOutputError`` (never a silently short text),
+unless ``on_truncation="keep"`` asks for the cut text, flagged, instead.
 A reply whose usage counts far fewer prompt tokens than were sent (a server that cut the prompt
 to its context window) logs one warning per client on the ``summarize`` logger, naming the fix;
 logging rather than ``warnings``, so an application routes it with the rest of its logs.
 
-Request shapes follow the configured preset (``summarize.presets``); complete replies are kept
+Request shapes follow the configured preset, else the hosted service the base URL points at
+(``summarize.presets.for_request``); complete replies are kept
 in and answered from the response cache (``summarize.cache``) unless ``cache=False``.
 """
 
@@ -90,10 +92,6 @@ def _body_text(body: object) -> str:
     return str(body) if body is not None else ""
 
 
-def _status_of(exc: BaseException) -> int | None:
-    return getattr(exc, "status_code", None)
-
-
 def _retry_after(exc: BaseException) -> float | None:
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
@@ -165,6 +163,8 @@ class ChatClient:
         self._client: Any = None
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._warned_truncation = False
+        self.preset = presets.for_request(settings.preset, settings.base_url)
+        self._cache = ResponseCache(settings.cache_dir) if settings.cache else None
         # Called with every usable reply (the CLI's progress); a shared client's hook is inherited.
         self.on_reply: Callable[[Reply], None] | None = None
         if isinstance(client, ChatClient):
@@ -238,26 +238,19 @@ class ChatClient:
         )
 
     def request_options(self, model: str, max_tokens: int) -> dict[str, Any]:
-        """Generation parameters for ``model`` (besides messages)."""
-        preset = presets.get(self.settings.preset)
+        """Generation parameters for ``model`` (besides messages), shaped by the preset in force."""
+        preset = self.preset
         if preset is not None:
             options = {"model": model, preset.max_tokens_param: max_tokens}
             if not preset.is_reasoning_model(model):
                 options["temperature"] = self.settings.temperature
             thinking = preset.thinking_options(model)
             return {**options, "extra_body": thinking} if thinking else options
-        options: dict[str, Any] = {
-            "model": model,
-            "max_tokens": max_tokens,
-            "temperature": self.settings.temperature,
-        }
-        name = model.lower()
-        if "qwen3" in name:
-            # Thinking costs output tokens and leaks into summaries; ask for it off.
-            if "dashscope" in self.base_url:
-                options["extra_body"] = {"enable_thinking": False}
-            else:
-                options["extra_body"] = {"chat_template_kwargs": {"enable_thinking": False}}
+        options: dict[str, Any] = {"model": model, "max_tokens": max_tokens, "temperature": self.settings.temperature}
+        if "qwen3" in model.lower():
+            # Thinking costs output tokens and leaks into summaries; ask for it off, the way
+            # vLLM, SGLang and llama.cpp read it (harmless elsewhere).
+            options["extra_body"] = {"chat_template_kwargs": {"enable_thinking": False}}
         return options
 
     async def chat(self, messages: list[dict[str, str]], *, model: str, max_tokens: int | None = None) -> Reply:
@@ -268,11 +261,10 @@ class ChatClient:
         """
         limit = max_tokens or self.settings.output_tokens
         options = self.request_options(model, limit)
-        preset = presets.get(self.settings.preset)
-        suffix = preset.system_suffix(model) if preset else ""
+        suffix = self.preset.system_suffix(model) if self.preset else ""
         if suffix and messages and messages[0]["role"] == "system":
             messages = [{**messages[0], "content": f"{messages[0]['content']}\n{suffix}"}, *messages[1:]]
-        cache = ResponseCache(self.settings.cache_dir) if self.settings.cache else None
+        cache = self._cache
         key = cache.key(self.base_url, messages, options) if cache else ""
         hit = cache.get(key) if cache else None
         if hit is not None:
@@ -331,6 +323,8 @@ class ChatClient:
         """
         if reply.prompt_tokens is None or self._warned_truncation:
             return
+        if reply.prompt_tokens * 2 >= sum(len(m["content"]) for m in messages):
+            return  # Qwen needs at most about a token per character: no need to tokenize the request
         qwen = tokenizer_for(None, "qwen")
         sent = sum(qwen.count(m["content"]) for m in messages)
         if reply.prompt_tokens * 2 >= sent:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
@@ -57,6 +58,7 @@ class Preset:
     stream_options: bool = True
     timeout: float = 120.0
     note: str = ""
+    hosts: tuple[str, ...] = ()  # other host names of the same service (regions)
 
     def is_reasoning_model(self, model: str) -> bool:
         """A model that reasons whatever we ask, and takes no temperature (OpenAI's o-series, gpt-5)."""
@@ -98,6 +100,7 @@ PRESETS: dict[str, Preset] = {
             thinking_off="enable_thinking",
             reasoning_field="`reasoning_content`",
             note="Alibaba Cloud Model Studio (international); key in `SUMMARIZE_API_KEY`",
+            hosts=("dashscope.aliyuncs.com",),
         ),
         Preset(
             "deepseek",
@@ -178,6 +181,21 @@ def get(name: str | None) -> Preset | None:
         return PRESETS[name.strip().lower()]
     except KeyError:
         raise ConfigError(f"unknown preset {name!r}; valid: {', '.join(PRESETS)}") from None
+
+
+def for_request(name: str | None, base_url: str) -> Preset | None:
+    """The preset that shapes requests: the named one, else the hosted service ``base_url`` is on.
+
+    Local servers are never guessed from a URL (any of them may listen on any port).
+    """
+    if name is not None:
+        return get(name)
+    host = urlsplit(base_url).hostname or ""
+    for preset in PRESETS.values():
+        preset_host = urlsplit(preset.base_url).hostname
+        if preset_host != "localhost" and host in (preset_host, *preset.hosts):
+            return preset
+    return None
 
 
 def markdown_table() -> str:

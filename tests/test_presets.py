@@ -6,6 +6,7 @@ import pytest
 
 from summarize import ConfigError, Settings, summarize_article
 from summarize import presets
+from summarize.client import ChatClient
 
 ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網。"
 
@@ -159,3 +160,24 @@ def test_the_docs_carry_the_current_table():
     from conftest import ROOT
 
     assert presets.markdown_table() in (ROOT / "docs" / "presets.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "base_url, expected",
+    [
+        ("https://dashscope.aliyuncs.com/compatible-mode/v1", "dashscope"),  # the mainland region
+        ("https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "dashscope"),
+        ("https://api.openai.com/v1", "openai"),
+        ("http://localhost:8000/v1", None),  # local servers are never guessed from a port
+        ("http://127.0.0.1:11434/v1", None),
+    ],
+)
+def test_a_hosted_service_is_recognised_by_its_host(base_url, expected):
+    preset = presets.for_request(None, base_url)
+    assert (preset.name if preset else None) == expected
+    client = ChatClient(Settings(base_url=base_url, api_key="k"))
+    options = client.request_options("qwen3-32b", 100)
+    if expected == "dashscope":
+        assert options["extra_body"] == {"enable_thinking": False}
+    if expected is None:
+        assert options["extra_body"] == {"chat_template_kwargs": {"enable_thinking": False}}
