@@ -172,6 +172,7 @@ class ChatClient:
             self._semaphore, self._given = client._semaphore, client._openai()
             self.on_reply = client.on_reply
         self.requests = 0
+        self.replies: list[Reply] = []  # every reply this client returned, cached ones included
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -269,10 +270,7 @@ class ChatClient:
         hit = cache.get(key) if cache else None
         if hit is not None:
             log.debug("reply from the response cache (%s)", key[:12])
-            reply = Reply(**{name: hit.get(name) for name in _CACHED_FIELDS}, cached=True)
-            if self.on_reply is not None:
-                self.on_reply(reply)
-            return reply
+            return self._deliver(Reply(**{name: hit.get(name) for name in _CACHED_FIELDS}, cached=True))
 
         async def once(attempt: int) -> Reply:
             async with self._semaphore:
@@ -289,9 +287,7 @@ class ChatClient:
         reply = await self._with_retries(once)
         if reply.finish_reason == "length" and reply.text and self.settings.on_truncation == "keep":
             log.warning("the reply hit the %d-token limit and is kept cut (on_truncation=keep)", limit)
-            if self.on_reply is not None:
-                self.on_reply(reply)
-            return reply  # never cached: a cut reply is not an answer worth replaying
+            return self._deliver(reply)  # never cached: a cut reply is not an answer worth replaying
         if reply.finish_reason == "length":
             spent = "thinking" if not reply.text else "writing"
             raise errors.TruncatedOutputError(
@@ -310,9 +306,22 @@ class ChatClient:
         self._check_prompt_tokens(messages, reply)
         if cache:
             cache.put(key, {name: getattr(reply, name) for name in _CACHED_FIELDS})
+        return self._deliver(reply)
+
+    def _deliver(self, reply: Reply) -> Reply:
+        self.replies.append(reply)
         if self.on_reply is not None:
             self.on_reply(reply)
         return reply
+
+    @property
+    def truncated(self) -> bool:
+        """Some reply was cut at the token limit and kept (``on_truncation="keep"``)."""
+        return any(r.finish_reason == "length" for r in self.replies)
+
+    def answering_model(self, default: str) -> str:
+        """The model name the server reported, else ``default``."""
+        return next((r.model for r in self.replies if r.model), default)
 
     def _check_prompt_tokens(self, messages: list[dict[str, str]], reply: Reply) -> None:
         """Warn (once per client, through logging) when the server counted far fewer prompt tokens than we sent.

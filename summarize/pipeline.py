@@ -19,7 +19,7 @@ from . import glossary as names
 from . import prompts
 from .budget import MIN_CHUNK_TOKENS, chunk_budget, reduce_budget, safety_margin
 from .chunking import Chunk, pack, plan_chunks
-from .client import ChatClient, Reply
+from .client import ChatClient
 from .config import Settings
 from .errors import ChunkFailedError, ConfigError, ContextLengthError, EndpointError
 from .result import Summary, Usage
@@ -48,16 +48,13 @@ class Run:
     client: ChatClient
     model: str
     counter: TokenCounter
-    replies: list[Reply] = field(default_factory=list)
     glossary: dict[str, str] = field(default_factory=dict)
     glossary_tokens: int = 0
     simplified_fixed: dict[str, int] = field(default_factory=dict)
     unverified: list[str] = field(default_factory=list)
 
     async def ask(self, messages: list[prompts.Message]) -> str:
-        reply = await self.client.chat(messages, model=self.model)
-        self.replies.append(reply)
-        return reply.text
+        return (await self.client.chat(messages, model=self.model)).text
 
     def names_for(self, text: str, language: str, tokens: int | None = None) -> dict[str, str]:
         """The glossary entries one request needs: names occurring in ``text``, as ``language`` writes them."""
@@ -186,9 +183,9 @@ async def asummarize_article(
         text=summaries[languages[0]],
         summaries=summaries,
         chunks=len(chunks),
-        usage=Usage.total(run.replies),
-        truncated=any(r.finish_reason == "length" for r in run.replies),
-        model=next((r.model for r in run.replies if r.model), model),
+        usage=Usage.total(chat.replies),
+        truncated=chat.truncated,
+        model=chat.answering_model(model),
         is_partial=bool(failed),
         failed_chunks=failed,
         simplified_fixed=dict(run.simplified_fixed),

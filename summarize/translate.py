@@ -27,7 +27,7 @@ from . import glossary as names
 from . import prompts
 from .budget import MIN_CHUNK_TOKENS, prompt_overhead, safety_margin
 from .chunking import pack, plan_chunks
-from .client import ChatClient, Reply
+from .client import ChatClient
 from .config import Settings
 from .errors import (
     ChunkFailedError,
@@ -194,16 +194,13 @@ class TranslationRun:
     prefix: str = ""
     glossary: dict[str, str] = field(default_factory=dict)
     glossary_tokens: int = 0
-    replies: list[Reply] = field(default_factory=list)
 
     @property
     def source(self) -> str:
         return SOURCES[self.target]
 
     async def ask(self, messages: list[prompts.Message]) -> str:
-        reply = await self.client.chat(messages, model=self.model)
-        self.replies.append(reply)
-        return reply.text
+        return (await self.client.chat(messages, model=self.model)).text
 
     def messages(self, units: list[Unit], english_only: bool = False) -> list[prompts.Message]:
         """One request: the marked units, the title, the text just before them, their glossary entries."""
@@ -335,9 +332,9 @@ async def atranslate_article(
         pairs=tuple(pairs),
         target=target,
         chunks=len(groups),
-        usage=Usage.total(run.replies),
-        truncated=any(r.finish_reason == "length" for r in run.replies),
-        model=next((r.model for r in run.replies if r.model), model),
+        usage=Usage.total(chat.replies),
+        truncated=chat.truncated,
+        model=chat.answering_model(model),
         glossary=dict(run.glossary),
         simplified_fixed=fixed,
         unverified=tuple(sorted({u.paragraph for u in units if u.number in flagged})),
