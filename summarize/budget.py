@@ -55,6 +55,14 @@ def chunk_budget(settings: Settings, counter: TokenCounter) -> int:
     return room
 
 
+def summary_budget(settings: Settings, counter: TokenCounter, with_glossary: bool) -> tuple[int, int]:
+    """Article tokens and glossary tokens per map request: with a glossary, a fifth of the
+    chunk budget is kept for the entries each chunk needs."""
+    budget = chunk_budget(settings, counter)
+    glossary_tokens = budget // 5 if with_glossary else 0
+    return budget - glossary_tokens, glossary_tokens
+
+
 def reduce_budget(settings: Settings, counter: TokenCounter) -> int:
     overhead = prompt_overhead(prompts.reduce_messages([""], "zh-Hant"), counter)
     return settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings)

@@ -166,6 +166,12 @@ async def extract_glossary(ask: Ask, chunks: list[str], *, source: str, target: 
     return entries
 
 
+def extraction_chunks(text: str, settings: Settings, counter: TokenCounter, *, source: str, target: str) -> list[str]:
+    """The pieces of an article that name-extraction requests carry, one request each."""
+    budget = extraction_budget(settings, counter, source, target)
+    return [c.text for c in plan_chunks(text, budget, counter.count)]
+
+
 async def extract_for_article(
     ask: Ask, text: str, settings: Settings, counter: TokenCounter, *, source: str, target: str
 ) -> dict[str, str]:
@@ -174,8 +180,7 @@ async def extract_for_article(
     Used when an article needs several requests and the user gave no glossary: one shared
     rendering per name keeps every chunk's output consistent.
     """
-    budget = extraction_budget(settings, counter, source, target)
-    chunks = [c.text for c in plan_chunks(text, budget, counter.count)]
+    chunks = extraction_chunks(text, settings, counter, source=source, target=target)
     log.info("extracting names in %d request(s)", len(chunks))
     entries = await extract_glossary(ask, chunks, source=source, target=target)
     if target == "zh-Hant":

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from . import glossary as names
 from . import prompts
-from .budget import MIN_CHUNK_TOKENS, chunk_budget, reduce_budget, safety_margin
+from .budget import MIN_CHUNK_TOKENS, reduce_budget, safety_margin, summary_budget
 from .chunking import Chunk, pack, plan_chunks
 from .client import ChatClient
 from .config import Settings
@@ -153,11 +153,7 @@ async def asummarize_article(
         model = await chat.resolve_model()
         counter = tokenizer_for(model, settings.tokenizer)
         run = Run(settings, chat, model, counter, glossary=glossary_entries)
-        budget = chunk_budget(settings, counter)
-        if run.glossary:
-            # Each map request carries the entries for its chunk: a fifth of the budget holds them.
-            run.glossary_tokens = budget // 5
-            budget -= run.glossary_tokens
+        budget, run.glossary_tokens = summary_budget(settings, counter, bool(run.glossary))
         chunks = plan_chunks(article, budget, counter.count)
         log.info("%d chunk(s) of %s tokens", len(chunks), [c.tokens for c in chunks])
         failed: tuple[int, ...] = ()

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import glossary as names
 from . import prompts
+from .budget import PER_MESSAGE_TOKENS, prompt_overhead, reduce_budget, summary_budget
 from .chunking import pack, plan_chunks
 from .config import Settings
-from .budget import PER_MESSAGE_TOKENS, chunk_budget, extraction_budget, prompt_overhead, reduce_budget
 from .pipeline import check_languages
 from .text import clean
 from .tokens import tokenizer_for
@@ -82,7 +83,8 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
     languages = check_languages(languages)
     name, reason = choose_tokenizer(settings)
     counter = tokenizer_for(settings.model, name)
-    budget = chunk_budget(settings, counter)
+    # The same budget a real run takes: less the glossary's share when one is configured.
+    budget, _ = summary_budget(settings, counter, bool(names.resolve_glossary(None, settings)))
     chunks = plan_chunks(article, budget, counter.count)
     if len(chunks) == 1:
         tokens = sum(prompt_overhead(prompts.summarize_messages(article, lang), counter) for lang in languages)
@@ -124,7 +126,6 @@ def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
     by every chunk, when there is more than one chunk and no glossary) are counted too. Retries
     for paragraphs a model leaves out are not foreseeable and not counted.
     """
-    from . import glossary as names
     from . import translate
 
     article = clean(text)
@@ -150,15 +151,14 @@ def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
     run.glossary = given if target == "en" else names.inverted(given)
     tokens = sum(prompt_overhead(run.messages(group), counter) for group in groups)
     extraction = 0
-    if not given and len(groups) > 1:
-        limit = extraction_budget(settings, counter, source, target)
-        parts = plan_chunks("\n".join(p.strip() for p in paragraphs), limit, counter.count)
+    if not settings.glossary and len(groups) > 1:  # the condition atranslate_article uses
+        parts = names.extraction_chunks(
+            "\n".join(p.strip() for p in paragraphs), settings, counter, source=source, target=target
+        )
         extraction = len(parts)
         tokens += sum(
-            prompt_overhead(
-                prompts.glossary_messages(p.text, p.index + 1, len(parts), source=source, target=target), counter
-            )
-            for p in parts
+            prompt_overhead(prompts.glossary_messages(p, i, len(parts), source=source, target=target), counter)
+            for i, p in enumerate(parts, 1)
         )
     sizes = tuple(sum(u.tokens for u in group) for group in groups)  # type: ignore[attr-defined]
     return Plan(name, reason, budget, sizes, extraction, 0, len(groups), tokens, False)
