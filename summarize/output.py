@@ -21,7 +21,7 @@ def usage_record(usage: Any) -> dict[str, Any]:
 
 def record(result: Any, *, source: str, elapsed: float) -> dict[str, Any]:
     """One JSON object for one article: a ``Summary`` or a ``Translation``."""
-    data: dict[str, Any] = {"file": source, "model": getattr(result, "model", None)}
+    data: dict[str, Any] = {"file": source, "model": result.model}
     if hasattr(result, "summaries"):
         data.update(
             summary=result.text,
@@ -31,20 +31,16 @@ def record(result: Any, *, source: str, elapsed: float) -> dict[str, Any]:
             failed_chunks=list(result.failed_chunks),
         )
     else:
-        data.update(
-            target=getattr(result, "target", None),
-            translation=result.text,
-            pairs=[list(pair) if isinstance(pair, (tuple, list)) else _pair(pair) for pair in result.pairs],
-            chunks=getattr(result, "chunks", None),
-        )
-    data.update(usage=usage_record(result.usage), elapsed=round(elapsed, 3))
+        data.update(target=result.target, translation=result.text, pairs=[list(p) for p in result.pairs], chunks=result.chunks)
+    # What a reader must know before trusting the text: cut replies, unverified language, repairs.
+    data.update(
+        truncated=result.truncated,
+        unverified=list(result.unverified),
+        simplified_fixed=result.simplified_fixed,
+        usage=usage_record(result.usage),
+        elapsed=round(elapsed, 3),
+    )
     return data
-
-
-def _pair(pair: Any) -> Any:
-    if hasattr(pair, "source") and hasattr(pair, "target"):
-        return [pair.source, pair.target]
-    return str(pair)
 
 
 def to_json(result: Any, *, source: str, elapsed: float) -> str:
@@ -54,15 +50,23 @@ def to_json(result: Any, *, source: str, elapsed: float) -> str:
 def to_markdown(result: Any, *, title: str) -> str:
     """A Markdown document: the title, then a section per summary language (or the translation)."""
     if not hasattr(result, "summaries"):
-        return f"# {title}\n\n{result.to_markdown().strip()}\n"
+        return f"# {title}\n\n{result.to_markdown().strip()}\n" + "".join(f"\n{w}\n" for w in warnings(result))
     parts = [f"# {title}"]
     for language, text in result.summaries.items():
         parts.append(f"## Summary ({LANGUAGE_LABELS.get(language, language)})\n\n{text.strip()}")
-    if result.is_partial:
-        parts.append(
-            f"> Partial: chunks {', '.join(str(i + 1) for i in result.failed_chunks)} failed and are left out."
-        )
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(parts + warnings(result)) + "\n"
+
+
+def warnings(result: Any) -> list[str]:
+    """Markdown notes on what makes a result less than complete."""
+    notes = []
+    if getattr(result, "is_partial", False):
+        notes.append(f"> Partial: chunks {', '.join(str(i + 1) for i in result.failed_chunks)} failed and are left out.")
+    if result.truncated:
+        notes.append("> Cut: a reply hit the token limit and was kept as it was (on_truncation=keep).")
+    if result.unverified:
+        notes.append(f"> Unverified: {', '.join(map(str, result.unverified))} came back in the wrong language.")
+    return notes
 
 
 def to_text(result: Any) -> str:

@@ -656,3 +656,15 @@ def test_an_unexpected_failure_is_still_one_line(article, monkeypatch):
     assert result.stderr == (
         "summarize: internal error: RuntimeError: something nobody foresaw (--debug shows the traceback)\n"
     )
+
+
+def test_json_and_markdown_say_when_a_reply_was_cut_or_in_the_wrong_language(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    cut_chinese = lambda seen: reply("臺南市政府今天宣布擴大公車路網", finish_reason="length")  # noqa: E731
+    with ScriptedServer(default=cut_chinese) as server:
+        env = {"SUMMARIZE_ON_TRUNCATION": "keep"}
+        record = json.loads(run(str(article), "--json", "--no-cache", server=server, env=env).stdout)
+        markdown = run(str(article), "--markdown", "--no-cache", server=server, env=env).stdout
+    assert record["truncated"] is True and record["unverified"] == ["en"]
+    assert "> Cut:" in markdown and "> Unverified: en" in markdown
