@@ -22,6 +22,7 @@ from .client import ChatClient
 from .config import Settings
 from .errors import InputError, SummarizeError
 from .pipeline import asummarize_article
+from .translate import atranslate_article
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 
@@ -57,16 +58,6 @@ class Outcome:
     elapsed: float = 0.0
 
 
-async def _translate(text: str, languages: Sequence[str], settings: Settings, client: ChatClient) -> Any:
-    import summarize  # the public API; translation may live in another module
-
-    target = languages[0] if languages else "en"
-    twin = getattr(summarize, "atranslate_article", None)
-    if twin is not None:
-        return await twin(text, target=target, settings=settings, client=client)
-    return await asyncio.to_thread(summarize.translate_article, text, target=target, settings=settings)
-
-
 async def run_jobs(
     jobs: Sequence[Job],
     settings: Settings,
@@ -95,7 +86,7 @@ async def run_jobs(
                 try:
                     text = job.read()
                     if translate:
-                        result = await _translate(text, languages, settings, shared)
+                        result = await atranslate_article(text, target=languages[0], settings=settings, client=shared)
                     else:
                         result = await asummarize_article(text, languages=languages, settings=settings, client=shared)
                     outcome = Outcome(job, result=result, elapsed=time.perf_counter() - start)

@@ -70,7 +70,7 @@ def _common() -> argparse.ArgumentParser:
         "--base-url", help="OpenAI-compatible endpoint (SUMMARIZE_BASE_URL), e.g. http://localhost:8080/v1"
     )
     endpoint.add_argument(
-        "--preset", choices=list(presets.PRESETS), help="server preset: base URL and quirks (SUMMARIZE_PRESET)"
+        "--preset", type=str.lower, choices=list(presets.PRESETS), help="server preset: base URL and quirks (SUMMARIZE_PRESET)"
     )
     endpoint.add_argument(
         "--concurrency", type=_positive, metavar="N", help="most requests in flight (SUMMARIZE_CONCURRENCY)"

@@ -25,8 +25,6 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
-THINKING_SWITCHES = ("chat_template_kwargs", "enable_thinking", "no_think", "reasoning_effort", "model")
-
 # OpenAI's reasoning models reject max_tokens and any temperature but the default.
 _OPENAI_REASONING = re.compile(r"^(o\d|gpt-5)")
 _QWEN3 = re.compile(r"qwen3|qwq")

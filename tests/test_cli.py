@@ -668,3 +668,9 @@ def test_json_and_markdown_say_when_a_reply_was_cut_or_in_the_wrong_language(tmp
         markdown = run(str(article), "--markdown", "--no-cache", server=server, env=env).stdout
     assert record["truncated"] is True and record["unverified"] == ["en"]
     assert "> Cut:" in markdown and "> Unverified: en" in markdown
+
+
+def test_preset_names_are_case_insensitive_on_the_command_line(article):
+    result = call(str(article), "--dry-run", "--preset", "Ollama")
+    assert result.returncode == 0, result.stderr
+    assert "localhost:11434" in result.stdout
