@@ -19,11 +19,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import __version__, output, presets
+from . import __version__, output, presets, prompts
 from .config import Settings
 from .errors import ConfigError, SummarizeError
+from .pipeline import check_languages
 
-LANGUAGES = ("en", "zh-Hant")
+LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
 FORMATS = ("md", "json")
 
@@ -36,11 +37,10 @@ class UsageError(Exception):
 
 
 def _languages(text: str) -> tuple[str, ...]:
-    codes = tuple(dict.fromkeys(code.strip() for code in text.split(",") if code.strip()))
-    bad = [c for c in codes if c not in LANGUAGES]
-    if not codes or bad:
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(LANGUAGES)}, got {text!r}")
-    return codes
+    try:
+        return check_languages([code.strip() for code in text.split(",") if code.strip()])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(LANGUAGES)}, got {text!r}") from None
 
 
 def _positive(text: str) -> int:

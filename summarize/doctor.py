@@ -219,11 +219,12 @@ async def diagnose(settings: Settings) -> list[Check]:
 
 
 def _thinking_fix(settings: Settings) -> str:
-    if settings.preset is None:
+    # The preset the client really used: named, or recognised from a hosted service's URL.
+    preset = presets.for_request(settings.preset, settings.base_url)
+    if preset is None:
         return (
             f"pass --preset (one of {', '.join(presets.PRESETS)}) so thinking is turned off the way your server expects"
         )
-    preset = presets.PRESETS[settings.preset]
     if preset.thinking_off == "model":
-        return f"{settings.preset} has no switch for thinking: choose a non-thinking model"
-    return f"the {settings.preset} preset's switch ({preset.thinking_off}) did not stop it: choose a non-thinking model or raise SUMMARIZE_OUTPUT_TOKENS"
+        return f"{preset.name} has no switch for thinking: choose a non-thinking model"
+    return f"the {preset.name} preset's switch ({preset.thinking_off}) did not stop it: choose a non-thinking model or raise SUMMARIZE_OUTPUT_TOKENS"
