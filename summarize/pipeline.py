@@ -28,6 +28,8 @@ from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
 T = TypeVar("T")
+# Tokens of the "[Part N]" header and blank line that prompts.join_notes puts before each note.
+NOTE_HEADER_TOKENS = 8
 
 def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
     if isinstance(languages, str):
@@ -112,7 +114,7 @@ class Run:
         """Merge notes in rounds until they fit one request, then one final request per language."""
         budget = reduce_budget(self.settings, self.counter)
         while True:
-            sizes = [self.counter.count(n) + 8 for n in notes]
+            sizes = [self.counter.count(n) + NOTE_HEADER_TOKENS for n in notes]
             groups = pack(notes, sizes, budget) if sum(sizes) > budget else [notes]
             if len(groups) == 1:
                 room = max(0, budget - sum(sizes))
