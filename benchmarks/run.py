@@ -538,8 +538,12 @@ def notes(args, li_reason: str) -> list[str]:
         " Its txt loader sends 10 lines per request, one request at a time (`--parallel-workers` is for epub"
         " and markdown only), so its budget is lines, not tokens, and its concurrency is 1.",
         "- **summarize**: `summarize_article(text, settings=Settings(chunk_tokens=..., concurrency=...,"
-        " tokenizer=\"qwen\", context_tokens=8192, output_tokens=1024))`; `translate_article` likewise once it"
-        " exists (until then its row says *not run*).",
+        " tokenizer=\"qwen\", context_tokens=8192, output_tokens=1024))`; `translate_article` with the same"
+        " settings and its defaults: no glossary given, so an article of several chunks costs one more request"
+        " (the terms that recur across chunks, from which the model picks the names), and no translation"
+        " context (`SUMMARIZE_TRANSLATION_CONTEXT` off). Its requests carry more than the article's text"
+        " alone: a system prompt that fences the text as data, and a marker before every paragraph in"
+        " translation; that is the gap in *chars sent / article*.",
         "- andrewyng's translation-agent is not in the harness: its PyPI release is an empty placeholder."
         " Measured separately: sequential, every request carries the whole article, 57 requests and 21× the"
         " ideal wall time on the seed article at 300-token chunks.",

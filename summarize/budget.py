@@ -69,6 +69,6 @@ def reduce_budget(settings: Settings, counter: TokenCounter) -> int:
 
 
 def extraction_budget(settings: Settings, counter: TokenCounter, source: str, target: str) -> int:
-    """Most article tokens one name-extraction request may carry."""
-    overhead = prompt_overhead(prompts.glossary_messages("", 99, 99, source=source, target=target), counter)
+    """Most tokens of candidate names one name-extraction request may carry."""
+    overhead = prompt_overhead(prompts.glossary_messages("", source=source, target=target), counter)
     return max(MIN_CHUNK_TOKENS, settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings))

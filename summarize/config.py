@@ -112,6 +112,7 @@ _SPECS: dict[str, _Spec] = {
     "cache_dir": _Spec("SUMMARIZE_CACHE_DIR", _text, "a folder path"),
     "glossary": _Spec("SUMMARIZE_GLOSSARY", _text, "a glossary file path (lines of source<TAB>English)"),
     "on_truncation": _Spec("SUMMARIZE_ON_TRUNCATION", _on_truncation, "error or keep"),
+    "translation_context": _Spec("SUMMARIZE_TRANSLATION_CONTEXT", _flag, "1 or 0 (true/false, yes/no, on/off)"),
 }
 
 # Settings a preset can set; None means "not given": the preset's value, else this default.
@@ -146,6 +147,10 @@ class Settings:
         on_truncation: what a reply cut at ``output_tokens`` does: ``error`` (the default) raises
             ``TruncatedOutputError``; ``keep`` keeps the cut text, logs a warning and flags the
             result (``truncated``), for small local models that rarely stop on their own.
+        translation_context: send each translation request the article's title and the
+            paragraph before its chunk as well (about a third more characters at 500-token
+            chunks, the text near every chunk boundary sent twice); off by default, since the
+            glossary already keeps names consistent across chunks.
 
     ``base_url``, ``context_tokens`` and ``timeout`` left at ``None`` become the preset's value,
     else ``https://api.openai.com/v1``, 8192 and 120.
@@ -169,6 +174,7 @@ class Settings:
     cache_dir: str | None = None
     glossary: str | None = None
     on_truncation: str = "error"
+    translation_context: bool = False
 
     def __post_init__(self) -> None:
         preset = None

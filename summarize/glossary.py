@@ -27,11 +27,10 @@ from typing import Union
 
 from . import prompts
 from .budget import extraction_budget
-from .chunking import plan_chunks
 from .config import Settings, env_variable
 from .errors import ConfigError
 from .text import to_traditional
-from .tokens import TokenCounter
+from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
 
@@ -146,43 +145,121 @@ def parse_names(reply: str, text: str) -> dict[str, str]:
 
 Ask = Callable[[list[prompts.Message]], Awaitable[str]]
 
+# Characters that seldom occur inside a name but often glue common words together: a run of
+# Chinese is cut at them before its substrings are taken as terms.
+_NOT_IN_NAMES = re.compile("[的了是在與及也並或但被把這們著]")
+_HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·‧]+")
+# A run of capitalized words (``Elon Musk``, ``Qwen3``, ``New Taipei City Government``).
+_WORD = r"[A-Z][\w&'’-]*(?:\.\w+)*"
+_CAPITALIZED = re.compile(rf"\b{_WORD}(?:\s+(?:of\s+|the\s+|and\s+|de\s+)?{_WORD})*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?。！？:;\"“”'‘’(\[\n]\s*)$")
+# The longest term taken from Chinese text, and the most words taken from English. Terms one
+# character longer are collected too, only to tell a name from a window of a repeated sentence.
+MAX_HAN_TERM = 8
+MAX_WORDS = 4
 
-async def extract_glossary(ask: Ask, chunks: list[str], *, source: str, target: str) -> dict[str, str]:
-    """Names in an article with their ``target`` forms: one request per chunk, concurrently.
 
-    Where two chunks render a name differently, the first chunk's rendering wins, so every
-    later request sees one form.
+def _han_terms(text: str) -> set[str]:
+    terms: set[str] = set()
+    for run in _HAN_RUN.findall(text):
+        for piece in _NOT_IN_NAMES.split(run):
+            for size in range(2, min(MAX_HAN_TERM + 1, len(piece)) + 1):
+                terms.update(piece[i : i + size] for i in range(len(piece) - size + 1))
+    return terms
+
+
+def _english_terms(text: str) -> set[str]:
+    terms: set[str] = set()
+    for match in _CAPITALIZED.finditer(text):
+        words = match.group().split()
+        if _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
+            words = words[1:]  # a capital after a full stop says nothing: "The", "But", "In"
+        for size in range(1, min(MAX_WORDS + 1, len(words)) + 1):
+            for i in range(len(words) - size + 1):
+                part = words[i : i + size]
+                if part[0][0].isupper() and part[-1][0].isupper() and len(" ".join(part)) > 1:
+                    terms.add(" ".join(part))
+    return terms
+
+
+def _inside(term: str, source: str) -> list[str]:
+    """The shorter terms a term contains: substrings of Chinese, runs of words of English."""
+    if source == "zh-Hant":
+        return [term[i : i + n] for n in range(2, len(term)) for i in range(len(term) - n + 1)]
+    words = term.split()
+    return [" ".join(words[i : i + n]) for n in range(1, len(words)) for i in range(len(words) - n + 1)]
+
+
+def recurring_terms(chunks: list[str], source: str, common: Callable[[str], bool] = lambda term: False) -> list[str]:
+    """Candidate names: the terms found in more than one chunk, in order of first appearance.
+
+    Only these need one shared rendering: a name inside a single chunk is seen whole by the
+    one request that translates it. Terms are substrings of Chinese text (cut at particles
+    such as 的 and 了) or runs of capitalized English words; a term found only inside a longer
+    recurring term, in the same chunks, is left to the longer one, and ``common`` terms
+    (Qwen's one-token words such as 模型 or 公司) are dropped.
     """
-    replies = await asyncio.gather(
-        *(
-            ask(prompts.glossary_messages(chunk, i, len(chunks), source=source, target=target))
-            for i, chunk in enumerate(chunks, 1)
-        )
-    )
-    entries: dict[str, str] = {}
-    for chunk, reply in zip(chunks, replies):
-        for term, rendering in parse_names(reply, chunk).items():
-            entries.setdefault(term, rendering)
-    return entries
+    collect = _han_terms if source == "zh-Hant" else _english_terms
+    where: dict[str, set[int]] = {}
+    for index, chunk in enumerate(chunks):
+        for term in collect(chunk):
+            where.setdefault(term, set()).add(index)
+    recurring = {term: found for term, found in where.items() if len(found) > 1}
+    covered = {inner for term, found in recurring.items() for inner in _inside(term, source) if recurring.get(inner) == found}
+    text = "\n".join(chunks)
+    longest = MAX_HAN_TERM if source == "zh-Hant" else MAX_WORDS
+    kept = [
+        term
+        for term in recurring
+        if term not in covered and len(term if source == "zh-Hant" else term.split()) <= longest and not common(term)
+    ]
+    return sorted(kept, key=lambda term: (text.find(term), -len(term)))
 
 
-def extraction_chunks(text: str, settings: Settings, counter: TokenCounter, *, source: str, target: str) -> list[str]:
-    """The pieces of an article that name-extraction requests carry, one request each."""
+def one_token_word(term: str) -> bool:
+    """Whether Qwen's BPE holds a Chinese term as a single token: a common word (模型, 公司)
+    or a name with one settled English form (台灣, 阿里巴巴)."""
+    return bool(_HAN_RUN.fullmatch(term)) and tokenizer_for("qwen", "qwen").count(term) == 1
+
+
+def extraction_requests(
+    chunks: list[str], settings: Settings, counter: TokenCounter, *, source: str, target: str
+) -> list[list[str]]:
+    """The candidate names of an article split into name-extraction requests, as few as fit."""
+    terms = recurring_terms(chunks, source, one_token_word)
     budget = extraction_budget(settings, counter, source, target)
-    return [c.text for c in plan_chunks(text, budget, counter.count)]
+    requests: list[list[str]] = []
+    used = budget
+    for term in terms:
+        cost = counter.count(term) + 1
+        if used + cost > budget:
+            requests.append([])
+            used = 0
+        requests[-1].append(term)
+        used += cost
+    return requests
 
 
 async def extract_for_article(
-    ask: Ask, text: str, settings: Settings, counter: TokenCounter, *, source: str, target: str
+    ask: Ask, chunks: list[str], settings: Settings, counter: TokenCounter, *, source: str, target: str
 ) -> dict[str, str]:
-    """The names in a whole article with their ``target`` forms, in as few requests as fit.
+    """One ``target`` rendering for each name that occurs in more than one of ``chunks``.
 
-    Used when an article needs several requests and the user gave no glossary: one shared
-    rendering per name keeps every chunk's output consistent.
+    Used when an article needs several requests and the user gave no glossary. The article
+    is not sent again: the requests carry only the candidate terms (``recurring_terms``),
+    one per line, and the model picks the names among them and renders each. Where two
+    requests render a name differently, the first one's rendering wins.
     """
-    chunks = extraction_chunks(text, settings, counter, source=source, target=target)
-    log.info("extracting names in %d request(s)", len(chunks))
-    entries = await extract_glossary(ask, chunks, source=source, target=target)
+    pieces = extraction_requests(chunks, settings, counter, source=source, target=target)
+    log.info("asking for the names among %d recurring term(s) in %d request(s)", sum(map(len, pieces)), len(pieces))
+    replies = await asyncio.gather(
+        *(ask(prompts.glossary_messages("\n".join(terms), source=source, target=target)) for terms in pieces)
+    )
+    text = "\n".join(chunks)
+    entries: dict[str, str] = {}
+    for reply in replies:
+        for term, rendering in parse_names(reply, text).items():
+            entries.setdefault(term, rendering)
     if target == "zh-Hant":
         entries = {term: to_traditional(rendering)[0] for term, rendering in entries.items()}
     return entries

@@ -122,9 +122,9 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
 def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
     """The chunk plan, request count and prompt tokens of translating ``text`` under ``settings``.
 
-    It cuts paragraphs as ``translate_article`` does; the extraction requests (names shared
-    by every chunk, when there is more than one chunk and no glossary) are counted too. Retries
-    for paragraphs a model leaves out are not foreseeable and not counted.
+    It cuts paragraphs as ``translate_article`` does; the name-extraction requests (when there
+    is more than one chunk and no glossary) are counted too. Retries for paragraphs a model
+    leaves out are not foreseeable and not counted.
     """
     from . import translate
 
@@ -132,33 +132,29 @@ def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
     source = translate.check_target(target)
     name, reason = choose_tokenizer(settings)
     counter = tokenizer_for(settings.model, name)
-    budget, glossary_tokens = translate.translation_budget(settings, counter, source, target)
-    paragraphs = translate.split_paragraphs(article)
-    units = translate.make_units(paragraphs, budget - translate.MARKER_TOKENS, counter.count)
-    groups = pack(units, [u.tokens + translate.MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]
+    cut = translate.layout(article, settings, counter, target)
+    groups = cut.groups
     run = translate.TranslationRun(
         settings,
-        None,
+        None,  # type: ignore[arg-type]  # nothing is sent
         settings.model or "",
         counter,
         target,
-        paragraphs,
-        units,  # type: ignore[arg-type]
+        cut.paragraphs,
+        cut.units,
         prefix=translate.marker_prefix(article),
-        glossary_tokens=glossary_tokens,
+        glossary_tokens=cut.glossary_tokens,
     )
     given = names.resolve_glossary(None, settings)
     run.glossary = given if target == "en" else names.inverted(given)
     tokens = sum(prompt_overhead(run.messages(group), counter) for group in groups)
     extraction = 0
-    if not settings.glossary and len(groups) > 1:  # the condition atranslate_article uses
-        parts = names.extraction_chunks(
-            "\n".join(p.strip() for p in paragraphs), settings, counter, source=source, target=target
-        )
-        extraction = len(parts)
+    if translate.extracts_names(None, settings, len(groups)):
+        requests = names.extraction_requests(cut.chunk_texts(), settings, counter, source=source, target=target)
+        extraction = len(requests)
         tokens += sum(
-            prompt_overhead(prompts.glossary_messages(p, i, len(parts), source=source, target=target), counter)
-            for i, p in enumerate(parts, 1)
+            prompt_overhead(prompts.glossary_messages("\n".join(terms), source=source, target=target), counter)
+            for terms in requests
         )
     sizes = tuple(sum(u.tokens for u in group) for group in groups)  # type: ignore[attr-defined]
-    return Plan(name, reason, budget, sizes, extraction, 0, len(groups), tokens, False)
+    return Plan(name, reason, cut.budget, sizes, extraction, 0, len(groups), tokens, False)

@@ -166,11 +166,9 @@ def translate_messages(
     return firmer_english(messages) if english_only else messages
 
 
-def glossary_messages(chunk: str, part: int, parts: int, *, source: str, target: str) -> list[Message]:
-    """Ask for the names in one part of an article, each with its ``target`` form."""
-    return fenced_messages(
-        "glossary_system", chunk, part=part, parts=parts, source=SHORT_NAMES[source], target=SHORT_NAMES[target]
-    )
+def glossary_messages(terms: str, *, source: str, target: str) -> list[Message]:
+    """Ask which of ``terms`` (one per line, taken from an article) are names, each with its ``target`` form."""
+    return fenced_messages("glossary_system", terms, source=SHORT_NAMES[source], target=SHORT_NAMES[target])
 
 
 def join_notes(notes: list[str]) -> str:

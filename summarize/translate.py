@@ -3,15 +3,17 @@
 ::
 
     clean(text) → paragraphs (non-empty lines) → units (a paragraph, or its sentences when it is
-    over budget) → balanced chunks of whole units → names extracted once (only when there is more
-    than one chunk and no glossary) → one marked request per chunk, concurrently → missing
-    markers re-asked → requests halved when markers are ignored → script checked → units joined
+    over budget) → balanced chunks of whole units → names that recur across chunks rendered once
+    (only when there is more than one chunk and no glossary) → one marked request per chunk,
+    concurrently → missing markers re-asked → requests halved when markers are ignored → script
+    checked → units joined
 
 Every paragraph goes out behind a marker (``[[7]]``) that the reply must repeat, so a reply is
 matched to its source by number, never by position: a dropped or merged paragraph is noticed
-and asked for again instead of shifting every later pair. A request carries its chunk plus a
-short context (the title, the paragraph before the chunk, the glossary entries for names in the
-chunk), never the whole article.
+and asked for again instead of shifting every later pair. A request carries its chunk and the
+glossary entries for names in it, never the whole article: every paragraph goes out once, and
+again only when a reply leaves it out. ``translation_context`` adds the title and the paragraph
+before the chunk to each request, for models that need the help.
 """
 
 from __future__ import annotations
@@ -47,10 +49,9 @@ log = logging.getLogger("summarize")
 SOURCES = {"en": "zh-Hant", "zh-Hant": "en"}
 # What a marker and its line break cost, per unit.
 MARKER_TOKENS = 6
-# The context around a chunk is kept short: the title's start and the previous paragraph's end.
+# With translation_context on, the context is kept short: the title's start and the previous paragraph's end.
 TITLE_TOKENS = 64
 PREVIOUS_TOKENS = 160
-
 
 
 @dataclass(frozen=True)
@@ -152,11 +153,12 @@ def translation_budget(settings: Settings, counter: TokenCounter, source: str, t
     Raises:
         ConfigError: the context window leaves no room for text.
     """
+    context = settings.translation_context
     probe = prompts.translate_messages(
-        "", source=source, target=target, marker_example=marker(99), title="-", previous="-", glossary={"-": "-"},
-        english_only=True,
+        "", source=source, target=target, marker_example=marker(99), title="-" if context else "",
+        previous="-" if context else "", glossary={"-": "-"}, english_only=True,
     )
-    overhead = prompt_overhead(probe, counter) + TITLE_TOKENS + PREVIOUS_TOKENS
+    overhead = prompt_overhead(probe, counter) + (TITLE_TOKENS + PREVIOUS_TOKENS if context else 0)
     room = settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings)
     by_context, by_reply = room * 4 // 5, settings.output_tokens // 2
     budget = min(by_context, by_reply)
@@ -178,6 +180,42 @@ def translation_budget(settings: Settings, counter: TokenCounter, source: str, t
             f"leaves {max(budget, 0)} tokens of article per translation request, fewer than {MIN_CHUNK_TOKENS}; {fix}"
         )
     return budget, room - budget
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How an article is cut for translation: its paragraphs, their units and the chunks of units."""
+
+    budget: int  # most tokens of marked text per request
+    glossary_tokens: int  # tokens left per request for glossary entries
+    paragraphs: list[str]
+    units: list[Unit]
+    groups: list[list[Unit]]
+
+    def chunk_texts(self) -> list[str]:
+        return ["\n".join(u.text for u in group) for group in self.groups]
+
+
+def layout(article: str, settings: Settings, counter: TokenCounter, target: str) -> Layout:
+    """Cut a cleaned article into paragraphs, units and balanced chunks within the budget.
+
+    Raises:
+        ConfigError: the settings leave no room for text.
+    """
+    budget, glossary_tokens = translation_budget(settings, counter, SOURCES[target], target)
+    paragraphs = split_paragraphs(article)
+    units = make_units(paragraphs, budget - MARKER_TOKENS, counter.count)
+    groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)
+    return Layout(budget, glossary_tokens, paragraphs, units, groups)  # type: ignore[arg-type]
+
+
+def extracts_names(glossary: names.GlossaryLike, settings: Settings, chunks: int) -> bool:
+    """Whether a run asks the model for names: several chunks, and no glossary given or configured.
+
+    One request sees every name of its chunk; several need one shared rendering of each.
+    ``glossary={}`` turns extraction off.
+    """
+    return glossary is None and not settings.glossary and chunks > 1
 
 
 @dataclass
@@ -203,15 +241,17 @@ class TranslationRun:
         return (await self.client.chat(messages, model=self.model)).text
 
     def messages(self, units: list[Unit], english_only: bool = False) -> list[prompts.Message]:
-        """One request: the marked units, the title, the text just before them, their glossary entries."""
+        """One request: the marked units and their glossary entries (with ``translation_context``,
+        the title and the text just before them too)."""
         count = self.counter.count
         marked = "\n".join(f"{marker(u.number, self.prefix)} {u.text}" for u in units)
         first = units[0]
-        title = clip(self.paragraphs[0].strip(), TITLE_TOKENS, count) if first.paragraph > 0 else ""
-        before = self.units[first.number - 2] if first.number > 1 else None
-        previous = ""
-        if before is not None and not (title and before.paragraph == 0):
-            previous = clip(before.text, PREVIOUS_TOKENS, count, keep_end=True)
+        title = previous = ""
+        if self.settings.translation_context:
+            title = clip(self.paragraphs[0].strip(), TITLE_TOKENS, count) if first.paragraph > 0 else ""
+            before = self.units[first.number - 2] if first.number > 1 else None
+            if before is not None and not (title and before.paragraph == 0):
+                previous = clip(before.text, PREVIOUS_TOKENS, count, keep_end=True)
         source_text = "\n".join(u.text for u in units)
         entries = names.within(names.present(self.glossary, source_text), self.glossary_tokens, count)
         return prompts.translate_messages(
@@ -288,24 +328,21 @@ async def atranslate_article(
     source = check_target(target)
     settings = (settings or Settings.from_env()).replace(**overrides)
     given = names.resolve_glossary(glossary, settings)
-    paragraphs = split_paragraphs(article)
     async with ChatClient(settings, client) as chat:
         model = await chat.resolve_model()
         counter = tokenizer_for(model, settings.tokenizer)
-        budget, glossary_tokens = translation_budget(settings, counter, source, target)
-        units = make_units(paragraphs, budget - MARKER_TOKENS, counter.count)
-        groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]
+        cut = layout(article, settings, counter, target)
+        paragraphs, units, groups = cut.paragraphs, cut.units, cut.groups
         log.info("%d paragraph(s), %d unit(s), %d chunk(s)", len(paragraphs), len(units), len(groups))
         run = TranslationRun(
             settings, chat, model, counter, target, paragraphs, units,
-            prefix=marker_prefix(article), glossary_tokens=glossary_tokens,
+            prefix=marker_prefix(article), glossary_tokens=cut.glossary_tokens,
         )
         if given:
             run.glossary = given if target == "en" else names.inverted(given)
-        elif glossary is None and not settings.glossary and len(groups) > 1:
-            # One request sees every name; several need one shared rendering of each.
+        elif extracts_names(glossary, settings, len(groups)):
             run.glossary = await names.extract_for_article(
-                run.ask, "\n".join(p.strip() for p in paragraphs), settings, counter, source=source, target=target
+                run.ask, cut.chunk_texts(), settings, counter, source=source, target=target
             )
 
         async def one(index: int, group: list[Unit]) -> tuple[dict[int, str], set[int]]:
@@ -353,15 +390,17 @@ def translate_article(
     """Translate a whole news article, aligned paragraph by paragraph with the source.
 
     A paragraph is a non-empty line. Paragraphs travel in chunks within the token budget,
-    translated concurrently, each request with only its chunk and a short context.
+    translated concurrently, each request with only its chunk and the glossary entries for
+    the names in it.
 
     Args:
         text: the article (a ``str``).
         target: ``"en"`` (from Traditional Chinese) or ``"zh-Hant"`` (from English).
         glossary: names and their English forms, ``{"馬斯克": "Elon Musk"}``, or a glossary
             file path (see ``summarize.glossary``); default ``SUMMARIZE_GLOSSARY``. Without
-            one, an article of more than one chunk has its names extracted in one extra request
-            (per extraction chunk) so that every chunk renders them alike; ``glossary={}``
+            one, an article of more than one chunk costs one extra request, which carries only
+            the terms found in more than one chunk (never the article) and asks which are names
+            and how to render them, so that every chunk renders them alike; ``glossary={}``
             turns that off.
         settings: a ``Settings``; default ``Settings.from_env()``.
         client: an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` to send requests through.

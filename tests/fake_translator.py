@@ -49,11 +49,11 @@ def prefix(seen: Seen) -> str:
 
 
 def is_extraction(seen: Seen) -> bool:
-    return "List every person, organization" in seen.system_text
+    return "recurs in a" in seen.system_text
 
 
 def is_translation(seen: Seen) -> bool:
-    return "You translate a news article" in seen.system_text
+    return seen.system_text.startswith("You translate the")
 
 
 def is_firm(seen: Seen) -> bool:

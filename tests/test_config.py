@@ -29,6 +29,8 @@ def test_defaults():
         ({"SUMMARIZE_TIMEOUT": "2.5"}, "timeout", 2.5),
         ({"SUMMARIZE_MAX_RETRIES": "0"}, "max_retries", 0),
         ({"SUMMARIZE_MODEL": ""}, "model", None),
+        ({"SUMMARIZE_TRANSLATION_CONTEXT": "on"}, "translation_context", True),
+        ({}, "translation_context", False),
     ],
 )
 def test_environment_variables(env, field, expected):

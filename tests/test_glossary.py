@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from fake_translator import glossary_in, is_extraction, is_translation, marked, reply, translator
+import asyncio
+
+from fake_translator import article, glossary_in, is_extraction, is_translation, marked, reply, translator
 
 from summarize import ConfigError, Settings, load_glossary, summarize_article, translate_article
-from summarize.glossary import check_glossary, inverted, parse_names, present, within
+from summarize.glossary import (
+    check_glossary,
+    extract_for_article,
+    extraction_requests,
+    inverted,
+    one_token_word,
+    parse_names,
+    present,
+    recurring_terms,
+    within,
+)
 from summarize.tokens import tokenizer_for
 
 # -- the file ----------------------------------------------------------------------------------
@@ -110,21 +122,16 @@ LONG_NAMES_ARTICLE = NAMES_ARTICLE + "".join(
 
 
 def test_the_same_name_gets_the_same_rendering_in_every_request(scripted, scripted_settings):
-    renderings = {"part 1 of": "Elon Musk", "part 2 of": "Musk Elon", "part 3 of": "E. Musk"}
-
     def model(seen):
-        if is_extraction(seen):  # each extraction part renders the name its own way
-            rendering = next(v for k, v in renderings.items() if k in seen.system_text)
-            return reply(f"馬斯克 => {rendering}\n阿里巴巴 => Alibaba")
+        if is_extraction(seen):
+            return reply("馬斯克 => Elon Musk\n阿里巴巴 => Alibaba\n火星 => Mars")  # 火星 is not in the article
         return translator()(seen)
 
     scripted.default = model
-    settings = scripted_settings.replace(chunk_tokens=120, context_tokens=1400, output_tokens=400)
+    settings = scripted_settings.replace(chunk_tokens=120)
     result = translate_article(LONG_NAMES_ARTICLE, settings=settings)
-    extraction = [r for r in scripted.chat_requests if is_extraction(r)]
-    assert len(extraction) > 1  # the article needed more than one extraction request
     assert result.chunks > 2
-    assert result.glossary == {"馬斯克": "Elon Musk", "阿里巴巴": "Alibaba"}  # the first part's form wins
+    assert result.glossary == {"馬斯克": "Elon Musk", "阿里巴巴": "Alibaba"}  # invented names are dropped
     carried = 0
     for request in filter(is_translation, scripted.chat_requests):
         chunk = "\n".join(src for _, src in marked(request))
@@ -133,8 +140,62 @@ def test_the_same_name_gets_the_same_rendering_in_every_request(scripted, script
         assert given == {k: v for k, v in result.glossary.items() if k in chunk}
         carried += "馬斯克" in given
     assert carried >= 2
-    for request in extraction:  # each extraction request carries only its part of the article
-        assert len(request.user_text) < 0.7 * len(LONG_NAMES_ARTICLE)
+
+
+def test_name_extraction_sends_recurring_terms_not_the_article(scripted, scripted_settings):
+    scripted.default = translator(names="馬斯克 => Elon Musk")
+    result = translate_article(LONG_NAMES_ARTICLE, settings=scripted_settings.replace(chunk_tokens=120))
+    (extraction,) = [r for r in scripted.chat_requests if is_extraction(r)]
+    terms = article(extraction).splitlines()
+    assert "馬斯克" in terms and "史丹佛大學" in terms  # names found in more than one chunk
+    chunks = ["\n".join(src for _, src in marked(r)) for r in scripted.chat_requests if is_translation(r)]
+    for term in terms:
+        assert 2 <= len(term) <= 8 and sum(term in chunk for chunk in chunks) >= 2
+    # no sentence of the article travels twice: the extraction request holds none of them
+    assert not any(line in extraction.user_text for line in LONG_NAMES_ARTICLE.splitlines())
+    assert len(extraction.user_text) < 0.3 * len(LONG_NAMES_ARTICLE)
+    assert result.glossary == {"馬斯克": "Elon Musk"}
+
+
+def test_recurring_terms_are_those_in_more_than_one_chunk():
+    chunks = ["馬斯克的公司發布新模型。", "分析師說，馬斯克的公司領先。", "國發會今天開會。"]
+    terms = recurring_terms(chunks, "zh-Hant")
+    assert "馬斯克" in terms and "國發會" not in terms  # 國發會 is in one chunk: that request sees it whole
+    assert "斯克" not in terms  # found only inside a longer recurring term
+    assert not any("的" in term for term in terms)  # runs are cut at particles
+    assert recurring_terms(chunks, "zh-Hant", common=lambda term: term == "公司") == ["馬斯克"]
+
+
+def test_one_token_words_are_common_words():
+    assert one_token_word("公司") and not one_token_word("馬斯克") and not one_token_word("Qwen")
+
+
+def test_recurring_english_names_skip_capitals_that_only_start_sentences():
+    chunks = [
+        "The minister met Elon Musk in Taipei. The talks went well.",
+        "Later, Musk toured the Hsinchu Science Park. The visit ended.",
+        "Reporters asked Musk about the Hsinchu Science Park plan.",
+    ]
+    terms = recurring_terms(chunks, "en")
+    assert "Musk" in terms and "Hsinchu Science Park" in terms
+    assert "The" not in terms and "Later" not in terms and "Science Park" not in terms
+
+
+def test_extraction_requests_split_many_terms_and_the_first_rendering_wins():
+    chunks = [f"第{i}段：{name}與{other}會談。" for i in range(2) for name, other in [("馬斯克", "黃仁勳")]]
+    chunks += [f"{a}{b}{c}{d}說明。" for a, b, c, d in zip("甲乙丙丁戊己庚辛", "子丑寅卯辰巳午未", "東南西北上下左右", "金木水火土日月星")]
+    chunks = [chunk + "".join(chunks[-8:]) for chunk in chunks[:2]]  # every term recurs
+    settings = Settings(base_url="http://llm.test/v1", model="qwen3-8b", context_tokens=420, output_tokens=256)
+    counter = tokenizer_for("qwen3-8b")
+    requests = extraction_requests(chunks, settings, counter, source="zh-Hant", target="en")
+    assert len(requests) > 1 and sum(map(len, requests)) == len(recurring_terms(chunks, "zh-Hant", one_token_word))
+    renderings = iter(["Elon Musk", "Musk"] + ["Musk"] * len(requests))
+
+    async def ask(messages):
+        return f"馬斯克 => {next(renderings)}\n黃仁勳 => Jensen Huang"
+
+    entries = asyncio.run(extract_for_article(ask, chunks, settings, counter, source="zh-Hant", target="en"))
+    assert entries == {"馬斯克": "Elon Musk", "黃仁勳": "Jensen Huang"}
 
 
 def test_a_one_chunk_article_sends_no_extraction_and_applies_a_user_glossary(scripted, scripted_settings):
@@ -157,7 +218,7 @@ def test_summary_map_requests_get_the_entries_for_their_chunk(scripted, scripted
     scripted.default = lambda seen: reply("Notes on this part.")
     glossary = {"馬斯克": "Elon Musk", "阿里巴巴": "Alibaba", "史丹佛大學": "Stanford University"}
     summary = summarize_article(NAMES_ARTICLE, glossary=glossary, settings=scripted_settings, chunk_tokens=150)
-    maps = [r for r in scripted.chat_requests if "You summarize one part" in r.system_text]
+    maps = [r for r in scripted.chat_requests if "You take notes for a summary on part" in r.system_text]
     assert summary.chunks == len(maps) > 1
     for request in maps:
         chunk = request.user_text.split("<<<ARTICLE>>>\n")[1]

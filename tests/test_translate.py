@@ -147,6 +147,24 @@ def test_a_dropped_paragraph_is_asked_for_again_alone(scripted, scripted_setting
     first, repair = scripted.chat_requests
     assert len(marked(first)) == len(PARAGRAPHS)
     assert marked(repair) == [(4, dropped)]  # only the missing one, under its own marker
+    assert reference(repair) == "" and PARAGRAPHS[2].strip() not in repair.user_text  # no context by default
+
+
+def test_with_translation_context_a_repair_carries_the_title_and_the_paragraph_before(scripted, scripted_settings):
+    dropped = PARAGRAPHS[3]
+
+    def forgetful(seen):
+        pairs = marked(seen)
+        if len(pairs) > 1:
+            return marked_reply([(n, s) for n, s in pairs if s != dropped])
+        return marked_reply(pairs)
+
+    scripted.default = forgetful
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings.replace(translation_context=True))
+    assert [t for _, t in result.pairs] == [english(p.strip()) for p in PARAGRAPHS]
+    first, repair = scripted.chat_requests
+    assert reference(first) == ""  # the first chunk starts with the title: nothing comes before it
+    assert marked(repair) == [(4, dropped)]
     # the repair carries the title and the paragraph before it as context, not the article
     assert "Title:\n" + PARAGRAPHS[0] in reference(repair)
     assert "Previous paragraph:\n" + PARAGRAPHS[2].strip() in reference(repair)
@@ -215,25 +233,38 @@ def test_markers_found_in_the_article_are_not_confused_with_ours(scripted, scrip
 # -- requests stay small ---------------------------------------------------------------------
 
 
-def test_no_request_re_sends_the_whole_article(scripted, scripted_settings):
-    paragraphs = [f"第{i}段：運河導覽船第{i}條航線的營運說明與票價調整細節。" for i in range(1, 41)]
+FORTY = [f"第{i}段：運河導覽船第{i}條航線的營運說明與票價調整細節。" for i in range(1, 41)]
+
+
+def test_every_paragraph_is_sent_once(scripted, scripted_settings):
     scripted.default = translator()
-    settings = scripted_settings.replace(chunk_tokens=200)
-    result = translate_article("\n".join(paragraphs), settings=settings)
+    result = translate_article("\n".join(FORTY), settings=scripted_settings.replace(chunk_tokens=200))
     assert len(result.pairs) == 40 and result.chunks >= 10
     requests = translations(scripted)
     assert len(requests) == result.chunks
     count = tokenizer_for("scripted").count
     for request in requests:
+        assert count(article(request)) <= 200 and reference(request) == ""
+    # each paragraph in exactly one translation request, and in no other request at all
+    assert sorted(src for r in requests for _, src in marked(r)) == sorted(FORTY)
+    assert all(sum(p in r.user_text for r in scripted.chat_requests) == 1 for p in FORTY)
+
+
+def test_translation_context_stays_short_and_linear(scripted, scripted_settings):
+    scripted.default = translator()
+    settings = scripted_settings.replace(chunk_tokens=200, translation_context=True)
+    result = translate_article("\n".join(FORTY), settings=settings)
+    requests = translations(scripted)
+    assert len(requests) == result.chunks >= 10
+    count = tokenizer_for("scripted").count
+    for request in requests:
         carried = len(marked(request))
-        shown = sum(1 for p in paragraphs if p in request.user_text)
+        shown = sum(1 for p in FORTY if p in request.user_text)
         assert shown <= carried + 2  # its chunk, the title and the previous paragraph
         assert count(article(request)) <= 200
         assert count(reference(request)) <= 64 + 160 + 40  # title, previous paragraph, labels
-    shown = [sum(1 for p in paragraphs if p in r.user_text) for r in requests]
-    assert sum(shown) <= len(paragraphs) + 2 * len(requests)  # linear in the article, not quadratic
-    extraction = [r for r in scripted.chat_requests if is_extraction(r)]
-    assert len(extraction) == 1 and all(p in extraction[0].user_text for p in paragraphs)  # names: once per article
+    shown = [sum(1 for p in FORTY if p in r.user_text) for r in requests]
+    assert sum(shown) <= len(FORTY) + 2 * len(requests)  # linear in the article, not quadratic
 
 
 # -- English verified ------------------------------------------------------------------------
@@ -354,7 +385,7 @@ def test_chunks_are_translated_concurrently(scripted, scripted_settings):
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"context_tokens": 900, "output_tokens": 300}, "raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_OUTPUT_TOKENS"),
+        ({"context_tokens": 600, "output_tokens": 300}, "raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_OUTPUT_TOKENS"),
         ({"output_tokens": 40}, "raise SUMMARIZE_OUTPUT_TOKENS to 64 or more"),
         ({"chunk_tokens": 10}, "SUMMARIZE_CHUNK_TOKENS=10 is too small"),
     ],

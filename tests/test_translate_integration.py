@@ -50,13 +50,15 @@ def test_translate_sample_article_to_english(endpoint):
 
 
 def test_translation_requests_share_one_rendering_per_name(endpoint):
-    settings = endpoint.replace(output_tokens=512)  # small chunks: several requests, names extracted once
+    settings = endpoint.replace(output_tokens=512)  # small chunks: several requests, names asked for once
     capture = Capture(settings)
     result = translate_article(SAMPLE_TEXT, settings=settings, client=capture.client)
     chats = capture.chats()
-    extraction = [user for system, user in chats if "List every person" in system]
-    translations = [user for system, user in chats if "You translate a news article" in system]
+    extraction = [user for system, user in chats if "recurs in a" in system]
+    translations = [user for system, user in chats if system.startswith("You translate the")]
     assert result.chunks > 1 and len(extraction) == 1
+    assert not any(p.strip() in extraction[0] for p in SAMPLE_PARAGRAPHS)  # recurring terms, not the article
+    assert sum(p.strip() in user for user in translations for p in SAMPLE_PARAGRAPHS) == len(SAMPLE_PARAGRAPHS)
     assert [source for source, _ in result.pairs] == SAMPLE_PARAGRAPHS
     seen: dict[str, str] = {}
     for user in translations:
