@@ -30,7 +30,7 @@ def asks_for_zh(seen) -> bool:
 
 def bilingual_model(zh: str = SIMPLIFIED_SUMMARY, en: str = ENGLISH_SUMMARY):
     def respond(seen):
-        if "You summarize one part" in seen.system_text:
+        if "You take notes for a summary on part" in seen.system_text:
             return reply("Notes: Elon Musk and Alibaba announced new models.")
         return reply(zh if asks_for_zh(seen) else en)
 
@@ -60,7 +60,7 @@ def test_zh_hant_instructions_ask_for_traditional_and_never_mention_english(mess
 
 
 def test_english_instructions_name_english():
-    assert "Write the summary in English" in prompts.summarize_messages(ARTICLE, "en")[0]["content"]
+    assert "Write in English," in prompts.summarize_messages(ARTICLE, "en")[0]["content"]
 
 
 # -- one request per language ------------------------------------------------------------------
@@ -119,8 +119,8 @@ def test_a_long_article_maps_once_and_reduces_once_per_language(scripted, script
     summary = summarize_article(
         ARTICLE, languages=("en", "zh-Hant"), glossary=glossary, settings=scripted_settings, chunk_tokens=300
     )
-    maps = [r for r in scripted.chat_requests if "You summarize one part" in r.system_text]
-    finals = [r for r in scripted.chat_requests if "into a single summary" in r.system_text]
+    maps = [r for r in scripted.chat_requests if "You take notes for a summary on part" in r.system_text]
+    finals = [r for r in scripted.chat_requests if "You write one summary" in r.system_text]
     assert summary.chunks == len(maps) > 1
     assert len(finals) == 2 and len(scripted.chat_requests) == len(maps) + 2
     en_final, zh_final = sorted(finals, key=asks_for_zh)

@@ -385,7 +385,7 @@ def test_fault_5_a_chunk_of_a_map_reduce_is_split_and_the_rest_go_on(scripted, s
 
     def respond(seen):
         text = fenced_text(seen)
-        if "第0項" in text and not failed_once and "one part" in seen.system_text:
+        if "第0項" in text and not failed_once and "You take notes" in seen.system_text:
             failed_once.append(seen)
             return context_error(700, 900)
         return Step.reply(f"note {len(scripted.chat_requests)}")
@@ -395,7 +395,7 @@ def test_fault_5_a_chunk_of_a_map_reduce_is_split_and_the_rest_go_on(scripted, s
     assert failed_once and not summary.is_partial
     bodies = [repr(r.body) for r in scripted.chat_requests]
     assert len(bodies) == len(set(bodies))  # never the same request twice
-    map_texts = [fenced_text(r) for r in scripted.chat_requests if "one part" in r.system_text]
+    map_texts = [fenced_text(r) for r in scripted.chat_requests if "You take notes" in r.system_text]
     assert sum(t == fenced_text(failed_once[0]) for t in map_texts) == 1
     (retried,) = [t for t in map_texts if "第0項" in t and t != fenced_text(failed_once[0])]
     assert len(retried) < len(fenced_text(failed_once[0])) / 2  # cut to the stated window, not halved
@@ -478,7 +478,7 @@ def three_chunk_server(scripted, failing: str = "第10項"):
     """Map replies name their chunk's first sentence; the chunk holding ``failing`` always gets a 500."""
 
     def respond(seen):
-        if "one part" in seen.system_text:
+        if "You take notes" in seen.system_text:
             text = fenced_text(seen)
             if failing in text:
                 return Step.error(500, {"error": {"message": "CUDA out of memory"}})
@@ -496,7 +496,7 @@ def test_fault_8_by_default_a_failed_chunk_raises_naming_its_index(scripted, scr
     assert err.index == 1 and err.count == 3
     assert "chunk 2 of 3" in str(err) and "partial=True" in str(err)
     assert isinstance(err.__cause__, ServerError)
-    assert not [r for r in scripted.chat_requests if "one part" not in r.system_text]  # no reduce
+    assert not [r for r in scripted.chat_requests if "You take notes" not in r.system_text]  # no reduce
 
 
 def test_fault_8_partial_summary_lists_the_failed_chunk_and_no_placeholder_reaches_reduce(scripted, scripted_settings):
@@ -505,7 +505,7 @@ def test_fault_8_partial_summary_lists_the_failed_chunk_and_no_placeholder_reach
     summary = summarize_article(sentences(30), settings=settings, partial=True)
     assert summary.is_partial and summary.failed_chunks == (1,) and summary.chunks == 3
     assert summary.text == "The final summary."
-    (reduce,) = [r for r in scripted.chat_requests if "one part" not in r.system_text]
+    (reduce,) = [r for r in scripted.chat_requests if "You take notes" not in r.system_text]
     expected = prompts.reduce_messages(["Notes on 第0項.", "Notes on 第20項."], "en")
     assert reduce.messages == expected  # exactly the two notes: no placeholder for the failed chunk
 
