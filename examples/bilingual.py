@@ -11,7 +11,8 @@ With no endpoint configured, it replays a recording made against llama.cpp's lla
 (SmolLM2-135M, a tiny model: expect weak English) from cassettes/.
 
 A glossary file keeps names fixed (``SUMMARIZE_GLOSSARY=names.tsv``, lines of
-``source<TAB>English``); without one, a multi-chunk article has its names extracted once.
+``source<TAB>English``); without one, a multi-chunk article costs one more request, which
+asks for the names among the terms that recur across its chunks.
 """
 
 from __future__ import annotations
