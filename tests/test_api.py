@@ -31,6 +31,16 @@ def test_import_makes_no_client_and_no_network_call():
     assert out.stdout.strip() == "ok", out.stderr
 
 
+def test_import_and_the_cli_start_leave_openai_unloaded():
+    # openai takes about 0.35 s to import: `summarize --version`, `--help` and dry runs need not pay it.
+    code = (
+        "import sys, summarize, summarize.cli, summarize.plan\n"
+        "print('openai' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+
+
 def test_every_example_imports():
     for path in sorted((ROOT / "examples").glob("*.py")):
         spec = importlib.util.spec_from_file_location(f"example_{path.stem}", path)
