@@ -172,11 +172,13 @@ def _english_terms(text: str) -> set[str]:
     terms: set[str] = set()
     for match in _CAPITALIZED.finditer(text):
         words = match.group().split()
-        if _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
-            words = words[1:]  # a capital after a full stop says nothing: "The", "But", "In"
+        # A capital that opens a sentence says nothing alone ("The", "But", "In"), only with the words after it.
+        opens = bool(_SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]))
         for size in range(1, min(MAX_WORDS + 1, len(words)) + 1):
             for i in range(len(words) - size + 1):
                 part = words[i : i + size]
+                if (size, i) == (1, 0) and opens:
+                    continue
                 if part[0][0].isupper() and part[-1][0].isupper() and len(" ".join(part)) > 1:
                     terms.add(" ".join(part))
     return terms

@@ -174,10 +174,11 @@ def test_recurring_english_names_skip_capitals_that_only_start_sentences():
     chunks = [
         "The minister met Elon Musk in Taipei. The talks went well.",
         "Later, Musk toured the Hsinchu Science Park. The visit ended.",
-        "Reporters asked Musk about the Hsinchu Science Park plan.",
+        "Reporters asked Musk about the Hsinchu Science Park plan. Elon Musk smiled.",
     ]
     terms = recurring_terms(chunks, "en")
     assert "Musk" in terms and "Hsinchu Science Park" in terms
+    assert "Elon Musk" in terms  # opening a sentence does not hide a name of two words
     assert "The" not in terms and "Later" not in terms and "Science Park" not in terms
 
 
