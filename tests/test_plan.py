@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SEED
+from fake_translator import translator
 
 from summarize import Settings, count_tokens, summarize_article, translate_article
 from summarize.plan import plan_article, plan_translation
@@ -38,3 +39,19 @@ def test_a_glossary_file_without_entries_plans_no_extraction(scripted, tmp_path)
     translate_article(SEED_TEXT, settings=settings)
     extraction = [r for r in scripted.chat_requests if "recurs in a" in r.system_text]
     assert plan.map_requests == len(extraction) == 0  # for a translation: the extraction requests
+
+
+@pytest.mark.parametrize("context_tokens", [8192, 650])
+def test_a_translation_plan_matches_a_real_run(scripted, context_tokens):
+    # 650 tokens of context leave room for few terms per request: the names take several requests.
+    settings = Settings(base_url=scripted.base_url, model="qwen3-8b", context_tokens=context_tokens, output_tokens=256,
+                        cache=False)
+    scripted.default = translator()  # keeps every marker: one request per chunk
+    plan = plan_translation(SEED_TEXT, settings)
+    result = translate_article(SEED_TEXT, settings=settings)
+    extraction = [r for r in scripted.chat_requests if "recurs in a" in r.system_text]
+    assert len(plan.chunks) == result.chunks > 1
+    assert plan.map_requests == len(extraction) >= 1
+    assert plan.final_requests == result.chunks == len(scripted.chat_requests) - len(extraction)
+    if context_tokens == 650:
+        assert len(extraction) > 1
