@@ -128,6 +128,20 @@ def versions_in(python: str, packages: list[str]) -> dict[str, str]:
     return json.loads(done.stdout) if done.returncode == 0 else {p: "?" for p in packages}
 
 
+def shown_command(argv: list[str], li_python: str | None) -> str:
+    """The command that regenerates the results, without this machine's venv paths."""
+    parts, rest = [], iter(argv)
+    for arg in rest:
+        if arg == "--llamaindex-python":
+            next(rest, None)
+        elif not arg.startswith("--llamaindex-python="):
+            parts.append(arg)
+    command = "python benchmarks/run.py" + (" " + shlex.join(parts) if parts else "")
+    if li_python and li_python != sys.executable:
+        command += " --llamaindex-python <the LlamaIndex venv's python (benchmarks/README.md)>"
+    return command
+
+
 def llamaindex_python(given: str | None) -> tuple[str | None, str]:
     """The interpreter that has LlamaIndex, or None and why."""
     candidate = given or os.environ.get("BENCH_LLAMAINDEX_PYTHON")
@@ -273,7 +287,6 @@ def main() -> int:
     parser.add_argument("--tool-timeout", type=float, default=600, help="seconds one tool may take over all articles")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"), help="where to write the results (default benchmarks/RESULTS.md)")
     args = parser.parse_args()
-    command = "python benchmarks/run.py" + (" " + shlex.join(sys.argv[1:]) if sys.argv[1:] else "")
 
     counter = tokenizer_for(None, "qwen")
     settings = Settings(base_url="http://127.0.0.1/v1", model="scripted", chunk_tokens=args.chunk_tokens,
@@ -281,6 +294,7 @@ def main() -> int:
     args.reduce_tokens = reduce_budget(settings, counter)
     note_tokens = counter.count(endpoint.SUMMARY_EN) + 8
     li_python, li_reason = llamaindex_python(args.llamaindex_python)
+    command = shown_command(sys.argv[1:], li_python)
     pythons = {t: sys.executable for t in SUMMARY_TOOLS + TRANSLATE_TOOLS}
     pythons["llamaindex-tree"] = li_python
     tools = [t for t in SUMMARY_TOOLS + TRANSLATE_TOOLS if not args.tools or t in args.tools]
