@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from typing import Any
 from .client import ChatClient
 from .config import Settings
 from .errors import InputError, SummarizeError
+from .output import WARNING_PREFIXES
 from .pipeline import asummarize_article
 from .translate import atranslate_article
 
@@ -130,6 +132,22 @@ def output_paths(article: Path, base: Path, out: Path, formats: Sequence[str]) -
     return {fmt: out / relative.with_suffix(f".{fmt}") for fmt in formats}
 
 
-def is_done(paths: dict[str, Path]) -> bool:
-    """Every output exists and is not empty (outputs are written atomically, so they are whole)."""
-    return all(p.is_file() and p.stat().st_size > 0 for p in paths.values())
+def is_done(paths: dict[str, Path], *, redo_flagged: bool = False) -> bool:
+    """Every output exists and is not empty (outputs are written atomically, so they are whole);
+    with ``redo_flagged``, also that none says it is partial, cut or in the wrong language."""
+    if not all(p.is_file() and p.stat().st_size > 0 for p in paths.values()):
+        return False
+    return not (redo_flagged and is_flagged(paths))
+
+
+def is_flagged(paths: dict[str, Path]) -> bool:
+    """Whether a finished article's output says it is partial, cut or unverified: read from its
+    JSON record, else from the warning lines of its Markdown."""
+    if "json" in paths:
+        try:
+            data = json.loads(paths["json"].read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return True  # unreadable: better done again
+        return bool(data.get("is_partial") or data.get("truncated") or data.get("unverified"))
+    text = paths["md"].read_text(encoding="utf-8")
+    return any(line.startswith(WARNING_PREFIXES) for line in text.splitlines())

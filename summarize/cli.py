@@ -115,6 +115,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             metavar="md,json",
             help="what to write per article (default md,json)",
         )
+        parser.add_argument(
+            "--redo-flagged",
+            action="store_true",
+            help="also redo finished articles whose output is partial, cut or in the wrong language "
+            "(e.g. after switching to a stronger model)",
+        )
         _work(parser)
         return parser
     if command == "doctor":
@@ -313,7 +319,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     out_resolved = out.resolve()
     files = [f for f in files if out_resolved not in f.resolve().parents]  # never our own results
     targets = {str(f): output_paths(f, base, out, args.format) for f in files}
-    todo = [Job(str(f), path=f) for f in files if not is_done(targets[str(f)])]
+    todo = [Job(str(f), path=f) for f in files if not is_done(targets[str(f)], redo_flagged=args.redo_flagged)]
     skipped = len(files) - len(todo)
     progress = _Progress(len(todo), args.quiet)
 

@@ -57,15 +57,20 @@ def to_markdown(result: Any, *, title: str) -> str:
     return "\n\n".join(parts + warnings(result)) + "\n"
 
 
+# How each Markdown warning line starts (``summarize batch --redo-flagged`` looks for them).
+WARNING_PREFIXES = ("> Partial:", "> Cut:", "> Unverified:")
+
+
 def warnings(result: Any) -> list[str]:
     """Markdown notes on what makes a result less than complete."""
+    partial, cut, unverified = WARNING_PREFIXES
     notes = []
     if getattr(result, "is_partial", False):
-        notes.append(f"> Partial: chunks {', '.join(str(i + 1) for i in result.failed_chunks)} failed and are left out.")
+        notes.append(f"{partial} chunks {', '.join(str(i + 1) for i in result.failed_chunks)} failed and are left out.")
     if result.truncated:
-        notes.append("> Cut: a reply hit the token limit and was kept as it was (on_truncation=keep).")
+        notes.append(f"{cut} a reply hit the token limit and was kept as it was (on_truncation=keep).")
     if result.unverified:
-        notes.append(f"> Unverified: {', '.join(map(str, result.unverified))} came back in the wrong language.")
+        notes.append(f"{unverified} {', '.join(map(str, result.unverified))} came back in the wrong language.")
     return notes
 
 

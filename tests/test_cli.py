@@ -479,6 +479,33 @@ def test_batch_takes_a_glob_one_format_and_translate(scripted, tmp_path):
     assert record["pairs"] == [[source, fake_translator.english(source)]]
 
 
+@pytest.mark.parametrize("formats", ["md,json", "md"])
+def test_batch_redo_flagged_takes_up_only_the_flagged_articles(scripted, tmp_path, formats):
+    folder = _folder(tmp_path, 3)
+    out = tmp_path / "out"
+
+    def weak(seen):  # answers n01 in Chinese (flagged unverified after its one retry), the rest in English
+        number = re.search(r"第(\d+)則", seen.user_text).group(1)
+        return reply("第一則新聞的摘要。" if number == "1" else f"Summary of article {number}.")
+
+    scripted.default = weak
+    first = call("batch", str(folder), "--out", str(out), "--format", formats, server=scripted)
+    assert first.returncode == 0, first.stderr
+    assert "> Unverified: en" in (out / "sub" / "n01.md").read_text(encoding="utf-8")
+
+    scripted.default = lambda seen: reply("A better summary.")
+    plain = call("batch", str(folder), "--out", str(out), "--format", formats, server=scripted)
+    assert "0 done, 3 already done" in plain.stderr  # without the option, flagged outputs count as done
+    sent = len(scripted.chat_requests)
+    again = run("batch", str(folder), "--out", str(out), "--format", formats, "--redo-flagged", server=scripted)
+    assert again.returncode == 0, again.stderr
+    assert "1 done, 2 already done, 0 failed" in again.stderr
+    assert len(scripted.chat_requests) == sent + 1
+    redone = (out / "sub" / "n01.md").read_text(encoding="utf-8")
+    assert "A better summary." in redone and "> Unverified" not in redone
+    assert "Summary of article 0." in (out / "n00.md").read_text(encoding="utf-8")  # left as it was
+
+
 def test_batch_resumes_from_the_cache_after_an_interruption(scripted, tmp_path):
     folder = _folder(tmp_path, 3)
     out = tmp_path / "out"
