@@ -314,6 +314,7 @@ class TranslationRun:
         found.update(await self.translate(suspect, english_only=self.target == "en"))
         return found, {u.number for u in suspect if self.suspect(found[u.number])}
 
+
 async def atranslate_article(
     text: str,
     *,
