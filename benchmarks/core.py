@@ -8,6 +8,10 @@
    OpenAI-compatible server (every reply takes ``--latency`` seconds), next to the ideal
    schedule: ceil(maps / concurrency) * latency. The map phase is timed at the server, from the
    first map request's arrival to the reduce request's arrival.
+3. Translating the seed article at 500-token chunks (Qwen tokens): the recurring terms the one
+   name request carries, and the characters every request carries over the article's, with
+   ``translation_context`` off (the default) and on. The endpoint is benchmarks/endpoint.py's
+   obedient translator.
 """
 
 from __future__ import annotations
@@ -21,9 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import endpoint  # noqa: E402
 from scripted_server import ScriptedServer, Step  # noqa: E402
 
-from summarize import Settings, summarize_article  # noqa: E402
+from summarize import Settings, summarize_article, translate_article  # noqa: E402
+from summarize.glossary import extraction_requests  # noqa: E402
+from summarize.text import clean  # noqa: E402
+from summarize.translate import layout  # noqa: E402
 from summarize.budget import chunk_budget  # noqa: E402
 from summarize.tokens import tokenizer_for  # noqa: E402
 
@@ -63,6 +71,24 @@ def map_wall_time(latency: float, concurrency: int, maps: int) -> None:
         print(f"  whole run: {total:.2f} s (ideal {ideal + latency:.2f} s); peak in flight {server.peak_in_flight}")
 
 
+def translation_characters() -> None:
+    article = SEED.read_text(encoding="utf-8")
+    settings = Settings(base_url="http://127.0.0.1/v1", model="qwen3-8b", chunk_tokens=500, cache=False)
+    counter = tokenizer_for("qwen3-8b")
+    cut = layout(clean(article), settings, counter, "en")
+    terms = [t for request in extraction_requests(cut.chunk_texts(), settings, counter, source="zh-Hant", target="en")
+             for t in request]
+    print(f"\nSeed article translated at 500-token chunks: {len(cut.groups)} chunks")
+    print(f"  name request: {len(terms)} recurring terms, {sum(len(t) + 1 for t in terms)} characters"
+          f" (the article: {len(article)})")
+    for context in (False, True):
+        with endpoint.server("translate", 0.0) as server:
+            translate_article(article, settings=settings.replace(base_url=server.base_url, translation_context=context))
+            sent = sum(len(m.get("content") or "") for r in server.chat_requests for m in r.messages)
+        print(f"  translation_context={context!s:<5}: {len(server.chat_requests)} requests,"
+              f" {sent / len(article):.2f}x the article's characters sent")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.4)
@@ -72,6 +98,7 @@ def main() -> int:
     with ScriptedServer() as server:
         requests_per_budget(server)
     map_wall_time(args.latency, args.concurrency, args.maps)
+    translation_characters()
     return 0
 
 
