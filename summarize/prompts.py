@@ -151,7 +151,8 @@ def translate_messages(
     glossary: Mapping[str, str] | None = None,
     english_only: bool = False,
 ) -> list[Message]:
-    """One translation request: marked paragraphs, with the short context that keeps parts consistent."""
+    """One translation request: marked paragraphs with the glossary entries for their names (and,
+    when the run sends context, the title and the previous paragraph)."""
     messages = referenced_messages(
         "translate_system",
         marked,

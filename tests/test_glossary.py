@@ -183,9 +183,9 @@ def test_recurring_english_names_skip_capitals_that_only_start_sentences():
 
 
 def test_extraction_requests_split_many_terms_and_the_first_rendering_wins():
-    chunks = [f"第{i}段：{name}與{other}會談。" for i in range(2) for name, other in [("馬斯克", "黃仁勳")]]
-    chunks += [f"{a}{b}{c}{d}說明。" for a, b, c, d in zip("甲乙丙丁戊己庚辛", "子丑寅卯辰巳午未", "東南西北上下左右", "金木水火土日月星")]
-    chunks = [chunk + "".join(chunks[-8:]) for chunk in chunks[:2]]  # every term recurs
+    # Two chunks with the same text in each: every term recurs, enough of them for several requests.
+    shared = "".join(f"{a}{b}{c}{d}說明。" for a, b, c, d in zip("甲乙丙丁戊己庚辛", "子丑寅卯辰巳午未", "東南西北上下左右", "金木水火土日月星"))
+    chunks = [f"第{i}段：馬斯克與黃仁勳會談。{shared}" for i in range(2)]
     settings = Settings(base_url="http://llm.test/v1", model="qwen3-8b", context_tokens=420, output_tokens=256)
     counter = tokenizer_for("qwen3-8b")
     requests = extraction_requests(chunks, settings, counter, source="zh-Hant", target="en")
