@@ -1,11 +1,15 @@
-"""Token budgets: how much article text one request may carry in the context window.
+"""Token budgets: how much article text one request may carry, and how long its reply may be.
 
-Every request must hold its prompt, the article text and the reply (``output_tokens``) inside
-``context_tokens``, with a small margin because the server's template and tokenizer differ from
-the ones we count with.
+Every request must hold its prompt, the article text and its reply inside ``context_tokens``,
+with a small margin because the server's template and tokenizer differ from the ones we count
+with. A reply's limit is sized to its job (a summary of ``summary_words``, notes sized to their
+chunk, a translation sized to its source), capped by ``output_tokens``; only that is reserved.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Iterable
 
 from . import prompts
 from .config import Settings
@@ -18,6 +22,33 @@ PER_MESSAGE_TOKENS = 8
 MIN_CHUNK_TOKENS = 32
 
 
+# Qwen tokens per word of English, and per requested word of a Chinese summary (two characters).
+TOKENS_PER_WORD = {"en": 1.4, "zh-Hant": 1.5}
+# Models told "at most N words" overshoot; the limit leaves them twice the ask, plus a little,
+# so a reply that stops on its own is never cut, and one that runs on (copying, looping) is.
+REPLY_HEADROOM = 2.0
+REPLY_EXTRA_TOKENS = 32
+# Notes on a chunk: one word per this many chunk tokens, between the bounds below.
+CHUNK_TOKENS_PER_NOTE_WORD = 8
+MIN_NOTE_WORDS = 48
+
+
+def reply_tokens(settings: Settings, words: int, language: str = "en") -> int:
+    """The ``max_tokens`` of a reply asked to be at most ``words`` long in ``language``."""
+    wanted = math.ceil(words * TOKENS_PER_WORD.get(language, 1.5) * REPLY_HEADROOM) + REPLY_EXTRA_TOKENS
+    return min(settings.output_tokens, wanted)
+
+
+def summary_reserve(settings: Settings, languages: Iterable[str]) -> int:
+    """Tokens reserved for the longest final summary among ``languages``."""
+    return max(reply_tokens(settings, settings.summary_words, lang) for lang in languages)
+
+
+def note_words(settings: Settings, chunk_tokens: int) -> int:
+    """How many words of notes a map request asks for on a chunk of ``chunk_tokens``."""
+    return max(MIN_NOTE_WORDS, min(settings.summary_words, chunk_tokens // CHUNK_TOKENS_PER_NOTE_WORD))
+
+
 def safety_margin(settings: Settings) -> int:
     """Tokens kept free of every request: the server's template and tokenizer differ from ours."""
     return max(32, settings.context_tokens // 50)
@@ -27,45 +58,50 @@ def prompt_overhead(messages: list[prompts.Message], counter: TokenCounter) -> i
     return sum(counter.count(m["content"]) + PER_MESSAGE_TOKENS for m in messages)
 
 
-def chunk_budget(settings: Settings, counter: TokenCounter) -> int:
-    """Most article tokens one map request may carry under ``settings``.
+def chunk_budget(settings: Settings, counter: TokenCounter, languages: Iterable[str] = ("en",)) -> int:
+    """Most article tokens one map (or single summary) request may carry under ``settings``.
 
     Raises:
         ConfigError: the context window cannot hold the prompt, the reply and any text, or an
             explicit ``chunk_tokens`` would overflow it.
     """
+    reserve = summary_reserve(settings, languages)
     overhead = max(
         prompt_overhead(prompts.map_messages("", 99, 99), counter),
         prompt_overhead(prompts.summarize_messages("", "zh-Hant"), counter),
     )
-    room = settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings)
+    room = settings.context_tokens - reserve - overhead - safety_margin(settings)
     if settings.chunk_tokens is not None:
         if settings.chunk_tokens > room:
             raise ConfigError(
                 f"SUMMARIZE_CHUNK_TOKENS={settings.chunk_tokens} does not fit the context: "
                 f"{settings.context_tokens} context tokens leave {room} for article text after the "
-                f"prompt ({overhead}) and the reply ({settings.output_tokens}); lower it to {max(room, 1)} or less"
+                f"prompt ({overhead}) and the reply ({reserve}); lower it to {max(room, 1)} or less"
             )
         return settings.chunk_tokens
     if room < MIN_CHUNK_TOKENS:
         raise ConfigError(
             f"SUMMARIZE_CONTEXT_TOKENS={settings.context_tokens} leaves no room for text after the prompt "
-            f"({overhead}) and the reply (SUMMARIZE_OUTPUT_TOKENS={settings.output_tokens}); raise the first or lower the second"
+            f"({overhead}) and the reply ({reserve} tokens for a {settings.summary_words}-word summary); "
+            "raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_SUMMARY_WORDS"
         )
     return room
 
 
-def summary_budget(settings: Settings, counter: TokenCounter, with_glossary: bool) -> tuple[int, int]:
+def summary_budget(
+    settings: Settings, counter: TokenCounter, with_glossary: bool, languages: Iterable[str] = ("en",)
+) -> tuple[int, int]:
     """Article tokens and glossary tokens per map request: with a glossary, a fifth of the
     chunk budget is kept for the entries each chunk needs."""
-    budget = chunk_budget(settings, counter)
+    budget = chunk_budget(settings, counter, languages)
     glossary_tokens = budget // 5 if with_glossary else 0
     return budget - glossary_tokens, glossary_tokens
 
 
-def reduce_budget(settings: Settings, counter: TokenCounter) -> int:
+def reduce_budget(settings: Settings, counter: TokenCounter, languages: Iterable[str] = ("en",)) -> int:
+    """Most tokens of notes one reduce request may carry."""
     overhead = prompt_overhead(prompts.reduce_messages([""], "zh-Hant"), counter)
-    return settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings)
+    return settings.context_tokens - summary_reserve(settings, languages) - overhead - safety_margin(settings)
 
 
 def extraction_budget(settings: Settings, counter: TokenCounter, source: str, target: str) -> int:

@@ -302,7 +302,7 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
             f"  requests: {count} ({plan.map_requests} map + {merges} merge + {plan.final_requests} final); "
             f"prompt tokens: {plan.map_prompt_tokens} in map requests, at most {plan.prompt_tokens} in all"
         )
-        print(f"  (the upper bounds assume notes as long as SUMMARIZE_OUTPUT_TOKENS={settings.output_tokens})")
+        print("  (the upper bounds assume every note runs to its token limit)")
     if len(records) > 1:
         print(
             f"total: at most {sum(p.requests for _, p in records)} requests and {sum(p.prompt_tokens for _, p in records)} prompt tokens"

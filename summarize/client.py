@@ -95,6 +95,11 @@ class Reply:
     reasoning: str | None = None  # what the model thought, in a reasoning field or inline <think>
     cached: bool = False  # answered from the response cache, no request sent
 
+    @property
+    def truncated(self) -> bool:
+        """The reply stopped at its token limit."""
+        return self.finish_reason == "length"
+
 
 _CACHED_FIELDS = ("text", "prompt_tokens", "completion_tokens", "finish_reason", "model")
 
@@ -265,14 +270,28 @@ class ChatClient:
             options["extra_body"] = {"chat_template_kwargs": {"enable_thinking": False}}
         return options
 
-    async def chat(self, messages: list[dict[str, str]], *, model: str, max_tokens: int | None = None) -> Reply:
+    async def chat(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str,
+        max_tokens: int | None = None,
+        allow_truncated: bool = False,
+        penalize_repetition: bool = False,
+    ) -> Reply:
         """One chat completion with retries; the reply with ``<think>`` removed.
+
+        With ``allow_truncated`` a reply cut at the token limit is returned (never cached) for
+        the caller to judge, instead of raising ``TruncatedOutputError``; ``penalize_repetition``
+        adds the repetition control the server honours.
 
         Raises:
             EndpointError: a subclass saying what failed, after retries where retrying helps.
         """
         limit = max_tokens or self.settings.output_tokens
         options = self.request_options(model, limit)
+        if penalize_repetition:
+            options = {**options, **presets.repetition_options(self.preset, model)}
         suffix = self.preset.system_suffix(model) if self.preset else ""
         if suffix and messages and messages[0]["role"] == "system":
             messages = [{**messages[0], "content": f"{messages[0]['content']}\n{suffix}"}, *messages[1:]]
@@ -296,6 +315,8 @@ class ChatClient:
             return self._reply(completion, model, attempt)
 
         reply = await self._with_retries(once)
+        if reply.finish_reason == "length" and reply.text and allow_truncated:
+            return self._deliver(reply)  # the caller judges it; never cached
         if reply.finish_reason == "length" and reply.text and self.settings.on_truncation == "keep":
             log.warning("the reply hit the %d-token limit and is kept cut (on_truncation=keep)", limit)
             return self._deliver(reply)  # never cached: a cut reply is not an answer worth replaying

@@ -100,6 +100,7 @@ _SPECS: dict[str, _Spec] = {
     "context_tokens": _Spec("SUMMARIZE_CONTEXT_TOKENS", _positive_int, "a positive integer, e.g. 8192"),
     "chunk_tokens": _Spec("SUMMARIZE_CHUNK_TOKENS", _positive_int, "a positive integer, e.g. 1500"),
     "output_tokens": _Spec("SUMMARIZE_OUTPUT_TOKENS", _positive_int, "a positive integer, e.g. 1024"),
+    "summary_words": _Spec("SUMMARIZE_SUMMARY_WORDS", _positive_int, "a positive integer, e.g. 150"),
     "concurrency": _Spec("SUMMARIZE_CONCURRENCY", _positive_int, "a positive integer, e.g. 4"),
     "timeout": _Spec("SUMMARIZE_TIMEOUT", _positive_float, "a positive number of seconds, e.g. 120"),
     "max_retries": _Spec("SUMMARIZE_MAX_RETRIES", _non_negative_int, "a whole number >= 0, e.g. 3"),
@@ -130,7 +131,11 @@ class Settings:
         context_tokens: the model's context window.
         chunk_tokens: most article tokens in one map request; ``None`` derives it from the
             context window, the output reserve and the prompt size.
-        output_tokens: most tokens of each reply (also reserved out of the context window).
+        output_tokens: the most tokens any one reply may take. Each request asks for what its job
+            needs (a summary's length, a chunk's notes, a chunk's translation), capped by this,
+            and only that much is reserved out of the context window.
+        summary_words: how long a summary may be, in English words (a Chinese summary gets
+            twice as many characters); map notes get a share of it sized to their chunk.
         concurrency: most requests in flight at once.
         timeout: seconds per request.
         max_retries: retries after the first attempt, for retryable failures only.
@@ -162,6 +167,7 @@ class Settings:
     context_tokens: int = None  # type: ignore[assignment]  # None: the preset's, else 8192
     chunk_tokens: int | None = None
     output_tokens: int = 1024
+    summary_words: int = 150
     concurrency: int = 4
     timeout: float = None  # type: ignore[assignment]  # None: the preset's, else 120
     max_retries: int = 3

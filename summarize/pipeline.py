@@ -17,14 +17,30 @@ from typing import Any, TypeVar
 
 from . import glossary as names
 from . import prompts
-from .budget import MIN_CHUNK_TOKENS, reduce_budget, safety_margin, summary_budget
+from .budget import (
+    MIN_CHUNK_TOKENS,
+    note_words,
+    reduce_budget,
+    reply_tokens,
+    safety_margin,
+    summary_budget,
+    summary_reserve,
+)
 from .chunking import Chunk, pack, plan_chunks
-from .client import ChatClient
+from .client import ChatClient, Reply
 from .config import Settings
-from .errors import ChunkFailedError, ConfigError, ContextLengthError, EndpointError
+from .errors import (
+    ChunkFailedError,
+    ConfigError,
+    ContextLengthError,
+    EndpointError,
+    SummarizeError,
+    TruncatedOutputError,
+)
 from .result import Summary, Usage
-from .text import clean, mostly_chinese, to_traditional
+from .text import clean, han_ratio, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
+from .verify import strip_loops
 
 log = logging.getLogger("summarize")
 T = TypeVar("T")
@@ -42,6 +58,33 @@ def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
     return languages
 
 
+def wrong_language(text: str, language: str) -> bool:
+    """A reply not in ``language``: mostly Chinese where English was asked for, or mostly not
+    Chinese where Chinese was."""
+    return mostly_chinese(text) if language == "en" else han_ratio(text) < 0.2
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One reply, judged: the text to keep (loops cut, zh-Hant repaired) and what was wrong with it."""
+
+    text: str
+    reply: Reply
+    looped: bool = False
+    wrong_language: bool = False
+    cut: bool = False  # stopped at the token limit, and not because it looped
+    simplified_fixed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.looped or self.wrong_language or self.cut)
+
+    @property
+    def badness(self) -> tuple[bool, bool, bool]:
+        """Ordering of how unusable a reply is: wrong language worst, then cut, then looped."""
+        return (self.wrong_language, self.cut, self.looped)
+
+
 @dataclass
 class Run:
     """The state of one summary run."""
@@ -52,8 +95,10 @@ class Run:
     counter: TokenCounter
     glossary: dict[str, str] = field(default_factory=dict)
     glossary_tokens: int = 0
+    reserve: int = 0  # tokens reserved out of the context for the longest reply
     simplified_fixed: dict[str, int] = field(default_factory=dict)
     unverified: list[str] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
 
     async def ask(self, messages: list[prompts.Message]) -> str:
         return (await self.client.chat(messages, model=self.model)).text
@@ -66,25 +111,79 @@ class Run:
         limit = self.glossary_tokens if tokens is None else tokens
         return names.within(names.present(table, text), limit, self.counter.count)
 
-    async def final(self, messages: list[prompts.Message], language: str) -> str:
-        """A summary in ``language``, checked: zh-Hant repaired to Traditional, English verified."""
-        text = await self.ask(messages)
+    async def judge(self, messages: list[prompts.Message], language: str, limit: int, penalize: bool) -> Verdict:
+        reply = await self.client.chat(
+            messages, model=self.model, max_tokens=limit, allow_truncated=True, penalize_repetition=penalize
+        )
+        loops = strip_loops(reply.text)
+        text, fixed = loops.text, 0
         if language == "zh-Hant":
             # Models drift into Simplified; the user's names stay exactly as given.
             text, fixed = to_traditional(text, tuple(self.glossary))
-            self.simplified_fixed[language] = fixed
-        elif language == "en" and mostly_chinese(text):
-            log.warning("the English summary came back in Chinese; asking once more, more firmly")
-            text = await self.ask(prompts.firmer_english(messages))
-            if mostly_chinese(text):
-                self.unverified.append(language)
+        return Verdict(
+            text=text,
+            reply=reply,
+            looped=loops.looped,
+            wrong_language=wrong_language(text, language),
+            cut=reply.truncated and not loops.looped,
+            simplified_fixed=fixed,
+        )
+
+    async def answer(self, messages: list[prompts.Message], language: str, words: int) -> str:
+        """A reply of at most ``words`` in ``language``, judged in one place, in this order:
+        loops cut, language checked, re-asked once (the reason appended to the request, with a
+        repetition penalty after a loop or a cut), and only then kept and flagged, or raised.
+
+        Raises:
+            TruncatedOutputError: both replies ran past their limit without looping, and
+                ``on_truncation`` is ``error``.
+        """
+        limit = reply_tokens(self.settings, words, language)
+        first = await self.judge(messages, language, limit, penalize=False)
+        best = first
+        if not first.ok:
+            reasons = ([language] if first.wrong_language else []) + (["loop"] if first.looped or first.cut else [])
+            log.warning(
+                "a %s reply %s; asking once more", prompts.SHORT_NAMES.get(language, language),
+                "came back in the wrong language" if first.wrong_language else
+                "repeated itself" if first.looped else f"ran past its {limit}-token limit",
+            )
+            second = await self.judge(
+                prompts.reask(messages, *reasons), language, limit, penalize=first.looped or first.cut
+            )
+            best = second if second.badness <= first.badness else first
+        if best.cut:
+            if self.settings.on_truncation != "keep":
+                raise TruncatedOutputError(
+                    f"the model kept writing past the {limit}-token limit of a {words}-word reply, twice "
+                    "(small models copy the article out instead of summarizing it): use a larger model, "
+                    "or set SUMMARIZE_ON_TRUNCATION=keep to keep the cut text, flagged",
+                    status=None, base_url=self.client.base_url, model=self.model, attempts=2,
+                )
+            self.flags.add("truncated")
+        if best.looped:
+            self.flags.add("looped")
+        if best.wrong_language:
+            self.flags.add(f"wrong-language:{language}")
+        if language == "zh-Hant":
+            self.simplified_fixed[language] = self.simplified_fixed.get(language, 0) + best.simplified_fixed
+        return best.text
+
+    async def final(self, messages: list[prompts.Message], language: str) -> str:
+        """A summary in ``language``, judged (see ``answer``); a wrong language left is ``unverified``."""
+        text = await self.answer(messages, language, self.settings.summary_words)
+        if f"wrong-language:{language}" in self.flags:
+            self.unverified.append(language)
         return text
 
     async def map_chunk(self, chunk: Chunk, part: int, parts: int) -> list[str]:
         """Notes on one chunk; a chunk the server finds too long is split smaller and mapped again."""
         try:
             glossary = self.names_for(chunk.text, "en")
-            return [await self.ask(prompts.map_messages(chunk.text, part, parts, glossary=glossary))]
+            words = note_words(self.settings, chunk.tokens)
+            note = await self.answer(prompts.map_messages(chunk.text, part, parts, glossary=glossary, words=words), "en", words)
+            self.flags.discard("wrong-language:en")  # a note's language matters only through the final summary
+            return [note]
         except ContextLengthError as exc:
             smaller = self.smaller_budget(chunk.tokens, exc)
             log.info("chunk %d was too long for the server; splitting it at %d tokens", part, smaller)
@@ -100,7 +199,7 @@ class Run:
                 cannot hold the reply, or the chunk is already as small as we cut.
         """
         ratio = 0.5
-        room = exc.limit - self.settings.output_tokens - safety_margin(self.settings) if exc.limit else None
+        room = exc.limit - self.reserve - safety_margin(self.settings) if exc.limit else None
         if room is not None and room < MIN_CHUNK_TOKENS:
             raise exc  # its message names the window to set
         if room is not None and exc.requested:
@@ -110,9 +209,10 @@ class Run:
             raise exc
         return budget
 
-    async def reduce(self, notes: list[str], languages: tuple[str, ...]) -> dict[str, str]:
+    async def reduce(self, notes: list[str], languages: tuple[str, ...]) -> dict[str, str | SummarizeError]:
         """Merge notes in rounds until they fit one request, then one final request per language."""
-        budget = reduce_budget(self.settings, self.counter)
+        budget = reduce_budget(self.settings, self.counter, languages)
+        words = self.settings.summary_words
         while True:
             sizes = [self.counter.count(n) + NOTE_HEADER_TOKENS for n in notes]
             groups = pack(notes, sizes, budget) if sum(sizes) > budget else [notes]
@@ -122,18 +222,30 @@ class Run:
             if len(groups) >= len(notes):
                 raise ConfigError(
                     f"the partial summaries are too long to merge in a {self.settings.context_tokens}-token "
-                    "context; raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_OUTPUT_TOKENS"
+                    "context; raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_SUMMARY_WORDS"
                 )
             log.info("reducing %d notes in %d groups", len(notes), len(groups))
-            notes = list(await asyncio.gather(*(self.ask(prompts.reduce_messages(g, "en", final=False)) for g in groups)))
-        joined = prompts.join_notes(notes)
-        finals = await asyncio.gather(
-            *(
-                self.final(prompts.reduce_messages(notes, lang, glossary=self.names_for(joined, lang, room)), lang)
-                for lang in languages
+            notes = list(
+                await asyncio.gather(
+                    *(self.answer(prompts.reduce_messages(g, "en", final=False, words=words), "en", words) for g in groups)
+                )
             )
+        joined = prompts.join_notes(notes)
+        return await self.finals(
+            {
+                lang: prompts.reduce_messages(notes, lang, glossary=self.names_for(joined, lang, room), words=words)
+                for lang in languages
+            }
         )
-        return dict(zip(languages, finals))
+
+    async def finals(self, requests: dict[str, list[prompts.Message]]) -> dict[str, str | SummarizeError]:
+        """One final summary per language, concurrently; a language that fails keeps its error
+        and does not take the others with it."""
+        outcomes = await asyncio.gather(*(self.final(m, lang) for lang, m in requests.items()), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, SummarizeError):
+                raise outcome
+        return dict(zip(requests, outcomes))  # type: ignore[arg-type]
 
 
 async def asummarize_article(
@@ -154,40 +266,47 @@ async def asummarize_article(
     async with ChatClient(settings, client) as chat:
         model = await chat.resolve_model()
         counter = tokenizer_for(model, settings.tokenizer)
-        run = Run(settings, chat, model, counter, glossary=glossary_entries)
-        budget, run.glossary_tokens = summary_budget(settings, counter, bool(run.glossary))
+        run = Run(settings, chat, model, counter, glossary=glossary_entries, reserve=summary_reserve(settings, languages))
+        budget, run.glossary_tokens = summary_budget(settings, counter, bool(run.glossary), languages)
         chunks = plan_chunks(article, budget, counter.count)
         log.info("%d chunk(s) of %s tokens", len(chunks), [c.tokens for c in chunks])
         failed: tuple[int, ...] = ()
+        outcomes: dict[str, str | SummarizeError] | None = None
         if len(chunks) == 1:
-            try:
-                texts = await asyncio.gather(
-                    *(
-                        run.final(prompts.summarize_messages(article, lang, glossary=run.names_for(article, lang)), lang)
-                        for lang in languages
-                    )
-                )
-                summaries = dict(zip(languages, texts))
-            except ContextLengthError as exc:
+            words = settings.summary_words
+            requests = {
+                lang: prompts.summarize_messages(article, lang, glossary=run.names_for(article, lang), words=words)
+                for lang in languages
+            }
+            outcomes = await run.finals(requests)
+            context = next((o for o in outcomes.values() if isinstance(o, ContextLengthError)), None)
+            if context is not None:
                 # The server counts more tokens than we do: fall back to map-reduce on smaller chunks.
-                chunks = plan_chunks(article, run.smaller_budget(chunks[0].tokens, exc), counter.count)
-                summaries = None
-        else:
-            summaries = None
-        if summaries is None:
+                chunks = plan_chunks(article, run.smaller_budget(chunks[0].tokens, context), counter.count)
+                outcomes = None
+        if outcomes is None:
             notes, failed = await map_all(run, chunks, partial)
-            summaries = await run.reduce(notes, languages)
+            outcomes = await run.reduce(notes, languages)
+    summaries = {lang: text for lang, text in outcomes.items() if isinstance(text, str)}
+    errors_by_language = {lang: exc for lang, exc in outcomes.items() if not isinstance(exc, str)}
+    if not summaries:
+        raise next(iter(errors_by_language.values()))
+    for lang, exc in errors_by_language.items():
+        log.warning("the %s summary failed (%s); returning the others", lang, exc)
+        run.flags.add(f"failed:{lang}")
     return Summary(
-        text=summaries[languages[0]],
+        text=summaries.get(languages[0]) or next(iter(summaries.values())),
         summaries=summaries,
         chunks=len(chunks),
         usage=Usage.total(chat.replies),
-        truncated=chat.truncated,
+        truncated="truncated" in run.flags,
         model=chat.answering_model(model),
         is_partial=bool(failed),
         failed_chunks=failed,
         simplified_fixed=dict(run.simplified_fixed),
         unverified=tuple(lang for lang in languages if lang in run.unverified),
+        flags=tuple(sorted(run.flags)),
+        failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import glossary as names
 from . import prompts
-from .budget import PER_MESSAGE_TOKENS, prompt_overhead, reduce_budget, summary_budget
+from .budget import PER_MESSAGE_TOKENS, note_words, prompt_overhead, reduce_budget, reply_tokens, summary_budget
 from .chunking import pack, plan_chunks
 from .config import Settings
 from .pipeline import check_languages
@@ -31,7 +31,7 @@ class Plan:
         chunks: each chunk's token count, in article order.
         map_requests, reduce_requests, final_requests: requests by stage.
         prompt_tokens: tokens of every prompt it would send (template overhead included); with
-            map-reduce an upper bound, since notes are assumed ``output_tokens`` long.
+            map-reduce an upper bound, since notes are assumed as long as their limit.
         map_prompt_tokens: the part of ``prompt_tokens`` in map requests (exact).
         estimated: the merge and final stages are upper bounds (notes are usually shorter, and
             then fewer merge rounds run).
@@ -84,19 +84,25 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
     name, reason = choose_tokenizer(settings)
     counter = tokenizer_for(settings.model, name)
     # The same budget a real run takes: less the glossary's share when one is configured.
-    budget, _ = summary_budget(settings, counter, bool(names.resolve_glossary(None, settings)))
+    budget, _ = summary_budget(settings, counter, bool(names.resolve_glossary(None, settings)), languages)
     chunks = plan_chunks(article, budget, counter.count)
+    words = settings.summary_words
     if len(chunks) == 1:
-        tokens = sum(prompt_overhead(prompts.summarize_messages(article, lang), counter) for lang in languages)
+        tokens = sum(
+            prompt_overhead(prompts.summarize_messages(article, lang, words=words), counter) for lang in languages
+        )
         return Plan(name, reason, budget, (chunks[0].tokens,), 0, 0, len(languages), tokens, False)
     tokens = map_tokens = sum(
-        prompt_overhead(prompts.map_messages(c.text, c.index + 1, len(chunks)), counter) for c in chunks
+        prompt_overhead(
+            prompts.map_messages(c.text, c.index + 1, len(chunks), words=note_words(settings, c.tokens)), counter
+        )
+        for c in chunks
     )
-    # Notes are at most output_tokens long: merge rounds as the pipeline would run them.
-    note = settings.output_tokens + PER_MESSAGE_TOKENS
-    reduce_overhead = prompt_overhead(prompts.reduce_messages([""], "en"), counter)
+    # Notes are at most as long as their limit: merge rounds as the pipeline would run them.
+    note = max(reply_tokens(settings, note_words(settings, c.tokens)) for c in chunks) + PER_MESSAGE_TOKENS
+    reduce_overhead = prompt_overhead(prompts.reduce_messages([""], "en", words=words), counter)
     notes, reduces = len(chunks), 0
-    limit = reduce_budget(settings, counter)
+    limit = reduce_budget(settings, counter, languages)
     while notes * note > limit:
         groups = pack(["."] * notes, [note] * notes, max(limit, note))
         if len(groups) >= notes:

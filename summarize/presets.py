@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
@@ -216,3 +217,12 @@ def markdown_table() -> str:
             f"{'yes' if p.stream_options else 'no'} | {p.timeout:g} s | {p.note} |"
         )
     return "\n".join(rows)
+
+
+def repetition_options(preset: Preset | None, model: str) -> dict[str, Any]:
+    """Request fields that discourage a model from repeating itself (a re-ask after a loop).
+
+    ``frequency_penalty`` and ``presence_penalty`` are OpenAI's, and llama.cpp's server, vLLM,
+    SGLang, Ollama's OpenAI compatibility and DashScope's compatible mode accept them too.
+    """
+    return {"frequency_penalty": 0.5, "presence_penalty": 0.3}

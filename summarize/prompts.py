@@ -78,66 +78,106 @@ def _listing(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def referenced_messages(
+def task_messages(
     system: str,
     text: str,
-    *,
     task: str,
+    *,
+    verb: str,
     title: str = "",
     previous: str = "",
     glossary: Mapping[str, str] | None = None,
-    **values: object,
 ) -> list[Message]:
-    """``fenced_messages`` plus reference material (title, previous paragraph, glossary entries)
-    fenced apart before the text; without any reference, exactly ``fenced_messages``."""
+    """A request laid out so that every request of a run starts with the same bytes.
+
+    The system message (``prompts/<system>.txt``) is fixed for the run; the user message holds,
+    in order, any reference material (title, previous paragraph, glossary entries) fenced apart,
+    the fenced ``text``, and last the ``task``. Small models heed the instruction nearest the
+    end, so the task and its language come after the text; servers with prefix caching
+    (llama.cpp, vLLM) reuse the shared start, and a re-ask (``reask``) only appends.
+    """
     parts = {"title": title.strip(), "previous": previous.strip(), "glossary": glossary_lines(glossary or {})}
     parts = {key: value for key, value in parts.items() if value}
-    if not parts:
-        return fenced_messages(system, text, **values)
     reference = "\n\n".join(f"{REFERENCE_PARTS[key][0]}\n{value}" for key, value in parts.items())
     both = f"{text}\n{reference}"
     opening, closing = fence_for(both)
-    ref_open, ref_close = fence_for(both, "REFERENCE")
-    note = render(
-        "reference_note",
-        ref_open=ref_open,
-        ref_close=ref_close,
-        contents=_listing([REFERENCE_PARTS[key][1] for key in parts]),
-        task=task,
-    )
-    system_text = render(system, fence_open=opening, fence_close=closing, **values)
-    user_text = render(
-        "reference_user",
-        ref_open=ref_open,
-        ref_close=ref_close,
-        reference=reference,
-        fence_open=opening,
-        fence_close=closing,
-        text=text,
-    )
-    return [{"role": "system", "content": f"{system_text}\n\n{note}"}, {"role": "user", "content": user_text}]
+    system_text = render(system, fence_open=opening, fence_close=closing)
+    if parts:
+        ref_open, ref_close = fence_for(both, "REFERENCE")
+        note = render(
+            "reference_note",
+            ref_open=ref_open,
+            ref_close=ref_close,
+            contents=_listing([REFERENCE_PARTS[key][1] for key in parts]),
+            task=verb,
+        )
+        body = render(
+            "reference_user",
+            note=note,
+            ref_open=ref_open,
+            ref_close=ref_close,
+            reference=reference,
+            fence_open=opening,
+            fence_close=closing,
+            text=text,
+        )
+    else:
+        body = render("fenced_user", fence_open=opening, fence_close=closing, text=text)
+    return [{"role": "system", "content": system_text}, {"role": "user", "content": f"{body}\n\n{task}"}]
+
+
+# Why a reply is asked for again → the prompt file whose words are appended to the request:
+# it came back in another language than the one named (en, zh-Hant), or it repeated itself.
+REASKS = {"en": "english_only", "zh-Hant": "chinese_only", "loop": "no_repeat"}
+
+
+def reask(messages: list[Message], *reasons: str) -> list[Message]:
+    """``messages`` with the words for each reason (a language code the reply must be in, or
+    ``"loop"``) appended to the last user message: the start of the request stays byte-identical, so a server's prompt
+    cache still holds it."""
+    if not reasons:
+        return [dict(m) for m in messages]
+    extra = "\n\n".join(render(REASKS[reason]) for reason in reasons)
+    last = max(i for i, m in enumerate(messages) if m["role"] == "user")
+    return [{**m, "content": f"{m['content']}\n\n{extra}"} if i == last else dict(m) for i, m in enumerate(messages)]
 
 
 def firmer_english(messages: list[Message]) -> list[Message]:
-    """``messages`` with the instruction to write English only added to the system message."""
-    firm = render("english_only")
-    return [
-        {**m, "content": f"{m['content']}\n\n{firm}"} if m["role"] == "system" else dict(m) for m in messages
-    ]
+    """``messages`` with the instruction to write English only appended (see ``reask``)."""
+    return reask(messages, "en")
 
 
-def summarize_messages(article: str, language: str, glossary: Mapping[str, str] | None = None) -> list[Message]:
-    return referenced_messages(
-        "summarize_system", article, task="summarize", glossary=glossary, language=language_name(language)
+def length(words: int, language: str) -> str:
+    """How long a reply may be, as the prompt says it: words in English, characters in Chinese."""
+    return f"at most {words} words" if language == "en" else f"at most {2 * words} characters"
+
+
+def _names_rule(language: str) -> str:
+    if language == "en":
+        return "; give names in their usual English form, romanizing those that have none"
+    return "; keep names as the article writes them"
+
+
+def summarize_messages(
+    article: str, language: str, glossary: Mapping[str, str] | None = None, *, words: int = 150
+) -> list[Message]:
+    task = render(
+        "summarize_task", language=language_name(language), length=length(words, language), names_rule=_names_rule(language)
     )
+    return task_messages("summary_system", article, task, verb="summarize", glossary=glossary)
 
 
 def map_messages(
-    chunk: str, part: int, parts: int, language: str = "en", glossary: Mapping[str, str] | None = None
+    chunk: str,
+    part: int,
+    parts: int,
+    language: str = "en",
+    glossary: Mapping[str, str] | None = None,
+    *,
+    words: int = 150,
 ) -> list[Message]:
-    return referenced_messages(
-        "map_system", chunk, task="summarize", glossary=glossary, part=part, parts=parts, language=language_name(language)
-    )
+    task = render("map_task", part=part, parts=parts, language=language_name(language), length=length(words, language))
+    return task_messages("summary_system", chunk, task, verb="summarize", glossary=glossary)
 
 
 def translate_messages(
@@ -153,16 +193,11 @@ def translate_messages(
 ) -> list[Message]:
     """One translation request: marked paragraphs with the glossary entries for their names (and,
     when the run sends context, the title and the previous paragraph)."""
-    messages = referenced_messages(
-        "translate_system",
-        marked,
-        task="translate",
-        title=title,
-        previous=previous,
-        glossary=glossary,
-        source=SHORT_NAMES[source],
-        target=language_name(target),
-        marker_example=marker_example,
+    task = render(
+        "translate_task", source=SHORT_NAMES[source], target=language_name(target), marker_example=marker_example
+    )
+    messages = task_messages(
+        "translate_system", marked, task, verb="translate", title=title, previous=previous, glossary=glossary
     )
     return firmer_english(messages) if english_only else messages
 
@@ -177,12 +212,17 @@ def join_notes(notes: list[str]) -> str:
 
 
 def reduce_messages(
-    notes: list[str], language: str, *, final: bool = True, glossary: Mapping[str, str] | None = None
+    notes: list[str],
+    language: str,
+    *,
+    final: bool = True,
+    glossary: Mapping[str, str] | None = None,
+    words: int = 150,
 ) -> list[Message]:
-    return referenced_messages(
-        "reduce_system" if final else "merge_system",
-        join_notes(notes),
-        task="summarize",
-        glossary=glossary,
-        language=language_name(language),
-    )
+    if final:
+        task = render(
+            "reduce_task", language=language_name(language), length=length(words, language), names_rule=_names_rule(language)
+        )
+    else:
+        task = render("merge_task", language=language_name(language), length=length(words, language))
+    return task_messages("summary_system", join_notes(notes), task, verb="summarize", glossary=glossary)

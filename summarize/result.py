@@ -53,6 +53,11 @@ class Summary:
         unverified: language codes whose summary still came back mostly in Chinese after a
             firmer retry, where English was asked for.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
+        flags: what the checks found and could not repair, as short strings: ``"looped"`` (a
+            reply repeated itself even when asked again; the repeats were cut), ``"truncated"``,
+            ``"wrong-language:LANG"``, ``"failed:LANG"``. Empty when every check passed.
+        failed_languages: language code → error message, for languages whose summary failed
+            while others succeeded (those are in ``summaries``).
     """
 
     text: str
@@ -65,6 +70,8 @@ class Summary:
     simplified_fixed: dict[str, int] = field(default_factory=dict)
     unverified: tuple[str, ...] = field(default=())
     truncated: bool = False
+    flags: tuple[str, ...] = field(default=())
+    failed_languages: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.text

@@ -53,11 +53,11 @@ def is_extraction(seen: Seen) -> bool:
 
 
 def is_translation(seen: Seen) -> bool:
-    return seen.system_text.startswith("You translate the")
+    return seen.kind == "translate"
 
 
 def is_firm(seen: Seen) -> bool:
-    return "An earlier reply to this request came back in Chinese" in seen.system_text
+    return "came back in Chinese" in seen.task_text
 
 
 def english(source: str) -> str:

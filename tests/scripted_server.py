@@ -82,6 +82,47 @@ class Seen:
     def system_text(self) -> str:
         return "\n".join(m["content"] for m in self.messages if m["role"] == "system")
 
+    @property
+    def fenced(self) -> str:
+        """The text between the fence lines of the user message (the article, chunk or notes)."""
+        lines = self.user_text.split("\n")
+        end = max((i for i, line in enumerate(lines) if line.startswith("<<<END ") and line.endswith(">>>")), default=None)
+        if end is None:
+            return ""
+        opening = "<<<" + lines[end][len("<<<END ") :]
+        start = max(i for i in range(end) if lines[i] == opening)
+        return "\n".join(lines[start + 1 : end])
+
+    @property
+    def task_text(self) -> str:
+        """The instructions after the fenced text (the task line and any re-ask), else the system text."""
+        user = self.user_text
+        closing = user.rfind("<<<END ")
+        if closing < 0:
+            return self.system_text
+        return user[user.find(">>>", closing) + 3 :].strip()
+
+    @property
+    def kind(self) -> str:
+        """What the request asks for: map, merge, final (a summary from notes), summarize (a
+        whole article), translate, names; else other."""
+        task = self.task_text
+        for kind, phrase in (
+            ("map", "is part "),
+            ("merge", "Merge them into"),
+            ("final", "Write one summary of the article from them"),
+            ("summarize", "Task: summarize the article"),
+            ("translate", "Task: translate the"),
+        ):
+            if phrase in task:
+                return kind
+        return "names" if "recurs in a" in self.system_text else "other"
+
+    @property
+    def reasked(self) -> bool:
+        """The request is a re-ask (its task has the words for a reply that could not be used)."""
+        return "could not be used" in self.task_text
+
 
 Responder = Callable[[Seen], Step]
 

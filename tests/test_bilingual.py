@@ -25,12 +25,12 @@ TRADITIONAL_SUMMARY = "臺南市政府觀光旅遊局宣布，運河夜間導覽
 
 
 def asks_for_zh(seen) -> bool:
-    return ZH_MARK in seen.system_text
+    return ZH_MARK in seen.task_text
 
 
 def bilingual_model(zh: str = SIMPLIFIED_SUMMARY, en: str = ENGLISH_SUMMARY):
     def respond(seen):
-        if "You take notes for a summary on part" in seen.system_text:
+        if seen.kind == "map":
             return reply("Notes: Elon Musk and Alibaba announced new models.")
         return reply(zh if asks_for_zh(seen) else en)
 
@@ -53,14 +53,16 @@ ENGLISH_WORDS = re.compile(r"English|英文|英語|英语", re.IGNORECASE)
     ids=["one-request", "one-request-glossary", "reduce", "reduce-glossary"],
 )
 def test_zh_hant_instructions_ask_for_traditional_and_never_mention_english(messages):
-    system = messages[0]["content"]
-    assert ZH_MARK in system and "繁體中文" in system and "never Simplified Chinese" in system
+    # The task, with its language, comes after the fenced text (small models heed the end).
+    system, user = messages[0]["content"], messages[1]["content"]
+    task = user[user.rfind(">>>") + 3 :]
+    assert ZH_MARK in task and "繁體中文" in task and "never Simplified Chinese" in task
     assert not ENGLISH_WORDS.search(system)
-    assert messages[1]["role"] == "user" and not ENGLISH_WORDS.search(messages[1]["content"])
+    assert messages[1]["role"] == "user" and not ENGLISH_WORDS.search(user)
 
 
 def test_english_instructions_name_english():
-    assert "Write in English," in prompts.summarize_messages(ARTICLE, "en")[0]["content"]
+    assert "Write only in English" in prompts.summarize_messages(ARTICLE, "en")[1]["content"]
 
 
 # -- one request per language ------------------------------------------------------------------
@@ -73,7 +75,7 @@ def test_a_bilingual_summary_of_a_short_article(scripted, scripted_settings):
     assert list(summary.summaries) == ["en", "zh-Hant"]
     assert len(scripted.chat_requests) == 2  # one request per language, no extra
     zh_request = next(r for r in scripted.chat_requests if asks_for_zh(r))
-    assert not ENGLISH_WORDS.search(zh_request.system_text)
+    assert not ENGLISH_WORDS.search(zh_request.system_text + zh_request.user_text)
     # drift measured and repaired
     before = to_traditional(SIMPLIFIED_SUMMARY)[1]
     assert before == 36  # measured: Simplified characters in the drifting reply
@@ -119,17 +121,16 @@ def test_a_long_article_maps_once_and_reduces_once_per_language(scripted, script
     summary = summarize_article(
         ARTICLE, languages=("en", "zh-Hant"), glossary=glossary, settings=scripted_settings, chunk_tokens=300
     )
-    maps = [r for r in scripted.chat_requests if "You take notes for a summary on part" in r.system_text]
-    finals = [r for r in scripted.chat_requests if "You write one summary" in r.system_text]
+    maps = [r for r in scripted.chat_requests if r.kind == "map"]
+    finals = [r for r in scripted.chat_requests if r.kind == "final"]
     assert summary.chunks == len(maps) > 1
     assert len(finals) == 2 and len(scripted.chat_requests) == len(maps) + 2
     en_final, zh_final = sorted(finals, key=asks_for_zh)
-    notes = lambda r: r.user_text.split("<<<ARTICLE>>>\n")[1]  # noqa: E731
-    assert notes(en_final) == notes(zh_final)  # both from the same partial summaries
+    assert en_final.fenced == zh_final.fenced  # both from the same partial summaries
     # the zh-Hant request learns how the English notes' names are written in Chinese
     assert glossary_in(zh_final) == {"Elon Musk": "馬斯克", "Alibaba": "阿里巴巴"}
     assert glossary_in(en_final) == {}  # the source names do not occur in English notes
-    assert not ENGLISH_WORDS.search(zh_final.system_text)
+    assert not ENGLISH_WORDS.search(zh_final.system_text + zh_final.task_text)
     assert summary.simplified_fixed == {"zh-Hant": to_traditional(SIMPLIFIED_SUMMARY)[1]}
 
 
@@ -145,7 +146,8 @@ def test_an_english_summary_in_chinese_is_retried_once_firmly(scripted, scripted
     assert summary.text == ENGLISH_SUMMARY and summary.unverified == ()
     first, retry = scripted.chat_requests
     assert not is_firm(first) and is_firm(retry)
-    assert retry.user_text == first.user_text  # the same article, a firmer instruction
+    assert retry.user_text.startswith(first.user_text)  # the same request, a firmer instruction appended
+    assert retry.system_text == first.system_text
     assert summary.usage.requests == 2
 
 

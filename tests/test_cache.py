@@ -79,6 +79,7 @@ def test_concurrent_writers_never_leave_half_a_file(tmp_path):
 
 def test_the_library_answers_a_second_identical_call_from_the_cache(scripted, tmp_path):
     settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"))
+    scripted.default = lambda seen: Step.reply("臺南摘要。" if "繁體中文" in seen.task_text else "A scripted summary.")
     first = summarize_article(ARTICLE, settings=settings)
     second = summarize_article(ARTICLE, settings=settings)
     assert len(scripted.chat_requests) == 1
@@ -103,6 +104,7 @@ def test_truncated_and_failed_replies_are_never_cached(scripted, tmp_path):
     settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"), max_retries=0)
     scripted.script(
         Step.reply("cut off mid", finish_reason="length"),
+        Step.reply("cut off again", finish_reason="length"),  # the re-ask after a cut
         Step.error(500, {"error": {"message": "boom"}}),
         Step.reply("", finish_reason="stop"),
     )
@@ -114,7 +116,7 @@ def test_truncated_and_failed_replies_are_never_cached(scripted, tmp_path):
         summarize_article(ARTICLE, settings=settings)
     assert not list((tmp_path / "c").rglob("*.json"))
     assert summarize_article(ARTICLE, settings=settings).text == "A scripted summary."
-    assert len(scripted.chat_requests) == 4
+    assert len(scripted.chat_requests) == 5
     assert len(list((tmp_path / "c").rglob("*.json"))) == 1
 
 

@@ -57,8 +57,7 @@ def sentences(n: int, start: int = 0) -> str:
 
 def fenced_text(seen) -> str:
     """The text between the fence lines of a request's user message."""
-    lines = seen.user_text.split("\n")
-    return "\n".join(lines[1:-1])
+    return seen.fenced
 
 
 # -- the real servers' error shapes ---------------------------------------------------------
@@ -385,7 +384,7 @@ def test_fault_5_a_chunk_of_a_map_reduce_is_split_and_the_rest_go_on(scripted, s
 
     def respond(seen):
         text = fenced_text(seen)
-        if "第0項" in text and not failed_once and "You take notes" in seen.system_text:
+        if "第0項" in text and not failed_once and seen.kind == "map":
             failed_once.append(seen)
             return context_error(700, 900)
         return Step.reply(f"note {len(scripted.chat_requests)}")
@@ -395,7 +394,7 @@ def test_fault_5_a_chunk_of_a_map_reduce_is_split_and_the_rest_go_on(scripted, s
     assert failed_once and not summary.is_partial
     bodies = [repr(r.body) for r in scripted.chat_requests]
     assert len(bodies) == len(set(bodies))  # never the same request twice
-    map_texts = [fenced_text(r) for r in scripted.chat_requests if "You take notes" in r.system_text]
+    map_texts = [fenced_text(r) for r in scripted.chat_requests if r.kind == "map"]
     assert sum(t == fenced_text(failed_once[0]) for t in map_texts) == 1
     (retried,) = [t for t in map_texts if "第0項" in t and t != fenced_text(failed_once[0])]
     assert len(retried) < len(fenced_text(failed_once[0])) / 2  # cut to the stated window, not halved
@@ -413,7 +412,8 @@ def test_fault_5_a_server_that_always_says_too_long_ends_without_repeating_a_req
 
 def test_fault_5_a_stated_window_too_small_for_the_reply_fails_at_once(scripted, scripted_settings):
     scripted.default = lambda seen: context_error(1000, 1500)
-    err = raised(summarize_article, sentences(30), settings=scripted_settings)  # replies of 1,024 tokens
+    # A 400-word summary needs a reply of 1,024 tokens (output_tokens caps it): no chunk fits beside it.
+    err = raised(summarize_article, sentences(30), settings=scripted_settings.replace(summary_words=400))
     assert isinstance(err, ContextLengthError) and err.limit == 1000
     assert "SUMMARIZE_CONTEXT_TOKENS=1000" in str(err)
     assert len(scripted.chat_requests) == 1
@@ -425,19 +425,37 @@ def test_fault_5_a_stated_window_too_small_for_the_reply_fails_at_once(scripted,
 @pytest.mark.parametrize(
     "step, spent",
     [
-        (Step.reply("The city held a drill with three thou", finish_reason="length"), "writing"),
         (Step.reply("<think>Let me count the participants first, then", finish_reason="length"), "thinking"),
         (Step(body=completion(None, finish_reason="length", reasoning_content="Let me think about the drill")), "thinking"),
     ],
-    ids=["cut-summary", "inline-think", "reasoning-field"],
+    ids=["inline-think", "reasoning-field"],
 )
-def test_fault_6_a_reply_cut_at_the_token_limit_raises_truncated_output(scripted, scripted_settings, step, spent):
+def test_fault_6_a_reply_cut_while_thinking_raises_truncated_output(scripted, scripted_settings, step, spent):
     scripted.script(step)
     err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(output_tokens=300))
     assert isinstance(err, TruncatedOutputError)
     assert f"300-token limit while {spent}" in str(err)
-    assert "SUMMARIZE_OUTPUT_TOKENS" in str(err)
+    assert "turn thinking off" in str(err)
     assert len(scripted.chat_requests) == 1  # the same request would be cut the same way
+
+
+def test_fault_6_a_summary_cut_twice_raises_without_blaming_output_tokens(scripted, scripted_settings):
+    cut = Step.reply("The city held a drill with three thou", finish_reason="length")
+    scripted.script(cut, cut)
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings)
+    assert isinstance(err, TruncatedOutputError)
+    assert "452-token limit of a 150-word reply, twice" in str(err)
+    assert "SUMMARIZE_OUTPUT_TOKENS" not in str(err)  # more room only buys more copied article
+    first, again = scripted.chat_requests
+    assert again.body["frequency_penalty"] > 0 and "frequency_penalty" not in first.body
+    assert again.user_text.startswith(first.user_text) and again.reasked
+
+
+def test_fault_6_a_cut_reply_asked_again_that_stops_is_the_summary(scripted, scripted_settings):
+    scripted.script(Step.reply("The city held a drill with three thou", finish_reason="length"), Step.reply("The city held a drill."))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.text == "The city held a drill." and not summary.truncated and summary.flags == ()
+    assert summary.usage.requests == 2
 
 
 # -- fault 7: the server silently truncated the prompt -------------------------------------
@@ -478,7 +496,7 @@ def three_chunk_server(scripted, failing: str = "第10項"):
     """Map replies name their chunk's first sentence; the chunk holding ``failing`` always gets a 500."""
 
     def respond(seen):
-        if "You take notes" in seen.system_text:
+        if seen.kind == "map":
             text = fenced_text(seen)
             if failing in text:
                 return Step.error(500, {"error": {"message": "CUDA out of memory"}})
@@ -496,7 +514,7 @@ def test_fault_8_by_default_a_failed_chunk_raises_naming_its_index(scripted, scr
     assert err.index == 1 and err.count == 3
     assert "chunk 2 of 3" in str(err) and "partial=True" in str(err)
     assert isinstance(err.__cause__, ServerError)
-    assert not [r for r in scripted.chat_requests if "You take notes" not in r.system_text]  # no reduce
+    assert not [r for r in scripted.chat_requests if r.kind != "map"]  # no reduce
 
 
 def test_fault_8_partial_summary_lists_the_failed_chunk_and_no_placeholder_reaches_reduce(scripted, scripted_settings):
@@ -505,7 +523,7 @@ def test_fault_8_partial_summary_lists_the_failed_chunk_and_no_placeholder_reach
     summary = summarize_article(sentences(30), settings=settings, partial=True)
     assert summary.is_partial and summary.failed_chunks == (1,) and summary.chunks == 3
     assert summary.text == "The final summary."
-    (reduce,) = [r for r in scripted.chat_requests if "You take notes" not in r.system_text]
+    (reduce,) = [r for r in scripted.chat_requests if r.kind != "map"]
     expected = prompts.reduce_messages(["Notes on 第0項.", "Notes on 第20項."], "en")
     assert reduce.messages == expected  # exactly the two notes: no placeholder for the failed chunk
 
@@ -537,12 +555,13 @@ def test_fault_9_usage_missing_from_one_reply_of_many_is_none(scripted, scripted
 
 
 def test_on_truncation_keep_returns_the_cut_reply_flagged_and_uncached(scripted, scripted_settings, tmp_path):
-    scripted.script(Step.reply("A summary that was cut", finish_reason="length"), Step.reply("A summary that was cut", finish_reason="length"))
+    cut = Step.reply("A summary that was cut", finish_reason="length")
+    scripted.script(cut, cut, cut, cut)  # each run: the request, then the re-ask after the cut
     settings = scripted_settings.replace(on_truncation="keep", cache=True, cache_dir=str(tmp_path))
     first = summarize_article("臺南今天天氣晴朗。", settings=settings)
-    assert first.text == "A summary that was cut" and first.truncated
+    assert first.text == "A summary that was cut" and first.truncated and "truncated" in first.flags
     again = summarize_article("臺南今天天氣晴朗。", settings=settings)
-    assert again.truncated and len(scripted.chat_requests) == 2  # the cut reply was not cached
-    scripted.script(Step.reply("cut", finish_reason="length"))
+    assert again.truncated and len(scripted.chat_requests) == 4  # the cut replies were not cached
+    scripted.script(cut, cut)
     with pytest.raises(TruncatedOutputError):
         summarize_article("臺南今天天氣晴朗。", settings=scripted_settings)

@@ -219,7 +219,7 @@ def test_summary_map_requests_get_the_entries_for_their_chunk(scripted, scripted
     scripted.default = lambda seen: reply("Notes on this part.")
     glossary = {"馬斯克": "Elon Musk", "阿里巴巴": "Alibaba", "史丹佛大學": "Stanford University"}
     summary = summarize_article(NAMES_ARTICLE, glossary=glossary, settings=scripted_settings, chunk_tokens=150)
-    maps = [r for r in scripted.chat_requests if "You take notes for a summary on part" in r.system_text]
+    maps = [r for r in scripted.chat_requests if r.kind == "map"]
     assert summary.chunks == len(maps) > 1
     for request in maps:
         chunk = request.user_text.split("<<<ARTICLE>>>\n")[1]

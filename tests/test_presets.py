@@ -9,34 +9,36 @@ from summarize import presets
 from summarize.client import ChatClient
 
 ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網。"
+# A one-request summary asks for what a summary of the default length needs, not output_tokens.
+SUMMARY_TOKENS = 452
 
 # preset, model, fields the body must have, fields it must not have, does the system message end in /no_think
 CASES = [
     (
         "openai",
         "gpt-5-mini",
-        {"max_completion_tokens": 1024, "reasoning_effort": "low"},
+        {"max_completion_tokens": SUMMARY_TOKENS, "reasoning_effort": "low"},
         {"max_tokens", "temperature"},
         False,
     ),
     (
         "openai",
         "o4-mini",
-        {"max_completion_tokens": 1024, "reasoning_effort": "low"},
+        {"max_completion_tokens": SUMMARY_TOKENS, "reasoning_effort": "low"},
         {"max_tokens", "temperature"},
         False,
     ),
     (
         "openai",
         "gpt-4.1-mini",
-        {"max_completion_tokens": 1024, "temperature": 0.2},
+        {"max_completion_tokens": SUMMARY_TOKENS, "temperature": 0.2},
         {"max_tokens", "reasoning_effort"},
         False,
     ),
     (
         "dashscope",
         "qwen-plus",
-        {"enable_thinking": False, "max_tokens": 1024, "temperature": 0.2},
+        {"enable_thinking": False, "max_tokens": SUMMARY_TOKENS, "temperature": 0.2},
         {"chat_template_kwargs"},
         False,
     ),
@@ -44,41 +46,41 @@ CASES = [
     (
         "deepseek",
         "deepseek-chat",
-        {"max_tokens": 1024, "temperature": 0.2},
+        {"max_tokens": SUMMARY_TOKENS, "temperature": 0.2},
         {"enable_thinking", "chat_template_kwargs", "reasoning_effort"},
         False,
     ),
     (
         "xai",
         "grok-4-fast-non-reasoning",
-        {"max_tokens": 1024, "temperature": 0.2},
+        {"max_tokens": SUMMARY_TOKENS, "temperature": 0.2},
         {"enable_thinking", "chat_template_kwargs", "reasoning_effort"},
         False,
     ),
     (
         "vllm",
         "Qwen/Qwen3-8B",
-        {"chat_template_kwargs": {"enable_thinking": False}, "max_tokens": 1024},
+        {"chat_template_kwargs": {"enable_thinking": False}, "max_tokens": SUMMARY_TOKENS},
         {"enable_thinking"},
         False,
     ),
     (
         "sglang",
         "Qwen/Qwen3-8B",
-        {"chat_template_kwargs": {"enable_thinking": False}, "max_tokens": 1024},
+        {"chat_template_kwargs": {"enable_thinking": False}, "max_tokens": SUMMARY_TOKENS},
         {"enable_thinking"},
         False,
     ),
     (
         "llamacpp",
         "qwen3-4b-q4_k_m",
-        {"chat_template_kwargs": {"enable_thinking": False}, "max_tokens": 1024},
+        {"chat_template_kwargs": {"enable_thinking": False}, "max_tokens": SUMMARY_TOKENS},
         {"enable_thinking"},
         False,
     ),
-    ("ollama", "qwen3:8b", {"max_tokens": 1024, "temperature": 0.2}, {"chat_template_kwargs", "enable_thinking"}, True),
-    ("ollama", "llama3.2:3b", {"max_tokens": 1024}, {"chat_template_kwargs", "enable_thinking"}, False),
-    ("lmstudio", "qwen/qwen3-8b", {"max_tokens": 1024}, {"chat_template_kwargs", "enable_thinking"}, True),
+    ("ollama", "qwen3:8b", {"max_tokens": SUMMARY_TOKENS, "temperature": 0.2}, {"chat_template_kwargs", "enable_thinking"}, True),
+    ("ollama", "llama3.2:3b", {"max_tokens": SUMMARY_TOKENS}, {"chat_template_kwargs", "enable_thinking"}, False),
+    ("lmstudio", "qwen/qwen3-8b", {"max_tokens": SUMMARY_TOKENS}, {"chat_template_kwargs", "enable_thinking"}, True),
 ]
 
 
@@ -144,7 +146,7 @@ def test_no_preset_keeps_the_generic_request(scripted):
     settings = Settings(base_url=scripted.base_url, model="qwen3:8b", cache=False)
     summarize_article(ARTICLE, settings=settings)
     body = scripted.chat_requests[0].body
-    assert body["max_tokens"] == 1024 and body["temperature"] == 0.2
+    assert body["max_tokens"] == SUMMARY_TOKENS and body["temperature"] == 0.2
     assert body["chat_template_kwargs"] == {"enable_thinking": False}
     assert not scripted.chat_requests[0].messages[0]["content"].endswith("/no_think")
 

@@ -328,7 +328,7 @@ def test_zh_hant_target_repairs_simplified_and_counts_it(scripted, scripted_sett
     assert to_traditional(result.text, ("李明峯",))[1] == 0  # nothing Simplified is left
     # an English source needs the English side of the glossary
     assert "Li Ming-feng => 李明峯" in reference(scripted.chat_requests[0])
-    assert "into Traditional Chinese as written in Taiwan" in scripted.chat_requests[0].system_text
+    assert "into Traditional Chinese as written in Taiwan" in scripted.chat_requests[0].task_text
     assert result.verified
 
 

@@ -1,0 +1,107 @@
+"""Replies are judged in one place before anyone sees them: loops cut, language checked, one
+re-ask (its words appended, a repetition penalty after a loop or a cut), then kept and flagged
+or raised; and every request asks only for the tokens its job needs."""
+
+from __future__ import annotations
+
+import pytest
+from scripted_server import Step
+
+from summarize import Settings, summarize_article
+from summarize.budget import note_words, reply_tokens
+from summarize.errors import ServerError
+
+ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網，新增十二條路線。"
+LOOP = "The city will add twelve bus routes next year. " * 12
+ENGLISH = "Tainan will add twelve bus routes next year."
+CHINESE = "臺南市政府宣布明年起擴大公車路網，新增十二條路線。"
+
+
+def lines(n: int) -> str:
+    return "\n".join(f"第{i}項：臺南市政府今天公布第{i}號防災演練報告，共有{i * 7}名市民參加。" for i in range(n))
+
+
+def test_a_looping_reply_is_asked_again_with_a_penalty_and_the_clean_answer_kept(scripted, scripted_settings):
+    scripted.script(Step.reply(LOOP, finish_reason="length"), Step.reply(ENGLISH))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.text == ENGLISH and summary.flags == () and not summary.truncated
+    first, again = scripted.chat_requests
+    assert "frequency_penalty" not in first.body and again.body["frequency_penalty"] > 0
+    assert again.reasked and "repeated itself" in again.task_text
+    assert again.user_text.startswith(first.user_text) and again.system_text == first.system_text
+
+
+def test_a_reply_that_loops_twice_is_kept_once_and_flagged_never_raised(scripted, scripted_settings):
+    scripted.script(Step.reply(LOOP, finish_reason="length"), Step.reply(LOOP, finish_reason="length"))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)  # on_truncation=error: still no error
+    assert summary.text.count("twelve bus routes") == 1
+    assert summary.flags == ("looped",) and not summary.truncated
+
+
+def test_a_cut_chinese_copy_is_reasked_for_english_before_anything_is_raised(scripted, scripted_settings):
+    # The small-model failure: the article copied out in Chinese until the token limit.
+    scripted.script(Step.reply(CHINESE * 5, finish_reason="length"), Step.reply(ENGLISH))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.text == ENGLISH and summary.unverified == ()
+    again = scripted.chat_requests[1]
+    assert "came back in Chinese" in again.task_text and "repeated itself" in again.task_text
+
+
+def test_an_english_summary_still_chinese_after_the_reask_is_returned_unverified(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.reply(CHINESE)
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.unverified == ("en",) and "wrong-language:en" in summary.flags
+    assert len(scripted.chat_requests) == 2
+
+
+def test_one_language_failing_keeps_the_other(scripted, scripted_settings):
+    def model(seen):
+        if "繁體中文" in seen.task_text:
+            return Step.error(500, {"error": {"message": "boom"}})
+        return Step.reply(ENGLISH)
+
+    scripted.default = model
+    summary = summarize_article(ARTICLE, languages=("en", "zh-Hant"), settings=scripted_settings.replace(max_retries=0))
+    assert summary.summaries == {"en": ENGLISH} and summary.text == ENGLISH
+    assert "failed:zh-Hant" in summary.flags and "boom" in summary.failed_languages["zh-Hant"]
+
+
+def test_every_language_failing_raises(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.error(500, {"error": {"message": "boom"}})
+    with pytest.raises(ServerError):
+        summarize_article(ARTICLE, languages=("en", "zh-Hant"), settings=scripted_settings.replace(max_retries=0))
+
+
+def test_requests_ask_for_what_their_job_needs(scripted, scripted_settings):
+    settings = scripted_settings.replace(chunk_tokens=300, summary_words=120)
+    summarize_article(lines(40), settings=settings)
+    maps = [r for r in scripted.chat_requests if r.kind == "map"]
+    (final,) = [r for r in scripted.chat_requests if r.kind == "final"]
+    assert len(maps) > 1
+    assert final.body["max_tokens"] == reply_tokens(settings, 120) < settings.output_tokens
+    words = note_words(settings, 300)
+    assert words < 120 and all(r.body["max_tokens"] <= reply_tokens(settings, words) for r in maps)
+    assert all(f"at most {words} words" in r.task_text for r in maps)
+
+
+def test_a_small_stated_window_is_recovered_not_fatal(scripted):
+    # A server with a 1,200-token window (and no say in SUMMARIZE_CONTEXT_TOKENS): the summary's
+    # reply fits beside a chunk once only what it needs is reserved.
+    from summarize.tokens import tokenizer_for
+
+    count = tokenizer_for("scripted").count
+
+    def server(seen):
+        sent = sum(count(m["content"]) for m in seen.messages)
+        if sent + seen.body["max_tokens"] > 1200:
+            return Step.error(
+                400,
+                {"error": {"code": 400, "message": "the request exceeds the available context size",
+                           "type": "exceed_context_size_error", "n_prompt_tokens": sent, "n_ctx": 1200}},
+            )
+        return Step.reply(ENGLISH)
+
+    scripted.default = server
+    settings = Settings(base_url=scripted.base_url, model="scripted", retry_backoff=0.01, timeout=10, cache=False)
+    summary = summarize_article(lines(60), settings=settings)
+    assert summary.text == ENGLISH and summary.chunks > 1
