@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from . import glossary as names
 from . import prompts
+from .output import PROMPT_CUT, ZH_HANT_NOT_CHINESE
 from .budget import MIN_CHUNK_TOKENS, reduce_budget, safety_margin, summary_budget
 from .chunking import Chunk, pack, plan_chunks
 from .client import ChatClient
@@ -54,6 +55,7 @@ class Run:
     glossary_tokens: int = 0
     simplified_fixed: dict[str, int] = field(default_factory=dict)
     unverified: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
 
     async def ask(self, messages: list[prompts.Message]) -> str:
         return (await self.client.chat(messages, model=self.model)).text
@@ -73,6 +75,9 @@ class Run:
             # Models drift into Simplified; the user's names stay exactly as given.
             text, fixed = to_traditional(text, tuple(self.glossary))
             self.simplified_fixed[language] = fixed
+            if not mostly_chinese(text):
+                log.warning("the zh-Hant summary came back in another language; it is flagged %s", ZH_HANT_NOT_CHINESE)
+                self.flags.append(ZH_HANT_NOT_CHINESE)
         elif language == "en" and mostly_chinese(text):
             log.warning("the English summary came back in Chinese; asking once more, more firmly")
             text = await self.ask(prompts.firmer_english(messages))
@@ -188,6 +193,7 @@ async def asummarize_article(
         failed_chunks=failed,
         simplified_fixed=dict(run.simplified_fixed),
         unverified=tuple(lang for lang in languages if lang in run.unverified),
+        flags=tuple(dict.fromkeys([*run.flags, *([PROMPT_CUT] if chat.prompt_cut else [])])),
     )
 
 

@@ -53,6 +53,9 @@ class Summary:
         unverified: language codes whose summary still came back mostly in Chinese after a
             firmer retry, where English was asked for.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
+        flags: other findings that make the summary less trustworthy, as short names from
+            ``summarize.output.FLAGS``: ``"prompt-cut"`` (the server cut the prompt),
+            ``"zh-Hant-not-chinese"`` (the zh-Hant summary came back in another language).
     """
 
     text: str
@@ -65,6 +68,7 @@ class Summary:
     simplified_fixed: dict[str, int] = field(default_factory=dict)
     unverified: tuple[str, ...] = field(default=())
     truncated: bool = False
+    flags: tuple[str, ...] = field(default=())
 
     def __str__(self) -> str:
         return self.text
@@ -88,6 +92,7 @@ class Translation:
             in Chinese when English was asked for, even after one more (firmer) request; they
             are returned as the model wrote them. Empty when every paragraph passed.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
+        flags: other findings, as short names from ``summarize.output.FLAGS`` (``"prompt-cut"``).
     """
 
     pairs: tuple[tuple[str, str], ...]
@@ -99,6 +104,7 @@ class Translation:
     simplified_fixed: int = 0
     unverified: tuple[int, ...] = field(default=())
     truncated: bool = False
+    flags: tuple[str, ...] = field(default=())
 
     @property
     def text(self) -> str:
