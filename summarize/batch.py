@@ -182,10 +182,9 @@ def find_articles(spec: str, *, follow_symlinks: bool = False) -> Articles:
         files = []
         for parent, dirs, names in os.walk(root, followlinks=follow_symlinks):
             here = Path(parent)
-            if not follow_symlinks:
-                skipped += [
-                    here / d for d in dirs if (here / d).is_symlink() and not _inside((here / d).resolve(), root.resolve())
-                ]
+            if not follow_symlinks:  # os.walk does not descend into them; say which lead out
+                links = [here / d for d in dirs if (here / d).is_symlink()]
+                skipped += [link for link in links if not _inside(link.resolve(), root.resolve())]
             files += [here / n for n in names if Path(n).suffix.lower() in ARTICLE_SUFFIXES and (here / n).is_file()]
         files.sort()
     else:

@@ -135,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Commands: `summarize batch DIR_OR_GLOB --out DIR` writes a result file per article and resumes; "
         "`summarize doctor` checks the endpoint. Each has --help.",
     )
-    files.add_argument("files", nargs="*", metavar="FILE", help="article files; - reads stdin (read when piped and no FILE is given)")
+    files.add_argument(
+        "files", nargs="*", metavar="FILE", help="article files; - reads stdin (as does no FILE, when stdin is piped)"
+    )
     _work(files)
     shape = files.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="one JSON object per article (JSON Lines)")
@@ -146,7 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--version", action="version", version=f"summarize {__version__}")
     files.set_defaults(handler=cmd_summarize, parser=files)
 
-    batch = commands.add_parser("batch", prog="summarize batch", usage=BATCH_USAGE, help="summarize a folder into --out")
+    batch = commands.add_parser(
+        "batch", prog="summarize batch", usage=BATCH_USAGE, help="summarize a folder into --out"
+    )
     batch_commands = batch.add_subparsers(dest="batch_command", metavar="COMMAND")
     run = batch_commands.add_parser(
         BATCH_DEFAULT,
@@ -439,7 +443,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if out.is_dir():
         stale = output.remove_stale_temps(out)
         if stale:
-            print(f"removed {len(stale)} stale temporary file(s) that an interrupted run left in {out}", file=sys.stderr)
+            print(
+                f"removed {len(stale)} stale temporary file(s) that an interrupted run left in {out}", file=sys.stderr
+            )
     files = articles.files
     todo = [Job(str(f), path=f) for f in files if not is_done(targets[str(f)], redo_flagged=args.redo_flagged)]
     skipped = len(files) - len(todo)

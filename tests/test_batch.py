@@ -314,5 +314,5 @@ def test_the_library_returns_the_flags(scripted, scripted_settings):
     scripted.default = lambda seen: reply("In English.")
     both = summarize_article(ARTICLE, settings=scripted_settings, languages=("en", "zh-Hant"))
     assert both.flags == (output.ZH_HANT_NOT_CHINESE,)
-    scripted.default = lambda seen: reply("一切正常的摘要。" if "繁體中文" in seen.system_text else "All is well.")
+    scripted.default = lambda seen: reply("一切正常的摘要。" if "繁體中文" in seen.system_text else "All is well.")  # noqa: E501
     assert summarize_article(ARTICLE, settings=scripted_settings, languages=("en", "zh-Hant")).flags == ()
