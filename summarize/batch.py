@@ -26,6 +26,7 @@ from typing import Any
 from .client import ChatClient
 from .config import Settings
 from .errors import InputError
+from .glossary import resolve_glossary
 from .output import WARNING_PREFIXES
 from .pipeline import asummarize_article
 from .translate import atranslate_article
@@ -99,8 +100,10 @@ async def run_jobs(
     (an interrupt, a cancelled run) stop them all.
 
     Raises:
-        SummarizeError: only what stops every job (no model can be resolved, a bad setting).
+        SummarizeError: only what stops every job, before any job starts (no model can be
+            resolved; a bad setting, such as an unreadable ``SUMMARIZE_GLOSSARY``).
     """
+    resolve_glossary(None, settings)  # a bad SUMMARIZE_GLOSSARY would fail every article alike: fail once, first
     async with ChatClient(settings) as shared:
         shared.on_reply = on_reply
         if not settings.model:

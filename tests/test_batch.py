@@ -316,3 +316,12 @@ def test_the_library_returns_the_flags(scripted, scripted_settings):
     assert both.flags == (output.ZH_HANT_NOT_CHINESE,)
     scripted.default = lambda seen: reply("一切正常的摘要。" if "繁體中文" in seen.system_text else "All is well.")  # noqa: E501
     assert summarize_article(ARTICLE, settings=scripted_settings, languages=("en", "zh-Hant")).flags == ()
+
+
+def test_a_setting_every_article_needs_fails_the_run_once_before_anything_is_sent(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt", "n1.txt")
+    env = {"SUMMARIZE_GLOSSARY": str(tmp_path / "missing.tsv")}
+    result = call("batch", str(folder), "--out", str(tmp_path / "out"), server=scripted, env=env)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and "cannot read the glossary" in result.stderr
+    assert scripted.requests == []
