@@ -2,9 +2,13 @@
 
 Articles run at most ``settings.concurrency`` at a time and share one ``ChatClient``, so the cap
 on requests in flight holds for the whole run, not per article. The model is resolved once. A
-failed article is reported in its ``Outcome`` and never stops the others. Batches write each
-result as soon as it is ready (atomically), so an interrupted batch resumes where it stopped:
-finished articles are skipped and the response cache answers the requests already made.
+failed article (whatever the exception, writing its results included) is reported in its
+``Outcome`` and never stops the others. Batches write each result as soon as it is ready
+(atomically), so an interrupted batch resumes where it stopped: finished articles are skipped
+and the response cache answers the requests already made.
+
+Everything that can be checked is checked before the first request: outputs that two articles
+would share, an ``--out`` inside the folder being read, symlinks leading out of it.
 """
 
 from __future__ import annotations
@@ -15,18 +19,30 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .client import ChatClient
 from .config import Settings
-from .errors import InputError, SummarizeError
+from .errors import InputError
+from .glossary import resolve_glossary
 from .output import WARNING_PREFIXES
 from .pipeline import asummarize_article
 from .translate import atranslate_article
 
 ARTICLE_SUFFIXES = (".txt", ".md")
+
+
+class BatchError(ValueError):
+    """A batch that cannot run as asked (outputs that collide, ``--out`` inside what is read);
+    raised before anything is sent. The CLI reports it as a usage error."""
+
+
+def display(path: Path | str) -> str:
+    """``path`` as text that can always be printed and written: bytes that are not UTF-8 in a
+    file name (kept by Python as lone surrogates) shown as ``\\udcXX`` escapes."""
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -40,7 +56,14 @@ class Job:
     def read(self) -> str:
         if self.text is not None:
             return self.text
-        assert self.path is not None
+        if self.path is None:
+            raise InputError(f"{self.source}: no file and no text to read")
+        name = display(self.path)
+        if name != str(self.path):
+            # Its name could not go into the JSON record, the Markdown title or a UTF-8 terminal.
+            raise InputError(
+                f"{name}: the file name is not valid UTF-8; rename it (e.g. convmv -f big5 -t utf-8 --notest FILE)"
+            )
         try:
             return self.path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
@@ -71,11 +94,16 @@ async def run_jobs(
 ) -> list[Outcome]:
     """Summarize (or translate) every job; outcomes in job order.
 
-    ``on_done`` is called as each job ends, ``on_reply`` with every reply of every job.
+    ``on_done`` is called as each job ends, ``on_reply`` with every reply of every job. Any
+    exception from one job, its ``on_done`` included (a full disk while writing its results), is
+    that job's failure: the others go on. Only ``BaseException``\\s that are not ``Exception``\\s
+    (an interrupt, a cancelled run) stop them all.
 
     Raises:
-        SummarizeError: only what stops every job (no model can be resolved, a bad setting).
+        SummarizeError: only what stops every job, before any job starts (no model can be
+            resolved; a bad setting, such as an unreadable ``SUMMARIZE_GLOSSARY``).
     """
+    resolve_glossary(None, settings)  # a bad SUMMARIZE_GLOSSARY would fail every article alike: fail once, first
     async with ChatClient(settings) as shared:
         shared.on_reply = on_reply
         if not settings.model:
@@ -92,62 +120,156 @@ async def run_jobs(
                     else:
                         result = await asummarize_article(text, languages=languages, settings=settings, client=shared)
                     outcome = Outcome(job, result=result, elapsed=time.perf_counter() - start)
-                except (SummarizeError, OSError, ValueError, TypeError) as exc:
+                    if on_done is not None:
+                        on_done(outcome)
+                    return outcome
+                except Exception as exc:  # whatever it was, it was this article's alone
                     outcome = Outcome(job, error=exc, elapsed=time.perf_counter() - start)
             if on_done is not None:
-                on_done(outcome)
+                on_done(outcome)  # a failure's report; if that fails too, nothing is left to save
             return outcome
 
         return list(await asyncio.gather(*(one(job) for job in jobs)))
 
 
-def find_articles(spec: str) -> tuple[list[Path], Path]:
+@dataclass(frozen=True)
+class Articles:
+    """What a batch reads: the article files, the folder their output paths are relative to,
+    and the symlinks left out because they lead outside it."""
+
+    files: list[Path]
+    base: Path
+    # The folder symlinks must stay in: the one given, or the one a glob's matches share.
+    root: Path = Path(".")
+    skipped: list[Path] = field(default_factory=list)
+    # The folder the batch reads at any depth, or None for a glob whose only wildcards are in
+    # its last component (it reads just the folders it matched in).
+    reads: Path | None = None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _has_wildcard(part: str) -> bool:
+    return any(c in part for c in "*?[")
+
+
+def _literal_root(spec: str) -> Path:
+    """The folder a glob starts from: its components before the first wildcard."""
+    parts = []
+    for part in Path(spec).parts:
+        if _has_wildcard(part):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
+
+
+def find_articles(spec: str, *, follow_symlinks: bool = False) -> Articles:
     """The article files a batch names, and the folder their output paths are relative to.
 
     A folder means every ``.txt`` and ``.md`` file under it; anything else is a glob
-    (``**`` reaches into subfolders).
+    (``**`` reaches into subfolders). A symlink whose target lies outside the folder (for a glob,
+    the folder its matches share) is skipped unless ``follow_symlinks``: an untrusted folder must
+    not carry ``~/.ssh/id_rsa`` to the endpoint. Symlinks to folders are never descended into
+    without it either.
 
     Raises:
         FileNotFoundError: nothing matches; the message says what was looked for.
     """
     root = Path(spec).expanduser()
-    if root.is_dir():
-        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
-        base = root
+    is_folder = root.is_dir()
+    skipped: list[Path] = []
+    if is_folder:
+        reads = root
+        files = []
+        for parent, dirs, names in os.walk(root, followlinks=follow_symlinks):
+            here = Path(parent)
+            if not follow_symlinks:  # os.walk does not descend into them; say which lead out
+                links = [here / d for d in dirs if (here / d).is_symlink()]
+                skipped += [link for link in links if not _inside(link.resolve(), root.resolve())]
+            files += [here / n for n in names if Path(n).suffix.lower() in ARTICLE_SUFFIXES and (here / n).is_file()]
+        files.sort()
     else:
-        files = sorted(Path(p) for p in glob.glob(os.path.expanduser(spec), recursive=True) if Path(p).is_file())
-        base = Path(os.path.commonpath([str(p.parent.resolve()) for p in files])) if files else Path(".")
-    if not files:
-        what = f"no .txt or .md files under {spec}" if root.is_dir() else f"no files match {spec!r}"
+        expanded = os.path.expanduser(spec)
+        files = sorted(Path(p) for p in glob.glob(expanded, recursive=True) if Path(p).is_file())
+        # Where the glob can reach: anywhere below its root when a folder component has a
+        # wildcard (``**``, ``*/``), else only the folders it matched in.
+        reads = _literal_root(expanded) if any(_has_wildcard(p) for p in Path(expanded).parts[:-1]) else None
+        root = Path(os.path.commonpath([os.path.abspath(p.parent) for p in files])) if files else Path(".")
+    if not follow_symlinks:
+        allowed = root.resolve()
+        skipped += [p for p in files if not _inside(p.resolve(), allowed)]
+        files = [p for p in files if _inside(p.resolve(), allowed)]
+    if not files and not skipped:
+        what = f"no .txt or .md files under {spec}" if is_folder else f"no files match {spec!r}"
         raise FileNotFoundError(f"{what}: give a folder of articles or a glob such as 'news/*.txt'")
-    return files, base
+    if is_folder:
+        base = root
+    else:  # the folder the matches share
+        base = Path(os.path.commonpath([os.path.abspath(p.parent) for p in files])) if files else Path(".")
+    return Articles(files, base, root, sorted(skipped), reads)
 
 
 def output_paths(article: Path, base: Path, out: Path, formats: Sequence[str]) -> dict[str, Path]:
     """Where one article's results go: its path under ``base``, moved under ``out``, one file per format."""
     try:
-        relative = article.resolve().relative_to(base.resolve())
+        # By the name it was found under, not its target: a symlink inside the folder is its own article.
+        relative = Path(os.path.abspath(article)).relative_to(os.path.abspath(base))
     except ValueError:
         relative = Path(article.name)
     return {fmt: out / relative.with_suffix(f".{fmt}") for fmt in formats}
 
 
+def plan_outputs(articles: Articles, out: Path, formats: Sequence[str]) -> dict[str, dict[str, Path]]:
+    """Each article's output paths (by its path as text), checked before anything is sent.
+
+    Raises:
+        BatchError: ``out`` lies inside what the batch reads (its results would be read back as
+            articles, or overwrite them), or two articles would write the same file
+            (``a.txt`` and ``a.md`` both make ``a.json``).
+    """
+    out_resolved = out.resolve()
+    inside = articles.reads is not None and _inside(out_resolved, articles.reads.resolve())
+    # A glob that matches in fixed folders reads only those: results beside the articles would
+    # overwrite a.md with its own summary, but a subfolder is out of the glob's reach.
+    beside = next((f for f in sorted({f.parent for f in articles.files}) if f.resolve() == out_resolved), None)
+    if inside or beside is not None:
+        raise BatchError(
+            f"--out {out} is inside the folder the batch reads ({articles.reads if inside else beside}), so its "
+            "results would be read as articles: choose an --out outside it"
+        )
+    targets: dict[str, dict[str, Path]] = {}
+    writers: dict[Path, Path] = {}
+    for article in articles.files:
+        paths = output_paths(article, articles.base, out, formats)
+        shared = [p for p in paths.values() if writers.setdefault(p, article) != article]
+        if shared:
+            other = writers[shared[0]]
+            raise BatchError(
+                f"{display(other)} and {display(article)} would both be written to "
+                f"{' and '.join(display(p) for p in shared)}: rename one, or batch them separately"
+            )
+        targets[str(article)] = paths
+    return targets
+
+
 def is_done(paths: dict[str, Path], *, redo_flagged: bool = False) -> bool:
     """Every output exists and is not empty (outputs are written atomically, so they are whole);
-    with ``redo_flagged``, also that none says it is partial, cut or in the wrong language."""
+    with ``redo_flagged``, also that none says it is partial, cut, unverified or flagged."""
     if not all(p.is_file() and p.stat().st_size > 0 for p in paths.values()):
         return False
     return not (redo_flagged and is_flagged(paths))
 
 
 def is_flagged(paths: dict[str, Path]) -> bool:
-    """Whether a finished article's output says it is partial, cut or unverified: read from its
-    JSON record, else from the warning lines of its Markdown."""
+    """Whether a finished article's output says it is partial, cut, unverified or carries a
+    flag (``output.FLAGS``): read from its JSON record, else from the warning lines of its Markdown."""
     if "json" in paths:
         try:
             data = json.loads(paths["json"].read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return True  # unreadable: better done again
-        return bool(data.get("is_partial") or data.get("truncated") or data.get("unverified"))
+        return bool(data.get("is_partial") or data.get("truncated") or data.get("unverified") or data.get("flags"))
     text = paths["md"].read_text(encoding="utf-8")
     return any(line.startswith(WARNING_PREFIXES) for line in text.splitlines())

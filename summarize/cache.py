@@ -5,7 +5,12 @@ A reply is keyed by the base URL, the model, the messages and every generation p
 stored: the client puts a reply here after its truncation and emptiness checks, and failures
 never reach it. Writes go to a temporary file in the same folder and are moved into place with
 ``os.replace``, so two processes summarizing the same folder never see half a file; a file that
-cannot be read is treated as a miss.
+cannot be read is treated as a miss. The temporary files a killed run leaves behind are removed
+(once they are old enough that no run can still be writing them) the next time a reply is
+stored in the same subfolder.
+
+Cache files are private (``0o600``) whatever the umask, unlike a batch's outputs: they hold the
+articles' text and replies of every run, in one folder the user never chose to share.
 
 The folder is ``Settings.cache_dir`` (``SUMMARIZE_CACHE_DIR``), else the user's cache folder:
 ``$XDG_CACHE_HOME/summarize/responses`` (``~/.cache/...``; ``~/Library/Caches/...`` on macOS;
@@ -23,12 +28,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .output import write_atomic
+from .output import remove_stale_temps, write_atomic
 
 log = logging.getLogger("summarize")
 
 # Part of every key: bump it when the stored format or the meaning of a key changes.
 FORMAT = 1
+
+# Subfolders this process has cleaned of stale temporary files (once is enough: a run of ours
+# only leaves one behind when it is killed).
+_SWEPT: set[Path] = set()
 
 
 def default_dir() -> Path:
@@ -81,6 +90,10 @@ class ResponseCache:
         """Store ``value`` atomically; a cache that cannot be written only logs a warning."""
         target = self.path(key)
         try:
-            write_atomic(target, json.dumps(value, ensure_ascii=False))
+            write_atomic(target, json.dumps(value, ensure_ascii=False), private=True)
+            if target.parent not in _SWEPT:
+                _SWEPT.add(target.parent)
+                for stale in remove_stale_temps(target.parent, recursive=False):
+                    log.debug("removed a stale temporary cache file %s", stale)
         except OSError as exc:
             log.warning("could not write the response cache at %s: %s", target, exc)

@@ -2,12 +2,18 @@
 
 ::
 
-    summarize FILE... | -            summaries (or --translate, --dry-run) of articles
+    summarize FILE... | -            summaries (or --translate, --dry-run) of articles; stdin when piped
     summarize batch DIR_OR_GLOB --out DIR
     summarize doctor                 check the configured endpoint
 
+The commands are argparse subparsers. The first has no name on the command line: an argument
+list that does not start with a command name goes to it (``route``). ``batch`` is built the
+same way, so it can take subcommands of its own (``BATCH_COMMANDS``) while
+``summarize batch DIR --out OUT`` keeps working.
+
 Library errors become one line on stderr in one place (``main``): exit 2 for usage and
-configuration, 1 for everything that failed at run time; a traceback only with ``--debug``.
+configuration, 1 for everything that failed at run time, 130 after Ctrl-C, 141 when the reader
+of stdout went away (``| head``); a traceback only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,11 +33,26 @@ from .pipeline import check_languages
 
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
+DEFAULT = "summarize"  # the subparser for FILE..., never typed
+BATCH_COMMANDS: tuple[str, ...] = ()  # subcommands of batch; anything else is a batch run
+BATCH_DEFAULT = "run"
 FORMATS = ("md", "json")
+USAGE = """summarize [options] FILE... | -
+       summarize batch DIR_OR_GLOB --out DIR [options]   (summarize batch --help)
+       summarize doctor [options]"""
+BATCH_USAGE = "summarize batch DIR_OR_GLOB --out DIR [options]"
 
 
 class UsageError(Exception):
     """A command line that cannot work; exit 2."""
+
+
+class OutputClosed(BaseException):
+    """stdout's reader went away (``summarize a.txt b.txt | head -1``): stop every article.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that the per-article error handling of a
+    run (which makes any ``Exception`` that article's failure) lets it through.
+    """
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -97,54 +119,91 @@ def _work(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: a root parser whose subparsers are the commands (see ``route``)."""
     common = _common()
-    if command == "batch":
-        parser = argparse.ArgumentParser(
-            prog="summarize batch",
-            parents=[common],
-            description="Summarize every article of a folder or glob into --out, one file per article and format. "
-            "Finished articles are skipped, so an interrupted batch resumes; failures are listed at the end.",
-        )
-        parser.add_argument("articles", metavar="DIR_OR_GLOB", help="a folder (its .txt and .md files) or a glob")
-        parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the results")
-        parser.add_argument(
-            "--format",
-            type=_formats,
-            default=FORMATS,
-            metavar="md,json",
-            help="what to write per article (default md,json)",
-        )
-        parser.add_argument(
-            "--redo-flagged",
-            action="store_true",
-            help="also redo finished articles whose output is partial, cut or in the wrong language "
-            "(e.g. after switching to a stronger model)",
-        )
-        _work(parser)
-        return parser
-    if command == "doctor":
-        return argparse.ArgumentParser(
-            prog="summarize doctor",
-            parents=[common],
-            description="Check the configured endpoint: reachable, /models, one tiny completion, thinking, context size.",
-        )
-    parser = argparse.ArgumentParser(
+    root = argparse.ArgumentParser(prog="summarize", usage=USAGE)
+    commands = root.add_subparsers(dest="command", metavar="COMMAND")
+
+    files = commands.add_parser(
+        DEFAULT,
         prog="summarize",
+        usage=USAGE,
         parents=[common],
-        description="Summarize Traditional-Chinese news articles into English through an OpenAI-compatible endpoint.",
-        epilog="Also: `summarize batch DIR_OR_GLOB --out DIR` and `summarize doctor` (each has --help).",
+        description="Summarize Traditional-Chinese news articles into English through an OpenAI-compatible endpoint. "
+        "With several files, each result prints as soon as it is ready.",
+        epilog="Commands: `summarize batch DIR_OR_GLOB --out DIR` writes a result file per article and resumes; "
+        "`summarize doctor` checks the endpoint. Each has --help.",
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="article files; - reads stdin")
-    _work(parser)
-    shape = parser.add_mutually_exclusive_group()
+    files.add_argument(
+        "files", nargs="*", metavar="FILE", help="article files; - reads stdin (as does no FILE, when stdin is piped)"
+    )
+    _work(files)
+    shape = files.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="one JSON object per article (JSON Lines)")
     shape.add_argument("--markdown", action="store_true", help="Markdown with a heading per article")
-    parser.add_argument(
+    files.add_argument(
         "--dry-run", action="store_true", help="send nothing: print the chunk plan, request count and prompt tokens"
     )
-    parser.add_argument("--version", action="version", version=f"summarize {__version__}")
-    return parser
+    files.add_argument("--version", action="version", version=f"summarize {__version__}")
+    files.set_defaults(handler=cmd_summarize, parser=files)
+
+    batch = commands.add_parser(
+        "batch", prog="summarize batch", usage=BATCH_USAGE, help="summarize a folder into --out"
+    )
+    batch_commands = batch.add_subparsers(dest="batch_command", metavar="COMMAND")
+    run = batch_commands.add_parser(
+        BATCH_DEFAULT,
+        prog="summarize batch",
+        usage=BATCH_USAGE,
+        parents=[common],
+        description="Summarize every article of a folder or glob into --out, one file per article and format. "
+        "Finished articles are skipped, so an interrupted batch resumes; failures are listed at the end. "
+        "Nothing is sent when --out lies inside the folder read or two articles would write the same file.",
+    )
+    run.add_argument("articles", metavar="DIR_OR_GLOB", help="a folder (its .txt and .md files) or a glob")
+    run.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for the results (outside DIR)")
+    run.add_argument(
+        "--format",
+        type=_formats,
+        default=FORMATS,
+        metavar="md,json",
+        help="what to write per article (default md,json)",
+    )
+    run.add_argument(
+        "--redo-flagged",
+        action="store_true",
+        help="also redo finished articles whose output is partial, cut, in the wrong language or flagged "
+        "(e.g. after switching to a stronger model)",
+    )
+    run.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="also read symlinks that lead outside the folder (skipped by default: an untrusted folder "
+        "could link to private files)",
+    )
+    _work(run)
+    run.set_defaults(handler=cmd_batch, parser=run)
+
+    doctor = commands.add_parser(
+        "doctor",
+        prog="summarize doctor",
+        parents=[common],
+        help="check the configured endpoint",
+        description="Check the configured endpoint: reachable, /models, one tiny completion, thinking, context size.",
+    )
+    doctor.set_defaults(handler=cmd_doctor, parser=doctor)
+    return root
+
+
+def route(argv: list[str]) -> list[str]:
+    """``argv`` with the subcommand names argparse needs: ``summarize a.txt`` is the unnamed
+    summarize command, ``summarize batch news --out o`` is ``batch run``."""
+    if not argv or argv[0] not in COMMANDS:
+        return [DEFAULT, *argv]
+    if argv[0] == "batch" and (len(argv) < 2 or argv[1] not in BATCH_COMMANDS):
+        return ["batch", BATCH_DEFAULT, *argv[1:]]
+    return argv
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -181,7 +240,15 @@ class _Progress:
         self.bar.update()
 
     def write(self, text: str) -> None:
+        """A line above the bar; nothing when no bar is drawn."""
         if not self.bar.disable:
+            self.bar.write(text, file=sys.stderr)
+
+    def note(self, text: str) -> None:
+        """A line on stderr, drawn above the bar when there is one."""
+        if self.bar.disable:
+            print(text, file=sys.stderr)
+        else:
             self.bar.write(text, file=sys.stderr)
 
     def close(self) -> None:
@@ -192,20 +259,65 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _describe(exc: BaseException) -> str:
+    """One line for one article's failure; the type too when it is not one we expect (a bug)."""
+    from .errors import SummarizeError
+
+    if isinstance(exc, (SummarizeError, OSError, ValueError, TypeError)):
+        return _one_line(exc)
+    return f"{type(exc).__name__}: {_one_line(exc)}"
+
+
 def _jobs(files: list[str]) -> list[Any]:
+    """A job per input, every file checked before anything is sent; stdin when it is piped and no FILE is given.
+
+    Raises:
+        UsageError: a file is missing, a folder or unreadable; stdin is wanted twice, or empty.
+    """
     from .batch import Job
 
     if not files:
-        raise UsageError("give one or more FILEs, or - to read stdin")
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError("give one or more FILEs, or - to read stdin")
+        text = sys.stdin.read()
+        if not text.strip():
+            raise UsageError("give one or more FILEs, or - to read stdin (nothing was piped in)")
+        return [Job("-", text=text)]
     if files.count("-") > 1:
         raise UsageError("stdin (-) can be read only once")
     jobs = []
     for name in files:
         if name == "-":
             jobs.append(Job("-", text=sys.stdin.read()))
-        else:
-            jobs.append(Job(name, path=Path(name)))
+            continue
+        path = Path(name)
+        if path.is_dir():
+            raise UsageError(f"{name}: is a folder (summarize batch reads folders)")
+        if not path.is_file():
+            raise UsageError(f"{name}: no such file")
+        if not os.access(path, os.R_OK):
+            raise UsageError(f"{name}: permission denied")
+        jobs.append(Job(name, path=path))
     return jobs
+
+
+def _print(text: str) -> None:
+    """Write to stdout now (a Ctrl-C keeps what was printed); a closed pipe stops the run."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise OutputClosed from None
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout once more at exit; into a closed pipe that prints a second error.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
@@ -216,6 +328,23 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(jobs, settings, args)
     progress = _Progress(len(jobs), args.quiet)
+    several = len(jobs) > 1
+
+    def show(outcome: Any) -> None:
+        """Print one article's result (or failure) as soon as it is ready, in the order they finish."""
+        progress.done()
+        source = outcome.job.source
+        if outcome.error is not None:
+            progress.note(f"summarize: {source}: {_describe(outcome.error)}")
+            return
+        result = outcome.result
+        if args.json:
+            _print(output.to_json(result, source=source, elapsed=outcome.elapsed) + "\n")
+        elif args.markdown:
+            _print(output.to_markdown(result, title=Path(source).name if source != "-" else "stdin") + "\n")
+        else:
+            _print((f"==> {source} <==\n" if several else "") + output.to_text(result) + ("\n" if several else ""))
+
     try:
         outcomes = asyncio.run(
             run_jobs(
@@ -223,31 +352,16 @@ def cmd_summarize(args: argparse.Namespace) -> int:
                 settings,
                 languages=args.languages,
                 translate=args.translate,
-                on_done=progress.done,
+                on_done=show,
                 on_reply=progress.reply,
             )
         )
     finally:
         progress.close()
-    failed = 0
-    for outcome in outcomes:
-        source = outcome.job.source
-        if outcome.error is not None:
-            failed += 1
-            if args.debug:
-                raise outcome.error
-            print(f"summarize: {source}: {_one_line(outcome.error)}", file=sys.stderr)
-            continue
-        result = outcome.result
-        if args.json:
-            sys.stdout.write(output.to_json(result, source=source, elapsed=outcome.elapsed) + "\n")
-        elif args.markdown:
-            sys.stdout.write(output.to_markdown(result, title=Path(source).name if source != "-" else "stdin") + "\n")
-        else:
-            if len(jobs) > 1:
-                sys.stdout.write(f"==> {source} <==\n")
-            sys.stdout.write(output.to_text(result) + ("\n" if len(jobs) > 1 else ""))
-    return 1 if failed else 0
+    failures = [o for o in outcomes if o.error is not None]
+    if failures and args.debug:
+        raise failures[0].error
+    return 1 if failures else 0
 
 
 def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> int:
@@ -311,22 +425,40 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import Job, find_articles, is_done, output_paths, run_jobs
+    from .batch import BatchError, Job, display, find_articles, is_done, plan_outputs, run_jobs
 
     settings = settings_from(args)
     out = args.out.expanduser()
-    files, base = find_articles(args.articles)
-    out_resolved = out.resolve()
-    files = [f for f in files if out_resolved not in f.resolve().parents]  # never our own results
-    targets = {str(f): output_paths(f, base, out, args.format) for f in files}
+    articles = find_articles(args.articles, follow_symlinks=args.follow_symlinks)
+    try:
+        targets = plan_outputs(articles, out, args.format)
+    except BatchError as exc:
+        raise UsageError(str(exc)) from exc
+    if articles.skipped:
+        print(
+            f"skipped {len(articles.skipped)} symlink(s) pointing outside {articles.root}: "
+            f"{', '.join(display(p) for p in articles.skipped)} (pass --follow-symlinks to read them)",
+            file=sys.stderr,
+        )
+    if out.is_dir():
+        stale = output.remove_stale_temps(out)
+        if stale:
+            print(
+                f"removed {len(stale)} stale temporary file(s) that an interrupted run left in {out}", file=sys.stderr
+            )
+    files = articles.files
     todo = [Job(str(f), path=f) for f in files if not is_done(targets[str(f)], redo_flagged=args.redo_flagged)]
     skipped = len(files) - len(todo)
     progress = _Progress(len(todo), args.quiet)
+    counted: set[str] = set()
 
     def write(outcome: Any) -> None:
-        progress.done()
+        # Called again with the failure when writing fails (a full disk): count the article once.
+        if outcome.job.source not in counted:
+            counted.add(outcome.job.source)
+            progress.done()
         if outcome.error is not None:
-            progress.write(f"failed: {outcome.job.source}: {_one_line(outcome.error)}")
+            progress.write(f"failed: {display(outcome.job.source)}: {_describe(outcome.error)}")
             return
         paths = targets[outcome.job.source]
         title = Path(outcome.job.source).name
@@ -360,9 +492,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     for outcome in failures:
-        if args.debug:
-            raise outcome.error
-        print(f"failed: {outcome.job.source}: {_one_line(outcome.error)}", file=sys.stderr)
+        print(f"failed: {display(outcome.job.source)}: {_describe(outcome.error)}", file=sys.stderr)
+    if failures and args.debug:
+        raise failures[0].error
     return 1 if failures else 0
 
 
@@ -386,23 +518,25 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 failed at run time, 2 usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = argv[0] if argv and argv[0] in COMMANDS else None
-    parser = build_parser(command)
-    args = parser.parse_args(argv[1:] if command else argv)  # exits 2 with a usage line
+    args = build_parser().parse_args(route(argv))  # exits 2 with a usage line
+    parser = args.parser
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(levelname)s: %(message)s")
     else:  # the library's warnings, one line each
         logging.basicConfig(level=logging.WARNING, format="summarize: warning: %(message)s")
-    run = {"batch": cmd_batch, "doctor": cmd_doctor, None: cmd_summarize}[command]
     try:
-        return run(args)
+        return args.handler(args)
     except KeyboardInterrupt:
         print("summarize: interrupted; run it again to resume (finished replies are cached)", file=sys.stderr)
         return 130
+    except OutputClosed:
+        return 141  # what a shell reports for a program ended by SIGPIPE, as `git log | head` is
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
     except (UsageError, ConfigError) as exc:
         if args.debug:
             raise
-        parser.print_usage(sys.stderr)
         print(f"{parser.prog}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except (SummarizeError, OSError, ValueError, TypeError) as exc:

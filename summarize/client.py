@@ -179,6 +179,7 @@ class ChatClient:
         self._client: Any = None
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._warned_truncation = False
+        self.prompt_cut = ""  # what the last prompt-cut finding was, for the result's flags
         self.preset = presets.for_request(settings.preset, settings.base_url)
         self._cache = ResponseCache(settings.cache_dir) if settings.cache else None
         # Called with every usable reply (the CLI's progress); a shared client's hook is inherited.
@@ -335,8 +336,8 @@ class ChatClient:
             )
         if not reply.text:
             raise errors.EndpointError("the model returned an empty reply", **self._where(model, 1, None))
-        self._check_prompt_tokens(messages, reply)
-        if cache:
+        cut = self._check_prompt_tokens(messages, reply)
+        if cache and not cut:  # a reply to a cut prompt would outlive the fix
             cache.put(key, {name: getattr(reply, name) for name in _CACHED_FIELDS})
         return self._deliver(reply)
 
@@ -355,21 +356,25 @@ class ChatClient:
         """The model name the server reported, else ``default``."""
         return next((r.model for r in self.replies if r.model), default)
 
-    def _check_prompt_tokens(self, messages: list[dict[str, str]], reply: Reply) -> None:
-        """Warn (once per client, through logging) when the server counted far fewer prompt tokens than we sent.
+    def _check_prompt_tokens(self, messages: list[dict[str, str]], reply: Reply) -> bool:
+        """Warn (once per client, through logging) when the server counted far fewer prompt tokens than we sent;
+        returns whether it did, and says so in ``prompt_cut`` (the result's flags read it).
 
         Ollama cuts a prompt longer than its ``num_ctx`` without an error and reports what it
         kept. Qwen's BPE counts Chinese lower than any other tokenizer, so a server count
         under half of Qwen's count means text was dropped, not tokenized more efficiently.
         """
-        if reply.prompt_tokens is None or self._warned_truncation:
-            return
+        if reply.prompt_tokens is None:
+            return False
         if reply.prompt_tokens * 2 >= sum(len(m["content"]) for m in messages):
-            return  # Qwen needs at most about a token per character: no need to tokenize the request
+            return False  # Qwen needs at most about a token per character: no need to tokenize the request
         qwen = tokenizer_for(None, "qwen")
         sent = sum(qwen.count(m["content"]) for m in messages)
         if reply.prompt_tokens * 2 >= sent:
-            return
+            return False
+        self.prompt_cut = f"{self.base_url} counted {reply.prompt_tokens} prompt tokens of about {sent} sent"
+        if self._warned_truncation:
+            return True
         self._warned_truncation = True
         log.warning(
             "%s counted %d prompt tokens, but the request held about %d: the server is probably cutting "
@@ -381,6 +386,7 @@ class ChatClient:
             sent,
             self.settings.context_tokens,
         )
+        return True
 
     def _reply(self, completion: Any, model: str, attempt: int) -> Reply:
         error = getattr(completion, "error", None) or (getattr(completion, "model_extra", None) or {}).get("error")

@@ -1,12 +1,36 @@
-"""How results are written out: plain text, Markdown and JSON records (for the CLI and batches)."""
+"""How results are written out: plain text, Markdown and JSON records (for the CLI and batches).
+
+Also the one home of the flag names a result can carry (``Summary.flags``, ``Translation.flags``):
+findings that make a result less trustworthy without making it fail. Each flag is written in
+the JSON record (``"flags"``) and as a Markdown warning line, so ``summarize batch
+--redo-flagged`` finds it again in either format.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
+import secrets
+import time
 from pathlib import Path
 from typing import Any
+
+from .result import LANGUAGE_FAILED, LOOPED, PROMPT_CUT, TRUNCATED, WRONG_LANGUAGE, ZH_HANT_NOT_CHINESE
+
+# -- flags ---------------------------------------------------------------------------------
+
+# Each flag's Markdown warning line (the flag names live with the result types). Flags that
+# the Partial/Cut/Unverified lines already report (truncated, a summary in the wrong language)
+# get none of their own.
+FLAG_NOTES = {
+    PROMPT_CUT: "> Prompt cut: the server counted far fewer prompt tokens than were sent, so it probably "
+    "cut the article; raise the server's context (Ollama: num_ctx) and redo it.",
+    LOOPED: "> Looped: a reply kept repeating itself, even when asked again; the repeats were cut.",
+    LANGUAGE_FAILED: "> Failed: a language's summary failed and is missing; the others are here.",
+}
+# Every flag --redo-flagged redoes.
+FLAGS = (*FLAG_NOTES, TRUNCATED, *WRONG_LANGUAGE.values())
 
 LANGUAGE_LABELS = {"en": "English", "zh-Hant": "繁體中文"}
 
@@ -36,6 +60,7 @@ def record(result: Any, *, source: str, elapsed: float) -> dict[str, Any]:
     data.update(
         truncated=result.truncated,
         unverified=list(result.unverified),
+        flags=list(getattr(result, "flags", ())),
         simplified_fixed=result.simplified_fixed,
         usage=usage_record(result.usage),
         elapsed=round(elapsed, 3),
@@ -58,12 +83,14 @@ def to_markdown(result: Any, *, title: str) -> str:
 
 
 # How each Markdown warning line starts (``summarize batch --redo-flagged`` looks for them).
-WARNING_PREFIXES = ("> Partial:", "> Cut:", "> Unverified:")
+WARNING_PREFIXES = ("> Partial:", "> Cut:", "> Unverified:") + tuple(
+    note.split(":", 1)[0] + ":" for note in FLAG_NOTES.values()
+)
 
 
 def warnings(result: Any) -> list[str]:
     """Markdown notes on what makes a result less than complete."""
-    partial, cut, unverified = WARNING_PREFIXES
+    partial, cut, unverified = WARNING_PREFIXES[:3]
     notes = []
     if getattr(result, "is_partial", False):
         notes.append(f"{partial} chunks {', '.join(str(i + 1) for i in result.failed_chunks)} failed and are left out.")
@@ -71,6 +98,7 @@ def warnings(result: Any) -> list[str]:
         notes.append(f"{cut} a reply hit the token limit and was kept as it was (on_truncation=keep).")
     if result.unverified:
         notes.append(f"{unverified} {', '.join(map(str, result.unverified))} came back in the wrong language.")
+    notes += [FLAG_NOTES[flag] for flag in getattr(result, "flags", ()) if flag in FLAG_NOTES]
     return notes
 
 
@@ -82,10 +110,44 @@ def to_text(result: Any) -> str:
     return "\n\n".join(f"[{language}]\n{text.strip()}" for language, text in summaries.items()) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that no reader, and no interrupted run, sees half a file."""
+# -- files ---------------------------------------------------------------------------------
+
+# Temporary files are ".<name>.<8 random characters>.tmp" beside their target, so os.replace
+# stays on one file system (before ".tmp" was added they were what tempfile.mkstemp makes, without
+# it). Only names of exactly that shape, for the file types we write, are ever cleaned up.
+TEMP_NAME = re.compile(r"^\.(?P<target>.+\.(?:json|md))\.[a-z0-9_]{8}(?:\.tmp)?$")
+# A temporary file this old is left by a killed run: a write takes milliseconds, so no run still
+# holds it (even a concurrent one on the same folder).
+STALE_AFTER = 300.0
+
+
+_TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+
+
+def _create_temp(path: Path, mode: int) -> tuple[int, Path]:
+    """A new, empty temporary file beside ``path``, opened for writing.
+
+    Created with ``mode`` through ``os.open`` so the kernel applies the umask, as it does for
+    any file the user makes (``tempfile.mkstemp`` would force ``0o600`` on every output).
+    """
+    for _ in range(100):
+        name = f".{path.name}.{''.join(secrets.choice(_TEMP_CHARS) for _ in range(8))}.tmp"
+        try:
+            return os.open(path.parent / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), path.parent / name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file in {path.parent}: remove its stale .*.tmp files")
+
+
+def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
+    """Write ``text`` to ``path`` so that no reader, and no interrupted run, sees half a file.
+
+    The file gets the mode any new file of the user's gets (``0o666`` less the umask), or
+    ``0o600`` whatever the umask when ``private``.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = _create_temp(path, 0o600 if private else 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -96,3 +158,27 @@ def write_atomic(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def remove_stale_temps(folder: Path, *, recursive: bool = True, now: float | None = None) -> list[Path]:
+    """Remove the temporary files a killed run left in ``folder``; returns what was removed.
+
+    Only files named like ours (``TEMP_NAME``) and older than ``STALE_AFTER`` seconds go;
+    symlinks and anything that cannot be removed are left alone.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    walk = os.walk(folder) if recursive else [(str(folder), [], os.listdir(folder) if Path(folder).is_dir() else [])]
+    for parent, _dirs, names in walk:
+        for name in names:
+            if not TEMP_NAME.match(name):
+                continue
+            candidate = Path(parent) / name
+            try:
+                info = candidate.lstat()
+                if not candidate.is_symlink() and now - info.st_mtime > STALE_AFTER:
+                    candidate.unlink()
+                    removed.append(candidate)
+            except OSError:
+                continue
+    return removed

@@ -37,7 +37,7 @@ from .errors import (
     SummarizeError,
     TruncatedOutputError,
 )
-from .result import Summary, Usage
+from .result import LANGUAGE_FAILED, LOOPED, PROMPT_CUT, TRUNCATED, WRONG_LANGUAGE, Summary, Usage
 from .text import clean, han_ratio, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
 from .verify import strip_loops
@@ -129,7 +129,7 @@ class Run:
             simplified_fixed=fixed,
         )
 
-    async def answer(self, messages: list[prompts.Message], language: str, words: int) -> str:
+    async def answer(self, messages: list[prompts.Message], language: str, words: int, *, final: bool = False) -> str:
         """A reply of at most ``words`` in ``language``, judged in one place, in this order:
         loops cut, language checked, re-asked once (the reason appended to the request, with a
         repetition penalty after a loop or a cut), and only then kept and flagged, or raised.
@@ -160,19 +160,19 @@ class Run:
                     "or set SUMMARIZE_ON_TRUNCATION=keep to keep the cut text, flagged",
                     status=None, base_url=self.client.base_url, model=self.model, attempts=2,
                 )
-            self.flags.add("truncated")
+            self.flags.add(TRUNCATED)
         if best.looped:
-            self.flags.add("looped")
-        if best.wrong_language:
-            self.flags.add(f"wrong-language:{language}")
+            self.flags.add(LOOPED)
+        if best.wrong_language and final:  # a note's language matters only through the final summary
+            self.flags.add(WRONG_LANGUAGE[language])
         if language == "zh-Hant":
             self.simplified_fixed[language] = self.simplified_fixed.get(language, 0) + best.simplified_fixed
         return best.text
 
     async def final(self, messages: list[prompts.Message], language: str) -> str:
         """A summary in ``language``, judged (see ``answer``); a wrong language left is ``unverified``."""
-        text = await self.answer(messages, language, self.settings.summary_words)
-        if f"wrong-language:{language}" in self.flags:
+        text = await self.answer(messages, language, self.settings.summary_words, final=True)
+        if WRONG_LANGUAGE[language] in self.flags:
             self.unverified.append(language)
         return text
 
@@ -181,9 +181,7 @@ class Run:
         try:
             glossary = self.names_for(chunk.text, "en")
             words = note_words(self.settings, chunk.tokens)
-            note = await self.answer(prompts.map_messages(chunk.text, part, parts, glossary=glossary, words=words), "en", words)
-            self.flags.discard("wrong-language:en")  # a note's language matters only through the final summary
-            return [note]
+            return [await self.answer(prompts.map_messages(chunk.text, part, parts, glossary=glossary, words=words), "en", words)]
         except ContextLengthError as exc:
             smaller = self.smaller_budget(chunk.tokens, exc)
             log.info("chunk %d was too long for the server; splitting it at %d tokens", part, smaller)
@@ -293,19 +291,19 @@ async def asummarize_article(
         raise next(iter(errors_by_language.values()))
     for lang, exc in errors_by_language.items():
         log.warning("the %s summary failed (%s); returning the others", lang, exc)
-        run.flags.add(f"failed:{lang}")
+        run.flags.add(LANGUAGE_FAILED)
     return Summary(
         text=summaries.get(languages[0]) or next(iter(summaries.values())),
         summaries=summaries,
         chunks=len(chunks),
         usage=Usage.total(chat.replies),
-        truncated="truncated" in run.flags,
+        truncated=TRUNCATED in run.flags,
         model=chat.answering_model(model),
         is_partial=bool(failed),
         failed_chunks=failed,
         simplified_fixed=dict(run.simplified_fixed),
         unverified=tuple(lang for lang in languages if lang in run.unverified),
-        flags=tuple(sorted(run.flags)),
+        flags=tuple(sorted(run.flags | ({PROMPT_CUT} if chat.prompt_cut else set()))),
         failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
     )
 

@@ -5,6 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+# What a result's ``flags`` can hold: findings the library could not repair. One home for the
+# names; summarize.output gives each its warning line.
+LOOPED = "looped"
+TRUNCATED = "truncated"
+PROMPT_CUT = "prompt-cut"
+EN_NOT_ENGLISH = "en-not-english"
+ZH_HANT_NOT_CHINESE = "zh-Hant-not-chinese"
+LANGUAGE_FAILED = "language-failed"
+WRONG_LANGUAGE = {"en": EN_NOT_ENGLISH, "zh-Hant": ZH_HANT_NOT_CHINESE}
+
 
 @dataclass(frozen=True)
 class Usage:
@@ -53,9 +63,12 @@ class Summary:
         unverified: language codes whose summary still came back mostly in Chinese after a
             firmer retry, where English was asked for.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
-        flags: what the checks found and could not repair, as short strings: ``"looped"`` (a
-            reply repeated itself even when asked again; the repeats were cut), ``"truncated"``,
-            ``"wrong-language:LANG"``, ``"failed:LANG"``. Empty when every check passed.
+        flags: what the checks found and could not repair, as short names (the constants
+            below): ``looped`` (a reply repeated itself even when asked again; the repeats were
+            cut), ``truncated`` (a cut reply kept), ``prompt-cut`` (the server cut the prompt),
+            ``en-not-english`` / ``zh-Hant-not-chinese`` (a summary in the wrong language),
+            ``language-failed`` (one language's summary failed; see ``failed_languages``).
+            Empty when every check passed.
         failed_languages: language code → error message, for languages whose summary failed
             while others succeeded (those are in ``summaries``).
     """
@@ -95,6 +108,7 @@ class Translation:
             in Chinese when English was asked for, even after one more (firmer) request; they
             are returned as the model wrote them. Empty when every paragraph passed.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
+        flags: other findings, as short names from ``summarize.output.FLAGS`` (``"prompt-cut"``).
     """
 
     pairs: tuple[tuple[str, str], ...]
@@ -106,6 +120,7 @@ class Translation:
     simplified_fixed: int = 0
     unverified: tuple[int, ...] = field(default=())
     truncated: bool = False
+    flags: tuple[str, ...] = field(default=())
 
     @property
     def text(self) -> str:

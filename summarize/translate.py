@@ -38,6 +38,7 @@ from .errors import (
     EndpointError,
     TruncatedOutputError,
 )
+from .result import PROMPT_CUT
 from .pipeline import ensure_no_running_loop, gather_or_cancel
 from .result import Translation, Usage
 from .text import clean, mostly_chinese, to_traditional
@@ -376,6 +377,7 @@ async def atranslate_article(
         glossary=dict(run.glossary),
         simplified_fixed=fixed,
         unverified=tuple(sorted({u.paragraph for u in units if u.number in flagged})),
+        flags=(PROMPT_CUT,) if chat.prompt_cut else (),
     )
 
 

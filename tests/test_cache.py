@@ -143,3 +143,26 @@ def test_tests_never_see_the_developers_cache():
     assert os.environ["SUMMARIZE_CACHE"] == "0"
     assert Settings.from_env().cache is False
     assert default_dir() != Path.home() / ".cache" / "summarize" / "responses"
+
+
+def test_stale_temporary_files_are_cleaned_and_replies_stay_private(tmp_path):
+    import time
+
+    cache = ResponseCache(tmp_path)
+    key = "ef" * 32
+    folder = cache.path(key).parent
+    folder.mkdir(parents=True)
+    stale, fresh, other = folder / f".{key}.json.a1b2c3d4", folder / f".{'ee' * 32}.json.q9w8e7r6", folder / "README"
+    for path in (stale, fresh, other):
+        path.write_text("{", encoding="utf-8")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    previous = os.umask(0o022)
+    try:
+        cache.put(key, {"text": "t"})
+    finally:
+        os.umask(previous)
+    assert not stale.exists() and fresh.exists() and other.exists()
+    # Replies hold the articles' content, in a folder shared by every run: not for other users.
+    assert oct(cache.path(key).stat().st_mode & 0o777) == "0o600"

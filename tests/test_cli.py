@@ -158,8 +158,9 @@ def test_json_prints_one_object_per_article(scripted, article, tmp_path):
     result = run(str(article), str(second), "--json", "--languages", "en,zh-Hant", server=scripted)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["file"] for r in records] == [str(article), str(second)]
-    first = records[0]
+    # In the order they finished (issue 12: each prints as soon as it is ready), each naming its file.
+    assert sorted(r["file"] for r in records) == sorted([str(article), str(second)])
+    first = next(r for r in records if r["file"] == str(article))
     assert first["summary"] == "A scripted summary."
     assert set(first["summaries"]) == {"en", "zh-Hant"}
     assert first["chunks"] == 1 and first["model"] == "scripted"
@@ -234,7 +235,8 @@ def test_concurrency_caps_requests_in_flight_across_files(tmp_path):
     assert server.peak_in_flight == 3
     assert len(server.chat_requests) == 6
     assert elapsed < 6 * 0.3 + 1.5  # not one at a time
-    assert [line for line in result.stdout.splitlines() if line.startswith("==>")] == [f"==> {f} <==" for f in files]
+    # Each result prints as it finishes (issue 12), so the order is the order they finished in.
+    assert sorted(line for line in result.stdout.splitlines() if line.startswith("==>")) == [f"==> {f} <==" for f in files]
 
 
 def test_concurrency_must_be_positive(article):
@@ -395,11 +397,12 @@ def test_no_file_is_a_usage_error():
     assert "give one or more FILEs, or - to read stdin" in result.stderr
 
 
-def test_a_missing_file_fails_that_file_only(scripted, article, tmp_path):
+def test_a_missing_file_stops_the_run_and_an_unreadable_one_fails_that_file_only(scripted, article, tmp_path):
+    # A missing file is found before anything is sent (issue 12): exit 2, no summary of the others.
     result = call(str(tmp_path / "missing.txt"), str(article), server=scripted)
-    assert result.returncode == 1
-    assert "A scripted summary." in result.stdout
-    assert "missing.txt: [Errno 2] No such file or directory" in result.stderr
+    assert result.returncode == 2
+    assert result.stdout == "" and scripted.requests == []
+    assert result.stderr == f"summarize: error: {tmp_path / 'missing.txt'}: no such file\n"
 
     big5 = tmp_path / "big5.txt"
     big5.write_bytes(ARTICLE.encode("big5"))
@@ -638,10 +641,15 @@ def test_doctor_says_what_to_fix_when_nothing_answers():
 
 
 def test_batch_never_takes_its_own_results_for_articles(scripted, tmp_path):
+    # An --out inside the folder read is refused before anything is sent (issue 12), where it was
+    # once accepted and its results filtered out of the articles.
     folder = _folder(tmp_path, 2)
     first = call("batch", str(folder), "--out", str(folder / "summaries"), server=scripted)
-    assert first.returncode == 0 and "2 done, 0 already done" in first.stderr
-    again = call("batch", str(folder), "--out", str(folder / "summaries"), server=scripted)
+    assert first.returncode == 2 and "is inside the folder the batch reads" in first.stderr
+    assert scripted.requests == [] and not (folder / "summaries").exists()
+    beside = call("batch", str(folder), "--out", str(tmp_path / "summaries"), server=scripted)
+    again = call("batch", str(folder), "--out", str(tmp_path / "summaries"), server=scripted)
+    assert beside.returncode == 0 and "2 done, 0 already done" in beside.stderr
     assert again.returncode == 0 and "0 done, 2 already done, 0 failed" in again.stderr
     assert len(scripted.chat_requests) == 2
 
@@ -702,3 +710,96 @@ def test_preset_names_are_case_insensitive_on_the_command_line(article):
     result = call(str(article), "--dry-run", "--preset", "Ollama")
     assert result.returncode == 0, result.stderr
     assert "localhost:11434" in result.stdout
+
+
+# -- issue 12, item 23: the command line's first hour ---------------------------------------
+
+
+def test_a_missing_file_is_a_usage_error_before_anything_is_sent(scripted, article, tmp_path):
+    result = call(str(article), str(tmp_path / "missing.txt"), server=scripted)
+    assert result.returncode == 2
+    assert result.stderr == f"summarize: error: {tmp_path / 'missing.txt'}: no such file\n"
+    assert scripted.requests == []
+    folder = call(str(tmp_path), server=scripted)
+    assert folder.returncode == 2
+    assert folder.stderr == f"summarize: error: {tmp_path}: is a folder (summarize batch reads folders)\n"
+
+
+def test_piped_stdin_is_read_when_no_file_is_given(scripted):
+    result = run(server=scripted, stdin=ARTICLE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "A scripted summary.\n"
+    assert ARTICLE in scripted.chat_requests[0].user_text
+
+
+def test_each_result_prints_as_it_finishes_so_an_interrupt_keeps_it(tmp_path):
+    import threading
+
+    fast, slow = tmp_path / "fast.txt", tmp_path / "slow.txt"
+    fast.write_text("快速新聞。" + ARTICLE, encoding="utf-8")
+    slow.write_text("緩慢新聞。" + ARTICLE, encoding="utf-8")
+    release = threading.Event()
+
+    def answer(seen):
+        if "緩慢" in seen.user_text:
+            release.wait(20)  # held until the test has seen the fast result
+            return reply("Slow summary.")
+        return reply("Fast summary.")
+
+    with ScriptedServer(default=answer) as server:
+        environ = dict(os.environ, SUMMARIZE_BASE_URL=server.base_url)
+        proc = subprocess.Popen(
+            [str(CLI), str(slow), str(fast)], env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )
+        seen = b""
+        deadline = time.monotonic() + 20
+        while b"Fast summary." not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 1)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                seen += chunk
+        still_waiting = not release.is_set() and proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        rest, stderr = proc.communicate(timeout=20)
+        release.set()
+    assert still_waiting and b"Fast summary." in seen
+    assert (seen + rest).decode() == f"==> {fast} <==\nFast summary.\n\n"
+    assert proc.returncode == 130 and b"Traceback" not in stderr
+
+
+def test_a_closed_pipe_ends_the_run_quietly(scripted, article, tmp_path):
+    second = tmp_path / "two.txt"
+    second.write_text("高雄港今天創下貨櫃吞吐量新紀錄。", encoding="utf-8")
+    environ = dict(os.environ, SUMMARIZE_BASE_URL=scripted.base_url)
+    proc = subprocess.Popen(
+        [str(CLI), str(article), str(second)], env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    proc.stdout.close()  # like `| head -0`: the reader is gone before the first line
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=30)
+    assert stderr == ""
+    assert proc.returncode == 141  # what a shell reports for a program ended by SIGPIPE
+
+
+def test_help_names_every_command_in_its_usage():
+    result = run("--help")
+    assert result.returncode == 0
+    usage = result.stdout.split("\n\n")[0]
+    assert "summarize [options] FILE... | -" in usage
+    assert "summarize batch DIR_OR_GLOB --out DIR" in usage and "summarize doctor" in usage
+    assert "--json" in result.stdout and "--languages" in result.stdout  # the default command's options
+    batch = call("batch", "--help")
+    assert batch.returncode == 0 and "--follow-symlinks" in batch.stdout and "--redo-flagged" in batch.stdout
+
+
+def test_a_configuration_error_is_one_line_and_exit_2(article):
+    result = call(str(article), env={"SUMMARIZE_CONCURRENCY": "abc"})
+    assert result.returncode == 2
+    assert result.stderr == "summarize: error: SUMMARIZE_CONCURRENCY must be a positive integer, e.g. 4, got 'abc'\n"
+    several = call("batch", str(article.parent), "--out", str(article.parent.parent / "o"),
+                   env={"SUMMARIZE_TIMEOUT": "soon"})
+    assert several.returncode == 2 and len(several.stderr.splitlines()) == 1

@@ -1,0 +1,327 @@
+"""``summarize batch`` keeping its promise of no lost data (issue 12, items 5-9 and 22).
+
+Each test drives the command in-process (``call``) or as the installed script (``run``) against
+the scripted server; what matters is what reached the endpoint, what landed in ``--out`` and
+what the summary line and exit status say.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from scripted_server import Step
+from test_cli import ARTICLE, call, reply, run
+
+from summarize import output
+
+OLD = time.time() - 3600  # an hour ago: long past any write still in progress
+
+
+def _articles(folder: Path, *names: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(names):
+        (folder / name).write_text(f"第{i}則新聞。{ARTICLE}", encoding="utf-8")
+    return folder
+
+
+def _numbered(seen) -> Step:
+    found = re.search(r"第(\d+)則", seen.user_text)
+    return reply(f"Summary of article {found.group(1) if found else '?'}.")
+
+
+# -- item 5: two articles, one output name -------------------------------------------------
+
+
+def test_two_articles_that_would_write_the_same_outputs_are_refused_before_anything_is_sent(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "a.txt", "a.md", "b.txt")
+    out = tmp_path / "out"
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert str(folder / "a.md") in line and str(folder / "a.txt") in line and str(out / "a.json") in line
+    assert "rename one" in line
+    assert scripted.requests == []  # not even GET /models
+    assert not out.exists()
+
+
+def test_articles_in_different_subfolders_do_not_collide(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "a.txt")
+    _articles(folder / "sub", "a.txt")
+    result = call("batch", str(folder), "--out", str(tmp_path / "out"), server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert "2 done" in result.stderr
+
+
+# -- item 6: one article's failure is that article's only ------------------------------------
+
+
+def test_a_malformed_reply_fails_only_its_article_and_a_rerun_retries_only_it(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt", "n1.txt", "n2.txt")
+    out = tmp_path / "out"
+
+    def malformed_for_one(seen):
+        if "第1則" in seen.user_text:  # no "message" in the choice
+            return Step(body={"id": "x", "object": "chat.completion", "created": 0, "model": "scripted",
+                              "choices": [{"index": 0, "finish_reason": "stop"}]})
+        return _numbered(seen)
+
+    scripted.default = malformed_for_one
+    first = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert first.returncode == 1
+    assert "2 done, 0 already done, 1 failed" in first.stderr
+    assert f"failed: {folder / 'n1.txt'}: " in first.stderr
+    assert json.loads((out / "n2.json").read_text(encoding="utf-8"))["summary"] == "Summary of article 2."
+
+    scripted.default = _numbered
+    again = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert again.returncode == 0, again.stderr
+    assert "1 done, 2 already done, 0 failed" in again.stderr
+
+
+def test_an_unexpected_exception_in_one_article_is_that_articles_failure(scripted, tmp_path, monkeypatch):
+    from summarize import batch
+
+    folder = _articles(tmp_path / "news", "n0.txt", "n1.txt")
+    real = batch.asummarize_article
+
+    async def sometimes_broken(text, **kwargs):
+        if "第1則" in text:
+            raise RuntimeError("something nobody foresaw")
+        return await real(text, **kwargs)
+
+    monkeypatch.setattr(batch, "asummarize_article", sometimes_broken)
+    scripted.default = _numbered
+    result = call("batch", str(folder), "--out", str(tmp_path / "out"), server=scripted)
+    assert result.returncode == 1
+    assert "1 done, 0 already done, 1 failed" in result.stderr
+    assert f"failed: {folder / 'n1.txt'}: RuntimeError: something nobody foresaw" in result.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_that_articles_failure(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    bad = folder / os.fsdecode(b"n\xb0\xea1.txt")  # a Big5 name, as an old Windows archive has
+    try:
+        bad.write_text(f"第1則新聞。{ARTICLE}", encoding="utf-8")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    scripted.default = _numbered
+    out = tmp_path / "out"
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 1
+    assert "1 done, 0 already done, 1 failed" in result.stderr
+    assert "name is not valid UTF-8" in result.stderr and "rename it" in result.stderr
+    assert ["第1則" not in r.user_text for r in scripted.chat_requests] == [True]  # never sent
+    assert sorted(p.name for p in out.iterdir()) == ["n0.json", "n0.md"]
+
+
+def test_a_full_disk_fails_the_article_it_hit_and_a_rerun_writes_it(scripted, tmp_path, monkeypatch):
+    folder = _articles(tmp_path / "news", "n0.txt", "n1.txt", "n2.txt")
+    out = tmp_path / "out"
+    real = output.write_atomic
+
+    def full_for_n1(path, text, **kwargs):
+        if Path(path).stem == "n1":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, text, **kwargs)
+
+    monkeypatch.setattr(output, "write_atomic", full_for_n1)
+    scripted.default = _numbered
+    first = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert first.returncode == 1
+    assert "2 done, 0 already done, 1 failed" in first.stderr
+    assert f"failed: {folder / 'n1.txt'}: [Errno 28] No space left on device" in first.stderr
+
+    monkeypatch.setattr(output, "write_atomic", real)
+    again = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert again.returncode == 0, again.stderr
+    assert "1 done, 2 already done, 0 failed" in again.stderr
+    assert (out / "n1.md").is_file()
+
+
+# -- item 7: --out inside what is read -------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", [".", "summaries", "summaries/deeper"])
+def test_out_equal_to_or_inside_the_input_folder_is_refused(scripted, tmp_path, where):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    out = (folder / where) if where != "." else folder
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"summarize batch: error: --out {out} is inside the folder the batch reads ({folder}), so its results "
+        "would be read as articles: choose an --out outside it"
+    )
+    assert scripted.requests == []
+
+
+def test_out_inside_a_recursive_globs_folder_is_refused_but_beside_a_flat_glob_is_fine(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    refused = call("batch", str(folder / "**" / "*.txt"), "--out", str(folder / "out"), server=scripted)
+    assert refused.returncode == 2 and "is inside the folder the batch reads" in refused.stderr
+    same = call("batch", str(folder / "*.txt"), "--out", str(folder), server=scripted)
+    assert same.returncode == 2 and "is inside the folder the batch reads" in same.stderr
+    assert scripted.requests == []
+
+    flat = call("batch", str(folder / "*.txt"), "--out", str(folder / "out"), server=scripted)
+    assert flat.returncode == 0, flat.stderr
+    assert "1 done" in flat.stderr
+
+
+# -- item 8: symlinks out of the folder ------------------------------------------------------
+
+
+def test_a_symlink_out_of_the_folder_is_skipped_and_reported_unless_asked(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    secret = tmp_path / "id_rsa"
+    secret.write_text("-----BEGIN OPENSSH PRIVATE KEY----- SECRET", encoding="utf-8")
+    (folder / "innocent.txt").symlink_to(secret)
+    outside = _articles(tmp_path / "elsewhere", "far.txt")
+    (folder / "linked-dir").symlink_to(outside, target_is_directory=True)
+    (folder / "same.txt").symlink_to(folder / "n0.txt")  # inside the folder: fine
+    out = tmp_path / "out"
+
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert not [r for r in scripted.chat_requests if "SECRET" in r.user_text]
+    assert "2 done" in result.stderr  # n0 and same
+    assert (
+        f"skipped 2 symlink(s) pointing outside {folder}: {folder / 'innocent.txt'}, {folder / 'linked-dir'} "
+        "(pass --follow-symlinks to read them)"
+    ) in result.stderr
+
+    followed = run("batch", str(folder), "--out", str(out), "--follow-symlinks", server=scripted)
+    assert followed.returncode == 0, followed.stderr
+    assert [r for r in scripted.chat_requests if "SECRET" in r.user_text]
+    assert (out / "linked-dir" / "far.json").is_file()
+
+
+def test_a_glob_skips_symlinks_out_of_its_folder_too(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET", encoding="utf-8")
+    (folder / "x.txt").symlink_to(secret)
+    result = call("batch", str(folder / "*.txt"), "--out", str(tmp_path / "out"), server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert not [r for r in scripted.chat_requests if "SECRET" in r.user_text]
+    assert f"skipped 1 symlink(s) pointing outside {folder}: {folder / 'x.txt'}" in result.stderr
+
+
+# -- item 9: stale temporary files and file modes --------------------------------------------
+
+
+def test_stale_temporary_files_of_ours_are_cleaned_and_nothing_else(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    stale = [out / ".n0.md.k2j4h5g6", out / "sub" / ".n9.json.abc_1234", out / ".n0.json.x8y7z6w5.tmp"]
+    fresh = out / ".n7.md.q1w2e3r4"  # a concurrent run writing right now
+    others = [out / ".notes", out / "keep.md.k2j4h5g6", out / ".n0.md.toolong123", out / ".photo.jpg.k2j4h5g6"]
+    for path in [*stale, fresh, *others]:
+        path.write_text("x", encoding="utf-8")
+    for path in [*stale, *others]:
+        os.utime(path, (OLD, OLD))
+
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert [p.exists() for p in stale] == [False, False, False]
+    assert fresh.exists() and all(p.exists() for p in others)
+    assert "removed 3 stale temporary file(s)" in result.stderr
+
+
+def test_outputs_honour_the_umask(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    out = tmp_path / "out"
+    previous = os.umask(0o022)
+    try:
+        result = call("batch", str(folder), "--out", str(out), server=scripted)
+    finally:
+        os.umask(previous)
+    assert result.returncode == 0, result.stderr
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"n0.json": "0o644", "n0.md": "0o644"}
+
+    previous = os.umask(0o077)
+    try:
+        output.write_atomic(out / "private.md", "x")
+    finally:
+        os.umask(previous)
+    assert oct((out / "private.md").stat().st_mode & 0o777) == "0o600"
+
+
+# -- item 22: findings recorded as flags -----------------------------------------------------
+
+
+def _prompt_cut(seen) -> Step:
+    # A server that kept a tenth of the prompt, as Ollama does past num_ctx, and says so in usage.
+    kept = max(1, sum(len(m["content"]) for m in seen.messages) // 10)
+    return Step.reply("A summary of what was left.", usage={"prompt_tokens": kept, "completion_tokens": 5})
+
+
+def test_a_prompt_cut_is_recorded_as_a_flag_and_redo_flagged_asks_again(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt", "n1.txt")
+    out = tmp_path / "out"
+    env = {"SUMMARIZE_CACHE": "1"}
+
+    def cut_n1(seen):
+        return _prompt_cut(seen) if "第1則" in seen.user_text else _numbered(seen)
+
+    scripted.default = cut_n1
+    first = call("batch", str(folder), "--out", str(out), server=scripted, env=env)
+    assert first.returncode == 0, first.stderr
+    record = json.loads((out / "n1.json").read_text(encoding="utf-8"))
+    assert record["flags"] == [output.PROMPT_CUT]
+    assert json.loads((out / "n0.json").read_text(encoding="utf-8"))["flags"] == []
+    markdown = (out / "n1.md").read_text(encoding="utf-8")
+    assert "> Prompt cut: the server counted far fewer prompt tokens than were sent" in markdown
+
+    scripted.default = _numbered  # the server's context was raised
+    again = call("batch", str(folder), "--out", str(out), "--redo-flagged", server=scripted, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "1 done, 1 already done" in again.stderr
+    assert len(scripted.chat_requests) == 3  # a cut reply is not cached: the redo asks again
+    assert json.loads((out / "n1.json").read_text(encoding="utf-8"))["flags"] == []
+
+
+@pytest.mark.parametrize("formats", ["md,json", "md"])
+def test_a_zh_hant_summary_in_english_is_flagged_and_redone(scripted, tmp_path, formats):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    out = tmp_path / "out"
+    scripted.default = lambda seen: reply("The city will expand its bus network next year.")
+    args = ("batch", str(folder), "--out", str(out), "--format", formats, "--languages", "zh-Hant")
+    first = call(*args, server=scripted)
+    assert first.returncode == 0, first.stderr
+    assert "> Unverified: zh-Hant came back in the wrong language." in (out / "n0.md").read_text(encoding="utf-8")
+    if "json" in formats:
+        assert json.loads((out / "n0.json").read_text(encoding="utf-8"))["flags"] == [output.ZH_HANT_NOT_CHINESE]
+
+    scripted.default = lambda seen: reply("臺南市明年擴大公車路網。")
+    again = call(*args, "--redo-flagged", server=scripted)
+    assert "1 done, 0 already done" in again.stderr
+    assert "> Unverified" not in (out / "n0.md").read_text(encoding="utf-8")
+
+
+def test_the_library_returns_the_flags(scripted, scripted_settings):
+    from summarize import summarize_article, translate_article
+
+    scripted.default = _prompt_cut
+    assert summarize_article(ARTICLE, settings=scripted_settings).flags == (output.PROMPT_CUT,)
+    assert translate_article(ARTICLE, settings=scripted_settings, glossary={}).flags == (output.PROMPT_CUT,)
+    scripted.default = lambda seen: reply("In English.")
+    both = summarize_article(ARTICLE, settings=scripted_settings, languages=("en", "zh-Hant"))
+    assert both.flags == (output.ZH_HANT_NOT_CHINESE,)
+    scripted.default = lambda seen: reply("一切正常的摘要。" if "繁體中文" in seen.task_text else "All is well.")  # noqa: E501
+    assert summarize_article(ARTICLE, settings=scripted_settings, languages=("en", "zh-Hant")).flags == ()
+
+
+def test_a_setting_every_article_needs_fails_the_run_once_before_anything_is_sent(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt", "n1.txt")
+    env = {"SUMMARIZE_GLOSSARY": str(tmp_path / "missing.tsv")}
+    result = call("batch", str(folder), "--out", str(tmp_path / "out"), server=scripted, env=env)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and "cannot read the glossary" in result.stderr
+    assert scripted.requests == []
