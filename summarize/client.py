@@ -46,6 +46,13 @@ def _sdk() -> Any:
     return openai
 
 
+def http_client(timeout: float) -> Any:
+    """An HTTP client with the openai SDK's own defaults, for the few requests outside its API
+    (``summarize doctor``'s probes): the same proxies and TLS from the environment, and the same
+    redirect rule (followed, and ``Authorization`` dropped on a redirect to another origin)."""
+    return _sdk().DefaultAsyncHttpxClient(timeout=timeout)
+
+
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _CONTEXT_PATTERNS = (
     "context_length_exceeded",
@@ -94,6 +101,7 @@ class Reply:
     model: str | None
     reasoning: str | None = None  # what the model thought, in a reasoning field or inline <think>
     cached: bool = False  # answered from the response cache, no request sent
+    timings: dict | None = None  # llama.cpp's own measurement of the request (prompt_per_second, ...)
 
 
 _CACHED_FIELDS = ("text", "prompt_tokens", "completion_tokens", "finish_reason", "model")
@@ -374,6 +382,7 @@ class ChatClient:
         raw = choice.message.content or ""
         # What strip_think removed, less the tags (an empty <think></think> is not reasoning).
         inline = re.sub(r"</?think>", "", raw.replace(text, "", 1) if text else raw, flags=re.IGNORECASE).strip()
+        timings = (getattr(completion, "model_extra", None) or {}).get("timings")  # llama.cpp's
         return Reply(
             text=text,
             prompt_tokens=getattr(usage, "prompt_tokens", None),
@@ -381,6 +390,7 @@ class ChatClient:
             finish_reason=choice.finish_reason,
             model=getattr(completion, "model", None) or model,
             reasoning=extra.get("reasoning_content") or extra.get("reasoning") or inline or None,
+            timings=timings if isinstance(timings, dict) else None,
         )
 
     # -- retries -----------------------------------------------------------------------------
