@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
+import pytest
+from conftest import _REAL_ENV, ROOT
+from scripted_server import Step
 
+from summarize import AuthenticationError, Settings, recording, summarize_article
+from summarize.config import PLACEHOLDER_API_KEY
 from summarize.recording import RECORDED_HOST, SECRET_HEADERS, ReadableYaml
 
 CASSETTES = sorted((ROOT / "cassettes").rglob("*.yaml"))
@@ -23,6 +27,49 @@ def test_no_cassette_holds_a_key_or_a_secret_header():
         for interaction in ReadableYaml.deserialize(text)["interactions"]:
             names = {name.lower() for name in interaction["request"]["headers"]}
             assert not names & set(SECRET_HEADERS), (path.name, names & set(SECRET_HEADERS))
+
+
+def keys_in_force() -> list[str]:
+    """The keys a recording made here would have sent: the caller's, else the placeholder."""
+    return [k for k in (_REAL_ENV.get("SUMMARIZE_API_KEY"), _REAL_ENV.get("OPENAI_API_KEY")) if k] + [PLACEHOLDER_API_KEY]
+
+
+def test_no_cassette_holds_the_key_in_force_whatever_its_shape():
+    for path in CASSETTES:
+        text = path.read_text(encoding="utf-8")
+        for key in keys_in_force():
+            assert key not in text, path.name
+
+
+def test_recording_scrubs_a_key_the_server_echoes_in_bodies_and_headers(scripted, tmp_path):
+    import vcr
+
+    key = "my-vllm-secret-2f9c"  # what `vllm serve --api-key` takes: any shape at all
+    echo = {"X-Echo-Key": key, "WWW-Authenticate": f'Bearer realm="{key}"'}
+    scripted.script(
+        Step.reply(f"Your key is {key}.", headers=echo),
+        Step.error(401, {"error": {"message": f"Incorrect API key provided: {key}", "code": "invalid_api_key"}}, headers=echo),
+    )
+    settings = Settings(base_url=scripted.base_url, api_key=key, model="m", cache=False, max_retries=0)
+    cassette = tmp_path / "echo.yaml"
+    recorder = vcr.VCR(**recording.vcr_config())
+    recorder.register_serializer("yaml", ReadableYaml)
+    with recorder.use_cassette(str(cassette), record_mode="all", serializer="yaml"):
+        summarize_article(f"臺南今天天氣晴朗。金鑰 {key} 不應出現。", settings=settings)  # the key in a request body too
+        with pytest.raises(AuthenticationError):
+            summarize_article("臺南今天下雨。", settings=settings)
+    assert len(scripted.chat_requests) == 2 and key in scripted.chat_requests[0].user_text  # the key was in play
+    text = cassette.read_text(encoding="utf-8")
+    assert key not in text
+    assert text.count("***") >= 5  # scrubbed in place: the rest of each body and header stays readable
+    for interaction in ReadableYaml.deserialize(text)["interactions"]:
+        names = {name.lower() for name in interaction["request"]["headers"]}
+        assert not names & set(SECRET_HEADERS)
+    # And the scrubbed recording still replays: live requests are scrubbed the same way before matching.
+    replayer = vcr.VCR(**recording.vcr_config())
+    replayer.register_serializer("yaml", ReadableYaml)
+    with replayer.use_cassette(str(cassette), record_mode="none", serializer="yaml"):
+        assert "***" in summarize_article(f"臺南今天天氣晴朗。金鑰 {key} 不應出現。", settings=settings).text
 
 
 def test_every_request_names_the_fixed_host():
