@@ -12,7 +12,7 @@ extra); the library itself never imports this module.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -139,18 +139,26 @@ def replay(cassette: Path) -> Iterator[None]:
         yield
 
 
-ENDPOINT_VARIABLES = ("SUMMARIZE_BASE_URL", "OPENAI_BASE_URL", "SUMMARIZE_API_KEY", "OPENAI_API_KEY", "SUMMARIZE_PRESET")
+# What chooses a live run of an example: a flag, or a variable that names summarize's server.
+# A key alone does not (OPENAI_API_KEY is set for many other tools), nor OPENAI_BASE_URL.
+LIVE_FLAG = "--live"
+LIVE_VARIABLES = ("SUMMARIZE_BASE_URL", "SUMMARIZE_PRESET")
 
 
-def endpoint_or_recording(cassette: Path) -> tuple[Any, AbstractContextManager]:
-    """For the examples: the configured endpoint if there is one, else a replay of ``cassette``.
+def endpoint_or_recording(cassette: Path, argv: Sequence[str] = ()) -> tuple[Any, AbstractContextManager]:
+    """For the examples: the configured endpoint when a live run is asked for, else a replay of ``cassette``.
 
-    Returns ``(settings, context)``: ``settings`` is ``None`` for the configured endpoint
-    (``Settings.from_env()`` applies), or replay settings; run the call inside ``context``.
+    A live run is asked for with ``--live`` in ``argv`` or ``SUMMARIZE_BASE_URL`` /
+    ``SUMMARIZE_PRESET`` in the environment. Returns ``(settings, context)``: ``settings`` is
+    ``None`` for the configured endpoint (``Settings.from_env()`` applies), or replay settings;
+    run the call inside ``context``.
     """
-    if any(os.environ.get(name) for name in ENDPOINT_VARIABLES):
+    if LIVE_FLAG in argv or any(os.environ.get(name) for name in LIVE_VARIABLES):
         return None, nullcontext()
     from .config import Settings
 
-    print(f"No endpoint configured: replaying {cassette.name} from cassettes/ (set SUMMARIZE_BASE_URL to use yours).")
+    print(
+        f"No endpoint chosen: replaying {cassette.name} from cassettes/ "
+        f"(pass {LIVE_FLAG} or set SUMMARIZE_BASE_URL to use yours)."
+    )
     return Settings(base_url=REPLAY_BASE_URL, max_retries=0, **RECORDED_SETTINGS), replay(cassette)

@@ -83,3 +83,56 @@ def test_cassettes_are_readable():
     for path in CASSETTES:
         text = path.read_text(encoding="utf-8")
         assert "\\u81FA" not in text and "\\u5357" not in text, path.name
+
+
+# -- the examples replay unless a live run is asked for ---------------------------------------
+
+
+EXAMPLES = {"quickstart": ROOT / "examples" / "quickstart.py", "bilingual": ROOT / "examples" / "bilingual.py"}
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"OPENAI_API_KEY": "sk-test-0123456789abcdefghij"},
+        {"OPENAI_API_KEY": "sk-test-0123456789abcdefghij", "OPENAI_BASE_URL": "https://api.example.com/v1"},
+        {"SUMMARIZE_API_KEY": "some-key-123456"},
+    ],
+    ids=["openai-key", "openai-key-and-url", "summarize-key"],
+)
+def test_an_example_replays_when_only_a_key_is_in_the_environment(name, env, monkeypatch, capsys):
+    import runpy
+
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    example = runpy.run_path(str(EXAMPLES[name]))
+    assert example["main"]([]) == 0  # under --block-network a live run could not have succeeded
+    out = capsys.readouterr().out
+    assert "replaying" in out and "--live" in out
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_an_example_runs_live_when_asked(name, scripted, monkeypatch, capsys):
+    import runpy
+
+    monkeypatch.setenv("OPENAI_BASE_URL", scripted.base_url)
+    monkeypatch.setenv("SUMMARIZE_MODEL", "scripted")
+    from fake_translator import translator
+
+    scripted.default = translator() if name == "bilingual" else (lambda seen: Step.reply("A summary."))
+    example = runpy.run_path(str(EXAMPLES[name]))
+    example["main"](["--live"])
+    assert scripted.chat_requests, "--live did not reach the configured endpoint"
+    assert "replaying" not in capsys.readouterr().out
+
+
+def test_a_live_example_that_fails_says_so_in_one_line(monkeypatch, capsys):
+    import runpy
+
+    monkeypatch.setenv("SUMMARIZE_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    monkeypatch.setenv("SUMMARIZE_MAX_RETRIES", "0")
+    example = runpy.run_path(str(EXAMPLES["quickstart"]))
+    assert example["main"]([]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and "SUMMARIZE_BASE_URL" in err, err
