@@ -27,7 +27,7 @@ from types import SimpleNamespace
 import pytest
 from scripted_server import ScriptedServer, Step, completion
 
-from conftest import SAMPLE, SEED
+from conftest import SAMPLE, SEED, corpus_text
 
 CLI = Path(sys.executable).with_name("summarize")
 ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網。市長表示，新路線將連接科學園區與火車站。"
@@ -291,7 +291,7 @@ def test_dry_run_translate_foresees_the_requests_a_real_run_sends(scripted):
     from summarize.budget import prompt_overhead
     from summarize.tokens import tokenizer_for
 
-    seed = SEED.read_text(encoding="utf-8")
+    seed = corpus_text(SEED.name)
     result = call("-", "--dry-run", "--translate", "--json", "--model", "qwen3-8b", server=scripted, stdin=seed)
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
