@@ -281,9 +281,6 @@ class ChatClient:
         """
         limit = max_tokens or self.settings.output_tokens
         options = self.request_options(model, limit)
-        suffix = self.preset.system_suffix(model) if self.preset else ""
-        if suffix and messages and messages[0]["role"] == "system":
-            messages = [{**messages[0], "content": f"{messages[0]['content']}\n{suffix}"}, *messages[1:]]
         cache = self._cache
         key = cache.key(self.base_url, messages, options) if cache else ""
         hit = cache.get(key) if cache else None
