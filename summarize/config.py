@@ -313,7 +313,7 @@ class Settings:
         if not overrides:
             return self
         # Built from what was given, not what was derived: a new preset fills the unset settings.
-        derived = getattr(self, "_derived", frozenset())
+        derived: frozenset[str] = getattr(self, "_derived", frozenset())
         given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in derived}
         return type(self)(**{**given, **overrides})
 

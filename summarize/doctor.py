@@ -190,8 +190,7 @@ async def _diagnose(settings: Settings) -> list[Check]:
         checks.append(
             Check("reachable", OK, f"GET /models lists {len(served)} model(s): {', '.join(map(str, served[:5]))}")
         )
-        model = settings.model
-        if model is None:
+        if settings.model is None:
             if len(served) != 1:
                 return [
                     *checks,
@@ -202,9 +201,9 @@ async def _diagnose(settings: Settings) -> list[Check]:
                         "set SUMMARIZE_MODEL or pass --model",
                     ),
                 ]
-            model = served[0]
+            model = str(served[0])
             checks.append(Check("model", OK, f"using the only model listed: {model}"))
-        elif model in served:
+        elif (model := settings.model) in served:
             checks.append(Check("model", OK, f"{model} is served"))
         else:
             checks.append(
