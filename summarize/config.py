@@ -76,9 +76,11 @@ def _url(text: str) -> str:
 
 
 # Loopback and private networks: servers there are the user's own (often a model on a CPU).
+# 0.0.0.0 too: servers print it as where they listen ("Uvicorn running on http://0.0.0.0:8000"),
+# people copy it, and it reaches this machine.
 _LOCAL_NETWORKS = tuple(
     ipaddress.ip_network(n)
-    for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fd00::/8")
+    for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "0.0.0.0/32", "::1/128", "fd00::/8")
 )
 
 

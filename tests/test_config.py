@@ -168,6 +168,8 @@ def test_a_key_with_a_trailing_newline_is_trimmed():
         ("http://192.168.1.20:1234/v1", True),
         ("http://[fd12:3456::1]:8000/v1", True),
         ("http://gpu-box.local:8000/v1", True),
+        ("http://0.0.0.0:8000/v1", True),
+        ("http://[::ffff:192.168.1.2]:8000/v1", True),
         ("http://172.32.0.1:8000/v1", False),
         ("http://11.0.0.1/v1", False),
         ("https://api.openai.com/v1", False),
