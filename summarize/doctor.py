@@ -226,7 +226,7 @@ async def _diagnose(settings: Settings) -> list[Check]:
                 )
             except TruncatedOutputError as exc:
                 checks.append(
-                    Check("completion", FAIL, f"a one-word answer ran out of tokens: {exc}", _thinking_fix(settings))
+                    Check("completion", FAIL, f"a one-word answer ran out of tokens: {exc}", _thinking_fix(settings, model))
                 )
             except _Deadline:
                 return [*checks, _too_slow("completion", "a one-word answer", settings)]
@@ -245,7 +245,7 @@ async def _diagnose(settings: Settings) -> list[Check]:
                             WARN,
                             f"the model thinks ({len(reply.reasoning)} characters of reasoning came back); summaries "
                             "stay clean (reasoning is removed) but thinking costs tokens and time",
-                            _thinking_fix(settings),
+                            _thinking_fix(settings, model),
                         )
                     )
                 else:
@@ -325,7 +325,10 @@ async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny:
     its reply tokens, counts all of it against one part, so the estimate they give is an upper
     bound.
     """
-    messages = [{"role": "system", "content": "Follow the instruction exactly."}, {"role": "user", "content": _SPEED_PROMPT}]
+    messages = [
+        {"role": "system", "content": "Follow the instruction exactly."},
+        {"role": "user", "content": _SPEED_PROMPT},
+    ]
     try:
         reply, elapsed = await _timed_chat(client, settings, messages, model, max_tokens=96)
     except _Deadline:
@@ -334,9 +337,8 @@ async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny:
         return Check("speed", WARN, f"could not measure the server's speed: {exc}")
     prompt, reply_tokens = settings.context_tokens - settings.output_tokens, settings.output_tokens
     timings = reply.timings or {}
-    prompt_speed, generation_speed = _positive(timings.get("prompt_per_second")), _positive(
-        timings.get("predicted_per_second")
-    )
+    prompt_speed = _positive(timings.get("prompt_per_second"))
+    generation_speed = _positive(timings.get("predicted_per_second"))
     if prompt_speed and generation_speed:
         seconds = prompt / prompt_speed + reply_tokens / generation_speed
         measured = f"prompt {prompt_speed:.0f} tokens/s, generation {generation_speed:.0f} tokens/s (llama.cpp timings)"
@@ -344,12 +346,16 @@ async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny:
     else:
         tiny_reply, tiny_elapsed = tiny
         p = _positive(reply.prompt_tokens)
-        # Seconds per reply token: each request's whole time over its reply tokens bounds it; take the tighter.
-        per_token = [t / c for t, c in ((elapsed, _positive(reply.completion_tokens)), (tiny_elapsed, _positive(tiny_reply.completion_tokens))) if c]
+        # Seconds per reply token: each request's whole time over its reply tokens bounds it; the tighter wins.
+        bounds = ((elapsed, reply.completion_tokens), (tiny_elapsed, tiny_reply.completion_tokens))
+        per_token = [t / c for t, c in ((t, _positive(c)) for t, c in bounds) if c]
         if not p or not per_token:
             return Check("speed", OK, "the server reports no token counts; the speed was not measured")
         seconds = prompt * elapsed / p + reply_tokens * min(per_token)
-        measured = f"prompt at least {p / elapsed:.0f} tokens/s, generation at least {1 / min(per_token):.0f} tokens/s (wall time)"
+        measured = (
+            f"prompt at least {p / elapsed:.0f} tokens/s, generation at least {1 / min(per_token):.0f} tokens/s "
+            "(wall time)"
+        )
         takes = f"takes at most about {seconds:.0f} s"
     full = f"a full-context request ({prompt} prompt + {reply_tokens} reply tokens) {takes}"
     if seconds <= settings.timeout:
@@ -363,7 +369,12 @@ async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny:
     )
 
 
-def _thinking_fix(settings: Settings) -> str:
+def _thinking_fix(settings: Settings, model: str) -> str:
+    if presets.qwen_thinking(model) == presets.THINKING:
+        return (
+            f"{model} always thinks (no switch turns it off): choose a non-thinking model, such as its "
+            "Instruct-2507 variant"
+        )
     # The preset the client really used: named, or recognised from a hosted service's URL.
     preset = presets.for_request(settings.preset, settings.base_url)
     if preset is None:
@@ -372,4 +383,7 @@ def _thinking_fix(settings: Settings) -> str:
         )
     if preset.thinking_off == "model":
         return f"{preset.name} has no switch for thinking: choose a non-thinking model"
-    return f"the {preset.name} preset's switch ({preset.thinking_off}) did not stop it: choose a non-thinking model or raise SUMMARIZE_OUTPUT_TOKENS"
+    return (
+        f"the {preset.name} preset's switch ({preset.thinking_off}) did not stop it: choose a non-thinking model "
+        "or raise SUMMARIZE_OUTPUT_TOKENS"
+    )

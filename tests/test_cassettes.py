@@ -31,7 +31,8 @@ def test_no_cassette_holds_a_key_or_a_secret_header():
 
 def keys_in_force() -> list[str]:
     """The keys a recording made here would have sent: the caller's, else the placeholder."""
-    return [k for k in (_REAL_ENV.get("SUMMARIZE_API_KEY"), _REAL_ENV.get("OPENAI_API_KEY")) if k] + [PLACEHOLDER_API_KEY]
+    given = (_REAL_ENV.get("SUMMARIZE_API_KEY"), _REAL_ENV.get("OPENAI_API_KEY"))
+    return [key for key in given if key] + [PLACEHOLDER_API_KEY]
 
 
 def test_no_cassette_holds_the_key_in_force_whatever_its_shape():
@@ -48,7 +49,9 @@ def test_recording_scrubs_a_key_the_server_echoes_in_bodies_and_headers(scripted
     echo = {"X-Echo-Key": key, "WWW-Authenticate": f'Bearer realm="{key}"'}
     scripted.script(
         Step.reply(f"Your key is {key}.", headers=echo),
-        Step.error(401, {"error": {"message": f"Incorrect API key provided: {key}", "code": "invalid_api_key"}}, headers=echo),
+        Step.error(
+            401, {"error": {"message": f"Incorrect API key provided: {key}", "code": "invalid_api_key"}}, headers=echo
+        ),
     )
     settings = Settings(base_url=scripted.base_url, api_key=key, model="m", cache=False, max_retries=0)
     cassette = tmp_path / "echo.yaml"
@@ -58,7 +61,8 @@ def test_recording_scrubs_a_key_the_server_echoes_in_bodies_and_headers(scripted
         summarize_article(f"臺南今天天氣晴朗。金鑰 {key} 不應出現。", settings=settings)  # the key in a request body too
         with pytest.raises(AuthenticationError):
             summarize_article("臺南今天下雨。", settings=settings)
-    assert len(scripted.chat_requests) == 2 and key in scripted.chat_requests[0].user_text  # the key was in play
+    # The key was in play: in the request headers, and in the first request's article.
+    assert len(scripted.chat_requests) == 2 and key in scripted.chat_requests[0].user_text
     text = cassette.read_text(encoding="utf-8")
     assert key not in text
     assert text.count("***") >= 5  # scrubbed in place: the rest of each body and header stays readable

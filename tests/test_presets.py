@@ -199,11 +199,41 @@ NONE = {"reasoning_effort": "none"}
 # Qwen3-2507 Instruct (never thinks) and Thinking (always does: no switch), and another family.
 FAMILIES = ("qwen3", "qwen3.5", "2507-instruct", "2507-thinking", "other")
 NAMES = {
-    "hf": ("Qwen/Qwen3-8B", "Qwen/Qwen3.5-35B-A3B", "Qwen/Qwen3-30B-A3B-Instruct-2507", "Qwen/Qwen3-30B-A3B-Thinking-2507", "meta-llama/Llama-3.1-8B-Instruct"),
-    "gguf": ("qwen3-8b-q4_k_m", "Qwen3.5-9B-Q4_K_M", "Qwen3-4B-Instruct-2507-Q4_K_M", "Qwen3-4B-Thinking-2507-Q4_K_M", "gemma-3-4b-it-q4_0"),
-    "ollama": ("qwen3:8b", "qwen3.5:9b", "qwen3:30b-a3b-instruct-2507-q4_K_M", "qwen3:30b-a3b-thinking-2507-q4_K_M", "llama3.2:3b"),
-    "lmstudio": ("qwen/qwen3-8b", "qwen/qwen3.5-9b", "qwen/qwen3-30b-a3b-2507", "qwen/qwen3-4b-thinking-2507", "google/gemma-3-12b"),
-    "dashscope": ("qwen3-32b", "qwen3.5-plus", "qwen3-235b-a22b-instruct-2507", "qwen3-235b-a22b-thinking-2507", "qwen-plus"),
+    "hf": (
+        "Qwen/Qwen3-8B",
+        "Qwen/Qwen3.5-35B-A3B",
+        "Qwen/Qwen3-30B-A3B-Instruct-2507",
+        "Qwen/Qwen3-30B-A3B-Thinking-2507",
+        "meta-llama/Llama-3.1-8B-Instruct",
+    ),
+    "gguf": (
+        "qwen3-8b-q4_k_m",
+        "Qwen3.5-9B-Q4_K_M",
+        "Qwen3-4B-Instruct-2507-Q4_K_M",
+        "Qwen3-4B-Thinking-2507-Q4_K_M",
+        "gemma-3-4b-it-q4_0",
+    ),
+    "ollama": (
+        "qwen3:8b",
+        "qwen3.5:9b",
+        "qwen3:30b-a3b-instruct-2507-q4_K_M",
+        "qwen3:30b-a3b-thinking-2507-q4_K_M",
+        "llama3.2:3b",
+    ),
+    "lmstudio": (
+        "qwen/qwen3-8b",
+        "qwen/qwen3.5-9b",
+        "qwen/qwen3-30b-a3b-2507",
+        "qwen/qwen3-4b-thinking-2507",
+        "google/gemma-3-12b",
+    ),
+    "dashscope": (
+        "qwen3-32b",
+        "qwen3.5-plus",
+        "qwen3-235b-a22b-instruct-2507",
+        "qwen3-235b-a22b-thinking-2507",
+        "qwen-plus",
+    ),
 }
 THINKING_OFF = [
     # preset, names, what each family gets (in FAMILIES order)
@@ -269,5 +299,5 @@ def test_a_server_that_ignores_the_switch_is_caught_by_doctor(scripted):
     scripted.models = ["Qwen/Qwen3-30B-A3B-Thinking-2507"]
     checks = asyncio.run(diagnose(Settings(preset="vllm", base_url=scripted.base_url, cache=False)))
     (thinking,) = [c for c in checks if c.name == "thinking"]
-    assert thinking.status == "warn" and "choose a non-thinking model" in thinking.fix
+    assert thinking.status == "warn" and "always thinks" in thinking.fix and "Instruct-2507" in thinking.fix
     assert "chat_template_kwargs" not in scripted.chat_requests[0].body
