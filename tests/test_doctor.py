@@ -111,6 +111,19 @@ async def test_the_reason_phrase_is_redacted():
     assert reachable.fix == "check SUMMARIZE_API_KEY"
 
 
+async def test_the_key_is_not_logged_even_at_debug(caplog):
+    import logging
+
+    with ScriptedServer(default=llamacpp_with_timings(2000.0, 100.0), models=["m"]) as server:
+        with caplog.at_level(logging.DEBUG):  # every logger: ours, openai's, httpx's, httpcore's
+            checks = await diagnose(settings_for(server.base_url))
+        sent = [{k.lower(): v for k, v in r.headers.items()}.get("authorization") for r in server.requests]
+    assert f"Bearer {KEY}" in sent and len(set(sent)) == 1  # probes and model calls alike carried it
+    assert any(r.name.startswith("httpx") for r in caplog.records), "nothing was logged: the test checks nothing"
+    logged = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
+    assert KEY not in logged and KEY not in shown(checks)
+
+
 # -- every request has a deadline ----------------------------------------------------------
 
 
