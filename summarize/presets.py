@@ -17,9 +17,10 @@ How each server turns thinking off (``thinking_off``; sources in docs/presets.md
   and gpt-5); they reason anyway, but less.
 - ``model``: the server has no switch; thinking is a choice of model (DeepSeek, xAI).
 
-Qwen3-2507 and Qwen3-Coder come as separate models with no switch: ``-Instruct-2507`` never
+Qwen3-2507 comes as separate models with no switch: ``-Instruct-2507`` (like Qwen3-Coder) never
 thinks and ``-Thinking-2507`` (like QwQ) always does, and DashScope refuses
-``enable_thinking: false`` for those with a 400; nothing is sent for them (``qwen_thinking``).
+``enable_thinking: false`` for the thinking-only ones with a 400; nothing is sent for any of
+them (``qwen_thinking``).
 """
 
 from __future__ import annotations
