@@ -323,7 +323,9 @@ async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny:
     llama.cpp reports its own ``timings`` (prompt and generation tokens per second). Other
     servers give wall time and usage only: a request's whole time over its prompt tokens, or over
     its reply tokens, counts all of it against one part, so the estimate they give is an upper
-    bound.
+    bound. That bound is useful for a server on this machine or network, where computing the
+    tokens is the time; to a hosted service the round trip dominates a short request and the
+    bound would say nothing, so without timings its speed is reported, not extrapolated.
     """
     messages = [
         {"role": "system", "content": "Follow the instruction exactly."},
@@ -351,6 +353,13 @@ async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny:
         per_token = [t / c for t, c in ((t, _positive(c)) for t, c in bounds) if c]
         if not p or not per_token:
             return Check("speed", OK, "the server reports no token counts; the speed was not measured")
+        if not settings.is_local:
+            return Check(
+                "speed",
+                OK,
+                f"{p:.0f} prompt tokens and a short reply took {elapsed:.2f} s; a full-context request is "
+                "not estimated for a hosted service (the round trip dominates a short request)",
+            )
         seconds = prompt * elapsed / p + reply_tokens * min(per_token)
         measured = (
             f"prompt at least {p / elapsed:.0f} tokens/s, generation at least {1 / min(per_token):.0f} tokens/s "

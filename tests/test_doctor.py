@@ -221,3 +221,20 @@ async def test_without_timings_doctor_bounds_the_speed_by_wall_time():
     assert speed.status == WARN, shown(checks)
     assert "wall time" in speed.detail and "at most" in speed.detail
     assert "SUMMARIZE_TIMEOUT=30" in speed.detail and speed.fix.startswith("set SUMMARIZE_TIMEOUT=")
+
+
+async def test_a_hosted_service_without_timings_is_measured_but_not_extrapolated():
+    # To a hosted service a short request is mostly round trip: an upper bound from it would warn
+    # about a 128k context that the service in fact answers in seconds.
+    from summarize.client import Reply
+    from summarize.doctor import _speed_check
+
+    class Slow:
+        async def chat(self, messages, *, model, max_tokens=None):
+            return Reply("1 2 3", prompt_tokens=400, completion_tokens=40, finish_reason="stop", model=model)
+
+    settings = Settings(base_url="https://api.example.com/v1", api_key=KEY, context_tokens=128000, timeout=120)
+    tiny = (Reply("OK", prompt_tokens=20, completion_tokens=1, finish_reason="stop", model="m"), 0.5)
+    check = await _speed_check(Slow(), settings, "m", tiny)  # type: ignore[arg-type]
+    assert check.status == OK
+    assert "400 prompt tokens and a short reply took" in check.detail and "not estimated" in check.detail
