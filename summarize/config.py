@@ -109,7 +109,7 @@ def _key(text: str) -> str:
     # newline would end the header. Keys are printable ASCII.
     if any(not 0x21 <= ord(c) <= 0x7E for c in text):
         raise _Refused(
-            "holds a control, whitespace or non-ASCII character (a pasted newline, a quote mark?); "
+            "holds a control, whitespace or non-ASCII character (a pasted newline, a curly quote?); "
             "set it to the key alone"
         )
     return text
