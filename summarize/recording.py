@@ -5,8 +5,10 @@ address the recording server had; secret headers are dropped, and every key in f
 ones given, and whatever each request sent in a secret header) is replaced by ``***`` in
 request bodies, headers and URLs and in response bodies, headers and reason phrases, before
 anything is written: servers echo a refused key in a 401 body, and a vLLM ``--api-key`` has no
-recognisable shape. Requests match on method, host, path, query and body. Replaying needs ``vcrpy`` (the ``test``
-extra); the library itself never imports this module.
+recognisable shape. Requests match on method, host, path, query and body. Replaying needs
+``vcrpy`` (the ``test`` extra); the library itself never imports this module.
+
+The examples replay a cassette unless a live run is asked for (``endpoint_or_recording``).
 """
 
 from __future__ import annotations
