@@ -7,8 +7,10 @@ OpenAI-compatible server:
     SUMMARIZE_BASE_URL=http://localhost:8080/v1 python examples/bilingual.py
     SUMMARIZE_BASE_URL=http://localhost:8080/v1 python examples/bilingual.py --table
 
-With no endpoint configured, it replays a recording made against llama.cpp's llama-server
-(SmolLM2-135M, a tiny model: expect weak English) from cassettes/.
+Without SUMMARIZE_BASE_URL (or SUMMARIZE_PRESET) it replays a recording made against
+llama.cpp's llama-server from cassettes/, needing no network and no key, whatever keys the
+environment holds. ``--live`` calls whatever the environment configures instead (an
+OPENAI_API_KEY included). A failed live run prints one line saying what to fix.
 
 A glossary file keeps names fixed (``SUMMARIZE_GLOSSARY=names.tsv``, lines of
 ``source<TAB>English``); without one, a multi-chunk article costs one more request, which
@@ -20,7 +22,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from summarize import translate_article
+from summarize import SummarizeError, translate_article
 from summarize.recording import endpoint_or_recording
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +31,13 @@ RECORDING = ROOT / "cassettes" / "test_translate_integration" / "test_translate_
 
 
 def main(argv: list[str]) -> int:
-    settings, context = endpoint_or_recording(RECORDING)
-    with context:
-        translation = translate_article(ARTICLE.read_text(encoding="utf-8"), settings=settings)
+    settings, context = endpoint_or_recording(RECORDING, argv)
+    try:
+        with context:
+            translation = translate_article(ARTICLE.read_text(encoding="utf-8"), settings=settings)
+    except SummarizeError as exc:
+        print(f"bilingual: {exc}", file=sys.stderr)
+        return 1
     print(translation.to_markdown("table" if "--table" in argv else "interleaved"))
     if translation.unverified:
         print(f"<!-- paragraphs {list(translation.unverified)} may not be English -->")

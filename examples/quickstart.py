@@ -1,12 +1,17 @@
 """Summarize the project's sample article in English and show what it cost.
 
-With an endpoint configured (SUMMARIZE_BASE_URL, or an OpenAI key), it calls it:
+By default it replays a recording made against llama.cpp's llama-server from cassettes/, so it
+runs on a fresh machine with no network and no key, whatever keys the environment holds (an
+OPENAI_API_KEY set for other tools does not make it go live). Replaying needs vcrpy, which the
+`test` extra installs.
+
+It calls a real endpoint only when asked: with SUMMARIZE_BASE_URL (or SUMMARIZE_PRESET) set, or
+with --live, which uses whatever the environment configures (an OpenAI key included):
 
     SUMMARIZE_BASE_URL=http://localhost:11434/v1 SUMMARIZE_MODEL=qwen3:8b python examples/quickstart.py
+    OPENAI_API_KEY=sk-... SUMMARIZE_MODEL=gpt-4.1-mini python examples/quickstart.py --live
 
-With none configured, it replays a recording made against llama.cpp's llama-server (serving the
-tiny SmolLM2-135M model) from cassettes/, so it runs on a fresh machine with no network and no
-key. Replaying needs vcrpy, which the `test` extra installs.
+A failed live run prints one line saying what to fix.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from summarize import summarize_article
+from summarize import SummarizeError, summarize_article
 from summarize.recording import endpoint_or_recording
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,11 +27,15 @@ ARTICLE = ROOT / "examples" / "sample_article.txt"
 RECORDING = ROOT / "cassettes" / "test_integration" / "test_quickstart_article_is_one_request.yaml"
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     article = ARTICLE.read_text(encoding="utf-8")
-    settings, context = endpoint_or_recording(RECORDING)
-    with context:
-        summary = summarize_article(article, settings=settings)
+    settings, context = endpoint_or_recording(RECORDING, argv)
+    try:
+        with context:
+            summary = summarize_article(article, settings=settings)
+    except SummarizeError as exc:
+        print(f"quickstart: {exc}", file=sys.stderr)
+        return 1
     print()
     print(summary.text)
     print()
@@ -42,4 +51,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

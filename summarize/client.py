@@ -46,6 +46,13 @@ def _sdk() -> Any:
     return openai
 
 
+def http_client(timeout: float) -> Any:
+    """An HTTP client with the openai SDK's own defaults, for the few requests outside its API
+    (``summarize doctor``'s probes): the same proxies and TLS from the environment, and the same
+    redirect rule (followed, and ``Authorization`` dropped on a redirect to another origin)."""
+    return _sdk().DefaultAsyncHttpxClient(timeout=timeout)
+
+
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _CONTEXT_PATTERNS = (
     "context_length_exceeded",
@@ -94,6 +101,7 @@ class Reply:
     model: str | None
     reasoning: str | None = None  # what the model thought, in a reasoning field or inline <think>
     cached: bool = False  # answered from the response cache, no request sent
+    timings: dict | None = None  # llama.cpp's own measurement of the request (prompt_per_second, ...)
 
     @property
     def truncated(self) -> bool:
@@ -293,9 +301,6 @@ class ChatClient:
         options = self.request_options(model, limit)
         if penalize_repetition:
             options = {**options, **presets.repetition_options(self.preset, model)}
-        suffix = self.preset.system_suffix(model) if self.preset else ""
-        if suffix and messages and messages[0]["role"] == "system":
-            messages = [{**messages[0], "content": f"{messages[0]['content']}\n{suffix}"}, *messages[1:]]
         cache = self._cache
         key = cache.key(self.base_url, messages, options) if cache else ""
         hit = cache.get(key) if cache else None
@@ -401,6 +406,7 @@ class ChatClient:
         raw = choice.message.content or ""
         # What strip_think removed, less the tags (an empty <think></think> is not reasoning).
         inline = re.sub(r"</?think>", "", raw.replace(text, "", 1) if text else raw, flags=re.IGNORECASE).strip()
+        timings = (getattr(completion, "model_extra", None) or {}).get("timings")  # llama.cpp's
         return Reply(
             text=text,
             prompt_tokens=getattr(usage, "prompt_tokens", None),
@@ -408,6 +414,7 @@ class ChatClient:
             finish_reason=choice.finish_reason,
             model=getattr(completion, "model", None) or model,
             reasoning=extra.get("reasoning_content") or extra.get("reasoning") or inline or None,
+            timings=timings if isinstance(timings, dict) else None,
         )
 
     # -- retries -----------------------------------------------------------------------------

@@ -6,10 +6,12 @@ Nothing here runs at import time, and nothing here talks to the network.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from . import presets
 from .errors import ConfigError
@@ -47,11 +49,70 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+class _Refused(ValueError):
+    """A value refused for a reason of its own; the message follows the variable's name and
+    never repeats the value (it may hold a password or a key)."""
+
+
 def _url(text: str) -> str:
     text = text.strip()
-    if not text.startswith(("http://", "https://")) or len(text) < 10:
+    scheme, sep, rest = text.partition("://")
+    # Userinfo is looked for before parsing, so that even a malformed URL's password is never echoed.
+    if sep and "@" in rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
+        raise _Refused(
+            "must not hold a user name or password (user:password@host): it would be printed in "
+            "messages and logs, and sent as Basic auth in place of the key; remove it and set "
+            "SUMMARIZE_API_KEY to the key"
+        )
+    if scheme.lower() not in ("http", "https") or not sep or any(c.isspace() or ord(c) < 32 for c in text):
         raise ValueError
+    parts = urlsplit(text)  # ValueError for "http://[::1" and the like
+    if not parts.hostname:
+        raise ValueError
+    _ = parts.port  # ValueError for a port that is not a number in 0-65535
+    if parts.hostname.startswith("[") or ":" in parts.hostname:
+        ipaddress.IPv6Address(parts.hostname.split("%", 1)[0])  # ValueError for a bad bracketed address
     return text.rstrip("/")
+
+
+# Loopback and private networks: servers there are the user's own (often a model on a CPU).
+# 0.0.0.0 too: servers print it as where they listen ("Uvicorn running on http://0.0.0.0:8000"),
+# people copy it, and it reaches this machine.
+_LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "0.0.0.0/32", "::1/128", "fd00::/8")
+)
+
+
+def is_local_url(url: str) -> bool:
+    """``url`` points at a loopback or private address, ``localhost`` or an mDNS ``*.local`` name."""
+    try:
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith((".localhost", ".local")):
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in _LOCAL_NETWORKS)
+
+
+def _key(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValueError
+    # An HTTP header cannot carry these; httpcore would print the key in a traceback, and a
+    # newline would end the header. Keys are printable ASCII.
+    if any(not 0x21 <= ord(c) <= 0x7E for c in text):
+        raise _Refused(
+            "holds a control, whitespace or non-ASCII character (a pasted newline, a curly quote?); "
+            "set it to the key alone"
+        )
+    return text
 
 
 def _text(text: str) -> str:
@@ -95,7 +156,7 @@ class _Spec:
 # The one home of every setting's environment variable, parser and description of valid values.
 _SPECS: dict[str, _Spec] = {
     "base_url": _Spec("SUMMARIZE_BASE_URL", _url, "an http:// or https:// URL", "OPENAI_BASE_URL"),
-    "api_key": _Spec("SUMMARIZE_API_KEY", _text, "a non-empty key", "OPENAI_API_KEY"),
+    "api_key": _Spec("SUMMARIZE_API_KEY", _key, "a non-empty key", "OPENAI_API_KEY"),
     "model": _Spec("SUMMARIZE_MODEL", _text, "a model name the endpoint serves"),
     "context_tokens": _Spec("SUMMARIZE_CONTEXT_TOKENS", _positive_int, "a positive integer, e.g. 8192"),
     "chunk_tokens": _Spec("SUMMARIZE_CHUNK_TOKENS", _positive_int, "a positive integer, e.g. 1500"),
@@ -118,6 +179,9 @@ _SPECS: dict[str, _Spec] = {
 
 # Settings a preset can set; None means "not given": the preset's value, else this default.
 _PRESET_DEFAULTS: dict[str, Any] = {"base_url": OPENAI_BASE_URL, "context_tokens": 8192, "timeout": 120.0}
+# Without a preset, a base URL on a loopback or private address gets the local presets' timeout:
+# a model on a CPU needs minutes for a long prompt, and a timed-out request there is work lost.
+LOCAL_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True)
@@ -137,7 +201,8 @@ class Settings:
         summary_words: how long a summary may be, in English words (a Chinese summary gets
             twice as many characters); map notes get a share of it sized to their chunk.
         concurrency: most requests in flight at once.
-        timeout: seconds per request.
+        timeout: seconds per request; ``None`` is the preset's, else 600 for a base URL on a
+            loopback or private address (``is_local_url``), else 120.
         max_retries: retries after the first attempt, for retryable failures only.
         retry_backoff: first backoff in seconds; doubles each retry, with jitter.
         retry_wait_max: the longest single wait; a ``Retry-After`` above it fails at once.
@@ -193,6 +258,8 @@ class Settings:
         for name, default in _PRESET_DEFAULTS.items():
             if getattr(self, name) is None:
                 value = getattr(preset, name, None)
+                if name == "timeout" and preset is None and is_local_url(str(self.base_url)):
+                    value = LOCAL_TIMEOUT
                 object.__setattr__(self, name, default if value is None else value)
                 derived.append(name)
         # Remembered so that replace(preset=...) re-derives what nobody set.
@@ -203,6 +270,8 @@ class Settings:
                 continue
             try:
                 parsed = spec.parse(str(value))
+            except _Refused as exc:
+                raise ConfigError(f"{name} ({spec.env}) {exc}") from None
             except (TypeError, ValueError):
                 raise ConfigError(f"{name} must be {spec.valid}, got {value!r}") from None
             if isinstance(value, bool) != isinstance(parsed, bool) or (isinstance(parsed, int) and not isinstance(value, int)):
@@ -238,6 +307,8 @@ class Settings:
                 continue
             try:
                 values[name] = spec.parse(raw)
+            except _Refused as exc:
+                raise ConfigError(f"{source} {exc}") from None
             except ValueError:
                 raise ConfigError(f"{source} must be {spec.valid}, got {raw!r}") from None
         return cls(**values).replace(**overrides)
@@ -250,9 +321,14 @@ class Settings:
         if not overrides:
             return self
         # Built from what was given, not what was derived: a new preset fills the unset settings.
-        derived = getattr(self, "_derived", frozenset())
+        derived: frozenset[str] = getattr(self, "_derived", frozenset())
         given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in derived}
         return type(self)(**{**given, **overrides})
+
+    @property
+    def is_local(self) -> bool:
+        """The base URL is on a loopback or private address (see ``is_local_url``)."""
+        return is_local_url(self.base_url)
 
     @property
     def is_openai(self) -> bool:

@@ -2,28 +2,33 @@
 
 Checks, in order: the endpoint answers ``GET /models``; the model to use is served; one tiny
 completion works; the model does not leak thinking (a reasoning field, or inline ``<think>``);
-and the context window, when the server reports one (llama.cpp ``/props`` ``n_ctx``, vLLM
-``/models`` ``max_model_len``, Ollama ``/api/show``), matches ``SUMMARIZE_CONTEXT_TOKENS``.
+the context window, when the server reports one (llama.cpp ``/props`` ``n_ctx``, vLLM
+``/models`` ``max_model_len``, Ollama ``/api/show``), matches ``SUMMARIZE_CONTEXT_TOKENS``; and
+the server's prompt and generation speed, measured with one request of a few hundred tokens,
+lets ``SUMMARIZE_TIMEOUT`` cover a full-context request.
 
-The metadata probes are plain HTTP GET/POSTs of server-specific paths (``urllib``); the one
-model call goes through ``summarize.client`` like every other.
+The metadata probes are plain GET/POSTs of server-specific paths on the HTTP client the openai
+SDK uses (``summarize.client.http_client``: one set of proxy, TLS and redirect rules, so the key
+never follows a redirect to another origin); the model calls go through ``summarize.client``
+like every other. Every request has an overall deadline, so a server that drips its answer a
+byte at a time cannot hold doctor: ``SUMMARIZE_TIMEOUT`` (at most 10 s for the probes).
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import math
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import presets
-from .client import ChatClient
+from .client import ChatClient, Reply, http_client
 from .config import Settings
 from .errors import EndpointError, SummarizeError, TruncatedOutputError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
+PROBE_DEADLINE = 10.0  # seconds for a metadata probe: an answer or nothing, quickly
 
 
 @dataclass(frozen=True)
@@ -36,44 +41,85 @@ class Check:
     fix: str = ""
 
 
+class _Deadline(Exception):
+    """A request got no complete answer within its deadline."""
+
+
+class _Status(Exception):
+    """A request was answered with an HTTP error status."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"{code} {reason}")
+        self.code = code
+        self.reason = reason
+
+
 def _server_root(base_url: str) -> str:
     root = base_url.rstrip("/")
     return root[: -len("/v1")] if root.endswith("/v1") else root
 
 
-def _http_json(url: str, settings: Settings, body: Any = None, timeout: float = 10.0) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
-    request.add_header("Accept", "application/json")
-    if data:
-        request.add_header("Content-Type", "application/json")
+def _redact(text: str, settings: Settings) -> str:
+    """``text`` without the key: servers echo it, in bodies and in reason phrases."""
     key = settings.api_key
-    if key:
-        request.add_header("Authorization", f"Bearer {key}")
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.loads(response.read().decode("utf-8"))
+    # As the client does: a "key" under 8 characters is no secret, and replacing it would garble the text.
+    return text.replace(key, "***") if key and len(key) >= 8 else text
 
 
-def _probe(url: str, settings: Settings, body: Any = None) -> Any:
-    """JSON from a server-specific path, or ``None`` when the server has no such path."""
-    try:
-        return _http_json(url, settings, body, timeout=min(settings.timeout, 10.0))
-    except (OSError, ValueError):
-        return None
+class _Probes:
+    """GET/POST of JSON paths with the key, on the SDK's HTTP client, each under a deadline."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.deadline = min(settings.timeout, PROBE_DEADLINE)
+        self._http = http_client(self.deadline)
+
+    async def __aenter__(self) -> _Probes:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._http.aclose()
+
+    async def json(self, url: str, body: Any = None) -> Any:
+        """The JSON at ``url``.
+
+        Raises:
+            _Deadline: no complete answer within the deadline.
+            _Status: an HTTP error status.
+            Exception: whatever the transport raises (unreachable, not JSON, ...).
+        """
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {self.settings.resolved_api_key()}"}
+        method = "POST" if body is not None else "GET"
+        try:
+            response = await asyncio.wait_for(
+                self._http.request(method, url, json=body, headers=headers), self.deadline
+            )
+        except asyncio.TimeoutError:
+            raise _Deadline from None
+        if response.status_code >= 400:
+            raise _Status(response.status_code, response.reason_phrase)
+        return response.json()
+
+    async def probe(self, url: str, body: Any = None) -> Any:
+        """JSON from a server-specific path, or ``None`` when the server has no such path."""
+        try:
+            return await self.json(url, body)
+        except Exception:  # any failure means the same here: this server does not say
+            return None
 
 
-def server_context(settings: Settings, model: str, models_body: Any) -> tuple[int | None, str]:
+async def server_context(probes: _Probes, model: str, models_body: Any) -> tuple[int | None, str]:
     """The context window the server reports, and where it said so."""
     for entry in (models_body or {}).get("data", []) if isinstance(models_body, dict) else []:
         if isinstance(entry, dict) and entry.get("id") == model and isinstance(entry.get("max_model_len"), int):
             return entry["max_model_len"], "vLLM /models max_model_len"
-    root = _server_root(settings.base_url)
-    props = _probe(f"{root}/props", settings)
+    root = _server_root(probes.settings.base_url)
+    props = await probes.probe(f"{root}/props")
     if isinstance(props, dict):
         n_ctx = (props.get("default_generation_settings") or {}).get("n_ctx") or props.get("n_ctx")
         if isinstance(n_ctx, int):
             return n_ctx, "llama.cpp /props n_ctx"
-    show = _probe(f"{root}/api/show", settings, {"model": model})
+    show = await probes.probe(f"{root}/api/show", {"model": model})
     if isinstance(show, dict) and ("model_info" in show or "parameters" in show):
         for line in str(show.get("parameters") or "").splitlines():
             parts = line.split()
@@ -93,8 +139,16 @@ def server_context(settings: Settings, model: str, models_body: Any) -> tuple[in
 
 
 async def diagnose(settings: Settings) -> list[Check]:
-    """Every check's finding, stopping early when the endpoint cannot be used at all."""
+    """Every check's finding, stopping early when the endpoint cannot be used at all.
+
+    No finding holds the key, even when the server echoes it.
+    """
     settings = settings.replace(cache=False, max_retries=0)
+    checks = await _diagnose(settings)
+    return [replace(c, detail=_redact(c.detail, settings), fix=_redact(c.fix, settings)) for c in checks]
+
+
+async def _diagnose(settings: Settings) -> list[Check]:
     checks = [
         Check(
             "settings",
@@ -107,118 +161,229 @@ async def diagnose(settings: Settings) -> list[Check]:
         settings.resolved_api_key()
     except SummarizeError as exc:
         return [*checks, Check("key", FAIL, str(exc), "set SUMMARIZE_API_KEY")]
-    try:
-        models_body = _http_json(f"{settings.base_url}/models", settings, timeout=min(settings.timeout, 10.0))
-        served = [m.get("id") for m in models_body.get("data", []) if isinstance(m, dict)]
-    except urllib.error.HTTPError as exc:
-        fix = (
-            "check SUMMARIZE_API_KEY" if exc.code in (401, 403) else "check SUMMARIZE_BASE_URL (it usually ends in /v1)"
-        )
-        return [
-            *checks,
-            Check("reachable", FAIL, f"GET {settings.base_url}/models answered {exc.code} {exc.reason}", fix),
-        ]
-    except (OSError, ValueError, AttributeError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return [
-            *checks,
-            Check(
-                "reachable",
-                FAIL,
-                f"cannot reach {settings.base_url}/models: {reason}",
-                "start the server, or set SUMMARIZE_BASE_URL / --base-url (or --preset) to where it runs",
-            ),
-        ]
-    checks.append(
-        Check("reachable", OK, f"GET /models lists {len(served)} model(s): {', '.join(map(str, served[:5]))}")
-    )
-    model = settings.model
-    if model is None:
-        if len(served) != 1:
+    async with _Probes(settings) as probes:
+        try:
+            models_body = await probes.json(f"{settings.base_url}/models")
+            served = [m.get("id") for m in models_body.get("data", []) if isinstance(m, dict)]
+        except _Status as exc:
+            fix = (
+                "check SUMMARIZE_API_KEY"
+                if exc.code in (401, 403)
+                else "check SUMMARIZE_BASE_URL (it usually ends in /v1)"
+            )
+            detail = f"GET {settings.base_url}/models answered {exc.code} {exc.reason}"
+            return [*checks, Check("reachable", FAIL, detail, fix)]
+        except _Deadline:
+            detail = f"GET {settings.base_url}/models sent no complete answer within {probes.deadline:g} s"
+            fix = "check the server (it is stuck or far too slow); SUMMARIZE_TIMEOUT bounds every request"
+            return [*checks, Check("reachable", FAIL, detail, fix)]
+        except Exception as exc:  # unreachable, TLS, not JSON, not an object: one finding
+            reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
             return [
                 *checks,
                 Check(
-                    "model",
+                    "reachable",
                     FAIL,
-                    f"no model is set and the server lists {len(served)}",
-                    "set SUMMARIZE_MODEL or pass --model",
+                    f"cannot reach {settings.base_url}/models: {reason}",
+                    "start the server, or set SUMMARIZE_BASE_URL / --base-url (or --preset) to where it runs",
                 ),
             ]
-        model = served[0]
-        checks.append(Check("model", OK, f"using the only model listed: {model}"))
-    elif model in served:
-        checks.append(Check("model", OK, f"{model} is served"))
-    else:
         checks.append(
-            Check(
-                "model",
-                WARN,
-                f"{model} is not in /models (some servers list aliases only)",
-                "set SUMMARIZE_MODEL to a listed model if the completion fails",
-            )
+            Check("reachable", OK, f"GET /models lists {len(served)} model(s): {', '.join(map(str, served[:5]))}")
         )
-    async with ChatClient(settings) as client:
-        start = time.perf_counter()
-        try:
-            reply = await client.chat(
-                [{"role": "system", "content": "Answer with one word."}, {"role": "user", "content": "Say OK."}],
-                model=model,
-                max_tokens=min(256, settings.output_tokens),
-            )
-        except TruncatedOutputError as exc:
-            checks.append(
-                Check("completion", FAIL, f"a one-word answer ran out of tokens: {exc}", _thinking_fix(settings))
-            )
-            reply = None
-        except EndpointError as exc:
-            return [
-                *checks,
-                Check("completion", FAIL, str(exc), "see the message; `summarize doctor --debug` shows the cause"),
-            ]
-        if reply is not None:
-            elapsed = time.perf_counter() - start
-            checks.append(Check("completion", OK, f"answered {reply.text[:40]!r} in {elapsed:.2f} s"))
-            if reply.reasoning:
-                checks.append(
+        if settings.model is None:
+            if len(served) != 1:
+                return [
+                    *checks,
                     Check(
-                        "thinking",
-                        WARN,
-                        f"the model thinks ({len(reply.reasoning)} characters of reasoning came back); summaries stay "
-                        "clean (reasoning is removed) but thinking costs tokens and time",
-                        _thinking_fix(settings),
-                    )
+                        "model",
+                        FAIL,
+                        f"no model is set and the server lists {len(served)}",
+                        "set SUMMARIZE_MODEL or pass --model",
+                    ),
+                ]
+            model = str(served[0])
+            checks.append(Check("model", OK, f"using the only model listed: {model}"))
+        elif (model := settings.model) in served:
+            checks.append(Check("model", OK, f"{model} is served"))
+        else:
+            checks.append(
+                Check(
+                    "model",
+                    WARN,
+                    f"{model} is not in /models (some servers list aliases only)",
+                    "set SUMMARIZE_MODEL to a listed model if the completion fails",
                 )
-            else:
-                checks.append(Check("thinking", OK, "no reasoning came back"))
-    context, where = server_context(settings, model, models_body)
-    if context is None:
-        checks.append(
-            Check("context", OK, f"the server does not report its context; assuming {settings.context_tokens}")
-        )
-    elif context < settings.context_tokens:
-        checks.append(
-            Check(
-                "context",
-                FAIL,
-                f"the server's context is {context} ({where}) but summarize assumes {settings.context_tokens}",
-                f"set SUMMARIZE_CONTEXT_TOKENS={context}, or start the server with a larger context",
             )
-        )
-    elif context > settings.context_tokens:
-        checks.append(
-            Check(
-                "context",
-                WARN,
-                f"the server's context is {context} ({where}); summarize assumes {settings.context_tokens}",
-                f"set SUMMARIZE_CONTEXT_TOKENS={context} for fewer, larger chunks",
-            )
-        )
-    else:
-        checks.append(Check("context", OK, f"{context} ({where}) matches SUMMARIZE_CONTEXT_TOKENS"))
+        async with ChatClient(settings) as client:
+            tiny: tuple[Reply, float] | None = None
+            try:
+                tiny = await _timed_chat(
+                    client,
+                    settings,
+                    [{"role": "system", "content": "Answer with one word."}, {"role": "user", "content": "Say OK."}],
+                    model,
+                )
+            except TruncatedOutputError as exc:
+                checks.append(
+                    Check("completion", FAIL, f"a one-word answer ran out of tokens: {exc}", _thinking_fix(settings, model))
+                )
+            except _Deadline:
+                return [*checks, _too_slow("completion", "a one-word answer", settings)]
+            except EndpointError as exc:
+                return [
+                    *checks,
+                    Check("completion", FAIL, str(exc), "see the message; `summarize doctor --debug` shows the cause"),
+                ]
+            if tiny is not None:
+                reply, elapsed = tiny
+                checks.append(Check("completion", OK, f"answered {reply.text[:40]!r} in {elapsed:.2f} s"))
+                if reply.reasoning:
+                    checks.append(
+                        Check(
+                            "thinking",
+                            WARN,
+                            f"the model thinks ({len(reply.reasoning)} characters of reasoning came back); summaries "
+                            "stay clean (reasoning is removed) but thinking costs tokens and time",
+                            _thinking_fix(settings, model),
+                        )
+                    )
+                else:
+                    checks.append(Check("thinking", OK, "no reasoning came back"))
+            checks.append(await _context_check(probes, settings, model, models_body))
+            if tiny is not None:
+                checks.append(await _speed_check(client, settings, model, tiny))
     return checks
 
 
-def _thinking_fix(settings: Settings) -> str:
+async def _timed_chat(
+    client: ChatClient, settings: Settings, messages: list[dict[str, str]], model: str, max_tokens: int = 256
+) -> tuple[Reply, float]:
+    """One chat request under the overall deadline ``SUMMARIZE_TIMEOUT``, and its wall time.
+
+    Raises:
+        _Deadline: no complete answer in time (the SDK's timeout bounds only each read).
+    """
+    start = time.perf_counter()
+    try:
+        reply = await asyncio.wait_for(
+            client.chat(messages, model=model, max_tokens=min(max_tokens, settings.output_tokens)), settings.timeout
+        )
+    except asyncio.TimeoutError:
+        raise _Deadline from None
+    return reply, time.perf_counter() - start
+
+
+def _too_slow(name: str, what: str, settings: Settings) -> Check:
+    return Check(
+        name,
+        FAIL,
+        f"{what} did not come back within {settings.timeout:g} s (SUMMARIZE_TIMEOUT)",
+        "check the server (stuck, or still loading the model), or raise SUMMARIZE_TIMEOUT for a slow one",
+    )
+
+
+async def _context_check(probes: _Probes, settings: Settings, model: str, models_body: Any) -> Check:
+    context, where = await server_context(probes, model, models_body)
+    if context is None:
+        return Check("context", OK, f"the server does not report its context; assuming {settings.context_tokens}")
+    if context < settings.context_tokens:
+        return Check(
+            "context",
+            FAIL,
+            f"the server's context is {context} ({where}) but summarize assumes {settings.context_tokens}",
+            f"set SUMMARIZE_CONTEXT_TOKENS={context}, or start the server with a larger context",
+        )
+    if context > settings.context_tokens:
+        return Check(
+            "context",
+            WARN,
+            f"the server's context is {context} ({where}); summarize assumes {settings.context_tokens}",
+            f"set SUMMARIZE_CONTEXT_TOKENS={context} for fewer, larger chunks",
+        )
+    return Check("context", OK, f"{context} ({where}) matches SUMMARIZE_CONTEXT_TOKENS")
+
+
+# About 400 prompt tokens in any common tokenizer and a reply of a few dozen, nothing a model
+# needs to think about: generation speed measured over one token is mostly start-up.
+_SPEED_PROMPT = (
+    "Here is a list of numbered items.\n"
+    + " ".join(f"item {i};" for i in range(1, 131))
+    + "\nWrite the numbers from 1 to 20, separated by spaces, and nothing else."
+)
+
+
+def _positive(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
+
+
+async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny: tuple[Reply, float]) -> Check:
+    """Can ``SUMMARIZE_TIMEOUT`` cover a request that fills the context? Measured, not guessed.
+
+    llama.cpp reports its own ``timings`` (prompt and generation tokens per second). Other
+    servers give wall time and usage only: a request's whole time over its prompt tokens, or over
+    its reply tokens, counts all of it against one part, so the estimate they give is an upper
+    bound. That bound is useful for a server on this machine or network, where computing the
+    tokens is the time; to a hosted service the round trip dominates a short request and the
+    bound would say nothing, so without timings its speed is reported, not extrapolated.
+    """
+    messages = [
+        {"role": "system", "content": "Follow the instruction exactly."},
+        {"role": "user", "content": _SPEED_PROMPT},
+    ]
+    try:
+        reply, elapsed = await _timed_chat(client, settings, messages, model, max_tokens=96)
+    except _Deadline:
+        return _too_slow("speed", "a request of a few hundred tokens", settings)
+    except SummarizeError as exc:
+        return Check("speed", WARN, f"could not measure the server's speed: {exc}")
+    prompt, reply_tokens = settings.context_tokens - settings.output_tokens, settings.output_tokens
+    timings = reply.timings or {}
+    prompt_speed = _positive(timings.get("prompt_per_second"))
+    generation_speed = _positive(timings.get("predicted_per_second"))
+    if prompt_speed and generation_speed:
+        seconds = prompt / prompt_speed + reply_tokens / generation_speed
+        measured = f"prompt {prompt_speed:.0f} tokens/s, generation {generation_speed:.0f} tokens/s (llama.cpp timings)"
+        takes = f"takes about {seconds:.0f} s"
+    else:
+        tiny_reply, tiny_elapsed = tiny
+        p = _positive(reply.prompt_tokens)
+        # Seconds per reply token: each request's whole time over its reply tokens bounds it; the tighter wins.
+        bounds = ((elapsed, reply.completion_tokens), (tiny_elapsed, tiny_reply.completion_tokens))
+        per_token = [t / c for t, c in ((t, _positive(c)) for t, c in bounds) if c]
+        if not p or not per_token:
+            return Check("speed", OK, "the server reports no token counts; the speed was not measured")
+        if not settings.is_local:
+            return Check(
+                "speed",
+                OK,
+                f"{p:.0f} prompt tokens and a short reply took {elapsed:.2f} s; a full-context request is "
+                "not estimated for a hosted service (the round trip dominates a short request)",
+            )
+        seconds = prompt * elapsed / p + reply_tokens * min(per_token)
+        measured = (
+            f"prompt at least {p / elapsed:.0f} tokens/s, generation at least {1 / min(per_token):.0f} tokens/s "
+            "(wall time)"
+        )
+        takes = f"takes at most about {seconds:.0f} s"
+    full = f"a full-context request ({prompt} prompt + {reply_tokens} reply tokens) {takes}"
+    if seconds <= settings.timeout:
+        return Check("speed", OK, f"{measured}: {full}, within SUMMARIZE_TIMEOUT={settings.timeout:g}")
+    enough = math.ceil(seconds * 1.2 / 10) * 10  # a fifth more, for longer prompts running slower per token
+    return Check(
+        "speed",
+        WARN,
+        f"{measured}: {full}, more than SUMMARIZE_TIMEOUT={settings.timeout:g}, so long articles will time out",
+        f"set SUMMARIZE_TIMEOUT={enough} (or a smaller SUMMARIZE_CONTEXT_TOKENS, or a faster server)",
+    )
+
+
+def _thinking_fix(settings: Settings, model: str) -> str:
+    if presets.qwen_thinking(model) == presets.THINKING:
+        return (
+            f"{model} always thinks (no switch turns it off): choose a non-thinking model, such as its "
+            "Instruct-2507 variant"
+        )
     # The preset the client really used: named, or recognised from a hosted service's URL.
     preset = presets.for_request(settings.preset, settings.base_url)
     if preset is None:
@@ -227,4 +392,7 @@ def _thinking_fix(settings: Settings) -> str:
         )
     if preset.thinking_off == "model":
         return f"{preset.name} has no switch for thinking: choose a non-thinking model"
-    return f"the {preset.name} preset's switch ({preset.thinking_off}) did not stop it: choose a non-thinking model or raise SUMMARIZE_OUTPUT_TOKENS"
+    return (
+        f"the {preset.name} preset's switch ({preset.thinking_off}) did not stop it: choose a non-thinking model "
+        "or raise SUMMARIZE_OUTPUT_TOKENS"
+    )

@@ -4,17 +4,23 @@ A preset is data only; ``summarize.client.ChatClient.request_options`` reads it 
 a request, and ``Settings`` takes its defaults (base URL, context window, timeout) for settings
 nobody set: explicit arguments and environment variables always beat the preset.
 
-How each server turns thinking off (``thinking_off``):
+How each server turns thinking off (``thinking_off``; sources in docs/presets.md):
 
 - ``chat_template_kwargs``: ``{"chat_template_kwargs": {"enable_thinking": false}}`` in the body
-  (vLLM, SGLang, llama.cpp with ``--jinja``); harmless for templates that do not read it.
-- ``enable_thinking``: a top-level ``"enable_thinking": false`` (DashScope, which rejects
-  thinking on non-streaming calls of Qwen3 models).
-- ``no_think``: Qwen3's soft switch, ``/no_think`` at the end of the system message (Ollama and
-  LM Studio pass no template arguments); sent to Qwen3 models only.
+  (vLLM, SGLang, llama.cpp with ``--jinja``), which Qwen3's and Qwen3.5's templates read;
+  harmless for templates that do not.
+- ``enable_thinking``: a top-level ``"enable_thinking": false`` (DashScope).
+- ``reasoning_effort_none``: ``"reasoning_effort": "none"``, which Ollama and LM Studio map to
+  their own thinking switch on ``/v1/chat/completions`` (they pass no template arguments, and
+  Qwen3.5 ignores the ``/no_think`` soft switch Qwen3 had); sent to hybrid Qwen models only.
 - ``reasoning_effort``: the lowest ``reasoning_effort`` for reasoning models (OpenAI's o-series
   and gpt-5); they reason anyway, but less.
 - ``model``: the server has no switch; thinking is a choice of model (DeepSeek, xAI).
+
+Qwen3-2507 comes as separate models with no switch: ``-Instruct-2507`` (like Qwen3-Coder) never
+thinks and ``-Thinking-2507`` (like QwQ) always does, and DashScope refuses
+``enable_thinking: false`` for the thinking-only ones with a 400; nothing is sent for any of
+them (``qwen_thinking``).
 """
 
 from __future__ import annotations
@@ -28,7 +34,27 @@ from .errors import ConfigError
 
 # OpenAI's reasoning models reject max_tokens and any temperature but the default.
 _OPENAI_REASONING = re.compile(r"^(o\d|gpt-5)")
-_QWEN3 = re.compile(r"qwen3|qwq")
+_QWEN3 = re.compile(r"qwen3")
+# DashScope's aliases of its hybrid Qwen3 models.
+_DASHSCOPE_HYBRID = re.compile(r"^qwen-(plus|flash|turbo)")
+
+HYBRID, INSTRUCT, THINKING = "hybrid", "instruct", "thinking"
+
+
+def qwen_thinking(model: str) -> str | None:
+    """How a Qwen model thinks: ``hybrid`` (a switch turns it off: Qwen3, Qwen3.5), ``instruct``
+    (never thinks: Qwen3-2507 Instruct, Qwen3-Coder), ``thinking`` (always does: Qwen3-2507
+    Thinking, QwQ), or ``None`` for a model that is not one of these."""
+    name = model.lower()
+    if "qwq" in name:
+        return THINKING
+    if _QWEN3.search(name):
+        if "thinking" in name:
+            return THINKING
+        if "2507" in name or "instruct" in name or "coder" in name:
+            return INSTRUCT
+        return HYBRID
+    return HYBRID if _DASHSCOPE_HYBRID.match(name) else None
 
 
 @dataclass(frozen=True)
@@ -65,19 +91,18 @@ class Preset:
 
     def thinking_options(self, model: str) -> dict:
         """Body fields (beyond the standard ones) that turn thinking off for ``model``."""
+        kind = qwen_thinking(model)
+        if kind in (INSTRUCT, THINKING):
+            return {}  # no switch to send: thinking or not is the model itself
         if self.thinking_off == "chat_template_kwargs":
             return {"chat_template_kwargs": {"enable_thinking": False}}
         if self.thinking_off == "enable_thinking":
             return {"enable_thinking": False}
+        if self.thinking_off == "reasoning_effort_none" and kind == HYBRID:
+            return {"reasoning_effort": "none"}
         if self.thinking_off == "reasoning_effort" and self.is_reasoning_model(model):
             return {"reasoning_effort": "low"}
         return {}
-
-    def system_suffix(self, model: str) -> str:
-        """Text to end the system message with, for servers that pass no template arguments."""
-        if self.thinking_off == "no_think" and _QWEN3.search(model.lower()):
-            return "/no_think"
-        return ""
 
 
 PRESETS: dict[str, Preset] = {
@@ -148,7 +173,7 @@ PRESETS: dict[str, Preset] = {
             "ollama",
             base_url="http://localhost:11434/v1",
             context_tokens=4096,
-            thinking_off="no_think",
+            thinking_off="reasoning_effort_none",
             reasoning_field="`reasoning`, or inline `<think>`",
             stream_options=True,
             timeout=600.0,
@@ -158,7 +183,7 @@ PRESETS: dict[str, Preset] = {
             "lmstudio",
             base_url="http://localhost:1234/v1",
             context_tokens=4096,
-            thinking_off="no_think",
+            thinking_off="reasoning_effort_none",
             reasoning_field="`reasoning_content`, or inline `<think>`",
             stream_options=True,
             timeout=600.0,
@@ -206,7 +231,7 @@ def markdown_table() -> str:
     switch = {
         "chat_template_kwargs": "`chat_template_kwargs: {enable_thinking: false}`",
         "enable_thinking": "top-level `enable_thinking: false`",
-        "no_think": "`/no_think` in the system message (Qwen3)",
+        "reasoning_effort_none": "`reasoning_effort: none` (Qwen3, Qwen3.5)",
         "reasoning_effort": "`reasoning_effort: low` (reasoning models)",
         "model": "choose a non-thinking model",
     }

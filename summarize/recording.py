@@ -1,15 +1,20 @@
 """Cassette conventions shared by the test suite and the offline quickstart.
 
 Recorded requests name one fixed host (``llm.test``), so a cassette replays whatever port or
-address the recording server had; secret headers are filtered out before anything is written;
-requests match on method, host, path, query and body. Replaying needs ``vcrpy`` (the ``test``
-extra); the library itself never imports this module.
+address the recording server had; secret headers are dropped, and every key in force (the
+ones given, and whatever each request sent in a secret header) is replaced by ``***`` in
+request bodies, headers and URLs and in response bodies, headers and reason phrases, before
+anything is written: servers echo a refused key in a 401 body, and a vLLM ``--api-key`` has no
+recognisable shape. Requests match on method, host, path, query and body. Replaying needs
+``vcrpy`` (the ``test`` extra); the library itself never imports this module.
+
+The examples replay a cassette unless a live run is asked for (``endpoint_or_recording``).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -20,26 +25,75 @@ REPLAY_BASE_URL = f"http://{RECORDED_HOST}/v1"
 # Settings every recording was made with (request bodies must match on replay). The recording
 # model, SmolLM2-135M, rarely stops on its own: its cut replies are kept and flagged rather
 # than raised, and a short reply limit keeps recording fast on a CPU.
-RECORDED_SETTINGS = {"output_tokens": 256, "on_truncation": "keep", "cache": False}
+RECORDED_SETTINGS: dict[str, Any] = {"output_tokens": 256, "on_truncation": "keep", "cache": False}
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie")
 
 
-def rewrite_request(request: Any) -> Any:
-    """Point a recorded request at the fixed host and drop headers that vary by machine."""
-    parts = urlsplit(request.uri)
-    request.uri = urlunsplit(("http", RECORDED_HOST, parts.path, parts.query, parts.fragment))
-    for name in list(request.headers):
-        if name.lower().startswith("x-stainless") or name.lower() == "host":
-            del request.headers[name]
-    return request
+# Shorter "keys" (vLLM accepts `--api-key x`) cannot be replaced without mangling the text.
+_MIN_SECRET = 8
 
 
-def scrub_response(response: dict) -> dict:
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in ("set-cookie", "openai-organization"):
-            del headers[name]
-    return response
+class Scrubber:
+    """Keeps secrets out of cassettes: vcrpy's ``before_record_request`` and ``before_record_response``.
+
+    vcrpy records a request before its response, so the key a request carried is known by the
+    time its response is scrubbed.
+    """
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        from .config import PLACEHOLDER_API_KEY
+
+        self.secrets: set[str] = set()
+        for secret in (*secrets, PLACEHOLDER_API_KEY):
+            self._learn(secret)
+
+    def _learn(self, value: str | None) -> None:
+        value = (value or "").strip()
+        if value.lower().startswith(("bearer ", "basic ")):
+            value = value.split(None, 1)[1].strip()
+        if len(value) >= _MIN_SECRET:
+            self.secrets.add(value)
+
+    def text(self, value: Any) -> Any:
+        """``value`` (str or bytes) with every known secret replaced by ``***``."""
+        for secret in sorted(self.secrets, key=len, reverse=True):  # longest first: one may hold another
+            if isinstance(value, bytes):
+                value = value.replace(secret.encode(), b"***")
+            elif isinstance(value, str):
+                value = value.replace(secret, "***")
+        return value
+
+    def request(self, request: Any) -> Any:
+        """Point a recorded request at the fixed host, drop secret and machine-specific headers, scrub the rest."""
+        for name in list(request.headers):
+            lower = name.lower()
+            if lower in SECRET_HEADERS:
+                self._learn(request.headers[name])
+                del request.headers[name]
+            elif lower.startswith("x-stainless") or lower == "host":
+                del request.headers[name]
+        for name in list(request.headers):
+            request.headers[name] = self.text(request.headers[name])
+        parts = urlsplit(request.uri)
+        request.uri = urlunsplit(("http", RECORDED_HOST, parts.path, self.text(parts.query), parts.fragment))
+        request.body = self.text(request.body)
+        return request
+
+    def response(self, response: dict) -> dict:
+        headers = response.get("headers", {})
+        for name in list(headers):
+            if name.lower() in ("set-cookie", "openai-organization"):
+                del headers[name]
+            else:
+                values = headers[name]
+                headers[name] = [self.text(v) for v in values] if isinstance(values, list) else self.text(values)
+        status = response.get("status")
+        if isinstance(status, dict) and "message" in status:
+            status["message"] = self.text(status["message"])
+        body = response.get("body")
+        if isinstance(body, dict) and "string" in body:
+            body["string"] = self.text(body["string"])
+        return response
 
 
 class ReadableYaml:
@@ -58,12 +112,17 @@ class ReadableYaml:
         return yaml.dump(cassette_dict, Dumper=yaml.SafeDumper, allow_unicode=True, width=120)
 
 
-def vcr_config() -> dict:
-    """vcrpy options. ``record_mode`` is deliberately absent: it would override ``--record-mode``."""
+def vcr_config(secrets: Iterable[str | None] = ()) -> dict:
+    """vcrpy options, scrubbing ``secrets`` and every key a request sends.
+
+    ``record_mode`` is deliberately absent: it would override ``--record-mode``. Secret headers
+    are dropped by the scrubber, not vcrpy's ``filter_headers``, which would drop them before
+    the scrubber learns the key they carry.
+    """
+    scrubber = Scrubber(secrets)
     return {
-        "filter_headers": list(SECRET_HEADERS),
-        "before_record_request": rewrite_request,
-        "before_record_response": scrub_response,
+        "before_record_request": scrubber.request,
+        "before_record_response": scrubber.response,
         "match_on": ["method", "host", "path", "query", "body"],
         "decode_compressed_response": True,
     }
@@ -82,18 +141,26 @@ def replay(cassette: Path) -> Iterator[None]:
         yield
 
 
-ENDPOINT_VARIABLES = ("SUMMARIZE_BASE_URL", "OPENAI_BASE_URL", "SUMMARIZE_API_KEY", "OPENAI_API_KEY", "SUMMARIZE_PRESET")
+# What chooses a live run of an example: a flag, or a variable that names summarize's server.
+# A key alone does not (OPENAI_API_KEY is set for many other tools), nor OPENAI_BASE_URL.
+LIVE_FLAG = "--live"
+LIVE_VARIABLES = ("SUMMARIZE_BASE_URL", "SUMMARIZE_PRESET")
 
 
-def endpoint_or_recording(cassette: Path) -> tuple[Any, AbstractContextManager]:
-    """For the examples: the configured endpoint if there is one, else a replay of ``cassette``.
+def endpoint_or_recording(cassette: Path, argv: Sequence[str] = ()) -> tuple[Any, AbstractContextManager]:
+    """For the examples: the configured endpoint when a live run is asked for, else a replay of ``cassette``.
 
-    Returns ``(settings, context)``: ``settings`` is ``None`` for the configured endpoint
-    (``Settings.from_env()`` applies), or replay settings; run the call inside ``context``.
+    A live run is asked for with ``--live`` in ``argv`` or ``SUMMARIZE_BASE_URL`` /
+    ``SUMMARIZE_PRESET`` in the environment. Returns ``(settings, context)``: ``settings`` is
+    ``None`` for the configured endpoint (``Settings.from_env()`` applies), or replay settings;
+    run the call inside ``context``.
     """
-    if any(os.environ.get(name) for name in ENDPOINT_VARIABLES):
+    if LIVE_FLAG in argv or any(os.environ.get(name) for name in LIVE_VARIABLES):
         return None, nullcontext()
     from .config import Settings
 
-    print(f"No endpoint configured: replaying {cassette.name} from cassettes/ (set SUMMARIZE_BASE_URL to use yours).")
+    print(
+        f"No endpoint chosen: replaying {cassette.name} from cassettes/ "
+        f"(pass {LIVE_FLAG} or set SUMMARIZE_BASE_URL to use yours)."
+    )
     return Settings(base_url=REPLAY_BASE_URL, max_retries=0, **RECORDED_SETTINGS), replay(cassette)

@@ -9,7 +9,7 @@ from summarize.chunking import pack, plan_chunks, split_long, split_sentences
 from summarize.tokens import tokenizer_for
 
 QWEN = tokenizer_for("qwen3-8b").count
-SEED_TEXT = SEED.read_text(encoding="utf-8")
+SEED_TEXT = corpus_text(SEED.name)
 
 
 def assert_whole_sentences(text: str, chunks) -> None:

@@ -27,7 +27,7 @@ from types import SimpleNamespace
 import pytest
 from scripted_server import ScriptedServer, Step, completion
 
-from conftest import SAMPLE, SEED
+from conftest import SAMPLE, SEED, corpus_text
 
 CLI = Path(sys.executable).with_name("summarize")
 ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網。市長表示，新路線將連接科學園區與火車站。"
@@ -294,7 +294,7 @@ def test_dry_run_translate_foresees_the_requests_a_real_run_sends(scripted):
     from summarize.budget import prompt_overhead
     from summarize.tokens import tokenizer_for
 
-    seed = SEED.read_text(encoding="utf-8")
+    seed = corpus_text(SEED.name)
     result = call("-", "--dry-run", "--translate", "--json", "--model", "qwen3-8b", server=scripted, stdin=seed)
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
@@ -586,7 +586,7 @@ def test_doctor_reports_a_ready_endpoint_and_the_context_mismatch(tmp_path):
     assert "[ok  ] thinking: no reasoning came back" in out
     assert "[FAIL] context: the server's context is 4096 (llama.cpp /props n_ctx) but summarize assumes 8192" in out
     assert "fix: set SUMMARIZE_CONTEXT_TOKENS=4096" in out
-    assert paths == ["/v1/models", "/v1/chat/completions", "/props"]
+    assert paths == ["/v1/models", "/v1/chat/completions", "/props", "/v1/chat/completions"]  # the last: speed
 
     with ScriptedServer(default=_llamacpp_like) as server:
         fixed = call("doctor", server=server, env={"SUMMARIZE_CONTEXT_TOKENS": "4096"})

@@ -89,3 +89,128 @@ def test_local_endpoints_get_a_placeholder_key_and_openai_needs_one():
     assert Settings(base_url="http://localhost:8080/v1").resolved_api_key() == PLACEHOLDER_API_KEY
     with pytest.raises(ConfigError, match="SUMMARIZE_API_KEY"):
         Settings().resolved_api_key()
+
+
+# -- base URLs: malformed ones, userinfo, local addresses ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://[::1", "http://[::1]:notaport/v1", "http://host:99999/v1", "http:///v1", "https://", "http://exa mple.com/v1"],
+)
+def test_a_malformed_base_url_is_a_config_error(url):
+    with pytest.raises(ConfigError, match="SUMMARIZE_BASE_URL must be an http:// or https:// URL"):
+        Settings.from_env({"SUMMARIZE_BASE_URL": url})
+    with pytest.raises(ConfigError, match="base_url must be"):
+        Settings(base_url=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://alice:secret@gpu-box:8000/v1", "https://alice@api.example.com/v1", "http://:secret@[::1]:8000/v1"]
+)
+@pytest.mark.parametrize("variable", ["SUMMARIZE_BASE_URL", "OPENAI_BASE_URL"])
+def test_a_base_url_holding_a_user_or_password_is_refused_without_showing_it(url, variable):
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({variable: url})
+    message = str(info.value)
+    assert message.startswith(f"{variable} must not hold a user name or password")
+    assert "secret" not in message and "alice" not in message
+    assert "SUMMARIZE_API_KEY" in message  # where the credential belongs instead
+    with pytest.raises(ConfigError, match="SUMMARIZE_BASE_URL") as info:
+        Settings(base_url=url)
+    assert "secret" not in str(info.value) and "alice" not in str(info.value)
+
+
+def test_an_at_sign_after_the_host_is_not_userinfo():
+    assert Settings(base_url="http://gpu-box:8000/v1/@models").base_url == "http://gpu-box:8000/v1/@models"
+
+
+@pytest.mark.parametrize(
+    "key, what",
+    [
+        ("sk-abc\ndef", "newline"),
+        ("sk-abc\rdef", "carriage return"),
+        ("sk-abc\x00def", "NUL"),
+        ("sk-abc\tdef", "tab"),
+        ("sk-abc def", "space"),
+        ("sk-abcé", "non-ASCII"),
+        ("sk-abc\u200bdef", "zero-width space"),
+    ],
+)
+@pytest.mark.parametrize("variable", ["SUMMARIZE_API_KEY", "OPENAI_API_KEY"])
+def test_a_key_holding_a_control_space_or_non_ascii_character_is_refused(key, what, variable):
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({variable: key})
+    message = str(info.value)
+    assert message.startswith(f"{variable} holds a"), (what, message)
+    assert "abc" not in message and "def" not in message  # never the key itself
+    with pytest.raises(ConfigError, match="SUMMARIZE_API_KEY") as info:
+        Settings(base_url="http://localhost:8000/v1", api_key=key)
+    assert "abc" not in str(info.value)
+
+
+def test_a_key_with_a_trailing_newline_is_trimmed():
+    # What `export KEY=$(cat key.txt)` or a pasted line gives: the edges are not part of a key.
+    assert Settings.from_env({"SUMMARIZE_API_KEY": "  sk-abc123\n"}).api_key == "sk-abc123"
+
+
+@pytest.mark.parametrize(
+    "url, local",
+    [
+        ("http://127.0.0.1:8080/v1", True),
+        ("http://127.5.6.7/v1", True),
+        ("http://[::1]:8000/v1", True),
+        ("http://localhost:11434/v1", True),
+        ("http://LocalHost:11434/v1", True),
+        ("http://10.1.2.3:8000/v1", True),
+        ("http://172.16.0.9:8000/v1", True),
+        ("http://172.31.255.1:8000/v1", True),
+        ("http://192.168.1.20:1234/v1", True),
+        ("http://[fd12:3456::1]:8000/v1", True),
+        ("http://gpu-box.local:8000/v1", True),
+        ("http://0.0.0.0:8000/v1", True),
+        ("http://[::ffff:192.168.1.2]:8000/v1", True),
+        ("http://172.32.0.1:8000/v1", False),
+        ("http://11.0.0.1/v1", False),
+        ("https://api.openai.com/v1", False),
+        ("https://localhost.example.com/v1", False),
+        ("https://dashscope-intl.aliyuncs.com/compatible-mode/v1", False),
+    ],
+)
+def test_a_loopback_or_private_base_url_gets_the_local_timeout_without_a_preset(url, local):
+    settings = Settings(base_url=url)
+    assert settings.is_local is local
+    assert settings.timeout == (600 if local else 120)
+    assert Settings.from_env({"SUMMARIZE_BASE_URL": url}).timeout == (600 if local else 120)
+
+
+def test_explicit_settings_beat_the_local_default():
+    assert Settings(base_url="http://127.0.0.1:8080/v1", timeout=30).timeout == 30
+    env = {"SUMMARIZE_BASE_URL": "http://127.0.0.1:8080/v1", "SUMMARIZE_TIMEOUT": "45"}
+    assert Settings.from_env(env).timeout == 45
+    # A preset named is a choice too: its timeout stands, local address or not.
+    assert Settings(base_url="http://127.0.0.1:8080/v1", preset="openai").timeout == 120
+    # Re-pointing a copy re-derives what nobody set, and keeps what somebody did.
+    remote = Settings(base_url="http://127.0.0.1:8080/v1").replace(base_url="https://api.example.com/v1")
+    assert remote.timeout == 120
+    assert Settings(base_url="http://127.0.0.1:8080/v1", timeout=30).replace(base_url="https://a.example/v1").timeout == 30
+
+
+@pytest.mark.parametrize("how", ["env", "flag"])
+@pytest.mark.parametrize("command", [["--dry-run", "-"], ["doctor"]])
+def test_the_cli_refuses_a_password_in_the_base_url_in_one_line(monkeypatch, capsys, how, command):
+    from summarize import cli
+
+    url = "http://alice:secret@127.0.0.1:9/v1"
+    argv = list(command)
+    if how == "env":
+        monkeypatch.setenv("SUMMARIZE_BASE_URL", url)
+    else:
+        argv += ["--base-url", url]
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("臺南今天天氣晴朗。"))
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert "secret" not in out + err and "alice" not in out + err
+    lines = [line for line in err.splitlines() if "error:" in line]
+    assert len(lines) == 1 and "must not hold a user name or password" in lines[0], err
+    assert "SUMMARIZE_BASE_URL" in lines[0]

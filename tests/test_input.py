@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from conftest import SEED
+from conftest import SEED, corpus_text
 from scripted_server import Step
 from summarize import InputError, InputTypeError, asummarize_article, summarize_article
 from summarize.chunking import plan_chunks
@@ -80,7 +80,7 @@ def test_invisible_characters_and_html_are_removed_before_sending(scripted, scri
 
 
 def test_cleaning_keeps_the_words_and_line_breaks(scripted, scripted_settings):
-    article = SEED.read_text(encoding="utf-8")
+    article = corpus_text(SEED.name)
     summarize_article(article, settings=scripted_settings)
     user = scripted.chat_requests[0].user_text
     assert article.strip().replace("\r\n", "\n") in user
@@ -90,7 +90,7 @@ def test_cleaning_keeps_the_words_and_line_breaks(scripted, scripted_settings):
 
 
 def big_article(size: int) -> str:
-    seed = SEED.read_text(encoding="utf-8")
+    seed = corpus_text(SEED.name)
     copies = size // len(seed.encode("utf-8")) + 1
     return "\n\n".join(f"第{i}篇\n{seed}" for i in range(copies))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from capture import Capture
-from conftest import SAMPLE, SEED
+from conftest import SAMPLE, SEED, corpus_text
 
 from summarize import asummarize_article, summarize_article
 from summarize.chunking import split_sentences
@@ -18,7 +18,7 @@ from summarize.text import clean, mostly_chinese
 pytestmark = [pytest.mark.integration, pytest.mark.vcr]
 
 SAMPLE_TEXT = SAMPLE.read_text(encoding="utf-8")
-SEED_TEXT = SEED.read_text(encoding="utf-8")
+SEED_TEXT = corpus_text(SEED.name)
 
 
 FIRMER = "An earlier reply to this request came back in Chinese"

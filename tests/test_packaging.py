@@ -31,3 +31,4 @@ def test_the_wheel_ships_every_prompt_file(tmp_path):
     for name in prompts:
         assert f"summarize/_prompts/{name}" in names
     assert "summarize/__init__.py" in names
+    assert "summarize/py.typed" in names  # users' type checkers read the package as typed (PEP 561)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SEED
+from conftest import SEED, corpus_text
 from fake_translator import translator
 
 from summarize import Settings, count_tokens, summarize_article, translate_article
 from summarize.plan import plan_article, plan_translation
 
-SEED_TEXT = SEED.read_text(encoding="utf-8")
+SEED_TEXT = corpus_text(SEED.name)
 
 
 @pytest.mark.parametrize("with_glossary", [False, True])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SEED
+from conftest import SEED, corpus_text
 
 from summarize import ConfigError, count_tokens
 from summarize.tokens import tokenizer_for
 
-SEED_TEXT = SEED.read_text(encoding="utf-8")
+SEED_TEXT = corpus_text(SEED.name)
 
 
 def test_seed_article_in_qwen_tokens():

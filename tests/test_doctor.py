@@ -1,0 +1,240 @@
+"""``summarize doctor`` against hostile and slow servers: secrets stay home, every request ends.
+
+The friendly paths (a ready endpoint, context mismatches, thinking) are covered through the CLI
+in tests/test_cli.py; these tests call ``diagnose`` directly.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from scripted_server import ScriptedServer, Step, completion
+
+from summarize import Settings
+from summarize.doctor import FAIL, OK, WARN, Check, diagnose
+
+KEY = "vllm-key-7f3a9c1e5b2d"  # no sk- shape: a vLLM --api-key can be anything
+
+
+def by_name(checks: list[Check]) -> dict[str, Check]:
+    return {check.name: check for check in checks}
+
+
+def shown(checks: list[Check]) -> str:
+    return "\n".join(f"{c.status} {c.name}: {c.detail} {c.fix}" for c in checks)
+
+
+# -- a raw loopback server, for what http.server cannot say (reason phrases, dripped bytes) --
+
+Writer = Callable[[socket.socket, str], None]
+
+
+@contextmanager
+def raw_server(answer: Writer) -> Iterator[str]:
+    """Each connection's request head is read, then ``answer(connection, path)`` writes bytes."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5)
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                head += data
+            path = head.split(b" ", 2)[1].decode()
+            try:
+                answer(conn, path)
+            except OSError:
+                pass  # the client hung up: that is what a deadline does
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def settings_for(base_url: str, **kwargs) -> Settings:
+    return Settings(base_url=base_url, api_key=KEY, cache=False, **{"timeout": 10, **kwargs})
+
+
+# -- secrets -------------------------------------------------------------------------------
+
+
+async def test_a_redirect_to_another_origin_does_not_carry_the_key():
+    # Two loopback ports are two origins: the first server sends every request on to the other.
+    with ScriptedServer() as other, ScriptedServer() as first:
+        first._next = lambda seen: Step(status=302, body={}, headers={"Location": f"{other.base_url}/models"})
+        await diagnose(settings_for(first.base_url))
+        sent_first = [r.headers for r in first.requests]
+        sent_other = [r.headers for r in other.requests]
+    assert any(h.get("Authorization") == f"Bearer {KEY}" for h in sent_first)  # the key was in play
+    assert sent_other, "the redirect was not followed: the test checks nothing"
+    for headers in sent_other:
+        assert KEY not in str(headers), headers
+
+
+async def test_the_reason_phrase_is_redacted():
+    def answer(conn: socket.socket, path: str) -> None:
+        body = b'{"error": "no"}'
+        conn.sendall(
+            f"HTTP/1.1 401 Key {KEY} refused\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
+        )
+
+    with raw_server(answer) as base_url:
+        checks = await diagnose(settings_for(base_url))
+    reachable = by_name(checks)["reachable"]
+    assert reachable.status == FAIL and "401" in reachable.detail
+    assert "***" in reachable.detail  # redacted, not dropped
+    assert KEY not in shown(checks)
+    assert reachable.fix == "check SUMMARIZE_API_KEY"
+
+
+async def test_the_key_is_not_logged_even_at_debug(caplog):
+    import logging
+
+    with ScriptedServer(default=llamacpp_with_timings(2000.0, 100.0), models=["m"]) as server:
+        with caplog.at_level(logging.DEBUG):  # every logger: ours, openai's, httpx's, httpcore's
+            checks = await diagnose(settings_for(server.base_url))
+        sent = [{k.lower(): v for k, v in r.headers.items()}.get("authorization") for r in server.requests]
+    assert f"Bearer {KEY}" in sent and len(set(sent)) == 1  # probes and model calls alike carried it
+    assert any(r.name.startswith("httpx") for r in caplog.records), "nothing was logged: the test checks nothing"
+    logged = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
+    assert KEY not in logged and KEY not in shown(checks)
+
+
+# -- every request has a deadline ----------------------------------------------------------
+
+
+def dripping(drip_path: str) -> Writer:
+    """Answers ``drip_path`` one byte at a time, 0.2 s apart (well inside any read timeout); the rest at once."""
+
+    def answer(conn: socket.socket, path: str) -> None:
+        if path.endswith("/models"):
+            body = b'{"object": "list", "data": [{"id": "m"}]}'
+        elif path.endswith("/chat/completions"):
+            import json
+
+            body = json.dumps(completion("OK")).encode()
+        else:
+            body = b'{"error": "not found"}'
+        status = "200 OK" if not body.startswith(b'{"error"') else "404 Not Found"
+        conn.sendall(
+            f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        if not path.endswith(drip_path):
+            conn.sendall(body)
+            return
+        for i in range(min(len(body), 40)):  # bounded: at most 8 s, then the rest
+            conn.sendall(body[i : i + 1])
+            time.sleep(0.2)
+        conn.sendall(body[40:])
+
+    return answer
+
+
+@pytest.mark.parametrize("path, check", [("/models", "reachable"), ("/chat/completions", "completion")])
+async def test_a_server_dripping_bytes_cannot_hold_doctor_past_its_deadline(path, check):
+    with raw_server(dripping(path)) as base_url:
+        checks = await diagnose(settings_for(base_url, timeout=1, model="m"))
+    found = by_name(checks)[check]
+    assert found.status == FAIL, shown(checks)
+    assert "1 s" in found.detail and "SUMMARIZE_TIMEOUT" in found.detail + found.fix, found
+
+
+# -- speed: can SUMMARIZE_TIMEOUT cover a full-context request? ------------------------------
+
+
+def llamacpp_with_timings(prompt_per_second: float, predicted_per_second: float):
+    def respond(seen):
+        if seen.path == "/props":
+            return Step(body={"default_generation_settings": {"n_ctx": 8192}})
+        body = completion("OK", usage={"prompt_tokens": 400, "completion_tokens": 2, "total_tokens": 402})
+        body["timings"] = {
+            "prompt_n": 400,
+            "prompt_ms": 400 / prompt_per_second * 1000,
+            "prompt_per_second": prompt_per_second,
+            "predicted_n": 2,
+            "predicted_ms": 2 / predicted_per_second * 1000,
+            "predicted_per_second": predicted_per_second,
+        }
+        return Step(body=body)
+
+    return respond
+
+
+async def test_doctor_warns_when_the_timeout_cannot_cover_a_full_context_request():
+    # 8192-token context, 1024 reserved for the reply: 7168 / 20 + 1024 / 4 = 614.4 s.
+    with ScriptedServer(default=llamacpp_with_timings(20.0, 4.0), models=["m"]) as server:
+        checks = await diagnose(settings_for(server.base_url, timeout=120))
+        speed_requests = [r for r in server.chat_requests if len(r.user_text) > 500]
+    speed = by_name(checks)["speed"]
+    assert speed.status == WARN, shown(checks)
+    assert "prompt 20 tokens/s, generation 4 tokens/s (llama.cpp timings)" in speed.detail
+    assert "a full-context request (7168 prompt + 1024 reply tokens) takes about 614 s" in speed.detail
+    assert "SUMMARIZE_TIMEOUT=120" in speed.detail
+    assert speed.fix.startswith("set SUMMARIZE_TIMEOUT=740")  # 614 s and a fifth more, rounded up to 10 s
+    assert len(speed_requests) == 1  # one request of a few hundred tokens measured it
+
+
+async def test_doctor_says_the_timeout_covers_a_fast_server():
+    with ScriptedServer(default=llamacpp_with_timings(2000.0, 100.0), models=["m"]) as server:
+        checks = await diagnose(settings_for(server.base_url, timeout=120))
+    speed = by_name(checks)["speed"]
+    assert speed.status == OK, shown(checks)
+    assert "takes about 14 s" in speed.detail and "within SUMMARIZE_TIMEOUT=120" in speed.detail
+
+
+async def test_without_timings_doctor_bounds_the_speed_by_wall_time():
+    # A server that reports usage but no timings, and takes 0.3 s for every request: the speed
+    # request's 400 prompt tokens took at least 0.3 s, the short reply's 2 tokens too.
+    def slow(seen):
+        usage = {"prompt_tokens": 400 if len(seen.user_text) > 500 else 20, "completion_tokens": 2, "total_tokens": 0}
+        return Step.reply("OK", usage=usage, delay=0.3)
+
+    with ScriptedServer(default=slow, models=["m"]) as server:
+        checks = await diagnose(settings_for(server.base_url, timeout=30))
+    speed = by_name(checks)["speed"]
+    # At least 7168 x 0.3 / 400 + 1024 x 0.3 / 2 = 5.4 + 153.6 s: more than 30 s, whatever the machine's load.
+    assert speed.status == WARN, shown(checks)
+    assert "wall time" in speed.detail and "at most" in speed.detail
+    assert "SUMMARIZE_TIMEOUT=30" in speed.detail and speed.fix.startswith("set SUMMARIZE_TIMEOUT=")
+
+
+async def test_a_hosted_service_without_timings_is_measured_but_not_extrapolated():
+    # To a hosted service a short request is mostly round trip: an upper bound from it would warn
+    # about a 128k context that the service in fact answers in seconds.
+    from summarize.client import Reply
+    from summarize.doctor import _speed_check
+
+    class Slow:
+        async def chat(self, messages, *, model, max_tokens=None):
+            return Reply("1 2 3", prompt_tokens=400, completion_tokens=40, finish_reason="stop", model=model)
+
+    settings = Settings(base_url="https://api.example.com/v1", api_key=KEY, context_tokens=128000, timeout=120)
+    tiny = (Reply("OK", prompt_tokens=20, completion_tokens=1, finish_reason="stop", model="m"), 0.5)
+    check = await _speed_check(Slow(), settings, "m", tiny)  # type: ignore[arg-type]
+    assert check.status == OK
+    assert "400 prompt tokens and a short reply took" in check.detail and "not estimated" in check.detail
