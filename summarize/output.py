@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .result import LANGUAGE_FAILED, LOOPED, PROMPT_CUT, TRUNCATED, WRONG_LANGUAGE, ZH_HANT_NOT_CHINESE
+from .result import LANGUAGE_FAILED, LOOPED, PROMPT_CUT, TRUNCATED, WRONG_LANGUAGE
 
 # -- flags ---------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from scripted_server import Step
 from test_cli import ARTICLE, call, reply, run
 
 from summarize import output
+from summarize import result as results
 
 OLD = time.time() - 3600  # an hour ago: long past any write still in progress
 
@@ -274,7 +275,7 @@ def test_a_prompt_cut_is_recorded_as_a_flag_and_redo_flagged_asks_again(scripted
     first = call("batch", str(folder), "--out", str(out), server=scripted, env=env)
     assert first.returncode == 0, first.stderr
     record = json.loads((out / "n1.json").read_text(encoding="utf-8"))
-    assert record["flags"] == [output.PROMPT_CUT]
+    assert record["flags"] == [results.PROMPT_CUT]
     assert json.loads((out / "n0.json").read_text(encoding="utf-8"))["flags"] == []
     markdown = (out / "n1.md").read_text(encoding="utf-8")
     assert "> Prompt cut: the server counted far fewer prompt tokens than were sent" in markdown
@@ -297,7 +298,7 @@ def test_a_zh_hant_summary_in_english_is_flagged_and_redone(scripted, tmp_path, 
     assert first.returncode == 0, first.stderr
     assert "> Unverified: zh-Hant came back in the wrong language." in (out / "n0.md").read_text(encoding="utf-8")
     if "json" in formats:
-        assert json.loads((out / "n0.json").read_text(encoding="utf-8"))["flags"] == [output.ZH_HANT_NOT_CHINESE]
+        assert json.loads((out / "n0.json").read_text(encoding="utf-8"))["flags"] == [results.ZH_HANT_NOT_CHINESE]
 
     scripted.default = lambda seen: reply("臺南市明年擴大公車路網。")
     again = call(*args, "--redo-flagged", server=scripted)
@@ -309,11 +310,11 @@ def test_the_library_returns_the_flags(scripted, scripted_settings):
     from summarize import summarize_article, translate_article
 
     scripted.default = _prompt_cut
-    assert summarize_article(ARTICLE, settings=scripted_settings).flags == (output.PROMPT_CUT,)
-    assert translate_article(ARTICLE, settings=scripted_settings, glossary={}).flags == (output.PROMPT_CUT,)
+    assert summarize_article(ARTICLE, settings=scripted_settings).flags == (results.PROMPT_CUT,)
+    assert translate_article(ARTICLE, settings=scripted_settings, glossary={}).flags == (results.PROMPT_CUT,)
     scripted.default = lambda seen: reply("In English.")
     both = summarize_article(ARTICLE, settings=scripted_settings, languages=("en", "zh-Hant"))
-    assert both.flags == (output.ZH_HANT_NOT_CHINESE,)
+    assert both.flags == (results.ZH_HANT_NOT_CHINESE,)
     scripted.default = lambda seen: reply("一切正常的摘要。" if "繁體中文" in seen.task_text else "All is well.")  # noqa: E501
     assert summarize_article(ARTICLE, settings=scripted_settings, languages=("en", "zh-Hant")).flags == ()
 

@@ -228,13 +228,10 @@ def test_concurrency_caps_requests_in_flight_across_files(tmp_path):
         path.write_text(f"第{i}篇。{ARTICLE}", encoding="utf-8")
         files.append(str(path))
     with ScriptedServer(default=lambda seen: reply("A scripted summary."), latency=0.3) as server:
-        start = time.monotonic()
         result = run(*files, "--concurrency", "3", server=server)
-        elapsed = time.monotonic() - start
     assert result.returncode == 0, result.stderr
-    assert server.peak_in_flight == 3
-    assert len(server.chat_requests) == 6
-    assert elapsed < 6 * 0.3 + 1.5  # not one at a time
+    assert server.peak_in_flight == 3  # not one at a time, and never more than asked (a wall-time
+    assert len(server.chat_requests) == 6  # bound here failed on a loaded machine)
     # Each result prints as it finishes (issue 12), so the order is the order they finished in.
     assert sorted(line for line in result.stdout.splitlines() if line.startswith("==>")) == [f"==> {f} <==" for f in files]
 
