@@ -13,7 +13,8 @@ The work is split along its seams:
 
 - ``summarize.transport``: sending and retrying (the only ``openai`` import, the cap on
   requests in flight, the one retry policy);
-- ``summarize.reply``: the shape and cleaning of a reply (validation, ``<think>`` removal);
+- ``summarize.reply``: the shape and cleaning of a reply (validation, streaming assembly,
+  ``<think>`` removal, the size cap);
 - ``summarize.classify``: a failure, classified into the error tree of ``summarize.errors``.
 """
 
@@ -26,41 +27,59 @@ from . import errors, presets
 from .cache import ResponseCache
 from .classify import Classifier, context_limit, is_context_error, requested_tokens
 from .config import Settings
-from .reply import CACHED_FIELDS, Reply, body_error, from_completion, strip_think
+from .reply import CACHED_FIELDS, BodyError, MalformedReply, Reply, ReplyReader, ReplyTooLarge, max_reply_bytes, strip_think
+from .result import Usage
 from .tokens import tokenizer_for
-from .transport import Transport, sdk
+from .transport import Deadline, Transport, sdk
 
 __all__ = ["ChatClient", "Reply", "strip_think", "context_limit", "is_context_error", "requested_tokens"]
 
 log = logging.getLogger("summarize")
 
 
+def _client_base_url(client: Any) -> str | None:
+    """The base URL an ``openai`` client passed in sends to (it decides, not the settings)."""
+    url = getattr(client, "base_url", None)
+    return str(url).rstrip("/") if url else None
+
+
 class ChatClient:
-    """Sends chat requests for one run: at most ``settings.concurrency`` in flight.
+    """Sends chat requests for one run through one ``Transport`` (requests in flight, retries).
 
     Args:
         settings: endpoint, model and retry settings.
         client: an ``openai.AsyncOpenAI`` or ``openai.OpenAI`` to use instead of building one
-            (its own retries are turned off: retries have one owner, ``summarize.transport``),
-            or another ``ChatClient`` whose cap on requests in flight and connections to share.
+            (its own retries are turned off: retries have one owner, ``summarize.transport``);
+            its base URL is the one the cache key, the request shape and error messages use.
+            Or another ``ChatClient``, whose transport (requests in flight, rate-limit pauses,
+            connections) to share, as a batch does.
+
+    Counters for the run: ``requests`` (requests sent; a retried one counts once; cache hits
+    not at all), ``attempts`` (HTTP attempts, retries included) and ``cache_hits``.
     """
 
     def __init__(self, settings: Settings, client: Any = None) -> None:
+        shared = client if isinstance(client, ChatClient) else None
+        base_url = shared.base_url if shared else _client_base_url(client)
+        if base_url and base_url != settings.base_url:
+            settings = settings.replace(base_url=base_url)
         self.settings = settings
         self._warned_truncation = False
         self.preset = presets.for_request(settings.preset, settings.base_url)
         self._cache = ResponseCache(settings.cache_dir) if settings.cache else None
         # Called with every usable reply (the CLI's progress); a shared client's hook is inherited.
-        self.on_reply: Callable[[Reply], None] | None = None
-        if isinstance(client, ChatClient):
-            # Runs sharing one ChatClient (a batch) share its cap on requests in flight and its connections.
-            self.transport = Transport(settings, client.transport)
-            self.on_reply = client.on_reply
-        else:
-            self.transport = Transport(settings, client)
-        self.errors = Classifier(settings, self.base_url)
+        self.on_reply: Callable[[Reply], None] | None = shared.on_reply if shared else None
+        self.transport = Transport(settings, shared.transport if shared else client)
+        given_key = getattr(client, "api_key", None) if client is not None and not shared else None
+        self.errors = Classifier(
+            settings, self.base_url, local=self.transport.local, keys=(given_key,) if isinstance(given_key, str) else ()
+        )
         self.requests = 0
+        self.attempts = 0
+        self.cache_hits = 0
         self.replies: list[Reply] = []  # every reply this client returned, cached ones included
+        self.received: list[Reply] = []  # every reply that came over the network, returned or not
+        self._kept_cut = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -90,9 +109,11 @@ class ChatClient:
         async def once(attempt: int) -> list[str]:
             try:
                 page = await self.transport.call(self.transport.openai().models.list)
+                return [m.id for m in page.data if isinstance(getattr(m, "id", None), str)]
             except sdk().OpenAIError as exc:
                 raise self.errors.exception(exc, None, attempt, sdk()) from exc
-            return [m.id for m in page.data]
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise self.errors.malformed(f"GET /models: {type(exc).__name__}: {exc}", "", attempt) from exc
 
         return await self.transport.with_retries(once)
 
@@ -111,79 +132,142 @@ class ChatClient:
             + ": set SUMMARIZE_MODEL to the one to use"
         )
 
-    def request_options(self, model: str, max_tokens: int) -> dict[str, Any]:
-        """Generation parameters for ``model`` (besides messages), shaped by the preset in force."""
+    def request_options(self, model: str, max_tokens: int, *, penalize_repetition: bool = False) -> dict[str, Any]:
+        """Generation parameters for ``model`` (besides messages), shaped by the preset in force.
+
+        Server-specific fields (thinking switches, repetition controls) travel in ``extra_body``,
+        which ``openai`` merges into the top level of the request body.
+        """
         preset = self.preset
+        extra: dict[str, Any] = {}
         if preset is not None:
-            options = {"model": model, preset.max_tokens_param: max_tokens}
+            options: dict[str, Any] = {"model": model, preset.max_tokens_param: max_tokens}
             if not preset.is_reasoning_model(model):
                 options["temperature"] = self.settings.temperature
-            thinking = preset.thinking_options(model)
-            return {**options, "extra_body": thinking} if thinking else options
-        options: dict[str, Any] = {"model": model, "max_tokens": max_tokens, "temperature": self.settings.temperature}
-        if "qwen3" in model.lower():
-            # Thinking costs output tokens and leaks into summaries; ask for it off, the way
-            # vLLM, SGLang and llama.cpp read it (harmless elsewhere).
-            options["extra_body"] = {"chat_template_kwargs": {"enable_thinking": False}}
-        return options
+            extra.update(preset.thinking_options(model))
+        else:
+            options = {"model": model, "max_tokens": max_tokens, "temperature": self.settings.temperature}
+            if "qwen3" in model.lower():
+                # Thinking costs output tokens and leaks into summaries; ask for it off, the way
+                # vLLM, SGLang and llama.cpp read it (harmless elsewhere).
+                extra["chat_template_kwargs"] = {"enable_thinking": False}
+        if penalize_repetition:
+            extra.update(presets.repetition_options(preset, model))
+        return {**options, "extra_body": extra} if extra else options
 
-    async def chat(self, messages: list[dict[str, str]], *, model: str, max_tokens: int | None = None) -> Reply:
-        """One chat completion with retries; the reply with ``<think>`` removed.
+    def stream_options(self) -> dict[str, Any]:
+        """Request fields asking for a streamed reply, with usage in its last event where the server takes it."""
+        if self.preset is not None and not self.preset.stream_options:
+            return {"stream": True}
+        return {"stream": True, "stream_options": {"include_usage": True}}
+
+    async def chat(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str,
+        max_tokens: int | None = None,
+        allow_truncated: bool = False,
+        penalize_repetition: bool = False,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Reply:
+        """One chat completion, streamed, with retries; the reply with ``<think>`` removed.
+
+        Args:
+            messages: the chat messages.
+            model: the model to ask.
+            max_tokens: the reply's token limit; default ``SUMMARIZE_OUTPUT_TOKENS``.
+            allow_truncated: return a reply cut at the token limit (``reply.truncated``) instead
+                of raising ``TruncatedOutputError``, so the caller can judge it; such a reply is
+                never cached and logs no warning.
+            penalize_repetition: add the repetition control the server honours
+                (``summarize.presets.repetition_options``), for a re-ask after a loop.
+            on_text: called with each piece of reply text (``<think>`` removed) as it streams
+                in; a retried attempt starts again from its first piece.
 
         Raises:
             EndpointError: a subclass saying what failed, after retries where retrying helps.
+                ``TruncatedOutputError`` for a cut reply, unless ``allow_truncated`` or
+                ``on_truncation="keep"`` (which keeps a cut reply that has text, with a warning).
         """
         limit = max_tokens or self.settings.output_tokens
-        options = self.request_options(model, limit)
+        options = self.request_options(model, limit, penalize_repetition=penalize_repetition)
         suffix = self.preset.system_suffix(model) if self.preset else ""
         if suffix and messages and messages[0]["role"] == "system":
             messages = [{**messages[0], "content": f"{messages[0]['content']}\n{suffix}"}, *messages[1:]]
         cache = self._cache
+        # The key holds what shapes the answer, not how it travels (streamed or not).
         key = cache.key(self.base_url, messages, options) if cache else ""
         hit = cache.get(key) if cache else None
         if hit is not None:
             log.debug("reply from the response cache (%s)", key[:12])
-            return self._deliver(Reply(**{name: hit.get(name) for name in CACHED_FIELDS}, cached=True))
+            self.cache_hits += 1
+            reply = Reply(**{name: hit.get(name) for name in CACHED_FIELDS}, cached=True, attempts=0)
+            if on_text is not None and reply.text:
+                on_text(reply.text)
+            return self._deliver(reply)
+        body = {"messages": messages, **options, **self.stream_options()}
+        max_bytes = max_reply_bytes(limit)
 
         async def once(attempt: int) -> Reply:
-            async with self.transport.semaphore:
-                self.requests += 1
+            async with self.transport.gate.slot():
+                self.attempts += 1
+                if attempt == 1:
+                    self.requests += 1
                 log.debug("request %d to %s: %d messages, attempt %d", self.requests, self.base_url, len(messages), attempt)
+                reader = ReplyReader(model, max_bytes, on_text)
                 try:
-                    completion = await self.transport.call(
-                        self.transport.openai().chat.completions.create, messages=messages, **options
-                    )
+                    await self.transport.post(body, reader.feed)
+                    reply = reader.reply(attempt)
                 except sdk().OpenAIError as exc:
                     raise self.errors.exception(exc, model, attempt, sdk()) from exc
-            error = body_error(completion)
-            if error is not None:
-                # Some servers answer HTTP 200 with an error body (a 429 among them).
-                raise self.errors.body_error(error, model, attempt)
-            return from_completion(completion, model)
+                except ReplyTooLarge as exc:
+                    raise self.errors.too_large(exc.limit, limit, model, attempt) from exc
+                except MalformedReply as exc:
+                    raise self.errors.malformed(str(exc), model, attempt) from exc
+                except BodyError as exc:
+                    # Some servers answer HTTP 200 with an error body (a 429 among them), or end a stream with one.
+                    raise self.errors.body_error(exc.error, model, attempt) from exc
+                except Deadline as exc:
+                    raise self.errors.overdue(self.transport.deadline, model, attempt) from exc
+                except TimeoutError as exc:
+                    raise self.errors.silent(model, attempt) from exc
+                except ConnectionError as exc:
+                    raise self.errors.dropped(str(exc), model, attempt) from exc
+            self.received.append(reply)
+            return reply
 
         reply = await self.transport.with_retries(once)
-        if reply.finish_reason == "length" and reply.text and self.settings.on_truncation == "keep":
-            log.warning("the reply hit the %d-token limit and is kept cut (on_truncation=keep)", limit)
-            return self._deliver(reply)  # never cached: a cut reply is not an answer worth replaying
-        if reply.finish_reason == "length":
+        where = self.errors.where(model, reply.attempts, None)
+        if reply.truncated:
+            if allow_truncated:
+                return self._deliver(reply)  # the caller judges it; never cached
+            if reply.text and self.settings.on_truncation == "keep":
+                log.warning("the reply hit the %d-token limit and is kept cut (on_truncation=keep)", limit)
+                self._kept_cut = True
+                return self._deliver(reply)  # never cached: a cut reply is not an answer worth replaying
             spent = "thinking" if not reply.text else "writing"
             raise errors.TruncatedOutputError(
                 f"the reply hit the {limit}-token limit while {spent} and is incomplete; raise "
                 "SUMMARIZE_OUTPUT_TOKENS" + (" or turn thinking off for this model" if not reply.text else ""),
-                **self.errors.where(model, 1, None),
+                **where,
             )
         if reply.finish_reason == "content_filter":
             raise errors.ContentFilteredError(
                 "the provider's content filter stopped the reply; the article may touch a topic it "
                 "blocks: try another model or endpoint",
-                **self.errors.where(model, 1, None),
+                **where,
             )
         if not reply.text:
-            raise errors.EndpointError("the model returned an empty reply", **self.errors.where(model, 1, None))
+            raise errors.EndpointError("the model returned an empty reply", **where)
         self._check_prompt_tokens(messages, reply)
         if cache:
             cache.put(key, {name: getattr(reply, name) for name in CACHED_FIELDS})
         return self._deliver(reply)
+
+    def usage(self) -> Usage:
+        """Requests, attempts, cache hits and tokens of this client's run so far."""
+        return Usage.total(self.received, requests=self.requests, attempts=self.attempts, cache_hits=self.cache_hits)
 
     def _deliver(self, reply: Reply) -> Reply:
         self.replies.append(reply)
@@ -194,7 +278,7 @@ class ChatClient:
     @property
     def truncated(self) -> bool:
         """Some reply was cut at the token limit and kept (``on_truncation="keep"``)."""
-        return any(r.finish_reason == "length" for r in self.replies)
+        return self._kept_cut
 
     def answering_model(self, default: str) -> str:
         """The model name the server reported, else ``default``."""
