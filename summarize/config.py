@@ -132,9 +132,10 @@ class Settings:
             context window, the output reserve and the prompt size.
         output_tokens: most tokens of each reply (also reserved out of the context window).
         concurrency: most requests in flight at once.
-        timeout: seconds per request.
+        timeout: seconds a request may stay silent (connecting, or between streamed bytes);
+            each attempt also has a deadline of ``summarize.transport.DEADLINE_FACTOR`` (3) times it.
         max_retries: retries after the first attempt, for retryable failures only.
-        retry_backoff: first backoff in seconds; doubles each retry, with jitter.
+        retry_backoff: first backoff in seconds; doubles each retry, jittered upwards, never below a ``Retry-After``.
         retry_wait_max: the longest single wait; a ``Retry-After`` above it fails at once.
         temperature: sampling temperature.
         tokenizer: how tokens are counted; ``auto`` picks by model (see ``summarize.tokens``).
