@@ -157,8 +157,9 @@ class Classifier:
         """An error a server sent in an HTTP 200 body (or in the middle of a stream)."""
         if isinstance(error, dict):
             code, kind = error.get("code"), error.get("type")
-            # The whole error, not only its message: llama.cpp states n_ctx and n_prompt_tokens beside it.
-            message = f"{error.get('message') or ''} {error}".strip()
+            # The other fields too: llama.cpp states n_ctx and n_prompt_tokens beside the message.
+            others = {k: v for k, v in error.items() if k not in ("message", "code", "type", "param") and v is not None}
+            message = f"{error.get('message') or error} {others if others else ''}".strip()
         else:
             code, message, kind = getattr(error, "code", None), str(error or "the reply had no choices"), None
         status = code if isinstance(code, int) and not isinstance(code, bool) else (int(code) if str(code).isdigit() else None)

@@ -18,7 +18,6 @@ before the chunk to each request, for models that need the help.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Callable, Iterable
