@@ -30,7 +30,7 @@ from .config import Settings
 from .reply import CACHED_FIELDS, BodyError, MalformedReply, Reply, ReplyReader, ReplyTooLarge, max_reply_bytes, strip_think
 from .result import Usage
 from .tokens import tokenizer_for
-from .transport import Deadline, Transport, sdk
+from .transport import Deadline, Silence, Transport, sdk
 
 __all__ = ["ChatClient", "Reply", "strip_think", "context_limit", "is_context_error", "requested_tokens"]
 
@@ -183,7 +183,8 @@ class ChatClient:
             penalize_repetition: add the repetition control the server honours
                 (``summarize.presets.repetition_options``), for a re-ask after a loop.
             on_text: called with each piece of reply text (``<think>`` removed) as it streams
-                in; a retried attempt starts again from its first piece.
+                in (from a worker thread when the client passed in is a sync ``openai.OpenAI``);
+                a retried attempt starts again from its first piece.
 
         Raises:
             EndpointError: a subclass saying what failed, after retries where retrying helps.
@@ -230,7 +231,7 @@ class ChatClient:
                     raise self.errors.body_error(exc.error, model, attempt) from exc
                 except Deadline as exc:
                     raise self.errors.overdue(self.transport.deadline, model, attempt) from exc
-                except TimeoutError as exc:
+                except Silence as exc:
                     raise self.errors.silent(model, attempt) from exc
                 except ConnectionError as exc:
                     raise self.errors.dropped(str(exc), model, attempt) from exc

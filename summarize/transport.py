@@ -94,6 +94,10 @@ class Deadline(Exception):
     """One attempt ran past its deadline."""
 
 
+class Silence(Exception):
+    """The server said nothing for the timeout in the middle of a reply."""
+
+
 class RateGate:
     """Requests in flight for one client (and a batch sharing it), slowed down together by rate limits.
 
@@ -225,7 +229,7 @@ class Transport:
         Raises:
             openai.OpenAIError: an HTTP error status or a failure to connect (``openai`` raised it).
             Deadline: the attempt took longer than ``deadline``.
-            TimeoutError: the server fell silent for longer than the timeout while sending the body.
+            Silence: the server fell silent for longer than the timeout while sending the body.
             ConnectionError: the connection dropped while the body streamed.
             whatever ``feed`` raises.
         """
@@ -244,7 +248,7 @@ class Transport:
                 async for data in response.http_response.aiter_bytes():
                     feed(data)
             except _http_timeout() as exc:
-                raise TimeoutError() from exc
+                raise Silence() from exc
             except _http_errors() as exc:
                 raise ConnectionError(str(exc) or type(exc).__name__) from exc
 
@@ -263,7 +267,7 @@ class Transport:
                         raise Deadline()
                     feed(data)
             except _http_timeout() as exc:
-                raise TimeoutError() from exc
+                raise Silence() from exc
             except _http_errors() as exc:
                 if time.monotonic() >= end:
                     raise Deadline() from exc

@@ -222,6 +222,18 @@ def test_a_stream_slower_than_the_timeout_in_all_but_never_silent_for_it_succeed
     assert seen.body["stream"] is True
 
 
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync-client"])
+def test_a_stream_that_falls_silent_midway_is_a_timeout_not_a_deadline(scripted, scripted_settings, sync):
+    scripted.script(dataclasses.replace(Step.reply("The drill drew three thousand residents."), event_delay=0.6))
+    given = openai.OpenAI(base_url=scripted.base_url, api_key="k", timeout=0.3) if sync else None
+    started = time.monotonic()
+    err = raised(chat, scripted_settings.replace(timeout=0.3, max_retries=2), client=given)
+    assert isinstance(err, ConnectionFailedError)
+    assert "silent for 0.3 s" in str(err) and "deadline" not in str(err)
+    assert time.monotonic() - started < 0.9 + 0.5
+    assert len(scripted.chat_requests) == 1
+
+
 def test_a_local_server_that_timed_out_is_not_sent_the_request_again(scripted, scripted_settings):
     scripted.default = lambda seen: Step.reply("late", delay=0.6)
     err = raised(chat, scripted_settings.replace(timeout=0.3, max_retries=3))
