@@ -25,6 +25,10 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        running = False
+    else:
+        running = True
+    if not running:  # outside the except block, so that a failure is not shown "during" this RuntimeError
         return asyncio.run(coroutine)
     context = contextvars.copy_context()  # the caller's context variables (logging context, ...) go along
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarize") as pool:

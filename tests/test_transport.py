@@ -484,3 +484,13 @@ def test_penalize_repetition_sends_the_control_the_server_reads_beside_the_think
     assert plain["frequency_penalty"] > 0 and plain["chat_template_kwargs"] == {"enable_thinking": False}
     assert llamacpp["repeat_penalty"] > 1 and llamacpp["chat_template_kwargs"] == {"enable_thinking": False}
     assert not {"frequency_penalty", "repeat_penalty", "presence_penalty"} & set(without)
+
+
+def test_a_failure_of_the_sync_function_is_not_chained_to_the_event_loop_check(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.error(400, {"error": {"message": "bad request"}})
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings)
+    chain = []
+    while err is not None and len(chain) < 20:
+        chain.append(err)
+        err = err.__cause__ or err.__context__
+    assert not any("no running event loop" in str(e) for e in chain)  # a traceback would show it "during handling"
