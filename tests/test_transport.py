@@ -263,7 +263,8 @@ def test_a_huge_reply_is_refused_with_a_clear_error_and_never_cached(scripted, s
 
 
 def test_a_huge_streamed_reply_is_refused_too(scripted, scripted_settings):
-    scripted.default = lambda seen: Step.reply("y" * 3_000_000)  # ~375,000 events of 8 characters
+    events = sse(*[chunk({"content": "y" * 100_000})] * 30, chunk({}, "stop"), "[DONE]")  # 3 MB of text
+    scripted.default = lambda seen: Step(raw=events, content_type="text/event-stream")
     err = raised(chat, scripted_settings.replace(output_tokens=64), max_tokens=64)
     assert type(err) is EndpointError and "bytes" in str(err)
 
