@@ -306,6 +306,13 @@ def test_the_first_backoff_is_near_the_setting_and_retries_told_alike_spread():
     assert Transport(Settings(base_url="http://127.0.0.1:9/v1", retry_backoff=50, retry_wait_max=60)).backoff(3) == 60
 
 
+def test_the_first_retry_waits_about_the_backoff_not_near_zero(scripted, scripted_settings):
+    scripted.script(Step.error(503, {"error": {"message": "busy"}}), Step.reply("ok"))
+    assert chat(scripted_settings.replace(retry_backoff=0.3)).text == "ok"
+    first, second = scripted.chat_requests
+    assert 0.3 <= second.at - first.at < 0.3 * (1 + 0.25) + 0.3
+
+
 def test_the_rate_gate_halves_the_requests_in_flight_and_recovers():
     from summarize.transport import RateGate
 
