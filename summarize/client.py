@@ -112,6 +112,8 @@ class ChatClient:
                 return [m.id for m in page.data if isinstance(getattr(m, "id", None), str)]
             except sdk().OpenAIError as exc:
                 raise self.errors.exception(exc, None, attempt, sdk()) from exc
+            except Deadline as exc:
+                raise self.errors.overdue(self.transport.deadline, None, attempt) from exc
             except (ValueError, TypeError, AttributeError) as exc:
                 raise self.errors.malformed(f"GET /models: {type(exc).__name__}: {exc}", "", attempt) from exc
 

@@ -216,10 +216,18 @@ class Transport:
         self._client = None
 
     async def call(self, fn: Any, **kwargs: Any) -> Any:
-        """``fn(**kwargs)`` of the openai client, in a worker thread when the client is synchronous."""
+        """``fn(**kwargs)`` of the openai client (e.g. ``GET /models``), in a worker thread when
+        the client is synchronous; an async call is held to the deadline too.
+
+        Raises:
+            Deadline: the call took longer than ``deadline``.
+        """
         if self.is_sync:
             return await asyncio.to_thread(fn, **kwargs)
-        return await fn(**kwargs)
+        try:
+            return await asyncio.wait_for(fn(**kwargs), self.deadline)
+        except asyncio.TimeoutError:
+            raise Deadline() from None
 
     # -- one attempt -------------------------------------------------------------------------
 

@@ -146,6 +146,7 @@ class ScriptedServer:
         self.default: Responder = default or (lambda seen: Step.reply("A scripted summary."))
         self.models = models if models is not None else ["scripted"]
         self.latency = latency
+        self.models_step: Step | None = None  # answers GET /models instead of the model list
         self.requests: list[Seen] = []
         self._steps: list[Step] = []
         self._lock = threading.Lock()
@@ -262,6 +263,8 @@ class ScriptedServer:
             self._httpd.server_close()
 
     def _next(self, seen: Seen) -> Step:
+        if seen.path.endswith("/models") and self.models_step is not None:
+            return self.models_step
         if seen.path.endswith("/models"):
             # A dict is a whole /models entry (e.g. vLLM's max_model_len); a str is just an id.
             data = [m if isinstance(m, dict) else {"id": m, "object": "model"} for m in self.models]

@@ -204,6 +204,20 @@ def test_a_server_dripping_bytes_is_cut_off_at_the_deadline(scripted, scripted_s
     assert len(scripted.chat_requests) == 1  # a local server still sending is not sent the request again
 
 
+def test_a_models_list_dripping_bytes_is_cut_off_at_the_deadline(scripted, scripted_settings):
+    scripted.models_step = Step(body={"object": "list", "data": [{"id": "m", "object": "model"}] * 20}, drip=0.02)
+    started = time.monotonic()
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(model=None, timeout=0.3))
+    assert isinstance(err, ConnectionFailedError) and "deadline" in str(err)
+    assert time.monotonic() - started < 3 * 0.3 + 1.0
+
+
+def test_a_malformed_models_list_is_an_endpoint_error(scripted, scripted_settings):
+    scripted.models_step = Step(raw=b'{"object": "list", "data": 5}')
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(model=None))
+    assert isinstance(err, EndpointError)
+
+
 def test_a_sync_client_passed_in_is_cut_off_at_the_deadline_too(scripted, scripted_settings):
     scripted.script(Step(body=completion("A summary. " * 30), drip=0.02, stream=False))
     given = openai.OpenAI(base_url=scripted.base_url, api_key="k", timeout=0.3)
