@@ -151,7 +151,7 @@ class RateGate:
         self.resume_at = max(self.resume_at, now + wait)
         self._calm = 0
 
-    def succeeded(self) -> None:
+    async def succeeded(self) -> None:
         """One request succeeded: after ``limit`` in a row, allow one more in flight."""
         if self.limit >= self.ceiling:
             return
@@ -159,14 +159,9 @@ class RateGate:
         if self._calm >= self.limit:
             self.limit += 1
             self._calm = 0
-            if self._condition is not None:
-                condition = self._condition
-
-                async def wake() -> None:
-                    async with condition:
-                        condition.notify_all()
-
-                asyncio.ensure_future(wake())
+            condition = self._cond()
+            async with condition:
+                condition.notify_all()  # a waiting request may go now
 
 
 class Transport:
@@ -329,6 +324,6 @@ class Transport:
         async for attempt in retrying:
             with attempt:
                 result = await once(attempt.retry_state.attempt_number)
-                self.gate.succeeded()
+                await self.gate.succeeded()
                 return result
         raise AssertionError("unreachable")  # pragma: no cover

@@ -335,10 +335,13 @@ def test_the_rate_gate_halves_the_requests_in_flight_and_recovers():
     assert gate.limit == 4
     gate.throttle(0.0)
     assert gate.limit == 2
-    for _ in range(2 + 3 + 4 + 5 + 6 + 7):
-        gate.succeeded()
+    async def succeed(times: int) -> None:
+        for _ in range(times):
+            await gate.succeeded()
+
+    asyncio.run(succeed(2 + 3 + 4 + 5 + 6 + 7))
     assert gate.limit == 8
-    gate.succeeded()
+    asyncio.run(succeed(1))
     assert gate.limit == 8  # never above the configured concurrency
 
 
