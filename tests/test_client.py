@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -227,8 +228,6 @@ def test_repetition_options_merge_with_the_thinking_switch():
 
 
 def test_stream_options_are_left_out_where_the_preset_says_the_server_rejects_them():
-    import dataclasses
-
     client = ChatClient(Settings(base_url="http://localhost:8000/v1", preset="vllm"))
     assert client.stream_options() == {"stream": True, "stream_options": {"include_usage": True}}
     client.preset = dataclasses.replace(client.preset, stream_options=False)
