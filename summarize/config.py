@@ -201,10 +201,12 @@ class Settings:
         summary_words: how long a summary may be, in English words (a Chinese summary gets
             twice as many characters); map notes get a share of it sized to their chunk.
         concurrency: most requests in flight at once.
-        timeout: seconds per request; ``None`` is the preset's, else 600 for a base URL on a
-            loopback or private address (``is_local_url``), else 120.
+        timeout: seconds a request may stay silent (connecting, or between streamed bytes);
+            each attempt also has a deadline of ``summarize.transport.DEADLINE_FACTOR`` (3) times
+            it. ``None`` is the preset's, else 600 for a base URL on a loopback or private
+            address (``is_local_url``), else 120.
         max_retries: retries after the first attempt, for retryable failures only.
-        retry_backoff: first backoff in seconds; doubles each retry, with jitter.
+        retry_backoff: first backoff in seconds; doubles each retry, jittered upwards, never below a ``Retry-After``.
         retry_wait_max: the longest single wait; a ``Retry-After`` above it fails at once.
         temperature: sampling temperature.
         tokenizer: how tokens are counted; ``auto`` picks by model (see ``summarize.tokens``).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -37,7 +37,8 @@ from .errors import (
     SummarizeError,
     TruncatedOutputError,
 )
-from .result import LANGUAGE_FAILED, LOOPED, PROMPT_CUT, TRUNCATED, WRONG_LANGUAGE, Summary, Usage
+from .result import LANGUAGE_FAILED, LOOPED, PROMPT_CUT, TRUNCATED, WRONG_LANGUAGE, Summary
+from .runner import gather_or_cancel, run_sync
 from .text import clean, han_ratio, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
 from .verify import strip_loops
@@ -52,7 +53,7 @@ def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
         languages = (languages,)
     languages = tuple(dict.fromkeys(languages))
     if not languages:
-        raise ValueError("languages must name at least one language, e.g. ('en',)")
+        raise ConfigError("languages must name at least one language, e.g. ('en',)")
     for code in languages:
         prompts.language_name(code)
     return languages
@@ -296,7 +297,7 @@ async def asummarize_article(
         text=summaries.get(languages[0]) or next(iter(summaries.values())),
         summaries=summaries,
         chunks=len(chunks),
-        usage=Usage.total(chat.replies),
+        usage=chat.usage(),
         truncated=TRUNCATED in run.flags,
         model=chat.answering_model(model),
         is_partial=bool(failed),
@@ -306,18 +307,6 @@ async def asummarize_article(
         flags=tuple(sorted(run.flags | ({PROMPT_CUT} if chat.prompt_cut else set()))),
         failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
     )
-
-
-async def gather_or_cancel(aws: Iterable[Awaitable[T]]) -> list[T]:
-    """``asyncio.gather``, but the first failure cancels the rest instead of leaving them running."""
-    tasks = [asyncio.ensure_future(a) for a in aws]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 async def map_all(run: Run, chunks: list[Chunk], partial: bool) -> tuple[list[str], tuple[int, ...]]:
@@ -385,18 +374,9 @@ def summarize_article(
         >>> from summarize import summarize_article
         >>> print(summarize_article(open("article.txt").read()))  # doctest: +SKIP
     """
-    ensure_no_running_loop("summarize_article", "asummarize_article")
-    return asyncio.run(
+    # Inside a running event loop (Jupyter) the work runs in a worker thread (summarize.runner).
+    return run_sync(
         asummarize_article(
             text, languages=languages, settings=settings, client=client, partial=partial, glossary=glossary, **overrides
         )
     )
-
-
-def ensure_no_running_loop(name: str, twin: str) -> None:
-    """The sync functions run their own event loop, which cannot nest inside a running one."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    raise RuntimeError(f"{name}() was called inside a running event loop; await {twin}() instead")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
@@ -244,10 +243,46 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
-def repetition_options(preset: Preset | None, model: str) -> dict[str, Any]:
-    """Request fields that discourage a model from repeating itself (a re-ask after a loop).
+# What each server honours against repetition loops, as request-body fields (checked in the
+# servers' docs, 2026):
+# - llama.cpp's llama-server (tools/server/README.md): `repeat_penalty` (default 1.1, over
+#   `repeat_last_n` = 64 tokens), `presence_penalty` and `frequency_penalty` (default 0 = off),
+#   and the DRY sampler (`dry_multiplier`, off at 0), all read from the chat request body.
+# - vLLM (docs "OpenAI-Compatible Server", extra parameters): `repetition_penalty` is an extra
+#   sampling parameter (1.0 = off) beside the standard `frequency_penalty`/`presence_penalty`;
+#   SGLang takes the same three.
+# - Ollama (docs "OpenAI compatibility", supported request fields): `frequency_penalty` and
+#   `presence_penalty` only; its own `repeat_penalty` is not read on /v1. LM Studio: the same
+#   standard pair.
+# - DashScope compatible-mode: `presence_penalty` (-2..2; Qwen's model cards advise it against
+#   repetition, and it is supported from Qwen1.5 on); `repetition_penalty` is a DashScope-native
+#   parameter, not relied on here.
+# - OpenAI: `frequency_penalty`/`presence_penalty`; its reasoning models reject both.
+# Values stay mild: a summary repeats names and figures legitimately, and a strong frequency
+# penalty pushes small models into odd synonyms.
+_REPETITION: dict[str, dict[str, float]] = {
+    "llamacpp": {"repeat_penalty": 1.15, "repeat_last_n": 256, "dry_multiplier": 0.8},
+    "vllm": {"repetition_penalty": 1.1, "frequency_penalty": 0.3},
+    "sglang": {"repetition_penalty": 1.1, "frequency_penalty": 0.3},
+    "ollama": {"frequency_penalty": 0.5, "presence_penalty": 0.3},
+    "lmstudio": {"frequency_penalty": 0.5, "presence_penalty": 0.3},
+    "dashscope": {"presence_penalty": 1.0},
+    "openai": {"frequency_penalty": 0.5},
+    "deepseek": {"frequency_penalty": 0.5},
+    "xai": {"frequency_penalty": 0.5},
+}
+# No preset: the OpenAI-standard field every server above reads.
+_REPETITION_DEFAULT = {"frequency_penalty": 0.5}
 
-    ``frequency_penalty`` and ``presence_penalty`` are OpenAI's, and llama.cpp's server, vLLM,
-    SGLang, Ollama's OpenAI compatibility and DashScope's compatible mode accept them too.
+
+def repetition_options(preset: Preset | None, model: str) -> dict:
+    """Request-body fields that discourage repetition loops, the way ``preset``'s server reads them.
+
+    Standard and server-specific fields alike: send them through ``extra_body``, which puts
+    them at the top level of the request body.
     """
-    return {"frequency_penalty": 0.5, "presence_penalty": 0.3}
+    if preset is None:
+        return dict(_REPETITION_DEFAULT)
+    if preset.is_reasoning_model(model):
+        return {}  # OpenAI's reasoning models reject the penalties
+    return dict(_REPETITION.get(preset.name, _REPETITION_DEFAULT))

@@ -12,6 +12,8 @@ import importlib.resources
 import string
 from collections.abc import Mapping
 
+from .errors import ConfigError
+
 LANGUAGE_NAMES = {
     "en": "English",
     "zh-Hant": "Traditional Chinese as written in Taiwan (繁體中文), never Simplified Chinese",
@@ -47,7 +49,7 @@ def language_name(code: str) -> str:
     try:
         return LANGUAGE_NAMES[code]
     except KeyError:
-        raise ValueError(f"unsupported language {code!r}; supported: {', '.join(LANGUAGE_NAMES)}") from None
+        raise ConfigError(f"unsupported language {code!r}; supported: {', '.join(LANGUAGE_NAMES)}") from None
 
 
 def fence_for(text: str, name: str = "ARTICLE") -> tuple[str, str]:

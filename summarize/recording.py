@@ -13,6 +13,7 @@ The examples replay a cassette unless a live run is asked for (``endpoint_or_rec
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -92,8 +93,55 @@ class Scrubber:
             status["message"] = self.text(status["message"])
         body = response.get("body")
         if isinstance(body, dict) and "string" in body:
-            body["string"] = self.text(body["string"])
+            body["string"] = self.text(self.stream(body["string"]))
         return response
+
+    def stream(self, body: Any) -> Any:
+        """A streamed reply (server-sent events) with every secret masked across its pieces.
+
+        A streaming server splits what the model writes over many events, so a key it echoes
+        never appears whole in the body: join each field's pieces, find the secrets in the
+        whole, and mask the characters of every piece they span, keeping the events as sent.
+        """
+        raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        if not isinstance(raw, str) or "data:" not in raw or not self.secrets:
+            return body
+        lines = raw.split("\n")
+        events: list[tuple[int, dict]] = []
+        for index, line in enumerate(lines):
+            if line.startswith("data:") and line[5:].strip() not in ("", "[DONE]"):
+                try:
+                    events.append((index, json.loads(line[5:])))
+                except ValueError:
+                    continue
+        changed = False
+        for field in ("content", "reasoning_content", "reasoning"):
+            pieces = [
+                (index, delta)
+                for index, event in events
+                for choice in event.get("choices") or []
+                if isinstance(delta := choice.get("delta"), dict) and isinstance(delta.get(field), str)
+            ]
+            whole = "".join(delta[field] for _, delta in pieces)
+            masked = list(whole)
+            for secret in self.secrets:
+                start = whole.find(secret)
+                while start >= 0:
+                    masked[start : start + len(secret)] = "*" * len(secret)
+                    start = whole.find(secret, start + 1)
+            if masked == list(whole):
+                continue
+            changed, offset = True, 0
+            for _, delta in pieces:
+                size = len(delta[field])
+                delta[field] = "".join(masked[offset : offset + size])
+                offset += size
+        if not changed:
+            return body
+        for index, event in events:
+            lines[index] = "data: " + json.dumps(event, ensure_ascii=False)
+        text = "\n".join(lines)
+        return text.encode("utf-8") if isinstance(body, bytes) else text
 
 
 class ReadableYaml:

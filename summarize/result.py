@@ -18,25 +18,45 @@ WRONG_LANGUAGE = {"en": EN_NOT_ENGLISH, "zh-Hant": ZH_HANT_NOT_CHINESE}
 
 @dataclass(frozen=True)
 class Usage:
-    """Tokens summed over every request of a run.
+    """What a run cost, for cost tracking.
 
-    A field is ``None`` when any request's reply did not report it: a partial sum would look
-    like a complete one and undercount.
+    Attributes:
+        requests: requests sent to the endpoint; a request retried counts once, a reply from
+            the response cache not at all (a run answered wholly from the cache sent 0).
+        prompt_tokens, completion_tokens: summed over every reply that came over the network
+            (cache hits cost nothing); ``None`` when any of those replies did not report it: a
+            partial sum would look like a complete one and undercount.
+        attempts: HTTP attempts, retries included (3 when one reply took two retries).
+        cache_hits: replies answered from the response cache, nothing sent.
     """
 
     requests: int = 0
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    attempts: int = 0
+    cache_hits: int = 0
 
     @classmethod
-    def total(cls, replies: Iterable[object]) -> Usage:
+    def total(
+        cls,
+        replies: Iterable[object],
+        *,
+        requests: int | None = None,
+        attempts: int | None = None,
+        cache_hits: int | None = None,
+    ) -> Usage:
+        """The usage of ``replies`` (``Reply`` objects); counters the replies cannot tell
+        (requests that failed still count) may be given."""
         replies = list(replies)
-        prompts = [getattr(r, "prompt_tokens", None) for r in replies]
-        completions = [getattr(r, "completion_tokens", None) for r in replies]
+        sent = [r for r in replies if not getattr(r, "cached", False)]
+        prompts = [getattr(r, "prompt_tokens", None) for r in sent]
+        completions = [getattr(r, "completion_tokens", None) for r in sent]
         return cls(
-            requests=len(replies),
-            prompt_tokens=sum(prompts) if replies and None not in prompts else None,  # type: ignore[arg-type]
-            completion_tokens=sum(completions) if replies and None not in completions else None,  # type: ignore[arg-type]
+            requests=len(sent) if requests is None else requests,
+            prompt_tokens=sum(prompts) if None not in prompts else None,  # type: ignore[arg-type]
+            completion_tokens=sum(completions) if None not in completions else None,  # type: ignore[arg-type]
+            attempts=sum(getattr(r, "attempts", 1) for r in sent) if attempts is None else attempts,
+            cache_hits=len(replies) - len(sent) if cache_hits is None else cache_hits,
         )
 
     @property

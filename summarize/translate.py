@@ -18,7 +18,6 @@ before the chunk to each request, for models that need the help.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -38,9 +37,8 @@ from .errors import (
     EndpointError,
     TruncatedOutputError,
 )
-from .result import PROMPT_CUT
-from .pipeline import ensure_no_running_loop, gather_or_cancel
-from .result import Translation, Usage
+from .result import PROMPT_CUT, Translation
+from .runner import gather_or_cancel, run_sync
 from .text import clean, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
 
@@ -142,7 +140,7 @@ def check_target(target: str) -> str:
     try:
         return SOURCES[target]
     except (KeyError, TypeError):
-        raise ValueError(f"unsupported target {target!r}; supported: {', '.join(SOURCES)}") from None
+        raise ConfigError(f"unsupported target {target!r}; supported: {', '.join(SOURCES)}") from None
 
 
 def translation_budget(settings: Settings, counter: TokenCounter, source: str, target: str) -> tuple[int, int]:
@@ -371,7 +369,7 @@ async def atranslate_article(
         pairs=tuple(pairs),
         target=target,
         chunks=len(groups),
-        usage=Usage.total(chat.replies),
+        usage=chat.usage(),
         truncated=chat.truncated,
         model=chat.answering_model(model),
         glossary=dict(run.glossary),
@@ -427,7 +425,7 @@ def translate_article(
         >>> from summarize import translate_article
         >>> print(translate_article(open("article.txt").read()).to_markdown())  # doctest: +SKIP
     """
-    ensure_no_running_loop("translate_article", "atranslate_article")
-    return asyncio.run(
+    # Inside a running event loop (Jupyter) the work runs in a worker thread (summarize.runner).
+    return run_sync(
         atranslate_article(text, target=target, glossary=glossary, settings=settings, client=client, **overrides)
     )

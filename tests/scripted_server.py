@@ -4,12 +4,20 @@ Each request to ``/v1/chat/completions`` is answered by the next scripted ``Step
 ``default`` responder once the script runs out). Every request is recorded, with its parsed
 JSON body and arrival time, so tests can assert on what the library sent and when.
 
+A request with ``"stream": true`` gets a scripted reply as server-sent events, the way
+llama.cpp, vLLM and OpenAI stream: a role delta, the content in small deltas, a last delta
+with the finish_reason (and ``timings``, as llama.cpp sends), a usage event when
+``stream_options.include_usage`` asks for one, then ``data: [DONE]``. ``Step(stream=False)``
+answers one JSON body anyway, like a server that ignores ``stream``. Error steps are always
+one JSON (or text) body, as real servers send errors before any event.
+
     server.script(Step(status=429, headers={"Retry-After": "2"}), Step.reply("ok"))
     settings = Settings(base_url=server.base_url, model="m")
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import threading
@@ -20,9 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
-def completion(text: str, *, finish_reason: str = "stop", usage: dict | None | bool = True, model: str = "scripted",
-               **message_extra: Any) -> dict:
-    """An OpenAI chat.completion body."""
+def completion(text: str | None, *, finish_reason: str = "stop", usage: dict | None | bool = True, model: str = "scripted",
+               timings: dict | None = None, **message_extra: Any) -> dict:
+    """An OpenAI chat.completion body (with llama.cpp's ``timings`` when given)."""
     body: dict[str, Any] = {
         "id": "chatcmpl-scripted",
         "object": "chat.completion",
@@ -37,6 +45,8 @@ def completion(text: str, *, finish_reason: str = "stop", usage: dict | None | b
         body["usage"] = {"prompt_tokens": -1, "completion_tokens": 10, "total_tokens": -1}
     elif isinstance(usage, dict):
         body["usage"] = usage
+    if timings is not None:
+        body["timings"] = timings
     return body
 
 
@@ -49,6 +59,12 @@ class Step:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False  # close the connection without answering
+    stream: bool | None = None  # None: stream when asked; False: one JSON body even when asked
+    drip: float = 0.0  # seconds between single bytes of the body (a stalling server)
+    event_delay: float = 0.0  # seconds between streamed events
+    gzip: bool = False  # send the body gzip-compressed (Content-Encoding: gzip)
+    raw: bytes | None = None  # exactly these body bytes, instead of ``body``
+    content_type: str | None = None
 
     @classmethod
     def reply(cls, text: str, **kwargs: Any) -> Step:
@@ -123,6 +139,36 @@ class Seen:
         """The request is a re-ask (its task has the words for a reply that could not be used)."""
         return "could not be used" in self.task_text
 
+    @property
+    def streamed(self) -> bool:
+        return isinstance(self.body, dict) and self.body.get("stream") is True
+
+
+def stream_events(body: dict, include_usage: bool, piece: int = 8) -> list[dict]:
+    """A chat.completion body as the chunk events a streaming server sends."""
+    choice = body["choices"][0]
+    message = dict(choice.get("message") or {})
+    base = {"id": body.get("id", "chatcmpl-scripted"), "object": "chat.completion.chunk", "created": 0,
+            "model": body.get("model", "scripted")}
+
+    def event(delta: dict, finish: str | None = None, **extra: Any) -> dict:
+        return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+
+    events = [event({"role": "assistant"})]
+    for name in ("reasoning_content", "reasoning", "content"):
+        text = message.get(name)
+        if isinstance(text, str):
+            events += [event({name: text[i : i + piece]}) for i in range(0, len(text), piece)]
+        elif text is not None:
+            events.append(event({name: text}))  # a malformed value travels as it is
+    last = event({}, choice.get("finish_reason"))
+    if body.get("timings") is not None:
+        last["timings"] = body["timings"]
+    events.append(last)
+    if include_usage and body.get("usage") is not None:
+        events.append({**base, "choices": [], "usage": body["usage"]})
+    return events
+
 
 Responder = Callable[[Seen], Step]
 
@@ -141,6 +187,7 @@ class ScriptedServer:
         self.default: Responder = default or (lambda seen: Step.reply("A scripted summary."))
         self.models = models if models is not None else ["scripted"]
         self.latency = latency
+        self.models_step: Step | None = None  # answers GET /models instead of the model list
         self.requests: list[Seen] = []
         self._steps: list[Step] = []
         self._lock = threading.Lock()
@@ -192,20 +239,53 @@ class ScriptedServer:
                         self.connection.shutdown(socket.SHUT_RDWR)
                         return
                     body = step.body
-                    if isinstance(body, dict) and (body.get("usage") or {}).get("prompt_tokens") == -1:
+                    if isinstance(body, dict) and isinstance(body.get("usage"), dict) and body["usage"].get("prompt_tokens") == -1:
                         sent = sum(len(m.get("content") or "") for m in seen.messages)
                         usage = {**body["usage"], "prompt_tokens": sent}
                         body = {**body, "usage": {**usage, "total_tokens": sent + usage["completion_tokens"]}}
-                    payload = json.dumps(body).encode() if not isinstance(body, (bytes, str)) else (
-                        body.encode() if isinstance(body, str) else body
-                    )
+                    content_type = step.content_type or "application/json"
+                    events = None
+                    if step.raw is not None:
+                        payload = step.raw
+                    elif (
+                        step.stream is not False and seen.streamed and step.status == 200 and isinstance(body, dict)
+                        and isinstance(body.get("choices"), list) and body["choices"]
+                        and isinstance(body["choices"][0], dict) and "message" in body["choices"][0]
+                    ):
+                        include = bool(((seen.body or {}).get("stream_options") or {}).get("include_usage"))
+                        events = [f"data: {json.dumps(e)}\n\n".encode() for e in stream_events(body, include)]
+                        events.append(b"data: [DONE]\n\n")
+                        payload = b"".join(events)
+                        content_type = step.content_type or "text/event-stream"
+                    else:
+                        payload = json.dumps(body).encode() if not isinstance(body, (bytes, str)) else (
+                            body.encode() if isinstance(body, str) else body
+                        )
+                    if step.gzip:
+                        payload = gzip.compress(payload, compresslevel=9)
+                        events = None
                     self.send_response(step.status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", content_type)
                     self.send_header("Content-Length", str(len(payload)))
+                    if step.gzip:
+                        self.send_header("Content-Encoding", "gzip")
                     for name, value in step.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if step.drip:
+                        for i in range(len(payload)):
+                            self.wfile.write(payload[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(step.drip)
+                    elif events is not None and step.event_delay:
+                        for chunk in events:
+                            self.wfile.write(chunk)
+                            self.wfile.flush()
+                            time.sleep(step.event_delay)
+                    else:
+                        self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up on a slow or oversized reply
                 finally:
                     with server._lock:
                         server.in_flight -= 1
@@ -224,6 +304,8 @@ class ScriptedServer:
             self._httpd.server_close()
 
     def _next(self, seen: Seen) -> Step:
+        if seen.path.endswith("/models") and self.models_step is not None:
+            return self.models_step
         if seen.path.endswith("/models"):
             # A dict is a whole /models entry (e.g. vLLM's max_model_len); a str is just an id.
             data = [m if isinstance(m, dict) else {"id": m, "object": "model"} for m in self.models]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -83,7 +84,9 @@ def test_the_library_answers_a_second_identical_call_from_the_cache(scripted, tm
     first = summarize_article(ARTICLE, settings=settings)
     second = summarize_article(ARTICLE, settings=settings)
     assert len(scripted.chat_requests) == 1
-    assert second == first
+    assert dataclasses.replace(second, usage=first.usage) == first
+    # A reply from the cache is counted as one, not as a request sent (issue 12, item 21).
+    assert (second.usage.requests, second.usage.cache_hits, first.usage.requests) == (0, 1, 1)
     summarize_article(ARTICLE, settings=settings, languages=("zh-Hant",))  # another prompt: another request
     assert len(scripted.chat_requests) == 2
     summarize_article(ARTICLE, settings=settings.replace(temperature=0.5))  # another parameter

@@ -1,11 +1,17 @@
-"""The client module's pure parts: think removal and request shape."""
+"""The client's pure parts: think removal, request shape, the reply reader, classification helpers, repetition controls."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 
-from summarize import Settings
+from summarize import Settings, presets
+from summarize.classify import html_summary, retry_after
 from summarize.client import ChatClient, strip_think
+from summarize.reply import BodyError, MalformedReply, ReplyReader, ReplyTooLarge, max_reply_bytes, visible_text
+from summarize.transport import is_local
 
 
 @pytest.mark.parametrize(
@@ -36,3 +42,193 @@ def test_qwen3_gets_thinking_turned_off_and_others_do_not():
 def test_building_a_client_object_makes_no_openai_client():
     client = ChatClient(Settings())  # no key for OpenAI: fine until a request is made
     assert client._client is None
+
+
+# -- the reply reader: streamed events and whole bodies, fed in any pieces -----------------
+
+def events(*payloads) -> bytes:
+    return b"".join(f"data: {p if isinstance(p, str) else json.dumps(p)}\r\n\r\n".encode() for p in payloads)
+
+
+def delta(**fields) -> dict:
+    finish = fields.pop("finish", None)
+    return {"model": "m-served", "choices": [{"index": 0, "delta": fields, "finish_reason": finish}]}
+
+
+STREAM = events(
+    delta(role="assistant"),
+    delta(reasoning_content="Count first. "),
+    delta(content="<think>hidden</think>The drill "),
+    delta(content="drew 3,000."),
+    {**delta(finish="stop"), "timings": {"cache_n": 5, "prompt_ms": 10.0}},
+    {"choices": [], "usage": {"prompt_tokens": 30, "completion_tokens": 6, "total_tokens": 36}},
+    "[DONE]",
+)
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, len(STREAM)])
+def test_a_stream_is_assembled_whatever_pieces_it_arrives_in(size):
+    reader = ReplyReader("asked", max_reply_bytes(100))
+    for i in range(0, len(STREAM), size):
+        reader.feed(STREAM[i : i + size])
+    reply = reader.reply(attempts=2)
+    assert reply.text == "The drill drew 3,000."
+    assert (reply.prompt_tokens, reply.completion_tokens, reply.finish_reason) == (30, 6, "stop")
+    assert reply.model == "m-served" and reply.reasoning == "Count first. " and reply.attempts == 2
+    assert reply.timings == {"cache_n": 5, "prompt_ms": 10.0} and not reply.truncated
+
+
+def test_a_whole_body_is_read_too_and_reasoning_inline_is_kept_apart():
+    body = {"model": "m", "choices": [{"message": {"content": "<think>why</think>Done."}, "finish_reason": "length"}]}
+    reader = ReplyReader("asked", max_reply_bytes(10))
+    reader.feed(json.dumps(body).encode())
+    reply = reader.reply()
+    assert (reply.text, reply.reasoning, reply.truncated, reply.prompt_tokens) == ("Done.", "why", True, None)
+
+
+@pytest.mark.parametrize(
+    "raw, kind",
+    [
+        (b'{"error": {"message": "Rate limit exceeded", "code": 429}}', BodyError),
+        (b'{"object": "error", "message": "bad", "code": 400}', BodyError),
+        (events({"error": {"message": "context exceeded"}}), BodyError),
+        (b'{"choices": [{"message": {"content": ["a"]}}]}', MalformedReply),
+        (b'{"choices": 3}', MalformedReply),
+        (b"<html>oops</html>", MalformedReply),
+        (b"", MalformedReply),
+        (events(delta(content=1)), MalformedReply),
+        (b": keep-alive\n\n" + events("[DONE]"), MalformedReply),
+    ],
+)
+def test_what_is_not_a_reply_raises_one_of_two_exceptions(raw, kind):
+    reader = ReplyReader("asked", max_reply_bytes(10))
+    with pytest.raises(kind):
+        reader.feed(raw)
+        reader.reply()
+
+
+def test_a_reply_past_its_byte_cap_stops_being_read():
+    reader = ReplyReader("asked", 100)
+    reader.feed(b"x" * 100)
+    with pytest.raises(ReplyTooLarge):
+        reader.feed(b"x")
+    assert max_reply_bytes(1024) == 1024 * 1024 + (1 << 20)
+
+
+def test_on_text_sees_only_what_is_shown_and_sees_all_of_it():
+    seen: list[str] = []
+    reader = ReplyReader("asked", max_reply_bytes(10), on_text=seen.append)
+    for piece in ("<thi", "nk>plan</th", "ink>\n\nTai", "pei <", "b>is</b> north", "."):
+        reader.feed(events(delta(content=piece)))
+    reply = reader.reply()
+    assert "".join(seen) == reply.text == "Taipei <b>is</b> north."
+
+
+@pytest.mark.parametrize(
+    "raw, shown",
+    [("<think>a", ""), ("<think>a</think>B", "B"), ("Hello <th", "Hello "), ("x < y", "x < y"), ("", "")],
+)
+def test_visible_text(raw, shown):
+    assert visible_text(raw) == shown
+
+
+# -- classification helpers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "page, summary",
+    [
+        ("<html><head><title>502 Bad Gateway</title></head><body>...</body></html>", "502 Bad Gateway"),
+        ("<!DOCTYPE html><body><h1>Service <b>Unavailable</b></h1></body>", "Service Unavailable"),
+        ("<html><body><p>no title</p></body></html>", ""),
+        ("upstream connect error", None),
+        ('{"error": "x < y > z"}', None),
+    ],
+)
+def test_html_summary(page, summary):
+    assert html_summary(page) == summary
+
+
+class _Headers(dict):
+    def get(self, name, default=None):
+        return super().get(name.lower(), default)
+
+
+class _Response:
+    def __init__(self, **headers):
+        self.headers = _Headers({k.lower().replace("_", "-"): v for k, v in headers.items()})
+
+
+class _Failure(Exception):
+    def __init__(self, **headers):
+        self.response = _Response(**headers)
+
+
+@pytest.mark.parametrize(
+    "headers, seconds",
+    [
+        ({"retry_after": "2"}, 2.0),
+        ({"retry_after": "soon"}, None),
+        ({"retry_after": "nan"}, None),
+        ({"retry_after": "-5"}, 0.0),
+        ({"retry_after_ms": "300"}, 0.3),
+        ({"retry_after_ms": "x", "retry_after": "1"}, 1.0),
+        ({"retry_after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # a date in the past
+        ({}, None),
+    ],
+)
+def test_retry_after_never_raises(headers, seconds):
+    assert retry_after(_Failure(**headers)) == seconds
+
+
+@pytest.mark.parametrize(
+    "url, local",
+    [
+        ("http://127.0.0.1:8080/v1", True),
+        ("http://localhost:11434/v1", True),
+        ("http://192.168.1.20:8000/v1", True),
+        ("http://10.0.0.5/v1", True),
+        ("http://[::1]:8080/v1", True),
+        ("http://gpu-box.local:8000/v1", True),
+        ("https://api.openai.com/v1", False),
+        ("https://8.8.8.8/v1", False),
+    ],
+)
+def test_is_local(url, local):
+    assert is_local(url) is local
+
+
+# -- repetition controls ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(presets.PRESETS))
+def test_every_preset_has_a_repetition_control(name):
+    options = presets.repetition_options(presets.get(name), "qwen3-8b")
+    assert options and all(isinstance(v, (int, float)) for v in options.values())
+
+
+def test_repetition_controls_per_server():
+    assert presets.repetition_options(presets.get("llamacpp"), "m")["repeat_penalty"] > 1
+    assert presets.repetition_options(presets.get("vllm"), "m")["repetition_penalty"] > 1
+    assert "repeat_penalty" not in presets.repetition_options(presets.get("ollama"), "m")  # not read on /v1
+    assert presets.repetition_options(presets.get("dashscope"), "qwen-plus") == {"presence_penalty": 1.0}
+    assert presets.repetition_options(presets.get("openai"), "o4-mini") == {}  # reasoning models reject penalties
+    assert presets.repetition_options(None, "m") == {"frequency_penalty": 0.5}
+
+
+def test_repetition_options_merge_with_the_thinking_switch():
+    client = ChatClient(Settings(base_url="http://localhost:8000/v1", preset="vllm"))
+    options = client.request_options("Qwen/Qwen3-8B", 100, penalize_repetition=True)
+    assert options["extra_body"] == {
+        "chat_template_kwargs": {"enable_thinking": False},
+        "repetition_penalty": 1.1,
+        "frequency_penalty": 0.3,
+    }
+    assert "repetition_penalty" not in client.request_options("Qwen/Qwen3-8B", 100).get("extra_body", {})
+
+
+def test_stream_options_are_left_out_where_the_preset_says_the_server_rejects_them():
+    client = ChatClient(Settings(base_url="http://localhost:8000/v1", preset="vllm"))
+    assert client.stream_options() == {"stream": True, "stream_options": {"include_usage": True}}
+    client.preset = dataclasses.replace(client.preset, stream_options=False)
+    assert client.stream_options() == {"stream": True}

@@ -1,0 +1,321 @@
+"""Classifying a failure into the error tree of ``summarize.errors``.
+
+One small function decides which ``EndpointError`` a status, a body and a message make
+(``Classifier.classify``); the rest turn what ``openai`` raised, or an error a server put in
+an HTTP 200 body, into its arguments. Messages say what to do next and never hold the key.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import re
+import time
+from typing import Any
+
+from . import errors
+from .config import Settings
+
+_CONTEXT_PATTERNS = (
+    "context_length_exceeded",
+    "exceed_context_size",
+    "maximum context length",
+    "context length",
+    "context size",
+    "context window",
+    "too many tokens",
+    "input is too large",
+    "prompt is too long",
+    "range of input length",
+)
+_LIMIT_PATTERNS = (
+    re.compile(r"maximum context length is (\d+)", re.IGNORECASE),
+    re.compile(r"context (?:size|window|length) (?:of |is )?\(?(\d+)", re.IGNORECASE),
+    re.compile(r"range of input length should be \[\d+, *(\d+)\]", re.IGNORECASE),
+)
+_REQUESTED_PATTERNS = (
+    re.compile(r"['\"]n_prompt_tokens['\"]\s*:\s*(\d+)"),
+    re.compile(r"resulted in (\d+) tokens", re.IGNORECASE),
+    re.compile(r"(\d+) in the messages", re.IGNORECASE),
+    re.compile(r"requested (\d+) tokens", re.IGNORECASE),
+    re.compile(r"(\d+) input tokens", re.IGNORECASE),  # vLLM: "your request has 5000 input tokens"
+)
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+
+
+def context_limit(text: str) -> int | None:
+    """The context window a server states in its error text, when it states one."""
+    match = re.search(r"['\"]n_ctx['\"]\s*:\s*(\d+)", text)
+    if match:
+        return int(match.group(1))
+    for pattern in _LIMIT_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def requested_tokens(text: str) -> int | None:
+    """The prompt size a server states in its context-length error, when it states one."""
+    for pattern in _REQUESTED_PATTERNS:
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def is_context_error(text: str) -> bool:
+    lower = text.lower()
+    return any(p in lower for p in _CONTEXT_PATTERNS)
+
+
+def _seconds(text: str, scale: float = 1.0) -> float | None:
+    try:
+        value = float(text) / scale
+    except ValueError:
+        return None
+    return max(0.0, value) if math.isfinite(value) else None
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds a response's ``Retry-After`` (or ``retry-after-ms``) asks to wait, when it asks.
+
+    A value that is neither a number nor an HTTP date (``Retry-After: soon``) asks nothing.
+    """
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms and _seconds(ms, 1000) is not None:
+        return _seconds(ms, 1000)
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _body_text(body: object) -> str:
+    return str(body) if body is not None else ""
+
+
+_HTML = re.compile(r"<(?:!doctype|html|head|body|title)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+
+
+def html_summary(text: str) -> str | None:
+    """The title (else first heading) of an HTML error page, as plain text; ``None`` if ``text`` is not HTML.
+
+    A proxy's 502 page is kilobytes of markup; its title says all a reader needs.
+    """
+    if not _HTML.search(text[:2000]):
+        return None
+    for pattern in (_TITLE, _HEADING):
+        match = pattern.search(text)
+        if match:
+            plain = " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
+            if plain:
+                return plain[:120]
+    return ""
+
+
+def _readable(exc: Any) -> bool:
+    try:
+        exc.response.text  # noqa: B018  # an unread streamed response raises
+    except Exception:
+        return False
+    return True
+
+
+class Classifier:
+    """Maps failures at one endpoint (``base_url``) to ``EndpointError`` subclasses."""
+
+    def __init__(self, settings: Settings, base_url: str, *, local: bool = False, keys: tuple[str, ...] = ()) -> None:
+        self.settings = settings
+        self.base_url = base_url
+        self.local = local
+        self.keys = tuple(k for k in (settings.api_key, *keys) if k and len(k) >= 8)
+
+    def redact(self, text: str) -> str:
+        """``text`` without the API key (servers that echo a refused key in full exist)."""
+        for key in self.keys:
+            text = text.replace(key, "***")
+        return text
+
+    def where(self, model: str | None, attempt: int, status: int | None) -> dict[str, Any]:
+        return {"status": status, "base_url": self.base_url, "model": model, "attempts": attempt}
+
+    def body_error(self, error: Any, model: str, attempt: int) -> errors.EndpointError:
+        """An error a server sent in an HTTP 200 body (or in the middle of a stream)."""
+        if isinstance(error, dict):
+            code, kind = error.get("code"), error.get("type")
+            # The other fields too: llama.cpp states n_ctx and n_prompt_tokens beside the message.
+            others = {k: v for k, v in error.items() if k not in ("message", "code", "type", "param") and v is not None}
+            message = f"{error.get('message') or error} {others if others else ''}".strip()
+        else:
+            code, message, kind = getattr(error, "code", None), str(error or "the reply had no choices"), None
+        status = code if isinstance(code, int) and not isinstance(code, bool) else (int(code) if str(code).isdigit() else None)
+        if status is not None and not 100 <= status <= 599:
+            status = None
+        return self.classify(status, message, code, None, model, attempt, kind=kind if isinstance(kind, str) else None)
+
+    def malformed(self, problem: str, model: str, attempt: int) -> errors.EndpointError:
+        """A reply that is not a chat completion."""
+        return errors.EndpointError(
+            f"the endpoint sent a malformed reply ({self.redact(problem)[:200]}); check that SUMMARIZE_BASE_URL "
+            "points at an OpenAI-compatible server (its /v1 path) and that nothing in between rewrites replies",
+            **self.where(model, attempt, 200),
+        )
+
+    def too_large(self, limit: int, max_tokens: int, model: str, attempt: int) -> errors.EndpointError:
+        """A reply larger than its token limit can produce."""
+        return errors.EndpointError(
+            f"the reply grew past {limit:,} bytes, more than {max_tokens} tokens can produce: the server is "
+            "broken or hostile, so the reply was refused (and not cached); check SUMMARIZE_BASE_URL",
+            **self.where(model, attempt, 200),
+        )
+
+    def silent(self, model: str | None, attempt: int) -> errors.ConnectionFailedError:
+        """The server said nothing for ``SUMMARIZE_TIMEOUT`` seconds."""
+        timeout = self.settings.timeout
+        if self.local:
+            message = (
+                f"the server was silent for {timeout:g} s; a local server that is still working on the "
+                f"request is not sent it again: raise SUMMARIZE_TIMEOUT (now {timeout:g}) for slow local models"
+            )
+        else:
+            message = f"the request timed out after {timeout:g} s of silence; raise SUMMARIZE_TIMEOUT for slow models"
+        err = errors.ConnectionFailedError(message, **self.where(model, attempt, None))
+        err.timed_out = True  # type: ignore[attr-defined]  # read by the retry policy
+        return err
+
+    def overdue(self, deadline: float, model: str | None, attempt: int) -> errors.ConnectionFailedError:
+        """The attempt ran past its deadline while the server kept sending."""
+        timeout = self.settings.timeout
+        err = errors.ConnectionFailedError(
+            f"the reply was still coming after {deadline:g} s, the deadline of one request ({deadline / timeout:g} "
+            f"times SUMMARIZE_TIMEOUT={timeout:g}); the server is very slow or stalling: raise SUMMARIZE_TIMEOUT "
+            "or lower SUMMARIZE_OUTPUT_TOKENS",
+            **self.where(model, attempt, None),
+        )
+        err.timed_out = True  # type: ignore[attr-defined]
+        return err
+
+    def dropped(self, detail: str, model: str | None, attempt: int) -> errors.ConnectionFailedError:
+        return errors.ConnectionFailedError(
+            f"could not connect or the connection dropped ({self.redact(detail)}); is the server running at SUMMARIZE_BASE_URL?",
+            **self.where(model, attempt, None),
+        )
+
+    def exception(self, exc: Any, model: str | None, attempt: int, sdk: Any) -> errors.EndpointError:
+        """What ``openai`` (module ``sdk``) raised, as an ``EndpointError``."""
+        if isinstance(exc, sdk.APIError) and self.redact(exc.message) != exc.message:
+            # The original travels on as __cause__ and prints in tracebacks: redact it too.
+            exc.message = self.redact(exc.message)
+            exc.args = (exc.message,)
+        if isinstance(exc, sdk.APITimeoutError):
+            return self.silent(model, attempt)
+        if isinstance(exc, sdk.APIConnectionError):
+            return self.dropped(str(exc), model, attempt)
+        if isinstance(exc, sdk.APIStatusError):
+            body = exc.body
+            error = body.get("error") if isinstance(body, dict) else None
+            fields = error if isinstance(error, dict) else body if isinstance(body, dict) else {}
+            code = fields.get("code", body.get("code") if isinstance(body, dict) else None)
+            etype = fields.get("type") if isinstance(fields.get("type"), str) else None
+            raw = body if isinstance(body, str) else (exc.response.text if body is None and _readable(exc) else "")
+            page = html_summary(raw) if raw else None
+            if page is not None:
+                # An HTML error page (a proxy's 502): its title, else the status line, not the markup.
+                reason = getattr(exc.response, "reason_phrase", "") or ""
+                text = page or f"HTTP {exc.status_code} {reason}".strip()
+                text = f"{text} (an HTML page, not the API: a proxy or gateway answered)"
+            else:
+                text = f"{exc.message} {_body_text(body)} {etype or ''}"
+            try:
+                wait = retry_after(exc)
+            except (ValueError, TypeError, OverflowError):
+                wait = None  # "Retry-After: soon" says nothing we can use
+            return self.classify(exc.status_code, text, code, wait, model, attempt, kind=etype)
+        return errors.EndpointError(f"{type(exc).__name__}: {exc}", **self.where(model, attempt, None))
+
+    def classify(
+        self,
+        status: int | None,
+        text: str,
+        code: Any,
+        retry_after: float | None,
+        model: str | None,
+        attempt: int,
+        *,
+        kind: str | None = None,
+    ) -> errors.EndpointError:
+        """The error a status, an error text, a code and an error type (``kind``) make."""
+        where = self.where(model, attempt, status)
+        lower = text.lower()
+        short = self.redact(text).strip()[:300]
+        wait_max = self.settings.retry_wait_max
+        if is_context_error(text):
+            limit = context_limit(text)
+            if limit and limit < self.settings.context_tokens:
+                advice = (
+                    f"the server's window is {limit} tokens, smaller than SUMMARIZE_CONTEXT_TOKENS="
+                    f"{self.settings.context_tokens}: set SUMMARIZE_CONTEXT_TOKENS={limit} or give the server more"
+                )
+            else:
+                advice = "lower SUMMARIZE_CHUNK_TOKENS or SUMMARIZE_OUTPUT_TOKENS"
+            return errors.ContextLengthError(
+                f"the request is longer than the model's context window; {advice}: {short}",
+                limit=limit,
+                requested=requested_tokens(text),
+                **where,
+            )
+        if "data_inspection_failed" in lower or "content_filter" in lower or "content management policy" in lower:
+            return errors.ContentFilteredError(f"the provider's content filter refused the text: {short}", **where)
+        if status == 429 or code == "rate_limit_exceeded":
+            if retry_after is not None and retry_after > wait_max:
+                message = (
+                    f"rate limited: the endpoint asks to wait {retry_after:g} s, more than "
+                    f"SUMMARIZE_RETRY_WAIT_MAX={wait_max:g}; try again later or lower SUMMARIZE_CONCURRENCY"
+                )
+            else:
+                message = f"rate limited; lower SUMMARIZE_CONCURRENCY or try again later: {short}"
+            return errors.RateLimitedError(message, retry_after=retry_after, **where)
+        if status in (401, 403):
+            return errors.AuthenticationError(
+                f"the endpoint refused the key; check SUMMARIZE_API_KEY (or OPENAI_API_KEY): {short}", **where
+            )
+        names_model = "model" in lower
+        if "model_not_found" in lower or (names_model and (status == 404 or "not found" in lower)):
+            hint = f"pull it first (ollama pull {model or 'NAME'}) or " if "pull" in lower else ""
+            return errors.ModelNotFoundError(
+                f"the endpoint does not serve this model; {hint}set SUMMARIZE_MODEL to a model it lists: {short}",
+                **where,
+            )
+        if status == 404:
+            # No model named: the path itself is wrong, e.g. a base URL without its /v1.
+            return errors.BadRequestError(
+                f"the endpoint has no such path; check SUMMARIZE_BASE_URL (OpenAI-compatible servers "
+                f"usually serve under /v1): {short}",
+                **where,
+            )
+        # A server_error code or type is the server's fault whatever the status (some send it in a 200).
+        server_side = code == "server_error" or kind == "server_error"
+        if server_side or (status is not None and (status >= 500 or status in RETRYABLE_STATUS)):
+            advice = "try again later or raise SUMMARIZE_MAX_RETRIES"
+            if retry_after is not None and retry_after > wait_max:
+                advice = f"it asks to wait {retry_after:g} s, more than SUMMARIZE_RETRY_WAIT_MAX={wait_max:g}; try again later"
+            return errors.ServerError(
+                f"the endpoint failed (overloaded, still loading the model, or crashed); {advice}: {short}",
+                retry_after=retry_after,
+                **where,
+            )
+        return errors.BadRequestError(f"the endpoint rejected the request: {short}", **where)

@@ -1,0 +1,320 @@
+"""The shape and cleaning of a reply: what came back, validated in one place, ``<think>`` removed.
+
+A reply arrives as one JSON body, or as server-sent events when it was streamed (``stream=True``;
+some servers ignore that and answer with one body, which is understood too). Either way it is
+read by one ``ReplyReader``, which:
+
+- counts the bytes and refuses a reply larger than its token limit can produce (``max_bytes``:
+  a 50 MB reply or a gzip bomb is a broken or hostile server, not a summary);
+- checks the shape (``choices`` a list of objects, ``content`` a string or null, ``usage``
+  numbers), raising ``MalformedReply`` for anything else, and ``BodyError`` for an error a server
+  sent instead of a reply (some answer HTTP 200 with one, a 429 among them, or send it mid-stream);
+- assembles text, finish_reason, usage, model, reasoning and llama.cpp's ``timings``;
+- removes ``<think>`` reasoning from the text (``strip_think``), keeping it apart in ``reasoning``.
+
+Nothing here does I/O: ``summarize.transport`` feeds the bytes and ``summarize.classify`` turns
+the two exceptions into the error tree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_THINK_TAG = re.compile(r"</?think>", re.IGNORECASE)
+
+# A reply may take this many bytes per token its limit allows, plus a fixed margin. A streamed
+# token costs one event of about 200-400 bytes (id, model, created and the delta, the text
+# possibly \u-escaped); 1 KiB a token leaves room for long ids and model names and for reasoning
+# fields, and is still 2 MiB at the default 1,024 tokens, far below anything that strains memory.
+BYTES_PER_TOKEN = 1024
+MARGIN_BYTES = 1 << 20
+
+
+def max_reply_bytes(max_tokens: int) -> int:
+    """The most bytes (decoded, JSON or events) a reply limited to ``max_tokens`` may take."""
+    return max_tokens * BYTES_PER_TOKEN + MARGIN_BYTES
+
+
+def strip_think(text: str | None) -> str:
+    """Remove reasoning a model put inline: ``<think>…</think>`` blocks (empty ones too),
+    an unclosed leading ``<think>`` (the reply was all reasoning), and reasoning before a stray
+    ``</think>`` (templates that open the block in the prompt)."""
+    if not text:
+        return ""
+    text = _THINK_BLOCK.sub("", text)
+    lower = text.lower()
+    if "</think>" in lower:
+        text = text[lower.rindex("</think>") + len("</think>") :]
+    stripped = text.lstrip()
+    if stripped.lower().startswith("<think>"):
+        return ""
+    return text.strip()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One chat completion, cleaned.
+
+    Attributes:
+        text: the reply with ``<think>`` reasoning removed.
+        prompt_tokens, completion_tokens: what the server counted, ``None`` when it did not say.
+        finish_reason: ``"stop"``, ``"length"`` (cut at the token limit), ``"content_filter"``, ...
+        model: the model the server says answered.
+        reasoning: what the model thought, from a reasoning field or inline ``<think>``.
+        cached: answered from the response cache; no request was sent.
+        attempts: HTTP attempts this reply took (1 without retries; 0 when cached).
+        timings: llama.cpp's ``timings`` (``prompt_ms``, ``predicted_ms``, ``cache_n``, ...), or ``None``.
+    """
+
+    text: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    finish_reason: str | None
+    model: str | None
+    reasoning: str | None = None
+    cached: bool = False
+    attempts: int = 1
+    timings: dict[str, Any] | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """The reply was cut at the token limit (``finish_reason == "length"``)."""
+        return self.finish_reason == "length"
+
+
+# What the response cache keeps of a reply.
+CACHED_FIELDS = ("text", "prompt_tokens", "completion_tokens", "finish_reason", "model")
+
+
+class MalformedReply(Exception):
+    """The reply is not a chat completion; the message says what was wrong with it."""
+
+
+class ReplyTooLarge(Exception):
+    """The reply grew past ``max_reply_bytes``."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"the reply grew past {limit} bytes")
+
+
+class BodyError(Exception):
+    """The server sent an error where the reply should be; ``error`` is what it sent."""
+
+    def __init__(self, error: Any) -> None:
+        self.error = error
+        super().__init__(str(error))
+
+
+def _error_in(body: dict[str, Any]) -> Any:
+    """The error a body carries instead of a reply, else ``None``."""
+    if body.get("error"):
+        return body["error"]
+    if body.get("object") == "error":  # vLLM's flat error shape
+        return body
+    return None
+
+
+def _count(usage: Any, name: str) -> int | None:
+    value = usage.get(name) if isinstance(usage, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _text_field(holder: dict[str, Any], name: str, where: str) -> str:
+    value = holder.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MalformedReply(f"{where}.{name} is {type(value).__name__}, not a string")
+    return value
+
+
+def visible_text(raw: str) -> str:
+    """What of a reply still streaming in can be shown: no ``<think>`` block, open or closed,
+    and no half-received tag at the end."""
+    text = _THINK_BLOCK.sub("", raw)
+    lower = text.lower()
+    if "</think>" in lower:
+        text = text[lower.rindex("</think>") + len("</think>") :]
+    if text.lstrip().lower().startswith("<think>"):
+        return ""
+    tail = text.rfind("<")
+    if tail != -1 and "<think>".startswith(text[tail:].lower()):
+        text = text[:tail]
+    return text.lstrip()
+
+
+class ReplyReader:
+    """Reads one reply, fed in pieces as bytes arrive; ``reply()`` gives the ``Reply``.
+
+    Args:
+        model: the model asked for (the reply's model when the server names none).
+        max_bytes: the most bytes to accept (``max_reply_bytes``).
+        on_text: called with each new piece of visible text as it streams in.
+    """
+
+    def __init__(self, model: str, max_bytes: int, on_text: Callable[[str], None] | None = None) -> None:
+        self.model = model
+        self.max_bytes = max_bytes
+        self.on_text = on_text
+        self.size = 0
+        self._buffer = b""
+        self._streamed: bool | None = None  # None until the first bytes tell
+        self._done = False
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+        self._shown = ""
+        self.finish_reason: str | None = None
+        self.usage: Any = None
+        self.answering_model: str | None = None
+        self.timings: dict[str, Any] | None = None
+
+    def feed(self, data: bytes) -> None:
+        """Take the next bytes of the body.
+
+        Raises:
+            ReplyTooLarge, MalformedReply, BodyError.
+        """
+        self.size += len(data)
+        if self.size > self.max_bytes:
+            raise ReplyTooLarge(self.max_bytes)
+        self._buffer += data
+        if self._streamed is None:
+            start = self._buffer.lstrip()
+            if not start:
+                return
+            # Server-sent events start with a field or a comment; a plain body with "{".
+            self._streamed = not start.startswith((b"{", b"["))
+        if self._streamed:
+            *lines, self._buffer = self._buffer.split(b"\n")
+            for line in lines:
+                self._line(line.rstrip(b"\r"))
+
+    def _line(self, line: bytes) -> None:
+        if not line.startswith(b"data:") or self._done:
+            return  # blank separators, comments (": ping"), "event:" and "id:" fields
+        data = line[5:].strip()
+        if data == b"[DONE]":
+            self._done = True
+            return
+        try:
+            event = json.loads(data)
+        except ValueError:
+            raise MalformedReply(f"a streamed event is not JSON: {data[:80]!r}") from None
+        self._event(event)
+
+    def _event(self, event: Any) -> None:
+        if not isinstance(event, dict):
+            raise MalformedReply(f"a streamed event is {type(event).__name__}, not an object")
+        error = _error_in(event)
+        if error is not None:
+            raise BodyError(error)
+        if isinstance(event.get("model"), str) and event["model"]:
+            self.answering_model = event["model"]
+        if event.get("usage") is not None:
+            self.usage = event["usage"]
+        if isinstance(event.get("timings"), dict):
+            self.timings = event["timings"]
+        choices = event.get("choices")
+        if choices is None:
+            return
+        if not isinstance(choices, list):
+            raise MalformedReply(f"choices is {type(choices).__name__}, not a list")
+        for choice in choices[:1]:
+            if not isinstance(choice, dict):
+                raise MalformedReply(f"choices[0] is {type(choice).__name__}, not an object")
+            delta = choice.get("delta")
+            if delta is None:
+                delta = {}
+            if not isinstance(delta, dict):
+                raise MalformedReply(f"choices[0].delta is {type(delta).__name__}, not an object")
+            self._add(delta, "choices[0].delta")
+            if choice.get("finish_reason") is not None:
+                self.finish_reason = str(choice["finish_reason"])
+
+    def _add(self, message: dict[str, Any], where: str) -> None:
+        piece = _text_field(message, "content", where)
+        for name in ("reasoning_content", "reasoning"):
+            thought = message.get(name)
+            if isinstance(thought, str):
+                self._reasoning.append(thought)
+        if piece:
+            self._content.append(piece)
+            if self.on_text is not None:
+                shown = visible_text("".join(self._content))
+                if shown.startswith(self._shown) and len(shown) > len(self._shown):
+                    self.on_text(shown[len(self._shown) :])
+                    self._shown = shown
+
+    def _whole_body(self) -> None:
+        try:
+            body = json.loads(self._buffer)
+        except ValueError:
+            snippet = self._buffer[:80].decode("utf-8", "replace")
+            raise MalformedReply(f"the body is not JSON: {snippet!r}") from None
+        if not isinstance(body, dict):
+            raise MalformedReply(f"the body is {type(body).__name__}, not an object")
+        error = _error_in(body)
+        if error is not None:
+            raise BodyError(error)
+        choices = body.get("choices")
+        if not isinstance(choices, list):
+            if choices is None or choices == {}:
+                raise BodyError("the reply had no choices")
+            raise MalformedReply(f"choices is {type(choices).__name__}, not a list")
+        if not choices:
+            raise BodyError("the reply had no choices")
+        choice = choices[0]
+        if not isinstance(choice, dict):
+            raise MalformedReply(f"choices[0] is {type(choice).__name__}, not an object")
+        message = choice.get("message")
+        if not isinstance(message, dict):
+            raise MalformedReply("choices[0].message is missing" if message is None else "choices[0].message is not an object")
+        self._add(message, "choices[0].message")
+        if choice.get("finish_reason") is not None:
+            self.finish_reason = str(choice["finish_reason"])
+        self.usage = body.get("usage")
+        if isinstance(body.get("model"), str) and body["model"]:
+            self.answering_model = body["model"]
+        if isinstance(body.get("timings"), dict):
+            self.timings = body["timings"]
+
+    def reply(self, attempts: int = 1) -> Reply:
+        """The reply read so far, once the body has ended.
+
+        Raises:
+            MalformedReply, BodyError.
+        """
+        if self._streamed is None:
+            raise MalformedReply("the body is empty")
+        if self._streamed:
+            if self._buffer.strip():
+                self._line(self._buffer.rstrip(b"\r"))
+                self._buffer = b""
+            if not self._content and not self._reasoning and self.finish_reason is None:
+                raise MalformedReply("the stream ended without a reply")
+        else:
+            self._whole_body()
+        if self.usage is not None and not isinstance(self.usage, dict):
+            raise MalformedReply(f"usage is {type(self.usage).__name__}, not an object")
+        raw = "".join(self._content)
+        text = strip_think(raw)
+        # What strip_think removed, less the tags (an empty <think></think> is not reasoning).
+        inline = _THINK_TAG.sub("", raw.replace(text, "", 1) if text else raw).strip()
+        if self.on_text is not None and text.startswith(self._shown) and len(text) > len(self._shown):
+            self.on_text(text[len(self._shown) :])  # the rest, e.g. a whole body from a server that ignored stream
+        return Reply(
+            text=text,
+            prompt_tokens=_count(self.usage, "prompt_tokens"),
+            completion_tokens=_count(self.usage, "completion_tokens"),
+            finish_reason=self.finish_reason,
+            model=self.answering_model or self.model,
+            reasoning="".join(self._reasoning) or inline or None,
+            attempts=attempts,
+            timings=self.timings,
+        )

@@ -1,0 +1,320 @@
+"""Sending and retrying: the ``openai`` client, the requests in flight, one retry policy.
+
+- One attempt (``Transport.post``) streams the reply into a ``summarize.reply.ReplyReader``.
+  ``SUMMARIZE_TIMEOUT`` bounds silence (connecting, and every wait for the next bytes); a
+  deadline of ``DEADLINE_FACTOR`` times it bounds the whole attempt, so a server dripping a
+  byte a second cannot hold a request for ever. A reply larger than its token limit can
+  produce is cut off (``ReplyTooLarge``).
+- Retries have one owner: ``openai`` runs with ``max_retries=0`` and the tenacity policy here
+  retries connection errors, timeouts, 408/409/429 and 5xx and never other 4xx. Each wait is
+  exponential from ``SUMMARIZE_RETRY_BACKOFF`` (the first near it), never shorter than a
+  ``Retry-After``, and jittered upwards so that retries told the same ``Retry-After`` spread.
+- A request that timed out at a local server (loopback or private address) is not sent again:
+  the server is most likely still working on it, and a second copy would only queue behind it.
+- Rate limits are shared (``RateGate``): when one request is told to wait, every request of
+  the client (and of a batch sharing it) waits too, and the number in flight halves, then
+  grows back by one each time as many requests succeed as are allowed in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+from . import errors
+from .config import Settings, is_local_url
+
+log = logging.getLogger("summarize")
+T = TypeVar("T")
+
+# The whole of one attempt may take this many times SUMMARIZE_TIMEOUT. Streaming, a healthy
+# server is never silent for long once it writes, so the timeout mostly waits for the first
+# token (the prompt being processed); three of it leaves that wait and the writing of the
+# longest reply room, while a server that drips bytes is cut off in bounded time.
+DEADLINE_FACTOR = 3.0
+# Jitter: each wait is stretched by a random factor up to this much more.
+JITTER = 0.25
+
+
+def sdk() -> Any:
+    """The openai package, imported at the first request rather than with ``summarize``: it
+    takes about 0.35 s, which ``summarize --version``, ``--help`` and ``--dry-run`` need not pay."""
+    import openai
+
+    return openai
+
+
+def _http_timeout() -> tuple[type[BaseException], ...]:
+    """The HTTP library's timeout exceptions (what a read of a streamed body raises)."""
+    found: list[type[BaseException]] = []
+    for name in ("httpx2", "httpx"):
+        try:
+            module = __import__(name)
+        except ImportError:
+            continue
+        found.append(module.TimeoutException)
+    return tuple(found)
+
+
+def _http_errors() -> tuple[type[BaseException], ...]:
+    """The HTTP library's transport errors (a connection dropped while the body streamed)."""
+    found: list[type[BaseException]] = []
+    for name in ("httpx2", "httpx"):
+        try:
+            module = __import__(name)
+        except ImportError:
+            continue
+        found.append(module.TransportError)
+    return tuple(found)
+
+
+def is_local(base_url: str) -> bool:
+    """A server on this machine or the local network (one rule for the whole library: config's)."""
+    return is_local_url(base_url)
+
+
+class Deadline(Exception):
+    """One attempt ran past its deadline."""
+
+
+class Silence(Exception):
+    """The server said nothing for the timeout in the middle of a reply."""
+
+
+class RateGate:
+    """Requests in flight for one client (and a batch sharing it), slowed down together by rate limits.
+
+    At most ``limit`` requests are in flight (``concurrency`` at first). ``throttle(wait)`` (a
+    429, or a ``Retry-After``) holds every new request for ``wait`` seconds and halves the limit;
+    each run of ``limit`` successes raises it by one, back up to ``concurrency``.
+    """
+
+    def __init__(self, concurrency: int) -> None:
+        self.ceiling = concurrency
+        self.limit = concurrency
+        self.in_flight = 0
+        self.resume_at = 0.0
+        self._calm = 0
+        self._condition: asyncio.Condition | None = None
+
+    def _cond(self) -> asyncio.Condition:
+        if self._condition is None:
+            self._condition = asyncio.Condition()
+        return self._condition
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        condition = self._cond()
+        async with condition:
+            while True:
+                pause = self.resume_at - time.monotonic()
+                if pause > 0:
+                    try:
+                        await asyncio.wait_for(condition.wait(), pause)
+                    except asyncio.TimeoutError:
+                        pass
+                    continue
+                if self.in_flight < self.limit:
+                    break
+                await condition.wait()
+            self.in_flight += 1
+        try:
+            yield
+        finally:
+            async with condition:
+                self.in_flight -= 1
+                condition.notify_all()
+
+    def throttle(self, wait: float) -> None:
+        """Hold new requests for ``wait`` seconds and halve the requests in flight (once per pause)."""
+        now = time.monotonic()
+        if now >= self.resume_at:
+            self.limit = max(1, self.limit // 2)
+            log.info("rate limited: pausing new requests for %.1f s, at most %d in flight", wait, self.limit)
+        self.resume_at = max(self.resume_at, now + wait)
+        self._calm = 0
+
+    async def succeeded(self) -> None:
+        """One request succeeded: after ``limit`` in a row, allow one more in flight."""
+        if self.limit >= self.ceiling:
+            return
+        self._calm += 1
+        if self._calm >= self.limit:
+            self.limit += 1
+            self._calm = 0
+            condition = self._cond()
+            async with condition:
+                condition.notify_all()  # a waiting request may go now
+
+
+class Transport:
+    """One endpoint's connection: the ``openai`` client, the requests in flight, retries.
+
+    Args:
+        settings: endpoint, timeout and retry settings.
+        client: an ``openai.AsyncOpenAI`` or ``openai.OpenAI`` to use instead of building one
+            (its own retries are turned off), or another ``Transport`` to share (its gate on
+            requests in flight and its connections).
+    """
+
+    def __init__(self, settings: Settings, client: Any = None) -> None:
+        self.settings = settings
+        self._given = client
+        self._client: Any = None
+        self.gate = RateGate(settings.concurrency)
+        if isinstance(client, Transport):
+            self.gate, self._given = client.gate, client.openai()
+        self.local = is_local(settings.base_url)
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one attempt may take in all."""
+        return DEADLINE_FACTOR * self.settings.timeout
+
+    def openai(self) -> Any:
+        if self._client is None:
+            if self._given is not None:
+                self._client = self._given.with_options(max_retries=0)
+            else:
+                self._client = sdk().AsyncOpenAI(
+                    base_url=self.settings.base_url,
+                    api_key=self.settings.resolved_api_key(),
+                    timeout=self.settings.timeout,
+                    max_retries=0,
+                )
+        return self._client
+
+    @property
+    def is_sync(self) -> bool:
+        return isinstance(self.openai(), sdk().OpenAI)
+
+    async def aclose(self) -> None:
+        if self._client is not None and self._given is None:
+            await self._client.close()
+        self._client = None
+
+    async def call(self, fn: Any, **kwargs: Any) -> Any:
+        """``fn(**kwargs)`` of the openai client (e.g. ``GET /models``), in a worker thread when
+        the client is synchronous; an async call is held to the deadline too.
+
+        Raises:
+            Deadline: the call took longer than ``deadline``.
+        """
+        if self.is_sync:
+            return await asyncio.to_thread(fn, **kwargs)
+        try:
+            return await asyncio.wait_for(fn(**kwargs), self.deadline)
+        except asyncio.TimeoutError:
+            raise Deadline() from None
+
+    # -- one attempt -------------------------------------------------------------------------
+
+    async def post(self, body: dict[str, Any], feed: Callable[[bytes], None]) -> None:
+        """POST one chat request and ``feed`` the reply's bytes as they arrive.
+
+        Raises:
+            openai.OpenAIError: an HTTP error status or a failure to connect (``openai`` raised it).
+            Deadline: the attempt took longer than ``deadline``.
+            Silence: the server fell silent for longer than the timeout while sending the body.
+            ConnectionError: the connection dropped while the body streamed.
+            whatever ``feed`` raises.
+        """
+        if self.is_sync:
+            await asyncio.to_thread(self._post_sync, body, feed)
+            return
+        try:
+            await asyncio.wait_for(self._post_async(body, feed), self.deadline)
+        except asyncio.TimeoutError:
+            raise Deadline() from None
+
+    async def _post_async(self, body: dict[str, Any], feed: Callable[[bytes], None]) -> None:
+        create = self.openai().chat.completions.with_streaming_response.create
+        async with create(**body) as response:
+            try:
+                async for data in response.http_response.aiter_bytes():
+                    feed(data)
+            except _http_timeout() as exc:
+                raise Silence() from exc
+            except _http_errors() as exc:
+                raise ConnectionError(str(exc) or type(exc).__name__) from exc
+
+    def _post_sync(self, body: dict[str, Any], feed: Callable[[bytes], None]) -> None:
+        """The same for a synchronous ``openai.OpenAI``, run in a worker thread; the deadline
+        closes the response from a timer, which ends a read blocked on a dripping server."""
+        end = time.monotonic() + self.deadline
+        create = self.openai().chat.completions.with_streaming_response.create
+        with create(**body) as response:
+            timer = threading.Timer(max(0.0, end - time.monotonic()), response.http_response.close)
+            timer.daemon = True
+            timer.start()
+            try:
+                for data in response.http_response.iter_bytes():
+                    if time.monotonic() > end:
+                        raise Deadline()
+                    feed(data)
+            except _http_timeout() as exc:
+                raise Silence() from exc
+            except _http_errors() as exc:
+                if time.monotonic() >= end:
+                    raise Deadline() from exc
+                raise ConnectionError(str(exc) or type(exc).__name__) from exc
+            except Exception as exc:  # a read of a response the timer closed
+                if time.monotonic() >= end and not isinstance(exc, Deadline):
+                    raise Deadline() from exc
+                raise
+            finally:
+                timer.cancel()
+
+    # -- retries -----------------------------------------------------------------------------
+
+    def retryable(self, exc: BaseException) -> bool:
+        if isinstance(exc, (errors.RateLimitedError, errors.ServerError)):
+            # A Retry-After longer than we will wait fails at once rather than sleeping.
+            return exc.retry_after is None or exc.retry_after <= self.settings.retry_wait_max
+        if isinstance(exc, errors.ConnectionFailedError):
+            # A local server that went silent is most likely still working on the request.
+            return not (getattr(exc, "timed_out", False) and self.local)
+        return False
+
+    def backoff(self, attempt: int, retry_after: float | None = None) -> float:
+        """The wait after failed attempt number ``attempt`` (1 for the first).
+
+        ``SUMMARIZE_RETRY_BACKOFF`` doubling each time, at least the ``Retry-After``, stretched
+        by up to ``JITTER`` so that requests told alike do not come back alike; at most
+        ``SUMMARIZE_RETRY_WAIT_MAX`` (or the ``Retry-After``, which is never cut short).
+        """
+        base = self.settings.retry_backoff * 2 ** (attempt - 1)
+        wait = max(base, retry_after or 0.0) * (1 + random.uniform(0, JITTER))
+        return min(wait, max(self.settings.retry_wait_max, retry_after or 0.0))
+
+    def _wait(self, state: Any) -> float:
+        exc = state.outcome.exception()
+        retry_after = getattr(exc, "retry_after", None)
+        wait = self.backoff(state.attempt_number, retry_after)
+        if isinstance(exc, errors.RateLimitedError) or retry_after is not None:
+            # Told to wait: so is every other request of the run.
+            self.gate.throttle(retry_after if retry_after is not None else wait)
+        return wait
+
+    async def with_retries(self, once: Callable[[int], Awaitable[T]]) -> T:
+        """``once(attempt)`` until it succeeds, fails for good, or the retries run out."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(self.retryable),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                result = await once(attempt.retry_state.attempt_number)
+                await self.gate.succeeded()
+                return result
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,521 @@
+"""The client's contract over real HTTP: malformed and oversized replies, deadlines, 429 storms,
+streaming, clients passed in, usage counts, running inside an event loop (issue 12, items
+11-13, 15-18 and 21; issue 11, item 7).
+
+Each test scripts the loopback server in ``scripted_server.py``; nothing in ``openai`` is patched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gzip
+import json
+import logging
+import time
+
+import openai
+import pytest
+
+from scripted_server import ScriptedServer, Step, completion
+from summarize import (
+    ChunkFailedError,
+    ConfigError,
+    ConnectionFailedError,
+    EndpointError,
+    RateLimitedError,
+    ServerError,
+    Settings,
+    SummarizeError,
+    TruncatedOutputError,
+    summarize_article,
+    translate_article,
+)
+from summarize import prompts
+from summarize.client import ChatClient
+
+ARTICLE = "臺南市政府今天公布防災演練成果，共有三千名市民參加。市長表示，明年將擴大辦理。"
+MESSAGES = prompts.summarize_messages(ARTICLE, "en")
+
+
+def chat(settings, messages=MESSAGES, client=None, **kwargs):
+    """One chat call through the library's client, over HTTP to the scripted server."""
+
+    async def go():
+        async with ChatClient(settings, client) as chat_client:
+            return await chat_client.chat(messages, model=settings.model or "scripted", **kwargs)
+
+    return asyncio.run(go())
+
+
+def raised(fn, *args, **kwargs) -> BaseException:
+    with pytest.raises(Exception) as info:
+        fn(*args, **kwargs)
+    return info.value
+
+
+def sentences(n: int) -> str:
+    return "\n".join(f"第{i}項：臺南市政府今天公布第{i}號防災演練報告，共有{i * 7}名市民參加。" for i in range(n))
+
+
+def fenced_text(seen) -> str:
+    lines = seen.user_text.split("\n")
+    return "\n".join(lines[1:-1])
+
+
+def body_step(body) -> Step:
+    """A 200 answer with this JSON body, sent as one body even to a streamed request."""
+    return Step(body=body, stream=False)
+
+
+def message_step(message: dict) -> Step:
+    return body_step({"id": "x", "object": "chat.completion", "model": "scripted",
+                      "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]})
+
+
+def sse(*events) -> bytes:
+    return b"".join(f"data: {e if isinstance(e, str) else json.dumps(e)}\n\n".encode() for e in events)
+
+
+def chunk(delta: dict, finish=None) -> dict:
+    return {"id": "x", "object": "chat.completion.chunk", "model": "scripted",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+
+# -- item 11: every malformed reply is an EndpointError, validated in one place -------------
+
+BAD_REPLIES = {
+    "invalid-json": Step(raw=b'{"choices": [', stream=False),
+    "json-list": Step(raw=b"[1, 2, 3]", stream=False),
+    "empty-body": Step(raw=b"", stream=False),
+    "no-message": body_step({"choices": [{"index": 0, "finish_reason": "stop"}]}),
+    "message-a-string": body_step({"choices": [{"index": 0, "message": "hi", "finish_reason": "stop"}]}),
+    "choices-not-a-list": body_step({"choices": {"0": {"message": {"content": "hi"}}}}),
+    "choices-a-string": body_step({"choices": "hi"}),
+    "choice-a-number": body_step({"choices": [7]}),
+    "content-an-int": message_step({"role": "assistant", "content": 42}),
+    "content-a-list": message_step({"role": "assistant", "content": [{"type": "text", "text": "hi"}]}),
+    "usage-a-string": body_step({**completion("ok"), "usage": "lots"}),
+    "event-not-json": Step(raw=sse(chunk({"content": "hi"}), "{oops", "[DONE]"), content_type="text/event-stream"),
+    "event-a-list": Step(raw=sse([1, 2], "[DONE]"), content_type="text/event-stream"),
+    "delta-content-an-int": Step(raw=sse(chunk({"content": 5}, "stop"), "[DONE]"), content_type="text/event-stream"),
+    "delta-a-string": Step(raw=sse({"choices": [{"delta": "hi"}]}, "[DONE]"), content_type="text/event-stream"),
+    "stream-of-nothing": Step(raw=sse("[DONE]"), content_type="text/event-stream"),
+}
+
+
+@pytest.mark.parametrize("fault", list(BAD_REPLIES))
+def test_a_malformed_reply_is_an_endpoint_error_after_one_request(scripted, scripted_settings, fault):
+    scripted.script(BAD_REPLIES[fault])
+    err = raised(chat, scripted_settings.replace(max_retries=3))
+    assert isinstance(err, EndpointError), repr(err)
+    assert err.base_url == scripted.base_url and err.model == "scripted"
+    assert "SUMMARIZE_BASE_URL" in str(err) or "no choices" in str(err)
+    assert len(scripted.chat_requests) == 1  # a malformed reply is not asked for again
+
+
+def test_a_retry_after_that_is_not_a_number_is_a_plain_backoff(scripted, scripted_settings):
+    scripted.script(Step.error(429, {"error": {"message": "slow down"}}, headers={"Retry-After": "soon"}), Step.reply("ok"))
+    assert chat(scripted_settings).text == "ok"
+    assert len(scripted.chat_requests) == 2
+
+
+def test_a_retry_after_that_is_not_a_number_still_ends_as_a_rate_limit_error(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.error(429, {"error": {"message": "slow down"}}, headers={"Retry-After": "soon"})
+    err = raised(chat, scripted_settings.replace(max_retries=1))
+    assert isinstance(err, RateLimitedError) and err.retry_after is None and err.attempts == 2
+
+
+def test_partial_survives_a_malformed_chunk_reply(scripted, scripted_settings):
+    def respond(seen):
+        if seen.kind == "map":
+            text = fenced_text(seen)
+            if "第10項" in text:
+                return message_step({"role": "assistant", "content": 42})
+            return Step.reply(f"Notes on {text.split('：')[0]}.")
+        return Step.reply("The final summary.")
+
+    scripted.default = respond
+    summary = summarize_article(sentences(30), settings=scripted_settings.replace(chunk_tokens=700), partial=True)
+    assert summary.is_partial and summary.failed_chunks == (1,) and summary.text == "The final summary."
+    err = raised(summarize_article, sentences(30), settings=scripted_settings.replace(chunk_tokens=700))
+    assert isinstance(err, ChunkFailedError) and isinstance(err.__cause__, EndpointError)
+
+
+@pytest.mark.parametrize("call", [summarize_article, translate_article], ids=["summarize", "translate"])
+def test_an_unsupported_language_is_a_config_error_before_any_request(scripted, scripted_settings, call):
+    kwargs = {"languages": ("fr",)} if call is summarize_article else {"target": "fr"}
+    err = raised(call, ARTICLE, settings=scripted_settings, **kwargs)
+    assert isinstance(err, ConfigError) and isinstance(err, ValueError) and isinstance(err, SummarizeError)
+    assert "fr" in str(err) and "en" in str(err)
+    assert scripted.requests == []
+
+
+# -- item 12: server_error in a 200 body; HTML error pages ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "error",
+    [{"message": "internal failure", "type": "server_error"}, {"message": "boom", "code": "server_error"}],
+    ids=["type", "code"],
+)
+def test_a_server_error_in_a_200_body_is_a_retried_server_error(scripted, scripted_settings, error):
+    scripted.script(body_step({"error": error}), Step.reply("ok"))
+    assert chat(scripted_settings).text == "ok"
+    assert len(scripted.chat_requests) == 2
+    scripted.default = lambda seen: body_step({"error": error})
+    err = raised(chat, scripted_settings.replace(max_retries=1))
+    assert type(err) is ServerError and err.attempts == 2
+
+
+BAD_GATEWAY_PAGE = (
+    "<!DOCTYPE html><html><head><meta charset='utf-8'><title>502 Bad Gateway</title>"
+    "<style>" + "body { font-family: sans-serif; } " * 40 + "</style></head>"
+    "<body><h1>Bad Gateway</h1><p>The upstream server is unreachable.</p><hr><address>nginx</address></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "page, shown",
+    [(BAD_GATEWAY_PAGE, "502 Bad Gateway"), ("<html><body>" + "<div>" * 200 + "</body></html>", "502 Bad Gateway")],
+    ids=["titled", "untitled"],
+)
+def test_an_html_error_page_shows_its_title_or_status_line_not_the_markup(scripted, scripted_settings, page, shown):
+    scripted.default = lambda seen: Step.error(502, page, content_type="text/html")
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert type(err) is ServerError
+    assert shown in str(err)
+    assert "<" not in str(err) and "font-family" not in str(err)
+    assert len(str(err)) < 400
+
+
+# -- item 13: a deadline per attempt; SUMMARIZE_TIMEOUT bounds silence ---------------------
+
+
+def test_a_server_dripping_bytes_is_cut_off_at_the_deadline(scripted, scripted_settings):
+    # One byte every 20 ms: never silent for the 0.3 s timeout, but the reply would take ~8 s.
+    scripted.script(Step(body=completion("A summary. " * 30), drip=0.02, stream=False))
+    started = time.monotonic()
+    err = raised(chat, scripted_settings.replace(timeout=0.3, max_retries=3))
+    elapsed = time.monotonic() - started
+    assert isinstance(err, ConnectionFailedError)
+    assert "SUMMARIZE_TIMEOUT" in str(err) and "deadline" in str(err)
+    assert elapsed < 3 * 0.3 + 1.0  # the deadline is three timeouts
+    assert len(scripted.chat_requests) == 1  # a local server still sending is not sent the request again
+
+
+def test_a_models_list_dripping_bytes_is_cut_off_at_the_deadline(scripted, scripted_settings):
+    scripted.models_step = Step(body={"object": "list", "data": [{"id": "m", "object": "model"}] * 20}, drip=0.02)
+    started = time.monotonic()
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(model=None, timeout=0.3))
+    assert isinstance(err, ConnectionFailedError) and "deadline" in str(err)
+    assert time.monotonic() - started < 3 * 0.3 + 1.0
+
+
+def test_a_malformed_models_list_is_an_endpoint_error(scripted, scripted_settings):
+    scripted.models_step = Step(raw=b'{"object": "list", "data": 5}')
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(model=None))
+    assert isinstance(err, EndpointError)
+
+
+def test_a_sync_client_passed_in_is_cut_off_at_the_deadline_too(scripted, scripted_settings):
+    scripted.script(Step(body=completion("A summary. " * 30), drip=0.02, stream=False))
+    given = openai.OpenAI(base_url=scripted.base_url, api_key="k", timeout=0.3)
+    started = time.monotonic()
+    err = raised(chat, scripted_settings.replace(timeout=0.3), client=given)
+    assert isinstance(err, ConnectionFailedError) and "deadline" in str(err)
+    assert time.monotonic() - started < 3 * 0.3 + 1.5
+
+
+def test_a_stream_slower_than_the_timeout_in_all_but_never_silent_for_it_succeeds(scripted, scripted_settings):
+    # Ten events 0.1 s apart: 1 s in all, twice the timeout, but never silent for 0.5 s.
+    scripted.script(dataclasses.replace(Step.reply("The drill drew three thousand residents."), event_delay=0.1))
+    reply = chat(scripted_settings.replace(timeout=0.5))
+    assert reply.text == "The drill drew three thousand residents."
+    (seen,) = scripted.chat_requests
+    assert seen.body["stream"] is True
+
+
+@pytest.mark.parametrize("sync", [False, True], ids=["async", "sync-client"])
+def test_a_stream_that_falls_silent_midway_is_a_timeout_not_a_deadline(scripted, scripted_settings, sync):
+    scripted.script(dataclasses.replace(Step.reply("The drill drew three thousand residents."), event_delay=0.6))
+    given = openai.OpenAI(base_url=scripted.base_url, api_key="k", timeout=0.3) if sync else None
+    started = time.monotonic()
+    err = raised(chat, scripted_settings.replace(timeout=0.3, max_retries=2), client=given)
+    assert isinstance(err, ConnectionFailedError)
+    assert "silent for 0.3 s" in str(err) and "deadline" not in str(err)
+    assert time.monotonic() - started < 0.9 + 0.5
+    assert len(scripted.chat_requests) == 1
+
+
+def test_a_local_server_that_timed_out_is_not_sent_the_request_again(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.reply("late", delay=0.6)
+    err = raised(chat, scripted_settings.replace(timeout=0.3, max_retries=3))
+    assert isinstance(err, ConnectionFailedError)
+    assert "silent for 0.3 s" in str(err) and "SUMMARIZE_TIMEOUT" in str(err)
+    assert len(scripted.chat_requests) == 1
+
+
+def test_a_dropped_connection_to_a_local_server_is_still_retried(scripted, scripted_settings):
+    scripted.script(Step(drop=True), Step.reply("ok"))
+    assert chat(scripted_settings).text == "ok"
+    assert len(scripted.chat_requests) == 2
+
+
+# -- item 15: replies are capped at what max_tokens can produce ----------------------------
+
+
+def test_a_huge_reply_is_refused_with_a_clear_error_and_never_cached(scripted, scripted_settings, tmp_path):
+    scripted.default = lambda seen: Step(body=completion("x" * 8_000_000), stream=False)
+    settings = scripted_settings.replace(output_tokens=64, cache=True, cache_dir=str(tmp_path))
+    err = raised(chat, settings, max_tokens=64)
+    assert type(err) is EndpointError
+    assert "64 tokens" in str(err) and "bytes" in str(err)
+    raised(chat, settings, max_tokens=64)
+    assert len(scripted.chat_requests) == 2  # nothing was cached
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def test_a_huge_streamed_reply_is_refused_too(scripted, scripted_settings):
+    events = sse(*[chunk({"content": "y" * 100_000})] * 30, chunk({}, "stop"), "[DONE]")  # 3 MB of text
+    scripted.default = lambda seen: Step(raw=events, content_type="text/event-stream")
+    err = raised(chat, scripted_settings.replace(output_tokens=64), max_tokens=64)
+    assert type(err) is EndpointError and "bytes" in str(err)
+
+
+_BOMB: list[bytes] = []
+
+
+def gzip_bomb() -> bytes:
+    """A 100 MB reply that travels as about 100 kB of gzip."""
+    if not _BOMB:
+        body = json.dumps(completion("")).encode().replace(b'"content": ""', b'"content": "' + b" " * 100_000_000 + b'"')
+        _BOMB.append(gzip.compress(body, compresslevel=6))
+    return _BOMB[0]
+
+
+def test_a_gzip_bomb_is_refused_before_it_fills_memory(scripted, scripted_settings, tmp_path):
+    bomb = gzip_bomb()
+    assert len(bomb) < 1_000_000
+    scripted.default = lambda seen: Step(raw=bomb, gzip=False, headers={"Content-Encoding": "gzip"}, stream=False)
+    settings = scripted_settings.replace(cache=True, cache_dir=str(tmp_path))
+    err = raised(chat, settings)
+    assert type(err) is EndpointError and "bytes" in str(err)
+    assert not list(tmp_path.rglob("*.json"))
+
+
+# -- item 16: 429 storms -------------------------------------------------------------------
+
+
+def test_the_first_backoff_is_near_the_setting_and_retries_told_alike_spread():
+    from summarize.transport import Transport
+
+    transport = Transport(Settings(base_url="http://127.0.0.1:9/v1", retry_backoff=1.0, retry_wait_max=60))
+    firsts = [transport.backoff(1) for _ in range(50)]
+    assert all(1.0 <= w <= 1.25 for w in firsts)
+    assert all(2.0 <= transport.backoff(2) <= 2.5 for _ in range(20))
+    told = [transport.backoff(1, retry_after=2.0) for _ in range(50)]
+    assert all(2.0 <= w <= 2.5 for w in told)  # Retry-After honoured, never cut short
+    assert len({round(w, 3) for w in told}) > 10  # and jittered: not all back at the same instant
+    assert Transport(Settings(base_url="http://127.0.0.1:9/v1", retry_backoff=50, retry_wait_max=60)).backoff(3) == 60
+
+
+def test_the_first_retry_waits_about_the_backoff_not_near_zero(scripted, scripted_settings):
+    scripted.script(Step.error(503, {"error": {"message": "busy"}}), Step.reply("ok"))
+    assert chat(scripted_settings.replace(retry_backoff=0.3)).text == "ok"
+    first, second = scripted.chat_requests
+    assert 0.3 <= second.at - first.at < 0.3 * (1 + 0.25) + 0.3
+
+
+def test_the_rate_gate_halves_the_requests_in_flight_and_recovers():
+    from summarize.transport import RateGate
+
+    gate = RateGate(8)
+    gate.throttle(0.0)
+    assert gate.limit == 4
+    gate.throttle(0.0)
+    assert gate.limit == 2
+    async def succeed(times: int) -> None:
+        for _ in range(times):
+            await gate.succeeded()
+
+    asyncio.run(succeed(2 + 3 + 4 + 5 + 6 + 7))
+    assert gate.limit == 8
+    asyncio.run(succeed(1))
+    assert gate.limit == 8  # never above the configured concurrency
+
+
+def storm(server: ScriptedServer, seconds: float, retry_after: str = "0.5"):
+    """429 with Retry-After for ``seconds`` from the first chat request, then a reply per request."""
+    start: list[float] = []
+
+    def respond(seen):
+        if not start:
+            start.append(seen.at)
+        if seen.at - start[0] < seconds:
+            return Step.error(429, {"error": {"message": "Too many requests"}}, headers={"Retry-After": retry_after})
+        if seen.kind == "map":
+            return Step.reply(f"Notes on {fenced_text(seen).split('：')[0]}.")
+        return Step.reply("The final summary.")
+
+    server.default = respond
+    return start
+
+
+def test_a_429_storm_does_not_fail_chunks_of_a_64_chunk_article_nor_land_in_bursts(scripted, scripted_settings):
+    start = storm(scripted, 2.0)
+    article = sentences(64)
+    settings = scripted_settings.replace(chunk_tokens=70, concurrency=4, max_retries=3, retry_backoff=0.3)
+    summary = summarize_article(article, settings=settings)
+    assert summary.chunks == 64 and summary.text == "The final summary." and not summary.is_partial
+    during = [r.at - start[0] for r in scripted.chat_requests if 0.3 <= r.at - start[0] < 2.0]
+    # One pause for the whole client: during the storm only a trickle of requests goes out,
+    # never several in the same instant.
+    assert len(during) <= 12
+    for t in during:
+        assert sum(1 for u in during if t <= u < t + 0.1) <= 2
+    assert summary.usage.requests == 65 and summary.usage.attempts == len(scripted.chat_requests)
+
+
+def test_a_429_storm_does_not_fail_articles_of_a_batch(scripted, scripted_settings, tmp_path):
+    from summarize.batch import Job, run_jobs
+
+    storm(scripted, 1.8)
+    jobs = []
+    for i in range(12):
+        path = tmp_path / f"a{i}.txt"
+        path.write_text(f"第{i}篇：臺南市政府今天公布防災演練成果，共有{i}千名市民參加。", encoding="utf-8")
+        jobs.append(Job(str(path), path))
+    settings = scripted_settings.replace(concurrency=4, max_retries=3, retry_backoff=0.3)
+    outcomes = asyncio.run(run_jobs(jobs, settings))
+    assert [o.error for o in outcomes] == [None] * 12
+
+
+# -- item 17: a client passed in decides the base URL ---------------------------------------
+
+
+def test_two_clients_for_two_servers_do_not_share_a_cached_answer(tmp_path):
+    with ScriptedServer(default=lambda seen: Step.reply("From server A.")) as a, ScriptedServer(
+        default=lambda seen: Step.reply("From server B.")
+    ) as b:
+        settings = Settings(model="scripted", cache=True, cache_dir=str(tmp_path), retry_backoff=0.01)
+        first = summarize_article(ARTICLE, settings=settings, client=openai.AsyncOpenAI(base_url=a.base_url, api_key="k"))
+        second = summarize_article(ARTICLE, settings=settings, client=openai.OpenAI(base_url=b.base_url, api_key="k"))
+        assert (first.text, second.text) == ("From server A.", "From server B.")
+        assert len(a.chat_requests) == len(b.chat_requests) == 1
+        b.default = lambda seen: Step.error(400, {"error": {"message": "bad temperature"}})
+        err = raised(chat, settings.replace(cache=False), client=openai.OpenAI(base_url=b.base_url, api_key="k"))
+        assert err.base_url == b.base_url and b.base_url in str(err)
+
+
+def test_a_client_passed_in_decides_the_request_shape():
+    given = openai.AsyncOpenAI(base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1", api_key="sk-test-0000")
+    client = ChatClient(Settings(api_key="other"), given)
+    assert client.base_url == "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
+    assert client.preset is not None and client.preset.name == "dashscope"
+    assert client.request_options("qwen3-32b", 100)["extra_body"] == {"enable_thinking": False}
+    assert "sk-test-0000" not in client.errors.redact("your key sk-test-0000 is wrong")
+
+
+# -- item 18: the sync functions inside a running event loop -------------------------------
+
+
+def test_the_sync_functions_work_inside_a_running_event_loop(scripted, scripted_settings):
+    async def notebook_cell():
+        summary = summarize_article(ARTICLE, settings=scripted_settings)
+        translation = translate_article(ARTICLE, settings=scripted_settings, glossary={})
+        return summary, translation
+
+    summary, translation = asyncio.run(notebook_cell())
+    assert summary.text == "A scripted summary."
+    assert len(translation.pairs) == 1
+
+
+# -- item 21: usage accounting -------------------------------------------------------------
+
+
+def test_usage_counts_requests_attempts_cache_hits_and_tokens_apart(scripted, scripted_settings, tmp_path):
+    scripted.script(Step.error(500, {"error": {"message": "boom"}}), Step.error(503, {"error": {"message": "busy"}}))
+    scripted.default = lambda seen: Step.reply("ok", usage={"prompt_tokens": 120, "completion_tokens": 7, "total_tokens": 127})
+    settings = scripted_settings.replace(cache=True, cache_dir=str(tmp_path))
+    first = summarize_article(ARTICLE, settings=settings).usage
+    assert (first.requests, first.attempts, first.cache_hits) == (1, 3, 0)
+    assert (first.prompt_tokens, first.completion_tokens) == (120, 7)
+    again = summarize_article(ARTICLE, settings=settings).usage
+    assert (again.requests, again.attempts, again.cache_hits) == (0, 0, 1)
+    assert (again.prompt_tokens, again.completion_tokens) == (0, 0)  # the cache costs nothing
+    assert len(scripted.chat_requests) == 3
+
+
+# -- issue 11 item 7: streaming, and the chat() contract ------------------------------------
+
+
+def test_a_reply_is_streamed_and_assembled_with_usage_model_reasoning_and_timings(scripted, scripted_settings):
+    timings = {"prompt_n": 40, "prompt_ms": 250.5, "predicted_n": 9, "predicted_ms": 280.0, "cache_n": 12}
+    scripted.script(Step(body=completion(
+        "<think>count first</think>The drill drew three thousand residents.",
+        model="qwen2.5-1.5b", timings=timings, reasoning_content="Reasoning field. ",
+        usage={"prompt_tokens": 40, "completion_tokens": 9, "total_tokens": 49},
+    )))
+    reply = chat(scripted_settings)
+    (seen,) = scripted.chat_requests
+    assert seen.body["stream"] is True and seen.body["stream_options"] == {"include_usage": True}
+    assert reply.text == "The drill drew three thousand residents."
+    assert (reply.prompt_tokens, reply.completion_tokens, reply.finish_reason) == (40, 9, "stop")
+    assert reply.model == "qwen2.5-1.5b" and reply.timings == timings
+    assert reply.reasoning == "Reasoning field. " and reply.attempts == 1
+
+
+def test_a_server_that_ignores_stream_is_understood(scripted, scripted_settings):
+    scripted.script(Step(body=completion("One whole body.", timings={"cache_n": 3}), stream=False))
+    reply = chat(scripted_settings)
+    assert reply.text == "One whole body." and reply.timings == {"cache_n": 3} and reply.prompt_tokens is not None
+
+
+def test_an_error_in_the_middle_of_a_stream_is_classified(scripted, scripted_settings):
+    error = {"error": {"message": "the request exceeds the available context size", "type": "exceed_context_size_error",
+                       "n_ctx": 4096, "n_prompt_tokens": 5000}}
+    scripted.script(Step(raw=sse(chunk({"role": "assistant"}), error), content_type="text/event-stream"))
+    err = raised(chat, scripted_settings)
+    assert type(err).__name__ == "ContextLengthError" and err.limit == 4096
+
+
+def test_on_text_receives_the_text_as_it_streams_without_the_thinking(scripted, scripted_settings):
+    scripted.script(Step.reply("<think>Let me count.</think>The drill drew three thousand residents of Tainan."))
+    pieces: list[str] = []
+    reply = chat(scripted_settings, on_text=pieces.append)
+    assert len(pieces) > 3
+    assert "".join(pieces) == reply.text == "The drill drew three thousand residents of Tainan."
+
+
+def test_allow_truncated_returns_a_cut_reply_uncached_and_without_a_warning(scripted, scripted_settings, tmp_path, caplog):
+    scripted.default = lambda seen: Step.reply("The drill drew three thou", finish_reason="length")
+    settings = scripted_settings.replace(cache=True, cache_dir=str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        reply = chat(settings, allow_truncated=True)
+        again = chat(settings, allow_truncated=True)
+    assert reply.truncated and reply.text == "The drill drew three thou" and again.truncated
+    assert len(scripted.chat_requests) == 2  # never cached
+    assert not caplog.records
+    with pytest.raises(TruncatedOutputError):
+        chat(settings)  # without the flag, as before
+
+
+def test_penalize_repetition_sends_the_control_the_server_reads_beside_the_thinking_switch(scripted, scripted_settings):
+    chat(scripted_settings.replace(model="qwen3-8b"), penalize_repetition=True)
+    chat(scripted_settings.replace(model="qwen3-8b", preset="llamacpp", base_url=scripted.base_url), penalize_repetition=True)
+    chat(scripted_settings.replace(model="qwen3-8b"))
+    plain, llamacpp, without = (r.body for r in scripted.chat_requests)
+    assert plain["frequency_penalty"] > 0 and plain["chat_template_kwargs"] == {"enable_thinking": False}
+    assert llamacpp["repeat_penalty"] > 1 and llamacpp["chat_template_kwargs"] == {"enable_thinking": False}
+    assert not {"frequency_penalty", "repeat_penalty", "presence_penalty"} & set(without)
+
+
+def test_a_failure_of_the_sync_function_is_not_chained_to_the_event_loop_check(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.error(400, {"error": {"message": "bad request"}})
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings)
+    chain = []
+    while err is not None and len(chain) < 20:
+        chain.append(err)
+        err = err.__cause__ or err.__context__
+    assert not any("no running event loop" in str(e) for e in chain)  # a traceback would show it "during handling"
