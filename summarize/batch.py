@@ -91,10 +91,13 @@ async def run_jobs(
     translate: bool = False,
     on_done: Callable[[Outcome], None] | None = None,
     on_reply: Callable[[Any], None] | None = None,
+    on_text: Callable[[str], None] | None = None,
 ) -> list[Outcome]:
     """Summarize (or translate) every job; outcomes in job order.
 
-    ``on_done`` is called as each job ends, ``on_reply`` with every reply of every job. Any
+    ``on_done`` is called as each job ends, ``on_reply`` with every reply of every job,
+    ``on_text`` with a summary's pieces as they stream (one job only: pieces of several would
+    interleave). Any
     exception from one job, its ``on_done`` included (a full disk while writing its results), is
     that job's failure: the others go on. Only ``BaseException``\\s that are not ``Exception``\\s
     (an interrupt, a cancelled run) stop them all.
@@ -118,7 +121,10 @@ async def run_jobs(
                     if translate:
                         result = await atranslate_article(text, target=languages[0], settings=settings, client=shared)
                     else:
-                        result = await asummarize_article(text, languages=languages, settings=settings, client=shared)
+                        result = await asummarize_article(
+                            text, languages=languages, settings=settings, client=shared,
+                            on_text=on_text if len(jobs) == 1 else None,
+                        )
                     outcome = Outcome(job, result=result, elapsed=time.perf_counter() - start)
                     if on_done is not None:
                         on_done(outcome)

@@ -329,6 +329,19 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         return _dry_run(jobs, settings, args)
     progress = _Progress(len(jobs), args.quiet)
     several = len(jobs) > 1
+    # On a terminal, one plain summary shows as it streams in; the checked text follows only
+    # when it differs from what streamed (a loop cut, a re-ask).
+    streamed: list[str] | None = (
+        [] if not (several or args.json or args.markdown or args.translate) and sys.stdout.isatty() else None
+    )
+
+    def stream(piece: str) -> None:
+        if streamed is None:
+            return
+        if not streamed:
+            progress.close()
+        streamed.append(piece)
+        _print(piece)
 
     def show(outcome: Any) -> None:
         """Print one article's result (or failure) as soon as it is ready, in the order they finish."""
@@ -342,6 +355,12 @@ def cmd_summarize(args: argparse.Namespace) -> int:
             _print(output.to_json(result, source=source, elapsed=outcome.elapsed) + "\n")
         elif args.markdown:
             _print(output.to_markdown(result, title=Path(source).name if source != "-" else "stdin") + "\n")
+        elif streamed:
+            text = output.to_text(result)
+            if "".join(streamed).strip() == result.text.strip() and text.strip() == result.text.strip():
+                _print("\n")
+            else:
+                _print("\n\n--- checked ---\n" + text)
         else:
             _print((f"==> {source} <==\n" if several else "") + output.to_text(result) + ("\n" if several else ""))
 
@@ -354,6 +373,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
                 translate=args.translate,
                 on_done=show,
                 on_reply=progress.reply,
+                on_text=stream if streamed is not None else None,
             )
         )
     finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -100,6 +100,7 @@ class Run:
     simplified_fixed: dict[str, int] = field(default_factory=dict)
     unverified: list[str] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
+    on_text: Callable[[str], None] | None = None  # the first language's final summary as it streams
 
     async def ask(self, messages: list[prompts.Message]) -> str:
         return (await self.client.chat(messages, model=self.model)).text
@@ -112,9 +113,16 @@ class Run:
         limit = self.glossary_tokens if tokens is None else tokens
         return names.within(names.present(table, text), limit, self.counter.count)
 
-    async def judge(self, messages: list[prompts.Message], language: str, limit: int, penalize: bool) -> Verdict:
+    async def judge(
+        self, messages: list[prompts.Message], language: str, limit: int, penalize: bool, stream: bool = False
+    ) -> Verdict:
         reply = await self.client.chat(
-            messages, model=self.model, max_tokens=limit, allow_truncated=True, penalize_repetition=penalize
+            messages,
+            model=self.model,
+            max_tokens=limit,
+            allow_truncated=True,
+            penalize_repetition=penalize,
+            on_text=self.on_text if stream else None,
         )
         loops = strip_loops(reply.text)
         text, fixed = loops.text, 0
@@ -130,7 +138,9 @@ class Run:
             simplified_fixed=fixed,
         )
 
-    async def answer(self, messages: list[prompts.Message], language: str, words: int, *, final: bool = False) -> str:
+    async def answer(
+        self, messages: list[prompts.Message], language: str, words: int, *, final: bool = False, stream: bool = False
+    ) -> str:
         """A reply of at most ``words`` in ``language``, judged in one place, in this order:
         loops cut, language checked, re-asked once (the reason appended to the request, with a
         repetition penalty after a loop or a cut), and only then kept and flagged, or raised.
@@ -140,7 +150,7 @@ class Run:
                 ``on_truncation`` is ``error``.
         """
         limit = reply_tokens(self.settings, words, language)
-        first = await self.judge(messages, language, limit, penalize=False)
+        first = await self.judge(messages, language, limit, penalize=False, stream=stream)
         best = first
         if not first.ok:
             reasons = ([language] if first.wrong_language else []) + (["loop"] if first.looped or first.cut else [])
@@ -150,7 +160,7 @@ class Run:
                 "repeated itself" if first.looped else f"ran past its {limit}-token limit",
             )
             second = await self.judge(
-                prompts.reask(messages, *reasons), language, limit, penalize=first.looped or first.cut
+                prompts.reask(messages, *reasons), language, limit, penalize=first.looped or first.cut, stream=stream
             )
             best = second if second.badness <= first.badness else first
         if best.cut:
@@ -170,9 +180,9 @@ class Run:
             self.simplified_fixed[language] = self.simplified_fixed.get(language, 0) + best.simplified_fixed
         return best.text
 
-    async def final(self, messages: list[prompts.Message], language: str) -> str:
+    async def final(self, messages: list[prompts.Message], language: str, stream: bool = False) -> str:
         """A summary in ``language``, judged (see ``answer``); a wrong language left is ``unverified``."""
-        text = await self.answer(messages, language, self.settings.summary_words, final=True)
+        text = await self.answer(messages, language, self.settings.summary_words, final=True, stream=stream)
         if WRONG_LANGUAGE[language] in self.flags:
             self.unverified.append(language)
         return text
@@ -240,7 +250,10 @@ class Run:
     async def finals(self, requests: dict[str, list[prompts.Message]]) -> dict[str, str | SummarizeError]:
         """One final summary per language, concurrently; a language that fails keeps its error
         and does not take the others with it."""
-        outcomes = await asyncio.gather(*(self.final(m, lang) for lang, m in requests.items()), return_exceptions=True)
+        first = next(iter(requests))
+        outcomes = await asyncio.gather(
+            *(self.final(m, lang, stream=lang == first) for lang, m in requests.items()), return_exceptions=True
+        )
         for outcome in outcomes:
             if isinstance(outcome, BaseException) and not isinstance(outcome, SummarizeError):
                 raise outcome
@@ -255,6 +268,7 @@ async def asummarize_article(
     client: Any = None,
     partial: bool = False,
     glossary: names.GlossaryLike = None,
+    on_text: Callable[[str], None] | None = None,
     **overrides: Any,
 ) -> Summary:
     """Summarize a Traditional-Chinese article; the async twin of ``summarize_article``."""
@@ -265,7 +279,10 @@ async def asummarize_article(
     async with ChatClient(settings, client) as chat:
         model = await chat.resolve_model()
         counter = tokenizer_for(model, settings.tokenizer)
-        run = Run(settings, chat, model, counter, glossary=glossary_entries, reserve=summary_reserve(settings, languages))
+        run = Run(
+            settings, chat, model, counter, glossary=glossary_entries, reserve=summary_reserve(settings, languages),
+            on_text=on_text,
+        )
         budget, run.glossary_tokens = summary_budget(settings, counter, bool(run.glossary), languages)
         chunks = plan_chunks(article, budget, counter.count)
         log.info("%d chunk(s) of %s tokens", len(chunks), [c.tokens for c in chunks])
@@ -341,6 +358,7 @@ def summarize_article(
     client: Any = None,
     partial: bool = False,
     glossary: names.GlossaryLike = None,
+    on_text: Callable[[str], None] | None = None,
     **overrides: Any,
 ) -> Summary:
     """Summarize a Traditional-Chinese news article.
@@ -355,19 +373,23 @@ def summarize_article(
         glossary: names and their English forms, ``{"阿里巴巴": "Alibaba"}``, or a glossary file
             path (see ``summarize.glossary``); default ``SUMMARIZE_GLOSSARY``. Each request
             gets the entries whose names occur in its text; zh-Hant output keeps them unconverted.
+        on_text: called with each piece of the first language's final summary as it streams
+            in (a re-ask streams again after the first reply), for showing progress; the
+            checked summary is ``Summary.text``, which may differ (loops cut, re-asked).
         **overrides: settings to change, e.g. ``model="qwen3:8b"``, ``concurrency=8``.
 
     Returns:
         A ``Summary``; ``str(summary)`` is the summary text. ``simplified_fixed`` counts the
-        Simplified characters repaired in each zh-Hant summary; ``unverified`` names the English
-        summaries that stayed mostly Chinese after one firmer retry.
+        Simplified characters repaired in each zh-Hant summary; ``unverified`` names the
+        languages whose summary stayed in the wrong language after one re-ask, and ``flags``
+        what else the checks found and could not repair.
 
     Raises:
         InputError, InputTypeError: the article is unusable; nothing was sent.
         ConfigError: a setting is malformed or missing.
-        EndpointError: the endpoint failed (a subclass says how). A reply cut off at
-            ``SUMMARIZE_OUTPUT_TOKENS`` raises ``TruncatedOutputError`` rather than returning a
-            silently shortened summary.
+        EndpointError: the endpoint failed (a subclass says how). A summary that runs past its
+            limit twice (not a loop, which is cut and flagged) raises ``TruncatedOutputError``
+            rather than returning a silently shortened summary, unless ``on_truncation="keep"``.
 
     Example::
 
@@ -377,6 +399,13 @@ def summarize_article(
     # Inside a running event loop (Jupyter) the work runs in a worker thread (summarize.runner).
     return run_sync(
         asummarize_article(
-            text, languages=languages, settings=settings, client=client, partial=partial, glossary=glossary, **overrides
+            text,
+            languages=languages,
+            settings=settings,
+            client=client,
+            partial=partial,
+            glossary=glossary,
+            on_text=on_text,
+            **overrides,
         )
     )

@@ -1,0 +1,62 @@
+"""On a terminal the CLI shows one summary as it streams in, then the checked text if it differs."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+from scripted_server import ScriptedServer, Step
+
+from summarize import cli
+
+ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網，新增十二條路線。"
+SUMMARY = "Tainan will add twelve bus routes next year."
+
+
+class Terminal(io.StringIO):
+    """A stdout that says it is a terminal, and keeps how many writes it got."""
+
+    writes = 0
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def run_on_terminal(tmp_path, server: ScriptedServer) -> tuple[int, Terminal]:
+    path = tmp_path / "a.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    saved = dict(os.environ)
+    os.environ.update(SUMMARIZE_BASE_URL=server.base_url, SUMMARIZE_MODEL="scripted", SUMMARIZE_RETRY_BACKOFF="0.01")
+    out = Terminal()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = cli.main([str(path)])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return code, out
+
+
+def test_a_summary_streams_to_a_terminal_piece_by_piece(tmp_path):
+    with ScriptedServer(default=lambda seen: Step.reply(SUMMARY)) as server:
+        code, out = run_on_terminal(tmp_path, server)
+    assert code == 0
+    assert out.getvalue() == SUMMARY + "\n"  # shown once: the checked text is what streamed
+    assert out.writes > 3  # the scripted server streams it in pieces, and each was shown as it came
+    assert server.chat_requests[0].streamed
+
+
+def test_when_the_checked_summary_differs_from_what_streamed_it_follows(tmp_path):
+    loop = "The city will add routes. " * 12
+    with ScriptedServer() as server:
+        server.script(Step.reply(loop, finish_reason="length"), Step.reply(SUMMARY))
+        code, out = run_on_terminal(tmp_path, server)
+    assert code == 0
+    streamed, checked = out.getvalue().split("\n\n--- checked ---\n")
+    assert streamed.startswith("The city will add routes.") and streamed.endswith(SUMMARY)
+    assert checked.strip() == SUMMARY
