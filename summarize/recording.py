@@ -26,7 +26,7 @@ REPLAY_BASE_URL = f"http://{RECORDED_HOST}/v1"
 # Settings every recording was made with (request bodies must match on replay). The recording
 # model, SmolLM2-135M, rarely stops on its own: its cut replies are kept and flagged rather
 # than raised, and a short reply limit keeps recording fast on a CPU.
-RECORDED_SETTINGS: dict[str, Any] = {"output_tokens": 256, "on_truncation": "keep", "cache": False}
+RECORDED_SETTINGS: dict[str, Any] = {"cache": False}
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie")
 
 
