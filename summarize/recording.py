@@ -23,9 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 RECORDED_HOST = "llm.test"
 REPLAY_BASE_URL = f"http://{RECORDED_HOST}/v1"
-# Settings every recording was made with (request bodies must match on replay). The recording
-# model, SmolLM2-135M, rarely stops on its own: its cut replies are kept and flagged rather
-# than raised, and a short reply limit keeps recording fast on a CPU.
+# Settings every recording was made with (request bodies must match on replay): the defaults,
+# as a user runs the library, with the response cache off so every request reaches the server.
 RECORDED_SETTINGS: dict[str, Any] = {"cache": False}
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie")
 
