@@ -25,6 +25,7 @@ import collections
 import dataclasses
 import datetime
 import http.client
+import importlib
 import importlib.util
 import json
 import logging
@@ -590,7 +591,11 @@ class LogCapture(logging.Handler):
 
 def library_settings(base_url: str, overrides: dict[str, str]):
     """Default settings as a user gets them with only SUMMARIZE_BASE_URL set; the cache off,
-    so every run measures; plus any --setting given (as the environment variables would)."""
+    so every run measures; plus any --setting given (as the environment variables would).
+
+    The base URL is the pass-through's, on loopback: the library treats the server as a local
+    one, which the reference server is (a remote server measured this way gets local defaults).
+    """
     from summarize import Settings
     from summarize.config import env_variable
 
@@ -811,7 +816,7 @@ def done_when(outcomes: list[Outcome], langchain: list[Outcome], translations: l
             problems.append(f"{o.article.short}: {'; '.join(why)}")
     rows.append((
         f"{corpus_size}/{corpus_size} articles return an English summary: no error, no loop, nothing kept cut, no timeout",
-        f"{len(good)}/{ran} ok{subset}" + (f"; " + "; ".join(problems) if problems else ""),
+        f"{len(good)}/{ran} ok{subset}" + ("; " + "; ".join(problems) if problems else ""),
         verdict(len(good) == ran, ran == corpus_size),
     ))
     recalls = [o.recall if o.returned else 0.0 for o in outcomes]
@@ -1066,6 +1071,15 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--setting takes NAME=VALUE, got {item!r}")
         overrides[name.strip()] = value.strip()
 
+    from summarize import ConfigError, Settings
+
+    try:  # before any request: a bad --setting fails at once
+        settings = library_settings("http://127.0.0.1:1/v1", overrides)
+    except KeyError as exc:
+        parser.error(f"--setting: unknown setting {exc}; valid: {', '.join(f.name for f in dataclasses.fields(Settings))}")
+    except ConfigError as exc:
+        parser.error(f"--setting: {exc}")
+
     if args.base_url:
         upstream, source = args.base_url, "--base-url"
     else:
@@ -1103,7 +1117,6 @@ def main(argv: list[str] | None = None) -> int:
     for a in articles:
         a.tokens = counter.count(a.text)
 
-    settings = library_settings("http://127.0.0.1:1/v1", overrides)
     shown = {k: getattr(settings, k) for k in ("context_tokens", "chunk_tokens", "output_tokens", "concurrency", "timeout",
                                                "max_retries", "temperature", "on_truncation", "tokenizer", "preset")}
     for extra in ("summary_tokens", "deadline", "stream"):  # settings later versions add
@@ -1111,11 +1124,8 @@ def main(argv: list[str] | None = None) -> int:
             shown[extra] = getattr(settings, extra)
     check_name, check_loop = loop_checker()
     python, why_not = (None, "skipped (--no-langchain)") if args.no_langchain else bench_python(args.bench_python)
-    try:
-        from summarize.verify import han_ratio as _  # noqa: F401
-        script_check = "summarize.verify.han_ratio"
-    except ImportError:
-        script_check = "summarize.text.han_ratio"
+    script_check = "summarize.verify.han_ratio" if importlib.util.find_spec("summarize.verify") and hasattr(
+        importlib.import_module("summarize.verify"), "han_ratio") else "summarize.text.han_ratio"
     meta = {
         "command": ("SUMMARIZE_BASE_URL=<the server's URL> " if "SUMMARIZE_BASE_URL" in source else "")
         + shown_command(argv) + (" --base-url <the server's URL>" if args.base_url else ""),

@@ -100,12 +100,15 @@ def test_a_streamed_reply_reaches_the_sdk_whole_and_its_last_chunk_timings_are_r
 
     with StreamingUpstream() as upstream, quality.RecordingProxy(upstream.base_url, model="served-name") as proxy:
         client = openai.OpenAI(base_url=proxy.base_url, api_key="no-key-needed", max_retries=0, timeout=10)
-        stream = client.chat.completions.create(model="asked-name", messages=[{"role": "user", "content": "x"}], stream=True)
-        text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+        texts = []
+        for _ in range(2):  # the second request reuses the kept-alive connection: the framing must hold
+            stream = client.chat.completions.create(model="asked-name", messages=[{"role": "user", "content": "x"}], stream=True)
+            texts.append("".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices))
         client.close()
-    assert text == "Hello."
+    assert texts == ["Hello.", "Hello."]
     assert upstream.bodies[0]["model"] == "served-name"  # the pass-through's model override
-    (exchange,) = proxy.chats
+    exchange = proxy.chats[0]
+    assert len(proxy.chats) == 2
     assert exchange.stream and exchange.reply == "Hello." and exchange.finish_reason == "stop"
     assert exchange.timings == TIMINGS
     assert exchange.tokens() == (1000, 3)
