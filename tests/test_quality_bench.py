@@ -188,3 +188,55 @@ def test_flags_are_the_set_fields_of_a_summary():
     flagged = Summary(text="t", summaries={"en": "t"}, chunks=3, usage=Usage(), model="m", truncated=True,
                       unverified=("en",), simplified_fixed={"zh-Hant": 0}, failed_chunks=(1,), is_partial=True)
     assert quality.result_flags(flagged) == ["is_partial", "failed_chunks=1", "unverified=en", "truncated"]
+
+
+CORPUS = quality.corpus_dir()
+TAINAN = CORPUS / quality.TAINAN
+
+
+@pytest.mark.skipif(not TAINAN.exists(), reason=f"the corpus is not at {CORPUS}")
+def test_a_run_on_a_scripted_server_writes_the_report(tmp_path):
+    english = ("The National Museum of Taiwan History opened the World Island Taiwan exhibition on 1624 in Tainan;"
+               " Mayor Huang Wei-che attended. It runs until June 30.")
+
+    def answer(seen):
+        body = completion(english, usage={"prompt_tokens": 1500, "completion_tokens": 40, "total_tokens": 1540})
+        body["timings"] = TIMINGS
+        return Step(body=body)
+
+    output = tmp_path / "QUALITY.md"
+    with ScriptedServer(default=answer, models=["qwen-scripted"]) as upstream:
+        assert quality.main(["--base-url", upstream.base_url, "--articles", "tainan-1624", "--no-langchain",
+                             "--output", str(output)]) == 0
+    report = output.read_text(encoding="utf-8")
+    assert "model `qwen-scripted`" in report
+    assert upstream.base_url not in report  # the command shows a placeholder, not this machine's port
+    row = next(line for line in report.splitlines() if line.startswith("| tainan-1624 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[3:7] == ["returned", "100%", "no", "–"]
+    assert cells[9:11] == ["1,500", "40"]
+    assert cells[-1] == "6/12"  # 1624, world island, museum, Huang, Tainan, June 30
+    # A subset can show that a line fails, never that it holds.
+    assert "| 8/8 articles return an English summary" in report
+    assert "1/1 ok (only 1 of the 8 corpus articles ran) | – |" in report
+
+
+def outcome(name: str, **kwargs) -> quality.Outcome:
+    o = quality.Outcome(kwargs.pop("tool", "summarize"), quality.Article(name, "文"), **kwargs)
+    o.server = {"requests": 1, "prompt_tokens": 100, "completion_tokens": 10, "compute_s": 10.0, "cache_n": 0, **o.server}
+    return o
+
+
+def test_the_done_when_table_judges_each_line():
+    seed = outcome(quality.SEED, text="ok", seconds=50.0, english=1.0, found=["a"], missed=[])
+    long = outcome(quality.LONG, error="ReadTimeout: the server took too long", seconds=480.0,
+                   server={"compute_s": 200.0, "untimed": 3}, found=[], missed=["a", "b"])
+    lc_seed = outcome(quality.SEED, tool="langchain-map_reduce", text="ok", seconds=40.0, english=1.0)
+    rows = quality.done_when([seed, long], [lc_seed], [], corpus_size=2, model="Qwen2.5-Coder-1.5B-Instruct",
+                             translate_asked=False)
+    text = "\n".join(rows)
+    assert "| 1/2 ok; public-code: ReadTimeout | **no** |" in text
+    assert "| 50% (an article that failed counts 0%) | **no** |" in text
+    assert "wall 50.0 s vs 40.0 s; tokens 110 vs 110 | **no** |" in text  # slower, though no more tokens
+    assert "wall 480.0 s / compute 200.0 s = 2.40×; 3 request(s) without timings" in text
+    assert "not measured in this run (pass --translate) | – |" in text
