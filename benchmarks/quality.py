@@ -295,7 +295,7 @@ class RecordingProxy:
     every request.
     """
 
-    def __init__(self, upstream: str, model: str | None = None) -> None:
+    def __init__(self, upstream: str, model: str | None = None, sample_load: bool = False, sample_every: float = 2.0) -> None:
         parts = urllib.parse.urlsplit(upstream.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"the upstream must be an http(s) base URL, got {upstream!r}")
@@ -306,6 +306,10 @@ class RecordingProxy:
         self.exchanges: list[Exchange] = []
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
+        self._sample_load = sample_load
+        self._sample_every = sample_every
+        self._stop = threading.Event()
+        self.others: list[int] = []  # per sample: the server's busy slots beyond our requests in flight
 
     @property
     def base_url(self) -> str:
@@ -315,6 +319,31 @@ class RecordingProxy:
     @property
     def chats(self) -> list[Exchange]:
         return [e for e in self.exchanges if e.is_chat]
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return sum(1 for e in self.exchanges if e.is_chat and e.seconds is None)
+
+    def _sample(self) -> None:
+        """Every ``sample_every`` seconds, llama.cpp's /slots: how many slots serve someone else (the server is shared,
+        and other clients' work slows ours). Stops quietly where /slots is not served."""
+        url = re.sub(r"/v1$", "", f"{self.scheme}://{self.host}:{self.port}{self.prefix}") + "/slots"
+        while not self._stop.wait(self._sample_every):
+            try:
+                slots = get_json(url, timeout=2)
+            except (OSError, ValueError):
+                return
+            if not isinstance(slots, list):
+                return
+            busy = sum(1 for slot in slots if isinstance(slot, dict) and slot.get("is_processing"))
+            self.others.append(max(0, busy - self.in_flight))
+
+    def load(self) -> dict:
+        """Other clients' load during the run: the most slots they held and how often any."""
+        if not self.others:
+            return {}
+        return {"others_max": max(self.others), "others_share": sum(1 for n in self.others if n) / len(self.others)}
 
     def _connect(self) -> http.client.HTTPConnection:
         if self.scheme == "https":
@@ -418,9 +447,12 @@ class RecordingProxy:
 
         self._httpd = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        if self._sample_load:
+            threading.Thread(target=self._sample, daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -567,7 +599,8 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        """An English summary a reader can use: returned, English, no loop, nothing cut or flagged."""
+        """An English summary a reader can use: returned, English, no loop, nothing cut or flagged,
+        and no request the library gave up on (a timeout, even one a retry recovered)."""
         return (
             self.returned
             and self.english is not None
@@ -575,6 +608,7 @@ class Outcome:
             and self.loop is None
             and not self.flags
             and not self.server.get("cut")
+            and not self.server.get("abandoned")
         )
 
 
@@ -632,7 +666,7 @@ def run_summarize(article: Article, upstream: str, overrides: dict, facts: list[
     capture = LogCapture()
     logger = logging.getLogger("summarize")
     logger.addHandler(capture)
-    with RecordingProxy(upstream) as proxy:
+    with RecordingProxy(upstream, sample_load=True) as proxy:
         settings = library_settings(proxy.base_url, overrides)
         outcome.budget, _ = chunk_plan(article, settings, model)
         start = time.perf_counter()
@@ -648,7 +682,7 @@ def run_summarize(article: Article, upstream: str, overrides: dict, facts: list[
         finally:
             logger.removeHandler(capture)
         time.sleep(0.2)  # let a hung-up request's handler finish its record
-        outcome.server = totals(proxy.exchanges)
+        outcome.server = {**totals(proxy.exchanges), **proxy.load()}
         if dump is not None:
             dump.extend({"tool": "summarize", "article": article.name, **e.record()} for e in proxy.exchanges)
     outcome.warnings = capture.messages
@@ -666,7 +700,7 @@ def run_translate(article: Article, upstream: str, overrides: dict, facts: list[
     capture = LogCapture()
     logger = logging.getLogger("summarize")
     logger.addHandler(capture)
-    with RecordingProxy(upstream) as proxy:
+    with RecordingProxy(upstream, sample_load=True) as proxy:
         settings = library_settings(proxy.base_url, overrides)
         start = time.perf_counter()
         try:
@@ -687,7 +721,7 @@ def run_translate(article: Article, upstream: str, overrides: dict, facts: list[
         finally:
             logger.removeHandler(capture)
         time.sleep(0.2)
-        outcome.server = totals(proxy.exchanges)
+        outcome.server = {**totals(proxy.exchanges), **proxy.load()}
         if dump is not None:
             dump.extend({"tool": "translate", "article": article.name, **e.record()} for e in proxy.exchanges)
     outcome.warnings = capture.messages
@@ -719,7 +753,7 @@ def run_langchain(article: Article, upstream: str, model: str, python: str, budg
     path.write_text(article.text, encoding="utf-8")
     results = scratch / f"langchain-{time.monotonic_ns()}.jsonl"
     log_path = scratch / "langchain.log"
-    with RecordingProxy(upstream, model=model) as proxy:
+    with RecordingProxy(upstream, model=model, sample_load=True) as proxy:
         job = {
             "id": article.name,
             "article": str(path),
@@ -742,7 +776,7 @@ def run_langchain(article: Article, upstream: str, model: str, python: str, budg
         except subprocess.TimeoutExpired:
             pass
         time.sleep(0.2)
-        outcome.server = totals(proxy.exchanges)
+        outcome.server = {**totals(proxy.exchanges), **proxy.load()}
         if dump is not None:
             dump.extend({"tool": "langchain-map_reduce", "article": article.name, **e.record()} for e in proxy.exchanges)
     row = json.loads(results.read_text(encoding="utf-8").splitlines()[-1]) if results.exists() else None
@@ -781,6 +815,14 @@ def result_cell(o: Outcome) -> str:
     return "returned"
 
 
+def load_cell(server: dict) -> str:
+    if "others_max" not in server:
+        return "–"
+    if not server["others_max"]:
+        return "none"
+    return f"up to {server['others_max']} slot(s), {pct(server['others_share'])} of the time"
+
+
 def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}×" if a is not None and b else "–"
 
@@ -812,6 +854,8 @@ def done_when(outcomes: list[Outcome], langchain: list[Outcome], translations: l
             why.append(", ".join(o.flags))
         if o.server.get("cut") and not o.error:
             why.append(f"{o.server['cut']} reply(ies) cut at the limit")
+        if o.server.get("abandoned"):
+            why.append(f"{o.server['abandoned']} request(s) given up (timeout)")
         if why:
             problems.append(f"{o.article.short}: {'; '.join(why)}")
     rows.append((
@@ -907,7 +951,8 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
         "",
         f"- Date: {meta['started']:%Y-%m-%d %H:%M} UTC; the run took {meta['elapsed']:.0f} s.",
         f"- Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()};"
-        " the server is shared with other work, so wall times vary between runs; the server's own compute time does not.",
+        " the server is shared, and other clients' requests slow ours (prompt and generation share two cores):"
+        " *others' load* samples llama.cpp's `/slots` every 2 s for slots busy beyond our own requests in flight.",
         f"- Server: {meta['source']}; model `{meta['model']}`"
         + (f" (file {info['model_file']})" if info.get("model_file") else "")
         + (f", context {info['n_ctx']}" if info.get("n_ctx") else "")
@@ -918,8 +963,9 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
         "- Requests go through a recording pass-through on loopback (`RecordingProxy` in this script): it forwards"
         " every request and reply unchanged, streamed or not, and reads `usage` and llama.cpp's `timings` from each"
         " reply. *Compute* is the sum over requests of `timings.prompt_ms + predicted_ms`; with several requests in"
-        " flight on a server with several slots it can exceed the wall time. *cache_n* sums the prompt tokens the"
-        " server reused from its prompt cache.",
+        " flight on a server with several slots it can exceed the wall time. A request the library gave up on"
+        " (its timeout) has no timings: its compute is not counted, and the request counts as *given up*."
+        " *cache_n* sums the prompt tokens the server reused from its prompt cache.",
         f"- English share: the share of letters that are not Chinese characters (`{meta['script_check']}`)."
         f" Loops: {meta['loop_check']}.",
         "- Fact recall: the checklist in `benchmarks/quality_facts.json` (key numbers, names and places of each"
@@ -932,14 +978,14 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
         "## Per article (summarize_article at default settings)",
         "",
         "| article | chars | tokens | result | English | loop | flags | wall s | requests | prompt tok | completion tok"
-        " | cache_n | compute s | wall / compute | recall |",
-        "|---|---:|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        " | cache_n | compute s | wall / compute | others' load | recall |",
+        "|---|---:|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for o in outcomes:
         s = o.server
         extra = []
         if s.get("abandoned"):
-            extra.append(f"{s['abandoned']} abandoned")
+            extra.append(f"{s['abandoned']} given up")
         if s.get("failed"):
             extra.append(f"{s['failed']} failed")
         if s.get("cut"):
@@ -950,7 +996,7 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
             f" | {'**yes**' if o.loop else ('no' if o.returned else '–')} | {', '.join(o.flags) or '–'}"
             f" | {fmt(o.seconds, '.1f')} | {requests} | {s.get('prompt_tokens', 0):,} | {s.get('completion_tokens', 0):,}"
             f" | {s.get('cache_n', 0):,} | {fmt(s.get('compute_s'), '.1f')} | {ratio(o.seconds, s.get('compute_s'))}"
-            f" | {len(o.found)}/{len(o.found) + len(o.missed)} |"
+            f" | {load_cell(s)} | {len(o.found)}/{len(o.found) + len(o.missed)} |"
         )
     lines += ["", "Missed facts, loops and the library's warnings:", ""]
     for o in outcomes:
@@ -976,8 +1022,8 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
             " for the article and the same concurrency; both through the pass-through, on the same server.",
             "",
             "| article | tool | chunk budget | requests | wall s | prompt tok | completion tok | prompt + completion | compute s"
-            " | cache_n | English | recall | result |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+            " | cache_n | others' load | English | recall | result |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|",
         ]
         by_article = {o.article.name: o for o in outcomes}
         for lc in langchain:
@@ -989,7 +1035,8 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
                 lines.append(
                     f"| {o.article.short} | {o.tool} | {fmt(o.budget, ',')} | {s.get('requests', 0)} | {fmt(o.seconds, '.1f')}"
                     f" | {s.get('prompt_tokens', 0):,} | {s.get('completion_tokens', 0):,} | {total:,} | {fmt(s.get('compute_s'), '.1f')}"
-                    f" | {s.get('cache_n', 0):,} | {pct(o.english)} | {len(o.found)}/{len(o.found) + len(o.missed)} | {result_cell(o)} |"
+                    f" | {s.get('cache_n', 0):,} | {load_cell(s)} | {pct(o.english)} | {len(o.found)}/{len(o.found) + len(o.missed)}"
+                    f" | {result_cell(o)} |"
                 )
         lines.append("")
     if translations:
@@ -997,8 +1044,8 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
             "## Translation (translate_article at default settings)",
             "",
             "| article | result | pairs / paragraphs | aligned | unverified | looping pairs | flags | wall s | requests"
-            " | prompt tok | completion tok | compute s | English | recall |",
-            "|---|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|",
+            " | prompt tok | completion tok | compute s | others' load | English | recall |",
+            "|---|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|---|---:|---|",
         ]
         for t in translations:
             s = t.server
@@ -1007,7 +1054,7 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
                 f"{'–' if t.aligned is None else ('yes' if t.aligned else '**no**')} | {fmt(t.unverified)}"
                 f" | {', '.join(map(str, t.looped_pairs)) or ('none' if t.returned else '–')} | {', '.join(t.flags) or '–'}"
                 f" | {fmt(t.seconds, '.1f')} | {s.get('requests', 0)} | {s.get('prompt_tokens', 0):,} | {s.get('completion_tokens', 0):,}"
-                f" | {fmt(s.get('compute_s'), '.1f')} | {pct(t.english)} | {len(t.found)}/{len(t.found) + len(t.missed)} |"
+                f" | {fmt(s.get('compute_s'), '.1f')} | {load_cell(s)} | {pct(t.english)} | {len(t.found)}/{len(t.found) + len(t.missed)} |"
             )
         lines.append("")
     lines += ["## What came back", "", "Each output as returned, for a reader to judge.", ""]

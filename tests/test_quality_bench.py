@@ -138,6 +138,36 @@ def test_a_client_that_hangs_up_closes_the_upstream_request_too():
     assert quality.totals(proxy.exchanges)["abandoned"] == 1
 
 
+def test_the_load_sampler_counts_slots_busy_beyond_our_own_requests():
+    # One of four slots serves someone else throughout; another serves our request while it runs.
+    upstream = ScriptedServer()
+
+    def answer(seen):
+        if seen.path.endswith("/slots"):
+            busy = 1 + (upstream.in_flight - 1)  # the foreign slot, and ours (this /slots call aside)
+            return Step(body=[{"id": i, "is_processing": i < busy} for i in range(4)])
+        return Step.reply("A summary.", delay=0.5)
+
+    upstream.default = answer
+    with upstream, \
+            quality.RecordingProxy(upstream.base_url, sample_load=True, sample_every=0.05) as proxy:
+        post(proxy.base_url + "/chat/completions", {"model": "m", "messages": []})
+    load = proxy.load()
+    assert load["others_max"] == 1
+    assert 0 < load["others_share"] <= 1
+
+
+def test_no_load_is_reported_where_the_server_has_no_slots_endpoint():
+    def answer(seen):
+        return Step(status=501, body={"error": "slots disabled"}) if seen.path.endswith("/slots") else Step.reply("ok")
+
+    with ScriptedServer(default=answer) as upstream, \
+            quality.RecordingProxy(upstream.base_url, sample_load=True, sample_every=0.05) as proxy:
+        post(proxy.base_url + "/chat/completions", {"model": "m", "messages": []})
+        time.sleep(0.2)
+    assert proxy.load() == {}
+
+
 def test_an_unreachable_upstream_is_a_502_the_client_sees():
     with ScriptedServer() as gone:
         url = gone.base_url
