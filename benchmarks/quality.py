@@ -775,13 +775,17 @@ def run_langchain(article: Article, upstream: str, model: str, python: str, budg
                 )
         except subprocess.TimeoutExpired:
             pass
+        except OSError as exc:  # the given python does not run
+            with open(log_path, "a", encoding="utf-8") as log:
+                log.write(f"{python} could not run: {exc}\n")
         time.sleep(0.2)
         outcome.server = {**totals(proxy.exchanges), **proxy.load()}
         if dump is not None:
             dump.extend({"tool": "langchain-map_reduce", "article": article.name, **e.record()} for e in proxy.exchanges)
     row = json.loads(results.read_text(encoding="utf-8").splitlines()[-1]) if results.exists() else None
     if row is None:
-        outcome.error = "no result: the LangChain worker crashed or timed out (its log is in the scratch folder)"
+        tail = [line for line in log_path.read_text(encoding="utf-8").splitlines() if line.strip()] if log_path.exists() else []
+        outcome.error = "NoResult: the LangChain worker crashed or timed out" + (f"; its log ends: {tail[-1]}" if tail else "")
     elif row.get("not_run"):
         outcome.not_run = row["not_run"]
     else:
