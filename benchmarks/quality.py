@@ -580,6 +580,7 @@ class Outcome:
     found: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     chunks: int | None = None
+    planned: int | None = None  # the chunks the library's dry run plans (known when a run fails too)
     budget: int | None = None
     pairs: int | None = None
     paragraphs: int | None = None
@@ -668,7 +669,7 @@ def run_summarize(article: Article, upstream: str, overrides: dict, facts: list[
     logger.addHandler(capture)
     with RecordingProxy(upstream, sample_load=True) as proxy:
         settings = library_settings(proxy.base_url, overrides)
-        outcome.budget, _ = chunk_plan(article, settings, model)
+        outcome.budget, outcome.planned = chunk_plan(article, settings, model)
         start = time.perf_counter()
         try:
             summary = summarize_article(article.text, settings=settings)
@@ -1006,16 +1007,19 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
     for o in outcomes:
         names = {f["id"]: f["what"] for f in facts.get(o.article.name, [])}
         bits = []
-        if o.missed:
+        if o.error:
+            bits.append(f"failed: {o.error}; no output to check")
+        elif o.missed:
             bits.append("missed " + "; ".join(names.get(m, m) for m in o.missed))
         if o.loop:
             bits.append(f"loop: {o.loop}")
         if o.budget is not None:
-            bits.append(f"{fmt(o.chunks)} chunk(s) at a {o.budget:,}-token budget")
+            chunks = fmt(o.chunks) if o.chunks is not None else f"{fmt(o.planned)} planned"
+            bits.append(f"{chunks} chunk(s) at a {o.budget:,}-token budget")
         if o.warnings:
             counted = collections.Counter(shorten(w, 120) for w in o.warnings)
             bits.append("warnings: " + "; ".join(f"{w}" + (f" (×{n})" if n > 1 else "") for w, n in counted.items()))
-        lines.append(f"- **{o.article.short}**: " + (". ".join(bits) if bits else "all facts found") + ".")
+        lines.append(f"- **{o.article.short}**: " + (". ".join(bits) if bits else "all facts found").rstrip(".") + ".")
     lines.append("")
     if langchain:
         lines += [

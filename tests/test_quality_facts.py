@@ -55,8 +55,11 @@ def test_each_fact_is_well_formed(name, fact):
 
 @pytest.mark.parametrize("name, fact", all_facts())
 def test_each_fact_accepts_its_own_english_example(name, fact):
-    found, missed = quality.fact_recall(fact["example"], [fact])
-    assert found == [fact["id"]], f"{fact['patterns']} do not match {fact['example']!r}"
+    # Also where a summary puts it: at the end of a sentence, in parentheses, in capitals.
+    example = fact["example"]
+    for text in (example, f"{example}.", f"({example})", f"In short, {example}, said the release.", example.upper()):
+        found, missed = quality.fact_recall(text, [fact])
+        assert found == [fact["id"]], f"{fact['patterns']} do not match {text!r}"
 
 
 @pytest.mark.parametrize("name, fact", all_facts())
