@@ -116,3 +116,166 @@ def test_no_corpus_article_or_paragraph_counts_as_a_loop():
         article = path.read_text(encoding="utf-8")
         assert not strip_loops(article).looped, path.name
         assert not [p for p in article.split("\n") if strip_loops(p).looped], path.name
+
+
+# -- figures: each number form, English side ------------------------------------------------------
+
+from summarize import verify  # noqa: E402
+from summarize.verify import check, chinese_figures, chinese_number, english_figures  # noqa: E402
+
+
+def values(found):
+    # Rounded to 6 significant digits: 1.2605e11 is not exactly 1260.5 * 1e8 in floating point.
+    return [(float(f"{f.value:.6g}"), f.percent) for f in found]
+
+
+ENGLISH = [
+    ("integer", "The museum shows 100 items.", [(100, False)]),
+    ("decimal", "Grok 3.5 was announced.", [(3.5, False)]),
+    ("thousands separator", "Qwen has more than 100,000 derivative models.", [(100_000, False)]),
+    ("scale word", "The largest has 235 billion parameters.", [(235e9, False)]),
+    ("decimal with a scale", "It has 2.35 billion parameters.", [(2.35e9, False)]),
+    ("US dollars", "Revenue reached US$4.53 billion.", [(4.53e9, False)]),
+    ("NT dollars, decimal billions", "The budget is NT$126.05 billion.", [(126.05e9, False)]),
+    ("abbreviated scale", "It raised $3bn and US$5m.", [(3e9, False), (5e6, False)]),
+    ("percent sign", "Turnout rose 12%.", [(12, True)]),
+    ("percent word", "Turnout rose 12 percent.", [(12, True)]),
+    ("percentage points", "Support fell 3.5 percentage points.", [(3.5, True)]),
+    ("year", "The exhibition opened in 2024.", [(2024, False)]),
+    ("date", "It opened on February 2, 2024.", [(2, False), (2024, False)]),
+    ("ISO date", "It opened on 2024-02-02.", [(2024, False), (2, False), (2, False)]),
+    ("decade", "Growth in the 1990s was fast.", [(1990, False)]),
+    ("ordinal word", "Sales fell for a third straight quarter.", [(3, False)]),
+    ("ordinal digits", "The 21st edition opens.", [(21, False)]),
+    ("number word", "The route crosses five districts.", [(5, False)]),
+    ("compound number words", "Twenty-five people and two hundred volunteers came.", [(25, False), (200, False)]),
+    ("a scale alone", "A million visitors came.", [(1e6, False)]),
+    ("number word with a scale", "Three million visitors came.", [(3e6, False)]),
+    ("range of amounts", "It will cost NT$40 billion to NT$45 billion.", [(40e9, False), (45e9, False)]),
+    ("range sharing a scale", "It will cost 40 to 45 billion.", [(40e9, False), (45e9, False)]),
+    ("range sharing a percent", "Growth of 40-45% is expected.", [(40, True), (45, True)]),
+    ("names and idioms are not figures", "Qwen3, o1, COVID-19 and DeepSeek-R1 are one of the first.", []),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", ENGLISH, ids=[c[0] for c in ENGLISH])
+def test_english_figures(name, text, expected):
+    assert values(english_figures(text)) == [(float(v), p) for v, p in expected]
+
+
+def test_english_figure_keeps_its_text_and_place():
+    text = "It has US$4.53 billion in cash."
+    (figure,) = english_figures(text)
+    assert figure.text == "US$4.53 billion" and text[figure.start : figure.end] == figure.text
+
+
+# -- figures: each number form, Chinese side ------------------------------------------------------
+
+CHINESE_NUMBERS = [
+    ("三千", 3000),
+    ("兩千三百五十", 2350),
+    ("一萬五千", 15000),
+    ("2350億", 2.35e11),
+    ("1萬5千", 15000),
+    ("4萬7千", 47000),
+    ("1,260.5億", 1.2605e11),
+    ("１２６０．５億", 1.2605e11),
+    ("6億", 6e8),
+    ("十萬", 1e5),
+    ("一億兩千萬", 1.2e8),
+    ("3.5萬", 35000),
+    ("二〇二四", 2024),
+    ("二○二四", 2024),
+    ("3兆", 3e12),
+    ("1兆2000億", 1.2e12),
+    ("三點五", 3.5),
+]
+
+
+@pytest.mark.parametrize("text, value", CHINESE_NUMBERS, ids=[c[0] for c in CHINESE_NUMBERS])
+def test_chinese_number(text, value):
+    assert chinese_number(text) == pytest.approx(value)
+
+
+def test_chinese_number_rejects_what_is_no_numeral():
+    assert chinese_number("萬") is None
+
+
+CHINESE = [
+    ("Arabic digits", "展出100件精品。", [(100, False)]),
+    ("full-width digits", "共有１２０人參加。", [(120, False)]),
+    ("thousands separator", "共2,916人次。", [(2916, False)]),
+    ("Chinese numerals", "動員三千人，經費兩千三百五十萬元，服務一萬五千戶。", [(3000, False), (2.35e7, False), (15000, False)]),
+    ("mixed with 億", "擁有2350億個參數。", [(2.35e11, False)]),
+    ("mixed 萬 and 千", "吸引1萬5千人，累計4萬7千人次。", [(15000, False), (47000, False)]),
+    ("percent sign", "成長18%，全形３０％。", [(18, True), (30, True)]),
+    ("百分之", "增加百分之三十。", [(30, True)]),
+    ("成 as percent", "六成民眾支持，3.5成反對。", [(60, True), (35, True)]),
+    ("成 in a word is not a percent", "計畫完成三項。", [(3, False)]),
+    ("折 as the price paid and the discount", "門票七折。", [(70, True), (30, True)]),
+    ("percentage points", "上升3個百分點。", [(3, True)]),
+    ("民國 year", "民國113年。", [(113, False), (2024, False)]),
+    ("bare ROC year", "113年度預算。", [(113, False), (2024, False)]),
+    ("Gregorian date", "2024年2月2日開幕。", [(2024, False), (2, False), (2, False)]),
+    ("ordinal", "連續第三季成長。", [(3, False)]),
+    ("range", "預計400億至450億元。", [(4e10, False), (4.5e10, False)]),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", CHINESE, ids=[c[0] for c in CHINESE])
+def test_chinese_figures(name, text, expected):
+    assert values(chinese_figures(text)) == [(float(v), p) for v, p in expected]
+
+
+# -- figures traced from output to source --------------------------------------------------------
+
+TRACED = [
+    # (name, output, source, unsupported phrases)
+    ("億 as billions, right", "Qwen3 has 235 billion parameters.", "擁有2350億個參數。", []),
+    ("億 read as a tenth", "Qwen3 has 2.35 billion parameters.", "擁有2350億個參數。", ["2.35 billion parameters"]),
+    ("億 read as million", "Qwen3 has 235 million parameters.", "擁有2350億個參數。", ["235 million parameters"]),
+    ("億 read as billion", "The smallest has 6 billion parameters.", "具有6億個參數。", ["6 billion parameters"]),
+    ("億 to millions, right", "The smallest has 600 million parameters.", "具有6億個參數。", []),
+    ("萬 to thousands", "It has 100,000 derivative models.", "擁有超過10萬個衍生模型。", []),
+    ("萬 times ten", "It has 1,000,000 derivative models.", "擁有超過10萬個衍生模型。", ["1,000,000 derivative models"]),
+    ("decimal 億 to NT$ billions", "Revenue was NT$126.05 billion.", "營收1,260.5億元。", []),
+    ("decimal 億 misread", "Revenue was NT$1,260.5 billion.", "營收1,260.5億元。", ["NT$1,260.5 billion"]),
+    ("rounding down", "Revenue was about NT$126 billion.", "營收1,260.5億元。", []),
+    ("rounding too far", "Revenue was about NT$120 billion.", "營收1,260.5億元。", ["NT$120 billion"]),
+    ("成 as percent", "Sixty percent agree.", "六成民眾支持。", []),
+    ("折 as a discount", "Tickets are 30% off.", "門票七折。", []),
+    ("percent never from a count", "Turnout was 30%.", "共有30人參加。", ["30%"]),
+    ("ROC year", "The 2024 budget passed.", "113年度預算通過。", []),
+    ("invented year", "The 2023 budget passed.", "113年度預算通過。", ["2023 budget"]),
+    ("number words from numerals", "Five districts and the third stage.", "五個行政區進入第三階段。", []),
+    ("invented count", "Seven districts joined.", "五個行政區加入。", ["Seven districts"]),
+    ("a figure of a name", "Grok 3.5 and Llama 4 launched.", "Grok 3.5與Llama 4發布。", []),
+    ("range", "It costs NT$40 billion to NT$45 billion.", "預計400億至450億元。", []),
+    ("a phrase with its preposition", "It has US$45.3 billion in cash.", "現金45.3億美元。", ["US$45.3 billion in cash"]),
+    ("億 in US dollars, right", "It has US$4.53 billion in cash.", "現金45.3億美元。", []),
+]
+
+
+@pytest.mark.parametrize("name, output, source, flagged", TRACED, ids=[c[0] for c in TRACED])
+def test_figures_traced_to_the_source(name, output, source, flagged):
+    assert [c.phrase for c in check(output, source)] == flagged
+
+
+def test_seed_article_figures():
+    from conftest import SEED
+
+    article = SEED.read_text(encoding="utf-8")
+    right = (
+        "Alibaba's largest Qwen3 model has 235 billion parameters, and the smallest, with 600 million, "
+        "runs on a smartphone. Qwen has more than 100,000 derivative models, three months after Qwen2.5-Max."
+    )
+    assert check(right, article) == ()
+    wrong = right.replace("235 billion", "2.35 billion")
+    claims = check(wrong, article)
+    assert [c.phrase for c in claims] == ["2.35 billion parameters"]
+    assert claims[0].kind == "figure" and claims[0].sentence.startswith("Alibaba's largest Qwen3 model has 2.35")
+
+
+def test_chinese_summary_checked_against_the_article():
+    assert [c.phrase for c in check("最大模型有235億個參數。", "擁有2350億個參數。")] == ["235億"]
+    assert check("最大模型有2350億個參數。", "擁有2350億個參數。") == ()
