@@ -134,20 +134,20 @@ def output_paths(article: Path, base: Path, out: Path, formats: Sequence[str]) -
 
 def is_done(paths: dict[str, Path], *, redo_flagged: bool = False) -> bool:
     """Every output exists and is not empty (outputs are written atomically, so they are whole);
-    with ``redo_flagged``, also that none says it is partial, cut or in the wrong language."""
+    with ``redo_flagged``, also that none says it is partial, cut, in the wrong language or unsupported by the article."""
     if not all(p.is_file() and p.stat().st_size > 0 for p in paths.values()):
         return False
     return not (redo_flagged and is_flagged(paths))
 
 
 def is_flagged(paths: dict[str, Path]) -> bool:
-    """Whether a finished article's output says it is partial, cut or unverified: read from its
-    JSON record, else from the warning lines of its Markdown."""
+    """Whether a finished article's output says it is partial, cut, unverified or holds
+    unsupported claims: read from its JSON record, else from the warning lines of its Markdown."""
     if "json" in paths:
         try:
             data = json.loads(paths["json"].read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return True  # unreadable: better done again
-        return bool(data.get("is_partial") or data.get("truncated") or data.get("unverified"))
+        return bool(data.get("is_partial") or data.get("truncated") or data.get("unverified") or data.get("unsupported"))
     text = paths["md"].read_text(encoding="utf-8")
     return any(line.startswith(WARNING_PREFIXES) for line in text.splitlines())

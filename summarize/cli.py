@@ -118,8 +118,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         parser.add_argument(
             "--redo-flagged",
             action="store_true",
-            help="also redo finished articles whose output is partial, cut or in the wrong language "
-            "(e.g. after switching to a stronger model)",
+            help="also redo finished articles whose output is partial, cut, in the wrong language "
+            "or holds figures or names the article does not support (e.g. after switching to a stronger model)",
         )
         _work(parser)
         return parser

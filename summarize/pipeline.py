@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import glossary as names
-from . import prompts
+from . import prompts, verify
 from .budget import MIN_CHUNK_TOKENS, reduce_budget, safety_margin, summary_budget
 from .chunking import Chunk, pack, plan_chunks
 from .client import ChatClient
@@ -177,6 +177,9 @@ async def asummarize_article(
         if summaries is None:
             notes, failed = await map_all(run, chunks, partial)
             summaries = await run.reduce(notes, languages)
+        summaries, unsupported = await verify.repair_summaries(
+            run.ask, summaries, article, glossary=run.glossary, enabled=settings.verify
+        )
     return Summary(
         text=summaries[languages[0]],
         summaries=summaries,
@@ -188,6 +191,7 @@ async def asummarize_article(
         failed_chunks=failed,
         simplified_fixed=dict(run.simplified_fixed),
         unverified=tuple(lang for lang in languages if lang in run.unverified),
+        unsupported=unsupported,
     )
 
 

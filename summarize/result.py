@@ -53,6 +53,10 @@ class Summary:
         unverified: language codes whose summary still came back mostly in Chinese after a
             firmer retry, where English was asked for.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
+        unsupported: the phrases of the summaries that hold a claim the article does not
+            support, as written (``"2.35 billion parameters"``): a figure no figure of the
+            article could come from, or a name with no counterpart (``summarize.verify``).
+            Empty when everything was traced, or when the check is off (``verify=False``).
     """
 
     text: str
@@ -65,6 +69,7 @@ class Summary:
     simplified_fixed: dict[str, int] = field(default_factory=dict)
     unverified: tuple[str, ...] = field(default=())
     truncated: bool = False
+    unsupported: tuple[str, ...] = field(default=())
 
     def __str__(self) -> str:
         return self.text
@@ -88,6 +93,8 @@ class Translation:
             in Chinese when English was asked for, even after one more (firmer) request; they
             are returned as the model wrote them. Empty when every paragraph passed.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
+        unsupported: ``(pair index, phrase)`` for each claim of a translated paragraph that its
+            source paragraph does not support (a figure or a name; see ``Summary.unsupported``).
     """
 
     pairs: tuple[tuple[str, str], ...]
@@ -99,6 +106,7 @@ class Translation:
     simplified_fixed: int = 0
     unverified: tuple[int, ...] = field(default=())
     truncated: bool = False
+    unsupported: tuple[tuple[int, str], ...] = field(default=())
 
     @property
     def text(self) -> str:

@@ -804,9 +804,23 @@ def apply_repair(text: str, offending: list[str], reply: str) -> str:
         if match and match.group(2).strip():
             rewrites.setdefault(int(match.group(1)), match.group(2).strip())
     for number, sentence in enumerate(offending, 1):
-        if number in rewrites and sentence in text:
-            text = text.replace(sentence, rewrites[number], 1)
+        rewrite = rewrites.get(number)
+        if rewrite and sentence in text and _same_sentence(sentence, rewrite):
+            text = text.replace(sentence, rewrite, 1)
     return text
+
+
+# A rewrite must keep this share of the original sentence's words: it corrects figures, and a
+# reply that says something else ("Sorry.") is no repair.
+REPAIR_KEEPS = 0.6
+
+
+def _same_sentence(original: str, rewrite: str) -> bool:
+    def words(text: str) -> set[str]:
+        return {w.lower() for w in re.findall(r"[A-Za-z]+", text)} | {c for c in text if is_han(c)}
+
+    before = words(original)
+    return not before or len(before & words(rewrite)) >= REPAIR_KEEPS * len(before)
 
 
 def _faithfulness(claims: tuple[Claim, ...]) -> tuple[int, int]:

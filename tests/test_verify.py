@@ -279,3 +279,229 @@ def test_seed_article_figures():
 def test_chinese_summary_checked_against_the_article():
     assert [c.phrase for c in check("最大模型有235億個參數。", "擁有2350億個參數。")] == ["235億"]
     assert check("最大模型有2350億個參數。", "擁有2350億個參數。") == ()
+
+
+# -- names -------------------------------------------------------------------------------------
+
+from conftest import corpus_text  # noqa: E402
+
+EXHIBITION = "tainan-1624-world-island-taiwan-exhibition-press-release-2024.zh-Hant.txt"
+EXHIBITION_SUMMARY = (
+    "Tainan Mayor Huang Wei-che, Premier Chen Chien-jen, Cabinet Secretary-General Li Meng-yen, "
+    "spokesperson Lin Tzu-lun and Culture Minister Shih Che opened the exhibition on February 2, 2024 "
+    "at the National Museum of Taiwan History, with over 100 items from nearly 20 museums in the "
+    "Netherlands and Japan. Mayor Huang said Tainan 400 looks back over 400 years."
+)
+
+
+def names_in(output, source, glossary=None):
+    return [c.phrase for c in check(output, source, glossary=glossary) if c.kind == "name"]
+
+
+def test_a_faithful_summary_has_no_unsupported_name():
+    # Wade-Giles spellings (Chien-jen, Tzu-lun, Shih Che) and translated names (the museum, the
+    # Netherlands) alike: nothing flagged.
+    assert check(EXHIBITION_SUMMARY, corpus_text(EXHIBITION)) == ()
+
+
+NAMES = [
+    ("pinyin spelling of a name in the article", "Premier Chen Jianren spoke.", []),
+    ("a Taiwan spelling (Lee for 李)", "Secretary-General Lee Meng-yen spoke.", []),
+    ("a person the article does not name", "President Lai Ching-te spoke.", ["Lai Ching-te"]),
+    ("a city the article is not about", "Taipei hosted the exhibition.", ["Taipei"]),
+    ("the city it is about", "Tainan hosted the exhibition.", []),
+    ("a Latin name the article holds", "Leonard Blussé attended.", []),
+    ("a translated name no rule can check", "Tencent and the Executive Yuan sent staff.", []),
+]
+
+
+@pytest.mark.parametrize("name, output, flagged", NAMES, ids=[c[0] for c in NAMES])
+def test_names_against_the_exhibition_release(name, output, flagged):
+    assert names_in(output, corpus_text(EXHIBITION)) == flagged
+
+
+def test_a_glossary_form_whose_name_is_not_in_the_article_is_flagged():
+    article = "市長黃偉哲出席開幕。"
+    glossary = {"黃偉哲": "Huang Wei-che", "賴清德": "William Lai"}
+    assert names_in("Huang Wei-che and William Lai attended.", article, glossary) == ["William Lai"]
+
+
+def test_seed_article_names_are_traced():
+    from conftest import SEED
+
+    summary = (
+        "Alibaba released Qwen3 hours before Elon Musk announced Grok 3.5 from xAI. Nathan Lambert of "
+        "the Allen Institute for AI said open models are how Chinese companies win share, while Baidu, "
+        "ByteDance and Tencent updated theirs, nearing Google's Gemini 2.5 Pro and Meta's Llama 4."
+    )
+    assert check(summary, SEED.read_text(encoding="utf-8")) == ()
+
+
+def test_names_are_not_checked_on_a_chinese_output():
+    assert names_in("臺北市長出席。", "臺南市長出席。") == []
+
+
+# -- repair --------------------------------------------------------------------------------------
+
+SEED_WRONG = (
+    "Alibaba's largest Qwen3 model has 2.35 billion parameters. The smallest, with 600 million, "
+    "runs on a smartphone."
+)
+
+
+class Asker:
+    """An ``ask`` that answers from a script and keeps what it was sent."""
+
+    def __init__(self, *replies):
+        self.replies = list(replies)
+        self.sent = []
+
+    async def __call__(self, messages):
+        self.sent.append(messages)
+        reply = self.replies.pop(0)
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply
+
+
+def seed():
+    from conftest import SEED
+
+    return SEED.read_text(encoding="utf-8")
+
+
+async def test_repair_keeps_a_more_faithful_version():
+    ask = Asker("[1] Alibaba's largest Qwen3 model has 235 billion parameters.")
+    checked = await verify.repair_summary(ask, SEED_WRONG, seed())
+    assert checked.text == SEED_WRONG.replace("2.35 billion", "235 billion")
+    assert checked.unsupported == () and checked.kept_repair
+    (messages,) = ask.sent
+    request = messages[1]["content"]
+    # Only the offending sentence and the source sentence its figure should come from.
+    assert "[1] Alibaba's largest Qwen3 model has 2.35 billion parameters." in request
+    assert "2350億個參數" in request
+    assert "600 million" not in request and "SuperGrok" not in request
+    assert len(messages[1]["content"]) < len(seed()) / 3
+
+
+async def test_repair_that_is_no_better_is_dropped():
+    ask = Asker("[1] Alibaba's largest Qwen3 model has 23.5 billion parameters.")
+    checked = await verify.repair_summary(ask, SEED_WRONG, seed())
+    assert checked.text == SEED_WRONG and checked.repaired and not checked.kept_repair
+    assert checked.unsupported == ("2.35 billion parameters",)
+
+
+async def test_repair_that_comes_back_in_chinese_is_dropped():
+    ask = Asker("[1] 阿里巴巴最大的Qwen3模型擁有2350億個參數，是目前最大的開源模型之一。")
+    checked = await verify.repair_summary(ask, "Qwen3 has 2.35 billion parameters.", seed())
+    assert checked.text == "Qwen3 has 2.35 billion parameters." and not checked.kept_repair
+
+
+async def test_a_failed_repair_request_keeps_the_summary():
+    from summarize.errors import EndpointError
+
+    ask = Asker(EndpointError("down"))
+    checked = await verify.repair_summary(ask, SEED_WRONG, seed())
+    assert checked.text == SEED_WRONG and checked.unsupported == ("2.35 billion parameters",)
+
+
+async def test_no_repair_when_everything_is_traced_or_verify_is_off():
+    ask = Asker()
+    right = SEED_WRONG.replace("2.35 billion", "235 billion")
+    assert await verify.repair_summary(ask, right, seed()) == verify.Checked(right)
+    assert await verify.repair_summary(ask, SEED_WRONG, seed(), enabled=False) == verify.Checked(SEED_WRONG)
+    assert ask.sent == []
+
+
+async def test_a_name_alone_is_reported_but_not_repaired():
+    ask = Asker()
+    checked = await verify.repair_summary(ask, "Taipei hosted it.", corpus_text(EXHIBITION))
+    assert checked.unsupported == ("Taipei",) and ask.sent == []
+
+
+def test_check_pairs_reports_pair_indexes():
+    pairs = [("擁有2350億個參數。", "It has 2.35 billion parameters."), ("具有6億個參數。", "It has 600 million.")]
+    assert verify.check_pairs(pairs) == ((0, "2.35 billion parameters"),)
+    assert verify.check_pairs(pairs, enabled=False) == ()
+
+
+# -- the API: Summary, Translation, settings, output and batch -------------------------------------
+
+
+def test_summarize_repairs_once_and_counts_the_request(scripted, scripted_settings):
+    from scripted_server import Step
+
+    from summarize import summarize_article
+
+    scripted.script(Step.reply(SEED_WRONG), Step.reply("[1] Alibaba's largest Qwen3 model has 235 billion parameters."))
+    summary = summarize_article(seed(), settings=scripted_settings)
+    assert summary.text == SEED_WRONG.replace("2.35 billion", "235 billion")
+    assert summary.unsupported == ()
+    assert summary.usage.requests == 2 and len(scripted.chat_requests) == 2
+
+
+def test_summarize_reports_what_the_repair_could_not_fix(scripted, scripted_settings):
+    from scripted_server import Step
+
+    from summarize import summarize_article
+
+    scripted.script(Step.reply(SEED_WRONG), Step.reply("[1] Sorry."))
+    summary = summarize_article(seed(), settings=scripted_settings)
+    assert summary.text == SEED_WRONG and summary.unsupported == ("2.35 billion parameters",)
+    assert summary.usage.requests == 2
+
+
+def test_verify_off_sends_no_repair(scripted, scripted_settings, monkeypatch):
+    from scripted_server import Step
+
+    from summarize import Settings, summarize_article
+
+    monkeypatch.setenv("SUMMARIZE_VERIFY", "0")
+    assert Settings.from_env().verify is False
+    scripted.script(Step.reply(SEED_WRONG))
+    summary = summarize_article(seed(), settings=scripted_settings.replace(verify=False))
+    assert summary.unsupported == () and len(scripted.chat_requests) == 1
+
+
+def test_verify_setting_rejects_a_bad_value():
+    from summarize import ConfigError, Settings
+
+    with pytest.raises(ConfigError, match="SUMMARIZE_VERIFY must be 1 or 0"):
+        Settings.from_env({"SUMMARIZE_VERIFY": "maybe"})
+
+
+def test_translation_carries_unsupported_pairs(scripted, scripted_settings):
+    from scripted_server import Step
+
+    from summarize import translate_article
+
+    scripted.script(Step.reply("[[1]] It has 2.35 billion parameters.\n[[2]] The smallest has 600 million."))
+    result = translate_article("擁有2350億個參數。\n具有6億個參數。", settings=scripted_settings, glossary={})
+    assert result.unsupported == ((0, "2.35 billion parameters"),)
+
+
+def test_json_record_markdown_warning_and_redo_flagged(tmp_path):
+    import json
+
+    from summarize import batch, output
+    from summarize.result import Summary, Translation, Usage
+
+    summary = Summary(
+        text=SEED_WRONG, summaries={"en": SEED_WRONG}, chunks=1, usage=Usage(1), model="m",
+        unsupported=("2.35 billion parameters",),
+    )
+    record = json.loads(output.to_json(summary, source="a.txt", elapsed=0.1))
+    assert record["unsupported"] == ["2.35 billion parameters"]
+    markdown = output.to_markdown(summary, title="a")
+    assert '> Unsupported: not found in the article, check before use: "2.35 billion parameters".' in markdown
+    translation = Translation(pairs=(("甲", "A"),), target="en", chunks=1, usage=Usage(1), model="m", unsupported=((0, "7 km"),))
+    assert json.loads(output.to_json(translation, source="b.txt", elapsed=0.1))["unsupported"] == [[0, "7 km"]]
+    assert '> Unsupported: not found in the article, check before use: paragraph 1: "7 km".' in output.to_markdown(translation, title="b")
+
+    clean = Summary(text="ok", summaries={"en": "ok"}, chunks=1, usage=Usage(1), model="m")
+    for name, result in (("flagged", summary), ("clean", clean)):
+        for fmt, text in (("json", output.to_json(result, source=name, elapsed=0)), ("md", output.to_markdown(result, title=name))):
+            (tmp_path / f"{name}.{fmt}").write_text(text, encoding="utf-8")
+    for fmt in ("json", "md"):
+        assert batch.is_flagged({fmt: tmp_path / f"flagged.{fmt}"})
+        assert not batch.is_flagged({fmt: tmp_path / f"clean.{fmt}"})
