@@ -277,7 +277,7 @@ _WORD_AFTER = re.compile(r"\s*([A-Za-z][A-Za-z'-]*)")
 _ZH_DIGITS = "零〇一二兩三四五六七八九"
 _ZH_NUMERAL = rf"[{_ZH_DIGITS}十廿卅百千萬億兆點]"
 _ZH_FIGURE = re.compile(
-    rf"(?P<pre>百分之|民國|第)?(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅]{_ZH_NUMERAL}*)"
+    rf"(?P<pre>百分之|民國|第)?(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅]{_ZH_NUMERAL}*|[百千萬](?=[餘多來]))"
     r"(?P<post>\s*(?:%|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
 )
 
@@ -412,6 +412,8 @@ def chinese_number(text: str) -> float | None:
     thousands separators, full-width digits, 兆, and ○ for zero.
     """
     text = text.translate(_FULLWIDTH).replace(",", "")
+    if text in ("百", "千", "萬"):  # 百餘件, 千多人: "more than a hundred", "a thousand"
+        return {"百": 100.0, "千": 1000.0, "萬": 10000.0}[text]
     if "兆" in text:
         high, _, low = text.partition("兆")
         head = chinese_number(high) if high else 1.0
@@ -456,6 +458,7 @@ def chinese_figures(text: str) -> list[Figure]:
             add(value, True)
         elif post == "成":
             add(value * 10, True)
+            add(value, False)  # "Grok 3.5成為…" is a name before a verb, not 35%
         elif post == "折":
             paid = value * 10 if value < 10 else value  # 七折 → 70%, 75折 → 75%
             add(paid, True)

@@ -198,7 +198,7 @@ def test_chinese_number(text, value):
 
 
 def test_chinese_number_rejects_what_is_no_numeral():
-    assert chinese_number("萬") is None
+    assert chinese_number("萬萬") is None and chinese_number("點") is None
 
 
 CHINESE = [
@@ -210,7 +210,8 @@ CHINESE = [
     ("mixed 萬 and 千", "吸引1萬5千人，累計4萬7千人次。", [(15000, False), (47000, False)]),
     ("percent sign", "成長18%，全形３０％。", [(18, True), (30, True)]),
     ("百分之", "增加百分之三十。", [(30, True)]),
-    ("成 as percent", "六成民眾支持，3.5成反對。", [(60, True), (35, True)]),
+    ("成 as percent", "六成民眾支持，3.5成反對。", [(60, True), (6, False), (35, True), (3.5, False)]),
+    ("a round hundred", "共百餘件精品，千多人。", [(100, False), (1000, False)]),
     ("成 in a word is not a percent", "計畫完成三項。", [(3, False)]),
     ("折 as the price paid and the discount", "門票七折。", [(70, True), (30, True)]),
     ("percentage points", "上升3個百分點。", [(3, True)]),
