@@ -262,6 +262,8 @@ _EN_FIGURE = re.compile(
     rf"|(?<![\w-])(?P<words>(?:{_EN_WORD})\b(?:[\s-]+(?:{_EN_WORD})\b)*)(?P<wscale>\s*(?:thousand|million|billion|trillion)\b)?(?P<wpct>{_EN_PERCENT})?",
     re.IGNORECASE,
 )
+# Figures of speech that a translator adds for 全年無休 or 全天候 without any number in the source.
+_EN_IDIOM = re.compile(r"\b24/7\b|\b24-hours?\b|\b24 hours a day\b|\bseven days a week\b|\b365 days a year\b", re.IGNORECASE)
 _EN_A_SCALE = re.compile(r"\b(?:a|one)\s+(thousand|million|billion|trillion)\b", re.IGNORECASE)
 # "40 to 45 billion", "40-45%": the scale or percent of the second number belongs to the first.
 _EN_RANGE_JOIN = re.compile(r"^\s*(?:to|-|–|—|and|or)\s*$", re.IGNORECASE)
@@ -344,7 +346,10 @@ def english_figures(text: str) -> list[Figure]:
     so neither is read.
     """
     figures: list[Figure] = []
+    idioms = [m.span() for m in _EN_IDIOM.finditer(text)]
     for match in _EN_FIGURE.finditer(text):
+        if any(a <= match.start() < b for a, b in idioms):
+            continue
         if match.group("num") is not None:
             number = match.group("num")
             value = float(number.replace(",", ""))
@@ -588,7 +593,8 @@ def check(output: str, source: str, *, glossary: dict[str, str] | None = None) -
 #   - a romanized Chinese person's name (a known surname, then a given name of one or two
 #     pinyin or Wade-Giles syllables: "Huang Wei-che", "Xi Jinping") whose characters the
 #     article does not hold in a row, read through pypinyin in both romanizations (every
-#     reading of a character that has several) and a few Taiwan spellings (Lee for 李);
+#     reading of a character that has several): the surname exactly (or a common Taiwan
+#     spelling, Lee for 李), the given name by the skeleton of each syllable;
 #   - a city of Taiwan or China ("Taipei" in a summary of a Tainan release).
 # Other names (Tencent for 騰訊, the Executive Yuan) have translations no rule can check
 # offline, so they are never flagged.
@@ -668,13 +674,36 @@ def _source_readings(source: str) -> tuple[tuple[frozenset[str], ...], dict[str,
     return readings, where
 
 
+def _coarse(syllable: str) -> str:
+    """A syllable's skeleton: its initial's class and its nasal ending. Given names are spelled
+    in more systems than pinyin and Wade-Giles (長庚 is "Chang Gung"), so they are compared
+    by skeleton: ch/zh/j/q/x/ts/hs/s/r alike, k/g, p/b, t/d; vowels ignored."""
+    s = _loose(syllable)
+    initial = re.match(r"zh|ch|sh|hs|ts|tz|[bpmfdtnlgkhjqxrzcsyw]?", s).group()
+    kind = {"k": "K", "g": "K", "p": "P", "b": "P", "t": "T", "d": "T", "y": "", "w": ""}.get(initial, initial)
+    if kind in ("zh", "ch", "sh", "hs", "ts", "tz", "j", "q", "x", "z", "c", "s", "r"):
+        kind = "C"
+    ending = "ng" if s.endswith("ng") else "n" if s.endswith("n") else ""
+    return kind + ending
+
+
+@functools.lru_cache(maxsize=8192)
+def _coarse_readings(char: str) -> frozenset[str]:
+    return frozenset(_coarse(r) for r in _readings(char))
+
+
 def _holds_reading(source: str, syllables: list[str]) -> bool:
-    """Whether consecutive Chinese characters of ``source`` read as ``syllables``."""
-    keys = [_loose(s) for s in syllables]
+    """Whether consecutive Chinese characters of ``source`` read as ``syllables``: the first
+    (the surname) exactly, in pinyin, Wade-Giles or a common Taiwan spelling; the rest by skeleton."""
+    first = _loose(syllables[0])
+    rest = [_coarse(s) for s in syllables[1:]]
     readings, where = _source_readings(source)
     return any(
-        all(i + j < len(readings) and keys[j] in readings[i + j] for j in range(1, len(keys)))
-        for i in where.get(keys[0], ())
+        all(
+            i + j < len(readings) and is_han(source[i + j]) and key in _coarse_readings(source[i + j])
+            for j, key in enumerate(rest, 1)
+        )
+        for i in where.get(first, ())
     )
 
 

@@ -155,6 +155,7 @@ ENGLISH = [
     ("range sharing a scale", "It will cost 40 to 45 billion.", [(40e9, False), (45e9, False)]),
     ("range sharing a percent", "Growth of 40-45% is expected.", [(40, True), (45, True)]),
     ("names and idioms are not figures", "Qwen3, o1, COVID-19 and DeepSeek-R1 are one of the first.", []),
+    ("round-the-clock idioms", "A 24/7 hotline, a 24-hour desk, open seven days a week.", []),
 ]
 
 
@@ -309,6 +310,8 @@ NAMES = [
     ("pinyin spelling of a name in the article", "Premier Chen Jianren spoke.", []),
     ("a Taiwan spelling (Lee for 李)", "Secretary-General Lee Meng-yen spoke.", []),
     ("a person the article does not name", "President Lai Ching-te spoke.", ["Lai Ching-te"]),
+    ("a known surname with another given name", "Premier Chen Shui-bian spoke.", ["Chen Shui-bian"]),
+    ("a given name in neither system", "Curator Huang Wei-jer spoke.", []),
     ("a city the article is not about", "Taipei hosted the exhibition.", ["Taipei"]),
     ("the city it is about", "Tainan hosted the exhibition.", []),
     ("a Latin name the article holds", "Leonard Blussé attended.", []),
@@ -506,3 +509,28 @@ def test_json_record_markdown_warning_and_redo_flagged(tmp_path):
     for fmt in ("json", "md"):
         assert batch.is_flagged({fmt: tmp_path / f"flagged.{fmt}"})
         assert not batch.is_flagged({fmt: tmp_path / f"clean.{fmt}"})
+
+
+# Summaries as a careful model writes them (unit conversions, Wade-Giles names, translated
+# organisations, dates): nothing in them may be flagged.
+REALISTIC = {
+'tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt':
+"Tainan Mayor Huang Wei-che's city government held its year-end disaster-prevention review on December 31 with all 37 district offices. In 2024 Tainan faced the magnitude-7.2 Hualien earthquake on April 3, heavy rain from April to May and in August, and Typhoons Gaemi, Krathon and Kong-rey; the emergency operations centre opened 10 times for about 465 hours. "
+"The city has won top ratings in the disaster-prevention programme for 12 consecutive years and built 57 flood-prevention communities, and more than 1,805 residents became certified disaster-prevention volunteers. Secretary-General Fang Chin-cheng said Xinying District drew more than 55,000 people to its outreach. "
+"Disaster reserve spending reached NT$2.86 billion, one application to the central government was close to NT$1.4 billion, and in six years in office Huang has spent about NT$6.3 billion on more than 1,100 reconstruction projects. The 2025 Urban Resilience Exercise will start in March.",
+'tainan-ai-youth-governance-press-release-2025.zh-Hant.txt':
+"Tainan's Research, Development and Evaluation Commission, headed by Wang Hsiao-wen, reviewed 2025 and looked ahead to 2026. Under Mayor Huang Wei-che's youth policy, the city subsidises the first two years of interest on youth loans. "
+"In the 8th Government Service Awards, where 18% of entrants won, Tainan took two awards, and 12 agencies have won over seven years. The 1999 hotline handled about 240,000 cases in 2025 with 97% satisfaction, and close to 140,000 petitions were closed on time at a rate of 95%. "
+"Since 2019 the city has tracked 1,754 projects with more than NT$163.4 billion approved; 68% of major projects and 92% of forward-looking projects are complete, and 318 major projects were finished in seven years. Of 194 major projects tracked in 2025, 45 were completed and 72.48% were on schedule. An alliance of 14 universities was formed.",
+'tainan-1624-world-island-taiwan-exhibition-press-release-2024.zh-Hant.txt':
+"The National Museum of Taiwan History and Japan's National Museum of Japanese History opened the international exhibition 'Crossing 1624: World Island Taiwan' in Tainan on February 2, 2024, with more than 100 works from nearly 20 museums, including the Rijksmuseum and the Dutch National Archives. Mayor Huang Wei-che, Premier Chen Chien-jen and Culture Minister Shih Che attended. "
+"Chen said the government has put NT$180 million into research at the museum. Highlights include a screen more than 640 cm wide and a 1646 Dutch East India Company volume of over 2,000 pages. The show runs until June 30 in the fourth-floor galleries, across nearly 500 ping.",
+'seed-qwen3-grok.txt':
+"Alibaba released Qwen3, the third generation of its Qwen models, hours before Elon Musk said xAI would soon release an early beta of Grok 3.5 to SuperGrok subscribers. The largest Qwen3 model has 235 billion parameters and, Alibaba says, outperforms DeepSeek-R1 and OpenAI's o1; the smallest, with 600 million parameters, can run on a smartphone. "
+"DeepSeek-R1's launch in January started a new round of the AI race. Baidu, ByteDance and Tencent have also updated their models, and a Stanford University report found China has narrowed the gap with the US. Qwen has become the world's largest open-source AI ecosystem, with more than 100,000 derivative models, and Qwen3 came only three months after Qwen2.5-Max. Nathan Lambert of the Allen Institute for AI said open models may be the most effective way for Chinese companies to gain US market share.",
+}
+
+
+@pytest.mark.parametrize("article", sorted(REALISTIC))
+def test_a_faithful_realistic_summary_has_nothing_flagged(article):
+    assert check(REALISTIC[article], corpus_text(article)) == ()
