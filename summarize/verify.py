@@ -14,13 +14,17 @@ it is given), so summaries, translations and batch imports all use the same ones
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from .text import is_han
+from . import prompts
+from .errors import EndpointError
+from .text import is_han, mostly_chinese
 
 log = logging.getLogger("summarize")
 
@@ -477,8 +481,6 @@ def chinese_figures(text: str) -> list[Figure]:
 
 def figures(text: str) -> list[Figure]:
     """The figures of a text in either language: Chinese when it is mostly Chinese, else English."""
-    from .text import mostly_chinese
-
     return chinese_figures(text) if mostly_chinese(text) else english_figures(text)
 
 
@@ -712,8 +714,6 @@ def unsupported_names(output: str, source: str, glossary: dict[str, str]) -> lis
 
     Only names the check can be sure of are flagged (see the section comment above).
     """
-    from .text import mostly_chinese
-
     if mostly_chinese(output) or not mostly_chinese(source):
         return []
     latin = source.lower()
@@ -784,8 +784,6 @@ def _evidence(claim: Claim, source: str, spans: list[tuple[int, int]], found: li
     A figure off by a power of ten from a source figure is the 萬/億 slip: that sentence comes
     first. Then the sentences whose figures are nearest in magnitude.
     """
-    import math
-
     if claim.value is None or claim.value <= 0:
         return []
     scored: dict[int, float] = {}
@@ -803,8 +801,6 @@ def _evidence(claim: Claim, source: str, spans: list[tuple[int, int]], found: li
 def repair_messages(claims: list[Claim], source: str, language: str) -> tuple[list[dict[str, str]], list[str]] | None:
     """The repair request for ``claims`` (figures only), and the sentences it numbers; None when
     no source sentence can be offered as evidence."""
-    from . import prompts
-
     offending = list(dict.fromkeys(c.sentence for c in claims if c.kind == "figure"))
     spans = sentences(source)
     found = figures(source)
@@ -883,9 +879,6 @@ async def repair_summary(
         glossary: names and the forms the summary was held to.
         enabled: ``False`` (``SUMMARIZE_VERIFY=0``) skips both the check and the repair.
     """
-    from .errors import EndpointError
-    from .text import mostly_chinese
-
     if not enabled:
         return Checked(text)
     claims = check(text, source, glossary=glossary)
@@ -917,8 +910,6 @@ async def repair_summaries(
 ) -> tuple[dict[str, str], tuple[str, ...]]:
     """``repair_summary`` for every language of a run, concurrently: the texts kept, and the
     unsupported phrases of all of them in language order."""
-    import asyncio
-
     languages = list(summaries)
     done = await asyncio.gather(
         *(
