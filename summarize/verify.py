@@ -827,10 +827,14 @@ def repair_messages(claims: list[Claim], source: str, language: str) -> tuple[li
 def apply_repair(text: str, offending: list[str], reply: str) -> str:
     """``text`` with each offending sentence replaced by its numbered rewrite in ``reply``."""
     rewrites: dict[int, str] = {}
-    for line in strip_loops(reply).text.splitlines():
+    reply = strip_loops(reply).text
+    for line in reply.splitlines():
         match = _REPAIR_MARKER.match(line)
         if match and match.group(2).strip():
             rewrites.setdefault(int(match.group(1)), match.group(2).strip())
+    if not rewrites and len(offending) == 1 and reply.strip():
+        # Small models often drop the marker when there is only one sentence to rewrite.
+        rewrites[1] = " ".join(line.strip() for line in reply.splitlines() if line.strip())
     for number, sentence in enumerate(offending, 1):
         rewrite = rewrites.get(number)
         if rewrite and sentence in text and _same_sentence(sentence, rewrite):

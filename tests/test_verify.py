@@ -544,3 +544,9 @@ async def test_repair_summaries_checks_every_language_and_repairs_only_the_wrong
     assert unsupported == ()
     (messages,) = ask.sent
     assert "Traditional Chinese" in messages[0]["content"] and "[1] 最大的Qwen3模型擁有235億個參數。" in messages[1]["content"]
+
+
+async def test_a_single_rewrite_without_its_marker_is_taken():
+    ask = Asker("Alibaba's largest Qwen3 model has 235 billion parameters.")
+    checked = await verify.repair_summary(ask, SEED_WRONG, seed())
+    assert checked.kept_repair and checked.unsupported == ()
