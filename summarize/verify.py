@@ -228,10 +228,15 @@ def _key(sentence: str) -> str:
 #   - a 民國 year as the Gregorian one (113年 = 2024).
 # A percentage the output computes from two source figures is not traced: it is flagged.
 
+# How much of a text's start tells its script: an article does not change language halfway,
+# and reading all of a long one was most of the check's cost.
+SCRIPT_SAMPLE = 2000
 # The most an output figure may differ from its source when it is rounded (relative).
 ROUNDING = 0.05
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９％．，○", "0123456789%.,〇")
+# Full-width digits and signs as ASCII. The full-width comma stays: in Chinese it separates
+# clauses ("共10，20人" is a list), never thousands.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９％．○", "0123456789%.〇")
 _SCALES = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6,
     "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
@@ -281,10 +286,10 @@ _FUNCTION_WORDS = frozenset(
 _WORD_AFTER = re.compile(r"\s*([A-Za-z][A-Za-z'-]*)")
 
 _ZH_DIGITS = "零〇一二兩三四五六七八九"
-_ZH_NUMERAL = rf"[{_ZH_DIGITS}十廿卅百千萬億兆點]"
+_ZH_NUMERAL = rf"[{_ZH_DIGITS}○十廿卅百千萬億兆點]"
 _ZH_FIGURE = re.compile(
-    rf"(?P<pre>百分之|民國|第)?(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅]{_ZH_NUMERAL}*|[百千萬](?=[餘多來]))"
-    r"(?P<post>\s*(?:%|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
+    rf"(?P<pre>百分之|民國|第)?(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*|[百千萬](?=[餘多來]))"
+    r"(?P<post>\s*(?:[%％]|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
 )
 
 
@@ -446,9 +451,9 @@ def chinese_figures(text: str) -> list[Figure]:
     3個百分點) and years (2024年, 民國113年). A figure may give more than one value: 七折 is 70%
     (the price paid) and 30% (the discount), 113年 is also 2024.
     """
-    normal = text.translate(_FULLWIDTH)
+    # The pattern's \d takes full-width digits too; chinese_number converts what it matched.
     figures: list[Figure] = []
-    for match in _ZH_FIGURE.finditer(normal):
+    for match in _ZH_FIGURE.finditer(text):
         raw = match.group("num")
         value = chinese_number(raw)
         while value is None and len(raw) > 1:  # "三千多" and other tails: the longest numeral prefix
@@ -456,7 +461,7 @@ def chinese_figures(text: str) -> list[Figure]:
             value = chinese_number(raw)
         if value is None:
             continue
-        pre, post = match.group("pre") or "", (match.group("post") or "").strip()
+        pre, post = match.group("pre") or "", (match.group("post") or "").strip().replace("％", "%")
         span = (match.start(), match.end())
         source = match.group()
 
@@ -479,9 +484,17 @@ def chinese_figures(text: str) -> list[Figure]:
     return figures
 
 
-def figures(text: str) -> list[Figure]:
-    """The figures of a text in either language: Chinese when it is mostly Chinese, else English."""
-    return chinese_figures(text) if mostly_chinese(text) else english_figures(text)
+def _is_chinese(text: str) -> bool:
+    """Whether ``text`` is mostly Chinese, read from its start (see ``SCRIPT_SAMPLE``)."""
+    return mostly_chinese(text[:SCRIPT_SAMPLE])
+
+
+def figures(text: str, chinese: bool | None = None) -> list[Figure]:
+    """The figures of a text in either language: Chinese when it is mostly Chinese (or when
+    ``chinese`` says so: the caller may know already), else English."""
+    if chinese is None:
+        chinese = _is_chinese(text)
+    return chinese_figures(text) if chinese else english_figures(text)
 
 
 def supported(figure: Figure, sources: list[Figure]) -> bool:
@@ -557,12 +570,16 @@ def _phrase(text: str, figure: Figure) -> str:
     return text[figure.start : end]
 
 
-def unsupported_figures(output: str, source: str) -> list[Claim]:
-    """The figures of ``output`` that no figure of ``source`` could come from, in output order."""
-    found = figures(source)
+def unsupported_figures(output: str, source: str, *, scripts: tuple[bool, bool] | None = None) -> list[Claim]:
+    """The figures of ``output`` that no figure of ``source`` could come from, in output order.
+
+    ``scripts`` is (output is mostly Chinese, source is mostly Chinese), when already known.
+    """
+    output_chinese, source_chinese = scripts or (_is_chinese(output), _is_chinese(source))
+    found = figures(source, source_chinese)
     spans = sentences(output)
     claims: list[Claim] = []
-    for figure in figures(output):
+    for figure in figures(output, output_chinese):
         if not supported(figure, found):
             claims.append(Claim(_phrase(output, figure), _sentence_at(output, spans, figure.start), "figure", figure.value))
     return claims
@@ -582,7 +599,10 @@ def check(output: str, source: str, *, glossary: dict[str, str] | None = None) -
         >>> [c.phrase for c in check("Qwen3 has 2.35 billion parameters.", "Qwen3擁有2350億個參數。")]
         ['2.35 billion parameters']
     """
-    claims = unsupported_figures(output, source) + unsupported_names(output, source, glossary or {})
+    # Which script each side is in is read once.
+    scripts = (_is_chinese(output), _is_chinese(source))
+    claims = unsupported_figures(output, source, scripts=scripts)
+    claims += unsupported_names(output, source, glossary or {}, scripts=scripts)
     return tuple(sorted(claims, key=lambda c: output.find(c.phrase)))
 
 
@@ -597,7 +617,8 @@ def check(output: str, source: str, *, glossary: dict[str, str] | None = None) -
 #     article does not hold in a row, read through pypinyin in both romanizations (every
 #     reading of a character that has several): the surname exactly (or a common Taiwan
 #     spelling, Lee for 李), the given name by the skeleton of each syllable;
-#   - a city of Taiwan or China ("Taipei" in a summary of a Tainan release).
+#   - a city of Taiwan or China, or a major city abroad ("Taipei" in a summary of a Tainan
+#     release, "Osaka" for the museum of Kobe).
 # Other names (Tencent for 騰訊, the Executive Yuan) have translations no rule can check
 # offline, so they are never flagged.
 
@@ -625,6 +646,11 @@ _CITIES = {
     "Penghu": ("澎湖",), "Kinmen": ("金門",), "Matsu": ("馬祖",), "Beijing": ("北京",), "Shanghai": ("上海",),
     "Hong Kong": ("香港", "港"), "Macau": ("澳門",), "Macao": ("澳門",), "Shenzhen": ("深圳",), "Hangzhou": ("杭州",),
     "Guangzhou": ("廣州",), "Wuhan": ("武漢",), "Nanjing": ("南京",), "Chongqing": ("重慶",), "Tianjin": ("天津",),
+    # Cities abroad whose Chinese names are fixed; a small model puts Kobe's museum in Osaka.
+    "Tokyo": ("東京",), "Osaka": ("大阪",), "Kyoto": ("京都",), "Kobe": ("神戶", "神户"), "Seoul": ("首爾", "漢城"),
+    "Amsterdam": ("阿姆斯特丹",), "The Hague": ("海牙",), "Leiden": ("萊頓",), "London": ("倫敦",), "Paris": ("巴黎",),
+    "Berlin": ("柏林",), "New York": ("紐約",), "Silicon Valley": ("矽谷",), "Manila": ("馬尼拉",), "Bangkok": ("曼谷",),
+    "Hanoi": ("河內",), "Sydney": ("雪梨", "悉尼"),
 }
 _CITY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _CITIES), key=len, reverse=True)) + r")\b")
 
@@ -709,12 +735,16 @@ def _holds_reading(source: str, syllables: list[str]) -> bool:
     )
 
 
-def unsupported_names(output: str, source: str, glossary: dict[str, str]) -> list[Claim]:
+def unsupported_names(
+    output: str, source: str, glossary: dict[str, str], *, scripts: tuple[bool, bool] | None = None
+) -> list[Claim]:
     """Names of an English ``output`` that have no counterpart in a Chinese ``source``.
 
     Only names the check can be sure of are flagged (see the section comment above).
+    ``scripts`` is (output is mostly Chinese, source is mostly Chinese), when already known.
     """
-    if mostly_chinese(output) or not mostly_chinese(source):
+    output_chinese, source_chinese = scripts or (_is_chinese(output), _is_chinese(source))
+    if output_chinese or not source_chinese:
         return []
     latin = source.lower()
     spans = sentences(output)

@@ -550,3 +550,16 @@ async def test_a_single_rewrite_without_its_marker_is_taken():
     ask = Asker("Alibaba's largest Qwen3 model has 235 billion parameters.")
     checked = await verify.repair_summary(ask, SEED_WRONG, seed())
     assert checked.kept_repair and checked.unsupported == ()
+
+
+def test_a_city_a_small_model_made_up_is_flagged():
+    # Qwen2.5-Coder-1.5B's summary of the exhibition release (benchmarks/faithful.py --live):
+    # the release names the Kobe City Museum (神戶市立博物館), never Osaka.
+    summary = (
+        'The Traditional Chinese news article discusses the opening of the "跨‧1624：世界島臺灣" international '
+        "exhibition at the National Taiwan History Museum in Tainan. The exhibition features over 100 items "
+        "from various museums around the world, including the Netherlands National Museum, the Netherlands "
+        "National Archives, and the Japan National Museum in Osaka."
+    )
+    assert [c.phrase for c in check(summary, corpus_text(EXHIBITION))] == ["Osaka"]
+    assert check(summary.replace("Osaka", "Kobe"), corpus_text(EXHIBITION)) == ()
