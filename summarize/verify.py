@@ -323,26 +323,22 @@ def _half_unit(number: str) -> float:
     return 0.5 * 10 ** (len(digits) - len(stripped)) if stripped else 0.5
 
 
-def _words_value(words: str) -> tuple[float, bool] | None:
-    """The value of number words ("twenty-five", "two hundred", "third"); ordinal or not."""
-    total = current = 0.0
-    ordinal = False
-    tokens = [t for t in re.split(r"[\s-]+", words.lower()) if t and t != "and"]
-    for token in tokens:
+def _words_value(words: str) -> float | None:
+    """The value of number words ("twenty-five", "two hundred", "third"), or None."""
+    value = 0.0
+    for token in (t for t in re.split(r"[\s-]+", words.lower()) if t and t != "and"):
         if token in _WORD_UNITS:
-            current += _WORD_UNITS[token]
+            value += _WORD_UNITS[token]
         elif token in _WORD_TENS:
-            current += _WORD_TENS[token]
+            value += _WORD_TENS[token]
         elif token == "hundred":
-            current = (current or 1) * 100
+            value = (value or 1) * 100
         elif token in _ORDINALS:
-            value = _ORDINALS[token]
-            current = current * value if value == 100 else current + value
-            ordinal = True
+            ordinal = _ORDINALS[token]
+            value = value * ordinal if ordinal == 100 else value + ordinal
         else:
             return None
-    total += current
-    return total, ordinal
+    return value
 
 
 def english_figures(text: str) -> list[Figure]:
@@ -374,7 +370,7 @@ def english_figures(text: str) -> list[Figure]:
             percent = bool(match.group("wpct"))
             if parsed is None or (stripped.lower() in _IDIOMS and not scale_text and not percent):
                 continue
-            value, _ = parsed
+            value = parsed
             tolerance = 0.5 if not value.is_integer() else 0.0
         if len(scale_text) == 1 and not match.group("cur"):
             scale_text = ""  # "5m" is five metres; "$5m" is five million
@@ -415,7 +411,7 @@ def _plain(text: str) -> float:
     if number:
         return float(number.group().replace(",", ""))
     parsed = _words_value(re.sub(r"\s*(thousand|million|billion|trillion).*$", "", text, flags=re.IGNORECASE))
-    return parsed[0] if parsed else 0.0
+    return parsed or 0.0
 
 
 def chinese_number(text: str) -> float | None:
@@ -435,7 +431,7 @@ def chinese_number(text: str) -> float | None:
         return None if head is None or tail is None else head * 1e12 + tail
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return float(text)
-    import cn2an  # imported on first use: it costs ~50 ms and only figures need it
+    import cn2an  # imported on first use: about 150 ms, paid only by a text with Chinese numerals
 
     try:
         return float(cn2an.cn2an(text, "smart"))
