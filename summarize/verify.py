@@ -160,14 +160,7 @@ def _drop_repeated_sentences(text: str) -> str:
     Only back-to-back runs count: a heading that recurs before every section ("Developers:
     what you need to do", 17 times in the public-code standard) is structure, not a loop.
     """
-    pieces: list[str] = []
-    position = 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.end() > position:
-            pieces.append(text[position : match.end()])
-            position = match.end()
-    if position < len(text):
-        pieces.append(text[position:])
+    pieces = [text[start:end] for start, end in sentences(text)]
     keys = [_key(p) for p in pieces]
     kept: list[str] = []
     i = 0
