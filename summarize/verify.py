@@ -279,6 +279,8 @@ _FUNCTION_WORDS = frozenset(
 _WORD_AFTER = re.compile(r"\s*([A-Za-z][A-Za-z'-]*)")
 
 _ZH_DIGITS = "零〇一二兩三四五六七八九"
+# Right before a number, what makes it part of a name: "Qwen3", "R-1".
+_GLUED = re.compile(r"(?:[A-Za-z]|[A-Za-z]-)\Z")
 _ZH_NUMERAL = rf"[{_ZH_DIGITS}○十廿卅百千萬億兆點]"
 _ZH_FIGURE = re.compile(
     rf"(?P<pre>百分之|民國|第)?(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*|[百千萬](?=[餘多來]))"
@@ -432,17 +434,20 @@ def chinese_number(text: str) -> float | None:
         return None
 
 
-def chinese_figures(text: str) -> list[Figure]:
+def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     """Every figure of a Chinese text, with the values a faithful English figure may take.
 
     Arabic and full-width digits, thousands separators, Chinese numerals (三千, 兩千三百五十,
     一萬五千), mixed forms (2350億, 1萬5千, 4萬7千人次), percent (30%, 百分之三十, 3成, 七折,
     3個百分點) and years (2024年, 民國113年). A figure may give more than one value: 七折 is 70%
-    (the price paid) and 30% (the discount), 113年 is also 2024.
+    (the price paid) and 30% (the discount), 113年 is also 2024. With ``output`` (the text is
+    the one checked, not its source), a number glued to Latin letters is a name ("Qwen3").
     """
     # The pattern's \d takes full-width digits too; chinese_number converts what it matched.
     figures: list[Figure] = []
     for match in _ZH_FIGURE.finditer(text):
+        if output and _GLUED.search(text, max(0, match.start() - 2), match.start()):
+            continue
         raw = match.group("num")
         value = chinese_number(raw)
         while value is None and len(raw) > 1:  # "三千多" and other tails: the longest numeral prefix
@@ -478,12 +483,13 @@ def _is_chinese(text: str) -> bool:
     return mostly_chinese(text[:SCRIPT_SAMPLE])
 
 
-def figures(text: str, chinese: bool | None = None) -> list[Figure]:
+def figures(text: str, chinese: bool | None = None, *, output: bool = False) -> list[Figure]:
     """The figures of a text in either language: Chinese when it is mostly Chinese (or when
-    ``chinese`` says so: the caller may know already), else English."""
+    ``chinese`` says so: the caller may know already), else English. ``output``: the text is
+    the one checked, so names with numbers ("Qwen3") are not read as figures."""
     if chinese is None:
         chinese = _is_chinese(text)
-    return chinese_figures(text) if chinese else english_figures(text)
+    return chinese_figures(text, output=output) if chinese else english_figures(text)
 
 
 def supported(figure: Figure, sources: list[Figure]) -> bool:
@@ -568,7 +574,7 @@ def unsupported_figures(output: str, source: str, *, scripts: tuple[bool, bool] 
     found = figures(source, source_chinese)
     spans = sentences(output)
     claims: list[Claim] = []
-    for figure in figures(output, output_chinese):
+    for figure in figures(output, output_chinese, output=True):
         if not supported(figure, found):
             claims.append(Claim(_phrase(output, figure), _sentence_at(output, spans, figure.start), "figure", figure.value))
     return claims

@@ -563,3 +563,9 @@ def test_a_city_a_small_model_made_up_is_flagged():
     )
     assert [c.phrase for c in check(summary, corpus_text(EXHIBITION))] == ["Osaka"]
     assert check(summary.replace("Osaka", "Kobe"), corpus_text(EXHIBITION)) == ()
+
+
+def test_a_translation_into_chinese_is_checked_against_its_english_source():
+    source = "Qwen3 has 235 billion parameters; the smallest has 600 million."
+    assert check("Qwen3擁有2350億個參數；最小的有6億個。", source) == ()
+    assert [c.phrase for c in check("Qwen3擁有235億個參數；最小的有6億個。", source)] == ["235億"]
