@@ -730,6 +730,19 @@ def _holds_reading(source: str, syllables: list[str]) -> bool:
     )
 
 
+def _has_counterpart(english: str, source: str, latin: str) -> bool:
+    """Whether a name has a counterpart in ``source`` by the checks below: written in Latin
+    letters, a listed city under one of its Chinese forms, or a person's name read aloud."""
+    if english.lower() in latin:
+        return True
+    if english in _CITIES:
+        return any(form in source for form in _CITIES[english])
+    person = _PERSON.fullmatch(english)
+    if person and person.group(1).lower() in _SURNAMES and (given := _syllables(person.group(2))):
+        return _holds_reading(source, [person.group(1), *given])
+    return False
+
+
 def unsupported_names(
     output: str, source: str, glossary: dict[str, str], *, scripts: tuple[bool, bool] | None = None
 ) -> list[Claim]:
@@ -750,8 +763,11 @@ def unsupported_names(
         taken.append(match.span(group))
         claims.append(Claim(match.group(group), _sentence_at(output, spans, match.start(group)), "name"))
 
-    for name, rendering in glossary.items():
-        if name in source or not rendering or rendering.lower() in latin:
+    present = {rendering for name, rendering in glossary.items() if name in source}
+    for rendering in dict.fromkeys(glossary.values()):
+        # A glossary form counts when any of its names is in the source, or when the other
+        # checks find it there anyway (南市 for "Tainan" in a paragraph that never writes 臺南).
+        if not rendering or rendering in present or _has_counterpart(rendering, source, latin):
             continue
         for match in re.finditer(rf"(?<!\w){re.escape(rendering)}(?!\w)", output):
             add(match)

@@ -569,3 +569,14 @@ def test_a_translation_into_chinese_is_checked_against_its_english_source():
     source = "Qwen3 has 235 billion parameters; the smallest has 600 million."
     assert check("Qwen3擁有2350億個參數；最小的有6億個。", source) == ()
     assert [c.phrase for c in check("Qwen3擁有235億個參數；最小的有6億個。", source)] == ["235億"]
+
+
+def test_a_glossary_form_found_another_way_is_not_flagged():
+    glossary = {"臺南": "Tainan", "黃偉哲": "Huang Wei-che"}
+    # A paragraph that writes 南市 and 黃市長偉哲, never 臺南 or 黃偉哲 as the glossary does.
+    assert names_in("Tainan's mayor Huang Wei-che spoke.", "南市市長黃偉哲致詞。", glossary) == []
+    assert check_pairs_names([("南市黃市長致詞。", "Tainan's mayor spoke.")], glossary) == []
+
+
+def check_pairs_names(pairs, glossary):
+    return [phrase for _, phrase in verify.check_pairs(pairs, glossary=glossary)]
