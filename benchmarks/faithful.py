@@ -10,7 +10,9 @@ article is left out: no check on figures alone can tell those apart.
     .venv/bin/python benchmarks/faithful.py           # precision, recall, time per summary
     .venv/bin/python benchmarks/faithful.py --live    # also summarize the corpus on the endpoint
                                                       # in SUMMARIZE_BASE_URL: unsupported figures
-                                                      # before and after the repair
+                                                      # before and after the repair (the summaries
+                                                      # kept go to stderr, to read them against
+                                                      # their lists); --only NAME picks articles
 
 Done when: at least 95% of wrong figures found, at most 2% of correct ones flagged, under 5 ms
 per summary.
