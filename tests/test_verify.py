@@ -15,6 +15,16 @@ EN_SUMMARY = (
     "Elon Musk said xAI will release an early beta of Grok 3.5 to SuperGrok subscribers."
 )
 
+QWEN_INTRO = (
+    "The traditional Chinese news article discusses the rapid development of AI models, particularly the "
+    "Qwen3 model developed by Alibaba Group Holding. The article highlights the competition between China "
+    "and the United States in the AI development field, with Alibaba's Qwen3 being a new generation of AI model. "
+)
+QWEN_LOOP = (
+    "The article also mentions that the company is preparing to release its Grok 3.5 model, which is a new "
+    "version of the Qwen3 model. "
+)
+
 LOOPS = [
     # (name, reply, what is kept)
     ("zh sentence 20 times", ZH_SENTENCE * 20, ZH_SENTENCE),
@@ -35,6 +45,12 @@ LOOPS = [
         "cycle of two sentences",
         "Tainan opened a museum. " + "The mayor spoke. The premier attended. " * 6,
         "Tainan opened a museum. The mayor spoke. The premier attended.",
+    ),
+    (
+        # Qwen2.5-Coder-1.5B on the seed article (benchmarks/faithful.py --live), cut at 1,024 tokens.
+        "a real 1.5B summary looping until the token limit",
+        QWEN_INTRO + QWEN_LOOP * 30 + "The article also mentions that the company is",
+        QWEN_INTRO + QWEN_LOOP.strip(),
     ),
     (
         "a name reply looping over one line",
