@@ -262,20 +262,24 @@ def plan_outputs(articles: Articles, out: Path, formats: Sequence[str]) -> dict[
 
 def is_done(paths: dict[str, Path], *, redo_flagged: bool = False) -> bool:
     """Every output exists and is not empty (outputs are written atomically, so they are whole);
-    with ``redo_flagged``, also that none says it is partial, cut, unverified or flagged."""
+    with ``redo_flagged``, also that none says it is partial, cut, unverified, unsupported or flagged."""
     if not all(p.is_file() and p.stat().st_size > 0 for p in paths.values()):
         return False
     return not (redo_flagged and is_flagged(paths))
 
 
 def is_flagged(paths: dict[str, Path]) -> bool:
-    """Whether a finished article's output says it is partial, cut, unverified or carries a
-    flag (``output.FLAGS``): read from its JSON record, else from the warning lines of its Markdown."""
+    """Whether a finished article's output says it is partial, cut, unverified, holds unsupported
+    claims or carries a flag (``output.FLAGS``): read from its JSON record, else from the warning
+    lines of its Markdown."""
     if "json" in paths:
         try:
             data = json.loads(paths["json"].read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return True  # unreadable: better done again
-        return bool(data.get("is_partial") or data.get("truncated") or data.get("unverified") or data.get("flags"))
+        return bool(
+            data.get("is_partial") or data.get("truncated") or data.get("unverified")
+            or data.get("flags") or data.get("unsupported")
+        )
     text = paths["md"].read_text(encoding="utf-8")
     return any(line.startswith(WARNING_PREFIXES) for line in text.splitlines())

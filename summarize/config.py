@@ -175,6 +175,7 @@ _SPECS: dict[str, _Spec] = {
     "glossary": _Spec("SUMMARIZE_GLOSSARY", _text, "a glossary file path (lines of source<TAB>English)"),
     "on_truncation": _Spec("SUMMARIZE_ON_TRUNCATION", _on_truncation, "error or keep"),
     "translation_context": _Spec("SUMMARIZE_TRANSLATION_CONTEXT", _flag, "1 or 0 (true/false, yes/no, on/off)"),
+    "verify": _Spec("SUMMARIZE_VERIFY", _flag, "1 or 0 (true/false, yes/no, on/off)"),
 }
 
 # Settings a preset can set; None means "not given": the preset's value, else this default.
@@ -223,6 +224,8 @@ class Settings:
             paragraph before its chunk as well (about a third more characters at 500-token
             chunks, the text near every chunk boundary sent twice); off by default, since the
             glossary already keeps names consistent across chunks.
+        verify: check every output's figures and names against its source and ask once to
+            repair a summary's unsupported figures (``summarize.verify``); ``False`` turns both off.
 
     ``base_url``, ``context_tokens`` and ``timeout`` left at ``None`` become the preset's value,
     else ``https://api.openai.com/v1``, 8192 and 120.
@@ -248,6 +251,7 @@ class Settings:
     glossary: str | None = None
     on_truncation: str = "error"
     translation_context: bool = False
+    verify: bool = True
 
     def __post_init__(self) -> None:
         preset = None

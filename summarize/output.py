@@ -61,6 +61,7 @@ def record(result: Any, *, source: str, elapsed: float) -> dict[str, Any]:
         truncated=result.truncated,
         unverified=list(result.unverified),
         flags=list(getattr(result, "flags", ())),
+        unsupported=[list(u) if isinstance(u, tuple) else u for u in getattr(result, "unsupported", ())],
         simplified_fixed=result.simplified_fixed,
         usage=usage_record(result.usage),
         elapsed=round(elapsed, 3),
@@ -83,14 +84,14 @@ def to_markdown(result: Any, *, title: str) -> str:
 
 
 # How each Markdown warning line starts (``summarize batch --redo-flagged`` looks for them).
-WARNING_PREFIXES = ("> Partial:", "> Cut:", "> Unverified:") + tuple(
+WARNING_PREFIXES = ("> Partial:", "> Cut:", "> Unverified:", "> Unsupported:") + tuple(
     note.split(":", 1)[0] + ":" for note in FLAG_NOTES.values()
 )
 
 
 def warnings(result: Any) -> list[str]:
     """Markdown notes on what makes a result less than complete."""
-    partial, cut, unverified = WARNING_PREFIXES[:3]
+    partial, cut, unverified, unsupported = WARNING_PREFIXES[:4]
     notes = []
     if getattr(result, "is_partial", False):
         notes.append(f"{partial} chunks {', '.join(str(i + 1) for i in result.failed_chunks)} failed and are left out.")
@@ -98,6 +99,10 @@ def warnings(result: Any) -> list[str]:
         notes.append(f"{cut} a reply hit the token limit and was kept as it was (on_truncation=keep).")
     if result.unverified:
         notes.append(f"{unverified} {', '.join(map(str, result.unverified))} came back in the wrong language.")
+    claims = getattr(result, "unsupported", ())
+    if claims:
+        quoted = [f"paragraph {u[0] + 1}: \"{u[1]}\"" if isinstance(u, tuple) else f"\"{u}\"" for u in claims]
+        notes.append(f"{unsupported} not found in the article, check before use: {'; '.join(quoted)}.")
     notes += [FLAG_NOTES[flag] for flag in getattr(result, "flags", ()) if flag in FLAG_NOTES]
     return notes
 

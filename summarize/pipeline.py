@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import glossary as names
-from . import prompts
+from . import prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
     note_words,
@@ -303,6 +303,12 @@ async def asummarize_article(
         if outcomes is None:
             notes, failed = await map_all(run, chunks, partial)
             outcomes = await run.reduce(notes, languages)
+        # Figures and names the article does not support: one repair request, then listed.
+        texts, unsupported = await verify.repair_summaries(
+            run.ask, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, article,
+            glossary=run.glossary, enabled=settings.verify,
+        )
+        outcomes = {**outcomes, **texts}
     summaries = {lang: text for lang, text in outcomes.items() if isinstance(text, str)}
     errors_by_language = {lang: exc for lang, exc in outcomes.items() if not isinstance(exc, str)}
     if not summaries:
@@ -323,6 +329,7 @@ async def asummarize_article(
         unverified=tuple(lang for lang in languages if lang in run.unverified),
         flags=tuple(sorted(run.flags | ({PROMPT_CUT} if chat.prompt_cut else set()))),
         failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
+        unsupported=unsupported,
     )
 
 

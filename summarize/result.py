@@ -91,6 +91,10 @@ class Summary:
             Empty when every check passed.
         failed_languages: language code → error message, for languages whose summary failed
             while others succeeded (those are in ``summaries``).
+        unsupported: the phrases of the summaries that hold a claim the article does not
+            support, as written (``"2.35 billion parameters"``): a figure no figure of the
+            article could come from, or a name with no counterpart (``summarize.verify``).
+            Empty when everything was traced, or when the check is off (``verify=False``).
     """
 
     text: str
@@ -105,6 +109,7 @@ class Summary:
     truncated: bool = False
     flags: tuple[str, ...] = field(default=())
     failed_languages: dict[str, str] = field(default_factory=dict)
+    unsupported: tuple[str, ...] = field(default=())
 
     def __str__(self) -> str:
         return self.text
@@ -129,6 +134,8 @@ class Translation:
             are returned as the model wrote them. Empty when every paragraph passed.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
         flags: other findings, as short names from ``summarize.output.FLAGS`` (``"prompt-cut"``).
+        unsupported: ``(pair index, phrase)`` for each claim of a translated paragraph that its
+            source paragraph does not support (a figure or a name; see ``Summary.unsupported``).
     """
 
     pairs: tuple[tuple[str, str], ...]
@@ -141,6 +148,7 @@ class Translation:
     unverified: tuple[int, ...] = field(default=())
     truncated: bool = False
     flags: tuple[str, ...] = field(default=())
+    unsupported: tuple[tuple[int, str], ...] = field(default=())
 
     @property
     def text(self) -> str:

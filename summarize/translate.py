@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import glossary as names
-from . import prompts
+from . import prompts, verify
 from .budget import MIN_CHUNK_TOKENS, prompt_overhead, safety_margin
 from .chunking import pack, plan_chunks
 from .client import ChatClient
@@ -376,6 +376,7 @@ async def atranslate_article(
         simplified_fixed=fixed,
         unverified=tuple(sorted({u.paragraph for u in units if u.number in flagged})),
         flags=(PROMPT_CUT,) if chat.prompt_cut else (),
+        unsupported=verify.check_pairs(pairs, glossary=run.glossary, enabled=settings.verify),
     )
 
 

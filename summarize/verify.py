@@ -1,31 +1,987 @@
-"""Checks on what a model sends back (placeholder until the full verifier lands)."""
+"""Checks on an output: the one home for what is judged in a model's reply after it arrives.
+
+::
+
+    strip_loops(reply)          a repetition loop cut to one occurrence (any reply, cut or not)
+    figures(text)               every figure of an English or Chinese text, as a value
+    check(output, source)       the claims (figures, names) of an output its source does not support
+    repair_summary(ask, ...)    check a summary and ask once to repair its unsupported figures
+    check_pairs(pairs)          check a translation pair by pair
+
+Every check is a pure function of text (only the repair sends a request, through the ``ask``
+it is given), so summaries, translations and batch imports all use the same ones.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
+import math
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+
+from . import prompts
+from .errors import EndpointError
+from .text import is_han, mostly_chinese
+
+log = logging.getLogger("summarize")
+
+# -- repetition loops ------------------------------------------------------------------------
+
+# A small model that loops repeats a sentence, a line or a few words until the token limit.
+# A loop is what no writer does: the same stretch back to back at least LOOP_REPEATS times, or
+# the same sentence LOOP_REPEATS times anywhere in one reply. Short stretches must also cover
+# LOOP_MIN_SPAN characters of repeats, so "ha ha ha" or "very, very, very" stay text.
+LOOP_REPEATS = 3
+LOOP_MIN_SPAN = 24
+# A repeated sentence (or cycle) counts only when it holds this many letters: "Yes." and "是。"
+# may recur in dialogue.
+LOOP_SENTENCE_LETTERS = 8
+# The longest cycle of sentences looked for ("A. B. C. A. B. C. A. B. C.").
+LOOP_CYCLE = 4
+# Only the end of a long reply is searched for a back-to-back run: that is where a loop runs
+# to the token limit, and it bounds the work.
+LOOP_TAIL_CHARS = 6000
+
+# Sentence ends: Chinese terminators, line breaks, and . ! ? before a space (not "3.5" or "U.S.").
+_SENTENCE_END = re.compile(r"[。！？!?；;]+[」』”’\")]*\s*|\n+|(?<=[a-z0-9\)\"”’])[.](?=\s)\s*")
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
 class LoopCheck:
+    """The outcome of ``strip_loops``.
+
+    Attributes:
+        text: the reply with each loop cut to its first occurrence (unchanged when none).
+        looped: a loop was found and cut.
+    """
+
     text: str
     looped: bool
 
 
-_UNIT = re.compile(r"[^。！？.!?\n]+[。！？.!?\n]*")
-
-
 def strip_loops(text: str) -> LoopCheck:
-    """``text`` cut at the third repeat of a sentence (a model caught in a loop)."""
-    seen: dict[str, int] = {}
-    out = []
-    for match in _UNIT.finditer(text):
-        unit = match.group().strip()
-        if len(unit) < 8:
-            out.append(match.group())
+    """Cut repetition loops out of a model reply.
+
+    Two shapes are found: a stretch repeated back to back at the end of the reply (a sentence,
+    a line or a few words, often ending in a partial copy where the token limit cut it), and a
+    sentence that recurs ``LOOP_REPEATS`` times anywhere. The first occurrence is kept, later
+    ones and a trailing partial copy are dropped. Lists with a shared prefix, tables, and a
+    name or a short answer that recurs are text, not loops.
+
+    Example::
+
+        >>> strip_loops("The city will grow. " * 20).text
+        'The city will grow.'
+    """
+    cut = _cut_tail_run(text)
+    cut = _drop_repeated_sentences(cut)
+    if cut == text:
+        return LoopCheck(text, False)
+    return LoopCheck(cut.rstrip(), True)
+
+
+def _letters(text: str) -> int:
+    return sum(1 for c in text if c.isalpha() or is_han(c))
+
+
+def _z_array(s: str) -> list[int]:
+    """``z[i]``: the length of the longest common prefix of ``s`` and ``s[i:]`` (linear time)."""
+    n = len(s)
+    z = [0] * n
+    left = right = 0
+    for i in range(1, n):
+        if i < right:
+            z[i] = min(right - i, z[i - left])
+        while i + z[i] < n and s[z[i]] == s[i + z[i]]:
+            z[i] += 1
+        if i + z[i] > right:
+            left, right = i, i + z[i]
+    return z
+
+
+def _cut_tail_run(text: str) -> str:
+    """``text`` with a back-to-back run at its end cut to one copy of the repeated stretch."""
+    tail = text[-LOOP_TAIL_CHARS:]
+    offset = len(text) - len(tail)
+    n = len(tail)
+    if n < LOOP_MIN_SPAN:
+        return text
+    # On the reversed tail, z[p] is how far the end of the text keeps period p: the run of a
+    # stretch of length p repeated back to back covers its last z[p] + p characters.
+    z = _z_array(tail[::-1])
+    best: tuple[int, int] | None = None  # (characters covered, period)
+    for period in range(1, n // LOOP_REPEATS + 1):
+        repeated = z[period]
+        if repeated < (LOOP_REPEATS - 1) * period or repeated < LOOP_MIN_SPAN:
             continue
-        seen[unit] = seen.get(unit, 0) + 1
-        if seen[unit] >= 2:
-            return LoopCheck("".join(out).strip(), True)
-        out.append(match.group())
-    return LoopCheck(text, False)
+        unit = tail[n - period :]
+        if _letters(unit) < min(2, period):  # "-----", "| --- | --- |", "……": layout, not a loop
+            continue
+        covered = repeated + period
+        if best is None or covered > best[0]:
+            best = (covered, period)
+    if best is None:
+        return text
+    covered, period = best
+    start = offset + n - covered
+    return text[: _copy_end(text, start, period)]
+
+
+_TERMINATORS = "。！？!?；;.\n"
+
+
+def _copy_end(text: str, start: int, period: int) -> int:
+    """Where to cut a run that starts at ``start``: after one whole copy, moved to a natural end.
+
+    The run's first copy may begin mid-sentence (". The city will grow" when the text before
+    it ends in a full stop too), so the cut moves forward to the next sentence end within one
+    more copy, else back to the last space inside the copy, else stays.
+    """
+    end = start + period
+    whole = end
+    while whole > start and text[whole - 1].isspace():
+        whole -= 1  # a copy that ends in "year. ": its sentence end is just before the space
+    if whole > start and text[whole - 1] in _TERMINATORS:
+        return whole
+    for cut in range(end, min(len(text), end + period) + 1):
+        before = text[cut - 1]
+        if before in _TERMINATORS and (before != "." or cut == len(text) or text[cut].isspace()):
+            return cut
+    for cut in range(end, start, -1):
+        if text[cut - 1].isspace():
+            return cut - 1
+    return end
+
+
+def _drop_repeated_sentences(text: str) -> str:
+    """``text`` with each run of sentences repeated back to back (one sentence, or a cycle of up
+    to ``LOOP_CYCLE`` sentences, ``LOOP_REPEATS`` times or more) cut to its first copy, and
+    without a trailing fragment that only begins the run again.
+
+    Only back-to-back runs count: a heading that recurs before every section ("Developers:
+    what you need to do", 17 times in the public-code standard) is structure, not a loop.
+    """
+    pieces = [text[start:end] for start, end in sentences(text)]
+    keys = [_key(p) for p in pieces]
+    kept: list[str] = []
+    i = 0
+    looped = False
+    while i < len(pieces):
+        run = _sentence_run(keys, i)
+        if run is None:
+            kept.append(pieces[i])
+            i += 1
+            continue
+        cycle, copies = run
+        looped = True
+        kept.extend(pieces[i : i + cycle])
+        i += cycle * copies
+        # The token limit cuts a loop mid-copy: drop what only starts the cycle over.
+        rest = keys[i : i + cycle]
+        if rest and i + len(rest) == len(keys) and _starts_over(rest, keys[i - cycle : i]):
+            i = len(pieces)
+    return "".join(kept) if looped else text
+
+
+def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
+    """(cycle length, copies) of the shortest cycle of sentences repeated from ``start``, if any."""
+    for cycle in range(1, LOOP_CYCLE + 1):
+        block = keys[start : start + cycle]
+        if len(block) < cycle or _letters("".join(block)) < LOOP_SENTENCE_LETTERS:
+            continue
+        copies = 1
+        while keys[start + copies * cycle : start + (copies + 1) * cycle] == block:
+            copies += 1
+        if copies >= LOOP_REPEATS:
+            return cycle, copies
+    return None
+
+
+def _starts_over(rest: list[str], block: list[str]) -> bool:
+    """``rest`` is the start of another copy of ``block``, its last sentence possibly cut."""
+    *whole, last = rest
+    return whole == block[: len(whole)] and block[len(whole)].startswith(last)
+
+
+def _key(sentence: str) -> str:
+    return _SPACES.sub(" ", sentence).strip().rstrip("。！？!?；;.")
+
+
+# -- figures -----------------------------------------------------------------------------------
+#
+# Every figure of an output is read into a value and a kind, and so is every figure of its
+# source, in either language: 2350億, 兩千三百五十億 and "235 billion" are all 2.35e11. An
+# output figure is supported when some source figure of a compatible kind has its value, up
+# to the output's own rounding. The derivations allowed are the ones a faithful translator
+# makes and no others:
+#   - a unit change: 萬 and 億 to thousands, millions and billions (the value is the same);
+#   - rounding: "2.3 billion" for 23.47億, within half a unit of the output's last digit and
+#     at most ROUNDING (5%) of the value, so "100,000" cannot stand for 120,000;
+#   - 成 and 折 as percent (三成 = 30%; 七折 = 70% of the price, so also 30% off), 百分點 as
+#     percentage points;
+#   - a 民國 year as the Gregorian one (113年 = 2024).
+# A percentage the output computes from two source figures is not traced: it is flagged.
+
+# How much of a text's start tells its script: an article does not change language halfway,
+# and reading all of a long one was most of the check's cost.
+SCRIPT_SAMPLE = 2000
+# The most an output figure may differ from its source when it is rounded (relative).
+ROUNDING = 0.05
+
+# Full-width digits and signs as ASCII. The full-width comma stays: in Chinese it separates
+# clauses ("共10，20人" is a list), never thousands.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９％．○", "0123456789%.〇")
+_SCALES = {
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6,
+    "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
+}
+_WORD_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_WORD_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_ORDINALS = {
+    "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+    "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+    "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100,
+}
+# Words that are numbers far more often as idiom than as a claim ("one of the largest", "the
+# first AI", "a second version"): never read as figures.
+_IDIOMS = {"one", "first", "second", "zero"}
+
+_EN_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_EN_SCALE = r"(?:\s*(?:thousand|million|billion|trillion)\b|\s?(?:bn|mn|tn)\b|(?<=\d)[mkb]\b)"
+_EN_PERCENT = r"(?:\s*(?:%|per\s?cent\b|percentage\s+points?\b|pct\b|points?\b(?=\s+(?:higher|lower|up|down))))"
+_EN_CURRENCY = r"(?:(?:US|NT|HK|A|C|S)\$|\$|€|£|¥|RMB\s?|NTD\s?|USD\s?|TWD\s?)"
+_EN_WORD = "|".join(sorted([*_WORD_UNITS, *_WORD_TENS, *_ORDINALS, "hundred"], key=len, reverse=True))
+# A number in English: digits (not glued to letters, as in "Qwen3", "o1", "COVID-19", "v0.7.1"),
+# an optional scale, an optional percent; or number words, with or without a scale.
+_EN_FIGURE = re.compile(
+    rf"(?<![A-Za-z\d.])(?<![A-Za-z]-)(?P<cur>{_EN_CURRENCY})?(?P<num>{_EN_NUMBER})(?![.,]?\d)(?!(?!(?:st|nd|rd|th|s|bn|mn|tn|[mkb])\b)[A-Za-z_])"
+    rf"(?P<ord>st|nd|rd|th)?(?P<scale>{_EN_SCALE})?(?P<pct>{_EN_PERCENT})?"
+    rf"|(?<![\w-])(?P<words>(?:{_EN_WORD})\b(?:[\s-]+(?:{_EN_WORD})\b)*)(?P<wscale>\s*(?:thousand|million|billion|trillion)\b)?(?P<wpct>{_EN_PERCENT})?",
+    re.IGNORECASE,
+)
+# Figures of speech that a translator adds for 全年無休 or 全天候 without any number in the source.
+_EN_IDIOM = re.compile(r"\b24/7\b|\b24-hours?\b|\b24 hours a day\b|\bseven days a week\b|\b365 days a year\b", re.IGNORECASE)
+_EN_A_SCALE = re.compile(r"\b(?:a|one)\s+(thousand|million|billion|trillion)\b", re.IGNORECASE)
+# "40 to 45 billion", "40-45%": the scale or percent of the second number belongs to the first.
+_EN_RANGE_JOIN = re.compile(r"^\s*(?:to|-|–|—|and|or)\s*$", re.IGNORECASE)
+_PHRASE_STOP = {"of", "in", "for", "from", "with"}
+# Words that end the phrase a figure counts ("600 million and ...", "2024 when ...").
+_FUNCTION_WORDS = frozenset(
+    "a an the and or but nor so than as that which who whom whose when while where after before since "
+    "is are was were be been being has have had do does did will would can could shall should may might must "
+    "it its they their them he his she her we our you your this these those there to on at by per each".split()
+)
+_WORD_AFTER = re.compile(r"\s*([A-Za-z][A-Za-z'-]*)")
+
+_ZH_DIGITS = "零〇一二兩三四五六七八九"
+# Right before a number, what makes it part of a name: "Qwen3", "R-1".
+_GLUED = re.compile(r"(?:[A-Za-z]|[A-Za-z]-)\Z")
+_ZH_NUMERAL = rf"[{_ZH_DIGITS}○十廿卅百千萬億兆點]"
+_ZH_FIGURE = re.compile(
+    rf"(?P<pre>百分之|民國|第)?(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*|[百千萬](?=[餘多來]))"
+    r"(?P<post>\s*(?:[%％]|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure read from a text.
+
+    Attributes:
+        value: its value in plain units (2350億 → 2.35e11, "30%" → 30.0).
+        percent: it is a percentage or percentage points.
+        tolerance: how far a source value may be from ``value`` for this figure to come from
+            it (the rounding its last written digit allows; 0 for a source figure).
+        text: the figure as written.
+        start, end: where it is in the text.
+    """
+
+    value: float
+    percent: bool
+    tolerance: float
+    text: str
+    start: int
+    end: int
+
+
+def _half_unit(number: str) -> float:
+    """Half a unit of the last significant digit written: "2.35" → 0.005, "100,000" → 50,000."""
+    digits = number.replace(",", "")
+    if "." in digits:
+        return 0.5 * 10 ** -len(digits.split(".")[1])
+    stripped = digits.rstrip("0")
+    return 0.5 * 10 ** (len(digits) - len(stripped)) if stripped else 0.5
+
+
+def _words_value(words: str) -> float | None:
+    """The value of number words ("twenty-five", "two hundred", "third"), or None."""
+    value = 0.0
+    for token in (t for t in re.split(r"[\s-]+", words.lower()) if t and t != "and"):
+        if token in _WORD_UNITS:
+            value += _WORD_UNITS[token]
+        elif token in _WORD_TENS:
+            value += _WORD_TENS[token]
+        elif token == "hundred":
+            value = (value or 1) * 100
+        elif token in _ORDINALS:
+            ordinal = _ORDINALS[token]
+            value = value * ordinal if ordinal == 100 else value + ordinal
+        else:
+            return None
+    return value
+
+
+def english_figures(text: str) -> list[Figure]:
+    """Every figure of an English text that a claim rests on, with its value.
+
+    Digits with separators and decimals, scales ("235 billion", "US$4.53bn"), percentages and
+    percentage points, years and the numbers of dates, ordinals ("third straight quarter"),
+    number words ("five districts", "two hundred"), and ranges ("NT$40 to 45 billion"). Numbers
+    glued to letters are names ("Qwen3", "COVID-19") and idioms ("one of", "first") are words,
+    so neither is read.
+    """
+    figures: list[Figure] = []
+    idioms = [m.span() for m in _EN_IDIOM.finditer(text)]
+    for match in _EN_FIGURE.finditer(text):
+        if any(a <= match.start() < b for a, b in idioms):
+            continue
+        if match.group("num") is not None:
+            number = match.group("num")
+            value = float(number.replace(",", ""))
+            # Counts and years below 10,000 are written exactly ("400 years", "2020"); larger
+            # round numbers ("100,000", "2.35 billion") may round their source.
+            tolerance = _half_unit(number) if value >= 10_000 or "." in number or match.group("scale") else 0.0
+            scale_text = (match.group("scale") or "").strip().lower()
+            percent = bool(match.group("pct"))
+        else:
+            stripped = match.group("words")
+            parsed = _words_value(stripped)
+            scale_text = (match.group("wscale") or "").strip().lower()
+            percent = bool(match.group("wpct"))
+            if parsed is None or (stripped.lower() in _IDIOMS and not scale_text and not percent):
+                continue
+            value = parsed
+            tolerance = 0.5 if not value.is_integer() else 0.0
+        if len(scale_text) == 1 and not match.group("cur"):
+            scale_text = ""  # "5m" is five metres; "$5m" is five million
+        scale = _SCALES.get(scale_text, 1.0)
+        end = match.end() if scale_text or percent or match.group("words") else match.end("ord") if match.group("ord") else match.end("num")
+        while end > match.start() and text[end - 1].isspace():
+            end -= 1
+        figures.append(Figure(value * scale, percent, tolerance * scale, text[match.start() : end], match.start(), end))
+    for match in _EN_A_SCALE.finditer(text):
+        scale = _SCALES[match.group(1).lower()]
+        if not any(f.start <= match.start() < f.end for f in figures):
+            figures.append(Figure(scale, False, 0.0, match.group(), match.start(), match.end()))
+    figures.sort(key=lambda f: f.start)
+    return _share_range_units(text, figures)
+
+
+def _share_range_units(text: str, figures: list[Figure]) -> list[Figure]:
+    """A bare first number of a range takes the scale and percent of the second ("40 to 45 billion")."""
+    out = list(figures)
+    for i in range(len(out) - 1):
+        first, second = out[i], out[i + 1]
+        if not _EN_RANGE_JOIN.match(text[first.end : second.start]):
+            continue
+        bare = not re.search(r"[A-Za-z%]", first.text.lstrip("$€£¥"))
+        if not bare:
+            continue
+        number = re.search(_EN_NUMBER, first.text)
+        written = float(number.group().replace(",", "")) if number else first.value
+        ratio = second.value / _plain(second.text) if _plain(second.text) else 1.0
+        if ratio != 1.0 or second.percent:
+            out[i] = Figure(written * ratio, second.percent, first.tolerance * ratio, first.text, first.start, first.end)
+    return out
+
+
+def _plain(text: str) -> float:
+    """The number written in a figure's text, before its scale (0 when it has none in digits)."""
+    number = re.search(_EN_NUMBER, text)
+    if number:
+        return float(number.group().replace(",", ""))
+    parsed = _words_value(re.sub(r"\s*(thousand|million|billion|trillion).*$", "", text, flags=re.IGNORECASE))
+    return parsed or 0.0
+
+
+def chinese_number(text: str) -> float | None:
+    """The value of a Chinese or mixed numeral: 兩千三百五十 → 2350, 2350億 → 2.35e11, 1萬5千 → 15000,
+    1,260.5億 → 1.2605e11, 二〇二四 → 2024, 3兆 → 3e12. None when it is not one.
+
+    cn2an reads Chinese and mixed numerals (萬 and 億 included); this adds what it does not:
+    thousands separators, full-width digits, 兆, and ○ for zero.
+    """
+    text = text.translate(_FULLWIDTH).replace(",", "")
+    if text in ("百", "千", "萬"):  # 百餘件, 千多人: "more than a hundred", "a thousand"
+        return {"百": 100.0, "千": 1000.0, "萬": 10000.0}[text]
+    if "兆" in text:
+        high, _, low = text.partition("兆")
+        head = chinese_number(high) if high else 1.0
+        tail = chinese_number(low) if low else 0.0
+        return None if head is None or tail is None else head * 1e12 + tail
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    import cn2an  # imported on first use: about 150 ms, paid only by a text with Chinese numerals
+
+    try:
+        return float(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
+    """Every figure of a Chinese text, with the values a faithful English figure may take.
+
+    Arabic and full-width digits, thousands separators, Chinese numerals (三千, 兩千三百五十,
+    一萬五千), mixed forms (2350億, 1萬5千, 4萬7千人次), percent (30%, 百分之三十, 3成, 七折,
+    3個百分點) and years (2024年, 民國113年). A figure may give more than one value: 七折 is 70%
+    (the price paid) and 30% (the discount), 113年 is also 2024. With ``output`` (the text is
+    the one checked, not its source), a number glued to Latin letters is a name ("Qwen3").
+    """
+    # The pattern's \d takes full-width digits too; chinese_number converts what it matched.
+    figures: list[Figure] = []
+    for match in _ZH_FIGURE.finditer(text):
+        if output and _GLUED.search(text, max(0, match.start() - 2), match.start()):
+            continue
+        raw = match.group("num")
+        value = chinese_number(raw)
+        while value is None and len(raw) > 1:  # "三千多" and other tails: the longest numeral prefix
+            raw = raw[:-1]
+            value = chinese_number(raw)
+        if value is None:
+            continue
+        pre, post = match.group("pre") or "", (match.group("post") or "").strip().replace("％", "%")
+        span = (match.start(), match.end())
+        source = match.group()
+
+        def add(v: float, percent: bool) -> None:
+            figures.append(Figure(v, percent, 0.0, source, *span))
+
+        if pre == "百分之" or post in ("%", "個百分點", "百分點"):
+            add(value, True)
+        elif post == "成":
+            add(value * 10, True)
+            add(value, False)  # "Grok 3.5成為…" is a name before a verb, not 35%
+        elif post == "折":
+            paid = value * 10 if value < 10 else value  # 七折 → 70%, 75折 → 75%
+            add(paid, True)
+            add(100 - paid, True)
+        else:
+            add(value, False)
+            if post == "年" and (pre == "民國" or 30 <= value <= 200):
+                add(value + 1911, False)  # 民國 years: 113年 is 2024
+    return figures
+
+
+def _is_chinese(text: str) -> bool:
+    """Whether ``text`` is mostly Chinese, read from its start (see ``SCRIPT_SAMPLE``)."""
+    return mostly_chinese(text[:SCRIPT_SAMPLE])
+
+
+def figures(text: str, chinese: bool | None = None, *, output: bool = False) -> list[Figure]:
+    """The figures of a text in either language: Chinese when it is mostly Chinese (or when
+    ``chinese`` says so: the caller may know already), else English. ``output``: the text is
+    the one checked, so names with numbers ("Qwen3") are not read as figures."""
+    if chinese is None:
+        chinese = _is_chinese(text)
+    return chinese_figures(text, output=output) if chinese else english_figures(text)
+
+
+def supported(figure: Figure, sources: list[Figure]) -> bool:
+    """Whether ``figure`` could come from one of ``sources`` (same value up to its rounding)."""
+    allowance = min(figure.tolerance, ROUNDING * abs(figure.value)) + 1e-9 * max(1.0, abs(figure.value))
+    for source in sources:
+        if figure.percent and not source.percent:
+            continue
+        if abs(source.value - figure.value) <= allowance:
+            return True
+    return False
+
+
+# -- claims: what an output says that its source does not --------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of an output that its source does not support.
+
+    Attributes:
+        phrase: the words of the output that hold it, as written ("2.35 billion parameters").
+        sentence: the output sentence it is in (what a repair request rewrites).
+        kind: ``"figure"`` or ``"name"``.
+        value: the figure's value (None for a name).
+    """
+
+    phrase: str
+    sentence: str
+    kind: str
+    value: float | None = None
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``, its end and following space included."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > position:
+            spans.append((position, match.end()))
+            position = match.end()
+    if position < len(text):
+        spans.append((position, len(text)))
+    return spans
+
+
+def _sentence_at(text: str, spans: list[tuple[int, int]], index: int) -> str:
+    for start, end in spans:
+        if start <= index < end:
+            return text[start:end].strip()
+    return text.strip()
+
+
+def _phrase(text: str, figure: Figure) -> str:
+    """The figure and the words it counts: "2.35 billion parameters", "1,000,000 derivative
+    models", "US$4.53 billion in cash" (a preposition takes the next word too)."""
+    end = figure.end
+    content = 0
+    while content < 2:
+        word = _WORD_AFTER.match(text, end)
+        if not word or text[end : word.start(1)].strip():
+            break
+        lowered = word.group(1).lower()
+        if lowered in _PHRASE_STOP:
+            end = word.end(1)
+            continue
+        if lowered in _FUNCTION_WORDS or (content and lowered.endswith(("ed", "ly"))):
+            break
+        end = word.end(1)
+        content += 1
+        if lowered.endswith("s") or word.end(1) == len(text) or text[word.end(1)] != " ":
+            break  # a plural noun ends the phrase ("2.35 billion parameters")
+    return text[figure.start : end]
+
+
+def unsupported_figures(output: str, source: str, *, scripts: tuple[bool, bool] | None = None) -> list[Claim]:
+    """The figures of ``output`` that no figure of ``source`` could come from, in output order.
+
+    ``scripts`` is (output is mostly Chinese, source is mostly Chinese), when already known.
+    """
+    output_chinese, source_chinese = scripts or (_is_chinese(output), _is_chinese(source))
+    found = figures(source, source_chinese)
+    spans = sentences(output)
+    claims: list[Claim] = []
+    for figure in figures(output, output_chinese, output=True):
+        if not supported(figure, found):
+            claims.append(Claim(_phrase(output, figure), _sentence_at(output, spans, figure.start), "figure", figure.value))
+    return claims
+
+
+def check(output: str, source: str, *, glossary: dict[str, str] | None = None) -> tuple[Claim, ...]:
+    """Every claim (figure or name) of ``output`` that ``source`` does not support.
+
+    Args:
+        output: a summary or a translation, English or Chinese.
+        source: the text it was made from.
+        glossary: source names → the forms the output was held to; a glossary form in the
+            output supports its name when the source holds the name.
+
+    Example::
+
+        >>> [c.phrase for c in check("Qwen3 has 2.35 billion parameters.", "Qwen3擁有2350億個參數。")]
+        ['2.35 billion parameters']
+    """
+    # Which script each side is in is read once.
+    scripts = (_is_chinese(output), _is_chinese(source))
+    claims = unsupported_figures(output, source, scripts=scripts)
+    claims += unsupported_names(output, source, glossary or {}, scripts=scripts)
+    return tuple(sorted(claims, key=lambda c: output.find(c.phrase)))
+
+
+# -- names -------------------------------------------------------------------------------------
+#
+# A name in an English summary is flagged only when the check can be sure the article has no
+# counterpart (precision over recall: a false alarm on every summary teaches users to ignore
+# the check). That is the case for three kinds of name:
+#   - a glossary form whose source name is not in the article;
+#   - a romanized Chinese person's name (a known surname, then a given name of one or two
+#     pinyin or Wade-Giles syllables: "Huang Wei-che", "Xi Jinping") whose characters the
+#     article does not hold in a row, read through pypinyin in both romanizations (every
+#     reading of a character that has several): the surname exactly (or a common Taiwan
+#     spelling, Lee for 李), the given name by the skeleton of each syllable;
+#   - a city of Taiwan or China, or a major city abroad ("Taipei" in a summary of a Tainan
+#     release, "Osaka" for the museum of Kobe).
+# Other names (Tencent for 騰訊, the Executive Yuan) have translations no rule can check
+# offline, so they are never flagged.
+
+_SURNAMES = frozenset(
+    """huang chen lin li lee wang chang zhang liu yang wu tsai cai hsu xu cheng zheng hsieh xie
+    kuo guo lai chou zhou ho he lu lo luo kao gao su yeh ye chuang zhuang chiang jiang tseng zeng
+    hung hong chiu qiu fan pan tu du shih shi hsiao xiao ko ke peng fang sung song tai dai yu wen
+    hou teng deng ma sun tang feng tung dong xi hu lien lian ting ding yen yan kuan guan pai bai
+    wei mao chu zhu tsao cao kang tien tian hsueh xue tsou zou lei chi ji fu ou yin shen chin qin
+    jin kung gong meng chien qian shao weng yao wan tan liao""".split()
+)
+_SYLLABLE = re.compile(
+    r"(?:zh|ch|sh|hs|ts|tz|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|iung|uang|ueng|ang|eng|ong|ung|ing|ian|ien|iao|uai|uan|ieh|ueh|uei|erh|"
+    r"ai|ei|ao|ou|an|en|in|un|ia|ie|ua|uo|ui|iu|ue|er|ih|eh|a|o|e|i|u|v)"
+)
+# "Surname Given-name" or "Surname Givenname": the shape of a romanized Chinese person's name.
+_PERSON = re.compile(r"\b([A-Z][a-z]{1,5})\s+([A-Z][a-z]{1,6}(?:-[a-z]{1,6})?)\b(?!\s+[A-Z])")
+# Cities a summary may name: English → how Chinese writes them.
+_CITIES = {
+    "New Taipei": ("新北",), "Taipei": ("臺北", "台北", "北市"), "Taichung": ("臺中", "台中", "中市"),
+    "Tainan": ("臺南", "台南", "南市"), "Kaohsiung": ("高雄",), "Taoyuan": ("桃園",), "Hsinchu": ("新竹", "竹市", "竹縣"),
+    "Keelung": ("基隆",), "Chiayi": ("嘉義",), "Hualien": ("花蓮",), "Taitung": ("臺東", "台東"), "Yilan": ("宜蘭",),
+    "Pingtung": ("屏東",), "Changhua": ("彰化",), "Nantou": ("南投",), "Yunlin": ("雲林",), "Miaoli": ("苗栗",),
+    "Penghu": ("澎湖",), "Kinmen": ("金門",), "Matsu": ("馬祖",), "Beijing": ("北京",), "Shanghai": ("上海",),
+    "Hong Kong": ("香港", "港"), "Macau": ("澳門",), "Macao": ("澳門",), "Shenzhen": ("深圳",), "Hangzhou": ("杭州",),
+    "Guangzhou": ("廣州",), "Wuhan": ("武漢",), "Nanjing": ("南京",), "Chongqing": ("重慶",), "Tianjin": ("天津",),
+    # Cities abroad whose Chinese names are fixed; a small model puts Kobe's museum in Osaka.
+    "Tokyo": ("東京",), "Osaka": ("大阪",), "Kyoto": ("京都",), "Kobe": ("神戶", "神户"), "Seoul": ("首爾", "漢城"),
+    "Amsterdam": ("阿姆斯特丹",), "The Hague": ("海牙",), "Leiden": ("萊頓",), "London": ("倫敦",), "Paris": ("巴黎",),
+    "Berlin": ("柏林",), "New York": ("紐約",), "Silicon Valley": ("矽谷",), "Manila": ("馬尼拉",), "Bangkok": ("曼谷",),
+    "Hanoi": ("河內",), "Sydney": ("雪梨", "悉尼"),
+}
+_CITY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _CITIES), key=len, reverse=True)) + r")\b")
+
+
+# Spellings of Taiwan and Hong Kong names that neither pinyin nor Wade-Giles gives.
+_SPELLINGS = {"lee": "li", "soong": "song", "ing": "ying", "yeou": "you", "jeou": "jiu", "tsay": "cai", "hwang": "huang"}
+
+
+def _loose(syllable: str) -> str:
+    """A romanized syllable without apostrophes and umlauts, common spelling variants folded in."""
+    s = syllable.lower().replace("'", "").replace("ʼ", "").replace("‘", "").replace("’", "").replace("ü", "u")
+    return _SPELLINGS.get(s, s)
+
+
+def _syllables(word: str) -> list[str] | None:
+    """A romanized word cut into one or two syllables ("wei-che", "jinping"), or None."""
+    word = word.lower()
+    parts = word.split("-")
+    if len(parts) == 2:
+        return parts if all(_SYLLABLE.fullmatch(p) for p in parts) else None
+    if _SYLLABLE.fullmatch(word):
+        return [word]
+    for cut in range(len(word) - 1, 0, -1):
+        if _SYLLABLE.fullmatch(word[:cut]) and _SYLLABLE.fullmatch(word[cut:]):
+            return [word[:cut], word[cut:]]
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _readings(char: str) -> frozenset[str]:
+    """Every loose romanization of one Chinese character, pinyin and Wade-Giles, all its readings."""
+    from pypinyin import Style, pinyin
+
+    found = set()
+    for style in (Style.NORMAL, Style.WADEGILES):
+        for reading in pinyin(char, style=style, heteronym=True, errors="ignore")[:1]:
+            found.update(_loose(r) for r in reading)
+    return frozenset(found)
+
+
+@functools.lru_cache(maxsize=4)
+def _source_readings(source: str) -> tuple[tuple[frozenset[str], ...], dict[str, list[int]]]:
+    """The readings of each character of ``source``, and where each reading occurs."""
+    readings = tuple(_readings(c) if is_han(c) else frozenset() for c in source)
+    where: dict[str, list[int]] = {}
+    for index, options in enumerate(readings):
+        for reading in options:
+            where.setdefault(reading, []).append(index)
+    return readings, where
+
+
+def _coarse(syllable: str) -> str:
+    """A syllable's skeleton: its initial's class and its nasal ending. Given names are spelled
+    in more systems than pinyin and Wade-Giles (長庚 is "Chang Gung"), so they are compared
+    by skeleton: ch/zh/j/q/x/ts/hs/s/r alike, k/g, p/b, t/d; vowels ignored."""
+    s = _loose(syllable)
+    initial = re.match(r"zh|ch|sh|hs|ts|tz|[bpmfdtnlgkhjqxrzcsyw]?", s).group()
+    kind = {"k": "K", "g": "K", "p": "P", "b": "P", "t": "T", "d": "T", "y": "", "w": ""}.get(initial, initial)
+    if kind in ("zh", "ch", "sh", "hs", "ts", "tz", "j", "q", "x", "z", "c", "s", "r"):
+        kind = "C"
+    ending = "ng" if s.endswith("ng") else "n" if s.endswith("n") else ""
+    return kind + ending
+
+
+@functools.lru_cache(maxsize=8192)
+def _coarse_readings(char: str) -> frozenset[str]:
+    return frozenset(_coarse(r) for r in _readings(char))
+
+
+def _holds_reading(source: str, syllables: list[str]) -> bool:
+    """Whether consecutive Chinese characters of ``source`` read as ``syllables``: the first
+    (the surname) exactly, in pinyin, Wade-Giles or a common Taiwan spelling; the rest by skeleton."""
+    first = _loose(syllables[0])
+    rest = [_coarse(s) for s in syllables[1:]]
+    readings, where = _source_readings(source)
+    return any(
+        all(
+            i + j < len(readings) and is_han(source[i + j]) and key in _coarse_readings(source[i + j])
+            for j, key in enumerate(rest, 1)
+        )
+        for i in where.get(first, ())
+    )
+
+
+def _has_counterpart(english: str, source: str, latin: str) -> bool:
+    """Whether a name has a counterpart in ``source`` by the checks below: written in Latin
+    letters, a listed city under one of its Chinese forms, or a person's name read aloud."""
+    if english.lower() in latin:
+        return True
+    if english in _CITIES:
+        return any(form in source for form in _CITIES[english])
+    person = _PERSON.fullmatch(english)
+    if person and person.group(1).lower() in _SURNAMES and (given := _syllables(person.group(2))):
+        return _holds_reading(source, [person.group(1), *given])
+    return False
+
+
+def unsupported_names(
+    output: str, source: str, glossary: dict[str, str], *, scripts: tuple[bool, bool] | None = None
+) -> list[Claim]:
+    """Names of an English ``output`` that have no counterpart in a Chinese ``source``.
+
+    Only names the check can be sure of are flagged (see the section comment above).
+    ``scripts`` is (output is mostly Chinese, source is mostly Chinese), when already known.
+    """
+    output_chinese, source_chinese = scripts or (_is_chinese(output), _is_chinese(source))
+    if output_chinese or not source_chinese:
+        return []
+    latin = source.lower()
+    spans = sentences(output)
+    claims: list[Claim] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(match: re.Match[str], group: int = 0) -> None:
+        taken.append(match.span(group))
+        claims.append(Claim(match.group(group), _sentence_at(output, spans, match.start(group)), "name"))
+
+    present = {rendering for name, rendering in glossary.items() if name in source}
+    for rendering in dict.fromkeys(glossary.values()):
+        # A glossary form counts when any of its names is in the source, or when the other
+        # checks find it there anyway (南市 for "Tainan" in a paragraph that never writes 臺南).
+        if not rendering or rendering in present or _has_counterpart(rendering, source, latin):
+            continue
+        for match in re.finditer(rf"(?<!\w){re.escape(rendering)}(?!\w)", output):
+            add(match)
+    for match in _CITY.finditer(output):
+        city = match.group(1)
+        if any(a < match.end() and match.start() < b for a, b in taken):
+            continue
+        taken.append(match.span())
+        if city.lower() not in latin and not any(form in source for form in _CITIES[city]):
+            claims.append(Claim(city, _sentence_at(output, spans, match.start()), "name"))
+    for match in _PERSON.finditer(output):
+        surname, given = match.group(1), match.group(2)
+        if surname.lower() not in _SURNAMES or any(a < match.end() and match.start() < b for a, b in taken):
+            continue
+        syllables = _syllables(given)
+        if syllables is None or match.group().lower() in latin:
+            continue
+        if _holds_reading(source, [surname, *syllables]):
+            continue
+        if any(match.group() in rendering for rendering in glossary.values()):
+            continue
+        add(match)
+    return claims
+
+
+# -- repair ------------------------------------------------------------------------------------
+
+# Source sentences sent per unsupported figure, and in all: a repair carries the evidence for
+# its figures, never the whole article again.
+REPAIR_SOURCES_PER_CLAIM = 2
+REPAIR_SOURCES_MAX = 6
+_REPAIR_MARKER = re.compile(r"^\s*\[(\d+)\]\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An output after its check (and repair, when one was made).
+
+    Attributes:
+        text: the version kept: the repaired one only when the check finds it more faithful.
+        unsupported: the phrases of ``text`` that its source does not support.
+        repaired: a repair was asked for (it counts in usage whether or not it was kept).
+        kept_repair: the repaired version was kept.
+    """
+
+    text: str
+    unsupported: tuple[str, ...] = ()
+    repaired: bool = False
+    kept_repair: bool = False
+
+
+def _evidence(claim: Claim, source: str, spans: list[tuple[int, int]], found: list[Figure]) -> list[int]:
+    """Indexes of the source sentences a figure should come from, best first.
+
+    A figure off by a power of ten from a source figure is the 萬/億 slip: that sentence comes
+    first. Then the sentences whose figures are nearest in magnitude.
+    """
+    if claim.value is None or claim.value <= 0:
+        return []
+    scored: dict[int, float] = {}
+    for figure in found:
+        if figure.value <= 0:
+            continue
+        distance = abs(math.log10(figure.value) - math.log10(claim.value))
+        slip = round(distance)
+        score = distance if not (1 <= slip <= 5 and abs(distance - slip) < 0.005) else -10 + distance
+        index = next(i for i, (a, b) in enumerate(spans) if a <= figure.start < b or i == len(spans) - 1)
+        scored[index] = min(score, scored.get(index, score))
+    return sorted(scored, key=scored.__getitem__)[:REPAIR_SOURCES_PER_CLAIM]
+
+
+def repair_messages(claims: list[Claim], source: str, language: str) -> tuple[list[dict[str, str]], list[str]] | None:
+    """The repair request for ``claims`` (figures only), and the sentences it numbers; None when
+    no source sentence can be offered as evidence."""
+    offending = list(dict.fromkeys(c.sentence for c in claims if c.kind == "figure"))
+    spans = sentences(source)
+    found = figures(source)
+    chosen: list[int] = []
+    for claim in claims:
+        for index in _evidence(claim, source, spans, found):
+            if index not in chosen and len(chosen) < REPAIR_SOURCES_MAX:
+                chosen.append(index)
+    if not offending or not chosen:
+        return None
+    evidence = "\n".join(source[spans[i][0] : spans[i][1]].strip() for i in sorted(chosen))
+    opening, closing = prompts.fence_for(evidence + "\n".join(offending), "SOURCE")
+    numbered = "\n".join(f"[{i + 1}] {s}" for i, s in enumerate(offending))
+    name = prompts.SHORT_NAMES.get(language, language)
+    return [
+        {"role": "system", "content": prompts.render("repair_system", language=name, fence_open=opening, fence_close=closing)},
+        {
+            "role": "user",
+            "content": prompts.render("repair_user", sentences=numbered, fence_open=opening, fence_close=closing, source=evidence),
+        },
+    ], offending
+
+
+def apply_repair(text: str, offending: list[str], reply: str) -> str:
+    """``text`` with each offending sentence replaced by its numbered rewrite in ``reply``."""
+    rewrites: dict[int, str] = {}
+    reply = strip_loops(reply).text
+    for line in reply.splitlines():
+        match = _REPAIR_MARKER.match(line)
+        if match and match.group(2).strip():
+            rewrites.setdefault(int(match.group(1)), match.group(2).strip())
+    if not rewrites and len(offending) == 1 and reply.strip():
+        # Small models often drop the marker when there is only one sentence to rewrite.
+        rewrites[1] = " ".join(line.strip() for line in reply.splitlines() if line.strip())
+    for number, sentence in enumerate(offending, 1):
+        rewrite = rewrites.get(number)
+        if rewrite and sentence in text and _same_sentence(sentence, rewrite):
+            text = text.replace(sentence, rewrite, 1)
+    return text
+
+
+# A rewrite must keep this share of the original sentence's words: it corrects figures, and a
+# reply that says something else ("Sorry.") is no repair.
+REPAIR_KEEPS = 0.6
+
+
+def _same_sentence(original: str, rewrite: str) -> bool:
+    def words(text: str) -> set[str]:
+        return {w.lower() for w in re.findall(r"[A-Za-z]+", text)} | {c for c in text if is_han(c)}
+
+    before = words(original)
+    return not before or len(before & words(rewrite)) >= REPAIR_KEEPS * len(before)
+
+
+def _faithfulness(claims: tuple[Claim, ...]) -> tuple[int, int]:
+    return (sum(c.kind == "figure" for c in claims), len(claims))
+
+
+async def repair_summary(
+    ask: Callable[[list[dict[str, str]]], Awaitable[str]],
+    text: str,
+    source: str,
+    *,
+    language: str = "en",
+    glossary: dict[str, str] | None = None,
+    enabled: bool = True,
+) -> Checked:
+    """Check a summary against its source and, when figures are unsupported, ask once for a repair.
+
+    The repair request carries only the offending sentences and the source sentences their
+    figures should come from. The repaired version is kept only when the check finds fewer
+    unsupported claims in it (and it is still in ``language``); a failed repair request keeps
+    the original.
+
+    Args:
+        ask: sends one request and returns the reply text (the run's, so usage counts it).
+        text: the summary.
+        source: the article it summarizes.
+        language: the summary's language code.
+        glossary: names and the forms the summary was held to.
+        enabled: ``False`` (``SUMMARIZE_VERIFY=0``) skips both the check and the repair.
+    """
+    if not enabled:
+        return Checked(text)
+    claims = check(text, source, glossary=glossary)
+    request = repair_messages(list(claims), source, language) if any(c.kind == "figure" for c in claims) else None
+    if request is None:
+        return Checked(text, tuple(c.phrase for c in claims))
+    messages, offending = request
+    log.info("%d figure(s) not in the article; asking once for a repair", sum(c.kind == "figure" for c in claims))
+    try:
+        reply = await ask(messages)
+    except EndpointError as exc:
+        log.warning("the repair request failed (%s); keeping the summary as it was", exc)
+        return Checked(text, tuple(c.phrase for c in claims), repaired=True)
+    repaired = apply_repair(text, offending, reply)
+    after = check(repaired, source, glossary=glossary)
+    wrong_language = language == "en" and mostly_chinese(repaired)
+    if repaired != text and not wrong_language and _faithfulness(after) < _faithfulness(claims):
+        return Checked(repaired, tuple(c.phrase for c in after), repaired=True, kept_repair=True)
+    return Checked(text, tuple(c.phrase for c in claims), repaired=True)
+
+
+async def repair_summaries(
+    ask: Callable[[list[dict[str, str]]], Awaitable[str]],
+    summaries: dict[str, str],
+    source: str,
+    *,
+    glossary: dict[str, str] | None = None,
+    enabled: bool = True,
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """``repair_summary`` for every language of a run, concurrently: the texts kept, and the
+    unsupported phrases of all of them in language order."""
+    languages = list(summaries)
+    done = await asyncio.gather(
+        *(
+            repair_summary(
+                ask, summaries[lang], source, language=lang,
+                glossary=glossary if lang == "en" else None, enabled=enabled,
+            )
+            for lang in languages
+        )
+    )
+    texts = {lang: checked.text for lang, checked in zip(languages, done)}
+    return texts, tuple(phrase for checked in done for phrase in checked.unsupported)
+
+
+def check_pairs(
+    pairs: Iterable[tuple[str, str]], *, glossary: dict[str, str] | None = None, enabled: bool = True
+) -> tuple[tuple[int, str], ...]:
+    """Unsupported claims of a translation, pair by pair: (0-based pair index, phrase)."""
+    if not enabled:
+        return ()
+    return tuple(
+        (index, claim.phrase)
+        for index, (source, translated) in enumerate(pairs)
+        for claim in check(translated, source, glossary=glossary)
+    )

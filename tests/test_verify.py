@@ -1,0 +1,598 @@
+"""Checks on an output (summarize.verify): loops first; figures and names below."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarize.verify import LoopCheck, strip_loops
+
+# -- repetition loops --------------------------------------------------------------------------
+
+ZH_SENTENCE = "臺南運河夜間導覽船將自明年三月起擴大營運。"
+ZH_INTRO = "臺南運河夜間導覽船將自明年三月起擴大營運，在現有的安平航線之外，新增三條航線。\n\n"
+EN_SUMMARY = (
+    "Alibaba released Qwen3, whose largest model has 235 billion parameters. "
+    "Elon Musk said xAI will release an early beta of Grok 3.5 to SuperGrok subscribers."
+)
+
+QWEN_INTRO = (
+    "The traditional Chinese news article discusses the rapid development of AI models, particularly the "
+    "Qwen3 model developed by Alibaba Group Holding. The article highlights the competition between China "
+    "and the United States in the AI development field, with Alibaba's Qwen3 being a new generation of AI model. "
+)
+QWEN_LOOP = (
+    "The article also mentions that the company is preparing to release its Grok 3.5 model, which is a new "
+    "version of the Qwen3 model. "
+)
+
+LOOPS = [
+    # (name, reply, what is kept)
+    ("zh sentence 20 times", ZH_SENTENCE * 20, ZH_SENTENCE),
+    ("zh sentence 20 times, cut mid-copy", ZH_SENTENCE * 20 + "臺南運河夜間", ZH_SENTENCE),
+    (
+        "zh phrase without punctuation after an intro, cut",
+        ZH_INTRO + "在現有的安平航線之外" * 12 + "在現有的安平",
+        ZH_INTRO + "在現有的安平航線之外",
+    ),
+    ("zh simplified loop (0.5B)", "模型的参数越多，处理的任务就越复杂。" * 9, "模型的参数越多，处理的任务就越复杂。"),
+    (
+        "en sentence after a summary, cut",
+        EN_SUMMARY + " The city will expand the service. " * 15 + "The city will exp",
+        EN_SUMMARY + " The city will expand the service.",
+    ),
+    ("en phrase without a full stop", "The city will " * 30 + "The ci", "The city will"),
+    (
+        "cycle of two sentences",
+        "Tainan opened a museum. " + "The mayor spoke. The premier attended. " * 6,
+        "Tainan opened a museum. The mayor spoke. The premier attended.",
+    ),
+    (
+        # Qwen2.5-Coder-1.5B on the seed article (benchmarks/faithful.py --live), cut at 1,024 tokens.
+        "a real 1.5B summary looping until the token limit",
+        QWEN_INTRO + QWEN_LOOP * 30 + "The article also mentions that the company is",
+        QWEN_INTRO + QWEN_LOOP.strip(),
+    ),
+    (
+        "a name reply looping over one line",
+        "阿里巴巴\tAlibaba\n" + "馬斯克\tElon Musk\n" * 25,
+        "阿里巴巴\tAlibaba\n馬斯克\tElon Musk",
+    ),
+    (
+        "a sentence repeated mid-reply, then the reply goes on",
+        "臺南市政府今日宣布擴大防災演練。" + "市長表示將持續推動韌性城市。" * 5 + "各區公所配合辦理。",
+        "臺南市政府今日宣布擴大防災演練。市長表示將持續推動韌性城市。各區公所配合辦理。",
+    ),
+    (
+        "en line repeated in a list",
+        "- The exhibition opens on 2 February.\n- The exhibition opens on 2 February.\n"
+        "- The exhibition opens on 2 February.\n- The exhibition opens on 2 February.\n",
+        "- The exhibition opens on 2 February.",
+    ),
+]
+
+NOT_LOOPS = [
+    ("a plain summary", EN_SUMMARY),
+    ("a Chinese paragraph", ZH_INTRO.strip()),
+    ("list items sharing a prefix", "- Tainan: 5 districts\n- Tainan: 3 parks\n- Tainan: 2 rivers\n- Tainan: 400 years"),
+    (
+        "a name repeated a few times",
+        "Lambert said open models win share. Lambert added that they carry soft power. "
+        "Lambert concluded that everyone benefits. Lambert is at the Allen Institute.",
+    ),
+    (
+        "a Markdown table",
+        "| District | Shelters |\n| --- | --- | \n| Annan | 12 |\n| Annan | 12 |\n| East | 9 |\n| --- | --- |",
+    ),
+    ("a wide table rule", "| a | b | c | d | e | f | g | h |\n" + "| --- " * 8 + "|"),
+    ("ellipsis and dashes", "他說……" + "……" * 10 + "——" * 12),
+    ("a short answer in dialogue", "A：係呀。B：係呀。C：係呀。A：係呀。"),
+    (
+        "a heading before every section",
+        "Criterion 1\nDevelopers and designers: what you need to do\nWrite docs.\n"
+        "Criterion 2\nDevelopers and designers: what you need to do\nWrite tests.\n"
+        "Criterion 3\nDevelopers and designers: what you need to do\nWrite code.",
+    ),
+    ("laughter", "Ha ha ha, he said."),
+    ("years in a row", "Revenue rose in 2021, 2022, 2023 and 2024, the report said."),
+    ("numbered steps", "1. Open the file.\n2. Open the file again.\n3. Close the file."),
+    (
+        "a refrain twice",
+        "We shall overcome some day. The march went on. We shall overcome some day. It ended at dusk.",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, reply, kept", LOOPS, ids=[c[0] for c in LOOPS])
+def test_strip_loops_cuts_a_loop_to_one_occurrence(name, reply, kept):
+    check = strip_loops(reply)
+    assert check == LoopCheck(kept.rstrip(), True)
+
+
+@pytest.mark.parametrize("name, reply", NOT_LOOPS, ids=[c[0] for c in NOT_LOOPS])
+def test_strip_loops_leaves_normal_text_alone(name, reply):
+    assert strip_loops(reply) == LoopCheck(reply, False)
+
+
+def test_strip_loops_on_empty_text():
+    assert strip_loops("") == LoopCheck("", False)
+
+
+def test_a_loop_cut_in_a_long_reply_keeps_everything_before_it():
+    body = "".join(f"第{i}段說明臺南市第{i}項政策的內容與預算。" for i in range(60))
+    check = strip_loops(body + "本案將於明年正式上路。" * 30)
+    assert check.looped and check.text == body + "本案將於明年正式上路。"
+
+
+def test_no_corpus_article_or_paragraph_counts_as_a_loop():
+    # Real text with recurring headings (the public-code standard repeats three 17 times),
+    # dialogue and lists: none of it is a loop.
+    from conftest import CORPUS
+
+    for path in sorted(CORPUS.glob("*.txt")):
+        article = path.read_text(encoding="utf-8")
+        assert not strip_loops(article).looped, path.name
+        assert not [p for p in article.split("\n") if strip_loops(p).looped], path.name
+
+
+# -- figures: each number form, English side ------------------------------------------------------
+
+from summarize import verify  # noqa: E402
+from summarize.verify import check, chinese_figures, chinese_number, english_figures  # noqa: E402
+
+
+def values(found):
+    # Rounded to 6 significant digits: 1.2605e11 is not exactly 1260.5 * 1e8 in floating point.
+    return [(float(f"{f.value:.6g}"), f.percent) for f in found]
+
+
+ENGLISH = [
+    ("integer", "The museum shows 100 items.", [(100, False)]),
+    ("decimal", "Grok 3.5 was announced.", [(3.5, False)]),
+    ("thousands separator", "Qwen has more than 100,000 derivative models.", [(100_000, False)]),
+    ("scale word", "The largest has 235 billion parameters.", [(235e9, False)]),
+    ("decimal with a scale", "It has 2.35 billion parameters.", [(2.35e9, False)]),
+    ("US dollars", "Revenue reached US$4.53 billion.", [(4.53e9, False)]),
+    ("NT dollars, decimal billions", "The budget is NT$126.05 billion.", [(126.05e9, False)]),
+    ("abbreviated scale", "It raised $3bn and US$5m.", [(3e9, False), (5e6, False)]),
+    ("percent sign", "Turnout rose 12%.", [(12, True)]),
+    ("percent word", "Turnout rose 12 percent.", [(12, True)]),
+    ("percentage points", "Support fell 3.5 percentage points.", [(3.5, True)]),
+    ("year", "The exhibition opened in 2024.", [(2024, False)]),
+    ("date", "It opened on February 2, 2024.", [(2, False), (2024, False)]),
+    ("ISO date", "It opened on 2024-02-02.", [(2024, False), (2, False), (2, False)]),
+    ("decade", "Growth in the 1990s was fast.", [(1990, False)]),
+    ("ordinal word", "Sales fell for a third straight quarter.", [(3, False)]),
+    ("ordinal digits", "The 21st edition opens.", [(21, False)]),
+    ("number word", "The route crosses five districts.", [(5, False)]),
+    ("compound number words", "Twenty-five people and two hundred volunteers came.", [(25, False), (200, False)]),
+    ("a scale alone", "A million visitors came.", [(1e6, False)]),
+    ("number word with a scale", "Three million visitors came.", [(3e6, False)]),
+    ("range of amounts", "It will cost NT$40 billion to NT$45 billion.", [(40e9, False), (45e9, False)]),
+    ("range sharing a scale", "It will cost 40 to 45 billion.", [(40e9, False), (45e9, False)]),
+    ("range sharing a percent", "Growth of 40-45% is expected.", [(40, True), (45, True)]),
+    ("names and idioms are not figures", "Qwen3, o1, COVID-19 and DeepSeek-R1 are one of the first.", []),
+    ("round-the-clock idioms", "A 24/7 hotline, a 24-hour desk, open seven days a week.", []),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", ENGLISH, ids=[c[0] for c in ENGLISH])
+def test_english_figures(name, text, expected):
+    assert values(english_figures(text)) == [(float(v), p) for v, p in expected]
+
+
+def test_english_figure_keeps_its_text_and_place():
+    text = "It has US$4.53 billion in cash."
+    (figure,) = english_figures(text)
+    assert figure.text == "US$4.53 billion" and text[figure.start : figure.end] == figure.text
+
+
+# -- figures: each number form, Chinese side ------------------------------------------------------
+
+CHINESE_NUMBERS = [
+    ("三千", 3000),
+    ("兩千三百五十", 2350),
+    ("一萬五千", 15000),
+    ("2350億", 2.35e11),
+    ("1萬5千", 15000),
+    ("4萬7千", 47000),
+    ("1,260.5億", 1.2605e11),
+    ("１２６０．５億", 1.2605e11),
+    ("6億", 6e8),
+    ("十萬", 1e5),
+    ("一億兩千萬", 1.2e8),
+    ("3.5萬", 35000),
+    ("二〇二四", 2024),
+    ("二○二四", 2024),
+    ("3兆", 3e12),
+    ("1兆2000億", 1.2e12),
+    ("三點五", 3.5),
+]
+
+
+@pytest.mark.parametrize("text, value", CHINESE_NUMBERS, ids=[c[0] for c in CHINESE_NUMBERS])
+def test_chinese_number(text, value):
+    assert chinese_number(text) == pytest.approx(value)
+
+
+def test_chinese_number_rejects_what_is_no_numeral():
+    assert chinese_number("萬萬") is None and chinese_number("點") is None
+
+
+CHINESE = [
+    ("Arabic digits", "展出100件精品。", [(100, False)]),
+    ("full-width digits", "共有１２０人參加。", [(120, False)]),
+    ("thousands separator", "共2,916人次。", [(2916, False)]),
+    ("Chinese numerals", "動員三千人，經費兩千三百五十萬元，服務一萬五千戶。", [(3000, False), (2.35e7, False), (15000, False)]),
+    ("mixed with 億", "擁有2350億個參數。", [(2.35e11, False)]),
+    ("mixed 萬 and 千", "吸引1萬5千人，累計4萬7千人次。", [(15000, False), (47000, False)]),
+    ("percent sign", "成長18%，全形３０％。", [(18, True), (30, True)]),
+    ("百分之", "增加百分之三十。", [(30, True)]),
+    ("成 as percent", "六成民眾支持，3.5成反對。", [(60, True), (6, False), (35, True), (3.5, False)]),
+    ("a round hundred", "共百餘件精品，千多人。", [(100, False), (1000, False)]),
+    ("成 in a word is not a percent", "計畫完成三項。", [(3, False)]),
+    ("折 as the price paid and the discount", "門票七折。", [(70, True), (30, True)]),
+    ("percentage points", "上升3個百分點。", [(3, True)]),
+    ("民國 year", "民國113年。", [(113, False), (2024, False)]),
+    ("bare ROC year", "113年度預算。", [(113, False), (2024, False)]),
+    ("Gregorian date", "2024年2月2日開幕。", [(2024, False), (2, False), (2, False)]),
+    ("ordinal", "連續第三季成長。", [(3, False)]),
+    ("range", "預計400億至450億元。", [(4e10, False), (4.5e10, False)]),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", CHINESE, ids=[c[0] for c in CHINESE])
+def test_chinese_figures(name, text, expected):
+    assert values(chinese_figures(text)) == [(float(v), p) for v, p in expected]
+
+
+# -- figures traced from output to source --------------------------------------------------------
+
+TRACED = [
+    # (name, output, source, unsupported phrases)
+    ("億 as billions, right", "Qwen3 has 235 billion parameters.", "擁有2350億個參數。", []),
+    ("億 read as a tenth", "Qwen3 has 2.35 billion parameters.", "擁有2350億個參數。", ["2.35 billion parameters"]),
+    ("億 read as million", "Qwen3 has 235 million parameters.", "擁有2350億個參數。", ["235 million parameters"]),
+    ("億 read as billion", "The smallest has 6 billion parameters.", "具有6億個參數。", ["6 billion parameters"]),
+    ("億 to millions, right", "The smallest has 600 million parameters.", "具有6億個參數。", []),
+    ("萬 to thousands", "It has 100,000 derivative models.", "擁有超過10萬個衍生模型。", []),
+    ("萬 times ten", "It has 1,000,000 derivative models.", "擁有超過10萬個衍生模型。", ["1,000,000 derivative models"]),
+    ("decimal 億 to NT$ billions", "Revenue was NT$126.05 billion.", "營收1,260.5億元。", []),
+    ("decimal 億 misread", "Revenue was NT$1,260.5 billion.", "營收1,260.5億元。", ["NT$1,260.5 billion"]),
+    ("rounding down", "Revenue was about NT$126 billion.", "營收1,260.5億元。", []),
+    ("rounding too far", "Revenue was about NT$120 billion.", "營收1,260.5億元。", ["NT$120 billion"]),
+    ("成 as percent", "Sixty percent agree.", "六成民眾支持。", []),
+    ("折 as a discount", "Tickets are 30% off.", "門票七折。", []),
+    ("percent never from a count", "Turnout was 30%.", "共有30人參加。", ["30%"]),
+    ("ROC year", "The 2024 budget passed.", "113年度預算通過。", []),
+    ("invented year", "The 2023 budget passed.", "113年度預算通過。", ["2023 budget"]),
+    ("number words from numerals", "Five districts and the third stage.", "五個行政區進入第三階段。", []),
+    ("invented count", "Seven districts joined.", "五個行政區加入。", ["Seven districts"]),
+    ("a figure of a name", "Grok 3.5 and Llama 4 launched.", "Grok 3.5與Llama 4發布。", []),
+    ("range", "It costs NT$40 billion to NT$45 billion.", "預計400億至450億元。", []),
+    ("a phrase with its preposition", "It has US$45.3 billion in cash.", "現金45.3億美元。", ["US$45.3 billion in cash"]),
+    ("億 in US dollars, right", "It has US$4.53 billion in cash.", "現金45.3億美元。", []),
+]
+
+
+@pytest.mark.parametrize("name, output, source, flagged", TRACED, ids=[c[0] for c in TRACED])
+def test_figures_traced_to_the_source(name, output, source, flagged):
+    assert [c.phrase for c in check(output, source)] == flagged
+
+
+def test_seed_article_figures():
+    from conftest import SEED
+
+    article = SEED.read_text(encoding="utf-8")
+    right = (
+        "Alibaba's largest Qwen3 model has 235 billion parameters, and the smallest, with 600 million, "
+        "runs on a smartphone. Qwen has more than 100,000 derivative models, three months after Qwen2.5-Max."
+    )
+    assert check(right, article) == ()
+    wrong = right.replace("235 billion", "2.35 billion")
+    claims = check(wrong, article)
+    assert [c.phrase for c in claims] == ["2.35 billion parameters"]
+    assert claims[0].kind == "figure" and claims[0].sentence.startswith("Alibaba's largest Qwen3 model has 2.35")
+
+
+def test_chinese_summary_checked_against_the_article():
+    assert [c.phrase for c in check("最大模型有235億個參數。", "擁有2350億個參數。")] == ["235億"]
+    assert check("最大模型有2350億個參數。", "擁有2350億個參數。") == ()
+
+
+# -- names -------------------------------------------------------------------------------------
+
+from conftest import corpus_text  # noqa: E402
+
+EXHIBITION = "tainan-1624-world-island-taiwan-exhibition-press-release-2024.zh-Hant.txt"
+EXHIBITION_SUMMARY = (
+    "Tainan Mayor Huang Wei-che, Premier Chen Chien-jen, Cabinet Secretary-General Li Meng-yen, "
+    "spokesperson Lin Tzu-lun and Culture Minister Shih Che opened the exhibition on February 2, 2024 "
+    "at the National Museum of Taiwan History, with over 100 items from nearly 20 museums in the "
+    "Netherlands and Japan. Mayor Huang said Tainan 400 looks back over 400 years."
+)
+
+
+def names_in(output, source, glossary=None):
+    return [c.phrase for c in check(output, source, glossary=glossary) if c.kind == "name"]
+
+
+def test_a_faithful_summary_has_no_unsupported_name():
+    # Wade-Giles spellings (Chien-jen, Tzu-lun, Shih Che) and translated names (the museum, the
+    # Netherlands) alike: nothing flagged.
+    assert check(EXHIBITION_SUMMARY, corpus_text(EXHIBITION)) == ()
+
+
+NAMES = [
+    ("pinyin spelling of a name in the article", "Premier Chen Jianren spoke.", []),
+    ("a Taiwan spelling (Lee for 李)", "Secretary-General Lee Meng-yen spoke.", []),
+    ("a person the article does not name", "President Lai Ching-te spoke.", ["Lai Ching-te"]),
+    ("a known surname with another given name", "Premier Chen Shui-bian spoke.", ["Chen Shui-bian"]),
+    ("a given name in neither system", "Curator Huang Wei-jer spoke.", []),
+    ("a city the article is not about", "Taipei hosted the exhibition.", ["Taipei"]),
+    ("the city it is about", "Tainan hosted the exhibition.", []),
+    ("a Latin name the article holds", "Leonard Blussé attended.", []),
+    ("a translated name no rule can check", "Tencent and the Executive Yuan sent staff.", []),
+]
+
+
+@pytest.mark.parametrize("name, output, flagged", NAMES, ids=[c[0] for c in NAMES])
+def test_names_against_the_exhibition_release(name, output, flagged):
+    assert names_in(output, corpus_text(EXHIBITION)) == flagged
+
+
+def test_a_glossary_form_whose_name_is_not_in_the_article_is_flagged():
+    article = "市長黃偉哲出席開幕。"
+    glossary = {"黃偉哲": "Huang Wei-che", "賴清德": "William Lai"}
+    assert names_in("Huang Wei-che and William Lai attended.", article, glossary) == ["William Lai"]
+
+
+def test_seed_article_names_are_traced():
+    from conftest import SEED
+
+    summary = (
+        "Alibaba released Qwen3 hours before Elon Musk announced Grok 3.5 from xAI. Nathan Lambert of "
+        "the Allen Institute for AI said open models are how Chinese companies win share, while Baidu, "
+        "ByteDance and Tencent updated theirs, nearing Google's Gemini 2.5 Pro and Meta's Llama 4."
+    )
+    assert check(summary, SEED.read_text(encoding="utf-8")) == ()
+
+
+def test_names_are_not_checked_on_a_chinese_output():
+    assert names_in("臺北市長出席。", "臺南市長出席。") == []
+
+
+# -- repair --------------------------------------------------------------------------------------
+
+SEED_WRONG = (
+    "Alibaba's largest Qwen3 model has 2.35 billion parameters. The smallest, with 600 million, "
+    "runs on a smartphone."
+)
+
+
+class Asker:
+    """An ``ask`` that answers from a script and keeps what it was sent."""
+
+    def __init__(self, *replies):
+        self.replies = list(replies)
+        self.sent = []
+
+    async def __call__(self, messages):
+        self.sent.append(messages)
+        reply = self.replies.pop(0)
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply
+
+
+def seed():
+    from conftest import SEED
+
+    return SEED.read_text(encoding="utf-8")
+
+
+async def test_repair_keeps_a_more_faithful_version():
+    ask = Asker("[1] Alibaba's largest Qwen3 model has 235 billion parameters.")
+    checked = await verify.repair_summary(ask, SEED_WRONG, seed())
+    assert checked.text == SEED_WRONG.replace("2.35 billion", "235 billion")
+    assert checked.unsupported == () and checked.kept_repair
+    (messages,) = ask.sent
+    request = messages[1]["content"]
+    # Only the offending sentence and the source sentence its figure should come from.
+    assert "[1] Alibaba's largest Qwen3 model has 2.35 billion parameters." in request
+    assert "2350億個參數" in request
+    assert "600 million" not in request and "SuperGrok" not in request
+    assert len(messages[1]["content"]) < len(seed()) / 3
+
+
+async def test_repair_that_is_no_better_is_dropped():
+    ask = Asker("[1] Alibaba's largest Qwen3 model has 23.5 billion parameters.")
+    checked = await verify.repair_summary(ask, SEED_WRONG, seed())
+    assert checked.text == SEED_WRONG and checked.repaired and not checked.kept_repair
+    assert checked.unsupported == ("2.35 billion parameters",)
+
+
+async def test_repair_that_comes_back_in_chinese_is_dropped():
+    ask = Asker("[1] 阿里巴巴最大的Qwen3模型擁有2350億個參數，是目前最大的開源模型之一。")
+    checked = await verify.repair_summary(ask, "Qwen3 has 2.35 billion parameters.", seed())
+    assert checked.text == "Qwen3 has 2.35 billion parameters." and not checked.kept_repair
+
+
+async def test_a_failed_repair_request_keeps_the_summary():
+    from summarize.errors import EndpointError
+
+    ask = Asker(EndpointError("down"))
+    checked = await verify.repair_summary(ask, SEED_WRONG, seed())
+    assert checked.text == SEED_WRONG and checked.unsupported == ("2.35 billion parameters",)
+
+
+async def test_no_repair_when_everything_is_traced_or_verify_is_off():
+    ask = Asker()
+    right = SEED_WRONG.replace("2.35 billion", "235 billion")
+    assert await verify.repair_summary(ask, right, seed()) == verify.Checked(right)
+    assert await verify.repair_summary(ask, SEED_WRONG, seed(), enabled=False) == verify.Checked(SEED_WRONG)
+    assert ask.sent == []
+
+
+async def test_a_name_alone_is_reported_but_not_repaired():
+    ask = Asker()
+    checked = await verify.repair_summary(ask, "Taipei hosted it.", corpus_text(EXHIBITION))
+    assert checked.unsupported == ("Taipei",) and ask.sent == []
+
+
+def test_check_pairs_reports_pair_indexes():
+    pairs = [("擁有2350億個參數。", "It has 2.35 billion parameters."), ("具有6億個參數。", "It has 600 million.")]
+    assert verify.check_pairs(pairs) == ((0, "2.35 billion parameters"),)
+    assert verify.check_pairs(pairs, enabled=False) == ()
+
+
+# -- the API: Summary, Translation, settings, output and batch -------------------------------------
+
+
+def test_summarize_repairs_once_and_counts_the_request(scripted, scripted_settings):
+    from scripted_server import Step
+
+    from summarize import summarize_article
+
+    scripted.script(Step.reply(SEED_WRONG), Step.reply("[1] Alibaba's largest Qwen3 model has 235 billion parameters."))
+    summary = summarize_article(seed(), settings=scripted_settings)
+    assert summary.text == SEED_WRONG.replace("2.35 billion", "235 billion")
+    assert summary.unsupported == ()
+    assert summary.usage.requests == 2 and len(scripted.chat_requests) == 2
+
+
+def test_summarize_reports_what_the_repair_could_not_fix(scripted, scripted_settings):
+    from scripted_server import Step
+
+    from summarize import summarize_article
+
+    scripted.script(Step.reply(SEED_WRONG), Step.reply("[1] Sorry."))
+    summary = summarize_article(seed(), settings=scripted_settings)
+    assert summary.text == SEED_WRONG and summary.unsupported == ("2.35 billion parameters",)
+    assert summary.usage.requests == 2
+
+
+def test_verify_off_sends_no_repair(scripted, scripted_settings, monkeypatch):
+    from scripted_server import Step
+
+    from summarize import Settings, summarize_article
+
+    monkeypatch.setenv("SUMMARIZE_VERIFY", "0")
+    assert Settings.from_env().verify is False
+    scripted.script(Step.reply(SEED_WRONG))
+    summary = summarize_article(seed(), settings=scripted_settings.replace(verify=False))
+    assert summary.unsupported == () and len(scripted.chat_requests) == 1
+
+
+def test_verify_setting_rejects_a_bad_value():
+    from summarize import ConfigError, Settings
+
+    with pytest.raises(ConfigError, match="SUMMARIZE_VERIFY must be 1 or 0"):
+        Settings.from_env({"SUMMARIZE_VERIFY": "maybe"})
+
+
+def test_translation_carries_unsupported_pairs(scripted, scripted_settings):
+    from scripted_server import Step
+
+    from summarize import translate_article
+
+    scripted.script(Step.reply("[[1]] It has 2.35 billion parameters.\n[[2]] The smallest has 600 million."))
+    result = translate_article("擁有2350億個參數。\n具有6億個參數。", settings=scripted_settings, glossary={})
+    assert result.unsupported == ((0, "2.35 billion parameters"),)
+
+
+def test_json_record_markdown_warning_and_redo_flagged(tmp_path):
+    import json
+
+    from summarize import batch, output
+    from summarize.result import Summary, Translation, Usage
+
+    summary = Summary(
+        text=SEED_WRONG, summaries={"en": SEED_WRONG}, chunks=1, usage=Usage(1), model="m",
+        unsupported=("2.35 billion parameters",),
+    )
+    record = json.loads(output.to_json(summary, source="a.txt", elapsed=0.1))
+    assert record["unsupported"] == ["2.35 billion parameters"]
+    markdown = output.to_markdown(summary, title="a")
+    assert '> Unsupported: not found in the article, check before use: "2.35 billion parameters".' in markdown
+    translation = Translation(pairs=(("甲", "A"),), target="en", chunks=1, usage=Usage(1), model="m", unsupported=((0, "7 km"),))
+    assert json.loads(output.to_json(translation, source="b.txt", elapsed=0.1))["unsupported"] == [[0, "7 km"]]
+    assert '> Unsupported: not found in the article, check before use: paragraph 1: "7 km".' in output.to_markdown(translation, title="b")
+
+    clean = Summary(text="ok", summaries={"en": "ok"}, chunks=1, usage=Usage(1), model="m")
+    for name, result in (("flagged", summary), ("clean", clean)):
+        for fmt, text in (("json", output.to_json(result, source=name, elapsed=0)), ("md", output.to_markdown(result, title=name))):
+            (tmp_path / f"{name}.{fmt}").write_text(text, encoding="utf-8")
+    for fmt in ("json", "md"):
+        assert batch.is_flagged({fmt: tmp_path / f"flagged.{fmt}"})
+        assert not batch.is_flagged({fmt: tmp_path / f"clean.{fmt}"})
+
+
+# Summaries as a careful model writes them (unit conversions, Wade-Giles names, translated
+# organisations, dates): nothing in them may be flagged.
+REALISTIC = {
+'tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt':
+"Tainan Mayor Huang Wei-che's city government held its year-end disaster-prevention review on December 31 with all 37 district offices. In 2024 Tainan faced the magnitude-7.2 Hualien earthquake on April 3, heavy rain from April to May and in August, and Typhoons Gaemi, Krathon and Kong-rey; the emergency operations centre opened 10 times for about 465 hours. "
+"The city has won top ratings in the disaster-prevention programme for 12 consecutive years and built 57 flood-prevention communities, and more than 1,805 residents became certified disaster-prevention volunteers. Secretary-General Fang Chin-cheng said Xinying District drew more than 55,000 people to its outreach. "
+"Disaster reserve spending reached NT$2.86 billion, one application to the central government was close to NT$1.4 billion, and in six years in office Huang has spent about NT$6.3 billion on more than 1,100 reconstruction projects. The 2025 Urban Resilience Exercise will start in March.",
+'tainan-ai-youth-governance-press-release-2025.zh-Hant.txt':
+"Tainan's Research, Development and Evaluation Commission, headed by Wang Hsiao-wen, reviewed 2025 and looked ahead to 2026. Under Mayor Huang Wei-che's youth policy, the city subsidises the first two years of interest on youth loans. "
+"In the 8th Government Service Awards, where 18% of entrants won, Tainan took two awards, and 12 agencies have won over seven years. The 1999 hotline handled about 240,000 cases in 2025 with 97% satisfaction, and close to 140,000 petitions were closed on time at a rate of 95%. "
+"Since 2019 the city has tracked 1,754 projects with more than NT$163.4 billion approved; 68% of major projects and 92% of forward-looking projects are complete, and 318 major projects were finished in seven years. Of 194 major projects tracked in 2025, 45 were completed and 72.48% were on schedule. An alliance of 14 universities was formed.",
+'tainan-1624-world-island-taiwan-exhibition-press-release-2024.zh-Hant.txt':
+"The National Museum of Taiwan History and Japan's National Museum of Japanese History opened the international exhibition 'Crossing 1624: World Island Taiwan' in Tainan on February 2, 2024, with more than 100 works from nearly 20 museums, including the Rijksmuseum and the Dutch National Archives. Mayor Huang Wei-che, Premier Chen Chien-jen and Culture Minister Shih Che attended. "
+"Chen said the government has put NT$180 million into research at the museum. Highlights include a screen more than 640 cm wide and a 1646 Dutch East India Company volume of over 2,000 pages. The show runs until June 30 in the fourth-floor galleries, across nearly 500 ping.",
+'seed-qwen3-grok.txt':
+"Alibaba released Qwen3, the third generation of its Qwen models, hours before Elon Musk said xAI would soon release an early beta of Grok 3.5 to SuperGrok subscribers. The largest Qwen3 model has 235 billion parameters and, Alibaba says, outperforms DeepSeek-R1 and OpenAI's o1; the smallest, with 600 million parameters, can run on a smartphone. "
+"DeepSeek-R1's launch in January started a new round of the AI race. Baidu, ByteDance and Tencent have also updated their models, and a Stanford University report found China has narrowed the gap with the US. Qwen has become the world's largest open-source AI ecosystem, with more than 100,000 derivative models, and Qwen3 came only three months after Qwen2.5-Max. Nathan Lambert of the Allen Institute for AI said open models may be the most effective way for Chinese companies to gain US market share.",
+}
+
+
+@pytest.mark.parametrize("article", sorted(REALISTIC))
+def test_a_faithful_realistic_summary_has_nothing_flagged(article):
+    assert check(REALISTIC[article], corpus_text(article)) == ()
+
+
+async def test_repair_summaries_checks_every_language_and_repairs_only_the_wrong_one():
+    ask = Asker("[1] 最大的Qwen3模型擁有2350億個參數。")
+    summaries = {"en": "The largest Qwen3 model has 235 billion parameters.", "zh-Hant": "最大的Qwen3模型擁有235億個參數。"}
+    texts, unsupported = await verify.repair_summaries(ask, summaries, seed())
+    assert texts == {"en": summaries["en"], "zh-Hant": "最大的Qwen3模型擁有2350億個參數。"}
+    assert unsupported == ()
+    (messages,) = ask.sent
+    assert "Traditional Chinese" in messages[0]["content"] and "[1] 最大的Qwen3模型擁有235億個參數。" in messages[1]["content"]
+
+
+async def test_a_single_rewrite_without_its_marker_is_taken():
+    ask = Asker("Alibaba's largest Qwen3 model has 235 billion parameters.")
+    checked = await verify.repair_summary(ask, SEED_WRONG, seed())
+    assert checked.kept_repair and checked.unsupported == ()
+
+
+def test_a_city_a_small_model_made_up_is_flagged():
+    # Qwen2.5-Coder-1.5B's summary of the exhibition release (benchmarks/faithful.py --live):
+    # the release names the Kobe City Museum (神戶市立博物館), never Osaka.
+    summary = (
+        'The Traditional Chinese news article discusses the opening of the "跨‧1624：世界島臺灣" international '
+        "exhibition at the National Taiwan History Museum in Tainan. The exhibition features over 100 items "
+        "from various museums around the world, including the Netherlands National Museum, the Netherlands "
+        "National Archives, and the Japan National Museum in Osaka."
+    )
+    assert [c.phrase for c in check(summary, corpus_text(EXHIBITION))] == ["Osaka"]
+    assert check(summary.replace("Osaka", "Kobe"), corpus_text(EXHIBITION)) == ()
+
+
+def test_a_translation_into_chinese_is_checked_against_its_english_source():
+    source = "Qwen3 has 235 billion parameters; the smallest has 600 million."
+    assert check("Qwen3擁有2350億個參數；最小的有6億個。", source) == ()
+    assert [c.phrase for c in check("Qwen3擁有235億個參數；最小的有6億個。", source)] == ["235億"]
+
+
+def test_a_glossary_form_found_another_way_is_not_flagged():
+    glossary = {"臺南": "Tainan", "黃偉哲": "Huang Wei-che"}
+    # A paragraph that writes 南市 and 黃市長偉哲, never 臺南 or 黃偉哲 as the glossary does.
+    assert names_in("Tainan's mayor Huang Wei-che spoke.", "南市市長黃偉哲致詞。", glossary) == []
+    assert check_pairs_names([("南市黃市長致詞。", "Tainan's mayor spoke.")], glossary) == []
+
+
+def check_pairs_names(pairs, glossary):
+    return [phrase for _, phrase in verify.check_pairs(pairs, glossary=glossary)]
