@@ -28,7 +28,7 @@ from typing import Any
 from . import glossary as names
 from . import prompts
 from .budget import MIN_CHUNK_TOKENS, prompt_overhead, safety_margin
-from .chunking import pack, plan_chunks
+from .chunking import longest_within, pack, plan_chunks
 from .client import ChatClient
 from .config import Settings
 from .errors import (
@@ -124,16 +124,10 @@ def strip_markers(reply: str, prefix: str = "") -> str:
 
 def clip(text: str, tokens: int, count: Callable[[str], int], *, keep_end: bool = False) -> str:
     """``text`` cut to about ``tokens`` tokens: its start, or with ``keep_end`` its end."""
-    if count(text) <= tokens:
+    kept = longest_within(text, tokens, count, from_end=keep_end)  # never counts more than it keeps, doubled
+    if kept == len(text):
         return text
-    lo, hi = 0, len(text)
-    while lo < hi:  # the most characters that fit
-        mid = (lo + hi + 1) // 2
-        if count(text[-mid:] if keep_end else text[:mid]) <= tokens:
-            lo = mid
-        else:
-            hi = mid - 1
-    return ("…" + text[-lo:]) if keep_end else (text[:lo] + "…")
+    return ("…" + text[len(text) - kept :]) if keep_end else (text[:kept] + "…")
 
 
 def check_target(target: str) -> str:
