@@ -84,10 +84,13 @@ class Translation:
         glossary: source-language name → the form every request was held to (given or
             extracted); for a ``zh-Hant`` target, English names → Chinese forms.
         simplified_fixed: Simplified characters converted to Traditional (``zh-Hant`` target).
-        unverified: 0-based indexes of paragraphs whose translation came back empty, or mostly
-            in Chinese when English was asked for, even after one more (firmer) request; they
-            are returned as the model wrote them. Empty when every paragraph passed.
+        unverified: 0-based indexes of paragraphs whose translation still failed a check after
+            one more request: empty, mostly in Chinese when English was asked for (or not in
+            Chinese for zh-Hant), a length out of proportion to the source, or a figure of the
+            source missing; they are returned as the model wrote them. Empty when all passed.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
+        names_failed: why the name request failed (an endpoint error, a cut reply) when it did;
+            the translation went on without those names. ``None`` otherwise.
     """
 
     pairs: tuple[tuple[str, str], ...]
@@ -99,6 +102,7 @@ class Translation:
     simplified_fixed: int = 0
     unverified: tuple[int, ...] = field(default=())
     truncated: bool = False
+    names_failed: str | None = None
 
     @property
     def text(self) -> str:
