@@ -40,6 +40,11 @@ _HTML_PRE = frozenset({"pre", "textarea"})
 _TAG_NAME = r"[A-Za-z][A-Za-z0-9]*(?:[:-][A-Za-z0-9]+)*"
 _ATTRIBUTE = r"""\s+[A-Za-z_:@][-A-Za-z0-9_:.@]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
 _HTML_TAG = re.compile(rf"<({_TAG_NAME})(?:{_ATTRIBUTE})*\s*/?>|</({_TAG_NAME})\s*>")
+# What shows a text is HTML: an end tag, or a start tag whose attributes all have values
+# ("x<b and c>d" is an inequality, "<p>" and '<a href="...">' are markup), or a void element.
+_VALUED_ATTRIBUTE = r"""\s+[A-Za-z_:@][-A-Za-z0-9_:.@]*\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)"""
+_HTML_EVIDENCE = re.compile(rf"<({_TAG_NAME})(?:{_VALUED_ATTRIBUTE})*\s*/?>|</({_TAG_NAME})\s*>")
+_HTML_VOID = frozenset({"br", "hr", "img", "wbr", "meta", "link", "input"})
 _HTML_MARKS = re.compile(r"<!doctype\s+html|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 # Character references with their semicolon (&nbsp; &amp; &#8203;): "AT&T" stays as it is.
 _HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
@@ -106,7 +111,9 @@ def looks_like_html(text: str) -> bool:
     """
     if _HTML_MARKS.search(text):
         return True
-    return any(_is_element(m.group(1) or m.group(2)) for m in _HTML_TAG.finditer(text))
+    if any(_is_element(m.group(1) or m.group(2)) for m in _HTML_EVIDENCE.finditer(text)):
+        return True
+    return any((m.group(1) or "").lower() in _HTML_VOID for m in _HTML_TAG.finditer(text))
 
 
 def _is_element(name: str) -> bool:

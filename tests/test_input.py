@@ -144,6 +144,7 @@ def test_a_long_article_end_to_end_sends_no_request_over_budget(scripted, script
         ("List<int> 與 Map<String, int>", "List<int> 與 Map<String, int>"),
         ("a < b 且 c > d", "a < b 且 c > d"),
         ("我 <3 臺南", "我 <3 臺南"),
+        ("若 x<b and c>d 則成立", "若 x<b and c>d 則成立"),
         ("AT&T 與 &amp; 符號", "AT&T 與 & 符號"),
         # An unclosed comment is not a comment: the rest of the article stays.
         ("第一段。<!-- 沒有收尾\n第二段。", "第一段。<!-- 沒有收尾\n第二段。"),
@@ -205,6 +206,9 @@ def test_clean_reports_and_warns_when_it_removes_much_of_the_text(caplog, text, 
         ("x<y 時，且壓力z>w", False),
         ("<q 時，且壓力z>", False),  # a real element name, but not a tag's shape
         ("List<int>", False),
+        ("if x<b and c>d then", False),  # valueless attributes: an inequality, not a tag
+        ("第一段<p>第二段<p>第三段", True),  # old HTML leaves paragraphs unclosed
+        ('<img src="a.png" alt>內文', True),
         ("<my-widget>內文</my-widget>", True),
         ("a <!-- note --> b", True),
         ("a <!-- never closed", False),
