@@ -9,6 +9,8 @@ Rules:
 - Chunks are balanced: the fewest chunks the budget allows, with the largest made as small as
   possible (1,530 tokens at a 500 budget gives four chunks of about 383, not 500+500+500+30).
 - A sentence longer than the budget is split at ，、：, then at spaces, then hard; never dropped.
+  Hard cuts are balanced too, and each is searched in a window bounded by the piece, so
+  planning stays linear in the text however long it runs without punctuation.
 """
 
 from __future__ import annotations
