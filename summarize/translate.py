@@ -398,7 +398,8 @@ class TranslationRun:
 
         Units that came back empty or not in English are asked for once more, together and
         more firmly. Then every pair is checked against its source (``pair_problems``): a pair
-        that fails was confused with its neighbours, so it is asked for again alone, once.
+        that fails was confused with its neighbours, so it is asked for again alone, once (in
+        a chunk of one unit it is flagged at once: asking again would send the same request).
         Units still failing are returned flagged.
         """
         found = await self.translate(units)

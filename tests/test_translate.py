@@ -32,7 +32,7 @@ from summarize import (
     translate_article,
 )
 from summarize.text import to_traditional
-from summarize.translate import make_units, marker_prefix, pair_problems, parse_marked, split_paragraphs
+from summarize.translate import clip, make_units, marker_prefix, pair_problems, parse_marked, split_paragraphs
 from summarize.tokens import tokenizer_for
 
 PARAGRAPHS = [
@@ -522,3 +522,21 @@ def test_a_zh_hant_pair_that_stays_english_is_flagged(scripted, scripted_setting
     scripted.default = translator(translate=lambda s: s if "monitor" in s else "臺南夜間遊船將擴大營運，票價兩百五十元，250元。")
     result = translate_article(article, target="zh-Hant", settings=scripted_settings)
     assert result.unverified == (1,)
+
+
+def test_clipping_a_long_title_counts_about_what_it_keeps():
+    # With translation_context every request clips the title; counting the whole title each
+    # time made an article of one long unpunctuated line quadratic.
+    count = tokenizer_for("scripted").count
+    counted = []
+
+    def counting(text):
+        counted.append(len(text))
+        return count(text)
+
+    title = "臺南運河夜間導覽船明年擴大營運" * 7000  # 105,000 characters
+    for keep_end in (False, True):
+        counted.clear()
+        clipped = clip(title, 64, counting, keep_end=keep_end)
+        assert count(clipped.strip("…")) <= 64 and len(clipped) > 10
+        assert sum(counted) < 5_000, sum(counted)
