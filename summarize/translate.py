@@ -16,8 +16,8 @@ and asked for again instead of shifting every later pair; a pair that keeps its 
 holds the wrong text (half of another paragraph) is caught by its length and figures. A
 request carries its chunk and the glossary entries for names in it, never the whole article:
 every paragraph goes out once, and again only when a reply leaves it out or a check fails
-it. ``translation_context`` adds the title and the paragraph
-before the chunk to each request, for models that need the help.
+it. ``translation_context`` adds the title and the paragraph before the chunk to each request,
+for models that need the help.
 """
 
 from __future__ import annotations
@@ -413,21 +413,20 @@ class TranslationRun:
         if failing and len(units) > 1:  # a unit sent alone would get the same request again
             log.warning(
                 "%d pair(s) do not match their source paragraph (%s); asking for each alone",
-                len(failing), "; ".join(f"[[{u.number}]] {', '.join(self.problems(u, found, typical))}" for u in failing),
+                len(failing), self.describe(failing, found, typical),
             )
-            parts = await gather_or_cancel(self.translate([u]) for u in failing)
-            for part in parts:
+            for part in await gather_or_cancel(self.translate([u]) for u in failing):
                 found.update(part)
         still = [u for u in failing if self.problems(u, found, typical)]
         if still:
-            log.warning(
-                "flagged as unverified: %s",
-                "; ".join(f"[[{u.number}]] {', '.join(self.problems(u, found, typical))}" for u in still),
-            )
+            log.warning("flagged as unverified: %s", self.describe(still, found, typical))
         return found, flagged | {u.number for u in still}
 
     def problems(self, unit: Unit, found: dict[int, str], typical: float | None = None) -> list[str]:
         return pair_problems(unit.text, found[unit.number], self.target, typical)
+
+    def describe(self, units: list[Unit], found: dict[int, str], typical: float | None) -> str:
+        return "; ".join(f"{marker(u.number, self.prefix)} {', '.join(self.problems(u, found, typical))}" for u in units)
 
 
 async def atranslate_article(
