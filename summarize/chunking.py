@@ -9,6 +9,8 @@ Rules:
 - Chunks are balanced: the fewest chunks the budget allows, with the largest made as small as
   possible (1,530 tokens at a 500 budget gives four chunks of about 383, not 500+500+500+30).
 - A sentence longer than the budget is split at ，、：, then at spaces, then hard; never dropped.
+  Hard cuts are balanced too, and each is searched in a window bounded by the piece, so
+  planning stays linear in the text however long it runs without punctuation.
 """
 
 from __future__ import annotations
@@ -116,18 +118,49 @@ def _split_after(text: str, breaks: frozenset[str]) -> list[str]:
 
 
 def _hard_split(text: str, budget: int, count: Counter) -> list[str]:
+    # Balanced like chunks: 1,530 tokens at a 500 budget are cut near 383, not 500+500+500+30.
+    total = count(text)
+    target = -(-total // -(-total // budget)) if total > budget else budget
     pieces = []
-    while text:
-        lo, hi = 1, len(text)
-        while lo < hi:  # the longest prefix within budget (at least one character)
-            mid = (lo + hi + 1) // 2
-            if count(text[:mid]) <= budget:
-                lo = mid
-            else:
-                hi = mid - 1
-        pieces.append(text[:lo])
-        text = text[lo:]
+    start = 0
+    while start < len(text):
+        end = start + max(1, longest_within(text, target, count, start=start))
+        pieces.append(text[start:end])
+        start = end
     return pieces
+
+
+def longest_within(text: str, budget: int, count: Counter, *, start: int = 0, from_end: bool = False) -> int:
+    """How many characters of ``text[start:]``, from its start (or its end), fit in ``budget`` tokens.
+
+    The work is proportional to the answer, not to the text: a window starting at ``budget``
+    characters doubles until it no longer fits, and the cut is searched inside it. Searching
+    the whole remaining text for every piece made unpunctuated text quadratic (1M characters
+    took 84 s to plan).
+    """
+    end = len(text)
+    size = end - start
+
+    def fits(length: int) -> bool:
+        return count(text[end - length : end] if from_end else text[start : start + length]) <= budget
+
+    fit, window = 0, max(1, budget)
+    while True:
+        window = min(window, size)
+        if not fits(window):
+            break
+        fit = window
+        if window == size:
+            return size
+        window *= 2
+    lo, hi = fit, window - 1  # fit fits, window does not
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _greedy(sizes: list[int], limit: int) -> list[int]:

@@ -22,13 +22,14 @@ import logging
 import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
 
 from . import prompts
 from .budget import extraction_budget
 from .config import Settings, env_variable
-from .errors import ConfigError
+from .errors import ConfigError, SummarizeError
 from .text import to_traditional
 from .tokens import TokenCounter, tokenizer_for
 
@@ -143,7 +144,71 @@ def parse_names(reply: str, text: str) -> dict[str, str]:
     return entries
 
 
-Ask = Callable[[list[prompts.Message]], Awaitable[str]]
+# -- is it a name? --------------------------------------------------------------------------
+#
+# Small models accept every candidate as a name (Qwen 1.5B took all 58 of 58: 模型 → "AI",
+# 用它 → "it"), and each entry then binds every chunk's translation. An entry is kept only
+# when both sides look like a name.
+
+# Lowercase words that may sit inside a name ("University of Tokyo", "Leonardo da Vinci").
+_CONNECTORS = frozenset("of the and de du da di der den van von la le el al bin y & for on in at upon".split())
+# English words that are never a name on their own, however a model capitalizes them: pronouns,
+# determiners, time words and the generic nouns small models offer for common Chinese words.
+_COMMON_ENGLISH = frozenset(
+    """i me my mine we us our ours you your yours he him his she her hers it its they them their
+    theirs this that these those who whom whose which what there here one ones someone something
+    a an the all any some each every both other another such no none not
+    today yesterday tomorrow now then year years month months week weeks day days time times
+    morning afternoon evening night people person man men woman women public citizen citizens resident residents
+    ai model models company companies firm government city county country state nation region area
+    district village town center centre office department bureau agency ministry council committee
+    team group user users system systems data platform market industry report study project plan
+    policy service services product products technology tech app apps program programme
+    school university hospital police court party news media article
+    ceo cto gpu cpu api gdp""".split()
+)
+# Chinese characters that do not occur in names: pronouns and demonstratives (用它, 他們, 這項).
+_NOT_NAME_HAN = re.compile("[它他她我你您們咱這此某]")
+# Characters a Chinese name does not start with: adverbs, prepositions and auxiliaries (將由, 已經).
+_NOT_NAME_START = re.compile("^[將已就還很最再更讓給對從向於被把並且而則都也又才曾應可能]")
+_LATIN_WORD = re.compile(r"[A-Za-z0-9][\w'’.&-]*")
+
+
+def name_problem(term: str, rendering: str, *, source: str = "zh-Hant", target: str = "en") -> str | None:
+    """Why ``term => rendering`` is not plausibly a name, or ``None`` when it may be one.
+
+    A Chinese term must not hold a pronoun or demonstrative, nor start with an adverb or a
+    preposition. An English rendering must be written like a proper noun: every word
+    capitalized (or a figure, as in Qwen3) except small connectors such as "of", and not made
+    only of common words ("it", "AI", "City Government"). For a Traditional-Chinese target the
+    English term must not be only common words and the rendering must be short Chinese.
+    """
+    english, chinese = (rendering, term) if target == "en" else (term, rendering)
+    if _NOT_NAME_HAN.search(chinese):
+        return "a pronoun or demonstrative is not a name"
+    if _HAN_RUN.fullmatch(chinese) is None and target != "en":
+        return "the Chinese form is not Chinese"
+    if target == "en" and _NOT_NAME_START.search(chinese):
+        return "it starts like a phrase, not a name"
+    if target != "en" and len(chinese) > 12:
+        return "too long for a name"
+    if _HAN_RUN.search(english):
+        return "the English form holds Chinese"
+    words = english.split()
+    if not words or len(words) > 6:
+        return "a name has one to six words"
+    significant = [w for w in words if w.lower() not in _CONNECTORS]
+    if not significant or not words[0][:1].isupper() and not words[0][:1].isdigit():
+        return "not written like a proper noun"
+    if any(not (w[:1].isupper() or w[:1].isdigit()) for w in significant if _LATIN_WORD.match(w)):
+        return "not written like a proper noun (a lowercase word)"
+    if all(w.strip(".,;:!?\"'()").lower() in _COMMON_ENGLISH for w in significant):
+        return "a common word, not a name"
+    return None
+
+
+# Sends one request: returns the reply's text, or a reply with ``text`` and ``finish_reason``.
+Ask = Callable[[list[prompts.Message]], Awaitable[Any]]
 
 # Characters that seldom occur inside a name but often glue common words together: a run of
 # Chinese is cut at them before its substrings are taken as terms.
@@ -242,26 +307,70 @@ def extraction_requests(
     return requests
 
 
-async def extract_for_article(
+@dataclass(frozen=True)
+class ExtractedNames:
+    """What the name requests gave: the entries kept, the offers refused, and any failure."""
+
+    entries: dict[str, str] = field(default_factory=dict)
+    rejected: dict[str, str] = field(default_factory=dict)  # term → why it is not plausibly a name
+    failed: str | None = None  # why a name request gave nothing usable; None when every one answered
+
+
+async def extract_names(
     ask: Ask, chunks: list[str], settings: Settings, counter: TokenCounter, *, source: str, target: str
-) -> dict[str, str]:
+) -> ExtractedNames:
     """One ``target`` rendering for each name that occurs in more than one of ``chunks``.
 
     Used when an article needs several requests and the user gave no glossary. The article
     is not sent again: the requests carry only the candidate terms (``recurring_terms``),
-    one per line, and the model picks the names among them and renders each. Where two
-    requests render a name differently, the first one's rendering wins.
+    one per line, and the model picks the names among them and renders each. An offer that is
+    not plausibly a name (``name_problem``) is refused. Where two requests render a name
+    differently, the first one's rendering wins.
+
+    Names only help: a name request that fails (an endpoint error, a reply cut at the token
+    limit) is logged and reported in ``failed``, and the translation goes on with the names
+    the other requests gave, or none. A cut reply that is kept loses its last line, which may
+    hold half a name. ``ask`` returns the reply text, or a reply with ``text`` and
+    ``finish_reason``.
     """
     pieces = extraction_requests(chunks, settings, counter, source=source, target=target)
     log.info("asking for the names among %d recurring term(s) in %d request(s)", sum(map(len, pieces)), len(pieces))
     replies = await asyncio.gather(
-        *(ask(prompts.glossary_messages("\n".join(terms), source=source, target=target)) for terms in pieces)
+        *(ask(prompts.glossary_messages("\n".join(terms), source=source, target=target)) for terms in pieces),
+        return_exceptions=True,
     )
     text = "\n".join(chunks)
     entries: dict[str, str] = {}
+    rejected: dict[str, str] = {}
+    failures: list[str] = []
     for reply in replies:
-        for term, rendering in parse_names(reply, text).items():
-            entries.setdefault(term, rendering)
-    if target == "zh-Hant":
-        entries = {term: to_traditional(rendering)[0] for term, rendering in entries.items()}
-    return entries
+        if isinstance(reply, BaseException):
+            if not isinstance(reply, SummarizeError):
+                raise reply  # a bug, not a failed request
+            failures.append(str(reply))
+            continue
+        body = reply if isinstance(reply, str) else reply.text
+        if getattr(reply, "finish_reason", None) == "length":
+            body = body.rsplit("\n", 1)[0] if "\n" in body else ""
+            failures.append("a name reply was cut at the token limit")
+        for term, rendering in parse_names(body, text).items():
+            if target == "zh-Hant":
+                rendering = to_traditional(rendering)[0]
+            problem = name_problem(term, rendering, source=source, target=target)
+            if problem:
+                rejected.setdefault(term, f"{rendering!r}: {problem}")
+            else:
+                entries.setdefault(term, rendering)
+    if rejected:
+        log.info("refused %d offered name(s) that are not plausibly names: %s", len(rejected), rejected)
+    failed = "; ".join(failures) or None
+    if failed:
+        log.warning("the name request failed (%s); translating on with %d name(s)", failed, len(entries))
+    return ExtractedNames(entries, rejected, failed)
+
+
+async def extract_for_article(
+    ask: Ask, chunks: list[str], settings: Settings, counter: TokenCounter, *, source: str, target: str
+) -> dict[str, str]:
+    """The entries of ``extract_names``: one rendering per plausible name that recurs across ``chunks``."""
+    return (await extract_names(ask, chunks, settings, counter, source=source, target=target)).entries

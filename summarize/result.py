@@ -129,13 +129,16 @@ class Translation:
         glossary: source-language name → the form every request was held to (given or
             extracted); for a ``zh-Hant`` target, English names → Chinese forms.
         simplified_fixed: Simplified characters converted to Traditional (``zh-Hant`` target).
-        unverified: 0-based indexes of paragraphs whose translation came back empty, or mostly
-            in Chinese when English was asked for, even after one more (firmer) request; they
-            are returned as the model wrote them. Empty when every paragraph passed.
+        unverified: 0-based indexes of paragraphs whose translation still failed a check after
+            one more request: empty, mostly in Chinese when English was asked for (or not in
+            Chinese for zh-Hant), a length out of proportion to the source, or a figure of the
+            source missing; they are returned as the model wrote them. Empty when all passed.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
         flags: other findings, as short names from ``summarize.output.FLAGS`` (``"prompt-cut"``).
         unsupported: ``(pair index, phrase)`` for each claim of a translated paragraph that its
             source paragraph does not support (a figure or a name; see ``Summary.unsupported``).
+        names_failed: why the name request failed (an endpoint error, a cut reply) when it did;
+            the translation went on without those names. ``None`` otherwise.
     """
 
     pairs: tuple[tuple[str, str], ...]
@@ -149,6 +152,7 @@ class Translation:
     truncated: bool = False
     flags: tuple[str, ...] = field(default=())
     unsupported: tuple[tuple[int, str], ...] = field(default=())
+    names_failed: str | None = None
 
     @property
     def text(self) -> str:

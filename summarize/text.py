@@ -4,40 +4,251 @@ from __future__ import annotations
 
 import functools
 import html
+import logging
 import re
 import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from .errors import InputError, InputTypeError
 
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+# HTML element names: only these make a tag. "List<int>" and "x<y 時，且壓力z>w" hold no tag.
+_HTML_ELEMENTS = frozenset(
+    """a abbr acronym address area article aside audio b base bdi bdo big blockquote body br button
+    canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt
+    em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header
+    hgroup hr html i iframe img input ins kbd label legend li link main map mark marquee menu meta meter
+    nav nobr noframes noscript object ol optgroup option output p param picture pre progress q rp rt
+    ruby s samp script search section select slot small source span strike strong style sub summary sup
+    svg math table tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr""".split()
+)
 # Elements whose content is code or styling, not article text: removed with their content.
-_HTML_CODE = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
-# Tags that end a line of text: a paragraph or heading ends its sentence when the tags go.
-_HTML_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|h[1-6]|li|tr|blockquote|section|article|header|footer)\s*>", re.IGNORECASE)
+_HTML_SKIP = frozenset({"script", "style", "noscript", "template"})
+# Elements that stand apart as paragraphs (a blank line around them), and those that only end a
+# line: paragraphs matter, translation splits on lines.
+_HTML_PARAGRAPH = frozenset(
+    """address article aside blockquote body caption details dialog dl fieldset figcaption figure
+    footer form h1 h2 h3 h4 h5 h6 header hgroup hr html main nav ol p pre section summary table
+    title ul""".split()
+)
+_HTML_LINE = frozenset({"br", "dd", "div", "dt", "li", "tr", "tbody", "thead", "tfoot"})
+_HTML_BLOCK = _HTML_PARAGRAPH | _HTML_LINE
+_HTML_CELL = frozenset({"td", "th"})
+# Where source whitespace is kept as written inside HTML.
+_HTML_PRE = frozenset({"pre", "textarea"})
+# A tag as HTML writes it: a name, then attributes with ASCII names (so "<y 時，且壓力z>" is not one).
+_TAG_NAME = r"[A-Za-z][A-Za-z0-9]*(?:[:-][A-Za-z0-9]+)*"
+_ATTRIBUTE = r"""\s+[A-Za-z_:@][-A-Za-z0-9_:.@]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?"""
+_HTML_TAG = re.compile(rf"<({_TAG_NAME})(?:{_ATTRIBUTE})*\s*/?>|</({_TAG_NAME})\s*>")
+# What shows a text is HTML: an end tag, or a start tag whose attributes all have values
+# ("x<b and c>d" is an inequality, "<p>" and '<a href="...">' are markup), or a void element.
+_VALUED_ATTRIBUTE = r"""\s+[A-Za-z_:@][-A-Za-z0-9_:.@]*\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)"""
+_HTML_EVIDENCE = re.compile(rf"<({_TAG_NAME})(?:{_VALUED_ATTRIBUTE})*\s*/?>|</({_TAG_NAME})\s*>")
+_HTML_VOID = frozenset({"br", "hr", "img", "wbr", "meta", "link", "input"})
+_HTML_MARKS = re.compile(r"<!doctype\s+html|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 # Character references with their semicolon (&nbsp; &amp; &#8203;): "AT&T" stays as it is.
 _HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-# Only things shaped like tags: a letter or / or ! right after "<", so "a < b" and "<3" survive.
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<![A-Za-z][^<>]*>")
 # Zero-width and invisible formatting characters that carry no text but cost tokens.
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u061c\u180e\u202a-\u202e\u2066-\u2069]")
 # C0/C1 controls other than tab and newline.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _TRAILING_SPACE = re.compile(r"[ \t\u3000\xa0]+\n")
+_LEADING_SPACE = re.compile(r"\n[ \t]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_SPACE_RUN = re.compile(r"[ \t\n\f]+")
+_WIDE = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ffff"
+# A line break between two Chinese characters in HTML source is wrapping, not a space (CSS Text 3 drops it too).
+_WRAPPED_WIDE = re.compile(rf"(?<=[{_WIDE}])[ \t\f]*\n[ \t\n\f]*(?=[{_WIDE}])")
+
+# Cleaning that removes more than this share of an article's text is reported: it may have
+# eaten article text (an unclosed comment or script), or the input is not the article.
+WARN_REMOVED_SHARE = 0.10
+# ... unless it is only a few characters (a zero-width space in a headline).
+WARN_REMOVED_MIN = 10
+
+log = logging.getLogger("summarize")
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """An article after ``clean``, and what cleaning took out.
+
+    Attributes:
+        text: the cleaned article.
+        html: the input was read as HTML (it holds real tags, a doctype or a closed comment).
+        removed: characters of text removed, not counting markup or whitespace: comments,
+            scripts and styles with their content, invisible and control characters.
+        kept: characters of text kept, not counting whitespace.
+    """
+
+    text: str
+    html: bool
+    removed: int
+    kept: int
+
+    @property
+    def removed_share(self) -> float:
+        """``removed`` as a share of the text before cleaning (0.0 to 1.0)."""
+        total = self.removed + self.kept
+        return self.removed / total if total else 0.0
+
+    @property
+    def warning(self) -> str | None:
+        """Why the cleaning looks destructive, or ``None`` when it does not."""
+        if self.removed < WARN_REMOVED_MIN or self.removed_share <= WARN_REMOVED_SHARE:
+            return None
+        what = "comments, scripts, styles and invisible characters" if self.html else "invisible and control characters"
+        return (
+            f"cleaning removed {self.removed_share:.0%} of the article's text ({self.removed} characters of "
+            f"{what}); check that the input is the article, and close any open <!-- or <script> in it"
+        )
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether ``text`` is HTML: it holds a tag of a real HTML element, a doctype or a closed comment.
+
+    A bare ``<`` or ``>`` (``x<y``, ``List<int>``, ``a < b``) is text, not markup.
+    """
+    if _HTML_MARKS.search(text):
+        return True
+    if any(_is_element(m.group(1) or m.group(2)) for m in _HTML_EVIDENCE.finditer(text)):
+        return True
+    return any((m.group(1) or "").lower() in _HTML_VOID for m in _HTML_TAG.finditer(text))
+
+
+def _is_element(name: str) -> bool:
+    # Custom elements (<my-widget>) and namespaced ones (<o:p>) are markup too.
+    return name.lower() in _HTML_ELEMENTS or "-" in name or ":" in name
+
+
+def _nonspace(text: str) -> int:
+    return sum(1 for char in text if not char.isspace())
+
+
+class _TextExtractor(HTMLParser):
+    """The text of an HTML document: data kept, code and comments dropped, blocks as line breaks."""
+
+    def __init__(self, wrap_lines: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.wrap_lines = wrap_lines  # source line breaks are wrapping (the markup makes the paragraphs)
+        self.out: list[str] = []
+        self.removed = 0
+        self.skip: list[str] = []
+        self.pre = 0
+        self.breaks = 0  # line breaks owed before the next text
+        self.space = False  # a space owed before the next text (between table cells)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raw = self.get_starttag_text() or ""
+        if not (_is_element(tag) and _HTML_TAG.fullmatch(raw)):
+            self.handle_data(raw)  # "<int>" or "<y 時，且壓力z>": text that looks like a tag
+            return
+        if tag in _HTML_SKIP:
+            self.skip.append(tag)
+        elif tag in _HTML_PRE:
+            self.pre += 1
+        self._break(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raw = self.get_starttag_text() or ""
+        if not (_is_element(tag) and _HTML_TAG.fullmatch(raw)):
+            self.handle_data(raw)
+            return
+        self._break(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not _is_element(tag):
+            self.handle_data(f"</{tag}>")
+            return
+        if self.skip and tag == self.skip[-1]:
+            self.skip.pop()
+        elif tag in _HTML_PRE and self.pre:
+            self.pre -= 1
+        self._break(tag)
+
+    def _break(self, tag: str) -> None:
+        if self.skip:
+            return
+        if tag == "br":  # two <br> make a blank line
+            self.breaks = min(2, self.breaks + 1)
+        elif tag in _HTML_BLOCK:
+            self.breaks = max(self.breaks, 2 if tag in _HTML_PARAGRAPH else 1)
+        elif tag in _HTML_CELL:
+            self.space = True
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            self.removed += _nonspace(data)
+            return
+        if self.wrap_lines and not self.pre:
+            data = _SPACE_RUN.sub(" ", _WRAPPED_WIDE.sub("", data))
+            if data == " " and (self.breaks or not self.out):
+                return  # the indentation of pretty-printed markup
+        if self.out and self.breaks:
+            self.out.append("\n" * self.breaks)
+        elif self.out and self.space:
+            self.out.append(" ")
+        self.breaks, self.space = 0, False
+        self.out.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.removed += _nonspace(data)
+
+    def close(self) -> None:
+        # An unclosed <script> or <style> holds the rest of the document: it is removed, and counted.
+        pending = _nonspace(self.rawdata) if self.skip else 0
+        before = self.removed
+        super().close()
+        if self.removed == before:
+            self.removed += pending
+
+
+def _strip_html(text: str) -> tuple[str, int]:
+    """The text of an HTML document and how many characters of text were dropped."""
+    # An unclosed "<!--" would hide the rest of the article: it is shown as text instead.
+    position = 0
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            text = text[:start] + text[start:].replace("<!--", "&lt;!--")
+            break
+        position = end + 3
+    names = {(m.group(1) or m.group(2)).lower() for m in _HTML_TAG.finditer(text)}
+    parser = _TextExtractor(wrap_lines=bool(names & _HTML_BLOCK))
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.out), parser.removed
 
 
 def clean(text: object) -> str:
     """Validate an article and remove what must not reach the model.
 
-    Removes HTML tags and comments (scripts and styles with their content; paragraph and
-    line-break tags become line breaks; character references like ``&nbsp;`` are decoded),
-    NUL and other control characters, and zero-width characters; normalises line breaks to
-    ``\\n``. The words themselves are untouched.
+    Input that is HTML (see ``looks_like_html``) is read with a real parser: text is kept,
+    scripts, styles and comments go with their content, block elements (``<p>``, ``<br>``,
+    ``<div>``, headings, list items) become line breaks and character references are decoded.
+    Any other input is text: a bare ``<`` stays, and only references like ``&nbsp;`` are
+    decoded. Either way NUL and other control characters and zero-width characters go, and
+    line breaks become ``\\n``. The words themselves are untouched.
+
+    A clean-up that removes more than ``WARN_REMOVED_SHARE`` of the text is logged as a
+    warning on the ``summarize`` logger; ``clean_report`` returns the counts.
 
     Raises:
         InputTypeError: ``text`` is not a ``str`` (bytes must be decoded first).
         InputError: ``text`` is empty or whitespace only, before or after clean-up, or
             holds a lone surrogate (a broken decode).
+    """
+    return clean_report(text).text
+
+
+def clean_report(text: object) -> Cleaned:
+    """``clean`` with what it removed: the cleaned text, whether it was HTML, and the counts.
+
+    Example::
+
+        >>> report = clean_report("<p>臺南</p><!-- ad -->")
+        >>> report.text, report.html, report.removed
+        ('臺南', True, 2)
     """
     if isinstance(text, (bytes, bytearray)):
         raise InputTypeError("the article is bytes; decode it first, e.g. data.decode('utf-8')")
@@ -52,19 +263,25 @@ def clean(text: object) -> str:
     if not text.strip():
         raise InputError("the article is empty" if not text else "the article is only whitespace")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _HTML_COMMENT.sub("", text)
-    text = _HTML_CODE.sub("", text)
-    text = _HTML_BREAK.sub("\n", text)
-    text = _HTML_TAG.sub("", text)
-    # After the tags: a decoded "&lt;p&gt;" is text the article shows, not a tag.
-    text = _HTML_ENTITY.sub(lambda m: html.unescape(m.group()), text)
-    text = _INVISIBLE.sub("", text)
-    text = _CONTROL.sub("", text)
+    is_html = looks_like_html(text)
+    if is_html:
+        text, removed = _strip_html(text)
+    else:
+        removed = 0
+        text = _HTML_ENTITY.sub(lambda m: html.unescape(m.group()), text)
+    before = len(text)
+    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
+    removed += before - len(text)
     text = _TRAILING_SPACE.sub("\n", text)
+    if is_html:
+        text = _LEADING_SPACE.sub("\n", text)
     text = _BLANK_RUNS.sub("\n\n", text).strip()
     if not text:
         raise InputError("the article holds no text once HTML and control characters are removed")
-    return unicodedata.normalize("NFC", text)
+    report = Cleaned(unicodedata.normalize("NFC", text), is_html, removed, _nonspace(text))
+    if report.warning:
+        log.warning("%s", report.warning)
+    return report
 
 
 def is_han(char: str) -> bool:

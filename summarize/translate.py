@@ -4,16 +4,20 @@
 
     clean(text) → paragraphs (non-empty lines) → units (a paragraph, or its sentences when it is
     over budget) → balanced chunks of whole units → names that recur across chunks rendered once
-    (only when there is more than one chunk and no glossary) → one marked request per chunk,
-    concurrently → missing markers re-asked → requests halved when markers are ignored → script
-    checked → units joined
+    (only when there is more than one chunk and no glossary; refused when not plausibly names,
+    skipped when the request fails) → one marked request per chunk, concurrently → missing
+    markers re-asked → requests halved when markers are ignored → script checked → each pair
+    checked against its source (length, figures, script), failing pairs re-asked alone → units
+    joined
 
 Every paragraph goes out behind a marker (``[[7]]``) that the reply must repeat, so a reply is
 matched to its source by number, never by position: a dropped or merged paragraph is noticed
-and asked for again instead of shifting every later pair. A request carries its chunk and the
-glossary entries for names in it, never the whole article: every paragraph goes out once, and
-again only when a reply leaves it out. ``translation_context`` adds the title and the paragraph
-before the chunk to each request, for models that need the help.
+and asked for again instead of shifting every later pair; a pair that keeps its marker but
+holds the wrong text (half of another paragraph) is caught by its length and figures. A
+request carries its chunk and the glossary entries for names in it, never the whole article:
+every paragraph goes out once, and again only when a reply leaves it out or a check fails
+it. ``translation_context`` adds the title and the paragraph before the chunk to each request,
+for models that need the help.
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from typing import Any
 from . import glossary as names
 from . import prompts, verify
 from .budget import MIN_CHUNK_TOKENS, prompt_overhead, safety_margin
-from .chunking import pack, plan_chunks
-from .client import ChatClient
+from .chunking import longest_within, pack, plan_chunks
+from .client import ChatClient, Reply
 from .config import Settings
 from .errors import (
     ChunkFailedError,
@@ -39,7 +43,7 @@ from .errors import (
 )
 from .result import PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
-from .text import clean, mostly_chinese, to_traditional
+from .text import clean, han_ratio, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
@@ -123,16 +127,99 @@ def strip_markers(reply: str, prefix: str = "") -> str:
 
 def clip(text: str, tokens: int, count: Callable[[str], int], *, keep_end: bool = False) -> str:
     """``text`` cut to about ``tokens`` tokens: its start, or with ``keep_end`` its end."""
-    if count(text) <= tokens:
+    kept = longest_within(text, tokens, count, from_end=keep_end)  # never counts more than it keeps, doubled
+    if kept == len(text):
         return text
-    lo, hi = 0, len(text)
-    while lo < hi:  # the most characters that fit
-        mid = (lo + hi + 1) // 2
-        if count(text[-mid:] if keep_end else text[:mid]) <= tokens:
-            lo = mid
-        else:
-            hi = mid - 1
-    return ("…" + text[-lo:]) if keep_end else (text[:lo] + "…")
+    return ("…" + text[len(text) - kept :]) if keep_end else (text[:kept] + "…")
+
+
+# -- does a pair hold its own paragraph? ------------------------------------------------------
+#
+# Markers say which reply belongs to which paragraph, not that it holds that paragraph: a small
+# model can open pair 1 (the title) with half of paragraph 5 and keep every marker. So each
+# pair is checked against its source: its length, its figures and its script.
+
+# Characters of translation per character of source (whitespace not counted), and a slack for
+# short paragraphs: English runs about 2.5-3.5 characters per Chinese character, Chinese about
+# 0.3-0.45 per English one. The bands are wide; they catch a pair holding half of another
+# paragraph or losing half of its own, not a free translation.
+LENGTH_BANDS = {"en": (1.2, 6.0, 12), "zh-Hant": (0.15, 1.0, 6)}
+# Arabic figures: digits with thousands or decimal separators inside them.
+_FIGURE = re.compile(r"\d(?:[\d,，.]*\d)?")
+# A figure right before these is a month or a ROC year, which a translation may write another way
+# (3月 → March, 115年 → 2026, （113）年 → 2024); so is a figure below 10 (2人 → two people).
+_DATE_UNIT = re.compile(r"[)）]?\s*[月年]")
+
+
+# Within one request, a pair's length ratio is also compared with its neighbours': a model
+# keeps its own verbosity, so a pair at well under (or over) the chunk's typical ratio lost (or
+# took) part of a paragraph even where the wide bands above let it pass. Only for paragraphs of
+# at least RELATIVE_MIN characters, and chunks with at least RELATIVE_PAIRS of them.
+RELATIVE_BAND = (0.6, 1.9)
+RELATIVE_MIN = 20
+RELATIVE_PAIRS = 3
+
+
+def _size(text: str) -> int:
+    return sum(1 for char in text if not char.isspace())
+
+
+def source_figures(source: str) -> list[str]:
+    """The figures of ``source`` that its translation must show, as digit strings without separators
+    or trailing zeros (so 15,000 matches 1.5萬 and 2,500萬 matches "25 million")."""
+    figures = []
+    for match in _FIGURE.finditer(source):
+        digits = re.sub(r"\D", "", match.group())
+        if int(digits) < 10 or (len(digits) <= 3 and _DATE_UNIT.match(source, match.end())):
+            continue
+        figures.append(digits.rstrip("0") or "0")
+    return figures
+
+
+def length_ratio(source: str, translation: str) -> float:
+    return _size(translation) / max(1, _size(source))
+
+
+def typical_ratio(pairs: Iterable[tuple[str, str]]) -> float | None:
+    """The median length ratio of the pairs long enough to judge, or ``None`` when too few are."""
+    ratios = sorted(length_ratio(s, t) for s, t in pairs if _size(s) >= RELATIVE_MIN and t.strip())
+    if len(ratios) < RELATIVE_PAIRS:
+        return None
+    middle = len(ratios) // 2
+    return ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
+
+
+def pair_problems(source: str, translation: str, target: str, typical: float | None = None) -> list[str]:
+    """What shows that ``translation`` is not ``source`` translated into ``target``; [] when nothing does.
+
+    Checks: something came back; its length is within ``LENGTH_BANDS`` of the source's, and
+    within ``RELATIVE_BAND`` of the ``typical`` ratio of its request's pairs when given; every
+    figure of the source (``source_figures``) appears among its digits; and it is mostly in
+    the target's script (Latin letters for English, Chinese characters for zh-Hant).
+    """
+    if not translation.strip():
+        return ["empty"]
+    problems = []
+    if target == "en" and mostly_chinese(translation):
+        problems.append("not in English")
+    elif target == "zh-Hant" and han_ratio(translation) <= 0.5:
+        problems.append("not in Chinese")
+    low, high, slack = LENGTH_BANDS[target]
+    have, want = _size(translation), _size(source)
+    if not low * want - slack <= have <= high * want + slack:
+        problems.append(f"{have} characters for a source of {want} (expected {low:g}-{high:g} times)")
+    elif typical and want >= RELATIVE_MIN and not (
+        RELATIVE_BAND[0] <= length_ratio(source, translation) / typical <= RELATIVE_BAND[1]
+    ):
+        problems.append(
+            f"{have} characters for a source of {want}, {length_ratio(source, translation) / typical:.2f} times "
+            f"the ratio of the other pairs (expected {RELATIVE_BAND[0]:g}-{RELATIVE_BAND[1]:g})"
+        )
+    digits = "".join(re.findall(r"\d", translation))
+    missing = [figure for figure in source_figures(source) if figure not in digits]
+    if missing:
+        problems.append(f"figures missing: {', '.join(missing)}")
+    return problems
 
 
 def check_target(target: str) -> str:
@@ -237,7 +324,10 @@ class TranslationRun:
         return SOURCES[self.target]
 
     async def ask(self, messages: list[prompts.Message]) -> str:
-        return (await self.client.chat(messages, model=self.model)).text
+        return (await self.ask_reply(messages)).text
+
+    async def ask_reply(self, messages: list[prompts.Message]) -> Reply:
+        return await self.client.chat(messages, model=self.model)
 
     def messages(self, units: list[Unit], english_only: bool = False) -> list[prompts.Message]:
         """One request: the marked units and their glossary entries (with ``translation_context``,
@@ -303,15 +393,39 @@ class TranslationRun:
         return not translated.strip() or (self.target == "en" and mostly_chinese(translated))
 
     async def translate_chunk(self, units: list[Unit]) -> tuple[dict[int, str], set[int]]:
-        """Translations of one chunk, checked: suspect units are asked for once more (English
-        more firmly), and those still suspect are returned flagged."""
+        """Translations of one chunk, checked, and the numbers of the units still failing.
+
+        Units that came back empty or not in English are asked for once more, together and
+        more firmly. Then every pair is checked against its source (``pair_problems``): a pair
+        that fails was confused with its neighbours, so it is asked for again alone, once (in
+        a chunk of one unit it is flagged at once: asking again would send the same request).
+        Units still failing are returned flagged.
+        """
         found = await self.translate(units)
         suspect = [u for u in units if self.suspect(found[u.number])]
-        if not suspect:
-            return found, set()
-        log.warning("%d paragraph(s) came back empty or not in English; asking once more", len(suspect))
-        found.update(await self.translate(suspect, english_only=self.target == "en"))
-        return found, {u.number for u in suspect if self.suspect(found[u.number])}
+        if suspect:
+            log.warning("%d paragraph(s) came back empty or not in English; asking once more", len(suspect))
+            found.update(await self.translate(suspect, english_only=self.target == "en"))
+        flagged = {u.number for u in suspect if self.suspect(found[u.number])}
+        typical = typical_ratio((u.text, found[u.number]) for u in units)
+        failing = [u for u in units if u.number not in flagged and self.problems(u, found, typical)]
+        if failing and len(units) > 1:  # a unit sent alone would get the same request again
+            log.warning(
+                "%d pair(s) do not match their source paragraph (%s); asking for each alone",
+                len(failing), self.describe(failing, found, typical),
+            )
+            for part in await gather_or_cancel(self.translate([u]) for u in failing):
+                found.update(part)
+        still = [u for u in failing if self.problems(u, found, typical)]
+        if still:
+            log.warning("flagged as unverified: %s", self.describe(still, found, typical))
+        return found, flagged | {u.number for u in still}
+
+    def problems(self, unit: Unit, found: dict[int, str], typical: float | None = None) -> list[str]:
+        return pair_problems(unit.text, found[unit.number], self.target, typical)
+
+    def describe(self, units: list[Unit], found: dict[int, str], typical: float | None) -> str:
+        return "; ".join(f"{marker(u.number, self.prefix)} {', '.join(self.problems(u, found, typical))}" for u in units)
 
 
 async def atranslate_article(
@@ -338,12 +452,14 @@ async def atranslate_article(
             settings, chat, model, counter, target, paragraphs, units,
             prefix=marker_prefix(article), glossary_tokens=cut.glossary_tokens,
         )
+        names_failed: str | None = None
         if given:
             run.glossary = given if target == "en" else names.inverted(given)
         elif extracts_names(glossary, settings, len(groups)):
-            run.glossary = await names.extract_for_article(
-                run.ask, cut.chunk_texts(), settings, counter, source=source, target=target
+            extracted = await names.extract_names(
+                run.ask_reply, cut.chunk_texts(), settings, counter, source=source, target=target
             )
+            run.glossary, names_failed = extracted.entries, extracted.failed
 
         async def one(index: int, group: list[Unit]) -> tuple[dict[int, str], set[int]]:
             try:
@@ -377,6 +493,7 @@ async def atranslate_article(
         unverified=tuple(sorted({u.paragraph for u in units if u.number in flagged})),
         flags=(PROMPT_CUT,) if chat.prompt_cut else (),
         unsupported=verify.check_pairs(pairs, glossary=run.glossary, enabled=settings.verify),
+        names_failed=names_failed,
     )
 
 
@@ -411,8 +528,11 @@ def translate_article(
     Returns:
         A ``Translation``: ``pairs`` of (source, translation), ``str(t)`` the translation,
         ``t.to_markdown()`` both side by side. ``simplified_fixed`` counts Simplified characters
-        repaired (zh-Hant target); ``unverified`` lists paragraphs that came back empty, or
-        still in Chinese when English was asked for, after one more request.
+        repaired (zh-Hant target); ``unverified`` lists paragraphs whose translation still
+        failed a check after one more request: empty, not in the target language, a length
+        out of proportion to the source, or a figure of the source missing. ``names_failed``
+        says why the name request gave nothing usable, when it failed and the translation
+        went on without (some) names.
 
     Raises:
         InputError, InputTypeError: the article is unusable; nothing was sent.

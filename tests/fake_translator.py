@@ -60,13 +60,23 @@ def is_firm(seen: Seen) -> bool:
     return "came back in Chinese" in seen.task_text
 
 
+HAN = re.compile("[\u3400-\u9fff]")
+
+
 def english(source: str) -> str:
-    """The fake English for a source paragraph: stable, recognisable, and without Chinese."""
-    return f"EN<{sum(map(ord, source)) % 100000}>"
+    """The fake English for a source paragraph: stable, recognisable, without Chinese, about as
+    long as a real translation (2.5 characters per Chinese character) and holding the source's
+    figures, so it passes the checks of each pair against its source."""
+    tag = f"EN<{sum(map(ord, source)) % 100000}>"
+    figures = re.findall(r"\d+", source)
+    han = len(HAN.findall(source))
+    other = sum(1 for char in source if not char.isspace()) - han
+    pad = max(0, round(2.5 * han + other) - len(tag) - sum(map(len, figures)))
+    return tag + "~" * pad + "".join(f" {f}" for f in figures)
 
 
-def reply(text: str) -> Step:
-    return Step.reply(text, usage=USAGE)
+def reply(text: str, **kwargs) -> Step:
+    return Step.reply(text, usage=USAGE, **kwargs)
 
 
 def marked_reply(pairs: list[tuple[int, str]], translate: Callable[[str], str] = english, prefix: str = "") -> Step:

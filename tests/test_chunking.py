@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import SEED, corpus_text
 
-from summarize.chunking import pack, plan_chunks, split_long, split_sentences
+from summarize.chunking import longest_within, pack, plan_chunks, split_long, split_sentences
 from summarize.tokens import tokenizer_for
 
 QWEN = tokenizer_for("qwen3-8b").count
@@ -133,3 +133,54 @@ def test_long_english_sentence_splits_at_spaces():
 def test_bad_budget_is_refused():
     with pytest.raises(ValueError, match="at least 1 token"):
         plan_chunks("一句話。", 0, QWEN)
+
+
+# -- unpunctuated text: linear work ----------------------------------------------------------
+
+
+class CountingCounter:
+    """A token counter that records how many characters it was asked to count."""
+
+    def __init__(self, count):
+        self.count = count
+        self.characters = 0
+
+    def __call__(self, text: str) -> int:
+        self.characters += len(text)
+        return self.count(text)
+
+
+@pytest.mark.parametrize(
+    "count",
+    [len, lambda text: (len(text) + 1) // 2, lambda text: len(text.encode("utf-8"))],
+    ids=["one-per-character", "two-characters-per-token", "one-per-byte"],
+)
+def test_planning_unpunctuated_text_counts_each_character_a_bounded_number_of_times(count):
+    # Searching the whole remaining text for every cut counted about 4,000 characters per
+    # character here (quadratic); a window bounded by the piece keeps it to a few dozen.
+    text = "沒有標點符號的文字" * 6000  # 54,000 characters, no sentence end
+    counter = CountingCounter(count)
+    chunks = plan_chunks(text, 100, counter)
+    assert "".join(c.text for c in chunks) == text
+    assert all(c.tokens <= 100 for c in chunks)
+    assert counter.characters <= 40 * len(text), f"{counter.characters / len(text):.0f} counts per character"
+
+
+def test_long_unpunctuated_text_is_cut_within_budget_keeping_every_character():
+    text = ("臺南運河夜間導覽船明年擴大營運新船全數採用鋰電池動力" * 1200)[:30_000]
+    chunks = plan_chunks(text, 300, QWEN)
+    assert "".join(c.text for c in chunks) == text  # every character in exactly one chunk, in order
+    assert all(0 < c.tokens == QWEN(c.text) <= 300 for c in chunks)
+    total = sum(c.tokens for c in chunks)
+    assert len(chunks) <= -(-total // 300) + 1  # balanced: about the fewest chunks the budget allows
+    assert min(c.tokens for c in chunks) >= 0.8 * max(c.tokens for c in chunks)
+
+
+@pytest.mark.parametrize("budget", [1, 2, 7, 50, 400])
+@pytest.mark.parametrize("from_end", [False, True])
+def test_longest_within_finds_the_longest_start_or_end_that_fits(budget, from_end):
+    text = "臺南ab運河cd夜間導覽" * 40
+    fit = longest_within(text, budget, QWEN, from_end=from_end)
+    piece = (lambda k: text[len(text) - k :]) if from_end else (lambda k: text[:k])
+    assert QWEN(piece(fit)) <= budget
+    assert fit == len(text) or QWEN(piece(fit + 1)) > budget

@@ -6,13 +6,16 @@ import pytest
 import asyncio
 
 from fake_translator import article, glossary_in, is_extraction, is_translation, marked, reply, translator
+from scripted_server import Step
 
 from summarize import ConfigError, Settings, load_glossary, summarize_article, translate_article
 from summarize.glossary import (
     check_glossary,
     extract_for_article,
+    extract_names,
     extraction_requests,
     inverted,
+    name_problem,
     one_token_word,
     parse_names,
     present,
@@ -240,3 +243,101 @@ def test_an_empty_glossary_turns_extraction_off(scripted, scripted_settings):
     assert result.chunks > 1 and result.glossary == {}
     assert not any(is_extraction(r) for r in scripted.chat_requests)
     assert all(glossary_in(r) == {} for r in scripted.chat_requests)
+
+
+# -- only plausible names are kept; a failed name request is not fatal -------------------------
+
+
+@pytest.mark.parametrize(
+    "term, rendering, kept",
+    [
+        ("黃偉哲", "Huang Wei-che", True),
+        ("臺南市政府", "Tainan City Government", True),
+        ("經濟部", "Ministry of Economic Affairs", True),
+        ("史丹佛大學", "Stanford University", True),
+        ("達文西", "Leonardo da Vinci", True),
+        ("土耳其", "Turkey", True),  # 其 inside a place name
+        ("日本", "Japan", True),
+        ("通義千問3", "Qwen3", True),
+        ("阿里巴巴", "Alibaba", True),
+        # what Qwen 1.5B offered as names
+        ("模型", "AI", False),
+        ("用它", "it", False),
+        ("他們", "They", False),
+        ("市府", "City Government", False),  # capitalized, but only common words
+        ("今天", "Today", False),
+        ("新模型", "new model", False),  # lowercase: not a proper noun
+        ("國際合作", "international cooperation", False),
+        ("將由", "Will Be", False),  # starts like a phrase
+        ("這項計畫", "This Project", False),
+        ("黃偉哲", "黃偉哲市長", False),  # no English at all
+        ("臺南", "The City Of Tainan Which Is In Southern Taiwan", False),  # a sentence, not a name
+    ],
+)
+def test_name_problem_keeps_only_what_looks_like_a_name(term, rendering, kept):
+    assert (name_problem(term, rendering) is None) is kept
+
+
+@pytest.mark.parametrize(
+    "term, rendering, kept",
+    [
+        ("Elon Musk", "馬斯克", True),
+        ("Hsinchu Science Park", "新竹科學園區", True),
+        ("The Company", "公司", False),
+        ("Tainan", "it", False),
+        ("Tainan", "他們", False),
+    ],
+)
+def test_name_problem_for_a_traditional_chinese_target(term, rendering, kept):
+    assert (name_problem(term, rendering, source="en", target="zh-Hant") is None) is kept
+
+
+def test_offers_that_are_not_names_are_refused():
+    chunks = ["馬斯克發布新模型，用它回答問題。", "馬斯克說，新模型可以用它寫程式。"]
+    settings = Settings(base_url="http://llm.test/v1", model="qwen3-8b")
+
+    async def accepts_everything(messages):  # what Qwen 1.5B did with all 58 of 58 terms
+        return "馬斯克 => Elon Musk\n新模型 => new model\n用它 => it\n模型 => AI"
+
+    found = asyncio.run(
+        extract_names(accepts_everything, chunks, settings, tokenizer_for("qwen3-8b"), source="zh-Hant", target="en")
+    )
+    assert found.entries == {"馬斯克": "Elon Musk"}
+    assert set(found.rejected) == {"新模型", "用它", "模型"} and found.failed is None
+
+
+CUT = {"finish_reason": "length"}
+
+
+@pytest.mark.parametrize(
+    "extraction, on_truncation, failed",
+    [
+        (reply("馬斯克 => Elon Musk\n阿里巴巴 => Ali", **CUT), "error", "token limit"),  # cut: TruncatedOutputError
+        (reply("馬斯克 => Elon Musk\n阿里巴巴 => Ali", **CUT), "keep", "cut at the token limit"),  # kept: last line dropped
+        (Step.error(400, {"error": {"message": "bad request", "code": 400}}), "error", "bad request"),
+        (Step.error(503, {"error": {"message": "overloaded"}}), "error", "overloaded"),
+    ],
+    ids=["cut", "cut-kept", "4xx", "5xx-after-retries"],
+)
+def test_a_failed_name_request_leaves_the_translation_going_without_names(
+    scripted, scripted_settings, caplog, extraction, on_truncation, failed
+):
+    def model(seen):
+        return extraction if is_extraction(seen) else translator()(seen)
+
+    scripted.default = model
+    settings = scripted_settings.replace(chunk_tokens=120, on_truncation=on_truncation, max_retries=1)
+    result = translate_article(LONG_NAMES_ARTICLE, settings=settings)
+    assert result.chunks > 2 and len(result.pairs) == len(LONG_NAMES_ARTICLE.splitlines())
+    assert all(t for _, t in result.pairs) and result.verified
+    assert result.names_failed is not None and failed in result.names_failed
+    # a kept cut reply keeps its whole lines; its last line may hold half a name and is dropped
+    assert result.glossary == ({"馬斯克": "Elon Musk"} if on_truncation == "keep" else {})
+    assert any("the name request failed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_name_request_that_works_is_not_marked(scripted, scripted_settings):
+    scripted.default = translator(names="馬斯克 => Elon Musk\n模型 => AI")
+    result = translate_article(LONG_NAMES_ARTICLE, settings=scripted_settings.replace(chunk_tokens=120))
+    assert result.names_failed is None and result.glossary == {"馬斯克": "Elon Musk"}
+    assert not any("模型" in glossary_in(r) for r in scripted.chat_requests if is_translation(r))

@@ -12,6 +12,7 @@ from scripted_server import Step
 from summarize import InputError, InputTypeError, asummarize_article, summarize_article
 from summarize.chunking import plan_chunks
 from summarize.budget import PER_MESSAGE_TOKENS, chunk_budget
+from summarize.text import clean, clean_report, looks_like_html
 from summarize.tokens import tokenizer_for
 
 
@@ -130,3 +131,88 @@ def test_a_long_article_end_to_end_sends_no_request_over_budget(scripted, script
         assert prompt + request.body["max_tokens"] <= settings.context_tokens
     for request in maps:
         assert counter.count(request.user_text.split("\n", 1)[1].rsplit("\n", 1)[0]) <= budget
+
+
+# -- clean(): HTML only when the input is HTML --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Text that is not HTML keeps every "<" and ">".
+        ("溫度x<y 時，且壓力z>w", "溫度x<y 時，且壓力z>w"),
+        ("List<int> 與 Map<String, int>", "List<int> 與 Map<String, int>"),
+        ("a < b 且 c > d", "a < b 且 c > d"),
+        ("我 <3 臺南", "我 <3 臺南"),
+        ("若 x<b and c>d 則成立", "若 x<b and c>d 則成立"),
+        ("AT&T 與 &amp; 符號", "AT&T 與 & 符號"),
+        # An unclosed comment is not a comment: the rest of the article stays.
+        ("第一段。<!-- 沒有收尾\n第二段。", "第一段。<!-- 沒有收尾\n第二段。"),
+        ("<p>第一段。</p><!-- 廣告\n<p>第二段。</p>", "第一段。\n\n<!-- 廣告\n\n第二段。"),
+        ("<p>一</p><!-- a --><p>二</p><!-- b", "一\n\n二\n\n<!-- b"),
+        # Inside HTML, a "<" that starts no real tag is text too.
+        ("<p>溫度x<y 時，且壓力z>w</p>", "溫度x<y 時，且壓力z>w"),
+        ("<p>List<int> x</p>", "List<int> x"),
+        # Real HTML: text kept, blocks become line breaks, entities decoded, code and comments gone.
+        ("<p>第一段。</p><p>第二段。</p>", "第一段。\n\n第二段。"),
+        ("<div>第一行<br>第二行<br/>第三行</div>", "第一行\n第二行\n第三行"),
+        ("<h1>標題</h1><p>內文&nbsp;一段 &amp; &lt;p&gt;</p>", "標題\n\n內文\xa0一段 & <p>"),
+        ("<p>市府<!-- 註解 -->今天<b>宣布</b>。</p>", "市府今天宣布。"),
+        ("<script>var a = '<p>';</script><style>p{}</style><p>內文。</p>", "內文。"),
+        ("<ul><li>一</li><li>二</li></ul>", "一\n二"),
+        ("<table><tr><td>甲</td><td>乙</td></tr><tr><td>丙</td></tr></table>", "甲 乙\n丙"),
+        # In block-structured HTML a source line break is wrapping: none between Chinese characters, a space in English.
+        ("<p>第一行\n第二行</p>\n<p>one\ntwo</p>", "第一行第二行\n\none two"),
+        # Inline tags only: the lines are the paragraphs, as in plain text.
+        ("<b>標題</b>\n第一段。\n第二段。", "標題\n第一段。\n第二段。"),
+        ("<!DOCTYPE html><html><head><title>標題</title></head><body><p>內文。</p></body></html>", "標題\n\n內文。"),
+    ],
+    ids=lambda value: value[:24] if isinstance(value, str) else None,
+)
+def test_clean_strips_html_only_when_the_input_is_html(text, expected):
+    assert clean(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, html, warns",
+    [
+        ("臺南市今天公布防災演練成果。" * 5, False, False),
+        ("<p>臺南市今天公布防災演練成果。</p>" * 5, True, False),  # markup is not text: no warning
+        ("<p>臺南市今天公布防災演練成果。</p><script>" + "track();" * 20 + "</script>", True, True),
+        ("<p>內文。</p><script>" + "var x = 1;" * 20, True, True),  # an unclosed script ate the rest
+        ("<p>內文。</p><!--" + "舊的段落被註解掉了。" * 5 + "-->", True, True),
+        ("臺南\u200b" * 20, False, True),  # mostly invisible characters
+    ],
+)
+def test_clean_reports_and_warns_when_it_removes_much_of_the_text(caplog, text, html, warns):
+    report = clean_report(text)
+    assert report.text == clean(text)
+    assert report.html is html
+    assert (report.warning is not None) is warns
+    assert (report.removed_share > 0.1) is warns
+    warnings = [r for r in caplog.records if r.name == "summarize" and r.levelname == "WARNING"]
+    assert bool(warnings) is warns
+    if warns:
+        assert "check that the input is the article" in warnings[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    "text, is_html",
+    [
+        ("<p>內文</p>", True),
+        ("第一行<br>第二行", True),
+        ("<div class=\"story\">內文</div>", True),
+        ("內文 &nbsp; 內文", False),  # references alone are decoded, not parsed as HTML
+        ("x<y 時，且壓力z>w", False),
+        ("<q 時，且壓力z>", False),  # a real element name, but not a tag's shape
+        ("List<int>", False),
+        ("if x<b and c>d then", False),  # valueless attributes: an inequality, not a tag
+        ("第一段<p>第二段<p>第三段", True),  # old HTML leaves paragraphs unclosed
+        ('<img src="a.png" alt>內文', True),
+        ("<my-widget>內文</my-widget>", True),
+        ("a <!-- note --> b", True),
+        ("a <!-- never closed", False),
+    ],
+)
+def test_looks_like_html(text, is_html):
+    assert looks_like_html(text) is is_html

@@ -32,7 +32,7 @@ from summarize import (
     translate_article,
 )
 from summarize.text import to_traditional
-from summarize.translate import make_units, marker_prefix, parse_marked, split_paragraphs
+from summarize.translate import clip, make_units, marker_prefix, pair_problems, parse_marked, split_paragraphs
 from summarize.tokens import tokenizer_for
 
 PARAGRAPHS = [
@@ -425,3 +425,118 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
     assert len(scripted.chat_requests) == 2  # one more request, no loop
     assert result.unverified == ((0,) if second_is_empty else ())
     assert result.text == ("" if second_is_empty else english("內文一段。"))
+
+
+# -- each pair checked against its source -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source, translation, target, problem",
+    [
+        ("臺南運河夜間導覽船明年擴大營運", "Tainan canal night tour boats to expand next year", "en", None),
+        ("業者也關注票價調整，目前成人票為250元。", "Operators are watching fares; an adult ticket costs NT$250.", "en", None),
+        ("業者也關注票價調整，目前成人票為250元。", "Operators are watching fares; an adult ticket costs a few hundred.", "en", "figures missing: 25"),
+        ("市府投入2,500萬元更新抽水站。", "The city spent NT$25 million on pumping stations.", "en", None),  # 2,500萬 = 25 million
+        ("去（113）年3月，市府召開會議。", "In March last year (2024), the city held a meeting.", "en", None),  # a ROC year and a month
+        ("南市府昨(31)日邀集37區公所開會。", "The city gathered 37 district offices on the 31st.", "en", None),
+        ("花蓮7.2級地震", "the magnitude 7.2 Hualien earthquake", "en", None),
+        ("共有2人受傷。", "Two people were hurt.", "en", None),  # a figure below 10 may be a word
+        ("臺南市強化防災整備", "Tainan steps up disaster preparedness. The city also added twelve shelters along the coast, "
+         "which can hold five thousand people, and upgraded twenty pumping stations.", "en", "characters for a source of 9"),
+        ("市府今年投入三億元更新抽水站，另外也在沿海地區增設十二處避難所，可容納五千人。", "The city spent money.", "en",
+         "characters for a source of 39"),
+        ("臺南運河夜間導覽船明年擴大營運", "臺南運河夜間導覽船明年擴大營運", "en", "not in English"),
+        ("臺南運河夜間導覽船明年擴大營運", "  ", "en", "empty"),
+        ("The plant opens in 2028.", "新廠將於2028年啟用。", "zh-Hant", None),
+        ("The plant opens in 2028.", "The plant opens in 2028.", "zh-Hant", "not in Chinese"),
+        ("The plant opens in 2028, the minister said on Monday.", "新廠將啟用。", "zh-Hant", "figures missing: 2028"),
+        ("Revenue reached 15,000 units.", "營收達1.5萬台。", "zh-Hant", None),
+    ],
+)
+def test_pair_problems(source, translation, target, problem):
+    found = pair_problems(source, translation, target)
+    if problem is None:
+        assert found == []
+    else:
+        assert any(problem in p for p in found), found
+
+
+def test_a_pair_far_from_its_neighbours_ratio_fails_even_inside_the_wide_band():
+    source = "市府今年投入三億元更新抽水站，另外也在沿海地區增設十二處避難所，可容納五千人。"
+    half = "The city spent three hundred million on pumping stations this year."  # 1.6 per character: inside the band
+    assert pair_problems(source, half, "en") == []
+    (problem,) = pair_problems(source, half, "en", typical=3.0)
+    assert "times the ratio of the other pairs" in problem
+    assert pair_problems(source, half, "en", typical=1.8) == []
+
+
+TAINAN = [
+    "臺南市強化防災整備",
+    "市長黃偉哲表示，防災工作是保障市民生活安全的基石，市府長期致力於社區自主防災能力的培養。",
+    "去年臺南市面臨多場重大災害，包括地震、豪雨與颱風，市府災害應變中心開設次數達10次。",
+    "市府也與各區公所合作辦理演練，邀請里長與志工參加，強化社區的應變能力與互助網絡。",
+    "市府今年投入3億元更新抽水站，共完成20座。另外也在沿海地區增設12處避難所，可容納5000人。",
+    "市長強調，未來將持續推動防災教育，讓每位市民都具備基本的防災知識與自救能力。",
+]
+
+
+def title_holds_half_of_paragraph_5(seen):
+    """A small model's misalignment: markers kept, but pair 1 holds the second half of
+    paragraph 5, which is left with its first half. Asked for one paragraph alone, it is right."""
+    pairs = marked(seen)
+    if len(pairs) == 1:
+        return marked_reply(pairs)
+    first_half, second_half = TAINAN[4].split("。", 1)
+    text = {n: english(src) for n, src in pairs}
+    text[1] = f"{english(TAINAN[0])} {english(second_half)}"
+    text[5] = english(first_half + "。")
+    return reply("\n".join(f"[[{n}]] {text[n]}" for n, _ in pairs))
+
+
+def test_a_pair_holding_another_paragraphs_text_is_asked_for_again_alone(scripted, scripted_settings):
+    scripted.default = title_holds_half_of_paragraph_5
+    result = translate_article("\n".join(TAINAN), settings=scripted_settings.replace(output_tokens=2048))
+    assert [t for _, t in result.pairs] == [english(p) for p in TAINAN]
+    assert result.verified
+    first, *again = scripted.chat_requests
+    assert len(marked(first)) == len(TAINAN)
+    # the two pairs that fail their checks, each alone; no other paragraph is sent twice
+    assert sorted(marked(r)[0][0] for r in again) == [1, 5] and all(len(marked(r)) == 1 for r in again)
+
+
+def test_a_pair_still_failing_when_asked_alone_is_flagged(scripted, scripted_settings):
+    def stubborn(seen):
+        pairs = marked(seen)
+        # paragraph 3's figure "10" is always dropped
+        return marked_reply(pairs, lambda src: english(src).replace(" 10", "") if "10次" in src else english(src))
+
+    scripted.default = stubborn
+    result = translate_article("\n".join(TAINAN), settings=scripted_settings.replace(output_tokens=2048))
+    assert result.unverified == (2,)
+    assert result.pairs[2][1] == english(TAINAN[2]).replace(" 10", "")  # kept as written, and flagged
+    assert [len(marked(r)) for r in scripted.chat_requests] == [len(TAINAN), 1]  # one re-ask, alone, no loop
+
+
+def test_a_zh_hant_pair_that_stays_english_is_flagged(scripted, scripted_settings):
+    article = "Night boats to expand in Tainan\nThe city said it would monitor noise for a year.\nTickets cost 250 dollars."
+    scripted.default = translator(translate=lambda s: s if "monitor" in s else "臺南夜間遊船將擴大營運，票價兩百五十元，250元。")
+    result = translate_article(article, target="zh-Hant", settings=scripted_settings)
+    assert result.unverified == (1,)
+
+
+def test_clipping_a_long_title_counts_about_what_it_keeps():
+    # With translation_context every request clips the title; counting the whole title each
+    # time made an article of one long unpunctuated line quadratic.
+    count = tokenizer_for("scripted").count
+    counted = []
+
+    def counting(text):
+        counted.append(len(text))
+        return count(text)
+
+    title = "臺南運河夜間導覽船明年擴大營運" * 7000  # 105,000 characters
+    for keep_end in (False, True):
+        counted.clear()
+        clipped = clip(title, 64, counting, keep_end=keep_end)
+        assert count(clipped.strip("…")) <= 64 and len(clipped) > 10
+        assert sum(counted) < 5_000, sum(counted)
