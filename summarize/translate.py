@@ -23,6 +23,7 @@ for models that need the help.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,7 +31,14 @@ from typing import Any
 
 from . import glossary as names
 from . import prompts, verify
-from .budget import MIN_CHUNK_TOKENS, prompt_overhead, safety_margin
+from .budget import (
+    MIN_CHUNK_TOKENS,
+    REPLY_EXTRA_TOKENS,
+    TRANSLATION_TOKENS_PER_SOURCE_TOKEN,
+    prompt_overhead,
+    safety_margin,
+    translation_reply_tokens,
+)
 from .chunking import longest_within, pack, plan_chunks
 from .client import ChatClient, Reply
 from .config import Settings
@@ -245,8 +253,12 @@ def translation_budget(settings: Settings, counter: TokenCounter, source: str, t
         previous="-" if context else "", glossary={"-": "-"}, english_only=True,
     )
     overhead = prompt_overhead(probe, counter) + (TITLE_TOKENS + PREVIOUS_TOKENS if context else 0)
-    room = settings.context_tokens - settings.output_tokens - overhead - safety_margin(settings)
-    by_context, by_reply = room * 4 // 5, settings.output_tokens // 2
+    # Each request reserves only what its chunk's translation needs (translation_reply_tokens);
+    # a fifth of what the chunk and its reply may take is kept for the glossary entries.
+    factor = TRANSLATION_TOKENS_PER_SOURCE_TOKEN[target]
+    room = settings.context_tokens - overhead - safety_margin(settings) - REPLY_EXTRA_TOKENS
+    by_context = int(room * 4 // 5 / (1 + factor))
+    by_reply = int((settings.output_tokens - REPLY_EXTRA_TOKENS) / factor)
     budget = min(by_context, by_reply)
     if settings.chunk_tokens is not None and settings.chunk_tokens < budget:
         if settings.chunk_tokens < MIN_CHUNK_TOKENS:
@@ -257,15 +269,15 @@ def translation_budget(settings: Settings, counter: TokenCounter, source: str, t
         budget = settings.chunk_tokens
     if budget < MIN_CHUNK_TOKENS:
         fix = (
-            f"raise SUMMARIZE_OUTPUT_TOKENS to {2 * MIN_CHUNK_TOKENS} or more"
+            f"raise SUMMARIZE_OUTPUT_TOKENS to {math.ceil(MIN_CHUNK_TOKENS * factor) + REPLY_EXTRA_TOKENS} or more"
             if by_reply < by_context
-            else "raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_OUTPUT_TOKENS"
+            else "raise SUMMARIZE_CONTEXT_TOKENS"
         )
         raise ConfigError(
             f"SUMMARIZE_CONTEXT_TOKENS={settings.context_tokens} with SUMMARIZE_OUTPUT_TOKENS={settings.output_tokens} "
             f"leaves {max(budget, 0)} tokens of article per translation request, fewer than {MIN_CHUNK_TOKENS}; {fix}"
         )
-    return budget, room - budget
+    return budget, max(0, room - budget - math.ceil(budget * factor))
 
 
 @dataclass(frozen=True)
@@ -323,11 +335,11 @@ class TranslationRun:
     def source(self) -> str:
         return SOURCES[self.target]
 
-    async def ask(self, messages: list[prompts.Message]) -> str:
-        return (await self.ask_reply(messages)).text
+    async def ask(self, messages: list[prompts.Message], max_tokens: int | None = None) -> str:
+        return (await self.ask_reply(messages, max_tokens)).text
 
-    async def ask_reply(self, messages: list[prompts.Message]) -> Reply:
-        return await self.client.chat(messages, model=self.model)
+    async def ask_reply(self, messages: list[prompts.Message], max_tokens: int | None = None) -> Reply:
+        return await self.client.chat(messages, model=self.model, max_tokens=max_tokens)
 
     def messages(self, units: list[Unit], english_only: bool = False) -> list[prompts.Message]:
         """One request: the marked units and their glossary entries (with ``translation_context``,
@@ -362,7 +374,9 @@ class TranslationRun:
         whose whole reply is its translation.
         """
         try:
-            reply = await self.ask(self.messages(units, english_only))
+            tokens = sum(u.tokens + MARKER_TOKENS for u in units)
+            limit = translation_reply_tokens(self.settings, tokens, self.target)
+            reply = await self.ask(self.messages(units, english_only), limit)
         except (ContextLengthError, TruncatedOutputError):
             if len(units) == 1:
                 raise

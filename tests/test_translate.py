@@ -31,7 +31,7 @@ from summarize import (
     atranslate_article,
     translate_article,
 )
-from summarize.text import to_traditional
+from summarize.text import clean, to_traditional
 from summarize.translate import clip, make_units, marker_prefix, pair_problems, parse_marked, split_paragraphs
 from summarize.tokens import tokenizer_for
 
@@ -385,8 +385,9 @@ def test_chunks_are_translated_concurrently(scripted, scripted_settings):
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"context_tokens": 600, "output_tokens": 300}, "raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_OUTPUT_TOKENS"),
-        ({"output_tokens": 40}, "raise SUMMARIZE_OUTPUT_TOKENS to 64 or more"),
+        # A request reserves only what its chunk's translation needs: 600 tokens of context would do now.
+        ({"context_tokens": 300, "output_tokens": 200}, "raise SUMMARIZE_CONTEXT_TOKENS"),
+        ({"output_tokens": 40}, "raise SUMMARIZE_OUTPUT_TOKENS to 96 or more"),
         ({"chunk_tokens": 10}, "SUMMARIZE_CHUNK_TOKENS=10 is too small"),
     ],
 )
@@ -394,6 +395,18 @@ def test_a_budget_too_small_to_translate_says_what_to_change(scripted, scripted_
     with pytest.raises(ConfigError, match=re.escape(message)):
         translate_article(ARTICLE_TEXT, settings=scripted_settings.replace(**changes))
     assert scripted.chat_requests == []
+
+
+def test_a_translation_request_asks_for_what_its_chunk_needs(scripted, scripted_settings):
+    from summarize.budget import translation_reply_tokens
+    from summarize.translate import MARKER_TOKENS, layout
+
+    settings = scripted_settings.replace(chunk_tokens=120)
+    translate_article(ARTICLE_TEXT, settings=settings, glossary={})
+    cut = layout(clean(ARTICLE_TEXT), settings, tokenizer_for("scripted"), "en")
+    wanted = [translation_reply_tokens(settings, sum(u.tokens + MARKER_TOKENS for u in g), "en") for g in cut.groups]
+    asked = [r.body["max_tokens"] for r in scripted.chat_requests if r.kind == "translate"][: len(wanted)]
+    assert asked == wanted and max(asked) < settings.output_tokens
 
 
 def test_the_new_names_are_public():
