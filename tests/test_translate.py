@@ -406,7 +406,7 @@ def test_a_translation_request_asks_for_what_its_chunk_needs(scripted, scripted_
     cut = layout(clean(ARTICLE_TEXT), settings, tokenizer_for("scripted"), "en")
     wanted = [translation_reply_tokens(settings, sum(u.tokens + MARKER_TOKENS for u in g), "en") for g in cut.groups]
     asked = [r.body["max_tokens"] for r in scripted.chat_requests if r.kind == "translate"][: len(wanted)]
-    assert asked == wanted and max(asked) < settings.output_tokens
+    assert sorted(asked) == sorted(wanted) and max(asked) < settings.output_tokens  # chunks go out concurrently
 
 
 def test_the_new_names_are_public():
