@@ -28,6 +28,7 @@ from .config import Settings
 from .errors import InputError
 from .glossary import resolve_glossary
 from .output import WARNING_PREFIXES
+from .result import Summary, Translation
 from .pipeline import asummarize_article
 from .translate import atranslate_article
 
@@ -118,6 +119,7 @@ async def run_jobs(
                 start = time.perf_counter()
                 try:
                     text = job.read()
+                    result: Summary | Translation
                     if translate:
                         result = await atranslate_article(text, target=languages[0], settings=settings, client=shared)
                     else:
@@ -187,7 +189,7 @@ def find_articles(spec: str, *, follow_symlinks: bool = False) -> Articles:
     is_folder = root.is_dir()
     skipped: list[Path] = []
     if is_folder:
-        reads = root
+        reads: Path | None = root
         files = []
         for parent, dirs, names in os.walk(root, followlinks=follow_symlinks):
             here = Path(parent)

@@ -162,7 +162,7 @@ class Classifier:
             message = f"{error.get('message') or error} {others if others else ''}".strip()
         else:
             code, message, kind = getattr(error, "code", None), str(error or "the reply had no choices"), None
-        status = code if isinstance(code, int) and not isinstance(code, bool) else (int(code) if str(code).isdigit() else None)
+        status = code if isinstance(code, int) and not isinstance(code, bool) else (int(str(code)) if str(code).isdigit() else None)
         if status is not None and not 100 <= status <= 599:
             status = None
         return self.classify(status, message, code, None, model, attempt, kind=kind if isinstance(kind, str) else None)

@@ -379,7 +379,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     failures = [o for o in outcomes if o.error is not None]
-    if failures and args.debug:
+    if failures and args.debug and failures[0].error is not None:
         raise failures[0].error
     return 1 if failures else 0
 
@@ -512,8 +512,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     for outcome in failures:
-        print(f"failed: {display(outcome.job.source)}: {_describe(outcome.error)}", file=sys.stderr)
-    if failures and args.debug:
+        print(f"failed: {display(outcome.job.source)}: {_describe(outcome.error or Exception('unknown'))}", file=sys.stderr)
+    if failures and args.debug and failures[0].error is not None:
         raise failures[0].error
     return 1 if failures else 0
 

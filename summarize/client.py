@@ -76,7 +76,7 @@ class ChatClient:
         self._cache = ResponseCache(settings.cache_dir) if settings.cache else None
         # Called with every usable reply (the CLI's progress); a shared client's hook is inherited.
         self.on_reply: Callable[[Reply], None] | None = shared.on_reply if shared else None
-        self.transport = Transport(settings, shared.transport if shared else client)
+        self.transport: Transport = Transport(settings, shared.transport if shared else client)
         given_key = getattr(client, "api_key", None) if client is not None and not shared else None
         self.errors = Classifier(
             settings, self.base_url, local=self.transport.local, keys=(given_key,) if isinstance(given_key, str) else ()
@@ -210,7 +210,7 @@ class ChatClient:
         if hit is not None:
             log.debug("reply from the response cache (%s)", key[:12])
             self.cache_hits += 1
-            reply = Reply(**{name: hit.get(name) for name in CACHED_FIELDS}, cached=True, attempts=0)
+            reply = Reply(**{name: hit.get(name) for name in CACHED_FIELDS}, cached=True, attempts=0)  # type: ignore[arg-type]
             if on_text is not None and reply.text:
                 on_text(reply.text)
             return self._deliver(reply)

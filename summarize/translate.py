@@ -303,7 +303,7 @@ def layout(article: str, settings: Settings, counter: TokenCounter, target: str)
     budget, glossary_tokens = translation_budget(settings, counter, SOURCES[target], target)
     paragraphs = split_paragraphs(article)
     units = make_units(paragraphs, budget - MARKER_TOKENS, counter.count)
-    groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)
+    groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]
     return Layout(budget, glossary_tokens, paragraphs, units, groups)  # type: ignore[arg-type]
 
 

@@ -684,7 +684,7 @@ def _readings(char: str) -> frozenset[str]:
     """Every loose romanization of one Chinese character, pinyin and Wade-Giles, all its readings."""
     from pypinyin import Style, pinyin
 
-    found = set()
+    found: set[str] = set()
     for style in (Style.NORMAL, Style.WADEGILES):
         for reading in pinyin(char, style=style, heteronym=True, errors="ignore")[:1]:
             found.update(_loose(r) for r in reading)
@@ -707,7 +707,8 @@ def _coarse(syllable: str) -> str:
     in more systems than pinyin and Wade-Giles (長庚 is "Chang Gung"), so they are compared
     by skeleton: ch/zh/j/q/x/ts/hs/s/r alike, k/g, p/b, t/d; vowels ignored."""
     s = _loose(syllable)
-    initial = re.match(r"zh|ch|sh|hs|ts|tz|[bpmfdtnlgkhjqxrzcsyw]?", s).group()
+    match = re.match(r"zh|ch|sh|hs|ts|tz|[bpmfdtnlgkhjqxrzcsyw]?", s)
+    initial = match.group() if match else ""
     kind = {"k": "K", "g": "K", "p": "P", "b": "P", "t": "T", "d": "T", "y": "", "w": ""}.get(initial, initial)
     if kind in ("zh", "ch", "sh", "hs", "ts", "tz", "j", "q", "x", "z", "c", "s", "r"):
         kind = "C"
