@@ -1,8 +1,9 @@
 """Translation and bilingual summaries end to end against a real server, replayed from
 cassettes/test_translate_integration/.
 
-Recorded against a small local model, so these tests assert on structure (alignment, the
-verbatim source, repaired script, one rendering per name, bounded requests), never on wording.
+Recorded against the reference server (Qwen2.5-Coder-1.5B-Instruct on llama-server) at default
+settings, so these tests assert on structure (alignment, the verbatim source, repaired script,
+one rendering per name, bounded requests), never on wording.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def test_translation_requests_share_one_rendering_per_name(endpoint):
     result = translate_article(SAMPLE_TEXT, settings=settings, client=capture.client)
     chats = capture.chats()
     extraction = [user for system, user in chats if "recurs in a" in system]
-    translations = [user for system, user in chats if system.startswith("You translate the")]
+    translations = [user for _, user in chats if "Task: translate the" in user]
     assert result.chunks > 1 and len(extraction) == 1
     assert not any(p.strip() in extraction[0] for p in SAMPLE_PARAGRAPHS)  # recurring terms, not the article
     assert all(p.strip()[:12] in "".join(translations) for p in SAMPLE_PARAGRAPHS)  # each went out to translate
@@ -80,7 +81,8 @@ def test_translate_english_to_traditional_chinese(endpoint):
 def test_bilingual_summary_of_sample_article(endpoint):
     summary = summarize_article(SAMPLE_TEXT, languages=("en", "zh-Hant"), settings=endpoint)
     assert list(summary.summaries) == ["en", "zh-Hant"] and summary.text == summary.summaries["en"]
-    assert summary.chunks == 1 and summary.usage.requests in (2, 3)  # 3 when English needed its retry
+    # One request per language, plus a re-ask for a reply that could not be used, or a figure repair.
+    assert summary.chunks == 1 and 2 <= summary.usage.requests <= 6
     assert set(summary.simplified_fixed) == {"zh-Hant"}
     assert to_traditional(summary.summaries["zh-Hant"])[1] == 0
-    assert summary.unverified in ((), ("en",))
+    assert set(summary.unverified) <= {"en", "zh-Hant"}
