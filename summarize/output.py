@@ -38,6 +38,8 @@ LANGUAGE_LABELS = {"en": "English", "zh-Hant": "繁體中文"}
 def usage_record(usage: Any) -> dict[str, Any]:
     return {
         "requests": getattr(usage, "requests", None),
+        "attempts": getattr(usage, "attempts", None),
+        "cache_hits": getattr(usage, "cache_hits", None),
         "prompt_tokens": getattr(usage, "prompt_tokens", None),
         "completion_tokens": getattr(usage, "completion_tokens", None),
     }

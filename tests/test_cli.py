@@ -165,7 +165,7 @@ def test_json_prints_one_object_per_article(scripted, article, tmp_path):
     assert set(first["summaries"]) == {"en", "zh-Hant"}
     assert first["chunks"] == 1 and first["model"] == "scripted"
     # The scripted model answers English to the zh-Hant request too: that one is asked again.
-    assert first["usage"] == {"requests": 3, "prompt_tokens": 3000, "completion_tokens": 30}
+    assert first["usage"] == {"requests": 3, "attempts": 3, "cache_hits": 0, "prompt_tokens": 3000, "completion_tokens": 30}
     assert isinstance(first["elapsed"], float) and first["elapsed"] >= 0
 
 
