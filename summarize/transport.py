@@ -52,28 +52,26 @@ def sdk() -> Any:
     return openai
 
 
-def _http_timeout() -> tuple[type[BaseException], ...]:
-    """The HTTP library's timeout exceptions (what a read of a streamed body raises)."""
+def _http_classes(name: str) -> tuple[type[BaseException], ...]:
+    """An exception class of each HTTP library the SDK may stream through (httpx2, httpx)."""
     found: list[type[BaseException]] = []
-    for name in ("httpx2", "httpx"):
+    for library in ("httpx2", "httpx"):
         try:
-            module = __import__(name)
+            module = __import__(library)
         except ImportError:
             continue
-        found.append(module.TimeoutException)
+        found.append(getattr(module, name))
     return tuple(found)
+
+
+def _http_timeout() -> tuple[type[BaseException], ...]:
+    """The HTTP library's timeout exceptions (what a read of a streamed body raises)."""
+    return _http_classes("TimeoutException")
 
 
 def _http_errors() -> tuple[type[BaseException], ...]:
     """The HTTP library's transport errors (a connection dropped while the body streamed)."""
-    found: list[type[BaseException]] = []
-    for name in ("httpx2", "httpx"):
-        try:
-            module = __import__(name)
-        except ImportError:
-            continue
-        found.append(module.TransportError)
-    return tuple(found)
+    return _http_classes("TransportError")
 
 
 def is_local(base_url: str) -> bool:
