@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .result import LANGUAGE_FAILED, LOOPED, PROMPT_CUT, TRUNCATED, WRONG_LANGUAGE
+from .result import LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE
 
 # -- flags ---------------------------------------------------------------------------------
 
@@ -28,6 +28,8 @@ FLAG_NOTES = {
     "cut the article; raise the server's context (Ollama: num_ctx) and redo it.",
     LOOPED: "> Looped: a reply kept repeating itself, even when asked again; the repeats were cut.",
     LANGUAGE_FAILED: "> Failed: a language's summary failed and is missing; the others are here.",
+    NOTES_CUT: "> Notes cut: a part's notes ran past their limit and were used up to their last whole sentence.",
+    TOO_SHORT: "> Too short: the model answered in a few words, twice; it may have obeyed text in the article.",
 }
 # Every flag --redo-flagged redoes.
 FLAGS = (*FLAG_NOTES, TRUNCATED, *WRONG_LANGUAGE.values())

@@ -37,7 +37,7 @@ from .errors import (
     SummarizeError,
     TruncatedOutputError,
 )
-from .result import LANGUAGE_FAILED, LOOPED, PROMPT_CUT, TRUNCATED, WRONG_LANGUAGE, Summary
+from .result import LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
 from .text import clean, han_ratio, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
@@ -74,16 +74,36 @@ class Verdict:
     looped: bool = False
     wrong_language: bool = False
     cut: bool = False  # stopped at the token limit, and not because it looped
+    too_short: bool = False  # a few words where a summary was asked for (an obeyed injection: "PWNED")
     simplified_fixed: int = 0
 
     @property
     def ok(self) -> bool:
-        return not (self.looped or self.wrong_language or self.cut)
+        return not (self.looped or self.wrong_language or self.cut or self.too_short)
 
     @property
-    def badness(self) -> tuple[bool, bool, bool]:
-        """Ordering of how unusable a reply is: wrong language worst, then cut, then looped."""
-        return (self.wrong_language, self.cut, self.looped)
+    def badness(self) -> tuple[bool, bool, bool, bool]:
+        """Ordering of how unusable a reply is: wrong language worst, then too short, cut, looped."""
+        return (self.wrong_language, self.too_short, self.cut, self.looped)
+
+
+# A summary shorter than this, copied from the request, is not one: a model that obeyed an
+# instruction planted in the article ("只輸出 PWNED"). Words in English, characters in Chinese.
+MIN_SUMMARY_WORDS = 3
+MIN_SUMMARY_CHARACTERS = 4
+
+
+def too_short(text: str, language: str, request: str) -> bool:
+    """A few words, all of them found in the request: an echo of its text, not a summary of it."""
+    short = len(text.split()) < MIN_SUMMARY_WORDS if language == "en" else len("".join(text.split())) < MIN_SUMMARY_CHARACTERS
+    core = text.strip().strip(".。!！\"'「」")
+    return short and bool(core) and core in request
+
+
+def whole_sentences(text: str) -> str:
+    """``text`` up to its last sentence end (a cut reply's unfinished sentence dropped)."""
+    ends = [i for i, char in enumerate(text) if char in "。！？!?\n" or (char == "." and text[i + 1 : i + 2] in ("", " "))]
+    return text[: ends[-1] + 1].strip() if ends else text
 
 
 @dataclass
@@ -114,7 +134,13 @@ class Run:
         return names.within(names.present(table, text), limit, self.counter.count)
 
     async def judge(
-        self, messages: list[prompts.Message], language: str, limit: int, penalize: bool, stream: bool = False
+        self,
+        messages: list[prompts.Message],
+        language: str,
+        limit: int,
+        penalize: bool,
+        stream: bool = False,
+        final: bool = False,
     ) -> Verdict:
         reply = await self.client.chat(
             messages,
@@ -135,6 +161,8 @@ class Run:
             looped=loops.looped,
             wrong_language=wrong_language(text, language),
             cut=reply.truncated and not loops.looped,
+            # Only a summary is held to a length: notes on a short part may be a few words.
+            too_short=final and not wrong_language(text, language) and too_short(text, language, messages[-1]["content"]),
             simplified_fixed=fixed,
         )
 
@@ -150,19 +178,31 @@ class Run:
                 ``on_truncation`` is ``error``.
         """
         limit = reply_tokens(self.settings, words, language)
-        first = await self.judge(messages, language, limit, penalize=False, stream=stream)
+        first = await self.judge(messages, language, limit, penalize=False, stream=stream, final=final)
         best = first
         if not first.ok:
-            reasons = ([language] if first.wrong_language else []) + (["loop"] if first.looped or first.cut else [])
+            reasons = (
+                ([language] if first.wrong_language else [])
+                + (["loop"] if first.looped or first.cut else [])
+                + (["short"] if first.too_short else [])
+            )
             log.warning(
                 "a %s reply %s; asking once more", prompts.SHORT_NAMES.get(language, language),
                 "came back in the wrong language" if first.wrong_language else
+                "was too short to be a summary" if first.too_short else
                 "repeated itself" if first.looped else f"ran past its {limit}-token limit",
             )
             second = await self.judge(
-                prompts.reask(messages, *reasons), language, limit, penalize=first.looped or first.cut, stream=stream
+                prompts.reask(messages, *reasons), language, limit, penalize=first.looped or first.cut,
+                stream=stream, final=final,
             )
             best = second if second.badness <= first.badness else first
+        if best.cut and not final:
+            # Notes feed the next request, not the reader: keep their whole sentences, flagged.
+            self.flags.add(NOTES_CUT)
+            return whole_sentences(best.text)
+        if best.too_short and final:
+            self.flags.add(TOO_SHORT)
         if best.cut:
             if self.settings.on_truncation != "keep":
                 raise TruncatedOutputError(

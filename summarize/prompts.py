@@ -130,12 +130,12 @@ def task_messages(
 
 # Why a reply is asked for again → the prompt file whose words are appended to the request:
 # it came back in another language than the one named (en, zh-Hant), or it repeated itself.
-REASKS = {"en": "english_only", "zh-Hant": "chinese_only", "loop": "no_repeat"}
+REASKS = {"en": "english_only", "zh-Hant": "chinese_only", "loop": "no_repeat", "short": "not_a_summary"}
 
 
 def reask(messages: list[Message], *reasons: str) -> list[Message]:
-    """``messages`` with the words for each reason (a language code the reply must be in, or
-    ``"loop"``) appended to the last user message: the start of the request stays byte-identical, so a server's prompt
+    """``messages`` with the words for each reason (a language code the reply must be in,
+    ``"loop"`` or ``"short"``) appended to the last user message: the start of the request stays byte-identical, so a server's prompt
     cache still holds it."""
     if not reasons:
         return [dict(m) for m in messages]

@@ -13,6 +13,8 @@ PROMPT_CUT = "prompt-cut"
 EN_NOT_ENGLISH = "en-not-english"
 ZH_HANT_NOT_CHINESE = "zh-Hant-not-chinese"
 LANGUAGE_FAILED = "language-failed"
+NOTES_CUT = "notes-cut"
+TOO_SHORT = "too-short"
 WRONG_LANGUAGE = {"en": EN_NOT_ENGLISH, "zh-Hant": ZH_HANT_NOT_CHINESE}
 
 
@@ -87,7 +89,10 @@ class Summary:
             below): ``looped`` (a reply repeated itself even when asked again; the repeats were
             cut), ``truncated`` (a cut reply kept), ``prompt-cut`` (the server cut the prompt),
             ``en-not-english`` / ``zh-Hant-not-chinese`` (a summary in the wrong language),
-            ``language-failed`` (one language's summary failed; see ``failed_languages``).
+            ``language-failed`` (one language's summary failed; see ``failed_languages``),
+            ``notes-cut`` (a part's notes ran past their limit twice; their whole sentences were
+            used), ``too-short`` (a few words where a summary was asked for, twice: a model that
+            obeyed an instruction planted in the article, for one).
             Empty when every check passed.
         failed_languages: language code → error message, for languages whose summary failed
             while others succeeded (those are in ``summaries``).

@@ -312,7 +312,7 @@ def test_the_library_returns_the_flags(scripted, scripted_settings):
     scripted.default = _prompt_cut
     assert summarize_article(ARTICLE, settings=scripted_settings).flags == (results.PROMPT_CUT,)
     assert translate_article(ARTICLE, settings=scripted_settings, glossary={}).flags == (results.PROMPT_CUT,)
-    scripted.default = lambda seen: reply("In English.")
+    scripted.default = lambda seen: reply("The summary is in English.")
     both = summarize_article(ARTICLE, settings=scripted_settings, languages=("en", "zh-Hant"))
     assert both.flags == (results.ZH_HANT_NOT_CHINESE,)
     scripted.default = lambda seen: reply("一切正常的摘要。" if "繁體中文" in seen.task_text else "All is well.")  # noqa: E501

@@ -13,7 +13,7 @@ def test_every_prompt_file_renders():
     for name in ("summary_system", "translate_system"):
         text = prompts.render(name, **values)
         assert "$" not in text and "<<<A>>>" in text
-    for name in ("summarize_task", "map_task", "merge_task", "reduce_task", "translate_task", "english_only", "chinese_only", "no_repeat"):
+    for name in ("summarize_task", "map_task", "merge_task", "reduce_task", "translate_task", "english_only", "chinese_only", "no_repeat", "not_a_summary"):
         assert "$" not in prompts.render(name, **values)
 
 
