@@ -4,6 +4,7 @@
 
     summarize FILE... | -            summaries (or --translate, --dry-run) of articles
     summarize batch DIR_OR_GLOB --out DIR
+    summarize batch export|import|submit|status ...   the same as a batch job (OpenAI batch files)
     summarize doctor                 check the configured endpoint
 
 Library errors become one line on stderr in one place (``main``): exit 2 for usage and
@@ -99,6 +100,8 @@ def _work(parser: argparse.ArgumentParser) -> None:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     common = _common()
+    if command is not None and command.startswith("batch "):
+        return _job_parser(command.split()[1], common)
     if command == "batch":
         parser = argparse.ArgumentParser(
             prog="summarize batch",
@@ -366,6 +369,76 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+# -- batch jobs: OpenAI-format batch files, round by round (summarize.jobs) ----------------
+
+JOB_ACTIONS = ("export", "import", "submit", "status")
+
+
+def _job_parser(action: str, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    about = {
+        "export": "Plan every article and write the job's first round of requests as OpenAI batch JSONL "
+        "under --out (paths printed). Answer them with any batch engine, then `summarize batch import`.",
+        "import": "Store a results file's replies (OpenAI, DashScope or vllm run-batch format, any order), write "
+        "finished articles' outputs, and write the next round of requests if any remain (paths printed).",
+        "submit": "Run the job through the endpoint's Files and Batches API (OpenAI, DashScope), round by round, "
+        "until every article is done. Run it again after an interruption: it resumes by the batch IDs it recorded.",
+        "status": "Where a job stands: rounds, articles done, failed and waiting.",
+    }[action]
+    parser = argparse.ArgumentParser(prog=f"summarize batch {action}", parents=[common], description=about)
+    parser.set_defaults(command_action=action)
+    if action in ("export", "submit"):
+        parser.add_argument("articles", metavar="DIR_OR_GLOB", help="a folder (its .txt and .md files) or a glob")
+        parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="the job folder: outputs and state")
+        parser.add_argument("--format", type=_formats, default=FORMATS, metavar="md,json", help="what to write per article")
+        parser.add_argument("--max-lines", type=_positive, metavar="N", help="most requests per file (default 50000)")
+        _work(parser)
+    else:
+        parser.add_argument("out", type=Path, metavar="OUT", help="the job folder given to export")
+    if action == "import":
+        parser.add_argument("results", nargs="+", metavar="RESULTS.jsonl", help="batch output (and error) files")
+    if action == "submit":
+        parser.add_argument("--poll", type=float, default=30.0, metavar="SECONDS", help="seconds between status checks (default 30)")
+    return parser
+
+
+def cmd_job(args: argparse.Namespace) -> int:
+    from . import jobs
+
+    if args.command_action == "export":
+        report = jobs.export_round(
+            args.articles, args.out, settings=settings_from(args), languages=args.languages,
+            translate=args.translate, formats=args.format, max_lines=args.max_lines or jobs.MAX_LINES,
+        )
+    elif args.command_action == "import":
+        report = jobs.import_results(args.out, *args.results)
+    elif args.command_action == "status":
+        report = jobs.status(args.out)
+    else:
+        def show(text: str) -> None:
+            if not args.quiet:
+                print(f"summarize: {text}", file=sys.stderr)
+
+        report = jobs.submit(
+            args.articles, args.out, settings=settings_from(args), languages=args.languages,
+            translate=args.translate, formats=args.format, max_lines=args.max_lines or jobs.MAX_LINES,
+            poll=args.poll, on_progress=show,
+        )
+    for file in report.files:
+        print(file.path)
+    stored = f"{report.stored} replies stored; " if args.command_action == "import" else ""
+    where = (
+        f"round {report.round}: {report.requests} requests in {len(report.files)} file(s) for {report.waiting} article(s); "
+        f"answer them, then `summarize batch import {args.out} RESULTS.jsonl`"
+        if report.files
+        else f"every article is finished; results in {args.out}"
+    )
+    skipped = f", {report.skipped} already done" if report.skipped else ""
+    print(f"{stored}{report.done} done{skipped}, {report.failed} failed; {where}", file=sys.stderr)
+    for source, message in report.failures:
+        print(f"failed: {source}: {message}", file=sys.stderr)
+    return 1 if report.failures else 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import FAIL, diagnose
 
@@ -387,13 +460,15 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 failed at run time, 2 usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
+    if command == "batch" and argv[1:2] and argv[1] in JOB_ACTIONS:  # summarize batch export|import|submit|status
+        command, argv = f"batch {argv[1]}", argv[1:]
     parser = build_parser(command)
     args = parser.parse_args(argv[1:] if command else argv)  # exits 2 with a usage line
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(levelname)s: %(message)s")
     else:  # the library's warnings, one line each
         logging.basicConfig(level=logging.WARNING, format="summarize: warning: %(message)s")
-    run = {"batch": cmd_batch, "doctor": cmd_doctor, None: cmd_summarize}[command]
+    run = {"batch": cmd_batch, "doctor": cmd_doctor, None: cmd_summarize}.get(command, cmd_job)
     try:
         return run(args)
     except KeyboardInterrupt:
