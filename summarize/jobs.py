@@ -451,6 +451,9 @@ def export_round(
     languages = check_languages(languages)
     job = Job(out)
     if job.exists:
+        model = job.load()["settings"]["model"]
+        if model != settings.model:
+            log.warning("%s already holds a job for model %s; resuming it (give another --out for a new job)", job.out, model)
         return advance(job)  # a job resumes; re-exporting rewrites nothing that is already there
     files, base = _article_files(articles)
     out_resolved = job.out.resolve()
@@ -472,7 +475,7 @@ def export_round(
         "rounds": [],
     }
     count = skipped = 0
-    batch: list[str] = []
+    shard_file: _AtomicFile | None = None
     for path in files:
         targets = output_paths(path, base, job.out, formats)
         if is_done(targets):
@@ -491,16 +494,34 @@ def export_round(
             "text": text,
             "outputs": {fmt: p.relative_to(job.out).as_posix() for fmt, p in targets.items()},
         }
-        batch.append(json.dumps(record, ensure_ascii=False) + "\n")
+        if count % SHARD_SIZE == 0:
+            if shard_file is not None:
+                shard_file.commit()
+            shard_file = _AtomicFile(job.article_file(count // SHARD_SIZE))
+        shard_file.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
-        if len(batch) == SHARD_SIZE:
-            write_atomic(job.article_file(count // SHARD_SIZE - 1), "".join(batch))
-            batch = []
-    if batch:
-        write_atomic(job.article_file((count - 1) // SHARD_SIZE), "".join(batch))
+    if shard_file is not None:
+        shard_file.commit()
     meta.update(articles=count, skipped=skipped)
     job.save(meta)
     return advance(job)
+
+
+class _AtomicFile:
+    """A file written line by line under a temporary name, moved into place when complete."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.part")
+        self.handle = open(self.tmp, "w", encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        self.handle.write(text)
+
+    def commit(self) -> None:
+        self.handle.close()
+        os.replace(self.tmp, self.path)
 
 
 def _article_files(articles: Any) -> tuple[list[Path], Path]:
@@ -596,6 +617,7 @@ def advance(
     draft = rounds / ".draft"
     shutil.rmtree(draft, ignore_errors=True)
     writer = _RoundWriter(draft, meta["max_lines"], meta["max_bytes"], meta["url"])
+    tally = _Tally()
     logger = logging.getLogger("summarize")
     logger.addFilter(_hold)
     loop = asyncio.new_event_loop()  # one loop for the whole pass: a loop per article costs more than a replay
@@ -605,6 +627,7 @@ def advance(
             finished_before = len(shard.finished)
             for article in job.articles(shard_number):
                 if article["id"] in shard.finished:
+                    tally.count(article, shard.finished[article["id"]])
                     continue
                 outcome = loop.run_until_complete(_replay(article, shard, replay, meta, settings.max_retries))
                 if isinstance(outcome, dict):  # pending requests
@@ -620,6 +643,7 @@ def advance(
                 else:
                     message = " ".join(str(error).split()) or type(error).__name__
                     shard.finished[article["id"]] = {"status": "failed", "error": message}
+                tally.count(article, shard.finished[article["id"]])
                 if on_article is not None:
                     on_article(article["source"], shard.finished[article["id"]].get("error"))
             if len(shard.finished) != finished_before:
@@ -653,7 +677,7 @@ def advance(
         if current is not None and current.get("files"):
             meta["rounds"].append({"number": len(meta["rounds"]) + 1, "digest": writer.digest, "files": []})
             job.save(meta)
-    return _report(job, job.load(), stored=stored)
+    return _report(job, job.load(), stored=stored, tally=tally)
 
 
 async def _replay(article: dict[str, Any], shard: _Shard, settings: Settings, meta: dict[str, Any], retries: int) -> Any:
@@ -744,18 +768,30 @@ class _RoundWriter:
         return self._digest.hexdigest()
 
 
-def _report(job: Job, meta: dict[str, Any], *, stored: int = 0) -> Report:
-    done = failed = 0
-    failures = []
-    sources: dict[str, str] = {}
-    for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
-        shard = job.shard(shard_number)
-        for state in shard.finished.values():
-            done += state["status"] == "done"
-            failed += state["status"] == "failed"
-        if any(s["status"] == "failed" for s in shard.finished.values()):
-            sources = {a["id"]: a["source"] for a in job.articles(shard_number)}
-            failures += [(sources[aid], s["error"]) for aid, s in shard.finished.items() if s["status"] == "failed"]
+@dataclass
+class _Tally:
+    """Finished articles, counted as a pass goes by them."""
+
+    done: int = 0
+    failed: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, article: dict[str, Any], state: dict[str, Any]) -> None:
+        if state["status"] == "done":
+            self.done += 1
+        else:
+            self.failed += 1
+            self.failures.append((article["source"], state["error"]))
+
+
+def _report(job: Job, meta: dict[str, Any], *, stored: int = 0, tally: _Tally | None = None) -> Report:
+    if tally is None:
+        tally = _Tally()
+        for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
+            finished = job.shard(shard_number).finished
+            for article in job.articles(shard_number) if finished else ():
+                if article["id"] in finished:
+                    tally.count(article, finished[article["id"]])
     current = meta["rounds"][-1] if meta["rounds"] else {"number": 0, "files": []}
     files = tuple(RoundFile(job.state / f["path"], f["model"], f["lines"], f["bytes"]) for f in current["files"])
     return Report(
@@ -763,11 +799,11 @@ def _report(job: Job, meta: dict[str, Any], *, stored: int = 0) -> Report:
         files=files,
         requests=sum(f.lines for f in files),
         articles=meta["articles"],
-        done=done,
-        failed=failed,
-        waiting=meta["articles"] - done - failed,
+        done=tally.done,
+        failed=tally.failed,
+        waiting=meta["articles"] - tally.done - tally.failed,
         stored=stored,
-        failures=tuple(failures),
+        failures=tuple(tally.failures),
         skipped=meta.get("skipped", 0),
     )
 

@@ -155,6 +155,38 @@ def test_export_import_rounds_match_an_online_batch_run(endpoint_env, tmp_path, 
     assert again.stored == 0 and again.finished and snapshot(out) == before
 
 
+def test_a_translation_job_matches_an_online_translation_batch(endpoint_env, tmp_path):
+    import fake_translator
+    from scripted_server import Seen
+
+    scripted = endpoint_env
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in ("seed-qwen3-grok.txt", "tainan-ai-youth-governance-press-release-2025.zh-Hant.txt"):
+        shutil.copy(CORPUS / name, folder / name)
+    model = fake_translator.translator(names="黃偉哲\tHuang Wei-che")
+    scripted.default = model
+    assert cli.main(["batch", str(folder), "--out", str(tmp_path / "online"), "--translate"]) == 0
+
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings.from_env(), translate=True)
+    first = [line for f in report.files for line in jobs.read_lines(f.path)]
+    assert all("recurs in a" in line["body"]["messages"][0]["content"] for line in first)  # round 1: the names
+
+    def engine(body):
+        return model(Seen("POST", "/v1/chat/completions", {}, body, 0.0)).body
+
+    sent, n = [], 0
+    while not report.finished:
+        n += 1
+        sent += [line for f in report.files for line in jobs.read_lines(f.path)]
+        jobs.answer_round(report.files, tmp_path / f"t{n}.jsonl", engine)
+        report = jobs.import_results(out, tmp_path / f"t{n}.jsonl")
+    assert n == 2
+    assert sorted(canonical(line["body"]) for line in sent) == sorted(canonical(r.body) for r in scripted.chat_requests)
+    assert outputs(out) == outputs(tmp_path / "online")
+
+
 def test_a_missing_line_is_asked_again_and_exhausted_retries_fail_like_online(tmp_path):
     folder = corpus_folder(tmp_path)
     settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=1)
