@@ -168,7 +168,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 class _Progress:
     """Articles done, with the replies so far as the postfix (so one long article shows progress too)."""
 
-    def __init__(self, total: int, quiet: bool) -> None:
+    def __init__(self, total: int | None, quiet: bool) -> None:
         from tqdm import tqdm
 
         self.bar = tqdm(
@@ -410,7 +410,11 @@ def cmd_job(args: argparse.Namespace) -> int:
             translate=args.translate, formats=args.format, max_lines=args.max_lines or jobs.MAX_LINES,
         )
     elif args.command_action == "import":
-        report = jobs.import_results(args.out, *args.results)
+        progress = _Progress(None, args.quiet)  # a count of articles finished: how many will is not known yet
+        try:
+            report = jobs.import_results(args.out, *args.results, on_article=lambda *_: progress.done())
+        finally:
+            progress.close()
     elif args.command_action == "status":
         report = jobs.status(args.out)
     else:

@@ -42,6 +42,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import gc
+import glob
 import hashlib
 import json
 import logging
@@ -55,7 +57,7 @@ from typing import Any
 
 from . import glossary as names
 from . import presets
-from .batch import find_articles, is_done, output_paths
+from .batch import ARTICLE_SUFFIXES, is_done, output_paths
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
@@ -388,6 +390,8 @@ def _article_id(index: int) -> str:
 
 
 def _shard_of(article: str) -> int:
+    if not article.startswith("a"):
+        raise ValueError(f"not an article id: {article!r}")
     return int(article[1:]) // SHARD_SIZE
 
 
@@ -417,6 +421,7 @@ def export_round(
     max_lines: int = MAX_LINES,
     max_bytes: int | None = None,
     url: str = ENDPOINT,
+    on_article: Callable[[str, str | None], None] | None = None,
 ) -> Report:
     """Start a batch job: plan every article and write the first round of requests under ``out``.
 
@@ -427,6 +432,8 @@ def export_round(
         languages, translate, formats, glossary: as for ``summarize batch``.
         max_lines, max_bytes: split request files at these limits (default: the endpoint's).
         url: the ``url`` of each line (DashScope's test model takes ``/v1/chat/ds-test``).
+        on_article: called with (source, error message or ``None``) for each article finished
+            without a request (none, unless an article fails before any request is sent).
 
     Returns:
         A ``Report``; ``report.files`` are the JSONL files to hand to the engine.
@@ -454,10 +461,9 @@ def export_round(
         model = job.load()["settings"]["model"]
         if model != settings.model:
             log.warning("%s already holds a job for model %s; resuming it (give another --out for a new job)", job.out, model)
-        return advance(job)  # a job resumes; re-exporting rewrites nothing that is already there
-    files, base = _article_files(articles)
+        return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
+    found, base = _article_files(articles)
     out_resolved = job.out.resolve()
-    files = [f for f in files if out_resolved not in f.resolve().parents]  # never our own results
     entries = names.resolve_glossary(glossary, settings)
     meta = {
         "format": FORMAT,
@@ -476,7 +482,9 @@ def export_round(
     }
     count = skipped = 0
     shard_file: _AtomicFile | None = None
-    for path in files:
+    for path in found:
+        if out_resolved in path.resolve().parents:
+            continue  # never our own results
         targets = output_paths(path, base, job.out, formats)
         if is_done(targets):
             skipped += 1
@@ -502,9 +510,11 @@ def export_round(
         count += 1
     if shard_file is not None:
         shard_file.commit()
+    if not count and not skipped:
+        raise FileNotFoundError(f"no articles in {articles}: give a folder of .txt or .md files, a glob or a list of files")
     meta.update(articles=count, skipped=skipped)
     job.save(meta)
-    return advance(job)
+    return advance(job, on_article=on_article)
 
 
 class _AtomicFile:
@@ -524,14 +534,36 @@ class _AtomicFile:
         os.replace(self.tmp, self.path)
 
 
-def _article_files(articles: Any) -> tuple[list[Path], Path]:
-    if isinstance(articles, (str, os.PathLike)):
-        return find_articles(os.fspath(articles))
-    files = [Path(a) for a in articles]
-    if not files:
-        raise FileNotFoundError("no articles given: give a folder of articles, a glob or a list of files")
-    base = Path(os.path.commonpath([str(p.parent.resolve()) for p in files]))
-    return files, base
+def _article_files(articles: Any) -> tuple[Iterator[Path], Path]:
+    """The article files a job names, one at a time, and the folder output paths are relative to.
+
+    The same files and folder as ``summarize batch`` (``batch.find_articles``), but streamed: a
+    folder is walked one directory at a time (each sorted), so a million files are never one list.
+    """
+    if not isinstance(articles, (str, os.PathLike)):
+        files = [Path(a) for a in articles]
+        base = Path(os.path.commonpath([str(p.parent.resolve()) for p in files])) if files else Path(".")
+        return iter(files), base
+    root = Path(os.fspath(articles)).expanduser()
+    if root.is_dir():
+        def walk() -> Iterator[Path]:
+            for folder, dirs, names in os.walk(root):
+                dirs.sort()
+                for name in sorted(names):
+                    path = Path(folder) / name
+                    if path.suffix.lower() in ARTICLE_SUFFIXES and path.is_file():
+                        yield path
+
+        return walk(), root
+    spec = os.path.expanduser(os.fspath(articles))
+    base = None
+    for match in glob.iglob(spec, recursive=True):  # a first pass for the common folder only
+        if not Path(match).is_file():
+            continue
+        parent = str(Path(match).parent.resolve())
+        base = parent if base is None else os.path.commonpath([base, parent])
+    matches = (Path(m) for m in glob.iglob(spec, recursive=True) if Path(m).is_file())
+    return matches, Path(base or ".")
 
 
 def import_results(
@@ -648,6 +680,11 @@ def advance(
                     on_article(article["source"], shard.finished[article["id"]].get("error"))
             if len(shard.finished) != finished_before:
                 job.save_shard(shard_number, shard)
+            # A replay that waits leaves tasks and tracebacks in reference cycles: collect them
+            # per shard, or the heap's peak grows with the article count (measured: 5.7 MB at
+            # 1,000 articles, 10.9 MB at 3,000; 4.0 and 4.2 MB with this).
+            del shard
+            gc.collect()
     finally:
         loop.close()
         logger.removeFilter(_hold)
@@ -948,7 +985,8 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                         continue
                     if batch.status == "failed" and not (batch.output_file_id or batch.error_file_id):
                         raise JobError(
-                            f"batch {batch.id} failed validation: {_batch_errors(batch)}; fix the cause and run submit again"
+                            f"batch {batch.id} failed validation: {_batch_errors(batch)}; fix the cause and run submit "
+                            "again (a file over the account's enqueued-token limit fails this way: lower --max-lines)"
                         )
                     paths = []
                     for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):

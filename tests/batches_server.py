@@ -5,7 +5,8 @@ status per retrieve: ``validating`` → ``in_progress`` → ``completed``. When 
 every line of its input file is answered by ``engine(line)`` (a result line, or ``None`` for a
 line the batch never got to, as when one expires); lines with status 200 go to the output
 file, the rest to the error file, both in reverse order, since real batches keep no order.
-``hold = True`` keeps batches ``in_progress`` (to interrupt a client mid-poll).
+``hold = True`` keeps batches ``in_progress`` (to interrupt a client mid-poll); ``refuse`` fails
+every batch's validation with that error.
 
     with BatchesServer(engine) as server:
         settings = Settings(base_url=server.base_url, model="m")
@@ -45,6 +46,7 @@ class BatchesServer:
         self.engine = engine
         self.models = models or ["scripted"]
         self.hold = False
+        self.refuse: dict | None = None  # a batch error: every batch fails validation with it
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request
@@ -72,7 +74,9 @@ class BatchesServer:
         return {k: v for k, v in batch.items() if not k.startswith("_")}
 
     def _advance(self, batch: dict[str, Any]) -> None:
-        if batch["status"] == "validating":
+        if batch["status"] == "validating" and self.refuse:
+            batch.update(status="failed", errors={"object": "list", "data": [self.refuse]})
+        elif batch["status"] == "validating":
             batch["status"] = "in_progress"
         elif batch["status"] == "in_progress" and not self.hold:
             lines = [json.loads(x) for x in self.files[batch["input_file_id"]]["content"].decode().splitlines() if x.strip()]

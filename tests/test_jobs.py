@@ -227,6 +227,22 @@ def test_files_split_at_the_line_and_byte_limits(tmp_path):
     assert len(ids) == len(set(ids)) == 10 and all(len(i) <= 64 for i in ids)
 
 
+def test_a_glob_names_the_same_articles_and_output_paths_as_online(tmp_path):
+    from summarize.batch import find_articles, output_paths
+
+    folder = corpus_folder(tmp_path)
+    (folder / "sub").mkdir()
+    shutil.move(str(folder / "seed-qwen3-grok.txt"), folder / "sub")
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    for spec in (str(folder), str(folder / "**" / "*.txt")):
+        out = tmp_path / f"job-{len(spec)}"
+        jobs.export_round(spec, out, settings=settings)
+        files, base = find_articles(spec)
+        online = sorted(p.relative_to(out).as_posix() for f in files for p in output_paths(f, base, out, ("md",)).values())
+        stored = sorted(a["outputs"]["md"] for a in jobs.Job(out).articles(0))
+        assert stored == online and "sub/seed-qwen3-grok.md" in stored
+
+
 def test_presets_shape_the_lines_and_the_file_limit(tmp_path):
     folder = corpus_folder(tmp_path)
     dashscope = Settings(preset="dashscope", model="qwen-plus", api_key="sk-test")
@@ -319,6 +335,22 @@ def test_cli_import_prints_the_next_round_and_lists_failures(endpoint_env, tmp_p
     assert 5 <= done < 8 and not list(out.glob("*.md")) and len(list(out.glob("*.json"))) == done
 
 
+def test_exporting_again_resumes_the_job_and_skips_articles_done_online(endpoint_env, tmp_path, capsys):
+    folder = corpus_folder(tmp_path)
+    out = tmp_path / "job"
+    (tmp_path / "one").mkdir()
+    shutil.copy(folder / "seed-qwen3-grok.txt", tmp_path / "one")
+    assert cli.main(["batch", str(tmp_path / "one"), "--out", str(out)]) == 0  # done online first
+    assert cli.main(["batch", "export", str(folder), "--out", str(out)]) == 0
+    first = capsys.readouterr()
+    assert "1 already done" in first.err and jobs.status(out).articles == 7
+    before = snapshot(out)
+    assert cli.main(["batch", "export", str(folder), "--out", str(out)]) == 0
+    assert capsys.readouterr().out == first.out and snapshot(out) == before
+    assert cli.main(["batch", "status", str(out)]) == 0
+    assert "round 1: 9 requests in 1 file(s) for 7 article(s)" in capsys.readouterr().err
+
+
 def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
     assert cli.main(["batch", "import", str(tmp_path / "nothing"), str(tmp_path / "r.jsonl")]) == 1
     assert "summarize batch export DIR --out" in capsys.readouterr().err
@@ -392,6 +424,14 @@ def test_submit_sends_an_unanswered_round_again_and_gives_up_when_nothing_comes_
         with pytest.raises(jobs.JobError, match="without answering any request"):
             jobs.submit(folder, tmp_path / "job2", settings=settings, poll=0.01)
         assert server.count("POST", "/v1/batches") == 2
+
+
+def test_submit_reports_a_batch_that_failed_validation(tmp_path):
+    folder = corpus_folder(tmp_path)
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        server.refuse = {"code": "token_limit_exceeded", "message": "Enqueued token limit reached for qwen3-8b."}
+        with pytest.raises(jobs.JobError, match="token_limit_exceeded: Enqueued token limit.*lower --max-lines"):
+            jobs.submit(folder, tmp_path / "job", settings=Settings(base_url=server.base_url), poll=0.01)
 
 
 # -- the example and memory --------------------------------------------------------------------
