@@ -737,12 +737,23 @@ async def _replay(article: dict[str, Any], shard: _Shard, settings: Settings, me
                 article["text"], languages=meta["languages"], settings=settings, client=client, glossary=glossary
             )
     except _Pending:
+        await _settle()
         return client.pending
     except (SummarizeError, ValueError, TypeError) as exc:
         error = exc
     finally:
         _held.reset(token)
     return result, error, held
+
+
+async def _settle() -> None:
+    """Let the article's other tasks run to their own end first: a plain ``asyncio.gather`` in
+    the pipeline leaves siblings running when one waits, and each may have a request to add."""
+    while True:
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if not others:
+            return
+        await asyncio.gather(*others, return_exceptions=True)
 
 
 def _write_outputs(job: Job, article: dict[str, Any], result: Any, elapsed: float) -> None:

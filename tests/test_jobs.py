@@ -155,6 +155,28 @@ def test_export_import_rounds_match_an_online_batch_run(endpoint_env, tmp_path, 
     assert again.stored == 0 and again.finished and snapshot(out) == before
 
 
+def test_a_bilingual_job_matches_an_online_bilingual_batch(endpoint_env, tmp_path):
+    scripted = endpoint_env
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for path in CORPUS.glob("*.txt"):
+        if LONG in path.name or "1624" in path.name:
+            shutil.copy(path, folder / path.name)
+    scripted.default = lambda seen: Step(body=chat_body(seen.body))
+    assert cli.main(["batch", str(folder), "--out", str(tmp_path / "online"), "--languages", "en,zh-Hant"]) == 0
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings.from_env(), languages=("en", "zh-Hant"))
+    sent, n = [], 0
+    while not report.finished:
+        n += 1
+        sent += [line for f in report.files for line in jobs.read_lines(f.path)]
+        jobs.answer_round(report.files, tmp_path / f"b{n}.jsonl", chat_body)
+        report = jobs.import_results(out, tmp_path / f"b{n}.jsonl")
+    assert sorted(canonical(line["body"]) for line in sent) == sorted(canonical(r.body) for r in scripted.chat_requests)
+    assert outputs(out) == outputs(tmp_path / "online")
+    assert "## Summary (繁體中文)" in (out / next(folder.glob(f"*{LONG}*")).with_suffix(".md").name).read_text(encoding="utf-8")
+
+
 def test_a_translation_job_matches_an_online_translation_batch(endpoint_env, tmp_path):
     import fake_translator
     from scripted_server import Seen
