@@ -279,6 +279,46 @@ def test_presets_shape_the_lines_and_the_file_limit(tmp_path):
     assert body["reasoning_effort"] == "low" and "max_completion_tokens" in body and "temperature" not in body
 
 
+def test_an_engine_that_raises_fails_its_line_which_the_next_round_asks_again(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder)
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    calls = []
+
+    def flaky(body):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("GPU fell off the bus")
+        return chat_body(body)
+
+    jobs.answer_round(report.files, tmp_path / "r1.jsonl", flaky)
+    (line,) = jobs.read_lines(tmp_path / "r1.jsonl")
+    assert line["response"]["status_code"] == 500 and "GPU fell off" in line["error"]["message"]
+    again = jobs.import_results(out, tmp_path / "r1.jsonl")
+    assert again.round == 1 and again.waiting == 1  # the same request, the same round file
+    jobs.answer_round(again.files, tmp_path / "r2.jsonl", flaky)
+    assert jobs.import_results(out, tmp_path / "r2.jsonl").done == 1
+
+
+def test_a_streaming_client_gets_the_stored_reply_as_one_chunk():
+    import asyncio
+
+    shard = jobs._Shard()
+    replayer = jobs._Replayer("a0000000", shard, retries=0)
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}
+    shard.replies[jobs.custom_id("a0000000", body)] = completion("hello", reasoning_content="hmm")
+
+    async def read():
+        stream = await replayer.create(**body, stream=True, stream_options={"include_usage": True})
+        return [chunk async for chunk in stream]
+
+    (chunk,) = asyncio.run(read())
+    assert chunk.choices[0].delta.content == "hello" and chunk.choices[0].finish_reason == "stop"
+    assert chunk.choices[0].delta.model_extra["reasoning_content"] == "hmm" and chunk.usage.completion_tokens == 10
+
+
 @pytest.mark.parametrize(
     ("line", "kind", "status"),
     [
