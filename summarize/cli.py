@@ -422,7 +422,9 @@ def cmd_job(args: argparse.Namespace) -> int:
             if not args.quiet:
                 print(f"summarize: {text}", file=sys.stderr)
 
-        report = jobs.submit(
+        from . import batch_api
+
+        report = batch_api.submit(
             args.articles, args.out, settings=settings_from(args), languages=args.languages,
             translate=args.translate, formats=args.format, max_lines=args.max_lines or jobs.MAX_LINES,
             poll=args.poll, on_progress=show,

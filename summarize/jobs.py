@@ -8,17 +8,17 @@ stage (maps, then reduces, then re-asks), so a job is a few rounds::
       engine answers the file       any engine that reads and writes the OpenAI batch format
     import_results(OUT, RESULTS)    store the replies, write finished articles' outputs,
                                     write the next round's requests; until nothing remains
-    submit(DIR, OUT)                the same loop through the endpoint's Files and Batches API
+    batch_api.submit(DIR, OUT)      the same loop through the endpoint's Files and Batches API
 
-No pipeline is duplicated here. Each round is a *replay*: every unfinished article runs through
-the ordinary online pipeline (``asummarize_article`` / ``atranslate_article``) with a stand-in for
-the ``openai`` client. For each request the stand-in builds the body the ``openai`` SDK would
-send (model, messages, token limit, preset and thinking switches, ``extra_body`` merged in) and
-looks its digest up among the replies stored under ``OUT``. A stored reply goes back through the
-same ``ChatClient`` cleaning and checks as an online one (``<think>`` removal, truncation, empty
-replies, the language check and its re-ask); a missing one is recorded as pending and the
-article stops there for this round. The pending requests are the next round's lines, so the
-bodies, their number and the outputs are those of an online ``summarize batch`` run.
+No pipeline is duplicated here. Each round is a *replay* (``summarize.replay``): every unfinished
+article runs through the ordinary online pipeline with a stand-in for the ``openai`` client,
+which builds the body the ``openai`` SDK would send (model, messages, token limit, preset and
+thinking switches, ``extra_body`` merged in) and answers from the replies stored under ``OUT``.
+A stored reply goes through the same ``ChatClient`` cleaning and checks as an online one
+(``<think>`` removal, truncation, empty replies, the language check and its re-ask); a missing
+one is recorded as pending and the article stops there for this round. The pending requests are
+the next round's lines, so the bodies, their number and the outputs are those of an online
+``summarize batch`` run.
 
 Failed lines (HTTP 408/409/429/5xx, as the client retries online) are asked again in a later
 round, up to ``max_retries`` times; lines that never came back (an expired batch) are asked
@@ -40,7 +40,6 @@ number of articles.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import dataclasses
 import gc
 import glob
@@ -61,6 +60,12 @@ from .batch import ARTICLE_SUFFIXES, is_done, output_paths
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
+from .replay import article_of, body_key, custom_id, hold_logs, replay_article, request_body
+
+__all__ = [
+    "Job", "JobError", "Report", "RoundFile", "advance", "answer_round", "body_key", "custom_id",
+    "export_round", "import_results", "read_lines", "request_body", "request_line", "result_line", "rounds", "status",
+]
 
 log = logging.getLogger("summarize")
 
@@ -71,8 +76,6 @@ SHARD_SIZE = 500  # articles per state file: what one step of a round holds in m
 MAX_LINES = 50_000  # requests per file: OpenAI's and DashScope's limit
 # Bytes per file: OpenAI's limit is 200 MB, DashScope's 500 MB; a little room for the line ends.
 MAX_BYTES = {"openai": 200_000_000, "dashscope": 500_000_000}
-# The statuses the online client retries (summarize.client): the rest are the request's fault.
-RETRYABLE_STATUS = frozenset({408, 409, 429})
 
 
 class JobError(SummarizeError):
@@ -80,36 +83,6 @@ class JobError(SummarizeError):
 
 
 # -- the request format --------------------------------------------------------------------
-
-
-def request_body(create_kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The JSON body the ``openai`` SDK sends for ``chat.completions.create(**create_kwargs)``.
-
-    ``extra_body`` is merged into the top level as the SDK does; transport-only arguments are
-    dropped, and so is streaming, which no batch engine takes.
-    """
-    body = {
-        k: v
-        for k, v in create_kwargs.items()
-        if k not in ("extra_body", "extra_headers", "extra_query", "timeout", "stream", "stream_options")
-    }
-    body.update(create_kwargs.get("extra_body") or {})
-    return body
-
-
-def body_key(body: dict[str, Any]) -> str:
-    """A digest of a request body: equal bodies, equal keys, whatever the key order."""
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
-
-
-def custom_id(article: str, body: dict[str, Any]) -> str:
-    """The line's ``custom_id``: the article's id and the body's digest (42 characters)."""
-    return f"{article}-{body_key(body)}"
-
-
-def article_of(cid: str) -> str:
-    return cid.split("-", 1)[0]
 
 
 def request_line(cid: str, body: dict[str, Any], url: str = ENDPOINT) -> dict[str, Any]:
@@ -155,109 +128,6 @@ def _outcome(response: Any, error: Any) -> tuple[str, int | None, Any]:
         status = int(code) if str(code).isdigit() else 500  # an error inside a 200 (seen with 429s)
     detail = error if error is not None else body
     return "failed", status if status is not None else 500, detail
-
-
-def _retryable(status: int | None) -> bool:
-    return status is None or status >= 500 or status in RETRYABLE_STATUS
-
-
-# -- replaying the pipeline ----------------------------------------------------------------
-
-
-class _Pending(BaseException):
-    """A request whose reply is not stored yet: the article waits for the next round.
-
-    A BaseException, so that no ``except Exception`` in the pipeline mistakes it for a failure.
-    """
-
-
-class _Wire:
-    """A reply body seen through attributes, the way the ``openai`` SDK's objects show it."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "model_extra":
-            return self._data
-        value = self._data.get(name)
-        if isinstance(value, dict) and name != "error":  # the client reads an error body as a dict
-            return _Wire(value)
-        if isinstance(value, list):
-            return [_Wire(v) if isinstance(v, dict) else v for v in value]
-        return value
-
-
-class _Chunks:
-    """A whole reply as a one-chunk stream, for a client that streams."""
-
-    def __init__(self, body: dict[str, Any]) -> None:
-        choice = (body.get("choices") or [{}])[0]
-        message = choice.get("message") or {}
-        delta = {k: v for k, v in message.items() if k != "role"}
-        self._chunks = [
-            _Wire({**body, "object": "chat.completion.chunk",
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": choice.get("finish_reason")}]})
-        ]
-
-    def __aiter__(self) -> _Chunks:
-        return self
-
-    async def __anext__(self) -> _Wire:
-        if not self._chunks:
-            raise StopAsyncIteration
-        return self._chunks.pop(0)
-
-
-class _Replayer:
-    """Stands in for ``openai.AsyncOpenAI`` during one article's replay: answers from the store."""
-
-    def __init__(self, article: str, shard: _Shard, retries: int) -> None:
-        self.article = article
-        self.shard = shard
-        self.retries = retries
-        self.pending: dict[str, dict[str, Any]] = {}
-        self.chat = self
-        self.completions = self
-
-    def with_options(self, **_options: Any) -> _Replayer:
-        return self
-
-    async def close(self) -> None:  # pragma: no cover - never called: the ChatClient does not own it
-        pass
-
-    async def create(self, **kwargs: Any) -> Any:
-        body = request_body(kwargs)
-        cid = custom_id(self.article, body)
-        stored = self.shard.replies.get(cid)
-        if stored is None:
-            failures = self.shard.failures.get(cid) or []
-            last = failures[-1] if failures else None
-            if last is None or (_retryable(last["status"]) and len(failures) <= self.retries):
-                self.pending[cid] = body
-                raise _Pending(cid)
-            # Failed for good: the error the online client would map, the same way.
-            message = last["error"] if isinstance(last["error"], str) else json.dumps(last["error"], ensure_ascii=False)
-            return _Wire({"error": {"code": last["status"], "message": message}, "choices": None})
-        if kwargs.get("stream"):
-            return _Chunks(stored)
-        return _Wire(stored)
-
-
-# Log records of the article being replayed: shown once, when the article finishes.
-_held: contextvars.ContextVar[list[logging.LogRecord] | None] = contextvars.ContextVar("summarize_held_logs", default=None)
-
-
-class _HoldLogs(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        held = _held.get()
-        if held is None:
-            return True
-        held.append(record)
-        return False
-
-
-_hold = _HoldLogs()
 
 
 # -- the job folder ------------------------------------------------------------------------
@@ -651,7 +521,7 @@ def advance(
     writer = _RoundWriter(draft, meta["max_lines"], meta["max_bytes"], meta["url"])
     tally = _Tally()
     logger = logging.getLogger("summarize")
-    logger.addFilter(_hold)
+    logger.addFilter(hold_logs)
     loop = asyncio.new_event_loop()  # one loop for the whole pass: a loop per article costs more than a replay
     try:
         for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
@@ -661,7 +531,9 @@ def advance(
                 if article["id"] in shard.finished:
                     tally.count(article, shard.finished[article["id"]])
                     continue
-                outcome = loop.run_until_complete(_replay(article, shard, replay, meta, settings.max_retries))
+                outcome = loop.run_until_complete(
+                    replay_article(article, shard.replies, shard.failures, replay, meta, settings.max_retries)
+                )
                 if isinstance(outcome, dict):  # pending requests
                     for cid, body in outcome.items():
                         writer.add(cid, body)
@@ -687,7 +559,7 @@ def advance(
             gc.collect()
     finally:
         loop.close()
-        logger.removeFilter(_hold)
+        logger.removeFilter(hold_logs)
         files = writer.close()
     current = meta["rounds"][-1] if meta["rounds"] else None
     if files and current is not None and current["digest"] == writer.digest:
@@ -715,45 +587,6 @@ def advance(
             meta["rounds"].append({"number": len(meta["rounds"]) + 1, "digest": writer.digest, "files": []})
             job.save(meta)
     return _report(job, job.load(), stored=stored, tally=tally)
-
-
-async def _replay(article: dict[str, Any], shard: _Shard, settings: Settings, meta: dict[str, Any], retries: int) -> Any:
-    """One article through the online pipeline: its result, or the requests it waits for."""
-    from .pipeline import asummarize_article
-    from .translate import atranslate_article
-
-    client = _Replayer(article["id"], shard, retries)
-    held: list[logging.LogRecord] = []
-    token = _held.set(held)
-    result = error = None
-    try:
-        glossary = meta.get("glossary")
-        if meta["translate"]:
-            result = await atranslate_article(
-                article["text"], target=meta["languages"][0], settings=settings, client=client, glossary=glossary
-            )
-        else:
-            result = await asummarize_article(
-                article["text"], languages=meta["languages"], settings=settings, client=client, glossary=glossary
-            )
-    except _Pending:
-        await _settle()
-        return client.pending
-    except (SummarizeError, ValueError, TypeError) as exc:
-        error = exc
-    finally:
-        _held.reset(token)
-    return result, error, held
-
-
-async def _settle() -> None:
-    """Let the article's other tasks run to their own end first: a plain ``asyncio.gather`` in
-    the pipeline leaves siblings running when one waits, and each may have a request to add."""
-    while True:
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        if not others:
-            return
-        await asyncio.gather(*others, return_exceptions=True)
 
 
 def _write_outputs(job: Job, article: dict[str, Any], result: Any, elapsed: float) -> None:
@@ -884,164 +717,3 @@ def answer_round(
                 out.write(json.dumps(answer, ensure_ascii=False) + "\n")
                 count += 1
     return count
-
-
-# -- submit: the endpoint's Files and Batches API, round by round ---------------------------
-
-TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
-
-
-def submit(
-    articles: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
-    out: str | os.PathLike[str],
-    *,
-    settings: Settings | None = None,
-    languages: Sequence[str] = ("en",),
-    translate: bool = False,
-    formats: Sequence[str] = ("md", "json"),
-    max_lines: int = MAX_LINES,
-    poll: float = 30.0,
-    completion_window: str = "24h",
-    on_progress: Callable[[str], None] | None = None,
-) -> Report:
-    """Run a batch job through the endpoint's Files and Batches API until every article is done.
-
-    Each round's files are uploaded (purpose ``batch``), a batch is created for each
-    (``/v1/chat/completions``, ``completion_window``), polled every ``poll`` seconds, and its
-    output and error files are downloaded beside the round and imported. Every file ID and batch
-    ID is written to ``out/.batch/job.json`` as soon as it exists, so a run that was interrupted
-    (even killed while polling) resumes with the same batches: call ``submit`` again.
-
-    OpenAI and DashScope (Model Studio) both serve this API; DashScope takes files of up to
-    500 MB instead of 200 MB, and a ``completion_window`` of up to ``"336h"``.
-
-    Raises:
-        EndpointError: the API refused a call (a subclass says how), or a batch failed
-            validation (its errors are in the message).
-        JobError: batches kept finishing without answering any request.
-    """
-    from .client import ChatClient
-
-    settings = settings or Settings.from_env()
-    job = Job(out)
-    if not job.exists:
-        if not settings.model:
-            async def resolve() -> str:
-                async with ChatClient(settings) as chat:
-                    return await chat.resolve_model()
-
-            settings = settings.replace(model=asyncio.run(resolve()))
-        export_round(articles, out, settings=settings, languages=languages, translate=translate,
-                     formats=formats, max_lines=max_lines)
-    meta = job.load()
-    api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
-    return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
-
-
-async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Callable[[str], None]) -> Report:
-    from .client import ChatClient, _sdk
-
-    async with ChatClient(settings) as chat:
-        api = chat._openai()
-
-        async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-            async def once(attempt: int) -> Any:
-                try:
-                    return await fn(*args, **kwargs)
-                except _sdk().OpenAIError as exc:
-                    raise chat._map_error(exc, settings.model, attempt) from exc
-
-            return await chat._with_retries(once)
-
-        stalls = 0
-        while True:
-            meta = job.load()
-            if not meta["rounds"] or not meta["rounds"][-1]["files"]:
-                report = _report(job, meta)
-                say(f"every article is finished: {report.done} done, {report.failed} failed")
-                return report
-            current = meta["rounds"][-1]
-            number = current["number"]
-            for index, entry in enumerate(current["files"], 1):
-                if not entry.get("file_id"):
-                    uploaded = await call(api.files.create, file=job.state / entry["path"], purpose="batch")
-                    entry["file_id"] = uploaded.id
-                    job.save(meta)
-                    say(f"round {number}: uploaded {entry['path']} ({entry['lines']} requests) as {uploaded.id}")
-                if not entry.get("batch_id"):
-                    found = await _batch_for_file(api, entry["file_id"])
-                    if found is None:
-                        found = await call(
-                            api.batches.create, input_file_id=entry["file_id"], endpoint=meta["url"], completion_window=window
-                        )
-                    entry["batch_id"] = found.id
-                    job.save(meta)
-                    say(f"round {number}: batch {found.id} for file {index} of {len(current['files'])}")
-            seen: dict[str, str] = {}
-            while True:
-                waiting = [e for e in current["files"] if e.get("status") not in TERMINAL or "results" not in e]
-                if not waiting:
-                    break
-                for entry in waiting:
-                    batch = await call(api.batches.retrieve, entry["batch_id"])
-                    counts = getattr(batch, "request_counts", None)
-                    line = (
-                        f"round {number}: batch {batch.id} {batch.status}"
-                        + (f", {counts.completed}/{counts.total} done, {counts.failed} failed" if counts else "")
-                    )
-                    if seen.get(batch.id) != line:
-                        seen[batch.id] = line
-                        say(line)
-                    if batch.status not in TERMINAL:
-                        continue
-                    if batch.status == "failed" and not (batch.output_file_id or batch.error_file_id):
-                        raise JobError(
-                            f"batch {batch.id} failed validation: {_batch_errors(batch)}; fix the cause and run submit "
-                            "again (a file over the account's enqueued-token limit fails this way: lower --max-lines)"
-                        )
-                    paths = []
-                    for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
-                        if file_id:
-                            content = await call(api.files.content, file_id)
-                            target = job.state / Path(entry["path"]).parent / f"results-{batch.id}-{kind}.jsonl"
-                            write_atomic(target, content.content.decode("utf-8"))
-                            paths.append(target.relative_to(job.state).as_posix())
-                    entry.update(status=batch.status, results=paths)
-                    job.save(meta)
-                if any(e.get("status") not in TERMINAL or "results" not in e for e in current["files"]):
-                    await asyncio.sleep(poll)
-            results = [job.state / p for e in current["files"] for p in e["results"]]
-            report = await asyncio.to_thread(import_results, job.out, *results)  # it runs its own event loop
-            say(
-                f"round {number} imported: {report.stored} replies stored; {report.done} done, "
-                f"{report.failed} failed, {report.waiting} waiting"
-            )
-            meta = job.load()
-            if meta["rounds"][-1]["number"] == number and meta["rounds"][-1]["files"]:
-                # Nothing new came back (expired, cancelled): the same requests go out again.
-                stalls = 0 if report.stored else stalls + 1
-                if stalls > settings.max_retries:
-                    raise JobError(
-                        f"{stalls} batches in a row finished without answering any request of round {number}; "
-                        f"see the files in {job.state / Path(current['files'][0]['path']).parent} and run submit again later"
-                    )
-                for entry in meta["rounds"][-1]["files"]:
-                    entry.setdefault("earlier", []).append({k: entry.pop(k) for k in ("file_id", "batch_id", "status", "results") if k in entry})
-                job.save(meta)
-
-
-async def _batch_for_file(api: Any, file_id: str) -> Any:
-    """A batch already created from ``file_id`` (its ID lost to an interruption), else ``None``."""
-    try:
-        page = await api.batches.list(limit=100)
-    except Exception as exc:  # listing is only a safeguard against a duplicate batch; not every server has it
-        log.debug("could not list batches (%s); creating one", exc)
-        return None
-    return next((b for b in getattr(page, "data", []) or [] if getattr(b, "input_file_id", None) == file_id), None)
-
-
-def _batch_errors(batch: Any) -> str:
-    errors = getattr(batch, "errors", None)
-    data = getattr(errors, "data", None) or []
-    found = [f"{getattr(e, 'code', '')}: {getattr(e, 'message', '')}".strip(": ") for e in data]
-    return "; ".join(found) or "no reason given"

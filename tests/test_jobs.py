@@ -17,7 +17,7 @@ from batches_server import BatchesServer
 from conftest import CORPUS, ROOT
 from scripted_server import Step, completion
 
-from summarize import Settings, cli, jobs
+from summarize import Settings, batch_api, cli, jobs, replay
 
 MODEL = "qwen3-8b"  # a Qwen3 name: requests carry the thinking switch in extra_body
 LONG = "public-code-standard"  # the corpus article that needs map-reduce
@@ -305,10 +305,10 @@ def test_an_engine_that_raises_fails_its_line_which_the_next_round_asks_again(tm
 def test_a_streaming_client_gets_the_stored_reply_as_one_chunk():
     import asyncio
 
-    shard = jobs._Shard()
-    replayer = jobs._Replayer("a0000000", shard, retries=0)
+    replies: dict = {}
+    replayer = replay.Replayer("a0000000", replies, {}, retries=0)
     body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}
-    shard.replies[jobs.custom_id("a0000000", body)] = completion("hello", reasoning_content="hmm")
+    replies[jobs.custom_id("a0000000", body)] = completion("hello", reasoning_content="hmm")
 
     async def read():
         stream = await replayer.create(**body, stream=True, stream_options={"include_usage": True})
@@ -430,7 +430,7 @@ def test_submit_runs_every_round_through_the_batches_api(tmp_path, monkeypatch):
     progress: list[str] = []
     with BatchesServer(batch_engine, models=[MODEL]) as server:
         settings = Settings(base_url=server.base_url, retry_backoff=0.01)  # the model comes from /models
-        report = jobs.submit(folder, tmp_path / "job", settings=settings, poll=0.01, on_progress=progress.append)
+        report = batch_api.submit(folder, tmp_path / "job", settings=settings, poll=0.01, on_progress=progress.append)
         assert report.finished and report.done == 8
         rounds = [r for r in jobs.rounds(tmp_path / "job") if r["files"]]
         # Round 1: every map and single request; round 2: the long article's reduce and one re-ask.
@@ -479,12 +479,12 @@ def test_submit_sends_an_unanswered_round_again_and_gives_up_when_nothing_comes_
         return None if len(answered) == 1 else batch_engine(line)
 
     with BatchesServer(expiring, models=[MODEL]) as server:
-        report = jobs.submit(folder, tmp_path / "job", settings=Settings(base_url=server.base_url), poll=0.01)
+        report = batch_api.submit(folder, tmp_path / "job", settings=Settings(base_url=server.base_url), poll=0.01)
         assert report.done == 1 and server.count("POST", "/v1/batches") == 2
     with BatchesServer(lambda line: None, models=[MODEL]) as server:
         settings = Settings(base_url=server.base_url, max_retries=1)
         with pytest.raises(jobs.JobError, match="without answering any request"):
-            jobs.submit(folder, tmp_path / "job2", settings=settings, poll=0.01)
+            batch_api.submit(folder, tmp_path / "job2", settings=settings, poll=0.01)
         assert server.count("POST", "/v1/batches") == 2
 
 
@@ -493,7 +493,7 @@ def test_submit_reports_a_batch_that_failed_validation(tmp_path):
     with BatchesServer(batch_engine, models=[MODEL]) as server:
         server.refuse = {"code": "token_limit_exceeded", "message": "Enqueued token limit reached for qwen3-8b."}
         with pytest.raises(jobs.JobError, match="token_limit_exceeded: Enqueued token limit.*lower --max-lines"):
-            jobs.submit(folder, tmp_path / "job", settings=Settings(base_url=server.base_url), poll=0.01)
+            batch_api.submit(folder, tmp_path / "job", settings=Settings(base_url=server.base_url), poll=0.01)
 
 
 # -- the example and memory --------------------------------------------------------------------
