@@ -39,6 +39,7 @@ number of articles.
 
 from __future__ import annotations
 
+import array
 import asyncio
 import dataclasses
 import gc
@@ -457,8 +458,8 @@ def import_results(
     """
     job = Job(out)
     meta = job.load()
-    # Which lines belong to which shard, by byte offset: memory holds offsets, never replies.
-    offsets: dict[int, list[tuple[int, int]]] = {}
+    # Which lines belong to which shard, by byte offset: memory holds 8 bytes a line, never replies.
+    offsets: dict[int, array.array[int]] = {}
     foreign = 0
     for number, path in enumerate(results):
         with open(path, "rb") as handle:
@@ -476,7 +477,7 @@ def import_results(
                 if shard * SHARD_SIZE >= meta["articles"]:
                     foreign += 1
                     continue
-                offsets.setdefault(shard, []).append((number, start))
+                offsets.setdefault(shard, array.array("q")).append(start * len(results) + number)
     if foreign:
         log.warning("%d result line(s) are not this job's requests (unknown custom_id) and were skipped", foreign)
     stored = 0
@@ -485,7 +486,8 @@ def import_results(
         for shard_number in sorted(offsets):
             shard = job.shard(shard_number)
             changed = 0
-            for number, start in offsets[shard_number]:
+            for packed in offsets[shard_number]:
+                start, number = divmod(packed, len(results))
                 handles[number].seek(start)
                 raw = handles[number].readline()
                 changed += shard.add(json.loads(raw), raw)
