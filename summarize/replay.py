@@ -132,10 +132,26 @@ class Replayer:
     def with_options(self, **_options: Any) -> Replayer:
         return self
 
+    @property
+    def with_streaming_response(self) -> _Streaming:
+        """``chat.completions.with_streaming_response.create``, for a client that reads raw SSE bytes."""
+        return _Streaming(self)
+
     async def close(self) -> None:  # pragma: no cover - never called: the ChatClient does not own it
         pass
 
     async def create(self, **kwargs: Any) -> Any:
+        answer = self.answer(kwargs)
+        if "error" in answer:
+            return _Wire({**answer, "choices": None})
+        return _Chunks(answer) if kwargs.get("stream") else _Wire(answer)
+
+    def answer(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The stored completion for a request, or the error body of one that failed for good.
+
+        Raises:
+            Pending: no reply is stored yet (recorded in ``pending``).
+        """
         body = request_body(kwargs)
         cid = custom_id(self.article, body)
         stored = self.replies.get(cid)
@@ -147,10 +163,51 @@ class Replayer:
                 raise Pending(cid)
             # Failed for good: the error the online client would map, the same way.
             message = last["error"] if isinstance(last["error"], str) else json.dumps(last["error"], ensure_ascii=False)
-            return _Wire({"error": {"code": last["status"], "message": message}, "choices": None})
-        if kwargs.get("stream"):
-            return _Chunks(stored)
-        return _Wire(stored)
+            return {"error": {"code": last["status"], "message": message}}
+        return stored
+
+
+class _Streaming:
+    """``with_streaming_response``: the answer as the server-sent events of a streamed reply."""
+
+    def __init__(self, replayer: Replayer) -> None:
+        self.replayer = replayer
+
+    def create(self, **kwargs: Any) -> _SSEResponse:
+        return _SSEResponse(self.replayer.answer(kwargs))
+
+
+class _SSEResponse:
+    """An async context manager whose ``http_response.aiter_bytes()`` yields the reply as SSE."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self.http_response = self
+        self._answer = answer
+
+    async def __aenter__(self) -> _SSEResponse:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def aiter_bytes(self) -> Any:
+        for event in sse_events(self._answer):
+            yield event
+
+
+def sse_events(answer: dict[str, Any]) -> list[bytes]:
+    """A completion as the events a streaming server sends: a delta with the whole message and
+    its finish reason, the usage, ``[DONE]``; an error body as one error event."""
+    if "error" in answer:
+        return [b"data: " + json.dumps({"error": answer["error"]}).encode() + b"\n\n"]
+    choice = (answer.get("choices") or [{}])[0]
+    head = {k: answer[k] for k in ("id", "created", "model") if k in answer}
+    delta = {"index": 0, "delta": dict(choice.get("message") or {}), "finish_reason": choice.get("finish_reason")}
+    events = [{**head, "object": "chat.completion.chunk", "choices": [delta]}]
+    if answer.get("usage"):
+        events.append({**head, "object": "chat.completion.chunk", "choices": [], "usage": answer["usage"]})
+    encoded = [b"data: " + json.dumps(e, ensure_ascii=False).encode() + b"\n\n" for e in events]
+    return encoded + [b"data: [DONE]\n\n"]
 
 
 # Log records of the article being replayed: shown once, when the article finishes.

@@ -319,6 +319,29 @@ def test_a_streaming_client_gets_the_stored_reply_as_one_chunk():
     assert chunk.choices[0].delta.model_extra["reasoning_content"] == "hmm" and chunk.usage.completion_tokens == 10
 
 
+def test_a_client_reading_raw_sse_gets_the_stored_reply_and_pending_requests_are_recorded():
+    import asyncio
+
+    replies: dict = {}
+    replayer = replay.Replayer("a0000000", replies, {}, retries=0)
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}
+    replies[jobs.custom_id("a0000000", body)] = completion("hello", reasoning_content="hmm")
+
+    async def read(request):
+        async with replayer.chat.completions.with_streaming_response.create(**request, stream=True) as response:
+            return b"".join([data async for data in response.http_response.aiter_bytes()])
+
+    events = asyncio.run(read(body)).decode().split("\n\n")
+    assert events[-2:] == ["data: [DONE]", ""]
+    first, usage = (json.loads(e.removeprefix("data: ")) for e in events[:2])
+    assert first["choices"][0]["delta"]["content"] == "hello" and first["choices"][0]["finish_reason"] == "stop"
+    assert first["choices"][0]["delta"]["reasoning_content"] == "hmm" and usage["usage"]["completion_tokens"] == 10
+    other = {**body, "max_tokens": 6}
+    with pytest.raises(replay.Pending):
+        asyncio.run(read(other))
+    assert list(replayer.pending.values()) == [other]  # what the round file gets: no stream flag
+
+
 @pytest.mark.parametrize(
     ("line", "kind", "status"),
     [
