@@ -4,6 +4,7 @@
 
     summarize FILE... | -            summaries (or --translate, --dry-run) of articles; stdin when piped
     summarize batch DIR_OR_GLOB --out DIR
+    summarize batch export|import|submit|status ...   the same as a batch job (OpenAI batch files)
     summarize doctor                 check the configured endpoint
 
 The commands are argparse subparsers. The first has no name on the command line: an argument
@@ -34,13 +35,18 @@ from .pipeline import check_languages
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
 DEFAULT = "summarize"  # the subparser for FILE..., never typed
-BATCH_COMMANDS: tuple[str, ...] = ()  # subcommands of batch; anything else is a batch run
+BATCH_COMMANDS: tuple[str, ...] = ("export", "import", "submit", "status")  # anything else is a batch run
 BATCH_DEFAULT = "run"
 FORMATS = ("md", "json")
 USAGE = """summarize [options] FILE... | -
        summarize batch DIR_OR_GLOB --out DIR [options]   (summarize batch --help)
+       summarize batch export|import|submit|status ...   (a batch job in OpenAI batch files)
        summarize doctor [options]"""
-BATCH_USAGE = "summarize batch DIR_OR_GLOB --out DIR [options]"
+BATCH_USAGE = """summarize batch DIR_OR_GLOB --out DIR [options]
+       summarize batch export DIR_OR_GLOB --out OUT     (write a round of OpenAI batch requests)
+       summarize batch import OUT RESULTS.jsonl...      (read their results; write the next round)
+       summarize batch submit DIR_OR_GLOB --out OUT     (run every round through a Batches API)
+       summarize batch status OUT"""
 
 
 class UsageError(Exception):
@@ -184,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _work(run)
     run.set_defaults(handler=cmd_batch, parser=run)
+    for action in BATCH_COMMANDS:
+        _add_job_parser(batch_commands, action, common)
 
     doctor = commands.add_parser(
         "doctor",
@@ -224,7 +232,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 class _Progress:
     """Articles done, with the replies so far as the postfix (so one long article shows progress too)."""
 
-    def __init__(self, total: int, quiet: bool) -> None:
+    def __init__(self, total: int | None, quiet: bool) -> None:
         from tqdm import tqdm
 
         self.bar = tqdm(
@@ -516,6 +524,82 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if failures and args.debug and failures[0].error is not None:
         raise failures[0].error
     return 1 if failures else 0
+
+
+# -- batch jobs: OpenAI-format batch files, round by round (summarize.jobs) ----------------
+
+
+def _add_job_parser(commands: Any, action: str, common: argparse.ArgumentParser) -> None:
+    """``summarize batch ACTION``: a batch job run through a batch engine in rounds (summarize.jobs)."""
+    about = {
+        "export": "Plan every article and write the job's first round of requests as OpenAI batch JSONL "
+        "under --out (paths printed). Answer them with any batch engine, then `summarize batch import`.",
+        "import": "Store a results file's replies (OpenAI, DashScope or vllm run-batch format, any order), write "
+        "finished articles' outputs, and write the next round of requests if any remain (paths printed).",
+        "submit": "Run the job through the endpoint's Files and Batches API (OpenAI, DashScope), round by round, "
+        "until every article is done. Run it again after an interruption: it resumes by the batch IDs it recorded.",
+        "status": "Where a job stands: rounds, articles done, failed and waiting.",
+    }[action]
+    parser = commands.add_parser(
+        action, prog=f"summarize batch {action}", parents=[common], description=about, help=about.split(" (")[0]
+    )
+    parser.set_defaults(command_action=action, handler=cmd_job, parser=parser)
+    if action in ("export", "submit"):
+        parser.add_argument("articles", metavar="DIR_OR_GLOB", help="a folder (its .txt and .md files) or a glob")
+        parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="the job folder: outputs and state")
+        parser.add_argument("--format", type=_formats, default=FORMATS, metavar="md,json", help="what to write per article")
+        parser.add_argument("--max-lines", type=_positive, metavar="N", help="most requests per file (default 50000)")
+        _work(parser)
+    else:
+        parser.add_argument("out", type=Path, metavar="OUT", help="the job folder given to export")
+    if action == "import":
+        parser.add_argument("results", nargs="+", metavar="RESULTS.jsonl", help="batch output (and error) files")
+    if action == "submit":
+        parser.add_argument("--poll", type=float, default=30.0, metavar="SECONDS", help="seconds between status checks (default 30)")
+
+
+def cmd_job(args: argparse.Namespace) -> int:
+    from . import jobs
+
+    if args.command_action == "export":
+        report = jobs.export_round(
+            args.articles, args.out, settings=settings_from(args), languages=args.languages,
+            translate=args.translate, formats=args.format, max_lines=args.max_lines or jobs.MAX_LINES,
+        )
+    elif args.command_action == "import":
+        progress = _Progress(None, args.quiet)  # a count of articles finished: how many will is not known yet
+        try:
+            report = jobs.import_results(args.out, *args.results, on_article=lambda *_: progress.done())
+        finally:
+            progress.close()
+    elif args.command_action == "status":
+        report = jobs.status(args.out)
+    else:
+        def show(text: str) -> None:
+            if not args.quiet:
+                print(f"summarize: {text}", file=sys.stderr)
+
+        from . import batch_api
+
+        report = batch_api.submit(
+            args.articles, args.out, settings=settings_from(args), languages=args.languages,
+            translate=args.translate, formats=args.format, max_lines=args.max_lines or jobs.MAX_LINES,
+            poll=args.poll, on_progress=show,
+        )
+    for file in report.files:
+        print(file.path)
+    stored = f"{report.stored} replies stored; " if args.command_action == "import" else ""
+    where = (
+        f"round {report.round}: {report.requests} requests in {len(report.files)} file(s) for {report.waiting} article(s); "
+        f"answer them, then `summarize batch import {args.out} RESULTS.jsonl`"
+        if report.files
+        else f"every article is finished; results in {args.out}"
+    )
+    skipped = f", {report.skipped} already done" if report.skipped else ""
+    print(f"{stored}{report.done} done{skipped}, {report.failed} failed; {where}", file=sys.stderr)
+    for source, message in report.failures:
+        print(f"failed: {source}: {message}", file=sys.stderr)
+    return 1 if report.failures else 0
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -1,0 +1,187 @@
+"""A batch job through the endpoint's Files and Batches API (OpenAI, DashScope), round by round.
+
+::
+
+    upload each request file (purpose "batch") → create a batch (/v1/chat/completions, "24h")
+      → poll with progress → download its output and error files → import them (summarize.jobs)
+      → the next round, until every article is finished
+
+Every file ID and batch ID is written to the job's ``job.json`` the moment it exists, so a run
+that was interrupted, even killed while polling, resumes with the same batches; a batch ID lost
+between creation and recording is found again by its input file. A round that comes back with
+nothing (an expired or cancelled batch) is sent again, a bounded number of times. Calls go
+through ``ChatClient``'s ``openai`` client, retries and error mapping, like every chat request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .jobs import MAX_LINES, Job, JobError, Report, export_round, import_results, status
+from .output import write_atomic
+
+log = logging.getLogger("summarize")
+
+TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
+
+
+def submit(
+    articles: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    settings: Settings | None = None,
+    languages: Sequence[str] = ("en",),
+    translate: bool = False,
+    formats: Sequence[str] = ("md", "json"),
+    max_lines: int = MAX_LINES,
+    poll: float = 30.0,
+    completion_window: str = "24h",
+    on_progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Run a batch job through the endpoint's Files and Batches API until every article is done.
+
+    Each round's files are uploaded (purpose ``batch``), a batch is created for each
+    (``/v1/chat/completions``, ``completion_window``), polled every ``poll`` seconds, and its
+    output and error files are downloaded beside the round and imported. Every file ID and batch
+    ID is written to ``out/.batch/job.json`` as soon as it exists, so a run that was interrupted
+    (even killed while polling) resumes with the same batches: call ``submit`` again.
+
+    OpenAI and DashScope (Model Studio) both serve this API; DashScope takes files of up to
+    500 MB instead of 200 MB, and a ``completion_window`` of up to ``"336h"``.
+
+    Raises:
+        EndpointError: the API refused a call (a subclass says how), or a batch failed
+            validation (its errors are in the message).
+        JobError: batches kept finishing without answering any request.
+    """
+    from .client import ChatClient
+
+    settings = settings or Settings.from_env()
+    job = Job(out)
+    if not job.exists:
+        if not settings.model:
+            async def resolve() -> str:
+                async with ChatClient(settings) as chat:
+                    return await chat.resolve_model()
+
+            settings = settings.replace(model=asyncio.run(resolve()))
+        export_round(articles, out, settings=settings, languages=languages, translate=translate,
+                     formats=formats, max_lines=max_lines)
+    meta = job.load()
+    api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
+    return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
+
+
+async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Callable[[str], None]) -> Report:
+    from .client import ChatClient, _sdk
+
+    async with ChatClient(settings) as chat:
+        api = chat._openai()
+
+        async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            async def once(attempt: int) -> Any:
+                try:
+                    return await fn(*args, **kwargs)
+                except _sdk().OpenAIError as exc:
+                    raise chat._map_error(exc, settings.model, attempt) from exc
+
+            return await chat._with_retries(once)
+
+        stalls = 0
+        while True:
+            meta = job.load()
+            if not meta["rounds"] or not meta["rounds"][-1]["files"]:
+                report = status(job.out)
+                say(f"every article is finished: {report.done} done, {report.failed} failed")
+                return report
+            current = meta["rounds"][-1]
+            number = current["number"]
+            for index, entry in enumerate(current["files"], 1):
+                if not entry.get("file_id"):
+                    uploaded = await call(api.files.create, file=job.state / entry["path"], purpose="batch")
+                    entry["file_id"] = uploaded.id
+                    job.save(meta)
+                    say(f"round {number}: uploaded {entry['path']} ({entry['lines']} requests) as {uploaded.id}")
+                if not entry.get("batch_id"):
+                    found = await _batch_for_file(api, entry["file_id"])
+                    if found is None:
+                        found = await call(
+                            api.batches.create, input_file_id=entry["file_id"], endpoint=meta["url"], completion_window=window
+                        )
+                    entry["batch_id"] = found.id
+                    job.save(meta)
+                    say(f"round {number}: batch {found.id} for file {index} of {len(current['files'])}")
+            seen: dict[str, str] = {}
+            while True:
+                waiting = [e for e in current["files"] if e.get("status") not in TERMINAL or "results" not in e]
+                if not waiting:
+                    break
+                for entry in waiting:
+                    batch = await call(api.batches.retrieve, entry["batch_id"])
+                    counts = getattr(batch, "request_counts", None)
+                    line = (
+                        f"round {number}: batch {batch.id} {batch.status}"
+                        + (f", {counts.completed}/{counts.total} done, {counts.failed} failed" if counts else "")
+                    )
+                    if seen.get(batch.id) != line:
+                        seen[batch.id] = line
+                        say(line)
+                    if batch.status not in TERMINAL:
+                        continue
+                    if batch.status == "failed" and not (batch.output_file_id or batch.error_file_id):
+                        raise JobError(
+                            f"batch {batch.id} failed validation: {_batch_errors(batch)}; fix the cause and run submit "
+                            "again (a file over the account's enqueued-token limit fails this way: lower --max-lines)"
+                        )
+                    paths = []
+                    for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
+                        if file_id:
+                            content = await call(api.files.content, file_id)
+                            target = job.state / Path(entry["path"]).parent / f"results-{batch.id}-{kind}.jsonl"
+                            write_atomic(target, content.content.decode("utf-8"))
+                            paths.append(target.relative_to(job.state).as_posix())
+                    entry.update(status=batch.status, results=paths)
+                    job.save(meta)
+                if any(e.get("status") not in TERMINAL or "results" not in e for e in current["files"]):
+                    await asyncio.sleep(poll)
+            results = [job.state / p for e in current["files"] for p in e["results"]]
+            report = await asyncio.to_thread(import_results, job.out, *results)  # it runs its own event loop
+            say(
+                f"round {number} imported: {report.stored} replies stored; {report.done} done, "
+                f"{report.failed} failed, {report.waiting} waiting"
+            )
+            meta = job.load()
+            if meta["rounds"][-1]["number"] == number and meta["rounds"][-1]["files"]:
+                # Nothing new came back (expired, cancelled): the same requests go out again.
+                stalls = 0 if report.stored else stalls + 1
+                if stalls > settings.max_retries:
+                    raise JobError(
+                        f"{stalls} batches in a row finished without answering any request of round {number}; "
+                        f"see the files in {job.state / Path(current['files'][0]['path']).parent} and run submit again later"
+                    )
+                for entry in meta["rounds"][-1]["files"]:
+                    entry.setdefault("earlier", []).append({k: entry.pop(k) for k in ("file_id", "batch_id", "status", "results") if k in entry})
+                job.save(meta)
+
+
+async def _batch_for_file(api: Any, file_id: str) -> Any:
+    """A batch already created from ``file_id`` (its ID lost to an interruption), else ``None``."""
+    try:
+        page = await api.batches.list(limit=100)
+    except Exception as exc:  # listing is only a safeguard against a duplicate batch; not every server has it
+        log.debug("could not list batches (%s); creating one", exc)
+        return None
+    return next((b for b in getattr(page, "data", []) or [] if getattr(b, "input_file_id", None) == file_id), None)
+
+
+def _batch_errors(batch: Any) -> str:
+    errors = getattr(batch, "errors", None)
+    data = getattr(errors, "data", None) or []
+    found = [f"{getattr(e, 'code', '')}: {getattr(e, 'message', '')}".strip(": ") for e in data]
+    return "; ".join(found) or "no reason given"

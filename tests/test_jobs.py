@@ -1,0 +1,536 @@
+"""Batch jobs (summarize.jobs): export → results → import rounds, and submit through a Batches API."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from batches_server import BatchesServer
+from conftest import CORPUS, ROOT
+from scripted_server import Step, completion
+
+from summarize import Settings, batch_api, cli, jobs, replay
+
+MODEL = "qwen3-8b"  # a Qwen3 name: requests carry the thinking switch in extra_body
+LONG = "public-code-standard"  # the corpus article that needs map-reduce
+FIRMER = "An earlier reply to this request came back in Chinese"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def model_reply(body: dict) -> str:
+    """What the scripted model says: notes per part, summaries, and one English summary in Chinese
+    (the 1624 exhibition's first one), so that the language re-ask takes a round of its own."""
+    system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
+    if "notes for a summary on part" in system:
+        return f"Notes {_digest(user)}: the part lists names, dates and figures."
+    if "1624" in user and FIRMER not in system:
+        return "這篇新聞的摘要仍然是中文，沒有英文。" * 3
+    return f"An English summary {_digest(user)} of the article."
+
+
+def fails_first(body: dict) -> bool:
+    """The one request that fails once (HTTP 500): the long article's second map."""
+    return "[Part 2 of" in body["messages"][-1]["content"] or "part 2 of" in body["messages"][0]["content"]
+
+
+def chat_body(body: dict) -> dict:
+    sent = sum(len(m["content"]) for m in body["messages"])  # a plausible count: no truncation warning
+    return completion(model_reply(body), usage={"prompt_tokens": sent, "completion_tokens": 10, "total_tokens": sent + 10})
+
+
+def corpus_folder(tmp_path: Path, times: int = 1) -> Path:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for n in range(times):
+        for path in sorted(CORPUS.glob("*.txt")):
+            shutil.copy(path, folder / (path.name if times == 1 else f"{n:03d}-{path.name}"))
+    return folder
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def outputs(folder: Path) -> dict[str, object]:
+    """Every output file; JSON records without ``elapsed`` (wall time differs between runs)."""
+    found: dict[str, object] = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or jobs.STATE in path.relative_to(folder).parts:
+            continue
+        if path.suffix == ".json":
+            record = json.loads(path.read_text(encoding="utf-8"))
+            record.pop("elapsed")
+            found[path.relative_to(folder).as_posix()] = record
+        else:
+            found[path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8")
+    return found
+
+
+def canonical(body: dict) -> str:
+    return json.dumps(body, sort_keys=True, ensure_ascii=False)
+
+
+@pytest.fixture
+def endpoint_env(monkeypatch, scripted):
+    monkeypatch.setenv("SUMMARIZE_BASE_URL", scripted.base_url)
+    monkeypatch.setenv("SUMMARIZE_MODEL", MODEL)
+    monkeypatch.setenv("SUMMARIZE_RETRY_BACKOFF", "0.01")
+    return scripted
+
+
+def run_rounds(out: Path, report: jobs.Report, tmp_path: Path, *, shuffle: bool = True) -> tuple[list[dict], int]:
+    """Answer each round like the scripted server (the same failure once), feed results back out
+    of order, and import; the request lines sent and the number of rounds."""
+    sent: list[dict] = []
+    failed: set[str] = set()
+    rounds = 0
+    rng = random.Random(7)
+    while not report.finished:
+        rounds += 1
+        assert rounds < 10, "the job should finish in a few rounds"
+        lines = [line for f in report.files for line in jobs.read_lines(f.path)]
+        sent += lines
+        results = []
+        for line in lines:
+            body = line["body"]
+            if fails_first(body) and canonical(body) not in failed:
+                failed.add(canonical(body))
+                results.append(jobs.result_line(line["custom_id"], {"error": {"message": "overloaded"}}, status=500))
+            else:
+                results.append(jobs.result_line(line["custom_id"], chat_body(body)))
+        if shuffle:
+            rng.shuffle(results)
+        path = tmp_path / f"results-{rounds}.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results), encoding="utf-8")
+        report = jobs.import_results(out, path)
+    assert failed, "the failing request should have been asked"
+    return sent, rounds
+
+
+def test_export_import_rounds_match_an_online_batch_run(endpoint_env, tmp_path, capsys):
+    scripted = endpoint_env
+    folder = corpus_folder(tmp_path)
+    failed_online: set[str] = set()
+
+    def online(seen):
+        if fails_first(seen.body) and canonical(seen.body) not in failed_online:
+            failed_online.add(canonical(seen.body))
+            return Step.error(500, {"error": {"message": "overloaded"}})
+        return Step(body=chat_body(seen.body))
+
+    scripted.default = online
+    assert cli.main(["batch", str(folder), "--out", str(tmp_path / "online")]) == 0
+    online_bodies = sorted(canonical(r.body) for r in scripted.chat_requests)
+
+    out = tmp_path / "job"
+    assert cli.main(["batch", "export", str(folder), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.split()
+    first = jobs.status(out)
+    assert printed == [str(f.path) for f in first.files] and first.round == 1
+    sent, rounds = run_rounds(out, first, tmp_path)
+
+    # The same requests, the same number of them (the failed one twice in both), the same outputs.
+    assert sorted(canonical(line["body"]) for line in sent) == online_bodies
+    assert len(sent) == len(scripted.chat_requests)
+    assert rounds == 3  # maps and single requests; the failed map again, reduces, the re-ask; the last re-ask
+    assert outputs(out) == outputs(tmp_path / "online")
+    assert all(line["method"] == "POST" and line["url"] == "/v1/chat/completions" for line in sent)
+    assert all(line["body"]["chat_template_kwargs"] == {"enable_thinking": False} for line in sent)
+    assert "stream" not in sent[0]["body"] and "extra_body" not in sent[0]["body"]
+
+    # Importing the same results again changes nothing, not even the state.
+    before = snapshot(out)
+    again = jobs.import_results(out, *sorted(tmp_path.glob("results-*.jsonl")))
+    assert again.stored == 0 and again.finished and snapshot(out) == before
+
+
+def test_a_bilingual_job_matches_an_online_bilingual_batch(endpoint_env, tmp_path):
+    scripted = endpoint_env
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for path in CORPUS.glob("*.txt"):
+        if LONG in path.name or "1624" in path.name:
+            shutil.copy(path, folder / path.name)
+    scripted.default = lambda seen: Step(body=chat_body(seen.body))
+    assert cli.main(["batch", str(folder), "--out", str(tmp_path / "online"), "--languages", "en,zh-Hant"]) == 0
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings.from_env(), languages=("en", "zh-Hant"))
+    sent, n = [], 0
+    while not report.finished:
+        n += 1
+        sent += [line for f in report.files for line in jobs.read_lines(f.path)]
+        jobs.answer_round(report.files, tmp_path / f"b{n}.jsonl", chat_body)
+        report = jobs.import_results(out, tmp_path / f"b{n}.jsonl")
+    assert sorted(canonical(line["body"]) for line in sent) == sorted(canonical(r.body) for r in scripted.chat_requests)
+    assert outputs(out) == outputs(tmp_path / "online")
+    assert "## Summary (繁體中文)" in (out / next(folder.glob(f"*{LONG}*")).with_suffix(".md").name).read_text(encoding="utf-8")
+
+
+def test_a_translation_job_matches_an_online_translation_batch(endpoint_env, tmp_path):
+    import fake_translator
+    from scripted_server import Seen
+
+    scripted = endpoint_env
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in ("seed-qwen3-grok.txt", "tainan-ai-youth-governance-press-release-2025.zh-Hant.txt"):
+        shutil.copy(CORPUS / name, folder / name)
+    model = fake_translator.translator(names="黃偉哲\tHuang Wei-che")
+    scripted.default = model
+    assert cli.main(["batch", str(folder), "--out", str(tmp_path / "online"), "--translate"]) == 0
+
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings.from_env(), translate=True)
+    first = [line for f in report.files for line in jobs.read_lines(f.path)]
+    assert all("recurs in a" in line["body"]["messages"][0]["content"] for line in first)  # round 1: the names
+
+    def engine(body):
+        return model(Seen("POST", "/v1/chat/completions", {}, body, 0.0)).body
+
+    sent, n = [], 0
+    while not report.finished:
+        n += 1
+        sent += [line for f in report.files for line in jobs.read_lines(f.path)]
+        jobs.answer_round(report.files, tmp_path / f"t{n}.jsonl", engine)
+        report = jobs.import_results(out, tmp_path / f"t{n}.jsonl")
+    assert n == 2
+    assert sorted(canonical(line["body"]) for line in sent) == sorted(canonical(r.body) for r in scripted.chat_requests)
+    assert outputs(out) == outputs(tmp_path / "online")
+
+
+def test_a_missing_line_is_asked_again_and_exhausted_retries_fail_like_online(tmp_path):
+    folder = corpus_folder(tmp_path)
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=1)
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=settings)
+    lines = [line for f in report.files for line in jobs.read_lines(f.path)]
+    missing, broken = lines[0]["custom_id"], lines[1]["custom_id"]
+    for attempt in range(3):
+        # One line never comes back (an expired batch); one keeps failing with 503.
+        results = tmp_path / f"r{attempt}.jsonl"
+        rows = [
+            jobs.result_line(line["custom_id"], {"error": {"message": "busy"}}, status=503, line_id=f"{attempt}-{n}")
+            if line["custom_id"] == broken
+            else jobs.result_line(line["custom_id"], chat_body(line["body"]))
+            for n, line in enumerate(x for f in report.files for x in jobs.read_lines(f.path))
+            if line["custom_id"] != missing or attempt == 2
+        ]
+        results.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        report = jobs.import_results(out, results)
+        ids = {line["custom_id"] for f in report.files for line in jobs.read_lines(f.path)}
+        if attempt == 0:
+            assert {missing, broken} <= ids  # both asked again: one retry of the failure is allowed
+    assert report.failed == 1 and report.done == report.articles - 1
+    (source, message), = report.failures
+    assert "the endpoint failed" in message and "busy" in message  # the client's own ServerError message
+
+
+def test_files_split_at_the_line_and_byte_limits(tmp_path):
+    folder = corpus_folder(tmp_path)
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    by_lines = jobs.export_round(folder, tmp_path / "a", settings=settings, max_lines=3)
+    assert [f.lines for f in by_lines.files] == [3, 3, 3, 1] and by_lines.requests == 10
+    assert all(sum(1 for _ in jobs.read_lines(f.path)) == f.lines for f in by_lines.files)
+    by_bytes = jobs.export_round(folder, tmp_path / "b", settings=settings, max_bytes=30_000)
+    assert len(by_bytes.files) > 1 and all(f.path.stat().st_size == f.bytes <= 30_000 for f in by_bytes.files)
+    assert {f.model for f in by_bytes.files} == {MODEL}
+    ids = [line["custom_id"] for f in by_bytes.files for line in jobs.read_lines(f.path)]
+    assert len(ids) == len(set(ids)) == 10 and all(len(i) <= 64 for i in ids)
+
+
+def test_a_glob_names_the_same_articles_and_output_paths_as_online(tmp_path):
+    from summarize.batch import find_articles, output_paths
+
+    folder = corpus_folder(tmp_path)
+    (folder / "sub").mkdir()
+    shutil.move(str(folder / "seed-qwen3-grok.txt"), folder / "sub")
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    for spec in (str(folder), str(folder / "**" / "*.txt")):
+        out = tmp_path / f"job-{len(spec)}"
+        jobs.export_round(spec, out, settings=settings)
+        files, base = find_articles(spec)
+        online = sorted(p.relative_to(out).as_posix() for f in files for p in output_paths(f, base, out, ("md",)).values())
+        stored = sorted(a["outputs"]["md"] for a in jobs.Job(out).articles(0))
+        assert stored == online and "sub/seed-qwen3-grok.md" in stored
+
+
+def test_presets_shape_the_lines_and_the_file_limit(tmp_path):
+    folder = corpus_folder(tmp_path)
+    dashscope = Settings(preset="dashscope", model="qwen-plus", api_key="sk-test")
+    report = jobs.export_round(folder, tmp_path / "d", settings=dashscope)
+    body = next(jobs.read_lines(report.files[0].path))["body"]
+    assert body["enable_thinking"] is False and body["max_tokens"] == 1024 and body["model"] == "qwen-plus"
+    meta = json.loads((tmp_path / "d" / jobs.STATE / "job.json").read_text())
+    assert meta["max_bytes"] == 500_000_000 and "api_key" not in meta["settings"]
+    assert "sk-test" not in "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "d").rglob("*.json*"))
+    openai_report = jobs.export_round(folder, tmp_path / "o", settings=Settings(preset="openai", model="o4-mini", api_key="k"))
+    body = next(jobs.read_lines(openai_report.files[0].path))["body"]
+    assert body["reasoning_effort"] == "low" and "max_completion_tokens" in body and "temperature" not in body
+
+
+def test_an_engine_that_raises_fails_its_line_which_the_next_round_asks_again(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder)
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    calls = []
+
+    def flaky(body):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("GPU fell off the bus")
+        return chat_body(body)
+
+    jobs.answer_round(report.files, tmp_path / "r1.jsonl", flaky)
+    (line,) = jobs.read_lines(tmp_path / "r1.jsonl")
+    assert line["response"]["status_code"] == 500 and "GPU fell off" in line["error"]["message"]
+    again = jobs.import_results(out, tmp_path / "r1.jsonl")
+    assert again.round == 1 and again.waiting == 1  # the same request, the same round file
+    jobs.answer_round(again.files, tmp_path / "r2.jsonl", flaky)
+    assert jobs.import_results(out, tmp_path / "r2.jsonl").done == 1
+
+
+def test_a_streaming_client_gets_the_stored_reply_as_one_chunk():
+    import asyncio
+
+    replies: dict = {}
+    replayer = replay.Replayer("a0000000", replies, {}, retries=0)
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}
+    replies[jobs.custom_id("a0000000", body)] = completion("hello", reasoning_content="hmm")
+
+    async def read():
+        stream = await replayer.create(**body, stream=True, stream_options={"include_usage": True})
+        return [chunk async for chunk in stream]
+
+    (chunk,) = asyncio.run(read())
+    assert chunk.choices[0].delta.content == "hello" and chunk.choices[0].finish_reason == "stop"
+    assert chunk.choices[0].delta.model_extra["reasoning_content"] == "hmm" and chunk.usage.completion_tokens == 10
+
+
+def test_a_client_reading_raw_sse_gets_the_stored_reply_and_pending_requests_are_recorded():
+    import asyncio
+
+    replies: dict = {}
+    replayer = replay.Replayer("a0000000", replies, {}, retries=0)
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}
+    replies[jobs.custom_id("a0000000", body)] = completion("hello", reasoning_content="hmm")
+
+    async def read(request):
+        async with replayer.chat.completions.with_streaming_response.create(**request, stream=True) as response:
+            return b"".join([data async for data in response.http_response.aiter_bytes()])
+
+    events = asyncio.run(read(body)).decode().split("\n\n")
+    assert events[-2:] == ["data: [DONE]", ""]
+    first, usage = (json.loads(e.removeprefix("data: ")) for e in events[:2])
+    assert first["choices"][0]["delta"]["content"] == "hello" and first["choices"][0]["finish_reason"] == "stop"
+    assert first["choices"][0]["delta"]["reasoning_content"] == "hmm" and usage["usage"]["completion_tokens"] == 10
+    other = {**body, "max_tokens": 6}
+    with pytest.raises(replay.Pending):
+        asyncio.run(read(other))
+    assert list(replayer.pending.values()) == [other]  # what the round file gets: no stream flag
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "status"),
+    [
+        # OpenAI and DashScope: a success, a failed request (error file), an expired one.
+        ({"response": {"status_code": 200, "body": completion("ok")}, "error": None}, "ok", 200),
+        ({"response": {"status_code": 429, "body": {"error": {"message": "slow down"}}}, "error": None}, "failed", 429),
+        ({"response": None, "error": {"code": "batch_expired", "message": "not run in time"}}, "missing", None),
+        # vllm run-batch: an ErrorResponse, and an exception turned into a 400.
+        ({"response": {"status_code": 400, "body": None}, "error": {"error": {"message": "too long", "code": 400}}}, "failed", 400),
+        ({"response": {"status_code": 400, "body": None}, "error": "Request must not be sent in stream mode"}, "failed", 400),
+        # A 200 whose body is an error, as some servers send a 429.
+        ({"response": {"status_code": 200, "body": {"error": {"code": 429, "message": "busy"}}}, "error": None}, "failed", 429),
+    ],
+)
+def test_result_line_shapes(line, kind, status):
+    assert jobs._outcome(line["response"], line["error"])[:2] == (kind, status)
+
+
+def test_a_context_length_failure_splits_the_chunk_as_online(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=settings)
+    (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
+    error = {"error": {"message": "This model's maximum context length is 2048 tokens. However, you requested 3000 tokens "
+                       "(1976 in the messages, 1024 in the completion).", "code": "context_length_exceeded"}}
+    results = tmp_path / "r.jsonl"
+    results.write_text(json.dumps(jobs.result_line(line["custom_id"], error, status=400)) + "\n", encoding="utf-8")
+    report = jobs.import_results(out, results)
+    maps = [x for f in report.files for x in jobs.read_lines(f.path)]
+    assert len(maps) > 1 and all("notes for a summary on part" in m["body"]["messages"][0]["content"] for m in maps)
+
+
+def test_state_alone_resumes_the_job_on_another_machine(tmp_path):
+    folder = corpus_folder(tmp_path)
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    shutil.rmtree(folder)  # the articles are gone; the job folder moves elsewhere
+    moved = tmp_path / "elsewhere" / "job"
+    shutil.move(str(out), moved)
+    report = jobs.Report(**{**report.__dict__, "files": jobs.status(moved).files})
+    run_rounds_simple(moved, report, tmp_path)
+    assert jobs.status(moved).done == 8 and len(list(moved.glob("*.md"))) == 8
+
+
+def run_rounds_simple(out: Path, report: jobs.Report, tmp_path: Path) -> None:
+    n = 0
+    while not report.finished:
+        n += 1
+        results = tmp_path / f"simple-{n}.jsonl"
+        jobs.answer_round(report.files, results, chat_body)
+        report = jobs.import_results(out, results)
+
+
+def test_cli_import_prints_the_next_round_and_lists_failures(endpoint_env, tmp_path, capsys):
+    folder = corpus_folder(tmp_path)
+    out = tmp_path / "job"
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), "--format", "json"]) == 0
+    capsys.readouterr()
+    report = jobs.status(out)
+    results = tmp_path / "r.jsonl"
+    rows = [
+        jobs.result_line(line["custom_id"], {"error": {"message": "invalid key sk-zzz"}}, status=401)
+        if n == 0 else jobs.result_line(line["custom_id"], chat_body(line["body"]))
+        for n, line in enumerate(x for f in report.files for x in jobs.read_lines(f.path))
+    ]
+    results.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code = cli.main(["batch", "import", str(out), str(results)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out.split() == [str(f.path) for f in jobs.status(out).files]
+    assert "10 replies stored" in captured.err and "failed: " in captured.err and "check SUMMARIZE_API_KEY" in captured.err
+    done = jobs.status(out).done
+    assert 5 <= done < 8 and not list(out.glob("*.md")) and len(list(out.glob("*.json"))) == done
+
+
+def test_exporting_again_resumes_the_job_and_skips_articles_done_online(endpoint_env, tmp_path, capsys):
+    folder = corpus_folder(tmp_path)
+    out = tmp_path / "job"
+    (tmp_path / "one").mkdir()
+    shutil.copy(folder / "seed-qwen3-grok.txt", tmp_path / "one")
+    assert cli.main(["batch", str(tmp_path / "one"), "--out", str(out)]) == 0  # done online first
+    assert cli.main(["batch", "export", str(folder), "--out", str(out)]) == 0
+    first = capsys.readouterr()
+    assert "1 already done" in first.err and jobs.status(out).articles == 7
+    before = snapshot(out)
+    assert cli.main(["batch", "export", str(folder), "--out", str(out)]) == 0
+    assert capsys.readouterr().out == first.out and snapshot(out) == before
+    assert cli.main(["batch", "status", str(out)]) == 0
+    assert "round 1: 9 requests in 1 file(s) for 7 article(s)" in capsys.readouterr().err
+
+
+def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
+    assert cli.main(["batch", "import", str(tmp_path / "nothing"), str(tmp_path / "r.jsonl")]) == 1
+    assert "summarize batch export DIR --out" in capsys.readouterr().err
+
+
+# -- submit ----------------------------------------------------------------------------------
+
+
+def batch_engine(line: dict) -> dict:
+    return jobs.result_line(line["custom_id"], chat_body(line["body"]))
+
+
+def test_submit_runs_every_round_through_the_batches_api(tmp_path, monkeypatch):
+    folder = corpus_folder(tmp_path)
+    progress: list[str] = []
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url, retry_backoff=0.01)  # the model comes from /models
+        report = batch_api.submit(folder, tmp_path / "job", settings=settings, poll=0.01, on_progress=progress.append)
+        assert report.finished and report.done == 8
+        rounds = [r for r in jobs.rounds(tmp_path / "job") if r["files"]]
+        # Round 1: every map and single request; round 2: the long article's reduce and one re-ask.
+        assert server.count("POST", "/v1/files") == server.count("POST", "/v1/batches") == len(rounds) == 2
+    assert outputs(tmp_path / "job").keys() == {f"{p.stem}.{ext}" for p in folder.glob("*.txt") for ext in ("md", "json")}
+    assert any("in_progress" in line for line in progress) and "every article is finished" in progress[-1]
+
+
+def test_submit_resumes_after_being_killed_mid_poll(tmp_path):
+    folder = corpus_folder(tmp_path)
+    out = tmp_path / "job"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUMMARIZE_", "OPENAI_"))}
+    env.update(SUMMARIZE_CACHE="0", SUMMARIZE_MODEL=MODEL, SUMMARIZE_RETRY_BACKOFF="0.01", PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "summarize", "batch", "submit", str(folder), "--out", str(out), "--poll", "0.02"]
+    with BatchesServer(batch_engine) as server:
+        env["SUMMARIZE_BASE_URL"] = server.base_url
+        server.hold = True
+        first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while server.count("GET", r"/v1/batches/batch_1") < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        first.kill()
+        first.communicate(timeout=10)
+        assert server.count("GET", r"/v1/batches/batch_1") >= 3, "the first run should have been polling"
+        recorded = jobs.rounds(out)[0]["files"][0]
+        assert recorded["batch_id"] == "batch_1" and "status" not in recorded
+
+        server.hold = False
+        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0, second.stderr
+        assert "every article is finished" in second.stderr
+        # The interrupted round was polled again, not uploaded or created twice.
+        assert server.count("POST", "/v1/files") == server.count("POST", "/v1/batches") == 2
+        assert server.count("GET", r"/v1/batches/batch_1") > 3
+    assert jobs.status(out).done == 8
+
+
+def test_submit_sends_an_unanswered_round_again_and_gives_up_when_nothing_comes_back(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    answered: list[int] = []
+
+    def expiring(line):  # the first batch expires before answering anything; later ones work
+        answered.append(1)
+        return None if len(answered) == 1 else batch_engine(line)
+
+    with BatchesServer(expiring, models=[MODEL]) as server:
+        report = batch_api.submit(folder, tmp_path / "job", settings=Settings(base_url=server.base_url), poll=0.01)
+        assert report.done == 1 and server.count("POST", "/v1/batches") == 2
+    with BatchesServer(lambda line: None, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url, max_retries=1)
+        with pytest.raises(jobs.JobError, match="without answering any request"):
+            batch_api.submit(folder, tmp_path / "job2", settings=settings, poll=0.01)
+        assert server.count("POST", "/v1/batches") == 2
+
+
+def test_submit_reports_a_batch_that_failed_validation(tmp_path):
+    folder = corpus_folder(tmp_path)
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        server.refuse = {"code": "token_limit_exceeded", "message": "Enqueued token limit reached for qwen3-8b."}
+        with pytest.raises(jobs.JobError, match="token_limit_exceeded: Enqueued token limit.*lower --max-lines"):
+            batch_api.submit(folder, tmp_path / "job", settings=Settings(base_url=server.base_url), poll=0.01)
+
+
+# -- the example and memory --------------------------------------------------------------------
+
+
+def test_the_batch_engine_example_runs_a_job_to_the_end(tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import batch_engine
+    finally:
+        sys.path.remove(str(ROOT / "examples"))
+    folder = corpus_folder(tmp_path)
+    batch_engine.main([str(folder), str(tmp_path / "job")])
+    printed = capsys.readouterr().out
+    assert "round 1:" in printed and "8 done, 0 failed" in printed
+    record = json.loads((tmp_path / "job" / "seed-qwen3-grok.json").read_text(encoding="utf-8"))
+    assert record["summary"].startswith("[engine]") and record["usage"]["requests"] == 1
