@@ -125,6 +125,15 @@ class Run:
     async def ask(self, messages: list[prompts.Message]) -> str:
         return (await self.client.chat(messages, model=self.model)).text
 
+    async def ask_rewrite(self, messages: list[prompts.Message]) -> str:
+        """A reply that rewrites a few sentences (the figure repair): as long as a summary may be,
+        its loops cut; a cut one is still judged by the verifier, which keeps the better text."""
+        reply = await self.client.chat(
+            messages, model=self.model, max_tokens=reply_tokens(self.settings, self.settings.summary_words),
+            allow_truncated=True,
+        )
+        return strip_loops(reply.text).text
+
     def names_for(self, text: str, language: str, tokens: int | None = None) -> dict[str, str]:
         """The glossary entries one request needs: names occurring in ``text``, as ``language`` writes them."""
         if not self.glossary:
@@ -345,7 +354,7 @@ async def asummarize_article(
             outcomes = await run.reduce(notes, languages)
         # Figures and names the article does not support: one repair request, then listed.
         texts, unsupported = await verify.repair_summaries(
-            run.ask, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, article,
+            run.ask_rewrite, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, article,
             glossary=run.glossary, enabled=settings.verify,
         )
         outcomes = {**outcomes, **texts}
