@@ -21,7 +21,7 @@ from summarize import Settings, batch_api, cli, jobs, replay
 
 MODEL = "qwen3-8b"  # a Qwen3 name: requests carry the thinking switch in extra_body
 LONG = "public-code-standard"  # the corpus article that needs map-reduce
-FIRMER = "An earlier reply to this request came back in Chinese"
+FIRMER = "Your previous reply to this task came back in Chinese"  # prompts/english_only.txt
 
 
 def _digest(text: str) -> str:
@@ -31,17 +31,17 @@ def _digest(text: str) -> str:
 def model_reply(body: dict) -> str:
     """What the scripted model says: notes per part, summaries, and one English summary in Chinese
     (the 1624 exhibition's first one), so that the language re-ask takes a round of its own."""
-    system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
-    if "notes for a summary on part" in system:
+    user = body["messages"][-1]["content"]  # the task follows the article in the user message
+    if "Task: the text above is part" in user:
         return f"Notes {_digest(user)}: the part lists names, dates and figures."
-    if "1624" in user and FIRMER not in system:
+    if "1624" in user and FIRMER not in user:
         return "這篇新聞的摘要仍然是中文，沒有英文。" * 3
     return f"An English summary {_digest(user)} of the article."
 
 
 def fails_first(body: dict) -> bool:
     """The one request that fails once (HTTP 500): the long article's second map."""
-    return "[Part 2 of" in body["messages"][-1]["content"] or "part 2 of" in body["messages"][0]["content"]
+    return "Task: the text above is part 2 of" in body["messages"][-1]["content"]
 
 
 def chat_body(body: dict) -> dict:
@@ -78,7 +78,9 @@ def outputs(folder: Path) -> dict[str, object]:
 
 
 def canonical(body: dict) -> str:
-    return json.dumps(body, sort_keys=True, ensure_ascii=False)
+    """A body as one string, without the streaming fields: the online client streams, a batch
+    line is the same request unstreamed."""
+    return json.dumps({k: v for k, v in body.items() if k not in ("stream", "stream_options")}, sort_keys=True, ensure_ascii=False)
 
 
 @pytest.fixture
