@@ -79,19 +79,25 @@ def submit(
 
 
 async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Callable[[str], None]) -> Report:
-    from .client import ChatClient, _sdk
+    from .client import ChatClient
+    from .transport import Deadline, sdk
 
     async with ChatClient(settings) as chat:
-        api = chat._openai()
+        transport = chat.transport
+        api = transport.openai()
 
         async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            """One Files/Batches call with the client's retries, deadline and error mapping."""
+
             async def once(attempt: int) -> Any:
                 try:
-                    return await fn(*args, **kwargs)
-                except _sdk().OpenAIError as exc:
-                    raise chat._map_error(exc, settings.model, attempt) from exc
+                    return await transport.call(lambda: fn(*args, **kwargs))
+                except sdk().OpenAIError as exc:
+                    raise chat.errors.exception(exc, settings.model, attempt, sdk()) from exc
+                except Deadline as exc:
+                    raise chat.errors.overdue(transport.deadline, settings.model, attempt) from exc
 
-            return await chat._with_retries(once)
+            return await transport.with_retries(once)
 
         stalls = 0
         while True:

@@ -25,7 +25,8 @@ FIRMER = "Your previous reply to this task came back in Chinese"  # prompts/engl
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:8]
+    """Eight letters naming ``text``: no digits, which the figure check would send to repair."""
+    return hashlib.sha256(text.encode()).hexdigest()[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
 
 
 def model_reply(body: dict) -> str:
