@@ -18,6 +18,7 @@ from conftest import CORPUS, ROOT
 from scripted_server import Step, completion
 
 from summarize import Settings, batch_api, cli, jobs, replay
+from summarize.budget import reply_tokens
 
 MODEL = "qwen3-8b"  # a Qwen3 name: requests carry the thinking switch in extra_body
 LONG = "public-code-standard"  # the corpus article that needs map-reduce
@@ -242,14 +243,15 @@ def test_a_missing_line_is_asked_again_and_exhausted_retries_fail_like_online(tm
 def test_files_split_at_the_line_and_byte_limits(tmp_path):
     folder = corpus_folder(tmp_path)
     settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
-    by_lines = jobs.export_round(folder, tmp_path / "a", settings=settings, max_lines=3)
-    assert [f.lines for f in by_lines.files] == [3, 3, 3, 1] and by_lines.requests == 10
+    # Round 1: seven single requests and the long article's two maps.
+    by_lines = jobs.export_round(folder, tmp_path / "a", settings=settings, max_lines=4)
+    assert [f.lines for f in by_lines.files] == [4, 4, 1] and by_lines.requests == 9
     assert all(sum(1 for _ in jobs.read_lines(f.path)) == f.lines for f in by_lines.files)
-    by_bytes = jobs.export_round(folder, tmp_path / "b", settings=settings, max_bytes=30_000)
-    assert len(by_bytes.files) > 1 and all(f.path.stat().st_size == f.bytes <= 30_000 for f in by_bytes.files)
+    by_bytes = jobs.export_round(folder, tmp_path / "b", settings=settings, max_bytes=40_000)
+    assert len(by_bytes.files) > 1 and all(f.path.stat().st_size == f.bytes <= 40_000 for f in by_bytes.files)
     assert {f.model for f in by_bytes.files} == {MODEL}
     ids = [line["custom_id"] for f in by_bytes.files for line in jobs.read_lines(f.path)]
-    assert len(ids) == len(set(ids)) == 10 and all(len(i) <= 64 for i in ids)
+    assert len(ids) == len(set(ids)) == 9 and all(len(i) <= 64 for i in ids)
 
 
 def test_a_glob_names_the_same_articles_and_output_paths_as_online(tmp_path):
@@ -262,8 +264,10 @@ def test_a_glob_names_the_same_articles_and_output_paths_as_online(tmp_path):
     for spec in (str(folder), str(folder / "**" / "*.txt")):
         out = tmp_path / f"job-{len(spec)}"
         jobs.export_round(spec, out, settings=settings)
-        files, base = find_articles(spec)
-        online = sorted(p.relative_to(out).as_posix() for f in files for p in output_paths(f, base, out, ("md",)).values())
+        found = find_articles(spec)
+        online = sorted(
+            p.relative_to(out).as_posix() for f in found.files for p in output_paths(f, found.base, out, ("md",)).values()
+        )
         stored = sorted(a["outputs"]["md"] for a in jobs.Job(out).articles(0))
         assert stored == online and "sub/seed-qwen3-grok.md" in stored
 
@@ -273,7 +277,9 @@ def test_presets_shape_the_lines_and_the_file_limit(tmp_path):
     dashscope = Settings(preset="dashscope", model="qwen-plus", api_key="sk-test")
     report = jobs.export_round(folder, tmp_path / "d", settings=dashscope)
     body = next(jobs.read_lines(report.files[0].path))["body"]
-    assert body["enable_thinking"] is False and body["max_tokens"] == 1024 and body["model"] == "qwen-plus"
+    # max_tokens is sized for the request (a summary of SUMMARIZE_SUMMARY_WORDS), as online.
+    assert body["enable_thinking"] is False and body["max_tokens"] == reply_tokens(dashscope, dashscope.summary_words)
+    assert body["max_tokens"] < dashscope.output_tokens and body["model"] == "qwen-plus"
     meta = json.loads((tmp_path / "d" / jobs.STATE / "job.json").read_text())
     assert meta["max_bytes"] == 500_000_000 and "api_key" not in meta["settings"]
     assert "sk-test" not in "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "d").rglob("*.json*"))
@@ -377,7 +383,7 @@ def test_a_context_length_failure_splits_the_chunk_as_online(tmp_path):
     results.write_text(json.dumps(jobs.result_line(line["custom_id"], error, status=400)) + "\n", encoding="utf-8")
     report = jobs.import_results(out, results)
     maps = [x for f in report.files for x in jobs.read_lines(f.path)]
-    assert len(maps) > 1 and all("notes for a summary on part" in m["body"]["messages"][0]["content"] for m in maps)
+    assert len(maps) > 1 and all("Task: the text above is part" in m["body"]["messages"][-1]["content"] for m in maps)
 
 
 def test_state_alone_resumes_the_job_on_another_machine(tmp_path):
@@ -418,7 +424,7 @@ def test_cli_import_prints_the_next_round_and_lists_failures(endpoint_env, tmp_p
     captured = capsys.readouterr()
     assert code == 1
     assert captured.out.split() == [str(f.path) for f in jobs.status(out).files]
-    assert "10 replies stored" in captured.err and "failed: " in captured.err and "check SUMMARIZE_API_KEY" in captured.err
+    assert "9 replies stored" in captured.err and "failed: " in captured.err and "check SUMMARIZE_API_KEY" in captured.err
     done = jobs.status(out).done
     assert 5 <= done < 8 and not list(out.glob("*.md")) and len(list(out.glob("*.json"))) == done
 
@@ -436,7 +442,7 @@ def test_exporting_again_resumes_the_job_and_skips_articles_done_online(endpoint
     assert cli.main(["batch", "export", str(folder), "--out", str(out)]) == 0
     assert capsys.readouterr().out == first.out and snapshot(out) == before
     assert cli.main(["batch", "status", str(out)]) == 0
-    assert "round 1: 9 requests in 1 file(s) for 7 article(s)" in capsys.readouterr().err
+    assert "round 1: 8 requests in 1 file(s) for 7 article(s)" in capsys.readouterr().err
 
 
 def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
