@@ -10,7 +10,8 @@ Every file ID and batch ID is written to the job's ``job.json`` the moment it ex
 that was interrupted, even killed while polling, resumes with the same batches; a batch ID lost
 between creation and recording is found again by its input file. A round that comes back with
 nothing (an expired or cancelled batch) is sent again, a bounded number of times. Calls go
-through ``ChatClient``'s ``openai`` client, retries and error mapping, like every chat request.
+through the ``ChatClient``'s ``summarize.transport.Transport`` (its ``openai`` client, deadline
+and retries) and its ``summarize.classify`` error mapping, like every chat request.
 """
 
 from __future__ import annotations

@@ -168,6 +168,10 @@ class Replayer:
         if attempt < len(failures) or stored is None:
             self._attempts[cid] = attempt + 1
             failure = failures[min(attempt, len(failures) - 1)]
+            if stored is not None or attempt < len(failures) - 1:
+                # An attempt the client retries: its status decides that, and its text is never
+                # shown; left out, so that a "try again in 20s" in it cannot make the replay sleep.
+                return {"error": {"code": failure["status"], "message": f"an earlier attempt failed (HTTP {failure['status']})"}}
             error = failure["error"]
             message = error if isinstance(error, str) else json.dumps(error, ensure_ascii=False)
             return {"error": {"code": failure["status"], "message": message}}

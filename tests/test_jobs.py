@@ -351,6 +351,21 @@ def test_a_client_reading_raw_sse_gets_the_stored_reply_and_pending_requests_are
     assert list(replayer.pending.values()) == [other]  # what the round file gets: no stream flag
 
 
+def test_the_replay_answers_each_attempt_with_the_next_stored_failure_then_the_reply():
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}
+    cid = jobs.custom_id("a0000000", body)
+    hint = {"error": {"message": "Rate limit reached. Please try again in 20s."}}
+    failures = {cid: [{"id": "1", "status": 429, "error": hint}, {"id": "2", "status": 503, "error": "busy"}]}
+    answered = replay.Replayer("a0000000", {cid: completion("hello")}, failures, retries=2)
+    first, second, third = (answered.answer(dict(body)) for _ in range(3))
+    # Retried attempts, as online (Usage.attempts 3); their text left out, so no Retry-After makes the replay sleep.
+    assert (first["error"]["code"], second["error"]["code"]) == (429, 503) and "20s" not in first["error"]["message"]
+    assert third["choices"][0]["message"]["content"] == "hello"
+    given_up = replay.Replayer("a0000000", {}, failures, retries=1)  # two failures, one retry: failed for good
+    last = [given_up.answer(dict(body)) for _ in range(2)][-1]
+    assert last["error"] == {"code": 503, "message": "busy"}  # the last failure as it came, for the error shown
+
+
 @pytest.mark.parametrize(
     ("line", "kind", "status"),
     [
