@@ -3,8 +3,9 @@
     python examples/batch_engine.py [ARTICLES_DIR] [JOB_DIR]
 
 ``summarize.jobs.export_round`` plans every article and writes round 1 as OpenAI batch JSONL.
-Any engine can answer those lines; here a function does, standing in for a model (it echoes
-how much text each request carried). ``import_results`` stores the replies, writes finished
+Any engine can answer those lines; here a function does, standing in for a model (it says
+whether each request was long or short: in words, since a figure the article does not give would
+send the summary to the figure-repair request). ``import_results`` stores the replies, writes finished
 articles' outputs and the next round (reduces of long articles, re-asks), until none is left.
 Swap ``engine`` for an HTTP call or a vLLM ``LLM.chat`` and the loop stays the same. Nothing
 here talks to the network.
@@ -25,7 +26,8 @@ HERE = Path(__file__).resolve().parent
 def engine(body: dict) -> dict:
     """A chat.completion for one request body (a real engine would run the model here)."""
     user = body["messages"][-1]["content"]
-    text = f"[engine] A summary written from {len(user)} characters of request."
+    size = "long" if len(user) > 2000 else "short"
+    text = f"[engine] A summary written from a {size} request."
     return {
         "id": "chatcmpl-engine",
         "object": "chat.completion",

@@ -10,7 +10,8 @@ Every file ID and batch ID is written to the job's ``job.json`` the moment it ex
 that was interrupted, even killed while polling, resumes with the same batches; a batch ID lost
 between creation and recording is found again by its input file. A round that comes back with
 nothing (an expired or cancelled batch) is sent again, a bounded number of times. Calls go
-through ``ChatClient``'s ``openai`` client, retries and error mapping, like every chat request.
+through the ``ChatClient``'s ``summarize.transport.Transport`` (its ``openai`` client, deadline
+and retries) and its ``summarize.classify`` error mapping, like every chat request.
 """
 
 from __future__ import annotations
@@ -79,19 +80,25 @@ def submit(
 
 
 async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Callable[[str], None]) -> Report:
-    from .client import ChatClient, _sdk
+    from .client import ChatClient
+    from .transport import Deadline, sdk
 
     async with ChatClient(settings) as chat:
-        api = chat._openai()
+        transport = chat.transport
+        api = transport.openai()
 
         async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            """One Files/Batches call with the client's retries, deadline and error mapping."""
+
             async def once(attempt: int) -> Any:
                 try:
-                    return await fn(*args, **kwargs)
-                except _sdk().OpenAIError as exc:
-                    raise chat._map_error(exc, settings.model, attempt) from exc
+                    return await transport.call(lambda: fn(*args, **kwargs))
+                except sdk().OpenAIError as exc:
+                    raise chat.errors.exception(exc, settings.model, attempt, sdk()) from exc
+                except Deadline as exc:
+                    raise chat.errors.overdue(transport.deadline, settings.model, attempt) from exc
 
-            return await chat._with_retries(once)
+            return await transport.with_retries(once)
 
         stalls = 0
         while True:

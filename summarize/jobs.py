@@ -515,8 +515,9 @@ def advance(
     """Replay every unfinished article against the stored replies; write outputs and the next round."""
     meta = job.load()
     settings = job.settings(meta)
-    # Retries belong to the rounds here: the replay itself must never sleep or resend.
-    replay = settings.replace(max_retries=0, cache=False, concurrency=1_000_000)
+    # Retries belong to the rounds here: the replay replays the stored failures as the online
+    # client's attempts (so Usage.attempts and the errors match online), without sleeping.
+    replay = settings.replace(cache=False, concurrency=1_000_000, retry_backoff=0.0)
     rounds = job.state / "rounds"
     draft = rounds / ".draft"
     shutil.rmtree(draft, ignore_errors=True)

@@ -5,7 +5,9 @@
 makes, the replayer builds the JSON body the ``openai`` SDK would send (``request_body``) and
 looks its ``custom_id`` (the article's id and the body's digest) up among the stored replies:
 
-- a stored reply goes back as a completion, through the client's own cleaning and checks;
+- a stored reply goes back as a completion, through the client's own cleaning and checks, after
+  the request's stored failures: each attempt of the client gets the next one, so it retries
+  (and counts attempts) as it did online;
 - a failure that is the request's fault (any status but 408/409/429/5xx, as the client retries
   online), or a retryable one asked too often, goes back as the error body the client maps to
   the same exception as online (a context-length error, so a chunk is split the same way);
@@ -126,6 +128,7 @@ class Replayer:
         self.replies, self.failures = replies, failures
         self.retries = retries
         self.pending: dict[str, dict[str, Any]] = {}
+        self._attempts: dict[str, int] = {}  # attempts answered so far, per custom_id
         self.chat = self
         self.completions = self
 
@@ -155,15 +158,24 @@ class Replayer:
         body = request_body(kwargs)
         cid = custom_id(self.article, body)
         stored = self.replies.get(cid)
-        if stored is None:
-            failures = self.failures.get(cid) or []
-            last = failures[-1] if failures else None
-            if last is None or (retryable(last["status"]) and len(failures) <= self.retries):
-                self.pending[cid] = body
-                raise Pending(cid)
-            # Failed for good: the error the online client would map, the same way.
-            message = last["error"] if isinstance(last["error"], str) else json.dumps(last["error"], ensure_ascii=False)
-            return {"error": {"code": last["status"], "message": message}}
+        failures = self.failures.get(cid) or []
+        if stored is None and (not failures or (retryable(failures[-1]["status"]) and len(failures) <= self.retries)):
+            self.pending[cid] = body
+            raise Pending(cid)
+        # The online client's attempts, in order: each stored failure (it retries the retryable
+        # ones, as online), then the reply; a request that failed for good ends on its last failure.
+        attempt = self._attempts.get(cid, 0)
+        if attempt < len(failures) or stored is None:
+            self._attempts[cid] = attempt + 1
+            failure = failures[min(attempt, len(failures) - 1)]
+            if stored is not None or attempt < len(failures) - 1:
+                # An attempt the client retries: its status decides that, and its text is never
+                # shown; left out, so that a "try again in 20s" in it cannot make the replay sleep.
+                return {"error": {"code": failure["status"], "message": f"an earlier attempt failed (HTTP {failure['status']})"}}
+            error = failure["error"]
+            message = error if isinstance(error, str) else json.dumps(error, ensure_ascii=False)
+            return {"error": {"code": failure["status"], "message": message}}
+        self._attempts.pop(cid, None)  # an identical request later in the article starts afresh
         return stored
 
 
