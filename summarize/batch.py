@@ -156,6 +156,7 @@ class Articles:
 
 
 def _inside(path: Path, folder: Path) -> bool:
+    """``path`` is ``folder`` or below it (both resolved by the caller)."""
     return path == folder or folder in path.parents
 
 

@@ -31,7 +31,6 @@ log = logging.getLogger("summarize")
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 
-
 def submit(
     articles: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -63,12 +62,13 @@ def submit(
     """
     from .client import ChatClient
 
-    settings = settings or Settings.from_env()
+    settings = given = settings or Settings.from_env()
+
     job = Job(out)
     if not job.exists:
         if not settings.model:
             async def resolve() -> str:
-                async with ChatClient(settings) as chat:
+                async with ChatClient(given) as chat:
                     return await chat.resolve_model()
 
             settings = settings.replace(model=asyncio.run(resolve()))
@@ -77,7 +77,6 @@ def submit(
     meta = job.load()
     api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
     return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
-
 
 async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Callable[[str], None]) -> Report:
     from .client import ChatClient
@@ -176,7 +175,6 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                     entry.setdefault("earlier", []).append({k: entry.pop(k) for k in ("file_id", "batch_id", "status", "results") if k in entry})
                 job.save(meta)
 
-
 async def _batch_for_file(api: Any, file_id: str) -> Any:
     """A batch already created from ``file_id`` (its ID lost to an interruption), else ``None``."""
     try:
@@ -185,7 +183,6 @@ async def _batch_for_file(api: Any, file_id: str) -> Any:
         log.debug("could not list batches (%s); creating one", exc)
         return None
     return next((b for b in getattr(page, "data", []) or [] if getattr(b, "input_file_id", None) == file_id), None)
-
 
 def _batch_errors(batch: Any) -> str:
     errors = getattr(batch, "errors", None)

@@ -57,7 +57,7 @@ from typing import Any
 
 from . import glossary as names
 from . import presets
-from .batch import ARTICLE_SUFFIXES, is_done, output_paths
+from .batch import ARTICLE_SUFFIXES, _inside, is_done, output_paths
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
@@ -144,7 +144,7 @@ class _Shard:
 
     def add(self, line: dict[str, Any], raw: bytes) -> bool:
         """Store one result line; whether it changed anything (a line seen before does not)."""
-        cid = line.get("custom_id")
+        cid = str(line.get("custom_id") or "")
         kind, status, detail = _outcome(line.get("response"), line.get("error"))
         if kind == "missing" or cid in self.replies:
             return False
@@ -377,6 +377,7 @@ def export_round(
             if shard_file is not None:
                 shard_file.commit()
             shard_file = _AtomicFile(job.article_file(count // SHARD_SIZE))
+        assert shard_file is not None  # opened at the first article (count 0)
         shard_file.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
     if shard_file is not None:
@@ -413,21 +414,28 @@ def _article_files(articles: Any) -> tuple[Iterator[Path], Path]:
     """
     if not isinstance(articles, (str, os.PathLike)):
         files = [Path(a) for a in articles]
-        base = Path(os.path.commonpath([str(p.parent.resolve()) for p in files])) if files else Path(".")
-        return iter(files), base
+        common = Path(os.path.commonpath([str(p.parent.resolve()) for p in files])) if files else Path(".")
+        return iter(files), common
     root = Path(os.fspath(articles)).expanduser()
     if root.is_dir():
+        real_root = root.resolve()
+
         def walk() -> Iterator[Path]:
-            for folder, dirs, names in os.walk(root):
+            # As summarize batch does: links are not followed out of the folder (an untrusted
+            # folder could link to private files, which would be sent to the endpoint).
+            for folder, dirs, entries in os.walk(root):
                 dirs.sort()
-                for name in sorted(names):
+                for name in sorted(entries):
                     path = Path(folder) / name
                     if path.suffix.lower() in ARTICLE_SUFFIXES and path.is_file():
+                        if path.is_symlink() and not _inside(path.resolve(), real_root):
+                            log.warning("skipped %s: a link out of %s", path, root)
+                            continue
                         yield path
 
         return walk(), root
     spec = os.path.expanduser(os.fspath(articles))
-    base = None
+    base: str | None = None
     for match in glob.iglob(spec, recursive=True):  # a first pass for the common folder only
         if not Path(match).is_file():
             continue
@@ -470,14 +478,14 @@ def import_results(
                     continue
                 try:
                     cid = json.loads(raw).get("custom_id") or ""
-                    shard = _shard_of(article_of(cid))
+                    owner = _shard_of(article_of(cid))
                 except (ValueError, AttributeError):
                     foreign += 1
                     continue
-                if shard * SHARD_SIZE >= meta["articles"]:
+                if owner * SHARD_SIZE >= meta["articles"]:
                     foreign += 1
                     continue
-                offsets.setdefault(shard, array.array("q")).append(start * len(results) + number)
+                offsets.setdefault(owner, array.array("q")).append(start * len(results) + number)
     if foreign:
         log.warning("%d result line(s) are not this job's requests (unknown custom_id) and were skipped", foreign)
     stored = 0
@@ -676,7 +684,7 @@ def _report(job: Job, meta: dict[str, Any], *, stored: int = 0, tally: _Tally | 
             for article in job.articles(shard_number) if finished else ():
                 if article["id"] in finished:
                     tally.count(article, finished[article["id"]])
-    current = meta["rounds"][-1] if meta["rounds"] else {"number": 0, "files": []}
+    current: dict[str, Any] = meta["rounds"][-1] if meta["rounds"] else {"number": 0, "files": []}
     files = tuple(RoundFile(job.state / f["path"], f["model"], f["lines"], f["bytes"]) for f in current["files"])
     return Report(
         round=current["number"] if files else 0,

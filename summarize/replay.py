@@ -30,6 +30,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import SummarizeError
+from .result import Summary, Translation
 
 # The statuses the online client retries (summarize.client): the rest are the request's fault.
 RETRYABLE_STATUS = frozenset({408, 409, 429})
@@ -213,7 +214,7 @@ def sse_events(answer: dict[str, Any]) -> list[bytes]:
     if "error" in answer:
         return [b"data: " + json.dumps({"error": answer["error"]}).encode() + b"\n\n"]
     choice = (answer.get("choices") or [{}])[0]
-    head = {k: answer[k] for k in ("id", "created", "model") if k in answer}
+    head: dict[str, Any] = {k: answer[k] for k in ("id", "created", "model") if k in answer}
     delta = {"index": 0, "delta": dict(choice.get("message") or {}), "finish_reason": choice.get("finish_reason")}
     events = [{**head, "object": "chat.completion.chunk", "choices": [delta]}]
     if answer.get("usage"):
@@ -255,7 +256,8 @@ async def replay_article(
     client = Replayer(article["id"], replies, failures, retries)
     held: list[logging.LogRecord] = []
     token = _held.set(held)
-    result = error = None
+    result: Summary | Translation | None = None
+    error: BaseException | None = None
     try:
         glossary = job.get("glossary")
         if job["translate"]:

@@ -558,3 +558,18 @@ def test_the_batch_engine_example_runs_a_job_to_the_end(tmp_path, capsys):
     assert "round 1:" in printed and "8 done, 0 failed" in printed
     record = json.loads((tmp_path / "job" / "seed-qwen3-grok.json").read_text(encoding="utf-8"))
     assert record["summary"].startswith("[engine]") and record["usage"]["requests"] == 1
+
+
+def test_export_skips_a_symlink_out_of_the_folder(tmp_path):
+    from summarize.jobs import _article_files
+
+    secret = tmp_path / "private" / "id_rsa.txt"
+    secret.parent.mkdir()
+    secret.write_text("PRIVATE KEY", encoding="utf-8")
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text("臺南市政府今天宣布。", encoding="utf-8")
+    (news / "leak.txt").symlink_to(secret)
+    (news / "inside.txt").symlink_to(news / "a.txt")
+    files, base = _article_files(news)
+    assert sorted(p.name for p in files) == ["a.txt", "inside.txt"] and base == news
