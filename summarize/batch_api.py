@@ -31,6 +31,7 @@ log = logging.getLogger("summarize")
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 
+
 def submit(
     articles: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],

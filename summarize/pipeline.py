@@ -122,9 +122,6 @@ class Run:
     flags: set[str] = field(default_factory=set)
     on_text: Callable[[str], None] | None = None  # the first language's final summary as it streams
 
-    async def ask(self, messages: list[prompts.Message]) -> str:
-        return (await self.client.chat(messages, model=self.model)).text
-
     async def ask_rewrite(self, messages: list[prompts.Message]) -> str:
         """A reply that rewrites a few sentences (the figure repair): as long as a summary may be,
         its loops cut; a cut one is still judged by the verifier, which keeps the better text."""
