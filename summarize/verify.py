@@ -39,6 +39,8 @@ LOOP_MIN_SPAN = 24
 # A repeated sentence (or cycle) counts only when it holds this many letters: "Yes." and "是。"
 # may recur in dialogue.
 LOOP_SENTENCE_LETTERS = 8
+# A stretch of sentences this long (in letters) said twice back to back is a loop already.
+LOOP_LONG_STRETCH = 80
 # The longest cycle of sentences looked for ("A. B. C. A. B. C. A. B. C.").
 LOOP_CYCLE = 4
 # Only the end of a long reply is searched for a back-to-back run: that is where a loop runs
@@ -196,7 +198,9 @@ def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
         copies = 1
         while keys[start + copies * cycle : start + (copies + 1) * cycle] == block:
             copies += 1
-        if copies >= LOOP_REPEATS:
+        # Twice is enough for a long stretch: no writer repeats 80 letters word for word back to
+        # back (seen on the reference server: two sentences of a summary, said twice over).
+        if copies >= LOOP_REPEATS or (copies >= 2 and _letters("".join(block)) >= LOOP_LONG_STRETCH):
             return cycle, copies
     return None
 

@@ -596,3 +596,17 @@ def test_a_glossary_form_found_another_way_is_not_flagged():
 
 def check_pairs_names(pairs, glossary):
     return [phrase for _, phrase in verify.check_pairs(pairs, glossary=glossary)]
+
+
+def test_a_long_stretch_said_twice_back_to_back_is_a_loop():
+    # A Qwen 1.5B summary of the Python tutorial, its last two sentences said twice over.
+    pair = (
+        "Python is a high-level language that allows you to write code in a concise and readable manner. "
+        "It is also a dynamically typed language, which means that you don't need to declare the type of "
+        "variables or parameters before using them. "
+    )
+    text = "Python is a versatile programming language. " + pair + pair
+    check = strip_loops(text.strip())
+    assert check.looped and check.text == ("Python is a versatile programming language. " + pair).strip()
+    short = "The city grew. The city grew."
+    assert not strip_loops(short).looped  # a short sentence said twice is text, not a loop
