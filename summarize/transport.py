@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from . import errors
-from .config import Settings, is_local_url
+from .config import Settings
 
 log = logging.getLogger("summarize")
 T = TypeVar("T")
@@ -72,11 +72,6 @@ def _http_timeout() -> tuple[type[BaseException], ...]:
 def _http_errors() -> tuple[type[BaseException], ...]:
     """The HTTP library's transport errors (a connection dropped while the body streamed)."""
     return _http_classes("TransportError")
-
-
-def is_local(base_url: str) -> bool:
-    """A server on this machine or the local network (one rule for the whole library: config's)."""
-    return is_local_url(base_url)
 
 
 class Deadline(Exception):
@@ -170,7 +165,7 @@ class Transport:
         self.gate = RateGate(settings.concurrency)
         if isinstance(client, Transport):
             self.gate, self._given = client.gate, client.openai()
-        self.local = is_local(settings.base_url)
+        self.local = settings.is_local
 
     @property
     def deadline(self) -> float:

@@ -11,7 +11,7 @@ from summarize import Settings, presets
 from summarize.classify import html_summary, retry_after
 from summarize.client import ChatClient, strip_think
 from summarize.reply import BodyError, MalformedReply, ReplyReader, ReplyTooLarge, max_reply_bytes, visible_text
-from summarize.transport import is_local
+from summarize.config import is_local_url as is_local
 
 
 @pytest.mark.parametrize(

@@ -288,9 +288,9 @@ def hosted(monkeypatch, fault: str) -> None:
     """Treat the loopback server as a hosted endpoint for a timeout: a hosted endpoint's timeout is
     retried, a local server's is not (it is still working on the request; see test_transport.py)."""
     if fault == "read-timeout":
-        from summarize import transport
+        from summarize import config
 
-        monkeypatch.setattr(transport, "is_local", lambda url: False)
+        monkeypatch.setattr(config, "is_local_url", lambda url: False)
 
 
 @pytest.mark.parametrize("fault", list(SERVER_FAULTS))
