@@ -118,7 +118,6 @@ class Run:
     glossary_tokens: int = 0
     reserve: int = 0  # tokens reserved out of the context for the longest reply
     simplified_fixed: dict[str, int] = field(default_factory=dict)
-    unverified: list[str] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
     on_text: Callable[[str], None] | None = None  # the first language's final summary as it streams
 
@@ -227,11 +226,8 @@ class Run:
         return best.text
 
     async def final(self, messages: list[prompts.Message], language: str, stream: bool = False) -> str:
-        """A summary in ``language``, judged (see ``answer``); a wrong language left is ``unverified``."""
-        text = await self.answer(messages, language, self.settings.summary_words, final=True, stream=stream)
-        if WRONG_LANGUAGE[language] in self.flags:
-            self.unverified.append(language)
-        return text
+        """A summary in ``language``, judged (see ``answer``); a wrong language left is flagged."""
+        return await self.answer(messages, language, self.settings.summary_words, final=True, stream=stream)
 
     async def map_chunk(self, chunk: Chunk, part: int, parts: int) -> list[str]:
         """Notes on one chunk; a chunk the server finds too long is split smaller and mapped again."""
@@ -372,7 +368,7 @@ async def asummarize_article(
         is_partial=bool(failed),
         failed_chunks=failed,
         simplified_fixed=dict(run.simplified_fixed),
-        unverified=tuple(lang for lang in languages if lang in run.unverified),
+        unverified=tuple(lang for lang in languages if WRONG_LANGUAGE[lang] in run.flags),
         flags=tuple(sorted(run.flags | ({PROMPT_CUT} if chat.prompt_cut else set()))),
         failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
         unsupported=unsupported,
