@@ -2,7 +2,10 @@
 
 Each request to ``/v1/chat/completions`` is answered by the next scripted ``Step`` (or by the
 ``default`` responder once the script runs out). Every request is recorded, with its parsed
-JSON body and arrival time, so tests can assert on what the library sent and when.
+JSON body and arrival time, so tests can assert on what the library sent and when. A request
+whose body stops short of its ``Content-Length`` (the client cancelled it while sending) was
+never made: it goes to ``abandoned``, is not answered and takes no scripted step, as a real
+server never handles a request it did not receive in full.
 
 A request with ``"stream": true`` gets a scripted reply as server-sent events, the way
 llama.cpp, vLLM and OpenAI stream: a role delta, the content in small deltas, a last delta
@@ -12,6 +15,8 @@ answers one JSON body anyway, like a server that ignores ``stream``. Error steps
 one JSON (or text) body, as real servers send errors before any event.
 
     server.script(Step(status=429, headers={"Retry-After": "2"}), Step.reply("ok"))
+    server.script(Step(drop=True))                   # read the request, close without a word
+    server.script(Step.error(400, {...}, cut=0))     # the status and headers, then close before the body
     settings = Settings(base_url=server.base_url, model="m")
 """
 
@@ -59,6 +64,7 @@ class Step:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False  # close the connection without answering
+    cut: int | None = None  # send the status line, the headers and only this many body bytes, then close
     stream: bool | None = None  # None: stream when asked; False: one JSON body even when asked
     drip: float = 0.0  # seconds between single bytes of the body (a stalling server)
     event_delay: float = 0.0  # seconds between streamed events
@@ -189,6 +195,7 @@ class ScriptedServer:
         self.latency = latency
         self.models_step: Step | None = None  # answers GET /models instead of the model list
         self.requests: list[Seen] = []
+        self.abandoned: list[Seen] = []  # requests whose body never arrived in full
         self._steps: list[Step] = []
         self._lock = threading.Lock()
         self.in_flight = 0
@@ -227,6 +234,13 @@ class ScriptedServer:
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
                 seen = Seen(self.command, self.path, dict(self.headers), body, time.monotonic())
+                if len(raw) < length:
+                    # The client hung up mid-request. Recorded as a request, two of these (body
+                    # None) looked like the same request sent twice.
+                    with server._lock:
+                        server.abandoned.append(seen)
+                    self.close_connection = True
+                    return
                 with server._lock:
                     server.requests.append(seen)
                     server.in_flight += 1
@@ -272,7 +286,13 @@ class ScriptedServer:
                     for name, value in step.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    if step.drip:
+                    if step.cut is not None:
+                        # A server (or proxy) that dies mid-answer: the status arrived, the body did not.
+                        self.wfile.write(payload[: step.cut])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    elif step.drip:
                         for i in range(len(payload)):
                             self.wfile.write(payload[i : i + 1])
                             self.wfile.flush()

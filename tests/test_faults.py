@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 
 import pytest
@@ -419,6 +420,24 @@ def test_fault_5_a_server_that_always_says_too_long_ends_without_repeating_a_req
     bodies = [repr(r.body) for r in scripted.chat_requests]
     assert len(bodies) == len(set(bodies))
     assert len(bodies) < 64
+
+
+def test_a_request_cut_off_before_its_body_arrived_is_not_recorded_as_one(scripted, scripted_settings):
+    # Cancelling requests in flight (a failed chunk stops its siblings) can hang up after the
+    # headers, before the body: the server never received that request, so it must not count
+    # as one (two such, each "body None", looked like one request sent twice).
+    scripted.script(Step.reply("the scripted step"))
+    host, port = scripted.base_url.split("//")[1].split("/")[0].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 500\r\n\r\n{\"messages\": [")
+    for _ in range(500):  # bounded: the handler thread notices the hang-up at once
+        if scripted.abandoned:
+            break
+        time.sleep(0.01)
+    assert len(scripted.abandoned) == 1 and scripted.chat_requests == []
+    assert chat(scripted_settings).text == "the scripted step"  # the script was not used up
+    assert len(scripted.chat_requests) == 1
 
 
 def test_fault_5_a_stated_window_too_small_for_the_reply_fails_at_once(scripted, scripted_settings):
