@@ -215,6 +215,22 @@ class Classifier:
             **self.where(model, attempt, None),
         )
 
+    def closed(self, detail: str, model: str | None, attempt: int) -> errors.ConnectionFailedError:
+        """The client was closed under the request: our doing, not the server's (never retried)."""
+        return errors.ConnectionFailedError(detail, **self.where(model, attempt, None))
+
+    def status_only(self, exc: Any, model: str | None, attempt: int) -> errors.EndpointError:
+        """An error status whose body never arrived (``transport.StatusBodyLost``): the status
+        alone decides, so a 400 is not sent again and a 503 is retried as any 503."""
+        response = exc.response
+        reason = getattr(response, "reason_phrase", "") or ""
+        text = f"HTTP {exc.status_code} {reason}".strip() + ", and the connection dropped before the error body arrived"
+        try:
+            wait = retry_after(exc)
+        except (ValueError, TypeError, OverflowError):
+            wait = None
+        return self.classify(exc.status_code, text, None, wait, model, attempt)
+
     def exception(self, exc: Any, model: str | None, attempt: int, sdk: Any) -> errors.EndpointError:
         """What ``openai`` (module ``sdk``) raised, as an ``EndpointError``."""
         if isinstance(exc, sdk.APIError) and self.redact(exc.message) != exc.message:

@@ -30,7 +30,7 @@ from .config import Settings
 from .reply import CACHED_FIELDS, BodyError, MalformedReply, Reply, ReplyReader, ReplyTooLarge, max_reply_bytes, strip_think
 from .result import Usage
 from .tokens import tokenizer_for
-from .transport import Deadline, Silence, Transport, sdk
+from .transport import Closed, Deadline, Silence, StatusBodyLost, Transport, sdk
 
 __all__ = ["ChatClient", "Reply", "strip_think", "context_limit", "is_context_error", "requested_tokens"]
 
@@ -240,6 +240,10 @@ class ChatClient:
                     raise self.errors.overdue(self.transport.deadline, model, attempt) from exc
                 except Silence as exc:
                     raise self.errors.silent(model, attempt) from exc
+                except StatusBodyLost as exc:
+                    raise self.errors.status_only(exc, model, attempt) from exc
+                except Closed as exc:
+                    raise self.errors.closed(str(exc), model, attempt) from exc
                 except ConnectionError as exc:
                     raise self.errors.dropped(str(exc), model, attempt) from exc
             self.received.append(reply)

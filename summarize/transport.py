@@ -11,6 +11,12 @@
   ``Retry-After``, and jittered upwards so that retries told the same ``Retry-After`` spread.
 - A request that timed out at a local server (loopback or private address) is not sent again:
   the server is most likely still working on it, and a second copy would only queue behind it.
+- The status line is the server's answer: when it arrives and the connection dies before the
+  error body (``StatusBodyLost``), the status alone decides (a 400 is not sent again, a 503 is
+  retried), never "the connection dropped".
+- Closing the transport ends it: a request still in flight then fails with ``Closed`` and is
+  not retried (the server may well have it, and the failure is our own close, not the
+  server's), and nothing new is sent, on a new connection or otherwise.
 - Rate limits are shared (``RateGate``): when one request is told to wait, every request of
   the client (and of a batch sharing it) waits too, and the number in flight halves, then
   grows back by one each time as many requests succeed as are allowed in flight.
@@ -23,8 +29,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
@@ -80,6 +86,47 @@ class Deadline(Exception):
 
 class Silence(Exception):
     """The server said nothing for the timeout in the middle of a reply."""
+
+
+class Closed(ConnectionError):
+    """The transport was closed while a request was in flight, or before one was sent."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the client was closed while the request was in flight (the run it belongs to had "
+            "ended or failed); it is not sent again: open a new ChatClient for new requests"
+        )
+
+
+class StatusBodyLost(Exception):
+    """An HTTP error status arrived, and the connection dropped before its body did.
+
+    ``response`` is the HTTP library's response (status and headers; no body).
+    """
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+        self.status_code: int = response.status_code
+        super().__init__(f"HTTP {response.status_code}")
+
+
+def _status_of(exc: BaseException) -> Any:
+    """The response of the error status ``openai`` was reading the body of when ``exc`` (a
+    transport error) was raised, else ``None``.
+
+    ``openai`` reads an error body inside its ``except HTTPStatusError`` block, so a read that
+    fails there has that status error in its chain of ``__context__`` (behind the HTTP core's
+    own exception, which the HTTP library re-raised as ``exc``).
+    """
+    status_error = _http_classes("HTTPStatusError")
+    seen: BaseException | None = exc.__context__
+    for _ in range(8):  # a few links: the core's exception, then the status error
+        if seen is None:
+            return None
+        if isinstance(seen, status_error):
+            return getattr(seen, "response", None)
+        seen = seen.__context__
+    return None
 
 
 class RateGate:
@@ -166,6 +213,7 @@ class Transport:
         if isinstance(client, Transport):
             self.gate, self._given = client.gate, client.openai()
         self.local = settings.is_local
+        self.closed = False
 
     @property
     def deadline(self) -> float:
@@ -173,6 +221,13 @@ class Transport:
         return DEADLINE_FACTOR * self.settings.timeout
 
     def openai(self) -> Any:
+        """The ``openai`` client, built at the first request.
+
+        Raises:
+            Closed: the transport was closed (a closed one never opens new connections).
+        """
+        if self.closed:
+            raise Closed()
         if self._client is None:
             if self._given is not None:
                 self._client = self._given.with_options(max_retries=0)
@@ -190,6 +245,7 @@ class Transport:
         return isinstance(self.openai(), sdk().OpenAI)
 
     async def aclose(self) -> None:
+        self.closed = True  # first: a request failing because of this close must see it
         if self._client is not None and self._given is None:
             await self._client.close()
         self._client = None
@@ -217,58 +273,84 @@ class Transport:
             openai.OpenAIError: an HTTP error status or a failure to connect (``openai`` raised it).
             Deadline: the attempt took longer than ``deadline``.
             Silence: the server fell silent for longer than the timeout while sending the body.
+            StatusBodyLost: an error status arrived, its body did not.
+            Closed: the transport was closed before or during the attempt.
             ConnectionError: the connection dropped while the body streamed.
             whatever ``feed`` raises.
         """
-        if self.is_sync:
-            await asyncio.to_thread(self._post_sync, body, feed)
-            return
         try:
-            await asyncio.wait_for(self._post_async(body, feed), self.deadline)
-        except asyncio.TimeoutError:
-            raise Deadline() from None
+            if self.is_sync:
+                await asyncio.to_thread(self._post_sync, body, feed)
+                return
+            try:
+                await asyncio.wait_for(self._post_async(body, feed), self.deadline)
+            except asyncio.TimeoutError:
+                raise Deadline() from None
+        except (sdk().APIConnectionError, ConnectionError, StatusBodyLost, Silence) as exc:
+            if self.closed and not isinstance(exc, Closed):
+                # Our own close cut the request off, not the server: say so (an answer read
+                # whole before the close stays what it is).
+                raise Closed() from exc
+            raise
+
+    @contextmanager
+    def _status_kept(self) -> Iterator[None]:
+        """Turn a transport error raised while ``openai`` read an error status's body into
+        ``StatusBodyLost``, so that the status, not "the connection dropped", decides."""
+        try:
+            yield
+        except _http_errors() as exc:
+            response = _status_of(exc)
+            if response is None:
+                raise ConnectionError(str(exc) or type(exc).__name__) from exc
+            raise StatusBodyLost(response) from exc
 
     async def _post_async(self, body: dict[str, Any], feed: Callable[[bytes], None]) -> None:
         create = self.openai().chat.completions.with_streaming_response.create
-        async with create(**body) as response:
-            try:
-                async for data in response.http_response.aiter_bytes():
-                    feed(data)
-            except _http_timeout() as exc:
-                raise Silence() from exc
-            except _http_errors() as exc:
-                raise ConnectionError(str(exc) or type(exc).__name__) from exc
+        with self._status_kept():
+            async with create(**body) as response:
+                try:
+                    async for data in response.http_response.aiter_bytes():
+                        feed(data)
+                except _http_timeout() as exc:
+                    raise Silence() from exc
+                except _http_errors() as exc:
+                    raise ConnectionError(str(exc) or type(exc).__name__) from exc
 
     def _post_sync(self, body: dict[str, Any], feed: Callable[[bytes], None]) -> None:
         """The same for a synchronous ``openai.OpenAI``, run in a worker thread; the deadline
         closes the response from a timer, which ends a read blocked on a dripping server."""
         end = time.monotonic() + self.deadline
         create = self.openai().chat.completions.with_streaming_response.create
-        with create(**body) as response:
-            timer = threading.Timer(max(0.0, end - time.monotonic()), response.http_response.close)
-            timer.daemon = True
-            timer.start()
-            try:
-                for data in response.http_response.iter_bytes():
-                    if time.monotonic() > end:
-                        raise Deadline()
-                    feed(data)
-            except _http_timeout() as exc:
-                raise Silence() from exc
-            except _http_errors() as exc:
-                if time.monotonic() >= end:
-                    raise Deadline() from exc
-                raise ConnectionError(str(exc) or type(exc).__name__) from exc
-            except Exception as exc:  # a read of a response the timer closed
-                if time.monotonic() >= end and not isinstance(exc, Deadline):
-                    raise Deadline() from exc
-                raise
-            finally:
-                timer.cancel()
+        with self._status_kept():
+            with create(**body) as response:
+                timer = threading.Timer(max(0.0, end - time.monotonic()), response.http_response.close)
+                timer.daemon = True
+                timer.start()
+                try:
+                    for data in response.http_response.iter_bytes():
+                        if time.monotonic() > end:
+                            raise Deadline()
+                        feed(data)
+                except _http_timeout() as exc:
+                    raise Silence() from exc
+                except _http_errors() as exc:
+                    if time.monotonic() >= end:
+                        raise Deadline() from exc
+                    raise ConnectionError(str(exc) or type(exc).__name__) from exc
+                except Exception as exc:  # a read of a response the timer closed
+                    if time.monotonic() >= end and not isinstance(exc, Deadline):
+                        raise Deadline() from exc
+                    raise
+                finally:
+                    timer.cancel()
 
     # -- retries -----------------------------------------------------------------------------
 
     def retryable(self, exc: BaseException) -> bool:
+        if self.closed:
+            # Whatever failed, the run has closed this transport: nothing is sent again.
+            return False
         if isinstance(exc, (errors.RateLimitedError, errors.ServerError)):
             # A Retry-After longer than we will wait fails at once rather than sleeping.
             return exc.retry_after is None or exc.retry_after <= self.settings.retry_wait_max

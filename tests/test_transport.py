@@ -12,6 +12,7 @@ import dataclasses
 import gzip
 import json
 import logging
+import threading
 import time
 
 import openai
@@ -19,6 +20,7 @@ import pytest
 
 from scripted_server import ScriptedServer, Step, completion
 from summarize import (
+    BadRequestError,
     ChunkFailedError,
     ConfigError,
     ConnectionFailedError,
@@ -260,6 +262,62 @@ def test_a_dropped_connection_to_a_local_server_is_still_retried(scripted, scrip
     scripted.script(Step(drop=True), Step.reply("ok"))
     assert chat(scripted_settings).text == "ok"
     assert len(scripted.chat_requests) == 2
+
+
+def test_a_request_in_flight_when_its_client_closes_is_not_sent_again(scripted, scripted_settings):
+    # The server has the request and is answering it; the run closes its client meanwhile (a
+    # sibling failed). Our own close is not the server dropping us: nothing is retried, and a
+    # closed client builds no new connection to send anything on.
+    arrived, release = threading.Event(), threading.Event()
+
+    def respond(seen):
+        arrived.set()
+        release.wait(10)
+        return Step.error(400, {"error": {"message": "prompt is too long", "code": "context_length_exceeded"}})
+
+    scripted.default = respond
+
+    async def go():
+        client = ChatClient(scripted_settings.replace(max_retries=3))
+        request = asyncio.ensure_future(client.chat(MESSAGES, model="scripted"))
+        assert await asyncio.to_thread(arrived.wait, 10)
+        await client.aclose()
+        release.set()
+        with pytest.raises(ConnectionFailedError) as in_flight:
+            await request
+        with pytest.raises(ConnectionFailedError) as after:
+            await client.chat(MESSAGES, model="scripted")
+        return in_flight.value, after.value
+
+    try:
+        in_flight, after = asyncio.run(go())
+    finally:
+        release.set()
+    assert len(scripted.chat_requests) == 1
+    assert in_flight.attempts == 1 and "closed" in str(in_flight) and "ChatClient" in str(in_flight)
+    assert "closed" in str(after)
+
+
+@pytest.mark.parametrize(
+    "status, error, requests",
+    [(400, BadRequestError, 1), (404, BadRequestError, 1), (503, ServerError, 4), (429, RateLimitedError, 4)],
+)
+def test_a_status_whose_error_body_never_arrives_is_judged_by_its_status(scripted, scripted_settings, status, error, requests):
+    # The status line is the server's answer: a 400 is not sent again because the connection
+    # died before its body, and a 503 is retried as any 503 is.
+    scripted.default = lambda seen: Step.error(status, {"error": {"message": "whatever it was"}}, cut=5)
+    err = raised(chat, scripted_settings.replace(max_retries=3))
+    assert type(err) is error and err.status == status
+    assert f"HTTP {status}" in str(err) and "before the error body arrived" in str(err)
+    assert len(scripted.chat_requests) == requests
+
+
+def test_a_sync_client_passed_in_judges_a_status_without_its_body_by_the_status_too(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.error(400, {"error": {"message": "whatever it was"}}, cut=0)
+    given = openai.OpenAI(base_url=scripted.base_url, api_key="k")
+    err = raised(chat, scripted_settings.replace(max_retries=3), client=given)
+    assert type(err) is BadRequestError and "HTTP 400" in str(err)
+    assert len(scripted.chat_requests) == 1
 
 
 # -- item 15: replies are capped at what max_tokens can produce ----------------------------
