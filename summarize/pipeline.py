@@ -239,7 +239,7 @@ class Run:
             smaller = self.smaller_budget(chunk.tokens, exc)
             log.info("chunk %d was too long for the server; splitting it at %d tokens", part, smaller)
             pieces = plan_chunks(chunk.text, smaller, self.counter.count)
-            notes = await asyncio.gather(*(self.map_chunk(p, part, parts) for p in pieces))
+            notes = await gather_or_cancel(self.map_chunk(p, part, parts) for p in pieces)  # no piece outlives a failed one
             return [note for group in notes for note in group]
 
     def smaller_budget(self, tokens: int, exc: ContextLengthError) -> int:
@@ -277,8 +277,8 @@ class Run:
                 )
             log.info("reducing %d notes in %d groups", len(notes), len(groups))
             notes = list(
-                await asyncio.gather(
-                    *(self.answer(prompts.reduce_messages(g, "en", final=False, words=words), "en", words) for g in groups)
+                await gather_or_cancel(
+                    self.answer(prompts.reduce_messages(g, "en", final=False, words=words), "en", words) for g in groups
                 )
             )
         joined = prompts.join_notes(notes)

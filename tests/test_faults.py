@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import threading
 import time
 
 import pytest
@@ -24,6 +25,7 @@ from summarize import (
     RateLimitedError,
     ServerError,
     TruncatedOutputError,
+    asummarize_article,
     summarize_article,
 )
 from summarize import prompts
@@ -438,6 +440,37 @@ def test_a_request_cut_off_before_its_body_arrived_is_not_recorded_as_one(script
     assert len(scripted.abandoned) == 1 and scripted.chat_requests == []
     assert chat(scripted_settings).text == "the scripted step"  # the script was not used up
     assert len(scripted.chat_requests) == 1
+
+
+def test_fault_5_a_piece_that_fails_for_good_stops_its_sibling_pieces(scripted, scripted_settings):
+    # A split chunk's pieces run side by side. When one fails for good, the others must be
+    # cancelled with the run: left running, they outlive it, and a request still in flight when
+    # the run closes its client was sent a second time (the flaky "13 bodies, 12 distinct").
+    release = threading.Event()
+
+    def respond(seen):
+        text = fenced_text(seen)
+        if seen.kind == "summarize" or ("第0項" in text and "第1項" in text):
+            return Step.error(400, {"error": {"message": "prompt is too long", "code": "context_length_exceeded"}})
+        if "第0項" in text:
+            return Step.error(400, VLLM_OTHER_400)  # this piece fails for good
+        release.wait(10)  # every other request is still being worked on
+        return Step.reply("late notes")
+
+    scripted.default = respond
+
+    async def run():
+        with pytest.raises(ChunkFailedError):
+            await asummarize_article(sentences(8), settings=scripted_settings)
+        return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    try:
+        left_running = asyncio.run(run())
+    finally:
+        release.set()
+    assert left_running == []
+    bodies = [repr(r.body) for r in scripted.chat_requests]
+    assert len(bodies) == len(set(bodies))
 
 
 def test_fault_5_a_stated_window_too_small_for_the_reply_fails_at_once(scripted, scripted_settings):
