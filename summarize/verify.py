@@ -4,6 +4,7 @@
 
     strip_loops(reply)          a repetition loop cut to one occurrence (any reply, cut or not)
     figures(text)               every figure of an English or Chinese text, as a value
+    trace(output, source)       every figure of an output with the source figure it comes from, or None
     check(output, source)       the claims (figures, names) of an output its source does not support
     repair_summary(ask, ...)    check a summary and ask once to repair its unsupported figures
     check_pairs(pairs)          check a translation pair by pair
@@ -228,6 +229,13 @@ def _key(sentence: str) -> str:
 #   - 成 and 折 as percent (三成 = 30%; 七折 = 70% of the price, so also 30% off), 百分點 as
 #     percentage points;
 #   - a 民國 year as the Gregorian one (113年 = 2024).
+# Some figures are more than a value, and only a source figure of the same kind supports them:
+#   - a date or a month is one figure ("June 30", "30 June 2024", "2024-06-30", "March 2025",
+#     "in July"): a source date with the same parts, never the same numbers anywhere;
+#   - a bare year ("in 2024") comes only from a year of the source: 2024年, 民國113年, (113)年,
+#     or a four-digit number that counts nothing (2025城鎮韌性演習), never from 2024件;
+#   - a number after a name the source writes in Latin letters ("Grok 2") comes only from that
+#     name with that number ("Grok 3.5" does not support it).
 # A percentage the output computes from two source figures is not traced: it is flagged.
 
 # How much of a text's start tells its script: an article does not change language halfway,
@@ -315,8 +323,13 @@ _EN_MAY_BEFORE = re.compile(
     r"(?:\b(?:in|since|until|till|by|from|through|to|of|early|late|mid|end|during|last|next|this|before|after|and|or)[\s-]+)\Z",
     re.IGNORECASE,
 )
-# Words after a four-digit number that make it a count, not a year ("1805 residents").
-_NOT_PLURAL = frozenset("was is has as this its his us does plus thus less unless across always perhaps whereas news".split())
+# Words ending in s that are no plural noun: after them a four-digit number is still a year
+# (after "residents" it counts: "1805 residents").
+_NOT_PLURAL = frozenset(
+    "was is has as this its his us does plus thus less unless across always perhaps whereas news "
+    # verbs a year is the subject of ("2028 ends the plan period")
+    "ends marks sees begins starts brings opens closes comes remains promises looks".split()
+)
 # Capitalized words before a number that are no name ("In 2024", "About 20", "Nearly 100").
 _NOT_NAMES = frozenset(
     "about nearly almost around over under some only just roughly approximately more less fewer top "
@@ -470,8 +483,20 @@ def chinese_dates(text: str) -> list[Figure]:
         found.append((start, end, (year, month, day)))
         if day2 is not None:
             found.append((start, end, (year, month, day2)))
+    full = [(start, date) for start, _, date in found if None not in date]
     for match in _ZH_BARE_DAY.finditer(text):
-        found.append((*match.span(), (None, None, _small_number(match.group("d")))))
+        day = _small_number(match.group("d"))
+        # Its month is the one of the release's date line (the nearest full date before it, else
+        # the first): 昨(31)日 in a release dated 114年1月1日 is 2024年12月31日.
+        before = [date for start, date in full if start < match.start()]
+        reference = before[-1] if before else full[0][1] if full else None
+        if reference is None or day is None:
+            found.append((*match.span(), (None, None, day)))
+            continue
+        year, month, ref_day = reference
+        if day > (ref_day or 31):
+            year, month = (year - 1, 12) if month == 1 else (year, (month or 1) - 1)  # type: ignore[operator]
+        found.append((*match.span(), (year, month, day)))
     for match in _ZH_NUMERIC_DATE.finditer(text):
         # The lookbehind is checked here: in front of the pattern it made every position slow.
         year = int(match.group("y"))
@@ -671,12 +696,13 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     """
     # The pattern's \d takes full-width digits too; chinese_number converts what it matched.
     figures = chinese_dates(text)
-    # In an output the numbers of a date are read with it; a source keeps them as numbers too.
-    taken = [(f.start, f.end) for f in figures] if output else []
+    # The month and day of a date are read with it, never as counts (the 30 of 6月30日 is not
+    # "30 years"); its year is read as a year below too, so "in 2024" finds 2024年2月2日.
+    taken = [(f.start, f.end) for f in figures]
     for match in _ZH_ROC_BRACKETS.finditer(text):
         figures.append(Figure(float(int(match.group(1)) + 1911), False, 0.0, match.group(), *match.span(), "roc"))
     for match in _ZH_FIGURE.finditer(text):
-        if any(a <= match.start() < b for a, b in taken):
+        if any(a <= match.start() < b for a, b in taken) and (output or not match.group("post").strip().startswith("年")):
             continue
         label = ""
         if output and (name := _OUTPUT_NAME.search(text, max(0, match.start() - 30), match.start())):
@@ -1177,18 +1203,31 @@ def _evidence(claim: Claim, source: str, spans: list[tuple[int, int]], found: li
     A figure off by a power of ten from a source figure is the 萬/億 slip: that sentence comes
     first. Then the sentences whose figures are nearest in magnitude.
     """
+    scored: dict[int, float] = {}
+    if claim.figure is not None and claim.figure.kind == "date":
+        # A wrong date: the source's dates, those of the same month first.
+        month = (claim.figure.parts or (None, None, None))[1]
+        for figure in found:
+            if figure.kind == "date":
+                index = _sentence_index(spans, figure.start)
+                score = 0.0 if (figure.parts or (None, None, None))[1] == month else 1.0
+                scored[index] = min(score, scored.get(index, score))
+        return sorted(scored, key=scored.__getitem__)[:REPAIR_SOURCES_PER_CLAIM]
     if claim.value is None or claim.value <= 0:
         return []
-    scored: dict[int, float] = {}
     for figure in found:
-        if figure.value <= 0:
+        if figure.value <= 0 or figure.kind == "date":
             continue
         distance = abs(math.log10(figure.value) - math.log10(claim.value))
         slip = round(distance)
         score = distance if not (1 <= slip <= 5 and abs(distance - slip) < 0.005) else -10 + distance
-        index = next(i for i, (a, b) in enumerate(spans) if a <= figure.start < b or i == len(spans) - 1)
+        index = _sentence_index(spans, figure.start)
         scored[index] = min(score, scored.get(index, score))
     return sorted(scored, key=scored.__getitem__)[:REPAIR_SOURCES_PER_CLAIM]
+
+
+def _sentence_index(spans: list[tuple[int, int]], position: int) -> int:
+    return next(i for i, (a, b) in enumerate(spans) if a <= position < b or i == len(spans) - 1)
 
 
 def repair_messages(claims: list[Claim], source: str, language: str) -> tuple[list[dict[str, str]], list[str]] | None:

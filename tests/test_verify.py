@@ -239,8 +239,8 @@ CHINESE = [
     ("percentage points", "上升3個百分點。", [(3, True)]),
     ("民國 year", "民國113年。", [(113, False), (2024, False)]),
     ("bare ROC year", "113年度預算。", [(113, False), (2024, False)]),
-    # A source keeps the numbers of a date as numbers too: only an output's date is one figure alone.
-    ("Gregorian date", "2024年2月2日開幕。", [(2024, 2, 2), (2024, False), (2, False), (2, False)]),
+    # A date is one figure; its year is also a year of the source, its month and day no counts.
+    ("Gregorian date", "2024年2月2日開幕。", [(2024, 2, 2), (2024, False)]),
     ("ordinal", "連續第三季成長。", [(3, False)]),
     ("range", "預計400億至450億元。", [(4e10, False), (4.5e10, False)]),
 ]
