@@ -880,7 +880,7 @@ def _sentence_at(text: str, spans: list[tuple[int, int]], index: int) -> str:
     return text.strip()
 
 
-def _phrase(text: str, figure: Figure, start: int | None = None) -> str:
+def _phrase(text: str, figure: Figure) -> str:
     """The figure and the words it counts: "2.35 billion parameters", "1,000,000 derivative
     models", "US$4.53 billion in cash" (a preposition takes the next word too)."""
     end = figure.end
@@ -899,7 +899,7 @@ def _phrase(text: str, figure: Figure, start: int | None = None) -> str:
         content += 1
         if lowered.endswith("s") or word.end(1) == len(text) or text[word.end(1)] != " ":
             break  # a plural noun ends the phrase ("2.35 billion parameters")
-    return text[figure.start if start is None else start : end]
+    return text[figure.start : end]
 
 
 @dataclass(frozen=True)
@@ -939,7 +939,11 @@ def trace(output: str, source: str, *, scripts: tuple[bool, bool] | None = None)
         found = next(((f, s) for f in options if (s := _trace(f, sources)) is not None), None)
         figure, origin = found or (options[0], None)
         named = bool(figure.label) and sources.mentions(figure.label)
-        phrase = _phrase(output, figure, figure.start - len(figure.label) - 1 if named else None)
+        if named or figure.kind == "date":
+            # A date, or a name with its number ("Grok 2"), is the whole claim: no words follow it.
+            phrase = output[figure.start - len(figure.label) - 1 if named else figure.start : figure.end]
+        else:
+            phrase = _phrase(output, figure)
         traces.append(Trace(figure, phrase, _sentence_at(output, spans, figure.start), origin))
     traces.sort(key=lambda t: t.figure.start)
     return traces
