@@ -87,10 +87,11 @@ def load_cases() -> list[Case]:
 
 
 MONTH_NAMES = "January February March April May June July August September October November December".split()
+_MONTH = "(?:" + "|".join(MONTH_NAMES) + ")"
 _EN_DATE = re.compile(
     r"(?P<iso>\d{4}-\d{2}-\d{2})"
-    r"|(?P<dmy>\d{1,2} (?P<dm>[A-Z][a-z]+)(?: \d{4})?)"
-    r"|(?P<mdy>(?P<mm>[A-Z][a-z]+)(?: \d{1,2})?(?:, \d{4}| \d{4})?)"
+    rf"|(?P<dmy>\d{{1,2}} {_MONTH}(?: \d{{4}})?)"
+    rf"|(?P<mdy>{_MONTH}(?: \d{{1,2}}(?!\d))?(?:,? \d{{4}})?)"
 )
 
 
@@ -164,7 +165,7 @@ def date_mistakes(case: Case, rng: random.Random, article: str) -> list[tuple[st
     if day is not None:
         wrong.append(("a day off by one", (year, month, day + 1 if day < 28 else day - 1)))
     if year is not None:
-        how = "民國 year off by one" if re.search(r"\d{2,3}[)）]?\s*年", case.chinese) else "a date's year off by one"
+        how = "民國 year off by one" if re.search(r"(?<!\d)\d{2,3}[)）]?\s*年", case.chinese) else "a date's year off by one"
         wrong.append((how, (year + 1, month, day)))
     # An invented month is one the article never names (else it could be another right date).
     day = min(day, 28) if day else None
@@ -310,9 +311,53 @@ def _spread(times: list[float]) -> str:
     return f"{statistics.median(times):.2f}, {times[int(0.95 * (len(times) - 1))]:.2f}, {times[-1]:.2f}"
 
 
-async def live(only: str | None = None) -> None:
+def _cell(text: str, limit: int = 0) -> str:
+    """``text`` fit for one Markdown table cell (cut to ``limit`` characters when given)."""
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if not limit or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def audit(name: str, summary: object, article: str) -> tuple[str, int]:
+    """The audit of one summary: its text, then every figure the check finds in it with the
+    source figure and sentence it was traced to, or "unsupported" and whether the summary's
+    ``unsupported`` list holds it; names the article does not support below. Returns the
+    Markdown and how many unsupported claims the list leaves out (the done-when line wants 0).
+
+    ``summary`` is anything with ``text`` and ``unsupported`` (a ``Summary``, or what
+    ``verify.repair_summary`` returns).
+    """
+    text: str = getattr(summary, "text")
+    listed = tuple(getattr(summary, "unsupported"))
+    spans = verify.sentences(article)
+    lines = [f"### {name}", "", *(f"> {line}" if line.strip() else ">" for line in text.splitlines()), ""]
+    lines += [f"`unsupported`: {'; '.join(listed) if listed else '(empty)'}", ""]
+    traces = verify.trace(text, article)
+    unlisted = 0
+    if traces:
+        lines += ["| figure in the summary | traced to | source sentence |", "| --- | --- | --- |"]
+    for found in traces:
+        if found.source is None:
+            listed_here = found.phrase in listed
+            unlisted += not listed_here
+            status = "unsupported, listed" if listed_here else "**unsupported, NOT LISTED**"
+            lines.append(f"| {_cell(found.phrase)} | {status} | |")
+            continue
+        start, end = spans[next(i for i, (a, b) in enumerate(spans) if a <= found.source.start < b or i == len(spans) - 1)]
+        lines.append(f"| {_cell(found.figure.text)} | {_cell(found.source.text)} | {_cell(article[start:end], 160)} |")
+    if not traces:
+        lines.append("No figure found in the summary.")
+    for claim in verify.check(text, article):
+        if claim.kind == "name":
+            listed_here = claim.phrase in listed
+            unlisted += not listed_here
+            lines.append(f"\nName not in the article: {claim.phrase} ({'listed' if listed_here else '**NOT LISTED**'})")
+    return "\n".join(lines) + "\n", unlisted
+
+
+async def live(only: str | None = None, audit_file: Path | None = None) -> int:
     """Summarize every corpus article on the configured endpoint: unsupported claims of the first
-    summary, and of the one kept after the repair (the repair's cost in requests too)."""
+    summary, and of the one kept after the repair (the repair's cost in requests too); then the
+    audit of each summary kept. Returns how many unsupported claims went unlisted."""
     from summarize import Settings, asummarize_article
     from summarize.client import ChatClient
 
@@ -320,6 +365,8 @@ async def live(only: str | None = None) -> None:
     print(f"\n## Live: {settings.base_url}\n")
     print("| article | unsupported before | after repair | repair kept | requests | seconds |")
     print("| --- | --- | --- | --- | --- | --- |")
+    audits: list[str] = []
+    unlisted = 0
     for path in sorted(CORPUS.glob("*.txt")):
         if only and only not in path.name:
             continue
@@ -329,6 +376,7 @@ async def live(only: str | None = None) -> None:
             raw = await asummarize_article(article, settings=settings, verify=False, on_truncation="keep")
         except Exception as exc:  # one failed article does not stop the table
             print(f"| {path.name} | error: {type(exc).__name__}: {exc} | | | | |")
+            audits.append(f"### {path.name}\n\nNo summary: {type(exc).__name__}: {exc}\n")
             continue
         before = verify.check(raw.text, article)
         async with ChatClient(settings) as chat:
@@ -337,6 +385,7 @@ async def live(only: str | None = None) -> None:
             async def ask(messages: list[dict[str, str]]) -> str:
                 return (await chat.chat(messages, model=model)).text
 
+            # The same function the library runs on every summary: what it keeps is what a user gets.
             checked = await verify.repair_summary(ask, raw.text, article)
             extra = len(chat.replies)
         seconds = time.perf_counter() - start
@@ -345,15 +394,28 @@ async def live(only: str | None = None) -> None:
             f"{len(checked.unsupported)}: {'; '.join(checked.unsupported)} | {checked.kept_repair} | "
             f"{raw.usage.requests} + {extra} | {seconds:.0f} |"
         )
-        print(f"\n<details><summary>{path.name}</summary>\n\n{checked.text}\n\n</details>\n", file=sys.stderr)
+        markdown, missing = audit(path.name, checked, article)
+        audits.append(markdown)
+        unlisted += missing
+    report = "\n".join(
+        ["## Audit: every figure of each summary kept, and what it was traced to\n", *audits,
+         f"Unsupported figures or names not in `unsupported`, all summaries: {unlisted}\n"]
+    )
+    if audit_file is None:
+        print("\n" + report)
+    else:
+        audit_file.write_text(report, encoding="utf-8")
+        print(f"\nAudit written to {audit_file} ({unlisted} unsupported claims not listed).")
+    return unlisted
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--live", action="store_true", help="also summarize the corpus on SUMMARIZE_BASE_URL")
     parser.add_argument("--only", metavar="TEXT", help="with --live: only the articles whose file name holds TEXT")
+    parser.add_argument("--audit", metavar="FILE", type=Path, help="with --live: write the audit to FILE (default: after the table)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and false alarm")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     sentences, dropped = build(load_cases())
     result = measure(sentences)
     right, wrong = result["right"], result["wrong"]
@@ -385,7 +447,7 @@ def main() -> int:
         for s in missed:
             print(f"- missed, {s.how} ({s.article}): {s.text}")
     if args.live:
-        asyncio.run(live(args.only))
+        asyncio.run(live(args.only, args.audit))
     return 0
 
 
