@@ -296,6 +296,8 @@ _FUNCTION_WORDS = frozenset(
 _WORD_AFTER = re.compile(r"\s*([A-Za-z][A-Za-z'-]*)")
 
 # -- dates and years, English side --
+# A date's (year, month, day), each None when not written.
+DateParts = tuple[int | None, int | None, int | None]
 # A date is one figure: "June 3" is wrong for 6月30日 even though the article has a 3 somewhere.
 _MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
@@ -345,6 +347,7 @@ def english_dates(text: str) -> list[Figure]:
     found: list[Figure] = []
     for match in _EN_DATE.finditer(text):
         group = match.group
+        parts: list[DateParts]
         if group("iy"):
             parts = [(int(group("iy")), int(group("im")), int(group("id")))]
         elif group("m1"):
@@ -458,7 +461,7 @@ def chinese_dates(text: str) -> list[Figure]:
     """The dates and months of a Chinese text, each one figure with its (year, month, day):
     2024年6月30日, 6月30日, 113年6月30日 and 民國113年 (as 2024), 六月三十日, ２０２４年６月３０日,
     4至5月 (April and May), 2月1日至30日, 昨(31)日 (a day, its month not written), 2024-06-30."""
-    found: list[tuple[int, int, tuple[int | None, int | None, int | None]]] = []
+    found: list[tuple[int, int, DateParts]] = []
     for anchor in _ZH_MONTH_CHAR.finditer(text):
         end = anchor.end()
         match = _ZH_MONTH.search(text, max(0, anchor.start() - 12), anchor.start())
@@ -483,26 +486,26 @@ def chinese_dates(text: str) -> list[Figure]:
         found.append((start, end, (year, month, day)))
         if day2 is not None:
             found.append((start, end, (year, month, day2)))
-    full = [(start, date) for start, _, date in found if None not in date]
+    full = [(start, (y, m, d)) for start, _, (y, m, d) in found if y is not None and m is not None and d is not None]
     for match in _ZH_BARE_DAY.finditer(text):
         day = _small_number(match.group("d"))
         # Its month is the one of the release's date line (the nearest full date before it, else
         # the first): 昨(31)日 in a release dated 114年1月1日 is 2024年12月31日.
-        before = [date for start, date in full if start < match.start()]
-        reference = before[-1] if before else full[0][1] if full else None
+        earlier = [date for start, date in full if start < match.start()]
+        reference = earlier[-1] if earlier else full[0][1] if full else None
         if reference is None or day is None:
-            found.append((*match.span(), (None, None, day)))
+            found.append((match.start(), match.end(), (None, None, day)))
             continue
-        year, month, ref_day = reference
-        if day > (ref_day or 31):
-            year, month = (year - 1, 12) if month == 1 else (year, (month or 1) - 1)  # type: ignore[operator]
-        found.append((*match.span(), (year, month, day)))
+        ref_year, ref_month, ref_day = reference
+        if day > ref_day:
+            ref_year, ref_month = (ref_year - 1, 12) if ref_month == 1 else (ref_year, ref_month - 1)
+        found.append((match.start(), match.end(), (ref_year, ref_month, day)))
     for match in _ZH_NUMERIC_DATE.finditer(text):
         # The lookbehind is checked here: in front of the pattern it made every position slow.
         year = int(match.group("y"))
         if (match.start() and text[match.start() - 1] in "0123456789.") or not (year <= 200 or 1000 <= year <= 2199):
             continue
-        found.append((*match.span(), (year if year >= 1000 else year + 1911, int(match.group("m")), int(match.group("d")))))
+        found.append((match.start(), match.end(), (year if year >= 1000 else year + 1911, int(match.group("m")), int(match.group("d")))))
     return [
         Figure(0.0, False, 0.0, text[start:end], start, end, "date", (year, month, day))
         for start, end, (year, month, day) in sorted(found, key=lambda f: f[0])
@@ -527,6 +530,7 @@ class Figure:
             2024 that counts nothing; in a source it also stands for the number);
             ``"roc"`` (a 民國 year of a source, as its Gregorian year: only a year, never a count);
             ``"any"`` (an output's four-digit number that may be a year or a count: "2028 ends");
+            ``"decade"`` (an output's "1620s": a source year within it; "1600s" spans a century);
             ``"date"`` (a date or a month, with ``parts``: only a source date with those parts).
         parts: a date's (year, month, day), each None when not written ("June 30": (None, 6, 30);
             "March 2025": (2025, 3, None)).
@@ -541,7 +545,7 @@ class Figure:
     start: int
     end: int
     kind: str = "number"
-    parts: tuple[int | None, int | None, int | None] | None = None
+    parts: DateParts | None = None
     label: str = ""
 
 
@@ -618,8 +622,10 @@ def english_figures(text: str) -> list[Figure]:
             # in s follows: "1805 residents" counts, "2028 ends" is a year, and only a parser
             # of English could tell them apart, so either may trace it.
             if re.fullmatch(r"1\d{3}|2[01]\d{2}", number):
-                after_s = not text.startswith("s", match.end("num")) and _next_word_is_plural(text, match.end("num"))
-                kind = "any" if after_s else "year"
+                if text.startswith("s", match.end("num")) and number.endswith("0"):
+                    kind = "decade"
+                else:
+                    kind = "any" if _next_word_is_plural(text, match.end("num")) else "year"
             if "," not in number:
                 label = _name_before(text, match.start())
         figures.append(
@@ -808,6 +814,10 @@ def _trace(figure: Figure, sources: _Sources) -> Figure | None:
         return next((f for f in sources.named(figure.label) if abs(f.value - figure.value) <= exact), None)
     if figure.kind in ("year", "roc", "any") and (year := sources.years.get(figure.value)):
         return year
+    if figure.kind == "decade":
+        # "the 1620s" for 1624年; "the 1600s" (a century, or its first decade) for 1602年 or 17世紀's years.
+        width = 100 if figure.value % 100 == 0 else 10
+        return next((f for y, f in sources.years.items() if figure.value <= y < figure.value + width), None)
     if figure.kind != "any" and figure.kind != "number":
         return None
     allowance = min(figure.tolerance, ROUNDING * abs(figure.value)) + exact
@@ -819,7 +829,7 @@ def _trace(figure: Figure, sources: _Sources) -> Figure | None:
     return None
 
 
-def _trace_date(parts: tuple[int | None, int | None, int | None], sources: _Sources) -> Figure | None:
+def _trace_date(parts: DateParts, sources: _Sources) -> Figure | None:
     """The source date a date of the output could come from: same month, same day when the output
     writes one, and the same year when it writes one (a source date without its year takes any
     year the source states: 6月30日 in a release dated 2024年 supports "June 30, 2024")."""

@@ -54,7 +54,7 @@ def test_the_numbers_of_an_english_date_are_not_read_again():
 ENGLISH_YEARS = [
     ("a bare year", "It opened in 2024.", "year"),
     ("a year as subject", "2024 saw the opening.", "year"),
-    ("a decade", "Growth in the 1990s was fast.", "year"),
+    ("a decade", "Growth in the 1990s was fast.", "decade"),
     ("a year before a verb in s", "2028 ends the plan period.", "year"),
     ("a count before a plural", "1805 residents volunteered.", "any"),
     ("a count with a separator", "1,805 residents volunteered.", "number"),
@@ -155,6 +155,9 @@ TRACED = [
     ("a year before a verb in s", "2028 ends the plan period.", "113年至117年計畫。", []),
     ("a year of a date", "It opened in 2024.", "2024年2月2日開幕。", []),
     ("a day is no count", "It took 30 years.", "展期至6月30日。", ["30 years"]),
+    ("a decade holding a source year", "Trade grew in the 1620s.", "1624年大員。", []),
+    ("a century written as the 1600s", "Trade grew in the 1600s.", "1624年大員。", []),
+    ("a decade holding none", "Trade grew in the 1660s.", "1624年大員。", ["1660s"]),
     ("a number after a name the source writes", "Grok 3.5 and Llama 4 launched.", "Grok 3.5與Llama 4發布。", []),
     ("another number after that name", "Grok 2 launched.", "Grok 3.5與Grok聊天機器人。", ["Grok 2"]),
     ("a name glued to its number in the source", "Qwen 3 launched.", "阿里巴巴推出Qwen3。", []),
