@@ -338,8 +338,6 @@ _NOT_NAMES = frozenset(
     "until till through from into since during between among also even".split()
 )
 _NAME_BEFORE = re.compile(r"(?<![\w'’.-])([A-Za-z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z][A-Za-z]*) \Z")
-# A name written with its number in a source: "Grok 3.5", "Qwen3", "Qwen2.5-Max", "ISO 25000".
-_SOURCE_NAMED = re.compile(r"(?<![A-Za-z])([A-Za-z]+)[ -]?(\d+(?:\.\d+)?)(?!\.?\d)")
 
 
 def english_dates(text: str) -> list[Figure]:
@@ -403,8 +401,11 @@ _GLUED = re.compile(r"(?:[A-Za-z]|[A-Za-z]-)\Z")
 # Right before a number of a Chinese output, a Latin name it belongs to: "Grok 2".
 _OUTPUT_NAME = re.compile(r"(?<![A-Za-z])([A-Za-z]+) \Z")
 _ZH_NUMERAL = rf"[{_ZH_DIGITS}○十廿卅百千萬億兆點]"
+# What may come right before a number and change it (百分之三十, 民國113年, 第三): looked for behind
+# each match, not in the pattern, where an optional prefix doubled the time of a scan.
+_ZH_PREFIXES = ("百分之", "民國", "第")
 _ZH_FIGURE = re.compile(
-    rf"(?P<pre>百分之|民國|第)?(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*|[百千萬](?=[餘多來]))"
+    rf"(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*|[百千萬](?=[餘多來]))"
     r"(?P<post>\s*(?:[%％]|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
 )
 
@@ -722,9 +723,11 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
             value = chinese_number(raw)
         if value is None:
             continue
-        pre, post = match.group("pre") or "", (match.group("post") or "").strip().replace("％", "%")
-        span = (match.start(), match.end())
-        source = match.group()
+        begin = match.start()
+        pre = next((p for p in _ZH_PREFIXES if begin >= len(p) and text.startswith(p, begin - len(p))), "")
+        post = (match.group("post") or "").strip().replace("％", "%")
+        span = (begin - len(pre), match.end())
+        source = text[span[0] : span[1]]
 
         def add(v: float, percent: bool, kind: str = "number") -> None:
             figures.append(Figure(v, percent, 0.0, source, *span, kind, label=label))
@@ -780,11 +783,11 @@ class _Sources:
         self.dates = [f for f in found if f.kind == "date"]
         self.years: dict[float, Figure] = {}
         for f in found:
-            if f.kind in ("year", "roc"):
+            if f.kind in ("year", "roc", "any", "decade"):
                 self.years.setdefault(f.value, f)
             elif f.kind == "date" and f.parts and f.parts[0] is not None:
                 self.years.setdefault(float(f.parts[0]), f)
-        self._named: dict[str, list[Figure]] | None = None
+        self._named: dict[str, list[Figure]] = {}
         self._mentions: dict[str, bool] = {}
 
     def mentions(self, name: str) -> bool:
@@ -796,12 +799,14 @@ class _Sources:
 
     def named(self, name: str) -> list[Figure]:
         """The numbers the source writes right after ``name`` ("Grok 3.5", "Qwen3")."""
-        if self._named is None:
-            self._named = {}
-            for match in _SOURCE_NAMED.finditer(self.text):
-                figure = Figure(float(match.group(2)), False, 0.0, match.group(), *match.span(), label=match.group(1))
-                self._named.setdefault(match.group(1).lower(), []).append(figure)
-        return self._named.get(name.lower(), [])
+        key = name.lower()
+        if key not in self._named:
+            pattern = rf"(?<![A-Za-z]){re.escape(name)}[ -]?(\d+(?:\.\d+)?)(?!\.?\d)"
+            self._named[key] = [
+                Figure(float(match.group(1)), False, 0.0, match.group(), *match.span(), label=name)
+                for match in re.finditer(pattern, self.text, re.IGNORECASE)
+            ]
+        return self._named[key]
 
 
 def _trace(figure: Figure, sources: _Sources) -> Figure | None:
@@ -822,10 +827,13 @@ def _trace(figure: Figure, sources: _Sources) -> Figure | None:
         return None
     allowance = min(figure.tolerance, ROUNDING * abs(figure.value)) + exact
     for source in sources.found:
-        if source.kind not in ("number", "year") or (figure.percent and not source.percent):
+        if source.kind in ("date", "roc") or (figure.percent and not source.percent):
             continue
         if abs(source.value - figure.value) <= allowance:
             return source
+    if figure.text[-2:].lower() in ("st", "nd", "rd", "th"):
+        # "the 31st" for 昨(31)日: an ordinal may name the day of a source date (a count may not).
+        return next((d for d in sources.dates if d.parts and d.parts[2] == figure.value), None)
     return None
 
 

@@ -155,6 +155,7 @@ TRACED = [
     ("a year before a verb in s", "2028 ends the plan period.", "113年至117年計畫。", []),
     ("a year of a date", "It opened in 2024.", "2024年2月2日開幕。", []),
     ("a day is no count", "It took 30 years.", "展期至6月30日。", ["30 years"]),
+    ("but an ordinal may name the day", "The mayor spoke yesterday, the 31st.", "市長昨(31)日致詞。", []),
     ("a decade holding a source year", "Trade grew in the 1620s.", "1624年大員。", []),
     ("a century written as the 1600s", "Trade grew in the 1600s.", "1624年大員。", []),
     ("a decade holding none", "Trade grew in the 1660s.", "1624年大員。", ["1660s"]),
@@ -177,6 +178,9 @@ CHINESE_OUTPUT = [
     ("a 民國 year", "113年度預算通過。", "The 2024 budget passed.", []),
     ("a year from a count", "2024年開幕。", "共2024件。", ["2024年"]),
     ("a model number", "Grok 2發布。", "Grok 3.5即將發布，Grok聊天機器人。", ["Grok 2"]),
+    ("a count of an English source", "共1805名居民。", "1805 residents volunteered.", []),
+    ("a year of an English source", "2024年開幕。", "It opened in 2024.", []),
+    ("a 民國 year of an output for an English year", "113年開幕。", "2024 saw the opening.", []),
 ]
 
 
