@@ -4,15 +4,23 @@ The labelled set (benchmarks/faithful_cases.tsv) holds figures of the corpus art
 their correct English renderings, written by hand. Each becomes one test sentence that must not
 be flagged, and several wrong ones that must: the mistakes zh→en summaries make (÷10 and ×10,
 億 read as million or as billion, 萬 read as thousand, 成 read as percent, a 民國 year off by
-one) and invented figures. A wrong rendering whose value is another listed figure of the same
-article is left out: no check on figures alone can tell those apart.
+one, a date's day cut to one digit, a count of the article given as a year) and invented
+figures. A wrong rendering is left out when no check on figures alone could tell it from a
+right one: its value is another listed figure of the same article, or it is a year (or a date)
+the article itself states elsewhere ("2026" for the release date of an article that looks
+ahead to 2026年).
 
     .venv/bin/python benchmarks/faithful.py           # precision, recall, time per summary
     .venv/bin/python benchmarks/faithful.py --live    # also summarize the corpus on the endpoint
                                                       # in SUMMARIZE_BASE_URL: unsupported figures
-                                                      # before and after the repair (the summaries
-                                                      # kept go to stderr, to read them against
-                                                      # their lists); --only NAME picks articles
+                                                      # before and after the repair, then an audit
+                                                      # (below); --only NAME picks articles,
+                                                      # --audit FILE writes the audit there
+
+The audit lists, for each article, the summary kept and every figure the check found in it,
+with the source figure and sentence it was traced to or "unsupported", and whether each
+unsupported one is in the summary's ``unsupported`` list: a reader can check by hand that no
+summary ends with an unsupported figure left unlisted (its last line counts them).
 
 Done when: at least 95% of wrong figures found, at most 2% of correct ones flagged, under 5 ms
 per summary.
@@ -51,6 +59,7 @@ class Case:
     words: str
     kind: str
     value: float
+    date: tuple[int | None, int | None, int | None] | None = None  # kind "date": (year, month, day)
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,42 @@ def load_cases() -> list[Case]:
         if not line.strip() or line.startswith("#"):
             continue
         article, chinese, english, words, kind, value = line.split("\t")
-        cases.append(Case(article, chinese, english, words, kind, float(value)))
+        if kind == "date":
+            parts = tuple(None if part == "?" else int(part) for part in value.split("-"))
+            if len(parts) != 3:
+                raise SystemExit(f"{value!r}: a date's value is year-month-day, '?' for a part not written")
+            cases.append(Case(article, chinese, english, words, kind, 0.0, parts))  # type: ignore[arg-type]
+        else:
+            cases.append(Case(article, chinese, english, words, kind, float(value)))
     return cases
+
+
+MONTH_NAMES = "January February March April May June July August September October November December".split()
+_MONTH = "(?:" + "|".join(MONTH_NAMES) + ")"
+_EN_DATE = re.compile(
+    r"(?P<iso>\d{4}-\d{2}-\d{2})"
+    rf"|(?P<dmy>\d{{1,2}} {_MONTH}(?: \d{{4}})?)"
+    rf"|(?P<mdy>{_MONTH}(?: \d{{1,2}}(?!\d))?(?:,? \d{{4}})?)"
+)
+
+
+def render_date(english: str, date: tuple[int | None, int | None, int | None]) -> str:
+    """``english`` with its date replaced by ``date``, in the same style ("June 30", "30 June
+    2024", "2024-06-30", "March 2025")."""
+    year, month, day = date
+    match = _EN_DATE.search(english)
+    if not match or month is None:
+        raise SystemExit(f"{english!r}: no date to rewrite; fix benchmarks/faithful_cases.tsv")
+    name = MONTH_NAMES[month - 1]
+    if match.group("iso"):
+        text = f"{year:04d}-{month:02d}-{day:02d}"
+    elif match.group("dmy"):
+        text = f"{day} {name}" + (f" {year}" if year else "")
+    elif day is not None:
+        text = f"{name} {day}" + (f", {year}" if year else "")
+    else:
+        text = name + (f" {year}" if year else "")
+    return english[: match.start()] + text + english[match.end() :]
 
 
 def _plain(value: float) -> str:
@@ -112,10 +155,59 @@ def _invented(case: Case, rng: random.Random) -> float:
     return float(f"{value:.{min(3, digits)}g}") if value >= 10 else float(round(value, 1))
 
 
-def mistakes(case: Case, rng: random.Random) -> list[tuple[str, float]]:
-    """The wrong values a summary typically writes for ``case``, named by how they arise."""
+def date_mistakes(case: Case, rng: random.Random, article: str) -> list[tuple[str, tuple[int | None, int | None, int | None]]]:
+    """The wrong dates a summary typically writes for a date ``case``, named by how they arise."""
+    year, month, day = case.date or (None, None, None)
+    assert month is not None
+    wrong: list[tuple[str, tuple[int | None, int | None, int | None]]] = []
+    if day is not None and day >= 10:
+        wrong.append(("a day cut to one digit (÷10)", (year, month, day // 10)))
+    if day is not None:
+        wrong.append(("a day off by one", (year, month, day + 1 if day < 28 else day - 1)))
+    if year is not None:
+        how = "民國 year off by one" if re.search(r"(?<!\d)\d{2,3}[)）]?\s*年", case.chinese) else "a date's year off by one"
+        wrong.append((how, (year + 1, month, day)))
+    # An invented month is one the article never names (else it could be another right date).
+    day = min(day, 28) if day else None
+    months = [m for m in range(1, 13) if m != month and not states_date(article, (year, m, day))]
+    if months:
+        wrong.append(("invented", (year, rng.choice(months), day)))
+    return wrong
+
+
+def states_year(article: str, year: int) -> bool:
+    """Whether ``article`` writes ``year`` as a year somewhere: 2026年, a bare 2026 that counts
+    nothing, or the 民國 year (115年, (115)年). Written apart from the check on purpose."""
+    counted = "萬億千百元人件名個位項次場所處案頁坪"
+    if re.search(rf"(?<![\d,.]){year}(?![\d]|[,.]\d)(?![{counted}])", article):
+        return True
+    return re.search(rf"(?<!\d)[（(]?{year - 1911}[)）]?\s*年", article) is not None
+
+
+def states_date(article: str, date: tuple[int | None, int | None, int | None]) -> bool:
+    """Whether ``article`` writes that month (and day), with that year or none before it."""
+    year, month, day = date
+    body = rf"(?<!\d){month}月" + (rf"{day}日" if day is not None else "")
+    for match in re.finditer(body, article):
+        written = re.search(r"(\d{2,4})[)）]?\s*年\s*\Z", article[max(0, match.start() - 8) : match.start()])
+        if year is None:
+            return True
+        if written:
+            number = int(written.group(1))
+            if (number if number > 1000 else number + 1911) == year:
+                return True
+        elif states_year(article, year):
+            return True
+    return False
+
+
+def mistakes(case: Case, rng: random.Random, counts: list[float] | None = None) -> list[tuple[str, float]]:
+    """The wrong values a summary typically writes for ``case``, named by how they arise.
+    ``counts``: four-digit counts of the same article, which a summary may give as a year."""
     v = case.value
     wrong: list[tuple[str, float]] = []
+    if case.kind in ("year", "roc") and counts:
+        wrong.append(("a count of the article as a year", rng.choice(counts)))
     if case.kind == "amount":
         if "億" in case.chinese:
             wrong += [("億 read as million (÷100)", v / 100), ("億 read as billion (×10)", v * 10), ("÷10", v / 10)]
@@ -141,8 +233,12 @@ def build(cases: list[Case]) -> tuple[list[Sentence], int]:
     """The test sentences, and how many wrong ones were left out for matching another listed figure."""
     rng = random.Random(SEED)
     listed: dict[str, list[float]] = {}
+    counts: dict[str, list[float]] = {}
     for case in cases:
-        listed.setdefault(case.article, []).append(case.value)
+        if case.kind != "date":
+            listed.setdefault(case.article, []).append(case.value)
+        if case.kind in ("amount", "count") and case.value.is_integer() and 1000 <= case.value <= 2199:
+            counts.setdefault(case.article, []).append(case.value)
     out: list[Sentence] = []
     dropped = 0
     for case in cases:
@@ -150,9 +246,20 @@ def build(cases: list[Case]) -> tuple[list[Sentence], int]:
         if case.chinese not in article:
             raise SystemExit(f"{case.article} does not hold {case.chinese!r}: fix benchmarks/faithful_cases.tsv")
         out.append(Sentence(case.article, f"Reportedly, {case.english} {case.words}.", False, "right"))
-        for how, value in mistakes(case, rng):
+        if case.kind == "date":
+            for how, date in date_mistakes(case, rng, article):
+                if states_date(article, date):
+                    dropped += 1
+                    continue
+                out.append(Sentence(case.article, f"Reportedly, {render_date(case.english, date)} {case.words}.", True, how))
+            continue
+        for how, value in mistakes(case, rng, [c for c in counts.get(case.article, []) if not states_year(article, int(c))]):
             close = 0.5 if case.kind in ("year", "roc") else 0.005 * abs(value)
-            if any(abs(value - other) <= close for other in listed[case.article]):
+            # A count given as a year is another listed figure by construction: only as a year is it wrong.
+            other_figure = how != "a count of the article as a year" and any(
+                abs(value - other) <= close for other in listed[case.article]
+            )
+            if other_figure or (case.kind in ("year", "roc") and states_year(article, int(round(value)))):
                 dropped += 1
                 continue
             out.append(Sentence(case.article, f"Reportedly, {render(case, value)} {case.words}.", True, how))
@@ -204,9 +311,53 @@ def _spread(times: list[float]) -> str:
     return f"{statistics.median(times):.2f}, {times[int(0.95 * (len(times) - 1))]:.2f}, {times[-1]:.2f}"
 
 
-async def live(only: str | None = None) -> None:
+def _cell(text: str, limit: int = 0) -> str:
+    """``text`` fit for one Markdown table cell (cut to ``limit`` characters when given)."""
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if not limit or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def audit(name: str, summary: object, article: str) -> tuple[str, int]:
+    """The audit of one summary: its text, then every figure the check finds in it with the
+    source figure and sentence it was traced to, or "unsupported" and whether the summary's
+    ``unsupported`` list holds it; names the article does not support below. Returns the
+    Markdown and how many unsupported claims the list leaves out (the done-when line wants 0).
+
+    ``summary`` is anything with ``text`` and ``unsupported`` (a ``Summary``, or what
+    ``verify.repair_summary`` returns).
+    """
+    text: str = getattr(summary, "text")
+    listed = tuple(getattr(summary, "unsupported"))
+    spans = verify.sentences(article)
+    lines = [f"### {name}", "", *(f"> {line}" if line.strip() else ">" for line in text.splitlines()), ""]
+    lines += [f"`unsupported`: {'; '.join(listed) if listed else '(empty)'}", ""]
+    traces = verify.trace(text, article)
+    unlisted = 0
+    if traces:
+        lines += ["| figure in the summary | traced to | source sentence |", "| --- | --- | --- |"]
+    for found in traces:
+        if found.source is None:
+            listed_here = found.phrase in listed
+            unlisted += not listed_here
+            status = "unsupported, listed" if listed_here else "**unsupported, NOT LISTED**"
+            lines.append(f"| {_cell(found.phrase)} | {status} | |")
+            continue
+        start, end = spans[next(i for i, (a, b) in enumerate(spans) if a <= found.source.start < b or i == len(spans) - 1)]
+        lines.append(f"| {_cell(found.figure.text)} | {_cell(found.source.text)} | {_cell(article[start:end], 160)} |")
+    if not traces:
+        lines.append("No figure found in the summary.")
+    for claim in verify.check(text, article):
+        if claim.kind == "name":
+            listed_here = claim.phrase in listed
+            unlisted += not listed_here
+            lines.append(f"\nName not in the article: {claim.phrase} ({'listed' if listed_here else '**NOT LISTED**'})")
+    return "\n".join(lines) + "\n", unlisted
+
+
+async def live(only: str | None = None, audit_file: Path | None = None) -> int:
     """Summarize every corpus article on the configured endpoint: unsupported claims of the first
-    summary, and of the one kept after the repair (the repair's cost in requests too)."""
+    summary, and of the one kept after the repair (the repair's cost in requests too); then the
+    audit of each summary kept. Returns how many unsupported claims went unlisted."""
     from summarize import Settings, asummarize_article
     from summarize.client import ChatClient
 
@@ -214,6 +365,8 @@ async def live(only: str | None = None) -> None:
     print(f"\n## Live: {settings.base_url}\n")
     print("| article | unsupported before | after repair | repair kept | requests | seconds |")
     print("| --- | --- | --- | --- | --- | --- |")
+    audits: list[str] = []
+    unlisted = 0
     for path in sorted(CORPUS.glob("*.txt")):
         if only and only not in path.name:
             continue
@@ -223,6 +376,7 @@ async def live(only: str | None = None) -> None:
             raw = await asummarize_article(article, settings=settings, verify=False, on_truncation="keep")
         except Exception as exc:  # one failed article does not stop the table
             print(f"| {path.name} | error: {type(exc).__name__}: {exc} | | | | |")
+            audits.append(f"### {path.name}\n\nNo summary: {type(exc).__name__}: {exc}\n")
             continue
         before = verify.check(raw.text, article)
         async with ChatClient(settings) as chat:
@@ -231,6 +385,7 @@ async def live(only: str | None = None) -> None:
             async def ask(messages: list[dict[str, str]]) -> str:
                 return (await chat.chat(messages, model=model)).text
 
+            # The same function the library runs on every summary: what it keeps is what a user gets.
             checked = await verify.repair_summary(ask, raw.text, article)
             extra = len(chat.replies)
         seconds = time.perf_counter() - start
@@ -239,15 +394,28 @@ async def live(only: str | None = None) -> None:
             f"{len(checked.unsupported)}: {'; '.join(checked.unsupported)} | {checked.kept_repair} | "
             f"{raw.usage.requests} + {extra} | {seconds:.0f} |"
         )
-        print(f"\n<details><summary>{path.name}</summary>\n\n{checked.text}\n\n</details>\n", file=sys.stderr)
+        markdown, missing = audit(path.name, checked, article)
+        audits.append(markdown)
+        unlisted += missing
+    report = "\n".join(
+        ["## Audit: every figure of each summary kept, and what it was traced to\n", *audits,
+         f"Unsupported figures or names not in `unsupported`, all summaries: {unlisted}\n"]
+    )
+    if audit_file is None:
+        print("\n" + report)
+    else:
+        audit_file.write_text(report, encoding="utf-8")
+        print(f"\nAudit written to {audit_file} ({unlisted} unsupported claims not listed).")
+    return unlisted
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--live", action="store_true", help="also summarize the corpus on SUMMARIZE_BASE_URL")
     parser.add_argument("--only", metavar="TEXT", help="with --live: only the articles whose file name holds TEXT")
+    parser.add_argument("--audit", metavar="FILE", type=Path, help="with --live: write the audit to FILE (default: after the table)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and false alarm")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     sentences, dropped = build(load_cases())
     result = measure(sentences)
     right, wrong = result["right"], result["wrong"]
@@ -255,7 +423,10 @@ def main() -> int:
     found = len(wrong) - len(missed)
     flagged_total = found + len(false_alarms)
     print(f"# Figure check on the labelled set ({CASES.name})\n")
-    print(f"{len(right)} correct figures, {len(wrong)} wrong ones ({dropped} left out: equal to another listed figure)\n")
+    print(
+        f"{len(right)} correct figures, {len(wrong)} wrong ones ({dropped} left out: another listed figure of the"
+        " article, or a year or date it states elsewhere)\n"
+    )
     print("| measure | value | target |")
     print("| --- | --- | --- |")
     print(f"| wrong figures found (recall) | {found}/{len(wrong)} = {found / len(wrong):.1%} | >= 95% |")
@@ -276,7 +447,7 @@ def main() -> int:
         for s in missed:
             print(f"- missed, {s.how} ({s.article}): {s.text}")
     if args.live:
-        asyncio.run(live(args.only))
+        asyncio.run(live(args.only, args.audit))
     return 0
 
 

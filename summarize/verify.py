@@ -4,6 +4,7 @@
 
     strip_loops(reply)          a repetition loop cut to one occurrence (any reply, cut or not)
     figures(text)               every figure of an English or Chinese text, as a value
+    trace(output, source)       every figure of an output with the source figure it comes from, or None
     check(output, source)       the claims (figures, names) of an output its source does not support
     repair_summary(ask, ...)    check a summary and ask once to repair its unsupported figures
     check_pairs(pairs)          check a translation pair by pair
@@ -228,6 +229,13 @@ def _key(sentence: str) -> str:
 #   - 成 and 折 as percent (三成 = 30%; 七折 = 70% of the price, so also 30% off), 百分點 as
 #     percentage points;
 #   - a 民國 year as the Gregorian one (113年 = 2024).
+# Some figures are more than a value, and only a source figure of the same kind supports them:
+#   - a date or a month is one figure ("June 30", "30 June 2024", "2024-06-30", "March 2025",
+#     "in July"): a source date with the same parts, never the same numbers anywhere;
+#   - a bare year ("in 2024") comes only from a year of the source: 2024年, 民國113年, (113)年,
+#     or a four-digit number that counts nothing (2025城鎮韌性演習), never from 2024件;
+#   - a number after a name the source writes in Latin letters ("Grok 2") comes only from that
+#     name with that number ("Grok 3.5" does not support it).
 # A percentage the output computes from two source figures is not traced: it is flagged.
 
 # How much of a text's start tells its script: an article does not change language halfway,
@@ -287,14 +295,223 @@ _FUNCTION_WORDS = frozenset(
 )
 _WORD_AFTER = re.compile(r"\s*([A-Za-z][A-Za-z'-]*)")
 
+# -- dates and years, English side --
+# A date's (year, month, day), each None when not written.
+DateParts = tuple[int | None, int | None, int | None]
+# A date is one figure: "June 3" is wrong for 6月30日 even though the article has a 3 somewhere.
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+# Capitalized only: "may" and "march" are verbs.
+_EN_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?"
+)
+_EN_FULL_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+_EN_YEAR_DIGITS = r"(?:1\d{3}|2[01]\d{2})"
+_EN_YEAR = rf"{_EN_YEAR_DIGITS}(?![\d,.]?\d)"
+_EN_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])"
+_EN_DATE = re.compile(
+    rf"(?<![\d.])(?P<iy>{_EN_YEAR_DIGITS})(?P<sep>[-/.])(?P<im>0?[1-9]|1[0-2])(?P=sep)(?P<id>[12]\d|3[01]|0?[1-9])(?![\d.]?\d)"
+    rf"|(?P<m1>{_EN_MONTH})\s+(?P<d1>{_EN_DAY})(?:\s*(?:-|–|to|through)\s*(?P<d1b>{_EN_DAY}))?(?:,?\s+(?P<y1>{_EN_YEAR}))?"
+    rf"|(?<![\d.])(?P<d2>{_EN_DAY})\s+(?:of\s+)?(?P<m2>{_EN_MONTH})(?:,?\s+(?P<y2>{_EN_YEAR}))?"
+    rf"|(?P<m3>{_EN_MONTH}),?\s+(?P<y3>{_EN_YEAR})"
+    rf"|(?P<m4>{_EN_FULL_MONTH})"
+)
+# "May" alone is a month only after a word that introduces a time ("in May", "by mid-May").
+_EN_MAY_BEFORE = re.compile(
+    r"(?:\b(?:in|since|until|till|by|from|through|to|of|early|late|mid|end|during|last|next|this|before|after|and|or)[\s-]+)\Z",
+    re.IGNORECASE,
+)
+# Words ending in s that are no plural noun: after them a four-digit number is still a year
+# (after "residents" it counts: "1805 residents").
+_NOT_PLURAL = frozenset(
+    "was is has as this its his us does plus thus less unless across always perhaps whereas news "
+    # verbs a year is the subject of ("2028 ends the plan period")
+    "ends marks sees begins starts brings opens closes comes remains promises looks".split()
+)
+# Capitalized words before a number that are no name ("In 2024", "About 20", "Nearly 100").
+_NOT_NAMES = frozenset(
+    "about nearly almost around over under some only just roughly approximately more less fewer top "
+    "until till through from into since during between among also even".split()
+)
+_NAME_BEFORE = re.compile(r"(?<![\w'’.-])([A-Za-z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z][A-Za-z]*) \Z")
+
+
+def english_dates(text: str) -> list[Figure]:
+    """The dates and months of an English text, each one figure with its (year, month, day)."""
+    found: list[Figure] = []
+    for match in _EN_DATE.finditer(text):
+        group = match.group
+        parts: list[DateParts]
+        if group("iy"):
+            parts = [(int(group("iy")), int(group("im")), int(group("id")))]
+        elif group("m1"):
+            month, year = _month(group("m1")), int(group("y1")) if group("y1") else None
+            parts = [(year, month, _day(group("d1")))]
+            if group("d1b"):
+                parts.append((year, month, _day(group("d1b"))))
+        elif group("m2"):
+            parts = [(int(group("y2")) if group("y2") else None, _month(group("m2")), _day(group("d2")))]
+        elif group("m3"):
+            parts = [(int(group("y3")), _month(group("m3")), None)]
+        else:
+            if group("m4") == "May" and not _EN_MAY_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+                continue
+            parts = [(None, _month(group("m4")), None)]
+        end = match.end()
+        for date in parts:
+            found.append(Figure(0.0, False, 0.0, text[match.start() : end], match.start(), end, "date", date))
+    return found
+
+
+def _month(name: str) -> int:
+    return _MONTHS[name.rstrip(".").lower()]
+
+
+def _day(text: str) -> int:
+    return int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+
+
+def _next_word_is_plural(text: str, end: int) -> bool:
+    word = _WORD_AFTER.match(text, end)
+    if not word or text[end : word.start(1)] not in (" ", "-"):
+        return False
+    lowered = word.group(1).lower()
+    return len(lowered) > 2 and lowered.endswith("s") and not lowered.endswith("ss") and lowered not in _NOT_PLURAL
+
+
+def _name_before(text: str, start: int) -> str:
+    """The name a number follows ("Grok" for "Grok 2"), or ""."""
+    match = _NAME_BEFORE.search(text, max(0, start - 30), start)
+    if not match:
+        return ""
+    word = match.group(1)
+    lowered = word.lower()
+    if lowered in _FUNCTION_WORDS or lowered in _PHRASE_STOP or lowered in _NOT_NAMES or lowered in _MONTHS:
+        return ""
+    return word
+
+
 _ZH_DIGITS = "零〇一二兩三四五六七八九"
 # Right before a number, what makes it part of a name: "Qwen3", "R-1".
 _GLUED = re.compile(r"(?:[A-Za-z]|[A-Za-z]-)\Z")
+# Right before a number of a Chinese output, a Latin name it belongs to: "Grok 2".
+_OUTPUT_NAME = re.compile(r"(?<![A-Za-z])([A-Za-z]+) \Z")
 _ZH_NUMERAL = rf"[{_ZH_DIGITS}○十廿卅百千萬億兆點]"
+# What may come right before a number and change it (百分之三十, 民國113年, 第三): looked for behind
+# each match, not in the pattern, where an optional prefix doubled the time of a scan.
+_ZH_PREFIXES = ("百分之", "民國", "第")
 _ZH_FIGURE = re.compile(
-    rf"(?P<pre>百分之|民國|第)?(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*|[百千萬](?=[餘多來]))"
+    rf"(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*|[百千萬](?=[餘多來]))"
     r"(?P<post>\s*(?:[%％]|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
 )
+
+
+# -- dates and years, Chinese side --
+_ZH_SMALL = r"[0-9０-９]{1,2}|[一二三四五六七八九十廿卅]{1,3}"
+# A month ("6月", "六月", "4至5月"), then what may surround it: a year before, a day after. Each
+# piece is its own pattern, anchored on a character a date must hold: one pattern with the
+# year optional in front tried every position of the text and cost more than all other checks.
+_ZH_MONTH_CHAR = re.compile("月")
+_ZH_MONTH = re.compile(rf"(?:(?P<m0>{_ZH_SMALL})\s*(?:至|到|-|–|~|～|、)\s*)?(?<![0-9０-９])(?P<m>{_ZH_SMALL})\s*\Z")
+_ZH_NOT_MONTH = re.compile("份?[以之]")  # 6月以來 is fine, but 3個月 never gets here; 月份以 is no date
+_ZH_YEAR_BEFORE = re.compile(
+    r"(?:(?:西元|公元)?(?P<y>[0-9０-９]{4}|[〇○零一二三四五六七八九]{4})"
+    r"|(?:中華民國|民國)?[（(]?(?P<roc>[0-9０-９]{2,3}|[〇○零一二三四五六七八九十百]{2,5})[)）]?)\s*年\s*\Z"
+)
+_ZH_DAY_AFTER = re.compile(
+    rf"\s*(?P<d>{_ZH_SMALL})\s*[日號号](?:\s*(?:起)?\s*(?:至|到|-|–|~|～|、)\s*(?P<d2>{_ZH_SMALL})\s*[日號号])?"
+)
+# "昨(31)日", "今（16）日": a press release names the day and leaves the month to its date line.
+_ZH_BARE_DAY = re.compile(r"[昨今明前本][（(](?P<d>[0-9０-９]{1,2})[)）]日")
+# "2024-06-30", "2024/6/30", "113.6.30", "113/6/30".
+_ZH_NUMERIC_DATE = re.compile(
+    r"(?P<y>\d{2,4})(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)(?P<d>[12]\d|3[01]|0?[1-9])(?![\d.]?\d)"
+)
+# "今(114)年", "去（113）年": a 民國 year in brackets.
+_ZH_ROC_BRACKETS = re.compile(r"[（(](\d{2,3})[)）]\s*年")
+# After a four-digit number, what makes it a count ("2000頁"), not a year ("2025城鎮韌性演習").
+_ZH_COUNTED = frozenset("元人件名個位項次場所處案頁坪公分萬億千百戶家座台臺輛張本份篇間條尊幅筆隻架艘棟層樓歲天日週周月號秒點度倍款株噸里米克斤字期屆級多餘美%％")
+_ZH_SMALL_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "兩": 2}
+
+
+def _small_number(text: str) -> int | None:
+    """A small Chinese or Arabic number of a date: 30, ３０, 三十, 廿五, 一一三, 一百一十三."""
+    text = text.translate(_FULLWIDTH)
+    if text.isdigit():
+        return int(text)
+    text = text.replace("廿", "二十").replace("卅", "三十")
+    if all(c in _ZH_SMALL_DIGITS for c in text):  # 二〇二四, 一一三: read digit by digit
+        return int("".join(str(_ZH_SMALL_DIGITS[c]) for c in text))
+    total, digit = 0, None
+    for c in text:
+        if c in _ZH_SMALL_DIGITS:
+            digit = _ZH_SMALL_DIGITS[c]
+        elif c in "十百":
+            total += (1 if digit is None else digit) * (10 if c == "十" else 100)
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
+def chinese_dates(text: str) -> list[Figure]:
+    """The dates and months of a Chinese text, each one figure with its (year, month, day):
+    2024年6月30日, 6月30日, 113年6月30日 and 民國113年 (as 2024), 六月三十日, ２０２４年６月３０日,
+    4至5月 (April and May), 2月1日至30日, 昨(31)日 (a day, its month not written), 2024-06-30."""
+    found: list[tuple[int, int, DateParts]] = []
+    for anchor in _ZH_MONTH_CHAR.finditer(text):
+        end = anchor.end()
+        match = _ZH_MONTH.search(text, max(0, anchor.start() - 12), anchor.start())
+        if match is None or _ZH_NOT_MONTH.match(text, end):
+            continue
+        start = match.start()
+        year = None
+        if before := _ZH_YEAR_BEFORE.search(text, max(0, start - 12), start):
+            start = before.start()
+            if before.group("y"):
+                year = _small_number(before.group("y"))
+            else:
+                roc = _small_number(before.group("roc"))
+                year = roc + 1911 if roc and roc <= 200 else None
+        month, day, day2 = _small_number(match.group("m")), None, None
+        if after := _ZH_DAY_AFTER.match(text, end):
+            end = after.end()
+            day = _small_number(after.group("d"))
+            day2 = _small_number(after.group("d2")) if after.group("d2") else None
+        if match.group("m0"):
+            found.append((start, end, (year, _small_number(match.group("m0")), None)))
+        found.append((start, end, (year, month, day)))
+        if day2 is not None:
+            found.append((start, end, (year, month, day2)))
+    full = [(start, (y, m, d)) for start, _, (y, m, d) in found if y is not None and m is not None and d is not None]
+    for match in _ZH_BARE_DAY.finditer(text):
+        day = _small_number(match.group("d"))
+        # Its month is the one of the release's date line (the nearest full date before it, else
+        # the first): 昨(31)日 in a release dated 114年1月1日 is 2024年12月31日.
+        earlier = [date for start, date in full if start < match.start()]
+        reference = earlier[-1] if earlier else full[0][1] if full else None
+        if reference is None or day is None:
+            found.append((match.start(), match.end(), (None, None, day)))
+            continue
+        ref_year, ref_month, ref_day = reference
+        if day > ref_day:
+            ref_year, ref_month = (ref_year - 1, 12) if ref_month == 1 else (ref_year, ref_month - 1)
+        found.append((match.start(), match.end(), (ref_year, ref_month, day)))
+    for match in _ZH_NUMERIC_DATE.finditer(text):
+        # The lookbehind is checked here: in front of the pattern it made every position slow.
+        year = int(match.group("y"))
+        if (match.start() and text[match.start() - 1] in "0123456789.") or not (year <= 200 or 1000 <= year <= 2199):
+            continue
+        found.append((match.start(), match.end(), (year if year >= 1000 else year + 1911, int(match.group("m")), int(match.group("d")))))
+    return [
+        Figure(0.0, False, 0.0, text[start:end], start, end, "date", (year, month, day))
+        for start, end, (year, month, day) in sorted(found, key=lambda f: f[0])
+        if (month is None or 1 <= month <= 12) and (day is None or 1 <= day <= 31)
+    ]
 
 
 @dataclass(frozen=True)
@@ -308,6 +525,18 @@ class Figure:
             it (the rounding its last written digit allows; 0 for a source figure).
         text: the figure as written.
         start, end: where it is in the text.
+        kind: what it counts, which says what in the source it may come from:
+            ``"number"`` (a count, an amount, a percentage: any source number of its value);
+            ``"year"`` (a year: only a year of the source, written as one, 2024年 or a bare
+            2024 that counts nothing; in a source it also stands for the number);
+            ``"roc"`` (a 民國 year of a source, as its Gregorian year: only a year, never a count);
+            ``"any"`` (an output's four-digit number that may be a year or a count: "2028 ends");
+            ``"decade"`` (an output's "1620s": a source year within it; "1600s" spans a century);
+            ``"date"`` (a date or a month, with ``parts``: only a source date with those parts).
+        parts: a date's (year, month, day), each None when not written ("June 30": (None, 6, 30);
+            "March 2025": (2025, 3, None)).
+        label: the name a number follows in an output ("Grok" of "Grok 2"): when the source
+            writes that name in Latin letters, only the same name with the same number supports it.
     """
 
     value: float
@@ -316,6 +545,9 @@ class Figure:
     text: str
     start: int
     end: int
+    kind: str = "number"
+    parts: DateParts | None = None
+    label: str = ""
 
 
 def _half_unit(number: str) -> float:
@@ -354,10 +586,11 @@ def english_figures(text: str) -> list[Figure]:
     glued to letters are names ("Qwen3", "COVID-19") and idioms ("one of", "first") are words,
     so neither is read.
     """
-    figures: list[Figure] = []
-    idioms = [m.span() for m in _EN_IDIOM.finditer(text)]
+    figures = english_dates(text)
+    # The numbers of a date are read with it, not again alone.
+    taken = [m.span() for m in _EN_IDIOM.finditer(text)] + [(f.start, f.end) for f in figures]
     for match in _EN_FIGURE.finditer(text):
-        if any(a <= match.start() < b for a, b in idioms):
+        if any(a <= match.start() < b for a, b in taken):
             continue
         if match.group("num") is not None:
             number = match.group("num")
@@ -382,7 +615,23 @@ def english_figures(text: str) -> list[Figure]:
         end = match.end() if scale_text or percent or match.group("words") else match.end("ord") if match.group("ord") else match.end("num")
         while end > match.start() and text[end - 1].isspace():
             end -= 1
-        figures.append(Figure(value * scale, percent, tolerance * scale, text[match.start() : end], match.start(), end))
+        kind, label = "number", ""
+        bare = match.group("num") is not None and not (match.group("cur") or scale_text or percent)
+        if bare and not match.group("ord"):
+            number = match.group("num")
+            # A bare four-digit number is a year ("in 2024", "the 1990s"), unless a word ending
+            # in s follows: "1805 residents" counts, "2028 ends" is a year, and only a parser
+            # of English could tell them apart, so either may trace it.
+            if re.fullmatch(r"1\d{3}|2[01]\d{2}", number):
+                if text.startswith("s", match.end("num")) and number.endswith("0"):
+                    kind = "decade"
+                else:
+                    kind = "any" if _next_word_is_plural(text, match.end("num")) else "year"
+            if "," not in number:
+                label = _name_before(text, match.start())
+        figures.append(
+            Figure(value * scale, percent, tolerance * scale, text[match.start() : end], match.start(), end, kind, label=label)
+        )
     for match in _EN_A_SCALE.finditer(text):
         scale = _SCALES[match.group(1).lower()]
         if not any(f.start <= match.start() < f.end for f in figures):
@@ -453,8 +702,18 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     the one checked, not its source), a number glued to Latin letters is a name ("Qwen3").
     """
     # The pattern's \d takes full-width digits too; chinese_number converts what it matched.
-    figures: list[Figure] = []
+    figures = chinese_dates(text)
+    # The month and day of a date are read with it, never as counts (the 30 of 6月30日 is not
+    # "30 years"); its year is read as a year below too, so "in 2024" finds 2024年2月2日.
+    taken = [(f.start, f.end) for f in figures]
+    for match in _ZH_ROC_BRACKETS.finditer(text):
+        figures.append(Figure(float(int(match.group(1)) + 1911), False, 0.0, match.group(), *match.span(), "roc"))
     for match in _ZH_FIGURE.finditer(text):
+        if any(a <= match.start() < b for a, b in taken) and (output or not match.group("post").strip().startswith("年")):
+            continue
+        label = ""
+        if output and (name := _OUTPUT_NAME.search(text, max(0, match.start() - 30), match.start())):
+            label = name.group(1)
         if output and _GLUED.search(text, max(0, match.start() - 2), match.start()):
             continue
         raw = match.group("num")
@@ -464,12 +723,14 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
             value = chinese_number(raw)
         if value is None:
             continue
-        pre, post = match.group("pre") or "", (match.group("post") or "").strip().replace("％", "%")
-        span = (match.start(), match.end())
-        source = match.group()
+        begin = match.start()
+        pre = next((p for p in _ZH_PREFIXES if begin >= len(p) and text.startswith(p, begin - len(p))), "")
+        post = (match.group("post") or "").strip().replace("％", "%")
+        span = (begin - len(pre), match.end())
+        source = text[span[0] : span[1]]
 
-        def add(v: float, percent: bool) -> None:
-            figures.append(Figure(v, percent, 0.0, source, *span))
+        def add(v: float, percent: bool, kind: str = "number") -> None:
+            figures.append(Figure(v, percent, 0.0, source, *span, kind, label=label))
 
         if pre == "百分之" or post in ("%", "個百分點", "百分點"):
             add(value, True)
@@ -481,9 +742,15 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
             add(paid, True)
             add(100 - paid, True)
         else:
-            add(value, False)
+            plain = raw.translate(_FULLWIDTH)
+            after = text[match.end() : match.end() + 1]
+            year = value.is_integer() and 1000 <= value <= 2199 and pre != "第" and (
+                (post == "年" and pre != "民國")
+                or (not post and re.fullmatch(r"\d{4}", plain) is not None and after not in _ZH_COUNTED)
+            )
+            add(value, False, "year" if year else "number")
             if post == "年" and (pre == "民國" or 30 <= value <= 200):
-                add(value + 1911, False)  # 民國 years: 113年 is 2024
+                add(value + 1911, False, "roc")  # 民國 years: 113年 is 2024, as a year only
     return figures
 
 
@@ -502,14 +769,91 @@ def figures(text: str, chinese: bool | None = None, *, output: bool = False) -> 
 
 
 def supported(figure: Figure, sources: list[Figure]) -> bool:
-    """Whether ``figure`` could come from one of ``sources`` (same value up to its rounding)."""
-    allowance = min(figure.tolerance, ROUNDING * abs(figure.value)) + 1e-9 * max(1.0, abs(figure.value))
-    for source in sources:
-        if figure.percent and not source.percent:
+    """Whether ``figure`` could come from one of ``sources`` (same value up to its rounding, a
+    year from a year, a date from a date with the same parts)."""
+    return _trace(figure, _Sources("", sources)) is not None
+
+
+class _Sources:
+    """The figures of a source, sorted by what they can support, and its text for names."""
+
+    def __init__(self, text: str, found: list[Figure]) -> None:
+        self.text = text
+        self.found = found
+        self.dates = [f for f in found if f.kind == "date"]
+        self.years: dict[float, Figure] = {}
+        for f in found:
+            if f.kind in ("year", "roc", "any", "decade"):
+                self.years.setdefault(f.value, f)
+            elif f.kind == "date" and f.parts and f.parts[0] is not None:
+                self.years.setdefault(float(f.parts[0]), f)
+        self._named: dict[str, list[Figure]] = {}
+        self._mentions: dict[str, bool] = {}
+
+    def mentions(self, name: str) -> bool:
+        """Whether the source writes ``name`` in Latin letters, as a word of its own."""
+        if name not in self._mentions:
+            pattern = rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])"
+            self._mentions[name] = re.search(pattern, self.text, re.IGNORECASE) is not None
+        return self._mentions[name]
+
+    def named(self, name: str) -> list[Figure]:
+        """The numbers the source writes right after ``name`` ("Grok 3.5", "Qwen3")."""
+        key = name.lower()
+        if key not in self._named:
+            pattern = rf"(?<![A-Za-z]){re.escape(name)}[ -]?(\d+(?:\.\d+)?)(?!\.?\d)"
+            self._named[key] = [
+                Figure(float(match.group(1)), False, 0.0, match.group(), *match.span(), label=name)
+                for match in re.finditer(pattern, self.text, re.IGNORECASE)
+            ]
+        return self._named[key]
+
+
+def _trace(figure: Figure, sources: _Sources) -> Figure | None:
+    """The source figure ``figure`` could come from, or None."""
+    if figure.kind == "date":
+        return _trace_date(figure.parts or (None, None, None), sources)
+    exact = 1e-9 * max(1.0, abs(figure.value))
+    if figure.label and sources.mentions(figure.label):
+        # "Grok 2" where the article names Grok: only Grok with the same number supports it.
+        return next((f for f in sources.named(figure.label) if abs(f.value - figure.value) <= exact), None)
+    if figure.kind in ("year", "roc", "any") and (year := sources.years.get(figure.value)):
+        return year
+    if figure.kind == "decade":
+        # "the 1620s" for 1624年; "the 1600s" (a century, or its first decade) for 1602年 or 17世紀's years.
+        width = 100 if figure.value % 100 == 0 else 10
+        return next((f for y, f in sources.years.items() if figure.value <= y < figure.value + width), None)
+    if figure.kind != "any" and figure.kind != "number":
+        return None
+    allowance = min(figure.tolerance, ROUNDING * abs(figure.value)) + exact
+    for source in sources.found:
+        if source.kind in ("date", "roc") or (figure.percent and not source.percent):
             continue
         if abs(source.value - figure.value) <= allowance:
-            return True
-    return False
+            return source
+    if figure.text[-2:].lower() in ("st", "nd", "rd", "th"):
+        # "the 31st" for 昨(31)日: an ordinal may name the day of a source date (a count may not).
+        return next((d for d in sources.dates if d.parts and d.parts[2] == figure.value), None)
+    return None
+
+
+def _trace_date(parts: DateParts, sources: _Sources) -> Figure | None:
+    """The source date a date of the output could come from: same month, same day when the output
+    writes one, and the same year when it writes one (a source date without its year takes any
+    year the source states: 6月30日 in a release dated 2024年 supports "June 30, 2024")."""
+    year, month, day = parts
+    for source in sources.dates:
+        s_year, s_month, s_day = source.parts or (None, None, None)
+        if s_month is None:
+            # 昨(31)日: a day whose month the source leaves to its date line.
+            if day is None or s_day != day:
+                continue
+        elif (month is not None and s_month != month) or (day is not None and s_day != day):
+            continue
+        if year is not None and s_year != year and not (s_year is None and float(year) in sources.years):
+            continue
+        return source
+    return None
 
 
 # -- claims: what an output says that its source does not --------------------------------------
@@ -523,13 +867,15 @@ class Claim:
         phrase: the words of the output that hold it, as written ("2.35 billion parameters").
         sentence: the output sentence it is in (what a repair request rewrites).
         kind: ``"figure"`` or ``"name"``.
-        value: the figure's value (None for a name).
+        value: the figure's value (None for a name and for a date).
+        figure: the figure of the output (None for a name).
     """
 
     phrase: str
     sentence: str
     kind: str
     value: float | None = None
+    figure: Figure | None = None
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -574,19 +920,63 @@ def _phrase(text: str, figure: Figure) -> str:
     return text[figure.start : end]
 
 
+@dataclass(frozen=True)
+class Trace:
+    """One figure of an output and what in its source it was traced to.
+
+    Attributes:
+        figure: the figure of the output (a date or month is one figure).
+        phrase: the words of the output that hold it (what ``Summary.unsupported`` lists).
+        sentence: the output sentence it is in.
+        source: the figure of the source it can come from; None when none can (unsupported).
+    """
+
+    figure: Figure
+    phrase: str
+    sentence: str
+    source: Figure | None
+
+
+def trace(output: str, source: str, *, scripts: tuple[bool, bool] | None = None) -> list[Trace]:
+    """Every figure of ``output``, in output order, with the source figure it was traced to.
+
+    A figure read more than one way (113年 as 113 or as the year 2024, 七折 as 70% or 30% off) is
+    traced when any reading is. ``scripts`` is (output is mostly Chinese, source is mostly
+    Chinese), when already known.
+    """
+    output_chinese, source_chinese = scripts or (_is_chinese(output), _is_chinese(source))
+    sources = _Sources(source, figures(source, source_chinese))
+    spans = sentences(output)
+    readings: dict[tuple[object, ...], list[Figure]] = {}
+    for figure in figures(output, output_chinese, output=True):
+        # Each date of a range ("June 1-30") is its own claim; other figures of one span are readings.
+        key = (figure.start, figure.end, figure.parts) if figure.kind == "date" else (figure.start, figure.end)
+        readings.setdefault(key, []).append(figure)
+    traces: list[Trace] = []
+    for options in readings.values():
+        found = next(((f, s) for f in options if (s := _trace(f, sources)) is not None), None)
+        figure, origin = found or (options[0], None)
+        named = bool(figure.label) and sources.mentions(figure.label)
+        if named or figure.kind == "date":
+            # A date, or a name with its number ("Grok 2"), is the whole claim: no words follow it.
+            phrase = output[figure.start - len(figure.label) - 1 if named else figure.start : figure.end]
+        else:
+            phrase = _phrase(output, figure)
+        traces.append(Trace(figure, phrase, _sentence_at(output, spans, figure.start), origin))
+    traces.sort(key=lambda t: t.figure.start)
+    return traces
+
+
 def unsupported_figures(output: str, source: str, *, scripts: tuple[bool, bool] | None = None) -> list[Claim]:
     """The figures of ``output`` that no figure of ``source`` could come from, in output order.
 
     ``scripts`` is (output is mostly Chinese, source is mostly Chinese), when already known.
     """
-    output_chinese, source_chinese = scripts or (_is_chinese(output), _is_chinese(source))
-    found = figures(source, source_chinese)
-    spans = sentences(output)
-    claims: list[Claim] = []
-    for figure in figures(output, output_chinese, output=True):
-        if not supported(figure, found):
-            claims.append(Claim(_phrase(output, figure), _sentence_at(output, spans, figure.start), "figure", figure.value))
-    return claims
+    return [
+        Claim(t.phrase, t.sentence, "figure", None if t.figure.kind == "date" else t.figure.value, t.figure)
+        for t in trace(output, source, scripts=scripts)
+        if t.source is None
+    ]
 
 
 def check(output: str, source: str, *, glossary: dict[str, str] | None = None) -> tuple[Claim, ...]:
@@ -835,18 +1225,31 @@ def _evidence(claim: Claim, source: str, spans: list[tuple[int, int]], found: li
     A figure off by a power of ten from a source figure is the 萬/億 slip: that sentence comes
     first. Then the sentences whose figures are nearest in magnitude.
     """
+    scored: dict[int, float] = {}
+    if claim.figure is not None and claim.figure.kind == "date":
+        # A wrong date: the source's dates, those of the same month first.
+        month = (claim.figure.parts or (None, None, None))[1]
+        for figure in found:
+            if figure.kind == "date":
+                index = _sentence_index(spans, figure.start)
+                score = 0.0 if (figure.parts or (None, None, None))[1] == month else 1.0
+                scored[index] = min(score, scored.get(index, score))
+        return sorted(scored, key=scored.__getitem__)[:REPAIR_SOURCES_PER_CLAIM]
     if claim.value is None or claim.value <= 0:
         return []
-    scored: dict[int, float] = {}
     for figure in found:
-        if figure.value <= 0:
+        if figure.value <= 0 or figure.kind == "date":
             continue
         distance = abs(math.log10(figure.value) - math.log10(claim.value))
         slip = round(distance)
         score = distance if not (1 <= slip <= 5 and abs(distance - slip) < 0.005) else -10 + distance
-        index = next(i for i, (a, b) in enumerate(spans) if a <= figure.start < b or i == len(spans) - 1)
+        index = _sentence_index(spans, figure.start)
         scored[index] = min(score, scored.get(index, score))
     return sorted(scored, key=scored.__getitem__)[:REPAIR_SOURCES_PER_CLAIM]
+
+
+def _sentence_index(spans: list[tuple[int, int]], position: int) -> int:
+    return next(i for i, (a, b) in enumerate(spans) if a <= position < b or i == len(spans) - 1)
 
 
 def repair_messages(claims: list[Claim], source: str, language: str) -> tuple[list[dict[str, str]], list[str]] | None:
