@@ -185,6 +185,12 @@ class Run:
         limit = reply_tokens(self.settings, words, language)
         first = await self.judge(messages, language, limit, penalize=False, stream=stream, final=final)
         best = first
+        if first.cut and not final and not first.wrong_language:
+            # Notes that ran long in the right language are kept at once (their whole sentences):
+            # on the reference model a re-ask of a cut note was cut again every time, and it
+            # costs the whole chunk's prompt once more.
+            self.flags.add(NOTES_CUT)
+            return whole_sentences(first.text)
         if not first.ok:
             reasons = (
                 ([language] if first.wrong_language else [])

@@ -121,7 +121,9 @@ def test_a_summary_still_a_few_words_is_returned_flagged(scripted, scripted_sett
     assert summary.flags == ("too-short",) and len(scripted.chat_requests) == 2
 
 
-def test_notes_cut_twice_are_kept_to_their_last_sentence_and_the_run_goes_on(scripted, scripted_settings):
+def test_notes_cut_in_english_are_kept_to_their_last_sentence_without_a_second_request(scripted, scripted_settings):
+    # On the reference model a re-asked cut note came back cut again every time, at the cost of
+    # the whole chunk's prompt once more: the whole sentences are kept at once, flagged.
     def model(seen):
         if seen.kind == "map" and "第3項" in seen.fenced:
             return Step.reply("Drill 3 had 21 residents. Drill 4 had twenty-eight resi", finish_reason="length")
@@ -130,5 +132,21 @@ def test_notes_cut_twice_are_kept_to_their_last_sentence_and_the_run_goes_on(scr
     scripted.default = model
     summary = summarize_article(lines(40), settings=scripted_settings.replace(chunk_tokens=300))
     assert summary.text == ENGLISH and summary.flags == ("notes-cut",) and not summary.truncated
+    assert len([r for r in scripted.chat_requests if r.kind == "map" and "第3項" in r.fenced]) == 1
     (final,) = [r for r in scripted.chat_requests if r.kind == "final"]
     assert "Drill 3 had 21 residents." in final.fenced and "twenty-eight resi" not in final.fenced
+
+
+def test_a_cut_note_in_chinese_is_still_asked_again_in_english(scripted, scripted_settings):
+    copied = "第3項演練有二十一位居民參加，" * 20
+
+    def model(seen):
+        if seen.kind == "map" and "第3項" in seen.fenced and not seen.reasked:
+            return Step.reply(copied, finish_reason="length")
+        return Step.reply(ENGLISH)
+
+    scripted.default = model
+    summary = summarize_article(lines(40), settings=scripted_settings.replace(chunk_tokens=300))
+    asked = [r for r in scripted.chat_requests if r.kind == "map" and "第3項" in r.fenced]
+    assert len(asked) == 2 and asked[1].reasked
+    assert summary.text == ENGLISH and "notes-cut" not in summary.flags
