@@ -498,6 +498,9 @@ def totals(exchanges: list[Exchange]) -> dict:
         "compute_s": sum(timed) / 1000 if timed else None,
         "untimed": len(computes) - len(timed),
         "cache_n": sum(cache),
+        # Prompt tokens the server computed: those it reused from its prompt cache cost no compute.
+        "processed": sum(p - int(e.timings.get("cache_n") or 0) for e, (p, _) in zip(chats, zip(prompts, completions))
+                         if p is not None),
         "cache_hits": sum(1 for c in cache if c > 0),
         "streamed": sum(e.stream for e in chats),
         "cut": sum(1 for e in chats if e.finish_reason == "length"),
@@ -600,15 +603,14 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        """An English summary a reader can use: returned, English, no loop, nothing cut or flagged,
+        """An English summary a reader can use: returned, English, no loop, nothing kept cut or flagged,
         and no request the library gave up on (a timeout, even one a retry recovered)."""
         return (
             self.returned
             and self.english is not None
             and self.english >= 0.5
             and self.loop is None
-            and not self.flags
-            and not self.server.get("cut")
+            and not self.flags  # a cut reply kept is flagged (truncated, notes-cut); one re-asked and answered is not
             and not self.server.get("abandoned")
         )
 
@@ -857,8 +859,6 @@ def done_when(outcomes: list[Outcome], langchain: list[Outcome], translations: l
             why.append("loop")
         if o.flags:
             why.append(", ".join(o.flags))
-        if o.server.get("cut") and not o.error:
-            why.append(f"{o.server['cut']} reply(ies) cut at the limit")
         if o.server.get("abandoned"):
             why.append(f"{o.server['abandoned']} request(s) given up (timeout)")
         if why:
@@ -887,6 +887,8 @@ def done_when(outcomes: list[Outcome], langchain: list[Outcome], translations: l
         rows.append((
             f"{lc.article.short}: wall time and server prompt + completion tokens at or below LangChain map_reduce's",
             f"wall {fmt(ours.seconds, '.1f')} s vs {fmt(lc.seconds, '.1f')} s; tokens {our_tokens:,} vs {their_tokens:,}"
+            f" (computed, less the prompt cache: {ours.server['processed'] + ours.server['completion_tokens']:,}"
+            f" vs {lc.server['processed'] + lc.server['completion_tokens']:,})"
             + ("" if ours.returned else f" (summarize failed: {ours.error.split(':')[0] if ours.error else ''})"),
             met,
         ))
@@ -951,7 +953,7 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
         "```",
         "",
         f"**{returned}/{len(outcomes)} returned, {sum(o.ok for o in outcomes)}/{len(outcomes)} usable English summaries"
-        f" (English, no loop, nothing cut or flagged), average fact recall {pct(average)}**"
+        f" (English, no loop, nothing kept cut or flagged), average fact recall {pct(average)}**"
         + (f" — {meta['status']}" if meta.get("status") else "") + ".",
         "",
         f"- Date: {meta['started']:%Y-%m-%d %H:%M} UTC; the run took {meta['elapsed']:.0f} s.",

@@ -92,6 +92,7 @@ def test_a_plain_reply_passes_unchanged_and_its_timings_are_read():
     assert not exchange.stream and exchange.reply == "A summary."
     stats = quality.totals(proxy.exchanges)
     assert (stats["prompt_tokens"], stats["completion_tokens"], stats["cache_n"], stats["cache_hits"]) == (1000, 3, 40, 1)
+    assert stats["processed"] == 960  # the 40 the server took from its prompt cache cost no compute
     assert stats["compute_s"] == pytest.approx(6.49075)
 
 
@@ -253,7 +254,8 @@ def test_a_run_on_a_scripted_server_writes_the_report(tmp_path):
 
 def outcome(name: str, **kwargs) -> quality.Outcome:
     o = quality.Outcome(kwargs.pop("tool", "summarize"), quality.Article(name, "文"), **kwargs)
-    o.server = {"requests": 1, "prompt_tokens": 100, "completion_tokens": 10, "compute_s": 10.0, "cache_n": 0, **o.server}
+    o.server = {"requests": 1, "prompt_tokens": 100, "completion_tokens": 10, "compute_s": 10.0, "cache_n": 0, "processed": 100,
+                **o.server}
     return o
 
 
@@ -267,6 +269,7 @@ def test_the_done_when_table_judges_each_line():
     text = "\n".join(rows)
     assert "| 1/2 ok; public-code: ReadTimeout | **no** |" in text
     assert "| 50% (an article that failed counts 0%) | **no** |" in text
-    assert "wall 50.0 s vs 40.0 s; tokens 110 vs 110 | **no** |" in text  # slower, though no more tokens
+    # slower, though no more tokens
+    assert "wall 50.0 s vs 40.0 s; tokens 110 vs 110 (computed, less the prompt cache: 110 vs 110) | **no** |" in text
     assert "wall 480.0 s / compute 200.0 s = 2.40×; 3 request(s) without timings" in text
     assert "not measured in this run (pass --translate) | – |" in text
