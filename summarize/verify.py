@@ -1219,6 +1219,12 @@ class Checked:
     kept_repair: bool = False
 
 
+def _phrases(claims: Iterable[Claim]) -> tuple[str, ...]:
+    """Each unsupported phrase once, in the order the output first has it ("Taipei" said three
+    times is one thing for the reader to check)."""
+    return tuple(dict.fromkeys(c.phrase for c in claims))
+
+
 def _evidence(claim: Claim, source: str, spans: list[tuple[int, int]], found: list[Figure]) -> list[int]:
     """Indexes of the source sentences a figure should come from, best first.
 
@@ -1342,20 +1348,20 @@ async def repair_summary(
     claims = check(text, source, glossary=glossary)
     request = repair_messages(list(claims), source, language) if any(c.kind == "figure" for c in claims) else None
     if request is None:
-        return Checked(text, tuple(c.phrase for c in claims))
+        return Checked(text, _phrases(claims))
     messages, offending = request
     log.info("%d figure(s) not in the article; asking once for a repair", sum(c.kind == "figure" for c in claims))
     try:
         reply = await ask(messages)
     except EndpointError as exc:
         log.warning("the repair request failed (%s); keeping the summary as it was", exc)
-        return Checked(text, tuple(c.phrase for c in claims), repaired=True)
+        return Checked(text, _phrases(claims), repaired=True)
     repaired = apply_repair(text, offending, reply)
     after = check(repaired, source, glossary=glossary)
     wrong_language = language == "en" and mostly_chinese(repaired)
     if repaired != text and not wrong_language and _faithfulness(after) < _faithfulness(claims):
-        return Checked(repaired, tuple(c.phrase for c in after), repaired=True, kept_repair=True)
-    return Checked(text, tuple(c.phrase for c in claims), repaired=True)
+        return Checked(repaired, _phrases(after), repaired=True, kept_repair=True)
+    return Checked(text, _phrases(claims), repaired=True)
 
 
 async def repair_summaries(

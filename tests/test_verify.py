@@ -445,6 +445,13 @@ async def test_a_name_alone_is_reported_but_not_repaired():
     assert checked.unsupported == ("Taipei",) and ask.sent == []
 
 
+async def test_a_phrase_said_several_times_is_listed_once():
+    # A live Tainan summary named "Taipei" three times: one thing for the reader to check.
+    ask = Asker()
+    checked = await verify.repair_summary(ask, "Taipei hosted it. Taipei paid. Visit Taipei.", corpus_text(EXHIBITION))
+    assert checked.unsupported == ("Taipei",)
+
+
 def test_check_pairs_reports_pair_indexes():
     pairs = [("擁有2350億個參數。", "It has 2.35 billion parameters."), ("具有6億個參數。", "It has 600 million.")]
     assert verify.check_pairs(pairs) == ((0, "2.35 billion parameters"),)
