@@ -577,6 +577,11 @@ def _words_value(words: str) -> float | None:
     return value
 
 
+# The number of a list item: at the start of a line (after indentation or a quote mark), then
+# "." or ")" and a space.
+_LIST_NUMBER = re.compile(r"^[ \t>]*(\d{1,2})[.)][ \t]", re.MULTILINE)
+
+
 def english_figures(text: str) -> list[Figure]:
     """Every figure of an English text that a claim rests on, with its value.
 
@@ -587,8 +592,13 @@ def english_figures(text: str) -> list[Figure]:
     so neither is read.
     """
     figures = english_dates(text)
-    # The numbers of a date are read with it, not again alone.
-    taken = [m.span() for m in _EN_IDIOM.finditer(text)] + [(f.start, f.end) for f in figures]
+    # The numbers of a date are read with it, not again alone; a list's item numbers ("7. **Costs**")
+    # count nothing (a live Cantonese summary's items 7 to 9 were flagged as figures).
+    taken = (
+        [m.span() for m in _EN_IDIOM.finditer(text)]
+        + [(f.start, f.end) for f in figures]
+        + [m.span(1) for m in _LIST_NUMBER.finditer(text)]
+    )
     for match in _EN_FIGURE.finditer(text):
         if any(a <= match.start() < b for a, b in taken):
             continue

@@ -177,6 +177,8 @@ ENGLISH = [
     ("range sharing a percent", "Growth of 40-45% is expected.", [(40, True), (45, True)]),
     ("names and idioms are not figures", "Qwen3, o1, COVID-19 and DeepSeek-R1 are one of the first.", []),
     ("round-the-clock idioms", "A 24/7 hotline, a 24-hour desk, open seven days a week.", []),
+    ("list item numbers are not figures", "Key points:\n\n7. **Rent**: cut by 60%.\n   8) Costs fell 3.5 percent.\n> 9. Done.",
+     [(60, True), (3.5, True)]),
 ]
 
 
