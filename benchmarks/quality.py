@@ -423,7 +423,7 @@ class RecordingProxy:
                         sent_head = True
                         self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
-                    exchange.abandoned = True
+                    exchange.abandoned = exchange.finish_reason is None  # a whole reply was not given up
                     self.close_connection = True
                 except OSError as exc:
                     if exchange.abandoned:
@@ -469,7 +469,9 @@ def watch_hangup(client: socket.socket, upstream: http.client.HTTPConnection, do
                 return  # the client sent more (it does not while it waits): stop watching
         except (OSError, ValueError):
             pass
-        if done.is_set():
+        if done.is_set() or exchange.finish_reason is not None:
+            # The reply was whole: a client that closes its connection right after the last
+            # event (as the library does after a run's last request) gave nothing up.
             return
         exchange.abandoned = True
         sock = upstream.sock

@@ -273,3 +273,22 @@ def test_the_done_when_table_judges_each_line():
     assert "wall 50.0 s vs 40.0 s; tokens 110 vs 110 (computed, less the prompt cache: 110 vs 110) | **no** |" in text
     assert "wall 480.0 s / compute 200.0 s = 2.40×; 3 request(s) without timings" in text
     assert "not measured in this run (pass --translate) | – |" in text
+
+
+def test_a_client_that_closes_right_after_a_whole_reply_gave_nothing_up():
+    # The library closes its connection as soon as a run's last reply is in; the pass-through
+    # may see the hang-up before it marks the exchange done: a whole reply is no timeout.
+    import socket
+    import threading as _threading
+
+    ours, theirs = socket.socketpair()
+    theirs.close()
+    exchange = quality.Exchange("POST", "/v1/chat/completions", {"model": "m", "messages": []}, time.monotonic())
+    exchange.read_event(json.dumps({"choices": [{"delta": {}, "finish_reason": "stop"}]}))
+    upstream = type("Upstream", (), {"sock": None})()
+    quality.watch_hangup(ours, upstream, _threading.Event(), exchange)
+    assert not exchange.abandoned
+    cut_off = quality.Exchange("POST", "/v1/chat/completions", {"model": "m", "messages": []}, time.monotonic())
+    quality.watch_hangup(ours, upstream, _threading.Event(), cut_off)
+    assert cut_off.abandoned
+    ours.close()
