@@ -361,8 +361,9 @@ async def live(only: str | None = None, audit_file: Path | None = None) -> int:
     from summarize import Settings, asummarize_article
     from summarize.client import ChatClient
 
-    settings = Settings.from_env()
-    print(f"\n## Live: {settings.base_url}\n")
+    # The response cache off: a reply cached by an earlier run would be counted again as new.
+    settings = Settings.from_env().replace(cache=False)
+    print(f"\n## Live: {settings.base_url} (response cache off)\n")
     print("| article | unsupported before | after repair | repair kept | requests | seconds |")
     print("| --- | --- | --- | --- | --- | --- |")
     audits: list[str] = []

@@ -63,8 +63,12 @@ def test_a_live_run_on_a_scripted_server_writes_the_audit(tmp_path, monkeypatch,
     audit_file = tmp_path / "audit.md"
     with ScriptedServer(default=answer, models=["qwen-scripted"]) as upstream:
         monkeypatch.setenv("SUMMARIZE_BASE_URL", upstream.base_url)
-        monkeypatch.setenv("SUMMARIZE_CACHE", "0")
+        monkeypatch.setenv("SUMMARIZE_CACHE", "1")  # the user's cache, left on
+        monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path / "cache"))
         assert faithful.main(["--live", "--only", "tainan-1624", "--audit", str(audit_file)]) == 0
+        sent = len(upstream.chat_requests)
+        assert faithful.main(["--live", "--only", "tainan-1624", "--audit", str(audit_file)]) == 0
+        assert len(upstream.chat_requests) == 2 * sent  # measured again, not replayed from the cache
     table = capsys.readouterr().out
     row = next(line for line in table.splitlines() if line.startswith(f"| {EXHIBITION.name} |"))
     assert "| 1: June 3 | 0:  | True |" in row  # flagged before the repair, nothing after, repair kept
