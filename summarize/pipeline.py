@@ -185,13 +185,11 @@ class Run:
         limit = reply_tokens(self.settings, words, language)
         first = await self.judge(messages, language, limit, penalize=False, stream=stream, final=final)
         best = first
-        if first.cut and not final and not first.wrong_language:
-            # Notes that ran long in the right language are kept at once (their whole sentences):
-            # on the reference model a re-ask of a cut note was cut again every time, and it
-            # costs the whole chunk's prompt once more.
-            self.flags.add(NOTES_CUT)
-            return whole_sentences(first.text)
-        if not first.ok:
+        # Notes that only ran long (right language, no loop) are not asked again but kept below:
+        # on the reference model a re-asked cut note came back cut every time, and the re-ask
+        # costs the whole chunk's prompt once more.
+        note_cut = first.cut and not final and not first.wrong_language
+        if not first.ok and not note_cut:
             reasons = (
                 ([language] if first.wrong_language else [])
                 + (["loop"] if first.looped or first.cut else [])
