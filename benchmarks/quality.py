@@ -501,8 +501,7 @@ def totals(exchanges: list[Exchange]) -> dict:
         "untimed": len(computes) - len(timed),
         "cache_n": sum(cache),
         # Prompt tokens the server computed: those it reused from its prompt cache cost no compute.
-        "processed": sum(p - int(e.timings.get("cache_n") or 0) for e, (p, _) in zip(chats, zip(prompts, completions))
-                         if p is not None),
+        "processed": sum(p for p in prompts if p is not None) - sum(cache),
         "cache_hits": sum(1 for c in cache if c > 0),
         "streamed": sum(e.stream for e in chats),
         "cut": sum(1 for e in chats if e.finish_reason == "length"),
