@@ -360,6 +360,7 @@ async def live(only: str | None = None, audit_file: Path | None = None) -> int:
     audit of each summary kept. Returns how many unsupported claims went unlisted."""
     from summarize import Settings, asummarize_article
     from summarize.client import ChatClient
+    from summarize.pipeline import ask_rewrite
 
     # The response cache off: a reply cached by an earlier run would be counted again as new.
     settings = Settings.from_env().replace(cache=False)
@@ -384,9 +385,10 @@ async def live(only: str | None = None, audit_file: Path | None = None) -> int:
             model = await chat.resolve_model()
 
             async def ask(messages: list[dict[str, str]]) -> str:
-                return (await chat.chat(messages, model=model)).text
+                return await ask_rewrite(chat, model, settings, messages)
 
-            # The same function the library runs on every summary: what it keeps is what a user gets.
+            # The same function and request the library runs on every summary: what it keeps is
+            # what a user gets.
             checked = await verify.repair_summary(ask, raw.text, article)
             extra = len(chat.replies)
         seconds = time.perf_counter() - start

@@ -106,6 +106,15 @@ def whole_sentences(text: str) -> str:
     return text[: ends[-1] + 1].strip() if ends else text
 
 
+async def ask_rewrite(client: ChatClient, model: str, settings: Settings, messages: list[prompts.Message]) -> str:
+    """A reply that rewrites a few sentences (the figure repair): as long as a summary may be,
+    its loops cut; a cut one is still judged by the verifier, which keeps the better text."""
+    reply = await client.chat(
+        messages, model=model, max_tokens=reply_tokens(settings, settings.summary_words), allow_truncated=True
+    )
+    return strip_loops(reply.text).text
+
+
 @dataclass
 class Run:
     """The state of one summary run."""
@@ -122,13 +131,8 @@ class Run:
     on_text: Callable[[str], None] | None = None  # the first language's final summary as it streams
 
     async def ask_rewrite(self, messages: list[prompts.Message]) -> str:
-        """A reply that rewrites a few sentences (the figure repair): as long as a summary may be,
-        its loops cut; a cut one is still judged by the verifier, which keeps the better text."""
-        reply = await self.client.chat(
-            messages, model=self.model, max_tokens=reply_tokens(self.settings, self.settings.summary_words),
-            allow_truncated=True,
-        )
-        return strip_loops(reply.text).text
+        """The figure repair's request (see ``ask_rewrite``)."""
+        return await ask_rewrite(self.client, self.model, self.settings, messages)
 
     def names_for(self, text: str, language: str, tokens: int | None = None) -> dict[str, str]:
         """The glossary entries one request needs: names occurring in ``text``, as ``language`` writes them."""

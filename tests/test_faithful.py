@@ -11,6 +11,8 @@ from types import SimpleNamespace
 import pytest
 from conftest import CORPUS
 from scripted_server import ScriptedServer, Step
+from summarize import Settings
+from summarize.budget import reply_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -69,6 +71,9 @@ def test_a_live_run_on_a_scripted_server_writes_the_audit(tmp_path, monkeypatch,
         sent = len(upstream.chat_requests)
         assert faithful.main(["--live", "--only", "tainan-1624", "--audit", str(audit_file)]) == 0
         assert len(upstream.chat_requests) == 2 * sent  # measured again, not replayed from the cache
+        repairs = [r for r in upstream.chat_requests if "[1]" in r.user_text]
+        # The repair is the library's own request, sized to a summary, not to the output cap.
+        assert repairs and {r.body["max_tokens"] for r in repairs} == {reply_tokens(Settings(), Settings().summary_words)}
     table = capsys.readouterr().out
     row = next(line for line in table.splitlines() if line.startswith(f"| {EXHIBITION.name} |"))
     assert "| 1: June 3 | 0:  | True |" in row  # flagged before the repair, nothing after, repair kept
