@@ -44,6 +44,13 @@ LOOP_SENTENCE_LETTERS = 8
 LOOP_LONG_STRETCH = 80
 # The longest cycle of sentences looked for ("A. B. C. A. B. C. A. B. C.").
 LOOP_CYCLE = 4
+# A passage of this many sentences or more, holding this many letters, said again anywhere
+# later in the reply, word for word and in order, is a loop too: a small model that runs out
+# of things to say starts a long stretch of its reply over (seen on the reference server: a
+# seed summary said its middle eight sentences again after a new one, and a story summary its
+# ten sentences twice). No writer repeats three sentences verbatim; a recurring heading is one.
+LOOP_PASSAGE_SENTENCES = 3
+LOOP_PASSAGE_LETTERS = 160
 # Only the end of a long reply is searched for a back-to-back run: that is where a loop runs
 # to the token limit, and it bounds the work.
 LOOP_TAIL_CHARS = 6000
@@ -69,10 +76,11 @@ class LoopCheck:
 def strip_loops(text: str) -> LoopCheck:
     """Cut repetition loops out of a model reply.
 
-    Two shapes are found: a stretch repeated back to back at the end of the reply (a sentence,
-    a line or a few words, often ending in a partial copy where the token limit cut it), and a
-    sentence that recurs ``LOOP_REPEATS`` times anywhere. The first occurrence is kept, later
-    ones and a trailing partial copy are dropped. Lists with a shared prefix, tables, and a
+    Three shapes are found: a stretch repeated back to back at the end of the reply (a sentence,
+    a line or a few words, often ending in a partial copy where the token limit cut it); a
+    sentence, or a cycle of a few, repeated back to back; and a passage of several sentences
+    said again later, word for word. The first occurrence is kept, later ones and a trailing
+    partial copy are dropped. Lists with a shared prefix, tables, and a
     name or a short answer that recurs are text, not loops.
 
     Example::
@@ -82,6 +90,7 @@ def strip_loops(text: str) -> LoopCheck:
     """
     cut = _cut_tail_run(text)
     cut = _drop_repeated_sentences(cut)
+    cut = _drop_repeated_passages(cut)
     if cut == text:
         return LoopCheck(text, False)
     return LoopCheck(cut.rstrip(), True)
@@ -204,6 +213,43 @@ def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
         if copies >= LOOP_REPEATS or (copies >= 2 and _letters("".join(block)) >= LOOP_LONG_STRETCH):
             return cycle, copies
     return None
+
+
+def _drop_repeated_passages(text: str) -> str:
+    """``text`` without the later copies of a passage it says again (``LOOP_PASSAGE_*``), and
+    without a trailing copy the token limit cut short; what is new between and after the
+    copies stays."""
+    pieces = [text[start:end] for start, end in sentences(text)]
+    keys = [_key(p) for p in pieces]
+    drop: set[int] = set()
+    for later in range(1, len(keys)):
+        if later in drop:
+            continue
+        for earlier in range(later):
+            if earlier in drop or keys[earlier] != keys[later] or _letters(keys[earlier]) < LOOP_SENTENCE_LETTERS:
+                continue
+            length = 0
+            while (
+                later + length < len(keys)
+                and earlier + length < later
+                and keys[earlier + length] == keys[later + length]
+            ):
+                length += 1
+            end = later + length
+            # The copy runs to the end but its last sentence was cut: "... The city will gr".
+            partial = end == len(keys) - 1 and earlier + length < later and keys[earlier + length].startswith(keys[end])
+            copied = keys[later : end + (1 if partial else 0)]
+            letters = _letters("".join(copied))
+            whole = length >= LOOP_PASSAGE_SENTENCES and letters >= LOOP_PASSAGE_LETTERS
+            # A copy that runs into the end of the reply, two sentences or more, the last maybe
+            # cut, need only be as long as a back-to-back stretch: the token limit stopped it.
+            cut_short = (end == len(keys) or partial) and len(copied) >= 2 and letters >= LOOP_LONG_STRETCH
+            if whole or cut_short:
+                drop.update(range(later, end + (1 if partial else 0)))
+                break
+    if not drop:
+        return text
+    return "".join(p for i, p in enumerate(pieces) if i not in drop)
 
 
 def _starts_over(rest: list[str], block: list[str]) -> bool:

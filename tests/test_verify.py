@@ -70,6 +70,37 @@ LOOPS = [
     ),
 ]
 
+# Qwen 1.5B on the seed article (a news-brief prompt, DRY sampling on): after a new sentence it
+# says its middle passage again, and the token limit cuts the copy.
+SEED_OPEN = "Alibaba and Tesla are both developing new AI models, with Alibaba's Qwen3 being the latest version. "
+SEED_PASSAGE = (
+    "The Alibaba Qwen3 is a new generation of AI model that includes multiple versions, each with different "
+    "parameter numbers. The largest Qwen3 model has 2350 billion parameters, which has been shown to outperform "
+    "DeepSeek-R1 and OpenAI's o1 inference model. Additionally, Alibaba emphasized that the Qwen3 model is "
+    "efficient. According to reports, the smallest version (with 6 billion parameters) can run on a smartphone. "
+)
+SEED_NEW = "Tesla's announcement of its new AI company, XAI, and its plans to release Grok 3.5 has also raised concerns. "
+# Qwen 1.5B on Lai He's story: a paragraph of five sentences, said twice over.
+STORY = (
+    "The children were playing in the city. They were playing with a dragon, which they had caught in a small "
+    "alley. They heard a loud noise coming from a nearby house. They thought it was a fight, so they ran away "
+    "quickly. After some time, they came back with their dragon."
+)
+
+LOOPS += [
+    (
+        "a passage said again after a new sentence, cut mid-copy",
+        SEED_OPEN + SEED_PASSAGE + SEED_NEW + SEED_PASSAGE[:180],
+        SEED_OPEN + SEED_PASSAGE + SEED_NEW,
+    ),
+    (
+        "a passage said again, then the reply goes on",
+        SEED_OPEN + SEED_PASSAGE + SEED_NEW + SEED_PASSAGE + "Qwen has over 100,000 derivative models.",
+        SEED_OPEN + SEED_PASSAGE + SEED_NEW + "Qwen has over 100,000 derivative models.",
+    ),
+    ("a paragraph of five sentences said twice", STORY + "\n" + STORY, STORY + "\n"),
+]
+
 NOT_LOOPS = [
     ("a plain summary", EN_SUMMARY),
     ("a Chinese paragraph", ZH_INTRO.strip()),
@@ -95,6 +126,15 @@ NOT_LOOPS = [
     ("laughter", "Ha ha ha, he said."),
     ("years in a row", "Revenue rose in 2021, 2022, 2023 and 2024, the report said."),
     ("numbered steps", "1. Open the file.\n2. Open the file again.\n3. Close the file."),
+    (
+        "a two-sentence slogan quoted twice",
+        "The campaign's slogan was: Tainan is home. Tainan is the future. Crowds filled the square. "
+        "At the end the mayor said it again: Tainan is home. Tainan is the future.",
+    ),
+    (
+        "a short list of points made again in a conclusion",
+        "Shelters: 12. Drills: 4. Volunteers: 1,805. In short, shelters: 12. Drills: 4. Volunteers: 1,805.",
+    ),
     (
         "a refrain twice",
         "We shall overcome some day. The march went on. We shall overcome some day. It ended at dusk.",
