@@ -208,12 +208,18 @@ def test_every_preset_has_a_repetition_control(name):
 
 
 def test_repetition_controls_per_server():
-    assert presets.repetition_options(presets.get("llamacpp"), "m")["repeat_penalty"] > 1
+    assert presets.repetition_options(presets.get("llamacpp"), "m") == {"dry_multiplier": 0.8}  # DRY alone
     assert presets.repetition_options(presets.get("vllm"), "m")["repetition_penalty"] > 1
     assert "repeat_penalty" not in presets.repetition_options(presets.get("ollama"), "m")  # not read on /v1
     assert presets.repetition_options(presets.get("dashscope"), "qwen-plus") == {"presence_penalty": 1.0}
     assert presets.repetition_options(presets.get("openai"), "o4-mini") == {}  # reasoning models reject penalties
     assert presets.repetition_options(None, "m") == {"frequency_penalty": 0.5}
+    assert presets.repetition_options(None, "m", "llamacpp") == presets.repetition_options(presets.get("llamacpp"), "m")
+
+
+def test_the_server_is_told_by_llama_cpp_fields_only():
+    assert presets.server_of(owned_by="llamacpp") == presets.server_of(timings={"prompt_ms": 1.0}) == "llamacpp"
+    assert presets.server_of(owned_by="vllm") is presets.server_of() is presets.server_of(timings="x") is None
 
 
 def test_repetition_options_merge_with_the_thinking_switch():

@@ -31,6 +31,35 @@ def test_a_looping_reply_is_asked_again_with_a_penalty_and_the_clean_answer_kept
     assert again.user_text.startswith(first.user_text) and again.system_text == first.system_text
 
 
+LLAMA_TIMINGS = {"cache_n": 0, "prompt_n": 40, "prompt_ms": 250.0, "predicted_n": 120, "predicted_ms": 3750.0}
+
+
+def test_after_a_llama_cpp_reply_the_reask_uses_its_dry_sampler(scripted, scripted_settings):
+    # On the reference server frequency_penalty 0.5 made notes run to the token limit 4 times
+    # in 4; a reply that carries llama.cpp's timings tells which control the server has.
+    scripted.script(Step.reply(LOOP, finish_reason="length", timings=LLAMA_TIMINGS), Step.reply(ENGLISH))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.text == ENGLISH
+    first, again = scripted.chat_requests
+    assert again.body["dry_multiplier"] > 0 and "frequency_penalty" not in again.body
+    assert "dry_multiplier" not in first.body
+
+
+def test_a_models_listing_owned_by_llamacpp_tells_the_server_too(scripted, scripted_settings):
+    scripted.models = [{"id": "scripted", "object": "model", "owned_by": "llamacpp"}]
+    scripted.script(Step.reply(LOOP, finish_reason="length"), Step.reply(ENGLISH))
+    summarize_article(ARTICLE, settings=scripted_settings.replace(model=None))
+    assert scripted.chat_requests[1].body["dry_multiplier"] > 0
+
+
+def test_an_unknown_server_gets_the_standard_penalty(scripted, scripted_settings):
+    scripted.models = [{"id": "scripted", "object": "model", "owned_by": "vllm"}]
+    scripted.script(Step.reply(LOOP, finish_reason="length"), Step.reply(ENGLISH))
+    summarize_article(ARTICLE, settings=scripted_settings.replace(model=None))
+    again = scripted.chat_requests[1].body
+    assert again["frequency_penalty"] > 0 and "dry_multiplier" not in again
+
+
 def test_a_reply_that_loops_twice_is_kept_once_and_flagged_never_raised(scripted, scripted_settings):
     scripted.script(Step.reply(LOOP, finish_reason="length"), Step.reply(LOOP, finish_reason="length"))
     summary = summarize_article(ARTICLE, settings=scripted_settings)  # on_truncation=error: still no error

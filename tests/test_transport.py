@@ -565,8 +565,8 @@ def test_penalize_repetition_sends_the_control_the_server_reads_beside_the_think
     chat(scripted_settings.replace(model="qwen3-8b"))
     plain, llamacpp, without = (r.body for r in scripted.chat_requests)
     assert plain["frequency_penalty"] > 0 and plain["chat_template_kwargs"] == {"enable_thinking": False}
-    assert llamacpp["repeat_penalty"] > 1 and llamacpp["chat_template_kwargs"] == {"enable_thinking": False}
-    assert not {"frequency_penalty", "repeat_penalty", "presence_penalty"} & set(without)
+    assert llamacpp["dry_multiplier"] > 0 and llamacpp["chat_template_kwargs"] == {"enable_thinking": False}
+    assert not {"frequency_penalty", "dry_multiplier", "repeat_penalty", "presence_penalty"} & set(without)
 
 
 def test_a_failure_of_the_sync_function_is_not_chained_to_the_event_loop_check(scripted, scripted_settings):
