@@ -48,7 +48,8 @@ LOOP_CYCLE = 4
 # later in the reply, word for word and in order, is a loop too: a small model that runs out
 # of things to say starts a long stretch of its reply over (seen on the reference server: a
 # seed summary said its middle eight sentences again after a new one, and a story summary its
-# ten sentences twice). No writer repeats three sentences verbatim; a recurring heading is one.
+# ten sentences twice). No writer repeats three sentences verbatim; a heading that recurs is one
+# sentence, and a slogan quoted twice is two.
 LOOP_PASSAGE_SENTENCES = 3
 LOOP_PASSAGE_LETTERS = 160
 # Only the end of a long reply is searched for a back-to-back run: that is where a loop runs
