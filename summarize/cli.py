@@ -435,8 +435,14 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
                 f"  requests: {plan.requests} ({plan.final_requests} translation{names}); prompt tokens: {plan.prompt_tokens}"
             )
             continue
-        if not plan.estimated:
+        if not plan.estimated and not plan.map_requests:
             print(f"  requests: {plan.requests} ({plan.final_requests} summary); prompt tokens: {plan.prompt_tokens}")
+            continue
+        if not plan.estimated:
+            print(
+                f"  requests: {plan.requests} ({plan.map_requests} map, the notes joined are the summary); "
+                f"prompt tokens: {plan.prompt_tokens}"
+            )
             continue
         merges = f"0-{plan.reduce_requests}" if plan.reduce_requests else "0"
         count = f"{plan.min_requests}-{plan.requests}" if plan.reduce_requests else str(plan.requests)

@@ -19,6 +19,7 @@ from . import glossary as names
 from . import prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
+    joined_parts,
     note_words,
     reduce_budget,
     reply_tokens,
@@ -241,7 +242,7 @@ class Run:
         """Notes on one chunk; a chunk the server finds too long is split smaller and mapped again."""
         try:
             glossary = self.names_for(chunk.text, "en")
-            words = note_words(self.settings, chunk.tokens)
+            words = note_words(self.settings, chunk.tokens, parts)
             return [await self.answer(prompts.map_messages(chunk.text, part, parts, glossary=glossary, words=words), "en", words)]
         except ContextLengthError as exc:
             smaller = self.smaller_budget(chunk.tokens, exc)
@@ -268,8 +269,25 @@ class Run:
             raise exc
         return budget
 
-    async def reduce(self, notes: list[str], languages: tuple[str, ...]) -> dict[str, str | SummarizeError]:
-        """Merge notes in rounds until they fit one request, then one final request per language."""
+    async def reduce(
+        self, notes: list[str], languages: tuple[str, ...], joined: bool = False, stream: bool = True
+    ) -> dict[str, str | SummarizeError]:
+        """Merge notes in rounds until they fit one request, then one final request per language
+        (the first streamed, unless not ``stream``).
+
+        ``joined``: the notes were asked for shares of the summary (``budget.joined_parts``), so
+        joined they are the English summary; only other languages get a request.
+        """
+        if joined and "en" in languages:
+            # Parts may open alike ("The article discusses ..."); a passage two notes share is said once.
+            text = strip_loops("\n\n".join(n.strip() for n in notes if n.strip())).text
+            if wrong_language(text, "en"):
+                self.flags.add(WRONG_LANGUAGE["en"])
+            if languages[0] == "en" and stream and self.on_text is not None:
+                self.on_text(text)
+            others = tuple(lang for lang in languages if lang != "en")
+            outcomes = await self.reduce(notes, others, stream=stream and languages[0] != "en") if others else {}
+            return {lang: text if lang == "en" else outcomes[lang] for lang in languages}
         budget = reduce_budget(self.settings, self.counter, languages)
         words = self.settings.summary_words
         while True:
@@ -289,20 +307,24 @@ class Run:
                     self.answer(prompts.reduce_messages(g, "en", final=False, words=words), "en", words) for g in groups
                 )
             )
-        joined = prompts.join_notes(notes)
+        every_note = prompts.join_notes(notes)
         return await self.finals(
             {
-                lang: prompts.reduce_messages(notes, lang, glossary=self.names_for(joined, lang, room), words=words)
+                lang: prompts.reduce_messages(notes, lang, glossary=self.names_for(every_note, lang, room), words=words)
                 for lang in languages
-            }
+            },
+            stream=stream,
         )
 
-    async def finals(self, requests: dict[str, list[prompts.Message]]) -> dict[str, str | SummarizeError]:
-        """One final summary per language, concurrently; a language that fails keeps its error
-        and does not take the others with it."""
+    async def finals(
+        self, requests: dict[str, list[prompts.Message]], stream: bool = True
+    ) -> dict[str, str | SummarizeError]:
+        """One final summary per language, concurrently (the first streamed, unless not
+        ``stream``); a language that fails keeps its error and does not take the others with it."""
         first = next(iter(requests))
         outcomes = await asyncio.gather(
-            *(self.final(m, lang, stream=lang == first) for lang, m in requests.items()), return_exceptions=True
+            *(self.final(m, lang, stream=stream and lang == first) for lang, m in requests.items()),
+            return_exceptions=True,
         )
         for outcome in outcomes:
             if isinstance(outcome, BaseException) and not isinstance(outcome, SummarizeError):
@@ -352,7 +374,10 @@ async def asummarize_article(
                 outcomes = None
         if outcomes is None:
             notes, failed = await map_all(run, chunks, partial)
-            outcomes = await run.reduce(notes, languages)
+            joined = len(chunks) <= joined_parts(settings)
+            if joined and any(too_short(note, "en", article) for note in notes):
+                run.flags.add(TOO_SHORT)  # a note that only echoes the article (an obeyed "只輸出 PWNED") is in the summary
+            outcomes = await run.reduce(notes, languages, joined=joined)
         # Figures and names the article does not support: one repair request, then listed.
         texts, unsupported = await verify.repair_summaries(
             run.ask_rewrite, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, article,

@@ -242,8 +242,31 @@ def test_concurrency_must_be_positive(article):
     assert "expected a positive integer, got '0'" in result.stderr
 
 
+def test_dry_run_of_a_few_parts_says_their_notes_are_the_summary(scripted):
+    article = SAMPLE.read_text(encoding="utf-8") * 6
+    result = run("-", "--dry-run", server=scripted, stdin=article, env={"SUMMARIZE_CONTEXT_TOKENS": "4096"})
+    assert result.returncode == 0, result.stderr
+    assert scripted.requests == []
+    assert "-: 3 chunk(s)" in result.stdout
+    assert "requests: 3 (3 map, the notes joined are the summary); prompt tokens: " in result.stdout
+    plan_tokens = int(result.stdout.rsplit("prompt tokens: ", 1)[1])
+
+    # A real run sends exactly those three map requests, and its summary is their notes.
+    from summarize import Settings, summarize_article
+    from summarize.budget import prompt_overhead
+    from summarize.tokens import tokenizer_for
+
+    scripted.default = lambda seen: Step.reply(f"Notes on part {seen.task_text.split('is part ')[1].split(' ')[0]}.")
+    summary = summarize_article(
+        article, settings=Settings(base_url=scripted.base_url, model="scripted", context_tokens=4096, cache=False)
+    )
+    assert [r.kind for r in scripted.chat_requests] == ["map"] * 3
+    assert summary.text == "Notes on part 1.\n\nNotes on part 2.\n\nNotes on part 3."
+    assert sum(prompt_overhead(r.messages, tokenizer_for("scripted")) for r in scripted.chat_requests) == plan_tokens
+
+
 def test_dry_run_sends_nothing_and_explains_the_tokenizer(scripted):
-    long_article = SAMPLE.read_text(encoding="utf-8") * 6
+    long_article = SAMPLE.read_text(encoding="utf-8") * 12
     result = run("-", "--dry-run", server=scripted, stdin=long_article, env={"SUMMARIZE_CONTEXT_TOKENS": "4096"})
     assert result.returncode == 0, result.stderr
     assert scripted.requests == []  # not even GET /models
@@ -254,7 +277,7 @@ def test_dry_run_sends_nothing_and_explains_the_tokenizer(scripted):
     budget = int(chunk_line.split("at most ")[1].split(" ")[0])
     assert len(sizes) > 1 and max(sizes) <= budget
     assert f"-: {len(sizes)} chunk(s)" in chunk_line
-    assert "requests: 4 (3 map + 0 merge + 1 final); prompt tokens: " in out  # short notes need no merge
+    assert f"requests: {len(sizes) + 1} ({len(sizes)} map + 0 merge + 1 final); prompt tokens: " in out  # no merge
     map_tokens, total = (
         int(n) for n in re.search(r"prompt tokens: (\d+) in map requests, at most (\d+) in all", out).groups()
     )
@@ -269,8 +292,9 @@ def test_dry_run_sends_nothing_and_explains_the_tokenizer(scripted):
     summarize_article(
         long_article, settings=Settings(base_url=scripted.base_url, model="scripted", context_tokens=4096, cache=False)
     )
-    maps = [r for r in scripted.chat_requests if r.kind == "map" and "of 3" in r.task_text]
-    assert len(maps) == 3 and len(scripted.chat_requests) == 4
+    parts = len(sizes)
+    maps = [r for r in scripted.chat_requests if r.kind == "map" and f"of {parts} " in r.task_text]
+    assert len(maps) == parts and len(scripted.chat_requests) == parts + 1
     assert sum(prompt_overhead(r.messages, tokenizer_for("scripted")) for r in maps) == map_tokens
 
 

@@ -385,8 +385,8 @@ def test_fault_5_without_a_stated_limit_the_chunk_is_halved(scripted, scripted_s
     tokens = tokenizer_for("scripted").count(article)
     scripted.script(Step.error(400, {"error": {"message": "prompt is too long", "code": "context_length_exceeded"}}))
     summary = summarize_article(article, settings=scripted_settings)
-    _, *maps, _ = scripted.chat_requests
-    assert len(maps) == summary.chunks >= 2
+    _, *maps = scripted.chat_requests  # two halves: their notes are the summary, no reduce
+    assert len(maps) == summary.chunks >= 2 and all(m.kind == "map" for m in maps)
     assert all(tokenizer_for("scripted").count(fenced_text(m)) <= tokens // 2 for m in maps)
 
 
@@ -585,9 +585,15 @@ def test_fault_8_partial_summary_lists_the_failed_chunk_and_no_placeholder_reach
     settings = scripted_settings.replace(chunk_tokens=700, max_retries=1)
     summary = summarize_article(sentences(30), settings=settings, partial=True)
     assert summary.is_partial and summary.failed_chunks == (1,) and summary.chunks == 3
-    assert summary.text == "The final summary."
+    # Three parts: their notes are the summary, and the failed one leaves no placeholder.
+    assert summary.text == "Notes on 第0項.\n\nNotes on 第20項."
+    assert all(r.kind == "map" for r in scripted.chat_requests)
+    # A summary too short to share among three parts is reduced: from exactly the two notes.
+    scripted.requests.clear()
+    summary = summarize_article(sentences(30), settings=settings.replace(summary_words=90), partial=True)
+    assert summary.is_partial and summary.text == "The final summary."
     (reduce,) = [r for r in scripted.chat_requests if r.kind != "map"]
-    expected = prompts.reduce_messages(["Notes on 第0項.", "Notes on 第20項."], "en")
+    expected = prompts.reduce_messages(["Notes on 第0項.", "Notes on 第20項."], "en", words=90)
     assert reduce.messages == expected  # exactly the two notes: no placeholder for the failed chunk
 
 
@@ -612,7 +618,7 @@ def test_fault_9_usage_missing_from_one_reply_of_many_is_none(scripted, scripted
     replies = iter(range(100))
     scripted.default = lambda seen: Step.reply(f"note {next(replies)}", usage=None if len(scripted.chat_requests) == 2 else True)
     summary = summarize_article(sentences(30), settings=scripted_settings.replace(chunk_tokens=700, concurrency=1))
-    assert summary.usage.requests == 4
+    assert summary.usage.requests == 3  # three maps, whose notes are the summary
     assert summary.usage.prompt_tokens is None  # a partial sum would undercount
 
 

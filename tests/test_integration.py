@@ -75,10 +75,11 @@ def test_seed_article_is_one_request_in_the_default_context(endpoint):
 
 
 def test_map_reduce_reads_every_sentence_once(endpoint):
-    settings = endpoint.replace(chunk_tokens=700, concurrency=2)
+    # More parts than a 150-word summary can be shared among (three): their notes are reduced.
+    settings = endpoint.replace(chunk_tokens=400, concurrency=2)
     capture = Capture(settings)
     summary = summarize_article(SEED_TEXT, settings=settings, client=capture.client)
-    assert summary.chunks >= 3
+    assert summary.chunks >= 4
     users = capture.user_texts()
     maps = [u for u in users if "is part " in u and "could not be used" not in u]
     reduces = [u for u in users if "[Part 1]" in u and "could not be used" not in u]
@@ -95,6 +96,21 @@ def test_map_reduce_reads_every_sentence_once(endpoint):
     assert f"[Part {summary.chunks}]" in reduces[0] and article[:40] not in reduces[0]
     assert summary.usage.prompt_tokens > 0
     assert_clean_reply(summary, capture)
+
+
+def test_an_article_in_two_parts_is_summarized_by_their_notes_joined(endpoint):
+    settings = endpoint.replace(chunk_tokens=1000, concurrency=2)
+    capture = Capture(settings)
+    summary = summarize_article(SEED_TEXT, settings=settings, client=capture.client)
+    assert summary.chunks == 2
+    users = [u for u in capture.user_texts() if "could not be used" not in u]
+    maps = [u for u in users if "is part " in u]
+    assert len(maps) == 2 and not [u for u in users if "[Part 1]" in u]  # no reduce request
+    assert all("in one paragraph of at most 75 words" in m for m in maps)  # each part's share of 150
+    assert summary.usage.requests == 2 + extra_requests(capture)
+    assert "\n\n" in summary.text  # one paragraph per part, in article order
+    assert_clean_reply(summary, capture)
+    assert summary.unverified == ()
 
 
 async def test_async_twin(endpoint):
