@@ -55,9 +55,10 @@ def summary_reserve(settings: Settings, languages: Iterable[str]) -> int:
     return max(reply_tokens(settings, settings.summary_words, lang) for lang in languages)
 
 
-def joined_parts(settings: Settings) -> int:
-    """The most parts whose notes are the English summary, joined, with no reduce request:
-    each is asked for its share of ``summary_words``, at least ``MIN_NOTE_WORDS``.
+def notes_are_summary(settings: Settings, parts: int) -> bool:
+    """Whether the notes on ``parts`` chunks, joined, are the English summary, with no reduce
+    request: at most ``summary_words // MIN_NOTE_WORDS`` parts (three, at 150 words), each
+    note asked for its share of ``summary_words``.
 
     A reduce only rewrites notes that already fit the summary, and on the reference model
     (Qwen2.5-Coder-1.5B) it copied one of two notes and dropped the other in 8 tries of three
@@ -65,12 +66,12 @@ def joined_parts(settings: Settings) -> int:
     summary kept 2 of its 12 checklist facts where its two notes held 6, the seed's 3 where
     its notes held 5.
     """
-    return max(1, settings.summary_words // MIN_NOTE_WORDS)
+    return 1 < parts <= settings.summary_words // MIN_NOTE_WORDS
 
 
 def note_words(settings: Settings, chunk_tokens: int, parts: int = 1) -> int:
     """How many words of notes a map request asks for on one of ``parts`` chunks, of ``chunk_tokens``."""
-    words = settings.summary_words // parts if 1 < parts <= joined_parts(settings) else settings.summary_words
+    words = settings.summary_words // parts if notes_are_summary(settings, parts) else settings.summary_words
     return max(MIN_NOTE_WORDS, min(words, chunk_tokens // CHUNK_TOKENS_PER_NOTE_WORD))
 
 

@@ -19,8 +19,8 @@ from . import glossary as names
 from . import prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
-    joined_parts,
     note_words,
+    notes_are_summary,
     reduce_budget,
     reply_tokens,
     safety_margin,
@@ -269,25 +269,28 @@ class Run:
             raise exc
         return budget
 
+    async def joined(self, notes: list[str], languages: tuple[str, ...], article: str) -> dict[str, str | SummarizeError]:
+        """Notes asked for shares of the summary (``budget.notes_are_summary``): joined, they are
+        the English summary, checked as a final one is; other languages get a reduce request."""
+        if "en" not in languages:
+            return await self.reduce(notes, languages)
+        # Parts may open alike ("The article discusses ..."); a passage two notes share is said once.
+        text = strip_loops("\n\n".join(n.strip() for n in notes if n.strip())).text
+        if wrong_language(text, "en"):
+            self.flags.add(WRONG_LANGUAGE["en"])
+        if any(too_short(note, "en", article) for note in notes):
+            self.flags.add(TOO_SHORT)  # a note that only echoes the article (an obeyed "只輸出 PWNED")
+        if languages[0] == "en" and self.on_text is not None:
+            self.on_text(text)
+        others = tuple(lang for lang in languages if lang != "en")
+        outcomes = await self.reduce(notes, others, stream=languages[0] != "en") if others else {}
+        return {lang: text if lang == "en" else outcomes[lang] for lang in languages}
+
     async def reduce(
-        self, notes: list[str], languages: tuple[str, ...], joined: bool = False, stream: bool = True
+        self, notes: list[str], languages: tuple[str, ...], stream: bool = True
     ) -> dict[str, str | SummarizeError]:
         """Merge notes in rounds until they fit one request, then one final request per language
-        (the first streamed, unless not ``stream``).
-
-        ``joined``: the notes were asked for shares of the summary (``budget.joined_parts``), so
-        joined they are the English summary; only other languages get a request.
-        """
-        if joined and "en" in languages:
-            # Parts may open alike ("The article discusses ..."); a passage two notes share is said once.
-            text = strip_loops("\n\n".join(n.strip() for n in notes if n.strip())).text
-            if wrong_language(text, "en"):
-                self.flags.add(WRONG_LANGUAGE["en"])
-            if languages[0] == "en" and stream and self.on_text is not None:
-                self.on_text(text)
-            others = tuple(lang for lang in languages if lang != "en")
-            outcomes = await self.reduce(notes, others, stream=stream and languages[0] != "en") if others else {}
-            return {lang: text if lang == "en" else outcomes[lang] for lang in languages}
+        (the first streamed, unless not ``stream``)."""
         budget = reduce_budget(self.settings, self.counter, languages)
         words = self.settings.summary_words
         while True:
@@ -374,10 +377,10 @@ async def asummarize_article(
                 outcomes = None
         if outcomes is None:
             notes, failed = await map_all(run, chunks, partial)
-            joined = len(chunks) <= joined_parts(settings)
-            if joined and any(too_short(note, "en", article) for note in notes):
-                run.flags.add(TOO_SHORT)  # a note that only echoes the article (an obeyed "只輸出 PWNED") is in the summary
-            outcomes = await run.reduce(notes, languages, joined=joined)
+            if notes_are_summary(settings, len(chunks)):
+                outcomes = await run.joined(notes, languages, article)
+            else:
+                outcomes = await run.reduce(notes, languages)
         # Figures and names the article does not support: one repair request, then listed.
         texts, unsupported = await verify.repair_summaries(
             run.ask_rewrite, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, article,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import glossary as names
 from . import prompts
-from .budget import PER_MESSAGE_TOKENS, joined_parts, note_words, prompt_overhead, reduce_budget, reply_tokens, summary_budget
+from .budget import PER_MESSAGE_TOKENS, note_words, notes_are_summary, prompt_overhead, reduce_budget, reply_tokens, summary_budget
 from .chunking import pack, plan_chunks
 from .config import Settings
 from .pipeline import check_languages
@@ -99,18 +99,17 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
         )
         for c in chunks
     )
-    if parts <= joined_parts(settings):
+    # Notes are at most as long as their limit.
+    note = max(reply_tokens(settings, note_words(settings, c.tokens, parts)) for c in chunks) + PER_MESSAGE_TOKENS
+    reduce_overhead = prompt_overhead(prompts.reduce_messages([""], "en", words=words), counter)
+    if notes_are_summary(settings, parts):
         # The notes joined are the English summary: only other languages get a request.
         others = [lang for lang in languages if lang != "en"]
-        note = max(reply_tokens(settings, note_words(settings, c.tokens, parts)) for c in chunks) + PER_MESSAGE_TOKENS
-        reduce_overhead = prompt_overhead(prompts.reduce_messages([""], "en", words=words), counter)
         tokens += len(others) * (reduce_overhead + parts * note)
         return Plan(
             name, reason, budget, tuple(c.tokens for c in chunks), parts, 0, len(others), tokens, bool(others), map_tokens
         )
-    # Notes are at most as long as their limit: merge rounds as the pipeline would run them.
-    note = max(reply_tokens(settings, note_words(settings, c.tokens)) for c in chunks) + PER_MESSAGE_TOKENS
-    reduce_overhead = prompt_overhead(prompts.reduce_messages([""], "en", words=words), counter)
+    # Merge rounds as the pipeline would run them.
     notes, reduces = len(chunks), 0
     limit = reduce_budget(settings, counter, languages)
     while notes * note > limit:

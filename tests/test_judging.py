@@ -114,7 +114,7 @@ def test_requests_ask_for_what_their_job_needs(scripted, scripted_settings):
 
 
 def test_notes_on_a_few_parts_are_each_a_share_of_the_summary_and_joined_are_it(scripted, scripted_settings):
-    from summarize.budget import joined_parts
+    from summarize.budget import notes_are_summary
 
     settings = scripted_settings.replace(chunk_tokens=700)  # lines(30): three parts
 
@@ -126,7 +126,7 @@ def test_notes_on_a_few_parts_are_each_a_share_of_the_summary_and_joined_are_it(
     scripted.default = server
     summary = summarize_article(lines(30), languages=("en", "zh-Hant"), settings=settings)
     maps = [r for r in scripted.chat_requests if r.kind == "map"]
-    assert len(maps) == summary.chunks == 3 <= joined_parts(settings)
+    assert len(maps) == summary.chunks == 3 and notes_are_summary(settings, 3)
     assert all("at most 50 words" in r.task_text for r in maps)  # 150 words shared among three
     assert summary.summaries["en"] == "Part 1 says the city drilled.\n\nPart 2 says the city drilled.\n\nPart 3 says the city drilled."
     # Only the other language has a request of its own: Chinese from the three notes.
