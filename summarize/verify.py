@@ -482,27 +482,10 @@ _ZH_NUMERIC_DATE = re.compile(
 _ZH_ROC_BRACKETS = re.compile(r"[（(](\d{2,3})[)）]\s*年")
 # After a four-digit number, what makes it a count ("2000頁"), not a year ("2025城鎮韌性演習").
 _ZH_COUNTED = frozenset("元人件名個位項次場所處案頁坪公分萬億千百戶家座台臺輛張本份篇間條尊幅筆隻架艘棟層樓歲天日週周月號秒點度倍款株噸里米克斤字期屆級多餘美%％")
-_ZH_SMALL_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "兩": 2}
-
-
 def _small_number(text: str) -> int | None:
     """A small Chinese or Arabic number of a date: 30, ３０, 三十, 廿五, 一一三, 一百一十三."""
-    text = text.translate(_FULLWIDTH)
-    if text.isdigit():
-        return int(text)
-    text = text.replace("廿", "二十").replace("卅", "三十")
-    if all(c in _ZH_SMALL_DIGITS for c in text):  # 二〇二四, 一一三: read digit by digit
-        return int("".join(str(_ZH_SMALL_DIGITS[c]) for c in text))
-    total, digit = 0, None
-    for c in text:
-        if c in _ZH_SMALL_DIGITS:
-            digit = _ZH_SMALL_DIGITS[c]
-        elif c in "十百":
-            total += (1 if digit is None else digit) * (10 if c == "十" else 100)
-            digit = None
-        else:
-            return None
-    return total + (digit or 0)
+    value = chinese_number(text.replace("廿", "二十").replace("卅", "三十"))
+    return int(value) if value is not None and value == int(value) else None
 
 
 def chinese_dates(text: str) -> list[Figure]:
