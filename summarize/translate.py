@@ -494,6 +494,9 @@ async def atranslate_article(
         if target == "zh-Hant":
             translated, changed = to_traditional(translated, protected)
             fixed += changed
+        elif settings.verify:
+            # A 萬/億 slip is written as its own paragraph gives it (verify.fix_unit_slips).
+            translated, _ = verify.fix_unit_slips(translated, paragraph)
         pairs.append((paragraph, translated))
     return Translation(
         pairs=tuple(pairs),

@@ -6,6 +6,7 @@
     figures(text)               every figure of an English or Chinese text, as a value
     trace(output, source)       every figure of an output with the source figure it comes from, or None
     check(output, source)       the claims (figures, names) of an output its source does not support
+    fix_unit_slips(output, src) a figure off from the source by a power of ten (萬/億) written as the source has it
     repair_summary(ask, ...)    check a summary and ask once to repair its unsupported figures
     check_pairs(pairs)          check a translation pair by pair
 
@@ -22,8 +23,10 @@ import math
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import prompts
+from .places import CITIES
 from .errors import EndpointError
 from .text import is_han, mostly_chinese
 
@@ -1071,21 +1074,8 @@ _SYLLABLE = re.compile(
 )
 # "Surname Given-name" or "Surname Givenname": the shape of a romanized Chinese person's name.
 _PERSON = re.compile(r"\b([A-Z][a-z]{1,5})\s+([A-Z][a-z]{1,6}(?:-[a-z]{1,6})?)\b(?!\s+[A-Z])")
-# Cities a summary may name: English → how Chinese writes them.
-_CITIES = {
-    "New Taipei": ("新北",), "Taipei": ("臺北", "台北", "北市"), "Taichung": ("臺中", "台中", "中市"),
-    "Tainan": ("臺南", "台南", "南市"), "Kaohsiung": ("高雄",), "Taoyuan": ("桃園",), "Hsinchu": ("新竹", "竹市", "竹縣"),
-    "Keelung": ("基隆",), "Chiayi": ("嘉義",), "Hualien": ("花蓮",), "Taitung": ("臺東", "台東"), "Yilan": ("宜蘭",),
-    "Pingtung": ("屏東",), "Changhua": ("彰化",), "Nantou": ("南投",), "Yunlin": ("雲林",), "Miaoli": ("苗栗",),
-    "Penghu": ("澎湖",), "Kinmen": ("金門",), "Matsu": ("馬祖",), "Beijing": ("北京",), "Shanghai": ("上海",),
-    "Hong Kong": ("香港", "港"), "Macau": ("澳門",), "Macao": ("澳門",), "Shenzhen": ("深圳",), "Hangzhou": ("杭州",),
-    "Guangzhou": ("廣州",), "Wuhan": ("武漢",), "Nanjing": ("南京",), "Chongqing": ("重慶",), "Tianjin": ("天津",),
-    # Cities abroad whose Chinese names are fixed; a small model puts Kobe's museum in Osaka.
-    "Tokyo": ("東京",), "Osaka": ("大阪",), "Kyoto": ("京都",), "Kobe": ("神戶", "神户"), "Seoul": ("首爾", "漢城"),
-    "Amsterdam": ("阿姆斯特丹",), "The Hague": ("海牙",), "Leiden": ("萊頓",), "London": ("倫敦",), "Paris": ("巴黎",),
-    "Berlin": ("柏林",), "New York": ("紐約",), "Silicon Valley": ("矽谷",), "Manila": ("馬尼拉",), "Bangkok": ("曼谷",),
-    "Hanoi": ("河內",), "Sydney": ("雪梨", "悉尼"),
-}
+# Cities a summary may name: English → how Chinese writes them (one table with the prompts).
+_CITIES = CITIES
 _CITY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _CITIES), key=len, reverse=True)) + r")\b")
 
 
@@ -1233,12 +1223,72 @@ def unsupported_names(
     return claims
 
 
+# -- unit slips --------------------------------------------------------------------------------
+#
+# Small models convert 萬 (ten thousand) and 億 (one hundred million) wrongly: 2350億 comes out as
+# "2350 billion", 24萬 as "24,000". Such a figure is a source figure off by an exact power of ten,
+# and when only one source value fits, the figure the article gives is known: it is written in
+# without a request (the model asked to repair it picked another figure of the article instead).
+
+_SLIP_UNITS = re.compile("[萬億]")
+_SLIP_POWERS = (1, 2, 3, 4)
+_LEADING = re.compile(r"^[^\d]*")
+
+
+def english_amount(value: float) -> str:
+    """``value`` as an English summary writes it: "235 billion", "16.34 billion", "240,000"."""
+    for scale, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if value >= scale:
+            number = f"{round(value / scale, 6):f}".rstrip("0").rstrip(".")
+            return f"{number} {word}"
+    return f"{round(value):,}" if value == round(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _slipped_from(figure: Figure, found: list[Figure]) -> Figure | None:
+    """The one source figure written with 萬 or 億 that ``figure`` is off from by a power of ten."""
+    if figure.kind != "number" or figure.percent or figure.value <= 0:
+        return None
+    fits: dict[float, Figure] = {}
+    for source in found:
+        if source.kind != "number" or source.percent or source.value <= 0 or not _SLIP_UNITS.search(source.text):
+            continue
+        ratio = figure.value / source.value
+        if any(math.isclose(ratio, 10.0**k, rel_tol=1e-9) or math.isclose(ratio, 10.0**-k, rel_tol=1e-9) for k in _SLIP_POWERS):
+            fits.setdefault(source.value, source)
+    return next(iter(fits.values())) if len(fits) == 1 else None
+
+
+def fix_unit_slips(output: str, source: str) -> tuple[str, int]:
+    """``output`` (English) with each unsupported figure that is a 萬/億 slip of exactly one source
+    figure written as the source gives it, and how many were rewritten.
+
+    Example::
+
+        >>> fix_unit_slips("Qwen3 has 2350 billion parameters.", "最大的Qwen3擁有2350億個參數。")
+        ('Qwen3 has 235 billion parameters.', 1)
+    """
+    if _is_chinese(output) or not _is_chinese(source):
+        return output, 0
+    found = figures(source, True)
+    fixes = []
+    for t in trace(output, source, scripts=(False, True)):
+        origin = _slipped_from(t.figure, found) if t.source is None else None
+        if origin is not None:
+            prefix = _LEADING.match(t.figure.text)
+            fixes.append((t.figure.start, t.figure.end, (prefix.group(0) if prefix else "") + english_amount(origin.value)))
+    for start, end, written in sorted(set(fixes), reverse=True):
+        output = output[:start] + written + output[end:]
+    return output, len(set(fixes))
+
+
 # -- repair ------------------------------------------------------------------------------------
 
 # Source sentences sent per unsupported figure, and in all: a repair carries the evidence for
 # its figures, never the whole article again.
 REPAIR_SOURCES_PER_CLAIM = 2
 REPAIR_SOURCES_MAX = 6
+# How much farther (in powers of ten) than the nearest a source figure may be to be shown too.
+REPAIR_NEAR = 1.0
 _REPAIR_MARKER = re.compile(r"^\s*\[(\d+)\]\s*(.*)$")
 
 
@@ -1291,16 +1341,30 @@ def _evidence(claim: Claim, source: str, spans: list[tuple[int, int]], found: li
         score = distance if not (1 <= slip <= 5 and abs(distance - slip) < 0.005) else -10 + distance
         index = _sentence_index(spans, figure.start)
         scored[index] = min(score, scored.get(index, score))
-    return sorted(scored, key=scored.__getitem__)[:REPAIR_SOURCES_PER_CLAIM]
+    # Only sentences within a power of ten of the best: a far one offers the model another
+    # figure to copy in (asked to correct "2350 billion" beside the 6億 sentence, it wrote
+    # "600 million").
+    best = min(scored.values(), default=0.0)
+    near = [index for index in sorted(scored, key=scored.__getitem__) if scored[index] <= best + REPAIR_NEAR]
+    return near[:REPAIR_SOURCES_PER_CLAIM]
 
 
 def _sentence_index(spans: list[tuple[int, int]], position: int) -> int:
     return next(i for i, (a, b) in enumerate(spans) if a <= position < b or i == len(spans) - 1)
 
 
-def repair_messages(claims: list[Claim], source: str, language: str) -> tuple[list[dict[str, str]], list[str]] | None:
-    """The repair request for ``claims`` (figures only), and the sentences it numbers; None when
-    no source sentence can be offered as evidence."""
+class RepairRequest(NamedTuple):
+    """A figure repair: its messages, the summary sentences it numbers, and the source sentences
+    it shows as evidence (the only figures a rewrite may bring in)."""
+
+    messages: list[dict[str, str]]
+    offending: list[str]
+    evidence: str
+
+
+def repair_messages(claims: list[Claim], source: str, language: str) -> RepairRequest | None:
+    """The repair request for ``claims`` (figures only); None when no source sentence can be
+    offered as evidence."""
     offending = list(dict.fromkeys(c.sentence for c in claims if c.kind == "figure"))
     spans = sentences(source)
     found = figures(source)
@@ -1315,17 +1379,23 @@ def repair_messages(claims: list[Claim], source: str, language: str) -> tuple[li
     opening, closing = prompts.fence_for(evidence + "\n".join(offending), "SOURCE")
     numbered = "\n".join(f"[{i + 1}] {s}" for i, s in enumerate(offending))
     name = prompts.SHORT_NAMES.get(language, language)
-    return [
+    messages = [
         {"role": "system", "content": prompts.render("repair_system", language=name, fence_open=opening, fence_close=closing)},
         {
             "role": "user",
             "content": prompts.render("repair_user", sentences=numbered, fence_open=opening, fence_close=closing, source=evidence),
         },
-    ], offending
+    ]
+    return RepairRequest(messages, offending, evidence)
 
 
-def apply_repair(text: str, offending: list[str], reply: str) -> str:
-    """``text`` with each offending sentence replaced by its numbered rewrite in ``reply``."""
+def apply_repair(text: str, offending: list[str], reply: str, evidence: str | None = None) -> str:
+    """``text`` with each offending sentence replaced by its numbered rewrite in ``reply``.
+
+    With ``evidence`` (the source sentences the request showed), a rewrite that brings in a
+    figure they do not give is refused: asked to correct "2350 billion", a small model wrote
+    "600 million", a figure of the article, but of another model.
+    """
     rewrites: dict[int, str] = {}
     reply = strip_loops(reply).text
     for line in reply.splitlines():
@@ -1337,9 +1407,16 @@ def apply_repair(text: str, offending: list[str], reply: str) -> str:
         rewrites[1] = " ".join(line.strip() for line in reply.splitlines() if line.strip())
     for number, sentence in enumerate(offending, 1):
         rewrite = rewrites.get(number)
-        if rewrite and sentence in text and _same_sentence(sentence, rewrite):
+        if rewrite and sentence in text and _same_sentence(sentence, rewrite) and _figures_shown(sentence, rewrite, evidence):
             text = text.replace(sentence, rewrite, 1)
     return text
+
+
+def _figures_shown(original: str, rewrite: str, evidence: str | None) -> bool:
+    """Every figure of ``rewrite`` is in ``original`` as written, or comes from ``evidence``."""
+    if evidence is None:
+        return True
+    return all(claim.phrase in original for claim in unsupported_figures(rewrite, evidence))
 
 
 # A rewrite must keep this share of the original sentence's words: it corrects figures, and a
@@ -1385,18 +1462,22 @@ async def repair_summary(
     """
     if not enabled:
         return Checked(text)
+    if language == "en":
+        text, slips = fix_unit_slips(text, source)
+        if slips:
+            log.info("%d figure(s) off by a power of ten written as the article gives them", slips)
     claims = check(text, source, glossary=glossary)
     request = repair_messages(list(claims), source, language) if any(c.kind == "figure" for c in claims) else None
     if request is None:
         return Checked(text, _phrases(claims))
-    messages, offending = request
+    messages, offending, evidence = request
     log.info("%d figure(s) not in the article; asking once for a repair", sum(c.kind == "figure" for c in claims))
     try:
         reply = await ask(messages)
     except EndpointError as exc:
         log.warning("the repair request failed (%s); keeping the summary as it was", exc)
         return Checked(text, _phrases(claims), repaired=True)
-    repaired = apply_repair(text, offending, reply)
+    repaired = apply_repair(text, offending, reply, evidence)
     after = check(repaired, source, glossary=glossary)
     wrong_language = language == "en" and mostly_chinese(repaired)
     if repaired != text and not wrong_language and _faithfulness(after) < _faithfulness(claims):

@@ -411,8 +411,10 @@ def test_names_are_not_checked_on_a_chinese_output():
 
 # -- repair --------------------------------------------------------------------------------------
 
+# 245 billion is no figure of the seed article, nor one off from one by a power of ten (those are
+# written in without a request: see the unit-slip tests below).
 SEED_WRONG = (
-    "Alibaba's largest Qwen3 model has 2.35 billion parameters. The smallest, with 600 million, "
+    "Alibaba's largest Qwen3 model has 245 billion parameters. The smallest, with 600 million, "
     "runs on a smartphone."
 )
 
@@ -441,14 +443,15 @@ def seed():
 async def test_repair_keeps_a_more_faithful_version():
     ask = Asker("[1] Alibaba's largest Qwen3 model has 235 billion parameters.")
     checked = await verify.repair_summary(ask, SEED_WRONG, seed())
-    assert checked.text == SEED_WRONG.replace("2.35 billion", "235 billion")
+    assert checked.text == SEED_WRONG.replace("245 billion", "235 billion")
     assert checked.unsupported == () and checked.kept_repair
     (messages,) = ask.sent
     request = messages[1]["content"]
     # Only the offending sentence and the source sentence its figure should come from.
-    assert "[1] Alibaba's largest Qwen3 model has 2.35 billion parameters." in request
+    assert "[1] Alibaba's largest Qwen3 model has 245 billion parameters." in request
     assert "2350億個參數" in request
-    assert "600 million" not in request and "SuperGrok" not in request
+    # Nor the 6億 sentence, three powers of ten away: its figure would be there to copy in.
+    assert "600 million" not in request and "6億" not in request and "SuperGrok" not in request
     assert len(messages[1]["content"]) < len(seed()) / 3
 
 
@@ -456,13 +459,21 @@ async def test_repair_that_is_no_better_is_dropped():
     ask = Asker("[1] Alibaba's largest Qwen3 model has 23.5 billion parameters.")
     checked = await verify.repair_summary(ask, SEED_WRONG, seed())
     assert checked.text == SEED_WRONG and checked.repaired and not checked.kept_repair
-    assert checked.unsupported == ("2.35 billion parameters",)
+    assert checked.unsupported == ("245 billion parameters",)
 
 
 async def test_repair_that_comes_back_in_chinese_is_dropped():
     ask = Asker("[1] 阿里巴巴最大的Qwen3模型擁有2350億個參數，是目前最大的開源模型之一。")
-    checked = await verify.repair_summary(ask, "Qwen3 has 2.35 billion parameters.", seed())
-    assert checked.text == "Qwen3 has 2.35 billion parameters." and not checked.kept_repair
+    checked = await verify.repair_summary(ask, "Qwen3 has 245 billion parameters.", seed())
+    assert checked.text == "Qwen3 has 245 billion parameters." and not checked.kept_repair
+
+
+async def test_a_repair_that_brings_in_a_figure_it_was_not_shown_is_refused():
+    # Seen on Qwen 1.5B: "corrected" to a figure of the article that belongs to another model.
+    ask = Asker("[1] Alibaba's largest Qwen3 model has 600 million parameters.")
+    checked = await verify.repair_summary(ask, SEED_WRONG, seed())
+    assert checked.text == SEED_WRONG and checked.repaired and not checked.kept_repair
+    assert checked.unsupported == ("245 billion parameters",)
 
 
 async def test_a_failed_repair_request_keeps_the_summary():
@@ -470,12 +481,12 @@ async def test_a_failed_repair_request_keeps_the_summary():
 
     ask = Asker(EndpointError("down"))
     checked = await verify.repair_summary(ask, SEED_WRONG, seed())
-    assert checked.text == SEED_WRONG and checked.unsupported == ("2.35 billion parameters",)
+    assert checked.text == SEED_WRONG and checked.unsupported == ("245 billion parameters",)
 
 
 async def test_no_repair_when_everything_is_traced_or_verify_is_off():
     ask = Asker()
-    right = SEED_WRONG.replace("2.35 billion", "235 billion")
+    right = SEED_WRONG.replace("245 billion", "235 billion")
     assert await verify.repair_summary(ask, right, seed()) == verify.Checked(right)
     assert await verify.repair_summary(ask, SEED_WRONG, seed(), enabled=False) == verify.Checked(SEED_WRONG)
     assert ask.sent == []
@@ -494,6 +505,37 @@ async def test_a_phrase_said_several_times_is_listed_once():
     assert checked.unsupported == ("Taipei",)
 
 
+async def test_a_unit_slip_is_written_as_the_article_gives_it_without_a_request():
+    ask = Asker()
+    slipped = "Qwen3's largest model has 2350 billion parameters; the smallest, 6 billion."
+    checked = await verify.repair_summary(ask, slipped, seed())
+    assert checked.text == "Qwen3's largest model has 235 billion parameters; the smallest, 600 million."
+    assert checked.unsupported == () and ask.sent == []
+
+
+@pytest.mark.parametrize(
+    ("output", "source", "fixed"),
+    [
+        ("It had 2.35 billion parameters.", "擁有2350億個參數。", "It had 235 billion parameters."),
+        ("About 24,000 cases were served.", "服務約24萬件。", "About 240,000 cases were served."),
+        ("A budget of NT$16.34 billion.", "預算1,634億元。", "A budget of NT$163.4 billion."),
+        ("Reserves of NT$286 million.", "災害準備金28.6億元。", "Reserves of NT$2.86 billion."),
+        # Traced figures, a percentage, and numbers without 萬 or 億 are left alone.
+        ("It had 235 billion parameters.", "擁有2350億個參數。", None),
+        ("Turnout was 30%.", "投票率3%，預算3萬元。", None),
+        ("It has 120 seats.", "共有12席。", None),
+        # Two source figures fit (2萬 and 2億 are both 20,000 off by powers of ten): no guess.
+        ("It cost 20,000.", "花費2億元，另有2千萬元。", None),
+    ],
+)
+def test_fix_unit_slips(output, source, fixed):
+    assert verify.fix_unit_slips(output, source) == ((fixed, 1) if fixed else (output, 0))
+
+
+def test_a_chinese_output_is_not_rewritten_for_slips():
+    assert verify.fix_unit_slips("擁有235億個參數。", "擁有2350億個參數。") == ("擁有235億個參數。", 0)
+
+
 def test_check_pairs_reports_pair_indexes():
     pairs = [("擁有2350億個參數。", "It has 2.35 billion parameters."), ("具有6億個參數。", "It has 600 million.")]
     assert verify.check_pairs(pairs) == ((0, "2.35 billion parameters"),)
@@ -510,7 +552,7 @@ def test_summarize_repairs_once_and_counts_the_request(scripted, scripted_settin
 
     scripted.script(Step.reply(SEED_WRONG), Step.reply("[1] Alibaba's largest Qwen3 model has 235 billion parameters."))
     summary = summarize_article(seed(), settings=scripted_settings)
-    assert summary.text == SEED_WRONG.replace("2.35 billion", "235 billion")
+    assert summary.text == SEED_WRONG.replace("245 billion", "235 billion")
     assert summary.unsupported == ()
     assert summary.usage.requests == 2 and len(scripted.chat_requests) == 2
 
@@ -522,7 +564,7 @@ def test_summarize_reports_what_the_repair_could_not_fix(scripted, scripted_sett
 
     scripted.script(Step.reply(SEED_WRONG), Step.reply("[1] Sorry."))
     summary = summarize_article(seed(), settings=scripted_settings)
-    assert summary.text == SEED_WRONG and summary.unsupported == ("2.35 billion parameters",)
+    assert summary.text == SEED_WRONG and summary.unsupported == ("245 billion parameters",)
     assert summary.usage.requests == 2
 
 
@@ -550,9 +592,24 @@ def test_translation_carries_unsupported_pairs(scripted, scripted_settings):
 
     from summarize import translate_article
 
-    scripted.script(Step.reply("[[1]] It has 2.35 billion parameters.\n[[2]] The smallest has 600 million."))
+    # The pair's figure differs from its paragraph's: it is asked once more, and comes back the same.
+    scripted.script(
+        Step.reply("[[1]] It has 245 billion parameters.\n[[2]] The smallest has 600 million."),
+        Step.reply("[[1]] It has 245 billion parameters."),
+    )
     result = translate_article("擁有2350億個參數。\n具有6億個參數。", settings=scripted_settings, glossary={})
-    assert result.unsupported == ((0, "2.35 billion parameters"),)
+    assert result.unsupported == ((0, "245 billion parameters"),)
+
+
+def test_a_translated_unit_slip_is_written_as_its_paragraph_gives_it(scripted, scripted_settings):
+    from scripted_server import Step
+
+    from summarize import translate_article
+
+    scripted.script(Step.reply("[[1]] It has 2350 billion parameters.\n[[2]] The smallest has 6 billion."))
+    result = translate_article("擁有2350億個參數。\n具有6億個參數。", settings=scripted_settings, glossary={})
+    assert [english for _, english in result.pairs] == ["It has 235 billion parameters.", "The smallest has 600 million."]
+    assert result.unsupported == () and len(scripted.chat_requests) == 1
 
 
 def test_json_record_markdown_warning_and_redo_flagged(tmp_path):

@@ -215,6 +215,7 @@ def test_a_repair_for_a_wrong_date_carries_the_source_dates():
     claims = list(check("The show runs until June 3.", source))
     request = verify.repair_messages(claims, source, "en")
     assert request is not None
-    messages, offending = request
+    messages, offending, evidence = request
     assert offending == ["The show runs until June 3."]
+    assert "展期至6月30日。" in evidence.splitlines() and "100件" not in evidence
     assert "展期至6月30日。" in messages[1]["content"] and "100件" not in messages[1]["content"]
