@@ -84,8 +84,9 @@ def prompt_overhead(messages: list[prompts.Message], counter: TokenCounter) -> i
     return sum(counter.count(m["content"]) + PER_MESSAGE_TOKENS for m in messages)
 
 
-def chunk_budget(settings: Settings, counter: TokenCounter, languages: Iterable[str] = ("en",)) -> int:
-    """Most article tokens one map (or single summary) request may carry under ``settings``.
+def chunk_budget(settings: Settings, counter: TokenCounter, languages: Iterable[str] = ("en",), article: str = "") -> int:
+    """Most article tokens one map (or single summary) request may carry under ``settings``
+    (the prompt counted with the places line of ``article``, when it names places).
 
     Raises:
         ConfigError: the context window cannot hold the prompt, the reply and any text, or an
@@ -95,7 +96,7 @@ def chunk_budget(settings: Settings, counter: TokenCounter, languages: Iterable[
     overhead = max(
         prompt_overhead(prompts.map_messages("", 99, 99), counter),
         prompt_overhead(prompts.summarize_messages("", "zh-Hant"), counter),
-    )
+    ) + places_tokens(article, counter)
     room = settings.context_tokens - reserve - overhead - safety_margin(settings)
     if settings.chunk_tokens is not None:
         if settings.chunk_tokens > room:
@@ -114,12 +115,23 @@ def chunk_budget(settings: Settings, counter: TokenCounter, languages: Iterable[
     return room
 
 
+def places_tokens(article: str, counter: TokenCounter) -> int:
+    """Tokens the places line (``prompts.places_line``) adds to a request on ``article`` or any
+    part of it: a part names fewer places, or the same in another order (a token or two of slack)."""
+    line = prompts.places_line(article, "en")
+    return counter.count(f" {line}") + 2 if line else 0
+
+
 def summary_budget(
-    settings: Settings, counter: TokenCounter, with_glossary: bool, languages: Iterable[str] = ("en",)
+    settings: Settings,
+    counter: TokenCounter,
+    with_glossary: bool,
+    languages: Iterable[str] = ("en",),
+    article: str = "",
 ) -> tuple[int, int]:
     """Article tokens and glossary tokens per map request: with a glossary, a fifth of the
     chunk budget is kept for the entries each chunk needs."""
-    budget = chunk_budget(settings, counter, languages)
+    budget = chunk_budget(settings, counter, languages, article)
     glossary_tokens = budget // 5 if with_glossary else 0
     return budget - glossary_tokens, glossary_tokens
 

@@ -358,7 +358,7 @@ async def asummarize_article(
             settings, chat, model, counter, glossary=glossary_entries, reserve=summary_reserve(settings, languages),
             on_text=on_text,
         )
-        budget, run.glossary_tokens = summary_budget(settings, counter, bool(run.glossary), languages)
+        budget, run.glossary_tokens = summary_budget(settings, counter, bool(run.glossary), languages, article)
         chunks = plan_chunks(article, budget, counter.count)
         log.info("%d chunk(s) of %s tokens", len(chunks), [c.tokens for c in chunks])
         failed: tuple[int, ...] = ()

@@ -2,14 +2,12 @@
 
 Small models put a place they cannot read where they expect one: on Qwen2.5-Coder-1.5B the
 summaries of two Tainan city releases said "Taipei" (the releases write 臺南市, 台南 and, in
-their titles, the abbreviation 南市). Each request is given the places its text holds, as
-glossary lines ("臺南 => Tainan"), and the figure check flags a city its source does not hold.
+their titles, the abbreviation 南市). A request writing English ends by naming, in English,
+the places its text holds (``prompts.places_line``); the name check flags a city its source
+does not hold.
 """
 
 from __future__ import annotations
-
-import re
-from collections.abc import Mapping
 
 # English → how Chinese writes it. Cities and counties of Taiwan, cities of China and cities
 # abroad whose Chinese names are fixed (a small model puts Kobe's museum in Osaka).
@@ -27,45 +25,25 @@ CITIES: dict[str, tuple[str, ...]] = {
     "Hanoi": ("河內",), "Sydney": ("雪梨", "悉尼"),
 }
 
-# Short forms that stand for a city only in a text that also names it in full (南市 is 臺南市 in
-# a Tainan release, but 港 is in 港口 everywhere), and only where they stand alone (北市 inside
-# 新北市 is not Taipei): how the glossary writes each.
-_SHORT = {"北市": "Taipei City", "中市": "Taichung City", "南市": "Tainan City", "竹市": "Hsinchu City", "竹縣": "Hsinchu County"}
-_ALONE = {form: re.compile(f"(?<![臺台新]){form}") for form in _SHORT}
-_ONE_NAME = {"Macao"}  # the same city as Macau: the glossary gives one form
+# Short forms a text may use for a city, but that occur inside other words too (港 in 港口, 南市
+# in 湖南市, 北市 in 新北市): they support a city in a check, but never name one in a prompt.
+_SHORT_FORMS = frozenset({"北市", "中市", "南市", "竹市", "竹縣", "港"})
+_ONE_NAME = {"Macao"}  # the same city as Macau
 
 
-def _forms() -> dict[str, str]:
-    table: dict[str, str] = {}
-    for english, forms in CITIES.items():
-        if english in _ONE_NAME:
-            continue
-        for form in forms:
-            if len(form) > 1 and form not in _SHORT:
-                table[form] = english
-    return table
-
-
-_FULL = _forms()
-
-
-def places_in(text: str) -> dict[str, str]:
-    """The places ``text`` holds, as glossary entries (Chinese form → English), in the order of
-    first occurrence; a short form only when the text also names its city in full.
+def cities_in(text: str) -> list[str]:
+    """The English names of the places ``text`` names in full, in order of first occurrence.
 
     Example::
 
-        >>> places_in("南市災防全面升級。臺南市府召開會議，花蓮地震……")
-        {'南市': 'Tainan City', '臺南': 'Tainan', '花蓮': 'Hualien'}
+        >>> cities_in("南市災防全面升級。臺南市府召開會議，回顧花蓮地震……")
+        ['Tainan', 'Hualien']
     """
-    found = {form: english for form, english in _FULL.items() if form in text}
-    named = set(found.values())
-    for form, english in _SHORT.items():
-        if english.rsplit(" ", 1)[0] in named and _ALONE[form].search(text):
-            found[form] = english
-    return {form: found[form] for form in sorted(found, key=text.find)}
-
-
-def merged(places: Mapping[str, str], glossary: Mapping[str, str]) -> dict[str, str]:
-    """The places with the user's glossary over them: the user's form wins for a name both give."""
-    return {**{form: english for form, english in places.items() if form not in glossary}, **glossary}
+    first: dict[str, int] = {}
+    for english, forms in CITIES.items():
+        if english in _ONE_NAME:
+            continue
+        found = [text.find(form) for form in forms if form not in _SHORT_FORMS and form in text]
+        if found:
+            first[english] = min(found)
+    return sorted(first, key=first.__getitem__)

@@ -84,7 +84,7 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
     name, reason = choose_tokenizer(settings)
     counter = tokenizer_for(settings.model, name)
     # The same budget a real run takes: less the glossary's share when one is configured.
-    budget, _ = summary_budget(settings, counter, bool(names.resolve_glossary(None, settings)), languages)
+    budget, _ = summary_budget(settings, counter, bool(names.resolve_glossary(None, settings)), languages, article)
     chunks = plan_chunks(article, budget, counter.count)
     words = settings.summary_words
     if len(chunks) == 1:

@@ -13,6 +13,7 @@ import string
 from collections.abc import Mapping
 
 from .errors import ConfigError
+from .places import cities_in
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -160,12 +161,33 @@ def _names_rule(language: str) -> str:
     return "; keep names as the article writes them"
 
 
+# The most places a request names (the first its text holds).
+PLACES_MAX = 6
+
+
+def places_line(text: str, language: str) -> str:
+    """For a request writing English: the sentence naming in English the places ``text`` holds
+    (``summarize.places``), to end its task; "" when it holds none or writes Chinese.
+
+    Measured on Qwen2.5-Coder-1.5B (3 tries each, summaries of two Tainan city releases), the
+    summaries that put them in Taipei: 4 of 6 without it, 1 of 6 with it.
+    """
+    found = cities_in(text)[:PLACES_MAX] if language == "en" else []
+    return render("places_hint", places=", ".join(found)) if found else ""
+
+
+def _with_places(task: str, text: str, language: str) -> str:
+    line = places_line(text, language)
+    return f"{task} {line}" if line else task
+
+
 def summarize_messages(
     article: str, language: str, glossary: Mapping[str, str] | None = None, *, words: int = 150
 ) -> list[Message]:
     task = render(
         "summarize_task", language=language_name(language), length=length(words, language), names_rule=_names_rule(language)
     )
+    task = _with_places(task, article, language)
     return task_messages("summary_system", article, task, verb="summarize", glossary=glossary)
 
 
@@ -179,6 +201,7 @@ def map_messages(
     words: int = 150,
 ) -> list[Message]:
     task = render("map_task", part=part, parts=parts, language=language_name(language), length=length(words, language))
+    task = _with_places(task, chunk, language)
     return task_messages("summary_system", chunk, task, verb="summarize", glossary=glossary)
 
 
@@ -198,6 +221,7 @@ def translate_messages(
     task = render(
         "translate_task", source=SHORT_NAMES[source], target=language_name(target), marker_example=marker_example
     )
+    task = _with_places(task, marked, target)
     messages = task_messages(
         "translate_system", marked, task, verb="translate", title=title, previous=previous, glossary=glossary
     )

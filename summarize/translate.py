@@ -35,6 +35,7 @@ from .budget import (
     MIN_CHUNK_TOKENS,
     REPLY_EXTRA_TOKENS,
     TRANSLATION_TOKENS_PER_SOURCE_TOKEN,
+    places_tokens,
     prompt_overhead,
     safety_margin,
     translation_reply_tokens,
@@ -301,6 +302,8 @@ def layout(article: str, settings: Settings, counter: TokenCounter, target: str)
         ConfigError: the settings leave no room for text.
     """
     budget, glossary_tokens = translation_budget(settings, counter, SOURCES[target], target)
+    # The places line of a request comes out of its glossary's share.
+    glossary_tokens = max(0, glossary_tokens - places_tokens(article, counter)) if target == "en" else glossary_tokens
     paragraphs = split_paragraphs(article)
     units = make_units(paragraphs, budget - MARKER_TOKENS, counter.count)
     groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]

@@ -9,11 +9,11 @@ from summarize import prompts
 
 def test_every_prompt_file_renders():
     values = dict(fence_open="<<<A>>>", fence_close="<<<END A>>>", language="English", part=1, parts=2,
-                  length="at most 50 words", names_rule="", source="Chinese", target="English", marker_example="[[1]]")
+                  length="at most 50 words", names_rule="", source="Chinese", target="English", marker_example="[[1]]", places="Tainan")
     for name in ("summary_system", "translate_system"):
         text = prompts.render(name, **values)
         assert "$" not in text and "<<<A>>>" in text
-    for name in ("summarize_task", "map_task", "merge_task", "reduce_task", "translate_task", "english_only", "chinese_only", "no_repeat", "not_a_summary"):
+    for name in ("summarize_task", "map_task", "merge_task", "reduce_task", "translate_task", "english_only", "chinese_only", "no_repeat", "not_a_summary", "places_hint"):
         assert "$" not in prompts.render(name, **values)
 
 

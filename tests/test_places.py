@@ -1,0 +1,75 @@
+"""Places: the table the prompts and the name check share, and the line that ends a request."""
+
+from __future__ import annotations
+
+import bisect
+
+import pytest
+from conftest import corpus_text
+
+from summarize import prompts
+from summarize.budget import PER_MESSAGE_TOKENS, chunk_budget, places_tokens, reply_tokens, safety_margin
+from summarize.config import Settings
+from summarize.places import cities_in
+from summarize.tokens import tokenizer_for
+
+DISASTER = "tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt"
+
+
+@pytest.mark.parametrize(
+    ("text", "cities"),
+    [
+        ("南市災防全面升級。臺南市府召開會議，回顧花蓮地震。", ["Tainan", "Hualien"]),
+        ("台南與高雄合辦，屏東協辦。", ["Tainan", "Kaohsiung", "Pingtung"]),
+        ("新北市長出席。", ["New Taipei"]),  # not Taipei: 北市 inside 新北市 names nothing
+        ("南市府表示。", []),  # a short form alone names no city in a prompt
+        ("湖南市場與港口。", []),
+        ("香港與澳門。", ["Hong Kong", "Macau"]),  # Macau once, though the check also knows "Macao"
+        ("今天天氣很好。", []),
+    ],
+)
+def test_cities_in(text, cities):
+    assert cities_in(text) == cities
+
+
+def test_a_summary_request_writing_english_ends_by_naming_its_places():
+    article = "南市災防全面升級。臺南市府召開會議，回顧花蓮地震。"
+    user = prompts.summarize_messages(article, "en")[1]["content"]
+    assert user.endswith("Reply with the summary only. Places the article names: Tainan, Hualien.")
+    # A map request names the places of its own chunk; a translation into English, of its paragraphs.
+    assert prompts.map_messages("回顧花蓮地震。", 2, 3)[1]["content"].endswith("Places the article names: Hualien.")
+    marked = prompts.translate_messages("[[1]] 臺南市府。", source="zh-Hant", target="en", marker_example="[[1]]")
+    assert marked[1]["content"].endswith("Places the article names: Tainan.")
+
+
+def test_no_places_line_for_chinese_or_for_an_article_without_places():
+    for messages in (
+        prompts.summarize_messages("臺南市府召開會議。", "zh-Hant"),
+        prompts.summarize_messages("今天天氣很好。", "en"),
+        prompts.translate_messages("[[1]] Tainan.", source="en", target="zh-Hant", marker_example="[[1]]"),
+    ):
+        assert "Places" not in messages[1]["content"]
+
+
+def test_the_places_line_names_at_most_a_few():
+    article = "".join(f"{form}。" for form in ("臺北", "臺中", "臺南", "高雄", "桃園", "新竹", "基隆", "嘉義"))
+    line = prompts.places_line(article, "en")
+    assert line == "Places the article names: Taipei, Taichung, Tainan, Kaohsiung, Taoyuan, Hsinchu."
+
+
+def test_the_budget_leaves_room_for_the_places_line():
+    counter = tokenizer_for("qwen")
+    settings = Settings(context_tokens=2048)
+    article = corpus_text(DISASTER)
+    extra = places_tokens(article, counter)
+    assert extra > 0 and places_tokens("今天天氣很好。", counter) == 0
+    assert chunk_budget(settings, counter, article=article) == chunk_budget(settings, counter) - extra
+    # A request carrying a whole budget of the article, to the token, still keeps the margin free.
+    budget = chunk_budget(settings, counter, article=article)
+    text = article[: bisect.bisect_right(range(len(article) + 1), budget, key=lambda n: counter.count(article[:n])) - 1]
+    assert budget - 3 <= counter.count(text) <= budget
+    for messages in (prompts.summarize_messages(text, "en"), prompts.map_messages(text, 99, 99)):
+        prompt = sum(counter.count(m["content"]) + PER_MESSAGE_TOKENS for m in messages)
+        assert "Places the article names: Tainan" in messages[1]["content"]
+        room = settings.context_tokens - safety_margin(settings)
+        assert prompt + reply_tokens(settings, settings.summary_words) <= room
