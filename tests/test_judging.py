@@ -52,12 +52,33 @@ def test_a_models_listing_owned_by_llamacpp_tells_the_server_too(scripted, scrip
     assert scripted.chat_requests[1].body["dry_multiplier"] > 0
 
 
+def test_the_first_request_carries_no_repetition_control_even_on_llama_cpp(scripted, scripted_settings):
+    # Measured on the reference server over the corpus: DRY on every first request made more
+    # replies run to their limit (2 of 8 summaries, against none without it), not fewer.
+    scripted.models = [{"id": "scripted", "object": "model", "owned_by": "llamacpp"}]
+    scripted.script(Step.reply(ENGLISH))
+    summarize_article(ARTICLE, settings=scripted_settings.replace(model=None))
+    (first,) = scripted.chat_requests
+    assert "dry_multiplier" not in first.body and "frequency_penalty" not in first.body
+
+
+def test_a_figure_repair_never_carries_dry(scripted, scripted_settings):
+    # The repair copies its sentence back with one figure changed: a penalty on repeated runs
+    # would push it to reword what it should keep.
+    scripted.models = [{"id": "scripted", "object": "model", "owned_by": "llamacpp"}]
+    scripted.script(Step.reply("The fleet grows by 26 boats."), Step.reply("[1] The fleet grows by six boats."))
+    summarize_article("市府添購六艘電動船。", settings=scripted_settings.replace(model=None))
+    first, repair = scripted.chat_requests
+    assert "[1]" in repair.user_text and "dry_multiplier" not in repair.body
+
+
 def test_an_unknown_server_gets_the_standard_penalty(scripted, scripted_settings):
     scripted.models = [{"id": "scripted", "object": "model", "owned_by": "vllm"}]
     scripted.script(Step.reply(LOOP, finish_reason="length"), Step.reply(ENGLISH))
     summarize_article(ARTICLE, settings=scripted_settings.replace(model=None))
-    again = scripted.chat_requests[1].body
+    first, again = (r.body for r in scripted.chat_requests)
     assert again["frequency_penalty"] > 0 and "dry_multiplier" not in again
+    assert "frequency_penalty" not in first  # only a re-ask carries it
 
 
 def test_a_reply_that_loops_twice_is_kept_once_and_flagged_never_raised(scripted, scripted_settings):
