@@ -73,3 +73,16 @@ def test_the_budget_leaves_room_for_the_places_line():
         assert "Places the article names: Tainan" in messages[1]["content"]
         room = settings.context_tokens - safety_margin(settings)
         assert prompt + reply_tokens(settings, settings.summary_words) <= room
+
+
+def test_the_places_benchmark_counts_a_city_the_article_does_not_hold():
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import places as bench
+
+    article = "南市災防全面升級。臺南市府召開會議，回顧花蓮地震。"
+    assert bench.wrong_cities("The Taipei City Government met in Tainan.", article) == ["Taipei"]
+    assert bench.wrong_cities("Tainan reviewed the Hualien earthquake.", article) == []
