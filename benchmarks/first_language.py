@@ -35,7 +35,10 @@ CORPUS = Path(os.environ.get("SUMMARIZE_CORPUS", Path(__file__).resolve().parent
 
 def first_request(article: str, settings: Settings, model: str) -> tuple[list[prompts.Message], int | None]:
     counter = tokenizer_for(model, settings.tokenizer)
-    budget = summary_budget(settings, counter, False)[0]
+    try:  # this version leaves room for the places line of the article
+        budget = summary_budget(settings, counter, False, article=article)[0]
+    except TypeError:
+        budget = summary_budget(settings, counter, False)[0]
     chunks = plan_chunks(article, budget, counter.count)
     try:  # this version sizes replies to their job
         from summarize.budget import note_words, reply_tokens
