@@ -169,8 +169,9 @@ def places_line(text: str, language: str) -> str:
     """For a request writing English: the sentence naming in English the places ``text`` holds
     (``summarize.places``), to end its task; "" when it holds none or writes Chinese.
 
-    Measured on Qwen2.5-Coder-1.5B (3 tries each, summaries of two Tainan city releases), the
-    summaries that put them in Taipei: 4 of 6 without it, 1 of 6 with it.
+    Measured on Qwen2.5-Coder-1.5B (summaries of two Tainan city releases, three tries each,
+    twice; ``benchmarks/places.py``), the summaries that put them in Taipei: 4 and 5 of 6
+    without it, 1 of 6 with it both times.
     """
     found = cities_in(text)[:PLACES_MAX] if language == "en" else []
     return render("places_hint", places=", ".join(found)) if found else ""
