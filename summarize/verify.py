@@ -1074,9 +1074,8 @@ _SYLLABLE = re.compile(
 )
 # "Surname Given-name" or "Surname Givenname": the shape of a romanized Chinese person's name.
 _PERSON = re.compile(r"\b([A-Z][a-z]{1,5})\s+([A-Z][a-z]{1,6}(?:-[a-z]{1,6})?)\b(?!\s+[A-Z])")
-# Cities a summary may name: English → how Chinese writes them (one table with the prompts).
-_CITIES = CITIES
-_CITY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _CITIES), key=len, reverse=True)) + r")\b")
+# Cities a summary may name (summarize.places: English → how Chinese writes them).
+_CITY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CITIES), key=len, reverse=True)) + r")\b")
 
 
 # Spellings of Taiwan and Hong Kong names that neither pinyin nor Wade-Giles gives.
@@ -1165,8 +1164,8 @@ def _has_counterpart(english: str, source: str, latin: str) -> bool:
     letters, a listed city under one of its Chinese forms, or a person's name read aloud."""
     if english.lower() in latin:
         return True
-    if english in _CITIES:
-        return any(form in source for form in _CITIES[english])
+    if english in CITIES:
+        return any(form in source for form in CITIES[english])
     person = _PERSON.fullmatch(english)
     if person and person.group(1).lower() in _SURNAMES and (given := _syllables(person.group(2))):
         return _holds_reading(source, [person.group(1), *given])
@@ -1206,7 +1205,7 @@ def unsupported_names(
         if any(a < match.end() and match.start() < b for a, b in taken):
             continue
         taken.append(match.span())
-        if city.lower() not in latin and not any(form in source for form in _CITIES[city]):
+        if city.lower() not in latin and not any(form in source for form in CITIES[city]):
             claims.append(Claim(city, _sentence_at(output, spans, match.start()), "name"))
     for match in _PERSON.finditer(output):
         surname, given = match.group(1), match.group(2)
@@ -1231,8 +1230,17 @@ def unsupported_names(
 # without a request (the model asked to repair it picked another figure of the article instead).
 
 _SLIP_UNITS = re.compile("[萬億]")
-_SLIP_POWERS = (1, 2, 3, 4)
 _LEADING = re.compile(r"^[^\d]*")
+
+
+def powers_of_ten_apart(value: float, source: float, tolerance: float = 1e-9) -> int:
+    """How many powers of ten (1 to 5) ``value`` is off from ``source``, up to ``tolerance`` in
+    log10; 0 when it is not (the same value, or apart by another factor)."""
+    if value <= 0 or source <= 0:
+        return 0
+    distance = abs(math.log10(value) - math.log10(source))
+    slip = round(distance)
+    return slip if 1 <= slip <= 5 and abs(distance - slip) <= tolerance else 0
 
 
 def english_amount(value: float) -> str:
@@ -1252,8 +1260,7 @@ def _slipped_from(figure: Figure, found: list[Figure]) -> Figure | None:
     for source in found:
         if source.kind != "number" or source.percent or source.value <= 0 or not _SLIP_UNITS.search(source.text):
             continue
-        ratio = figure.value / source.value
-        if any(math.isclose(ratio, 10.0**k, rel_tol=1e-9) or math.isclose(ratio, 10.0**-k, rel_tol=1e-9) for k in _SLIP_POWERS):
+        if powers_of_ten_apart(figure.value, source.value):
             fits.setdefault(source.value, source)
     return next(iter(fits.values())) if len(fits) == 1 else None
 
@@ -1271,14 +1278,14 @@ def fix_unit_slips(output: str, source: str) -> tuple[str, int]:
         return output, 0
     found = figures(source, True)
     fixes = []
-    for t in trace(output, source, scripts=(False, True)):
+    for t in trace(output, source, scripts=(False, True)):  # one figure per span, in output order
         origin = _slipped_from(t.figure, found) if t.source is None else None
         if origin is not None:
-            prefix = _LEADING.match(t.figure.text)
+            prefix = _LEADING.match(t.figure.text)  # the currency: "NT$" of "NT$1634 billion"
             fixes.append((t.figure.start, t.figure.end, (prefix.group(0) if prefix else "") + english_amount(origin.value)))
-    for start, end, written in sorted(set(fixes), reverse=True):
+    for start, end, written in reversed(fixes):
         output = output[:start] + written + output[end:]
-    return output, len(set(fixes))
+    return output, len(fixes)
 
 
 # -- repair ------------------------------------------------------------------------------------
@@ -1337,8 +1344,8 @@ def _evidence(claim: Claim, source: str, spans: list[tuple[int, int]], found: li
         if figure.value <= 0 or figure.kind == "date":
             continue
         distance = abs(math.log10(figure.value) - math.log10(claim.value))
-        slip = round(distance)
-        score = distance if not (1 <= slip <= 5 and abs(distance - slip) < 0.005) else -10 + distance
+        # Up to the rounding of a summary's figure ("2.4 billion" for 2350億).
+        score = -10 + distance if powers_of_ten_apart(claim.value, figure.value, 0.005) else distance
         index = _sentence_index(spans, figure.start)
         scored[index] = min(score, scored.get(index, score))
     # Only sentences within a power of ten of the best: a far one offers the model another
@@ -1389,11 +1396,11 @@ def repair_messages(claims: list[Claim], source: str, language: str) -> RepairRe
     return RepairRequest(messages, offending, evidence)
 
 
-def apply_repair(text: str, offending: list[str], reply: str, evidence: str | None = None) -> str:
+def apply_repair(text: str, offending: list[str], reply: str, evidence: str) -> str:
     """``text`` with each offending sentence replaced by its numbered rewrite in ``reply``.
 
-    With ``evidence`` (the source sentences the request showed), a rewrite that brings in a
-    figure they do not give is refused: asked to correct "2350 billion", a small model wrote
+    A rewrite that brings in a figure ``evidence`` (the source sentences the request showed)
+    does not give is refused: asked to correct "2350 billion", a small model wrote
     "600 million", a figure of the article, but of another model.
     """
     rewrites: dict[int, str] = {}
@@ -1412,10 +1419,8 @@ def apply_repair(text: str, offending: list[str], reply: str, evidence: str | No
     return text
 
 
-def _figures_shown(original: str, rewrite: str, evidence: str | None) -> bool:
+def _figures_shown(original: str, rewrite: str, evidence: str) -> bool:
     """Every figure of ``rewrite`` is in ``original`` as written, or comes from ``evidence``."""
-    if evidence is None:
-        return True
     return all(claim.phrase in original for claim in unsupported_figures(rewrite, evidence))
 
 
