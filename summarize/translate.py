@@ -239,8 +239,11 @@ def check_target(target: str) -> str:
         raise ConfigError(f"unsupported target {target!r}; supported: {', '.join(SOURCES)}") from None
 
 
-def translation_budget(settings: Settings, counter: TokenCounter, source: str, target: str) -> tuple[int, int]:
-    """Most tokens of marked text per request, and the tokens left for its glossary entries.
+def translation_budget(
+    settings: Settings, counter: TokenCounter, source: str, target: str, article: str = ""
+) -> tuple[int, int]:
+    """Most tokens of marked text per request, and the tokens left for its glossary entries
+    (the prompt counted with the places line of ``article``, when it names places).
 
     The reply must hold the whole chunk translated, so a chunk is at most half the reply limit
     as well as what the context window leaves after the prompt, the context and the reply.
@@ -254,6 +257,7 @@ def translation_budget(settings: Settings, counter: TokenCounter, source: str, t
         previous="-" if context else "", glossary={"-": "-"}, english_only=True,
     )
     overhead = prompt_overhead(probe, counter) + (TITLE_TOKENS + PREVIOUS_TOKENS if context else 0)
+    overhead += places_tokens(article, counter) if target == "en" else 0
     # Each request reserves only what its chunk's translation needs (translation_reply_tokens);
     # a fifth of what the chunk and its reply may take is kept for the glossary entries.
     factor = TRANSLATION_TOKENS_PER_SOURCE_TOKEN[target]
@@ -301,9 +305,7 @@ def layout(article: str, settings: Settings, counter: TokenCounter, target: str)
     Raises:
         ConfigError: the settings leave no room for text.
     """
-    budget, glossary_tokens = translation_budget(settings, counter, SOURCES[target], target)
-    # The places line of a request comes out of its glossary's share.
-    glossary_tokens = max(0, glossary_tokens - places_tokens(article, counter)) if target == "en" else glossary_tokens
+    budget, glossary_tokens = translation_budget(settings, counter, SOURCES[target], target, article)
     paragraphs = split_paragraphs(article)
     units = make_units(paragraphs, budget - MARKER_TOKENS, counter.count)
     groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]

@@ -86,3 +86,23 @@ def test_the_places_benchmark_counts_a_city_the_article_does_not_hold():
     article = "南市災防全面升級。臺南市府召開會議，回顧花蓮地震。"
     assert bench.wrong_cities("The Taipei City Government met in Tainan.", article) == ["Taipei"]
     assert bench.wrong_cities("Tainan reviewed the Hualien earthquake.", article) == []
+
+
+@pytest.mark.parametrize("context_tokens", [8192, 650])
+def test_every_translation_request_naming_places_fits_its_context(scripted, context_tokens):
+    from fake_translator import translator
+
+    from summarize import translate_article
+
+    settings = Settings(
+        base_url=scripted.base_url, model="qwen3-8b", context_tokens=context_tokens, output_tokens=256, cache=False
+    )
+    counter = tokenizer_for("qwen3-8b")
+    scripted.default = translator()
+    translate_article(corpus_text(DISASTER), settings=settings, glossary={})
+    requests = scripted.chat_requests
+    assert requests and all("Places the article names: " in r.task_text for r in requests if "Tainan" in r.task_text)
+    assert any("Places the article names: Tainan" in r.task_text for r in requests)
+    for request in requests:
+        prompt = sum(counter.count(m["content"]) + PER_MESSAGE_TOKENS for m in request.messages)
+        assert prompt + request.body["max_tokens"] <= context_tokens - safety_margin(settings)
