@@ -55,3 +55,25 @@ def test_a_translation_plan_matches_a_real_run(scripted, context_tokens):
     assert plan.final_requests == result.chunks == len(scripted.chat_requests) - len(extraction)
     if context_tokens == 650:
         assert len(extraction) > 1
+
+
+@pytest.mark.parametrize("context_tokens", [8192, 1500])
+def test_a_plan_counts_the_places_line_a_real_run_sends(scripted, context_tokens):
+    # The disaster release names Tainan and Hualien: every English request ends with them, and
+    # the plan's budget and prompt tokens are those of the requests sent (one, or the maps).
+    from summarize.budget import chunk_budget, prompt_overhead
+    from summarize.tokens import tokenizer_for
+
+    article = corpus_text("tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt")
+    settings = Settings(base_url=scripted.base_url, model="qwen3-8b", context_tokens=context_tokens,
+                        output_tokens=256, cache=False, verify=False)
+    plan = plan_article(article, settings)
+    summary = summarize_article(article, settings=settings)
+    counter = tokenizer_for("qwen3-8b")
+    first = [r for r in scripted.chat_requests if r.kind in ("map", "summarize")]
+    assert all(r.task_text.endswith("Places the article names: Tainan, Hualien.") for r in first if r.kind == "summarize")
+    assert len(plan.chunks) == summary.chunks == max(1, sum(r.kind == "map" for r in first))
+    sent = sum(prompt_overhead(r.messages, counter) for r in first)
+    assert sent == (plan.map_prompt_tokens if len(plan.chunks) > 1 else plan.prompt_tokens)
+    # The plan's budget is the run's: room is left for the line.
+    assert plan.budget == chunk_budget(settings, counter, article=article) < chunk_budget(settings, counter)
