@@ -25,6 +25,7 @@ sys.path.insert(0, str(HERE.parent))
 from summarize import Settings, prompts  # noqa: E402
 from summarize.budget import reply_tokens  # noqa: E402
 from summarize.places import CITIES, cities_in  # noqa: E402
+from summarize.verify import unsupported_names  # noqa: E402
 
 DEFAULT_ARTICLES = (
     "tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt",
@@ -33,8 +34,9 @@ DEFAULT_ARTICLES = (
 
 
 def wrong_cities(summary: str, article: str) -> list[str]:
-    """Cities the summary names that the article does not hold (any of their Chinese forms)."""
-    return [city for city in CITIES if city in summary and not any(form in article for form in CITIES[city])]
+    """Cities the summary names that the article does not hold: the name check's findings
+    (``verify.unsupported_names``) that are cities."""
+    return list(dict.fromkeys(c.phrase for c in unsupported_names(summary, article, {}) if c.phrase in CITIES))
 
 
 def main(argv: list[str] | None = None) -> int:
