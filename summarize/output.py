@@ -66,6 +66,7 @@ def record(result: Any, *, source: str, elapsed: float) -> dict[str, Any]:
         unverified=list(result.unverified),
         flags=list(getattr(result, "flags", ())),
         unsupported=[list(u) if isinstance(u, tuple) else u for u in getattr(result, "unsupported", ())],
+        corrected=[list(c) for c in getattr(result, "corrected", ())],
         simplified_fixed=result.simplified_fixed,
         usage=usage_record(result.usage),
         elapsed=round(elapsed, 3),
@@ -108,6 +109,13 @@ def warnings(result: Any) -> list[str]:
         quoted = [f"paragraph {u[0] + 1}: \"{u[1]}\"" if isinstance(u, tuple) else f"\"{u}\"" for u in claims]
         notes.append(f"{unsupported} not found in the article, check before use: {'; '.join(quoted)}.")
     notes += [FLAG_NOTES[flag] for flag in getattr(result, "flags", ()) if flag in FLAG_NOTES]
+    fixes = getattr(result, "corrected", ())
+    if fixes:
+        # Not a warning prefix: the article settled these, so a batch does not redo the article for them.
+        shown = [
+            (f"paragraph {c[0] + 1}: " if len(c) == 3 else "") + f"\"{c[-2]}\" → \"{c[-1]}\"" for c in fixes
+        ]
+        notes.append(f"> Corrected from the article: {'; '.join(shown)}.")
     return notes
 
 

@@ -382,7 +382,7 @@ async def asummarize_article(
             else:
                 outcomes = await run.reduce(notes, languages)
         # Figures and names the article does not support: one repair request, then listed.
-        texts, unsupported = await verify.repair_summaries(
+        texts, unsupported, corrected = await verify.repair_summaries(
             run.ask_rewrite, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, article,
             glossary=run.glossary, enabled=settings.verify,
         )
@@ -408,6 +408,7 @@ async def asummarize_article(
         flags=tuple(sorted(run.flags | ({PROMPT_CUT} if chat.prompt_cut else set()))),
         failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
         unsupported=unsupported,
+        corrected=tuple((c.phrase, c.written) for c in corrected),
     )
 
 

@@ -31,6 +31,22 @@ _SHORT_FORMS = frozenset({"北市", "中市", "南市", "竹市", "竹縣", "港
 _ONE_NAME = {"Macao"}  # the same city as Macau
 
 
+# The country of each city above: a city a model misread is taken for another of the same country.
+COUNTRIES: dict[str, tuple[str, ...]] = {
+    "Taiwan": (
+        "New Taipei", "Taipei", "Taichung", "Tainan", "Kaohsiung", "Taoyuan", "Hsinchu", "Keelung", "Chiayi", "Hualien",
+        "Taitung", "Yilan", "Pingtung", "Changhua", "Nantou", "Yunlin", "Miaoli", "Penghu", "Kinmen", "Matsu",
+    ),
+    "China": ("Beijing", "Shanghai", "Hong Kong", "Macau", "Macao", "Shenzhen", "Hangzhou", "Guangzhou", "Wuhan", "Nanjing", "Chongqing", "Tianjin"),
+    "Japan": ("Tokyo", "Osaka", "Kyoto", "Kobe"),
+    "Korea": ("Seoul",),
+    "Netherlands": ("Amsterdam", "The Hague", "Leiden"),
+    "United Kingdom": ("London",), "France": ("Paris",), "Germany": ("Berlin",), "United States": ("New York", "Silicon Valley"),
+    "Philippines": ("Manila",), "Thailand": ("Bangkok",), "Vietnam": ("Hanoi",), "Australia": ("Sydney",),
+}
+_COUNTRY = {city: country for country, cities in COUNTRIES.items() for city in cities}
+
+
 def cities_in(text: str) -> list[str]:
     """The English names of the places ``text`` names in full, in order of first occurrence.
 
@@ -47,3 +63,28 @@ def cities_in(text: str) -> list[str]:
         if found:
             first[english] = min(found)
     return sorted(first, key=first.__getitem__)
+
+
+def meant_city(wrong: str, source: str) -> str | None:
+    """The city of ``source`` that a text naming ``wrong`` (a city ``source`` does not name) most
+    likely misread, or None when no one city stands out.
+
+    The candidates are the cities ``source`` names in full (``cities_in``) in the country of
+    ``wrong``. One candidate is the one. Of several, the one whose Chinese name shares a
+    character with ``wrong``'s, when only one does: a small model reads 臺南 as "Taipei" (臺北),
+    and Kobe's museum (神戶) as one in Osaka.
+
+    Example::
+
+        >>> meant_city("Taipei", "臺南市府召開會議，回顧花蓮地震。")
+        'Tainan'
+        >>> meant_city("Osaka", "日本神戶市立博物館。") , meant_city("Taipei", "臺南與臺中合辦。")
+        ('Kobe', None)
+    """
+    country = _COUNTRY.get(wrong)
+    candidates = [city for city in cities_in(source) if _COUNTRY.get(city) == country and city != wrong]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    written = set("".join(CITIES[wrong]))
+    sharing = [city for city in candidates if written & set("".join(CITIES[city]))]
+    return sharing[0] if len(sharing) == 1 else None

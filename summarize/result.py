@@ -100,6 +100,9 @@ class Summary:
             support, as written (``"2.35 billion parameters"``): a figure no figure of the
             article could come from, or a name with no counterpart (``summarize.verify``).
             Empty when everything was traced, or when the check is off (``verify=False``).
+        corrected: ``(as the model wrote it, as written now)`` for each claim the article
+            settled without a request (``summarize.verify.correct_from_source``): a 萬/億 slip
+            (``("2350 billion", "235 billion")``), a misread city (``("Taipei", "Tainan")``).
     """
 
     text: str
@@ -115,6 +118,7 @@ class Summary:
     flags: tuple[str, ...] = field(default=())
     failed_languages: dict[str, str] = field(default_factory=dict)
     unsupported: tuple[str, ...] = field(default=())
+    corrected: tuple[tuple[str, str], ...] = field(default=())
 
     def __str__(self) -> str:
         return self.text
@@ -142,6 +146,8 @@ class Translation:
         flags: other findings, as short names from ``summarize.output.FLAGS`` (``"prompt-cut"``).
         unsupported: ``(pair index, phrase)`` for each claim of a translated paragraph that its
             source paragraph does not support (a figure or a name; see ``Summary.unsupported``).
+        corrected: ``(pair index, as the model wrote it, as written now)`` for each claim its
+            source paragraph settled without a request (see ``Summary.corrected``).
         names_failed: why the name request failed (an endpoint error, a cut reply) when it did;
             the translation went on without those names. ``None`` otherwise.
     """
@@ -157,6 +163,7 @@ class Translation:
     truncated: bool = False
     flags: tuple[str, ...] = field(default=())
     unsupported: tuple[tuple[int, str], ...] = field(default=())
+    corrected: tuple[tuple[int, str, str], ...] = field(default=())
     names_failed: str | None = None
 
     @property

@@ -493,6 +493,7 @@ async def atranslate_article(
     joiner = "" if target == "zh-Hant" else " "
     protected = tuple(run.glossary.values()) if target == "zh-Hant" else ()
     pairs: list[tuple[str, str]] = []
+    corrected: list[tuple[int, str, str]] = []
     fixed = 0
     for index, paragraph in enumerate(paragraphs):
         translated = joiner.join(found[u.number] for u in units if u.paragraph == index)
@@ -500,8 +501,10 @@ async def atranslate_article(
             translated, changed = to_traditional(translated, protected)
             fixed += changed
         elif settings.verify:
-            # A 萬/億 slip is written as its own paragraph gives it (verify.fix_unit_slips).
-            translated, _ = verify.fix_unit_slips(translated, paragraph)
+            # A 萬/億 slip or a misread city is written as its own paragraph gives it.
+            translated, fixes = verify.correct_from_source(translated, paragraph)
+            verify.log_corrections(fixes, f"paragraph {index + 1}: ")
+            corrected += [(index, c.phrase, c.written) for c in fixes]
         pairs.append((paragraph, translated))
     return Translation(
         pairs=tuple(pairs),
@@ -515,6 +518,7 @@ async def atranslate_article(
         unverified=tuple(sorted({u.paragraph for u in units if u.number in flagged})),
         flags=(PROMPT_CUT,) if chat.prompt_cut else (),
         unsupported=verify.check_pairs(pairs, glossary=run.glossary, enabled=settings.verify),
+        corrected=tuple(corrected),
         names_failed=names_failed,
     )
 

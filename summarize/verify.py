@@ -6,7 +6,7 @@
     figures(text)               every figure of an English or Chinese text, as a value
     trace(output, source)       every figure of an output with the source figure it comes from, or None
     check(output, source)       the claims (figures, names) of an output its source does not support
-    fix_unit_slips(output, src) a figure off from the source by a power of ten (萬/億) written as the source has it
+    correct_from_source(o, src) what the source settles, rewritten: a 萬/億 slip, a misread city
     repair_summary(ask, ...)    check a summary and ask once to repair its unsupported figures
     check_pairs(pairs)          check a translation pair by pair
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from . import prompts
-from .places import CITIES
+from .places import CITIES, meant_city
 from .errors import EndpointError
 from .text import is_han, mostly_chinese
 
@@ -1172,6 +1172,11 @@ def _has_counterpart(english: str, source: str, latin: str) -> bool:
     return False
 
 
+def _names_city(source: str, latin: str, city: str) -> bool:
+    """Whether ``source`` (``latin`` is it lowercased) names ``city``, in English or Chinese."""
+    return city.lower() in latin or any(form in source for form in CITIES[city])
+
+
 def unsupported_names(
     output: str, source: str, glossary: dict[str, str], *, scripts: tuple[bool, bool] | None = None
 ) -> list[Claim]:
@@ -1205,7 +1210,7 @@ def unsupported_names(
         if any(a < match.end() and match.start() < b for a, b in taken):
             continue
         taken.append(match.span())
-        if city.lower() not in latin and not any(form in source for form in CITIES[city]):
+        if not _names_city(source, latin, city):
             claims.append(Claim(city, _sentence_at(output, spans, match.start()), "name"))
     for match in _PERSON.finditer(output):
         surname, given = match.group(1), match.group(2)
@@ -1265,17 +1270,25 @@ def _slipped_from(figure: Figure, found: list[Figure]) -> Figure | None:
     return next(iter(fits.values())) if len(fits) == 1 else None
 
 
-def fix_unit_slips(output: str, source: str) -> tuple[str, int]:
+class Correction(NamedTuple):
+    """A claim rewritten from the source without a request: ``phrase`` as the output had it,
+    ``written`` as it is now ("2350 billion" → "235 billion", "Taipei" → "Tainan")."""
+
+    phrase: str
+    written: str
+
+
+def fix_unit_slips(output: str, source: str) -> tuple[str, list[Correction]]:
     """``output`` (English) with each unsupported figure that is a 萬/億 slip of exactly one source
-    figure written as the source gives it, and how many were rewritten.
+    figure written as the source gives it, and what was rewritten.
 
     Example::
 
         >>> fix_unit_slips("Qwen3 has 2350 billion parameters.", "最大的Qwen3擁有2350億個參數。")
-        ('Qwen3 has 235 billion parameters.', 1)
+        ('Qwen3 has 235 billion parameters.', [Correction(phrase='2350 billion', written='235 billion')])
     """
     if _is_chinese(output) or not _is_chinese(source):
-        return output, 0
+        return output, []
     found = figures(source, True)
     fixes = []
     for t in trace(output, source, scripts=(False, True)):  # one figure per span, in output order
@@ -1283,9 +1296,51 @@ def fix_unit_slips(output: str, source: str) -> tuple[str, int]:
         if origin is not None:
             prefix = _LEADING.match(t.figure.text)  # the currency: "NT$" of "NT$1634 billion"
             fixes.append((t.figure.start, t.figure.end, (prefix.group(0) if prefix else "") + english_amount(origin.value)))
+    return _rewrite(output, fixes)
+
+
+def fix_wrong_cities(output: str, source: str) -> tuple[str, list[Correction]]:
+    """``output`` (English) with each city its source does not name, where the source names one
+    city it was most likely misread from (``places.meant_city``), written as that city; and what
+    was rewritten. A city left alone when its sentence already names the one meant ("Tainan
+    and Taipei" stays, flagged).
+
+    On Qwen2.5-Coder-1.5B, asked to correct "the Taipei City Government" beside the source
+    sentence naming 臺南, the repair request copied the sentence back 18 times of 18 (three
+    tries each of two summaries, with and without the places named in English).
+
+    Example::
+
+        >>> fix_wrong_cities("The Taipei City Government met.", "南市府召開會議，臺南市長出席。")
+        ('The Tainan City Government met.', [Correction(phrase='Taipei', written='Tainan')])
+    """
+    if _is_chinese(output) or not _is_chinese(source):
+        return output, []
+    latin, spans = source.lower(), sentences(output)
+    fixes = []
+    for match in _CITY.finditer(output):
+        city = match.group(1)
+        meant = None if _names_city(source, latin, city) else meant_city(city, source)
+        if meant is None or re.search(rf"\b{re.escape(meant)}\b", _sentence_at(output, spans, match.start())):
+            continue
+        fixes.append((match.start(), match.end(), meant))
+    return _rewrite(output, fixes)
+
+
+def correct_from_source(output: str, source: str) -> tuple[str, list[Correction]]:
+    """``output`` with what the source settles rewritten without a request: 萬/億 slips
+    (``fix_unit_slips``), then misread cities (``fix_wrong_cities``)."""
+    output, slips = fix_unit_slips(output, source)
+    output, cities = fix_wrong_cities(output, source)
+    return output, slips + cities
+
+
+def _rewrite(output: str, fixes: list[tuple[int, int, str]]) -> tuple[str, list[Correction]]:
+    """``output`` with each (start, end, replacement) of ``fixes`` (in order, not overlapping) made."""
+    corrections = [Correction(output[start:end], written) for start, end, written in fixes]
     for start, end, written in reversed(fixes):
         output = output[:start] + written + output[end:]
-    return output, len(fixes)
+    return output, corrections
 
 
 # -- repair ------------------------------------------------------------------------------------
@@ -1308,12 +1363,14 @@ class Checked:
         unsupported: the phrases of ``text`` that its source does not support.
         repaired: a repair was asked for (it counts in usage whether or not it was kept).
         kept_repair: the repaired version was kept.
+        corrected: what was rewritten from the source without a request (``correct_from_source``).
     """
 
     text: str
     unsupported: tuple[str, ...] = ()
     repaired: bool = False
     kept_repair: bool = False
+    corrected: tuple[Correction, ...] = ()
 
 
 def _phrases(claims: Iterable[Claim]) -> tuple[str, ...]:
@@ -1467,27 +1524,34 @@ async def repair_summary(
     """
     if not enabled:
         return Checked(text)
+    corrected: tuple[Correction, ...] = ()
     if language == "en":
-        text, slips = fix_unit_slips(text, source)
-        if slips:
-            log.info("%d figure(s) off by a power of ten written as the article gives them", slips)
+        text, fixes = correct_from_source(text, source)
+        corrected = tuple(fixes)
+        log_corrections(corrected)
     claims = check(text, source, glossary=glossary)
     request = repair_messages(list(claims), source, language) if any(c.kind == "figure" for c in claims) else None
     if request is None:
-        return Checked(text, _phrases(claims))
+        return Checked(text, _phrases(claims), corrected=corrected)
     messages, offending, evidence = request
     log.info("%d figure(s) not in the article; asking once for a repair", sum(c.kind == "figure" for c in claims))
     try:
         reply = await ask(messages)
     except EndpointError as exc:
         log.warning("the repair request failed (%s); keeping the summary as it was", exc)
-        return Checked(text, _phrases(claims), repaired=True)
+        return Checked(text, _phrases(claims), repaired=True, corrected=corrected)
     repaired = apply_repair(text, offending, reply, evidence)
     after = check(repaired, source, glossary=glossary)
     wrong_language = language == "en" and mostly_chinese(repaired)
     if repaired != text and not wrong_language and _faithfulness(after) < _faithfulness(claims):
-        return Checked(repaired, _phrases(after), repaired=True, kept_repair=True)
-    return Checked(text, _phrases(claims), repaired=True)
+        return Checked(repaired, _phrases(after), repaired=True, kept_repair=True, corrected=corrected)
+    return Checked(text, _phrases(claims), repaired=True, corrected=corrected)
+
+
+def log_corrections(corrections: Iterable[Correction], where: str = "") -> None:
+    """One warning per rewrite from the source: a reader of the log sees what the model wrote."""
+    for c in corrections:
+        log.warning("%s%r written as the article gives it: %r", where, c.phrase, c.written)
 
 
 async def repair_summaries(
@@ -1497,9 +1561,9 @@ async def repair_summaries(
     *,
     glossary: dict[str, str] | None = None,
     enabled: bool = True,
-) -> tuple[dict[str, str], tuple[str, ...]]:
-    """``repair_summary`` for every language of a run, concurrently: the texts kept, and the
-    unsupported phrases of all of them in language order."""
+) -> tuple[dict[str, str], tuple[str, ...], tuple[Correction, ...]]:
+    """``repair_summary`` for every language of a run, concurrently: the texts kept, the
+    unsupported phrases of all of them in language order, and what was rewritten from the source."""
     languages = list(summaries)
     done = await asyncio.gather(
         *(
@@ -1511,7 +1575,11 @@ async def repair_summaries(
         )
     )
     texts = {lang: checked.text for lang, checked in zip(languages, done)}
-    return texts, tuple(phrase for checked in done for phrase in checked.unsupported)
+    return (
+        texts,
+        tuple(phrase for checked in done for phrase in checked.unsupported),
+        tuple(c for checked in done for c in checked.corrected),
+    )
 
 
 def check_pairs(

@@ -106,3 +106,31 @@ def test_every_translation_request_naming_places_fits_its_context(scripted, cont
     for request in requests:
         prompt = sum(counter.count(m["content"]) + PER_MESSAGE_TOKENS for m in request.messages)
         assert prompt + request.body["max_tokens"] <= context_tokens - safety_margin(settings)
+
+
+def test_every_city_has_a_country():
+    from summarize.places import CITIES, COUNTRIES
+
+    listed = [city for cities in COUNTRIES.values() for city in cities]
+    assert sorted(listed) == sorted(CITIES)  # each city once, none left out
+
+
+@pytest.mark.parametrize(
+    ("wrong", "source", "meant"),
+    [
+        # Seen on Qwen2.5-Coder-1.5B: Tainan releases summarized as about Taipei (臺北 shares 臺 with
+        # 臺南, not a character with 花蓮), Kobe's museum put in Osaka (the one Japanese city named).
+        ("Taipei", "南市府召開會議，回顧去年臺南市面臨花蓮7.2級地震。", "Tainan"),
+        ("Osaka", "集結荷蘭國家博物館、日本神戶市立博物館等館舍，今日於臺南開幕。", "Kobe"),
+        ("Taipei", "台南與高雄合辦，屏東協辦。", "Tainan"),
+        # No one city stands out: two that share a character, or none of the same country.
+        ("Taipei", "臺南與臺中合辦展覽。", None),
+        ("Tokyo", "臺南市府召開會議。", None),
+        ("Taipei", "南市府召開會議。", None),  # a short form names no city to write in
+        ("Seoul", "首爾與臺南。", None),  # a city of the source is not wrong
+    ],
+)
+def test_meant_city(wrong, source, meant):
+    from summarize.places import meant_city
+
+    assert meant_city(wrong, source) == meant

@@ -494,15 +494,16 @@ async def test_no_repair_when_everything_is_traced_or_verify_is_off():
 
 async def test_a_name_alone_is_reported_but_not_repaired():
     ask = Asker()
-    checked = await verify.repair_summary(ask, "Taipei hosted it.", corpus_text(EXHIBITION))
-    assert checked.unsupported == ("Taipei",) and ask.sent == []
+    checked = await verify.repair_summary(ask, "Seoul hosted it.", corpus_text(EXHIBITION))
+    assert checked.unsupported == ("Seoul",) and ask.sent == [] and checked.corrected == ()
 
 
 async def test_a_phrase_said_several_times_is_listed_once():
     # A live Tainan summary named "Taipei" three times: one thing for the reader to check.
     ask = Asker()
-    checked = await verify.repair_summary(ask, "Taipei hosted it. Taipei paid. Visit Taipei.", corpus_text(EXHIBITION))
-    assert checked.unsupported == ("Taipei",)
+    source = "臺南與臺中合辦展覽。"  # two cities Taipei could be misread from: none is guessed
+    checked = await verify.repair_summary(ask, "Taipei hosted it. Taipei paid. Visit Taipei.", source)
+    assert checked.unsupported == ("Taipei",) and checked.corrected == ()
 
 
 async def test_a_unit_slip_is_written_as_the_article_gives_it_without_a_request():
@@ -529,11 +530,14 @@ async def test_a_unit_slip_is_written_as_the_article_gives_it_without_a_request(
     ],
 )
 def test_fix_unit_slips(output, source, fixed):
-    assert verify.fix_unit_slips(output, source) == ((fixed, 1) if fixed else (output, 0))
+    text, fixes = verify.fix_unit_slips(output, source)
+    assert text == (fixed or output) and len(fixes) == (1 if fixed else 0)
+    for phrase, written in fixes:  # what the model wrote, and what replaced it
+        assert phrase in output and written in text and phrase not in text
 
 
 def test_a_chinese_output_is_not_rewritten_for_slips():
-    assert verify.fix_unit_slips("擁有235億個參數。", "擁有2350億個參數。") == ("擁有235億個參數。", 0)
+    assert verify.fix_unit_slips("擁有235億個參數。", "擁有2350億個參數。") == ("擁有235億個參數。", [])
 
 
 def test_check_pairs_reports_pair_indexes():
@@ -667,9 +671,9 @@ def test_a_faithful_realistic_summary_has_nothing_flagged(article):
 async def test_repair_summaries_checks_every_language_and_repairs_only_the_wrong_one():
     ask = Asker("[1] 最大的Qwen3模型擁有2350億個參數。")
     summaries = {"en": "The largest Qwen3 model has 235 billion parameters.", "zh-Hant": "最大的Qwen3模型擁有235億個參數。"}
-    texts, unsupported = await verify.repair_summaries(ask, summaries, seed())
+    texts, unsupported, corrected = await verify.repair_summaries(ask, summaries, seed())
     assert texts == {"en": summaries["en"], "zh-Hant": "最大的Qwen3模型擁有2350億個參數。"}
-    assert unsupported == ()
+    assert unsupported == () and corrected == ()
     (messages,) = ask.sent
     assert "Traditional Chinese" in messages[0]["content"] and "[1] 最大的Qwen3模型擁有235億個參數。" in messages[1]["content"]
 
@@ -722,3 +726,80 @@ def test_a_long_stretch_said_twice_back_to_back_is_a_loop():
     assert check.looped and check.text == ("Python is a versatile programming language. " + pair).strip()
     short = "The city grew. The city grew."
     assert not strip_loops(short).looped  # a short sentence said twice is text, not a loop
+
+
+# -- misread cities: written as the article names them, without a request ---------------------
+
+DISASTER = "tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt"
+# Qwen2.5-Coder-1.5B's summary of the disaster-prevention release (the article: 臺南, 南市, 花蓮).
+TAIPEI_SUMMARY = (
+    "The article discusses the efforts of the Taipei City Government to improve its disaster response "
+    "capabilities, including strengthening community resilience. The government has invested heavily in "
+    "disaster relief funds."
+)
+
+
+def test_a_misread_city_is_written_as_the_article_names_it():
+    text, fixes = verify.fix_wrong_cities(TAIPEI_SUMMARY, corpus_text(DISASTER))
+    assert text == TAIPEI_SUMMARY.replace("Taipei", "Tainan") and fixes == [("Taipei", "Tainan")]
+    assert check(text, corpus_text(DISASTER)) == ()
+    osaka = "The show gathers works from the Rijksmuseum and the Japan National Museum in Osaka."
+    text, fixes = verify.fix_wrong_cities(osaka, corpus_text(EXHIBITION))
+    assert text.endswith("Japan National Museum in Kobe.") and fixes == [("Osaka", "Kobe")]
+
+
+@pytest.mark.parametrize(
+    ("output", "source"),
+    [
+        ("Taipei and Taichung hosted it.", "臺南與臺中合辦。"),  # two cities it could be: no guess
+        ("Tainan and Taipei hosted it.", "臺南主辦。"),  # the sentence already names the one meant
+        ("Taipei hosted it.", "臺北主辦。"),  # the article names Taipei
+        ("Seoul hosted it.", "臺南主辦。"),  # no city of that country in the article
+        ("臺北主辦。", "臺南主辦。"),  # a Chinese output is not rewritten
+    ],
+)
+def test_a_city_is_left_alone_when_the_article_does_not_settle_it(output, source):
+    assert verify.fix_wrong_cities(output, source) == (output, [])
+
+
+async def test_a_summary_lists_what_was_corrected_and_flags_nothing_corrected():
+    ask = Asker()
+    slipped = TAIPEI_SUMMARY + " Reserves reached NT$286 million."
+    checked = await verify.repair_summary(ask, slipped, corpus_text(DISASTER))
+    assert checked.corrected == (("NT$286 million", "NT$2.86 billion"), ("Taipei", "Tainan"))
+    assert "Tainan City Government" in checked.text and "NT$2.86 billion" in checked.text
+    assert checked.unsupported == () and ask.sent == []
+    assert await verify.repair_summary(ask, slipped, corpus_text(DISASTER), enabled=False) == verify.Checked(slipped)
+
+
+def test_summary_and_translation_carry_their_corrections(scripted, scripted_settings):
+    import json
+
+    from scripted_server import Step
+
+    from summarize import output, summarize_article, translate_article
+
+    scripted.script(Step.reply("The Taipei City Government reviewed its disaster work with all 37 district offices."))
+    summary = summarize_article("臺南市府召開會議，邀集37區公所檢討災害防救業務，回顧花蓮地震。", settings=scripted_settings)
+    assert summary.text.startswith("The Tainan City Government") and summary.corrected == (("Taipei", "Tainan"),)
+    assert summary.unsupported == () and len(scripted.chat_requests) == 1
+    record = json.loads(output.to_json(summary, source="a.txt", elapsed=0.1))
+    assert record["corrected"] == [["Taipei", "Tainan"]] and not record["unsupported"]
+    assert '> Corrected from the article: "Taipei" → "Tainan".' in output.to_markdown(summary, title="a")
+
+    scripted.script(Step.reply("[[1]] Taipei held the review.\n[[2]] It has 6 billion parameters."))
+    translation = translate_article("臺南市府召開檢討會議。\n具有6億個參數。", settings=scripted_settings, glossary={})
+    assert [english for _, english in translation.pairs] == ["Tainan held the review.", "It has 600 million parameters."]
+    assert translation.corrected == ((0, "Taipei", "Tainan"), (1, "6 billion", "600 million"))
+    markdown = output.to_markdown(translation, title="b")
+    assert '> Corrected from the article: paragraph 1: "Taipei" → "Tainan"; paragraph 2: "6 billion" → "600 million".' in markdown
+
+
+def test_a_corrected_output_is_not_redone_as_flagged(tmp_path):
+    from summarize import batch, output
+    from summarize.result import Summary, Usage
+
+    fixed = Summary(text="ok", summaries={"en": "ok"}, chunks=1, usage=Usage(1), model="m", corrected=(("Taipei", "Tainan"),))
+    (tmp_path / "a.json").write_text(output.to_json(fixed, source="a", elapsed=0), encoding="utf-8")
+    (tmp_path / "a.md").write_text(output.to_markdown(fixed, title="a"), encoding="utf-8")
+    assert not batch.is_flagged({"json": tmp_path / "a.json"}) and not batch.is_flagged({"md": tmp_path / "a.md"})
