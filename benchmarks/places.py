@@ -4,7 +4,9 @@ The request is the library's own single-request summary (``prompts.summarize_mes
 as it is and once more with its last sentence, the places line ("Places the article names:
 Tainan, Hualien."), taken off. Each reply is counted as in the wrong city when it names a city
 of ``summarize.places`` that the article does not hold (``Taipei`` for a Tainan release), which
-is what the name check flags. Articles: the corpus releases that name a city, or those given.
+is what the name check flags, and once more after the library's correction of misread cities
+(``verify.fix_wrong_cities``, which the summary pipeline applies before a reader sees it).
+Articles: the corpus releases that name a city, or those given.
 
     SUMMARIZE_BASE_URL=<server> python benchmarks/places.py [--tries 3] [ARTICLE ...]
 
@@ -25,7 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 from summarize import Settings, prompts  # noqa: E402
 from summarize.budget import reply_tokens  # noqa: E402
 from summarize.places import CITIES, cities_in  # noqa: E402
-from summarize.verify import unsupported_names  # noqa: E402
+from summarize.verify import fix_wrong_cities, unsupported_names  # noqa: E402
 
 DEFAULT_ARTICLES = (
     "tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt",
@@ -54,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     model = settings.model or client.models.list().data[0].id
     limit = reply_tokens(settings, settings.summary_words)
     wrong = {"with": 0, "without": 0}
+    left = {"with": 0, "without": 0}
     print(f"model {model}, {args.tries} tries per article and variant, max_tokens {limit}\n")
-    print("| article | variant | try | wrong cities | seconds |\n|---|---|---:|---|---:|")
+    print("| article | variant | try | wrong cities | after the correction | seconds |\n|---|---|---:|---|---|---:|")
     for name in args.articles or DEFAULT_ARTICLES:
         article = (corpus / name).read_text(encoding="utf-8")
         line = prompts.places_line(article, "en")
@@ -69,12 +72,18 @@ def main(argv: list[str] | None = None) -> int:
                     model=model, messages=messages, max_tokens=limit, temperature=settings.temperature,
                     extra_body={"seed": attempt},
                 )
-                found = wrong_cities(reply.choices[0].message.content or "", article)
+                text = reply.choices[0].message.content or ""
+                found = wrong_cities(text, article)
+                corrected, fixes = fix_wrong_cities(text, article)
+                still = wrong_cities(corrected, article)
                 wrong[variant] += bool(found)
-                print(f"| {name[:24]} | {variant} | {attempt + 1} | {', '.join(found) or '–'} | {time.monotonic() - start:.1f} |")
+                left[variant] += bool(still)
+                after = ", ".join([f"{a} → {b}" for a, b in fixes] + [f"{c} left" for c in still]) or "–"
+                print(f"| {name[:24]} | {variant} | {attempt + 1} | {', '.join(found) or '–'} | {after} | {time.monotonic() - start:.1f} |")
         print(f"\nplaces line for {name[:24]}: {line!r} (cities {cities_in(article)})")
     total = args.tries * len(args.articles or DEFAULT_ARTICLES)
     print(f"\nsummaries in a wrong city: without the line {wrong['without']} of {total}, with it {wrong['with']} of {total}")
+    print(f"after the correction: without the line {left['without']} of {total}, with it {left['with']} of {total}")
     return 0
 
 
