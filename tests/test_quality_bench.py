@@ -219,6 +219,8 @@ def test_flags_are_the_set_fields_of_a_summary():
     flagged = Summary(text="t", summaries={"en": "t"}, chunks=3, usage=Usage(), model="m", truncated=True,
                       unverified=("en",), simplified_fixed={"zh-Hant": 0}, failed_chunks=(1,), is_partial=True)
     assert quality.result_flags(flagged) == ["is_partial", "failed_chunks=1", "unverified=en", "truncated"]
+    corrected = Summary(text="t", summaries={"en": "t"}, chunks=1, usage=Usage(), model="m", corrected=(("Taipei", "Tainan"),))
+    assert quality.result_flags(corrected) == []  # written from the article, not left for the reader
 
 
 CORPUS = quality.corpus_dir()
