@@ -1177,6 +1177,13 @@ def _names_city(source: str, latin: str, city: str) -> bool:
     return city.lower() in latin or any(form in source for form in CITIES[city])
 
 
+def _family_name(name: str) -> str:
+    """The last part of a transliterated name (馬斯克 of 伊隆·馬斯克), which a text uses once it has
+    given the whole; the name itself when it has no parts."""
+    last = re.split("[·‧・]", name)[-1]
+    return last if len(last) >= 2 else name
+
+
 def unsupported_names(
     output: str, source: str, glossary: dict[str, str], *, scripts: tuple[bool, bool] | None = None
 ) -> list[Claim]:
@@ -1197,7 +1204,7 @@ def unsupported_names(
         taken.append(match.span(group))
         claims.append(Claim(match.group(group), _sentence_at(output, spans, match.start(group)), "name"))
 
-    present = {rendering for name, rendering in glossary.items() if name in source}
+    present = {rendering for name, rendering in glossary.items() if name in source or _family_name(name) in source}
     for rendering in dict.fromkeys(glossary.values()):
         # A glossary form counts when any of its names is in the source, or when the other
         # checks find it there anyway (南市 for "Tainan" in a paragraph that never writes 臺南).

@@ -803,3 +803,11 @@ def test_a_corrected_output_is_not_redone_as_flagged(tmp_path):
     (tmp_path / "a.json").write_text(output.to_json(fixed, source="a", elapsed=0), encoding="utf-8")
     (tmp_path / "a.md").write_text(output.to_markdown(fixed, title="a"), encoding="utf-8")
     assert not batch.is_flagged({"json": tmp_path / "a.json"}) and not batch.is_flagged({"md": tmp_path / "a.md"})
+
+
+def test_a_paragraph_that_names_a_foreigner_by_family_name_supports_the_full_name():
+    # The seed translation's heading "Grok 3.5: Elon Musk's response" was flagged: its paragraph
+    # writes 馬斯克, the glossary 伊隆·馬斯克.
+    glossary = {"伊隆·馬斯克": "Elon Musk"}
+    assert check_pairs_names([("馬斯克對人工智慧挑戰的回應", "Elon Musk's response to AI")], glossary) == []
+    assert check_pairs_names([("阿里巴巴對人工智慧挑戰的回應", "Elon Musk's response to AI")], glossary) == ["Elon Musk"]
