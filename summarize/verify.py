@@ -263,7 +263,10 @@ def _starts_over(rest: list[str], block: list[str]) -> bool:
 
 
 def _key(sentence: str) -> str:
-    return _SPACES.sub(" ", sentence).strip().rstrip("。！？!?；;.")
+    """A sentence as loops are compared: spacing folded, its end and a list item's number
+    dropped (a small model loops through a numbered list: "31. Using a sign to attract
+    tenants", "32. Using a sign to attract tenants", ...)."""
+    return _LIST_NUMBER.sub("", _SPACES.sub(" ", sentence).strip(), count=1).rstrip("。！？!?；;.")
 
 
 # -- figures -----------------------------------------------------------------------------------
@@ -922,11 +925,15 @@ class Claim:
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of ``text``, its end and following space included."""
+    """(start, end) of each sentence of ``text``, its end and following space included; a list
+    item's number ("12. ") starts its item's sentence, not one of its own."""
     spans: list[tuple[int, int]] = []
     position = 0
     for match in _SENTENCE_END.finditer(text):
         if match.end() > position:
+            number = _LIST_NUMBER.match(text, position)
+            if number and not text[number.end() : match.end()].strip():
+                continue  # only an item's number: the item's text ends this sentence
             spans.append((position, match.end()))
             position = match.end()
     if position < len(text):

@@ -25,8 +25,24 @@ QWEN_LOOP = (
     "version of the Qwen3 model. "
 )
 
+# Qwen2.5-Coder-1.5B on the Cantonese radio talk (benchmarks/quality.py): a numbered list whose
+# items say the same thing under new numbers until the token limit, twice in a row.
+LIST_INTRO = "The article discusses various strategies for reducing rent in residential properties, including:\n"
+LIST_ITEM = 'Using a "pity" sign to attract tenants'
+LIST_CYCLE = ["Using rent control laws to reduce rent.", "Offering rent relief programs to help tenants pay rent."]
+
 LOOPS = [
     # (name, reply, what is kept)
+    (
+        "a numbered list saying one item under new numbers, cut",
+        LIST_INTRO + "1. Creating a facade\n" + "".join(f"{n}. {LIST_ITEM}\n" for n in range(2, 33)) + "33. Using a",
+        LIST_INTRO + "1. Creating a facade\n2. " + LIST_ITEM,
+    ),
+    (
+        "a numbered list cycling through two items",
+        LIST_INTRO + "".join(f"{n}. {LIST_CYCLE[n % 2]}\n" for n in range(1, 15)),
+        LIST_INTRO + f"1. {LIST_CYCLE[1]}\n2. {LIST_CYCLE[0]}",
+    ),
     ("zh sentence 20 times", ZH_SENTENCE * 20, ZH_SENTENCE),
     ("zh sentence 20 times, cut mid-copy", ZH_SENTENCE * 20 + "臺南運河夜間", ZH_SENTENCE),
     (
