@@ -77,6 +77,12 @@ class Verdict:
     cut: bool = False  # stopped at the token limit, and not because it looped
     too_short: bool = False  # a few words where a summary was asked for (an obeyed injection: "PWNED")
     simplified_fixed: int = 0
+    said_enough: bool = False  # its text, repeats cut, is as long as the reply asked for
+
+    @property
+    def looped_when_done(self) -> bool:
+        """It repeated itself only after saying what was asked: usable once its repeats are cut."""
+        return self.looped and self.said_enough and not (self.wrong_language or self.too_short)
 
     @property
     def ok(self) -> bool:
@@ -99,6 +105,13 @@ def too_short(text: str, language: str, request: str) -> bool:
     short = len(text.split()) < MIN_SUMMARY_WORDS if language == "en" else len("".join(text.split())) < MIN_SUMMARY_CHARACTERS
     core = text.strip().strip(".。!！\"'「」")
     return short and bool(core) and core in request
+
+
+def as_long_as_asked(text: str, words: int, language: str) -> bool:
+    """Whether ``text`` holds the ``words`` a reply was asked for (the characters, in Chinese)."""
+    if language == "en":
+        return len(text.split()) >= words
+    return len("".join(text.split())) >= 2 * words  # prompts.length: two characters a word
 
 
 def whole_sentences(text: str) -> str:
@@ -151,6 +164,7 @@ class Run:
         penalize: bool,
         stream: bool = False,
         final: bool = False,
+        words: int = 0,
     ) -> Verdict:
         reply = await self.client.chat(
             messages,
@@ -174,6 +188,7 @@ class Run:
             # Only a summary is held to a length: notes on a short part may be a few words.
             too_short=final and not wrong_language(text, language) and too_short(text, language, messages[-1]["content"]),
             simplified_fixed=fixed,
+            said_enough=bool(words) and as_long_as_asked(text, words, language),
         )
 
     async def answer(
@@ -188,13 +203,22 @@ class Run:
                 ``on_truncation`` is ``error``.
         """
         limit = reply_tokens(self.settings, words, language)
-        first = await self.judge(messages, language, limit, penalize=False, stream=stream, final=final)
+        first = await self.judge(messages, language, limit, penalize=False, stream=stream, final=final, words=words)
         best = first
         # Notes that only ran long (right language, no loop) are not asked again but kept below:
         # on the reference model a re-asked cut note came back cut every time, and the re-ask
         # costs the whole chunk's prompt once more.
         note_cut = first.cut and not final and not first.wrong_language
-        if not first.ok and not note_cut:
+        # Nor is a reply that repeated itself only after saying all it was asked: its repeats
+        # cut, it is as long as asked. On the reference model the seed summary looped after
+        # 228 words of 150 asked; the re-ask cost its 2,066 prompt tokens again and returned
+        # the same summary in 180 words, with the same 萬/億 slip.
+        if first.looped_when_done:
+            log.warning(
+                "a %s reply repeated itself after %s; its repeats were cut",
+                prompts.SHORT_NAMES.get(language, language), prompts.length(words, language).removeprefix("at most "),
+            )
+        elif not first.ok and not note_cut:
             reasons = (
                 ([language] if first.wrong_language else [])
                 + (["loop"] if first.looped or first.cut else [])
@@ -208,7 +232,7 @@ class Run:
             )
             second = await self.judge(
                 prompts.reask(messages, *reasons), language, limit, penalize=first.looped or first.cut,
-                stream=stream, final=final,
+                stream=stream, final=final, words=words,
             )
             best = second if second.badness <= first.badness else first
         if best.cut and not final:
@@ -226,7 +250,7 @@ class Run:
                     status=None, base_url=self.client.base_url, model=self.model, attempts=2,
                 )
             self.flags.add(TRUNCATED)
-        if best.looped:
+        if best.looped and not best.looped_when_done:
             self.flags.add(LOOPED)
         if best.wrong_language and final:  # a note's language matters only through the final summary
             self.flags.add(WRONG_LANGUAGE[language])

@@ -81,6 +81,37 @@ def test_an_unknown_server_gets_the_standard_penalty(scripted, scripted_settings
     assert "frequency_penalty" not in first  # only a re-ask carries it
 
 
+PLACES = "Anping Annan Yongkang Rende Guiren Guanmiao Longqi Xinhua Shanhua Xinshi Anding Xigang Qigu Jiali Xuejia Beimen".split()
+
+
+def said(words: int) -> str:
+    """English sentences, all different and without figures, of at least ``words`` words."""
+    sentences = [f"Tainan will open a new bus route to the {place} district next year." for place in PLACES]
+    return " ".join(sentences[: words // 12 + 1])
+
+
+def test_a_reply_that_loops_after_saying_all_it_was_asked_is_kept_without_a_reask(scripted, scripted_settings, caplog):
+    # The seed summary on the reference model: 228 words of 150 asked, then one sentence over
+    # and over to the token limit. A re-ask costs the whole prompt again for the same summary.
+    words = scripted_settings.summary_words
+    text = said(words)
+    assert len(text.split()) >= words
+    scripted.script(Step.reply(text + " " + LOOP, finish_reason="length"))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert len(scripted.chat_requests) == 1
+    assert summary.text.startswith(text) and summary.text.count("twelve bus routes") == 1
+    assert summary.flags == () and not summary.truncated  # nothing looped or cut reaches the reader
+    assert "repeated itself after 150 words; its repeats were cut" in caplog.text
+
+
+def test_a_reply_that_loops_before_saying_enough_is_still_asked_again(scripted, scripted_settings):
+    short = said(scripted_settings.summary_words // 2)
+    scripted.script(Step.reply(short + " " + LOOP, finish_reason="length"), Step.reply(ENGLISH))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.text == ENGLISH and len(scripted.chat_requests) == 2
+    assert scripted.chat_requests[1].body["frequency_penalty"] > 0
+
+
 def test_a_reply_that_loops_twice_is_kept_once_and_flagged_never_raised(scripted, scripted_settings):
     scripted.script(Step.reply(LOOP, finish_reason="length"), Step.reply(LOOP, finish_reason="length"))
     summary = summarize_article(ARTICLE, settings=scripted_settings)  # on_truncation=error: still no error
