@@ -204,7 +204,18 @@ def name_problem(term: str, rendering: str, *, source: str = "zh-Hant", target: 
         return "not written like a proper noun (a lowercase word)"
     if all(w.strip(".,;:!?\"'()").lower() in _COMMON_ENGLISH for w in significant):
         return "a common word, not a name"
+    if len(significant) == 1 and all(common_english_word(part) for part in significant[0].split("-")):
+        return "a common English word: not a name, or one whose English form is settled"
     return None
+
+
+def common_english_word(word: str) -> bool:
+    """Whether ``word``, lowercased, is one token of Qwen's BPE after a space: a word common
+    enough that its English form needs no entry. Qwen2.5-Coder-1.5B offered 33 such words as
+    names for the seed article's recurring terms (研究人員 => "Researchers", 速發 => "Rapid",
+    模型可 => "Can"), and each would have bound every chunk's translation; the names it holds
+    this way have a settled form (Google, Microsoft, Japan)."""
+    return word.isalpha() and tokenizer_for("qwen", "qwen").count(" " + word.lower()) == 1
 
 
 # Sends one request: returns the reply's text, or a reply with ``text`` and ``finish_reason``.

@@ -256,8 +256,9 @@ def test_an_empty_glossary_turns_extraction_off(scripted, scripted_settings):
         ("經濟部", "Ministry of Economic Affairs", True),
         ("史丹佛大學", "Stanford University", True),
         ("達文西", "Leonardo da Vinci", True),
-        ("土耳其", "Turkey", True),  # 其 inside a place name
-        ("日本", "Japan", True),
+        ("土耳其共和國", "Republic of Turkey", True),  # 其 inside a place name
+        ("康芮颱風", "Typhoon Kong-rey", True),
+        ("凱米", "Gaemi", True),
         ("通義千問3", "Qwen3", True),
         ("阿里巴巴", "Alibaba", True),
         # what Qwen 1.5B offered as names
@@ -272,6 +273,13 @@ def test_an_empty_glossary_turns_extraction_off(scripted, scripted_settings):
         ("這項計畫", "This Project", False),
         ("黃偉哲", "黃偉哲市長", False),  # no English at all
         ("臺南", "The City Of Tainan Which Is In Southern Taiwan", False),  # a sentence, not a name
+        # A common English word (one token of Qwen's BPE in lowercase): no name, or one whose
+        # English form is settled and needs no entry.
+        ("研究人員", "Researchers", False),
+        ("速發", "Rapid", False),
+        ("基於", "Based on", False),
+        ("開源", "Open-source", False),
+        ("日本", "Japan", False),
     ],
 )
 def test_name_problem_keeps_only_what_looks_like_a_name(term, rendering, kept):
@@ -304,6 +312,34 @@ def test_offers_that_are_not_names_are_refused():
     )
     assert found.entries == {"馬斯克": "Elon Musk"}
     assert set(found.rejected) == {"新模型", "用它", "模型"} and found.failed is None
+
+
+# What Qwen2.5-Coder-1.5B answered, on the reference server, when asked which of the seed
+# article's recurring terms are names: every one of them (a few lines of the 58).
+SEED_OFFERS = """伊隆·馬斯克 => Elon Musk
+開發者 => Developers
+廣泛 => Broadly
+突顯 => Highlight
+模型可 => Can
+複雜 => Complex
+問題解決 => Problem-solving
+決策 => Decisions
+先進 => Advanced
+基於 => Based on
+化學 => Chemistry
+研究人員 => Researchers
+速發 => Rapid
+國不 => Nations
+日益增 => Growing
+開源 => Open-source
+生態系統 => Ecosystem
+影響力 => Impact"""
+
+
+def test_of_what_a_small_model_offered_as_names_only_the_name_is_kept():
+    offered = parse_names(SEED_OFFERS, SEED_OFFERS)
+    kept = {term: rendering for term, rendering in offered.items() if name_problem(term, rendering) is None}
+    assert len(offered) == 18 and kept == {"伊隆·馬斯克": "Elon Musk"}
 
 
 CUT = {"finish_reason": "length"}
