@@ -102,7 +102,8 @@ class Summary:
             Empty when everything was traced, or when the check is off (``verify=False``).
         corrected: ``(as the model wrote it, as written now)`` for each claim the article
             settled without a request (``summarize.verify.correct_from_source``): a 萬/億 slip
-            (``("2350 billion", "235 billion")``), a misread city (``("Taipei", "Tainan")``).
+            (``("2350 billion", "235 billion")``), a misread city (``("Taipei", "Tainan")``),
+            a misread name of a person (``("Li Mengzhi", "Li Meng-yen")`` for 李孟諺).
     """
 
     text: str

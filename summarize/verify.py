@@ -6,7 +6,7 @@
     figures(text)               every figure of an English or Chinese text, as a value
     trace(output, source)       every figure of an output with the source figure it comes from, or None
     check(output, source)       the claims (figures, names) of an output its source does not support
-    correct_from_source(o, src) what the source settles, rewritten: a 萬/億 slip, a misread city
+    correct_from_source(o, src) what the source settles, rewritten: a 萬/億 slip, a misread city or name
     repair_summary(ask, ...)    check a summary and ask once to repair its unsupported figures
     check_pairs(pairs)          check a translation pair by pair
 
@@ -1341,12 +1341,83 @@ def fix_wrong_cities(output: str, source: str) -> tuple[str, list[Correction]]:
     return _rewrite(output, fixes)
 
 
+# Characters that open most Chinese names of people in Taiwan news (the commonest surnames): a
+# misread given name is looked for only after one of them.
+_SURNAME_CHARACTERS = frozenset(
+    "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高潘簡朱鍾彭游詹胡施沈余趙盧梁顏柯孫魏翁戴"
+    "范宋方鄧杜傅侯曹薛丁卓阮馬董溫唐藍石蔣古紀姚連馮歐程湯田康姜白汪鄒尤巫鐘黎涂龔嚴韓袁金童陸夏柳邵錢"
+    "伍倪于譚駱熊任甘秦顧毛章史官萬俞雷饒"
+)
+
+
+def fix_misread_people(output: str, source: str) -> tuple[str, list[Correction]]:
+    """``output`` (English) with each romanized person's name that its source does not hold
+    (``unsupported_names``) rewritten from the one name of the source it was misread from,
+    and what was rewritten.
+
+    The name meant opens with a common surname character read as the output's surname, and
+    holds one of the output's given-name syllables in its place: "Li Mengzhi" for 李孟諺 (孟 is
+    meng). When exactly one such name is in the source, its given name is written in
+    Wade-Giles, as Taiwan writes names ("Li Meng-yen"), the output's surname kept. Otherwise
+    the name stays, flagged. Seen on Qwen2.5-Coder-1.5B: "Li Mengzhi" (李孟諺) and "Lin Zili"
+    (林子倫) in summaries of the exhibition release.
+
+    Example::
+
+        >>> fix_misread_people("Lin Zili spoke.", "行政院發言人林子倫出席。")
+        ('Lin Tzu-lun spoke.', [Correction(phrase='Lin Zili', written='Lin Tzu-lun')])
+    """
+    if _is_chinese(output) or not _is_chinese(source):
+        return output, []
+    latin, fixes = source.lower(), []
+    for match in _PERSON.finditer(output):
+        surname, given = match.group(1), match.group(2)
+        syllables = _syllables(given)
+        if surname.lower() not in _SURNAMES or syllables is None or match.group().lower() in latin:
+            continue
+        if _CITY.fullmatch(match.group()) or _holds_reading(source, [surname, *syllables]):
+            continue
+        meant = _name_meant(source, _loose(surname), syllables)
+        if meant is not None:
+            fixes.append((match.start(), match.end(), f"{surname} {_given_name(meant[1:], syllables)}"))
+    return _rewrite(output, fixes)
+
+
+def _name_meant(source: str, surname: str, syllables: list[str]) -> str | None:
+    """The one name of ``source`` (a common surname character read ``surname``, then as many
+    characters as ``syllables``, one of them read as its syllable) an output misread, or None."""
+    keys = [_coarse(s) for s in syllables]
+    found: set[str] = set()
+    for i, char in enumerate(source):
+        if char not in _SURNAME_CHARACTERS or surname not in _readings(char):
+            continue
+        name = source[i : i + 1 + len(keys)]
+        if len(name) == 1 + len(keys) and all(is_han(c) for c in name[1:]):
+            if any(key in _coarse_readings(c) for key, c in zip(keys, name[1:])):
+                found.add(name)
+    return found.pop() if len(found) == 1 else None
+
+
+def _given_name(characters: str, heard: list[str]) -> str:
+    """``characters`` in Wade-Giles without apostrophes, hyphenated ("Meng-yen"); where a
+    character has several readings, the one the output heard when it heard one."""
+    from pypinyin import Style, pinyin
+
+    parts = []
+    for char, syllable in zip(characters, heard):
+        readings = [r.replace("'", "").replace("ʼ", "").replace("ü", "u") for r in pinyin(char, style=Style.WADEGILES, heteronym=True)[0]]
+        parts.append(next((r for r in readings if _coarse(r) == _coarse(syllable)), readings[0]))
+    return "-".join(parts).capitalize()
+
+
 def correct_from_source(output: str, source: str) -> tuple[str, list[Correction]]:
     """``output`` with what the source settles rewritten without a request: 萬/億 slips
-    (``fix_unit_slips``), then misread cities (``fix_wrong_cities``)."""
+    (``fix_unit_slips``), then misread cities (``fix_wrong_cities``) and people's names
+    (``fix_misread_people``)."""
     output, slips = fix_unit_slips(output, source)
     output, cities = fix_wrong_cities(output, source)
-    return output, slips + cities
+    output, people = fix_misread_people(output, source)
+    return output, slips + cities + people
 
 
 def _rewrite(output: str, fixes: list[tuple[int, int, str]]) -> tuple[str, list[Correction]]:

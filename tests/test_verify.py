@@ -827,3 +827,32 @@ def test_a_paragraph_that_names_a_foreigner_by_family_name_supports_the_full_nam
     glossary = {"伊隆·馬斯克": "Elon Musk"}
     assert check_pairs_names([("馬斯克對人工智慧挑戰的回應", "Elon Musk's response to AI")], glossary) == []
     assert check_pairs_names([("阿里巴巴對人工智慧挑戰的回應", "Elon Musk's response to AI")], glossary) == ["Elon Musk"]
+
+
+# -- misread names of people: written from the one name of the article they were read from ----
+
+@pytest.mark.parametrize(
+    ("output", "fixed"),
+    [
+        # Qwen2.5-Coder-1.5B on the exhibition release: 李孟諺, 林子倫 and the portrait of 潘敦仔.
+        ("Li Mengzhi and Lin Zili attended.", "Li Meng-yen and Lin Tzu-lun attended."),
+        ("It shows Pan Duntu.", "It shows Pan Tun-tsai."),
+        # Names the article holds, in pinyin or Wade-Giles, stay as written.
+        ("Premier Chen Jianren and Mayor Huang Wei-che spoke.", None),
+        # No name of the article opens with a surname read "Wu": nothing to write in.
+        ("Wu Mengzhi attended.", None),
+    ],
+)
+def test_a_misread_name_is_written_from_the_article(output, fixed):
+    source = corpus_text(EXHIBITION)
+    text, fixes = verify.fix_misread_people(output, source)
+    assert text == (fixed or output) and bool(fixes) == bool(fixed)
+    if fixed:
+        assert [c.phrase for c in check(text, source)] == []
+        assert all(c.phrase in output and c.written in text for c in fixes)
+
+
+def test_a_name_two_names_of_the_article_could_be_is_left_alone():
+    # 林子倫 and 林子玲 both open with 林 (lin) and hold 子 (zi) of "Lin Zili": two candidates, no guess.
+    source = "行政院發言人林子倫與林子玲出席記者會，說明政策。"
+    assert verify.fix_misread_people("Lin Zili spoke.", source) == ("Lin Zili spoke.", [])
