@@ -502,7 +502,7 @@ async def atranslate_article(
             fixed += changed
         elif settings.verify:
             # A 萬/億 slip or a misread city is written as its own paragraph gives it.
-            translated, fixes = verify.correct_from_source(translated, paragraph)
+            translated, fixes = verify.correct_from_source(translated, paragraph, run.glossary)
             verify.log_corrections(fixes, f"paragraph {index + 1}: ")
             corrected += [(index, c.phrase, c.written) for c in fixes]
         pairs.append((paragraph, translated))

@@ -1350,7 +1350,7 @@ _SURNAME_CHARACTERS = frozenset(
 )
 
 
-def fix_misread_people(output: str, source: str) -> tuple[str, list[Correction]]:
+def fix_misread_people(output: str, source: str, glossary: dict[str, str] | None = None) -> tuple[str, list[Correction]]:
     """``output`` (English) with each romanized person's name that its source does not hold
     (``unsupported_names``) rewritten from the one name of the source it was misread from,
     and what was rewritten.
@@ -1359,7 +1359,8 @@ def fix_misread_people(output: str, source: str) -> tuple[str, list[Correction]]
     holds one of the output's given-name syllables in its place: "Li Mengzhi" for 李孟諺 (孟 is
     meng). When exactly one such name is in the source, its given name is written in
     Wade-Giles, as Taiwan writes names ("Li Meng-yen"), the output's surname kept. Otherwise
-    the name stays, flagged. Seen on Qwen2.5-Coder-1.5B: "Li Mengzhi" (李孟諺) and "Lin Zili"
+    the name stays, flagged. A form of the ``glossary`` (the user's, or the names the run
+    extracted) is never rewritten. Seen on Qwen2.5-Coder-1.5B: "Li Mengzhi" (李孟諺) and "Lin Zili"
     (林子倫) in summaries of the exhibition release.
 
     Example::
@@ -1376,6 +1377,8 @@ def fix_misread_people(output: str, source: str) -> tuple[str, list[Correction]]
         if surname.lower() not in _SURNAMES or syllables is None or match.group().lower() in latin:
             continue
         if _CITY.fullmatch(match.group()) or _holds_reading(source, [surname, *syllables]):
+            continue
+        if any(match.group() in rendering for rendering in (glossary or {}).values()):
             continue
         meant = _name_meant(source, _loose(surname), syllables)
         if meant is not None:
@@ -1410,13 +1413,15 @@ def _given_name(characters: str, heard: list[str]) -> str:
     return "-".join(parts).capitalize()
 
 
-def correct_from_source(output: str, source: str) -> tuple[str, list[Correction]]:
+def correct_from_source(
+    output: str, source: str, glossary: dict[str, str] | None = None
+) -> tuple[str, list[Correction]]:
     """``output`` with what the source settles rewritten without a request: 萬/億 slips
     (``fix_unit_slips``), then misread cities (``fix_wrong_cities``) and people's names
-    (``fix_misread_people``)."""
+    (``fix_misread_people``; the ``glossary``'s forms stay)."""
     output, slips = fix_unit_slips(output, source)
     output, cities = fix_wrong_cities(output, source)
-    output, people = fix_misread_people(output, source)
+    output, people = fix_misread_people(output, source, glossary)
     return output, slips + cities + people
 
 
@@ -1611,7 +1616,7 @@ async def repair_summary(
         return Checked(text)
     corrected: tuple[Correction, ...] = ()
     if language == "en":
-        text, fixes = correct_from_source(text, source)
+        text, fixes = correct_from_source(text, source, glossary)
         corrected = tuple(fixes)
         log_corrections(corrected)
     claims = check(text, source, glossary=glossary)

@@ -856,3 +856,19 @@ def test_a_name_two_names_of_the_article_could_be_is_left_alone():
     # 林子倫 and 林子玲 both open with 林 (lin) and hold 子 (zi) of "Lin Zili": two candidates, no guess.
     source = "行政院發言人林子倫與林子玲出席記者會，說明政策。"
     assert verify.fix_misread_people("Lin Zili spoke.", source) == ("Lin Zili spoke.", [])
+
+
+def test_a_glossary_form_is_never_rewritten_as_a_misread_name(scripted, scripted_settings):
+    from scripted_server import Step
+
+    from summarize import translate_article
+
+    source = "行政院發言人林子倫出席記者會。"
+    assert verify.fix_misread_people("Lin Zili spoke.", source, {"林子倫": "Lin Zili"}) == ("Lin Zili spoke.", [])
+    scripted.script(Step.reply("[[1]] Spokesman Lin Zili attended the press conference."))
+    result = translate_article(source, settings=scripted_settings, glossary={"林子倫": "Lin Zili"})
+    assert result.pairs[0][1] == "Spokesman Lin Zili attended the press conference." and result.corrected == ()
+    scripted.script(Step.reply("[[1]] Spokesman Lin Zili attended the press conference."))
+    result = translate_article(source, settings=scripted_settings, glossary={})
+    assert result.pairs[0][1] == "Spokesman Lin Tzu-lun attended the press conference."
+    assert result.corrected == ((0, "Lin Zili", "Lin Tzu-lun"),)
