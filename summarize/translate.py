@@ -501,7 +501,7 @@ async def atranslate_article(
             translated, changed = to_traditional(translated, protected)
             fixed += changed
         elif settings.verify:
-            # A 萬/億 slip or a misread city is written as its own paragraph gives it.
+            # A 萬/億 slip, a misread city or name is written as its own paragraph gives it.
             translated, fixes = verify.correct_from_source(translated, paragraph, run.glossary)
             verify.log_corrections(fixes, f"paragraph {index + 1}: ")
             corrected += [(index, c.phrase, c.written) for c in fixes]

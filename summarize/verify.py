@@ -1227,18 +1227,24 @@ def unsupported_names(
         if not _names_city(source, latin, city):
             claims.append(Claim(city, _sentence_at(output, spans, match.start()), "name"))
     for match in _PERSON.finditer(output):
-        surname, given = match.group(1), match.group(2)
-        if surname.lower() not in _SURNAMES or any(a < match.end() and match.start() < b for a, b in taken):
+        if any(a < match.end() and match.start() < b for a, b in taken):
             continue
-        syllables = _syllables(given)
-        if syllables is None or match.group().lower() in latin:
-            continue
-        if _holds_reading(source, [surname, *syllables]):
-            continue
-        if any(match.group() in rendering for rendering in glossary.values()):
-            continue
-        add(match)
+        if _unheard_person(match, source, latin, glossary) is not None:
+            add(match)
     return claims
+
+
+def _unheard_person(match: re.Match[str], source: str, latin: str, glossary: dict[str, str]) -> list[str] | None:
+    """The syllables of the given name of a ``_PERSON`` match that is a romanized Chinese name
+    ``source`` (``latin`` is it lowercased) does not hold, written or read aloud, and that no
+    ``glossary`` form holds; None for any other match."""
+    surname, given = match.group(1), match.group(2)
+    syllables = _syllables(given) if surname.lower() in _SURNAMES else None
+    if syllables is None or match.group().lower() in latin or _holds_reading(source, [surname, *syllables]):
+        return None
+    if any(match.group() in rendering for rendering in glossary.values()):
+        return None
+    return syllables
 
 
 # -- unit slips --------------------------------------------------------------------------------
@@ -1372,17 +1378,10 @@ def fix_misread_people(output: str, source: str, glossary: dict[str, str] | None
         return output, []
     latin, fixes = source.lower(), []
     for match in _PERSON.finditer(output):
-        surname, given = match.group(1), match.group(2)
-        syllables = _syllables(given)
-        if surname.lower() not in _SURNAMES or syllables is None or match.group().lower() in latin:
-            continue
-        if _CITY.fullmatch(match.group()) or _holds_reading(source, [surname, *syllables]):
-            continue
-        if any(match.group() in rendering for rendering in (glossary or {}).values()):
-            continue
-        meant = _name_meant(source, _loose(surname), syllables)
+        syllables = None if _CITY.fullmatch(match.group()) else _unheard_person(match, source, latin, glossary or {})
+        meant = _name_meant(source, _loose(match.group(1)), syllables) if syllables else None
         if meant is not None:
-            fixes.append((match.start(), match.end(), f"{surname} {_given_name(meant[1:], syllables)}"))
+            fixes.append((match.start(), match.end(), f"{match.group(1)} {_given_name(meant[1:], syllables or [])}"))
     return _rewrite(output, fixes)
 
 
