@@ -135,7 +135,9 @@ def _cut_tail_run(text: str) -> str:
         if repeated < (LOOP_REPEATS - 1) * period or repeated < LOOP_MIN_SPAN:
             continue
         unit = tail[n - period :]
-        if _letters(unit) < min(2, period):  # "-----", "| --- | --- |", "……": layout, not a loop
+        # "-----", "| --- | --- |", "……" are layout, not a loop; "113, 113, 113, …" (the 0.5B
+        # model on the disaster release, to its token limit) is one.
+        if _letters(unit) + sum(c.isdigit() for c in unit) < min(2, period):
             continue
         covered = repeated + period
         if best is None or covered > best[0]:

@@ -33,6 +33,8 @@ LIST_CYCLE = ["Using rent control laws to reduce rent.", "Offering rent relief p
 
 LOOPS = [
     # (name, reply, what is kept)
+    # (the cut goes back to the last space before the run's first whole copy)
+    ("a number said over and over (0.5B), cut", "Tainan, Hualien, 114, " + "113, " * 90 + "11", "Tainan, Hualien, 114,"),
     (
         "a numbered list saying one item under new numbers, cut",
         LIST_INTRO + "1. Creating a facade\n" + "".join(f"{n}. {LIST_ITEM}\n" for n in range(2, 33)) + "33. Using a",
