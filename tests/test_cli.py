@@ -677,13 +677,22 @@ def test_batch_never_takes_its_own_results_for_articles(scripted, tmp_path):
     assert len(scripted.chat_requests) == 2
 
 
+def interruptible() -> None:
+    """``preexec_fn`` for a CLI these tests interrupt: SIGINT as at a terminal. A test run that a
+    shell without job control started in the background (``bash .ci/run &``) inherits SIGINT
+    ignored, and Python keeps an ignored SIGINT ignored, so the interrupt would do nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_an_interrupted_batch_resumes_with_the_cache(tmp_path):
     folder = _folder(tmp_path, 6)
     out = tmp_path / "out"
     with ScriptedServer(default=lambda seen: reply("A scripted summary."), latency=0.4) as server:
         environ = dict(os.environ, SUMMARIZE_BASE_URL=server.base_url, SUMMARIZE_CACHE="1")
         command = [str(CLI), "batch", str(folder), "--out", str(out), "--concurrency", "2"]
-        proc = subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible
+        )
         deadline = time.monotonic() + 20
         while len(list(out.rglob("*.md"))) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -773,7 +782,7 @@ def test_each_result_prints_as_it_finishes_so_an_interrupt_keeps_it(tmp_path):
         environ = dict(os.environ, SUMMARIZE_BASE_URL=server.base_url)
         proc = subprocess.Popen(
             [str(CLI), str(slow), str(fast)], env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, preexec_fn=interruptible,
         )
         seen = b""
         deadline = time.monotonic() + 20
