@@ -1329,7 +1329,7 @@ def fix_wrong_cities(output: str, source: str) -> tuple[str, list[Correction]]:
 
     On Qwen2.5-Coder-1.5B, asked to correct "the Taipei City Government" beside the source
     sentence naming 臺南, the repair request copied the sentence back 18 times of 18 (three
-    tries each of two summaries, with and without the places named in English).
+    summaries, three tries each, with and without the places named in English).
 
     Example::
 
