@@ -111,7 +111,7 @@ def as_long_as_asked(text: str, words: int, language: str) -> bool:
     """Whether ``text`` holds the ``words`` a reply was asked for (the characters, in Chinese)."""
     if language == "en":
         return len(text.split()) >= words
-    return len("".join(text.split())) >= 2 * words  # prompts.length: two characters a word
+    return len("".join(text.split())) >= prompts.CHARACTERS_PER_WORD * words
 
 
 def whole_sentences(text: str) -> str:

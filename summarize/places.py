@@ -78,7 +78,7 @@ def meant_city(wrong: str, source: str) -> str | None:
 
         >>> meant_city("Taipei", "臺南市府召開會議，回顧花蓮地震。")
         'Tainan'
-        >>> meant_city("Osaka", "日本神戶市立博物館。") , meant_city("Taipei", "臺南與臺中合辦。")
+        >>> meant_city("Osaka", "日本神戶市立博物館。"), meant_city("Taipei", "臺南與臺中合辦。")
         ('Kobe', None)
     """
     country = _COUNTRY.get(wrong)

@@ -150,9 +150,13 @@ def firmer_english(messages: list[Message]) -> list[Message]:
     return reask(messages, "en")
 
 
+# A length in words, asked of a Chinese reply, is asked in characters: two for each word.
+CHARACTERS_PER_WORD = 2
+
+
 def length(words: int, language: str) -> str:
     """How long a reply may be, as the prompt says it: words in English, characters in Chinese."""
-    return f"at most {words} words" if language == "en" else f"at most {2 * words} characters"
+    return f"at most {words} words" if language == "en" else f"at most {CHARACTERS_PER_WORD * words} characters"
 
 
 def _names_rule(language: str) -> str:
