@@ -9,42 +9,38 @@ does not hold.
 
 from __future__ import annotations
 
-# English → how Chinese writes it. Cities and counties of Taiwan, cities of China and cities
-# abroad whose Chinese names are fixed (a small model puts Kobe's museum in Osaka).
-CITIES: dict[str, tuple[str, ...]] = {
-    "New Taipei": ("新北",), "Taipei": ("臺北", "台北", "北市"), "Taichung": ("臺中", "台中", "中市"),
-    "Tainan": ("臺南", "台南", "南市"), "Kaohsiung": ("高雄",), "Taoyuan": ("桃園",), "Hsinchu": ("新竹", "竹市", "竹縣"),
-    "Keelung": ("基隆",), "Chiayi": ("嘉義",), "Hualien": ("花蓮",), "Taitung": ("臺東", "台東"), "Yilan": ("宜蘭",),
-    "Pingtung": ("屏東",), "Changhua": ("彰化",), "Nantou": ("南投",), "Yunlin": ("雲林",), "Miaoli": ("苗栗",),
-    "Penghu": ("澎湖",), "Kinmen": ("金門",), "Matsu": ("馬祖",), "Beijing": ("北京",), "Shanghai": ("上海",),
-    "Hong Kong": ("香港", "港"), "Macau": ("澳門",), "Macao": ("澳門",), "Shenzhen": ("深圳",), "Hangzhou": ("杭州",),
-    "Guangzhou": ("廣州",), "Wuhan": ("武漢",), "Nanjing": ("南京",), "Chongqing": ("重慶",), "Tianjin": ("天津",),
-    "Tokyo": ("東京",), "Osaka": ("大阪",), "Kyoto": ("京都",), "Kobe": ("神戶", "神户"), "Seoul": ("首爾", "漢城"),
-    "Amsterdam": ("阿姆斯特丹",), "The Hague": ("海牙",), "Leiden": ("萊頓",), "London": ("倫敦",), "Paris": ("巴黎",),
-    "Berlin": ("柏林",), "New York": ("紐約",), "Silicon Valley": ("矽谷",), "Manila": ("馬尼拉",), "Bangkok": ("曼谷",),
-    "Hanoi": ("河內",), "Sydney": ("雪梨", "悉尼"),
+# English → how Chinese writes it, by country: cities and counties of Taiwan, cities of China and
+# cities abroad whose Chinese names are fixed (a small model puts Kobe's museum in Osaka). A city
+# a model misread is taken for another of the same country (``meant_city``).
+_BY_COUNTRY: dict[str, dict[str, tuple[str, ...]]] = {
+    "Taiwan": {
+        "New Taipei": ("新北",), "Taipei": ("臺北", "台北", "北市"), "Taichung": ("臺中", "台中", "中市"),
+        "Tainan": ("臺南", "台南", "南市"), "Kaohsiung": ("高雄",), "Taoyuan": ("桃園",),
+        "Hsinchu": ("新竹", "竹市", "竹縣"), "Keelung": ("基隆",), "Chiayi": ("嘉義",), "Hualien": ("花蓮",),
+        "Taitung": ("臺東", "台東"), "Yilan": ("宜蘭",), "Pingtung": ("屏東",), "Changhua": ("彰化",),
+        "Nantou": ("南投",), "Yunlin": ("雲林",), "Miaoli": ("苗栗",), "Penghu": ("澎湖",), "Kinmen": ("金門",),
+        "Matsu": ("馬祖",),
+    },
+    "China": {
+        "Beijing": ("北京",), "Shanghai": ("上海",), "Hong Kong": ("香港", "港"), "Macau": ("澳門",), "Macao": ("澳門",),
+        "Shenzhen": ("深圳",), "Hangzhou": ("杭州",), "Guangzhou": ("廣州",), "Wuhan": ("武漢",), "Nanjing": ("南京",),
+        "Chongqing": ("重慶",), "Tianjin": ("天津",),
+    },
+    "Japan": {"Tokyo": ("東京",), "Osaka": ("大阪",), "Kyoto": ("京都",), "Kobe": ("神戶", "神户")},
+    "Korea": {"Seoul": ("首爾", "漢城")},
+    "Netherlands": {"Amsterdam": ("阿姆斯特丹",), "The Hague": ("海牙",), "Leiden": ("萊頓",)},
+    "United Kingdom": {"London": ("倫敦",)}, "France": {"Paris": ("巴黎",)}, "Germany": {"Berlin": ("柏林",)},
+    "United States": {"New York": ("紐約",), "Silicon Valley": ("矽谷",)}, "Philippines": {"Manila": ("馬尼拉",)},
+    "Thailand": {"Bangkok": ("曼谷",)}, "Vietnam": {"Hanoi": ("河內",)}, "Australia": {"Sydney": ("雪梨", "悉尼")},
 }
+CITIES: dict[str, tuple[str, ...]] = {city: forms for cities in _BY_COUNTRY.values() for city, forms in cities.items()}
+COUNTRIES: dict[str, tuple[str, ...]] = {country: tuple(cities) for country, cities in _BY_COUNTRY.items()}
+_COUNTRY = {city: country for country, cities in COUNTRIES.items() for city in cities}
 
 # Short forms a text may use for a city, but that occur inside other words too (港 in 港口, 南市
 # in 湖南市, 北市 in 新北市): they support a city in a check, but never name one in a prompt.
 _SHORT_FORMS = frozenset({"北市", "中市", "南市", "竹市", "竹縣", "港"})
 _ONE_NAME = {"Macao"}  # the same city as Macau
-
-
-# The country of each city above: a city a model misread is taken for another of the same country.
-COUNTRIES: dict[str, tuple[str, ...]] = {
-    "Taiwan": (
-        "New Taipei", "Taipei", "Taichung", "Tainan", "Kaohsiung", "Taoyuan", "Hsinchu", "Keelung", "Chiayi", "Hualien",
-        "Taitung", "Yilan", "Pingtung", "Changhua", "Nantou", "Yunlin", "Miaoli", "Penghu", "Kinmen", "Matsu",
-    ),
-    "China": ("Beijing", "Shanghai", "Hong Kong", "Macau", "Macao", "Shenzhen", "Hangzhou", "Guangzhou", "Wuhan", "Nanjing", "Chongqing", "Tianjin"),
-    "Japan": ("Tokyo", "Osaka", "Kyoto", "Kobe"),
-    "Korea": ("Seoul",),
-    "Netherlands": ("Amsterdam", "The Hague", "Leiden"),
-    "United Kingdom": ("London",), "France": ("Paris",), "Germany": ("Berlin",), "United States": ("New York", "Silicon Valley"),
-    "Philippines": ("Manila",), "Thailand": ("Bangkok",), "Vietnam": ("Hanoi",), "Australia": ("Sydney",),
-}
-_COUNTRY = {city: country for country, cities in COUNTRIES.items() for city in cities}
 
 
 def cities_in(text: str) -> list[str]:
