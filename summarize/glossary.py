@@ -215,7 +215,7 @@ def common_english_word(word: str) -> bool:
     names for the seed article's recurring terms (研究人員 => "Researchers", 速發 => "Rapid",
     模型可 => "Can"), and each would have bound every chunk's translation; the names it holds
     this way have a settled form (Google, Microsoft, Japan)."""
-    return word.isalpha() and tokenizer_for("qwen", "qwen").count(" " + word.lower()) == 1
+    return word.isalpha() and _one_qwen_token(" " + word.lower())
 
 
 # Sends one request: returns the reply's text, or a reply with ``text`` and ``finish_reason``.
@@ -297,7 +297,12 @@ def recurring_terms(chunks: list[str], source: str, common: Callable[[str], bool
 def one_token_word(term: str) -> bool:
     """Whether Qwen's BPE holds a Chinese term as a single token: a common word (模型, 公司)
     or a name with one settled English form (台灣, 阿里巴巴)."""
-    return bool(_HAN_RUN.fullmatch(term)) and tokenizer_for("qwen", "qwen").count(term) == 1
+    return bool(_HAN_RUN.fullmatch(term)) and _one_qwen_token(term)
+
+
+def _one_qwen_token(text: str) -> bool:
+    """Whether Qwen's BPE holds ``text`` as a single token: what it saw often enough to merge."""
+    return tokenizer_for("qwen", "qwen").count(text) == 1
 
 
 def extraction_requests(
