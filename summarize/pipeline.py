@@ -164,7 +164,8 @@ class Run:
         penalize: bool,
         stream: bool = False,
         final: bool = False,
-        words: int = 0,
+        *,
+        words: int,
     ) -> Verdict:
         reply = await self.client.chat(
             messages,
@@ -188,7 +189,7 @@ class Run:
             # Only a summary is held to a length: notes on a short part may be a few words.
             too_short=final and not wrong_language(text, language) and too_short(text, language, messages[-1]["content"]),
             simplified_fixed=fixed,
-            said_enough=bool(words) and as_long_as_asked(text, words, language),
+            said_enough=as_long_as_asked(text, words, language),
         )
 
     async def answer(
@@ -432,7 +433,7 @@ async def asummarize_article(
         flags=tuple(sorted(run.flags | ({PROMPT_CUT} if chat.prompt_cut else set()))),
         failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
         unsupported=unsupported,
-        corrected=tuple((c.phrase, c.written) for c in corrected),
+        corrected=corrected,  # verify.Correction is a (phrase, written) pair
     )
 
 
