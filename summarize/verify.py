@@ -17,6 +17,7 @@ it is given), so summaries, translations and batch imports all use the same ones
 from __future__ import annotations
 
 import asyncio
+import difflib
 import functools
 import logging
 import math
@@ -47,6 +48,12 @@ LOOP_SENTENCE_LETTERS = 8
 LOOP_LONG_STRETCH = 80
 # The longest cycle of sentences looked for ("A. B. C. A. B. C. A. B. C.").
 LOOP_CYCLE = 4
+# A long stretch said again back to back with at most this many words left out or put in (no
+# word changed, no figure and no negation among them) is a repeat too: on the reference server
+# a tainan-1624 summary ended "The exhibition will also feature a collection of important
+# historical documents, including ..." and then the same sentence without "important".
+LOOP_NEAR_WORDS = 2
+_NEGATIONS = frozenset("not no never nor without none neither cannot 不 未 沒 無 非 別 勿".split())
 # A passage of this many sentences or more, holding this many letters, said again anywhere
 # later in the reply, word for word and in order, is a loop too: a small model that runs out
 # of things to say starts a long stretch of its reply over (seen on the reference server: a
@@ -82,8 +89,8 @@ def strip_loops(text: str) -> LoopCheck:
 
     Three shapes are found: a stretch repeated back to back at the end of the reply (a sentence,
     a line or a few words, often ending in a partial copy where the token limit cut it); a
-    sentence, or a cycle of a few, repeated back to back; and a passage of several sentences
-    said again later, word for word. The first occurrence is kept, later ones and a trailing
+    sentence, or a cycle of a few, repeated back to back (a long one also with a word or two
+    left out or put in); and a passage of several sentences said again later, word for word. The first occurrence is kept, later ones and a trailing
     partial copy are dropped. Lists with a shared prefix, tables, and a
     name or a short answer that recurs are text, not loops.
 
@@ -214,11 +221,39 @@ def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
         copies = 1
         while keys[start + copies * cycle : start + (copies + 1) * cycle] == block:
             copies += 1
+        long = _letters("".join(block)) >= LOOP_LONG_STRETCH
+        while long and _near_copy(block, keys[start + copies * cycle : start + (copies + 1) * cycle]):
+            copies += 1
         # Twice is enough for a long stretch: no writer repeats 80 letters word for word back to
         # back (seen on the reference server: two sentences of a summary, said twice over).
-        if copies >= LOOP_REPEATS or (copies >= 2 and _letters("".join(block)) >= LOOP_LONG_STRETCH):
+        if copies >= LOOP_REPEATS or (copies >= 2 and long):
             return cycle, copies
     return None
+
+
+def _words(sentence: str) -> list[str]:
+    """A sentence as near copies are compared: its words, lowercased, each Chinese character one."""
+    words: list[str] = []
+    for word in re.findall(r"\w+", sentence.lower()):
+        words.extend(word if any(is_han(c) for c in word) else [word])
+    return words
+
+
+def _near_copy(block: list[str], other: list[str]) -> bool:
+    """``other`` says ``block`` again with 1 to ``LOOP_NEAR_WORDS`` words left out or put in,
+    none of them a figure or a negation (which change what is said), and no word changed."""
+    if len(other) != len(block):
+        return False
+    a, b = _words(" ".join(block)), _words(" ".join(other))
+    differ: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "replace":
+            return False
+        if op != "equal":
+            differ += a[i1:i2] + b[j1:j2]
+    return 0 < len(differ) <= LOOP_NEAR_WORDS and not any(
+        w in _NEGATIONS or any(c.isdigit() for c in w) for w in differ
+    )
 
 
 def _drop_repeated_passages(text: str) -> str:

@@ -105,6 +105,18 @@ STORY = (
     "quickly. After some time, they came back with their dragon."
 )
 
+VOC_OPEN = "The exhibition will also showcase the history of Taiwan in different historical stages. "
+VOC = (
+    "The exhibition will also feature a collection of important historical documents, including 2 volumes "
+    "of historical records from the Dutch East India Company (VOC) in Asia. "
+)
+VOC_AGAIN = VOC.replace("important ", "").rstrip()
+RESILIENCE = (
+    "The city has been investing heavily in disaster recovery, with its disaster relief fund reaching 28.6 "
+    "billion dollars. The city has been working on creating innovative disaster management plans. The city "
+    "has also been working on developing a culture of disaster prevention and preparedness. "
+)
+
 LOOPS += [
     (
         "a passage said again after a new sentence, cut mid-copy",
@@ -117,6 +129,14 @@ LOOPS += [
         SEED_OPEN + SEED_PASSAGE + SEED_NEW + "Qwen has over 100,000 derivative models.",
     ),
     ("a paragraph of five sentences said twice", STORY + "\n" + STORY, STORY + "\n"),
+    # Qwen 1.5B on the tainan-1624 release: its last sentence again, without "important".
+    ("a long sentence said again with a word left out", VOC_OPEN + VOC + VOC_AGAIN, VOC_OPEN + VOC),
+    # And on the disaster release: a cycle of three sentences, one without "also" the second time.
+    (
+        "a cycle of sentences said again with a word left out",
+        RESILIENCE + RESILIENCE.replace("has also been working", "has been working"),
+        RESILIENCE,
+    ),
 ]
 
 NOT_LOOPS = [
@@ -152,6 +172,19 @@ NOT_LOOPS = [
     (
         "a short list of points made again in a conclusion",
         "Shelters: 12. Drills: 4. Volunteers: 1,805. In short, shelters: 12. Drills: 4. Volunteers: 1,805.",
+    ),
+    # A long sentence said again with a word more or less is a repeat only when the word is
+    # neither a figure nor a negation, and no word is changed: those say something else.
+    ("a long sentence again with another figure", VOC_OPEN + VOC + VOC_AGAIN.replace("2 volumes", "3 volumes")),
+    ("a long sentence again with a volume count dropped", VOC_OPEN + VOC + VOC_AGAIN.replace("2 volumes", "volumes")),
+    ("a long sentence again, negated", VOC_OPEN + VOC + VOC_AGAIN.replace("will also", "will not")),
+    ("a long sentence again with a word changed", VOC_OPEN + VOC + VOC.replace("feature", "display").rstrip()),
+    (
+        "a long Chinese sentence again, negated",
+        "市府表示今年將在安南區與北區各新建一座大型滯洪池，以減少颱風與豪雨期間的淹水，並同步改善老舊社區的排水系統，"
+        "讓市民在每年汛期來臨以前就能安心生活與工作，不再擔心家園受損。"
+        "市府表示今年將不在安南區與北區各新建一座大型滯洪池，以減少颱風與豪雨期間的淹水，並同步改善老舊社區的排水系統，"
+        "讓市民在每年汛期來臨以前就能安心生活與工作，不再擔心家園受損。",
     ),
     (
         "a refrain twice",
