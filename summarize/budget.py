@@ -136,9 +136,12 @@ def summary_budget(
     return budget - glossary_tokens, glossary_tokens
 
 
-def reduce_budget(settings: Settings, counter: TokenCounter, languages: Iterable[str] = ("en",)) -> int:
-    """Most tokens of notes one reduce request may carry."""
-    overhead = prompt_overhead(prompts.reduce_messages([""], "zh-Hant"), counter)
+def reduce_budget(
+    settings: Settings, counter: TokenCounter, languages: Iterable[str] = ("en",), article: str = ""
+) -> int:
+    """Most tokens of notes one reduce request on notes of ``article`` may carry (the prompt
+    counted with the article's places line)."""
+    overhead = prompt_overhead(prompts.reduce_messages([""], "zh-Hant"), counter) + places_tokens(article, counter)
     return settings.context_tokens - summary_reserve(settings, languages) - overhead - safety_margin(settings)
 
 

@@ -298,7 +298,7 @@ class Run:
         """Notes asked for shares of the summary (``budget.notes_are_summary``): joined, they are
         the English summary, checked as a final one is; other languages get a reduce request."""
         if "en" not in languages:
-            return await self.reduce(notes, languages)
+            return await self.reduce(notes, languages, article)
         # Parts may open alike ("The article discusses ..."); a passage two notes share is said once.
         text = strip_loops("\n\n".join(n.strip() for n in notes if n.strip())).text
         if wrong_language(text, "en"):
@@ -308,15 +308,15 @@ class Run:
         if languages[0] == "en" and self.on_text is not None:
             self.on_text(text)
         others = tuple(lang for lang in languages if lang != "en")
-        outcomes = await self.reduce(notes, others, stream=languages[0] != "en") if others else {}
+        outcomes = await self.reduce(notes, others, article, stream=languages[0] != "en") if others else {}
         return {lang: text if lang == "en" else outcomes[lang] for lang in languages}
 
     async def reduce(
-        self, notes: list[str], languages: tuple[str, ...], stream: bool = True
+        self, notes: list[str], languages: tuple[str, ...], article: str, stream: bool = True
     ) -> dict[str, str | SummarizeError]:
-        """Merge notes in rounds until they fit one request, then one final request per language
-        (the first streamed, unless not ``stream``)."""
-        budget = reduce_budget(self.settings, self.counter, languages)
+        """Merge the notes on ``article`` in rounds until they fit one request, then one final
+        request per language (the first streamed, unless not ``stream``)."""
+        budget = reduce_budget(self.settings, self.counter, languages, article)
         words = self.settings.summary_words
         while True:
             sizes = [self.counter.count(n) + NOTE_HEADER_TOKENS for n in notes]
@@ -332,13 +332,16 @@ class Run:
             log.info("reducing %d notes in %d groups", len(notes), len(groups))
             notes = list(
                 await gather_or_cancel(
-                    self.answer(prompts.reduce_messages(g, "en", final=False, words=words), "en", words) for g in groups
+                    self.answer(prompts.reduce_messages(g, "en", final=False, words=words, article=article), "en", words)
+                    for g in groups
                 )
             )
         every_note = prompts.join_notes(notes)
         return await self.finals(
             {
-                lang: prompts.reduce_messages(notes, lang, glossary=self.names_for(every_note, lang, room), words=words)
+                lang: prompts.reduce_messages(
+                    notes, lang, glossary=self.names_for(every_note, lang, room), words=words, article=article
+                )
                 for lang in languages
             },
             stream=stream,
@@ -405,7 +408,7 @@ async def asummarize_article(
             if notes_are_summary(settings, len(chunks)):
                 outcomes = await run.joined(notes, languages, article)
             else:
-                outcomes = await run.reduce(notes, languages)
+                outcomes = await run.reduce(notes, languages, article)
         # Figures and names the article does not support: one repair request, then listed.
         texts, unsupported, corrected = await verify.repair_summaries(
             run.ask_rewrite, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, article,

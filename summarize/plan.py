@@ -101,7 +101,7 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
     )
     # Notes are at most as long as their limit.
     note = max(reply_tokens(settings, note_words(settings, c.tokens, parts)) for c in chunks) + PER_MESSAGE_TOKENS
-    reduce_overhead = prompt_overhead(prompts.reduce_messages([""], "en", words=words), counter)
+    reduce_overhead = prompt_overhead(prompts.reduce_messages([""], "en", words=words, article=article), counter)
     if notes_are_summary(settings, parts):
         # The notes joined are the English summary: only other languages get a request.
         others = [lang for lang in languages if lang != "en"]
@@ -111,7 +111,7 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
         )
     # Merge rounds as the pipeline would run them.
     notes, reduces = len(chunks), 0
-    limit = reduce_budget(settings, counter, languages)
+    limit = reduce_budget(settings, counter, languages, article)
     while notes * note > limit:
         groups = pack(["."] * notes, [note] * notes, max(limit, note))
         if len(groups) >= notes:

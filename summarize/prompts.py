@@ -249,11 +249,16 @@ def reduce_messages(
     final: bool = True,
     glossary: Mapping[str, str] | None = None,
     words: int = 150,
+    article: str = "",
 ) -> list[Message]:
+    """A request to merge notes (``final=False``) or to write the summary from them; the task
+    names in English the places ``article`` holds (``places_line``), as a single request's
+    does, for the notes may have put the article in another city."""
     if final:
         task = render(
             "reduce_task", language=language_name(language), length=length(words, language), names_rule=_names_rule(language)
         )
     else:
         task = render("merge_task", language=language_name(language), length=length(words, language))
+    task = _with_places(task, article, language)
     return task_messages("summary_system", join_notes(notes), task, verb="summarize", glossary=glossary)

@@ -593,7 +593,7 @@ def test_fault_8_partial_summary_lists_the_failed_chunk_and_no_placeholder_reach
     summary = summarize_article(sentences(30), settings=settings.replace(summary_words=90), partial=True)
     assert summary.is_partial and summary.text == "The final summary."
     (reduce,) = [r for r in scripted.chat_requests if r.kind != "map"]
-    expected = prompts.reduce_messages(["Notes on 第0項.", "Notes on 第20項."], "en", words=90)
+    expected = prompts.reduce_messages(["Notes on 第0項.", "Notes on 第20項."], "en", words=90, article=sentences(30))
     assert reduce.messages == expected  # exactly the two notes: no placeholder for the failed chunk
 
 

@@ -8,7 +8,14 @@ import pytest
 from conftest import corpus_text
 
 from summarize import prompts
-from summarize.budget import PER_MESSAGE_TOKENS, chunk_budget, places_tokens, reply_tokens, safety_margin
+from summarize.budget import (
+    PER_MESSAGE_TOKENS,
+    chunk_budget,
+    places_tokens,
+    reduce_budget,
+    reply_tokens,
+    safety_margin,
+)
 from summarize.config import Settings
 from summarize.places import cities_in
 from summarize.tokens import tokenizer_for
@@ -73,6 +80,30 @@ def test_the_budget_leaves_room_for_the_places_line():
         assert "Places the article names: Tainan" in messages[1]["content"]
         room = settings.context_tokens - safety_margin(settings)
         assert prompt + reply_tokens(settings, settings.summary_words) <= room
+
+
+def test_notes_are_merged_and_summed_up_naming_the_places_of_their_article():
+    # Notes are English, and may already have put the article in the wrong city.
+    article = "南市災防全面升級。臺南市府召開會議，回顧花蓮地震。"
+    for final in (True, False):
+        user = prompts.reduce_messages(["Notes.", "More notes."], "en", final=final, article=article)[1]["content"]
+        assert user.endswith("Places the article names: Tainan, Hualien.")
+    assert "Places" not in prompts.reduce_messages(["筆記。"], "zh-Hant", article=article)[1]["content"]
+    counter = tokenizer_for("qwen")
+    settings = Settings(context_tokens=2048)
+    extra = places_tokens(article, counter)
+    assert extra > 0 and reduce_budget(settings, counter, article=article) == reduce_budget(settings, counter) - extra
+
+
+def test_a_run_that_reduces_names_the_places_in_its_reduce_requests(scripted):
+    from summarize import summarize_article
+
+    settings = Settings(base_url=scripted.base_url, model="qwen3-8b", chunk_tokens=300, context_tokens=1400,
+                        output_tokens=256, cache=False, verify=False)
+    summary = summarize_article(corpus_text(DISASTER), settings=settings)
+    reduces = [r for r in scripted.chat_requests if r.kind in ("merge", "final")]
+    assert summary.chunks > 3 and reduces
+    assert all(r.task_text.endswith("Places the article names: Tainan, Hualien.") for r in reduces)
 
 
 def test_the_places_benchmark_counts_a_city_the_article_does_not_hold():
