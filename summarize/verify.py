@@ -53,7 +53,7 @@ LOOP_CYCLE = 4
 # a tainan-1624 summary ended "The exhibition will also feature a collection of important
 # historical documents, including ..." and then the same sentence without "important".
 LOOP_NEAR_WORDS = 2
-_NEGATIONS = frozenset("not no never nor without none neither cannot 不 未 沒 無 非 別 勿".split())
+_NEGATIONS = frozenset("not no never nor without none neither cannot 不 未 沒 無 非 別 勿 唔 冇".split())  # 唔, 冇: Cantonese
 # A passage of this many sentences or more, holding this many letters, said again anywhere
 # later in the reply, word for word and in order, is a loop too: a small model that runs out
 # of things to say starts a long stretch of its reply over (seen on the reference server: a
@@ -90,9 +90,9 @@ def strip_loops(text: str) -> LoopCheck:
     Three shapes are found: a stretch repeated back to back at the end of the reply (a sentence,
     a line or a few words, often ending in a partial copy where the token limit cut it); a
     sentence, or a cycle of a few, repeated back to back (a long one also with a word or two
-    left out or put in); and a passage of several sentences said again later, word for word. The first occurrence is kept, later ones and a trailing
-    partial copy are dropped. Lists with a shared prefix, tables, and a
-    name or a short answer that recurs are text, not loops.
+    left out or put in); and a passage of several sentences said again later, word for word.
+    The first occurrence is kept, later ones and a trailing partial copy are dropped. Lists
+    with a shared prefix, tables, and a name or a short answer that recurs are text, not loops.
 
     Example::
 
