@@ -217,7 +217,7 @@ class Run:
         if first.looped_when_done:
             log.warning(
                 "a %s reply repeated itself after %s; its repeats were cut",
-                prompts.SHORT_NAMES.get(language, language), prompts.length(words, language).removeprefix("at most "),
+                prompts.SHORT_NAMES.get(language, language), prompts.amount(words, language),
             )
         elif not first.ok and not note_cut:
             reasons = (

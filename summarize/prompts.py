@@ -154,9 +154,14 @@ def firmer_english(messages: list[Message]) -> list[Message]:
 CHARACTERS_PER_WORD = 2
 
 
+def amount(words: int, language: str) -> str:
+    """``words`` as a reply in ``language`` counts them: words in English, characters in Chinese."""
+    return f"{words} words" if language == "en" else f"{CHARACTERS_PER_WORD * words} characters"
+
+
 def length(words: int, language: str) -> str:
-    """How long a reply may be, as the prompt says it: words in English, characters in Chinese."""
-    return f"at most {words} words" if language == "en" else f"at most {CHARACTERS_PER_WORD * words} characters"
+    """How long a reply may be, as the prompt says it ("at most 150 words")."""
+    return f"at most {amount(words, language)}"
 
 
 def _names_rule(language: str) -> str:
