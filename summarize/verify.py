@@ -1209,7 +1209,7 @@ def _has_counterpart(english: str, source: str, latin: str) -> bool:
     if english.lower() in latin:
         return True
     if english in CITIES:
-        return any(form in source for form in CITIES[english])
+        return _names_city(source, latin, english)
     person = _PERSON.fullmatch(english)
     if person and person.group(1).lower() in _SURNAMES and (given := _syllables(person.group(2))):
         return _holds_reading(source, [person.group(1), *given])
