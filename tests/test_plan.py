@@ -77,3 +77,23 @@ def test_a_plan_counts_the_places_line_a_real_run_sends(scripted, context_tokens
     assert sent == (plan.map_prompt_tokens if len(plan.chunks) > 1 else plan.prompt_tokens)
     # The plan's budget is the run's: room is left for the line.
     assert plan.budget == chunk_budget(settings, counter, article=article) < chunk_budget(settings, counter)
+
+
+def test_a_plan_counts_the_places_line_of_every_reduce_request(monkeypatch):
+    # At 300-token chunks the disaster release takes more than three parts: its notes are
+    # reduced, and each reduce request ends with the article's places, as a real run's does
+    # (tests/test_places.py). The plan's reduce share counts the line once per such request.
+    from summarize import prompts
+    from summarize.budget import places_tokens
+    from summarize.tokens import tokenizer_for
+
+    article = corpus_text("tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt")
+    settings = Settings(model="qwen3-8b", chunk_tokens=300, context_tokens=8192, cache=False)
+    plan = plan_article(article, settings)
+    line = places_tokens(article, tokenizer_for("qwen3-8b"))
+    monkeypatch.setattr(prompts, "places_line", lambda text, language: "")
+    without = plan_article(article, settings)
+    assert plan.chunks == without.chunks and plan.map_requests > 3 and plan.final_requests == 1
+    reduce_share = plan.prompt_tokens - plan.map_prompt_tokens
+    extra = reduce_share - (without.prompt_tokens - without.map_prompt_tokens)
+    assert 0 < extra <= (plan.reduce_requests + plan.final_requests) * line
