@@ -74,10 +74,11 @@ class Verdict:
     reply: Reply
     looped: bool = False
     wrong_language: bool = False
-    cut: bool = False  # stopped at the token limit, and not because it looped
+    cut: bool = False  # stopped at the token limit short of its ask, and not because it looped
     too_short: bool = False  # a few words where a summary was asked for (an obeyed injection: "PWNED")
     simplified_fixed: int = 0
     said_enough: bool = False  # its text, repeats cut, is as long as the reply asked for
+    ran_on: bool = False  # stopped at the token limit after saying enough: kept to its whole sentences
 
     @property
     def looped_when_done(self) -> bool:
@@ -107,11 +108,15 @@ def too_short(text: str, language: str, request: str) -> bool:
     return short and bool(core) and core in request
 
 
+# A reply asked for "at most N words" has said what it was asked once it holds this share of N.
+SAID_ENOUGH_SHARE = 0.8
+
+
 def as_long_as_asked(text: str, words: int, language: str) -> bool:
-    """Whether ``text`` holds the ``words`` a reply was asked for (the characters, in Chinese)."""
-    if language == "en":
-        return len(text.split()) >= words
-    return len("".join(text.split())) >= prompts.CHARACTERS_PER_WORD * words
+    """Whether ``text`` holds the ``words`` a reply was asked for (the characters, in Chinese),
+    within ``SAID_ENOUGH_SHARE``."""
+    size = len(text.split()) if language == "en" else len("".join(text.split())) / prompts.CHARACTERS_PER_WORD
+    return size >= SAID_ENOUGH_SHARE * words
 
 
 def whole_sentences(text: str) -> str:
@@ -177,6 +182,15 @@ class Run:
         )
         loops = strip_loops(reply.text)
         text, fixed = loops.text, 0
+        # A reply that said what was asked and ran on to its limit ends at its last whole
+        # sentence: that is the length the user asked for, and nothing of it was cut.
+        ran_on = reply.truncated and not loops.looped and as_long_as_asked(whole_sentences(text), words, language)
+        if ran_on:
+            text = whole_sentences(text)
+            log.info(
+                "a %s reply ran on past %s to its %d-token limit; it ends at its last whole sentence",
+                prompts.SHORT_NAMES.get(language, language), prompts.amount(words, language), limit,
+            )
         if language == "zh-Hant":
             # Models drift into Simplified; the user's names stay exactly as given.
             text, fixed = to_traditional(text, tuple(self.glossary))
@@ -185,11 +199,12 @@ class Run:
             reply=reply,
             looped=loops.looped,
             wrong_language=wrong_language(text, language),
-            cut=reply.truncated and not loops.looped,
+            cut=reply.truncated and not loops.looped and not ran_on,
             # Only a summary is held to a length: notes on a short part may be a few words.
             too_short=final and not wrong_language(text, language) and too_short(text, language, messages[-1]["content"]),
             simplified_fixed=fixed,
             said_enough=as_long_as_asked(text, words, language),
+            ran_on=ran_on,
         )
 
     async def answer(

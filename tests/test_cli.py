@@ -218,7 +218,7 @@ def test_preset_option_shapes_the_request(scripted, article):
     assert result.returncode == 0, result.stderr
     body = scripted.chat_requests[0].body
     assert body["chat_template_kwargs"] == {"enable_thinking": False}
-    assert body["max_tokens"] == 452  # a default-length summary's limit, not SUMMARIZE_OUTPUT_TOKENS
+    assert body["max_tokens"] == 242  # a default-length summary's limit, not SUMMARIZE_OUTPUT_TOKENS
 
 
 def test_concurrency_caps_requests_in_flight_across_files(tmp_path):
@@ -243,7 +243,7 @@ def test_concurrency_must_be_positive(article):
 
 
 def test_dry_run_of_a_few_parts_says_their_notes_are_the_summary(scripted):
-    article = SAMPLE.read_text(encoding="utf-8") * 6
+    article = SAMPLE.read_text(encoding="utf-8") * 7
     result = run("-", "--dry-run", server=scripted, stdin=article, env={"SUMMARIZE_CONTEXT_TOKENS": "4096"})
     assert result.returncode == 0, result.stderr
     assert scripted.requests == []

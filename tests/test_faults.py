@@ -475,8 +475,8 @@ def test_fault_5_a_piece_that_fails_for_good_stops_its_sibling_pieces(scripted, 
 
 def test_fault_5_a_stated_window_too_small_for_the_reply_fails_at_once(scripted, scripted_settings):
     scripted.default = lambda seen: context_error(1000, 1500)
-    # A 400-word summary needs a reply of 1,024 tokens (output_tokens caps it): no chunk fits beside it.
-    err = raised(summarize_article, sentences(30), settings=scripted_settings.replace(summary_words=400))
+    # An 800-word summary needs a reply of 1,024 tokens (output_tokens caps it): no chunk fits beside it.
+    err = raised(summarize_article, sentences(30), settings=scripted_settings.replace(summary_words=800))
     assert isinstance(err, ContextLengthError) and err.limit == 1000
     assert "SUMMARIZE_CONTEXT_TOKENS=1000" in str(err)
     assert len(scripted.chat_requests) == 1
@@ -495,9 +495,9 @@ def test_fault_5_a_stated_window_too_small_for_the_reply_fails_at_once(scripted,
 )
 def test_fault_6_a_reply_cut_while_thinking_raises_truncated_output(scripted, scripted_settings, step, spent):
     scripted.script(step)
-    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(output_tokens=300))
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(output_tokens=200))
     assert isinstance(err, TruncatedOutputError)
-    assert f"300-token limit while {spent}" in str(err)
+    assert f"200-token limit while {spent}" in str(err)
     assert "turn thinking off" in str(err)
     assert len(scripted.chat_requests) == 1  # the same request would be cut the same way
 
@@ -507,7 +507,7 @@ def test_fault_6_a_summary_cut_twice_raises_without_blaming_output_tokens(script
     scripted.script(cut, cut)
     err = raised(summarize_article, ARTICLE, settings=scripted_settings)
     assert isinstance(err, TruncatedOutputError)
-    assert "452-token limit of a 150-word reply, twice" in str(err)
+    assert "242-token limit of a 150-word reply, twice" in str(err)
     assert "SUMMARIZE_OUTPUT_TOKENS" not in str(err)  # more room only buys more copied article
     first, again = scripted.chat_requests
     assert again.body["frequency_penalty"] > 0 and "frequency_penalty" not in first.body

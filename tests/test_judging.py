@@ -112,6 +112,51 @@ def test_a_reply_that_loops_before_saying_enough_is_still_asked_again(scripted, 
     assert scripted.chat_requests[1].body["frequency_penalty"] > 0
 
 
+def test_a_reply_that_runs_on_past_its_ask_ends_at_its_last_whole_sentence(scripted, scripted_settings, caplog):
+    # On the reference model replies asked for 150 words ran to 290, each word past the ask
+    # generated and waited on: the limit is the ask, and what it holds is the summary.
+    caplog.set_level("INFO", logger="summarize")
+    words = scripted_settings.summary_words
+    text = said(words)
+    scripted.script(Step.reply(text + " Tainan will also open a new bus route to the Anp", finish_reason="length"))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert len(scripted.chat_requests) == 1
+    assert summary.text == text and summary.flags == () and not summary.truncated
+    assert scripted.chat_requests[0].body["max_tokens"] == reply_tokens(scripted_settings, words)
+    assert "ran on past 150 words to its 242-token limit; it ends at its last whole sentence" in caplog.text
+
+
+def test_a_reply_cut_a_little_short_of_its_ask_has_said_enough(scripted, scripted_settings):
+    # "At most 150 words": four fifths of them, in whole sentences, is a summary, not a cut one.
+    words = scripted_settings.summary_words
+    text = said(words * 4 // 5)
+    assert len(text.split()) < words
+    scripted.script(Step.reply(text + " Tainan will also open a new bus", finish_reason="length"))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert len(scripted.chat_requests) == 1 and summary.text == text and summary.flags == ()
+
+
+def test_a_reply_cut_well_short_of_its_ask_is_still_asked_again(scripted, scripted_settings):
+    text = said(scripted_settings.summary_words // 2)
+    scripted.script(Step.reply(text + " Tainan will also open a new bus", finish_reason="length"), Step.reply(ENGLISH))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.text == ENGLISH and len(scripted.chat_requests) == 2
+    assert scripted.chat_requests[1].body["frequency_penalty"] > 0
+
+
+def test_a_note_that_runs_on_past_its_ask_is_kept_whole_and_not_flagged_cut(scripted, scripted_settings):
+    def model(seen):
+        if seen.kind == "map" and "第3項" in seen.fenced:
+            return Step.reply(said(60) + " Drill 4 had twenty-eight resi", finish_reason="length")
+        return Step.reply(ENGLISH)
+
+    scripted.default = model
+    summary = summarize_article(lines(40), settings=scripted_settings.replace(chunk_tokens=300))
+    assert summary.flags == () and len([r for r in scripted.chat_requests if "第3項" in r.fenced and r.kind == "map"]) == 1
+    (final,) = [r for r in scripted.chat_requests if r.kind == "final"]
+    assert said(60) in final.fenced and "twenty-eight resi" not in final.fenced
+
+
 def test_a_reply_that_loops_twice_is_kept_once_and_flagged_never_raised(scripted, scripted_settings):
     scripted.script(Step.reply(LOOP, finish_reason="length"), Step.reply(LOOP, finish_reason="length"))
     summary = summarize_article(ARTICLE, settings=scripted_settings)  # on_truncation=error: still no error
