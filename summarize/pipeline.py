@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -119,9 +120,17 @@ def as_long_as_asked(text: str, words: int, language: str) -> bool:
     return size >= SAID_ENOUGH_SHARE * words
 
 
+# A list item's number or letter alone on its line ("5." of a list cut after it): no sentence end.
+LIST_MARKER = re.compile(r"(?:^|\n)[ \t]*(?:\d{1,3}|[A-Za-z])\.$")
+
+
 def whole_sentences(text: str) -> str:
     """``text`` up to its last sentence end (a cut reply's unfinished sentence dropped)."""
-    ends = [i for i, char in enumerate(text) if char in "。！？!?\n" or (char == "." and text[i + 1 : i + 2] in ("", " "))]
+    ends = [
+        i for i, char in enumerate(text)
+        if char in "。！？!?\n"
+        or (char == "." and text[i + 1 : i + 2] in ("", " ") and not LIST_MARKER.search(text, 0, i + 1))
+    ]
     return text[: ends[-1] + 1].strip() if ends else text
 
 

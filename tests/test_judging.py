@@ -126,6 +126,17 @@ def test_a_reply_that_runs_on_past_its_ask_ends_at_its_last_whole_sentence(scrip
     assert "ran on past 150 words to its 242-token limit; it ends at its last whole sentence" in caplog.text
 
 
+def test_a_numbered_list_that_runs_on_ends_at_its_last_whole_item_not_at_a_bare_number(scripted, scripted_settings):
+    # The tainan-ai summary on the reference model: four items, then "5." at the token limit,
+    # which the figure check then took for an unsupported figure.
+    items = [f"{n}. **{PLACES[n]}**: {said(30)}" for n in range(1, 6)]
+    listed = "Tainan's bus plan has these points:\n\n" + "\n\n".join(items[:4])
+    scripted.script(Step.reply(listed + "\n\n5.", finish_reason="length"))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.text == listed and summary.flags == () and summary.unsupported == ()
+    assert len(scripted.chat_requests) == 1
+
+
 def test_a_reply_cut_a_little_short_of_its_ask_has_said_enough(scripted, scripted_settings):
     # "At most 150 words": four fifths of them, in whole sentences, is a summary, not a cut one.
     words = scripted_settings.summary_words
