@@ -234,7 +234,7 @@ class Run:
         # on the reference model a re-asked cut note came back cut every time, and the re-ask
         # costs the whole chunk's prompt once more.
         note_cut = first.cut and not final and not first.wrong_language
-        # Nor is a reply that repeated itself only after saying all it was asked: its repeats
+        # Nor is a reply that repeated itself only after saying what was asked: its repeats
         # cut, it is as long as asked. On the reference model the seed summary looped after
         # 228 words of 150 asked; the re-ask cost its 2,066 prompt tokens again and returned
         # the same summary in 180 words, with the same 萬/億 slip.
@@ -526,7 +526,8 @@ def summarize_article(
         InputError, InputTypeError: the article is unusable; nothing was sent.
         ConfigError: a setting is malformed or missing.
         EndpointError: the endpoint failed (a subclass says how). A summary that runs past its
-            limit twice (not a loop, which is cut and flagged) raises ``TruncatedOutputError``
+            limit twice before it said what was asked (not a loop, which is cut and flagged)
+            raises ``TruncatedOutputError``
             rather than returning a silently shortened summary, unless ``on_truncation="keep"``.
 
     Example::

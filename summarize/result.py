@@ -86,13 +86,13 @@ class Summary:
             firmer retry, where English was asked for.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
         flags: what the checks found and could not repair, as short names (the constants
-            below): ``looped`` (a reply repeated itself before it said all it was asked, and
+            below): ``looped`` (a reply repeated itself before it said what was asked, and
             again when asked once more; the repeats were cut), ``truncated`` (a cut reply
             kept), ``prompt-cut`` (the server cut the prompt),
             ``en-not-english`` / ``zh-Hant-not-chinese`` (a summary in the wrong language),
             ``language-failed`` (one language's summary failed; see ``failed_languages``),
-            ``notes-cut`` (a part's notes ran past their limit twice; their whole sentences were
-            used), ``too-short`` (a few words where a summary was asked for, twice: a model that
+            ``notes-cut`` (a part's notes ran past their limit before they said what was asked;
+            their whole sentences were used), ``too-short`` (a few words where a summary was asked for, twice: a model that
             obeyed an instruction planted in the article, for one).
             Empty when every check passed.
         failed_languages: language code → error message, for languages whose summary failed
