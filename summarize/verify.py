@@ -44,7 +44,11 @@ LOOP_MIN_SPAN = 24
 # A repeated sentence (or cycle) counts only when it holds this many letters: "Yes." and "是。"
 # may recur in dialogue.
 LOOP_SENTENCE_LETTERS = 8
-# A stretch of sentences this long (in letters) said twice back to back is a loop already.
+# A stretch of sentences this long (in letters) said twice back to back is a loop already, and
+# so is one sentence this long said again word for word anywhere later: on the reference server
+# a tainan-disaster summary said "The city has also organized several disaster drills and
+# exercises, including ..." (123 letters) again, one sentence after its first time. None of the
+# corpus articles, nor any of their paragraphs, says a sentence this long twice.
 LOOP_LONG_STRETCH = 80
 # The longest cycle of sentences looked for ("A. B. C. A. B. C. A. B. C.").
 LOOP_CYCLE = 4
@@ -90,7 +94,8 @@ def strip_loops(text: str) -> LoopCheck:
     Three shapes are found: a stretch repeated back to back at the end of the reply (a sentence,
     a line or a few words, often ending in a partial copy where the token limit cut it); a
     sentence, or a cycle of a few, repeated back to back (a long one also with a word or two
-    left out or put in); and a passage of several sentences said again later, word for word.
+    left out or put in); and a passage of several sentences, or one long sentence, said again
+    later, word for word.
     The first occurrence is kept, later ones and a trailing partial copy are dropped. Lists
     with a shared prefix, tables, and a name or a short answer that recurs are text, not loops.
 
@@ -257,9 +262,9 @@ def _near_copy(block: list[str], other: list[str]) -> bool:
 
 
 def _drop_repeated_passages(text: str) -> str:
-    """``text`` without the later copies of a passage it says again (``LOOP_PASSAGE_*``), and
-    without a trailing copy the token limit cut short; what is new between and after the
-    copies stays."""
+    """``text`` without the later copies of a passage it says again (``LOOP_PASSAGE_*``, or one
+    sentence of ``LOOP_LONG_STRETCH`` letters), and without a trailing copy the token limit cut
+    short; what is new between and after the copies stays."""
     pieces = [text[start:end] for start, end in sentences(text)]
     keys = [_key(p) for p in pieces]
     drop: set[int] = set()
@@ -281,7 +286,9 @@ def _drop_repeated_passages(text: str) -> str:
             partial = end == len(keys) - 1 and earlier + length < later and keys[earlier + length].startswith(keys[end])
             copied = keys[later : end + (1 if partial else 0)]
             letters = _letters("".join(copied))
-            whole = length >= LOOP_PASSAGE_SENTENCES and letters >= LOOP_PASSAGE_LETTERS
+            whole = (length >= LOOP_PASSAGE_SENTENCES and letters >= LOOP_PASSAGE_LETTERS) or any(
+                _letters(key) >= LOOP_LONG_STRETCH for key in keys[later:end]
+            )
             # A copy that runs into the end of the reply, two sentences or more, the last maybe
             # cut, need only be as long as a back-to-back stretch: the token limit stopped it.
             cut_short = (end == len(keys) or partial) and len(copied) >= 2 and letters >= LOOP_LONG_STRETCH

@@ -139,6 +139,28 @@ LOOPS += [
     ),
 ]
 
+# Qwen 1.5B on the disaster release: a long sentence said again word for word one sentence
+# later, the sentence between a near copy of the one before the first.
+DRILLS_OPEN = "The city has also developed a system for measuring and evaluating the effectiveness of its efforts. "
+DRILLS = (
+    "The city has also organized several disaster drills and exercises, including a full-scale disaster drill "
+    "in 2021 and a disaster drill in 2022. "
+)
+DRILLS_BETWEEN = DRILLS_OPEN.replace("developed", "established")
+
+LOOPS += [
+    (
+        "a long sentence said again one sentence later",
+        DRILLS_OPEN + DRILLS + DRILLS_BETWEEN + DRILLS,
+        DRILLS_OPEN + DRILLS + DRILLS_BETWEEN,
+    ),
+    (
+        "a long sentence said again further on, the reply going on after it",
+        DRILLS + SEED_NEW + DRILLS_OPEN + DRILLS + "Tainan also trained 1,805 specialists.",
+        DRILLS + SEED_NEW + DRILLS_OPEN + "Tainan also trained 1,805 specialists.",
+    ),
+]
+
 NOT_LOOPS = [
     ("a plain summary", EN_SUMMARY),
     ("a Chinese paragraph", ZH_INTRO.strip()),
@@ -186,6 +208,7 @@ NOT_LOOPS = [
         "市府表示今年將不在安南區與北區各新建一座大型滯洪池，以減少颱風與豪雨期間的淹水，並同步改善老舊社區的排水系統，"
         "讓市民在每年汛期來臨以前就能安心生活與工作，不再擔心家園受損。",
     ),
+    ("a long sentence said again with a word changed, later on", DRILLS + DRILLS_OPEN + DRILLS.replace("2022", "2023")),
     (
         "a refrain twice",
         "We shall overcome some day. The march went on. We shall overcome some day. It ended at dusk.",
