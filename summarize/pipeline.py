@@ -193,9 +193,10 @@ class Run:
         text, fixed = loops.text, 0
         # A reply that said what was asked and ran on to its limit ends at its last whole
         # sentence: that is the length the user asked for, and nothing of it was cut.
-        ran_on = reply.truncated and not loops.looped and as_long_as_asked(whole_sentences(text), words, language)
+        whole = whole_sentences(text)
+        ran_on = reply.truncated and not loops.looped and as_long_as_asked(whole, words, language)
         if ran_on:
-            text = whole_sentences(text)
+            text = whole
             log.info(
                 "a %s reply ran on past %s to its %d-token limit; it ends at its last whole sentence",
                 prompts.SHORT_NAMES.get(language, language), prompts.amount(words, language), limit,
@@ -527,8 +528,8 @@ def summarize_article(
         ConfigError: a setting is malformed or missing.
         EndpointError: the endpoint failed (a subclass says how). A summary that runs past its
             limit twice before it said what was asked (not a loop, which is cut and flagged)
-            raises ``TruncatedOutputError``
-            rather than returning a silently shortened summary, unless ``on_truncation="keep"``.
+            raises ``TruncatedOutputError`` rather than returning a silently shortened summary,
+            unless ``on_truncation="keep"``.
 
     Example::
 

@@ -92,8 +92,8 @@ class Summary:
             ``en-not-english`` / ``zh-Hant-not-chinese`` (a summary in the wrong language),
             ``language-failed`` (one language's summary failed; see ``failed_languages``),
             ``notes-cut`` (a part's notes ran past their limit before they said what was asked;
-            their whole sentences were used), ``too-short`` (a few words where a summary was asked for, twice: a model that
-            obeyed an instruction planted in the article, for one).
+            their whole sentences were used), ``too-short`` (a few words where a summary was
+            asked for, twice: a model that obeyed an instruction planted in the article, for one).
             Empty when every check passed.
         failed_languages: language code → error message, for languages whose summary failed
             while others succeeded (those are in ``summaries``).
