@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -43,7 +42,7 @@ from .result import LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, T
 from .runner import gather_or_cancel, run_sync
 from .text import clean, han_ratio, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
-from .verify import strip_loops
+from .verify import LIST_MARKER, strip_loops
 
 log = logging.getLogger("summarize")
 T = TypeVar("T")
@@ -120,12 +119,9 @@ def as_long_as_asked(text: str, words: int, language: str) -> bool:
     return size >= SAID_ENOUGH_SHARE * words
 
 
-# A list item's number or letter alone on its line ("5." of a list cut after it): no sentence end.
-LIST_MARKER = re.compile(r"(?:^|\n)[ \t]*(?:\d{1,3}|[A-Za-z])\.$")
-
-
 def whole_sentences(text: str) -> str:
-    """``text`` up to its last sentence end (a cut reply's unfinished sentence dropped)."""
+    """``text`` up to its last sentence end (a cut reply's unfinished sentence dropped); the
+    number of a list item cut after it ("5.") ends nothing."""
     ends = [
         i for i, char in enumerate(text)
         if char in "。！？!?\n"

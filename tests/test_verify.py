@@ -161,6 +161,20 @@ LOOPS += [
     ),
 ]
 
+# Qwen 0.5B on the Cantonese talk: items 6 and 7 say item 5 again, and the limit cut "8.".
+RENTING = [
+    "1. **Owner**: The owner has already moved the family into a home of their own.",
+    "2. **Renting**: The owner is asking for a cut in the rent of the shop.",
+    "3. **Renting Process**: The owner is asking for a business to rent the property, which is sold and rented.",
+]
+LOOPS += [
+    (
+        "a numbered list looping to a bare number",
+        "\n".join(RENTING + [RENTING[2].replace("3.", f"{n}.") for n in (4, 5)] + ["6."]),
+        "\n".join(RENTING),
+    ),
+]
+
 NOT_LOOPS = [
     ("a plain summary", EN_SUMMARY),
     ("a Chinese paragraph", ZH_INTRO.strip()),
