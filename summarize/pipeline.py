@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -38,7 +40,7 @@ from .errors import (
     SummarizeError,
     TruncatedOutputError,
 )
-from .result import LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
+from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
 from .text import clean, han_ratio, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
@@ -76,6 +78,7 @@ class Verdict:
     wrong_language: bool = False
     cut: bool = False  # stopped at the token limit short of its ask, and not because it looped
     too_short: bool = False  # a few words where a summary was asked for (an obeyed injection: "PWNED")
+    echoed: bool = False  # mostly the task's own words ("The text above is part 1 of 2 ...")
     simplified_fixed: int = 0
     said_enough: bool = False  # its text, repeats cut, is as long as the reply asked for
     ran_on: bool = False  # stopped at the token limit after saying enough: kept to its whole sentences
@@ -83,16 +86,17 @@ class Verdict:
     @property
     def looped_when_done(self) -> bool:
         """It repeated itself only after saying what was asked: usable once its repeats are cut."""
-        return self.looped and self.said_enough and not (self.wrong_language or self.too_short)
+        return self.looped and self.said_enough and not (self.wrong_language or self.too_short or self.echoed)
 
     @property
     def ok(self) -> bool:
-        return not (self.looped or self.wrong_language or self.cut or self.too_short)
+        return not (self.looped or self.wrong_language or self.cut or self.too_short or self.echoed)
 
     @property
-    def badness(self) -> tuple[bool, bool, bool, bool]:
-        """Ordering of how unusable a reply is: wrong language worst, then too short, cut, looped."""
-        return (self.wrong_language, self.too_short, self.cut, self.looped)
+    def badness(self) -> tuple[bool, bool, bool, bool, bool]:
+        """Ordering of how unusable a reply is: wrong language worst, then an echo of the task,
+        too short, cut, looped."""
+        return (self.wrong_language, self.echoed, self.too_short, self.cut, self.looped)
 
 
 # A summary shorter than this, copied from the request, is not one: a model that obeyed an
@@ -106,6 +110,27 @@ def too_short(text: str, language: str, request: str) -> bool:
     short = len(text.split()) < MIN_SUMMARY_WORDS if language == "en" else len("".join(text.split())) < MIN_SUMMARY_CHARACTERS
     core = text.strip().strip(".。!！\"'「」")
     return short and bool(core) and core in request
+
+
+# A reply is an echo of its task when at least this share of its words lie in runs of
+# ECHO_RUN_WORDS or more copied from the task. On Qwen 0.5B the 21k article's notes came back
+# as "The text above is part 1 of 2 of one article. Summarize it in English in one paragraph of
+# at most 75 words, ..." (all of it the task's) and "The text above is part 2 of 2 of one
+# article. It summarizes the key names, places, dates and figures in English." (17 of 22
+# words). A summary that uses the task's phrase "key names, places, dates and figures" once
+# is not one: that is 6 of its words.
+ECHO_RUN_WORDS = 6
+ECHO_SHARE = 0.5
+
+
+def echoes_task(text: str, task: str) -> bool:
+    """Whether ``text`` is mostly the words of ``task``, copied in runs (see ``ECHO_SHARE``)."""
+    words = re.findall(r"\w+", text.lower())
+    if not words:
+        return False
+    matcher = difflib.SequenceMatcher(None, re.findall(r"\w+", task.lower()), words, autojunk=False)
+    copied = sum(block.size for block in matcher.get_matching_blocks() if block.size >= ECHO_RUN_WORDS)
+    return copied >= ECHO_SHARE * len(words)
 
 
 # A reply asked for "at most N words" has said what it was asked once it holds this share of N.
@@ -208,6 +233,7 @@ class Run:
             cut=reply.truncated and not loops.looped and not ran_on,
             # Only a summary is held to a length: notes on a short part may be a few words.
             too_short=final and not wrong_language(text, language) and too_short(text, language, messages[-1]["content"]),
+            echoed=echoes_task(text, prompts.task_of(messages)),
             simplified_fixed=fixed,
             said_enough=as_long_as_asked(text, words, language),
             ran_on=ran_on,
@@ -245,11 +271,13 @@ class Run:
                 ([language] if first.wrong_language else [])
                 + (["loop"] if first.looped or first.cut else [])
                 + (["short"] if first.too_short else [])
+                + (["echo"] if first.echoed else [])
             )
             log.warning(
                 "a %s reply %s; asking once more", prompts.SHORT_NAMES.get(language, language),
                 "came back in the wrong language" if first.wrong_language else
                 "was too short to be a summary" if first.too_short else
+                "repeated the task's own words" if first.echoed else
                 "repeated itself" if first.looped else f"ran past its {limit}-token limit",
             )
             second = await self.judge(
@@ -263,6 +291,8 @@ class Run:
             return whole_sentences(best.text)
         if best.too_short and final:
             self.flags.add(TOO_SHORT)
+        if best.echoed:  # a note too: its part of the article went unsummarized
+            self.flags.add(ECHOED_TASK)
         if best.cut:
             if self.settings.on_truncation != "keep":
                 raise TruncatedOutputError(

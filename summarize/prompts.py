@@ -131,18 +131,29 @@ def task_messages(
 
 # Why a reply is asked for again → the prompt file whose words are appended to the request:
 # it came back in another language than the one named (en, zh-Hant), or it repeated itself.
-REASKS = {"en": "english_only", "zh-Hant": "chinese_only", "loop": "no_repeat", "short": "not_a_summary"}
+REASKS = {
+    "en": "english_only", "zh-Hant": "chinese_only", "loop": "no_repeat", "short": "not_a_summary", "echo": "echoed_task",
+}
 
 
 def reask(messages: list[Message], *reasons: str) -> list[Message]:
     """``messages`` with the words for each reason (a language code the reply must be in,
-    ``"loop"`` or ``"short"``) appended to the last user message: the start of the request stays byte-identical, so a server's prompt
+    ``"loop"``, ``"short"`` or ``"echo"``) appended to the last user message: the start of the request stays byte-identical, so a server's prompt
     cache still holds it."""
     if not reasons:
         return [dict(m) for m in messages]
     extra = "\n\n".join(render(REASKS[reason]) for reason in reasons)
     last = max(i for i, m in enumerate(messages) if m["role"] == "user")
     return [{**m, "content": f"{m['content']}\n\n{extra}"} if i == last else dict(m) for i, m in enumerate(messages)]
+
+
+def task_of(messages: list[Message]) -> str:
+    """The task of a request: its last user message after the last closing fence (the fences
+    are chosen so that no text inside them holds one)."""
+    content = next(m["content"] for m in reversed(messages) if m["role"] == "user")
+    end = content.rfind("<<<END ")
+    close = content.find(">>>", end) if end >= 0 else -1
+    return content[close + 3 :] if close >= 0 else content
 
 
 def firmer_english(messages: list[Message]) -> list[Message]:

@@ -15,6 +15,7 @@ ZH_HANT_NOT_CHINESE = "zh-Hant-not-chinese"
 LANGUAGE_FAILED = "language-failed"
 NOTES_CUT = "notes-cut"
 TOO_SHORT = "too-short"
+ECHOED_TASK = "echoed-task"
 WRONG_LANGUAGE = {"en": EN_NOT_ENGLISH, "zh-Hant": ZH_HANT_NOT_CHINESE}
 
 
@@ -93,7 +94,9 @@ class Summary:
             ``language-failed`` (one language's summary failed; see ``failed_languages``),
             ``notes-cut`` (a part's notes ran past their limit before they said what was asked;
             their whole sentences were used), ``too-short`` (a few words where a summary was
-            asked for, twice: a model that obeyed an instruction planted in the article, for one).
+            asked for, twice: a model that obeyed an instruction planted in the article, for one),
+            ``echoed-task`` (a reply was mostly the task's own words, twice: a model too small
+            to follow it; that part of the article went unsummarized).
             Empty when every check passed.
         failed_languages: language code → error message, for languages whose summary failed
             while others succeeded (those are in ``summaries``).
