@@ -53,12 +53,16 @@ def language_name(code: str) -> str:
         raise ConfigError(f"unsupported language {code!r}; supported: {', '.join(LANGUAGE_NAMES)}") from None
 
 
+# How a closing fence line starts and ends ("<<<END ARTICLE>>>").
+FENCE_END, FENCE_TAIL = "<<<END ", ">>>"
+
+
 def fence_for(text: str, name: str = "ARTICLE") -> tuple[str, str]:
     """Opening and closing fence lines that do not occur anywhere in ``text``."""
     n = 0
     while True:
         tag = name if n == 0 else f"{name}-{n}"
-        opening, closing = f"<<<{tag}>>>", f"<<<END {tag}>>>"
+        opening, closing = f"<<<{tag}{FENCE_TAIL}", f"{FENCE_END}{tag}{FENCE_TAIL}"
         if opening not in text and closing not in text:
             return opening, closing
         n += 1
@@ -130,7 +134,8 @@ def task_messages(
 
 
 # Why a reply is asked for again → the prompt file whose words are appended to the request:
-# it came back in another language than the one named (en, zh-Hant), or it repeated itself.
+# it came back in another language than the one named (en, zh-Hant), repeated itself, was a
+# few words (an obeyed injection) or said the task's own words back.
 REASKS = {
     "en": "english_only", "zh-Hant": "chinese_only", "loop": "no_repeat", "short": "not_a_summary", "echo": "echoed_task",
 }
@@ -138,8 +143,8 @@ REASKS = {
 
 def reask(messages: list[Message], *reasons: str) -> list[Message]:
     """``messages`` with the words for each reason (a language code the reply must be in,
-    ``"loop"``, ``"short"`` or ``"echo"``) appended to the last user message: the start of the request stays byte-identical, so a server's prompt
-    cache still holds it."""
+    ``"loop"``, ``"short"`` or ``"echo"``) appended to the last user message: the start of the
+    request stays byte-identical, so a server's prompt cache still holds it."""
     if not reasons:
         return [dict(m) for m in messages]
     extra = "\n\n".join(render(REASKS[reason]) for reason in reasons)
@@ -151,9 +156,9 @@ def task_of(messages: list[Message]) -> str:
     """The task of a request: its last user message after the last closing fence (the fences
     are chosen so that no text inside them holds one)."""
     content = next(m["content"] for m in reversed(messages) if m["role"] == "user")
-    end = content.rfind("<<<END ")
-    close = content.find(">>>", end) if end >= 0 else -1
-    return content[close + 3 :] if close >= 0 else content
+    end = content.rfind(FENCE_END)
+    close = content.find(FENCE_TAIL, end) if end >= 0 else -1
+    return content[close + len(FENCE_TAIL) :] if close >= 0 else content
 
 
 def firmer_english(messages: list[Message]) -> list[Message]:
