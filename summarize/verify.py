@@ -114,13 +114,13 @@ def strip_loops(text: str) -> LoopCheck:
 
 # A list item's number or letter alone on the last line: what is left of a list cut there
 # ("8." after a loop through items 5 to 7, whose repeats went; or the token limit).
-LIST_MARKER = re.compile(r"(?:^|\n)[ \t>]*(?:\d{1,3}|[A-Za-z])[.)]$")
+_LIST_MARKER = re.compile(r"(?:^|\n)[ \t>]*(?:\d{1,3}|[A-Za-z])[.)]$")
 
 
 def without_list_marker(text: str) -> str:
     """``text`` without a bare list marker on its last line: a 0.5B summary's loop through
     items 5 to 7 was cut and left "8.", which the figure check took for an unsupported 8."""
-    marker = LIST_MARKER.search(text)
+    marker = _LIST_MARKER.search(text)
     return text[: marker.start()].rstrip() if marker and marker.end() == len(text) else text
 
 
