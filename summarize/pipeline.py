@@ -81,7 +81,6 @@ class Verdict:
     echoed: bool = False  # mostly the task's own words ("The text above is part 1 of 2 ...")
     simplified_fixed: int = 0
     said_enough: bool = False  # its text, repeats cut, is as long as the reply asked for
-    ran_on: bool = False  # stopped at the token limit after saying enough: kept to its whole sentences
 
     @property
     def looped_when_done(self) -> bool:
@@ -211,29 +210,31 @@ class Run:
         text, fixed = loops.text, 0
         # A reply that said what was asked and ran on to its limit ends at its last whole
         # sentence: that is the length the user asked for, and nothing of it was cut.
-        whole = whole_sentences(text)
-        ran_on = reply.truncated and not loops.looped and as_long_as_asked(whole, words, language)
-        if ran_on:
-            text = whole
-            log.info(
-                "a %s reply ran on past %s to its %d-token limit; it ends at its last whole sentence",
-                prompts.SHORT_NAMES.get(language, language), prompts.amount(words, language), limit,
-            )
+        ran_on = False
+        if reply.truncated and not loops.looped:
+            whole = whole_sentences(text)
+            ran_on = as_long_as_asked(whole, words, language)
+            if ran_on:
+                text = whole
+                log.info(
+                    "a %s reply ran on past %s to its %d-token limit; it ends at its last whole sentence",
+                    prompts.SHORT_NAMES.get(language, language), prompts.amount(words, language), limit,
+                )
         if language == "zh-Hant":
             # Models drift into Simplified; the user's names stay exactly as given.
             text, fixed = to_traditional(text, tuple(self.glossary))
+        wrong = wrong_language(text, language)
         return Verdict(
             text=text,
             reply=reply,
             looped=loops.looped,
-            wrong_language=wrong_language(text, language),
+            wrong_language=wrong,
             cut=reply.truncated and not loops.looped and not ran_on,
             # Only a summary is held to a length: notes on a short part may be a few words.
-            too_short=final and not wrong_language(text, language) and too_short(text, language, messages[-1]["content"]),
+            too_short=final and not wrong and too_short(text, language, messages[-1]["content"]),
             echoed=echoes_task(text, prompts.task_of(messages)),
             simplified_fixed=fixed,
             said_enough=as_long_as_asked(text, words, language),
-            ran_on=ran_on,
         )
 
     async def answer(
