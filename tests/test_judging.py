@@ -315,7 +315,10 @@ def test_a_note_that_echoes_its_task_is_asked_again_and_the_summary_is_kept(scri
     assert "repeated the task's own words; asking once more" in caplog.text
 
 
-def test_a_note_that_echoes_its_task_twice_is_flagged(scripted, scripted_settings):
+def test_a_note_that_echoes_its_task_twice_is_flagged(scripted, scripted_settings, tmp_path):
+    from summarize.batch import is_flagged
+    from summarize.output import FLAGS, to_markdown
+
     def model(seen):
         if seen.kind != "map":
             return Step.reply(ENGLISH)
@@ -327,6 +330,12 @@ def test_a_note_that_echoes_its_task_twice_is_flagged(scripted, scripted_setting
     summary = summarize_article(lines(30), settings=scripted_settings.replace(chunk_tokens=700))
     assert "echoed-task" in summary.flags
     assert len([r for r in scripted.chat_requests if r.kind == "map"]) == 4  # three, and part 2 once more
+    # The reader is told, and `summarize batch --redo-flagged` does the article again.
+    markdown = to_markdown(summary, title="drills")
+    assert "> Echoed the task: a reply repeated its instructions instead of summarizing" in markdown
+    assert "echoed-task" in FLAGS
+    (tmp_path / "drills.md").write_text(markdown, encoding="utf-8")
+    assert is_flagged({"md": tmp_path / "drills.md"})
 
 
 @pytest.mark.parametrize(
