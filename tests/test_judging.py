@@ -299,14 +299,23 @@ def part(seen) -> int:
     return int(seen.task_text.split("is part ")[1].split(" ")[0])
 
 
-def test_a_note_that_echoes_its_task_is_asked_again_and_the_summary_is_kept(scripted, scripted_settings, caplog):
-    # Qwen 0.5B on the 21k article: both notes were the task's words said back.
+def echoing_part_2(again: bool):
+    """A model whose note on part 2 of 3 says the first sentences of its task back (and does
+    so again when asked once more, if ``again``); its other replies are notes."""
+
     def model(seen):
-        if seen.kind == "map" and part(seen) == 2 and not seen.reasked:
+        if seen.kind != "map":
+            return Step.reply(ENGLISH)
+        if part(seen) == 2 and (again or not seen.reasked):
             return Step.reply(f"The text above is part 2 of 3 of one article. {seen.task_text.split('. ')[1]}.")
         return Step.reply(f"Part {part(seen)} says the city drilled.")
 
-    scripted.default = model
+    return model
+
+
+def test_a_note_that_echoes_its_task_is_asked_again_and_the_summary_is_kept(scripted, scripted_settings, caplog):
+    # Qwen 0.5B on the 21k article: both notes were the task's words said back.
+    scripted.default = echoing_part_2(again=False)
     summary = summarize_article(lines(30), settings=scripted_settings.replace(chunk_tokens=700))
     again = [r for r in scripted.chat_requests if r.reasked]
     assert len(again) == 1 and part(again[0]) == 2 and "repeated the task's own words" in again[0].task_text
@@ -319,14 +328,7 @@ def test_a_note_that_echoes_its_task_twice_is_flagged(scripted, scripted_setting
     from summarize.batch import is_flagged
     from summarize.output import FLAGS, to_markdown
 
-    def model(seen):
-        if seen.kind != "map":
-            return Step.reply(ENGLISH)
-        if part(seen) == 2:
-            return Step.reply(f"The text above is part 2 of 3 of one article. {seen.task_text.split('. ')[1]}.")
-        return Step.reply(f"Part {part(seen)} says the city drilled.")
-
-    scripted.default = model
+    scripted.default = echoing_part_2(again=True)
     summary = summarize_article(lines(30), settings=scripted_settings.replace(chunk_tokens=700))
     assert "echoed-task" in summary.flags
     assert len([r for r in scripted.chat_requests if r.kind == "map"]) == 4  # three, and part 2 once more
