@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -44,7 +43,7 @@ from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT,
 from .runner import gather_or_cancel, run_sync
 from .text import clean, han_ratio, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
-from .verify import strip_loops, without_list_marker
+from .verify import strip_loops, without_list_marker, words_of
 
 log = logging.getLogger("summarize")
 T = TypeVar("T")
@@ -124,10 +123,10 @@ ECHO_SHARE = 0.5
 
 def echoes_task(text: str, task: str) -> bool:
     """Whether ``text`` is mostly the words of ``task``, copied in runs (see ``ECHO_SHARE``)."""
-    words = re.findall(r"\w+", text.lower())
+    words = words_of(text)
     if not words:
         return False
-    matcher = difflib.SequenceMatcher(None, re.findall(r"\w+", task.lower()), words, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, words_of(task), words, autojunk=False)
     copied = sum(block.size for block in matcher.get_matching_blocks() if block.size >= ECHO_RUN_WORDS)
     return copied >= ECHO_SHARE * len(words)
 

@@ -248,10 +248,11 @@ def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
     return None
 
 
-def _words(sentence: str) -> list[str]:
-    """A sentence as near copies are compared: its words, lowercased, each Chinese character one."""
+def words_of(text: str) -> list[str]:
+    """``text`` as near copies and echoes are compared: its words, lowercased, each Chinese
+    character one."""
     words: list[str] = []
-    for word in re.findall(r"\w+", sentence.lower()):
+    for word in re.findall(r"\w+", text.lower()):
         words.extend(word if any(is_han(c) for c in word) else [word])
     return words
 
@@ -261,7 +262,7 @@ def _near_copy(block: list[str], other: list[str]) -> bool:
     none of them a figure or a negation (which change what is said), and no word changed."""
     if len(other) != len(block):
         return False
-    a, b = _words(" ".join(block)), _words(" ".join(other))
+    a, b = words_of(" ".join(block)), words_of(" ".join(other))
     differ: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "replace":
