@@ -68,6 +68,7 @@ def record(result: Any, *, source: str, elapsed: float) -> dict[str, Any]:
         flags=list(getattr(result, "flags", ())),
         unsupported=[list(u) if isinstance(u, tuple) else u for u in getattr(result, "unsupported", ())],
         corrected=[list(c) for c in getattr(result, "corrected", ())],
+        dropped=list(getattr(result, "dropped", ())),
         simplified_fixed=result.simplified_fixed,
         usage=usage_record(result.usage),
         elapsed=round(elapsed, 3),
@@ -117,6 +118,11 @@ def warnings(result: Any) -> list[str]:
             (f"paragraph {c[0] + 1}: " if len(c) == 3 else "") + f"\"{c[-2]}\" → \"{c[-1]}\"" for c in fixes
         ]
         notes.append(f"> Corrected from the article: {'; '.join(shown)}.")
+    dropped = getattr(result, "dropped", ())
+    if dropped:
+        # Not a warning prefix either: what is left is traced to the article.
+        quoted = "; ".join(f'"{s}"' for s in dropped)
+        notes.append(f"> Dropped, for a figure the article does not give: {quoted}")
     return notes
 
 

@@ -458,7 +458,7 @@ async def asummarize_article(
             else:
                 outcomes = await run.reduce(notes, languages, article)
         # Figures and names the article does not support: one repair request, then listed.
-        texts, unsupported, corrected = await verify.repair_summaries(
+        texts, unsupported, corrected, dropped = await verify.repair_summaries(
             run.ask_rewrite, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, article,
             glossary=run.glossary, enabled=settings.verify,
         )
@@ -485,6 +485,7 @@ async def asummarize_article(
         failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
         unsupported=unsupported,
         corrected=corrected,  # verify.Correction is a (phrase, written) pair
+        dropped=dropped,
     )
 
 

@@ -108,6 +108,10 @@ class Summary:
             settled without a request (``summarize.verify.correct_from_source``): a 萬/億 slip
             (``("2350 billion", "235 billion")``), a misread city (``("Taipei", "Tainan")``),
             a misread name of a person (``("Li Mengzhi", "Li Meng-yen")`` for 李孟諺).
+        dropped: the sentences left out of the summaries because they held a figure the
+            article does not give and the repair request did not mend it
+            (``summarize.verify.drop_unsupported_figures``); a summary that would lose more
+            than two fifths of its words keeps them, listed in ``unsupported``.
     """
 
     text: str
@@ -124,6 +128,7 @@ class Summary:
     failed_languages: dict[str, str] = field(default_factory=dict)
     unsupported: tuple[str, ...] = field(default=())
     corrected: tuple[tuple[str, str], ...] = field(default=())
+    dropped: tuple[str, ...] = field(default=())
 
     def __str__(self) -> str:
         return self.text

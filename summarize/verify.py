@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import prompts
 from .places import CITIES, meant_city
@@ -1510,6 +1510,8 @@ class Checked:
         repaired: a repair was asked for (it counts in usage whether or not it was kept).
         kept_repair: the repaired version was kept.
         corrected: what was rewritten from the source without a request (``correct_from_source``).
+        dropped: the sentences left out for a figure the repair did not mend
+            (``drop_unsupported_figures``).
     """
 
     text: str
@@ -1517,6 +1519,7 @@ class Checked:
     repaired: bool = False
     kept_repair: bool = False
     corrected: tuple[Correction, ...] = ()
+    dropped: tuple[str, ...] = ()
 
 
 def _phrases(claims: Iterable[Claim]) -> tuple[str, ...]:
@@ -1644,6 +1647,49 @@ def _faithfulness(claims: tuple[Claim, ...]) -> tuple[int, int]:
     return (sum(c.kind == "figure" for c in claims), len(claims))
 
 
+# A summary whose figure the repair could not mend loses the sentence that holds it when the
+# rest keeps this share of its words; a summary that would lose more keeps it, flagged.
+DROP_KEEPS = 0.6
+
+
+def drop_unsupported_figures(text: str, claims: Iterable[Claim]) -> tuple[str, tuple[str, ...]]:
+    """``text`` without the sentences that hold an unsupported figure of ``claims``, and those
+    sentences; ``text`` unchanged and ``()`` when none does, or when dropping them would leave
+    less than ``DROP_KEEPS`` of its words.
+
+    A figure no figure of the article could come from is what a reader acts on and cannot
+    check: on the reference model (Qwen2.5-Coder-1.5B) a Tainan summary said "setting up 100
+    disaster response centers", which its repair request kept. Names are not dropped: their
+    check is a transliteration match, and a flag asks the reader to look instead.
+
+    Example::
+
+        >>> c = check("Tainan opened its centre 10 times. It built 100 centres.", "臺南開設10次。")
+        >>> drop_unsupported_figures("Tainan opened its centre 10 times. It built 100 centres.", c)
+        ('Tainan opened its centre 10 times.', ('It built 100 centres.',))
+    """
+    doomed = {c.sentence for c in claims if c.kind == "figure"}
+    if not doomed:
+        return text, ()
+    kept: list[str] = []
+    dropped: list[str] = []
+    for start, end in sentences(text):
+        piece = text[start:end]
+        if piece.strip() not in doomed:
+            kept.append(piece)
+            continue
+        dropped.append(piece.strip())
+        # The wider of the two breaks around a dropped sentence stays: a paragraph's end, a list's line.
+        gap = piece[len(piece.rstrip()) :]
+        if kept:
+            before = kept[-1].rstrip()
+            kept[-1] = before + max(kept[-1][len(before) :], gap, key=lambda g: g.count("\n"))
+    rest = "".join(kept).strip()
+    if not dropped or len(rest.split()) < DROP_KEEPS * len(text.split()):
+        return text, ()
+    return rest, tuple(dropped)
+
+
 async def repair_summary(
     ask: Callable[[list[dict[str, str]]], Awaitable[str]],
     text: str,
@@ -1678,20 +1724,32 @@ async def repair_summary(
     claims = check(text, source, glossary=glossary)
     request = repair_messages(list(claims), source, language) if any(c.kind == "figure" for c in claims) else None
     if request is None:
-        return Checked(text, _phrases(claims), corrected=corrected)
+        return _settled(text, claims, source, glossary, corrected=corrected)
     messages, offending, evidence = request
     log.info("%d figure(s) not in the article; asking once for a repair", sum(c.kind == "figure" for c in claims))
     try:
         reply = await ask(messages)
     except EndpointError as exc:
         log.warning("the repair request failed (%s); keeping the summary as it was", exc)
-        return Checked(text, _phrases(claims), repaired=True, corrected=corrected)
+        return _settled(text, claims, source, glossary, repaired=True, corrected=corrected)
     repaired = apply_repair(text, offending, reply, evidence)
     after = check(repaired, source, glossary=glossary)
     wrong_language = language == "en" and mostly_chinese(repaired)
     if repaired != text and not wrong_language and _faithfulness(after) < _faithfulness(claims):
-        return Checked(repaired, _phrases(after), repaired=True, kept_repair=True, corrected=corrected)
-    return Checked(text, _phrases(claims), repaired=True, corrected=corrected)
+        return _settled(repaired, after, source, glossary, repaired=True, kept_repair=True, corrected=corrected)
+    return _settled(text, claims, source, glossary, repaired=True, corrected=corrected)
+
+
+def _settled(
+    text: str, claims: tuple[Claim, ...], source: str, glossary: dict[str, str] | None, **checked: Any
+) -> Checked:
+    """The version kept, less the sentences whose figures no repair mended (``drop_unsupported_figures``)."""
+    text, dropped = drop_unsupported_figures(text, claims)
+    for sentence in dropped:
+        log.warning("dropped a sentence whose figure the article does not give: %r", sentence)
+    if dropped:
+        claims = check(text, source, glossary=glossary)
+    return Checked(text, _phrases(claims), dropped=dropped, **checked)
 
 
 def log_corrections(corrections: Iterable[Correction], where: str = "") -> None:
@@ -1707,9 +1765,10 @@ async def repair_summaries(
     *,
     glossary: dict[str, str] | None = None,
     enabled: bool = True,
-) -> tuple[dict[str, str], tuple[str, ...], tuple[Correction, ...]]:
+) -> tuple[dict[str, str], tuple[str, ...], tuple[Correction, ...], tuple[str, ...]]:
     """``repair_summary`` for every language of a run, concurrently: the texts kept, the
-    unsupported phrases of all of them in language order, and what was rewritten from the source."""
+    unsupported phrases of all of them in language order, what was rewritten from the source,
+    and the sentences dropped for a figure no repair mended."""
     languages = list(summaries)
     done = await asyncio.gather(
         *(
@@ -1725,6 +1784,7 @@ async def repair_summaries(
         texts,
         tuple(phrase for checked in done for phrase in checked.unsupported),
         tuple(c for checked in done for c in checked.corrected),
+        tuple(sentence for checked in done for sentence in checked.dropped),
     )
 
 

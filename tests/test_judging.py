@@ -72,6 +72,28 @@ def test_a_figure_repair_never_carries_dry(scripted, scripted_settings):
     assert "[1]" in repair.user_text and "dry_multiplier" not in repair.body
 
 
+def test_a_sentence_with_a_figure_the_repair_kept_is_dropped_and_shown_but_not_flagged(scripted, scripted_settings, tmp_path):
+    from summarize import output
+    from summarize.batch import is_flagged
+
+    invented = "The city also built 30 new piers."
+    summary_text = (
+        "Tainan is buying six electric boats for its harbour ferry line. "
+        f"The boats will carry commuters between the two banks of the canal. {invented} "
+        "The city says the fleet will cut noise and fumes on the water."
+    )
+    scripted.script(Step.reply(summary_text), Step.reply(f"[1] {invented}"))
+    summary = summarize_article("臺南市府添購六艘電動船，行駛運河兩岸，載送通勤市民，減少噪音與廢氣。", settings=scripted_settings)
+    assert summary.dropped == (invented,) and summary.unsupported == () and summary.flags == ()
+    assert summary.text == summary_text.replace(f"{invented} ", "")
+    assert output.record(summary, source="a.txt", elapsed=1.0)["dropped"] == [invented]
+    markdown = output.to_markdown(summary, title="a")
+    assert f'> Dropped, for a figure the article does not give: "{invented}"' in markdown
+    # What is left is traced to the article: a batch does not redo it.
+    (tmp_path / "a.md").write_text(markdown, encoding="utf-8")
+    assert not is_flagged({"md": tmp_path / "a.md"})
+
+
 def test_an_unknown_server_gets_the_standard_penalty(scripted, scripted_settings):
     scripted.models = [{"id": "scripted", "object": "model", "owned_by": "vllm"}]
     scripted.script(Step.reply(LOOP, finish_reason="length"), Step.reply(ENGLISH))

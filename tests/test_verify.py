@@ -564,6 +564,61 @@ async def test_a_repair_that_brings_in_a_figure_it_was_not_shown_is_refused():
     assert checked.unsupported == ("245 billion parameters",)
 
 
+# A summary of the seed article with one invented figure among traced ones.
+SEED_INVENTED = (
+    "Alibaba released Qwen3, its third generation of Qwen models, hours after Elon Musk announced Grok 3.5. "
+    "The largest Qwen3 model has 235 billion parameters, and the smallest, with 600 million, runs on a smartphone. "
+    "Alibaba also opened 40 research centres in Europe.\n\n"
+    "Qwen has over 100,000 derivative models, the largest open-source AI ecosystem in the world."
+)
+
+
+async def test_a_sentence_whose_invented_figure_the_repair_kept_is_dropped(caplog):
+    # Seen on Qwen 1.5B: "setting up 100 disaster response centers", kept by its repair.
+    ask = Asker("[1] Alibaba also opened 40 research centres in Europe.")
+    checked = await verify.repair_summary(ask, SEED_INVENTED, seed())
+    assert checked.dropped == ("Alibaba also opened 40 research centres in Europe.",)
+    assert checked.unsupported == () and checked.repaired and not checked.kept_repair
+    assert "40" not in checked.text and "235 billion" in checked.text
+    # The paragraph break after the dropped sentence stays.
+    assert checked.text.endswith("on a smartphone.\n\nQwen has over 100,000 derivative models, the largest open-source AI ecosystem in the world.")
+    assert "dropped a sentence whose figure the article does not give" in caplog.text
+
+
+async def test_a_sentence_is_dropped_when_the_repair_request_fails_too():
+    from summarize.errors import EndpointError
+
+    checked = await verify.repair_summary(Asker(EndpointError("down")), SEED_INVENTED, seed())
+    assert checked.dropped == ("Alibaba also opened 40 research centres in Europe.",) and checked.unsupported == ()
+
+
+async def test_a_mended_figure_is_kept_and_nothing_dropped():
+    ask = Asker("[1] Alibaba also opened research centres in Europe.")
+    checked = await verify.repair_summary(ask, SEED_INVENTED, seed())
+    assert checked.kept_repair and checked.dropped == () and "opened research centres" in checked.text
+
+
+async def test_a_summary_that_would_lose_too_much_keeps_its_figure_flagged():
+    # Dropping the first sentence would leave 8 of 15 words: the reader gets it, flagged.
+    ask = Asker("[1] Alibaba's largest Qwen3 model has 23.5 billion parameters.")
+    checked = await verify.repair_summary(ask, SEED_WRONG, seed())
+    assert checked.dropped == () and checked.unsupported == ("245 billion parameters",)
+
+
+def test_an_invented_name_is_not_dropped():
+    text = "Tainan hosted the fair. " * 3 + "Seoul paid for it."
+    claims = check(text, corpus_text(EXHIBITION))
+    assert [c.kind for c in claims] == ["name"]
+    assert verify.drop_unsupported_figures(text, claims) == (text, ())
+
+
+def test_a_dropped_list_item_takes_its_number_with_it():
+    text = "1. Qwen3 has 235 billion parameters.\n2. Alibaba opened 40 centres.\n3. The smallest has 600 million and runs on phones."
+    rest, dropped = verify.drop_unsupported_figures(text, check(text, seed()))
+    assert dropped == ("2. Alibaba opened 40 centres.",)
+    assert rest == "1. Qwen3 has 235 billion parameters.\n3. The smallest has 600 million and runs on phones."
+
+
 async def test_a_failed_repair_request_keeps_the_summary():
     from summarize.errors import EndpointError
 
@@ -759,9 +814,9 @@ def test_a_faithful_realistic_summary_has_nothing_flagged(article):
 async def test_repair_summaries_checks_every_language_and_repairs_only_the_wrong_one():
     ask = Asker("[1] 最大的Qwen3模型擁有2350億個參數。")
     summaries = {"en": "The largest Qwen3 model has 235 billion parameters.", "zh-Hant": "最大的Qwen3模型擁有235億個參數。"}
-    texts, unsupported, corrected = await verify.repair_summaries(ask, summaries, seed())
+    texts, unsupported, corrected, dropped = await verify.repair_summaries(ask, summaries, seed())
     assert texts == {"en": summaries["en"], "zh-Hant": "最大的Qwen3模型擁有2350億個參數。"}
-    assert unsupported == () and corrected == ()
+    assert unsupported == () and corrected == () and dropped == ()
     (messages,) = ask.sent
     assert "Traditional Chinese" in messages[0]["content"] and "[1] 最大的Qwen3模型擁有235億個參數。" in messages[1]["content"]
 
