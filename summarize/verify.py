@@ -71,7 +71,11 @@ LOOP_PASSAGE_LETTERS = 160
 LOOP_TAIL_CHARS = 6000
 
 # Sentence ends: Chinese terminators, line breaks, and . ! ? before a space (not "3.5" or "U.S.").
-_SENTENCE_END = re.compile(r"[。！？!?；;]+[」』”’\")]*\s*|\n+|(?<=[a-z0-9\)\"”’])[.](?=\s)\s*")
+# An English period ends one after a lower-case letter, a digit or a closing mark, or after an
+# acronym when a capital follows ("from 5 PM to 11 PM. The boats ..."), never in "U.S.".
+_SENTENCE_END = re.compile(
+    r"[。！？!?；;]+[」』”’\")]*\s*|\n+|(?<=[a-z0-9\)\"”’])[.](?=\s)\s*|(?<=[A-Z]{2})[.](?=\s+[A-Z])\s*"
+)
 _SPACES = re.compile(r"\s+")
 
 

@@ -612,6 +612,21 @@ def test_an_invented_name_is_not_dropped():
     assert verify.drop_unsupported_figures(text, claims) == (text, ())
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # The quickstart's summary: "11 PM." ended a sentence the check could not see, so the
+        # sentence after it was sent to repair and would have been dropped with it.
+        ("It runs from 5 PM to 11 PM. The company invested $42 million.", ["It runs from 5 PM to 11 PM. ", "The company invested $42 million."]),
+        ("Grok is made by xAI. It answers.", ["Grok is made by xAI. ", "It answers."]),
+        ("U.S. officials met. They agreed.", ["U.S. officials met. ", "They agreed."]),
+        ("He works at IBM. in Taipei.", ["He works at IBM. in Taipei."]),
+    ],
+)
+def test_an_acronym_before_a_capital_ends_a_sentence_but_not_an_abbreviation(text, expected):
+    assert [text[a:b] for a, b in verify.sentences(text)] == expected
+
+
 def test_a_dropped_list_item_takes_its_number_with_it():
     text = "1. Qwen3 has 235 billion parameters.\n2. Alibaba opened 40 centres.\n3. The smallest has 600 million and runs on phones."
     rest, dropped = verify.drop_unsupported_figures(text, check(text, seed()))
