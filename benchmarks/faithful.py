@@ -365,8 +365,8 @@ async def live(only: str | None = None, audit_file: Path | None = None) -> int:
     # The response cache off: a reply cached by an earlier run would be counted again as new.
     settings = Settings.from_env().replace(cache=False)
     print(f"\n## Live: {settings.base_url} (response cache off)\n")
-    print("| article | unsupported before | after repair | repair kept | requests | seconds |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| article | unsupported before | after repair | repair kept | sentences dropped | requests | seconds |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     audits: list[str] = []
     unlisted = 0
     for path in sorted(CORPUS.glob("*.txt")):
@@ -377,7 +377,7 @@ async def live(only: str | None = None, audit_file: Path | None = None) -> int:
         try:
             raw = await asummarize_article(article, settings=settings, verify=False, on_truncation="keep")
         except Exception as exc:  # one failed article does not stop the table
-            print(f"| {path.name} | error: {type(exc).__name__}: {exc} | | | | |")
+            print(f"| {path.name} | error: {type(exc).__name__}: {exc} | | | | | |")
             audits.append(f"### {path.name}\n\nNo summary: {type(exc).__name__}: {exc}\n")
             continue
         before = verify.check(raw.text, article)
@@ -395,7 +395,7 @@ async def live(only: str | None = None, audit_file: Path | None = None) -> int:
         print(
             f"| {path.name} | {len(before)}: {'; '.join(c.phrase for c in before)} | "
             f"{len(checked.unsupported)}: {'; '.join(checked.unsupported)} | {checked.kept_repair} | "
-            f"{raw.usage.requests} + {extra} | {seconds:.0f} |"
+            f"{len(checked.dropped)} | {raw.usage.requests} + {extra} | {seconds:.0f} |"
         )
         markdown, missing = audit(path.name, checked, article)
         audits.append(markdown)

@@ -221,6 +221,8 @@ def test_flags_are_the_set_fields_of_a_summary():
     assert quality.result_flags(flagged) == ["is_partial", "failed_chunks=1", "unverified=en", "truncated"]
     corrected = Summary(text="t", summaries={"en": "t"}, chunks=1, usage=Usage(), model="m", corrected=(("Taipei", "Tainan"),))
     assert quality.result_flags(corrected) == []  # written from the article, not left for the reader
+    dropped = Summary(text="t", summaries={"en": "t"}, chunks=1, usage=Usage(), model="m", dropped=("It built 100 centres.",))
+    assert quality.result_flags(dropped) == []  # left out, and said so in the warnings
 
 
 CORPUS = quality.corpus_dir()
