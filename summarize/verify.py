@@ -7,7 +7,8 @@
     trace(output, source)       every figure of an output with the source figure it comes from, or None
     check(output, source)       the claims (figures, names) of an output its source does not support
     correct_from_source(o, src) what the source settles, rewritten: a 萬/億 slip, a misread city or name
-    repair_summary(ask, ...)    check a summary and ask once to repair its unsupported figures
+    repair_summary(ask, ...)    check a summary, ask once to repair its unsupported figures, and
+                                leave out the sentences whose figures the repair did not mend
     check_pairs(pairs)          check a translation pair by pair
 
 Every check is a pure function of text (only the repair sends a request, through the ``ask``
@@ -24,7 +25,7 @@ import math
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from . import prompts
 from .places import CITIES, meant_city
@@ -1652,14 +1653,14 @@ def _faithfulness(claims: tuple[Claim, ...]) -> tuple[int, int]:
 
 
 # A summary whose figure the repair could not mend loses the sentence that holds it when the
-# rest keeps this share of its words; a summary that would lose more keeps it, flagged.
+# rest keeps this share of it; a summary that would lose more keeps it, flagged.
 DROP_KEEPS = 0.6
 
 
 def drop_unsupported_figures(text: str, claims: Iterable[Claim]) -> tuple[str, tuple[str, ...]]:
     """``text`` without the sentences that hold an unsupported figure of ``claims``, and those
     sentences; ``text`` unchanged and ``()`` when none does, or when dropping them would leave
-    less than ``DROP_KEEPS`` of its words.
+    less than ``DROP_KEEPS`` of it (in characters, so that Chinese counts as English does).
 
     A figure no figure of the article could come from is what a reader acts on and cannot
     check: on the reference model (Qwen2.5-Coder-1.5B) a Tainan summary said "setting up 100
@@ -1689,9 +1690,14 @@ def drop_unsupported_figures(text: str, claims: Iterable[Claim]) -> tuple[str, t
             before = kept[-1].rstrip()
             kept[-1] = before + max(kept[-1][len(before) :], gap, key=lambda g: g.count("\n"))
     rest = "".join(kept).strip()
-    if not dropped or len(rest.split()) < DROP_KEEPS * len(text.split()):
+    if not dropped or _size(rest) < DROP_KEEPS * _size(text):
         return text, ()
     return rest, tuple(dropped)
+
+
+def _size(text: str) -> int:
+    """Characters that are not spaces: a measure of length for English and Chinese alike."""
+    return len(_SPACES.sub("", text))
 
 
 async def repair_summary(
@@ -1708,7 +1714,8 @@ async def repair_summary(
     The repair request carries only the offending sentences and the source sentences their
     figures should come from. The repaired version is kept only when the check finds fewer
     unsupported claims in it (and it is still in ``language``); a failed repair request keeps
-    the original.
+    the original. Sentences whose figures are still unsupported are then left out when the
+    rest keeps most of the summary (``drop_unsupported_figures``).
 
     Args:
         ask: sends one request and returns the reply text (the run's, so usage counts it).
@@ -1745,7 +1752,14 @@ async def repair_summary(
 
 
 def _settled(
-    text: str, claims: tuple[Claim, ...], source: str, glossary: dict[str, str] | None, **checked: Any
+    text: str,
+    claims: tuple[Claim, ...],
+    source: str,
+    glossary: dict[str, str] | None,
+    *,
+    corrected: tuple[Correction, ...],
+    repaired: bool = False,
+    kept_repair: bool = False,
 ) -> Checked:
     """The version kept, less the sentences whose figures no repair mended (``drop_unsupported_figures``)."""
     text, dropped = drop_unsupported_figures(text, claims)
@@ -1753,7 +1767,7 @@ def _settled(
         log.warning("dropped a sentence whose figure the article does not give: %r", sentence)
     if dropped:
         claims = check(text, source, glossary=glossary)
-    return Checked(text, _phrases(claims), dropped=dropped, **checked)
+    return Checked(text, _phrases(claims), repaired=repaired, kept_repair=kept_repair, corrected=corrected, dropped=dropped)
 
 
 def log_corrections(corrections: Iterable[Correction], where: str = "") -> None:

@@ -605,6 +605,15 @@ async def test_a_summary_that_would_lose_too_much_keeps_its_figure_flagged():
     assert checked.dropped == () and checked.unsupported == ("245 billion parameters",)
 
 
+def test_a_chinese_summary_is_measured_in_characters_before_a_sentence_is_dropped():
+    # Chinese has no spaces: counted in words, any Chinese summary would keep "all" of itself.
+    text = "阿里巴巴發布Qwen3。最大的Qwen3模型擁有2350億個參數。阿里巴巴還在歐洲開設了40個研究中心。Qwen有超過10萬個衍生模型。"
+    rest, dropped = verify.drop_unsupported_figures(text, check(text, seed()))
+    assert dropped == ("阿里巴巴還在歐洲開設了40個研究中心。",) and "40" not in rest
+    most = "阿里巴巴還在歐洲開設了40個研究中心，規模很大。Qwen3發布。"
+    assert verify.drop_unsupported_figures(most, check(most, seed())) == (most, ())
+
+
 def test_an_invented_name_is_not_dropped():
     text = "Tainan hosted the fair. " * 3 + "Seoul paid for it."
     claims = check(text, corpus_text(EXHIBITION))
