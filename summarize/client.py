@@ -261,16 +261,7 @@ class ChatClient:
             if allow_truncated and reply.text:
                 return self._deliver(reply)  # the caller judges it; never cached
             # A reply that spent its whole limit thinking has nothing to judge: say so now.
-            if reply.text and self.settings.on_truncation == "keep":
-                log.warning("the reply hit the %d-token limit and is kept cut (on_truncation=keep)", limit)
-                self._kept_cut = True
-                return self._deliver(reply)  # never cached: a cut reply is not an answer worth replaying
-            spent = "thinking" if not reply.text else "writing"
-            raise errors.TruncatedOutputError(
-                f"the reply hit the {limit}-token limit while {spent} and is incomplete; raise "
-                "SUMMARIZE_OUTPUT_TOKENS" + (" or turn thinking off for this model" if not reply.text else ""),
-                **where,
-            )
+            return self._deliver(self.kept_cut(reply, limit, model))  # never cached: a cut reply is no answer to replay
         if reply.finish_reason == "content_filter":
             raise errors.ContentFilteredError(
                 "the provider's content filter stopped the reply; the article may touch a topic it "
@@ -283,6 +274,24 @@ class ChatClient:
         if cache and not cut:  # a reply to a cut prompt would outlive the fix
             cache.put(key, {name: getattr(reply, name) for name in CACHED_FIELDS})
         return self._deliver(reply)
+
+    def kept_cut(self, reply: Reply, limit: int, model: str) -> Reply:
+        """A reply of ``model`` cut at ``limit``, kept with a warning under ``on_truncation="keep"``
+        when it has text (for a caller that asked with ``allow_truncated`` and found no better use).
+
+        Raises:
+            TruncatedOutputError: otherwise.
+        """
+        if reply.text and self.settings.on_truncation == "keep":
+            log.warning("the reply hit the %d-token limit and is kept cut (on_truncation=keep)", limit)
+            self._kept_cut = True
+            return reply
+        spent = "thinking" if not reply.text else "writing"
+        raise errors.TruncatedOutputError(
+            f"the reply hit the {limit}-token limit while {spent} and is incomplete; raise "
+            "SUMMARIZE_OUTPUT_TOKENS" + (" or turn thinking off for this model" if not reply.text else ""),
+            **self.errors.where(model, reply.attempts, None),
+        )
 
     def usage(self) -> Usage:
         """Requests, attempts, cache hits and tokens of this client's run so far."""

@@ -121,8 +121,8 @@ def warnings(result: Any) -> list[str]:
     dropped = getattr(result, "dropped", ())
     if dropped:
         # Not a warning prefix either: what is left is traced to the article.
-        quoted = "; ".join(f'"{s}"' for s in dropped)
-        notes.append(f"> Dropped, for a figure the article does not give: {quoted}")
+        left_out = "; ".join(f'"{s}"' for s in dropped)
+        notes.append(f"> Dropped, for a figure the article does not give: {left_out}")
     return notes
 
 

@@ -151,9 +151,12 @@ class Translation:
         unverified: 0-based indexes of paragraphs whose translation still failed a check after
             one more request: empty, mostly in Chinese when English was asked for (or not in
             Chinese for zh-Hant), a length out of proportion to the source, or a figure of the
-            source missing; they are returned as the model wrote them. Empty when all passed.
+            source missing, or a repetition loop that a re-ask with a repetition penalty did
+            not end (its repeats cut out); they are returned as the model wrote them, less any
+            loop. Empty when all passed.
         truncated: some reply was cut at the token limit and kept (``on_truncation="keep"``).
-        flags: other findings, as short names from ``summarize.output.FLAGS`` (``"prompt-cut"``).
+        flags: other findings, as short names from ``summarize.output.FLAGS``: ``"prompt-cut"``,
+            ``"looped"`` (some paragraph's translation kept looping; see ``unverified``).
         unsupported: ``(pair index, phrase)`` for each claim of a translated paragraph that its
             source paragraph does not support (a figure or a name; see ``Summary.unsupported``).
         corrected: ``(pair index, as the model wrote it, as written now)`` for each claim its

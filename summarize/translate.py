@@ -50,7 +50,7 @@ from .errors import (
     EndpointError,
     TruncatedOutputError,
 )
-from .result import PROMPT_CUT, Translation
+from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
 from .text import clean, han_ratio, mostly_chinese, to_traditional
 from .tokens import TokenCounter, tokenizer_for
@@ -335,6 +335,7 @@ class TranslationRun:
     prefix: str = ""
     glossary: dict[str, str] = field(default_factory=dict)
     glossary_tokens: int = 0
+    looped: set[int] = field(default_factory=set)  # units kept de-looped after a re-ask with a penalty
 
     @property
     def source(self) -> str:
@@ -371,23 +372,50 @@ class TranslationRun:
             english_only=english_only,
         )
 
-    async def translate(self, units: list[Unit], english_only: bool = False) -> dict[int, str]:
+    async def translate(self, units: list[Unit], english_only: bool = False, *, penalize: bool = False) -> dict[int, str]:
         """A translation for every unit, by number.
 
-        Missing markers are asked for again, those units only; a reply with no usable marker
-        at all (a model that ignores them) splits the request in halves, down to one unit,
-        whose whole reply is its translation.
+        Loops are cut out of every reply (``verify.strip_loops``). A longer request cut at its
+        limit by a loop keeps the paragraphs before the one the loop began in, and the rest are
+        asked for again as missing; cut without a loop, it is halved. A one-unit reply that
+        loops or is cut is asked for once more with the repetition control the server honours;
+        a loop left after that is cut out and the unit flagged (``looped``), and a cut is kept
+        or raised as ``on_truncation`` says. Missing markers are asked for again, those units
+        only; a reply with no usable marker at all (a model that ignores them) splits the
+        request in halves, down to one unit, whose whole reply is its translation.
         """
+        tokens = sum(u.tokens + MARKER_TOKENS for u in units)
+        limit = translation_reply_tokens(self.settings, tokens, self.target)
         try:
-            tokens = sum(u.tokens + MARKER_TOKENS for u in units)
-            limit = translation_reply_tokens(self.settings, tokens, self.target)
-            reply = await self.ask(self.messages(units, english_only), limit)
-        except (ContextLengthError, TruncatedOutputError):
+            answer = await self.client.chat(
+                self.messages(units, english_only), model=self.model, max_tokens=limit,
+                allow_truncated=True, penalize_repetition=penalize,
+            )
+        except ContextLengthError:
             if len(units) == 1:
                 raise
             log.info("a request of %d paragraphs was too long; halving it", len(units))
             return await self._halves(units, english_only)
+        loops = verify.strip_loops(answer.text)
+        if len(units) > 1 and answer.truncated and not loops.looped:
+            log.info("a reply of %d paragraphs ran to its limit; halving the request", len(units))
+            return await self._halves(units, english_only)
+        if len(units) == 1 and (loops.looped or answer.truncated) and not penalize:
+            why = "repeated itself" if loops.looped else "ran to its limit"
+            log.warning("a translation reply %s; asking once more with a repetition penalty", why)
+            return await self.translate(units, english_only, penalize=True)
+        if len(units) == 1 and loops.looped:
+            log.warning("the translation of %s still repeated itself; its repeats were cut and it is flagged",
+                        marker(units[0].number, self.prefix))
+            self.looped.add(units[0].number)
+        elif len(units) == 1 and answer.truncated:
+            self.client.kept_cut(answer, limit, self.model)
+        reply = loops.text
         found = parse_marked(reply, (u.number for u in units), self.prefix)
+        if len(units) > 1 and loops.looped and answer.truncated and found:
+            # The loop ran to the limit inside the last paragraph the reply reached: that one is
+            # asked for again with those after it, which the loop left out.
+            del found[max(found)]
         if len(units) == 1 and not found:
             found = {units[0].number: strip_markers(reply, self.prefix)}
         found = {n: one_line(t, self.target) for n, t in found.items()}
@@ -433,12 +461,21 @@ class TranslationRun:
                 "%d pair(s) do not match their source paragraph (%s); asking for each alone",
                 len(failing), self.describe(failing, found, typical),
             )
-            for part in await gather_or_cancel(self.translate([u]) for u in failing):
+            for part in await gather_or_cancel(self.again(u, found[u.number]) for u in failing):
                 found.update(part)
         still = [u for u in failing if self.problems(u, found, typical)]
         if still:
             log.warning("flagged as unverified: %s", self.describe(still, found, typical))
-        return found, flagged | {u.number for u in still}
+        return found, flagged | {u.number for u in still} | (self.looped & {u.number for u in units})
+
+    async def again(self, unit: Unit, first: str) -> dict[int, str]:
+        """``unit`` asked for alone, a second chance: a reply cut for good keeps ``first``
+        (flagged by its check), so one paragraph never fails its chunk."""
+        try:
+            return await self.translate([unit])
+        except TruncatedOutputError as exc:
+            log.warning("asked again, %s was cut (%s); its first translation is kept", marker(unit.number, self.prefix), exc)
+            return {unit.number: first}
 
     def problems(self, unit: Unit, found: dict[int, str], typical: float | None = None) -> list[str]:
         return pair_problems(unit.text, found[unit.number], self.target, typical)
@@ -516,7 +553,7 @@ async def atranslate_article(
         glossary=dict(run.glossary),
         simplified_fixed=fixed,
         unverified=tuple(sorted({u.paragraph for u in units if u.number in flagged})),
-        flags=(PROMPT_CUT,) if chat.prompt_cut else (),
+        flags=tuple(sorted(({PROMPT_CUT} if chat.prompt_cut else set()) | ({LOOPED} if run.looped else set()))),
         unsupported=verify.check_pairs(pairs, glossary=run.glossary, enabled=settings.verify),
         corrected=tuple(corrected),
         names_failed=names_failed,

@@ -553,3 +553,78 @@ def test_clipping_a_long_title_counts_about_what_it_keeps():
         clipped = clip(title, 64, counting, keep_end=keep_end)
         assert count(clipped.strip("…")) <= 64 and len(clipped) > 10
         assert sum(counted) < 5_000, sum(counted)
+
+
+# -- loops and cut replies: one re-ask with a penalty, then kept de-looped and flagged ---------
+
+MUSEUMS = "Japan's National Museum of History and Folklore, "
+
+
+def looping_on(number: int, *, times: int = 99):
+    """A model that loops through a list of names on paragraph ``number`` (seen on Qwen 1.5B,
+    asked for paragraph 5 of a Tainan release alone), the first ``times`` it is asked for it."""
+    asked = {"count": 0}
+
+    def respond(seen):
+        pairs = marked(seen)
+        if any(n == number for n, _ in pairs) and asked["count"] < times:
+            asked["count"] += 1
+            before = [f"[[{n}]] {english(src)}" for n, src in pairs if n < number]
+            # the loop runs to the token limit: no paragraph after it comes back
+            return reply("\n".join(before + [f"[[{number}]] The exhibition gathers the Rijksmuseum, " + MUSEUMS * 40]), finish_reason="length")
+        return marked_reply(pairs)
+
+    return respond
+
+
+def test_a_loop_in_a_chunk_keeps_the_paragraphs_before_it_and_asks_for_the_rest(scripted, scripted_settings):
+    scripted.default = looping_on(3, times=1)
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings.replace(output_tokens=2048))
+    assert [t for _, t in result.pairs] == [english(p.strip()) for p in PARAGRAPHS]
+    assert result.verified and result.flags == ()
+    first, again = translations(scripted)
+    assert [n for n, _ in marked(again)] == [3, 4, 5, 6]  # paragraphs 1 and 2 are not sent twice
+
+
+def test_a_looping_paragraph_alone_is_asked_for_again_with_a_penalty_and_the_clean_one_kept(scripted, scripted_settings):
+    scripted.default = looping_on(1, times=1)
+    result = translate_article(PARAGRAPHS[1], settings=scripted_settings)
+    assert result.pairs[0][1] == english(PARAGRAPHS[1]) and result.verified and result.flags == ()
+    first, again = translations(scripted)
+    assert "frequency_penalty" not in first.body and again.body["frequency_penalty"] > 0
+
+
+def test_a_paragraph_that_keeps_looping_is_kept_without_its_repeats_and_flagged(scripted, scripted_settings):
+    # Measured on Qwen 1.5B: a pair asked for alone looped twice and was cut, and the whole
+    # translation failed with "chunk 1 of 4 failed: the reply hit the 324-token limit".
+    scripted.default = looping_on(3)
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings.replace(output_tokens=2048))
+    assert result.flags == ("looped",) and result.unverified == (2,)
+    kept = result.pairs[2][1]
+    assert kept.startswith("The exhibition gathers the Rijksmuseum") and kept.count("Japan's National Museum") == 1
+    others = [t for i, (_, t) in enumerate(result.pairs) if i != 2]
+    assert others == [english(p.strip()) for i, p in enumerate(PARAGRAPHS) if i != 2]
+
+
+def test_a_pair_asked_for_alone_that_is_cut_for_good_keeps_its_first_translation(scripted, scripted_settings):
+    def cut_when_alone(seen):
+        pairs = marked(seen)
+        if len(pairs) == 1:  # the re-ask of the pair whose figure went missing: runs on, no loop
+            return reply(f"[[{pairs[0][0]}]] " + " ".join(f"Part {i} of a long digression." for i in range(60)), finish_reason="length")
+        return marked_reply(pairs, lambda src: english(src).replace(" 10", "") if "10次" in src else english(src))
+
+    scripted.default = cut_when_alone
+    result = translate_article("\n".join(TAINAN), settings=scripted_settings.replace(output_tokens=2048))
+    assert result.unverified == (2,) and result.pairs[2][1] == english(TAINAN[2]).replace(" 10", "")
+    # asked alone, then once more with a penalty; both cut: the first translation stays
+    assert [len(marked(r)) for r in scripted.chat_requests] == [len(TAINAN), 1, 1]
+
+
+def test_a_single_paragraph_cut_twice_without_a_loop_still_raises_unless_kept(scripted, scripted_settings):
+    long_reply = reply("[[1]] " + " ".join(f"Sentence {i} goes on." for i in range(80)), finish_reason="length")
+    scripted.default = lambda seen: long_reply
+    with pytest.raises(ChunkFailedError, match="token limit"):
+        translate_article(PARAGRAPHS[1], settings=scripted_settings)
+    assert len(translations(scripted)) == 2  # the first try and one re-ask with a penalty
+    kept = translate_article(PARAGRAPHS[1], settings=scripted_settings.replace(on_truncation="keep", cache=False))
+    assert kept.truncated and kept.pairs[0][1].startswith("Sentence 0 goes on.")
