@@ -341,9 +341,6 @@ class TranslationRun:
     def source(self) -> str:
         return SOURCES[self.target]
 
-    async def ask(self, messages: list[prompts.Message], max_tokens: int | None = None) -> str:
-        return (await self.ask_reply(messages, max_tokens)).text
-
     async def ask_reply(self, messages: list[prompts.Message], max_tokens: int | None = None) -> Reply:
         return await self.client.chat(messages, model=self.model, max_tokens=max_tokens)
 
@@ -397,26 +394,28 @@ class TranslationRun:
             log.info("a request of %d paragraphs was too long; halving it", len(units))
             return await self._halves(units, english_only)
         loops = verify.strip_loops(answer.text)
-        if len(units) > 1 and answer.truncated and not loops.looped:
+        alone = len(units) == 1
+        if alone and (loops.looped or answer.truncated):
+            if not penalize:
+                why = "repeated itself" if loops.looped else "ran to its limit"
+                log.warning("a translation reply %s; asking once more with a repetition penalty", why)
+                return await self.translate(units, english_only, penalize=True)
+            if loops.looped:
+                log.warning("the translation of %s still repeated itself; its repeats were cut and it is flagged",
+                            marker(units[0].number, self.prefix))
+                self.looped.add(units[0].number)
+            else:
+                self.client.kept_cut(answer, limit, self.model)
+        elif answer.truncated and not loops.looped:
             log.info("a reply of %d paragraphs ran to its limit; halving the request", len(units))
             return await self._halves(units, english_only)
-        if len(units) == 1 and (loops.looped or answer.truncated) and not penalize:
-            why = "repeated itself" if loops.looped else "ran to its limit"
-            log.warning("a translation reply %s; asking once more with a repetition penalty", why)
-            return await self.translate(units, english_only, penalize=True)
-        if len(units) == 1 and loops.looped:
-            log.warning("the translation of %s still repeated itself; its repeats were cut and it is flagged",
-                        marker(units[0].number, self.prefix))
-            self.looped.add(units[0].number)
-        elif len(units) == 1 and answer.truncated:
-            self.client.kept_cut(answer, limit, self.model)
         reply = loops.text
         found = parse_marked(reply, (u.number for u in units), self.prefix)
-        if len(units) > 1 and loops.looped and answer.truncated and found:
+        if not alone and loops.looped and answer.truncated and found:
             # The loop ran to the limit inside the last paragraph the reply reached: that one is
             # asked for again with those after it, which the loop left out.
             del found[max(found)]
-        if len(units) == 1 and not found:
+        if alone and not found:
             found = {units[0].number: strip_markers(reply, self.prefix)}
         found = {n: one_line(t, self.target) for n, t in found.items()}
         missing = [u for u in units if u.number not in found]
