@@ -628,3 +628,13 @@ def test_a_single_paragraph_cut_twice_without_a_loop_still_raises_unless_kept(sc
     assert len(translations(scripted)) == 2  # the first try and one re-ask with a penalty
     kept = translate_article(PARAGRAPHS[1], settings=scripted_settings.replace(on_truncation="keep", cache=False))
     assert kept.truncated and kept.pairs[0][1].startswith("Sentence 0 goes on.")
+
+
+def test_a_looping_paragraph_is_shown_in_markdown_by_its_number_and_flag(scripted, scripted_settings):
+    from summarize import output
+
+    scripted.default = looping_on(3)
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings.replace(output_tokens=2048))
+    markdown = output.to_markdown(result, title="t")
+    assert "> Unverified: paragraph(s) 3 still failed their check against the source" in markdown
+    assert "> Looped:" in markdown and "wrong language" not in markdown
