@@ -111,7 +111,7 @@ class Summary:
         dropped: the sentences left out of the summaries because they held a figure the
             article does not give and the repair request did not mend it
             (``summarize.verify.drop_unsupported_figures``); a summary that would lose more
-            than two fifths of its words keeps them, listed in ``unsupported``.
+            than two fifths of its length keeps them, listed in ``unsupported``.
     """
 
     text: str
