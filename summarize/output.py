@@ -106,8 +106,8 @@ def warnings(result: Any) -> list[str]:
         notes.append(f"{cut} a reply hit the token limit and was kept as it was (on_truncation=keep).")
     if result.unverified:
         if hasattr(result, "pairs"):  # a translation's are 0-based paragraph indexes
-            shown = ", ".join(str(i + 1) for i in result.unverified)
-            notes.append(f"{unverified} paragraph(s) {shown} still failed their check against the source after one more request.")
+            numbers = ", ".join(str(i + 1) for i in result.unverified)
+            notes.append(f"{unverified} paragraph(s) {numbers} still failed their check against the source after one more request.")
         else:
             notes.append(f"{unverified} {', '.join(map(str, result.unverified))} came back in the wrong language.")
     claims = getattr(result, "unsupported", ())
