@@ -41,7 +41,7 @@ from .errors import (
 )
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
-from .text import clean, han_ratio, mostly_chinese, to_traditional
+from .text import clean, han_ratio, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 from .verify import strip_loops, without_list_marker, words_of
 
@@ -105,7 +105,7 @@ MIN_SUMMARY_CHARACTERS = 4
 
 def too_short(text: str, language: str, request: str) -> bool:
     """A few words, all of them found in the request: an echo of its text, not a summary of it."""
-    short = len(text.split()) < MIN_SUMMARY_WORDS if language == "en" else len("".join(text.split())) < MIN_SUMMARY_CHARACTERS
+    short = len(text.split()) < MIN_SUMMARY_WORDS if language == "en" else visible_length(text) < MIN_SUMMARY_CHARACTERS
     core = text.strip().strip(".。!！\"'「」")
     return short and bool(core) and core in request
 
@@ -138,7 +138,7 @@ SAID_ENOUGH_SHARE = 0.8
 def as_long_as_asked(text: str, words: int, language: str) -> bool:
     """Whether ``text`` holds the ``words`` a reply was asked for (the characters, in Chinese),
     within ``SAID_ENOUGH_SHARE``."""
-    size = len(text.split()) if language == "en" else len("".join(text.split())) / prompts.CHARACTERS_PER_WORD
+    size = len(text.split()) if language == "en" else visible_length(text) / prompts.CHARACTERS_PER_WORD
     return size >= SAID_ENOUGH_SHARE * words
 
 

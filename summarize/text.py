@@ -121,7 +121,8 @@ def _is_element(name: str) -> bool:
     return name.lower() in _HTML_ELEMENTS or "-" in name or ":" in name
 
 
-def _nonspace(text: str) -> int:
+def visible_length(text: str) -> int:
+    """Characters that are not spaces: one measure of length for English and Chinese alike."""
     return sum(1 for char in text if not char.isspace())
 
 
@@ -178,7 +179,7 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self.skip:
-            self.removed += _nonspace(data)
+            self.removed += visible_length(data)
             return
         if self.wrap_lines and not self.pre:
             data = _SPACE_RUN.sub(" ", _WRAPPED_WIDE.sub("", data))
@@ -192,11 +193,11 @@ class _TextExtractor(HTMLParser):
         self.out.append(data)
 
     def handle_comment(self, data: str) -> None:
-        self.removed += _nonspace(data)
+        self.removed += visible_length(data)
 
     def close(self) -> None:
         # An unclosed <script> or <style> holds the rest of the document: it is removed, and counted.
-        pending = _nonspace(self.rawdata) if self.skip else 0
+        pending = visible_length(self.rawdata) if self.skip else 0
         before = self.removed
         super().close()
         if self.removed == before:
@@ -278,7 +279,7 @@ def clean_report(text: object) -> Cleaned:
     text = _BLANK_RUNS.sub("\n\n", text).strip()
     if not text:
         raise InputError("the article holds no text once HTML and control characters are removed")
-    report = Cleaned(unicodedata.normalize("NFC", text), is_html, removed, _nonspace(text))
+    report = Cleaned(unicodedata.normalize("NFC", text), is_html, removed, visible_length(text))
     if report.warning:
         log.warning("%s", report.warning)
     return report

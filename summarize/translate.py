@@ -52,7 +52,7 @@ from .errors import (
 )
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
-from .text import clean, han_ratio, mostly_chinese, to_traditional
+from .text import clean, han_ratio, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
@@ -169,10 +169,6 @@ RELATIVE_MIN = 20
 RELATIVE_PAIRS = 3
 
 
-def _size(text: str) -> int:
-    return sum(1 for char in text if not char.isspace())
-
-
 def source_figures(source: str) -> list[str]:
     """The figures of ``source`` that its translation must show, as digit strings without separators
     or trailing zeros (so 15,000 matches 1.5萬 and 2,500萬 matches "25 million")."""
@@ -186,12 +182,12 @@ def source_figures(source: str) -> list[str]:
 
 
 def length_ratio(source: str, translation: str) -> float:
-    return _size(translation) / max(1, _size(source))
+    return visible_length(translation) / max(1, visible_length(source))
 
 
 def typical_ratio(pairs: Iterable[tuple[str, str]]) -> float | None:
     """The median length ratio of the pairs long enough to judge, or ``None`` when too few are."""
-    ratios = sorted(length_ratio(s, t) for s, t in pairs if _size(s) >= RELATIVE_MIN and t.strip())
+    ratios = sorted(length_ratio(s, t) for s, t in pairs if visible_length(s) >= RELATIVE_MIN and t.strip())
     if len(ratios) < RELATIVE_PAIRS:
         return None
     middle = len(ratios) // 2
@@ -214,7 +210,7 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
     elif target == "zh-Hant" and han_ratio(translation) <= 0.5:
         problems.append("not in Chinese")
     low, high, slack = LENGTH_BANDS[target]
-    have, want = _size(translation), _size(source)
+    have, want = visible_length(translation), visible_length(source)
     if not low * want - slack <= have <= high * want + slack:
         problems.append(f"{have} characters for a source of {want} (expected {low:g}-{high:g} times)")
     elif typical and want >= RELATIVE_MIN and not (

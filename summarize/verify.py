@@ -30,7 +30,7 @@ from typing import NamedTuple
 from . import prompts
 from .places import CITIES, meant_city
 from .errors import EndpointError
-from .text import is_han, mostly_chinese
+from .text import is_han, mostly_chinese, visible_length
 
 log = logging.getLogger("summarize")
 
@@ -1690,14 +1690,9 @@ def drop_unsupported_figures(text: str, claims: Iterable[Claim]) -> tuple[str, t
             before = kept[-1].rstrip()
             kept[-1] = before + max(kept[-1][len(before) :], gap, key=lambda g: g.count("\n"))
     rest = "".join(kept).strip()
-    if not dropped or _size(rest) < DROP_KEEPS * _size(text):
+    if not dropped or visible_length(rest) < DROP_KEEPS * visible_length(text):
         return text, ()
     return rest, tuple(dropped)
-
-
-def _size(text: str) -> int:
-    """Characters that are not spaces: a measure of length for English and Chinese alike."""
-    return len(_SPACES.sub("", text))
 
 
 async def repair_summary(
