@@ -43,7 +43,7 @@ from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT,
 from .runner import gather_or_cancel, run_sync
 from .text import clean, han_ratio, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
-from .verify import strip_loops, without_list_marker, words_of
+from .verify import strip_loops, whole_sentences, words_of
 
 log = logging.getLogger("summarize")
 T = TypeVar("T")
@@ -140,14 +140,6 @@ def as_long_as_asked(text: str, words: int, language: str) -> bool:
     within ``SAID_ENOUGH_SHARE``."""
     size = len(text.split()) if language == "en" else visible_length(text) / prompts.CHARACTERS_PER_WORD
     return size >= SAID_ENOUGH_SHARE * words
-
-
-def whole_sentences(text: str) -> str:
-    """``text`` up to its last sentence end (a cut reply's unfinished sentence dropped); the
-    number of a list item cut after it ("5.") ends nothing."""
-    ends = [i for i, char in enumerate(text) if char in "。！？!?\n" or (char == "." and text[i + 1 : i + 2] in ("", " "))]
-    kept = without_list_marker(text[: ends[-1] + 1].strip()) if ends else ""
-    return kept or text
 
 
 async def ask_rewrite(client: ChatClient, model: str, settings: Settings, messages: list[prompts.Message]) -> str:

@@ -129,6 +129,22 @@ def without_list_marker(text: str) -> str:
     return text[: marker.start()].rstrip() if marker and marker.end() == len(text) else text
 
 
+# A sentence end at the very end of a text, where no space follows it ("... in the U.S.").
+_FINAL_END = re.compile(r"[。！？!?；;.][」』”’\")]*$")
+
+
+def whole_sentences(text: str) -> str:
+    """``text`` up to the end of its last whole sentence (a cut reply's unfinished one
+    dropped), with sentence ends as ``sentences`` finds them; the number of a list item cut
+    after it ("5.") ends nothing. ``text`` itself when no sentence of it is whole."""
+    stripped = text.rstrip()
+    ends = [match.end() for match in _SENTENCE_END.finditer(stripped)]
+    if _FINAL_END.search(stripped):
+        ends.append(len(stripped))
+    kept = without_list_marker(stripped[: ends[-1]].strip()) if ends else ""
+    return kept or text
+
+
 def _letters(text: str) -> int:
     return sum(1 for c in text if c.isalpha() or is_han(c))
 

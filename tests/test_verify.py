@@ -1023,3 +1023,18 @@ def test_a_glossary_form_is_never_rewritten_as_a_misread_name(scripted, scripted
     result = translate_article(source, settings=scripted_settings, glossary={})
     assert result.pairs[0][1] == "Spokesman Lin Tzu-lun attended the press conference."
     assert result.corrected == ((0, "Lin Zili", "Lin Tzu-lun"),)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Tainan adds routes. The boats sail on Fri", "Tainan adds routes."),
+        # "U.S." inside a sentence ends nothing; a closing quote stays with its sentence.
+        ("Officials in the U.S. agreed. He said 「好。」 Then the", "Officials in the U.S. agreed. He said 「好。」"),
+        ("It is made by xAI.", "It is made by xAI."),
+        ("1. Routes grow.\n2. Boats are electric.\n3.", "1. Routes grow.\n2. Boats are electric."),
+        ("no sentence end at all", "no sentence end at all"),
+    ],
+)
+def test_whole_sentences_ends_where_the_sentence_check_ends_a_sentence(text, expected):
+    assert verify.whole_sentences(text) == expected
