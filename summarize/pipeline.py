@@ -450,11 +450,11 @@ async def asummarize_article(
             else:
                 outcomes = await run.reduce(notes, languages, article)
         # Figures and names the article does not support: one repair request, then listed.
-        texts, unsupported, corrected, dropped = await verify.repair_summaries(
+        checked = await verify.repair_summaries(
             run.ask_rewrite, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, article,
             glossary=run.glossary, enabled=settings.verify,
         )
-        outcomes = {**outcomes, **texts}
+        outcomes = {**outcomes, **checked.texts}
     summaries = {lang: text for lang, text in outcomes.items() if isinstance(text, str)}
     errors_by_language = {lang: exc for lang, exc in outcomes.items() if not isinstance(exc, str)}
     if not summaries:
@@ -475,9 +475,9 @@ async def asummarize_article(
         unverified=tuple(lang for lang in languages if WRONG_LANGUAGE[lang] in run.flags),
         flags=tuple(sorted(run.flags | ({PROMPT_CUT} if chat.prompt_cut else set()))),
         failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
-        unsupported=unsupported,
-        corrected=corrected,  # verify.Correction is a (phrase, written) pair
-        dropped=dropped,
+        unsupported=checked.unsupported,
+        corrected=checked.corrected,  # verify.Correction is a (phrase, written) pair
+        dropped=checked.dropped,
     )
 
 

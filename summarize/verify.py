@@ -1787,6 +1787,23 @@ def log_corrections(corrections: Iterable[Correction], where: str = "") -> None:
         log.warning("%s%r written as the article gives it: %r", where, c.phrase, c.written)
 
 
+@dataclass(frozen=True)
+class Repaired:
+    """Every language of a run after ``repair_summary``, its findings gathered in language order.
+
+    Attributes:
+        texts: language code → the summary kept.
+        unsupported: the phrases the article does not support, of all the summaries.
+        corrected: what was rewritten from the source without a request.
+        dropped: the sentences left out for a figure no repair mended.
+    """
+
+    texts: dict[str, str]
+    unsupported: tuple[str, ...]
+    corrected: tuple[Correction, ...]
+    dropped: tuple[str, ...]
+
+
 async def repair_summaries(
     ask: Callable[[list[dict[str, str]]], Awaitable[str]],
     summaries: dict[str, str],
@@ -1794,10 +1811,9 @@ async def repair_summaries(
     *,
     glossary: dict[str, str] | None = None,
     enabled: bool = True,
-) -> tuple[dict[str, str], tuple[str, ...], tuple[Correction, ...], tuple[str, ...]]:
-    """``repair_summary`` for every language of a run, concurrently: the texts kept, the
-    unsupported phrases of all of them in language order, what was rewritten from the source,
-    and the sentences dropped for a figure no repair mended."""
+) -> Repaired:
+    """``repair_summary`` for every language of a run, concurrently (the glossary applies to
+    English only)."""
     languages = list(summaries)
     done = await asyncio.gather(
         *(
@@ -1808,9 +1824,8 @@ async def repair_summaries(
             for lang in languages
         )
     )
-    texts = {lang: checked.text for lang, checked in zip(languages, done)}
-    return (
-        texts,
+    return Repaired(
+        {lang: checked.text for lang, checked in zip(languages, done)},
         tuple(phrase for checked in done for phrase in checked.unsupported),
         tuple(c for checked in done for c in checked.corrected),
         tuple(sentence for checked in done for sentence in checked.dropped),

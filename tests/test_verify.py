@@ -838,9 +838,9 @@ def test_a_faithful_realistic_summary_has_nothing_flagged(article):
 async def test_repair_summaries_checks_every_language_and_repairs_only_the_wrong_one():
     ask = Asker("[1] 最大的Qwen3模型擁有2350億個參數。")
     summaries = {"en": "The largest Qwen3 model has 235 billion parameters.", "zh-Hant": "最大的Qwen3模型擁有235億個參數。"}
-    texts, unsupported, corrected, dropped = await verify.repair_summaries(ask, summaries, seed())
-    assert texts == {"en": summaries["en"], "zh-Hant": "最大的Qwen3模型擁有2350億個參數。"}
-    assert unsupported == () and corrected == () and dropped == ()
+    repaired = await verify.repair_summaries(ask, summaries, seed())
+    assert repaired.texts == {"en": summaries["en"], "zh-Hant": "最大的Qwen3模型擁有2350億個參數。"}
+    assert repaired.unsupported == () and repaired.corrected == () and repaired.dropped == ()
     (messages,) = ask.sent
     assert "Traditional Chinese" in messages[0]["content"] and "[1] 最大的Qwen3模型擁有235億個參數。" in messages[1]["content"]
 
