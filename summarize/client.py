@@ -88,9 +88,6 @@ class ChatClient:
         self.received: list[Reply] = []  # every reply that came over the network, returned or not
         self._kept_cut = False
         self.prompt_cut = ""  # what the last prompt-cut finding was, for the result's flags
-        # The server software, once a /models listing or a reply has told (presets.server_of):
-        # without a preset it picks the repetition control a re-ask sends.
-        self.server: str | None = shared.server if shared else None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -121,7 +118,7 @@ class ChatClient:
             try:
                 page = await self.transport.call(self.transport.openai().models.list)
                 for entry in page.data:
-                    self.server = self.server or presets.server_of(owned_by=getattr(entry, "owned_by", None))
+                    self.transport.learned_server(presets.server_of(owned_by=getattr(entry, "owned_by", None)))
                 return [m.id for m in page.data if isinstance(getattr(m, "id", None), str)]
             except sdk().OpenAIError as exc:
                 raise self.errors.exception(exc, None, attempt, sdk()) from exc
@@ -167,7 +164,8 @@ class ChatClient:
                 # vLLM, SGLang and llama.cpp read it (harmless elsewhere).
                 extra["chat_template_kwargs"] = {"enable_thinking": False}
         if penalize_repetition:
-            extra.update(presets.repetition_options(preset, model, self.server))
+            # Without a preset, the server software a listing or a reply named picks the control.
+            extra.update(presets.repetition_options(preset, model, self.transport.server))
         return {**options, "extra_body": extra} if extra else options
 
     def stream_options(self) -> dict[str, Any]:
@@ -252,7 +250,7 @@ class ChatClient:
                 except ConnectionError as exc:
                     raise self.errors.dropped(str(exc), model, attempt) from exc
             self.received.append(reply)
-            self.server = self.server or presets.server_of(timings=reply.timings)
+            self.transport.learned_server(presets.server_of(timings=reply.timings))
             return reply
 
         reply = await self.transport.with_retries(once)

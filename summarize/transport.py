@@ -210,10 +210,23 @@ class Transport:
         self._given = client
         self._client: Any = None
         self.gate = RateGate(settings.concurrency)
+        # The server software, once a /models listing or a reply has told (presets.server_of):
+        # one finding for every client that shares this endpoint, in a list so sharing shares it.
+        self._server: list[str] = []
         if isinstance(client, Transport):
-            self.gate, self._given = client.gate, client.openai()
+            self.gate, self._given, self._server = client.gate, client.openai(), client._server
         self.local = settings.is_local
         self.closed = False
+
+    @property
+    def server(self) -> str | None:
+        """The server software, when something it sent has told (``presets.server_of``)."""
+        return self._server[0] if self._server else None
+
+    def learned_server(self, server: str | None) -> None:
+        """Keep the first server software a listing or a reply names."""
+        if server and not self._server:
+            self._server.append(server)
 
     @property
     def deadline(self) -> float:

@@ -238,3 +238,17 @@ def test_stream_options_are_left_out_where_the_preset_says_the_server_rejects_th
     assert client.stream_options() == {"stream": True, "stream_options": {"include_usage": True}}
     client.preset = dataclasses.replace(client.preset, stream_options=False)
     assert client.stream_options() == {"stream": True}
+
+
+async def test_what_one_reply_says_of_the_server_every_client_sharing_its_endpoint_knows(scripted, scripted_settings):
+    # A batch's articles each get a client sharing one transport: the llama.cpp timings of
+    # the first reply pick the repetition control of every article's re-ask, not only its own.
+    from scripted_server import Step
+
+    scripted.script(Step.reply("First.", timings={"prompt_ms": 5.0, "predicted_ms": 5.0}))
+    async with ChatClient(scripted_settings) as shared:
+        first, second = ChatClient(scripted_settings, shared), ChatClient(scripted_settings, shared)
+        assert "frequency_penalty" in second.request_options("m", 10, penalize_repetition=True)["extra_body"]
+        await first.chat([{"role": "user", "content": "hi"}], model="m")
+        for client in (shared, first, second):
+            assert client.request_options("m", 10, penalize_repetition=True)["extra_body"] == {"dry_multiplier": 0.8}
