@@ -103,7 +103,10 @@ def passthrough(base_url: str, model: str, usage: list) -> ScriptedServer:
     server, forwarded with its model set to ``model``, and the reply's prompt tokens appended to ``usage``."""
 
     def forward(seen: Seen) -> Step:
-        body = dict(seen.body or {}, model=model)
+        # Asked for one JSON body: the scripted server streams it on to a client that asked for a
+        # stream (summarize does), with the usage and llama.cpp timings of the body.
+        body = {k: v for k, v in (seen.body or {}).items() if k not in ("stream", "stream_options")}
+        body["model"] = model
         request = urllib.request.Request(
             base_url.rstrip("/") + "/chat/completions",
             data=json.dumps(body).encode(),

@@ -296,3 +296,24 @@ def test_a_client_that_closes_right_after_a_whole_reply_gave_nothing_up():
     quality.watch_hangup(ours, upstream, _threading.Event(), cut_off)
     assert cut_off.abandoned
     ours.close()
+
+
+def test_run_py_pass_through_asks_upstream_for_one_body_and_streams_it_to_a_streaming_client():
+    # benchmarks/run.py's live table: summarize streams, and the pass-through read the upstream
+    # reply as one JSON body, so every live request failed until the stream fields were dropped.
+    import endpoint
+
+    answer = completion("A live summary.", timings=TIMINGS, usage={"prompt_tokens": 960, "completion_tokens": 4})
+    with ScriptedServer(default=lambda seen: Step(body=answer)) as upstream:
+        usage: list = []
+        with endpoint.passthrough(upstream.base_url, "served-model", usage) as proxy:
+            raw = post(proxy.base_url + "/chat/completions", {
+                "model": "asked", "stream": True, "stream_options": {"include_usage": True},
+                "messages": [{"role": "user", "content": "hi"}],
+            }).decode()
+        (seen,) = upstream.chat_requests
+    assert "stream" not in seen.body and "stream_options" not in seen.body and seen.body["model"] == "served-model"
+    assert usage == [960]
+    events = [json.loads(line[6:]) for line in raw.splitlines() if line.startswith("data: {")]
+    assert "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e.get("choices")) == "A live summary."
+    assert raw.rstrip().endswith("data: [DONE]") and any(e.get("timings") == TIMINGS for e in events)
