@@ -74,7 +74,9 @@ def responder(kind: str):
         if kind == "summary":
             text = SUMMARY_EN
         elif kind == "summary-zh":
-            text = SUMMARY_ZH_DRIFT
+            # A model answers in the language asked: summarize's map notes are asked for in
+            # English (one set serves every language of the run), only the summary in Chinese.
+            text = SUMMARY_EN if "in English" in seen.task_text else SUMMARY_ZH_DRIFT
         elif '" => "' in seen.system_text or "=> " in seen.system_text:
             text = "臺南市 => Tainan City\n行政院 => Executive Yuan"
         else:

@@ -317,3 +317,21 @@ def test_run_py_pass_through_asks_upstream_for_one_body_and_streams_it_to_a_stre
     events = [json.loads(line[6:]) for line in raw.splitlines() if line.startswith("data: {")]
     assert "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e.get("choices")) == "A live summary."
     assert raw.rstrip().endswith("data: [DONE]") and any(e.get("timings") == TIMINGS for e in events)
+
+
+def test_run_py_scripted_model_writes_notes_in_english_when_english_is_asked_in_a_chinese_job():
+    # summarize asks for English map notes even when the summary is to be Chinese; a scripted
+    # model that answered Chinese to them made every note a re-ask and doubled the text sent.
+    import endpoint
+    from scripted_server import Seen
+
+    from summarize import prompts
+
+    answer = endpoint.responder("summary-zh")
+
+    def text_of(messages):
+        step = answer(Seen("POST", "/v1/chat/completions", {}, {"messages": messages}, 0.0))
+        return step.body["choices"][0]["message"]["content"]
+
+    assert endpoint.SUMMARY_EN in text_of(prompts.map_messages("臺南市政府今天發布報告。", 1, 2, words=50))
+    assert endpoint.SUMMARY_ZH_DRIFT in text_of(prompts.reduce_messages(["A note."], "zh-Hant", words=100))
