@@ -438,10 +438,10 @@ def render(args, command, started, elapsed, articles, summary_rows, zh_rows, tra
             f" tool's replies are capped at {LIVE_OUTPUT_TOKENS} tokens on this endpoint (the model tends to write"
             " until the cap), and summarize runs with `on_truncation=\"keep\"` (its setting for such"
             " models; the default raises `TruncatedOutputError`, where the peers keep a cut reply without a"
-            " word). This model copies Chinese sentences into its notes, which then travel again in the reduce"
-            " request, and summarize asks once more, with a firmer instruction, when a reply comes back in Chinese"
-            " instead of English (the peers keep such a reply as it is): so *article text sent* can exceed 1.00×"
-            " here, and summarize can send an extra request. Prompt tokens are summed from the server's `usage`.",
+            " word). A small model may copy Chinese sentences into its notes, which then travel again in the"
+            " reduce request, and summarize asks once more, with a firmer instruction, when a reply comes back in"
+            " Chinese instead of English (the peers keep such a reply as it is): so *article text sent* can exceed"
+            " 1.00× here, and summarize can send an extra request. Prompt tokens are summed from the server's `usage`.",
             "",
         ]
     else:
