@@ -210,23 +210,23 @@ class Transport:
         self._given = client
         self._client: Any = None
         self.gate = RateGate(settings.concurrency)
-        # The server software, once a /models listing or a reply has told (presets.server_of):
-        # one finding for every client that shares this endpoint, in a list so sharing shares it.
-        self._server: list[str] = []
+        # The transport whose findings every one sharing it reads: the first one built.
+        self._root: Transport = self
+        # The server software, once a /models listing or a reply has told (presets.server_of).
+        self._server: str | None = None
         if isinstance(client, Transport):
-            self.gate, self._given, self._server = client.gate, client.openai(), client._server
+            self.gate, self._given, self._root = client.gate, client.openai(), client._root
         self.local = settings.is_local
         self.closed = False
 
     @property
     def server(self) -> str | None:
         """The server software, when something it sent has told (``presets.server_of``)."""
-        return self._server[0] if self._server else None
+        return self._root._server
 
     def learned_server(self, server: str | None) -> None:
-        """Keep the first server software a listing or a reply names."""
-        if server and not self._server:
-            self._server.append(server)
+        """Keep the first server software a listing or a reply names, for every sharer to read."""
+        self._root._server = self._root._server or server
 
     @property
     def deadline(self) -> float:
