@@ -1746,38 +1746,36 @@ async def repair_summary(
     claims = check(text, source, glossary=glossary)
     request = repair_messages(list(claims), source, language) if any(c.kind == "figure" for c in claims) else None
     if request is None:
-        return _settled(text, claims, source, glossary, corrected=corrected)
+        return _settled(text, claims, corrected=corrected)
     messages, offending, evidence = request
     log.info("%d figure(s) not in the article; asking once for a repair", sum(c.kind == "figure" for c in claims))
     try:
         reply = await ask(messages)
     except EndpointError as exc:
         log.warning("the repair request failed (%s); keeping the summary as it was", exc)
-        return _settled(text, claims, source, glossary, repaired=True, corrected=corrected)
+        return _settled(text, claims, repaired=True, corrected=corrected)
     repaired = apply_repair(text, offending, reply, evidence)
     after = check(repaired, source, glossary=glossary)
     wrong_language = language == "en" and mostly_chinese(repaired)
     if repaired != text and not wrong_language and _faithfulness(after) < _faithfulness(claims):
-        return _settled(repaired, after, source, glossary, repaired=True, kept_repair=True, corrected=corrected)
-    return _settled(text, claims, source, glossary, repaired=True, corrected=corrected)
+        return _settled(repaired, after, repaired=True, kept_repair=True, corrected=corrected)
+    return _settled(text, claims, repaired=True, corrected=corrected)
 
 
 def _settled(
     text: str,
     claims: tuple[Claim, ...],
-    source: str,
-    glossary: dict[str, str] | None,
     *,
     corrected: tuple[Correction, ...],
     repaired: bool = False,
     kept_repair: bool = False,
 ) -> Checked:
-    """The version kept, less the sentences whose figures no repair mended (``drop_unsupported_figures``)."""
+    """The version kept, less the sentences whose figures no repair mended (``drop_unsupported_figures``)
+    and the claims they held: every claim belongs to one sentence, so the rest need no new check."""
     text, dropped = drop_unsupported_figures(text, claims)
     for sentence in dropped:
         log.warning("dropped a sentence whose figure the article does not give: %r", sentence)
-    if dropped:
-        claims = check(text, source, glossary=glossary)
+    claims = tuple(c for c in claims if c.sentence not in dropped)
     return Checked(text, _phrases(claims), repaired=repaired, kept_repair=kept_repair, corrected=corrected, dropped=dropped)
 
 
