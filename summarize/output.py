@@ -105,7 +105,7 @@ def warnings(result: Any) -> list[str]:
     if result.truncated:
         notes.append(f"{cut} a reply hit the token limit and was kept as it was (on_truncation=keep).")
     if result.unverified:
-        if hasattr(result, "pairs"):  # a translation's are 0-based paragraph indexes
+        if not hasattr(result, "summaries"):  # a translation's are 0-based paragraph indexes
             numbers = ", ".join(str(i + 1) for i in result.unverified)
             notes.append(f"{unverified} paragraph(s) {numbers} still failed their check against the source after one more request.")
         else:
