@@ -1397,6 +1397,39 @@ def fix_unit_slips(output: str, source: str) -> tuple[str, list[Correction]]:
     return _rewrite(output, fixes)
 
 
+_YEAR_DIGITS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
+def fix_roc_years(output: str, source: str) -> tuple[str, list[Correction]]:
+    """``output`` (English) with each unsupported year that is a misread 民國 year of its source
+    written as that year, and what was rewritten.
+
+    The source writes years of the Republic of China era (113年 is 2024, 1911 + 113); models
+    add 1900 instead, or keep the last two digits ("2013" for 113年). A year of the output no
+    source year supports, whose last two digits are those of exactly one 民國 year of the source,
+    is that year. On the reference model a Tainan release's "去（113）年" came out as "2013"
+    in three summaries of three.
+
+    Example::
+
+        >>> fix_roc_years("They reviewed the year 2013.", "回顧去（113）年的災害。")
+        ('They reviewed the year 2024.', [Correction(phrase='2013', written='2024')])
+    """
+    if _is_chinese(output) or not _is_chinese(source):
+        return output, []
+    years = {round(f.value) for f in figures(source, True) if f.kind == "roc"}
+    fixes = []
+    for t in trace(output, source, scripts=(False, True)):
+        if t.source is not None or t.figure.kind not in ("year", "any", "date", "decade"):
+            continue
+        for match in _YEAR_DIGITS.finditer(output, t.figure.start, t.figure.end):
+            written = int(match.group(1))
+            meant = {year for year in years if (year - 1911) % 100 == written % 100 and year != written}
+            if len(meant) == 1:
+                fixes.append((match.start(), match.end(), str(meant.pop())))
+    return _rewrite(output, fixes)
+
+
 def fix_wrong_cities(output: str, source: str) -> tuple[str, list[Correction]]:
     """``output`` (English) with each city its source does not name, where the source names one
     city it was most likely misread from (``places.meant_city``), written as that city; and what
@@ -1494,12 +1527,13 @@ def correct_from_source(
     output: str, source: str, glossary: dict[str, str] | None = None
 ) -> tuple[str, list[Correction]]:
     """``output`` with what the source settles rewritten without a request: 萬/億 slips
-    (``fix_unit_slips``), then misread cities (``fix_wrong_cities``) and people's names
+    (``fix_unit_slips``), misread 民國 years (``fix_roc_years``), then misread cities (``fix_wrong_cities``) and people's names
     (``fix_misread_people``; the ``glossary``'s forms stay)."""
     output, slips = fix_unit_slips(output, source)
+    output, years = fix_roc_years(output, source)
     output, cities = fix_wrong_cities(output, source)
     output, people = fix_misread_people(output, source, glossary)
-    return output, slips + cities + people
+    return output, slips + years + cities + people
 
 
 def _rewrite(output: str, fixes: list[tuple[int, int, str]]) -> tuple[str, list[Correction]]:

@@ -703,6 +703,27 @@ def test_fix_unit_slips(output, source, fixed):
         assert phrase in output and written in text and phrase not in text
 
 
+@pytest.mark.parametrize(
+    ("output", "source", "fixed"),
+    [
+        # The reference model wrote 去（113）年 as 2013 in the Tainan disaster release, three times of three.
+        ("They reviewed the disasters of 2013.", "回顧去（113）年臺南市面臨多場重大災害。", "They reviewed the disasters of 2024."),
+        ("A meeting on March 31, 2013 reviewed the year.", "南市府昨(31)日召開113年災害防救業務年終檢討會議。", "A meeting on March 31, 2024 reviewed the year."),
+        ("Floods in 1999 hit the city.", "民國99年水災。", "Floods in 2010 hit the city."),
+        # A year the source gives, or one no 民國 year ends like, is left alone.
+        ("In 2024 it rained.", "113年下雨。", None),
+        ("The 1999 hotline answered.", "1999市民服務平台，114年12月開通。", None),
+        ("In 2013 it rained.", "2024年下雨。", None),
+        # Two 民國 years end alike (13 and 113): no guess.
+        ("In 2013 it rained.", "民國13年與民國113年都下雨。", None),
+    ],
+)
+def test_fix_roc_years(output, source, fixed):
+    text, fixes = verify.fix_roc_years(output, source)
+    assert text == (fixed or output) and bool(fixes) == bool(fixed)
+    assert verify.correct_from_source(output, source)[0] == (fixed or output)
+
+
 def test_a_chinese_output_is_not_rewritten_for_slips():
     assert verify.fix_unit_slips("擁有235億個參數。", "擁有2350億個參數。") == ("擁有235億個參數。", [])
 
