@@ -138,6 +138,18 @@ def _on_truncation(text: str) -> str:
     return value
 
 
+# How a summary is written (``Settings.method``; ``summarize.keysentences`` says how auto picks).
+AUTO, ABSTRACTIVE, KEY_SENTENCES = "auto", "abstractive", "key-sentences"
+METHODS = (AUTO, ABSTRACTIVE, KEY_SENTENCES)
+
+
+def _method(text: str) -> str:
+    value = text.strip().lower()
+    if value not in METHODS:
+        raise ValueError
+    return value
+
+
 def _preset_name(text: str) -> str:
     name = text.strip().lower()
     if name not in presets.PRESETS:
@@ -162,6 +174,7 @@ _SPECS: dict[str, _Spec] = {
     "chunk_tokens": _Spec("SUMMARIZE_CHUNK_TOKENS", _positive_int, "a positive integer, e.g. 1500"),
     "output_tokens": _Spec("SUMMARIZE_OUTPUT_TOKENS", _positive_int, "a positive integer, e.g. 1024"),
     "summary_words": _Spec("SUMMARIZE_SUMMARY_WORDS", _positive_int, "a positive integer, e.g. 150"),
+    "method": _Spec("SUMMARIZE_METHOD", _method, f"one of {', '.join(METHODS)}"),
     "concurrency": _Spec("SUMMARIZE_CONCURRENCY", _positive_int, "a positive integer, e.g. 4"),
     "timeout": _Spec("SUMMARIZE_TIMEOUT", _positive_float, "a positive number of seconds, e.g. 120"),
     "max_retries": _Spec("SUMMARIZE_MAX_RETRIES", _non_negative_int, "a whole number >= 0, e.g. 3"),
@@ -201,6 +214,12 @@ class Settings:
             and only that much is reserved out of the context window.
         summary_words: how long a summary may be, in English words (a Chinese summary gets
             twice as many characters); map notes get a share of it sized to their chunk.
+        method: how a summary is written: ``abstractive`` (the model reads the article, in
+            parts when it is long, and writes the summary), ``key-sentences`` (the article's key
+            sentences are chosen offline and the model translates each, shortened:
+            ``summarize.keysentences``), or ``auto`` (the default): key sentences for a model
+            of fewer than 3 billion parameters, by its name or the server's model listing,
+            which summarizes badly and translates well; abstractive otherwise.
         concurrency: most requests in flight at once.
         timeout: seconds a request may stay silent (connecting, or between streamed bytes);
             each attempt also has a deadline of ``summarize.transport.DEADLINE_FACTOR`` (3) times
@@ -238,6 +257,7 @@ class Settings:
     chunk_tokens: int | None = None
     output_tokens: int = 1024
     summary_words: int = 150
+    method: str = AUTO
     concurrency: int = 4
     timeout: float = None  # type: ignore[assignment]  # None: the preset's, else 120
     max_retries: int = 3

@@ -1,0 +1,243 @@
+"""Key sentences: the sentences of an article that carry its facts, chosen without a model.
+
+A small model translates well and summarizes badly. Asked for a summary of a Tainan press
+release, Qwen2.5-Coder-1.5B writes "The article discusses ..." and keeps about a quarter of the
+article's key names and figures; asked to translate it, it keeps nine in ten. So for small
+models (``method="key-sentences"``, see ``uses_key_sentences``) a summary is built the other way
+round: this module picks the sentences worth keeping, offline and repeatably, and the model only
+translates them, each shortened (``summarize.pipeline``). Every sentence of such a summary then
+traces to one sentence of the article (``Summary.key_sentences``).
+
+Each sentence (a line's sentences, as ``chunking.split_sentences`` cuts them) is scored by
+
+- what the article keeps returning to: the pairs of Chinese characters (and the Latin words) it
+  shares with the rest of the article, each weighed by how often the article uses it;
+- the facts it holds: figures (``verify.chinese_figures``: 2350億, 6月30日, 97%), names written in
+  Latin letters, 「quoted」 titles, a person named with a post (市長黃偉哲);
+- where it stands: the title, the first sentence of a paragraph, and the start of the article
+  count more;
+
+then sentences are chosen by score within a budget of characters, each choice discounting the
+sentences that repeat what is already chosen, and returned in article order. A press release's
+header lines (發稿單位：…) are never chosen.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from .chunking import split_sentences
+from .config import AUTO, KEY_SENTENCES
+from .text import is_han, visible_length
+from .verify import chinese_figures
+
+# Under ``auto``, models with fewer parameters than this get key sentences. Measured on the
+# reference server (benchmarks/QUALITY.md): Qwen2.5-Coder-1.5B (1.78e9 parameters) and its 0.5B
+# sibling keep far more of an article's facts translating its key sentences than summarizing
+# it. Models of 3B and more keep the abstractive summary, which a capable model writes better.
+SMALL_MODEL_PARAMETERS = 3e9
+
+# A size in a model's name: "Qwen2.5-Coder-1.5B-Instruct", "qwen2.5:0.5b", "Qwen3-30B-A3B" (the
+# first is the total), "SmolLM2-135M". Not a version ("qwen3") nor a quantization ("q4_k_m").
+_SIZE_IN_NAME = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*([bm])(?![a-z0-9])", re.IGNORECASE)
+
+
+def parameters_in_name(model: str) -> float | None:
+    """The parameter count a model's name states ("1.5B" → 1.5e9, "135M" → 1.35e8), else ``None``."""
+    match = _SIZE_IN_NAME.search(model.rsplit("/", 1)[-1].replace("_", "-"))
+    if match is None:
+        return None
+    return float(match.group(1)) * (1e9 if match.group(2).lower() == "b" else 1e6)
+
+
+def uses_key_sentences(method: str, model: str, listed_parameters: float | None = None) -> bool:
+    """Whether a summary run on ``model`` translates key sentences rather than asking for a summary.
+
+    ``method`` decides, unless it is ``auto``: then a model with fewer than
+    ``SMALL_MODEL_PARAMETERS`` gets key sentences, its size read from its name, else from what the
+    server's ``/models`` listing said (``listed_parameters``: llama.cpp's ``meta.n_params``). A
+    model of unknown size keeps the abstractive summary.
+    """
+    if method != AUTO:
+        return method == KEY_SENTENCES
+    size = parameters_in_name(model)
+    if size is None:
+        size = listed_parameters
+    return size is not None and size < SMALL_MODEL_PARAMETERS
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of an article, scored."""
+
+    index: int  # its place among the article's sentences
+    paragraph: int  # the 0-based paragraph (non-empty line) it belongs to
+    text: str  # stripped of surrounding whitespace
+    score: float
+    size: int  # visible characters (``text.visible_length``)
+
+
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.+#'&-]*[A-Za-z0-9+#]|[A-Za-z]")
+_QUOTED = re.compile(r"[「『《〈“]([^」』》〉”\n]{2,30})[」』》〉”]")
+# A press release's header line: a short label, a colon, a value (發稿單位：研究發展考核委員會).
+_HEADER = re.compile(r"^[^\s：:，。「」]{2,6}[：:]")
+HEADER_MAX_CHARACTERS = 40
+# A person named with a post, before or after the name: 市長黃偉哲, 黃偉哲市長, 主委王效文.
+_POSTS = (
+    "市長|縣長|院長|部長|主委|主任委員|局長|處長|署長|總統|副總統|執行長|董事長|總經理|主席|創辦人|"
+    "教授|研究員|館長|議員|立委|發言人|首相|理事長|總裁|所長|校長|秘書長|主任|社長|經理|記者"
+)
+_PERSON_POST = re.compile(f"(?:{_POSTS})[\u4e00-\u9fff]{{2,3}}|[\u4e00-\u9fff]{{2,3}}(?:{_POSTS})")
+# A foreign name written in Chinese, its parts joined by a middle dot: 伊隆·馬斯克.
+_DOTTED_NAME = re.compile("[\u4e00-\u9fff]+[·‧・][\u4e00-\u9fff]+")
+
+# Weights of the score's parts. First set by eye on the corpus articles (../shared/corpus), then
+# two of them moved after a grid of 216 settings scored how many of the quality checklist's facts
+# (benchmarks/quality_facts.json) the chosen sentences hold, on those same 8 articles: so they fit
+# that corpus, and a round value near the top was taken rather than the top. Across the grid the
+# chosen sentences held 45-61% of the facts at 350-550 characters; these hold 59-63%.
+FIGURE_WEIGHT = 1.2
+NAME_WEIGHT = 0.6
+TITLE_WEIGHT = 2.0
+LEAD_WEIGHT = 1.0
+# Length: a long sentence holds more, but less per character.
+CENTRALITY_LENGTH_POWER = 0.85
+FACTS_LENGTH_POWER = 0.3
+# How strongly a sentence that repeats what is chosen loses its score (maximal marginal relevance).
+REDUNDANCY_POWER = 2
+# A sentence whose character pairs and words are more than this share chosen already is never
+# chosen: it says again what the summary says (a press release repeats its lead at its end).
+MIN_NOVELTY = 0.3
+# Nor is one worth less than this share of the first choice, even when there is room for it: a
+# short article's filler ("市民都很期待。") is not worth translating. On the corpus articles this
+# changes no checklist fact held; at 0.4 and more it begins to.
+MIN_SHARE = 0.3
+
+
+def _units(text: str) -> set[str]:
+    """The pairs of adjacent Chinese characters and the lowercased Latin words of ``text``."""
+    units = {a + b for a, b in zip(text, text[1:]) if is_han(a) and is_han(b)}
+    units.update(word.lower() for word in _LATIN.findall(text))
+    return units
+
+
+def split(article: str) -> list[tuple[int, str]]:
+    """The sentences of ``article`` with their paragraph's index, stripped, empty ones left out."""
+    found = []
+    paragraphs = [line for line in article.split("\n") if line.strip()]
+    for number, paragraph in enumerate(paragraphs):
+        found += [(number, piece.strip()) for piece in split_sentences(paragraph) if piece.strip()]
+    return found
+
+
+def is_header(text: str, paragraph: int) -> bool:
+    """A press release's header line (發稿單位：…, 發稿時間：…): short, a label and a colon, near the top."""
+    return paragraph < 6 and len(text) <= HEADER_MAX_CHARACTERS and _HEADER.match(text) is not None
+
+
+def score(article: str) -> list[Sentence]:
+    """Every sentence of ``article``, scored (see the module docstring), in article order."""
+    pieces = split(article)
+    units = [_units(text) for _, text in pieces]
+    frequency = Counter(unit for found in units for unit in found)
+    title = units[0] if units else set()
+    scored = []
+    for index, ((paragraph, text), found) in enumerate(zip(pieces, units)):
+        size = visible_length(text)
+        if is_header(text, paragraph):
+            scored.append(Sentence(index, paragraph, text, 0.0, size))
+            continue
+        length = max(1, size)
+        centrality = sum(math.log(frequency[u]) for u in found if frequency[u] > 1) / length**CENTRALITY_LENGTH_POWER
+        figures = len({figure.text for figure in chinese_figures(text)})
+        names = sum(len(pattern.findall(text)) for pattern in (_QUOTED, _PERSON_POST, _DOTTED_NAME))
+        names += len(set(_LATIN.findall(text)))
+        facts = (FIGURE_WEIGHT * figures + NAME_WEIGHT * names) / length**FACTS_LENGTH_POWER
+        on_title = 1.0 if index == 0 else len(found & title) / (len(title) + 1)
+        # The lead: the first sentence of each paragraph, and the opening paragraphs' sentences.
+        place = index - next(i for i, (p, _) in enumerate(pieces) if p == paragraph)
+        lead = 1 / (1 + place) + 1 / math.sqrt(1 + paragraph + place)
+        value = centrality + facts + TITLE_WEIGHT * on_title + LEAD_WEIGHT * lead
+        scored.append(Sentence(index, paragraph, text, value, size))
+    return scored
+
+
+def choose(article: str, characters: int) -> list[Sentence]:
+    """The key sentences of ``article`` within ``characters`` visible characters, in article order.
+
+    Greedy by score, each sentence's score discounted by the share of its character pairs and
+    words already chosen (``REDUNDANCY_POWER``); one that is mostly chosen already
+    (``MIN_NOVELTY``) is left out, and so is one worth far less than the first choice
+    (``MIN_SHARE``). The best sentence is chosen even when it alone
+    is over the budget, so a summary never starts from nothing; the others must fit.
+    """
+    everything = score(article)
+    # A text of nothing but header lines still has something to say: its lines, in order.
+    scored = [s for s in everything if s.score > 0] or [replace(s, score=1.0) for s in everything]
+    units = {s.index: _units(s.text) for s in scored}
+    chosen: list[Sentence] = []
+    covered: set[str] = set()
+    used = 0
+    top = 0.0
+    left = list(scored)
+    while left:
+        best, best_value = None, 0.0
+        for sentence in left:
+            if chosen and used + sentence.size > characters:
+                continue
+            found = units[sentence.index]
+            novelty = 1 - len(found & covered) / (len(found) + 1)
+            if novelty < MIN_NOVELTY:
+                continue  # it says again what is chosen
+            value = sentence.score * novelty**REDUNDANCY_POWER
+            if chosen and value < MIN_SHARE * top:
+                continue
+            if best is None or value > best_value:
+                best, best_value = sentence, value
+        if best is None or best_value <= 0:
+            break
+        if not chosen:
+            top = best_value
+        chosen.append(best)
+        covered |= units[best.index]
+        used += best.size
+        left.remove(best)
+    return sorted(chosen, key=lambda s: s.index)
+
+
+# What a translated sentence may open with that belongs to no sentence: a marker's colon, a dash.
+_LEADING_JUNK = re.compile(r"^[\s:：\-–—.。,，]+")
+_ENDS_SENTENCE = re.compile(r"[.!?…](?:[\"'”’)\]]*)$")
+
+
+def join_english(sentences: list[str]) -> str:
+    """Translated key sentences as one paragraph: each on one line, stripped of a stray leading
+    colon or dash, ended with a full stop where it has no ending of its own (a title's
+    translation), joined by spaces; empty ones left out."""
+    kept = []
+    for sentence in sentences:
+        text = _LEADING_JUNK.sub("", " ".join(sentence.split()))
+        if not text:
+            continue
+        kept.append(text if _ENDS_SENTENCE.search(text) else f"{text}.")
+    return " ".join(kept)
+
+
+_ZH_ENDERS = tuple("。！？…」』”")
+
+
+def join_chinese(chosen: list[Sentence]) -> str:
+    """Key sentences as the article writes them, a line per paragraph; a title or a heading
+    (no ending of its own) ends with 。 so that it does not run into the next sentence."""
+    lines: list[list[str]] = []
+    last = None
+    for sentence in chosen:
+        if sentence.paragraph != last:
+            lines.append([])
+            last = sentence.paragraph
+        text = sentence.text
+        lines[-1].append(text if text.endswith(_ZH_ENDERS) or text.endswith((".", "!", "?")) else f"{text}。")
+    return "\n".join("".join(line) for line in lines)
