@@ -50,6 +50,17 @@ def _client_base_url(client: Any) -> str | None:
     return str(url).rstrip("/") if url else None
 
 
+def _listed_parameters(entry: Any) -> float | None:
+    """The parameter count a ``/models`` entry states: llama.cpp's ``meta.n_params``."""
+    meta = getattr(entry, "meta", None)
+    if meta is None and isinstance(getattr(entry, "model_extra", None), dict):
+        meta = entry.model_extra.get("meta")
+    size = meta.get("n_params") if isinstance(meta, dict) else None
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size < 1e15:
+        return None
+    return float(size) if isinstance(getattr(entry, "id", None), str) else None
+
+
 class ChatClient:
     """Sends chat requests for one run through one ``Transport`` (requests in flight, retries).
 
@@ -119,6 +130,9 @@ class ChatClient:
                 page = await self.transport.call(self.transport.openai().models.list)
                 for entry in page.data:
                     self.transport.learned_server(presets.server_of(owned_by=getattr(entry, "owned_by", None)))
+                    size = _listed_parameters(entry)
+                    if size is not None:
+                        self.transport.learned_parameters(entry.id, size)
                 return [m.id for m in page.data if isinstance(getattr(m, "id", None), str)]
             except sdk().OpenAIError as exc:
                 raise self.errors.exception(exc, None, attempt, sdk()) from exc

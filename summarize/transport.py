@@ -214,6 +214,8 @@ class Transport:
         self._root: Transport = self
         # The server software, once a /models listing or a reply has told (presets.server_of).
         self._server: str | None = None
+        # Model id → its parameter count, where a /models listing said (llama.cpp's meta.n_params).
+        self._parameters: dict[str, float] = {}
         if isinstance(client, Transport):
             self.gate, self._given, self._root = client.gate, client.openai(), client._root
         self.local = settings.is_local
@@ -227,6 +229,14 @@ class Transport:
     def learned_server(self, server: str | None) -> None:
         """Keep the first server software a listing or a reply names, for every sharer to read."""
         self._root._server = self._root._server or server
+
+    def parameters(self, model: str) -> float | None:
+        """The parameter count a ``/models`` listing gave for ``model``, else ``None``."""
+        return self._root._parameters.get(model)
+
+    def learned_parameters(self, model: str, count: float) -> None:
+        """Keep the parameter count a ``/models`` listing gave for ``model``, for every sharer to read."""
+        self._root._parameters[model] = count
 
     @property
     def deadline(self) -> float:
