@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, output, presets, prompts
-from .config import Settings
+from .config import KEY_SENTENCES, METHODS, Settings
 from .errors import ConfigError, SummarizeError
 from .pipeline import check_languages
 
@@ -116,6 +116,13 @@ def _work(parser: argparse.ArgumentParser) -> None:
         default=("en",),
         metavar="LIST",
         help="summary languages, comma-separated: en, zh-Hant (default en)",
+    )
+    parser.add_argument(
+        "--method",
+        type=str.lower,
+        choices=list(METHODS),
+        help="how a summary is written (SUMMARIZE_METHOD): abstractive, key-sentences (translate the "
+        "article's key sentences, for small models), or auto (the default: key sentences below 3B parameters)",
     )
     parser.add_argument(
         "--translate",
@@ -218,7 +225,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from the environment with the options given on the command line on top."""
     overrides: dict[str, Any] = {
         name: getattr(args, name)
-        for name in ("model", "base_url", "preset", "concurrency")
+        for name in ("model", "base_url", "preset", "concurrency", "method")
         if getattr(args, name, None) is not None
     }
     if args.no_cache:
@@ -419,6 +426,9 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
                         "prompt_tokens": plan.prompt_tokens,
                         "map_prompt_tokens": plan.map_prompt_tokens,
                         "estimated": plan.estimated,
+                        "method": plan.method,
+                        "key_sentences": plan.key_sentences,
+                        "sentences": plan.sentences,
                     },
                     ensure_ascii=False,
                 )
@@ -428,6 +438,11 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
     print(f"tokenizer: {records[0][1].tokenizer_reason}")
     for source, plan in records:
         sizes = ", ".join(str(t) for t in plan.chunks)
+        if plan.method == KEY_SENTENCES:
+            print(f"{source}: key sentences: {plan.key_sentences} of {plan.sentences} sentences, {plan.budget} tokens")
+            what = "their translation" if plan.requests else "a zh-Hant summary is the sentences themselves"
+            print(f"  requests: {plan.requests} ({what}); prompt tokens: {plan.prompt_tokens}")
+            continue
         print(f"{source}: {len(plan.chunks)} chunk(s) of at most {plan.budget} tokens: [{sizes}]")
         if args.translate:
             names = f" + {plan.map_requests} name extraction" if plan.map_requests else ""

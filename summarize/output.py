@@ -58,6 +58,8 @@ def record(result: Any, *, source: str, elapsed: float) -> dict[str, Any]:
             chunks=result.chunks,
             is_partial=result.is_partial,
             failed_chunks=list(result.failed_chunks),
+            method=result.method,
+            key_sentences=[list(pair) for pair in result.key_sentences],
         )
     else:
         data.update(target=result.target, translation=result.text, pairs=[list(p) for p in result.pairs], chunks=result.chunks)

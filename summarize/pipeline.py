@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import glossary as names
-from . import prompts, verify
+from . import keysentences, prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
+    key_sentence_characters,
     note_words,
     notes_are_summary,
     reduce_budget,
@@ -30,7 +31,7 @@ from .budget import (
 )
 from .chunking import Chunk, pack, plan_chunks
 from .client import ChatClient, Reply
-from .config import Settings
+from .config import ABSTRACTIVE, KEY_SENTENCES, Settings
 from .errors import (
     ChunkFailedError,
     ConfigError,
@@ -43,6 +44,7 @@ from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT,
 from .runner import gather_or_cancel, run_sync
 from .text import clean, han_ratio, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
+from .translate import MARKER_TOKENS, TranslationRun, Unit, marker_prefix, translation_budget
 from .verify import strip_loops, whole_sentences, words_of
 
 log = logging.getLogger("summarize")
@@ -165,6 +167,7 @@ class Run:
     simplified_fixed: dict[str, int] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
     on_text: Callable[[str], None] | None = None  # the first language's final summary as it streams
+    unkept: list[str] = field(default_factory=list)  # key sentences' replies left out: not in English
 
     async def ask_rewrite(self, messages: list[prompts.Message]) -> str:
         """The figure repair's request (see ``ask_rewrite``)."""
@@ -403,6 +406,103 @@ class Run:
         return dict(zip(requests, outcomes))  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class KeySentenceSummary:
+    """What the key-sentence method made of an article (see ``key_sentence_summaries``)."""
+
+    outcomes: dict[str, str | SummarizeError]  # language → summary, or why it failed
+    pairs: tuple[tuple[str, str], ...]  # each key sentence and its English ("" when not asked, or left out)
+
+
+async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, ...]) -> KeySentenceSummary:
+    """Summaries built from the article's key sentences (``summarize.keysentences``).
+
+    The sentences are chosen offline within the summary's length; the English summary is their
+    translation, each shortened to one sentence, in one marked request (more when the context
+    is small), with the translation's checks: a sentence left out or merged is asked for again,
+    one whose translation lacks its figures or is out of proportion is asked for again alone,
+    loops are cut and re-asked with a repetition penalty. A sentence still not in English is
+    left out of the summary. The zh-Hant summary is the key sentences themselves, as the
+    article writes them: no request.
+    """
+    settings = run.settings.replace(translation_context=False)  # the key sentences are the context
+    chosen = keysentences.choose(article, key_sentence_characters(settings))
+    log.info(
+        "key sentences: %d of the article's sentences, %d characters",
+        len(chosen), sum(s.size for s in chosen),
+    )
+    outcomes: dict[str, str | SummarizeError] = {}
+    english: dict[int, str] = {}
+    if "en" in languages:
+        try:
+            english = await _translate_key_sentences(run, settings, article, chosen)
+        except SummarizeError as exc:
+            outcomes["en"] = exc
+        else:
+            text = keysentences.join_english([english.get(i, "") for i in range(len(chosen))])
+            if not text:  # every sentence stayed Chinese: keep what came back, flagged
+                text = keysentences.join_english(list(run.unkept))
+                run.flags.add(WRONG_LANGUAGE["en"])
+            outcomes["en"] = text
+    if "zh-Hant" in languages:
+        outcomes["zh-Hant"] = keysentences.join_chinese(chosen)
+        run.simplified_fixed["zh-Hant"] = 0  # the article's own words: nothing to repair
+    # Nothing is streamed to on_text: the reply holds markers, and the CLI prints the checked text.
+    pairs = tuple((s.text, english.get(i, "")) for i, s in enumerate(chosen))
+    return KeySentenceSummary({lang: outcomes[lang] for lang in languages}, pairs)
+
+
+def key_sentence_requests(
+    settings: Settings,
+    client: ChatClient | None,
+    model: str,
+    counter: TokenCounter,
+    article: str,
+    chosen: list[keysentences.Sentence],
+    glossary: dict[str, str],
+) -> tuple[TranslationRun, list[list[Unit]]]:
+    """The translation run of the chosen sentences and its requests' sentences (one request
+    unless the context is small); ``client`` may be None for a dry run, which sends nothing.
+
+    Raises:
+        ConfigError: the context window leaves no room for text.
+    """
+    budget, glossary_tokens = translation_budget(settings, counter, "zh-Hant", "en", article, kind="key_sentences")
+    units = [Unit(i + 1, s.paragraph, s.text, counter.count(s.text)) for i, s in enumerate(chosen)]
+    translator = TranslationRun(
+        settings, client, model, counter, "en", [s.text for s in chosen], units,  # type: ignore[arg-type]
+        prefix=marker_prefix(article), glossary=dict(glossary), glossary_tokens=glossary_tokens,
+        kind="key_sentences",
+    )
+    groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]
+    return translator, groups  # type: ignore[return-value]
+
+
+async def _translate_key_sentences(
+    run: Run, settings: Settings, article: str, chosen: list[keysentences.Sentence]
+) -> dict[int, str]:
+    """The English of each chosen sentence, by its 0-based place among them; those still not in
+    English after the translation's re-ask are left out (and kept in ``run.unkept``)."""
+    translator, groups = key_sentence_requests(settings, run.client, run.model, run.counter, article, chosen, run.glossary)
+    units = translator.units
+    results = await gather_or_cancel(translator.translate_chunk(group) for group in groups)  # type: ignore[arg-type]
+    found = {n: t for part, _ in results for n, t in part.items()}
+    flagged = {n for _, numbers in results for n in numbers}
+    if translator.looped:
+        run.flags.add(LOOPED)
+    if run.client.truncated:
+        run.flags.add(TRUNCATED)
+    english: dict[int, str] = {}
+    for unit in units:
+        text = found.get(unit.number, "")
+        if unit.number in flagged and translator.suspect(text):
+            log.warning("key sentence %d stayed in Chinese and is left out of the English summary", unit.number)
+            run.unkept.append(text)
+            continue
+        english[unit.number - 1] = text
+    return english
+
+
 async def asummarize_article(
     text: str,
     *,
@@ -426,12 +526,22 @@ async def asummarize_article(
             settings, chat, model, counter, glossary=glossary_entries, reserve=summary_reserve(settings, languages),
             on_text=on_text,
         )
-        budget, run.glossary_tokens = summary_budget(settings, counter, bool(run.glossary), languages, article)
-        chunks = plan_chunks(article, budget, counter.count)
-        log.info("%d chunk(s) of %s tokens", len(chunks), [c.tokens for c in chunks])
+        method = KEY_SENTENCES if keysentences.uses_key_sentences(
+            settings.method, model, chat.transport.parameters(model)
+        ) else ABSTRACTIVE
         failed: tuple[int, ...] = ()
         outcomes: dict[str, str | SummarizeError] | None = None
-        if len(chunks) == 1:
+        key_pairs: tuple[tuple[str, str], ...] = ()
+        chunks: list[Chunk] = []
+        if method == KEY_SENTENCES:
+            log.info("method: key sentences (model %s; SUMMARIZE_METHOD=%s)", model, settings.method)
+            made = await key_sentence_summaries(run, article, languages)
+            outcomes, key_pairs = made.outcomes, made.pairs
+        else:
+            budget, run.glossary_tokens = summary_budget(settings, counter, bool(run.glossary), languages, article)
+            chunks = plan_chunks(article, budget, counter.count)
+            log.info("%d chunk(s) of %s tokens", len(chunks), [c.tokens for c in chunks])
+        if method == ABSTRACTIVE and len(chunks) == 1:
             words = settings.summary_words
             requests = {
                 lang: prompts.summarize_messages(article, lang, glossary=run.names_for(article, lang), words=words)
@@ -443,7 +553,7 @@ async def asummarize_article(
                 # The server counts more tokens than we do: fall back to map-reduce on smaller chunks.
                 chunks = plan_chunks(article, run.smaller_budget(chunks[0].tokens, context), counter.count)
                 outcomes = None
-        if outcomes is None:
+        if outcomes is None:  # abstractive, in parts
             notes, failed = await map_all(run, chunks, partial)
             if notes_are_summary(settings, len(chunks)):
                 outcomes = await run.joined(notes, languages, article)
@@ -465,7 +575,7 @@ async def asummarize_article(
     return Summary(
         text=summaries.get(languages[0]) or next(iter(summaries.values())),
         summaries=summaries,
-        chunks=len(chunks),
+        chunks=len(chunks) if method == ABSTRACTIVE else 1,
         usage=chat.usage(),
         truncated=TRUNCATED in run.flags,
         model=chat.answering_model(model),
@@ -478,6 +588,8 @@ async def asummarize_article(
         unsupported=checked.unsupported,
         corrected=checked.corrected,  # verify.Correction is a (phrase, written) pair
         dropped=checked.dropped,
+        method=method,
+        key_sentences=key_pairs,
     )
 
 

@@ -14,10 +14,12 @@ from . import glossary as names
 from . import prompts
 from .budget import PER_MESSAGE_TOKENS, note_words, notes_are_summary, prompt_overhead, reduce_budget, reply_tokens, summary_budget
 from .chunking import pack, plan_chunks
-from .config import Settings
-from .pipeline import check_languages
+from .budget import key_sentence_characters
+from .config import ABSTRACTIVE, KEY_SENTENCES, Settings
+from .keysentences import choose, split, uses_key_sentences
+from .pipeline import check_languages, key_sentence_requests
 from .text import clean
-from .tokens import tokenizer_for
+from .tokens import TokenCounter, tokenizer_for
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ class Plan:
         map_prompt_tokens: the part of ``prompt_tokens`` in map requests (exact).
         estimated: the merge and final stages are upper bounds (notes are usually shorter, and
             then fewer merge rounds run).
+        method: ``abstractive`` or ``key-sentences`` (``Settings.method``; a dry run decides
+            ``auto`` by the model's name alone, since it does not ask ``/models``). With key
+            sentences, ``chunks`` are the token counts of each translation request's sentences,
+            ``final_requests`` the translation requests, and ``key_sentences`` of ``sentences``
+            says how much of the article they carry.
     """
 
     tokenizer: str
@@ -47,6 +54,9 @@ class Plan:
     prompt_tokens: int
     estimated: bool
     map_prompt_tokens: int = 0
+    method: str = ABSTRACTIVE
+    key_sentences: int = 0  # with the key-sentence method: how many sentences were chosen
+    sentences: int = 0  # ... of how many
 
     @property
     def requests(self) -> int:
@@ -83,6 +93,8 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
     languages = check_languages(languages)
     name, reason = choose_tokenizer(settings)
     counter = tokenizer_for(settings.model, name)
+    if uses_key_sentences(settings.method, settings.model or ""):
+        return _plan_key_sentences(article, settings, languages, counter, name, reason)
     # The same budget a real run takes: less the glossary's share when one is configured.
     budget, _ = summary_budget(settings, counter, bool(names.resolve_glossary(None, settings)), languages, article)
     chunks = plan_chunks(article, budget, counter.count)
@@ -131,6 +143,25 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
         tokens,
         True,
         map_tokens,
+    )
+
+
+def _plan_key_sentences(
+    article: str, settings: Settings, languages: tuple[str, ...], counter: TokenCounter, name: str, reason: str
+) -> Plan:
+    """The plan of a key-sentence summary: the sentences chosen, and their translation request
+    when English is asked for (the zh-Hant summary is the sentences themselves: no request)."""
+    chosen = choose(article, key_sentence_characters(settings))
+    glossary = names.resolve_glossary(None, settings)
+    translator, groups = key_sentence_requests(
+        settings.replace(translation_context=False), None, settings.model or "", counter, article, chosen, glossary
+    )
+    english = "en" in languages
+    tokens = sum(prompt_overhead(translator.messages(group), counter) for group in groups) if english else 0
+    sizes = tuple(sum(u.tokens for u in group) for group in groups)
+    return Plan(
+        name, reason, sum(sizes), sizes, 0, 0, len(groups) if english else 0, tokens, False,
+        method=KEY_SENTENCES, key_sentences=len(chosen), sentences=len(split(article)),
     )
 
 

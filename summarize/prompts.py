@@ -241,15 +241,21 @@ def translate_messages(
     previous: str = "",
     glossary: Mapping[str, str] | None = None,
     english_only: bool = False,
+    kind: str = "translate",
 ) -> list[Message]:
     """One translation request: marked paragraphs with the glossary entries for their names (and,
-    when the run sends context, the title and the previous paragraph)."""
+    when the run sends context, the title and the previous paragraph).
+
+    ``kind`` names the prompt pair, ``prompts/<kind>_system.txt`` and ``<kind>_task.txt``:
+    ``translate`` (whole paragraphs, faithfully and completely) or ``key_sentences`` (a
+    summary's key sentences, each shortened to one sentence that keeps its facts).
+    """
     task = render(
-        "translate_task", source=SHORT_NAMES[source], target=language_name(target), marker_example=marker_example
+        f"{kind}_task", source=SHORT_NAMES[source], target=language_name(target), marker_example=marker_example
     )
     task = _with_places(task, marked, target)
     messages = task_messages(
-        "translate_system", marked, task, verb="translate", title=title, previous=previous, glossary=glossary
+        f"{kind}_system", marked, task, verb="translate", title=title, previous=previous, glossary=glossary
     )
     return firmer_english(messages) if english_only else messages
 

@@ -112,6 +112,13 @@ class Summary:
             article does not give and the repair request did not mend it
             (``summarize.verify.drop_unsupported_figures``); a summary that would lose more
             than two fifths of its length keeps them, listed in ``unsupported``.
+        method: how the summaries were written (``Settings.method``): ``"abstractive"`` (the
+            model summarized the article) or ``"key-sentences"`` (the model translated the
+            article's key sentences, chosen offline: ``summarize.keysentences``).
+        key_sentences: with ``key-sentences``, each key sentence as the article writes it and its
+            English as the model wrote it, in article order ("" when English was not asked for,
+            or the sentence was left out of the summary because it stayed Chinese). The English
+            summary is these sentences joined, before the checks (``corrected``, ``dropped``).
     """
 
     text: str
@@ -129,6 +136,8 @@ class Summary:
     unsupported: tuple[str, ...] = field(default=())
     corrected: tuple[tuple[str, str], ...] = field(default=())
     dropped: tuple[str, ...] = field(default=())
+    method: str = "abstractive"
+    key_sentences: tuple[tuple[str, str], ...] = field(default=())
 
     def __str__(self) -> str:
         return self.text

@@ -227,6 +227,10 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
     return problems
 
 
+# Two or more Chinese characters in a row: a word the translation did not translate.
+_CHINESE_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+
+
 def check_target(target: str) -> str:
     """The source language for ``target``."""
     try:
@@ -236,10 +240,11 @@ def check_target(target: str) -> str:
 
 
 def translation_budget(
-    settings: Settings, counter: TokenCounter, source: str, target: str, article: str = ""
+    settings: Settings, counter: TokenCounter, source: str, target: str, article: str = "", *, kind: str = "translate"
 ) -> tuple[int, int]:
     """Most tokens of marked text per request, and the tokens left for its glossary entries
-    (the prompt counted with the places line of ``article``, when it names places).
+    (the prompt of ``kind``, see ``prompts.translate_messages``, counted with the places line of
+    ``article``, when it names places).
 
     The reply must hold the whole chunk translated, so a chunk is at most half the reply limit
     as well as what the context window leaves after the prompt, the context and the reply.
@@ -250,7 +255,7 @@ def translation_budget(
     context = settings.translation_context
     probe = prompts.translate_messages(
         "", source=source, target=target, marker_example=marker(99), title="-" if context else "",
-        previous="-" if context else "", glossary={"-": "-"}, english_only=True,
+        previous="-" if context else "", glossary={"-": "-"}, english_only=True, kind=kind,
     )
     overhead = prompt_overhead(probe, counter) + (TITLE_TOKENS + PREVIOUS_TOKENS if context else 0)
     overhead += places_tokens(article, counter) if target == "en" else 0
@@ -332,6 +337,7 @@ class TranslationRun:
     glossary: dict[str, str] = field(default_factory=dict)
     glossary_tokens: int = 0
     looped: set[int] = field(default_factory=set)  # units kept de-looped after a re-ask with a penalty
+    kind: str = "translate"  # the prompt pair (prompts.translate_messages): "key_sentences" for a summary's
 
     @property
     def source(self) -> str:
@@ -363,6 +369,7 @@ class TranslationRun:
             previous=previous,
             glossary=entries,
             english_only=english_only,
+            kind=self.kind,
         )
 
     async def translate(self, units: list[Unit], english_only: bool = False, *, penalize: bool = False) -> dict[int, str]:
@@ -449,7 +456,8 @@ class TranslationRun:
             log.warning("%d paragraph(s) came back empty or not in English; asking once more", len(suspect))
             found.update(await self.translate(suspect, english_only=self.target == "en"))
         flagged = {u.number for u in suspect if self.suspect(found[u.number])}
-        typical = typical_ratio((u.text, found[u.number]) for u in units)
+        # Shortened key sentences are each shortened as much as they allow: no typical ratio.
+        typical = typical_ratio((u.text, found[u.number]) for u in units) if self.kind == "translate" else None
         failing = [u for u in units if u.number not in flagged and self.problems(u, found, typical)]
         if failing and len(units) > 1:  # a unit sent alone would get the same request again
             log.warning(
@@ -473,7 +481,13 @@ class TranslationRun:
             return {unit.number: first}
 
     def problems(self, unit: Unit, found: dict[int, str], typical: float | None = None) -> list[str]:
-        return pair_problems(unit.text, found[unit.number], self.target, typical)
+        problems = pair_problems(unit.text, found[unit.number], self.target, typical)
+        if self.kind == "key_sentences" and self.target == "en":
+            # A summary's sentence is read alone: Chinese words left in it ("AI格局") are not English.
+            left = _CHINESE_WORD.findall(found[unit.number])
+            if left and not problems:
+                problems.append(f"Chinese left: {', '.join(left[:3])}")
+        return problems
 
     def describe(self, units: list[Unit], found: dict[int, str], typical: float | None) -> str:
         return "; ".join(f"{marker(u.number, self.prefix)} {', '.join(self.problems(u, found, typical))}" for u in units)

@@ -53,7 +53,8 @@ def is_extraction(seen: Seen) -> bool:
 
 
 def is_translation(seen: Seen) -> bool:
-    return seen.kind == "translate"
+    """A request with marked text to translate: an article's paragraphs, or a summary's key sentences."""
+    return seen.kind in ("translate", "key_sentences")
 
 
 def is_firm(seen: Seen) -> bool:

@@ -127,13 +127,15 @@ class Seen:
     @property
     def kind(self) -> str:
         """What the request asks for: map, merge, final (a summary from notes), summarize (a
-        whole article), translate, names; else other."""
+        whole article), key_sentences (a summary's key sentences to translate), translate,
+        names; else other."""
         task = self.task_text
         for kind, phrase in (
             ("map", "is part "),
             ("merge", "Merge them into"),
             ("final", "Write one summary of the article from them"),
             ("summarize", "Task: summarize the article"),
+            ("key_sentences", "each shortened to one sentence"),
             ("translate", "Task: translate the"),
         ):
             if phrase in task:

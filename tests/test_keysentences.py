@@ -1,0 +1,357 @@
+"""Key sentences: which sentences are chosen, how their translations are joined, and when a run
+uses them (``summarize.keysentences``)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CORPUS, ROOT
+from fake_translator import english, glossary_in, is_firm, marked, translator
+from scripted_server import Step
+
+from summarize import BadRequestError, summarize_article
+from summarize.budget import key_sentence_characters, prompt_overhead
+from summarize.chunking import split_sentences
+from summarize.config import Settings
+from summarize.keysentences import (
+    Sentence,
+    choose,
+    is_header,
+    join_chinese,
+    join_english,
+    parameters_in_name,
+    score,
+    split,
+    uses_key_sentences,
+)
+from summarize.output import record
+from summarize.plan import plan_article
+from summarize.tokens import tokenizer_for
+
+RELEASE = "\n".join(
+    [
+        "臺南運河夜間導覽船明年擴大營運",
+        "發稿單位：觀光旅遊局",
+        "發稿時間：113年12月2日",
+        "臺南市政府觀光旅遊局今天宣布，運河夜間導覽船明年起新增三條航線，市府投入四千二百萬元添購六艘電動船。",
+        "局長林國華表示，新航線串連安平老街與五條港，預計每年載客15萬人次。",
+        "天氣晴朗的時候，河面很美。",
+        "市民都很期待。",
+        "運河夜間導覽船明年起新增三條航線，市府投入四千二百萬元添購六艘電動船。",
+    ]
+)
+
+
+# -- which models get key sentences ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, size",
+    [
+        ("Qwen2.5-Coder-1.5B-Instruct", 1.5e9),
+        ("qwen2.5:0.5b", 0.5e9),
+        ("Qwen/Qwen3-4B-Instruct-2507", 4e9),
+        ("Qwen3-30B-A3B", 30e9),  # the total, not the active parameters
+        ("qwen3:8b", 8e9),
+        ("SmolLM2-135M-Instruct", 135e6),
+        ("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", 1.5e9),  # a quantization is not a size
+        ("qwen3", None),
+        ("qwen-plus", None),
+        ("gpt-4o-mini", None),
+        ("Mixtral-8x7B", None),  # not one size
+    ],
+)
+def test_the_size_a_model_name_states(name, size):
+    assert parameters_in_name(name) == size
+
+
+@pytest.mark.parametrize(
+    "method, model, listed, expected",
+    [
+        ("auto", "Qwen2.5-Coder-1.5B-Instruct", None, True),
+        ("auto", "qwen2.5:0.5b", None, True),
+        ("auto", "qwen3:8b", None, False),
+        ("auto", "Qwen2.5-3B-Instruct", None, False),  # 3B and more write the summary themselves
+        ("auto", "my-model", 1.78e9, True),  # a llama.cpp alias: the listing's meta.n_params tells
+        ("auto", "my-model", 7.6e9, False),
+        ("auto", "Qwen2.5-Coder-1.5B-Instruct", 7.6e9, True),  # the name is read first
+        ("auto", "qwen-plus", None, False),  # unknown size: abstractive
+        ("key-sentences", "qwen-plus", None, True),
+        ("abstractive", "qwen2.5:0.5b", 0.5e9, False),
+    ],
+)
+def test_which_runs_use_key_sentences(method, model, listed, expected):
+    assert uses_key_sentences(method, model, listed) is expected
+
+
+def test_the_method_setting_is_checked():
+    assert Settings(method="Key-Sentences").method == "key-sentences"
+    assert Settings.from_env({"SUMMARIZE_METHOD": "abstractive"}).method == "abstractive"
+    assert Settings().method == "auto"
+    with pytest.raises(ValueError, match="SUMMARIZE_METHOD must be one of auto, abstractive, key-sentences, got 'short'"):
+        Settings.from_env({"SUMMARIZE_METHOD": "short"})
+
+
+# -- which sentences are chosen -----------------------------------------------------------
+
+
+def test_sentences_are_split_by_paragraph_and_stripped():
+    assert split("第一句。第二句！\n\n  標題  \n") == [(0, "第一句。"), (0, "第二句！"), (1, "標題")]
+
+
+@pytest.mark.parametrize(
+    "text, paragraph, expected",
+    [
+        ("發稿單位：觀光旅遊局", 1, True),
+        ("發稿時間：113年12月2日", 2, True),
+        ("發稿日期:114年1月1日", 2, True),
+        ("發稿單位：觀光旅遊局", 9, False),  # far from the top: a line of the text
+        ("局長林國華表示：新航線串連安平老街與五條港，預計每年載客15萬人次，帶動觀光。", 3, False),  # too long
+        ("A：係呀", 3, False),  # a speaker's turn: one character is no label
+    ],
+)
+def test_header_lines(text, paragraph, expected):
+    assert is_header(text, paragraph) is expected
+
+
+def test_chosen_sentences_are_the_articles_own_in_order_within_the_budget():
+    chosen = choose(RELEASE, 120)
+    sentences = [s.strip() for line in RELEASE.split("\n") for s in split_sentences(line) if s.strip()]
+    assert chosen and all(s.text in sentences for s in chosen)
+    assert [s.index for s in chosen] == sorted(s.index for s in chosen)
+    assert sum(s.size for s in chosen) <= 120
+    assert choose(RELEASE, 120) == chosen  # no randomness: a run is repeatable
+
+
+def test_the_title_and_the_facts_are_chosen_before_filler_and_headers():
+    chosen = [s.text for s in choose(RELEASE, 100)]
+    assert chosen[0] == "臺南運河夜間導覽船明年擴大營運"
+    assert any("四千二百萬元" in s for s in chosen) and any("15萬人次" in s for s in chosen)
+    assert not any(s.startswith("發稿") for s in chosen)
+    assert "市民都很期待。" not in chosen and "天氣晴朗的時候，河面很美。" not in chosen
+
+
+def test_a_sentence_that_repeats_a_chosen_one_is_not_chosen_too():
+    chosen = [s.text for s in choose(RELEASE, 400)]
+    first = "臺南市政府觀光旅遊局今天宣布，運河夜間導覽船明年起新增三條航線，市府投入四千二百萬元添購六艘電動船。"
+    repeat = "運河夜間導覽船明年起新增三條航線，市府投入四千二百萬元添購六艘電動船。"
+    assert first in chosen and repeat not in chosen
+
+
+def test_filler_is_left_out_even_when_there_is_room():
+    chosen = [s.text for s in choose(RELEASE, 400)]
+    assert "市民都很期待。" not in chosen and "天氣晴朗的時候，河面很美。" not in chosen
+    assert any("15萬人次" in s for s in chosen)
+
+
+def test_a_sentence_over_the_budget_is_chosen_when_it_is_the_best_so_a_summary_never_starts_empty():
+    long = "臺南市政府今天宣布，" + "市府將在安平、中西、北區與南區新設十二座公共自行車站，" * 4 + "明年完工。"
+    chosen = choose(long, 10)
+    assert [s.text for s in chosen] == [long]
+
+
+def test_a_text_of_header_lines_only_still_gives_its_lines():
+    assert [s.text for s in choose("發稿單位：研考會\n發稿時間：114年", 100)] == ["發稿單位：研考會", "發稿時間：114年"]
+
+
+def test_figures_and_names_raise_a_sentence_above_one_of_the_same_length_without():
+    scored = {s.text: s.score for s in score("標題\n本段沒有任何數字也沒有名字只是一般的敘述而已。\n本段有伊隆·馬斯克與xAI和2350億個參數等事實。")}
+    assert scored["本段有伊隆·馬斯克與xAI和2350億個參數等事實。"] > scored["本段沒有任何數字也沒有名字只是一般的敘述而已。"]
+
+
+def test_on_the_corpus_the_key_sentences_hold_at_least_half_the_checklist_facts():
+    """A floor for the ranker: at the default summary length, the chosen sentences of the 8
+    corpus articles hold at least half the facts of the quality checklist (58% when written)."""
+    facts = json.loads((ROOT / "benchmarks" / "quality_facts.json").read_text(encoding="utf-8"))["articles"]
+    if not all((CORPUS / name).is_file() for name in facts):
+        pytest.skip(f"needs the corpus articles in {CORPUS}")
+    characters = key_sentence_characters(Settings())
+    held = total = 0
+    for name, checklist in facts.items():
+        chosen = "".join(s.text for s in choose((CORPUS / name).read_text(encoding="utf-8"), characters))
+        held += sum(fact["source"] in chosen for fact in checklist)
+        total += len(checklist)
+    assert held / total >= 0.5
+
+
+# -- joining --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentences, expected",
+    [
+        (["Tainan adds routes.", "It costs NT$42 million."], "Tainan adds routes. It costs NT$42 million."),
+        (["Canal boats expand", "Six boats are bought."], "Canal boats expand. Six boats are bought."),  # a title
+        ([": The mayor spoke.", "— He said \"yes.\""], 'The mayor spoke. He said "yes."'),
+        (["A line\nwrapped.", "", "   "], "A line wrapped."),
+        (["Why?", "Because (it rained)."], "Why? Because (it rained)."),
+        ([], ""),
+    ],
+)
+def test_translated_sentences_are_joined_into_one_paragraph(sentences, expected):
+    assert join_english(sentences) == expected
+
+
+def test_the_chinese_summary_is_the_sentences_a_line_per_paragraph():
+    chosen = [
+        Sentence(0, 0, "運河導覽船擴大營運", 1.0, 9),
+        Sentence(3, 2, "市府添購六艘電動船。", 1.0, 10),
+        Sentence(4, 2, "「很期待」", 1.0, 5),
+        Sentence(9, 5, "預計每年載客15萬人次！", 1.0, 12),
+    ]
+    assert join_chinese(chosen) == "運河導覽船擴大營運。\n市府添購六艘電動船。「很期待」\n預計每年載客15萬人次！"
+
+
+# -- a summary from key sentences, end to end against a scripted server ----------------------
+
+SMALL = "Qwen2.5-Coder-1.5B-Instruct"
+
+
+@pytest.fixture
+def small(scripted, scripted_settings) -> Settings:
+    """Settings for a run on a model whose name says it is small: auto picks key sentences. The
+    figure check is off: the fake translations' tags ("EN<37705>") are not the article's figures."""
+    scripted.models = [SMALL]
+    return scripted_settings.replace(model=SMALL, verify=False)
+
+
+def test_a_small_model_translates_the_key_sentences_in_one_request(scripted, small):
+    scripted.default = translator()
+    summary = summarize_article(RELEASE, settings=small)
+    (request,) = scripted.chat_requests
+    assert request.kind == "key_sentences"
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    # Exactly the chosen sentences went out, marked, in article order; nothing else of the article.
+    assert marked(request) == [(i, s.text) for i, s in enumerate(chosen, 1)]
+    assert "天氣晴朗" not in request.user_text and "發稿單位" not in request.user_text
+    assert summary.method == "key-sentences" and summary.chunks == 1 and summary.usage.requests == 1
+    assert summary.key_sentences == tuple((s.text, english(s.text)) for s in chosen)
+    assert summary.text == join_english([english(s.text) for s in chosen])
+    assert summary.flags == () and summary.unverified == ()
+
+
+def test_the_models_listing_tells_a_small_model_by_its_parameter_count(scripted, scripted_settings):
+    scripted.default = translator()
+    scripted.models = [{"id": "my-model", "object": "model", "owned_by": "llamacpp", "meta": {"n_params": 1777088000}}]
+    summary = summarize_article(RELEASE, settings=scripted_settings.replace(model=None, verify=False))
+    assert summary.method == "key-sentences" and [r.kind for r in scripted.chat_requests] == ["key_sentences"]
+
+
+def test_a_larger_or_unknown_model_gets_the_abstractive_summary(scripted, scripted_settings):
+    scripted.default = translator()
+    scripted.models = [{"id": "my-model", "object": "model", "owned_by": "llamacpp", "meta": {"n_params": 7.6e9}}]
+    summary = summarize_article(RELEASE, settings=scripted_settings.replace(model=None))
+    assert summary.method == "abstractive" and summary.key_sentences == ()
+    assert [r.kind for r in scripted.chat_requests] == ["summarize"]
+    summary = summarize_article(RELEASE, settings=scripted_settings)  # "scripted": no size known
+    assert summary.method == "abstractive"
+
+
+def test_the_method_can_be_chosen_either_way(scripted, small):
+    scripted.default = translator()
+    assert summarize_article(RELEASE, settings=small, method="abstractive").method == "abstractive"
+    assert scripted.chat_requests[-1].kind == "summarize"
+    assert summarize_article(RELEASE, settings=small.replace(model="qwen-plus"), method="key-sentences").method == "key-sentences"
+    assert scripted.chat_requests[-1].kind == "key_sentences"
+
+
+def test_the_zh_hant_summary_is_the_key_sentences_themselves_and_costs_no_request(scripted, small):
+    scripted.default = translator()
+    both = summarize_article(RELEASE, settings=small, languages=("en", "zh-Hant"))
+    assert len(scripted.chat_requests) == 1
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    assert both.summaries["zh-Hant"] == join_chinese(chosen) and both.summaries["en"] == both.text
+    only = summarize_article(RELEASE, settings=small, languages=("zh-Hant",))
+    assert len(scripted.chat_requests) == 1 and only.usage.requests == 0
+    assert only.text == join_chinese(chosen) and [e for _, e in only.key_sentences] == [""] * len(chosen)
+
+
+def test_a_sentence_that_stays_chinese_is_asked_again_then_left_out(scripted, small, caplog):
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    stubborn = chosen[1].text
+
+    def translate(source: str) -> str:
+        return source if source == stubborn else english(source)
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small)
+    again = [r for r in scripted.chat_requests if is_firm(r)]
+    assert [text for _, text in marked(again[0])] == [stubborn]  # asked once more, that one only
+    assert stubborn not in summary.text and summary.text == join_english(
+        [english(s.text) for s in chosen if s.text != stubborn]
+    )
+    assert dict(summary.key_sentences)[stubborn] == "" and summary.flags == ()
+    assert "stayed in Chinese and is left out" in caplog.text
+
+
+def test_a_summary_whose_every_sentence_stays_chinese_keeps_them_flagged(scripted, small):
+    scripted.default = translator(lambda source: source)
+    summary = summarize_article(RELEASE, settings=small)
+    assert summary.text and summary.flags == ("en-not-english",) and summary.unverified == ("en",)
+
+
+def test_chinese_words_left_in_a_translation_are_asked_for_again_alone(scripted, small):
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    asked: list[str] = []
+
+    def translate(source: str) -> str:
+        asked.append(source)
+        first_time = asked.count(source) == 1
+        return english(source) + (" at 安平老街" if source == chosen[2].text and first_time else "")
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small)
+    assert asked.count(chosen[2].text) == 2 and len(scripted.chat_requests) == 2
+    assert "安平" not in summary.text
+
+
+def test_a_missing_figure_sends_that_sentence_again_alone(scripted, small):
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    with_figure = next(s.text for s in chosen if "15" in s.text)
+    asked: list[str] = []
+
+    def translate(source: str) -> str:
+        asked.append(source)
+        text = english(source)
+        return text.replace(" 15", "") if source == with_figure and asked.count(source) == 1 else text
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small)
+    assert asked.count(with_figure) == 2 and english(with_figure) in summary.text
+
+
+def test_a_failed_english_request_keeps_the_zh_hant_summary(scripted, small):
+    scripted.default = lambda seen: Step.error(400, {"error": {"message": "bad request"}})
+    summary = summarize_article(RELEASE, settings=small, languages=("en", "zh-Hant"))
+    assert summary.text == summary.summaries["zh-Hant"] and "en" in summary.failed_languages
+    assert summary.flags == ("language-failed",)
+    with pytest.raises(BadRequestError):
+        summarize_article(RELEASE, settings=small)
+
+
+def test_glossary_names_in_the_key_sentences_travel_with_them(scripted, small):
+    scripted.default = translator()
+    summarize_article(RELEASE, settings=small, glossary={"林國華": "Lin Kuo-hua", "黃偉哲": "Huang Wei-che"})
+    (request,) = scripted.chat_requests
+    assert glossary_in(request) == {"林國華": "Lin Kuo-hua"}
+
+
+def test_a_dry_run_plans_the_request_a_run_sends(scripted, small):
+    scripted.default = translator()
+    summarize_article(RELEASE, settings=small)
+    (request,) = scripted.chat_requests
+    plan = plan_article(RELEASE, small)
+    counter = tokenizer_for(SMALL)
+    assert plan.method == "key-sentences" and plan.requests == 1 and plan.map_requests == 0
+    assert plan.key_sentences == len(marked(request)) and plan.sentences == len(split(RELEASE))
+    assert plan.prompt_tokens == prompt_overhead(request.messages, counter)
+    assert plan_article(RELEASE, small, languages=("zh-Hant",)).requests == 0
+
+
+def test_the_json_record_says_how_the_summary_was_made(scripted, small):
+    scripted.default = translator()
+    summary = summarize_article(RELEASE, settings=small)
+    data = record(summary, source="a.txt", elapsed=1.0)
+    assert data["method"] == "key-sentences"
+    assert data["key_sentences"] == [list(pair) for pair in summary.key_sentences] and data["key_sentences"]
