@@ -15,7 +15,7 @@ from capture import Capture
 from conftest import SAMPLE
 
 from summarize import summarize_article, translate_article
-from summarize.text import clean, to_traditional
+from summarize.text import clean, mostly_chinese, to_traditional
 from summarize.translate import split_paragraphs
 
 pytestmark = [pytest.mark.integration, pytest.mark.vcr]
@@ -78,7 +78,28 @@ def test_translate_english_to_traditional_chinese(endpoint):
     assert result.simplified_fixed >= 0 and result.unverified == ()
 
 
+def test_bilingual_key_sentence_summary_of_sample_article(endpoint):
+    summary = summarize_article(SAMPLE_TEXT, languages=("en", "zh-Hant"), settings=endpoint)
+    assert summary.method == "key-sentences" and list(summary.summaries) == ["en", "zh-Hant"]
+    # The zh-Hant summary is the key sentences as the article writes them: no request of its own.
+    assert summary.summaries["zh-Hant"] == join_chinese_of(summary.key_sentences)
+    assert all(source in SAMPLE_TEXT for source, _ in summary.key_sentences)
+    assert summary.simplified_fixed == {"zh-Hant": 0}
+    # The translation of the key sentences, plus re-asks of sentences that failed a check or a figure repair.
+    assert summary.chunks == 1 and 1 <= summary.usage.requests <= 6
+    assert summary.unverified == () and not mostly_chinese(summary.text)
+
+
+def join_chinese_of(pairs) -> str:
+    """What the zh-Hant summary of these key sentences must read (each ends a sentence, a line per paragraph)."""
+    from summarize.keysentences import join_chinese, score
+
+    by_text = {s.text: s for s in score(SAMPLE_TEXT)}
+    return join_chinese([by_text[source] for source, _ in pairs])
+
+
 def test_bilingual_summary_of_sample_article(endpoint):
+    endpoint = endpoint.replace(method="abstractive")
     summary = summarize_article(SAMPLE_TEXT, languages=("en", "zh-Hant"), settings=endpoint)
     assert list(summary.summaries) == ["en", "zh-Hant"] and summary.text == summary.summaries["en"]
     # One request per language, plus a re-ask for a reply that could not be used, or a figure repair.
