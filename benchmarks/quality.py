@@ -594,6 +594,8 @@ class Outcome:
     unverified: int | None = None
     looped_pairs: list[int] = field(default_factory=list)
     not_run: str | None = None
+    method: str | None = None  # summarize's: abstractive or key-sentences (Summary.method)
+    key_sentences: int | None = None  # with key sentences: how many were translated
 
     @property
     def returned(self) -> bool:
@@ -645,11 +647,17 @@ def library_settings(base_url: str, overrides: dict[str, str]):
 
 
 def chunk_plan(article: Article, settings, model: str) -> tuple[int | None, int | None]:
-    """The chunk budget and chunk count summarize plans for ``article`` (the library's dry run)."""
+    """The chunk budget and chunk count summarize's abstractive method plans for ``article`` (the
+    library's dry run): the chunk size LangChain gets. A key-sentence run cuts no chunks, so
+    LangChain gets the chunks the abstractive method would cut at the same settings: the
+    largest the context allows, the fewest requests for LangChain."""
     try:
         from summarize.plan import plan_article
 
-        plan = plan_article(article.text, settings.replace(model=settings.model or model))
+        planned = settings.replace(model=settings.model or model)
+        if hasattr(planned, "method"):
+            planned = planned.replace(method="abstractive")
+        plan = plan_article(article.text, planned)
         return plan.budget, len(plan.chunks)
     except Exception:  # the dry run's API may move; the report then leaves the cells empty
         return None, None
@@ -665,10 +673,10 @@ def judge(outcome: Outcome, facts: list[dict], check_loop) -> None:
 
 
 def run_summarize(article: Article, upstream: str, overrides: dict, facts: list[dict], check_loop, model: str,
-                  dump: list | None) -> Outcome:
+                  dump: list | None, tool: str = "summarize") -> Outcome:
     from summarize import summarize_article
 
-    outcome = Outcome("summarize", article)
+    outcome = Outcome(tool, article)
     capture = LogCapture()
     logger = logging.getLogger("summarize")
     logger.addHandler(capture)
@@ -682,6 +690,8 @@ def run_summarize(article: Article, upstream: str, overrides: dict, facts: list[
             outcome.text = summary.text
             outcome.chunks = summary.chunks
             outcome.flags = result_flags(summary)
+            outcome.method = getattr(summary, "method", "abstractive")
+            outcome.key_sentences = len(getattr(summary, "key_sentences", ())) or None
         except Exception as exc:  # every outcome is a result to report
             outcome.seconds = time.perf_counter() - start
             outcome.error = f"{type(exc).__name__}: {shorten(str(exc), 160)}"
@@ -690,7 +700,7 @@ def run_summarize(article: Article, upstream: str, overrides: dict, facts: list[
         time.sleep(0.2)  # let a hung-up request's handler finish its record
         outcome.server = {**totals(proxy.exchanges), **proxy.load()}
         if dump is not None:
-            dump.extend({"tool": "summarize", "article": article.name, **e.record()} for e in proxy.exchanges)
+            dump.extend({"tool": tool, "article": article.name, **e.record()} for e in proxy.exchanges)
     outcome.warnings = capture.messages
     judge(outcome, facts, check_loop)
     return outcome
@@ -837,6 +847,12 @@ def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}×" if a is not None and b else "–"
 
 
+def method_cell(o: Outcome) -> str:
+    if o.method == "key-sentences":
+        return f"key sentences ({o.key_sentences})" if o.key_sentences else "key sentences"
+    return o.method or "–"
+
+
 def verdict(holds: bool, complete: bool) -> bool | None:
     """Met, not met, or (a subset that holds so far) not yet known."""
     if not holds:
@@ -940,8 +956,46 @@ def done_when(outcomes: list[Outcome], langchain: list[Outcome], translations: l
     return lines + [""]
 
 
+def comparison(outcomes: list[Outcome], others: list[Outcome]) -> list[str]:
+    """The default run beside the abstractive method's, article by article, on the same server."""
+    if not others:
+        return []
+    lines = [
+        "## Beside the abstractive method (`--compare-abstractive`)",
+        "",
+        "Each article summarized again with `SUMMARIZE_METHOD=abstractive` (the model reads the whole article, in"
+        " parts when it is long, and writes the summary), right after the default run, on the same server.",
+        "",
+        "| article | method | result | words | wall s | requests | prompt + completion tok | recall |",
+        "|---|---|---|---:|---:|---:|---:|---|",
+    ]
+    by_article = {o.article.name: o for o in others}
+    sums: dict[str, list[float]] = collections.defaultdict(lambda: [0, 0, 0, 0, 0])
+    for ours in outcomes:
+        for o in (ours, by_article.get(ours.article.name)):
+            if o is None:
+                continue
+            s = o.server
+            tokens = s.get("prompt_tokens", 0) + s.get("completion_tokens", 0)
+            words = len(o.text.split())
+            total = sums[method_cell(o).split(" (")[0]]
+            for i, value in enumerate((len(o.found), len(o.found) + len(o.missed), words, o.seconds or 0.0, tokens)):
+                total[i] += value
+            lines.append(
+                f"| {o.article.short} | {method_cell(o)} | {result_cell(o)} | {words} | {fmt(o.seconds, '.1f')}"
+                f" | {s.get('requests', 0)} | {tokens:,} | {len(o.found)}/{len(o.found) + len(o.missed)} |"
+            )
+    lines += ["", "In all:", ""]
+    for method, (found, facts, words, seconds, tokens) in sums.items():
+        lines.append(
+            f"- **{method}**: recall {pct(found / facts if facts else None)} ({int(found)}/{int(facts)} facts),"
+            f" {int(words):,} words, {seconds:.1f} s, {int(tokens):,} tokens."
+        )
+    return lines + [""]
+
+
 def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], translations: list[Outcome],
-           facts: dict[str, list[dict]]) -> str:
+           facts: dict[str, list[dict]], others: list[Outcome] | None = None) -> str:
     info = meta["server"]
     returned = sum(o.returned for o in outcomes)
     recalls = [o.recall if o.returned else 0.0 for o in outcomes]
@@ -987,9 +1041,9 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
     lines += [
         "## Per article (summarize_article at default settings)",
         "",
-        "| article | chars | tokens | result | English | loop | flags | wall s | requests | prompt tok | completion tok"
+        "| article | chars | tokens | method | result | English | loop | flags | wall s | requests | prompt tok | completion tok"
         " | cache_n | compute s | wall / compute | others' load | recall |",
-        "|---|---:|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "|---|---:|---:|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for o in outcomes:
         s = o.server
@@ -1002,7 +1056,7 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
             extra.append(f"{s['cut']} cut")
         requests = f"{s.get('requests', 0)}" + (f" ({', '.join(extra)})" if extra else "")
         lines.append(
-            f"| {o.article.short} | {len(o.article.text):,} | {o.article.tokens:,} | {result_cell(o)} | {pct(o.english)}"
+            f"| {o.article.short} | {len(o.article.text):,} | {o.article.tokens:,} | {method_cell(o)} | {result_cell(o)} | {pct(o.english)}"
             f" | {'**yes**' if o.loop else ('no' if o.returned else '–')} | {', '.join(o.flags) or '–'}"
             f" | {fmt(o.seconds, '.1f')} | {requests} | {s.get('prompt_tokens', 0):,} | {s.get('completion_tokens', 0):,}"
             f" | {s.get('cache_n', 0):,} | {fmt(s.get('compute_s'), '.1f')} | {ratio(o.seconds, s.get('compute_s'))}"
@@ -1018,7 +1072,9 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
             bits.append("missed " + "; ".join(names.get(m, m) for m in o.missed))
         if o.loop:
             bits.append(f"loop: {o.loop}")
-        if o.budget is not None:
+        if o.key_sentences:
+            bits.append(f"{o.key_sentences} key sentences translated")
+        elif o.budget is not None:
             chunks = fmt(o.chunks) if o.chunks is not None else f"{fmt(o.planned)} planned"
             bits.append(f"{chunks} chunk(s) at a {o.budget:,}-token budget")
         if o.warnings:
@@ -1052,6 +1108,7 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
                     f" | {result_cell(o)} |"
                 )
         lines.append("")
+    lines += comparison(outcomes, others or [])
     if translations:
         lines += [
             "## Translation (translate_article at default settings)",
@@ -1071,10 +1128,12 @@ def render(meta: dict, outcomes: list[Outcome], langchain: list[Outcome], transl
             )
         lines.append("")
     lines += ["## What came back", "", "Each output as returned, for a reader to judge.", ""]
-    for o in [*outcomes, *langchain, *translations]:
+    for o in [*outcomes, *(others or []), *langchain, *translations]:
         if not o.returned:
             continue
         label = {"summarize": "summarize_article", "langchain-map_reduce": "LangChain map_reduce"}.get(o.tool, o.tool)
+        if o.tool == "summarize" and o.method:
+            label += f" ({method_cell(o)})"
         if o.kind == "translate":
             label = "translate_article"
         body = o.text.strip() or "(empty)"
@@ -1112,6 +1171,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-langchain", action="store_true", help="skip LangChain map_reduce on the seed and 21k articles")
     parser.add_argument("--translate", action="store_true",
                         help="also translate the seed article and a Tainan release (pairs aligned, unverified, loops)")
+    parser.add_argument("--compare-abstractive", action="store_true",
+                        help="also summarize each article with SUMMARIZE_METHOD=abstractive, reported side by side")
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                         help="change one setting from its default (e.g. chunk_tokens=500), as its SUMMARIZE_* variable would")
     parser.add_argument("--base-url", help="the server to measure (default: SUMMARIZE_BASE_URL, else the reference server)")
@@ -1210,12 +1271,13 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: list[Outcome] = []
     langchain: list[Outcome] = []
     translations: list[Outcome] = []
+    others: list[Outcome] = []
     dump: list | None = [] if args.dump else None
 
     def write(status: str = "") -> None:
         meta["elapsed"] = time.monotonic() - t0
         meta["status"] = status
-        Path(args.output).write_text(render(meta, outcomes, langchain, translations, facts), encoding="utf-8")
+        Path(args.output).write_text(render(meta, outcomes, langchain, translations, facts, others), encoding="utf-8")
         if args.dump and dump is not None:
             with open(args.dump, "w", encoding="utf-8") as out:
                 for row in dump:
@@ -1231,10 +1293,17 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"  summarize {a.short} ({len(a.text):,} chars, {a.tokens:,} tokens)…")
                 o = run_summarize(a, upstream, overrides, facts[a.name], check_loop, model, dump)
                 outcomes.append(o)
-                say(f"    {result_cell(o)} in {fmt(o.seconds, '.1f')} s; English {pct(o.english)}; loop {'yes' if o.loop else 'no'};"
+                say(f"    {method_cell(o)}: {result_cell(o)} in {fmt(o.seconds, '.1f')} s; English {pct(o.english)}; loop {'yes' if o.loop else 'no'};"
                     f" flags {', '.join(o.flags) or 'none'}; recall {len(o.found)}/{len(o.found) + len(o.missed)};"
                     f" {o.server['requests']} request(s), {o.server['prompt_tokens']:,}+{o.server['completion_tokens']:,} tokens,"
                     f" compute {fmt(o.server['compute_s'], '.1f')} s")
+                if args.compare_abstractive:
+                    say(f"  summarize {a.short} with method=abstractive…")
+                    other = run_summarize(a, upstream, {**overrides, "method": "abstractive"}, facts[a.name], check_loop,
+                                          model, dump, tool="summarize")
+                    others.append(other)
+                    say(f"    {result_cell(other)} in {fmt(other.seconds, '.1f')} s; recall {len(other.found)}/"
+                        f"{len(other.found) + len(other.missed)}; {other.server['requests']} request(s)")
                 write(f"in progress: {len(outcomes)} of {len(articles)} articles done")
             if not args.no_langchain:
                 for o in [o for o in outcomes if o.article.name in LANGCHAIN_ARTICLES]:

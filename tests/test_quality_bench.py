@@ -248,8 +248,8 @@ def test_a_run_on_a_scripted_server_writes_the_report(tmp_path):
     assert upstream.base_url not in report  # the command shows a placeholder, not this machine's port
     row = next(line for line in report.splitlines() if line.startswith("| tainan-1624 |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[3:7] == ["returned", "100%", "no", "–"]
-    assert cells[9:11] == ["1,500", "40"]
+    assert cells[3:8] == ["abstractive", "returned", "100%", "no", "–"]  # "qwen-scripted" states no size
+    assert cells[10:12] == ["1,500", "40"]
     assert cells[-1] == "6/12"  # 1624, world island, museum, Huang, Tainan, June 30
     # A subset can show that a line fails, never that it holds.
     assert "| 8/8 articles return an English summary" in report
@@ -335,3 +335,21 @@ def test_run_py_scripted_model_writes_notes_in_english_when_english_is_asked_in_
 
     assert endpoint.SUMMARY_EN in text_of(prompts.map_messages("臺南市政府今天發布報告。", 1, 2, words=50))
     assert endpoint.SUMMARY_ZH_DRIFT in text_of(prompts.reduce_messages(["A note."], "zh-Hant", words=100))
+
+
+def test_compare_abstractive_reports_both_methods_side_by_side(tmp_path):
+    from fake_translator import translator
+
+    output = tmp_path / "QUALITY.md"
+    with ScriptedServer(default=translator(), models=["Qwen2.5-0.5B-scripted"]) as upstream:
+        assert quality.main(["--base-url", upstream.base_url, "--articles", "tainan-1624", "--no-langchain",
+                             "--compare-abstractive", "--output", str(output)]) == 0
+        kinds = [r.kind for r in upstream.chat_requests]
+    assert kinds[0] == "key_sentences" and "summarize" in kinds  # the default run first, then the abstractive one
+    report = output.read_text(encoding="utf-8")
+    section = report.split("## Beside the abstractive method", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| tainan-1624 |")]
+    assert [r.split("|")[2].strip().split(" (")[0] for r in rows] == ["key sentences", "abstractive"]
+    assert "- **key sentences**: recall" in section and "- **abstractive**: recall" in section
+    row = next(line for line in report.splitlines() if line.startswith("| tainan-1624 |"))
+    assert row.split("|")[4].strip().startswith("key sentences (")
