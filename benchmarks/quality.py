@@ -162,8 +162,10 @@ def result_flags(result: object) -> list[str]:
     """The flags a Summary or Translation carries: every set boolean and non-empty collection
     besides its content, so flags added to the library later show up too. What the article
     settled (``corrected``), and the sentences left out for a figure it does not give
-    (``dropped``), are no flags: they are in the library's warnings."""
-    content = {"text", "summaries", "pairs", "chunks", "usage", "model", "target", "glossary", "corrected", "dropped"}
+    (``dropped``), are no flags: they are in the library's warnings; nor is how the summary was
+    made (``method``, ``key_sentences``)."""
+    content = {"text", "summaries", "pairs", "chunks", "usage", "model", "target", "glossary", "corrected", "dropped",
+               "method", "key_sentences"}
     flags = []
     for f in dataclasses.fields(result):  # type: ignore[arg-type]
         if f.name in content:

@@ -223,6 +223,9 @@ def test_flags_are_the_set_fields_of_a_summary():
     assert quality.result_flags(corrected) == []  # written from the article, not left for the reader
     dropped = Summary(text="t", summaries={"en": "t"}, chunks=1, usage=Usage(), model="m", dropped=("It built 100 centres.",))
     assert quality.result_flags(dropped) == []  # left out, and said so in the warnings
+    keyed = Summary(text="t", summaries={"en": "t"}, chunks=1, usage=Usage(), model="m", method="key-sentences",
+                    key_sentences=(("標題", "Title."),))
+    assert quality.result_flags(keyed) == []  # how it was made, not a finding
 
 
 CORPUS = quality.corpus_dir()
