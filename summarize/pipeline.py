@@ -167,7 +167,8 @@ class Run:
     simplified_fixed: dict[str, int] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
     on_text: Callable[[str], None] | None = None  # the first language's final summary as it streams
-    unkept: list[str] = field(default_factory=list)  # key sentences' replies left out: not in English
+    # Key sentences' translations left out (not English, or still looping), each with its flag.
+    unkept: list[tuple[str, str]] = field(default_factory=list)
 
     async def ask_rewrite(self, messages: list[prompts.Message]) -> str:
         """The figure repair's request (see ``ask_rewrite``)."""
@@ -420,9 +421,9 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
     The sentences are chosen offline within the summary's length; the English summary is their
     translation, each shortened to one sentence, in one marked request (more when the context
     is small), with the translation's checks: a sentence left out or merged is asked for again,
-    one whose translation lacks its figures or is out of proportion is asked for again alone,
-    loops are cut and re-asked with a repetition penalty. A sentence still not in English is
-    left out of the summary. The zh-Hant summary is the key sentences themselves, as the
+    one whose translation lacks its figures, is out of proportion or keeps Chinese words is asked
+    for again alone, loops are cut and re-asked with a repetition penalty. A sentence still not
+    in English, or still looping, is left out of the summary. The zh-Hant summary is the key sentences themselves, as the
     article writes them: no request.
     """
     settings = run.settings.replace(translation_context=False)  # the key sentences are the context
@@ -440,9 +441,9 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
             outcomes["en"] = exc
         else:
             text = keysentences.join_english([english.get(i, "") for i in range(len(chosen))])
-            if not text:  # every sentence stayed Chinese: keep what came back, flagged
-                text = keysentences.join_english(list(run.unkept))
-                run.flags.add(WRONG_LANGUAGE["en"])
+            if not text:  # no sentence came back usable: keep what came back, flagged
+                text = keysentences.join_english([reply for reply, _ in run.unkept])
+                run.flags.update(flag for _, flag in run.unkept)
             outcomes["en"] = text
     if "zh-Hant" in languages:
         outcomes["zh-Hant"] = keysentences.join_chinese(chosen)
@@ -481,15 +482,19 @@ def key_sentence_requests(
 async def _translate_key_sentences(
     run: Run, settings: Settings, article: str, chosen: list[keysentences.Sentence]
 ) -> dict[int, str]:
-    """The English of each chosen sentence, by its 0-based place among them; those still not in
-    English after the translation's re-ask are left out (and kept in ``run.unkept``)."""
+    """The English of each chosen sentence, by its 0-based place among them.
+
+    A sentence whose translation is still not English after the translation's re-ask, or still
+    loops after the re-ask with a repetition penalty, is left out: the summary is made of the
+    others, and says nothing it could not say cleanly (on the reference model the 1624
+    exhibition's sentence on the VOC volumes looped twice). They are kept in ``run.unkept``,
+    with the flag they would carry, in case no sentence is usable.
+    """
     translator, groups = key_sentence_requests(settings, run.client, run.model, run.counter, article, chosen, run.glossary)
     units = translator.units
     results = await gather_or_cancel(translator.translate_chunk(group) for group in groups)  # type: ignore[arg-type]
     found = {n: t for part, _ in results for n, t in part.items()}
     flagged = {n for _, numbers in results for n in numbers}
-    if translator.looped:
-        run.flags.add(LOOPED)
     if run.client.truncated:
         run.flags.add(TRUNCATED)
     english: dict[int, str] = {}
@@ -497,9 +502,12 @@ async def _translate_key_sentences(
         text = found.get(unit.number, "")
         if unit.number in flagged and translator.suspect(text):
             log.warning("key sentence %d stayed in Chinese and is left out of the English summary", unit.number)
-            run.unkept.append(text)
-            continue
-        english[unit.number - 1] = text
+            run.unkept.append((text, WRONG_LANGUAGE["en"]))
+        elif unit.number in translator.looped:
+            log.warning("key sentence %d still repeated itself and is left out of the English summary", unit.number)
+            run.unkept.append((text, LOOPED))
+        else:
+            english[unit.number - 1] = text
     return english
 
 

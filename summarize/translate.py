@@ -458,7 +458,8 @@ class TranslationRun:
         flagged = {u.number for u in suspect if self.suspect(found[u.number])}
         # Shortened key sentences are each shortened as much as they allow: no typical ratio.
         typical = typical_ratio((u.text, found[u.number]) for u in units) if self.kind == "translate" else None
-        failing = [u for u in units if u.number not in flagged and self.problems(u, found, typical)]
+        # A unit that looped through its penalized re-ask has had its last chance already.
+        failing = [u for u in units if u.number not in (flagged | self.looped) and self.problems(u, found, typical)]
         if failing and len(units) > 1:  # a unit sent alone would get the same request again
             log.warning(
                 "%d pair(s) do not match their source paragraph (%s); asking for each alone",

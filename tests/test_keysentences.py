@@ -8,6 +8,7 @@ import json
 import pytest
 from conftest import CORPUS, ROOT
 from fake_translator import english, glossary_in, is_firm, marked, translator
+from fake_translator import reply as fake_reply
 from scripted_server import Step
 
 from summarize import BadRequestError, summarize_article
@@ -125,10 +126,10 @@ def test_chosen_sentences_are_the_articles_own_in_order_within_the_budget():
 
 
 def test_the_title_and_the_facts_are_chosen_before_filler_and_headers():
-    chosen = [s.text for s in choose(RELEASE, 100)]
+    chosen = [s.text for s in choose(RELEASE, 120)]
     assert chosen[0] == "臺南運河夜間導覽船明年擴大營運"
     assert any("四千二百萬元" in s for s in chosen) and any("15萬人次" in s for s in chosen)
-    assert not any(s.startswith("發稿") for s in chosen)
+    assert not any(s.startswith("發稿單位") for s in chosen)
     assert "市民都很期待。" not in chosen and "天氣晴朗的時候，河面很美。" not in chosen
 
 
@@ -291,6 +292,38 @@ def test_a_summary_whose_every_sentence_stays_chinese_keeps_them_flagged(scripte
     assert summary.text and summary.flags == ("en-not-english",) and summary.unverified == ("en",)
 
 
+def test_a_sentence_that_still_loops_after_a_penalty_is_left_out(scripted, small, caplog):
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    looping = chosen[-1].text
+
+    def respond(seen):
+        lines = []
+        for number, source in marked(seen):
+            if source == looping:  # it loops to the reply's limit, every time it is asked
+                lines.append(f"[[{number}]] " + "The boats sail at night. " * 60)
+                return fake_reply("\n".join(lines), finish_reason="length")
+            lines.append(f"[[{number}]] {english(source)}")
+        return fake_reply("\n".join(lines))
+
+    scripted.default = respond
+    summary = summarize_article(RELEASE, settings=small)
+    alone = [r for r in scripted.chat_requests if [t for _, t in marked(r)] == [looping]]
+    assert len(alone) == 2 and "frequency_penalty" not in alone[0].body and alone[1].body["frequency_penalty"] > 0
+    assert summary.text == join_english([english(s.text) for s in chosen[:-1]])
+    assert summary.flags == () and dict(summary.key_sentences)[looping] == ""
+    assert "still repeated itself and is left out" in caplog.text
+
+
+def test_when_no_sentence_is_usable_the_loops_are_kept_cut_and_flagged(scripted, small):
+    def respond(seen):
+        number, _ = marked(seen)[0]
+        return fake_reply(f"[[{number}]] " + "The boats sail at night. " * 60, finish_reason="length")
+
+    scripted.default = respond
+    summary = summarize_article(RELEASE, settings=small)
+    assert summary.flags == ("looped",) and summary.text.count("The boats sail at night.") == len(summary.key_sentences)
+
+
 def test_chinese_words_left_in_a_translation_are_asked_for_again_alone(scripted, small):
     chosen = choose(RELEASE, key_sentence_characters(small))
     asked: list[str] = []
@@ -355,3 +388,23 @@ def test_the_json_record_says_how_the_summary_was_made(scripted, small):
     data = record(summary, source="a.txt", elapsed=1.0)
     assert data["method"] == "key-sentences"
     assert data["key_sentences"] == [list(pair) for pair in summary.key_sentences] and data["key_sentences"]
+
+
+def test_the_release_date_is_chosen_first_though_a_header():
+    chosen = choose(RELEASE, 100)
+    assert [s.text for s in chosen][:2] == ["臺南運河夜間導覽船明年擴大營運", "發稿時間：113年12月2日"]
+    assert sum(s.size for s in chosen) <= 100  # it counts against the budget
+    assert not any(s.text.startswith("發稿單位") for s in choose(RELEASE, 1000))  # other headers never
+
+
+@pytest.mark.parametrize(
+    "line, chosen",
+    [
+        ("若有疑問，請寄電子郵件到 info@example.org 或造訪 https://example.org 網站。", False),
+        ("必須", False),  # a section's label: a few characters say nothing alone
+        ("市府投入四千二百萬元添購六艘電動船，明年三月啟航。", True),
+    ],
+)
+def test_addresses_and_labels_are_not_key_sentences(line, chosen):
+    article = f"運河導覽船明年擴大營運\n{line}\n局長林國華表示，新航線串連安平老街。"
+    assert (line in [s.text for s in choose(article, 1000)]) is chosen
