@@ -1,4 +1,4 @@
-"""Summarize the project's sample article in English and show what it cost.
+"""Summarize the project's sample article in English and show how, and what it cost.
 
 By default it replays a recording made against llama.cpp's llama-server from cassettes/, so it
 runs on a fresh machine with no network and no key, whatever keys the environment holds (an
@@ -41,7 +41,11 @@ def main(argv: list[str]) -> int:
     print()
     usage = summary.usage
     print(f"model: {summary.model}")
-    print(f"chunks: {summary.chunks}, requests: {usage.requests}")
+    if summary.method == "key-sentences":  # a small model: it translated the article's key sentences
+        print(f"method: key sentences ({len(summary.key_sentences)} of the article's sentences, translated)")
+    else:
+        print(f"method: {summary.method}, chunks: {summary.chunks}")
+    print(f"requests: {usage.requests}")
     print(f"tokens: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion")
     if summary.truncated:
         print("note: a reply was cut at the token limit and kept (on_truncation=keep)")

@@ -76,7 +76,8 @@ class Summary:
     Attributes:
         text: the summary in the first requested language; ``str(summary) == summary.text``.
         summaries: language code → summary text, for every requested language.
-        chunks: how many chunks the article was cut into (1 when it fit one request).
+        chunks: how many chunks the article was cut into (1 when it fit one request, and with
+            key sentences, which cut none).
         usage: requests and tokens over the whole run.
         model: the model that answered.
         is_partial: some chunks failed and were left out (only with ``partial=True``).

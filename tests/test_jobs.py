@@ -216,6 +216,53 @@ def test_a_translation_job_matches_an_online_translation_batch(endpoint_env, tmp
     assert outputs(out) == outputs(tmp_path / "online")
 
 
+def test_a_key_sentence_job_matches_an_online_key_sentence_batch(endpoint_env, tmp_path, monkeypatch):
+    import fake_translator
+    from scripted_server import Seen
+
+    scripted = endpoint_env
+    monkeypatch.setenv("SUMMARIZE_MODEL", "qwen2.5:1.5b")  # a small model: auto picks key sentences
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in ("seed-qwen3-grok.txt", "tainan-1624-world-island-taiwan-exhibition-press-release-2024.zh-Hant.txt"):
+        shutil.copy(CORPUS / name, folder / name)
+    asked: set[str] = set()
+
+    def stubborn(source: str) -> str:
+        # The first key sentence holding 1624 comes back in Chinese once: its re-ask takes a round.
+        if "1624" in source and source not in asked:
+            asked.add(source)
+            return source
+        return fake_translator.english(source)
+
+    def model(seen):
+        return fake_translator.translator(stubborn)(seen)
+
+    scripted.default = model
+    assert cli.main(["batch", str(folder), "--out", str(tmp_path / "online"), "--languages", "en,zh-Hant"]) == 0
+    online = [r.body for r in scripted.chat_requests]
+    assert all(r.kind in ("key_sentences", "other") for r in scripted.chat_requests)  # translations and repairs
+
+    asked.clear()
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings.from_env(), languages=("en", "zh-Hant"))
+
+    def engine(body):
+        return model(Seen("POST", "/v1/chat/completions", {}, body, 0.0)).body
+
+    sent, n = [], 0
+    while not report.finished:
+        n += 1
+        sent += [line for f in report.files for line in jobs.read_lines(f.path)]
+        jobs.answer_round(report.files, tmp_path / f"k{n}.jsonl", engine)
+        report = jobs.import_results(out, tmp_path / f"k{n}.jsonl")
+    assert n >= 2  # the re-ask of the sentence that stayed Chinese needed a round of its own
+    assert sorted(canonical(line["body"]) for line in sent) == sorted(canonical(b) for b in online)
+    assert outputs(out) == outputs(tmp_path / "online")
+    record = json.loads((out / "seed-qwen3-grok.json").read_text(encoding="utf-8"))
+    assert record["method"] == "key-sentences" and record["key_sentences"]
+
+
 def test_a_missing_line_is_asked_again_and_exhausted_retries_fail_like_online(tmp_path):
     folder = corpus_folder(tmp_path)
     settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=1)
