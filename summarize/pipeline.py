@@ -413,6 +413,7 @@ class KeySentenceSummary:
 
     outcomes: dict[str, str | SummarizeError]  # language → summary, or why it failed
     pairs: tuple[tuple[str, str], ...]  # each key sentence and its English ("" when not asked, or left out)
+    source: str  # the key sentences as one text: what the summaries are checked against
 
 
 async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, ...]) -> KeySentenceSummary:
@@ -450,7 +451,7 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
         run.simplified_fixed["zh-Hant"] = 0  # the article's own words: nothing to repair
     # Nothing is streamed to on_text: the reply holds markers, and the CLI prints the checked text.
     pairs = tuple((s.text, english.get(i, "")) for i, s in enumerate(chosen))
-    return KeySentenceSummary({lang: outcomes[lang] for lang in languages}, pairs)
+    return KeySentenceSummary({lang: outcomes[lang] for lang in languages}, pairs, keysentences.join_chinese(chosen))
 
 
 def key_sentence_requests(
@@ -541,10 +542,16 @@ async def asummarize_article(
         outcomes: dict[str, str | SummarizeError] | None = None
         key_pairs: tuple[tuple[str, str], ...] = ()
         chunks: list[Chunk] = []
+        checked_against = article
         if method == KEY_SENTENCES:
             log.info("method: key sentences (model %s; SUMMARIZE_METHOD=%s)", model, settings.method)
             made = await key_sentence_summaries(run, article, languages)
             outcomes, key_pairs = made.outcomes, made.pairs
+            # A translation of the key sentences can only take its figures from them, and a repair
+            # is sent the very sentence each wrong figure's sentence translates (origins), not the
+            # one whose figure is nearest: on the quickstart article a stray "600" drew the 六艘
+            # sentence, and the model could not mend the figure from it.
+            checked_against = made.source
         else:
             budget, run.glossary_tokens = summary_budget(settings, counter, bool(run.glossary), languages, article)
             chunks = plan_chunks(article, budget, counter.count)
@@ -569,8 +576,8 @@ async def asummarize_article(
                 outcomes = await run.reduce(notes, languages, article)
         # Figures and names the article does not support: one repair request, then listed.
         checked = await verify.repair_summaries(
-            run.ask_rewrite, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, article,
-            glossary=run.glossary, enabled=settings.verify,
+            run.ask_rewrite, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, checked_against,
+            glossary=run.glossary, enabled=settings.verify, origins=key_pairs,
         )
         outcomes = {**outcomes, **checked.texts}
     summaries = {lang: text for lang, text in outcomes.items() if isinstance(text, str)}

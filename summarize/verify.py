@@ -23,7 +23,7 @@ import functools
 import logging
 import math
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -1630,15 +1630,35 @@ class RepairRequest(NamedTuple):
     evidence: str
 
 
-def repair_messages(claims: list[Claim], source: str, language: str) -> RepairRequest | None:
+def origin_of(sentence: str, origins: Sequence[tuple[str, str]]) -> str | None:
+    """The source sentence an output ``sentence`` was translated from, among ``origins`` (pairs of
+    source sentence and its translation, as written before any correction): the pair whose
+    translation shares the most words with it, if it shares at least half of them."""
+    words = words_of(sentence)
+    best, best_ratio = None, 0.5
+    for source, translation in origins:
+        if not translation:
+            continue
+        ratio = difflib.SequenceMatcher(None, words, words_of(translation), autojunk=False).ratio()
+        if ratio >= best_ratio:
+            best, best_ratio = source, ratio
+    return best
+
+
+def repair_messages(
+    claims: list[Claim], source: str, language: str, origins: Sequence[tuple[str, str]] = ()
+) -> RepairRequest | None:
     """The repair request for ``claims`` (figures only); None when no source sentence can be
-    offered as evidence."""
+    offered as evidence. With ``origins`` (each source sentence and its translation: a summary
+    of key sentences), a claim's evidence is the sentence its own sentence translates."""
     offending = list(dict.fromkeys(c.sentence for c in claims if c.kind == "figure"))
     spans = sentences(source)
     found = figures(source)
     chosen: list[int] = []
     for claim in claims:
-        for index in _evidence(claim, source, spans, found):
+        origin = origin_of(claim.sentence, origins) if origins and claim.kind == "figure" else None
+        at = source.find(origin) if origin else -1
+        for index in [_sentence_index(spans, at)] if at >= 0 else _evidence(claim, source, spans, found):
             if index not in chosen and len(chosen) < REPAIR_SOURCES_MAX:
                 chosen.append(index)
     if not offending or not chosen:
@@ -1753,6 +1773,7 @@ async def repair_summary(
     language: str = "en",
     glossary: dict[str, str] | None = None,
     enabled: bool = True,
+    origins: Sequence[tuple[str, str]] = (),
 ) -> Checked:
     """Check a summary against its source and, when figures are unsupported, ask once for a repair.
 
@@ -1769,6 +1790,8 @@ async def repair_summary(
         language: the summary's language code.
         glossary: names and the forms the summary was held to.
         enabled: ``False`` (``SUMMARIZE_VERIFY=0``) skips both the check and the repair.
+        origins: for a summary of translated key sentences, each source sentence and its
+            translation: the repair is sent the sentence each figure's sentence translates.
     """
     if not enabled:
         return Checked(text)
@@ -1778,7 +1801,7 @@ async def repair_summary(
         corrected = tuple(fixes)
         log_corrections(corrected)
     claims = check(text, source, glossary=glossary)
-    request = repair_messages(list(claims), source, language) if any(c.kind == "figure" for c in claims) else None
+    request = repair_messages(list(claims), source, language, origins) if any(c.kind == "figure" for c in claims) else None
     if request is None:
         return _settled(text, claims, corrected=corrected)
     messages, offending, evidence = request
@@ -1843,15 +1866,17 @@ async def repair_summaries(
     *,
     glossary: dict[str, str] | None = None,
     enabled: bool = True,
+    origins: Sequence[tuple[str, str]] = (),
 ) -> Repaired:
-    """``repair_summary`` for every language of a run, concurrently (the glossary applies to
-    English only)."""
+    """``repair_summary`` for every language of a run, concurrently (the glossary and the
+    ``origins`` of translated sentences apply to English only)."""
     languages = list(summaries)
     done = await asyncio.gather(
         *(
             repair_summary(
                 ask, summaries[lang], source, language=lang,
                 glossary=glossary if lang == "en" else None, enabled=enabled,
+                origins=origins if lang == "en" else (),
             )
             for lang in languages
         )

@@ -354,6 +354,21 @@ def test_a_missing_figure_sends_that_sentence_again_alone(scripted, small):
     assert asked.count(with_figure) == 2 and english(with_figure) in summary.text
 
 
+def test_a_figure_the_sentence_does_not_give_is_repaired_from_that_very_sentence(scripted, small):
+    figure = "局長林國華表示，新航線串連安平老街與五條港，預計每年載客15萬人次。"
+
+    def translate(source: str) -> str:
+        if source == figure:  # 15萬 is 150,000: the model adds "6" (nearest to 六艘 of another sentence)
+            return "Director Lin Kuo-hua said the new routes linking the old streets will carry 150,000 and 6.5 passengers a year."
+        return "Tainan's canal night boats will add three routes next year and the city is buying electric boats."
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small.replace(verify=True))
+    (repair,) = [r for r in scripted.chat_requests if r.system_text.startswith("You correct the figures")]
+    assert "6.5" in repair.user_text and figure in repair.fenced and "六艘" not in repair.fenced
+    assert "6.5" not in summary.text and summary.dropped  # the model did not mend it: left out, and said so
+
+
 def test_a_failed_english_request_keeps_the_zh_hant_summary(scripted, small):
     scripted.default = lambda seen: Step.error(400, {"error": {"message": "bad request"}})
     summary = summarize_article(RELEASE, settings=small, languages=("en", "zh-Hant"))

@@ -1059,3 +1059,16 @@ def test_a_glossary_form_is_never_rewritten_as_a_misread_name(scripted, scripted
 )
 def test_whole_sentences_ends_where_the_sentence_check_ends_a_sentence(text, expected):
     assert verify.whole_sentences(text) == expected
+
+
+def test_origin_of_finds_the_sentence_a_translation_came_from():
+    origins = [
+        ("市府投入四千二百萬元添購六艘電動船。", "The city is spending NT$42 million on six electric boats."),
+        ("預計每年載客15萬人次。", "The routes are expected to carry 150,000 passengers a year."),
+        ("這句沒有英文。", ""),
+    ]
+    # As the checks left it: a figure rewritten, words kept.
+    assert verify.origin_of("The routes are expected to carry 150,000 and 600 passengers a year.", origins) == "預計每年載客15萬人次。"
+    assert verify.origin_of("The city is spending NT$42 million on six boats.", origins) == "市府投入四千二百萬元添購六艘電動船。"
+    assert verify.origin_of("An unrelated sentence about the weather.", origins) is None
+    assert verify.origin_of("Anything.", []) is None
