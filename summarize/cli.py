@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, output, presets, prompts
-from .config import KEY_SENTENCES, METHODS, Settings
+from .config import AUTO, KEY_SENTENCES, METHODS, Settings
 from .errors import ConfigError, SummarizeError
 from .pipeline import check_languages
 
@@ -436,6 +436,11 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
         return 0
     print(f"dry run: nothing sent to {settings.base_url}")
     print(f"tokenizer: {records[0][1].tokenizer_reason}")
+    if settings.method == AUTO and not settings.model and not args.translate:
+        print(
+            "method: abstractive, since no model is set and a dry run does not ask /models; a model under 3B "
+            "parameters gets key sentences: pass --model for its plan"
+        )
     for source, plan in records:
         sizes = ", ".join(str(t) for t in plan.chunks)
         if plan.method == KEY_SENTENCES:

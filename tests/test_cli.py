@@ -272,6 +272,7 @@ def test_dry_run_sends_nothing_and_explains_the_tokenizer(scripted):
     assert scripted.requests == []  # not even GET /models
     out = result.stdout
     assert "tokenizer: conservative: no model is set and a dry run does not ask /models" in out
+    assert "method: abstractive, since no model is set" in out  # a small model's run would differ: said
     chunk_line = next(line for line in out.splitlines() if line.startswith("-: "))
     sizes = [int(n) for n in chunk_line.split("[")[1].rstrip("]").split(", ")]
     budget = int(chunk_line.split("at most ")[1].split(" ")[0])
@@ -305,6 +306,16 @@ def test_dry_run_with_a_model_counts_with_its_tokenizer(scripted, article):
     assert plan["tokenizer"] == "qwen" and plan["tokenizer_reason"] == "qwen (auto, for model qwen3-8b)"
     assert plan["requests"] == 1 and len(plan["chunks"]) == 1
     assert plan["prompt_tokens"] > plan["chunks"][0] > 0
+    assert scripted.requests == []
+
+
+def test_dry_run_of_a_small_model_plans_its_key_sentences_and_method_flag_overrides(scripted, article):
+    result = call(str(article), "--dry-run", "--model", "qwen2.5:1.5b", server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r": key sentences: \d+ of \d+ sentences, \d+ tokens\n  requests: 1 \(their translation\)", result.stdout)
+    assert "method: abstractive, since" not in result.stdout
+    result = call(str(article), "--dry-run", "--model", "qwen2.5:1.5b", "--method", "abstractive", "--json", server=scripted)
+    assert json.loads(result.stdout)["method"] == "abstractive"
     assert scripted.requests == []
 
 
