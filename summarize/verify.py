@@ -682,7 +682,7 @@ def _words_value(words: str) -> float | None:
         elif token in _WORD_TENS:
             value += _WORD_TENS[token]
         elif token == "hundred":
-            value = (value or 1) * 100
+            value = (value or 1.0) * 100
         elif token in _ORDINALS:
             ordinal = _ORDINALS[token]
             value = value * ordinal if ordinal == 100 else value + ordinal

@@ -298,6 +298,9 @@ ENGLISH = [
     ("ordinal digits", "The 21st edition opens.", [(21, False)]),
     ("number word", "The route crosses five districts.", [(5, False)]),
     ("compound number words", "Twenty-five people and two hundred volunteers came.", [(25, False), (200, False)]),
+    # "hundred" alone once made an int, and Python 3.11's int has no is_integer(): the 0.5B model's
+    # translation of the 1624 release crashed on it.
+    ("a hundred alone", "A hundred volunteers came.", [(100, False)]),
     ("a scale alone", "A million visitors came.", [(1e6, False)]),
     ("number word with a scale", "Three million visitors came.", [(3e6, False)]),
     ("range of amounts", "It will cost NT$40 billion to NT$45 billion.", [(40e9, False), (45e9, False)]),
