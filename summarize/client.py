@@ -27,6 +27,7 @@ from . import errors, presets
 from .cache import ResponseCache
 from .classify import Classifier, context_limit, is_context_error, requested_tokens
 from .config import Settings
+from .keysentences import parameters_in_listing
 from .reply import CACHED_FIELDS, BodyError, MalformedReply, Reply, ReplyReader, ReplyTooLarge, max_reply_bytes, strip_think
 from .result import Usage
 from .tokens import tokenizer_for
@@ -55,10 +56,7 @@ def _listed_parameters(entry: Any) -> float | None:
     meta = getattr(entry, "meta", None)
     if meta is None and isinstance(getattr(entry, "model_extra", None), dict):
         meta = entry.model_extra.get("meta")
-    size = meta.get("n_params") if isinstance(meta, dict) else None
-    if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size < 1e15:
-        return None
-    return float(size) if isinstance(getattr(entry, "id", None), str) else None
+    return parameters_in_listing(meta) if isinstance(getattr(entry, "id", None), str) else None
 
 
 class ChatClient:

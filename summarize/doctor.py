@@ -24,7 +24,8 @@ from typing import Any
 
 from . import presets
 from .client import ChatClient, Reply, http_client
-from .config import Settings
+from .config import AUTO, Settings
+from .keysentences import parameters_in_listing, parameters_in_name, uses_key_sentences
 from .errors import EndpointError, SummarizeError, TruncatedOutputError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -215,6 +216,7 @@ async def _diagnose(settings: Settings) -> list[Check]:
                     "set SUMMARIZE_MODEL to a listed model if the completion fails",
                 )
             )
+        checks.append(_method_check(settings, model, models_body))
         async with ChatClient(settings) as client:
             tiny: tuple[Reply, float] | None = None
             try:
@@ -272,6 +274,22 @@ async def _timed_chat(
     except asyncio.TimeoutError:
         raise _Deadline from None
     return reply, time.perf_counter() - start
+
+
+def _method_check(settings: Settings, model: str, models_body: Any) -> Check:
+    """Which way summaries will be written for ``model`` (``keysentences.uses_key_sentences``)."""
+    entries = models_body.get("data", []) if isinstance(models_body, dict) else []
+    entry = next((m for m in entries if isinstance(m, dict) and m.get("id") == model), {})
+    listed = parameters_in_listing(entry.get("meta"))
+    size = parameters_in_name(model) or listed
+    where = "its name" if parameters_in_name(model) else "llama.cpp /models meta.n_params" if listed else ""
+    said = f"{model} has {size / 1e9:.2g}B parameters ({where})" if size else f"the size of {model} is not known"
+    if uses_key_sentences(settings.method, model, listed):
+        why = f"{said}; " if settings.method == AUTO else "SUMMARIZE_METHOD=key-sentences; "
+        other = " (SUMMARIZE_METHOD=abstractive has the model read the whole article)" if settings.method == AUTO else ""
+        return Check("method", OK, f"key sentences: {why}summaries translate the article's key sentences, chosen offline{other}")
+    why = f"{said}; " if settings.method == AUTO else "SUMMARIZE_METHOD=abstractive; "
+    return Check("method", OK, f"abstractive: {why}the model reads the article and writes the summary")
 
 
 def _too_slow(name: str, what: str, settings: Settings) -> Check:

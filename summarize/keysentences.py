@@ -55,6 +55,14 @@ def parameters_in_name(model: str) -> float | None:
     return float(match.group(1)) * (1e9 if match.group(2).lower() == "b" else 1e6)
 
 
+def parameters_in_listing(meta: object) -> float | None:
+    """The parameter count a ``/models`` entry's ``meta`` states (llama.cpp: ``n_params``), else ``None``."""
+    size = meta.get("n_params") if isinstance(meta, dict) else None
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or not 0 < size < 1e15:
+        return None
+    return float(size)
+
+
 def uses_key_sentences(method: str, model: str, listed_parameters: float | None = None) -> bool:
     """Whether a summary run on ``model`` translates key sentences rather than asking for a summary.
 

@@ -238,3 +238,23 @@ async def test_a_hosted_service_without_timings_is_measured_but_not_extrapolated
     check = await _speed_check(Slow(), settings, "m", tiny)  # type: ignore[arg-type]
     assert check.status == OK
     assert "400 prompt tokens and a short reply took" in check.detail and "not estimated" in check.detail
+
+
+@pytest.mark.parametrize(
+    "models, method, says",
+    [
+        ([{"id": "my-model", "object": "model", "meta": {"n_params": 1777088000}}], "auto",
+         "key sentences: my-model has 1.8B parameters (llama.cpp /models meta.n_params); summaries translate"),
+        (["Qwen2.5-Coder-1.5B-Instruct"], "auto", "key sentences: Qwen2.5-Coder-1.5B-Instruct has 1.5B parameters (its name)"),
+        (["qwen3:8b"], "auto", "abstractive: qwen3:8b has 8B parameters (its name); the model reads the article"),
+        (["m"], "auto", "abstractive: the size of m is not known; the model reads the article"),
+        (["m"], "key-sentences", "key sentences: SUMMARIZE_METHOD=key-sentences; summaries translate"),
+        (["qwen2.5:0.5b"], "abstractive", "abstractive: SUMMARIZE_METHOD=abstractive; the model reads"),
+    ],
+)
+async def test_doctor_says_how_summaries_will_be_written(models, method, says):
+    with ScriptedServer(default=llamacpp_with_timings(2000.0, 100.0), models=models) as server:
+        checks = await diagnose(settings_for(server.base_url, timeout=120).replace(method=method))
+    check = by_name(checks)["method"]
+    assert check.status == OK and check.detail.startswith(says), shown(checks)
+    assert ("SUMMARIZE_METHOD=abstractive has" in check.detail) == (method == "auto" and says.startswith("key"))
