@@ -1,10 +1,14 @@
-"""Orchestration only: plan (one request or map-reduce), run maps concurrently, reduce in rounds.
+"""Orchestration only: key sentences, or a plan (one request or map-reduce), maps run concurrently, reduces in rounds.
 
 ::
 
-    clean(text) → resolve model → plan_chunks → one request per language        (fits)
-                                             → map chunks concurrently → reduce rounds → one
-                                               final reduce per language              (does not)
+    clean(text) → resolve model → a small model (keysentences.uses_key_sentences):
+                                    choose key sentences → translate them, shortened, in one
+                                    marked request (English); the sentences themselves (zh-Hant)
+                                → otherwise plan_chunks → one request per language   (fits)
+                                    → map chunks concurrently → reduce rounds → one
+                                      final reduce per language                      (does not)
+                                → check figures and names; one repair request
 """
 
 from __future__ import annotations
@@ -424,8 +428,9 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
     is small), with the translation's checks: a sentence left out or merged is asked for again,
     one whose translation lacks its figures, is out of proportion or keeps Chinese words is asked
     for again alone, loops are cut and re-asked with a repetition penalty. A sentence still not
-    in English, or still looping, is left out of the summary. The zh-Hant summary is the key sentences themselves, as the
-    article writes them: no request.
+    in English, or still looping, is left out of the summary. The zh-Hant summary is the key
+    sentences themselves, as the article writes them: no request. Both are then checked against
+    the key sentences (``source``), not the whole article.
     """
     settings = run.settings.replace(translation_context=False)  # the key sentences are the context
     chosen = keysentences.choose(article, key_sentence_characters(settings))
