@@ -338,6 +338,7 @@ class TranslationRun:
     glossary_tokens: int = 0
     looped: set[int] = field(default_factory=set)  # units kept de-looped after a re-ask with a penalty
     kind: str = "translate"  # the prompt pair (prompts.translate_messages): "key_sentences" for a summary's
+    context: str = ""  # key sentences: text whose figures every sentence may use too (the release's date)
 
     @property
     def source(self) -> str:
@@ -483,12 +484,25 @@ class TranslationRun:
 
     def problems(self, unit: Unit, found: dict[int, str], typical: float | None = None) -> list[str]:
         problems = pair_problems(unit.text, found[unit.number], self.target, typical)
-        if self.kind == "key_sentences" and self.target == "en":
-            # A summary's sentence is read alone: Chinese words left in it ("AI格局") are not English.
-            left = _CHINESE_WORD.findall(found[unit.number])
-            if left and not problems:
-                problems.append(f"Chinese left: {', '.join(left[:3])}")
+        if self.kind == "key_sentences" and self.target == "en" and not problems:
+            problems = self.key_sentence_problems(unit, found[unit.number])
         return problems
+
+    def key_sentence_problems(self, unit: Unit, translated: str) -> list[str]:
+        """What a summary's sentence, read alone, may not hold: Chinese words left in it
+        ("AI格局"), or a figure its own sentence (and the release's date, ``context``) does not
+        give once what the checks settle without a request is settled (``verify.correct_from_source``).
+        Asked for again alone, a small model translates one sentence better than the figure
+        repair mends one: on the reference model the 1624 exhibition opened "March 22, 2023"."""
+        left = _CHINESE_WORD.findall(translated)
+        if left:
+            return [f"Chinese left: {', '.join(left[:3])}"]
+        if not self.settings.verify:
+            return []
+        source = f"{self.context}\n{unit.text}" if self.context and self.context != unit.text else unit.text
+        settled, _ = verify.correct_from_source(translated, source, self.glossary)
+        wrong = [claim.phrase for claim in verify.unsupported_figures(settled, source)]
+        return [f"figures its sentence does not give: {', '.join(wrong[:3])}"] if wrong else []
 
     def describe(self, units: list[Unit], found: dict[int, str], typical: float | None) -> str:
         return "; ".join(f"{marker(u.number, self.prefix)} {', '.join(self.problems(u, found, typical))}" for u in units)

@@ -369,6 +369,28 @@ def test_a_figure_the_sentence_does_not_give_is_repaired_from_that_very_sentence
     assert "6.5" not in summary.text and summary.dropped  # the model did not mend it: left out, and said so
 
 
+def test_a_wrong_figure_sends_that_sentence_again_alone_before_any_repair(scripted, small):
+    figure = "局長林國華表示，新航線串連安平老街與五條港，預計每年載客15萬人次。"
+    asked: list[str] = []
+
+    def translate(source: str) -> str:
+        asked.append(source)
+        if source == figure:  # a figure of its own the first time (on 600 boats), none when asked alone
+            boats = " on 600 boats" if asked.count(figure) == 1 else ""
+            return f"Director Lin Kuo-hua said the new routes linking the old streets will carry 150,000 passengers a year{boats}."
+        if source.startswith("發稿"):
+            return "Released on December 2, 2024."
+        return "Tainan's canal night boats will sail more routes from next year, the city said on December 2, 2024."
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small.replace(verify=True))
+    assert asked.count(figure) == 2  # asked again alone, once
+    assert not [r for r in scripted.chat_requests if r.system_text.startswith("You correct the figures")]
+    assert "150,000 passengers" in summary.text and summary.dropped == () and summary.unsupported == ()
+    # "December 2, 2024" in the other sentences is the release's date (發稿時間：113年12月2日): no re-ask.
+    assert all(asked.count(s) == 1 for s in set(asked) if s != figure)
+
+
 def test_a_failed_english_request_keeps_the_zh_hant_summary(scripted, small):
     scripted.default = lambda seen: Step.error(400, {"error": {"message": "bad request"}})
     summary = summarize_article(RELEASE, settings=small, languages=("en", "zh-Hant"))
