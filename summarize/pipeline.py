@@ -476,11 +476,10 @@ def key_sentence_requests(
     """
     budget, glossary_tokens = translation_budget(settings, counter, "zh-Hant", "en", article, kind="key_sentences")
     units = [Unit(i + 1, s.paragraph, s.text, counter.count(s.text)) for i, s in enumerate(chosen)]
-    dateline = next((s.text for s in chosen if keysentences.is_dateline(s.text, s.paragraph)), "")
     translator = TranslationRun(
         settings, client, model, counter, "en", [s.text for s in chosen], units,  # type: ignore[arg-type]
         prefix=marker_prefix(article), glossary=dict(glossary), glossary_tokens=glossary_tokens,
-        kind="key_sentences", context=dateline,
+        kind="key_sentences", context="\n".join(s.text for s in chosen),
     )
     groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]
     return translator, groups  # type: ignore[return-value]

@@ -391,6 +391,24 @@ def test_a_wrong_figure_sends_that_sentence_again_alone_before_any_repair(script
     assert all(asked.count(s) == 1 for s in set(asked) if s != figure)
 
 
+def test_a_figure_from_another_key_sentence_is_not_asked_for_again(scripted, small):
+    figure = "局長林國華表示，新航線串連安平老街與五條港，預計每年載客15萬人次。"
+    asked: list[str] = []
+
+    def translate(source: str) -> str:
+        asked.append(source)
+        if source == figure:  # "six boats" comes from the first sentence, also chosen
+            return "Director Lin Kuo-hua said the six boats will carry 150,000 passengers a year."
+        if source.startswith("發稿"):
+            return "Released on December 2, 2024."
+        return "Tainan will buy six electric boats for NT$42 million, the city said on December 2, 2024."
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small.replace(verify=True))
+    assert figure in asked and all(asked.count(s) == 1 for s in set(asked))
+    assert "six boats" in summary.text and summary.unsupported == ()
+
+
 def test_a_failed_english_request_keeps_the_zh_hant_summary(scripted, small):
     scripted.default = lambda seen: Step.error(400, {"error": {"message": "bad request"}})
     summary = summarize_article(RELEASE, settings=small, languages=("en", "zh-Hant"))
