@@ -1397,6 +1397,39 @@ def fix_unit_slips(output: str, source: str) -> tuple[str, list[Correction]]:
     return _rewrite(output, fixes)
 
 
+# "86, 000": a number whose thousands separator a model wrote with a space after it.
+_SPLIT_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?:, \d{3})+)(?![\d,.])")
+
+
+def fix_split_thousands(output: str, source: str) -> tuple[str, list[Correction]]:
+    """``output`` (English) with each number written with a space after its thousands separator
+    ("86, 000") joined, when the source gives the joined number and not the part after the comma.
+
+    Small models write 八萬六千 as "86, 000"; read as two numbers, the check would find "000"
+    in no source and send a correct sentence back to be translated again. A joined number the
+    source does not give ("86, 600") stays as it is, for the checks that follow to catch; so
+    does a list ("items 5, 300"), whose parts the source gives.
+
+    Example::
+
+        >>> fix_split_thousands("It carried 86, 000 passengers.", "載運旅客約八萬六千人次。")
+        ('It carried 86,000 passengers.', [Correction(phrase='86, 000', written='86,000')])
+    """
+    if _is_chinese(output) or not _is_chinese(source):
+        return output, []
+    found: list[Figure] | None = None
+    fixes = []
+    for match in _SPLIT_THOUSANDS.finditer(output):
+        if found is None:
+            found = figures(source, True)
+        joined = match.group(0).replace(" ", "")
+        tail = match.group(2).rsplit(" ", 1)[1]
+        whole, part = english_figures(joined), english_figures(tail)
+        if whole and supported(whole[0], found) and not (part and supported(part[0], found)):
+            fixes.append((match.start(), match.end(), joined))
+    return _rewrite(output, fixes)
+
+
 _YEAR_DIGITS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
 
@@ -1526,14 +1559,16 @@ def _given_name(characters: str, heard: list[str]) -> str:
 def correct_from_source(
     output: str, source: str, glossary: dict[str, str] | None = None
 ) -> tuple[str, list[Correction]]:
-    """``output`` with what the source settles rewritten without a request: 萬/億 slips
-    (``fix_unit_slips``), misread 民國 years (``fix_roc_years``), then misread cities (``fix_wrong_cities``) and people's names
-    (``fix_misread_people``; the ``glossary``'s forms stay)."""
+    """``output`` with what the source settles rewritten without a request: numbers split at
+    their thousands separator (``fix_split_thousands``), 萬/億 slips (``fix_unit_slips``),
+    misread 民國 years (``fix_roc_years``), then misread cities (``fix_wrong_cities``) and
+    people's names (``fix_misread_people``; the ``glossary``'s forms stay)."""
+    output, split = fix_split_thousands(output, source)
     output, slips = fix_unit_slips(output, source)
     output, years = fix_roc_years(output, source)
     output, cities = fix_wrong_cities(output, source)
     output, people = fix_misread_people(output, source, glossary)
-    return output, slips + years + cities + people
+    return output, split + slips + years + cities + people
 
 
 def _rewrite(output: str, fixes: list[tuple[int, int, str]]) -> tuple[str, list[Correction]]:

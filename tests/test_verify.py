@@ -727,6 +727,26 @@ def test_fix_roc_years(output, source, fixed):
     assert verify.correct_from_source(output, source)[0] == (fixed or output)
 
 
+@pytest.mark.parametrize(
+    ("output", "source", "fixed"),
+    [
+        # The reference model wrote the sample article's 八萬六千 as "86, 000".
+        ("It carried about 86, 000 passengers.", "載運旅客約八萬六千人次。", "It carried about 86,000 passengers."),
+        ("A budget of 1, 200, 000 dollars.", "預算一百二十萬元。", "A budget of 1,200,000 dollars."),
+        # Joined, a number the source does not give: left for the figure check to catch.
+        ("It carried about 86, 600 passengers.", "載運旅客約八萬六千人次。", None),
+        # A list whose parts the source gives is a list.
+        ("On March 5, 300 people came.", "三月五日，三百人到場，共五千三百人次。", None),
+    ],
+)
+def test_fix_split_thousands(output, source, fixed):
+    text, fixes = verify.fix_split_thousands(output, source)
+    assert text == (fixed or output) and bool(fixes) == bool(fixed)
+    if fixed:
+        assert verify.correct_from_source(output, source)[0] == fixed
+        assert verify.unsupported_figures(text, source) == []
+
+
 def test_a_chinese_output_is_not_rewritten_for_slips():
     assert verify.fix_unit_slips("擁有235億個參數。", "擁有2350億個參數。") == ("擁有235億個參數。", [])
 
