@@ -260,6 +260,27 @@ def join_english(sentences: list[str]) -> str:
     return " ".join(kept)
 
 
+# A speaker's label before a line of dialogue ("B: ", "Host: ").
+_SPEAKER = re.compile(r"^\s*[^\s:：]{1,12}\s*[:：]\s*")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def english_words(text: str) -> str:
+    """The words of a translated key sentence, lower-cased, without a speaker's label or
+    punctuation: two sentences with the same words say the same thing ("" for none).
+
+    On the 0.5B model six different lines of the Cantonese radio talk all came back as
+    "B: The house has a garage parking place." (or "A: …"): a copy of an earlier answer, not a
+    translation, and a loop to the reader of the joined summary.
+
+    Example::
+
+        >>> english_words("B: The house has a garage.") == english_words("A: the house has a garage")
+        True
+    """
+    return " ".join(_WORD.findall(_SPEAKER.sub("", text).lower()))
+
+
 _ZH_ENDERS = tuple("。！？…」』”")
 
 

@@ -450,6 +450,13 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
             if not text:  # no sentence came back usable: keep what came back, flagged
                 text = keysentences.join_english([reply for reply, _ in run.unkept])
                 run.flags.update(flag for _, flag in run.unkept)
+            # The summary is judged for loops like any reply: sentences each clean may still
+            # repeat one another in ways their words alone do not show.
+            unlooped = strip_loops(text)
+            if unlooped.looped:
+                log.warning("the joined key sentences repeated themselves; the repeats were cut and the summary is flagged")
+                text = unlooped.text
+                run.flags.add(LOOPED)
             outcomes["en"] = text
     if "zh-Hant" in languages:
         outcomes["zh-Hant"] = keysentences.join_chinese(chosen)
@@ -493,7 +500,9 @@ async def _translate_key_sentences(
     A sentence whose translation is still not English after the translation's re-ask, or still
     loops after the re-ask with a repetition penalty, is left out: the summary is made of the
     others, and says nothing it could not say cleanly (on the reference model the 1624
-    exhibition's sentence on the VOC volumes looped twice). They are kept in ``run.unkept``,
+    exhibition's sentence on the VOC volumes looped twice). So is one that came back with the
+    words of an earlier one, after it was asked for again alone (on the 0.5B model six lines
+    of the Cantonese radio talk came back as one sentence). They are kept in ``run.unkept``,
     with the flag they would carry, in case no sentence is usable.
     """
     translator, groups = key_sentence_requests(settings, run.client, run.model, run.counter, article, chosen, run.glossary)
@@ -504,16 +513,22 @@ async def _translate_key_sentences(
     if run.client.truncated:
         run.flags.add(TRUNCATED)
     english: dict[int, str] = {}
+    said: set[str] = set()  # the words of the sentences kept (keysentences.english_words)
     for unit in units:
         text = found.get(unit.number, "")
+        words = keysentences.english_words(text)
         if unit.number in flagged and translator.suspect(text):
             log.warning("key sentence %d stayed in Chinese and is left out of the English summary", unit.number)
             run.unkept.append((text, WRONG_LANGUAGE["en"]))
         elif unit.number in translator.looped:
             log.warning("key sentence %d still repeated itself and is left out of the English summary", unit.number)
             run.unkept.append((text, LOOPED))
+        elif words and words in said:
+            log.warning("key sentence %d came back with the words of an earlier one and is left out of the English summary", unit.number)
+            run.unkept.append((text, LOOPED))
         else:
             english[unit.number - 1] = text
+            said.add(words)
     return english
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import glossary as names
-from . import prompts, verify
+from . import keysentences, prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
     REPLY_EXTRA_TOKENS,
@@ -485,8 +485,18 @@ class TranslationRun:
     def problems(self, unit: Unit, found: dict[int, str], typical: float | None = None) -> list[str]:
         problems = pair_problems(unit.text, found[unit.number], self.target, typical)
         if self.kind == "key_sentences" and self.target == "en" and not problems:
-            problems = self.key_sentence_problems(unit, found[unit.number])
+            problems = self.repeats(unit, found) or self.key_sentence_problems(unit, found[unit.number])
         return problems
+
+    @staticmethod
+    def repeats(unit: Unit, found: dict[int, str]) -> list[str]:
+        """A key sentence's translation with the words of an earlier one's: a copy, not a
+        translation (``keysentences.english_words``)."""
+        words = keysentences.english_words(found[unit.number])
+        if not words:
+            return []
+        earlier = [n for n, text in found.items() if n < unit.number and keysentences.english_words(text) == words]
+        return [f"the same words as {marker(earlier[0])}"] if earlier else []
 
     def key_sentence_problems(self, unit: Unit, translated: str) -> list[str]:
         """What a summary's sentence, read alone, may not hold: Chinese words left in it

@@ -20,6 +20,7 @@ from summarize.keysentences import (
     choose,
     is_header,
     join_chinese,
+    english_words,
     join_english,
     parameters_in_name,
     score,
@@ -27,6 +28,8 @@ from summarize.keysentences import (
     uses_key_sentences,
 )
 from summarize.output import record
+from summarize.result import LOOPED
+from summarize.verify import strip_loops
 from summarize.plan import plan_article
 from summarize.tokens import tokenizer_for
 
@@ -321,7 +324,8 @@ def test_when_no_sentence_is_usable_the_loops_are_kept_cut_and_flagged(scripted,
 
     scripted.default = respond
     summary = summarize_article(RELEASE, settings=small)
-    assert summary.flags == ("looped",) and summary.text.count("The boats sail at night.") == len(summary.key_sentences)
+    # Each sentence kept cut to one copy; joined, the copies would be a loop of their own: said once.
+    assert summary.flags == ("looped",) and summary.text == "The boats sail at night."
 
 
 def test_chinese_words_left_in_a_translation_are_asked_for_again_alone(scripted, small):
@@ -354,13 +358,23 @@ def test_a_missing_figure_sends_that_sentence_again_alone(scripted, small):
     assert asked.count(with_figure) == 2 and english(with_figure) in summary.text
 
 
+def other_sentence(source: str) -> str:
+    """A plain translation of RELEASE's title or its first sentence: each its own words, as a
+    model's would be (two alike would be a copy, asked for again)."""
+    if source.startswith("臺南運河"):
+        return "Tainan's canal night boats will sail more routes from next year."
+    if source.startswith("發稿"):
+        return "Released on December 2, 2024."
+    return "The city will add three canal routes next year and is buying electric boats."
+
+
 def test_a_figure_the_sentence_does_not_give_is_repaired_from_that_very_sentence(scripted, small):
     figure = "局長林國華表示，新航線串連安平老街與五條港，預計每年載客15萬人次。"
 
     def translate(source: str) -> str:
         if source == figure:  # 15萬 is 150,000: the model adds "6" (nearest to 六艘 of another sentence)
             return "Director Lin Kuo-hua said the new routes linking the old streets will carry 150,000 and 6.5 passengers a year."
-        return "Tainan's canal night boats will add three routes next year and the city is buying electric boats."
+        return other_sentence(source)
 
     scripted.default = translator(translate)
     summary = summarize_article(RELEASE, settings=small.replace(verify=True))
@@ -380,7 +394,7 @@ def test_a_wrong_figure_sends_that_sentence_again_alone_before_any_repair(script
             return f"Director Lin Kuo-hua said the new routes linking the old streets will carry 150,000 passengers a year{boats}."
         if source.startswith("發稿"):
             return "Released on December 2, 2024."
-        return "Tainan's canal night boats will sail more routes from next year, the city said on December 2, 2024."
+        return other_sentence(source).replace(".", ", the city said on December 2, 2024.")
 
     scripted.default = translator(translate)
     summary = summarize_article(RELEASE, settings=small.replace(verify=True))
@@ -401,12 +415,69 @@ def test_a_figure_from_another_key_sentence_is_not_asked_for_again(scripted, sma
             return "Director Lin Kuo-hua said the six boats will carry 150,000 passengers a year."
         if source.startswith("發稿"):
             return "Released on December 2, 2024."
-        return "Tainan will buy six electric boats for NT$42 million, the city said on December 2, 2024."
+        if source.startswith("臺南市政府"):
+            return "Tainan will buy six electric boats for NT$42 million, the city said on December 2, 2024."
+        return other_sentence(source)
 
     scripted.default = translator(translate)
     summary = summarize_article(RELEASE, settings=small.replace(verify=True))
     assert figure in asked and all(asked.count(s) == 1 for s in set(asked))
     assert "six boats" in summary.text and summary.unsupported == ()
+
+
+def test_english_words_ignore_a_speakers_label_case_and_punctuation():
+    assert english_words("B: The house has a garage.") == english_words("A: the house has a garage") == "the house has a garage"
+    assert english_words("The house has a garage.") != english_words("The house has a gate.")
+    assert english_words("…") == ""
+
+
+def test_a_key_sentence_with_the_words_of_an_earlier_one_is_asked_again_then_left_out(scripted, small):
+    asked: list[str] = []
+
+    def translate(source: str) -> str:  # every sentence but the date copies one answer, as the 0.5B did
+        asked.append(source)
+        return "Released on December 2, 2024." if source.startswith("發稿") else "B: The city will buy boats."
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small)
+    copies = [s for s in set(asked) if not s.startswith("發稿")]
+    assert len(copies) >= 2
+    first = min(copies, key=RELEASE.index)
+    assert all(asked.count(s) == 2 for s in copies if s != first)  # each later copy asked for again alone, once
+    assert asked.count(first) == 1
+    assert summary.text.count("The city will buy boats") == 1 and summary.flags == ()
+    assert not strip_loops(summary.text).looped
+
+
+def test_a_copied_key_sentence_asked_again_alone_can_come_back_right(scripted, small):
+    asked: list[str] = []
+
+    def translate(source: str) -> str:
+        asked.append(source)
+        if source.startswith("發稿"):
+            return "Released on December 2, 2024."
+        if asked.count(source) == 2:  # alone, the model translates it
+            return f"Sentence {len(asked)} translated alone."
+        return "The city will buy boats."
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small)
+    assert "translated alone" in summary.text and summary.text.count("The city will buy boats") == 1
+
+
+def test_key_sentences_that_repeat_one_another_are_cut_and_flagged(scripted, small):
+    def translate(source: str) -> str:  # no two alike in words, but the second repeats the first
+        if source.startswith("發稿"):
+            return "Released on December 2, 2024."
+        said = "The city of Tainan will buy six new electric boats for the night tours on its canal and sail them on three more routes."
+        if source.startswith("局長"):  # a long sentence of the title's said again, before its own
+            return f"{said} Director Lin expects 150,000 passengers a year."
+        return said if source.startswith("臺南運河") else other_sentence(source)
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small)
+    assert summary.text.count("six new electric boats") == 1 and "150,000 passengers" in summary.text
+    assert LOOPED in summary.flags
 
 
 def test_a_failed_english_request_keeps_the_zh_hant_summary(scripted, small):
