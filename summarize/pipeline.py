@@ -449,7 +449,7 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
             text = keysentences.join_english([english.get(i, "") for i in range(len(chosen))])
             if not text:  # no sentence came back usable: keep what came back, flagged
                 text = keysentences.join_english([reply for reply, _ in run.unkept])
-                run.flags.update(flag for _, flag in run.unkept)
+                run.flags.update(flag for _, flag in run.unkept if flag)
             # The summary is judged for loops like any reply: sentences each clean may still
             # repeat one another in ways their words alone do not show.
             unlooped = strip_loops(text)
@@ -502,7 +502,8 @@ async def _translate_key_sentences(
     others, and says nothing it could not say cleanly (on the reference model the 1624
     exhibition's sentence on the VOC volumes looped twice). So is one that came back with the
     words of an earlier one, after it was asked for again alone (on the 0.5B model six lines
-    of the Cantonese radio talk came back as one sentence). They are kept in ``run.unkept``,
+    of the Cantonese radio talk came back as one sentence), and one still far longer than its
+    sentence could be (``TranslationRun.too_long``). They are kept in ``run.unkept``,
     with the flag they would carry, in case no sentence is usable.
     """
     translator, groups = key_sentence_requests(settings, run.client, run.model, run.counter, article, chosen, run.glossary)
@@ -526,6 +527,9 @@ async def _translate_key_sentences(
         elif words and words in said:
             log.warning("key sentence %d came back with the words of an earlier one and is left out of the English summary", unit.number)
             run.unkept.append((text, LOOPED))
+        elif unit.number in flagged and (long := translator.too_long(unit, text)):
+            log.warning("key sentence %d came back far longer than itself (%s) and is left out of the English summary", unit.number, long)
+            run.unkept.append((text, ""))  # kept only if nothing else is: then its figures are checked
         else:
             english[unit.number - 1] = text
             said.add(words)

@@ -498,6 +498,17 @@ class TranslationRun:
         earlier = [n for n, text in found.items() if n < unit.number and keysentences.english_words(text) == words]
         return [f"the same words as {marker(earlier[0])}"] if earlier else []
 
+    @staticmethod
+    def too_long(unit: Unit, translated: str) -> str:
+        """Why a key sentence's translation is longer than any translation of its sentence could
+        be, "" when it is not: then it says what the sentence does not (on the reference model
+        the 1624 exhibition's 35-character title came back as 441 characters of made-up
+        programme, dates and all). A translation that lacks something (a figure, a clause) is
+        still true, and a figure no key sentence gives goes to the figure repair."""
+        _, high, slack = LENGTH_BANDS["en"]
+        have, want = visible_length(translated), visible_length(unit.text)
+        return f"{have} characters for a sentence of {want}" if have > high * want + slack else ""
+
     def key_sentence_problems(self, unit: Unit, translated: str) -> list[str]:
         """What a summary's sentence, read alone, may not hold: Chinese words left in it
         ("AI格局"), or a figure that none of the chosen sentences (``context``: the release's date

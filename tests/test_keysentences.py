@@ -480,6 +480,22 @@ def test_key_sentences_that_repeat_one_another_are_cut_and_flagged(scripted, sma
     assert LOOPED in summary.flags
 
 
+def test_a_key_sentence_still_far_longer_than_itself_is_left_out(scripted, small):
+    asked: list[str] = []
+    babble = "The exhibition opens on March 19, 2023 with lectures, tours and films for every visitor in the city. " * 2
+
+    def translate(source: str) -> str:  # the 15-character title, twice a made-up programme
+        asked.append(source)
+        return babble.strip() if source.startswith("臺南運河") else other_sentence(source)
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small)
+    title = next(s for s in asked if s.startswith("臺南運河"))
+    assert asked.count(title) == 2  # asked again alone first
+    assert "exhibition" not in summary.text and "electric boats" in summary.text and summary.flags == ()
+    assert dict(summary.key_sentences)[title] == ""
+
+
 def test_a_failed_english_request_keeps_the_zh_hant_summary(scripted, small):
     scripted.default = lambda seen: Step.error(400, {"error": {"message": "bad request"}})
     summary = summarize_article(RELEASE, settings=small, languages=("en", "zh-Hant"))
