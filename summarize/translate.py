@@ -460,18 +460,20 @@ class TranslationRun:
         # Shortened key sentences are each shortened as much as they allow: no typical ratio.
         typical = typical_ratio((u.text, found[u.number]) for u in units) if self.kind == "translate" else None
         # A unit that looped through its penalized re-ask has had its last chance already.
-        failing = [u for u in units if u.number not in (flagged | self.looped) and self.problems(u, found, typical)]
+        checked = [u for u in units if u.number not in (flagged | self.looped)]
+        failing = {u.number: p for u in checked if (p := self.problems(u, found, typical))}
         if failing and len(units) > 1:  # a unit sent alone would get the same request again
             log.warning(
                 "%d pair(s) do not match their source paragraph (%s); asking for each alone",
-                len(failing), self.describe(failing, found, typical),
+                len(failing), self.describe(failing),
             )
-            for part in await gather_or_cancel(self.again(u, found[u.number]) for u in failing):
+            again = [u for u in checked if u.number in failing]
+            for part in await gather_or_cancel(self.again(u, found[u.number]) for u in again):
                 found.update(part)
-        still = [u for u in failing if self.problems(u, found, typical)]
-        if still:
-            log.warning("flagged as unverified: %s", self.describe(still, found, typical))
-        return found, flagged | {u.number for u in still} | (self.looped & {u.number for u in units})
+            failing = {u.number: p for u in again if (p := self.problems(u, found, typical))}
+        if failing:
+            log.warning("flagged as unverified: %s", self.describe(failing))
+        return found, flagged | set(failing) | (self.looped & {u.number for u in units})
 
     async def again(self, unit: Unit, first: str) -> dict[int, str]:
         """``unit`` asked for alone, a second chance: a reply cut for good keeps ``first``
@@ -522,13 +524,14 @@ class TranslationRun:
             return [f"Chinese left: {', '.join(left[:3])}"]
         if not self.settings.verify:
             return []
-        source = self.context if unit.text in self.context else f"{self.context}\n{unit.text}".strip()
+        source = self.context or unit.text
         settled, _ = verify.correct_from_source(translated, source, self.glossary)
         wrong = [claim.phrase for claim in verify.unsupported_figures(settled, source)]
         return [f"figures the key sentences do not give: {', '.join(wrong[:3])}"] if wrong else []
 
-    def describe(self, units: list[Unit], found: dict[int, str], typical: float | None) -> str:
-        return "; ".join(f"{marker(u.number, self.prefix)} {', '.join(self.problems(u, found, typical))}" for u in units)
+    def describe(self, problems: dict[int, list[str]]) -> str:
+        """Each unit's marker and its problems, for the log."""
+        return "; ".join(f"{marker(n, self.prefix)} {', '.join(found)}" for n, found in problems.items())
 
 
 async def atranslate_article(
