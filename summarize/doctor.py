@@ -25,7 +25,7 @@ from typing import Any
 from . import presets
 from .client import ChatClient, Reply, http_client
 from .config import AUTO, Settings
-from .keysentences import parameters_in_listing, parameters_in_name, uses_key_sentences
+from .keysentences import model_size, parameters_in_listing, uses_key_sentences
 from .errors import EndpointError, SummarizeError, TruncatedOutputError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -281,8 +281,7 @@ def _method_check(settings: Settings, model: str, models_body: Any) -> Check:
     entries = models_body.get("data", []) if isinstance(models_body, dict) else []
     entry = next((m for m in entries if isinstance(m, dict) and m.get("id") == model), {})
     listed = parameters_in_listing(entry.get("meta"))
-    size = parameters_in_name(model) or listed
-    where = "its name" if parameters_in_name(model) else "llama.cpp /models meta.n_params" if listed else ""
+    size, where = model_size(model, listed)
     said = f"{model} has {size / 1e9:.2g}B parameters ({where})" if size else f"the size of {model} is not known"
     if uses_key_sentences(settings.method, model, listed):
         why = f"{said}; " if settings.method == AUTO else "SUMMARIZE_METHOD=key-sentences; "

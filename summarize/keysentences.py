@@ -63,19 +63,29 @@ def parameters_in_listing(meta: object) -> float | None:
     return float(size)
 
 
+# Where ``model_size`` read a model's size from.
+FROM_NAME, FROM_LISTING = "its name", "llama.cpp /models meta.n_params"
+
+
+def model_size(model: str, listed_parameters: float | None = None) -> tuple[float | None, str]:
+    """A model's parameter count and where it was read: its name, else what the server's
+    ``/models`` listing said (``listed_parameters``); ``(None, "")`` when neither says."""
+    size = parameters_in_name(model)
+    if size is not None:
+        return size, FROM_NAME
+    return (listed_parameters, FROM_LISTING) if listed_parameters is not None else (None, "")
+
+
 def uses_key_sentences(method: str, model: str, listed_parameters: float | None = None) -> bool:
     """Whether a summary run on ``model`` translates key sentences rather than asking for a summary.
 
     ``method`` decides, unless it is ``auto``: then a model with fewer than
-    ``SMALL_MODEL_PARAMETERS`` gets key sentences, its size read from its name, else from what the
-    server's ``/models`` listing said (``listed_parameters``: llama.cpp's ``meta.n_params``). A
-    model of unknown size keeps the abstractive summary.
+    ``SMALL_MODEL_PARAMETERS`` gets key sentences, its size read by ``model_size``. A model of
+    unknown size keeps the abstractive summary.
     """
     if method != AUTO:
         return method == KEY_SENTENCES
-    size = parameters_in_name(model)
-    if size is None:
-        size = listed_parameters
+    size, _ = model_size(model, listed_parameters)
     return size is not None and size < SMALL_MODEL_PARAMETERS
 
 
