@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -131,30 +131,23 @@ def _flag(text: str) -> bool:
     raise ValueError
 
 
-def _on_truncation(text: str) -> str:
-    value = text.strip().lower()
-    if value not in ("error", "keep"):
-        raise ValueError
-    return value
+def _one_of(choices: Iterable[str]) -> Callable[[str], str]:
+    """A parser of a value that must be one of ``choices``, in any case, spaces around ignored."""
+    allowed = frozenset(choices)
+
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in allowed:
+            raise ValueError
+        return value
+
+    return parse
 
 
 # How a summary is written (``Settings.method``; ``summarize.keysentences`` says how auto picks).
 AUTO, ABSTRACTIVE, KEY_SENTENCES = "auto", "abstractive", "key-sentences"
 METHODS = (AUTO, ABSTRACTIVE, KEY_SENTENCES)
 
-
-def _method(text: str) -> str:
-    value = text.strip().lower()
-    if value not in METHODS:
-        raise ValueError
-    return value
-
-
-def _preset_name(text: str) -> str:
-    name = text.strip().lower()
-    if name not in presets.PRESETS:
-        raise ValueError
-    return name
 
 
 @dataclass(frozen=True)
@@ -174,7 +167,7 @@ _SPECS: dict[str, _Spec] = {
     "chunk_tokens": _Spec("SUMMARIZE_CHUNK_TOKENS", _positive_int, "a positive integer, e.g. 1500"),
     "output_tokens": _Spec("SUMMARIZE_OUTPUT_TOKENS", _positive_int, "a positive integer, e.g. 1024"),
     "summary_words": _Spec("SUMMARIZE_SUMMARY_WORDS", _positive_int, "a positive integer, e.g. 150"),
-    "method": _Spec("SUMMARIZE_METHOD", _method, f"one of {', '.join(METHODS)}"),
+    "method": _Spec("SUMMARIZE_METHOD", _one_of(METHODS), f"one of {', '.join(METHODS)}"),
     "concurrency": _Spec("SUMMARIZE_CONCURRENCY", _positive_int, "a positive integer, e.g. 4"),
     "timeout": _Spec("SUMMARIZE_TIMEOUT", _positive_float, "a positive number of seconds, e.g. 120"),
     "max_retries": _Spec("SUMMARIZE_MAX_RETRIES", _non_negative_int, "a whole number >= 0, e.g. 3"),
@@ -182,11 +175,11 @@ _SPECS: dict[str, _Spec] = {
     "retry_wait_max": _Spec("SUMMARIZE_RETRY_WAIT_MAX", _non_negative_float, "a number of seconds >= 0, e.g. 60"),
     "temperature": _Spec("SUMMARIZE_TEMPERATURE", _non_negative_float, "a number >= 0, e.g. 0.2"),
     "tokenizer": _Spec("SUMMARIZE_TOKENIZER", _text, "auto, qwen, qwen3.5, conservative or a tiktoken encoding name"),
-    "preset": _Spec("SUMMARIZE_PRESET", _preset_name, f"one of {', '.join(presets.PRESETS)}"),
+    "preset": _Spec("SUMMARIZE_PRESET", _one_of(presets.PRESETS), f"one of {', '.join(presets.PRESETS)}"),
     "cache": _Spec("SUMMARIZE_CACHE", _flag, "1 or 0 (true/false, yes/no, on/off)"),
     "cache_dir": _Spec("SUMMARIZE_CACHE_DIR", _text, "a folder path"),
     "glossary": _Spec("SUMMARIZE_GLOSSARY", _text, "a glossary file path (lines of source<TAB>English)"),
-    "on_truncation": _Spec("SUMMARIZE_ON_TRUNCATION", _on_truncation, "error or keep"),
+    "on_truncation": _Spec("SUMMARIZE_ON_TRUNCATION", _one_of(("error", "keep")), "error or keep"),
     "translation_context": _Spec("SUMMARIZE_TRANSLATION_CONTEXT", _flag, "1 or 0 (true/false, yes/no, on/off)"),
     "verify": _Spec("SUMMARIZE_VERIFY", _flag, "1 or 0 (true/false, yes/no, on/off)"),
 }
