@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .chunking import split_sentences
 from .config import AUTO, KEY_SENTENCES
@@ -98,6 +98,8 @@ class Sentence:
     text: str  # stripped of surrounding whitespace
     score: float
     size: int  # visible characters (``text.visible_length``)
+    # Its character pairs and Latin words (``_units``), as scoring found them, for the choice.
+    units: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.+#'&-]*[A-Za-z0-9+#]|[A-Za-z]")
@@ -177,7 +179,7 @@ def score(article: str) -> list[Sentence]:
     for index, ((paragraph, text), found) in enumerate(zip(pieces, units)):
         size = visible_length(text)
         if is_header(text, paragraph) or (index > 0 and size < MIN_CHARACTERS) or _ADDRESS.search(text):
-            scored.append(Sentence(index, paragraph, text, 0.0, size))
+            scored.append(Sentence(index, paragraph, text, 0.0, size, frozenset(found)))
             continue
         length = max(1, size)
         centrality = sum(math.log(frequency[u]) for u in found if frequency[u] > 1) / length**CENTRALITY_LENGTH_POWER
@@ -190,7 +192,7 @@ def score(article: str) -> list[Sentence]:
         place = index - first_of[paragraph]
         lead = 1 / (1 + place) + 1 / math.sqrt(1 + paragraph + place)
         value = centrality + facts + TITLE_WEIGHT * on_title + LEAD_WEIGHT * lead
-        scored.append(Sentence(index, paragraph, text, value, size))
+        scored.append(Sentence(index, paragraph, text, value, size, frozenset(found)))
     return scored
 
 
@@ -213,7 +215,6 @@ def choose(article: str, characters: int) -> list[Sentence]:
     everything = score(article)
     # A text of nothing but header lines still has something to say: its lines, in order.
     scored = [s for s in everything if s.score > 0] or [replace(s, score=1.0) for s in everything]
-    units = {s.index: _units(s.text) for s in scored}
     chosen: list[Sentence] = []
     covered: set[str] = set()
     used = 0
@@ -232,7 +233,7 @@ def choose(article: str, characters: int) -> list[Sentence]:
         for sentence in left:
             if top and used + sentence.size > characters:
                 continue
-            found = units[sentence.index]
+            found = sentence.units
             novelty = 1 - len(found & covered) / (len(found) + 1)
             if novelty < MIN_NOVELTY:
                 continue  # it says again what is chosen
@@ -246,7 +247,7 @@ def choose(article: str, characters: int) -> list[Sentence]:
         if not top:
             top = best_value
         chosen.append(best)
-        covered |= units[best.index]
+        covered |= best.units
         used += best.size
         left.remove(best)
     return sorted(chosen, key=lambda s: s.index)

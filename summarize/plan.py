@@ -12,9 +12,17 @@ from dataclasses import dataclass
 
 from . import glossary as names
 from . import prompts
-from .budget import PER_MESSAGE_TOKENS, note_words, notes_are_summary, prompt_overhead, reduce_budget, reply_tokens, summary_budget
+from .budget import (
+    PER_MESSAGE_TOKENS,
+    key_sentence_characters,
+    note_words,
+    notes_are_summary,
+    prompt_overhead,
+    reduce_budget,
+    reply_tokens,
+    summary_budget,
+)
 from .chunking import pack, plan_chunks
-from .budget import key_sentence_characters
 from .config import ABSTRACTIVE, KEY_SENTENCES, Settings
 from .keysentences import choose, split, uses_key_sentences
 from .pipeline import check_languages, key_sentence_requests
