@@ -675,10 +675,10 @@ def judge(outcome: Outcome, facts: list[dict], check_loop) -> None:
 
 
 def run_summarize(article: Article, upstream: str, overrides: dict, facts: list[dict], check_loop, model: str,
-                  dump: list | None, tool: str = "summarize") -> Outcome:
+                  dump: list | None) -> Outcome:
     from summarize import summarize_article
 
-    outcome = Outcome(tool, article)
+    outcome = Outcome("summarize", article)
     capture = LogCapture()
     logger = logging.getLogger("summarize")
     logger.addHandler(capture)
@@ -702,7 +702,7 @@ def run_summarize(article: Article, upstream: str, overrides: dict, facts: list[
         time.sleep(0.2)  # let a hung-up request's handler finish its record
         outcome.server = {**totals(proxy.exchanges), **proxy.load()}
         if dump is not None:
-            dump.extend({"tool": tool, "article": article.name, **e.record()} for e in proxy.exchanges)
+            dump.extend({"tool": "summarize", "article": article.name, **e.record()} for e in proxy.exchanges)
     outcome.warnings = capture.messages
     judge(outcome, facts, check_loop)
     return outcome
@@ -1302,7 +1302,7 @@ def main(argv: list[str] | None = None) -> int:
                 if args.compare_abstractive:
                     say(f"  summarize {a.short} with method=abstractive…")
                     other = run_summarize(a, upstream, {**overrides, "method": "abstractive"}, facts[a.name], check_loop,
-                                          model, dump, tool="summarize")
+                                          model, dump)
                     others.append(other)
                     say(f"    {result_cell(other)} in {fmt(other.seconds, '.1f')} s; recall {len(other.found)}/"
                         f"{len(other.found) + len(other.missed)}; {other.server['requests']} request(s)")
