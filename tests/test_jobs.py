@@ -173,12 +173,7 @@ def test_a_bilingual_job_matches_an_online_bilingual_batch(endpoint_env, tmp_pat
     assert cli.main(["batch", str(folder), "--out", str(tmp_path / "online"), "--languages", "en,zh-Hant"]) == 0
     out = tmp_path / "job"
     report = jobs.export_round(folder, out, settings=Settings.from_env(), languages=("en", "zh-Hant"))
-    sent, n = [], 0
-    while not report.finished:
-        n += 1
-        sent += [line for f in report.files for line in jobs.read_lines(f.path)]
-        jobs.answer_round(report.files, tmp_path / f"b{n}.jsonl", chat_body)
-        report = jobs.import_results(out, tmp_path / f"b{n}.jsonl")
+    sent, _ = answer_rounds(out, report, tmp_path, chat_body)
     assert sorted(canonical(line["body"]) for line in sent) == sorted(canonical(r.body) for r in scripted.chat_requests)
     assert outputs(out) == outputs(tmp_path / "online")
     assert "## Summary (繁體中文)" in (out / next(folder.glob(f"*{LONG}*")).with_suffix(".md").name).read_text(encoding="utf-8")
@@ -205,12 +200,7 @@ def test_a_translation_job_matches_an_online_translation_batch(endpoint_env, tmp
     def engine(body):
         return model(Seen("POST", "/v1/chat/completions", {}, body, 0.0)).body
 
-    sent, n = [], 0
-    while not report.finished:
-        n += 1
-        sent += [line for f in report.files for line in jobs.read_lines(f.path)]
-        jobs.answer_round(report.files, tmp_path / f"t{n}.jsonl", engine)
-        report = jobs.import_results(out, tmp_path / f"t{n}.jsonl")
+    sent, n = answer_rounds(out, report, tmp_path, engine)
     assert n == 2
     assert sorted(canonical(line["body"]) for line in sent) == sorted(canonical(r.body) for r in scripted.chat_requests)
     assert outputs(out) == outputs(tmp_path / "online")
@@ -250,12 +240,7 @@ def test_a_key_sentence_job_matches_an_online_key_sentence_batch(endpoint_env, t
     def engine(body):
         return model(Seen("POST", "/v1/chat/completions", {}, body, 0.0)).body
 
-    sent, n = [], 0
-    while not report.finished:
-        n += 1
-        sent += [line for f in report.files for line in jobs.read_lines(f.path)]
-        jobs.answer_round(report.files, tmp_path / f"k{n}.jsonl", engine)
-        report = jobs.import_results(out, tmp_path / f"k{n}.jsonl")
+    sent, n = answer_rounds(out, report, tmp_path, engine)
     assert n >= 2  # the re-ask of the sentence that stayed Chinese needed a round of its own
     assert sorted(canonical(line["body"]) for line in sent) == sorted(canonical(b) for b in online)
     assert outputs(out) == outputs(tmp_path / "online")
@@ -459,17 +444,20 @@ def test_state_alone_resumes_the_job_on_another_machine(tmp_path):
     moved = tmp_path / "elsewhere" / "job"
     shutil.move(str(out), moved)
     report = jobs.Report(**{**report.__dict__, "files": jobs.status(moved).files})
-    run_rounds_simple(moved, report, tmp_path)
+    answer_rounds(moved, report, tmp_path, chat_body)
     assert jobs.status(moved).done == 8 and len(list(moved.glob("*.md"))) == 8
 
 
-def run_rounds_simple(out: Path, report: jobs.Report, tmp_path: Path) -> None:
+def answer_rounds(out: Path, report: jobs.Report, results: Path, engine) -> tuple[list[dict], int]:
+    """Every round of a job answered by ``engine`` in order: the lines sent, and how many rounds."""
+    sent: list[dict] = []
     n = 0
     while not report.finished:
         n += 1
-        results = tmp_path / f"simple-{n}.jsonl"
-        jobs.answer_round(report.files, results, chat_body)
-        report = jobs.import_results(out, results)
+        sent += [line for f in report.files for line in jobs.read_lines(f.path)]
+        jobs.answer_round(report.files, results / f"round-{n}.jsonl", engine)
+        report = jobs.import_results(out, results / f"round-{n}.jsonl")
+    return sent, n
 
 
 def test_cli_import_prints_the_next_round_and_lists_failures(endpoint_env, tmp_path, capsys):
