@@ -21,7 +21,9 @@ then sentences are chosen by score within a budget of characters, each choice di
 sentences that repeat what is already chosen, and returned in article order. A press release's
 header lines (發稿單位：…) are never chosen, but for its date (發稿日期：2024年2月2日), which is
 always chosen: the release's "today" is that day. Nor are lines of a few characters (a
-standard's 必須, 應該) or lines with a web or e-mail address (where to write, not what happened).
+standard's 必須, 應該), lines with a web or e-mail address (where to write, not what happened), or
+a line the article says three times and more (a template's 延伸閱讀, a talk's 係啊). A label that
+opens many lines (a transcript's speakers, A：) is read past: the words after it are scored.
 """
 
 from __future__ import annotations
@@ -166,26 +168,68 @@ def is_header(text: str, paragraph: int) -> bool:
     return paragraph < 6 and len(text) <= HEADER_MAX_CHARACTERS and _HEADER.match(text) is not None
 
 
+# A label that opens this many lines is a speaker's (a transcript's "A：") or a template's (a
+# standard's "管理人員：需要的工作" under each of its 17 criteria), not content.
+LABEL_MIN_LINES = 3
+# A sentence the article says this many times is a template's line (延伸閱讀, 測試方式) or a
+# transcript's back-channel (A：係嘞。): it is never chosen.
+TEMPLATE_MIN_REPEATS = 3
+
+
+def recurring_labels(pieces: list[tuple[int, str]]) -> set[str]:
+    """The labels (the words before a colon that opens a line) that open ``LABEL_MIN_LINES`` or
+    more of the paragraphs: speakers of a transcript, the audiences of a standard's template."""
+    openers: Counter[str] = Counter()
+    seen = set()
+    for paragraph, text in pieces:
+        if paragraph in seen:
+            continue
+        seen.add(paragraph)
+        match = _SPEAKER.match(text)
+        if match:
+            openers[match.group(1)] += 1
+    return {label for label, lines in openers.items() if lines >= LABEL_MIN_LINES}
+
+
+def content(text: str, labels: set[str]) -> str:
+    """``text`` without a recurring label (``recurring_labels``) that opens it."""
+    match = _SPEAKER.match(text)
+    return text[match.end():] if match and match.group(1) in labels else text
+
+
 def score(article: str) -> list[Sentence]:
-    """Every sentence of ``article``, scored (see the module docstring), in article order."""
+    """Every sentence of ``article``, scored (see the module docstring), in article order.
+
+    A speaker's label is not part of what a sentence says: "A：係啊。" ("A: yes.") scores as the
+    three characters of "係啊。", which are too few to be chosen, and the label's letter counts
+    neither as a name nor as a word the article keeps returning to.
+    """
     pieces = split(article)
-    units = [_units(text) for _, text in pieces]
+    labels = recurring_labels(pieces)
+    said = [content(text, labels) for _, text in pieces]
+    repeats = Counter(said)
+    units = [_units(text) for text in said]
     frequency = Counter(unit for found in units for unit in found)
     title = units[0] if units else set()
     first_of: dict[int, int] = {}  # paragraph → the index of its first sentence
     for index, (paragraph, _) in enumerate(pieces):
         first_of.setdefault(paragraph, index)
     scored = []
-    for index, ((paragraph, text), found) in enumerate(zip(pieces, units)):
+    for index, ((paragraph, text), own, found) in enumerate(zip(pieces, said, units)):
         size = visible_length(text)
-        if is_header(text, paragraph) or (index > 0 and size < MIN_CHARACTERS) or _ADDRESS.search(text):
+        length = max(1, visible_length(own))
+        if (
+            is_header(text, paragraph)
+            or (index > 0 and length < MIN_CHARACTERS)
+            or repeats[own] >= TEMPLATE_MIN_REPEATS
+            or _ADDRESS.search(text)
+        ):
             scored.append(Sentence(index, paragraph, text, 0.0, size, frozenset(found)))
             continue
-        length = max(1, size)
         centrality = sum(math.log(frequency[u]) for u in found if frequency[u] > 1) / length**CENTRALITY_LENGTH_POWER
-        figures = len({figure.text for figure in chinese_figures(text)})
-        names = sum(len(pattern.findall(text)) for pattern in (_QUOTED, _PERSON_POST, _DOTTED_NAME))
-        names += len(set(_LATIN.findall(text)))
+        figures = len({figure.text for figure in chinese_figures(own)})
+        names = sum(len(pattern.findall(own)) for pattern in (_QUOTED, _PERSON_POST, _DOTTED_NAME))
+        names += len(set(_LATIN.findall(own)))
         facts = (FIGURE_WEIGHT * figures + NAME_WEIGHT * names) / length**FACTS_LENGTH_POWER
         on_title = 1.0 if index == 0 else len(found & title) / (len(title) + 1)
         # The lead: the first sentence of each paragraph, and the opening paragraphs' sentences.
@@ -272,7 +316,7 @@ def join_english(sentences: list[str]) -> str:
 
 
 # A speaker's label before a line of dialogue ("B: ", "Host: ").
-_SPEAKER = re.compile(r"^\s*[^\s:：]{1,12}\s*[:：]\s*")
+_SPEAKER = re.compile(r"^\s*([^\s:：]{1,12})\s*[:：]\s*")
 _WORD = re.compile(r"[a-z0-9]+")
 
 

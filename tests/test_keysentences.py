@@ -18,11 +18,13 @@ from summarize.config import Settings
 from summarize.keysentences import (
     Sentence,
     choose,
+    content,
     is_header,
     join_chinese,
     english_words,
     join_english,
     parameters_in_name,
+    recurring_labels,
     score,
     split,
     uses_key_sentences,
@@ -537,6 +539,45 @@ def test_the_release_date_is_chosen_first_though_a_header():
     assert [s.text for s in chosen][:2] == ["臺南運河夜間導覽船明年擴大營運", "發稿時間：113年12月2日"]
     assert sum(s.size for s in chosen) <= 100  # it counts against the budget
     assert not any(s.text.startswith("發稿單位") for s in choose(RELEASE, 1000))  # other headers never
+
+
+TRANSCRIPT = "\n".join(
+    [
+        "A：今日講下尖沙咀彌敦道啲舖租。",
+        "B：係啊。",
+        "A：有間電器舖老闆走咗佬，業主即刻截電。",
+        "B：係嘞。",
+        "C：好多租戶爭取到六成嘅減租，限期三個月。",
+        "A：係啊。",
+        "B：喀。",
+    ]
+)
+
+
+def test_a_speakers_label_is_not_what_a_line_says():
+    """On the HKCanCor talk, "A：係啊。" ("A: yes.") outscored lines with the rent cut: its label's
+    letter counted as a name, and as a word the talk keeps returning to."""
+    scored = {s.text: s.score for s in score(TRANSCRIPT)}
+    assert scored["B：係啊。"] == scored["B：係嘞。"] == scored["B：喀。"] == 0  # too short once unlabelled
+    assert scored["A：有間電器舖老闆走咗佬，業主即刻截電。"] > 0
+    chosen = [s.text for s in choose(TRANSCRIPT, 1000)]
+    assert "C：好多租戶爭取到六成嘅減租，限期三個月。" in chosen and "B：係啊。" not in chosen
+
+
+def test_a_label_that_opens_few_lines_is_kept_as_content():
+    pieces = [(0, "局長林國華表示：新航線串連安平老街。"), (1, "A：係啊。"), (2, "A：係嘞。"), (3, "A：好。")]
+    assert recurring_labels(pieces) == {"A"}
+    assert content("局長林國華表示：新航線串連安平老街。", {"A"}) == "局長林國華表示：新航線串連安平老街。"
+    assert content("A：係啊。", {"A"}) == "係啊。"
+
+
+def test_a_line_the_article_repeats_under_each_section_is_a_template_not_news():
+    rules = ["程式碼要開放原始碼。", "歡迎貢獻者加入協作。", "維護版本控制與審查。", "使用持續整合測試。"]
+    sections = "".join(f"{rule}\n管理人員：需要的工作\n延伸閱讀\n" for rule in rules)
+    article = "公共程式標準\n" + sections
+    chosen = [s.text for s in choose(article, 1000)]
+    assert "延伸閱讀" not in chosen and not any(text.startswith("管理人員") for text in chosen)
+    assert any("開放原始碼" in text for text in chosen)
 
 
 @pytest.mark.parametrize(
