@@ -1431,6 +1431,11 @@ def fix_split_thousands(output: str, source: str) -> tuple[str, list[Correction]
 
 
 _YEAR_DIGITS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+# A 民國 year copied into an English date as it stands: "January 1, 114", "1 January 114".
+_KEPT_ROC_YEAR = re.compile(
+    rf"(?:{_EN_MONTH}\s+{_EN_DAY}|(?<![\d.]){_EN_DAY}\s+(?:of\s+)?{_EN_MONTH}),?\s+(?P<year>\d{{2,3}})(?![\d,.]?\d)"
+    r"(?!\s+(?!(?:at|in|and|to|when|as)\b)[a-z])"  # not "January 1, 114 people": a count
+)
 
 
 def fix_roc_years(output: str, source: str) -> tuple[str, list[Correction]]:
@@ -1441,7 +1446,8 @@ def fix_roc_years(output: str, source: str) -> tuple[str, list[Correction]]:
     add 1900 instead, or keep the last two digits ("2013" for 113年). A year of the output no
     source year supports, whose last two digits are those of exactly one 民國 year of the source,
     is that year. On the reference model a Tainan release's "去（113）年" came out as "2013"
-    in three summaries of three.
+    in three summaries of three. A 民國 year copied into an English date as it stands
+    ("January 1, 114" for 114年1月1日) is written as its Gregorian year too.
 
     Example::
 
@@ -1460,6 +1466,9 @@ def fix_roc_years(output: str, source: str) -> tuple[str, list[Correction]]:
             meant = {year for year in years if (year - 1911) % 100 == written % 100 and year != written}
             if len(meant) == 1:
                 fixes.append((match.start(), match.end(), str(meant.pop())))
+    for match in _KEPT_ROC_YEAR.finditer(output):
+        if int(match.group("year")) + 1911 in years:
+            fixes.append((match.start("year"), match.end("year"), str(int(match.group("year")) + 1911)))
     return _rewrite(output, fixes)
 
 

@@ -713,6 +713,13 @@ def test_fix_unit_slips(output, source, fixed):
         ("They reviewed the disasters of 2013.", "回顧去（113）年臺南市面臨多場重大災害。", "They reviewed the disasters of 2024."),
         ("A meeting on March 31, 2013 reviewed the year.", "南市府昨(31)日召開113年災害防救業務年終檢討會議。", "A meeting on March 31, 2024 reviewed the year."),
         ("Floods in 1999 hit the city.", "民國99年水災。", "Floods in 2010 hit the city."),
+        # The dateline's 民國 year copied as it stands (the Tainan disaster release, benchmark run 8).
+        ("Tainan, January 1, 114. The city met.", "發稿日期:114年1月1日", "Tainan, January 1, 2025. The city met."),
+        ("Issued 16th of December, 114.", "發稿時間：114年12月16日", "Issued 16th of December, 2025."),
+        # A number after a date that no 民國 year of the source is stays: a count, not a year.
+        ("On January 1, 37 district offices met.", "114年1月1日，37區公所開會。", None),
+        ("On January 1, 114 people met.", "114年1月1日，114人開會。", None),
+        ("Issued January 1, 114 at 10:00.", "發稿日期:114年1月1日", "Issued January 1, 2025 at 10:00."),
         # A year the source gives, or one no 民國 year ends like, is left alone.
         ("In 2024 it rained.", "113年下雨。", None),
         ("The 1999 hotline answered.", "1999市民服務平台，114年12月開通。", None),
