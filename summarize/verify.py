@@ -867,7 +867,8 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
             add(100 - paid, True)
         else:
             plain = raw.translate(_FULLWIDTH)
-            after = text[match.end() : match.end() + 1]
+            # What comes right after the digits: "2026台" counts machines, "展望2026 台南" is a year.
+            after = text[match.end("num") : match.end("num") + 1]
             year = value.is_integer() and 1000 <= value <= 2199 and pre != "第" and (
                 (post == "年" and pre != "民國")
                 or (not post and re.fullmatch(r"\d{4}", plain) is not None and after not in _ZH_COUNTED)

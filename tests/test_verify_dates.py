@@ -117,6 +117,9 @@ CHINESE_YEARS = [
     ("民國 year in brackets", "今(114)年", [("roc", 2025), ("number", 114)]),
     ("a bare four-digit year", "2025城鎮韌性演習", [("year", 2025)]),
     ("a four-digit count", "2000頁、2024件", [("number", 2000), ("number", 2024)]),
+    # The Tainan AI release's title: the space parts the year from 台南, so 台 counts nothing.
+    ("a year before a space and a place", "展望2026 台南更好", [("year", 2026)]),
+    ("a count glued to its counter", "採購2026台電腦", [("number", 2026)]),
     ("a year in a range", "自2022至2025年", [("year", 2022), ("year", 2025)]),
 ]
 
