@@ -1582,7 +1582,9 @@ def correct_from_source(
 
 
 def _rewrite(output: str, fixes: list[tuple[int, int, str]]) -> tuple[str, list[Correction]]:
-    """``output`` with each (start, end, replacement) of ``fixes`` (in order, not overlapping) made."""
+    """``output`` with each (start, end, replacement) of ``fixes`` (not overlapping) made, and the
+    corrections in the order of the text."""
+    fixes = sorted(fixes)
     corrections = [Correction(output[start:end], written) for start, end, written in fixes]
     for start, end, written in reversed(fixes):
         output = output[:start] + written + output[end:]

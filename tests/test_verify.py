@@ -720,6 +720,13 @@ def test_fix_unit_slips(output, source, fixed):
         ("On January 1, 37 district offices met.", "114年1月1日，37區公所開會。", None),
         ("On January 1, 114 people met.", "114年1月1日，114人開會。", None),
         ("Issued January 1, 114 at 10:00.", "發稿日期:114年1月1日", "Issued January 1, 2025 at 10:00."),
+        # Both kinds in one text, the kept year first: each rewritten in its place (benchmark run 9
+        # wrote "the year20243" when the second was made at the first's offsets).
+        (
+            "Dated January 1, 114. They reviewed the year 2013 in Tainan.",
+            "發稿日期:114年1月1日\n回顧去（113）年的災害。",
+            "Dated January 1, 2025. They reviewed the year 2024 in Tainan.",
+        ),
         # A year the source gives, or one no 民國 year ends like, is left alone.
         ("In 2024 it rained.", "113年下雨。", None),
         ("The 1999 hotline answered.", "1999市民服務平台，114年12月開通。", None),
