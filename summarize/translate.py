@@ -116,17 +116,43 @@ def one_line(text: str, target: str) -> str:
     return ("" if target == "zh-Hant" else " ").join(lines)
 
 
+# A line under a repeated marker that says this share of its words (Chinese: characters) already
+# is a repeat: "carried 8, 600 passengers" after "carried 86, 600 passengers, up 32%".
+REPEAT_SHARE = 0.7
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+|[^\W\d_a-z]", text.lower()))
+
+
+def says_something_new(line: str, before: str) -> bool:
+    """Whether ``line`` holds more than ``REPEAT_SHARE`` of new words (or characters) beside ``before``."""
+    words = _words(line)
+    return bool(words) and len(words & _words(before)) < REPEAT_SHARE * len(words)
+
+
 def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[int, str]:
-    """Translations by marker number; text before the first marker, unknown numbers and repeats are ignored."""
+    """Translations by marker number; text before the first marker and unknown numbers are ignored.
+
+    A marker repeated right after itself opens more of its translation, kept on a new line
+    unless it mostly repeats what came before (``says_something_new``): on the reference model a
+    long key sentence came back as four lines, each marked [[3]], and its figures were in the
+    second. A marker that comes back after another one is a repeat, and ignored.
+    """
     wanted = set(numbers)
     matches = list(_marker_pattern(prefix).finditer(reply))
     found: dict[int, str] = {}
+    last = None
     for i, match in enumerate(matches):
         number = int(match.group(1))
         end = matches[i + 1].start() if i + 1 < len(matches) else len(reply)
         body = reply[match.end() : end].strip()
-        if number in wanted and body and number not in found:
-            found[number] = body
+        if number in wanted and body:
+            if number not in found:
+                found[number] = body
+            elif number == last and says_something_new(body, found[number]):
+                found[number] += "\n" + body.lstrip(":： ")
+        last = number
     return found
 
 

@@ -75,6 +75,16 @@ def test_a_paragraph_is_a_non_empty_line_kept_verbatim(text, expected):
         ("[[1]] One.\n[[3]] Three.", [1, 2], {1: "One."}),  # a number not asked for is ignored
         ("[[ 2 ]] Two,\nwrapped.", [2], {2: "Two,\nwrapped."}),
         ("[[1]] One.\n[[2]]\n[[1]] Again.", [1, 2], {1: "One."}),  # empty and repeated markers
+        # A marker right after itself goes on with its translation, unless it only repeats it.
+        ("[[3]]: It met.\n[[3]]: It opened 10 times.\n[[4]] Four.", [3, 4], {3: ": It met.\nIt opened 10 times.", 4: "Four."}),
+        ("[[2]]: January 1, 114\n\n[[2]]: 114", [2], {2: ": January 1, 114"}),
+        ("[[4]]: Same.\n[[4]]: Same.", [4], {4: ": Same."}),
+        (  # a worse copy of the line before (the quickstart recording)
+            "[[3]]: The boat carried 86, 600 passengers, up 32%.\n[[3]]: The boat carried 8, 600 passengers.",
+            [3],
+            {3: ": The boat carried 86, 600 passengers, up 32%."},
+        ),
+        ("[[1]] 運河導覽船擴大營運。\n[[1]] 新增三條航線。", [1], {1: "運河導覽船擴大營運。\n新增三條航線。"}),
         ("No markers at all.", [1, 2], {}),
     ],
 )
