@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import re
 import string
 from collections.abc import Mapping
 
@@ -55,6 +56,9 @@ def language_name(code: str) -> str:
 
 # How a closing fence line starts and ends ("<<<END ARTICLE>>>").
 FENCE_END, FENCE_TAIL = "<<<END ", ">>>"
+# A fence line a model copied into its reply, in our brackets or in the markers' ("[[END
+# ARTICLE]]": the reference model ended the Tainan disaster release's date with it).
+ECHOED_FENCE = re.compile(r"(?:<<<|\[\[)\s*(?:END\s+)?(?:ARTICLE|REFERENCE|SOURCE)(?:-\d+)?\s*(?:>>>|\]\])")
 
 
 def fence_for(text: str, name: str = "ARTICLE") -> tuple[str, str]:

@@ -132,7 +132,8 @@ def says_something_new(line: str, before: str) -> bool:
 
 
 def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[int, str]:
-    """Translations by marker number; text before the first marker and unknown numbers are ignored.
+    """Translations by marker number; text before the first marker, unknown numbers and fence
+    lines copied from the request (``prompts.ECHOED_FENCE``) are ignored.
 
     A marker repeated right after itself opens more of its translation, kept on a new line
     unless it mostly repeats what came before (``says_something_new``): on the reference model a
@@ -146,7 +147,7 @@ def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[i
     for i, match in enumerate(matches):
         number = int(match.group(1))
         end = matches[i + 1].start() if i + 1 < len(matches) else len(reply)
-        body = reply[match.end() : end].strip()
+        body = prompts.ECHOED_FENCE.sub("", reply[match.end() : end]).strip()
         if number in wanted and body:
             if number not in found:
                 found[number] = body

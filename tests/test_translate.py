@@ -85,6 +85,10 @@ def test_a_paragraph_is_a_non_empty_line_kept_verbatim(text, expected):
             {3: ": The boat carried 86, 600 passengers, up 32%."},
         ),
         ("[[1]] 運河導覽船擴大營運。\n[[1]] 新增三條航線。", [1], {1: "運河導覽船擴大營運。\n新增三條航線。"}),
+        # A fence line copied from the request is no part of a translation.
+        ("[[2]]: January 1, 114 [[END ARTICLE]]", [2], {2: ": January 1, 114"}),
+        ("[[1]] One.\n<<<END ARTICLE>>>", [1], {1: "One."}),
+        ("[[1]] The END ARTICLE rule.", [1], {1: "The END ARTICLE rule."}),  # words, not a fence
         ("No markers at all.", [1, 2], {}),
     ],
 )
