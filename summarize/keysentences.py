@@ -299,7 +299,7 @@ def choose(article: str, characters: int) -> list[Sentence]:
 
 # What a translated sentence may open with that belongs to no sentence: a marker's colon, a dash.
 _LEADING_JUNK = re.compile(r"^[\s:：\-–—.。,，]+")
-_ENDS_SENTENCE = re.compile(r"[.!?…](?:[\"'”’)\]]*)$")
+_ENDS_SENTENCE = re.compile(r"[.!?…](?:\s*[\"'”’)\]])*$")
 
 
 def join_english(sentences: list[str]) -> str:
@@ -313,6 +313,26 @@ def join_english(sentences: list[str]) -> str:
             continue
         kept.append(text if _ENDS_SENTENCE.search(text) else f"{text}.")
     return " ".join(kept)
+
+
+# A translation quoted whole: its opening mark, what it says, an ending inside or outside the close.
+_QUOTED_WHOLE = re.compile(r'^[\s:：\-–—]*(["“])([^"“”]+?)([.!?…]?)["”]([.!?…]?)\s*$')
+
+
+def unquoted(translated: str, sentence: str) -> str:
+    """``translated`` without the quotation marks a model put around all of it, unless its
+    ``sentence`` is a quotation itself. On the reference model the Tainan AI release's
+    sentences came back each in quotes, as if the press office had said them.
+
+    Example::
+
+        >>> unquoted('"The centre handled 140,000 cases."', "聯合服務中心處理14萬件。")
+        'The centre handled 140,000 cases.'
+    """
+    match = _QUOTED_WHOLE.match(translated)
+    if match is None or sentence.lstrip()[:1] in "「『“\"":
+        return translated
+    return match.group(2).strip() + (match.group(3) or match.group(4))
 
 
 # A speaker's label before a line of dialogue ("B: ", "Host: ").

@@ -48,7 +48,7 @@ from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT,
 from .runner import gather_or_cancel, run_sync
 from .text import clean, han_ratio, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
-from .translate import MARKER_TOKENS, TranslationRun, Unit, marker_prefix, translation_budget
+from .translate import MARKER_TOKENS, TranslationRun, Unit, chinese_words, marker_prefix, translation_budget
 from .verify import strip_loops, whole_sentences, words_of
 
 log = logging.getLogger("summarize")
@@ -497,7 +497,8 @@ async def _translate_key_sentences(
 ) -> dict[int, str]:
     """The English of each chosen sentence, by its 0-based place among them.
 
-    A sentence whose translation is still not English after the translation's re-ask, or still
+    A sentence whose translation is still not English (or still holds Chinese words: "defining
+    AI's格局") after the translation's re-ask, or still
     loops after the re-ask with a repetition penalty, is left out: the summary is made of the
     others, and says nothing it could not say cleanly (on the reference model the 1624
     exhibition's sentence on the VOC volumes looped twice). So is one that came back with the
@@ -518,7 +519,7 @@ async def _translate_key_sentences(
     for unit in units:
         text = found.get(unit.number, "")
         words = keysentences.english_words(text)
-        if unit.number in flagged and translator.suspect(text):
+        if unit.number in flagged and (translator.suspect(text) or chinese_words(text)):
             log.warning("key sentence %d stayed in Chinese and is left out of the English summary", unit.number)
             run.unkept.append((text, WRONG_LANGUAGE["en"]))
         elif unit.number in translator.looped:
@@ -531,7 +532,7 @@ async def _translate_key_sentences(
             log.warning("key sentence %d came back far longer than itself (%s) and is left out of the English summary", unit.number, long)
             run.unkept.append((text, ""))  # kept only if nothing else is: then its figures are checked
         else:
-            english[unit.number - 1] = text
+            english[unit.number - 1] = keysentences.unquoted(text, unit.text)
             said.add(words)
     return english
 

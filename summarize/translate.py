@@ -258,6 +258,11 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
 _CHINESE_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 
 
+def chinese_words(translated: str) -> list[str]:
+    """The words of an English translation still in Chinese ("AI's格局" → ["格局"])."""
+    return _CHINESE_WORD.findall(translated)
+
+
 def check_target(target: str) -> str:
     """The source language for ``target``."""
     try:
@@ -546,7 +551,7 @@ class TranslationRun:
         ("all six new boats") is what the reader of the joined summary is told anyway: not a fault.
         Asked for again alone, a small model translates one sentence better than the figure
         repair mends one: on the reference model the 1624 exhibition opened "March 22, 2023"."""
-        left = _CHINESE_WORD.findall(translated)
+        left = chinese_words(translated)
         if left:
             return [f"Chinese left: {', '.join(left[:3])}"]
         if not self.settings.verify:

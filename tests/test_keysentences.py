@@ -27,6 +27,7 @@ from summarize.keysentences import (
     recurring_labels,
     score,
     split,
+    unquoted,
     uses_key_sentences,
 )
 from summarize.output import record
@@ -192,11 +193,28 @@ def test_on_the_corpus_the_key_sentences_hold_at_least_half_the_checklist_facts(
         ([": The mayor spoke.", "— He said \"yes.\""], 'The mayor spoke. He said "yes."'),
         (["A line\nwrapped.", "", "   "], "A line wrapped."),
         (["Why?", "Because (it rained)."], "Why? Because (it rained)."),
+        (['She said, "Let\'s go. "', "Fine."], 'She said, "Let\'s go. " Fine.'),  # ended inside a spaced quote
         ([], ""),
     ],
 )
 def test_translated_sentences_are_joined_into_one_paragraph(sentences, expected):
     assert join_english(sentences) == expected
+
+
+@pytest.mark.parametrize(
+    "translated, sentence, expected",
+    [
+        ('"The centre handled 140,000 cases."', "聯合服務中心處理14萬件。", "The centre handled 140,000 cases."),
+        (': "From 2019 to 2025, 318 projects were completed".', "七年來共完成318項重大建設。", "From 2019 to 2025, 318 projects were completed."),
+        ("“Tainan leads.”", "臺南領先。", "Tainan leads."),
+        # A quotation in the article stays one; so does a sentence with quotes inside it.
+        ('"AI Smart X Youth Action"', "「AI智慧X青年行動」", '"AI Smart X Youth Action"'),
+        ('"Go," she said, "now."', "她說快走。", '"Go," she said, "now."'),
+        ('The mayor said "yes."', "市長說好。", 'The mayor said "yes."'),
+    ],
+)
+def test_a_translation_quoted_whole_loses_its_quotes(translated, sentence, expected):
+    assert unquoted(translated, sentence) == expected
 
 
 def test_the_chinese_summary_is_the_sentences_a_line_per_paragraph():
@@ -343,6 +361,17 @@ def test_chinese_words_left_in_a_translation_are_asked_for_again_alone(scripted,
     summary = summarize_article(RELEASE, settings=small)
     assert asked.count(chosen[2].text) == 2 and len(scripted.chat_requests) == 2
     assert "安平" not in summary.text
+
+
+def test_chinese_words_still_left_after_the_re_ask_leave_the_sentence_out(scripted, small, caplog):
+    """Benchmark run 9 printed "... defining AI's格局." in the seed article's English summary."""
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    stubborn = chosen[2].text
+    scripted.default = translator(lambda source: english(source) + (" 格局" if source == stubborn else ""))
+    summary = summarize_article(RELEASE, settings=small)
+    assert "格局" not in summary.text and dict(summary.key_sentences)[stubborn] == ""
+    assert summary.text == join_english([english(s.text) for s in chosen if s.text != stubborn])
+    assert "stayed in Chinese and is left out" in caplog.text
 
 
 def test_a_missing_figure_sends_that_sentence_again_alone(scripted, small):
