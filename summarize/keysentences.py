@@ -247,6 +247,33 @@ def is_dateline(text: str, paragraph: int) -> bool:
     )
 
 
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def english_dateline(text: str) -> str:
+    """A release's date line (``is_dateline``) in English, written without a model.
+
+    The reference model wrote the Tainan disaster release's 發稿日期:114年1月1日 as "January 11,
+    2014", as "January 1, 114 [[END ARTICLE]]" and as "114th year of the reign of Emperor Qin
+    Shi Huang" in three runs; the date is all there is to it, and ``verify.chinese_dates``
+    reads it whole (民國 years too).
+
+    Example::
+
+        >>> english_dateline("發稿日期:114年1月1日")
+        'Released on January 1, 2025.'
+    """
+    for figure in chinese_dates(text):
+        if figure.parts is not None:
+            year, month, day = figure.parts
+            if year is not None and month is not None and day is not None:
+                return f"Released on {_MONTH_NAMES[month - 1]} {day}, {year}."
+    raise ValueError(f"not a date line: {text!r}")
+
+
 def choose(article: str, characters: int) -> list[Sentence]:
     """The key sentences of ``article`` within ``characters`` visible characters, in article order.
 

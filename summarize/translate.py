@@ -371,6 +371,9 @@ class TranslationRun:
     looped: set[int] = field(default_factory=set)  # units kept de-looped after a re-ask with a penalty
     kind: str = "translate"  # the prompt pair (prompts.translate_messages): "key_sentences" for a summary's
     context: str = ""  # key sentences: text whose figures every sentence may use too (all the chosen sentences)
+    # Units whose translation the library writes itself (a release's date line, keysentences.english_dateline):
+    # sent for context, but their replies are not used, checked, or asked for again.
+    written: dict[int, str] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -417,6 +420,8 @@ class TranslationRun:
         only; a reply with no usable marker at all (a model that ignores them) splits the
         request in halves, down to one unit, whose whole reply is its translation.
         """
+        if all(u.number in self.written for u in units):
+            return {u.number: self.written[u.number] for u in units}
         tokens = sum(u.tokens + MARKER_TOKENS for u in units)
         limit = translation_reply_tokens(self.settings, tokens, self.target)
         try:
@@ -454,6 +459,7 @@ class TranslationRun:
         if alone and not found:
             found = {units[0].number: strip_markers(reply, self.prefix)}
         found = {n: one_line(t, self.target) for n, t in found.items()}
+        found.update((u.number, self.written[u.number]) for u in units if u.number in self.written)
         missing = [u for u in units if u.number not in found]
         if not missing:
             return found
@@ -517,6 +523,8 @@ class TranslationRun:
             return {unit.number: first}
 
     def problems(self, unit: Unit, found: dict[int, str], typical: float | None = None) -> list[str]:
+        if unit.number in self.written:
+            return []
         problems = pair_problems(unit.text, found[unit.number], self.target, typical)
         if self.kind == "key_sentences" and self.target == "en" and not problems:
             problems = self.repeats(unit, found) or self.key_sentence_problems(unit, found[unit.number])

@@ -19,6 +19,8 @@ from summarize.keysentences import (
     Sentence,
     choose,
     content,
+    english_dateline,
+    is_dateline,
     is_header,
     join_chinese,
     english_words,
@@ -229,6 +231,14 @@ def test_the_chinese_summary_is_the_sentences_a_line_per_paragraph():
 
 # -- a summary from key sentences, end to end against a scripted server ----------------------
 
+
+def english_of(sentence: Sentence) -> str:
+    """What a run's English holds for a chosen sentence: for the release's date line the
+    library's own words, else the fake model's translation."""
+    if is_dateline(sentence.text, sentence.paragraph):
+        return english_dateline(sentence.text)
+    return english(sentence.text)
+
 SMALL = "Qwen2.5-Coder-1.5B-Instruct"
 
 
@@ -250,8 +260,8 @@ def test_a_small_model_translates_the_key_sentences_in_one_request(scripted, sma
     assert marked(request) == [(i, s.text) for i, s in enumerate(chosen, 1)]
     assert "天氣晴朗" not in request.user_text and "發稿單位" not in request.user_text
     assert summary.method == "key-sentences" and summary.chunks == 1 and summary.usage.requests == 1
-    assert summary.key_sentences == tuple((s.text, english(s.text)) for s in chosen)
-    assert summary.text == join_english([english(s.text) for s in chosen])
+    assert summary.key_sentences == tuple((s.text, english_of(s)) for s in chosen)
+    assert summary.text == join_english([english_of(s) for s in chosen])
     assert summary.flags == () and summary.unverified == ()
 
 
@@ -293,7 +303,7 @@ def test_the_zh_hant_summary_is_the_key_sentences_themselves_and_costs_no_reques
 
 def test_a_sentence_that_stays_chinese_is_asked_again_then_left_out(scripted, small, caplog):
     chosen = choose(RELEASE, key_sentence_characters(small))
-    stubborn = chosen[1].text
+    stubborn = chosen[2].text
 
     def translate(source: str) -> str:
         return source if source == stubborn else english(source)
@@ -303,10 +313,29 @@ def test_a_sentence_that_stays_chinese_is_asked_again_then_left_out(scripted, sm
     again = [r for r in scripted.chat_requests if is_firm(r)]
     assert [text for _, text in marked(again[0])] == [stubborn]  # asked once more, that one only
     assert stubborn not in summary.text and summary.text == join_english(
-        [english(s.text) for s in chosen if s.text != stubborn]
+        [english_of(s) for s in chosen if s.text != stubborn]
     )
     assert dict(summary.key_sentences)[stubborn] == "" and summary.flags == ()
     assert "stayed in Chinese and is left out" in caplog.text
+
+
+def test_the_release_date_goes_out_for_context_but_its_english_is_the_librarys(scripted, small):
+    """The reference model wrote 發稿日期:114年1月1日 as "January 11, 2014", as "January 1, 114
+    [[END ARTICLE]]" and as "114th year of the reign of Emperor Qin Shi Huang"."""
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    dateline = chosen[1].text
+    assert dateline == "發稿時間：113年12月2日"
+
+    def translate(source: str) -> str:
+        return "114th year of the reign of Emperor Qin Shi Huang." if source == dateline else english(source)
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small)
+    (request,) = scripted.chat_requests  # its odd reply is neither checked nor asked for again
+    assert (2, dateline) in marked(request)  # "今天" in the next sentence needs it
+    assert dict(summary.key_sentences)[dateline] == "Released on December 2, 2024."
+    assert summary.text.startswith(english(chosen[0].text) + ". Released on December 2, 2024. ")
+    assert "Qin" not in summary.text and summary.flags == ()
 
 
 def test_a_summary_whose_every_sentence_stays_chinese_keeps_them_flagged(scripted, small):
@@ -332,7 +361,7 @@ def test_a_sentence_that_still_loops_after_a_penalty_is_left_out(scripted, small
     summary = summarize_article(RELEASE, settings=small)
     alone = [r for r in scripted.chat_requests if [t for _, t in marked(r)] == [looping]]
     assert len(alone) == 2 and "frequency_penalty" not in alone[0].body and alone[1].body["frequency_penalty"] > 0
-    assert summary.text == join_english([english(s.text) for s in chosen[:-1]])
+    assert summary.text == join_english([english_of(s) for s in chosen[:-1]])
     assert summary.flags == () and dict(summary.key_sentences)[looping] == ""
     assert "still repeated itself and is left out" in caplog.text
 
@@ -370,7 +399,7 @@ def test_chinese_words_still_left_after_the_re_ask_leave_the_sentence_out(script
     scripted.default = translator(lambda source: english(source) + (" 格局" if source == stubborn else ""))
     summary = summarize_article(RELEASE, settings=small)
     assert "格局" not in summary.text and dict(summary.key_sentences)[stubborn] == ""
-    assert summary.text == join_english([english(s.text) for s in chosen if s.text != stubborn])
+    assert summary.text == join_english([english_of(s) for s in chosen if s.text != stubborn])
     assert "stayed in Chinese and is left out" in caplog.text
 
 
@@ -561,6 +590,18 @@ def test_the_json_record_says_how_the_summary_was_made(scripted, small):
     data = record(summary, source="a.txt", elapsed=1.0)
     assert data["method"] == "key-sentences"
     assert data["key_sentences"] == [list(pair) for pair in summary.key_sentences] and data["key_sentences"]
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("發稿日期:114年1月1日", "Released on January 1, 2025."),
+        ("發稿時間：114年12月16日11:00", "Released on December 16, 2025."),
+        ("發稿日期：2024年2月2日", "Released on February 2, 2024."),
+    ],
+)
+def test_the_library_writes_a_release_dates_english(line, expected):
+    assert is_dateline(line, 2) and english_dateline(line) == expected
 
 
 def test_the_release_date_is_chosen_first_though_a_header():
