@@ -121,14 +121,11 @@ def one_line(text: str, target: str) -> str:
 REPEAT_SHARE = 0.7
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+|[^\W\d_a-z]", text.lower()))
-
-
 def says_something_new(line: str, before: str) -> bool:
-    """Whether ``line`` holds more than ``REPEAT_SHARE`` of new words (or characters) beside ``before``."""
-    words = _words(line)
-    return bool(words) and len(words & _words(before)) < REPEAT_SHARE * len(words)
+    """Whether more than ``1 - REPEAT_SHARE`` of ``line``'s words (``verify.words_of``: Chinese
+    characters one each) are not in ``before``."""
+    words = set(verify.words_of(line))
+    return bool(words) and len(words & set(verify.words_of(before))) < REPEAT_SHARE * len(words)
 
 
 def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[int, str]:
