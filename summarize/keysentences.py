@@ -274,6 +274,12 @@ def english_dateline(text: str) -> str:
     raise ValueError(f"not a date line: {text!r}")
 
 
+def written_english(chosen: list[Sentence]) -> dict[int, str]:
+    """The English the library writes itself for chosen sentences, by their 0-based place among
+    them: the release's date line (``english_dateline``). The model's reply for it is not used."""
+    return {i: english_dateline(s.text) for i, s in enumerate(chosen) if is_dateline(s.text, s.paragraph)}
+
+
 def choose(article: str, characters: int) -> list[Sentence]:
     """The key sentences of ``article`` within ``characters`` visible characters, in article order.
 

@@ -447,8 +447,8 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
             outcomes["en"] = exc
         else:
             text = keysentences.join_english([english.get(i, "") for i in range(len(chosen))])
-            dated = {i for i, s in enumerate(chosen) if keysentences.is_dateline(s.text, s.paragraph)}
-            if set(english) <= dated:  # no sentence came back usable (the date is ours): keep what came back, flagged
+            # No sentence came back usable (the date line's English is ours): keep what came back, flagged.
+            if set(english) <= set(keysentences.written_english(chosen)):
                 text = keysentences.join_english([reply for reply, _ in run.unkept])
                 run.flags.update(flag for _, flag in run.unkept if flag)
             # The summary is judged for loops like any reply: sentences each clean may still
@@ -489,11 +489,7 @@ def key_sentence_requests(
         prefix=marker_prefix(article), glossary=dict(glossary), glossary_tokens=glossary_tokens,
         kind="key_sentences", context="\n".join(s.text for s in chosen),
         # The release's date goes out for the sentences that say "today (2nd)"; its English is ours.
-        written={
-            i + 1: keysentences.english_dateline(s.text)
-            for i, s in enumerate(chosen)
-            if keysentences.is_dateline(s.text, s.paragraph)
-        },
+        written={i + 1: text for i, text in keysentences.written_english(chosen).items()},
     )
     groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]
     return translator, groups  # type: ignore[return-value]
