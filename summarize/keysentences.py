@@ -168,6 +168,8 @@ def is_header(text: str, paragraph: int) -> bool:
     return paragraph < 6 and len(text) <= HEADER_MAX_CHARACTERS and _HEADER.match(text) is not None
 
 
+# A speaker's label before a line: "A：" in a transcript, "B: " in its translation, "管理人員：".
+_SPEAKER = re.compile(r"^\s*([^\s:：]{1,12})\s*[:：]\s*")
 # A label that opens this many lines is a speaker's (a transcript's "A：") or a template's (a
 # standard's "管理人員：需要的工作" under each of its 17 criteria), not content.
 LABEL_MIN_LINES = 3
@@ -368,8 +370,6 @@ def unquoted(translated: str, sentence: str) -> str:
     return match.group(2).strip() + (match.group(3) or match.group(4))
 
 
-# A speaker's label before a line of dialogue ("B: ", "Host: ").
-_SPEAKER = re.compile(r"^\s*([^\s:：]{1,12})\s*[:：]\s*")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
