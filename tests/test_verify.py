@@ -741,6 +741,46 @@ def test_fix_roc_years(output, source, fixed):
     assert verify.correct_from_source(output, source)[0] == (fixed or output)
 
 
+RELEASED_FEB_2 = "發稿日期：2024年2月2日\n國際特展今(2)日於臺南開幕。"
+
+
+@pytest.mark.parametrize(
+    ("output", "source", "fixed"),
+    [
+        # Benchmark run 11: 今(2)日 in a release dated 2024年2月2日 came out as "April 2nd".
+        ("It opened in Tainan on April 2nd.", RELEASED_FEB_2, "It opened in Tainan on February 2nd."),
+        ("It opened on the 2nd of April.", RELEASED_FEB_2, "It opened on the 2nd of February."),
+        ("On 2 April 2024 it opened.", RELEASED_FEB_2, "On 2 February 2024 it opened."),
+        ("It opened Apr. 2 in Tainan.", RELEASED_FEB_2, "It opened February 2 in Tainan."),
+        # 昨(31)日 in a release dated in January is December's 31st.
+        ("The storm hit on January 31.", "發稿日期：2025年1月1日\n颱風昨(31)日登陸。", "The storm hit on December 31."),
+        # A date the source supports, or a day no bare day of the source has, is left alone.
+        ("It opened on February 2nd.", RELEASED_FEB_2, None),
+        ("It opened on March 15, 2023.", RELEASED_FEB_2, None),
+        # A year that is not the bare day's says another date: flagged, not rewritten.
+        ("It opened on April 2, 2023.", RELEASED_FEB_2, None),
+        # A range: one of its days fixed would still leave the other unsupported.
+        ("It ran April 2-5.", RELEASED_FEB_2, None),
+        # A full date of the source is not a bare day: the model read its month.
+        ("It opened on April 2nd.", "展覽於2024年2月2日開幕。", None),
+        # No date line: the bare day's month is unknown.
+        ("It opened on April 2nd.", "展覽今(2)日開幕。", None),
+        # Two bare days of the same day in different months: no guess.
+        (
+            "It opened on April 2nd.",
+            "發稿日期：2024年2月2日\n今(2)日開幕。\n發稿日期：2024年3月2日\n今(2)日閉幕。",
+            None,
+        ),
+    ],
+)
+def test_fix_bare_day_months(output, source, fixed):
+    text, fixes = verify.fix_bare_day_months(output, source)
+    assert text == (fixed or output) and bool(fixes) == bool(fixed)
+    assert verify.correct_from_source(output, source)[0] == (fixed or output)
+    if fixed:
+        assert not verify.unsupported_figures(text, source)
+
+
 @pytest.mark.parametrize(
     ("output", "source", "fixed"),
     [
