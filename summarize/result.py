@@ -109,10 +109,12 @@ class Summary:
             settled without a request (``summarize.verify.correct_from_source``): a 萬/億 slip
             (``("2350 billion", "235 billion")``), a misread city (``("Taipei", "Tainan")``),
             a misread name of a person (``("Li Mengzhi", "Li Meng-yen")`` for 李孟諺).
-        dropped: the sentences left out of the summaries because they held a figure the
-            article does not give and the repair request did not mend it
+        dropped: what was left out of the summaries because the article does not give it and
+            the repair request did not mend it: first a made-up date a preposition attaches to
+            its sentence (``"on March 15, 2023"``, ``summarize.verify.drop_unsupported_dates``:
+            the rest of the sentence stays), then each sentence still holding such a figure
             (``summarize.verify.drop_unsupported_figures``); a summary that would lose more
-            than two fifths of its length keeps them, listed in ``unsupported``.
+            than two fifths of its length keeps those sentences, listed in ``unsupported``.
         method: how the summaries were written (``Settings.method``): ``"abstractive"`` (the
             model summarized the article) or ``"key-sentences"`` (the model translated the
             article's key sentences, chosen offline: ``summarize.keysentences``).

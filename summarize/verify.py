@@ -1669,8 +1669,8 @@ class Checked:
         repaired: a repair was asked for (it counts in usage whether or not it was kept).
         kept_repair: the repaired version was kept.
         corrected: what was rewritten from the source without a request (``correct_from_source``).
-        dropped: the sentences left out for a figure the repair did not mend
-            (``drop_unsupported_figures``).
+        dropped: what was left out for a figure the repair did not mend: dates the article does
+            not give (``drop_unsupported_dates``), then whole sentences (``drop_unsupported_figures``).
     """
 
     text: str
@@ -1826,6 +1826,55 @@ def _faithfulness(claims: tuple[Claim, ...]) -> tuple[int, int]:
     return (sum(c.kind == "figure" for c in claims), len(claims))
 
 
+# The words that open a date adjunct of a sentence: "opened on March 17, 2023", "In March 2023, ...".
+# Not "from" or "until": a range's or a deadline's end says more than when.
+_DATE_ADJUNCT = re.compile(r"(?<![\w-])(?P<prep>on|in|since|as of)\s+(?:the\s+)?\Z", re.IGNORECASE)
+
+
+def drop_unsupported_dates(text: str, claims: Iterable[Claim]) -> tuple[str, tuple[str, ...]]:
+    """``text`` (English) without each unsupported date that a preposition attaches to its
+    sentence ("on March 17, 2023"), and the phrases taken out; the rest of the sentence stays.
+
+    A date said of an event that the article dates nowhere is made up, and the sentence reads
+    as true without it: on the reference model (Qwen2.5-Coder-1.5B) the 1624 exhibition's
+    title, which has no date, came back as "... opened on March 15, 2023" and "on March 17,
+    2023" in two runs of two, through its re-ask and the repair. A date that is a sentence's
+    subject or object ("March 17 marks ...") is left to ``drop_unsupported_figures``, and so
+    is a range whose other end the article gives.
+
+    Example::
+
+        >>> c = check("The exhibition opened on March 17, 2023, with the mayor.", "特展開幕，市長出席。")
+        >>> drop_unsupported_dates("The exhibition opened on March 17, 2023, with the mayor.", c)
+        ('The exhibition opened with the mayor.', ('on March 17, 2023',))
+    """
+    claimed = Counter(
+        (c.figure.start, c.figure.end) for c in claims if c.figure is not None and c.figure.kind == "date"
+    )
+    cuts: list[tuple[int, int, str]] = []
+    phrases: list[str] = []
+    for (start, end), count in sorted(claimed.items()):
+        adjunct = _DATE_ADJUNCT.search(text, max(0, start - 14), start)
+        if adjunct is None or count != len(english_dates(text[start:end])):
+            continue
+        if text[end - 1] == "." and text[:end - 1].rsplit(None, 1)[-1] in _FULL_MONTH_NAMES:
+            end -= 1  # "the 17th of March.": the full stop ends the sentence
+        if adjunct.group("prep")[0].isupper():
+            # It opens its sentence ("On March 17, 2023, the ..."): the word after it opens it now.
+            after = end + len(re.match(r",?\s*", text[end:]).group())  # type: ignore[union-attr]
+            if not text[after : after + 1].isalpha():
+                continue  # the date is all the sentence says
+            cuts += [(adjunct.start(), after, ""), (after, after + 1, text[after].upper())]
+        else:
+            # "March 15, 2023, with ...": the comma after the year closes the one before it.
+            closing = bool(re.search(r",\s*\d{4}\Z", text[start:end])) and text[end : end + 1] == ","
+            cuts.append((adjunct.start() - (text[adjunct.start() - 1 : adjunct.start()] == " "), end + closing, ""))
+        phrases.append(text[adjunct.start() : end])
+    if not cuts:
+        return text, ()
+    return _rewrite(text, cuts)[0], tuple(phrases)
+
+
 # A summary whose figure the repair could not mend loses the sentence that holds it when the
 # rest keeps this share of it; a summary that would lose more keeps it, flagged.
 DROP_KEEPS = 0.6
@@ -1907,37 +1956,50 @@ async def repair_summary(
     claims = check(text, source, glossary=glossary)
     request = repair_messages(list(claims), source, language, origins) if any(c.kind == "figure" for c in claims) else None
     if request is None:
-        return _settled(text, claims, corrected=corrected)
+        return _settled(text, claims, source, glossary, corrected=corrected)
     messages, offending, evidence = request
     log.info("%d figure(s) not in the article; asking once for a repair", sum(c.kind == "figure" for c in claims))
     try:
         reply = await ask(messages)
     except EndpointError as exc:
         log.warning("the repair request failed (%s); keeping the summary as it was", exc)
-        return _settled(text, claims, repaired=True, corrected=corrected)
+        return _settled(text, claims, source, glossary, repaired=True, corrected=corrected)
     repaired = apply_repair(text, offending, reply, evidence)
     after = check(repaired, source, glossary=glossary)
     wrong_language = language == "en" and mostly_chinese(repaired)
     if repaired != text and not wrong_language and _faithfulness(after) < _faithfulness(claims):
-        return _settled(repaired, after, repaired=True, kept_repair=True, corrected=corrected)
-    return _settled(text, claims, repaired=True, corrected=corrected)
+        return _settled(repaired, after, source, glossary, repaired=True, kept_repair=True, corrected=corrected)
+    return _settled(text, claims, source, glossary, repaired=True, corrected=corrected)
 
 
 def _settled(
     text: str,
     claims: tuple[Claim, ...],
+    source: str,
+    glossary: dict[str, str] | None,
     *,
     corrected: tuple[Correction, ...],
     repaired: bool = False,
     kept_repair: bool = False,
 ) -> Checked:
-    """The version kept, less the sentences whose figures no repair mended (``drop_unsupported_figures``)
-    and the claims they held: every claim belongs to one sentence, so the rest need no new check."""
+    """The version kept, less the dates the article does not give (``drop_unsupported_dates``),
+    then less the sentences whose figures no repair mended (``drop_unsupported_figures``) and
+    the claims they held: every claim belongs to one sentence, so the rest need no new check."""
+    left_out: tuple[str, ...] = ()
+    if not _is_chinese(text):
+        text, left_out = drop_unsupported_dates(text, claims)
+        for phrase in left_out:
+            log.warning("left out a date the article does not give: %r", phrase)
+        if left_out:
+            claims = check(text, source, glossary=glossary)
     text, dropped = drop_unsupported_figures(text, claims)
     for sentence in dropped:
         log.warning("dropped a sentence whose figure the article does not give: %r", sentence)
     claims = tuple(c for c in claims if c.sentence not in dropped)
-    return Checked(text, _phrases(claims), repaired=repaired, kept_repair=kept_repair, corrected=corrected, dropped=dropped)
+    return Checked(
+        text, _phrases(claims), repaired=repaired, kept_repair=kept_repair, corrected=corrected,
+        dropped=left_out + dropped,
+    )
 
 
 def log_corrections(corrections: Iterable[Correction], where: str = "") -> None:

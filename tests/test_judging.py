@@ -94,6 +94,23 @@ def test_a_sentence_with_a_figure_the_repair_kept_is_dropped_and_shown_but_not_f
     assert not is_flagged({"md": tmp_path / "a.md"})
 
 
+def test_a_made_up_date_the_repair_kept_is_taken_out_of_its_sentence_and_shown(scripted, scripted_settings, tmp_path):
+    from summarize import output
+
+    summary_text = (
+        "Tainan's six electric boats entered service on March 15, 2023, on the harbour ferry line. "
+        "They carry commuters between the two banks of the canal."
+    )
+    scripted.script(
+        Step.reply(summary_text),
+        Step.reply("[1] Tainan's six electric boats entered service on March 15, 2023, on the harbour ferry line."),
+    )
+    summary = summarize_article("臺南市府添購六艘電動船，行駛運河兩岸，載送通勤市民。", settings=scripted_settings)
+    assert summary.text == summary_text.replace(" on March 15, 2023,", "")
+    assert summary.dropped == ("on March 15, 2023",) and summary.unsupported == () and summary.flags == ()
+    assert '> Dropped, for a figure the article does not give: "on March 15, 2023"' in output.to_markdown(summary, title="a")
+
+
 def test_an_unknown_server_gets_the_standard_penalty(scripted, scripted_settings):
     scripted.models = [{"id": "scripted", "object": "model", "owned_by": "vllm"}]
     scripted.script(Step.reply(LOOP, finish_reason="length"), Step.reply(ENGLISH))

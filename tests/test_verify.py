@@ -617,6 +617,56 @@ def test_a_chinese_summary_is_measured_in_characters_before_a_sentence_is_droppe
     assert verify.drop_unsupported_figures(most, check(most, seed())) == (most, ())
 
 
+@pytest.mark.parametrize(
+    ("text", "rest", "left_out"),
+    [
+        # The 1624 exhibition's undated title, benchmark run 11 and a rerun: "opened on March 15, 2023".
+        (
+            "The exhibition opened on March 15, 2023, with Huang Wei-che as the speaker.",
+            "The exhibition opened with Huang Wei-che as the speaker.",
+            ("on March 15, 2023",),
+        ),
+        ("It opened on the 17th of March. It shows 100 works.", "It opened. It shows 100 works.", ("on the 17th of March",)),
+        # A comma that is no year's stays: it belongs to the sentence.
+        ("It opened on March 17, with the mayor.", "It opened, with the mayor.", ("on March 17",)),
+        ("On March 17, 2023, the exhibition opened.", "The exhibition opened.", ("On March 17, 2023",)),
+        ("It opened in Tainan on Mar. 17 to crowds.", "It opened in Tainan to crowds.", ("on Mar. 17",)),
+        ("It has grown since May 2020.", "It has grown.", ("since May 2020",)),
+        # The date the article gives stays; only the made-up one goes.
+        ("It opened on February 2 and closes in March 2023.", "It opened on February 2 and closes.", ("in March 2023",)),
+        # A date that is all its sentence says, or its subject, goes with its sentence or not at all.
+        ("On March 17, 2023.", "On March 17, 2023.", ()),
+        ("March 17 marks the opening.", "March 17 marks the opening.", ()),
+        # A range: its end the article gives, its start not. Nor "from ... until": they say more than when.
+        ("It runs on February 2-5.", "It runs on February 2-5.", ()),
+        ("It runs from March 3 until June 30.", "It runs from March 3 until June 30.", ()),
+    ],
+)
+def test_a_made_up_date_is_left_out_of_its_sentence(text, rest, left_out):
+    source = "發稿日期：2024年2月2日\n特展今(2)日開幕，展出百件作品，展期至6月30日。"
+    assert verify.drop_unsupported_dates(text, check(text, source)) == (rest, left_out)
+    if left_out:
+        assert not [c for c in check(rest, source) if c.figure is not None and c.figure.kind == "date"]
+
+
+async def test_a_made_up_date_the_repair_kept_is_left_out_and_its_sentence_stays(caplog):
+    source = corpus_text(EXHIBITION)
+    text = (
+        "The exhibition at the National Museum of Taiwan History opened on March 15, 2023, with Huang Wei-che speaking. "
+        "It opened in Tainan on April 2nd. It shows over 100 works from nearly 20 museums."
+    )
+    # The repair copies the made-up date back, as the reference model did.
+    ask = Asker("[1] The exhibition at the National Museum of Taiwan History opened on March 15, 2023, with Huang Wei-che speaking.")
+    checked = await verify.repair_summary(ask, text, source)
+    assert checked.text == (
+        "The exhibition at the National Museum of Taiwan History opened with Huang Wei-che speaking. "
+        "It opened in Tainan on February 2nd. It shows over 100 works from nearly 20 museums."
+    )
+    assert checked.unsupported == () and checked.dropped == ("on March 15, 2023",)
+    assert checked.corrected == (verify.Correction("April", "February"),)
+    assert "left out a date the article does not give: 'on March 15, 2023'" in caplog.text
+
+
 def test_an_invented_name_is_not_dropped():
     text = "Tainan hosted the fair. " * 3 + "Seoul paid for it."
     claims = check(text, corpus_text(EXHIBITION))
