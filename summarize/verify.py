@@ -507,6 +507,10 @@ def _day(text: str) -> int:
     return int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
 
 
+# A word hyphened to the number before it: "2000-page", "1500-seat".
+_HYPHENED_WORD = re.compile(r"-[A-Za-z]")
+
+
 def _next_word_is_plural(text: str, end: int) -> bool:
     word = _WORD_AFTER.match(text, end)
     if not word or text[end : word.start(1)] not in (" ", "-"):
@@ -746,12 +750,15 @@ def english_figures(text: str) -> list[Figure]:
             number = match.group("num")
             # A bare four-digit number is a year ("in 2024", "the 1990s"), unless a word ending
             # in s follows: "1805 residents" counts, "2028 ends" is a year, and only a parser
-            # of English could tell them apart, so either may trace it.
+            # of English could tell them apart, so either may trace it. So may one hyphened to
+            # the word it measures: "a 2000-page book" (2000頁), "a 1500-seat hall".
             if re.fullmatch(r"1\d{3}|2[01]\d{2}", number):
                 if text.startswith("s", match.end("num")) and number.endswith("0"):
                     kind = "decade"
+                elif _next_word_is_plural(text, match.end("num")) or _HYPHENED_WORD.match(text, match.end("num")):
+                    kind = "any"
                 else:
-                    kind = "any" if _next_word_is_plural(text, match.end("num")) else "year"
+                    kind = "year"
             if "," not in number:
                 label = _name_before(text, match.start())
         figures.append(

@@ -57,6 +57,7 @@ ENGLISH_YEARS = [
     ("a decade", "Growth in the 1990s was fast.", "decade"),
     ("a year before a verb in s", "2028 ends the plan period.", "year"),
     ("a count before a plural", "1805 residents volunteered.", "any"),
+    ("a count hyphened to its noun", "They hold a 2000-page book.", "any"),
     ("a count with a separator", "1,805 residents volunteered.", "number"),
     ("an amount", "It cost $2024.", "number"),
 ]
@@ -155,6 +156,9 @@ TRACED = [
     ("a year from a count", "It opened in 2024.", "共2024件。", ["2024"]),
     ("a count from a 民國 year", "It handled 2,024 cases.", "113年度預算通過。", ["2,024 cases"]),
     ("a year that counts nothing", "The 2025 exercise starts.", "2025城鎮韌性演習。", []),
+    # Benchmark run 12: the 1624 exhibition's VOC sentence was dropped for its "2000-page book".
+    ("a count hyphened to its noun", "It includes a 2000-page book.", "這2巨冊超過2000頁的古籍。", []),
+    ("a year is no page count", "It opened in 2000.", "這2巨冊超過2000頁的古籍。", ["2000"]),
     ("a year before a verb in s", "2028 ends the plan period.", "113年至117年計畫。", []),
     ("a year of a date", "It opened in 2024.", "2024年2月2日開幕。", []),
     ("a day is no count", "It took 30 years.", "展期至6月30日。", ["30 years"]),
