@@ -1844,9 +1844,9 @@ def drop_unsupported_dates(text: str, claims: Iterable[Claim]) -> tuple[str, tup
 
     A date said of an event that the article dates nowhere is made up, and the sentence reads
     as true without it: on the reference model (Qwen2.5-Coder-1.5B) the 1624 exhibition's
-    title, which has no date, came back as "... opened on March 15, 2023" in benchmark run 11
-    and with March 16, March 17, October 15 and October 16, 2023 in four of the five summaries
-    after it, through its re-ask and the repair. A date that is a sentence's
+    title, which has no date, came back as "... opened on March 15, 2023" in benchmark run 11,
+    and with a made-up date in five of the six summaries tried after it (March 16 and 17,
+    October 15 and 16), through its re-ask and the repair. A date that is a sentence's
     subject or object ("March 17 marks ...") is left to ``drop_unsupported_figures``, and so
     is a range whose other end the article gives.
 
