@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from .chunking import split_sentences
 from .config import AUTO, KEY_SENTENCES
 from .text import is_han, visible_length
-from .verify import chinese_dates, chinese_figures
+from .verify import MONTH_NAMES, chinese_dates, chinese_figures
 
 # Under ``auto``, models with fewer parameters than this get key sentences. Measured on the
 # reference server (benchmarks/QUALITY.md): Qwen2.5-Coder-1.5B (1.78e9 parameters) and its 0.5B
@@ -249,12 +249,6 @@ def is_dateline(text: str, paragraph: int) -> bool:
     )
 
 
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-
-
 def english_dateline(text: str) -> str:
     """A release's date line (``is_dateline``) in English, written without a model.
 
@@ -272,7 +266,7 @@ def english_dateline(text: str) -> str:
         if figure.parts is not None:
             year, month, day = figure.parts
             if year is not None and month is not None and day is not None:
-                return f"Released on {_MONTH_NAMES[month - 1]} {day}, {year}."
+                return f"Released on {MONTH_NAMES[month - 1]} {day}, {year}."
     raise ValueError(f"not a date line: {text!r}")
 
 

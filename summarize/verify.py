@@ -431,17 +431,21 @@ _WORD_AFTER = re.compile(r"\s*([A-Za-z][A-Za-z'-]*)")
 # A date's (year, month, day), each None when not written.
 DateParts = tuple[int | None, int | None, int | None]
 # A date is one figure: "June 3" is wrong for 6月30日 even though the article has a 3 somewhere.
-_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
-    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
-}
-# Capitalized only: "may" and "march" are verbs.
-_EN_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?"
+
+# The English month names, in order (not ``calendar.month_name``, which follows the host's locale).
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
 )
-_EN_FULL_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\b"
+_MONTH_ABBREVIATIONS = {"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sept": 9, "Sep": 9,
+                        "Oct": 10, "Nov": 11, "Dec": 12}
+_MONTHS = {name.lower(): number for number, name in enumerate(MONTH_NAMES, 1)} | {
+    abbreviation.lower(): number for abbreviation, number in _MONTH_ABBREVIATIONS.items()
+}
+# Capitalized only: "may" and "march" are verbs. An abbreviation's full stop is its own ("Apr. 2");
+# after a full name it ends the sentence ("the 2nd of April."), and is no part of the date.
+_EN_FULL_MONTH = rf"(?:{'|'.join(MONTH_NAMES)})\b"
+_EN_MONTH = rf"(?:{_EN_FULL_MONTH}|(?:{'|'.join(_MONTH_ABBREVIATIONS)})\b\.?)"
 _EN_YEAR_DIGITS = r"(?:1\d{3}|2[01]\d{2})"
 _EN_YEAR = rf"{_EN_YEAR_DIGITS}(?![\d,.]?\d)"
 _EN_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])"
@@ -1483,9 +1487,6 @@ def fix_roc_years(output: str, source: str) -> tuple[str, list[Correction]]:
 
 # The month name of an English date, as ``english_dates`` reads it.
 _EN_MONTH_WORD = re.compile(_EN_MONTH)
-_FULL_MONTH_NAMES = (
-    "January February March April May June July August September October November December".split()
-)
 
 
 def fix_bare_day_months(output: str, source: str) -> tuple[str, list[Correction]]:
@@ -1529,9 +1530,7 @@ def fix_bare_day_months(output: str, source: str) -> tuple[str, list[Correction]
         if year is not None and year != meant_year:
             continue
         if word := _EN_MONTH_WORD.search(output, figure.start, figure.end):
-            # A full name's dot ends the sentence ("the 2nd of April."); an abbreviation's is its own.
-            end = word.end() - 1 if word.group()[:-1] in _FULL_MONTH_NAMES else word.end()
-            fixes.append((word.start(), end, _FULL_MONTH_NAMES[meant_month - 1]))
+            fixes.append((word.start(), word.end(), MONTH_NAMES[meant_month - 1]))
     return _rewrite(output, fixes)
 
 
@@ -1865,8 +1864,6 @@ def drop_unsupported_dates(text: str, claims: Iterable[Claim]) -> tuple[str, tup
         adjunct = _DATE_ADJUNCT.search(text, max(0, start - 14), start)
         if adjunct is None or count != len(english_dates(text[start:end])):
             continue
-        if text[end - 1] == "." and text[:end - 1].rsplit(None, 1)[-1] in _FULL_MONTH_NAMES:
-            end -= 1  # "the 17th of March.": the full stop ends the sentence
         if adjunct.group("prep")[0].isupper():
             # It opens its sentence ("On March 17, 2023, the ..."): the word after it opens it now.
             after = end + len(re.match(r",?\s*", text[end:]).group())  # type: ignore[union-attr]
