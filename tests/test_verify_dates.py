@@ -37,7 +37,16 @@ ENGLISH_DATES = [
     ("may as a verb", "Prices may rise. May it last.", []),
     ("march as a verb", "Crowds march on 3 streets.", []),
     ("no day 32", "June 32 is no date.", [(None, 6, None)]),
+    # A full stop after a full name ends the sentence: the next one's year is not the date's.
+    ("a sentence ending on its month", "It closes on the 30th of June. 2024 was good.", [(None, 6, 30)]),
 ]
+
+
+def test_a_date_ends_before_the_full_stop_after_a_full_month_name():
+    (date,) = [f for f in english_figures("It closes on the 30th of June.") if f.kind == "date"]
+    assert date.text == "30th of June"
+    (abbreviated,) = [f for f in english_figures("It closes on Dec. 31.") if f.kind == "date"]
+    assert abbreviated.text == "Dec. 31"
 
 
 @pytest.mark.parametrize("name, text, expected", ENGLISH_DATES, ids=[c[0] for c in ENGLISH_DATES])
