@@ -511,13 +511,13 @@ def _day(text: str) -> int:
     return int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
 
 
-# A word hyphened to the number before it: "2000-page", "1500-seat".
-_HYPHENED_WORD = re.compile(r"-[A-Za-z]")
-
-
-def _next_word_is_plural(text: str, end: int) -> bool:
+def _counts_the_next_word(text: str, end: int) -> bool:
+    """Whether the word after a number (ending at ``end``) says it counts something: a plural
+    ("1805 residents"), or a word hyphened to it ("a 2000-page book", "a 1500-seat hall")."""
+    if text[end : end + 1] == "-" and text[end + 1 : end + 2].isalpha():
+        return True
     word = _WORD_AFTER.match(text, end)
-    if not word or text[end : word.start(1)] not in (" ", "-"):
+    if not word or text[end : word.start(1)] != " ":
         return False
     lowered = word.group(1).lower()
     return len(lowered) > 2 and lowered.endswith("s") and not lowered.endswith("ss") and lowered not in _NOT_PLURAL
@@ -752,17 +752,14 @@ def english_figures(text: str) -> list[Figure]:
         bare = match.group("num") is not None and not (match.group("cur") or scale_text or percent)
         if bare and not match.group("ord"):
             number = match.group("num")
-            # A bare four-digit number is a year ("in 2024", "the 1990s"), unless a word ending
-            # in s follows: "1805 residents" counts, "2028 ends" is a year, and only a parser
-            # of English could tell them apart, so either may trace it. So may one hyphened to
-            # the word it measures: "a 2000-page book" (2000頁), "a 1500-seat hall".
+            # A bare four-digit number is a year ("in 2024", "the 1990s"), unless the word after
+            # it says it counts (``_counts_the_next_word``): "1805 residents" counts, "2028 ends"
+            # is a year, and only a parser of English could tell them apart, so either may trace it.
             if re.fullmatch(r"1\d{3}|2[01]\d{2}", number):
                 if text.startswith("s", match.end("num")) and number.endswith("0"):
                     kind = "decade"
-                elif _next_word_is_plural(text, match.end("num")) or _HYPHENED_WORD.match(text, match.end("num")):
-                    kind = "any"
                 else:
-                    kind = "year"
+                    kind = "any" if _counts_the_next_word(text, match.end("num")) else "year"
             if "," not in number:
                 label = _name_before(text, match.start())
         figures.append(
