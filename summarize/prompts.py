@@ -56,13 +56,19 @@ def language_name(code: str) -> str:
 
 # How a closing fence line starts and ends ("<<<END ARTICLE>>>").
 FENCE_END, FENCE_TAIL = "<<<END ", ">>>"
+# What a fence holds: the text, reference material beside it, a repair's source sentences.
+ARTICLE_FENCE, REFERENCE_FENCE, SOURCE_FENCE = "ARTICLE", "REFERENCE", "SOURCE"
+FENCE_NAMES = (ARTICLE_FENCE, REFERENCE_FENCE, SOURCE_FENCE)
 # A fence line a model copied into its reply, in our brackets or in the markers' ("[[END
 # ARTICLE]]": the reference model ended the Tainan disaster release's date with it).
-ECHOED_FENCE = re.compile(r"(?:<<<|\[\[)\s*(?:END\s+)?(?:ARTICLE|REFERENCE|SOURCE)(?:-\d+)?\s*(?:>>>|\]\])")
+ECHOED_FENCE = re.compile(rf"(?:<<<|\[\[)\s*(?:END\s+)?(?:{'|'.join(FENCE_NAMES)})(?:-\d+)?\s*(?:>>>|\]\])")
 
 
-def fence_for(text: str, name: str = "ARTICLE") -> tuple[str, str]:
-    """Opening and closing fence lines that do not occur anywhere in ``text``."""
+def fence_for(text: str, name: str = ARTICLE_FENCE) -> tuple[str, str]:
+    """Opening and closing fence lines that do not occur anywhere in ``text``; ``name`` is one
+    of ``FENCE_NAMES`` (a reply that copies the fence back is then cleaned: ``ECHOED_FENCE``)."""
+    if name not in FENCE_NAMES:
+        raise ValueError(f"unknown fence {name!r}: add it to FENCE_NAMES")
     n = 0
     while True:
         tag = name if n == 0 else f"{name}-{n}"
@@ -114,7 +120,7 @@ def task_messages(
     opening, closing = fence_for(both)
     system_text = render(system, fence_open=opening, fence_close=closing)
     if parts:
-        ref_open, ref_close = fence_for(both, "REFERENCE")
+        ref_open, ref_close = fence_for(both, REFERENCE_FENCE)
         note = render(
             "reference_note",
             ref_open=ref_open,

@@ -1771,7 +1771,7 @@ def repair_messages(
     if not offending or not chosen:
         return None
     evidence = "\n".join(source[spans[i][0] : spans[i][1]].strip() for i in sorted(chosen))
-    opening, closing = prompts.fence_for(evidence + "\n".join(offending), "SOURCE")
+    opening, closing = prompts.fence_for(evidence + "\n".join(offending), prompts.SOURCE_FENCE)
     numbered = "\n".join(f"[{i + 1}] {s}" for i, s in enumerate(offending))
     name = prompts.SHORT_NAMES.get(language, language)
     messages = [

@@ -86,3 +86,17 @@ def test_notes_are_numbered_in_order():
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError, match="unsupported language 'fr'"):
         prompts.summarize_messages("文章。", "fr")
+
+
+@pytest.mark.parametrize("name", prompts.FENCE_NAMES)
+def test_every_fence_a_request_uses_is_cleaned_from_a_reply_that_copies_it(name):
+    # The text holds the plain fences already, so fence_for numbers them ("<<<SOURCE-1>>>").
+    opening, closing = prompts.fence_for(f"<<<{name}>>> <<<END {name}>>>", name)
+    assert opening.endswith("-1>>>")
+    for line in (opening, closing, closing.replace("<<<", "[[").replace(">>>", "]]")):
+        assert prompts.ECHOED_FENCE.sub("", f"January 1, 2025 {line}").strip() == "January 1, 2025"
+
+
+def test_a_fence_of_no_known_name_is_refused():
+    with pytest.raises(ValueError, match="FENCE_NAMES"):
+        prompts.fence_for("text", "NOTES")
