@@ -1441,11 +1441,9 @@ def fix_split_thousands(output: str, source: str) -> tuple[str, list[Correction]
 
 
 _YEAR_DIGITS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
-# A 民國 year copied into an English date as it stands: "January 1, 114", "1 January 114".
-_KEPT_ROC_YEAR = re.compile(
-    rf"(?:{_EN_MONTH}\s+{_EN_DAY}|(?<![\d.]){_EN_DAY}\s+(?:of\s+)?{_EN_MONTH}),?\s+(?P<year>\d{{2,3}})(?![\d,.]?\d)"
-    r"(?!\s+(?!(?:at|in|and|to|when|as)\b)[a-z])"  # not "January 1, 114 people": a count
-)
+# Right after a date read without its year, a 民國 year copied as it stands: ", 114" of
+# "January 1, 114", " 114" of "1 January 114"; not a count ("January 1, 114 people").
+_KEPT_ROC_YEAR = re.compile(r",?\s+(?P<year>\d{2,3})(?![\d,.]?\d)(?!\s+(?!(?:at|in|and|to|when|as)\b)[a-z])")
 
 
 def fix_roc_years(output: str, source: str) -> tuple[str, list[Correction]]:
@@ -1476,9 +1474,13 @@ def fix_roc_years(output: str, source: str) -> tuple[str, list[Correction]]:
             meant = {year for year in years if (year - 1911) % 100 == written % 100 and year != written}
             if len(meant) == 1:
                 fixes.append((match.start(), match.end(), str(meant.pop())))
-    for match in _KEPT_ROC_YEAR.finditer(output):
-        if int(match.group("year")) + 1911 in years:
-            fixes.append((match.start("year"), match.end("year"), str(int(match.group("year")) + 1911)))
+    kept = {  # by place: the two days of a range ("June 1-30, 114") end at one year
+        after.span("year"): int(after.group("year"))
+        for date in english_dates(output)
+        if date.parts and date.parts[0] is None and date.parts[2] is not None
+        and (after := _KEPT_ROC_YEAR.match(output, date.end))
+    }
+    fixes += [(start, end, str(roc + 1911)) for (start, end), roc in kept.items() if roc + 1911 in years]
     return _rewrite(output, fixes)
 
 

@@ -770,6 +770,8 @@ def test_fix_unit_slips(output, source, fixed):
         ("On January 1, 37 district offices met.", "114年1月1日，37區公所開會。", None),
         ("On January 1, 114 people met.", "114年1月1日，114人開會。", None),
         ("Issued January 1, 114 at 10:00.", "發稿日期:114年1月1日", "Issued January 1, 2025 at 10:00."),
+        # Both days of a range end at the one year, written once.
+        ("It ran June 1-30, 114 in Tainan.", "發稿日期:114年6月1日", "It ran June 1-30, 2025 in Tainan."),
         # Both kinds in one text, the kept year first: each rewritten in its place (benchmark run 9
         # wrote "the year20243" when the second was made at the first's offsets).
         (
