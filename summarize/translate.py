@@ -251,12 +251,16 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
     return problems
 
 
-# Two or more Chinese characters in a row: a word the translation did not translate.
-_CHINESE_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+# A word the translation did not translate: two or more Chinese characters in a row, or one
+# alone that is not a gloss in brackets ("the character for luck (福)"). On the reference model
+# a line of the Lai He story came back as '"When did it start," 乙 said' (乙: the second man).
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_CHINESE_WORD = re.compile(f"[{_HAN}]{{2,}}|(?<![(（])[{_HAN}](?![)）])")
 
 
 def chinese_words(translated: str) -> list[str]:
-    """The words of an English translation still in Chinese ("AI's格局" → ["格局"])."""
+    """The words of an English translation still in Chinese ("AI's格局" → ["格局"], "乙 said" →
+    ["乙"]), but for one character glossed in brackets ("luck (福)")."""
     return _CHINESE_WORD.findall(translated)
 
 

@@ -37,6 +37,7 @@ from summarize.result import LOOPED
 from summarize.verify import strip_loops
 from summarize.plan import plan_article
 from summarize.tokens import tokenizer_for
+from summarize.translate import chinese_words
 
 RELEASE = "\n".join(
     [
@@ -390,6 +391,35 @@ def test_chinese_words_left_in_a_translation_are_asked_for_again_alone(scripted,
     summary = summarize_article(RELEASE, settings=small)
     assert asked.count(chosen[2].text) == 2 and len(scripted.chat_requests) == 2
     assert "安平" not in summary.text
+
+
+@pytest.mark.parametrize(
+    ("translated", "left"),
+    [
+        ("defining AI's格局.", ["格局"]),
+        ('"When did it start," 乙 said.', ["乙"]),  # benchmark run 14, the Lai He story
+        ("a charm for luck (福) and one for a long life （壽）.", []),  # a glossed character
+        ("a charm for good fortune (福氣).", ["福氣"]),
+        ("No Chinese at all.", []),
+    ],
+)
+def test_chinese_words_left_in_a_translation_are_found_one_character_too(translated, left):
+    assert chinese_words(translated) == left
+
+
+def test_one_chinese_character_left_in_a_translation_is_asked_for_again_alone(scripted, small):
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    asked: list[str] = []
+
+    def translate(source: str) -> str:
+        asked.append(source)
+        first_time = asked.count(source) == 1
+        return english(source) + (" by 乙" if source == chosen[2].text and first_time else "")
+
+    scripted.default = translator(translate)
+    summary = summarize_article(RELEASE, settings=small)
+    assert asked.count(chosen[2].text) == 2 and "乙" not in summary.text
+    assert english(chosen[2].text) in summary.text
 
 
 def test_chinese_words_still_left_after_the_re_ask_leave_the_sentence_out(scripted, small, caplog):
