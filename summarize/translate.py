@@ -129,8 +129,9 @@ def says_something_new(line: str, before: str) -> bool:
 
 
 def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[int, str]:
-    """Translations by marker number; text before the first marker, unknown numbers and fence
-    lines copied from the request (``prompts.ECHOED_FENCE``) are ignored.
+    """Translations by marker number; text before the first marker, unknown numbers, fence
+    lines copied from the request (``prompts.ECHOED_FENCE``) and a colon after a marker
+    ("[[5]]: The museum ...", as the reference model writes them) are left out.
 
     A marker repeated right after itself opens more of its translation, kept on a new line
     unless it mostly repeats what came before (``says_something_new``): on the reference model a
@@ -144,7 +145,7 @@ def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[i
     for i, match in enumerate(matches):
         number = int(match.group(1))
         end = matches[i + 1].start() if i + 1 < len(matches) else len(reply)
-        body = prompts.ECHOED_FENCE.sub("", reply[match.end() : end]).strip()
+        body = prompts.ECHOED_FENCE.sub("", reply[match.end() : end]).strip().lstrip(":：").strip()
         if number in wanted and body:
             if number not in found:
                 found[number] = body

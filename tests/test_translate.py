@@ -76,17 +76,20 @@ def test_a_paragraph_is_a_non_empty_line_kept_verbatim(text, expected):
         ("[[ 2 ]] Two,\nwrapped.", [2], {2: "Two,\nwrapped."}),
         ("[[1]] One.\n[[2]]\n[[1]] Again.", [1, 2], {1: "One."}),  # empty and repeated markers
         # A marker right after itself goes on with its translation, unless it only repeats it.
-        ("[[3]]: It met.\n[[3]]: It opened 10 times.\n[[4]] Four.", [3, 4], {3: ": It met.\nIt opened 10 times.", 4: "Four."}),
-        ("[[2]]: January 1, 114\n\n[[2]]: 114", [2], {2: ": January 1, 114"}),
-        ("[[4]]: Same.\n[[4]]: Same.", [4], {4: ": Same."}),
+        ("[[3]]: It met.\n[[3]]: It opened 10 times.\n[[4]] Four.", [3, 4], {3: "It met.\nIt opened 10 times.", 4: "Four."}),
+        ("[[2]]: January 1, 114\n\n[[2]]: 114", [2], {2: "January 1, 114"}),
+        ("[[4]]: Same.\n[[4]]: Same.", [4], {4: "Same."}),
         (  # a worse copy of the line before (the quickstart recording)
             "[[3]]: The boat carried 86, 600 passengers, up 32%.\n[[3]]: The boat carried 8, 600 passengers.",
             [3],
-            {3: ": The boat carried 86, 600 passengers, up 32%."},
+            {3: "The boat carried 86, 600 passengers, up 32%."},
         ),
         ("[[1]] 運河導覽船擴大營運。\n[[1]] 新增三條航線。", [1], {1: "運河導覽船擴大營運。\n新增三條航線。"}),
         # A fence line copied from the request is no part of a translation.
-        ("[[2]]: January 1, 114 [[END ARTICLE]]", [2], {2: ": January 1, 114"}),
+        ("[[2]]: January 1, 114 [[END ARTICLE]]", [2], {2: "January 1, 114"}),
+        # The colon a model puts after a marker is no part of its translation (run 14, tainan-1624).
+        ("[[5]]: The museum opened.\n[[6]]：Twenty lenders.", [5, 6], {5: "The museum opened.", 6: "Twenty lenders."}),
+        ("[[7]] Ratio 3:2.", [7], {7: "Ratio 3:2."}),
         ("[[1]] One.\n<<<END ARTICLE>>>", [1], {1: "One."}),
         ("[[1]] The END ARTICLE rule.", [1], {1: "The END ARTICLE rule."}),  # words, not a fence
         ("No markers at all.", [1, 2], {}),
