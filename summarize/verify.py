@@ -1417,27 +1417,39 @@ def fix_split_thousands(output: str, source: str) -> tuple[str, list[Correction]
 
     Small models write 八萬六千 as "86, 000"; read as two numbers, the check would find "000"
     in no source and send a correct sentence back to be translated again. A joined number the
-    source does not give ("86, 600") stays as it is, for the checks that follow to catch; so
-    does a list ("items 5, 300"), whose parts the source gives.
+    source does not give ("86, 600" for 八萬六千) is joined too, when neither of its parts is a
+    figure of the source: it is one wrong number, for the checks that follow to catch whole.
+    Read as "86" and "600", the 萬 check wrote the first as 86,000 ("86,000, 600 passengers",
+    the quickstart's sample article on the reference model). Only the joins to a number the
+    source gives are listed as corrections. A list ("items 5, 300"), whose parts the source
+    gives, stays as it is.
 
     Example::
 
         >>> fix_split_thousands("It carried 86, 000 passengers.", "載運旅客約八萬六千人次。")
         ('It carried 86,000 passengers.', [Correction(phrase='86, 000', written='86,000')])
+        >>> fix_split_thousands("It carried 86, 600 passengers.", "載運旅客約八萬六千人次。")
+        ('It carried 86,600 passengers.', [])
     """
     if _is_chinese(output) or not _is_chinese(source):
         return output, []
     found: list[Figure] | None = None
-    fixes = []
+    fixes, told = [], set()
     for match in _SPLIT_THOUSANDS.finditer(output):
         if found is None:
             found = figures(source, True)
         joined = match.group(0).replace(" ", "")
         tail = match.group(2).rsplit(" ", 1)[1]
-        whole, part = english_figures(joined), english_figures(tail)
-        if whole and supported(whole[0], found) and not (part and supported(part[0], found)):
+        whole, head, part = english_figures(joined), english_figures(match.group(1)), english_figures(tail)
+        if not whole or (part and supported(part[0], found)):
+            continue
+        if supported(whole[0], found):
             fixes.append((match.start(), match.end(), joined))
-    return _rewrite(output, fixes)
+            told.add(match.start())
+        elif not (head and supported(head[0], found)):
+            fixes.append((match.start(), match.end(), joined))
+    output, corrections = _rewrite(output, fixes)
+    return output, [c for (start, _, _), c in zip(sorted(fixes), corrections) if start in told]
 
 
 _YEAR_DIGITS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")

@@ -367,6 +367,30 @@ def test_a_sentence_that_still_loops_after_a_penalty_is_left_out(scripted, small
     assert "still repeated itself and is left out" in caplog.text
 
 
+def test_a_translation_given_twice_word_for_word_is_kept_once_and_not_taken_for_a_loop(scripted, small, caplog):
+    """Benchmark run 14: the 1624 exhibition's VOC sentence, asked for alone, came back as the same
+    marked line twice, with and without a repetition penalty, and was left out as a loop."""
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    boats = next(s.text for s in chosen if "新增三條航線" in s.text)
+    said = (  # long enough for a loop: three sentences, over 160 letters
+        "The Tainan canal's night tour boats will sail more routes from next year. The city's tourism "
+        "bureau announced the plan today. Six new electric boats will join the fleet on the canal."
+    )
+
+    def respond(seen):
+        pairs = marked(seen)
+        if [source for _, source in pairs] == [boats]:  # asked for alone: its answer, twice
+            return fake_reply(f"[[{pairs[0][0]}]]: {said}\n[[{pairs[0][0]}]]: {said}")
+        return fake_reply("\n".join(f"[[{n}]] {english(source)}" + (" 格局" if source == boats else "") for n, source in pairs))
+
+    scripted.default = respond
+    summary = summarize_article(RELEASE, settings=small)
+    alone = [r for r in scripted.chat_requests if [t for _, t in marked(r)] == [boats]]
+    assert len(alone) == 1 and "frequency_penalty" not in alone[0].body
+    assert dict(summary.key_sentences)[boats] == said and summary.text.count(said) == 1
+    assert summary.flags == () and "repeated itself" not in caplog.text
+
+
 def test_when_no_sentence_is_usable_the_loops_are_kept_cut_and_flagged(scripted, small):
     def respond(seen):
         number, _ = marked(seen)[0]
