@@ -128,6 +128,17 @@ def says_something_new(line: str, before: str) -> bool:
     return bool(words) and len(words & set(verify.words_of(before))) < REPEAT_SHARE * len(words)
 
 
+def _marked_blocks(reply: str, prefix: str = "") -> list[tuple[int, int, int, str]]:
+    """Each marker of ``reply`` with what follows it up to the next: its number, where its block
+    starts and ends, and the text, stripped of the colon a model puts after a marker."""
+    matches = list(_marker_pattern(prefix).finditer(reply))
+    blocks = []
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(reply)
+        blocks.append((int(match.group(1)), match.start(), end, reply[match.end() : end].strip().lstrip(":：").strip()))
+    return blocks
+
+
 def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[int, str]:
     """Translations by marker number; text before the first marker, unknown numbers, fence
     lines copied from the request (``prompts.ECHOED_FENCE``) and a colon after a marker
@@ -139,13 +150,10 @@ def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[i
     second. A marker that comes back after another one is a repeat, and ignored.
     """
     wanted = set(numbers)
-    matches = list(_marker_pattern(prefix).finditer(reply))
     found: dict[int, str] = {}
     last = None
-    for i, match in enumerate(matches):
-        number = int(match.group(1))
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(reply)
-        body = prompts.ECHOED_FENCE.sub("", reply[match.end() : end]).strip().lstrip(":：").strip()
+    for number, _, _, said in _marked_blocks(reply, prefix):
+        body = prompts.ECHOED_FENCE.sub("", said).strip()
         if number in wanted and body:
             if number not in found:
                 found[number] = body
@@ -167,15 +175,13 @@ def without_repeated_units(reply: str, prefix: str = "") -> str:
         >>> without_repeated_units("[[4]]: Two volumes. [[4]]: Two volumes. [[5]] Six boats.")
         '[[4]]: Two volumes. [[5]] Six boats.'
     """
-    matches = list(_marker_pattern(prefix).finditer(reply))
     kept, seen, start = [], set(), 0
-    for i, match in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(reply)
-        said = (int(match.group(1)), " ".join(reply[match.end() : end].lstrip(":： ").split()))
-        if said in seen and said[1]:
-            kept.append(reply[start : match.start()])
-            start = end
-        seen.add(said)
+    for number, begins, ends, said in _marked_blocks(reply, prefix):
+        words = (number, " ".join(said.split()))
+        if words in seen and said:
+            kept.append(reply[start:begins])
+            start = ends
+        seen.add(words)
     kept.append(reply[start:])
     return "".join(kept)
 
