@@ -1439,17 +1439,14 @@ def fix_split_thousands(output: str, source: str) -> tuple[str, list[Correction]
         if found is None:
             found = figures(source, True)
         joined = match.group(0).replace(" ", "")
-        tail = match.group(2).rsplit(" ", 1)[1]
-        whole, head, part = english_figures(joined), english_figures(match.group(1)), english_figures(tail)
-        if not whole or (part and supported(part[0], found)):
-            continue
-        if supported(whole[0], found):
-            fixes.append((match.start(), match.end(), joined))
-            told.add(match.start())
-        elif not (head and supported(head[0], found)):
+        if not any(supported(part, found) for part in english_figures(match.group(0).rsplit(" ", 1)[1])):
+            if any(supported(whole, found) for whole in english_figures(joined)):
+                told.add(match.group(0))
+            elif any(supported(head, found) for head in english_figures(match.group(1))):
+                continue  # a list: "On March 5, 300 people"
             fixes.append((match.start(), match.end(), joined))
     output, corrections = _rewrite(output, fixes)
-    return output, [c for (start, _, _), c in zip(sorted(fixes), corrections) if start in told]
+    return output, [c for c in corrections if c.phrase in told]
 
 
 _YEAR_DIGITS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
