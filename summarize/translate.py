@@ -256,13 +256,16 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
     Checks: something came back; its length is within ``LENGTH_BANDS`` of the source's, and
     within ``RELATIVE_BAND`` of the ``typical`` ratio of its request's pairs when given; every
     figure of the source (``source_figures``) appears among its digits; and it is mostly in
-    the target's script (Latin letters for English, Chinese characters for zh-Hant).
+    the target's script (Latin letters for English, Chinese characters for zh-Hant), an English
+    one with no Chinese word left in it (``chinese_words``).
     """
     if not translation.strip():
         return ["empty"]
     problems = []
     if target == "en" and mostly_chinese(translation):
         problems.append("not in English")
+    elif target == "en" and (left := chinese_words(translation)):
+        problems.append(f"Chinese left: {', '.join(left[:3])}")
     elif target == "zh-Hant" and han_ratio(translation) <= 0.5:
         problems.append("not in Chinese")
     low, high, slack = LENGTH_BANDS[target]
@@ -587,16 +590,13 @@ class TranslationRun:
         return f"{have} characters for a sentence of {want}" if have > high * want + slack else ""
 
     def key_sentence_problems(self, unit: Unit, translated: str) -> list[str]:
-        """What a summary's sentence, read alone, may not hold: Chinese words left in it
-        ("AI格局"), or a figure that none of the chosen sentences (``context``: the release's date
-        among them) gives once what the checks settle without a request is settled
-        (``verify.correct_from_source``). A figure carried over from a neighbouring key sentence
+        """What a summary's sentence, read alone, may not hold beyond what ``pair_problems``
+        finds (Chinese words left in it, "AI's格局"): a figure that none of the chosen sentences
+        (``context``: the release's date among them) gives once what the checks settle without
+        a request is settled (``verify.correct_from_source``). A figure carried over from a neighbouring key sentence
         ("all six new boats") is what the reader of the joined summary is told anyway: not a fault.
         Asked for again alone, a small model translates one sentence better than the figure
         repair mends one: on the reference model the 1624 exhibition opened "March 22, 2023"."""
-        left = chinese_words(translated)
-        if left:
-            return [f"Chinese left: {', '.join(left[:3])}"]
         if not self.settings.verify:
             return []
         source = self.context or unit.text

@@ -477,6 +477,10 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
          "characters for a source of 39"),
         ("臺南運河夜間導覽船明年擴大營運", "臺南運河夜間導覽船明年擴大營運", "en", "not in English"),
         ("臺南運河夜間導覽船明年擴大營運", "  ", "en", "empty"),
+        # A word left in Chinese in a translated paragraph, as in a key sentence (run 14: "乙 said").
+        ("新聞及國際關係處發布新聞稿。", "The 新聞及國際關係處 issued a press release.", "en", "Chinese left: 新聞及國際關係處"),
+        ("乙說：「何時開始？」", '"When did it start?" 乙 said.', "en", "Chinese left: 乙"),
+        ("福字貼在門上。", "The character for luck (福) hangs on the door.", "en", None),  # a gloss
         ("The plant opens in 2028.", "新廠將於2028年啟用。", "zh-Hant", None),
         ("The plant opens in 2028.", "The plant opens in 2028.", "zh-Hant", "not in Chinese"),
         ("The plant opens in 2028, the minister said on Monday.", "新廠將啟用。", "zh-Hant", "figures missing: 2028"),
