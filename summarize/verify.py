@@ -60,6 +60,17 @@ LOOP_CYCLE = 4
 # historical documents, including ..." and then the same sentence without "important".
 LOOP_NEAR_WORDS = 2
 _NEGATIONS = frozenset("not no never nor without none neither cannot 不 未 沒 無 非 別 勿 唔 冇".split())  # 唔, 冇: Cantonese
+# Said again, a sentence may swap a pronoun for the noun it stands for, or back ("It also
+# mentions ..." then "The article also mentions ...", Qwen 1.5B on the Cantonese talk): the swap,
+# up to this many words for the pronoun, says nothing new.
+_PRONOUNS = frozenset("it its they them their this these that those he him his she her we our".split())
+LOOP_PRONOUN_PHRASE = 3
+# A long sentence said LOOP_REPEATS times back to back with one word changed each time is a loop
+# too, the model filling one slot of a template: Qwen 0.5B on the seed article wrote "The article
+# also mentions the competition's success, with the Qwen3 model being the first AI model to be
+# published." and then the same with "challenges" and with "future". Twice is parallel writing
+# ("feature" then "display" stays); three times, the same 80 letters around one word, is not.
+LOOP_TEMPLATE_SWAPS = 1
 # A passage of this many sentences or more, holding this many letters, said again anywhere
 # later in the reply, word for word and in order, is a loop too: a small model that runs out
 # of things to say starts a long stretch of its reply over (seen on the reference server: a
@@ -113,6 +124,7 @@ def strip_loops(text: str) -> LoopCheck:
     cut = _cut_tail_run(text)
     cut = _drop_repeated_sentences(cut)
     cut = _drop_repeated_passages(cut)
+    cut = _drop_repeated_items(cut)
     if cut == text:
         return LoopCheck(text, False)
     return LoopCheck(without_list_marker(cut.rstrip()), True)
@@ -267,32 +279,65 @@ def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
         # back (seen on the reference server: two sentences of a summary, said twice over).
         if copies >= LOOP_REPEATS or (copies >= 2 and long):
             return cycle, copies
+        templated = copies
+        while long and _near_copy(
+            block, keys[start + templated * cycle : start + (templated + 1) * cycle], swaps=LOOP_TEMPLATE_SWAPS
+        ):
+            templated += 1
+        if templated >= LOOP_REPEATS:
+            return cycle, templated
     return None
 
 
-def words_of(text: str) -> list[str]:
-    """``text`` as near copies and echoes are compared: its words, lowercased, each Chinese
-    character one."""
+def words_of(text: str, cased: bool = False) -> list[str]:
+    """``text`` as near copies and echoes are compared: its words, lowercased unless ``cased``,
+    each Chinese character one."""
     words: list[str] = []
-    for word in re.findall(r"\w+", text.lower()):
-        words.extend(word if any(is_han(c) for c in word) else [word])
+    for word in re.findall(r"\w+", text):
+        words.extend(word if any(is_han(c) for c in word) else [word if cased else word.lower()])
     return words
 
 
-def _near_copy(block: list[str], other: list[str]) -> bool:
-    """``other`` says ``block`` again with 1 to ``LOOP_NEAR_WORDS`` words left out or put in,
-    none of them a figure or a negation (which change what is said), and no word changed."""
+def _near_copy(block: list[str], other: list[str], swaps: int = 0) -> bool:
+    """``other`` says ``block`` again with up to ``LOOP_NEAR_WORDS`` words left out or put in,
+    pronouns swapped for their nouns (or back), and at most ``swaps`` lower-case words changed
+    one for one; none of the words left out, put in or changed a figure or a negation, and no
+    name changed: those say something else."""
     if len(other) != len(block):
         return False
-    a, b = words_of(" ".join(block)), words_of(" ".join(other))
-    differ: list[str] = []
+    cased_a, cased_b = words_of(" ".join(block), cased=True), words_of(" ".join(other), cased=True)
+    a, b = [w.lower() for w in cased_a], [w.lower() for w in cased_b]
+    added: list[str] = []
+    changed: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "replace":
+        old, new = a[i1:i2], b[j1:j2]
+        if op == "equal" or (op == "replace" and _coreference(old, new)):
+            continue
+        if op == "replace" and len(old) == len(new) == 1:
+            if not (cased_a[i1].islower() and cased_b[j1].islower()):
+                return False  # a name changed ("to the Anping district", "to the Annan district")
+            changed += old + new
+        elif op == "replace":
             return False
-        if op != "equal":
-            differ += a[i1:i2] + b[j1:j2]
-    return 0 < len(differ) <= LOOP_NEAR_WORDS and not any(
-        w in _NEGATIONS or any(c.isdigit() for c in w) for w in differ
+        else:
+            added += old + new
+    return (
+        len(added) <= LOOP_NEAR_WORDS
+        and len(changed) <= 2 * swaps
+        and not any(w in _NEGATIONS or any(c.isdigit() for c in w) for w in added + changed)
+    )
+
+
+def _coreference(old: list[str], new: list[str]) -> bool:
+    """One side is a lone pronoun and the other a short phrase without a figure or a negation:
+    the noun the pronoun stands for ("it" and "the article")."""
+    pronoun, phrase = (old, new) if len(old) == 1 and old[0] in _PRONOUNS else (new, old)
+    return (
+        len(pronoun) == 1
+        and pronoun[0] in _PRONOUNS
+        and 0 < len(phrase) <= LOOP_PRONOUN_PHRASE
+        and not all(w in _PRONOUNS for w in phrase)  # "his" for "her" is another person
+        and not any(w in _NEGATIONS or any(c.isdigit() for c in w) for w in phrase)
     )
 
 
@@ -333,6 +378,31 @@ def _drop_repeated_passages(text: str) -> str:
     if not drop:
         return text
     return "".join(p for i, p in enumerate(pieces) if i not in drop)
+
+
+# The same item LOOP_REPEATS times in one list: "such as using a strong heart, using a strong
+# heart, and using a strong heart" (Qwen 1.5B on the Cantonese talk), "加強防災宣導工作、加強防災
+# 宣導工作、加強防災宣導工作". No writer lists a thing three times; an item must hold
+# LOOP_SENTENCE_LETTERS letters, so "again and again and again" and a chant stay text, and no
+# figure, so equal amounts ("NT$5 million, NT$5 million and NT$5 million") stay data. An English
+# item starts and ends at a word's edge; Chinese has no spaces to mark one. An item is a phrase:
+# bounding its length keeps the search linear on a long reply without commas.
+LOOP_ITEM_CHARS = 100
+_REPEATED_ITEM = re.compile(
+    r"(?<![A-Za-z0-9])(?P<item>[^\W\d_][^,，、;；.。!?！？\n\d]{0,%d}?)"
+    r"(?:(?:\s*[,，、]\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+|及|和|與)(?P=item)(?![A-Za-z0-9])){%d,}"
+    % (LOOP_ITEM_CHARS, LOOP_REPEATS - 1)
+)
+
+
+def _drop_repeated_items(text: str) -> str:
+    """``text`` with a list that names one item ``LOOP_REPEATS`` times or more cut to the item."""
+
+    def one(match: re.Match[str]) -> str:
+        item = match.group("item")
+        return item if _letters(item) >= LOOP_SENTENCE_LETTERS else match.group(0)
+
+    return _REPEATED_ITEM.sub(one, text)
 
 
 def _starts_over(rest: list[str], block: list[str]) -> bool:

@@ -175,6 +175,36 @@ LOOPS += [
     ),
 ]
 
+# Qwen 1.5B's abstractive summary of the Cantonese talk: one item three times in a list, and the
+# sentence said again with "The article" for "It".
+RENT_OPEN = (
+    "The article discusses various strategies for reducing rent, including using social media, changing the "
+    "appearance of the shop, and using public pressure. "
+)
+RENT_METHODS = "also mentions various methods for reducing rent, such as using a strong heart"
+RENT_LIST = ", using a strong heart, and using a strong heart."
+# Qwen 0.5B's abstractive summary of the seed article: one sentence, one word changed each time.
+COMPETITION = "The article also mentions the competition's {}, with the Qwen3 model being the first AI model to be published. "
+
+LOOPS += [
+    (
+        "one item three times in a list, the sentence said again about 'the article'",
+        RENT_OPEN + "It " + RENT_METHODS + RENT_LIST + " The article " + RENT_METHODS + RENT_LIST,
+        RENT_OPEN + "It " + RENT_METHODS + ".",
+    ),
+    ("one item three times in a list", "Tainan will act " + RENT_METHODS + RENT_LIST, "Tainan will act " + RENT_METHODS + "."),
+    (
+        "one item three times in a Chinese list",
+        "市府將包括加強防災宣導工作、加強防災宣導工作、加強防災宣導工作等。",
+        "市府將包括加強防災宣導工作等。",
+    ),
+    (
+        "a long sentence three times with one word changed each time",
+        "".join(COMPETITION.format(w) for w in ("success", "challenges", "future")),
+        COMPETITION.format("success"),
+    ),
+]
+
 NOT_LOOPS = [
     ("a plain summary", EN_SUMMARY),
     ("a Chinese paragraph", ZH_INTRO.strip()),
@@ -223,6 +253,25 @@ NOT_LOOPS = [
         "讓市民在每年汛期來臨以前就能安心生活與工作，不再擔心家園受損。",
     ),
     ("a long sentence said again with a word changed, later on", DRILLS + DRILLS_OPEN + DRILLS.replace("2022", "2023")),
+    ("a long sentence twice with one word changed", "".join(COMPETITION.format(w) for w in ("success", "future"))),
+    (
+        "a long sentence three times with a figure changed each time",
+        "".join(DRILLS.replace("2022", year) for year in ("2022", "2023", "2024")),
+    ),
+    (
+        "a long sentence again about another person",
+        "He said that the city will open his new museum of Taiwanese history in the old station next spring. "
+        "He said that the city will open her new museum of Taiwanese history in the old station next spring.",
+    ),
+    (
+        "a long sentence three times with a name changed each time",
+        "".join(
+            f"The city will open a new bus route from the railway station to the {place} district next year. "
+            for place in ("Anping", "Annan", "Yongkang")
+        ),
+    ),
+    ("a short item three times in a list", "They tried again and again and again, and the rent fell."),
+    ("equal amounts in a list", "The fund paid three installments of NT$5 million, NT$5 million and NT$5 million."),
     (
         "a refrain twice",
         "We shall overcome some day. The march went on. We shall overcome some day. It ended at dusk.",
