@@ -70,6 +70,9 @@ LOOP_PRONOUN_PHRASE = 3
 # also mentions the competition's success, with the Qwen3 model being the first AI model to be
 # published." and then the same with "challenges" and with "future". Twice is parallel writing
 # ("feature" then "display" stays); three times, the same 80 letters around one word, is not.
+# Nor is twice when the stretch is as long as a passage (LOOP_PASSAGE_LETTERS): Qwen 1.5B's
+# abstractive summary of the disaster release said a 182-letter sentence about "disaster
+# recovery funds" again at once about "disaster recovery projects", the rest word for word.
 LOOP_TEMPLATE_SWAPS = 1
 # A passage of this many sentences or more, holding this many letters, said again anywhere
 # later in the reply, word for word and in order, is a loop too: a small model that runs out
@@ -79,6 +82,12 @@ LOOP_TEMPLATE_SWAPS = 1
 # sentence, and a slogan quoted twice is two.
 LOOP_PASSAGE_SENTENCES = 3
 LOOP_PASSAGE_LETTERS = 160
+# Words that count, which a template's changed word must not be ("the first grade", "the second").
+_NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
+    "billion trillion first second third fourth fifth sixth seventh eighth ninth tenth half twice once".split()
+)
 # Only the end of a long reply is searched for a back-to-back run: that is where a loop runs
 # to the token limit, and it bounds the work.
 LOOP_TAIL_CHARS = 6000
@@ -284,7 +293,8 @@ def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
             block, keys[start + templated * cycle : start + (templated + 1) * cycle], swaps=LOOP_TEMPLATE_SWAPS
         ):
             templated += 1
-        if templated >= LOOP_REPEATS:
+        passage = _letters("".join(block)) >= LOOP_PASSAGE_LETTERS
+        if templated >= LOOP_REPEATS or (templated >= 2 and passage):
             return cycle, templated
     return None
 
@@ -314,8 +324,8 @@ def _near_copy(block: list[str], other: list[str], swaps: int = 0) -> bool:
         if op == "equal" or (op == "replace" and _coreference(old, new)):
             continue
         if op == "replace" and len(old) == len(new) == 1:
-            if not (cased_a[i1].islower() and cased_b[j1].islower()):
-                return False  # a name changed ("to the Anping district", "to the Annan district")
+            if not (cased_a[i1].islower() and cased_b[j1].islower()) or {*old, *new} & _NUMBER_WORDS:
+                return False  # a name or a count changed ("the Anping district", "the second grade")
             changed += old + new
         elif op == "replace":
             return False

@@ -150,9 +150,16 @@ DRILLS_BETWEEN = DRILLS_OPEN.replace("developed", "established")
 
 LOOPS += [
     (
+        # The two sentences are said again as a pair, "developed" now "established": a passage
+        # with one word changed, so the pair goes, not only the word-for-word copy.
         "a long sentence said again one sentence later",
         DRILLS_OPEN + DRILLS + DRILLS_BETWEEN + DRILLS,
-        DRILLS_OPEN + DRILLS + DRILLS_BETWEEN,
+        DRILLS_OPEN + DRILLS,
+    ),
+    (
+        "a long sentence said again one sentence later, the one between new",
+        DRILLS_OPEN + DRILLS + SEED_NEW + DRILLS,
+        DRILLS_OPEN + DRILLS + SEED_NEW,
     ),
     (
         "a long sentence said again further on, the reply going on after it",
@@ -202,6 +209,20 @@ LOOPS += [
         "a long sentence three times with one word changed each time",
         "".join(COMPETITION.format(w) for w in ("success", "challenges", "future")),
         COMPETITION.format("success"),
+    ),
+]
+
+# Qwen 1.5B's abstractive summary of the disaster release (run 16): a 182-letter sentence said
+# again at once with one word changed.
+RECOVERY = (
+    "The city has also invested in disaster recovery {}, including the construction of 1,805 community disaster "
+    "preparedness certificates and 7 people who were awarded the gold medal for excellent disaster preparedness. "
+)
+LOOPS += [
+    (
+        "a sentence as long as a passage said again with one word changed",
+        DRILLS_OPEN + RECOVERY.format("funds") + RECOVERY.format("projects").rstrip(),
+        DRILLS_OPEN + RECOVERY.format("funds"),
     ),
 ]
 
@@ -269,6 +290,17 @@ NOT_LOOPS = [
             f"The city will open a new bus route from the railway station to the {place} district next year. "
             for place in ("Anping", "Annan", "Yongkang")
         ),
+    ),
+    (
+        "a long sentence three times with a count changed each time",
+        "".join(
+            f"Pupils in the {grade} grade of every primary school in the city will receive a tablet computer. "
+            for grade in ("first", "second", "third")
+        ),
+    ),
+    (
+        "a sentence as long as a passage again with a name changed",
+        RECOVERY.format("funds") + RECOVERY.format("funds").replace("gold medal", "Golden Shield medal"),
     ),
     ("a short item three times in a list", "They tried again and again and again, and the rent fell."),
     ("equal amounts in a list", "The fund paid three installments of NT$5 million, NT$5 million and NT$5 million."),
