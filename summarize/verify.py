@@ -117,13 +117,15 @@ class LoopCheck:
 def strip_loops(text: str) -> LoopCheck:
     """Cut repetition loops out of a model reply.
 
-    Three shapes are found: a stretch repeated back to back at the end of the reply (a sentence,
+    Four shapes are found: a stretch repeated back to back at the end of the reply (a sentence,
     a line or a few words, often ending in a partial copy where the token limit cut it); a
     sentence, or a cycle of a few, repeated back to back (a long one also with a word or two
-    left out or put in); and a passage of several sentences, or one long sentence, said again
-    later, word for word.
+    left out or put in, or a pronoun for its noun; three times, or twice at a passage's length,
+    with one word changed); a passage of several sentences, or one long sentence, said again
+    later, word for word; and one item named three times in a list.
     The first occurrence is kept, later ones and a trailing partial copy are dropped. Lists
-    with a shared prefix, tables, and a name or a short answer that recurs are text, not loops.
+    with a shared prefix, tables, a name or a short answer that recurs, and parallel sentences
+    that differ in a name or a figure are text, not loops.
 
     Example::
 
