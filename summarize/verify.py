@@ -121,7 +121,7 @@ def strip_loops(text: str) -> LoopCheck:
     a line or a few words, often ending in a partial copy where the token limit cut it); a
     sentence, or a cycle of a few, repeated back to back (a long one also with a word or two
     left out or put in, or a pronoun for its noun; three times, or twice at a passage's length,
-    with one word changed); a passage of several sentences, or one long sentence, said again
+    with one word changed; three times counting on, "R1", "R2", "R3"); a passage of several sentences, or one long sentence, said again
     later, word for word; and one item named three times in a list.
     The first occurrence is kept, later ones and a trailing partial copy are dropped. Lists
     with a shared prefix, tables, a name or a short answer that recurs, and parallel sentences
@@ -298,7 +298,34 @@ def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
         passage = _letters("".join(block)) >= LOOP_PASSAGE_LETTERS
         if templated >= LOOP_REPEATS or (templated >= 2 and passage):
             return cycle, templated
-    return None
+    counted = _counting_run(keys, start)
+    return (1, counted) if counted >= LOOP_REPEATS else None
+
+
+_COUNTER = re.compile(r"^(\D*)(\d{1,4})$")
+
+
+def _counting_run(keys: list[str], start: int) -> int:
+    """How many sentences from ``start`` on say the same words back to back but for one
+    number that goes up by one each time: a model counting on ("the upcoming release of
+    DeepSeek-R1", "... DeepSeek-R2", ... "DeepSeek-R7", Qwen 1.5B's abstractive summary of the
+    seed article, run 17). Only a sentence with ``LOOP_MIN_SPAN`` letters besides the number
+    counts: short list lines ("Step 1.", "Step 2.") stay text."""
+    first = words_of(keys[start], cased=True)
+    if _letters(keys[start]) < LOOP_MIN_SPAN:
+        return 1
+    run, slot, previous = 1, -1, first
+    for key in keys[start + 1 :]:
+        words = words_of(key, cased=True)
+        differ = [i for i, (a, b) in enumerate(zip(previous, words)) if a != b] if len(words) == len(previous) else []
+        if len(differ) != 1 or (slot >= 0 and differ[0] != slot):
+            break
+        slot = differ[0]
+        before, after = _COUNTER.match(previous[slot]), _COUNTER.match(words[slot])
+        if not (before and after and before[1] == after[1] and int(after[2]) == int(before[2]) + 1):
+            break
+        run, previous = run + 1, words
+    return run
 
 
 def words_of(text: str, cased: bool = False) -> list[str]:

@@ -226,6 +226,21 @@ LOOPS += [
     ),
 ]
 
+# Qwen 1.5B's abstractive summary of the seed article (run 17): a model counting on.
+RELEASE = "The article also mentions the upcoming release of {}, which is expected to be released soon. "
+LOOPS += [
+    (
+        "one sentence again and again with a number counting up",
+        RELEASE.format("SuperGrok") + "".join(RELEASE.format(f"DeepSeek-R{n}") for n in range(1, 8)),
+        RELEASE.format("SuperGrok") + RELEASE.format("DeepSeek-R1"),
+    ),
+    (
+        "a long sentence again and again with a year counting up",
+        "".join(DRILLS.replace("2022", year) for year in ("2022", "2023", "2024")),
+        DRILLS,
+    ),
+]
+
 NOT_LOOPS = [
     ("a plain summary", EN_SUMMARY),
     ("a Chinese paragraph", ZH_INTRO.strip()),
@@ -277,7 +292,8 @@ NOT_LOOPS = [
     ("a long sentence twice with one word changed", "".join(COMPETITION.format(w) for w in ("success", "future"))),
     (
         "a long sentence three times with a figure changed each time",
-        "".join(DRILLS.replace("2022", year) for year in ("2022", "2023", "2024")),
+        # (not counting up by one: that is a model counting on, below)
+        "".join(DRILLS.replace("2022", year) for year in ("2022", "2018", "2024")),
     ),
     (
         "a long sentence again about another person",
@@ -302,6 +318,9 @@ NOT_LOOPS = [
         "a sentence as long as a passage again with a name changed",
         RECOVERY.format("funds") + RECOVERY.format("funds").replace("gold medal", "Golden Shield medal"),
     ),
+    ("a sentence twice with a number counting up", "".join(RELEASE.format(f"DeepSeek-R{n}") for n in (1, 2))),
+    ("sentences with numbers that do not count up", "".join(RELEASE.format(f"DeepSeek-R{n}") for n in (1, 3, 5))),
+    ("short numbered steps", "Step 1. Step 2. Step 3. Step 4."),
     ("a short item three times in a list", "They tried again and again and again, and the rent fell."),
     ("equal amounts in a list", "The fund paid three installments of NT$5 million, NT$5 million and NT$5 million."),
     (
