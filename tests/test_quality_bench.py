@@ -356,3 +356,23 @@ def test_compare_abstractive_reports_both_methods_side_by_side(tmp_path):
     assert "- **key sentences**: recall" in section and "- **abstractive**: recall" in section
     row = next(line for line in report.splitlines() if line.startswith("| tainan-1624 |"))
     assert row.split("|")[4].strip().startswith("key sentences (")
+
+
+def test_the_chooser_ceiling_counts_a_fact_only_when_a_chosen_sentence_holds_it():
+    import chooser_ceiling
+
+    article = (
+        "臺南市政府今日宣布，安平區將新建一座長三百公尺的親水公園，預算共計1.2億元，明年三月動工。"
+        "天氣晴朗。"
+        "市長黃偉哲表示，公園完工後將與運河夜間導覽船串連，帶動觀光。"
+    )
+    facts = [
+        {"id": "budget", "source": "1.2億元"},
+        {"id": "mayor", "source": "黃偉哲"},
+        {"id": "weather", "source": "天氣晴朗"},
+    ]
+    # At one sentence's length only the lead is chosen: the mayor and the weather are in the
+    # article but not in what a model would be sent.
+    lead = article.split("。")[0] + "。"
+    assert [sentence.text for sentence in chooser_ceiling.keysentences.choose(article, len(lead))] == [lead]
+    assert [fact["id"] for fact in chooser_ceiling.held(article, facts, len(lead))] == ["budget"]
