@@ -82,12 +82,6 @@ LOOP_TEMPLATE_SWAPS = 1
 # sentence, and a slogan quoted twice is two.
 LOOP_PASSAGE_SENTENCES = 3
 LOOP_PASSAGE_LETTERS = 160
-# Words that count, which a template's changed word must not be ("the first grade", "the second").
-_NUMBER_WORDS = frozenset(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
-    "billion trillion first second third fourth fifth sixth seventh eighth ninth tenth half twice once".split()
-)
 # Only the end of a long reply is searched for a back-to-back run: that is where a loop runs
 # to the token limit, and it bounds the work.
 LOOP_TAIL_CHARS = 6000
@@ -353,7 +347,7 @@ def _near_copy(block: list[str], other: list[str], swaps: int = 0) -> bool:
         if op == "equal" or (op == "replace" and _coreference(old, new)):
             continue
         if op == "replace" and len(old) == len(new) == 1:
-            if not (cased_a[i1].islower() and cased_b[j1].islower()) or {*old, *new} & _NUMBER_WORDS:
+            if not (cased_a[i1].islower() and cased_b[j1].islower()) or {*old, *new} & _COUNT_WORDS:
                 return False  # a name or a count changed ("the Anping district", "the second grade")
             changed += old + new
         elif op == "replace":
@@ -508,6 +502,11 @@ _ORDINALS = {
 # Words that are numbers far more often as idiom than as a claim ("one of the largest", "the
 # first AI", "a second version"): never read as figures.
 _IDIOMS = {"one", "first", "second", "zero"}
+# Every word that counts, from the tables above: a template's changed word is never one, since
+# "the first grade" and "the second grade" say different things (``_near_copy``).
+_COUNT_WORDS = frozenset(
+    {*_WORD_UNITS, *_WORD_TENS, *_ORDINALS, *_IDIOMS, "hundred", *(w for w in _SCALES if len(w) > 2), "half", "twice", "once"}
+)
 
 _EN_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _EN_SCALE = r"(?:\s*(?:thousand|million|billion|trillion)\b|\s?(?:bn|mn|tn)\b|(?<=\d)[mkb]\b)"
