@@ -115,8 +115,9 @@ def strip_loops(text: str) -> LoopCheck:
     a line or a few words, often ending in a partial copy where the token limit cut it); a
     sentence, or a cycle of a few, repeated back to back (a long one also with a word or two
     left out or put in, or a pronoun for its noun; three times, or twice at a passage's length,
-    with one word changed; three times counting on, "R1", "R2", "R3"); a passage of several sentences, or one long sentence, said again
-    later, word for word; and one item named three times in a list.
+    with one word changed; three times counting on, "R1", "R2", "R3"); a passage of several
+    sentences, or one long sentence, said again later, word for word; and one item named
+    three times in a list.
     The first occurrence is kept, later ones and a trailing partial copy are dropped. Lists
     with a shared prefix, tables, a name or a short answer that recurs, and parallel sentences
     that differ in a name or a figure are text, not loops.
@@ -305,10 +306,9 @@ def _counting_run(keys: list[str], start: int) -> int:
     DeepSeek-R1", "... DeepSeek-R2", ... "DeepSeek-R7", Qwen 1.5B's abstractive summary of the
     seed article, run 17). Only a sentence with ``LOOP_MIN_SPAN`` letters besides the number
     counts: short list lines ("Step 1.", "Step 2.") stay text."""
-    first = words_of(keys[start], cased=True)
     if _letters(keys[start]) < LOOP_MIN_SPAN:
         return 1
-    run, slot, previous = 1, -1, first
+    run, slot, previous = 1, -1, words_of(keys[start], cased=True)
     for key in keys[start + 1 :]:
         words = words_of(key, cased=True)
         differ = [i for i, (a, b) in enumerate(zip(previous, words)) if a != b] if len(words) == len(previous) else []
@@ -354,11 +354,13 @@ def _near_copy(block: list[str], other: list[str], swaps: int = 0) -> bool:
             return False
         else:
             added += old + new
-    return (
-        len(added) <= LOOP_NEAR_WORDS
-        and len(changed) <= 2 * swaps
-        and not any(w in _NEGATIONS or any(c.isdigit() for c in w) for w in added + changed)
-    )
+    return len(added) <= LOOP_NEAR_WORDS and len(changed) <= 2 * swaps and not _alters_meaning(added + changed)
+
+
+def _alters_meaning(words: list[str]) -> bool:
+    """Some of ``words`` is a figure or a negation: said again with it put in, left out or
+    changed, a sentence says something else."""
+    return any(w in _NEGATIONS or any(c.isdigit() for c in w) for w in words)
 
 
 def _coreference(old: list[str], new: list[str]) -> bool:
@@ -370,7 +372,7 @@ def _coreference(old: list[str], new: list[str]) -> bool:
         and pronoun[0] in _PRONOUNS
         and 0 < len(phrase) <= LOOP_PRONOUN_PHRASE
         and not all(w in _PRONOUNS for w in phrase)  # "his" for "her" is another person
-        and not any(w in _NEGATIONS or any(c.isdigit() for c in w) for w in phrase)
+        and not _alters_meaning(phrase)
     )
 
 
