@@ -273,26 +273,27 @@ def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
     """(cycle length, copies) of the shortest cycle of sentences repeated from ``start``, if any."""
     for cycle in range(1, LOOP_CYCLE + 1):
         block = keys[start : start + cycle]
-        if len(block) < cycle or _letters("".join(block)) < LOOP_SENTENCE_LETTERS:
+        letters = _letters("".join(block))
+        if len(block) < cycle or letters < LOOP_SENTENCE_LETTERS:
             continue
+
+        def copy(n: int) -> list[str]:
+            return keys[start + n * cycle : start + (n + 1) * cycle]
+
         copies = 1
-        while keys[start + copies * cycle : start + (copies + 1) * cycle] == block:
+        while copy(copies) == block:
             copies += 1
-        long = _letters("".join(block)) >= LOOP_LONG_STRETCH
-        while long and _near_copy(block, keys[start + copies * cycle : start + (copies + 1) * cycle]):
+        long = letters >= LOOP_LONG_STRETCH
+        while long and _near_copy(block, copy(copies)):
             copies += 1
         # Twice is enough for a long stretch: no writer repeats 80 letters word for word back to
         # back (seen on the reference server: two sentences of a summary, said twice over).
         if copies >= LOOP_REPEATS or (copies >= 2 and long):
             return cycle, copies
-        templated = copies
-        while long and _near_copy(
-            block, keys[start + templated * cycle : start + (templated + 1) * cycle], swaps=LOOP_TEMPLATE_SWAPS
-        ):
-            templated += 1
-        passage = _letters("".join(block)) >= LOOP_PASSAGE_LETTERS
-        if templated >= LOOP_REPEATS or (templated >= 2 and passage):
-            return cycle, templated
+        while long and _near_copy(block, copy(copies), swaps=LOOP_TEMPLATE_SWAPS):
+            copies += 1
+        if copies >= LOOP_REPEATS or (copies >= 2 and letters >= LOOP_PASSAGE_LETTERS):
+            return cycle, copies
     counted = _counting_run(keys, start)
     return (1, counted) if counted >= LOOP_REPEATS else None
 
