@@ -1560,6 +1560,46 @@ def fix_split_thousands(output: str, source: str) -> tuple[str, list[Correction]
     return output, [c for c in corrections if c.phrase in told]
 
 
+# "1. 8 billion": a decimal number whose point a model wrote as a sentence's end.
+_SPLIT_DECIMAL = re.compile(r"(?<![\d.,])(\d{1,3})\. (\d{1,3})(?![\d,]|\.\d)")
+
+
+def fix_split_decimals(output: str, source: str) -> tuple[str, list[Correction]]:
+    """``output`` (English) with each decimal number written with a space after its point
+    ("1. 8 billion") joined, when the source gives the joined number (its numeral, 1.8億, or its
+    value, 130萬 for "1.3 million") and not the number after the point ("8 billion").
+
+    Read as it stands, "1. 8 billion" is a sentence ending in "1" and one opening with "8
+    billion": neither is a figure of the article, and the check drops both sentences, or keeps
+    the first and drops the second, leaving "a budget of 3." where the article says 3.2. The
+    reference model wrote the Tainan exhibition's 1.8億 as "1. 8 billion" and a population as
+    "1. 3 million". A sentence that ends in a number before one that opens with another ("It
+    rose by 3. 2 firms left.") stays two, unless the source gives 3.2.
+
+    Example::
+
+        >>> fix_split_decimals("A budget of 1. 8 billion yuan.", "研究預算1.8億元。")
+        ('A budget of 1.8 billion yuan.', [Correction(phrase='1. 8', written='1.8')])
+    """
+    if _is_chinese(output):
+        return output, []
+    found: list[Figure] | None = None
+    fixes = []
+    for match in _SPLIT_DECIMAL.finditer(output):
+        head, tail = match.groups()
+        if found is None:
+            found = figures(source)
+        after = english_figures(output[match.start(2) :])
+        if after and after[0].start == 0 and supported(after[0], found):
+            continue  # the source gives the number after the point: two sentences, maybe
+        joined = english_figures(f"{head}.{output[match.start(2) :]}")
+        if re.search(rf"(?<![\d.]){head}\.{tail}(?!\d)", source) or (
+            joined and joined[0].start == 0 and supported(joined[0], found)
+        ):
+            fixes.append((match.start(), match.end(), f"{head}.{tail}"))
+    return _rewrite(output, fixes)
+
+
 _YEAR_DIGITS = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 # Right after a date read without its year, a 民國 year copied as it stands: ", 114" of
 # "January 1, 114", " 114" of "1 January 114"; not a count ("January 1, 114 people").
@@ -1750,17 +1790,19 @@ def correct_from_source(
     output: str, source: str, glossary: dict[str, str] | None = None
 ) -> tuple[str, list[Correction]]:
     """``output`` with what the source settles rewritten without a request: numbers split at
-    their thousands separator (``fix_split_thousands``), 萬/億 slips (``fix_unit_slips``),
+    their thousands separator (``fix_split_thousands``) or their decimal point
+    (``fix_split_decimals``), 萬/億 slips (``fix_unit_slips``),
     misread 民國 years (``fix_roc_years``), months guessed for a bare day (``fix_bare_day_months``),
     then misread cities (``fix_wrong_cities``) and
     people's names (``fix_misread_people``; the ``glossary``'s forms stay)."""
     output, split = fix_split_thousands(output, source)
+    output, points = fix_split_decimals(output, source)
     output, slips = fix_unit_slips(output, source)
     output, years = fix_roc_years(output, source)
     output, months = fix_bare_day_months(output, source)
     output, cities = fix_wrong_cities(output, source)
     output, people = fix_misread_people(output, source, glossary)
-    return output, split + slips + years + months + cities + people
+    return output, split + points + slips + years + months + cities + people
 
 
 def _rewrite(output: str, fixes: list[tuple[int, int, str]]) -> tuple[str, list[Correction]]:

@@ -953,6 +953,43 @@ def test_fix_split_thousands(output, source, written, told):
     assert bool(verify.unsupported_figures(text, source)) == (not told and text != output)
 
 
+@pytest.mark.parametrize(
+    ("output", "source", "written"),
+    [
+        # The reference model wrote 1.8億 as "1. 8 billion" (benchmarks/QUALITY.md, a Tainan
+        # exhibition summary); joined, the 萬/億 check then writes the amount as 180 million.
+        ("Research gets 1. 8 billion yuan.", "研究經費1.8億元。", "Research gets 180 million yuan."),
+        # Joined to the value the source gives, though not to its numeral.
+        ("About 1. 3 million people live there.", "人口約130萬人。", "About 1.3 million people live there."),
+        ("Growth was 3. 2% this year.", "今年成長3.2%。", "Growth was 3.2% this year."),
+        # An English source's numeral (an English article, summarized from its key sentences).
+        ("A budget of 3. 2 million dollars.", "The council approved 3.2 million dollars.", "A budget of 3.2 million dollars."),
+        # Two sentences: the source gives neither 10.2 nor 3.2.
+        ("It opened 10 times. 2 billion was spent.", "開設10次，支出28.6億。", None),
+        ("It rose by 3. 2 firms left.", "成長3%。兩家公司離開。", None),
+        # The source gives the number after the point: two sentences, as written.
+        ("Qwen 3. 2 new models were shown.", "發布Qwen3。2個新模型亮相。", None),
+    ],
+)
+def test_fix_split_decimals(output, source, written):
+    fixed, fixes = verify.correct_from_source(output, source)
+    assert fixed == (written or output)
+    assert bool(verify.fix_split_decimals(output, source)[1]) == bool(written)
+    if written:
+        assert not verify.unsupported_figures(fixed, source)
+        assert fixes[0].phrase.count(". ") == 1
+
+
+def test_a_split_decimal_is_not_dropped_as_two_sentences():
+    # Before the join, "3." and "2 million dollars ..." were each a sentence: the check dropped
+    # the second and left "a budget of 3." for the article's 3.2 million.
+    text = "The council approved a budget of 3. 2 million dollars for parks. Work starts in March."
+    source = "The council approved a budget of 3.2 million dollars for parks. Work starts in March."
+    fixed, _ = verify.correct_from_source(text, source)
+    assert verify.drop_unsupported_figures(fixed, verify.check(fixed, source)) == (fixed, ())
+    assert "3.2 million" in fixed
+
+
 def test_a_chinese_output_is_not_rewritten_for_slips():
     assert verify.fix_unit_slips("擁有235億個參數。", "擁有2350億個參數。") == ("擁有235億個參數。", [])
 
