@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 
 from .chunking import split_sentences
 from .config import AUTO, KEY_SENTENCES
-from .text import is_han, visible_length
+from .text import in_chinese, is_han, visible_length
 from .verify import MONTH_NAMES, chinese_dates, chinese_figures
 
 # Under ``auto``, models with fewer parameters than this get key sentences. Measured on the
@@ -78,13 +78,19 @@ def model_size(model: str, listed_parameters: float | None = None) -> tuple[floa
     return (listed_parameters, FROM_LISTING) if listed_parameters is not None else (None, "")
 
 
-def uses_key_sentences(method: str, model: str, listed_parameters: float | None = None) -> bool:
+def uses_key_sentences(method: str, model: str, listed_parameters: float | None = None, article: str | None = None) -> bool:
     """Whether a summary run on ``model`` translates key sentences rather than asking for a summary.
 
     ``method`` decides, unless it is ``auto``: then a model with fewer than
     ``SMALL_MODEL_PARAMETERS`` gets key sentences, its size read by ``model_size``. A model of
-    unknown size keeps the abstractive summary.
+    unknown size keeps the abstractive summary. So does an ``article`` not written in Chinese
+    (``text.in_chinese``), whatever the method: key sentences are translated from Chinese, and
+    an English article's would come back as they went out (on the reference model, with "3.2
+    million" sent back as "3. 2 million", and every sentence asked for again for a length ratio
+    of one).
     """
+    if article is not None and not in_chinese(article):
+        return False
     if method != AUTO:
         return method == KEY_SENTENCES
     size, _ = model_size(model, listed_parameters)

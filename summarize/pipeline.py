@@ -46,7 +46,7 @@ from .errors import (
 )
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
-from .text import clean, han_ratio, mostly_chinese, to_traditional, visible_length
+from .text import clean, han_ratio, in_chinese, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 from .translate import MARKER_TOKENS, TranslationRun, Unit, chinese_words, marker_prefix, translation_budget
 from .verify import strip_loops, whole_sentences, words_of
@@ -70,7 +70,7 @@ def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
 def wrong_language(text: str, language: str) -> bool:
     """A reply not in ``language``: mostly Chinese where English was asked for, or mostly not
     Chinese where Chinese was."""
-    return mostly_chinese(text) if language == "en" else han_ratio(text) < 0.2
+    return mostly_chinese(text) if language == "en" else not in_chinese(text)
 
 
 @dataclass(frozen=True)
@@ -563,9 +563,14 @@ async def asummarize_article(
             settings, chat, model, counter, glossary=glossary_entries, reserve=summary_reserve(settings, languages),
             on_text=on_text,
         )
-        method = KEY_SENTENCES if keysentences.uses_key_sentences(
-            settings.method, model, chat.transport.parameters(model)
-        ) else ABSTRACTIVE
+        listed = chat.transport.parameters(model)
+        method = KEY_SENTENCES if keysentences.uses_key_sentences(settings.method, model, listed, article) else ABSTRACTIVE
+        if method == ABSTRACTIVE and keysentences.uses_key_sentences(settings.method, model, listed):
+            log.warning(
+                "the article is not written in Chinese (%.0f%% of its letters are Chinese characters): "
+                "it is summarized as it stands, not from key sentences to translate",
+                100 * han_ratio(article),
+            )
         failed: tuple[int, ...] = ()
         outcomes: dict[str, str | SummarizeError] | None = None
         key_pairs: tuple[tuple[str, str], ...] = ()

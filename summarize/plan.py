@@ -101,7 +101,7 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
     languages = check_languages(languages)
     name, reason = choose_tokenizer(settings)
     counter = tokenizer_for(settings.model, name)
-    if uses_key_sentences(settings.method, settings.model or ""):
+    if uses_key_sentences(settings.method, settings.model or "", article=article):
         return _plan_key_sentences(article, settings, languages, counter, name, reason)
     # The same budget a real run takes: less the glossary's share when one is configured.
     budget, _ = summary_budget(settings, counter, bool(names.resolve_glossary(None, settings)), languages, article)
@@ -184,6 +184,7 @@ def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
 
     article = clean(text)
     source = translate.check_target(target)
+    translate.check_source(article, target)
     name, reason = choose_tokenizer(settings)
     counter = tokenizer_for(settings.model, name)
     cut = translate.layout(article, settings, counter, target)

@@ -301,6 +301,18 @@ def han_ratio(text: str) -> float:
     return han / letters if letters else 0.0
 
 
+# At least this share of an article's letters are Chinese characters for it to be written in
+# Chinese. The corpus's articles hold 78-100% (the Python tutorial's English terms count letter by
+# letter); an English article quoting a name in Chinese holds a few percent.
+CHINESE_MIN_SHARE = 0.2
+
+
+def in_chinese(text: str) -> bool:
+    """Whether ``text`` is written in Chinese: ``CHINESE_MIN_SHARE`` of its letters or more are
+    Chinese characters."""
+    return han_ratio(text) >= CHINESE_MIN_SHARE
+
+
 def mostly_chinese(text: str) -> bool:
     """More than half the letters are Chinese characters: a reply meant to be English is not."""
     return han_ratio(text) > 0.5

@@ -48,11 +48,12 @@ from .errors import (
     ConfigError,
     ContextLengthError,
     EndpointError,
+    InputError,
     TruncatedOutputError,
 )
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
-from .text import clean, han_ratio, mostly_chinese, to_traditional, visible_length
+from .text import clean, han_ratio, is_han, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
@@ -307,6 +308,39 @@ def check_target(target: str) -> str:
         raise ConfigError(f"unsupported target {target!r}; supported: {', '.join(SOURCES)}") from None
 
 
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+
+def needs_translation(text: str, target: str) -> bool:
+    """Whether ``text`` holds anything to translate into ``target``: a Chinese character for
+    English; for zh-Hant, a Latin letter in text that is not mostly Chinese.
+
+    What holds nothing is kept as it is written, never sent: a credit line already in English
+    ("Photo: Tainan City Government"), a date (2024/02/02). On the reference model such a line
+    came back unchanged, was flagged for a length ratio of one, and was asked for again.
+    """
+    if target == "en":
+        return any(is_han(char) for char in text)
+    return _LATIN_LETTER.search(text) is not None and not mostly_chinese(text)
+
+
+def check_source(article: str, target: str) -> None:
+    """Raise ``InputError`` when no paragraph of ``article`` holds anything to translate into
+    ``target`` (``needs_translation``): an English article given for English, a Chinese one for
+    zh-Hant. Nothing is sent for it."""
+    if not any(needs_translation(paragraph, target) for paragraph in split_paragraphs(article)):
+        share = han_ratio(article)
+        if target == "en":
+            raise InputError(
+                "nothing to translate into English: the article holds no Chinese character "
+                f"({share:.0%} of its letters are Chinese)"
+            )
+        raise InputError(
+            "nothing to translate into Traditional Chinese: the article is in Chinese already "
+            f"({share:.0%} of its letters are Chinese characters)"
+        )
+
+
 def translation_budget(
     settings: Settings, counter: TokenCounter, source: str, target: str, article: str = "", *, kind: str = "translate"
 ) -> tuple[int, int]:
@@ -367,6 +401,11 @@ class Layout:
     def chunk_texts(self) -> list[str]:
         return ["\n".join(u.text for u in group) for group in self.groups]
 
+    def as_written(self) -> dict[int, str]:
+        """The units in no chunk, by number: nothing in them to translate (``needs_translation``)."""
+        sent = {u.number for group in self.groups for u in group}
+        return {u.number: u.text for u in self.units if u.number not in sent}
+
 
 def layout(article: str, settings: Settings, counter: TokenCounter, target: str) -> Layout:
     """Cut a cleaned article into paragraphs, units and balanced chunks within the budget.
@@ -377,7 +416,8 @@ def layout(article: str, settings: Settings, counter: TokenCounter, target: str)
     budget, glossary_tokens = translation_budget(settings, counter, SOURCES[target], target, article)
     paragraphs = split_paragraphs(article)
     units = make_units(paragraphs, budget - MARKER_TOKENS, counter.count)
-    groups = pack(units, [u.tokens + MARKER_TOKENS for u in units], budget)  # type: ignore[arg-type]
+    sent = [u for u in units if needs_translation(u.text, target)]
+    groups = pack(sent, [u.tokens + MARKER_TOKENS for u in sent], budget)  # type: ignore[arg-type]
     return Layout(budget, glossary_tokens, paragraphs, units, groups)  # type: ignore[arg-type]
 
 
@@ -621,6 +661,7 @@ async def atranslate_article(
     """Translate an article paragraph by paragraph; the async twin of ``translate_article``."""
     article = clean(text)
     source = check_target(target)
+    check_source(article, target)
     settings = (settings or Settings.from_env()).replace(**overrides)
     given = names.resolve_glossary(glossary, settings)
     async with ChatClient(settings, client) as chat:
@@ -629,6 +670,8 @@ async def atranslate_article(
         cut = layout(article, settings, counter, target)
         paragraphs, units, groups = cut.paragraphs, cut.units, cut.groups
         log.info("%d paragraph(s), %d unit(s), %d chunk(s)", len(paragraphs), len(units), len(groups))
+        if kept := cut.as_written():
+            log.info("%d unit(s) hold nothing to translate and are kept as written: %s", len(kept), sorted(kept))
         run = TranslationRun(
             settings, chat, model, counter, target, paragraphs, units,
             prefix=marker_prefix(article), glossary_tokens=cut.glossary_tokens,
@@ -650,7 +693,7 @@ async def atranslate_article(
 
         results = await gather_or_cancel(one(i, g) for i, g in enumerate(groups))
 
-    found = {n: t for part, _ in results for n, t in part.items()}
+    found = cut.as_written() | {n: t for part, _ in results for n, t in part.items()}
     flagged = {n for _, numbers in results for n in numbers}
     joiner = "" if target == "zh-Hant" else " "
     protected = tuple(run.glossary.values()) if target == "zh-Hant" else ()
@@ -698,7 +741,8 @@ def translate_article(
 
     A paragraph is a non-empty line. Paragraphs travel in chunks within the token budget,
     translated concurrently, each request with only its chunk and the glossary entries for
-    the names in it.
+    the names in it. A paragraph with nothing to translate (no Chinese character, for
+    English: "Photo: Tainan City Government", a date) is kept as written and never sent.
 
     Args:
         text: the article (a ``str``).
@@ -723,7 +767,8 @@ def translate_article(
         went on without (some) names.
 
     Raises:
-        InputError, InputTypeError: the article is unusable; nothing was sent.
+        InputError, InputTypeError: the article is unusable, or holds nothing to translate
+            into ``target`` (an English article for English); nothing was sent.
         ValueError: ``target`` is not supported.
         ConfigError: a setting or the glossary is malformed.
         ChunkFailedError: a chunk failed for good; its cause is on ``__cause__``.

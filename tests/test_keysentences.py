@@ -4,6 +4,7 @@ uses them (``summarize.keysentences``)."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from conftest import CORPUS, ROOT
@@ -289,6 +290,30 @@ def test_the_method_can_be_chosen_either_way(scripted, small):
     assert scripted.chat_requests[-1].kind == "summarize"
     assert summarize_article(RELEASE, settings=small.replace(model="qwen-plus"), method="key-sentences").method == "key-sentences"
     assert scripted.chat_requests[-1].kind == "key_sentences"
+
+
+ENGLISH_ARTICLE = (
+    "Riverton approves park budget\n"
+    "The city council of Riverton voted 7 to 2 on Tuesday to approve a budget of 3.2 million dollars for new parks.\n"
+    "Mayor Ellen Park said the plan would add 14 hectares of green space by 2028.\n"
+)
+
+
+@pytest.mark.parametrize("method", ["auto", "key-sentences"])
+def test_an_article_not_in_chinese_is_summarized_as_it_stands(scripted, small, method, caplog):
+    # Its key sentences would go out to be "translated" into the language they are in: on the
+    # reference model they came back as sent, with "3.2 million" as "3. 2 million", and each was
+    # asked for again for a length ratio of one.
+    scripted.default = translator()
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        summary = summarize_article(ENGLISH_ARTICLE, settings=small, method=method)
+    assert summary.method == "abstractive" and summary.key_sentences == ()
+    assert [r.kind for r in scripted.chat_requests] == ["summarize"]
+    assert "not written in Chinese (0% of its letters" in caplog.text
+    assert plan_article(ENGLISH_ARTICLE, small.replace(method=method)).method == "abstractive"
+    assert uses_key_sentences(method, SMALL, None, "市議會通過公園預算3.2億元，新增14公頃綠地。") is True
+    # An article in Chinese that names things in English is still in Chinese.
+    assert uses_key_sentences(method, SMALL, None, "阿里巴巴推出Qwen3 model，xAI預告Grok 3.5 beta。") is True
 
 
 def test_the_zh_hant_summary_is_the_key_sentences_themselves_and_costs_no_request(scripted, small):

@@ -32,6 +32,7 @@ from summarize import (
     translate_article,
 )
 from summarize.text import clean, to_traditional
+from summarize.plan import plan_translation
 from summarize.translate import clip, make_units, marker_prefix, pair_problems, parse_marked, split_paragraphs
 from summarize.tokens import tokenizer_for
 
@@ -367,6 +368,38 @@ def test_bad_input_fails_before_any_request(scripted, scripted_settings, text, t
     with pytest.raises(error):
         translate_article(text, target=target, settings=scripted_settings)
     assert scripted.requests == []
+
+
+@pytest.mark.parametrize(
+    "text, target, says",
+    [
+        ("Riverton approves park budget\nThe council voted 7 to 2.", "en", "no Chinese character"),
+        ("2024/02/02\n---", "en", "no Chinese character"),
+        ("市議會通過公園預算。\n議員七比二表決。", "zh-Hant", "in Chinese already"),
+    ],
+)
+def test_an_article_with_nothing_to_translate_fails_before_any_request(scripted, scripted_settings, text, target, says):
+    with pytest.raises(InputError, match=f"nothing to translate.*{says}"):
+        translate_article(text, target=target, settings=scripted_settings)
+    with pytest.raises(InputError, match="nothing to translate"):
+        plan_translation(text, scripted_settings, target)
+    assert scripted.requests == []
+
+
+def test_a_paragraph_with_nothing_to_translate_is_kept_as_written_and_never_sent(scripted, scripted_settings):
+    # On the reference model an English credit line came back unchanged, was flagged for a
+    # length ratio of one, and was asked for again alone.
+    scripted.default = translator()
+    text = "臺南市將新建公園，預算3.2億元。\nPhoto: Tainan City Government\n2024/02/02\n市長表示，公園預計2026年完工。"
+    result = translate_article(text, settings=scripted_settings)
+    assert [t for _, t in result.pairs] == [
+        english("臺南市將新建公園，預算3.2億元。"), "Photo: Tainan City Government", "2024/02/02",
+        english("市長表示，公園預計2026年完工。"),
+    ]
+    assert result.unverified == () and result.verified
+    assert len(scripted.chat_requests) == 1
+    assert [n for n, _ in marked(scripted.chat_requests[0])] == [1, 4]
+    assert plan_translation(text, scripted_settings).requests == 1
 
 
 def test_a_failed_chunk_names_its_index(scripted, scripted_settings):
