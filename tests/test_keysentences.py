@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 from conftest import CORPUS, ROOT
@@ -26,6 +27,8 @@ from summarize.keysentences import (
     join_chinese,
     english_words,
     join_english,
+    LONGEST_SENTENCE,
+    PIECE_CHARACTERS,
     parameters_in_name,
     recurring_labels,
     score,
@@ -184,6 +187,33 @@ def test_on_the_corpus_the_key_sentences_hold_at_least_half_the_checklist_facts(
         held += sum(fact["source"] in chosen for fact in checklist)
         total += len(checklist)
     assert held / total >= 0.5
+
+
+def test_a_sentence_too_long_to_summarize_is_cut_at_its_clauses():
+    clause = "市府今年在安平區新建一座公園，"
+    run_on = "臺南市新建公園\n" + clause * 40 + "預計明年完工。"  # 601 characters and no sentence end
+    pieces = [text for _, text in split(run_on)]
+    assert len(pieces) > 6 and max(map(len, pieces)) <= PIECE_CHARACTERS
+    assert "".join(pieces[1:]) == run_on.split("\n")[1]  # every character kept, in order
+    assert all(p.endswith("，") for p in pieces[1:-1])  # cut after a clause, never inside one
+    # Nothing of the usual length is cut: the corpus's longest sentence has 275 characters.
+    sentence = "，".join(["市府今年完成各項計畫"] * 27) + "。"
+    assert len(sentence) <= LONGEST_SENTENCE and [t for _, t in split(sentence)] == [sentence]
+
+
+def test_an_article_without_sentence_ends_gets_a_summary_not_a_translation(scripted, small):
+    # Every 。 of the 21,000-character standard turned to ，: one sentence of 14,101 tokens, chosen
+    # whole and sent as one 14,249-token request, before sentences too long were cut.
+    scripted.default = translator()
+    standard = CORPUS / "public-code-standard-moda-translation.zh-Hant.txt"
+    if not standard.is_file():
+        pytest.skip(f"needs the corpus articles in {CORPUS}")
+    text = re.sub("[。！？；\n]", "，", standard.read_text(encoding="utf-8"))
+    assert len(split(text)) > 100
+    summary = summarize_article(text, settings=small)
+    (request,) = scripted.chat_requests
+    sent = "".join(source for _, source in marked(request))
+    assert len(sent) <= key_sentence_characters(small) and len(summary.key_sentences) >= 2
 
 
 # -- joining --------------------------------------------------------------------------------
