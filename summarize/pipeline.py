@@ -59,11 +59,9 @@ NOTE_HEADER_TOKENS = 8
 def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
     if isinstance(languages, str):
         languages = (languages,)
-    languages = tuple(dict.fromkeys(languages))
+    languages = tuple(dict.fromkeys(prompts.language_code(code) for code in languages))
     if not languages:
         raise ConfigError("languages must name at least one language, e.g. ('en',)")
-    for code in languages:
-        prompts.language_name(code)
     return languages
 
 

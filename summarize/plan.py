@@ -183,7 +183,7 @@ def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
     from . import translate
 
     article = clean(text)
-    source = translate.check_target(target)
+    target, source = translate.check_target(target)
     translate.check_source(article, target)
     name, reason = choose_tokenizer(settings)
     counter = tokenizer_for(settings.model, name)

@@ -300,12 +300,10 @@ def chinese_words(translated: str) -> list[str]:
     return _CHINESE_WORD.findall(translated)
 
 
-def check_target(target: str) -> str:
-    """The source language for ``target``."""
-    try:
-        return SOURCES[target]
-    except (KeyError, TypeError):
-        raise ConfigError(f"unsupported target {target!r}; supported: {', '.join(SOURCES)}") from None
+def check_target(target: str) -> tuple[str, str]:
+    """``target`` as the library writes it ("EN" → "en"), and the language it translates from."""
+    target = prompts.language_code(target, "target")
+    return target, SOURCES[target]
 
 
 _LATIN_LETTER = re.compile("[A-Za-z]")
@@ -660,7 +658,7 @@ async def atranslate_article(
 ) -> Translation:
     """Translate an article paragraph by paragraph; the async twin of ``translate_article``."""
     article = clean(text)
-    source = check_target(target)
+    target, source = check_target(target)
     check_source(article, target)
     settings = (settings or Settings.from_env()).replace(**overrides)
     given = names.resolve_glossary(glossary, settings)

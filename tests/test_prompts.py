@@ -86,6 +86,18 @@ def test_notes_are_numbered_in_order():
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError, match="unsupported language 'fr'"):
         prompts.summarize_messages("文章。", "fr")
+    with pytest.raises(ValueError, match="unsupported target None"):
+        prompts.language_code(None, "target")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("given", "code"), [("EN", "en"), (" en ", "en"), ("zh-hant", "zh-Hant"), ("ZH-HANT", "zh-Hant")])
+def test_a_language_code_is_read_without_regard_to_case(given, code):
+    from summarize.pipeline import check_languages
+    from summarize.translate import check_target
+
+    assert prompts.language_code(given) == code
+    assert check_languages([given, code]) == (code,)
+    assert check_target(given)[0] == code
 
 
 @pytest.mark.parametrize("name", prompts.FENCE_NAMES)
