@@ -25,7 +25,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from . import prompts
@@ -647,6 +647,11 @@ def _name_before(text: str, start: int) -> str:
 
 
 _ZH_DIGITS = "零〇一二兩三四五六七八九"
+# The Simplified forms of the numerals and counters below, each to its Traditional one.
+_TRADITIONAL_NUMERALS = str.maketrans(
+    "万亿两点个项处页户辆张条笔栋层楼岁吨间届级余来号",
+    "萬億兩點個項處頁戶輛張條筆棟層樓歲噸間屆級餘來號",
+)
 # Right before a number, what makes it part of a name: "Qwen3", "R-1".
 _GLUED = re.compile(r"(?:[A-Za-z]|[A-Za-z]-)\Z")
 # Right before a number of a Chinese output, a Latin name it belongs to: "Grok 2".
@@ -946,6 +951,9 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     the one checked, not its source), a number glued to Latin letters is a name ("Qwen3").
     """
     # The pattern's \d takes full-width digits too; chinese_number converts what it matched.
+    # Simplified numerals and counters are read as their Traditional forms (14万件 as 14萬件):
+    # one character for one, so every figure keeps its place, and its text, in ``text``.
+    original, text = text, text.translate(_TRADITIONAL_NUMERALS)
     figures = chinese_dates(text)
     # The month and day of a date are read with it, never as counts (the 30 of 6月30日 is not
     # "30 years"); its year is read as a year below too, so "in 2024" finds 2024年2月2日.
@@ -996,7 +1004,11 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
             add(value, False, "year" if year else "number")
             if post == "年" and (pre == "民國" or 30 <= value <= 200):
                 add(value + 1911, False, "roc")  # 民國 years: 113年 is 2024, as a year only
-    return figures
+    if original == text:
+        return figures
+    return [
+        replace(f, text=original[f.start : f.end]) if text[f.start : f.end] == f.text else f for f in figures
+    ]
 
 
 def _is_chinese(text: str) -> bool:

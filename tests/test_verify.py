@@ -990,6 +990,17 @@ def test_a_split_decimal_is_not_dropped_as_two_sentences():
     assert "3.2 million" in fixed
 
 
+def test_simplified_numerals_and_counters_are_read_as_figures():
+    # The Tainan AI release in Simplified characters: 14万件 and 1,634亿元 were read as 14 and
+    # 1,634, and a correct "140,000 cases" was flagged as a figure the article does not give.
+    source = "2025年民众建议及陈情案件共计近14万件，核定经费逾1,634亿元，两千三百人参加，百余件。"
+    found = {f.text: f.value for f in verify.chinese_figures(source)}
+    assert found["14万"] == 140_000 and found["1,634亿"] == 163_400_000_000 and found["两千三百"] == 2300
+    assert all(source[f.start : f.end] == f.text for f in verify.chinese_figures(source))
+    assert verify.check("In 2025 there were about 140,000 cases and over 163.4 billion yuan.", source) == ()
+    assert [c.phrase for c in verify.check("There were 14 cases.", source)] == ["14 cases"]
+
+
 def test_a_chinese_output_is_not_rewritten_for_slips():
     assert verify.fix_unit_slips("擁有235億個參數。", "擁有2350億個參數。") == ("擁有235億個參數。", [])
 
