@@ -46,7 +46,7 @@ from .errors import (
 )
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
-from .text import clean, han_ratio, in_chinese, mostly_chinese, to_traditional, visible_length
+from .text import clean, han_ratio, in_chinese, in_simplified, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 from .translate import MARKER_TOKENS, TranslationRun, Unit, chinese_words, marker_prefix, translation_budget
 from .verify import strip_loops, whole_sentences, words_of
@@ -458,8 +458,13 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
                 run.flags.add(LOOPED)
             outcomes["en"] = text
     if "zh-Hant" in languages:
-        outcomes["zh-Hant"] = keysentences.join_chinese(chosen)
-        run.simplified_fixed["zh-Hant"] = 0  # the article's own words: nothing to repair
+        # The article's own words; an article written in Simplified characters gets them in
+        # Traditional ones, as every zh-Hant summary is. A Traditional article's variant forms
+        # (裏, 峯) stay as it writes them.
+        chinese, run.simplified_fixed["zh-Hant"] = keysentences.join_chinese(chosen), 0
+        if in_simplified(article):
+            chinese, run.simplified_fixed["zh-Hant"] = to_traditional(chinese)
+        outcomes["zh-Hant"] = chinese
     # Nothing is streamed to on_text: the reply holds markers, and the CLI prints the checked text.
     pairs = tuple((s.text, english.get(i, "")) for i, s in enumerate(chosen))
     return KeySentenceSummary({lang: outcomes[lang] for lang in languages}, pairs, keysentences.join_chinese(chosen))

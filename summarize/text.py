@@ -350,6 +350,19 @@ def to_traditional(text: str, protected: tuple[str, ...] = ()) -> tuple[str, int
     return "".join(out), changed
 
 
+# A text whose Chinese characters s2tw changes at this share or more is written in Simplified
+# characters. The corpus's Traditional articles: 0-0.3% (variant forms such as 裏 and 峯, and
+# Cantonese 揾); the Tainan AI release converted to Simplified: 30%.
+SIMPLIFIED_MIN_SHARE = 0.05
+
+
+def in_simplified(text: str) -> bool:
+    """Whether ``text`` is written in Simplified characters (``SIMPLIFIED_MIN_SHARE``), not
+    Traditional with a variant form or two, which stay as written."""
+    han = sum(1 for char in text if is_han(char))
+    return bool(han) and to_traditional(text)[1] / han >= SIMPLIFIED_MIN_SHARE
+
+
 # Characters that are correct in Taiwan Traditional text but that s2tw's phrase rules rewrite
 # (台灣 → 臺灣, 宣布 → 宣佈, 了解 → 瞭解, 周末 → 週末, 里長 → 裡長): found by running s2tw over the
 # correct Traditional texts in the test corpus. Converting them would "repair" correct text and

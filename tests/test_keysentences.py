@@ -40,6 +40,7 @@ from summarize.output import record
 from summarize.result import LOOPED
 from summarize.verify import strip_loops
 from summarize.plan import plan_article
+from summarize.text import in_simplified
 from summarize.tokens import tokenizer_for
 from summarize.translate import chinese_words
 
@@ -355,6 +356,29 @@ def test_the_zh_hant_summary_is_the_key_sentences_themselves_and_costs_no_reques
     only = summarize_article(RELEASE, settings=small, languages=("zh-Hant",))
     assert len(scripted.chat_requests) == 1 and only.usage.requests == 0
     assert only.text == join_chinese(chosen) and [e for _, e in only.key_sentences] == [""] * len(chosen)
+
+
+def to_simplified(text: str) -> tuple[str, int]:
+    import opencc
+
+    converted = opencc.OpenCC("t2s").convert(text)
+    return converted, sum(a != b for a, b in zip(text, converted))
+
+
+def test_the_zh_hant_summary_of_a_simplified_article_is_in_traditional_characters(scripted, small):
+    # Every zh-Hant summary is in Traditional characters; the key sentences of an article written
+    # in Simplified ones came back as it wrote them.
+    simplified, _ = to_simplified(RELEASE)
+    assert in_simplified(simplified) and not in_simplified(RELEASE)
+    summary = summarize_article(simplified, settings=small, languages=("zh-Hant",))
+    # Taiwan writes 臺 and 台 alike: s2tw gives 台 back for the 台 that t2s made of 臺.
+    expected = join_chinese(choose(RELEASE, key_sentence_characters(small)))
+    assert summary.text.replace("台", "臺") == expected.replace("台", "臺")
+    assert summary.simplified_fixed["zh-Hant"] > 10 and summary.usage.requests == 0
+    # A Traditional article's variant forms (裏, 峯) are its own: they stay as written.
+    variant = RELEASE.replace("局長林國華", "局長林國峯").replace("新航線", "河裏新航線")
+    kept = summarize_article(variant, settings=small, languages=("zh-Hant",))
+    assert "林國峯" in kept.text and "河裏" in kept.text and kept.simplified_fixed["zh-Hant"] == 0
 
 
 def test_a_sentence_that_stays_chinese_is_asked_again_then_left_out(scripted, small, caplog):
