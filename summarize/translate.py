@@ -327,15 +327,11 @@ def check_source(article: str, target: str) -> None:
     ``target`` (``needs_translation``): an English article given for English, a Chinese one for
     zh-Hant. Nothing is sent for it."""
     if not any(needs_translation(paragraph, target) for paragraph in split_paragraphs(article)):
-        share = han_ratio(article)
         if target == "en":
-            raise InputError(
-                "nothing to translate into English: the article holds no Chinese character "
-                f"({share:.0%} of its letters are Chinese)"
-            )
+            raise InputError("nothing to translate into English: the article holds no Chinese character")
         raise InputError(
             "nothing to translate into Traditional Chinese: the article is in Chinese already "
-            f"({share:.0%} of its letters are Chinese characters)"
+            f"({han_ratio(article):.0%} of its letters are Chinese characters)"
         )
 
 
