@@ -1465,7 +1465,7 @@ def _unheard_person(match: re.Match[str], source: str, latin: str, glossary: dic
 # and when only one source value fits, the figure the article gives is known: it is written in
 # without a request (the model asked to repair it picked another figure of the article instead).
 
-_SLIP_UNITS = re.compile("[萬億]")
+_SLIP_UNITS = re.compile("[萬億万亿]")  # Simplified forms too: a figure keeps the text its source writes
 _LEADING = re.compile(r"^[^\d]*")
 
 

@@ -999,6 +999,9 @@ def test_simplified_numerals_and_counters_are_read_as_figures():
     assert all(source[f.start : f.end] == f.text for f in verify.chinese_figures(source))
     assert verify.check("In 2025 there were about 140,000 cases and over 163.4 billion yuan.", source) == ()
     assert [c.phrase for c in verify.check("There were 14 cases.", source)] == ["14 cases"]
+    # A 萬/億 slip is settled from a Simplified source as from a Traditional one.
+    fixed, fixes = verify.correct_from_source("Funding was over 1,634 billion yuan.", source)
+    assert fixed == "Funding was over 163.4 billion yuan." and len(fixes) == 1
 
 
 def test_a_chinese_output_is_not_rewritten_for_slips():
