@@ -52,6 +52,10 @@ _HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u061c\u180e\u202a-\u202e\u2066-\u2069]")
 # C0/C1 controls other than tab and newline.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What ends a line besides "\n", as str.splitlines reads it: CR and CRLF, vertical tab, form feed,
+# the file, group and record separators, NEL, and Unicode's line and paragraph separators (a
+# Word or web page copied as text may break its lines with U+2028 alone).
+_LINE_BREAK = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _TRAILING_SPACE = re.compile(r"[ \t\u3000\xa0]+\n")
 _LEADING_SPACE = re.compile(r"\n[ \t]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
@@ -263,7 +267,7 @@ def clean_report(text: object) -> Cleaned:
             )
     if not text.strip():
         raise InputError("the article is empty" if not text else "the article is only whitespace")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _LINE_BREAK.sub("\n", text)
     is_html = looks_like_html(text)
     if is_html:
         text, removed = _strip_html(text)

@@ -87,6 +87,14 @@ def test_cleaning_keeps_the_words_and_line_breaks(scripted, scripted_settings):
     assert article.strip().replace("\r\n", "\n") in user
 
 
+@pytest.mark.parametrize("brk", ["\r\n", "\r", "\u2028", "\u2029", "\x85", "\x0b", "\x0c"])
+def test_every_kind_of_line_break_ends_a_paragraph(brk):
+    # A page copied from Word or the web may break its lines with U+2028 alone: the paragraphs
+    # then ran together into one, and a press release's date line was no longer a line.
+    text = "臺南運河夜間導覽船明年擴大營運\n發稿時間：113年12月2日\n\n觀光旅遊局今天宣布新增三條航線。"
+    assert clean(text.replace("\n", brk)) == text
+
+
 # -- a 2 MB article ------------------------------------------------------------------------
 
 
