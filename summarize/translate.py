@@ -210,8 +210,10 @@ def clip(text: str, tokens: int, count: Callable[[str], int], *, keep_end: bool 
 # 0.3-0.45 per English one. The bands are wide; they catch a pair holding half of another
 # paragraph or losing half of its own, not a free translation.
 LENGTH_BANDS = {"en": (1.2, 6.0, 12), "zh-Hant": (0.15, 1.0, 6)}
-# Arabic figures: digits with thousands or decimal separators inside them.
-_FIGURE = re.compile(r"\d(?:[\d,，.]*\d)?")
+# Arabic figures: digits, with thousands separators only where they group by three (1,805;
+# 15,000), then a decimal part. Two numbers of a table's row ("67000,11.07") are two figures:
+# read as one, 670001107 was in no translation and every row was asked for again.
+_FIGURE = re.compile(r"\d{1,3}(?:[,，]\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?")
 # A figure right before these is a month or a ROC year, which a translation may write another way
 # (3月 → March, 115年 → 2026, （113）年 → 2024); so is a figure below 10 (2人 → two people).
 _DATE_UNIT = re.compile(r"[)）]?\s*[月年]")

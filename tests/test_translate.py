@@ -518,6 +518,10 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
         ("The plant opens in 2028.", "The plant opens in 2028.", "zh-Hant", "not in Chinese"),
         ("The plant opens in 2028, the minister said on Monday.", "新廠將啟用。", "zh-Hant", "figures missing: 2028"),
         ("Revenue reached 15,000 units.", "營收達1.5萬台。", "zh-Hant", None),
+        # A table's row: two numbers, not one 670001107 (the reference model gave the row back as it was).
+        ("安平區,67000,11.07", "Anping District, 67000, 11.07", "en", None),
+        ("安平區,67000,11.07", "Anping District, 67000", "en", "figures missing: 1107"),
+        ("志工達1,805名。", "There are 1,805 volunteers.", "en", None),
     ],
 )
 def test_pair_problems(source, translation, target, problem):
