@@ -1465,7 +1465,7 @@ def _unheard_person(match: re.Match[str], source: str, latin: str, glossary: dic
 # and when only one source value fits, the figure the article gives is known: it is written in
 # without a request (the model asked to repair it picked another figure of the article instead).
 
-_SLIP_UNITS = re.compile("[萬億万亿]")  # Simplified forms too: a figure keeps the text its source writes
+_SLIP_UNITS = re.compile("[萬億]")
 _LEADING = re.compile(r"^[^\d]*")
 
 
@@ -1494,7 +1494,9 @@ def _slipped_from(figure: Figure, found: list[Figure]) -> Figure | None:
         return None
     fits: dict[float, Figure] = {}
     for source in found:
-        if source.kind != "number" or source.percent or source.value <= 0 or not _SLIP_UNITS.search(source.text):
+        # A figure keeps the text its source writes: 1,634亿 is read as 1,634億 (``chinese_figures``).
+        written = source.text.translate(_TRADITIONAL_NUMERALS)
+        if source.kind != "number" or source.percent or source.value <= 0 or not _SLIP_UNITS.search(written):
             continue
         if powers_of_ten_apart(figure.value, source.value):
             fits.setdefault(source.value, source)
