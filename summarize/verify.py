@@ -1575,6 +1575,8 @@ def fix_split_thousands(output: str, source: str) -> tuple[str, list[Correction]
 
 
 # "1. 8 billion": a decimal number whose point a model wrote as a sentence's end.
+# Enough characters after a number for its scale or percent (" trillion", " per cent").
+SCALE_CHARACTERS = 12
 _SPLIT_DECIMAL = re.compile(r"(?<![\d.,])(\d{1,3})\. (\d{1,3})(?![\d,]|\.\d)")
 
 
@@ -1595,21 +1597,24 @@ def fix_split_decimals(output: str, source: str) -> tuple[str, list[Correction]]
         >>> fix_split_decimals("A budget of 1. 8 billion yuan.", "研究預算1.8億元。")
         ('A budget of 1.8 billion yuan.', [Correction(phrase='1. 8', written='1.8')])
     """
-    if _is_chinese(output):
+    matches = list(_SPLIT_DECIMAL.finditer(output))
+    if not matches or _is_chinese(output):
         return output, []
-    found: list[Figure] | None = None
+    found = figures(source)
+
+    def gives(text: str) -> bool:
+        """The source gives the figure ``text`` opens with."""
+        read = english_figures(text)
+        return bool(read) and read[0].start == 0 and supported(read[0], found)
+
     fixes = []
-    for match in _SPLIT_DECIMAL.finditer(output):
+    for match in matches:
         head, tail = match.groups()
-        if found is None:
-            found = figures(source)
-        after = english_figures(output[match.start(2) :])
-        if after and after[0].start == 0 and supported(after[0], found):
+        # The number after the point with its scale or percent ("2 billion", "2%"): no more is read.
+        after = output[match.start(2) : match.end() + SCALE_CHARACTERS]
+        if gives(after):
             continue  # the source gives the number after the point: two sentences, maybe
-        joined = english_figures(f"{head}.{output[match.start(2) :]}")
-        if re.search(rf"(?<![\d.]){head}\.{tail}(?!\d)", source) or (
-            joined and joined[0].start == 0 and supported(joined[0], found)
-        ):
+        if re.search(rf"(?<![\d.]){head}\.{tail}(?!\d)", source) or gives(f"{head}.{after}"):
             fixes.append((match.start(), match.end(), f"{head}.{tail}"))
     return _rewrite(output, fixes)
 
