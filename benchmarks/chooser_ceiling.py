@@ -34,11 +34,12 @@ def main() -> int:
     args = parser.parse_args()
     checklist = load_facts()
     corpus = corpus_dir()
+    articles = {name: (corpus / name).read_text(encoding="utf-8") for name in checklist}
     for words in (int(w) for w in args.words.split(",")):
         characters = key_sentence_characters(Settings(summary_words=words))
         total = kept = 0
         for name, facts in checklist.items():
-            found = held((corpus / name).read_text(encoding="utf-8"), facts, characters)
+            found = held(articles[name], facts, characters)
             total += len(facts)
             kept += len(found)
             if args.verbose:

@@ -666,7 +666,8 @@ async def atranslate_article(
         cut = layout(article, settings, counter, target)
         paragraphs, units, groups = cut.paragraphs, cut.units, cut.groups
         log.info("%d paragraph(s), %d unit(s), %d chunk(s)", len(paragraphs), len(units), len(groups))
-        if kept := cut.as_written():
+        kept = cut.as_written()
+        if kept:
             log.info("%d unit(s) hold nothing to translate and are kept as written: %s", len(kept), sorted(kept))
         run = TranslationRun(
             settings, chat, model, counter, target, paragraphs, units,
@@ -689,7 +690,7 @@ async def atranslate_article(
 
         results = await gather_or_cancel(one(i, g) for i, g in enumerate(groups))
 
-    found = cut.as_written() | {n: t for part, _ in results for n, t in part.items()}
+    found = kept | {n: t for part, _ in results for n, t in part.items()}
     flagged = {n for _, numbers in results for n in numbers}
     joiner = "" if target == "zh-Hant" else " "
     protected = tuple(run.glossary.values()) if target == "zh-Hant" else ()
