@@ -47,11 +47,13 @@ def render(name: str, **values: object) -> str:
     return load(name).substitute({k: str(v) for k, v in values.items()}).strip()
 
 
+_CODES = {known.lower(): known for known in LANGUAGE_NAMES}
+
+
 def language_code(code: str, what: str = "language") -> str:
     """``code`` as the library writes it, read without regard to case ("EN" → "en", "zh-hant" →
     "zh-Hant"); ``ConfigError`` for a code it does not support."""
-    canonical = {known.lower(): known for known in LANGUAGE_NAMES}
-    found = canonical.get(code.strip().lower()) if isinstance(code, str) else None
+    found = _CODES.get(code.strip().lower()) if isinstance(code, str) else None
     if found is None:
         raise ConfigError(f"unsupported {what} {code!r}; supported: {', '.join(LANGUAGE_NAMES)}")
     return found
