@@ -429,6 +429,7 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
                         "method": plan.method,
                         "key_sentences": plan.key_sentences,
                         "sentences": plan.sentences,
+                        "method_reason": plan.method_reason,
                     },
                     ensure_ascii=False,
                 )
@@ -448,6 +449,8 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
             what = "their translation" if plan.requests else "a zh-Hant summary is the sentences themselves"
             print(f"  requests: {plan.requests} ({what}); prompt tokens: {plan.prompt_tokens}")
             continue
+        if plan.method_reason:
+            print(f"{source}: {plan.method_reason}")
         print(f"{source}: {len(plan.chunks)} chunk(s) of at most {plan.budget} tokens: [{sizes}]")
         if args.translate:
             names = f" + {plan.map_requests} name extraction" if plan.map_requests else ""

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 
 from .chunking import split_long, split_sentences
 from .config import AUTO, KEY_SENTENCES
-from .text import in_chinese, is_han, visible_length
+from .text import han_ratio, in_chinese, is_han, visible_length
 from .verify import MONTH_NAMES, chinese_dates, chinese_figures
 
 # Under ``auto``, models with fewer parameters than this get key sentences. Measured on the
@@ -95,6 +95,19 @@ def uses_key_sentences(method: str, model: str, listed_parameters: float | None 
         return method == KEY_SENTENCES
     size, _ = model_size(model, listed_parameters)
     return size is not None and size < SMALL_MODEL_PARAMETERS
+
+
+def not_chinese(method: str, model: str, article: str, listed_parameters: float | None = None) -> str:
+    """Why ``article`` is summarized as it stands though ``method`` and ``model`` would translate
+    its key sentences, or ``""`` when it is not so: the warning of a run and the note of a dry run."""
+    if uses_key_sentences(method, model, listed_parameters, article) or not uses_key_sentences(
+        method, model, listed_parameters
+    ):
+        return ""
+    return (
+        f"the article is not written in Chinese ({100 * han_ratio(article):.0f}% of its letters are Chinese "
+        "characters): it is summarized as it stands, not from key sentences to translate"
+    )
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from .errors import (
 )
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
-from .text import clean, han_ratio, in_chinese, in_simplified, mostly_chinese, to_traditional, visible_length
+from .text import clean, in_chinese, in_simplified, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 from .translate import MARKER_TOKENS, TranslationRun, Unit, chinese_words, marker_prefix, translation_budget
 from .verify import strip_loops, whole_sentences, words_of
@@ -568,12 +568,8 @@ async def asummarize_article(
         )
         listed = chat.transport.parameters(model)
         method = KEY_SENTENCES if keysentences.uses_key_sentences(settings.method, model, listed, article) else ABSTRACTIVE
-        if method == ABSTRACTIVE and keysentences.uses_key_sentences(settings.method, model, listed):
-            log.warning(
-                "the article is not written in Chinese (%.0f%% of its letters are Chinese characters): "
-                "it is summarized as it stands, not from key sentences to translate",
-                100 * han_ratio(article),
-            )
+        if reason := keysentences.not_chinese(settings.method, model, article, listed):
+            log.warning("%s", reason)
         failed: tuple[int, ...] = ()
         outcomes: dict[str, str | SummarizeError] | None = None
         key_pairs: tuple[tuple[str, str], ...] = ()

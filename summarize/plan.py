@@ -8,7 +8,7 @@ No request is made, not even ``GET /models``: with no model configured the count
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import glossary as names
 from . import prompts
@@ -24,7 +24,7 @@ from .budget import (
 )
 from .chunking import pack, plan_chunks
 from .config import ABSTRACTIVE, KEY_SENTENCES, Settings
-from .keysentences import choose, split, uses_key_sentences
+from .keysentences import choose, not_chinese, split, uses_key_sentences
 from .pipeline import check_languages, key_sentence_requests
 from .text import clean
 from .tokens import TokenCounter, tokenizer_for
@@ -49,7 +49,8 @@ class Plan:
             ``auto`` by the model's name alone, since it does not ask ``/models``). With key
             sentences, ``chunks`` are the token counts of each translation request's sentences,
             ``final_requests`` the translation requests, and ``key_sentences`` of ``sentences``
-            says how much of the article they carry.
+            says how much of the article they carry. ``method_reason`` says why, when the
+            article overrode them (``keysentences.not_chinese``: an article not in Chinese).
     """
 
     tokenizer: str
@@ -65,6 +66,7 @@ class Plan:
     method: str = ABSTRACTIVE
     key_sentences: int = 0  # with the key-sentence method: how many sentences were chosen
     sentences: int = 0  # ... of how many
+    method_reason: str = ""  # why the method is not the one the settings and model would give
 
     @property
     def requests(self) -> int:
@@ -103,6 +105,14 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
     counter = tokenizer_for(settings.model, name)
     if uses_key_sentences(settings.method, settings.model or "", article=article):
         return _plan_key_sentences(article, settings, languages, counter, name, reason)
+    plan = _plan_abstractive(article, settings, languages, counter, name, reason)
+    return replace(plan, method_reason=not_chinese(settings.method, settings.model or "", article))
+
+
+def _plan_abstractive(
+    article: str, settings: Settings, languages: tuple[str, ...], counter: TokenCounter, name: str, reason: str
+) -> Plan:
+    """The plan of a summary the model writes: one request, or map, merge and final requests."""
     # The same budget a real run takes: less the glossary's share when one is configured.
     budget, _ = summary_budget(settings, counter, bool(names.resolve_glossary(None, settings)), languages, article)
     chunks = plan_chunks(article, budget, counter.count)

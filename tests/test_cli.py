@@ -316,6 +316,17 @@ def test_dry_run_of_a_small_model_plans_its_key_sentences_and_method_flag_overri
     assert "method: abstractive, since" not in result.stdout
     result = call(str(article), "--dry-run", "--model", "qwen2.5:1.5b", "--method", "abstractive", "--json", server=scripted)
     assert json.loads(result.stdout)["method"] == "abstractive"
+    assert json.loads(result.stdout)["method_reason"] == ""
+    assert scripted.requests == []
+
+
+def test_dry_run_says_why_an_article_not_in_chinese_is_not_sent_as_key_sentences(scripted, tmp_path):
+    article = tmp_path / "council.txt"
+    article.write_text("The council approved a park budget of 3.2 million dollars.\n\nThe mayor spoke.\n", encoding="utf-8")
+    result = call(str(article), "--dry-run", "--model", "qwen2.5:1.5b", server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert f"{article}: the article is not written in Chinese (0% of its letters" in result.stdout
+    assert "requests: 1 (1 summary)" in result.stdout and "key sentences:" not in result.stdout
     assert scripted.requests == []
 
 

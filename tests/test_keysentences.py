@@ -341,7 +341,12 @@ def test_an_article_not_in_chinese_is_summarized_as_it_stands(scripted, small, m
     assert summary.method == "abstractive" and summary.key_sentences == ()
     assert [r.kind for r in scripted.chat_requests] == ["summarize"]
     assert "not written in Chinese (0% of its letters" in caplog.text
-    assert plan_article(ENGLISH_ARTICLE, small.replace(method=method)).method == "abstractive"
+    plan = plan_article(ENGLISH_ARTICLE, small.replace(method=method))
+    # The dry run says why, in the words of the run's warning.
+    assert plan.method == "abstractive" and plan.method_reason in caplog.text
+    assert plan.method_reason.startswith("the article is not written in Chinese (0% of its letters")
+    assert plan_article(ENGLISH_ARTICLE, small.replace(method="abstractive")).method_reason == ""
+    assert plan_article(RELEASE, small.replace(method="abstractive")).method_reason == ""
     assert uses_key_sentences(method, SMALL, None, "市議會通過公園預算3.2億元，新增14公頃綠地。") is True
     # An article in Chinese that names things in English is still in Chinese.
     assert uses_key_sentences(method, SMALL, None, "阿里巴巴推出Qwen3 model，xAI預告Grok 3.5 beta。") is True
