@@ -53,7 +53,7 @@ from .errors import (
 )
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
-from .text import clean, han_ratio, is_han, mostly_chinese, to_traditional, visible_length
+from .text import clean, han_ratio, in_simplified, is_han, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
@@ -331,6 +331,12 @@ def check_source(article: str, target: str) -> None:
     if not any(needs_translation(paragraph, target) for paragraph in split_paragraphs(article)):
         if target == "en":
             raise InputError("nothing to translate into English: the article holds no Chinese character")
+        if in_simplified(article):
+            raise InputError(
+                "nothing to translate into Traditional Chinese: the article is in Simplified Chinese, "
+                "which is converted, not translated: opencc.OpenCC('s2tw').convert(text) (the "
+                "opencc-python-reimplemented package this library installs) does it without a model"
+            )
         raise InputError(
             "nothing to translate into Traditional Chinese: the article is in Chinese already "
             f"({han_ratio(article):.0%} of its letters are Chinese characters)"
