@@ -61,7 +61,7 @@ from .batch import ARTICLE_SUFFIXES, _inside, is_done, output_paths
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
-from .replay import article_of, body_key, custom_id, hold_logs, replay_article, request_body
+from .replay import article_of, body_key, custom_id, hold_logs, malformed, replay_article, request_body
 
 __all__ = [
     "Job", "JobError", "Report", "RoundFile", "advance", "answer_round", "body_key", "custom_id",
@@ -116,13 +116,21 @@ def read_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
 
 def _outcome(response: Any, error: Any) -> tuple[str, int | None, Any]:
     """What one result line says: ``("ok", 200, body)``, ``("failed", status, error)`` or
-    ``("missing", None, error)`` for a line no engine answered (expired, cancelled)."""
+    ``("missing", None, error)`` for a line no engine answered (expired, cancelled).
+
+    A reply the online client would refuse as malformed (``"choices": [5]``) fails its line
+    here, as a 200 without choices does: it is never stored as a reply, so no later round trips
+    on it, and, as online, it is not asked again.
+    """
     if not isinstance(response, dict):
         return "missing", None, error
     status = response.get("status_code")
     body = response.get("body")
     status = int(status) if isinstance(status, (int, str)) and str(status).isdigit() else None
     if status == 200 and isinstance(body, dict) and body.get("choices") and not body.get("error"):
+        problem = malformed(body)
+        if problem is not None:
+            return "failed", 200, f"the batch engine sent a malformed reply ({problem})"
         return "ok", 200, body
     if status == 200 and isinstance(body, dict) and isinstance(body.get("error"), dict):
         code = body["error"].get("code")

@@ -25,11 +25,12 @@ import contextvars
 import hashlib
 import json
 import logging
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .config import Settings
-from .errors import SummarizeError
+from .reply import BodyError, MalformedReply, ReplyReader
 from .result import Summary, Translation
 
 # The statuses the online client retries (summarize.client): the rest are the request's fault.
@@ -223,6 +224,25 @@ def sse_events(answer: dict[str, Any]) -> list[bytes]:
     return encoded + [b"data: [DONE]\n\n"]
 
 
+def malformed(body: dict[str, Any]) -> str | None:
+    """What the online client would find malformed in a reply body (``choices[0]`` not an
+    object, ``message`` not one, ``content`` or ``usage`` of the wrong type), else ``None``.
+
+    ``ReplyReader``, which reads every online reply, is the judge, so a batch job refuses the
+    replies an online run refuses; a body that passes converts to events (``sse_events``) safely.
+    An error body, or one without choices, is not malformed: it is a failure of its own.
+    """
+    reader = ReplyReader("", sys.maxsize)
+    try:
+        reader.feed(json.dumps(body).encode("utf-8"))
+        reader.reply()
+    except MalformedReply as exc:
+        return str(exc)
+    except BodyError:
+        return None
+    return None
+
+
 # Log records of the article being replayed: shown once, when the article finishes.
 _held: contextvars.ContextVar[list[logging.LogRecord] | None] = contextvars.ContextVar("summarize_held_logs", default=None)
 
@@ -271,7 +291,7 @@ async def replay_article(
     except Pending:
         await _settle()
         return client.pending
-    except (SummarizeError, ValueError, TypeError) as exc:
+    except Exception as exc:  # whatever it was, it was this article's alone (as in summarize.batch)
         error = exc
     finally:
         _held.reset(token)

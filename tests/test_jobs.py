@@ -419,6 +419,39 @@ def test_result_line_shapes(line, kind, status):
     assert jobs._outcome(line["response"], line["error"])[:2] == (kind, status)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"choices": [5]},
+        {"choices": [None]},
+        {"choices": ["x"]},
+        {"choices": [{"message": "hello", "finish_reason": "stop"}]},
+        {"choices": [{"message": [1], "finish_reason": "stop"}]},
+        {**completion("ok"), "usage": "lots"},
+    ],
+)
+def test_a_malformed_reply_fails_its_article_and_the_job_goes_on(tmp_path, body):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in ("seed-qwen3-grok.txt", "tainan-ai-youth-governance-press-release-2025.zh-Hant.txt"):
+        shutil.copy(CORPUS / name, folder / name)
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    lines = [x for f in report.files for x in jobs.read_lines(f.path)]
+    bad = lines[0]["custom_id"]
+    rows = [jobs.result_line(x["custom_id"], body if x["custom_id"] == bad else chat_body(x["body"])) for x in lines]
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = jobs.import_results(out, tmp_path / "r.jsonl")
+    assert report.finished and report.done == 1 and report.failed == 1
+    (_source, message), = report.failures
+    assert "malformed reply" in message
+    # Nothing stored trips a later pass: status, another import and a re-export all work.
+    assert bad not in jobs.Job(out).shard(0).replies
+    assert jobs.status(out).failed == 1
+    assert jobs.import_results(out, tmp_path / "r.jsonl").stored == 0
+    assert jobs.export_round(folder, out, settings=Settings(model=MODEL)).done == 1
+
+
 def test_a_context_length_failure_splits_the_chunk_as_online(tmp_path):
     folder = tmp_path / "news"
     folder.mkdir()
