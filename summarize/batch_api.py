@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .jobs import MAX_LINES, Job, JobError, Report, export_round, import_results, status
+from .jobs import MAX_LINES, Job, JobError, Report, export_round, import_results, lower_max_lines, status
 from .output import write_atomic
 
 log = logging.getLogger("summarize")
@@ -53,6 +53,10 @@ def submit(
     ID is written to ``out/.batch/job.json`` as soon as it exists, so a run that was interrupted
     (even killed while polling) resumes with the same batches: call ``submit`` again.
 
+    Run again on a job that exists, a ``max_lines`` below the job's own limit lowers it: a round
+    not sent yet is split again (the way under an account's enqueued-token limit, after a batch
+    failed validation), later rounds are split at it.
+
     OpenAI and DashScope (Model Studio) both serve this API; DashScope takes files of up to
     500 MB instead of 200 MB, and a ``completion_window`` of up to ``"336h"``.
 
@@ -75,6 +79,8 @@ def submit(
             settings = settings.replace(model=asyncio.run(resolve()))
         export_round(articles, out, settings=settings, languages=languages, translate=translate,
                      formats=formats, max_lines=max_lines)
+    else:
+        lower_max_lines(job.out, max_lines)
     meta = job.load()
     api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
     return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
@@ -142,9 +148,15 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                     if batch.status not in TERMINAL:
                         continue
                     if batch.status == "failed" and not (batch.output_file_id or batch.error_file_id):
+                        # Set aside, so that the next submit uploads the file and creates a batch
+                        # anew instead of polling this one, which will never answer.
+                        entry["status"] = batch.status
+                        _set_aside(entry)
+                        job.save(meta)
                         raise JobError(
                             f"batch {batch.id} failed validation: {_batch_errors(batch)}; fix the cause and run submit "
-                            "again (a file over the account's enqueued-token limit fails this way: lower --max-lines)"
+                            "again, which sends its requests in a new batch (a file over the account's enqueued-token "
+                            "limit fails this way: run submit again with a lower --max-lines)"
                         )
                     paths = []
                     for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
@@ -173,8 +185,13 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                         f"see the files in {job.state / Path(current['files'][0]['path']).parent} and run submit again later"
                     )
                 for entry in meta["rounds"][-1]["files"]:
-                    entry.setdefault("earlier", []).append({k: entry.pop(k) for k in ("file_id", "batch_id", "status", "results") if k in entry})
+                    _set_aside(entry)
                 job.save(meta)
+
+
+def _set_aside(entry: dict[str, Any]) -> None:
+    """Move a round file's upload and batch into its ``earlier`` list: the file is sent again."""
+    entry.setdefault("earlier", []).append({k: entry.pop(k) for k in ("file_id", "batch_id", "status", "results") if k in entry})
 
 async def _batch_for_file(api: Any, file_id: str) -> Any:
     """A batch already created from ``file_id`` (its ID lost to an interruption), else ``None``."""

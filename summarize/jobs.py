@@ -65,7 +65,7 @@ from .replay import article_of, body_key, custom_id, hold_logs, malformed, repla
 
 __all__ = [
     "Job", "JobError", "Report", "RoundFile", "advance", "answer_round", "body_key", "custom_id",
-    "export_round", "import_results", "read_lines", "request_body", "request_line", "result_line", "rounds", "status",
+    "export_round", "import_results", "lower_max_lines", "read_lines", "request_body", "request_line", "result_line", "rounds", "status",
 ]
 
 log = logging.getLogger("summarize")
@@ -606,6 +606,27 @@ def advance(
             meta["rounds"].append({"number": len(meta["rounds"]) + 1, "digest": writer.digest, "files": []})
             job.save(meta)
     return _report(job, job.load(), stored=stored, tally=tally)
+
+
+def lower_max_lines(out: str | os.PathLike[str], max_lines: int) -> None:
+    """Lower a job's requests per file to ``max_lines`` (a higher value changes nothing).
+
+    The current round is split again when none of its files was uploaded yet (``batch_api``
+    records the file IDs): after a batch failed validation (an account's enqueued-token limit),
+    its file is set aside, so the smaller files go out instead. Later rounds follow the new limit.
+    """
+    job = Job(out)
+    meta = job.load()
+    if max_lines >= meta["max_lines"]:
+        return
+    meta["max_lines"] = max_lines
+    current = meta["rounds"][-1]["files"] if meta["rounds"] else []
+    unsent = bool(current) and not any(f.get("file_id") for f in current)
+    if unsent:
+        meta["rounds"].pop()  # advance writes the same requests again, as the same round, split anew
+    job.save(meta)
+    if unsent:
+        advance(job)
 
 
 def _write_outputs(job: Job, article: dict[str, Any], result: Any, elapsed: float) -> None:

@@ -615,6 +615,24 @@ def test_submit_reports_a_batch_that_failed_validation(tmp_path):
             batch_api.submit(folder, tmp_path / "job", settings=Settings(base_url=server.base_url), poll=0.01)
 
 
+def test_submit_sends_a_batch_that_failed_validation_anew_at_a_lower_max_lines(tmp_path):
+    folder = corpus_folder(tmp_path)
+    out = tmp_path / "job"
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url)
+        server.refuse = {"code": "token_limit_exceeded", "message": "Enqueued token limit reached for qwen3-8b."}
+        with pytest.raises(jobs.JobError, match="failed validation.*lower --max-lines"):
+            batch_api.submit(folder, out, settings=settings, poll=0.01)
+        server.refuse = None
+        report = batch_api.submit(folder, out, settings=settings, max_lines=4, poll=0.01)
+        assert report.done == 8
+        first = jobs.rounds(out)[0]
+        # Round 1 went out again in files of at most 4 lines, each a new upload and batch.
+        assert [f["lines"] for f in first["files"]] == [4, 4, 1]
+        assert all(f["batch_id"] != "batch_1" for f in first["files"])
+        assert server.count("GET", "/v1/batches/batch_1") == 1  # failed; never polled again
+
+
 # -- the example and memory --------------------------------------------------------------------
 
 
