@@ -49,7 +49,7 @@ from .runner import gather_or_cancel, run_sync
 from .text import clean, in_chinese, in_simplified, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 from .translate import MARKER_TOKENS, TranslationRun, Unit, chinese_words, marker_prefix, translation_budget
-from .verify import strip_loops, whole_sentences, words_of
+from .verify import ends_a_sentence, strip_loops, whole_sentences, words_of
 
 log = logging.getLogger("summarize")
 T = TypeVar("T")
@@ -206,11 +206,12 @@ class Run:
         loops = strip_loops(reply.text)
         text, fixed = loops.text, 0
         # A reply that said what was asked and ran on to its limit ends at its last whole
-        # sentence: that is the length the user asked for, and nothing of it was cut.
+        # sentence: that is the length the user asked for, and nothing of it was cut. A reply
+        # with no sentence end in it (run-on words, a Chinese reply of commas) has none: cut.
         ran_on = False
         if reply.truncated and not loops.looped:
             whole = whole_sentences(text)
-            ran_on = as_long_as_asked(whole, words, language)
+            ran_on = ends_a_sentence(whole) and as_long_as_asked(whole, words, language)
             if ran_on:
                 text = whole
                 log.info(

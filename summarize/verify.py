@@ -164,6 +164,12 @@ def whole_sentences(text: str) -> str:
     return kept or text
 
 
+def ends_a_sentence(text: str) -> bool:
+    """Whether ``text`` ends at a sentence end (what ``whole_sentences`` keeps always does, but
+    for a text with no whole sentence, which it gives back as it is)."""
+    return bool(_FINAL_END.search(text.rstrip()))
+
+
 def _letters(text: str) -> int:
     return sum(1 for c in text if c.isalpha() or is_han(c))
 

@@ -9,7 +9,7 @@ from scripted_server import Step
 
 from summarize import Settings, summarize_article
 from summarize.budget import note_words, reply_tokens
-from summarize.errors import ServerError
+from summarize.errors import ServerError, TruncatedOutputError
 
 ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網，新增十二條路線。"
 LOOP = "The city will add twelve bus routes next year. " * 12
@@ -174,6 +174,24 @@ def test_a_reply_that_runs_on_past_its_ask_ends_at_its_last_whole_sentence(scrip
     assert summary.text == text and summary.flags == () and not summary.truncated
     assert scripted.chat_requests[0].body["max_tokens"] == reply_tokens(scripted_settings, words)
     assert "ran on past 150 words to its 242-token limit; it ends at its last whole sentence" in caplog.text
+
+
+@pytest.mark.parametrize("language", ["en", "zh-Hant"])
+def test_a_reply_cut_with_no_sentence_end_in_it_is_cut_not_run_on(scripted, scripted_settings, language):
+    # A red-team server stopped every reply at max_tokens mid-word with no sentence end: the
+    # summary came back "... teachers136 library137 officia", unflagged, as if whole.
+    words = scripted_settings.summary_words
+    run_on = {
+        "en": " ".join(f"Tainan route{i} opens" for i in range(words)) + " offici",
+        "zh-Hant": "，".join(f"臺南市第{i}條公車路線明年通車" for i in range(words // 2)) + "，臺南",
+    }[language]
+    scripted.script(Step.reply(run_on, finish_reason="length"), Step.reply(run_on, finish_reason="length"))
+    with pytest.raises(TruncatedOutputError, match="kept writing past"):
+        summarize_article(ARTICLE, settings=scripted_settings, languages=(language,))
+    assert len(scripted.chat_requests) == 2  # asked once more, as any cut reply is
+    scripted.script(Step.reply(run_on, finish_reason="length"), Step.reply(run_on, finish_reason="length"))
+    kept = summarize_article(ARTICLE, settings=scripted_settings.replace(on_truncation="keep"), languages=(language,))
+    assert kept.truncated and "truncated" in kept.flags
 
 
 def test_a_numbered_list_that_runs_on_ends_at_its_last_whole_item_not_at_a_bare_number(scripted, scripted_settings):
