@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from .output import write_atomic
 log = logging.getLogger("summarize")
 
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
+PLAIN_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}")  # what OpenAI's and DashScope's batch IDs look like
 
 
 def submit(
@@ -127,7 +129,7 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                         found = await call(
                             api.batches.create, input_file_id=entry["file_id"], endpoint=meta["url"], completion_window=window
                         )
-                    entry["batch_id"] = found.id
+                    entry["batch_id"] = _plain_id(found.id)
                     job.save(meta)
                     say(f"round {number}: batch {found.id} for file {index} of {len(current['files'])}")
             seen: dict[str, str] = {}
@@ -162,7 +164,8 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                     for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
                         if file_id:
                             content = await call(api.files.content, file_id)
-                            target = job.state / Path(entry["path"]).parent / f"results-{batch.id}-{kind}.jsonl"
+                            name = f"results-{_plain_id(batch.id)}-{kind}.jsonl"
+                            target = job.state / Path(entry["path"]).parent / name
                             write_atomic(target, content.content.decode("utf-8"))
                             paths.append(target.relative_to(job.state).as_posix())
                     entry.update(status=batch.status, results=paths)
@@ -201,6 +204,21 @@ async def _batch_for_file(api: Any, file_id: str) -> Any:
         log.debug("could not list batches (%s); creating one", exc)
         return None
     return next((b for b in getattr(page, "data", []) or [] if getattr(b, "input_file_id", None) == file_id), None)
+
+def _plain_id(batch_id: Any) -> str:
+    """A batch ID the endpoint gave, checked before it names a results file (or is recorded).
+
+    Raises:
+        JobError: the ID is not a plain name (``batch_abc123``); one with a ``/`` or ``..``
+            would write the results outside the job folder.
+    """
+    if isinstance(batch_id, str) and PLAIN_ID.fullmatch(batch_id):
+        return batch_id
+    raise JobError(
+        f"the endpoint gave the batch ID {str(batch_id)[:100]!r}, which is not a plain name (letters, digits, "
+        "'_', '-', '.'); it is refused, since it names the results file: check SUMMARIZE_BASE_URL"
+    )
+
 
 def _batch_errors(batch: Any) -> str:
     errors = getattr(batch, "errors", None)

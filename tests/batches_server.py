@@ -6,7 +6,8 @@ every line of its input file is answered by ``engine(line)`` (a result line, or 
 line the batch never got to, as when one expires); lines with status 200 go to the output
 file, the rest to the error file, both in reverse order, since real batches keep no order.
 ``hold = True`` keeps batches ``in_progress`` (to interrupt a client mid-poll); ``refuse`` fails
-every batch's validation with that error.
+every batch's validation with that error. ``batch_id(n)`` names the n-th batch (a hostile
+server's may hold ``/`` or ``..``).
 
     with BatchesServer(engine) as server:
         settings = Settings(base_url=server.base_url, model="m")
@@ -21,6 +22,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 Engine = Callable[[dict], "dict | None"]
 
@@ -47,6 +49,7 @@ class BatchesServer:
         self.models = models or ["scripted"]
         self.hold = False
         self.refuse: dict | None = None  # a batch error: every batch fails validation with it
+        self.batch_id: Callable[[int], str] = lambda n: f"batch_{n}"
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request
@@ -112,7 +115,7 @@ class BatchesServer:
                     return 400, {"error": {"message": f"bad batch request {request}"}}
                 if request.get("input_file_id") not in self.files:
                     return 404, {"error": {"message": "no such file"}}
-                batch_id = f"batch_{len(self.batches) + 1}"
+                batch_id = self.batch_id(len(self.batches) + 1)
                 self.batches[batch_id] = {
                     "id": batch_id, "object": "batch", "endpoint": request["endpoint"], "errors": None,
                     "input_file_id": request["input_file_id"], "completion_window": "24h", "status": "validating",
@@ -123,9 +126,9 @@ class BatchesServer:
             if method == "GET" and route == "/batches":
                 data = [self._public(b) for b in reversed(list(self.batches.values()))]
                 return 200, {"object": "list", "data": data, "has_more": False}
-            match = re.fullmatch(r"/batches/([^/]+)", route)
-            if method == "GET" and match and match.group(1) in self.batches:
-                batch = self.batches[match.group(1)]
+            match = re.fullmatch(r"/batches/(.+)", route)
+            if method == "GET" and match and unquote(match.group(1)) in self.batches:
+                batch = self.batches[unquote(match.group(1))]
                 self._advance(batch)
                 return 200, self._public(batch)
             return 404, {"error": {"message": f"no route {method} {path}"}}

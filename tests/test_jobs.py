@@ -633,6 +633,19 @@ def test_submit_sends_a_batch_that_failed_validation_anew_at_a_lower_max_lines(t
         assert server.count("GET", "/v1/batches/batch_1") == 1  # failed; never polled again
 
 
+def test_submit_refuses_a_batch_id_that_is_not_a_plain_name(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    out = tmp_path / "deep" / "er" / "job"
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        server.batch_id = lambda n: f"x/../../../../../ESCAPED-{n}"
+        with pytest.raises(jobs.JobError, match="batch ID 'x/.*ESCAPED-1', which is not a plain name"):
+            batch_api.submit(folder, out, settings=Settings(base_url=server.base_url), poll=0.01)
+    assert not list(tmp_path.rglob("*ESCAPED*"))
+    assert "batch_id" not in jobs.rounds(out)[0]["files"][0]
+
+
 # -- the example and memory --------------------------------------------------------------------
 
 
