@@ -254,13 +254,17 @@ def plan_outputs(articles: Articles, out: Path, formats: Sequence[str]) -> dict[
         paths = output_paths(article, articles.base, out, formats)
         shared = [p for p in paths.values() if writers.setdefault(p, article) != article]
         if shared:
-            other = writers[shared[0]]
-            raise BatchError(
-                f"{display(other)} and {display(article)} would both be written to "
-                f"{' and '.join(display(p) for p in shared)}: rename one, or batch them separately"
-            )
+            raise collision(writers[shared[0]], article, shared)
         targets[str(article)] = paths
     return targets
+
+
+def collision(first: Path, second: Path, shared: Sequence[Path]) -> BatchError:
+    """The refusal of two articles that would write the same outputs (``a.txt`` and ``a.md``)."""
+    return BatchError(
+        f"{display(first)} and {display(second)} would both be written to "
+        f"{' and '.join(display(p) for p in shared)}: rename one, or batch them separately"
+    )
 
 
 def is_done(paths: dict[str, Path], *, redo_flagged: bool = False) -> bool:

@@ -57,7 +57,7 @@ from typing import Any
 
 from . import glossary as names
 from . import presets
-from .batch import ARTICLE_SUFFIXES, _inside, is_done, output_paths
+from .batch import ARTICLE_SUFFIXES, _inside, collision, is_done, output_paths
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
@@ -342,7 +342,6 @@ def export_round(
             log.warning("%s already holds a job for model %s; resuming it (give another --out for a new job)", job.out, model)
         return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
     found, base = _article_files(articles)
-    out_resolved = job.out.resolve()
     entries = names.resolve_glossary(glossary, settings)
     meta = {
         "format": FORMAT,
@@ -359,42 +358,74 @@ def export_round(
         "skipped": 0,
         "rounds": [],
     }
-    count = skipped = 0
-    shard_file: _AtomicFile | None = None
-    for path in found:
-        if out_resolved in path.resolve().parents:
-            continue  # never our own results
-        targets = output_paths(path, base, job.out, formats)
-        if is_done(targets):
-            skipped += 1
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it first, "
-                "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)"
-            ) from None
-        record = {
-            "id": _article_id(count),
-            "source": str(path),
-            "text": text,
-            "outputs": {fmt: p.relative_to(job.out).as_posix() for fmt, p in targets.items()},
-        }
-        if count % SHARD_SIZE == 0:
-            if shard_file is not None:
-                shard_file.commit()
-            shard_file = _AtomicFile(job.article_file(count // SHARD_SIZE))
-        assert shard_file is not None  # opened at the first article (count 0)
-        shard_file.write(json.dumps(record, ensure_ascii=False) + "\n")
-        count += 1
-    if shard_file is not None:
-        shard_file.commit()
+    try:
+        count, skipped = _write_articles(job, found, base, formats, grouped=isinstance(articles, (str, os.PathLike)))
+    except BaseException:
+        shutil.rmtree(job.state / "articles", ignore_errors=True)  # half a job's articles are no job
+        raise
     if not count and not skipped:
         raise FileNotFoundError(f"no articles in {articles}: give a folder of .txt or .md files, a glob or a list of files")
     meta.update(articles=count, skipped=skipped)
     job.save(meta)
     return advance(job, on_article=on_article)
+
+
+def _write_articles(job: Job, found: Iterable[Path], base: Path, formats: Sequence[str], *, grouped: bool) -> tuple[int, int]:
+    """Store the articles of a new job, SHARD_SIZE per file; how many, and how many were skipped
+    because their outputs exist.
+
+    Raises:
+        BatchError: two articles would write the same outputs (``a.txt`` and ``a.md``), as
+            ``summarize batch`` refuses them. Only articles of one folder can collide, and a folder
+            or a glob yields a folder's files together (``grouped``), so memory holds one folder's
+            outputs; a list of files is held whole.
+    """
+    out_resolved = job.out.resolve()
+    count = skipped = 0
+    shard_file: _AtomicFile | None = None
+    writers: dict[Path, Path] = {}
+    folder: Path | None = None
+    try:
+        for path in found:
+            if out_resolved in path.resolve().parents:
+                continue  # never our own results
+            targets = output_paths(path, base, job.out, formats)
+            if grouped and path.parent != folder:
+                folder = path.parent
+                writers.clear()
+            shared = [p for p in targets.values() if writers.setdefault(p, path) != path]
+            if shared:
+                raise collision(writers[shared[0]], path, shared)
+            if is_done(targets):
+                skipped += 1
+                continue
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it first, "
+                    "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)"
+                ) from None
+            record = {
+                "id": _article_id(count),
+                "source": str(path),
+                "text": text,
+                "outputs": {fmt: p.relative_to(job.out).as_posix() for fmt, p in targets.items()},
+            }
+            if count % SHARD_SIZE == 0:
+                if shard_file is not None:
+                    shard_file.commit()
+                shard_file = _AtomicFile(job.article_file(count // SHARD_SIZE))
+            assert shard_file is not None  # opened at the first article (count 0)
+            shard_file.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    except BaseException:
+        if shard_file is not None:
+            shard_file.discard()
+        raise
+    if shard_file is not None:
+        shard_file.commit()
+    return count, skipped
 
 
 class _AtomicFile:
@@ -412,6 +443,10 @@ class _AtomicFile:
     def commit(self) -> None:
         self.handle.close()
         os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def _article_files(articles: Any) -> tuple[Iterator[Path], Path]:

@@ -531,6 +531,27 @@ def test_exporting_again_resumes_the_job_and_skips_articles_done_online(endpoint
     assert "round 1: 8 requests in 1 file(s) for 7 article(s)" in capsys.readouterr().err
 
 
+def test_export_refuses_two_articles_that_would_write_the_same_outputs(tmp_path):
+    from summarize.batch import BatchError
+
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    text = (CORPUS / "seed-qwen3-grok.txt").read_text(encoding="utf-8")
+    for name in ("a.txt", "a.md", "b.txt", "sub/a.txt"):
+        (folder / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "job"
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    for spec in (folder, str(folder / "**" / "*.*"), sorted(folder.rglob("*.*"))):
+        with pytest.raises(BatchError) as refused:
+            jobs.export_round(spec, out, settings=settings)
+        message = str(refused.value)
+        assert f"{folder / 'a.md'} and {folder / 'a.txt'}" in message or f"{folder / 'a.txt'} and {folder / 'a.md'}" in message
+        assert str(out / "a.json") in message and "rename one" in message
+        assert not jobs.Job(out).exists and not [p for p in out.rglob("*") if p.is_file()]
+    (folder / "a.md").rename(folder / "c.md")
+    assert jobs.export_round(folder, out, settings=settings).articles == 4  # a.txt and sub/a.txt differ
+
+
 def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
     assert cli.main(["batch", "import", str(tmp_path / "nothing"), str(tmp_path / "r.jsonl")]) == 1
     assert "summarize batch export DIR --out" in capsys.readouterr().err
