@@ -233,6 +233,25 @@ class Job:
             raise JobError(f"{self.out} holds a batch job of format {meta.get('format')}; this summarize reads format {FORMAT}")
         return meta
 
+    def check_no_leftovers(self) -> None:
+        """Refuse to start a job over the state of another whose ``job.json`` was lost.
+
+        Its replies are keyed by article IDs a new job would give to other articles, so they
+        would finish the wrong ones; without ``job.json`` it cannot be resumed either.
+
+        Raises:
+            JobError: a file is left under ``OUT/.batch``.
+        """
+        if not self.state.is_dir():
+            return
+        leftover = next((p for p in self.state.rglob("*") if p.is_file()), None)
+        if leftover is not None:
+            raise JobError(
+                f"{self.state} holds an earlier job's state ({leftover.relative_to(self.state).as_posix()}, ...) "
+                f"but no job.json, so it cannot be resumed, and a new job would take its replies for its own: "
+                f"remove {self.state} and export again (articles whose outputs are in {self.out} are skipped)"
+            )
+
     def save(self, meta: dict[str, Any]) -> None:
         write_atomic(self.state / "job.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
 
@@ -341,6 +360,7 @@ def export_round(
         if model != settings.model:
             log.warning("%s already holds a job for model %s; resuming it (give another --out for a new job)", job.out, model)
         return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
+    job.check_no_leftovers()
     found, base = _article_files(articles)
     entries = names.resolve_glossary(glossary, settings)
     meta = {

@@ -552,6 +552,24 @@ def test_export_refuses_two_articles_that_would_write_the_same_outputs(tmp_path)
     assert jobs.export_round(folder, out, settings=settings).articles == 4  # a.txt and sub/a.txt differ
 
 
+def test_a_job_whose_job_json_was_lost_is_not_mixed_with_a_new_one(tmp_path):
+    folder = corpus_folder(tmp_path)
+    out = tmp_path / "job"
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    report = jobs.export_round(folder, out, settings=settings)
+    jobs.answer_round(report.files, tmp_path / "r.jsonl", chat_body)
+    jobs.import_results(out, tmp_path / "r.jsonl")
+    (out / jobs.STATE / "job.json").unlink()
+    # The finished articles' outputs are skipped: a new job would number the rest from a0000000,
+    # under which the old replies are stored.
+    with pytest.raises(jobs.JobError, match=f"{out / jobs.STATE} holds an earlier job's state .*remove {out / jobs.STATE}"):
+        jobs.export_round(folder, out, settings=settings)
+    assert not jobs.Job(out).exists
+    shutil.rmtree(out / jobs.STATE)
+    report = jobs.export_round(folder, out, settings=settings)
+    assert report.skipped > 0 and report.done == 0 and report.waiting == report.articles
+
+
 def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
     assert cli.main(["batch", "import", str(tmp_path / "nothing"), str(tmp_path / "r.jsonl")]) == 1
     assert "summarize batch export DIR --out" in capsys.readouterr().err
