@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .errors import EndpointError
 from .jobs import MAX_LINES, Job, JobError, Report, export_round, import_results, lower_max_lines, status
 from .output import write_atomic
 
@@ -160,14 +161,15 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                             "again, which sends its requests in a new batch (a file over the account's enqueued-token "
                             "limit fails this way: run submit again with a lower --max-lines)"
                         )
-                    paths = []
-                    for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
-                        if file_id:
-                            content = await call(api.files.content, file_id)
-                            name = f"results-{_plain_id(batch.id)}-{kind}.jsonl"
-                            target = job.state / Path(entry["path"]).parent / name
-                            write_atomic(target, content.content.decode("utf-8"))
-                            paths.append(target.relative_to(job.state).as_posix())
+                    try:
+                        paths = await _download(call, api, job, entry, batch)
+                    except JobError:
+                        # Its results cannot be had: set aside, so that only a run of submit the
+                        # user starts, having read why, sends the file again (and pays again).
+                        entry["status"] = batch.status
+                        _set_aside(entry)
+                        job.save(meta)
+                        raise
                     entry.update(status=batch.status, results=paths)
                     job.save(meta)
                 if any(e.get("status") not in TERMINAL or "results" not in e for e in current["files"]):
@@ -195,6 +197,39 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
 def _set_aside(entry: dict[str, Any]) -> None:
     """Move a round file's upload and batch into its ``earlier`` list: the file is sent again."""
     entry.setdefault("earlier", []).append({k: entry.pop(k) for k in ("file_id", "batch_id", "status", "results") if k in entry})
+
+async def _download(call: Callable[..., Any], api: Any, job: Job, entry: dict[str, Any], batch: Any) -> list[str]:
+    """A finished batch's output and error files, written beside its round; their paths under ``.batch``.
+
+    Raises:
+        JobError: a file is gone (HTTP 404 or 410: providers delete results after a while).
+            Nothing is sent again then: the message says what a new batch would cost.
+    """
+    counts = getattr(batch, "request_counts", None)
+    completed, total = (getattr(counts, "completed", 0) or 0), getattr(counts, "total", None)
+    state = f"{batch.status}, {completed} of {total if total is not None else '?'} requests completed"
+    resend = f"run submit again to send its {entry['lines']} requests in a new batch (they are paid again)"
+    found: dict[str, str] = {}
+    for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
+        if not file_id:
+            continue
+        try:
+            content = await call(api.files.content, file_id)
+        except EndpointError as exc:
+            if exc.status not in (404, 410):
+                raise
+            raise JobError(
+                f"the {kind} file {file_id} of batch {batch.id} ({state}) could not be downloaded: the server "
+                f"has no such file (HTTP {exc.status}; providers delete results after a while); {resend}"
+            ) from exc
+        found[kind] = content.content.decode("utf-8")
+    paths = []
+    for kind, text in found.items():
+        target = job.state / Path(entry["path"]).parent / f"results-{_plain_id(batch.id)}-{kind}.jsonl"
+        write_atomic(target, text)
+        paths.append(target.relative_to(job.state).as_posix())
+    return paths
+
 
 async def _batch_for_file(api: Any, file_id: str) -> Any:
     """A batch already created from ``file_id`` (its ID lost to an interruption), else ``None``."""

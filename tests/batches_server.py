@@ -7,7 +7,9 @@ line the batch never got to, as when one expires); lines with status 200 go to t
 file, the rest to the error file, both in reverse order, since real batches keep no order.
 ``hold = True`` keeps batches ``in_progress`` (to interrupt a client mid-poll); ``refuse`` fails
 every batch's validation with that error. ``batch_id(n)`` names the n-th batch (a hostile
-server's may hold ``/`` or ``..``).
+server's may hold ``/`` or ``..``). ``outputs`` breaks output files: ``"gone"`` (their content
+is a 404, as after a provider deleted them), ``"unnamed"`` (a completed batch names none),
+``"foreign"`` (it answers requests of another batch).
 
     with BatchesServer(engine) as server:
         settings = Settings(base_url=server.base_url, model="m")
@@ -50,6 +52,7 @@ class BatchesServer:
         self.hold = False
         self.refuse: dict | None = None  # a batch error: every batch fails validation with it
         self.batch_id: Callable[[int], str] = lambda n: f"batch_{n}"
+        self.outputs = "kept"
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request
@@ -86,8 +89,9 @@ class BatchesServer:
             answered = [a for a in (self.engine(line) for line in lines) if a is not None]
             good = [a for a in answered if (a.get("response") or {}).get("status_code") == 200]
             bad = [a for a in answered if a not in good]
-            for kind, rows in (("output_file_id", good), ("error_file_id", bad)):
-                if rows:
+            shown = [{**a, "custom_id": f"a9999999-{n}"} for n, a in enumerate(good)] if self.outputs == "foreign" else good
+            for kind, rows in (("output_file_id", shown), ("error_file_id", bad)):
+                if rows and not (kind == "output_file_id" and self.outputs == "unnamed"):
                     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reversed(rows))
                     batch[kind] = self._file(text.encode(), "batch_output", f"{batch['id']}-{kind}.jsonl")["id"]
             batch["request_counts"] = {"total": len(lines), "completed": len(good), "failed": len(bad)}
@@ -106,8 +110,9 @@ class BatchesServer:
                 return 200, self._file(fields["file"], "batch", "input.jsonl")
             match = re.fullmatch(r"/files/([^/]+)/content", route)
             if method == "GET" and match:
-                if match.group(1) not in self.files:
-                    return 404, {"error": {"message": "no such file"}}
+                gone = self.outputs == "gone" and self.files.get(match.group(1), {}).get("purpose") == "batch_output"
+                if match.group(1) not in self.files or gone:
+                    return 404, {"error": {"message": "No such File object: " + match.group(1)}}
                 return 200, self.files[match.group(1)]["content"]
             if method == "POST" and route == "/batches":
                 request = json.loads(body)

@@ -685,6 +685,30 @@ def test_submit_refuses_a_batch_id_that_is_not_a_plain_name(tmp_path):
     assert "batch_id" not in jobs.rounds(out)[0]["files"][0]
 
 
+@pytest.mark.parametrize(
+    ("outputs", "says"),
+    [
+        ("gone", r"the output file file-2 of batch batch_1 \(completed, 1 of 1 requests completed\) could not be downloaded: "
+                 r"the server has no such file \(HTTP 404"),
+    ],
+)
+def test_submit_stops_at_results_it_cannot_have_and_sends_them_again_when_run_again(tmp_path, outputs, says):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    out = tmp_path / "job"
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url)
+        server.outputs = outputs
+        with pytest.raises(jobs.JobError, match=f"{says}.*run submit again to send its 1 requests in a new batch"):
+            batch_api.submit(folder, out, settings=settings, poll=0.01)
+        assert server.count("POST", "/v1/batches") == 1  # what the server says it answered is not sent again unasked
+        server.outputs = "kept"
+        assert batch_api.submit(folder, out, settings=settings, poll=0.01).done == 1
+        assert server.count("POST", "/v1/batches") == 2
+        assert jobs.rounds(out)[0]["files"][0]["earlier"][0]["batch_id"] == "batch_1"
+
+
 # -- the example and memory --------------------------------------------------------------------
 
 
