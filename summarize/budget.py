@@ -58,15 +58,40 @@ def translation_reply_tokens(settings: Settings, source_tokens: int, target: str
     return min(settings.output_tokens, wanted)
 
 
+def wanted_tokens(words: int, language: str = "en") -> int:
+    """The tokens a reply of at most ``words`` in ``language`` is given: its words and some room."""
+    return math.ceil(words * TOKENS_PER_WORD.get(language, 1.5)) + REPLY_EXTRA_TOKENS
+
+
 def reply_tokens(settings: Settings, words: int, language: str = "en") -> int:
     """The ``max_tokens`` of a reply asked to be at most ``words`` long in ``language``."""
-    wanted = math.ceil(words * TOKENS_PER_WORD.get(language, 1.5)) + REPLY_EXTRA_TOKENS
-    return min(settings.output_tokens, wanted)
+    return min(settings.output_tokens, wanted_tokens(words, language))
 
 
 def summary_reserve(settings: Settings, languages: Iterable[str]) -> int:
     """Tokens reserved for the longest final summary among ``languages``."""
     return max(reply_tokens(settings, settings.summary_words, lang) for lang in languages)
+
+
+def check_summary_room(settings: Settings, languages: Iterable[str]) -> None:
+    """Refuse an ``output_tokens`` cap below what a summary of ``summary_words`` asks for.
+
+    Every reply is capped at ``output_tokens``; a summary asks for ``reply_tokens``, the words at
+    their tokens per word plus room. Capped below that, each summary would run into the cap and
+    come back cut (after a re-ask), its requests paid for; so the run stops before any.
+
+    Raises:
+        ConfigError: the cap is below what the longest summary of ``languages`` needs.
+    """
+    for language in languages:
+        wanted = wanted_tokens(settings.summary_words, language)
+        if settings.output_tokens < wanted:
+            fits = max(0, math.floor((settings.output_tokens - REPLY_EXTRA_TOKENS) / TOKENS_PER_WORD.get(language, 1.5)))
+            raise ConfigError(
+                f"SUMMARIZE_OUTPUT_TOKENS={settings.output_tokens} caps every reply below what a summary of "
+                f"{prompts.amount(settings.summary_words, language)} asks for ({wanted} tokens): raise it to "
+                f"{wanted} or more, or lower SUMMARIZE_SUMMARY_WORDS to {fits} or less"
+            )
 
 
 def notes_are_summary(settings: Settings, parts: int) -> bool:
@@ -106,6 +131,7 @@ def chunk_budget(settings: Settings, counter: TokenCounter, languages: Iterable[
         ConfigError: the context window cannot hold the prompt, the reply and any text, or an
             explicit ``chunk_tokens`` would overflow it.
     """
+    check_summary_room(settings, languages)
     reserve = summary_reserve(settings, languages)
     overhead = max(
         prompt_overhead(prompts.map_messages("", 99, 99), counter),

@@ -296,10 +296,16 @@ class ChatClient:
             log.warning("the reply hit the %d-token limit and is kept cut (on_truncation=keep)", limit)
             self._kept_cut = True
             return reply
-        spent = "thinking" if not reply.text else "writing"
+        # A limit below the cap is the size of the text asked for: raising the cap changes nothing.
+        capped = limit >= self.settings.output_tokens
+        if not reply.text:
+            advice = "turn thinking off for this model" + (" or raise SUMMARIZE_OUTPUT_TOKENS" if capped else (
+                " (each reply's limit is sized to the text asked for, with no room for thinking)"))
+        else:
+            advice = "raise SUMMARIZE_OUTPUT_TOKENS" if capped else "set SUMMARIZE_ON_TRUNCATION=keep to keep it, flagged"
         raise errors.TruncatedOutputError(
-            f"the reply hit the {limit}-token limit while {spent} and is incomplete; raise "
-            "SUMMARIZE_OUTPUT_TOKENS" + (" or turn thinking off for this model" if not reply.text else ""),
+            f"the reply hit the {limit}-token limit while {'writing' if reply.text else 'thinking'} and is "
+            f"incomplete; {advice}",
             **self.errors.where(model, reply.attempts, None),
         )
 

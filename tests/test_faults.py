@@ -475,8 +475,8 @@ def test_fault_5_a_piece_that_fails_for_good_stops_its_sibling_pieces(scripted, 
 
 def test_fault_5_a_stated_window_too_small_for_the_reply_fails_at_once(scripted, scripted_settings):
     scripted.default = lambda seen: context_error(1000, 1500)
-    # An 800-word summary needs a reply of 1,024 tokens (output_tokens caps it): no chunk fits beside it.
-    err = raised(summarize_article, sentences(30), settings=scripted_settings.replace(summary_words=800))
+    # A 690-word summary asks for a reply of 998 tokens: no chunk fits beside it.
+    err = raised(summarize_article, sentences(30), settings=scripted_settings.replace(summary_words=690))
     assert isinstance(err, ContextLengthError) and err.limit == 1000
     assert "SUMMARIZE_CONTEXT_TOKENS=1000" in str(err)
     assert len(scripted.chat_requests) == 1
@@ -495,10 +495,12 @@ def test_fault_5_a_stated_window_too_small_for_the_reply_fails_at_once(scripted,
 )
 def test_fault_6_a_reply_cut_while_thinking_raises_truncated_output(scripted, scripted_settings, step, spent):
     scripted.script(step)
-    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(output_tokens=200))
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(output_tokens=200, summary_words=100))
     assert isinstance(err, TruncatedOutputError)
-    assert f"200-token limit while {spent}" in str(err)
-    assert "turn thinking off" in str(err)
+    assert f"172-token limit while {spent}" in str(err)
+    # The limit is the 100-word summary's own, under the 200-token cap: raising the cap changes nothing.
+    assert "turn thinking off for this model (each reply's limit is sized" in str(err)
+    assert "SUMMARIZE_OUTPUT_TOKENS" not in str(err)
     assert len(scripted.chat_requests) == 1  # the same request would be cut the same way
 
 

@@ -7,6 +7,7 @@ from conftest import SEED, corpus_text
 from fake_translator import translator
 
 from summarize import Settings, count_tokens, summarize_article, translate_article
+from summarize.errors import ConfigError
 from summarize.plan import plan_article, plan_translation
 
 SEED_TEXT = corpus_text(SEED.name)
@@ -97,3 +98,26 @@ def test_a_plan_counts_the_places_line_of_every_reduce_request(monkeypatch):
     reduce_share = plan.prompt_tokens - plan.map_prompt_tokens
     extra = reduce_share - (without.prompt_tokens - without.map_prompt_tokens)
     assert 0 < extra <= (plan.reduce_requests + plan.final_requests) * line
+
+
+@pytest.mark.parametrize(
+    "overrides, says",
+    [
+        ({"output_tokens": 100}, "SUMMARIZE_OUTPUT_TOKENS=100 caps every reply below what a summary of 150 words asks for "
+         "(242 tokens): raise it to 242 or more, or lower SUMMARIZE_SUMMARY_WORDS to 48 or less"),
+        ({"summary_words": 1000}, "a summary of 1000 words asks for (1432 tokens)"),
+    ],
+)
+def test_an_output_cap_below_the_summary_asked_for_is_refused_before_any_request(scripted, overrides, says):
+    # A red team capped replies at 100 tokens: two requests were paid for, each cut at the cap,
+    # and the error then blamed the model for running past a limit the settings had set.
+    settings = Settings(base_url=scripted.base_url, model="qwen3-8b", cache=False, method="abstractive", **overrides)
+    with pytest.raises(ConfigError) as raised:
+        summarize_article(SEED_TEXT, settings=settings)
+    assert says in str(raised.value)
+    with pytest.raises(ConfigError, match="caps every reply below"):
+        plan_article(SEED_TEXT, settings)
+    assert scripted.chat_requests == []
+    # Capped at exactly what the summary asks for, it runs.
+    summarize_article(SEED_TEXT, settings=settings.replace(output_tokens=242, summary_words=150))
+    assert scripted.chat_requests

@@ -577,3 +577,20 @@ def test_a_failure_of_the_sync_function_is_not_chained_to_the_event_loop_check(s
         chain.append(err)
         err = err.__cause__ or err.__context__
     assert not any("no running event loop" in str(e) for e in chain)  # a traceback would show it "during handling"
+
+
+@pytest.mark.parametrize(
+    "text, max_tokens, advice",
+    [
+        ("The city held a drill with three thou", 64, "while writing and is incomplete; raise SUMMARIZE_OUTPUT_TOKENS"),
+        ("The city held a drill with three thou", 40, "while writing and is incomplete; set SUMMARIZE_ON_TRUNCATION=keep"),
+        ("<think>Let me count first, then", 64, "while thinking and is incomplete; turn thinking off for this model or raise SUMMARIZE_OUTPUT_TOKENS"),
+        ("<think>Let me count first, then", 40, "while thinking and is incomplete; turn thinking off for this model (each reply's limit"),
+    ],
+)
+def test_a_cut_reply_names_the_cap_only_when_the_cap_cut_it(scripted, scripted_settings, text, max_tokens, advice):
+    # A limit under SUMMARIZE_OUTPUT_TOKENS is the size of the text asked for: raising the cap
+    # would change nothing, so the error does not say to.
+    scripted.script(Step.reply(text, finish_reason="length"))
+    err = raised(chat, scripted_settings.replace(output_tokens=64), max_tokens=max_tokens)
+    assert isinstance(err, TruncatedOutputError) and advice in str(err)
