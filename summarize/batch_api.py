@@ -17,6 +17,7 @@ and retries) and its ``summarize.classify`` error mapping, like every chat reque
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -26,7 +27,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import EndpointError
-from .jobs import MAX_LINES, Job, JobError, Report, export_round, import_results, lower_max_lines, status
+from .jobs import MAX_LINES, Job, JobError, Report, export_round, import_results, lower_max_lines, read_lines, status
 from .output import write_atomic
 
 log = logging.getLogger("summarize")
@@ -202,8 +203,10 @@ async def _download(call: Callable[..., Any], api: Any, job: Job, entry: dict[st
     """A finished batch's output and error files, written beside its round; their paths under ``.batch``.
 
     Raises:
-        JobError: a file is gone (HTTP 404 or 410: providers delete results after a while).
-            Nothing is sent again then: the message says what a new batch would cost.
+        JobError: a file is gone (HTTP 404 or 410: providers delete results after a while), or
+            the batch reports completed requests but names no output file, or one that answers
+            none of its requests (the server sent another file). Nothing is sent again then:
+            the message says what a new batch would cost.
     """
     counts = getattr(batch, "request_counts", None)
     completed, total = (getattr(counts, "completed", 0) or 0), getattr(counts, "total", None)
@@ -223,12 +226,33 @@ async def _download(call: Callable[..., Any], api: Any, job: Job, entry: dict[st
                 f"has no such file (HTTP {exc.status}; providers delete results after a while); {resend}"
             ) from exc
         found[kind] = content.content.decode("utf-8")
+    if completed and not _answers(job.state / entry["path"], found.get("output", "")):
+        what = (
+            f"its output file {batch.output_file_id} answers none of them (the server sent another file)"
+            if batch.output_file_id else "it named no output file"
+        )
+        raise JobError(
+            f"batch {batch.id} reports {completed} of {total} requests completed, but {what}; nothing was sent "
+            f"again: ask the provider for the results, or {resend}"
+        )
     paths = []
     for kind, text in found.items():
         target = job.state / Path(entry["path"]).parent / f"results-{_plain_id(batch.id)}-{kind}.jsonl"
         write_atomic(target, text)
         paths.append(target.relative_to(job.state).as_posix())
     return paths
+
+
+def _answers(requests: Path, output: str) -> bool:
+    """Whether a batch's output file answers any request of its input file (by ``custom_id``)."""
+    asked = {line.get("custom_id") for line in read_lines(requests)}
+    for raw in output.splitlines():
+        try:
+            if json.loads(raw).get("custom_id") in asked:
+                return True
+        except (ValueError, AttributeError):
+            continue
+    return False
 
 
 async def _batch_for_file(api: Any, file_id: str) -> Any:
