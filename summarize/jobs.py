@@ -75,6 +75,7 @@ STATE = ".batch"
 ENDPOINT = "/v1/chat/completions"
 SHARD_SIZE = 500  # articles per state file: what one step of a round holds in memory
 MAX_LINES = 50_000  # requests per file: OpenAI's and DashScope's limit
+UNRUN = frozenset({"batch_expired", "batch_cancelled"})  # a line's error code when its batch never ran it
 # Bytes per file: OpenAI's limit is 200 MB, DashScope's 500 MB; a little room for the line ends.
 MAX_BYTES = {"openai": 200_000_000, "dashscope": 500_000_000}
 
@@ -116,14 +117,19 @@ def read_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
 
 def _outcome(response: Any, error: Any) -> tuple[str, int | None, Any]:
     """What one result line says: ``("ok", 200, body)``, ``("failed", status, error)`` or
-    ``("missing", None, error)`` for a line no engine answered (expired, cancelled).
+    ``("missing", None, error)`` for a line no engine answered (expired, cancelled: no error, or
+    one coded ``batch_expired`` or ``batch_cancelled``).
 
     A reply the online client would refuse as malformed (``"choices": [5]``) fails its line
     here, as a 200 without choices does: it is never stored as a reply, so no later round trips
     on it, and, as online, it is not asked again.
     """
     if not isinstance(response, dict):
-        return "missing", None, error
+        if error is None or _code(error) in UNRUN:
+            return "missing", None, error
+        # A line the engine ran and refused without an HTTP response ("the model ... does not
+        # exist"): failed, so its message is shown; asked again as a server's failure would be.
+        return "failed", 500, error
     status = response.get("status_code")
     body = response.get("body")
     status = int(status) if isinstance(status, (int, str)) and str(status).isdigit() else None
@@ -137,6 +143,10 @@ def _outcome(response: Any, error: Any) -> tuple[str, int | None, Any]:
         status = int(code) if str(code).isdigit() else 500  # an error inside a 200 (seen with 429s)
     detail = error if error is not None else body
     return "failed", status if status is not None else 500, detail
+
+
+def _code(error: Any) -> Any:
+    return error.get("code") if isinstance(error, dict) else None
 
 
 # -- the job folder ------------------------------------------------------------------------

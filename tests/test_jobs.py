@@ -408,6 +408,10 @@ def test_the_replay_answers_each_attempt_with_the_next_stored_failure_then_the_r
         ({"response": {"status_code": 200, "body": completion("ok")}, "error": None}, "ok", 200),
         ({"response": {"status_code": 429, "body": {"error": {"message": "slow down"}}}, "error": None}, "failed", 429),
         ({"response": None, "error": {"code": "batch_expired", "message": "not run in time"}}, "missing", None),
+        ({"response": None, "error": {"code": "batch_cancelled", "message": "cancelled"}}, "missing", None),
+        ({"response": None, "error": None}, "missing", None),
+        # A line refused without a response: its error is the failure to show.
+        ({"response": None, "error": {"code": "model_not_found", "message": "The model 'm' does not exist"}}, "failed", 500),
         # vllm run-batch: an ErrorResponse, and an exception turned into a 400.
         ({"response": {"status_code": 400, "body": None}, "error": {"error": {"message": "too long", "code": 400}}}, "failed", 400),
         ({"response": {"status_code": 400, "body": None}, "error": "Request must not be sent in stream mode"}, "failed", 400),
@@ -450,6 +454,22 @@ def test_a_malformed_reply_fails_its_article_and_the_job_goes_on(tmp_path, body)
     assert jobs.status(out).failed == 1
     assert jobs.import_results(out, tmp_path / "r.jsonl").stored == 0
     assert jobs.export_round(folder, out, settings=Settings(model=MODEL)).done == 1
+
+
+def test_a_line_refused_without_a_response_fails_with_the_servers_message(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=0))
+    (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
+    refused = {"id": "e1", "custom_id": line["custom_id"], "response": None,
+               "error": {"code": "model_not_found", "message": f"The model '{MODEL}' does not exist"}}
+    (tmp_path / "r.jsonl").write_text(json.dumps(refused) + "\n", encoding="utf-8")
+    report = jobs.import_results(out, tmp_path / "r.jsonl")
+    assert report.failed == 1 and report.finished
+    (_source, message), = report.failures
+    assert f"The model '{MODEL}' does not exist" in message
 
 
 def test_a_context_length_failure_splits_the_chunk_as_online(tmp_path):
