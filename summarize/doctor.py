@@ -116,22 +116,25 @@ async def server_context(probes: _Probes, model: str, models_body: Any) -> tuple
             return entry["max_model_len"], "vLLM /models max_model_len"
     root = _server_root(probes.settings.base_url)
     props = await probes.probe(f"{root}/props")
+    # A field in another shape than the server's own says nothing, as a missing one does: any
+    # server (or a proxy's error page) can answer these paths, and doctor must not trip on it.
     if isinstance(props, dict):
-        n_ctx = (props.get("default_generation_settings") or {}).get("n_ctx") or props.get("n_ctx")
+        generation = props.get("default_generation_settings")
+        n_ctx = (generation.get("n_ctx") if isinstance(generation, dict) else None) or props.get("n_ctx")
         if isinstance(n_ctx, int):
             return n_ctx, "llama.cpp /props n_ctx"
     show = await probes.probe(f"{root}/api/show", {"model": model})
-    if isinstance(show, dict) and ("model_info" in show or "parameters" in show):
-        for line in str(show.get("parameters") or "").splitlines():
+    parameters = show.get("parameters") if isinstance(show, dict) else None
+    model_info = show.get("model_info") if isinstance(show, dict) else None
+    parameters = parameters if isinstance(parameters, str) else None  # Ollama: "name value" lines
+    model_info = model_info if isinstance(model_info, dict) else None
+    if parameters is not None or model_info is not None:
+        for line in (parameters or "").splitlines():
             parts = line.split()
             if len(parts) == 2 and parts[0] == "num_ctx" and parts[1].isdigit():
                 return int(parts[1]), "Ollama /api/show num_ctx"
         trained = next(
-            (
-                v
-                for k, v in (show.get("model_info") or {}).items()
-                if k.endswith(".context_length") and isinstance(v, int)
-            ),
+            (v for k, v in (model_info or {}).items() if k.endswith(".context_length") and isinstance(v, int)),
             None,
         )
         detail = f"Ollama's default (the model was trained for {trained})" if trained else "Ollama's default"

@@ -258,3 +258,37 @@ async def test_doctor_says_how_summaries_will_be_written(models, method, says):
     check = by_name(checks)["method"]
     assert check.status == OK and check.detail.startswith(says), shown(checks)
     assert ("SUMMARIZE_METHOD=abstractive has" in check.detail) == (method == "auto" and says.startswith("key"))
+
+
+# -- what a server says about itself, in whatever shape ------------------------------------
+
+
+def answering(path: str, body: object):
+    """A server that answers ``path`` with ``body``, has no other metadata path, and says OK to chats."""
+
+    def respond(seen):
+        if seen.path == path:
+            return Step(body=body)
+        if seen.path in ("/props", "/api/show"):
+            return Step(status=404, body={"error": "not found"})
+        return Step.reply("OK")
+
+    return respond
+
+
+@pytest.mark.parametrize(
+    "path, body, status, says",
+    [
+        # llama.cpp's settings in another shape: the top-level n_ctx still counts.
+        ("/props", {"default_generation_settings": "oops", "n_ctx": 4096}, FAIL,
+         "the server's context is 4096 (llama.cpp /props n_ctx)"),
+        ("/api/show", {"model_info": [1, 2]}, OK, "the server does not report its context; assuming 8192"),
+        # Parameters without num_ctx are still Ollama's: its default context applies.
+        ("/api/show", {"parameters": "x", "model_info": "str"}, FAIL, "the server's context is 4096 (Ollama's default;"),
+    ],
+)
+async def test_metadata_in_another_shape_is_not_stated_rather_than_a_crash(path, body, status, says):
+    with ScriptedServer(default=answering(path, body), models=["m"]) as server:
+        checks = await diagnose(settings_for(server.base_url))
+    context = by_name(checks)["context"]
+    assert context.status == status and context.detail.startswith(says), shown(checks)
