@@ -55,6 +55,17 @@ class _Status(Exception):
         self.reason = reason
 
 
+class _NotJSON(Exception):
+    """A request was answered with a body that is not JSON (a web page, a proxy's notice)."""
+
+    def __init__(self, content_type: str) -> None:
+        super().__init__(f"the body is not JSON ({content_type or 'no Content-Type'})")
+
+
+class _NotListing(Exception):
+    """``GET /models`` answered JSON of another shape than an OpenAI model listing."""
+
+
 def _server_root(base_url: str) -> str:
     root = base_url.rstrip("/")
     return root[: -len("/v1")] if root.endswith("/v1") else root
@@ -87,7 +98,8 @@ class _Probes:
         Raises:
             _Deadline: no complete answer within the deadline.
             _Status: an HTTP error status.
-            Exception: whatever the transport raises (unreachable, not JSON, ...).
+            _NotJSON: an answer that is not JSON.
+            Exception: whatever the transport raises (unreachable, TLS, ...).
         """
         headers = {"Accept": "application/json", "Authorization": f"Bearer {self.settings.resolved_api_key()}"}
         method = "POST" if body is not None else "GET"
@@ -99,7 +111,10 @@ class _Probes:
             raise _Deadline from None
         if response.status_code >= 400:
             raise _Status(response.status_code, response.reason_phrase)
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:  # not JSON, or not text at all
+            raise _NotJSON(response.headers.get("content-type", "")) from None
 
     async def probe(self, url: str, body: Any = None) -> Any:
         """JSON from a server-specific path, or ``None`` when the server has no such path."""
@@ -107,6 +122,26 @@ class _Probes:
             return await self.json(url, body)
         except Exception:  # any failure means the same here: this server does not say
             return None
+
+
+def _json_kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def _listing(body: Any) -> list[Any]:
+    """The entries of an OpenAI model listing: an object whose ``data`` is a list.
+
+    Raises:
+        _NotListing: saying what the body is instead.
+    """
+    if not isinstance(body, dict):
+        raise _NotListing(f"the JSON is {_json_kind(body)}, not an object with a \"data\" list")
+    if "data" not in body:
+        raise _NotListing('the JSON object has no "data" list')
+    if not isinstance(body["data"], list):
+        raise _NotListing(f'its "data" is {_json_kind(body["data"])}, not a list')
+    return body["data"]
 
 
 async def server_context(probes: _Probes, model: str, models_body: Any) -> tuple[int | None, str]:
@@ -168,7 +203,7 @@ async def _diagnose(settings: Settings) -> list[Check]:
     async with _Probes(settings) as probes:
         try:
             models_body = await probes.json(f"{settings.base_url}/models")
-            served = [m.get("id") for m in models_body.get("data", []) if isinstance(m, dict)]
+            served = [m.get("id") for m in _listing(models_body) if isinstance(m, dict)]
         except _Status as exc:
             fix = (
                 "check SUMMARIZE_API_KEY"
@@ -181,7 +216,12 @@ async def _diagnose(settings: Settings) -> list[Check]:
             detail = f"GET {settings.base_url}/models sent no complete answer within {probes.deadline:g} s"
             fix = "check the server (it is stuck or far too slow); SUMMARIZE_TIMEOUT bounds every request"
             return [*checks, Check("reachable", FAIL, detail, fix)]
-        except Exception as exc:  # unreachable, TLS, not JSON, not an object: one finding
+        except (_NotJSON, _NotListing) as exc:
+            # Something answered: a web server, a proxy, or another API than the OpenAI-compatible one.
+            detail = f"GET {settings.base_url}/models answered, but not with an OpenAI model listing: {exc}"
+            fix = "set SUMMARIZE_BASE_URL / --base-url to the server's OpenAI-compatible API (it usually ends in /v1)"
+            return [*checks, Check("reachable", FAIL, detail, fix)]
+        except Exception as exc:  # unreachable, TLS, a broken transfer: one finding
             reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
             return [
                 *checks,

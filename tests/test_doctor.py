@@ -292,3 +292,25 @@ async def test_metadata_in_another_shape_is_not_stated_rather_than_a_crash(path,
         checks = await diagnose(settings_for(server.base_url))
     context = by_name(checks)["context"]
     assert context.status == status and context.detail.startswith(says), shown(checks)
+
+
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        (Step(body=[{"id": "m"}]), "the JSON is a list, not an object with a \"data\" list"),
+        (Step(body={"object": "list", "data": None}), 'its "data" is null, not a list'),
+        (Step(body={"object": "list", "data": {"id": "m"}}), 'its "data" is an object, not a list'),
+        (Step(body={"object": "list"}), 'the JSON object has no "data" list'),
+        (Step(raw=b"<html><title>Welcome to nginx</title></html>", content_type="text/html"),
+         "the body is not JSON (text/html)"),
+    ],
+)
+async def test_a_models_answer_that_is_not_a_listing_is_named_as_such(answer, says):
+    # The server answered: "cannot reach" and "start the server" would send the user the wrong way.
+    with ScriptedServer() as server:
+        server.models_step = answer
+        checks = await diagnose(settings_for(server.base_url))
+    reachable = by_name(checks)["reachable"]
+    assert reachable.status == FAIL, shown(checks)
+    assert reachable.detail == f"GET {server.base_url}/models answered, but not with an OpenAI model listing: {says}"
+    assert reachable.fix.startswith("set SUMMARIZE_BASE_URL / --base-url to the server's OpenAI-compatible API")
