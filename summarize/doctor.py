@@ -144,6 +144,19 @@ def _listing(body: Any) -> list[Any]:
     return body["data"]
 
 
+def _listed_ids(entries: list[Any]) -> list[str]:
+    """The model ids a run can use from a listing's entries: the string ones.
+
+    The rule ``ChatClient.list_models`` applies, so doctor picks the model a run would pick (a
+    test holds the two to it); an entry without a string ``id`` is skipped, never ``str()``-ed.
+    """
+    return [m["id"] for m in entries if isinstance(m, dict) and isinstance(m.get("id"), str)]
+
+
+def _entries(count: int) -> str:
+    return f"{count} entry" if count == 1 else f"{count} entries"
+
+
 async def server_context(probes: _Probes, model: str, models_body: Any) -> tuple[int | None, str]:
     """The context window the server reports, and where it said so."""
     for entry in (models_body or {}).get("data", []) if isinstance(models_body, dict) else []:
@@ -203,7 +216,7 @@ async def _diagnose(settings: Settings) -> list[Check]:
     async with _Probes(settings) as probes:
         try:
             models_body = await probes.json(f"{settings.base_url}/models")
-            served = [m.get("id") for m in _listing(models_body) if isinstance(m, dict)]
+            entries = _listing(models_body)
         except _Status as exc:
             fix = (
                 "check SUMMARIZE_API_KEY"
@@ -232,10 +245,23 @@ async def _diagnose(settings: Settings) -> list[Check]:
                     "start the server, or set SUMMARIZE_BASE_URL / --base-url (or --preset) to where it runs",
                 ),
             ]
-        checks.append(
-            Check("reachable", OK, f"GET /models lists {len(served)} model(s): {', '.join(map(str, served[:5]))}")
-        )
+        served = _listed_ids(entries)
+        unusable = len(entries) - len(served)
+        skipped = f" ({_entries(unusable)} without a usable id skipped)" if unusable else ""
+        listed = f": {', '.join(served[:5])}" if served else ""
+        checks.append(Check("reachable", OK, f"GET /models lists {len(served)} model(s){listed}{skipped}"))
         if settings.model is None:
+            if not served and unusable:
+                return [
+                    *checks,
+                    Check(
+                        "model",
+                        FAIL,
+                        f"no model is set and /models lists no usable id ({_entries(unusable)}, none with a "
+                        'string "id"), so summarize cannot choose one',
+                        "set SUMMARIZE_MODEL or pass --model",
+                    ),
+                ]
             if len(served) != 1:
                 return [
                     *checks,
@@ -246,7 +272,7 @@ async def _diagnose(settings: Settings) -> list[Check]:
                         "set SUMMARIZE_MODEL or pass --model",
                     ),
                 ]
-            model = str(served[0])
+            model = served[0]
             checks.append(Check("model", OK, f"using the only model listed: {model}"))
         elif (model := settings.model) in served:
             checks.append(Check("model", OK, f"{model} is served"))

@@ -314,3 +314,36 @@ async def test_a_models_answer_that_is_not_a_listing_is_named_as_such(answer, sa
     assert reachable.status == FAIL, shown(checks)
     assert reachable.detail == f"GET {server.base_url}/models answered, but not with an OpenAI model listing: {says}"
     assert reachable.fix.startswith("set SUMMARIZE_BASE_URL / --base-url to the server's OpenAI-compatible API")
+
+
+# -- the model: read from the listing as a run reads it ------------------------------------
+
+
+@pytest.mark.parametrize("entry", [{"name": "x"}, {"id": None, "object": "model"}, {"id": 123, "object": "model"}])
+async def test_a_listing_without_a_usable_id_fails_when_no_model_is_set(entry):
+    # A run skips such entries and refuses to start; doctor once said "using the only model listed: None".
+    with ScriptedServer(models=[entry]) as server:
+        checks = await diagnose(settings_for(server.base_url))
+    found = by_name(checks)
+    assert found["reachable"].detail == "GET /models lists 0 model(s) (1 entry without a usable id skipped)"
+    assert found["model"].status == FAIL, shown(checks)
+    assert found["model"].detail == (
+        'no model is set and /models lists no usable id (1 entry, none with a string "id"), '
+        "so summarize cannot choose one"
+    )
+    assert found["model"].fix == "set SUMMARIZE_MODEL or pass --model"
+    assert not server.chat_requests
+
+
+async def test_doctor_picks_the_model_a_run_would_pick():
+    from summarize.client import ChatClient
+
+    listing = ["x", 1, None, {"name": "b"}, {"id": 5}, {"id": None}, {"id": "a", "object": "model"}]
+    with ScriptedServer() as server:
+        server.models_step = Step(body={"object": "list", "data": listing})
+        checks = await diagnose(settings_for(server.base_url))
+        async with ChatClient(settings_for(server.base_url, max_retries=0)) as client:
+            run_reads = await client.list_models()
+    assert run_reads == ["a"]
+    assert by_name(checks)["model"].detail == "using the only model listed: a", shown(checks)
+    assert by_name(checks)["reachable"].detail.endswith("lists 1 model(s): a (6 entries without a usable id skipped)")
