@@ -215,6 +215,15 @@ class Classifier:
             **self.where(model, attempt, None),
         )
 
+    def cut_short(self, model: str | None, attempt: int) -> errors.ConnectionFailedError:
+        """A stream that ended mid-reply (``reply.StreamCut``): dropped, as a connection is, and
+        retried as one; its text is never kept or cached."""
+        return errors.ConnectionFailedError(
+            "the reply stopped short: the stream ended with neither a finish_reason nor [DONE], so the "
+            "connection or the server dropped it mid-reply",
+            **self.where(model, attempt, 200),
+        )
+
     def closed(self, detail: str, model: str | None, attempt: int) -> errors.ConnectionFailedError:
         """The client was closed under the request: our doing, not the server's (never retried)."""
         return errors.ConnectionFailedError(detail, **self.where(model, attempt, None))

@@ -28,7 +28,7 @@ from .cache import ResponseCache
 from .classify import Classifier, context_limit, is_context_error, requested_tokens
 from .config import Settings
 from .keysentences import parameters_in_listing
-from .reply import CACHED_FIELDS, BodyError, MalformedReply, Reply, ReplyReader, ReplyTooLarge, max_reply_bytes, strip_think
+from .reply import CACHED_FIELDS, BodyError, MalformedReply, Reply, ReplyReader, ReplyTooLarge, StreamCut, max_reply_bytes, strip_think
 from .result import Usage
 from .tokens import tokenizer_for
 from .transport import Closed, Deadline, Silence, StatusBodyLost, Transport, sdk
@@ -248,6 +248,8 @@ class ChatClient:
                     raise self.errors.too_large(exc.limit, limit, model, attempt) from exc
                 except MalformedReply as exc:
                     raise self.errors.malformed(str(exc), model, attempt) from exc
+                except StreamCut as exc:
+                    raise self.errors.cut_short(model, attempt) from exc
                 except BodyError as exc:
                     # Some servers answer HTTP 200 with an error body (a 429 among them), or end a stream with one.
                     raise self.errors.body_error(exc.error, model, attempt) from exc

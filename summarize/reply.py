@@ -103,6 +103,10 @@ class ReplyTooLarge(Exception):
         super().__init__(f"the reply grew past {limit} bytes")
 
 
+class StreamCut(Exception):
+    """The stream ended with neither a ``finish_reason`` nor ``[DONE]``: the reply stopped short."""
+
+
 class BodyError(Exception):
     """The server sent an error where the reply should be; ``error`` is what it sent."""
 
@@ -118,6 +122,15 @@ def _error_in(body: dict[str, Any]) -> Any:
     if body.get("object") == "error":  # vLLM's flat error shape
         return body
     return None
+
+
+def _parsed(data: bytes) -> Any:
+    """An error event's data: its ``error`` when it is JSON that has one, the JSON, else the text."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return data.decode("utf-8", "replace")[:500]
+    return (_error_in(value) or value) if isinstance(value, dict) else value
 
 
 def _count(usage: Any, name: str) -> int | None:
@@ -166,6 +179,7 @@ class ReplyReader:
         self._buffer = b""
         self._streamed: bool | None = None  # None until the first bytes tell
         self._done = False
+        self._event_type = b""  # the "event:" field of the event being read (an "error" event is one)
         self._content: list[str] = []
         self._reasoning: list[str] = []
         self._shown = ""
@@ -196,12 +210,26 @@ class ReplyReader:
                 self._line(line.rstrip(b"\r"))
 
     def _line(self, line: bytes) -> None:
-        if not line.startswith(b"data:") or self._done:
-            return  # blank separators, comments (": ping"), "event:" and "id:" fields
+        if self._done:
+            return
+        if not line:
+            self._event_type = b""  # a blank line ends an event
+            return
+        if line.startswith(b"event:"):
+            self._event_type = line[6:].strip()
+            return
+        if line.startswith(b"error:"):
+            # llama.cpp's server has ended a failed stream with an "error: {...}" line.
+            raise BodyError(_parsed(line[6:].strip()))
+        if not line.startswith(b"data:"):
+            return  # comments (": ping"), "id:" and "retry:" fields
         data = line[5:].strip()
         if data == b"[DONE]":
             self._done = True
             return
+        if self._event_type == b"error":
+            # An "event: error" carries the error as its data, with or without an "error" key.
+            raise BodyError(_parsed(data))
         try:
             event = json.loads(data)
         except ValueError:
@@ -298,6 +326,10 @@ class ReplyReader:
                 self._buffer = b""
             if not self._content and not self._reasoning and self.finish_reason is None:
                 raise MalformedReply("the stream ended without a reply")
+            if self.finish_reason is None and not self._done:
+                # A complete stream says how it ended; one cut off mid-reply says nothing, and
+                # its text would pass for a whole (shorter) reply, and be cached.
+                raise StreamCut()
         else:
             self._whole_body()
         if self.usage is not None and not isinstance(self.usage, dict):

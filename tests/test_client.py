@@ -120,6 +120,7 @@ def test_on_text_sees_only_what_is_shown_and_sees_all_of_it():
     reader = ReplyReader("asked", max_reply_bytes(10), on_text=seen.append)
     for piece in ("<thi", "nk>plan</th", "ink>\n\nTai", "pei <", "b>is</b> north", "."):
         reader.feed(events(delta(content=piece)))
+    reader.feed(b"data: [DONE]\n\n")
     reply = reader.reply()
     assert "".join(seen) == reply.text == "Taipei <b>is</b> north."
 

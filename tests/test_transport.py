@@ -594,3 +594,43 @@ def test_a_cut_reply_names_the_cap_only_when_the_cap_cut_it(scripted, scripted_s
     scripted.script(Step.reply(text, finish_reason="length"))
     err = raised(chat, scripted_settings.replace(output_tokens=64), max_tokens=max_tokens)
     assert isinstance(err, TruncatedOutputError) and advice in str(err)
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        sse(chunk({"role": "assistant", "content": "The article reports that a new AI model was released by the"})),
+        # Cut between two events of a chunked stream, and the last one with no finish_reason.
+        sse(chunk({"content": "The article reports that "}), chunk({"content": "a new AI model"})),
+    ],
+    ids=["one-event", "two-events"],
+)
+def test_a_stream_that_stops_short_is_dropped_retried_and_never_cached(scripted, scripted_settings, tmp_path, events):
+    # A red-team server ended the stream mid-sentence with neither a finish_reason nor [DONE]:
+    # the half sentence was taken for a whole summary, cached, and a batch counted it done.
+    settings = scripted_settings.replace(max_retries=1, retry_backoff=0, cache=True, cache_dir=str(tmp_path))
+    scripted.script(Step(raw=events, content_type="text/event-stream"), Step.reply("Tainan opened twelve bus routes."))
+    assert chat(settings).text == "Tainan opened twelve bus routes."
+    assert len(scripted.chat_requests) == 2
+    scripted.default = lambda seen: Step(raw=events, content_type="text/event-stream")
+    err = raised(chat, settings.replace(cache=False))
+    assert isinstance(err, ConnectionFailedError) and "stopped short" in str(err) and "neither a finish_reason nor [DONE]" in str(err)
+    assert [p.name for p in tmp_path.rglob("*.json")] and all(
+        "released by the" not in p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.json")
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # llama.cpp's server has ended a failed stream with an "error:" line.
+        sse(chunk({"content": "The article"})) + b'error: {"code": 500, "message": "slot unavailable"}\n\n',
+        # An SSE error event, its data the error itself.
+        sse(chunk({"content": "The article"})) + b'event: error\ndata: {"code": 500, "message": "slot unavailable"}\n\n',
+    ],
+    ids=["error-line", "error-event"],
+)
+def test_an_error_sent_inside_a_stream_is_the_servers_error(scripted, scripted_settings, raw):
+    scripted.default = lambda seen: Step(raw=raw, content_type="text/event-stream")
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert isinstance(err, EndpointError) and "slot unavailable" in str(err)
