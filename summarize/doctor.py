@@ -144,6 +144,15 @@ def _listing(body: Any) -> list[Any]:
     return body["data"]
 
 
+def _context_size(value: Any) -> int | None:
+    """A context window as a server states one: a positive whole number, else ``None`` (not stated).
+
+    JSON ``true`` is an ``int`` to Python; it, and zero or less, would otherwise come out as
+    "set SUMMARIZE_CONTEXT_TOKENS=True".
+    """
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 def _listed_ids(entries: list[Any]) -> list[str]:
     """The model ids a run can use from a listing's entries: the string ones.
 
@@ -160,16 +169,16 @@ def _entries(count: int) -> str:
 async def server_context(probes: _Probes, model: str, models_body: Any) -> tuple[int | None, str]:
     """The context window the server reports, and where it said so."""
     for entry in (models_body or {}).get("data", []) if isinstance(models_body, dict) else []:
-        if isinstance(entry, dict) and entry.get("id") == model and isinstance(entry.get("max_model_len"), int):
-            return entry["max_model_len"], "vLLM /models max_model_len"
+        if isinstance(entry, dict) and entry.get("id") == model and (size := _context_size(entry.get("max_model_len"))):
+            return size, "vLLM /models max_model_len"
     root = _server_root(probes.settings.base_url)
     props = await probes.probe(f"{root}/props")
     # A field in another shape than the server's own says nothing, as a missing one does: any
     # server (or a proxy's error page) can answer these paths, and doctor must not trip on it.
     if isinstance(props, dict):
         generation = props.get("default_generation_settings")
-        n_ctx = (generation.get("n_ctx") if isinstance(generation, dict) else None) or props.get("n_ctx")
-        if isinstance(n_ctx, int):
+        n_ctx = _context_size(generation.get("n_ctx") if isinstance(generation, dict) else None)
+        if n_ctx := n_ctx or _context_size(props.get("n_ctx")):
             return n_ctx, "llama.cpp /props n_ctx"
     show = await probes.probe(f"{root}/api/show", {"model": model})
     parameters = show.get("parameters") if isinstance(show, dict) else None
@@ -179,10 +188,16 @@ async def server_context(probes: _Probes, model: str, models_body: Any) -> tuple
     if parameters is not None or model_info is not None:
         for line in (parameters or "").splitlines():
             parts = line.split()
-            if len(parts) == 2 and parts[0] == "num_ctx" and parts[1].isdigit():
-                return int(parts[1]), "Ollama /api/show num_ctx"
+            # ASCII digits only: "²" is a digit to str.isdigit, and int() refuses it.
+            if len(parts) == 2 and parts[0] == "num_ctx" and parts[1].isascii() and parts[1].isdigit():
+                if num_ctx := _context_size(int(parts[1])):
+                    return num_ctx, "Ollama /api/show num_ctx"
         trained = next(
-            (v for k, v in (model_info or {}).items() if k.endswith(".context_length") and isinstance(v, int)),
+            (
+                size
+                for k, v in (model_info or {}).items()
+                if k.endswith(".context_length") and (size := _context_size(v))
+            ),
             None,
         )
         detail = f"Ollama's default (the model was trained for {trained})" if trained else "Ollama's default"

@@ -347,3 +347,31 @@ async def test_doctor_picks_the_model_a_run_would_pick():
     assert run_reads == ["a"]
     assert by_name(checks)["model"].detail == "using the only model listed: a", shown(checks)
     assert by_name(checks)["reachable"].detail.endswith("lists 1 model(s): a (6 entries without a usable id skipped)")
+
+
+@pytest.mark.parametrize(
+    "models, path, body",
+    [
+        ([{"id": "m", "max_model_len": True}], "", None),
+        ([{"id": "m", "max_model_len": -5}], "", None),
+        ([{"id": "m", "max_model_len": 0}], "", None),
+        (["m"], "/props", {"default_generation_settings": {"n_ctx": True}}),
+        (["m"], "/props", {"default_generation_settings": {"n_ctx": 0}, "n_ctx": -1}),
+    ],
+)
+async def test_a_context_that_is_not_a_positive_number_is_not_stated(models, path, body):
+    # Once "set SUMMARIZE_CONTEXT_TOKENS=True" (a JSON true is an int to Python), or =-5.
+    with ScriptedServer(default=answering(path, body), models=models) as server:
+        checks = await diagnose(settings_for(server.base_url))
+    context = by_name(checks)["context"]
+    assert context.status == OK, shown(checks)
+    assert context.detail == "the server does not report its context; assuming 8192"
+
+
+@pytest.mark.parametrize("parameters", ["num_ctx 0", "num_ctx ²"])
+async def test_an_ollama_num_ctx_that_is_not_a_positive_number_leaves_ollamas_default(parameters):
+    show = {"parameters": parameters, "model_info": {}}
+    with ScriptedServer(default=answering("/api/show", show), models=["m"]) as server:
+        checks = await diagnose(settings_for(server.base_url))
+    context = by_name(checks)["context"]
+    assert context.detail.startswith("the server's context is 4096 (Ollama's default;"), shown(checks)
