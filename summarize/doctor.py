@@ -11,12 +11,16 @@ The metadata probes are plain GET/POSTs of server-specific paths on the HTTP cli
 SDK uses (``summarize.client.http_client``: one set of proxy, TLS and redirect rules, so the key
 never follows a redirect to another origin); the model calls go through ``summarize.client``
 like every other. Every request has an overall deadline, so a server that drips its answer a
-byte at a time cannot hold doctor: ``SUMMARIZE_TIMEOUT`` (at most 10 s for the probes).
+byte at a time cannot hold doctor: ``SUMMARIZE_TIMEOUT`` (at most 10 s for the probes); and a
+probe reads at most ``MAX_PROBE_BYTES`` of a body, so a runaway one cannot fill memory. A field
+of another shape than the server's own (a string where llama.cpp sends an object, a context of
+``true`` or ``-5``) counts as not stated, as a missing one does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import time
 from dataclasses import dataclass, replace
@@ -30,6 +34,9 @@ from .errors import EndpointError, SummarizeError, TruncatedOutputError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 PROBE_DEADLINE = 10.0  # seconds for a metadata probe: an answer or nothing, quickly
+# Of a probe's body, decoded. A listing of thousands of models, with llama.cpp's or vLLM's extra
+# fields, is well under 1 MB; past this the answer is no listing, and reading on only fills memory.
+MAX_PROBE_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,10 @@ class _Status(Exception):
         super().__init__(f"{code} {reason}")
         self.code = code
         self.reason = reason
+
+
+class _TooLarge(Exception):
+    """An answer's body ran past ``MAX_PROBE_BYTES``; the rest was not read."""
 
 
 class _NotJSON(Exception):
@@ -98,23 +109,42 @@ class _Probes:
         Raises:
             _Deadline: no complete answer within the deadline.
             _Status: an HTTP error status.
+            _TooLarge: a body past ``MAX_PROBE_BYTES``.
             _NotJSON: an answer that is not JSON.
             Exception: whatever the transport raises (unreachable, TLS, ...).
         """
         headers = {"Accept": "application/json", "Authorization": f"Bearer {self.settings.resolved_api_key()}"}
-        method = "POST" if body is not None else "GET"
+        request = self._http.build_request("POST" if body is not None else "GET", url, json=body, headers=headers)
         try:
-            response = await asyncio.wait_for(
-                self._http.request(method, url, json=body, headers=headers), self.deadline
-            )
+            response, content = await asyncio.wait_for(self._read(request), self.deadline)
         except asyncio.TimeoutError:
             raise _Deadline from None
         if response.status_code >= 400:
             raise _Status(response.status_code, response.reason_phrase)
         try:
-            return response.json()
+            return json.loads(content)  # bytes: the encoding (UTF-8, -16, -32, a BOM) is detected
         except ValueError:  # not JSON, or not text at all
             raise _NotJSON(response.headers.get("content-type", "")) from None
+
+    async def _read(self, request: Any) -> tuple[Any, bytes]:
+        """The response to ``request`` and its body, read as it streams in, never past ``MAX_PROBE_BYTES``.
+
+        An error status's body is not read: only the status and reason phrase are reported.
+
+        Raises:
+            _TooLarge: the body ran past ``MAX_PROBE_BYTES`` (the connection is closed there).
+        """
+        response = await self._http.send(request, stream=True)
+        try:
+            content = bytearray()
+            if response.status_code < 400:
+                async for chunk in response.aiter_bytes():
+                    content += chunk
+                    if len(content) > MAX_PROBE_BYTES:
+                        raise _TooLarge
+            return response, bytes(content)
+        finally:
+            await response.aclose()
 
     async def probe(self, url: str, body: Any = None) -> Any:
         """JSON from a server-specific path, or ``None`` when the server has no such path."""
@@ -243,6 +273,13 @@ async def _diagnose(settings: Settings) -> list[Check]:
         except _Deadline:
             detail = f"GET {settings.base_url}/models sent no complete answer within {probes.deadline:g} s"
             fix = "check the server (it is stuck or far too slow); SUMMARIZE_TIMEOUT bounds every request"
+            return [*checks, Check("reachable", FAIL, detail, fix)]
+        except _TooLarge:
+            detail = (
+                f"GET {settings.base_url}/models sent more than {MAX_PROBE_BYTES // 2**20} MB, far more than a model "
+                "listing; doctor stopped reading it"
+            )
+            fix = "set SUMMARIZE_BASE_URL / --base-url to the server's OpenAI-compatible API (it usually ends in /v1)"
             return [*checks, Check("reachable", FAIL, detail, fix)]
         except (_NotJSON, _NotListing) as exc:
             # Something answered: a web server, a proxy, or another API than the OpenAI-compatible one.

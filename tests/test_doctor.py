@@ -375,3 +375,38 @@ async def test_an_ollama_num_ctx_that_is_not_a_positive_number_leaves_ollamas_de
         checks = await diagnose(settings_for(server.base_url))
     context = by_name(checks)["context"]
     assert context.detail.startswith("the server's context is 4096 (Ollama's default;"), shown(checks)
+
+
+# -- what doctor reads of an answer ----------------------------------------------------------
+
+
+async def test_doctor_stops_reading_a_models_body_past_its_cap():
+    from summarize.doctor import MAX_PROBE_BYTES
+
+    entry = b'{"id": "' + b"x" * 1000 + b'"},'
+    total = 8 * MAX_PROBE_BYTES
+    sent = []
+
+    def endless_listing(conn: socket.socket, path: str) -> None:
+        # No Content-Length: the body runs until the connection closes, as a runaway server's does.
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+        conn.sendall(b'{"object": "list", "data": [')
+        block, count = entry * 64, 0
+        try:
+            while count < total:
+                conn.sendall(block)
+                count += len(block)
+            conn.sendall(b'{"id": "m"}]}')
+        finally:
+            sent.append(count)
+
+    with raw_server(endless_listing) as base_url:
+        checks = await diagnose(settings_for(base_url))
+    reachable = by_name(checks)["reachable"]
+    assert reachable.status == FAIL, shown(checks)
+    assert reachable.detail == (
+        f"GET {base_url}/models sent more than {MAX_PROBE_BYTES // 2**20} MB, far more than a model listing; "
+        "doctor stopped reading it"
+    )
+    assert reachable.fix.startswith("set SUMMARIZE_BASE_URL")
+    assert sent and sent[0] < total  # doctor hung up; the server never got to send the rest
