@@ -135,6 +135,18 @@ def _readable(exc: Any) -> bool:
     return True
 
 
+
+def _http_cause(exc: BaseException, *names: str) -> BaseException | None:
+    """The HTTP library's exception named one of ``names`` behind ``exc``, else ``None``."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        seen = seen.__cause__ or seen.__context__ if seen is not None else None
+        if seen is None:
+            return None
+        if type(seen).__name__ in names and type(seen).__module__.split(".")[0] in ("httpx", "httpx2"):
+            return seen
+    return None
+
 class Classifier:
     """Maps failures at one endpoint (``base_url``) to ``EndpointError`` subclasses."""
 
@@ -249,6 +261,15 @@ class Classifier:
         if isinstance(exc, sdk.APITimeoutError):
             return self.silent(model, attempt)
         if isinstance(exc, sdk.APIConnectionError):
+            # openai calls whatever the HTTP library raised a connection error; two of them are not.
+            cause = _http_cause(exc, "DecodingError", "TooManyRedirects")
+            if cause is not None and type(cause).__name__ == "DecodingError":
+                return self.malformed(f"its body does not decode as its Content-Encoding says: {cause}", model or "", attempt)
+            if cause is not None:
+                return errors.EndpointError(
+                    f"the endpoint redirects in a loop ({self.redact(str(cause))[:200]}); check SUMMARIZE_BASE_URL",
+                    **self.where(model, attempt, None),
+                )
             return self.dropped(str(exc), model, attempt)
         if isinstance(exc, sdk.APIStatusError):
             body = exc.body

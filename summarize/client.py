@@ -31,7 +31,7 @@ from .keysentences import parameters_in_listing
 from .reply import CACHED_FIELDS, BodyError, MalformedReply, Reply, ReplyReader, ReplyTooLarge, StreamCut, max_reply_bytes, strip_think
 from .result import Usage
 from .tokens import tokenizer_for
-from .transport import Closed, Deadline, Silence, StatusBodyLost, Transport, sdk
+from .transport import Closed, Deadline, Silence, StatusBodyLost, Transport, Undecodable, sdk
 
 __all__ = ["ChatClient", "Reply", "strip_think", "context_limit", "is_context_error", "requested_tokens"]
 
@@ -250,6 +250,8 @@ class ChatClient:
                     raise self.errors.malformed(str(exc), model, attempt) from exc
                 except StreamCut as exc:
                     raise self.errors.cut_short(model, attempt) from exc
+                except Undecodable as exc:
+                    raise self.errors.malformed(f"its body does not decode as its Content-Encoding says: {exc}", model, attempt) from exc
                 except BodyError as exc:
                     # Some servers answer HTTP 200 with an error body (a 429 among them), or end a stream with one.
                     raise self.errors.body_error(exc.error, model, attempt) from exc

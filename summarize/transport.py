@@ -80,6 +80,16 @@ def _http_errors() -> tuple[type[BaseException], ...]:
     return _http_classes("TransportError")
 
 
+def _http_undecodable() -> tuple[type[BaseException], ...]:
+    """The HTTP library's error for a body its ``Content-Encoding`` does not decode (not a
+    transport error: the bytes arrived, they are not what the header says)."""
+    return _http_classes("DecodingError")
+
+
+class Undecodable(Exception):
+    """The body could not be decoded as its ``Content-Encoding`` says (a gzip that is not gzip)."""
+
+
 class Deadline(Exception):
     """One attempt ran past its deadline."""
 
@@ -327,6 +337,11 @@ class Transport:
             if response is None:
                 raise ConnectionError(str(exc) or type(exc).__name__) from exc
             raise StatusBodyLost(response) from exc
+        except _http_undecodable() as exc:
+            response = _status_of(exc)
+            if response is None:
+                raise Undecodable(str(exc) or type(exc).__name__) from exc
+            raise StatusBodyLost(response) from exc
 
     async def _post_async(self, body: dict[str, Any], feed: Callable[[bytes], None]) -> None:
         create = self.openai().chat.completions.with_streaming_response.create
@@ -337,6 +352,8 @@ class Transport:
                         feed(data)
                 except _http_timeout() as exc:
                     raise Silence() from exc
+                except _http_undecodable() as exc:
+                    raise Undecodable(str(exc) or type(exc).__name__) from exc
                 except _http_errors() as exc:
                     raise ConnectionError(str(exc) or type(exc).__name__) from exc
 
@@ -357,6 +374,8 @@ class Transport:
                         feed(data)
                 except _http_timeout() as exc:
                     raise Silence() from exc
+                except _http_undecodable() as exc:
+                    raise Undecodable(str(exc) or type(exc).__name__) from exc
                 except _http_errors() as exc:
                     if time.monotonic() >= end:
                         raise Deadline() from exc

@@ -634,3 +634,29 @@ def test_an_error_sent_inside_a_stream_is_the_servers_error(scripted, scripted_s
     scripted.default = lambda seen: Step(raw=raw, content_type="text/event-stream")
     err = raised(chat, scripted_settings.replace(max_retries=0))
     assert isinstance(err, EndpointError) and "slot unavailable" in str(err)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+@pytest.mark.parametrize("status", [200, 500])
+def test_a_body_that_does_not_decode_as_its_encoding_says_is_an_endpoint_error(scripted, scripted_settings, encoding, status):
+    # The HTTP library's DecodingError is not a transport error: it escaped the library as
+    # httpx2.DecodingError ("Every error is a summarize.SummarizeError").
+    scripted.default = lambda seen: Step(
+        status=status, raw=b"this is not " + encoding.encode(), stream=False, headers={"Content-Encoding": encoding}
+    )
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert isinstance(err, EndpointError), repr(err)
+    if status == 200:
+        assert "does not decode as its Content-Encoding says" in str(err)
+
+
+def test_a_models_listing_that_does_not_decode_is_an_endpoint_error(scripted, scripted_settings):
+    scripted.models_step = Step(raw=b"not gzip", stream=False, headers={"Content-Encoding": "gzip"})
+    async def listed():
+        async with ChatClient(scripted_settings.replace(model=None, max_retries=2, retry_backoff=0)) as client:
+            return await client.list_models()
+
+    err = raised(lambda: asyncio.run(listed()))
+    # openai wraps the HTTP library's error as a connection error: not one, and not retried.
+    assert type(err) is EndpointError and "does not decode as its Content-Encoding says" in str(err), repr(err)
+    assert sum(r.path.endswith("/models") for r in scripted.requests) == 1
