@@ -660,3 +660,10 @@ def test_a_models_listing_that_does_not_decode_is_an_endpoint_error(scripted, sc
     # openai wraps the HTTP library's error as a connection error: not one, and not retried.
     assert type(err) is EndpointError and "does not decode as its Content-Encoding says" in str(err), repr(err)
     assert sum(r.path.endswith("/models") for r in scripted.requests) == 1
+
+
+def test_a_redirect_loop_says_so_and_is_not_sent_again(scripted, scripted_settings):
+    scripted.default = lambda seen: Step(status=307, raw=b"", stream=False, headers={"Location": "/v1/chat/completions"})
+    err = raised(chat, scripted_settings.replace(max_retries=2, retry_backoff=0))
+    assert type(err) is EndpointError and "redirects in a loop" in str(err), repr(err)
+    assert len(scripted.chat_requests) <= 21  # one attempt: the HTTP library's 20 redirects, not 3 x 20
