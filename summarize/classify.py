@@ -11,10 +11,13 @@ import email.utils
 import math
 import re
 import time
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from . import errors
 from .config import Settings
+
+T = TypeVar("T")
 
 _CONTEXT_PATTERNS = (
     "context_length_exceeded",
@@ -161,6 +164,23 @@ class Classifier:
         for key in self.keys:
             text = text.replace(key, "***")
         return text
+
+    async def scrubbed(self, call: Awaitable[T]) -> T:
+        """What ``call`` gives; an error it raises loses the API key from every exception
+        chained behind it (``__cause__``, ``__context__``), which ``--debug`` tracebacks and
+        ``logging.exception`` print: a server may echo a refused key in a body a
+        ``MalformedReply`` or ``BodyError`` quotes."""
+        try:
+            return await call
+        except BaseException as exc:
+            seen: BaseException | None = exc
+            for _ in range(16):
+                if seen is None:
+                    break
+                if any(isinstance(arg, str) and self.redact(arg) != arg for arg in seen.args):
+                    seen.args = tuple(self.redact(arg) if isinstance(arg, str) else arg for arg in seen.args)
+                seen = seen.__cause__ or seen.__context__
+            raise
 
     def where(self, model: str | None, attempt: int, status: int | None) -> dict[str, Any]:
         return {"status": status, "base_url": self.base_url, "model": model, "attempts": attempt}

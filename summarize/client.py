@@ -139,7 +139,7 @@ class ChatClient:
             except (ValueError, TypeError, AttributeError) as exc:
                 raise self.errors.malformed(f"GET /models: {type(exc).__name__}: {exc}", "", attempt) from exc
 
-        return await self.transport.with_retries(once)
+        return await self.errors.scrubbed(self.transport.with_retries(once))
 
     async def resolve_model(self) -> str:
         """The configured model, or the only one the endpoint lists."""
@@ -269,7 +269,7 @@ class ChatClient:
             self.transport.learned_server(presets.server_of(timings=reply.timings))
             return reply
 
-        reply = await self.transport.with_retries(once)
+        reply = await self.errors.scrubbed(self.transport.with_retries(once))
         where = self.errors.where(model, reply.attempts, None)
         if reply.truncated:
             if allow_truncated and reply.text:
