@@ -108,7 +108,7 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                 except Deadline as exc:
                     raise chat.errors.overdue(transport.deadline, settings.model, attempt) from exc
 
-            return await transport.with_retries(once)
+            return await chat.errors.scrubbed(transport.with_retries(once))
 
         stalls = 0
         while True:
