@@ -31,6 +31,7 @@ from . import __version__, output, presets, prompts
 from .config import AUTO, KEY_SENTENCES, METHODS, Settings
 from .errors import ConfigError, SummarizeError
 from .pipeline import check_languages
+from .text import printable
 
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
@@ -271,7 +272,7 @@ class _Progress:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    return " ".join(printable(str(exc)).split()) or type(exc).__name__
 
 
 def _describe(exc: BaseException) -> str:

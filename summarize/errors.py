@@ -78,7 +78,10 @@ class EndpointError(SummarizeError):
             )
             if part
         )
-        super().__init__(f"{message} ({where})" if where else message)
+        from .text import printable  # text imports this module
+
+        # A message quotes what the server sent: nothing in it may act on the user's terminal.
+        super().__init__(printable(f"{message} ({where})" if where else message))
 
 
 class ConnectionFailedError(EndpointError):

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .text import printable
+
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _THINK_TAG = re.compile(r"</?think>", re.IGNORECASE)
 
@@ -341,12 +343,12 @@ class ReplyReader:
         if self.on_text is not None and text.startswith(self._shown) and len(text) > len(self._shown):
             self.on_text(text[len(self._shown) :])  # the rest, e.g. a whole body from a server that ignored stream
         return Reply(
-            text=text,
+            text=printable(text),
             prompt_tokens=_count(self.usage, "prompt_tokens"),
             completion_tokens=_count(self.usage, "completion_tokens"),
             finish_reason=self.finish_reason,
             model=self.answering_model or self.model,
-            reasoning="".join(self._reasoning) or inline or None,
+            reasoning=printable("".join(self._reasoning) or inline) or None,
             attempts=attempts,
             timings=self.timings,
         )

@@ -52,6 +52,18 @@ _HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u061c\u180e\u202a-\u202e\u2066-\u2069]")
 # C0/C1 controls other than tab and newline.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What a terminal acts on in text a server sent: C0/C1 controls but tab and newline (ESC opens
+# an escape sequence that can clear the screen or retitle the window), and bidirectional
+# overrides that show text in another order than it is.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` a server sent, without what a terminal or an editor would act on rather than show:
+    control characters but tab and newline (a CRLF becomes a newline), and bidirectional overrides."""
+    return _UNPRINTABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 # What ends a line besides "\n", as str.splitlines reads it: CR and CRLF, vertical tab, form feed,
 # the file, group and record separators, NEL, and Unicode's line and paragraph separators (a
 # Word or web page copied as text may break its lines with U+2028 alone).

@@ -172,3 +172,21 @@ def test_text_holding_the_fence_line_gets_another_fence(scripted, scripted_setti
     assert opening in system["content"] and closing in system["content"]
     assert "data" in system["content"] and INJECTION not in system["content"]
 
+
+
+# -- what a server sends never acts on the terminal ------------------------------------------
+
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\x1bc\x9b31m\r\u202e"
+
+
+def test_a_reply_and_an_error_lose_what_a_terminal_would_act_on(scripted, scripted_settings):
+    # A red-team server's reply and error message cleared the screen, retitled the window and
+    # reset the terminal, through stdout, stderr and the .md/.json files.
+    scripted.script(Step.reply(f"Tainan opened{ESCAPES} twelve bus routes."))
+    summary = summarize_article("臺南今天開通十二條公車路線。", settings=scripted_settings.replace(verify=False))
+    assert not any(c in summary.text for c in "\x1b\x07\x9b\r\u202e"), repr(summary.text)
+    assert summary.text.startswith("Tainan opened]0;owned[2Jc31m")
+    scripted.default = lambda seen: Step.error(500, {"error": {"message": f"busy{ESCAPES}"}})
+    with pytest.raises(ServerError) as info:
+        summarize_article("臺南今天天氣晴朗。", settings=scripted_settings.replace(max_retries=0))
+    assert "busy" in str(info.value) and not any(c in str(info.value) for c in "\x1b\x07\x9b\r\u202e")
