@@ -73,6 +73,19 @@ def summary_reserve(settings: Settings, languages: Iterable[str]) -> int:
     return max(reply_tokens(settings, settings.summary_words, lang) for lang in languages)
 
 
+def check_chunk_tokens(settings: Settings, job: str) -> None:
+    """Refuse a ``chunk_tokens`` under ``MIN_CHUNK_TOKENS``: parts of a sentence or two, each
+    a request of its own (1 token a chunk cut a 500-character article into 153 requests).
+
+    Raises:
+        ConfigError: it is set and too small.
+    """
+    if settings.chunk_tokens is not None and settings.chunk_tokens < MIN_CHUNK_TOKENS:
+        raise ConfigError(
+            f"SUMMARIZE_CHUNK_TOKENS={settings.chunk_tokens} is too small to {job} in: use at least {MIN_CHUNK_TOKENS}"
+        )
+
+
 def check_summary_room(settings: Settings, languages: Iterable[str]) -> None:
     """Refuse an ``output_tokens`` cap below what a summary of ``summary_words`` asks for.
 
@@ -139,6 +152,7 @@ def chunk_budget(settings: Settings, counter: TokenCounter, languages: Iterable[
     ) + places_tokens(article, counter)
     room = settings.context_tokens - reserve - overhead - safety_margin(settings)
     if settings.chunk_tokens is not None:
+        check_chunk_tokens(settings, "summarize")
         if settings.chunk_tokens > room:
             raise ConfigError(
                 f"SUMMARIZE_CHUNK_TOKENS={settings.chunk_tokens} does not fit the context: "

@@ -35,6 +35,7 @@ from .budget import (
     MIN_CHUNK_TOKENS,
     REPLY_EXTRA_TOKENS,
     TRANSLATION_TOKENS_PER_SOURCE_TOKEN,
+    check_chunk_tokens,
     places_tokens,
     prompt_overhead,
     safety_margin,
@@ -371,11 +372,7 @@ def translation_budget(
     by_reply = int((settings.output_tokens - REPLY_EXTRA_TOKENS) / factor)
     budget = min(by_context, by_reply)
     if settings.chunk_tokens is not None and settings.chunk_tokens < budget:
-        if settings.chunk_tokens < MIN_CHUNK_TOKENS:
-            raise ConfigError(
-                f"SUMMARIZE_CHUNK_TOKENS={settings.chunk_tokens} is too small to translate in: "
-                f"use at least {MIN_CHUNK_TOKENS}"
-            )
+        check_chunk_tokens(settings, "translate")
         budget = settings.chunk_tokens
     if budget < MIN_CHUNK_TOKENS:
         fix = (

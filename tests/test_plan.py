@@ -121,3 +121,18 @@ def test_an_output_cap_below_the_summary_asked_for_is_refused_before_any_request
     # Capped at exactly what the summary asks for, it runs.
     summarize_article(SEED_TEXT, settings=settings.replace(output_tokens=242, summary_words=150))
     assert scripted.chat_requests
+
+
+@pytest.mark.parametrize("translate", [False, True])
+def test_a_chunk_budget_under_the_least_that_holds_a_sentence_is_refused(scripted, translate):
+    # SUMMARIZE_CHUNK_TOKENS=1 planned 153 chunks "of at most 1 tokens" for a 500-character
+    # article, and the run sent 157 requests; translation already refused it.
+    settings = Settings(base_url=scripted.base_url, model="qwen3-8b", cache=False, method="abstractive", chunk_tokens=31)
+    run = translate_article if translate else summarize_article
+    plan = plan_translation if translate else plan_article
+    with pytest.raises(ConfigError, match=r"SUMMARIZE_CHUNK_TOKENS=31 is too small to \w+ in: use at least 32"):
+        run(SEED_TEXT, settings=settings)
+    with pytest.raises(ConfigError, match="is too small to"):
+        plan(SEED_TEXT, settings)
+    assert scripted.chat_requests == []
+    assert plan(SEED_TEXT, settings.replace(chunk_tokens=32)).chunks
