@@ -26,6 +26,7 @@ import base64
 import functools
 import importlib.resources
 import re
+import threading
 from dataclasses import dataclass
 
 from .errors import ConfigError
@@ -63,17 +64,44 @@ def _qwen_encoding(variant: str):
     return tiktoken.Encoding(f"summarize-{variant}", pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
 
 
+_FETCHING = threading.Lock()
+
+
 @functools.lru_cache(maxsize=None)
 def _tiktoken_encoding(name: str):
-    import tiktoken
+    """A tiktoken encoding by name, only from tiktoken's cache: counting tokens never downloads.
 
-    try:
-        return tiktoken.get_encoding(name)
-    except Exception as exc:  # tiktoken raises ValueError for unknown names, network errors when offline
-        raise ConfigError(
-            f"SUMMARIZE_TOKENIZER={name!r} could not be loaded ({type(exc).__name__}: {exc}); "
-            "use auto, qwen, qwen3.5 or conservative, which work offline"
-        ) from exc
+    ``tiktoken.get_encoding`` fetches an encoding's file from the web when its cache lacks it, a
+    network call a dry run (which "sends nothing") would make too. Its one reader of remote
+    files, ``tiktoken.load.read_file``, is held to local paths while the encoding loads.
+    """
+    import tiktoken
+    import tiktoken.load
+
+    fetch = tiktoken.load.read_file
+
+    def local_only(blobpath: str) -> bytes:
+        if blobpath.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"SUMMARIZE_TOKENIZER={name!r}: its file is not in tiktoken's cache, and counting tokens "
+                "never downloads; use auto, qwen, qwen3.5 or conservative, which work offline (or put the "
+                "file in tiktoken's cache, TIKTOKEN_CACHE_DIR)"
+            )
+        return fetch(blobpath)
+
+    with _FETCHING:
+        tiktoken.load.read_file = local_only
+        try:
+            return tiktoken.get_encoding(name)
+        except ConfigError:
+            raise
+        except Exception as exc:  # tiktoken raises ValueError for unknown names
+            raise ConfigError(
+                f"SUMMARIZE_TOKENIZER={name!r} could not be loaded ({type(exc).__name__}: {exc}); "
+                "use auto, qwen, qwen3.5 or conservative, which work offline"
+            ) from exc
+        finally:
+            tiktoken.load.read_file = fetch
 
 
 def tokenizer_for(model: str | None, tokenizer: str = "auto") -> TokenCounter:

@@ -43,3 +43,21 @@ def test_explicit_tokenizer_setting():
 def test_unavailable_tiktoken_encoding_is_a_config_error():
     with pytest.raises(ConfigError, match="SUMMARIZE_TOKENIZER"):
         count_tokens("x", tokenizer="no_such_encoding")
+
+
+def test_a_tiktoken_encoding_not_in_its_cache_is_never_downloaded(tmp_path, monkeypatch):
+    # tiktoken.get_encoding("cl100k_base") fetches its file from the web when its cache lacks
+    # it: a dry run, which "sends nothing", made that call.
+    import tiktoken.load
+
+    from summarize import tokens
+
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    tokens._tiktoken_encoding.cache_clear()
+    fetched: list[str] = []
+    monkeypatch.setattr(tiktoken.load, "read_file", lambda blobpath: fetched.append(blobpath) or b"")
+    with pytest.raises(ConfigError, match="not in tiktoken's cache, and counting tokens never downloads"):
+        count_tokens("x", tokenizer="cl100k_base")
+    assert fetched == [] and tiktoken.load.read_file is not None
+    assert tiktoken.load.read_file("local") == b"" and fetched == ["local"]  # put back as it was
+    tokens._tiktoken_encoding.cache_clear()
