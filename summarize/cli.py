@@ -295,7 +295,7 @@ def _jobs(files: list[str]) -> list[Any]:
     if not files:
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("give one or more FILEs, or - to read stdin")
-        text = sys.stdin.read()
+        text = _read_stdin()
         if not text.strip():
             raise UsageError("give one or more FILEs, or - to read stdin (nothing was piped in)")
         return [Job("-", text=text)]
@@ -304,17 +304,40 @@ def _jobs(files: list[str]) -> list[Any]:
     jobs = []
     for name in files:
         if name == "-":
-            jobs.append(Job("-", text=sys.stdin.read()))
+            jobs.append(Job("-", text=_read_stdin()))
             continue
         path = Path(name)
         if path.is_dir():
             raise UsageError(f"{name}: is a folder (summarize batch reads folders)")
-        if not path.is_file():
+        if not path.exists():
             raise UsageError(f"{name}: no such file")
         if not os.access(path, os.R_OK):
             raise UsageError(f"{name}: permission denied")
+        if not path.is_file():
+            # A pipe: /dev/stdin, a shell's <(command). It can be read once: read it now.
+            jobs.append(Job(name, text=_read_bytes(path.read_bytes, name)))
+            continue
         jobs.append(Job(name, path=path))
     return jobs
+
+
+def _read_stdin() -> str:
+    """Stdin as UTF-8, as files are read, whatever the locale (a C or cp1252 locale decoded a
+    UTF-8 article into lone surrogates or mojibake, and the mojibake was sent)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # replaced by a text-only stream (a test, an embedding program)
+        return sys.stdin.read()
+    return _read_bytes(stream.read, "stdin")
+
+
+def _read_bytes(read: Any, source: str) -> str:
+    from .errors import InputError
+    from .text import decode_utf8
+
+    try:
+        return decode_utf8(read(), source)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _print(text: str) -> None:

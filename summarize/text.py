@@ -58,6 +58,21 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+def decode_utf8(data: bytes, source: str) -> str:
+    """``data`` read from ``source`` (a file, stdin), as UTF-8 whatever the locale says.
+
+    Raises:
+        InputError: it is not UTF-8; the message says how to convert it.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it first, "
+            "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)"
+        ) from None
+
+
 def printable(text: str) -> str:
     """``text`` a server sent, without what a terminal or an editor would act on rather than show:
     control characters but tab and newline (a CRLF becomes a newline), and bidirectional overrides."""

@@ -136,6 +136,28 @@ def test_dash_reads_the_article_from_stdin(scripted):
     assert ARTICLE in scripted.chat_requests[0].user_text
 
 
+def raw_run(*args: str, server: ScriptedServer, data: bytes, env: dict) -> subprocess.CompletedProcess:
+    """The installed script with these bytes on stdin."""
+    environ = {**os.environ, "SUMMARIZE_BASE_URL": server.base_url, "SUMMARIZE_TIMEOUT": "10", **env}
+    return subprocess.run([str(CLI), *args], input=data, capture_output=True, env=environ, timeout=30)
+
+
+@pytest.mark.parametrize("args", [["-"], [], ["/dev/stdin"]], ids=["dash", "piped", "dev-stdin"])
+def test_stdin_is_read_as_utf8_whatever_the_locale_says(scripted, args):
+    # Under a latin-1 stream encoding (as a cp1252 or C locale gives) a UTF-8 article was read
+    # as mojibake and sent; /dev/stdin and a shell's <(command) were "no such file".
+    result = raw_run(*args, server=scripted, data=ARTICLE.encode(), env={"PYTHONIOENCODING": "latin-1"})
+    assert result.returncode == 0, result.stderr.decode()
+    assert ARTICLE in scripted.chat_requests[-1].user_text
+
+
+def test_stdin_that_is_not_utf8_is_refused_with_the_way_to_convert_it(scripted):
+    result = raw_run("-", server=scripted, data=ARTICLE.encode("big5"), env={})
+    assert result.returncode == 2
+    assert "stdin is not UTF-8 text" in result.stderr.decode() and "iconv -f BIG5 -t UTF-8" in result.stderr.decode()
+    assert scripted.requests == []
+
+
 def test_languages_asks_for_each_language_and_labels_them(scripted, article):
     scripted.default = lambda seen: reply("中文摘要。" if "繁體中文" in seen.task_text else "English summary.")
     result = run(str(article), "--languages", "en,zh-Hant", server=scripted)
