@@ -8,7 +8,8 @@ failed article (whatever the exception, writing its results included) is reporte
 and the response cache answers the requests already made.
 
 Everything that can be checked is checked before the first request: outputs that two articles
-would share, an ``--out`` inside the folder being read, symlinks leading out of it.
+would share, an ``--out`` inside the folder being read or that cannot be written (a file, a
+read-only folder, an output path that is a folder), symlinks leading out of it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import asyncio
 import glob
 import json
 import os
+import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,8 +38,8 @@ ARTICLE_SUFFIXES = (".txt", ".md")
 
 
 class BatchError(ValueError):
-    """A batch that cannot run as asked (outputs that collide, ``--out`` inside what is read);
-    raised before anything is sent. The CLI reports it as a usage error."""
+    """A batch that cannot run as asked (outputs that collide, ``--out`` inside what is read or
+    not writable); raised before anything is sent. The CLI reports it as a usage error."""
 
 
 def display(path: Path | str) -> str:
@@ -233,21 +235,22 @@ def output_paths(article: Path, base: Path, out: Path, formats: Sequence[str]) -
 def plan_outputs(articles: Articles, out: Path, formats: Sequence[str]) -> dict[str, dict[str, Path]]:
     """Each article's output paths (by its path as text), checked before anything is sent.
 
+    ``out`` is created if missing, and a file is created in it and removed, to prove it takes results.
+
     Raises:
         BatchError: ``out`` lies inside what the batch reads (its results would be read back as
-            articles, or overwrite them), or two articles would write the same file
-            (``a.txt`` and ``a.md`` both make ``a.json``).
+            articles, or overwrite them), two articles would write the same file (``a.txt`` and
+            ``a.md`` both make ``a.json``), or results could not be written (``check_writable``).
     """
     out_resolved = out.resolve()
     inside = articles.reads is not None and _inside(out_resolved, articles.reads.resolve())
     # A glob that matches in fixed folders reads only those: results beside the articles would
     # overwrite a.md with its own summary, but a subfolder is out of the glob's reach.
     beside = next((f for f in sorted({f.parent for f in articles.files}) if f.resolve() == out_resolved), None)
-    if inside or beside is not None:
-        raise BatchError(
-            f"--out {out} is inside the folder the batch reads ({articles.reads if inside else beside}), so its "
-            "results would be read as articles: choose an --out outside it"
-        )
+    if inside and articles.reads is not None:
+        raise out_inside(out, articles.reads)
+    if beside is not None:
+        raise out_inside(out, beside)
     targets: dict[str, dict[str, Path]] = {}
     writers: dict[Path, Path] = {}
     for article in articles.files:
@@ -256,7 +259,55 @@ def plan_outputs(articles: Articles, out: Path, formats: Sequence[str]) -> dict[
         if shared:
             raise collision(writers[shared[0]], article, shared)
         targets[str(article)] = paths
+    check_writable(out, (p for paths in targets.values() for p in paths.values()))
     return targets
+
+
+def out_inside(out: Path, folder: Path) -> BatchError:
+    """The refusal of an ``--out`` that is, or lies inside, a folder the batch reads."""
+    return BatchError(
+        f"--out {display(out)} is inside the folder the batch reads ({display(folder)}), so its "
+        "results would be read as articles: choose an --out outside it"
+    )
+
+
+def check_writable(out: Path, targets: Iterable[Path]) -> None:
+    """Make sure results can be written before any is paid for: ``out`` is a folder (created if
+    missing) that takes a new file, and no output path is already a folder (or below a file).
+
+    Without this, every request of a batch is sent and every article then fails at its write.
+
+    Raises:
+        BatchError: naming the path in the way, and what to do.
+    """
+    if out.exists() and not out.is_dir():
+        raise BatchError(f"--out {display(out)} is a file, not a folder: give a folder for the results (created if missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        # A name remove_stale_temps knows, so a probe an interrupted run leaves is cleaned up.
+        probe = out / f".write-probe.json.{secrets.token_hex(4)}.tmp"
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise BatchError(
+            f"--out {display(out)} cannot be written ({exc.strerror or exc}): choose a folder you can write to, "
+            "or fix its permissions"
+        ) from None
+    checked = {out}
+    for target in targets:
+        if target.is_dir():
+            raise BatchError(
+                f"{display(target)} is a folder, where a result would be written: move or rename it, or choose another --out"
+            )
+        for parent in target.parents:
+            if parent in checked:
+                break
+            checked.add(parent)
+            if parent.exists() and not parent.is_dir():
+                raise BatchError(
+                    f"{display(parent)} is a file, where results need a folder: move or rename it, or choose another --out"
+                )
 
 
 def collision(first: Path, second: Path, shared: Sequence[Path]) -> BatchError:

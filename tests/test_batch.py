@@ -326,3 +326,56 @@ def test_a_setting_every_article_needs_fails_the_run_once_before_anything_is_sen
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and "cannot read the glossary" in result.stderr
     assert scripted.requests == []
+
+
+# -- an --out that cannot take the results is refused before anything is paid for -----------
+
+
+@pytest.mark.parametrize(
+    "blocker, expected",
+    [
+        ("out", "--out {out} is a file, not a folder"),
+        ("out/n0.md", "{out}/n0.md is a folder, where a result would be written"),
+        ("out/sub", "{out}/sub is a file, where results need a folder"),
+    ],
+    ids=["out-is-a-file", "an-output-is-a-folder", "an-output-folder-is-a-file"],
+)
+def test_an_out_that_cannot_take_the_results_is_refused_before_anything_is_sent(scripted, tmp_path, blocker, expected):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    _articles(folder / "sub", "n1.txt")
+    out = tmp_path / "out"
+    in_the_way = tmp_path / blocker
+    in_the_way.parent.mkdir(parents=True, exist_ok=True)
+    if blocker.endswith(".md"):
+        in_the_way.mkdir()
+    else:
+        in_the_way.write_text("mine", encoding="utf-8")
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert expected.format(out=out) in result.stderr
+    assert ("give a folder for the results" if blocker == "out" else "move or rename it") in result.stderr
+    assert scripted.requests == []  # not even GET /models
+    assert in_the_way.exists()  # nothing of the user's touched
+
+
+def test_a_read_only_out_is_refused_before_anything_is_sent(scripted, tmp_path, monkeypatch):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    out = tmp_path / "out"
+    out.mkdir()
+    real_open = os.open
+
+    def read_only(path, flags, *args, **kwargs):  # as a read-only mount answers (chmod does not stop root)
+        if Path(path).parent == out and flags & os.O_CREAT:
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"summarize batch: error: --out {out} cannot be written (Read-only file system): "
+        "choose a folder you can write to, or fix its permissions"
+    )
+    assert scripted.requests == []
+    assert list(out.iterdir()) == []  # the probe left nothing behind
