@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import glob
 import json
+import logging
 import os
 import secrets
 import time
@@ -35,6 +36,8 @@ from .pipeline import asummarize_article
 from .translate import atranslate_article
 
 ARTICLE_SUFFIXES = (".txt", ".md")
+
+log = logging.getLogger("summarize")
 
 
 class BatchError(ValueError):
@@ -329,15 +332,28 @@ def is_done(paths: dict[str, Path], *, redo_flagged: bool = False) -> bool:
 def is_flagged(paths: dict[str, Path]) -> bool:
     """Whether a finished article's output says it is partial, cut, unverified, holds unsupported
     claims or carries a flag (``output.FLAGS``): read from its JSON record, else from the warning
-    lines of its Markdown."""
-    if "json" in paths:
-        try:
-            data = json.loads(paths["json"].read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return True  # unreadable: better done again
-        return bool(
-            data.get("is_partial") or data.get("truncated") or data.get("unverified")
-            or data.get("flags") or data.get("unsupported")
-        )
-    text = paths["md"].read_text(encoding="utf-8")
-    return any(line.startswith(WARNING_PREFIXES) for line in text.splitlines())
+    lines of its Markdown.
+
+    An output that cannot be read as ours (not UTF-8, not JSON, JSON that is not a record: a
+    foreign or hand-edited file) counts as flagged, with a warning naming it: better done again.
+    """
+    path = paths["json"] if "json" in paths else paths["md"]
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if "json" in paths else None
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return _unreadable(path, str(exc))
+    if "json" not in paths:
+        return any(line.startswith(WARNING_PREFIXES) for line in text.splitlines())
+    if not isinstance(data, dict):
+        kind = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(type(data), "a number")
+        return _unreadable(path, f"JSON {kind}, not a summary record")
+    return bool(
+        data.get("is_partial") or data.get("truncated") or data.get("unverified")
+        or data.get("flags") or data.get("unsupported")
+    )
+
+
+def _unreadable(path: Path, why: str) -> bool:
+    log.warning("%s is not an output summarize can read (%s); doing its article again", display(path), why)
+    return True

@@ -379,3 +379,36 @@ def test_a_read_only_out_is_refused_before_anything_is_sent(scripted, tmp_path, 
     )
     assert scripted.requests == []
     assert list(out.iterdir()) == []  # the probe left nothing behind
+
+
+# -- --redo-flagged and an output it cannot read ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "formats, name, content, why",
+    [
+        ("md,json", "n0.json", b"[]\n", "JSON an array, not a summary record"),
+        ("md,json", "n0.json", b"null\n", "JSON null, not a summary record"),
+        ("md,json", "n0.json", b'"s"\n', "JSON a string, not a summary record"),
+        ("md,json", "n0.json", b"{not json", "Expecting property name"),
+        ("md", "n0.md", b"\xff\xfe junk", "'utf-8' codec can't decode"),
+    ],
+    ids=["array", "null", "string", "not-json", "md-not-utf8"],
+)
+def test_redo_flagged_does_again_an_article_whose_output_it_cannot_read(
+    scripted, tmp_path, caplog, formats, name, content, why
+):
+    folder = _articles(tmp_path / "news", "n0.txt", "n1.txt")
+    out = tmp_path / "out"
+    scripted.default = _numbered
+    first = call("batch", str(folder), "--out", str(out), "--format", formats, server=scripted)
+    assert first.returncode == 0, first.stderr
+    (out / name).write_bytes(content)  # a foreign or hand-edited file
+
+    again = call("batch", str(folder), "--out", str(out), "--format", formats, "--redo-flagged", server=scripted)
+    assert again.returncode == 0, again.stderr
+    assert "1 done, 1 already done, 0 failed" in again.stderr
+    warning = next(r.getMessage() for r in caplog.records if "is not an output summarize can read" in r.getMessage())
+    assert f"{out / name} is not an output summarize can read (" in warning and why in warning
+    assert warning.endswith("; doing its article again")
+    assert "Summary of article 0." in (out / name).read_text(encoding="utf-8")  # rewritten whole
