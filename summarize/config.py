@@ -293,7 +293,10 @@ class Settings:
                 raise ConfigError(f"{name} ({spec.env}) {exc}") from None
             except (TypeError, ValueError):
                 raise ConfigError(f"{name} must be {spec.valid}, got {value!r}") from None
-            if isinstance(value, bool) != isinstance(parsed, bool) or (isinstance(parsed, int) and not isinstance(value, int)):
+            # Python arguments keep their types: "30" for a timeout is as wrong as "4" for a count.
+            if isinstance(value, bool) != isinstance(parsed, bool) or (
+                isinstance(parsed, (int, float)) and not isinstance(value, int if isinstance(parsed, int) else (int, float))
+            ):
                 raise ConfigError(f"{name} must be {spec.valid}, got {value!r}")
             object.__setattr__(self, name, parsed)
         if self.output_tokens >= self.context_tokens:

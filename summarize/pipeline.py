@@ -57,8 +57,15 @@ T = TypeVar("T")
 NOTE_HEADER_TOKENS = 8
 
 def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
+    """``languages`` (one code, or a sequence of them) as the library writes them, each once.
+
+    Raises:
+        ConfigError: none is given, a code is not supported, or it is neither a code nor a sequence.
+    """
     if isinstance(languages, str):
         languages = (languages,)
+    if not isinstance(languages, (list, tuple)):
+        raise ConfigError(f"languages must be a language code or a list of them, e.g. ('en',), got {languages!r}")
     languages = tuple(dict.fromkeys(prompts.language_code(code) for code in languages))
     if not languages:
         raise ConfigError("languages must name at least one language, e.g. ('en',)")
@@ -558,6 +565,8 @@ async def asummarize_article(
     """Summarize a Traditional-Chinese article; the async twin of ``summarize_article``."""
     article = clean(text)
     languages = check_languages(languages)
+    if not isinstance(partial, bool):
+        raise ConfigError(f"partial must be True or False, got {partial!r}")
     settings = (settings or Settings.from_env()).replace(**overrides)
     glossary_entries = names.resolve_glossary(glossary, settings)
     async with ChatClient(settings, client) as chat:

@@ -68,10 +68,22 @@ def test_unknown_override_is_refused():
         Settings().replace(modle="x")
 
 
-@pytest.mark.parametrize("kwargs", [{"concurrency": 0}, {"concurrency": True}, {"context_tokens": "8192"}, {"timeout": -1}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"concurrency": 0}, {"concurrency": True}, {"context_tokens": "8192"}, {"timeout": -1},
+        # A number's setting takes a number, as a count's takes an int: "30" is refused alike.
+        {"timeout": "30"}, {"temperature": "0.5"}, {"retry_backoff": True}, {"concurrency": 2.0},
+    ],
+)
 def test_direct_construction_is_validated(kwargs):
     with pytest.raises(ConfigError):
         Settings(**kwargs)
+
+
+def test_a_number_setting_takes_an_int_or_a_float():
+    settings = Settings(timeout=30, temperature=1, retry_backoff=0.5)
+    assert (settings.timeout, settings.temperature, settings.retry_backoff) == (30.0, 1.0, 0.5)
 
 
 def test_output_reserve_must_fit_context():

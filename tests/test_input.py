@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import tracemalloc
 
 import pytest
 
 from conftest import SEED, corpus_text
 from scripted_server import Step
-from summarize import InputError, InputTypeError, asummarize_article, summarize_article
+from summarize import ConfigError, InputError, InputTypeError, asummarize_article, summarize_article
 from summarize.chunking import plan_chunks
 from summarize.budget import PER_MESSAGE_TOKENS, chunk_budget
 from summarize.text import clean, clean_report, looks_like_html
@@ -42,6 +43,22 @@ def test_bad_input_is_refused_with_a_helpful_message_and_no_request(scripted, sc
     assert words in str(info.value)
     assert isinstance(info.value, TypeError if kind is InputTypeError else ValueError)
     assert scripted.requests == []  # not even GET /models
+
+
+@pytest.mark.parametrize(
+    "arguments, says",
+    [
+        ({"languages": None}, "languages must be a language code or a list of them"),
+        ({"languages": 5}, "languages must be a language code or a list of them"),
+        ({"languages": ["en", None]}, "unsupported language None"),
+        ({"partial": "no"}, "partial must be True or False, got 'no'"),
+    ],
+)
+def test_bad_arguments_are_a_config_error_before_any_request(scripted, scripted_settings, arguments, says):
+    # languages=None raised a bare TypeError; partial="no" was taken for True.
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        summarize_article("臺南今天天氣晴朗。", settings=scripted_settings, **arguments)
+    assert scripted.requests == []
 
 
 def test_bad_input_is_refused_by_the_async_twin_too(scripted, scripted_settings):
