@@ -234,6 +234,25 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings.from_env(**overrides)
 
 
+def _resuming(args: argparse.Namespace) -> str:
+    """What running an interrupted command again redoes: only the unfinished, when replies are
+    cached (or a batch's finished articles are on disk), else everything."""
+    if args.handler is cmd_job:
+        return "run it again to resume (the job's state is kept in its folder)"
+    try:
+        cached = settings_from(args).cache
+    except SummarizeError:
+        cached = False
+    if cached:
+        return "run it again to resume (finished replies are cached)"
+    if args.handler is cmd_batch:
+        return (
+            "run it again to resume: the articles written to --out are skipped, the others are sent "
+            "again in full (the response cache is off)"
+        )
+    return "the response cache is off (SUMMARIZE_CACHE=0 or --no-cache), so running it again sends every request again"
+
+
 # -- printing ------------------------------------------------------------------------------
 
 
@@ -684,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except KeyboardInterrupt:
-        print("summarize: interrupted; run it again to resume (finished replies are cached)", file=sys.stderr)
+        print(f"summarize: interrupted; {_resuming(args)}", file=sys.stderr)
         return 130
     except OutputClosed:
         return 141  # what a shell reports for a program ended by SIGPIPE, as `git log | head` is

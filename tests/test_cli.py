@@ -756,6 +756,30 @@ def test_an_interrupted_batch_resumes_with_the_cache(tmp_path):
     assert len(server.chat_requests) - first_run == 6 - finished
 
 
+@pytest.mark.parametrize(
+    "argv, env, says",
+    [
+        (["{article}"], {"SUMMARIZE_CACHE": "1"}, "run it again to resume (finished replies are cached)"),
+        (["--no-cache", "{article}"], {"SUMMARIZE_CACHE": "1"}, "the response cache is off (SUMMARIZE_CACHE=0 or --no-cache), so running it again sends every request again"),
+        (["{article}"], {"SUMMARIZE_CACHE": "0"}, "so running it again sends every request again"),
+        (["batch", "{folder}", "--out", "{out}"], {"SUMMARIZE_CACHE": "0"}, "the articles written to --out are skipped"),
+    ],
+)
+def test_an_interrupt_says_what_running_again_redoes(article, tmp_path, monkeypatch, argv, env, says):
+    # It always said "finished replies are cached", with the cache off too.
+    from summarize import batch
+
+    async def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_jobs", interrupted)
+    folder = _folder(tmp_path, 1)
+    argv = [a.format(article=article, folder=folder, out=tmp_path / "out") for a in argv]
+    result = call(*argv, env={"SUMMARIZE_MODEL": "m", **env})
+    assert result.returncode == 130
+    assert f"summarize: interrupted; {says}" in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
 def test_an_unexpected_failure_is_still_one_line(article, monkeypatch):
     from summarize import batch
 
