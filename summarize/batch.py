@@ -64,19 +64,29 @@ class Job:
             return self.text
         if self.path is None:
             raise InputError(f"{self.source}: no file and no text to read")
-        name = display(self.path)
-        if name != str(self.path):
-            # Its name could not go into the JSON record, the Markdown title or a UTF-8 terminal.
-            raise InputError(
-                f"{name}: the file name is not valid UTF-8; rename it (e.g. convmv -f big5 -t utf-8 --notest FILE)"
-            )
-        try:
-            return self.path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"{self.path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it first, "
-                "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)"
-            ) from None
+        return read_article(self.path)
+
+
+def read_article(path: Path) -> str:
+    """An article file's text, for a batch run and a batch job alike.
+
+    Raises:
+        InputError: its name or its contents are not UTF-8; the message names it and says how to convert it.
+        OSError: it cannot be read.
+    """
+    name = display(path)
+    if name != str(path):
+        # Its name could not go into the JSON record, the Markdown title or a UTF-8 terminal.
+        raise InputError(
+            f"{name}: the file name is not valid UTF-8; rename it (e.g. convmv -f big5 -t utf-8 --notest FILE)"
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it first, "
+            "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)"
+        ) from None
 
 
 @dataclass(frozen=True)

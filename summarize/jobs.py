@@ -57,7 +57,7 @@ from typing import Any
 
 from . import glossary as names
 from . import presets
-from .batch import ARTICLE_SUFFIXES, _inside, collision, is_done, output_paths
+from .batch import ARTICLE_SUFFIXES, _inside, collision, display, is_done, output_paths, read_article
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
@@ -429,19 +429,15 @@ def _write_articles(job: Job, found: Iterable[Path], base: Path, formats: Sequen
             if is_done(targets):
                 skipped += 1
                 continue
+            record: dict[str, Any] = {"id": _article_id(count), "source": display(path)}
             try:
-                text = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it first, "
-                    "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)"
-                ) from None
-            record = {
-                "id": _article_id(count),
-                "source": str(path),
-                "text": text,
-                "outputs": {fmt: p.relative_to(job.out).as_posix() for fmt, p in targets.items()},
-            }
+                record["text"] = read_article(path)
+            except (InputError, OSError) as exc:
+                # That article's failure, as online: the job records it and the others go on.
+                # Shown escaped: a name that is not UTF-8 cannot go into the UTF-8 state file.
+                record["error"] = display(" ".join(str(exc).split()))
+            else:
+                record["outputs"] = {fmt: p.relative_to(job.out).as_posix() for fmt, p in targets.items()}
             if count % SHARD_SIZE == 0:
                 if shard_file is not None:
                     shard_file.commit()
@@ -615,14 +611,17 @@ def advance(
                 if article["id"] in shard.finished:
                     tally.count(article, shard.finished[article["id"]])
                     continue
-                outcome = loop.run_until_complete(
-                    replay_article(article, shard.replies, shard.failures, replay, meta, settings.max_retries)
-                )
-                if isinstance(outcome, dict):  # pending requests
-                    for cid, body in outcome.items():
-                        writer.add(cid, body)
-                    continue
-                result, error, records = outcome
+                if "error" not in article:
+                    outcome = loop.run_until_complete(
+                        replay_article(article, shard.replies, shard.failures, replay, meta, settings.max_retries)
+                    )
+                    if isinstance(outcome, dict):  # pending requests
+                        for cid, body in outcome.items():
+                            writer.add(cid, body)
+                        continue
+                    result, error, records = outcome
+                else:  # it could not be read at export: it failed before any request, as online
+                    result, error, records = None, InputError(article["error"]), []
                 for record in records:
                     logger.handle(record)
                 if error is None:

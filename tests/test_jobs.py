@@ -761,3 +761,28 @@ def test_export_skips_a_symlink_out_of_the_folder(tmp_path):
     (news / "inside.txt").symlink_to(news / "a.txt")
     files, base = _article_files(news)
     assert sorted(p.name for p in files) == ["a.txt", "inside.txt"] and base == news
+
+
+def test_an_article_export_cannot_read_fails_alone_as_online(endpoint_env, tmp_path, capsys):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "good.txt")
+    (folder / "big5.txt").write_bytes("臺南市政府今天宣布。".encode("big5"))
+    odd = folder / os.fsdecode(b"n\xb0\xea1.txt")  # a Big5 name, as an old Windows archive has
+    try:
+        odd.write_text("臺南市政府今天宣布。", encoding="utf-8")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    out = tmp_path / "job"
+
+    assert cli.main(["batch", "export", str(folder), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "0 done, 2 failed; round 1: 1 requests in 1 file(s) for 1 article(s)" in err
+    assert f"failed: {folder / 'big5.txt'}: {folder / 'big5.txt'} is not UTF-8 text (" in err and "iconv" in err
+    shown = f"{folder}/n\\udcb0\\udcea1.txt"  # as online shows it (batch.display)
+    assert f"failed: {shown}: {shown}: the file name is not valid UTF-8; rename it" in err
+
+    report = jobs.status(out)
+    assert (report.articles, report.failed, report.waiting) == (3, 2, 1)
+    answer_rounds(out, report, tmp_path, chat_body)
+    assert jobs.status(out).done == 1 and sorted(p.name for p in out.glob("*.md")) == ["good.md"]
