@@ -761,8 +761,8 @@ def test_an_interrupted_batch_resumes_with_the_cache(tmp_path):
     [
         (["{article}"], {"SUMMARIZE_CACHE": "1"}, "run it again to resume (finished replies are cached)"),
         (["--no-cache", "{article}"], {"SUMMARIZE_CACHE": "1"}, "the response cache is off (SUMMARIZE_CACHE=0 or --no-cache), so running it again sends every request again"),
-        (["{article}"], {"SUMMARIZE_CACHE": "0"}, "so running it again sends every request again"),
-        (["batch", "{folder}", "--out", "{out}"], {"SUMMARIZE_CACHE": "0"}, "the articles written to --out are skipped"),
+        (["{article}"], {"SUMMARIZE_CACHE": "0"}, "the response cache is off (SUMMARIZE_CACHE=0 or --no-cache), so running it again sends every request again"),
+        (["batch", "{folder}", "--out", "{out}"], {"SUMMARIZE_CACHE": "0"}, "run it again to resume: the articles written to --out are skipped, the others are sent again in full (the response cache is off)"),
     ],
 )
 def test_an_interrupt_says_what_running_again_redoes(article, tmp_path, monkeypatch, argv, env, says):
