@@ -233,15 +233,37 @@ class Job:
         return (self.state / "job.json").is_file()
 
     def load(self) -> dict[str, Any]:
+        """The job's ``job.json``.
+
+        Raises:
+            JobError: there is none, it is of another format, or it is damaged (not JSON, a
+                field missing or of the wrong type); the message names it and says what to do.
+        """
+        path = self.state / "job.json"
         try:
-            meta = json.loads((self.state / "job.json").read_text(encoding="utf-8"))
+            meta = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise JobError(
                 f"{self.out} holds no batch job; start one with `summarize batch export DIR --out {self.out}`"
             ) from None
-        if meta.get("format") != FORMAT:
-            raise JobError(f"{self.out} holds a batch job of format {meta.get('format')}; this summarize reads format {FORMAT}")
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise self.damaged(path, str(exc)) from None
+        if not isinstance(meta, dict) or "format" not in meta:
+            raise self.damaged(path, "not a job's JSON object")
+        if meta["format"] != FORMAT:
+            raise JobError(f"{self.out} holds a batch job of format {meta['format']}; this summarize reads format {FORMAT}")
+        problem = _meta_problem(meta)
+        if problem:
+            raise self.damaged(path, problem)
         return meta
+
+    def damaged(self, path: Path, why: str) -> JobError:
+        """The refusal of a state file that cannot be read: what to do, and what starting over loses."""
+        return JobError(
+            f"{path} is damaged ({' '.join(why.split())}): restore it from a backup, or start the job over: "
+            f"remove {self.state} and export again (the outputs already in {self.out} are kept and those articles "
+            "skipped; the replies stored for the others are lost, and their requests sent, and paid for, again)"
+        )
 
     def check_no_leftovers(self) -> None:
         """Refuse to start a job over the state of another whose ``job.json`` was lost.
@@ -279,18 +301,86 @@ class Job:
         return self.state / "replies" / f"{shard:06d}.json"
 
     def articles(self, shard: int) -> Iterator[dict[str, Any]]:
-        return read_lines(self.article_file(shard))
+        """The stored articles of one shard, one at a time.
+
+        Raises:
+            JobError: the file is missing or damaged (a line that is not an article's JSON).
+        """
+        path = self.article_file(shard)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                for number, line in enumerate(handle, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        article = json.loads(line)
+                    except ValueError as exc:
+                        raise self.damaged(path, f"line {number}: {exc}") from None
+                    if not isinstance(article, dict) or not isinstance(article.get("id"), str) or not (
+                        "text" in article or "error" in article
+                    ):
+                        raise self.damaged(path, f"line {number} is not an article")
+                    yield article
+        except (OSError, ValueError) as exc:  # a file gone, or bytes that are not UTF-8
+            raise self.damaged(path, str(exc)) from None
 
     def shard(self, shard: int) -> _Shard:
+        """The stored replies of one shard (none yet when its file does not exist).
+
+        Raises:
+            JobError: the file is damaged (not JSON, or not the shape this module writes).
+        """
+        path = self.reply_file(shard)
         try:
-            data = json.loads(self.reply_file(shard).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return _Shard()
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            raise self.damaged(path, str(exc)) from None
+        if not isinstance(data, dict) or not all(isinstance(data.get(k, {}), dict) for k in ("replies", "failures", "finished")):
+            raise self.damaged(path, "not the replies of a shard of articles")
         return _Shard(data.get("replies", {}), data.get("failures", {}), data.get("finished", {}))
 
     def save_shard(self, number: int, shard: _Shard) -> None:
         data = {"replies": shard.replies, "failures": shard.failures, "finished": shard.finished}
         write_atomic(self.reply_file(number), json.dumps(data, ensure_ascii=False))
+
+
+# What job.json must hold, and of what type, for a job to be read (a hand edit, a bad restore).
+_META_TYPES: dict[str, type | tuple[type, ...]] = {
+    "created": (int, float), "settings": dict, "languages": list, "translate": bool, "formats": list, "url": str,
+    "max_lines": int, "max_bytes": int, "articles": int, "rounds": list,
+}
+_ROUND_TYPES: dict[str, type] = {"number": int, "digest": str, "files": list}
+_FILE_TYPES: dict[str, type] = {"path": str, "model": str, "lines": int, "bytes": int}
+
+
+def _meta_problem(meta: dict[str, Any]) -> str | None:
+    """What is wrong with a ``job.json``'s fields, or ``None``."""
+
+    def wrong(record: Any, types: dict[str, Any], what: str) -> str | None:
+        if not isinstance(record, dict):
+            return f"{what} that is not an object"
+        for key, kind in types.items():
+            if not isinstance(record.get(key), kind):
+                return f'{what} without a {_type_name(kind)} "{key}"'
+        return None
+
+    problem = wrong(meta, _META_TYPES, "a job")
+    if problem:
+        return problem
+    for entry in meta["rounds"]:
+        problem = wrong(entry, _ROUND_TYPES, "a round") or next(
+            filter(None, (wrong(item, _FILE_TYPES, "a round's file") for item in entry["files"])), None
+        )
+        if problem:
+            return problem
+    return None
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    names = {dict: "object", list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
+    return names[kind[0] if isinstance(kind, tuple) else kind]
 
 
 def _article_id(index: int) -> str:

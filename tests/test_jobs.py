@@ -786,3 +786,42 @@ def test_an_article_export_cannot_read_fails_alone_as_online(endpoint_env, tmp_p
     assert (report.articles, report.failed, report.waiting) == (3, 2, 1)
     answer_rounds(out, report, tmp_path, chat_body)
     assert jobs.status(out).done == 1 and sorted(p.name for p in out.glob("*.md")) == ["good.md"]
+
+
+def _drop_rounds(path: Path) -> None:
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    del meta["rounds"]
+    path.write_text(json.dumps(meta), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "damaged, damage, why",
+    [
+        ("job.json", lambda p: p.write_text("{not json", encoding="utf-8"), "Expecting property name"),
+        ("job.json", lambda p: p.write_text("[]", encoding="utf-8"), "not a job's JSON object"),
+        ("job.json", _drop_rounds, 'a job without a list "rounds"'),
+        ("replies/000000.json", lambda p: p.write_bytes(b'{"replies": {"a'), "Unterminated string"),
+        ("replies/000000.json", lambda p: p.write_text("[]", encoding="utf-8"), "not the replies of a shard"),
+        ("articles/000000.jsonl", lambda p: p.write_bytes(b"\xff\xfe"), "'utf-8' codec can't decode"),
+        ("articles/000000.jsonl", lambda p: p.write_text("{}\n", encoding="utf-8"), "line 1 is not an article"),
+    ],
+    ids=["job-not-json", "job-not-an-object", "job-without-rounds", "replies-cut", "replies-not-an-object",
+         "articles-not-utf8", "articles-not-articles"],
+)
+def test_a_damaged_state_file_is_named_with_what_to_do(tmp_path, capsys, damaged, damage, why):
+    folder = corpus_folder(tmp_path)
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    results = tmp_path / "r.jsonl"
+    jobs.answer_round(report.files, results, chat_body)
+    jobs.import_results(out, results)
+    damage(out / jobs.STATE / damaged)
+    capsys.readouterr()
+
+    for command in (["status", str(out)], ["import", str(out), str(results)]):
+        assert cli.main(["batch", *command]) == 1
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1 and "internal error" not in err
+        assert f"error: {out / jobs.STATE / damaged} is damaged (" in err and why in err
+        assert f"restore it from a backup, or start the job over: remove {out / jobs.STATE} and export again" in err
+        assert "the replies stored for the others are lost" in err
