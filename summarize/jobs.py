@@ -57,7 +57,7 @@ from typing import Any
 
 from . import glossary as names
 from . import presets
-from .batch import ARTICLE_SUFFIXES, _inside, collision, display, is_done, output_paths, read_article
+from .batch import ARTICLE_SUFFIXES, _inside, collision, display, is_done, out_inside, output_paths, read_article
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
@@ -439,6 +439,8 @@ def export_round(
     Raises:
         JobError: ``out`` already holds a different job.
         ConfigError: no model is set, or a setting is malformed.
+        BatchError: ``out`` is the folder the articles are in, or two articles would write the
+            same outputs, as ``summarize batch`` refuses them.
         FileNotFoundError: no articles match.
 
     Example::
@@ -462,6 +464,8 @@ def export_round(
         return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
     job.check_no_leftovers()
     found, base = _article_files(articles)
+    if job.out.resolve() == base.resolve():  # every result would land among the articles
+        raise out_inside(job.out, base)
     entries = names.resolve_glossary(glossary, settings)
     meta = {
         "format": FORMAT,
@@ -501,13 +505,16 @@ def _write_articles(job: Job, found: Iterable[Path], base: Path, formats: Sequen
             outputs; a list of files is held whole.
     """
     out_resolved = job.out.resolve()
+    # Results written below the folder read must not be read back as articles; an --out above it
+    # (news/sub --out news) holds the articles themselves, which are read as online.
+    own_results_read = _inside(out_resolved, base.resolve())
     count = skipped = 0
     shard_file: _AtomicFile | None = None
     writers: dict[Path, Path] = {}
     folder: Path | None = None
     try:
         for path in found:
-            if out_resolved in path.resolve().parents:
+            if own_results_read and out_resolved in path.resolve().parents:
                 continue  # never our own results
             targets = output_paths(path, base, job.out, formats)
             if grouped and path.parent != folder:

@@ -825,3 +825,25 @@ def test_a_damaged_state_file_is_named_with_what_to_do(tmp_path, capsys, damaged
         assert f"error: {out / jobs.STATE / damaged} is damaged (" in err and why in err
         assert f"restore it from a backup, or start the job over: remove {out / jobs.STATE} and export again" in err
         assert "the replies stored for the others are lost" in err
+
+
+def test_export_into_the_folder_it_reads_is_refused_as_online(endpoint_env, tmp_path, capsys):
+    folder = corpus_folder(tmp_path)
+    before = snapshot(folder)
+    said = []
+    for command in (["batch", str(folder)], ["batch", "export", str(folder)], ["batch", "export", str(folder / "*.txt")]):
+        assert cli.main([*command, "--out", str(folder)]) in (1, 2)
+        said.append(capsys.readouterr().err.strip().split(": error: ", 1)[1])
+    assert said[0] == (
+        f"--out {folder} is inside the folder the batch reads ({folder}), so its results would be read as articles: "
+        "choose an --out outside it"
+    )
+    assert said[1] == said[2] == said[0]  # one message, from one place
+    assert snapshot(folder) == before and not (folder / jobs.STATE).exists()
+    assert endpoint_env.requests == []
+
+
+def test_export_into_a_folder_above_the_articles_reads_them_as_online(tmp_path):
+    folder = corpus_folder(tmp_path)
+    report = jobs.export_round(folder, tmp_path, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    assert report.articles == 8 and report.waiting == 8
