@@ -267,8 +267,8 @@ def clean(text: object) -> str:
 
     Raises:
         InputTypeError: ``text`` is not a ``str`` (bytes must be decoded first).
-        InputError: ``text`` is empty or whitespace only, before or after clean-up, or
-            holds a lone surrogate (a broken decode).
+        InputError: ``text`` is empty or whitespace only, before or after clean-up, holds
+            no letter at all (digits, punctuation, emoji), or holds a lone surrogate (a broken decode).
     """
     return clean_report(text).text
 
@@ -310,6 +310,9 @@ def clean_report(text: object) -> Cleaned:
     text = _BLANK_RUNS.sub("\n\n", text).strip()
     if not text:
         raise InputError("the article holds no text once HTML and control characters are removed")
+    if not any(char.isalpha() for char in text):
+        # Nothing a model could summarize or translate; it would still cost a request.
+        raise InputError("the article holds no words: only digits, punctuation or symbols")
     report = Cleaned(unicodedata.normalize("NFC", text), is_html, removed, visible_length(text))
     if report.warning:
         log.warning("%s", report.warning)

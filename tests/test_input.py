@@ -29,12 +29,17 @@ from summarize.tokens import tokenizer_for
         (3.5, InputTypeError, "must be a str, got float"),
         (["臺南"], InputTypeError, "must be a str, got list"),
         ("\ud800", InputError, "lone surrogate '\\ud800' at position 0"),
+        # Nothing to summarize, yet each was sent as a paid request.
+        ("。。！？……「」", InputError, "holds no words: only digits, punctuation or symbols"),
+        ("2024/02/02 12:30 → 15%", InputError, "holds no words"),
+        ("😀🎉👍", InputError, "holds no words"),
         ("臺南\udfff市", InputError, "lone surrogate '\\udfff' at position 2"),
         ("<p></p><!-- nothing --><br/>", InputError, "no text once HTML"),
         ("\u200b\u200d\ufeff", InputError, "no text once"),
         ("\x00\x01\x07", InputError, "no text once"),
     ],
     ids=["empty", "whitespace", "None", "bytes", "bytearray", "int", "float", "list", "lone-surrogate",
+         "punctuation-only", "digits-and-symbols-only", "emoji-only",
          "surrogate-inside", "html-only", "zero-width-only", "controls-only"],
 )
 def test_bad_input_is_refused_with_a_helpful_message_and_no_request(scripted, scripted_settings, text, kind, words):

@@ -374,7 +374,7 @@ def test_bad_input_fails_before_any_request(scripted, scripted_settings, text, t
     "text, target, says",
     [
         ("Riverton approves park budget\nThe council voted 7 to 2.", "en", "no Chinese character"),
-        ("2024/02/02\n---", "en", "no Chinese character"),
+        ("2024/02/02\nPhoto: staff", "en", "no Chinese character"),
         ("市議會通過公園預算。\n議員七比二表決。", "zh-Hant", "in Chinese already"),
         ("市议会通过公园预算。\n议员七比二表决。", "zh-Hant", r"in Simplified Chinese, which is converted, not translated: opencc\.OpenCC\('s2tw'\)"),
     ],
