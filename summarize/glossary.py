@@ -112,12 +112,19 @@ def present(glossary: Mapping[str, str], text: str) -> dict[str, str]:
 
 
 def within(entries: Mapping[str, str], tokens: int, count: Callable[[str], int]) -> dict[str, str]:
-    """The first entries whose glossary lines fit in ``tokens``."""
+    """The first entries whose glossary lines fit in ``tokens``; a warning names how many of
+    ``entries`` (the names a request's text holds) did not fit, since their renderings are then
+    the model's own."""
     kept: dict[str, str] = {}
     used = 0
     for term, rendering in entries.items():
         cost = count(f"{term}{prompts.GLOSSARY_ARROW}{rendering}") + 1
         if used + cost > tokens:
+            log.warning(
+                "%d of the %d glossary names in a request's text did not fit its glossary share (%d tokens) "
+                "and were left out, from %r on; raise SUMMARIZE_CONTEXT_TOKENS for room, or send shorter "
+                "chunks (SUMMARIZE_CHUNK_TOKENS)", len(entries) - len(kept), len(entries), tokens, term,
+            )
             break
         kept[term] = rendering
         used += cost

@@ -79,12 +79,20 @@ def test_present_keeps_the_entries_in_the_text_in_order_of_appearance():
     assert inverted(glossary)["Tencent"] == "騰訊"
 
 
-def test_within_stops_at_the_token_allowance():
+def test_within_stops_at_the_token_allowance_and_says_what_it_left_out(caplog):
+    # A red team's glossary lost a third of the names present in each request, with no word.
     count = tokenizer_for("qwen3").count
     entries = {f"名字{i}": f"Name {i}" for i in range(50)}
-    kept = within(entries, 40, count)
+    with caplog.at_level("WARNING", logger="summarize"):
+        kept = within(entries, 40, count)
     assert 0 < len(kept) < 50 and list(kept) == list(entries)[: len(kept)]
     assert sum(count(f"{t} => {r}") + 1 for t, r in kept.items()) <= 40
+    assert f"{50 - len(kept)} of the 50 glossary names in a request's text did not fit its glossary share (40 tokens)" in caplog.text
+    assert f"from '名字{len(kept)}' on" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="summarize"):
+        assert within(entries, 10_000, count) == entries
+    assert caplog.text == ""
 
 
 @pytest.mark.parametrize(
