@@ -631,6 +631,15 @@ def _add_job_parser(commands: Any, action: str, common: argparse.ArgumentParser)
 
 
 def cmd_job(args: argparse.Namespace) -> int:
+    from .batch import BatchError
+
+    try:
+        return _job(args)
+    except BatchError as exc:  # refused before anything is written or sent: a usage error, as online
+        raise UsageError(str(exc)) from exc
+
+
+def _job(args: argparse.Namespace) -> int:
     from . import jobs
 
     if args.command_action == "export":

@@ -903,3 +903,15 @@ def test_a_configuration_error_is_one_line_and_exit_2(article):
     several = call("batch", str(article.parent), "--out", str(article.parent.parent / "o"),
                    env={"SUMMARIZE_TIMEOUT": "soon"})
     assert several.returncode == 2 and len(several.stderr.splitlines()) == 1
+
+
+def test_a_batch_export_refused_before_anything_is_written_is_a_usage_error(tmp_path):
+    # As the online batch's refusals are: exit 2, one line, nothing written.
+    folder = _folder(tmp_path, 2)
+    result = call("batch", "export", str(folder), "--out", str(folder), env={"SUMMARIZE_MODEL": "m"})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"summarize batch export: error: --out {folder} is inside the folder the batch reads ({folder}), "
+        "so its results would be read as articles: choose an --out outside it\n"
+    )
+    assert not (folder / ".batch").exists()
