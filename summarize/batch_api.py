@@ -106,7 +106,7 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                 except sdk().OpenAIError as exc:
                     raise chat.errors.exception(exc, settings.model, attempt, sdk()) from exc
                 except Deadline as exc:
-                    raise chat.errors.overdue(transport.deadline, settings.model, attempt) from exc
+                    raise chat.errors.overdue(transport.deadline, settings.model, attempt, "a Files or Batches call") from exc
 
             return await chat.errors.scrubbed(transport.with_retries(once))
 

@@ -229,13 +229,14 @@ class Classifier:
         err.timed_out = True  # type: ignore[attr-defined]  # read by the retry policy
         return err
 
-    def overdue(self, deadline: float, model: str | None, attempt: int) -> errors.ConnectionFailedError:
-        """The attempt ran past its deadline while the server kept sending."""
+    def overdue(self, deadline: float, model: str | None, attempt: int, call: str = "") -> errors.ConnectionFailedError:
+        """The attempt ran past its deadline while the server kept sending: a chat reply, or
+        the answer to another ``call`` ("GET /models"), which no token limit makes shorter."""
         timeout = self.settings.timeout
         err = errors.ConnectionFailedError(
-            f"the reply was still coming after {deadline:g} s, the deadline of one request ({deadline / timeout:g} "
-            f"times SUMMARIZE_TIMEOUT={timeout:g}); the server is very slow or stalling: raise SUMMARIZE_TIMEOUT "
-            "or lower SUMMARIZE_OUTPUT_TOKENS",
+            f"{f'the answer to {call}' if call else 'the reply'} was still coming after {deadline:g} s, the deadline "
+            f"of one request ({deadline / timeout:g} times SUMMARIZE_TIMEOUT={timeout:g}); the server is very slow "
+            "or stalling: raise SUMMARIZE_TIMEOUT" + ("" if call else " or lower SUMMARIZE_OUTPUT_TOKENS"),
             **self.where(model, attempt, None),
         )
         err.timed_out = True  # type: ignore[attr-defined]

@@ -135,7 +135,7 @@ class ChatClient:
             except sdk().OpenAIError as exc:
                 raise self.errors.exception(exc, None, attempt, sdk()) from exc
             except Deadline as exc:
-                raise self.errors.overdue(self.transport.deadline, None, attempt) from exc
+                raise self.errors.overdue(self.transport.deadline, None, attempt, "GET /models") from exc
             except (ValueError, TypeError, AttributeError) as exc:
                 raise self.errors.malformed(f"GET /models: {type(exc).__name__}: {exc}", "", attempt) from exc
 

@@ -90,6 +90,11 @@ class Undecodable(Exception):
     """The body could not be decoded as its ``Content-Encoding`` says (a gzip that is not gzip)."""
 
 
+# Seconds past the deadline that a synchronous client's request is waited for: its own timer
+# ends a body read at the deadline, and its Deadline is the clearer report.
+SYNC_GRACE = 1.0
+
+
 class Deadline(Exception):
     """One attempt ran past its deadline."""
 
@@ -291,9 +296,49 @@ class Transport:
             Deadline: the call took longer than ``deadline``.
         """
         if self.is_sync:
-            return await asyncio.to_thread(fn, **kwargs)
+            return await self._in_thread(self.deadline, fn, **kwargs)
         try:
             return await asyncio.wait_for(fn(**kwargs), self.deadline)
+        except asyncio.TimeoutError:
+            raise Deadline() from None
+
+    async def _in_thread(self, deadline: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` of a synchronous client, in a daemon thread awaited for at
+        most ``deadline`` seconds.
+
+        A synchronous ``openai`` call cannot be interrupted, and one a server holds (headers
+        dripping in, an error body that ``openai`` reads whole) ran on past the deadline without
+        end. At the deadline the run goes on without it, and the thread is left to finish or
+        not: a daemon, never joined (``asyncio.to_thread``'s pool is joined when the loop
+        closes, which would wait for it after all).
+
+        Raises:
+            Deadline: ``fn`` took longer.
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[T] = loop.create_future()
+
+        def settle(result: Any, error: BaseException | None) -> None:
+            if done.done():
+                return  # given up on at the deadline
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(result)
+
+        def work() -> None:
+            try:
+                result, error = fn(*args, **kwargs), None
+            except BaseException as exc:  # handed to the awaiting task, which re-raises it
+                result, error = None, exc
+            try:
+                loop.call_soon_threadsafe(settle, result, error)
+            except RuntimeError:
+                pass  # the loop has closed: nobody waits for this any more
+
+        threading.Thread(target=work, name="summarize-sync-call", daemon=True).start()
+        try:
+            return await asyncio.wait_for(done, deadline)
         except asyncio.TimeoutError:
             raise Deadline() from None
 
@@ -313,7 +358,9 @@ class Transport:
         """
         try:
             if self.is_sync:
-                await asyncio.to_thread(self._post_sync, body, feed)
+                # The body is held to the deadline inside (``_post_sync``); this bounds what comes
+                # before it, in ``openai``: the headers, and an error status's body.
+                await self._in_thread(self.deadline + SYNC_GRACE, self._post_sync, body, feed)
                 return
             try:
                 await asyncio.wait_for(self._post_async(body, feed), self.deadline)

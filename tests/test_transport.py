@@ -229,6 +229,25 @@ def test_a_sync_client_passed_in_is_cut_off_at_the_deadline_too(scripted, script
     assert time.monotonic() - started < 3 * 0.3 + 1.5
 
 
+@pytest.mark.parametrize("where", ["error-body", "models"])
+def test_a_sync_client_held_before_the_reply_body_is_cut_off_at_the_deadline_too(scripted, scripted_settings, where):
+    # openai reads an error status's body, and a /models listing, inside the call itself,
+    # where the deadline's timer cannot reach: a server dripping them held the run 90 s and more.
+    dripping = Step(status=500, body={"error": {"message": "busy " * 400}}, drip=0.02, stream=False)
+    if where == "models":
+        scripted.models_step = dataclasses.replace(dripping, status=200, body={"object": "list", "data": [{"id": "m" * 2000}]})
+    else:
+        scripted.default = lambda seen: dripping
+    given = openai.OpenAI(base_url=scripted.base_url, api_key="k", timeout=0.3, max_retries=0)
+    settings = scripted_settings.replace(timeout=0.3, max_retries=0, model=None if where == "models" else "scripted")
+    started = time.monotonic()
+    err = raised(summarize_article, ARTICLE, settings=settings, client=given)
+    assert isinstance(err, ConnectionFailedError) and "deadline" in str(err), repr(err)
+    assert time.monotonic() - started < 3 * 0.3 + 1 + 1.5
+    if where == "models":
+        assert "the answer to GET /models was still coming" in str(err) and "OUTPUT_TOKENS" not in str(err)
+
+
 def test_a_stream_slower_than_the_timeout_in_all_but_never_silent_for_it_succeeds(scripted, scripted_settings):
     # Ten events 0.1 s apart: 1 s in all, twice the timeout, but never silent for 0.5 s.
     scripted.script(dataclasses.replace(Step.reply("The drill drew three thousand residents."), event_delay=0.1))
