@@ -439,6 +439,8 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     failures = [o for o in outcomes if o.error is not None]
     if failures and args.debug and failures[0].error is not None:
         raise failures[0].error
+    if failures and len(failures) == len(outcomes) and all(isinstance(o.error, ConfigError) for o in failures):
+        return 2  # a setting no article can run under (found once the model is known): a usage error
     return 1 if failures else 0
 
 

@@ -915,3 +915,11 @@ def test_a_batch_export_refused_before_anything_is_written_is_a_usage_error(tmp_
         "so its results would be read as articles: choose an --out outside it\n"
     )
     assert not (folder / ".batch").exists()
+
+
+def test_a_setting_no_article_can_run_under_exits_2_as_a_usage_error(scripted, article):
+    # Found only once the model's tokenizer is known, it exited 1 as if the server had failed.
+    result = call(str(article), server=scripted, env={"SUMMARIZE_CHUNK_TOKENS": "100000", "SUMMARIZE_METHOD": "abstractive"})
+    assert result.returncode == 2, result.stderr
+    assert "SUMMARIZE_CHUNK_TOKENS=100000 does not fit the context" in result.stderr
+    assert scripted.chat_requests == []
