@@ -266,7 +266,13 @@ class Classifier:
         alone decides, so a 400 is not sent again and a 503 is retried as any 503."""
         response = exc.response
         reason = getattr(response, "reason_phrase", "") or ""
-        text = f"HTTP {exc.status_code} {reason}".strip() + ", and the connection dropped before the error body arrived"
+        cause = str(exc.__cause__ or "")
+        lost = (
+            ", with an error body too large to read (" + cause.partition(", far more")[0].removeprefix("the body ") + ")"
+            if "grew past" in cause
+            else ", and the connection dropped before the error body arrived"
+        )
+        text = f"HTTP {exc.status_code} {reason}".strip() + lost
         try:
             wait = retry_after(exc)
         except (ValueError, TypeError, OverflowError):
@@ -283,7 +289,13 @@ class Classifier:
             return self.silent(model, attempt)
         if isinstance(exc, sdk.APIConnectionError):
             # openai calls whatever the HTTP library raised a connection error; two of them are not.
-            cause = _http_cause(exc, "DecodingError", "TooManyRedirects")
+            cause = _http_cause(exc, "DecodingError", "TooManyRedirects", "ReadError")
+            if cause is not None and type(cause).__name__ == "ReadError" and "grew past" in str(cause):
+                return errors.EndpointError(
+                    f"{cause}; check SUMMARIZE_BASE_URL", **self.where(model, attempt, None)
+                )  # transport.MAX_SIDE_BODY_BYTES: not worth asking again
+            if cause is not None and type(cause).__name__ == "ReadError":
+                return self.dropped(str(exc), model, attempt)
             if cause is not None and type(cause).__name__ == "DecodingError":
                 return self.malformed(f"its body does not decode as its Content-Encoding says: {cause}", model or "", attempt)
             if cause is not None:

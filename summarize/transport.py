@@ -90,6 +90,54 @@ class Undecodable(Exception):
     """The body could not be decoded as its ``Content-Encoding`` says (a gzip that is not gzip)."""
 
 
+# Most bytes read of a body openai reads whole: an error status's body, a /models listing. Real
+# ones are a few kilobytes (a listing of thousands of models is under 1 MB); a hostile server's
+# 1.5 GB error body took 8.7 GB of memory. Chat replies have their own cap (reply.max_reply_bytes),
+# and batch result files, which are large by nature, none.
+MAX_SIDE_BODY_BYTES = 8 * 2**20
+
+
+def _capped_http_client(timeout: float) -> Any:
+    """openai's default HTTP client, its transport wrapped so that an error status's body and a
+    ``GET /models`` listing stop at ``MAX_SIDE_BODY_BYTES``: past it, the read fails as a
+    dropped connection would, and the status (or the listing's failure) decides."""
+    import httpx2 as http  # what openai 3 talks through (pyproject: openai>=3.0)
+
+    class Capped(http.AsyncByteStream):
+        def __init__(self, inner: Any, request: Any) -> None:
+            self.inner, self.request = inner, request
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            size = 0
+            async for data in self.inner:
+                size += len(data)
+                if size > MAX_SIDE_BODY_BYTES:
+                    raise http.ReadError(
+                        f"the body grew past {MAX_SIDE_BODY_BYTES:,} bytes, far more than an error or a model "
+                        "listing: the server is broken or hostile", request=self.request,
+                    )
+                yield data
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    class CappedTransport(http.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = http.AsyncHTTPTransport(limits=sdk().DEFAULT_CONNECTION_LIMITS)
+
+        async def handle_async_request(self, request: Any) -> Any:
+            response = await self.inner.handle_async_request(request)
+            side = response.status_code >= 400 or (request.method == "GET" and request.url.path.endswith("/models"))
+            if side:
+                response.stream = Capped(response.stream, request)
+            return response
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    return sdk().DefaultAsyncHttpxClient(timeout=timeout, transport=CappedTransport())
+
+
 # Seconds past the deadline that a synchronous client's request is waited for: its own timer
 # ends a body read at the deadline, and its Deadline is the clearer report.
 SYNC_GRACE = 1.0
@@ -275,6 +323,7 @@ class Transport:
                     api_key=self.settings.resolved_api_key(),
                     timeout=self.settings.timeout,
                     max_retries=0,
+                    http_client=_capped_http_client(self.settings.timeout),
                 )
         return self._client
 

@@ -686,3 +686,19 @@ def test_a_redirect_loop_says_so_and_is_not_sent_again(scripted, scripted_settin
     err = raised(chat, scripted_settings.replace(max_retries=2, retry_backoff=0))
     assert type(err) is EndpointError and "redirects in a loop" in str(err), repr(err)
     assert len(scripted.chat_requests) <= 21  # one attempt: the HTTP library's 20 redirects, not 3 x 20
+
+
+@pytest.mark.parametrize("where", ["error-body", "models"])
+def test_a_huge_error_body_or_models_listing_is_not_read_whole(scripted, scripted_settings, where):
+    # openai reads both whole: a red-team server's 1.5 GB error body took 8.7 GB of memory.
+    huge = b'{"error": {"message": "' + b"x" * 20_000_000 + b'"}}'
+    if where == "models":
+        scripted.models_step = Step(raw=huge.replace(b'"error"', b'"data"'), stream=False)
+    else:
+        scripted.default = lambda seen: Step(status=500, raw=huge, stream=False)
+    settings = scripted_settings.replace(max_retries=0, model=None if where == "models" else "scripted")
+    err = raised(summarize_article, ARTICLE, settings=settings)
+    assert isinstance(err, EndpointError), repr(err)
+    assert "8,388,608 bytes" in str(err) and len(str(err)) < 1000
+    if where == "error-body":
+        assert isinstance(err, ServerError) and "HTTP 500" in str(err)
