@@ -199,6 +199,7 @@ def _set_aside(entry: dict[str, Any]) -> None:
     """Move a round file's upload and batch into its ``earlier`` list: the file is sent again."""
     entry.setdefault("earlier", []).append({k: entry.pop(k) for k in ("file_id", "batch_id", "status", "results") if k in entry})
 
+
 async def _download(call: Callable[..., Any], api: Any, job: Job, entry: dict[str, Any], batch: Any) -> list[str]:
     """A finished batch's output and error files, written beside its round; their paths under ``.batch``.
 
@@ -225,7 +226,13 @@ async def _download(call: Callable[..., Any], api: Any, job: Job, entry: dict[st
                 f"the {kind} file {file_id} of batch {batch.id} ({state}) could not be downloaded: the server "
                 f"has no such file (HTTP {exc.status}; providers delete results after a while); {resend}"
             ) from exc
-        found[kind] = content.content.decode("utf-8")
+        try:
+            found[kind] = content.content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JobError(
+                f"the {kind} file {file_id} of batch {batch.id} ({state}) is not UTF-8 JSONL ({exc.reason} at byte "
+                f"{exc.start}): it is not a batch results file; ask the provider for the results, or {resend}"
+            ) from None
     if completed and not _answers(job.state / entry["path"], found.get("output", "")):
         what = (
             f"its output file {batch.output_file_id} answers none of them (the server sent another file)"

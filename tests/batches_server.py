@@ -9,7 +9,7 @@ file, the rest to the error file, both in reverse order, since real batches keep
 every batch's validation with that error. ``batch_id(n)`` names the n-th batch (a hostile
 server's may hold ``/`` or ``..``). ``outputs`` breaks output files: ``"gone"`` (their content
 is a 404, as after a provider deleted them), ``"unnamed"`` (a completed batch names none),
-``"foreign"`` (it answers requests of another batch).
+``"foreign"`` (it answers requests of another batch), ``"undecodable"`` (their content is not UTF-8).
 
     with BatchesServer(engine) as server:
         settings = Settings(base_url=server.base_url, model="m")
@@ -113,6 +113,8 @@ class BatchesServer:
                 gone = self.outputs == "gone" and self.files.get(match.group(1), {}).get("purpose") == "batch_output"
                 if match.group(1) not in self.files or gone:
                     return 404, {"error": {"message": "No such File object: " + match.group(1)}}
+                if self.outputs == "undecodable" and self.files.get(match.group(1), {}).get("purpose") == "batch_output":
+                    return 200, "結果".encode("big5")
                 return 200, self.files[match.group(1)]["content"]
             if method == "POST" and route == "/batches":
                 request = json.loads(body)

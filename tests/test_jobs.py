@@ -712,6 +712,7 @@ def test_submit_refuses_a_batch_id_that_is_not_a_plain_name(tmp_path):
                  r"the server has no such file \(HTTP 404"),
         ("unnamed", "batch batch_1 reports 1 of 1 requests completed, but it named no output file; nothing was sent again"),
         ("foreign", "batch batch_1 reports 1 of 1 requests completed, but its output file file-2 answers none of them"),
+        ("undecodable", r"the output file file-2 of batch batch_1 \(completed, 1 of 1 requests completed\) is not UTF-8 JSONL"),
     ],
 )
 def test_submit_stops_at_results_it_cannot_have_and_sends_them_again_when_run_again(tmp_path, outputs, says):
