@@ -282,6 +282,12 @@ class ChatClient:
                 "blocks: try another model or endpoint",
                 **where,
             )
+        if not reply.text and reply.reasoning:
+            raise errors.EndpointError(
+                "the model's reply held only its reasoning (thinking), no answer: turn thinking off for this "
+                "model (see Presets in the README), or use a model that answers after thinking",
+                **where,
+            )
         if not reply.text:
             raise errors.EndpointError("the model returned an empty reply", **where)
         cut = self._check_prompt_tokens(messages, reply)

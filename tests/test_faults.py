@@ -21,6 +21,7 @@ from summarize import (
     ConnectionFailedError,
     ContentFilteredError,
     ContextLengthError,
+    EndpointError,
     ModelNotFoundError,
     RateLimitedError,
     ServerError,
@@ -636,3 +637,18 @@ def test_on_truncation_keep_returns_the_cut_reply_flagged_and_uncached(scripted,
     scripted.script(cut, cut)
     with pytest.raises(TruncatedOutputError):
         summarize_article("臺南今天天氣晴朗。", settings=scripted_settings)
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        Step(body=completion(None, finish_reason="stop", reasoning_content="Let me think about the drill")),
+        Step.reply("<think>Let me think about the drill.</think>"),
+    ],
+    ids=["reasoning-field", "inline-think"],
+)
+def test_a_reply_that_is_only_reasoning_says_so_not_empty(scripted, scripted_settings, step):
+    # A thinking model that stopped after thinking was reported as "an empty reply".
+    scripted.script(step)
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(max_retries=0))
+    assert isinstance(err, EndpointError) and "held only its reasoning (thinking), no answer" in str(err), repr(err)
