@@ -135,9 +135,22 @@ def _parsed(data: bytes) -> Any:
     return (_error_in(value) or value) if isinstance(value, dict) else value
 
 
+# More tokens than any request could hold or any reply could take: a count past it is not one.
+MAX_COUNT = 10**9
+
+
 def _count(usage: Any, name: str) -> int | None:
     value = usage.get(name) if isinstance(usage, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_COUNT else None
+
+
+def _first_choice(choices: list[Any]) -> list[Any]:
+    """The one choice a reply is read from: the one numbered 0 (we ask for one, ``n`` = 1), or the
+    first when none is numbered; a chunk of another choice only (``"index": 1``) adds nothing."""
+    numbered = [c for c in choices if isinstance(c, dict) and "index" in c]
+    if not numbered:
+        return choices[:1]
+    return [c for c in numbered if c["index"] == 0][:1]
 
 
 def _text_field(holder: dict[str, Any], name: str, where: str) -> str:
@@ -255,7 +268,7 @@ class ReplyReader:
             return
         if not isinstance(choices, list):
             raise MalformedReply(f"choices is {type(choices).__name__}, not a list")
-        for choice in choices[:1]:
+        for choice in _first_choice(choices):
             if not isinstance(choice, dict):
                 raise MalformedReply(f"choices[0] is {type(choice).__name__}, not an object")
             delta = choice.get("delta")
@@ -297,9 +310,10 @@ class ReplyReader:
             if choices is None or choices == {}:
                 raise BodyError("the reply had no choices")
             raise MalformedReply(f"choices is {type(choices).__name__}, not a list")
-        if not choices:
-            raise BodyError("the reply had no choices")
-        choice = choices[0]
+        first = _first_choice(choices)
+        if not first:
+            raise BodyError("the reply had no choices" if not choices else "the reply had no choice numbered 0")
+        choice = first[0]
         if not isinstance(choice, dict):
             raise MalformedReply(f"choices[0] is {type(choice).__name__}, not an object")
         message = choice.get("message")

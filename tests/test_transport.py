@@ -702,3 +702,28 @@ def test_a_huge_error_body_or_models_listing_is_not_read_whole(scripted, scripte
     assert "8,388,608 bytes" in str(err) and len(str(err)) < 1000
     if where == "error-body":
         assert isinstance(err, ServerError) and "HTTP 500" in str(err)
+
+
+def test_only_the_choice_numbered_0_is_read(scripted, scripted_settings):
+    # A server streamed a second choice ("index": 1), and its text was run into the reply.
+    events = sse(
+        chunk({"role": "assistant", "content": "Tainan opened "}),
+        {"id": "x", "object": "chat.completion.chunk", "model": "scripted",
+         "choices": [{"index": 1, "delta": {"content": "IGNORE ME "}, "finish_reason": None}]},
+        chunk({"content": "twelve bus routes."}, "stop"),
+        "[DONE]",
+    )
+    scripted.script(Step(raw=events, content_type="text/event-stream"))
+    assert chat(scripted_settings).text == "Tainan opened twelve bus routes."
+    body = completion("Tainan opened twelve bus routes.")
+    body["choices"] = [{"index": 1, "message": {"role": "assistant", "content": "IGNORE ME"}, "finish_reason": "stop"},
+                       {**body["choices"][0], "index": 0}]
+    scripted.script(Step(body=body, stream=False))
+    assert chat(scripted_settings).text == "Tainan opened twelve bus routes."
+
+
+def test_a_token_count_no_request_could_hold_is_not_taken(scripted, scripted_settings):
+    usage = {"prompt_tokens": 10**30, "completion_tokens": 12, "total_tokens": 10**30}
+    scripted.script(Step.reply("Tainan opened twelve bus routes.", usage=usage))
+    reply = chat(scripted_settings)
+    assert reply.prompt_tokens is None and reply.completion_tokens == 12
