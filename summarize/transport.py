@@ -425,7 +425,9 @@ class Transport:
     @contextmanager
     def _status_kept(self) -> Iterator[None]:
         """Turn a transport error raised while ``openai`` read an error status's body into
-        ``StatusBodyLost``, so that the status, not "the connection dropped", decides."""
+        ``StatusBodyLost``, so that the status, not "the connection dropped", decides; and a body
+        that does not decode as its ``Content-Encoding`` says, an error's or a reply's, into
+        ``StatusBodyLost`` or ``Undecodable``."""
         try:
             yield
         except _http_errors() as exc:
@@ -448,8 +450,6 @@ class Transport:
                         feed(data)
                 except _http_timeout() as exc:
                     raise Silence() from exc
-                except _http_undecodable() as exc:
-                    raise Undecodable(str(exc) or type(exc).__name__) from exc
                 except _http_errors() as exc:
                     raise ConnectionError(str(exc) or type(exc).__name__) from exc
 
@@ -470,8 +470,6 @@ class Transport:
                         feed(data)
                 except _http_timeout() as exc:
                     raise Silence() from exc
-                except _http_undecodable() as exc:
-                    raise Undecodable(str(exc) or type(exc).__name__) from exc
                 except _http_errors() as exc:
                     if time.monotonic() >= end:
                         raise Deadline() from exc
