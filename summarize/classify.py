@@ -11,11 +11,12 @@ import email.utils
 import math
 import re
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from . import errors
 from .config import Settings
+from .transport import MAX_SIDE_BODY_BYTES, BodyCapped
 
 T = TypeVar("T")
 
@@ -138,17 +139,24 @@ def _readable(exc: Any) -> bool:
     return True
 
 
-
-def _http_cause(exc: BaseException, *names: str) -> BaseException | None:
-    """The HTTP library's exception named one of ``names`` behind ``exc``, else ``None``."""
+def _behind(exc: BaseException, found: Callable[[BaseException], bool]) -> BaseException | None:
+    """The first exception chained behind ``exc`` (``__cause__``, else ``__context__``) that is ``found``."""
     seen: BaseException | None = exc
     for _ in range(8):
         seen = seen.__cause__ or seen.__context__ if seen is not None else None
-        if seen is None:
-            return None
-        if type(seen).__name__ in names and type(seen).__module__.split(".")[0] in ("httpx", "httpx2"):
+        if seen is None or found(seen):
             return seen
     return None
+
+
+def _http_error(*names: str) -> Callable[[BaseException], bool]:
+    """Whether an exception is the HTTP library's (httpx2 or httpx) of one of ``names``."""
+    return lambda exc: type(exc).__name__ in names and type(exc).__module__.split(".")[0] in ("httpx", "httpx2")
+
+
+def _capped(exc: BaseException) -> bool:
+    return isinstance(exc, BodyCapped)
+
 
 class Classifier:
     """Maps failures at one endpoint (``base_url``) to ``EndpointError`` subclasses."""
@@ -266,10 +274,9 @@ class Classifier:
         alone decides, so a 400 is not sent again and a 503 is retried as any 503."""
         response = exc.response
         reason = getattr(response, "reason_phrase", "") or ""
-        cause = str(exc.__cause__ or "")
         lost = (
-            ", with an error body too large to read (" + cause.partition(", far more")[0].removeprefix("the body ") + ")"
-            if "grew past" in cause
+            f", with an error body past {MAX_SIDE_BODY_BYTES:,} bytes, not read"
+            if _behind(exc, _capped) is not None
             else ", and the connection dropped before the error body arrived"
         )
         text = f"HTTP {exc.status_code} {reason}".strip() + lost
@@ -289,13 +296,10 @@ class Classifier:
             return self.silent(model, attempt)
         if isinstance(exc, sdk.APIConnectionError):
             # openai calls whatever the HTTP library raised a connection error; two of them are not.
-            cause = _http_cause(exc, "DecodingError", "TooManyRedirects", "ReadError")
-            if cause is not None and type(cause).__name__ == "ReadError" and "grew past" in str(cause):
-                return errors.EndpointError(
-                    f"{cause}; check SUMMARIZE_BASE_URL", **self.where(model, attempt, None)
-                )  # transport.MAX_SIDE_BODY_BYTES: not worth asking again
-            if cause is not None and type(cause).__name__ == "ReadError":
-                return self.dropped(str(exc), model, attempt)
+            capped = _behind(exc, _capped)
+            if capped is not None:  # not worth asking again
+                return errors.EndpointError(f"{capped}; check SUMMARIZE_BASE_URL", **self.where(model, attempt, None))
+            cause = _behind(exc, _http_error("DecodingError", "TooManyRedirects"))
             if cause is not None and type(cause).__name__ == "DecodingError":
                 return self.malformed(f"its body does not decode as its Content-Encoding says: {cause}", model or "", attempt)
             if cause is not None:

@@ -97,11 +97,20 @@ class Undecodable(Exception):
 MAX_SIDE_BODY_BYTES = 8 * 2**20
 
 
+class BodyCapped(Exception):
+    """Marks the read error a body past ``MAX_SIDE_BODY_BYTES`` raises (a subclass of the HTTP
+    library's ``ReadError``, so ``openai`` and the transport handle it as a failed read), for
+    ``summarize.classify`` to tell it from a dropped connection."""
+
+
 def _capped_http_client(timeout: float) -> Any:
     """openai's default HTTP client, its transport wrapped so that an error status's body and a
     ``GET /models`` listing stop at ``MAX_SIDE_BODY_BYTES``: past it, the read fails as a
     dropped connection would, and the status (or the listing's failure) decides."""
     import httpx2 as http  # what openai 3 talks through (pyproject: openai>=3.0)
+
+    class TooLarge(http.ReadError, BodyCapped):
+        pass
 
     class Capped(http.AsyncByteStream):
         def __init__(self, inner: Any, request: Any) -> None:
@@ -112,7 +121,7 @@ def _capped_http_client(timeout: float) -> Any:
             async for data in self.inner:
                 size += len(data)
                 if size > MAX_SIDE_BODY_BYTES:
-                    raise http.ReadError(
+                    raise TooLarge(
                         f"the body grew past {MAX_SIDE_BODY_BYTES:,} bytes, far more than an error or a model "
                         "listing: the server is broken or hostile", request=self.request,
                     )
