@@ -100,9 +100,7 @@ def uses_key_sentences(method: str, model: str, listed_parameters: float | None 
 def not_chinese(method: str, model: str, article: str, listed_parameters: float | None = None) -> str:
     """Why ``article`` is summarized as it stands though ``method`` and ``model`` would translate
     its key sentences, or ``""`` when it is not so: the warning of a run and the note of a dry run."""
-    if uses_key_sentences(method, model, listed_parameters, article) or not uses_key_sentences(
-        method, model, listed_parameters
-    ):
+    if in_chinese(article) or not uses_key_sentences(method, model, listed_parameters):
         return ""
     return (
         f"the article is not written in Chinese ({100 * han_ratio(article):.0f}% of its letters are Chinese "

@@ -578,7 +578,7 @@ async def asummarize_article(
         )
         listed = chat.transport.parameters(model)
         method = KEY_SENTENCES if keysentences.uses_key_sentences(settings.method, model, listed, article) else ABSTRACTIVE
-        if reason := keysentences.not_chinese(settings.method, model, article, listed):
+        if method == ABSTRACTIVE and (reason := keysentences.not_chinese(settings.method, model, article, listed)):
             log.warning("%s", reason)
         failed: tuple[int, ...] = ()
         outcomes: dict[str, str | SummarizeError] | None = None
