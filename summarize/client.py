@@ -21,6 +21,7 @@ The work is split along its seams:
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any, Callable
 
 from . import errors, presets
@@ -43,6 +44,12 @@ def http_client(timeout: float) -> Any:
     (``summarize doctor``'s probes): the same proxies and TLS from the environment, and the same
     redirect rule (followed, and ``Authorization`` dropped on a redirect to another origin)."""
     return sdk().DefaultAsyncHttpxClient(timeout=timeout)
+
+
+def usable_ids(ids: Iterable[object]) -> list[str]:
+    """The model ids of a ``/models`` listing a run can ask for: the strings (an entry without
+    one is skipped, never ``str()``-ed into "None"). ``summarize doctor`` reads a listing by it too."""
+    return [i for i in ids if isinstance(i, str)]
 
 
 def _client_base_url(client: Any) -> str | None:
@@ -131,7 +138,7 @@ class ChatClient:
                     size = _listed_parameters(entry)
                     if size is not None:
                         self.transport.learned_parameters(entry.id, size)
-                return [m.id for m in page.data if isinstance(getattr(m, "id", None), str)]
+                return usable_ids(getattr(m, "id", None) for m in page.data)
             except sdk().OpenAIError as exc:
                 raise self.errors.exception(exc, None, attempt, sdk()) from exc
             except Deadline as exc:

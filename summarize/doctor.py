@@ -27,16 +27,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import presets
-from .client import ChatClient, Reply, http_client
+from .client import ChatClient, Reply, http_client, usable_ids
 from .config import AUTO, Settings
 from .keysentences import model_size, parameters_in_listing, uses_key_sentences
 from .errors import EndpointError, SummarizeError, TruncatedOutputError
+from .transport import MAX_SIDE_BODY_BYTES
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 PROBE_DEADLINE = 10.0  # seconds for a metadata probe: an answer or nothing, quickly
-# Of a probe's body, decoded. A listing of thousands of models, with llama.cpp's or vLLM's extra
-# fields, is well under 1 MB; past this the answer is no listing, and reading on only fills memory.
-MAX_PROBE_BYTES = 8 * 1024 * 1024
+# Of a probe's body, decoded: the cap a run puts on the bodies openai reads whole (a listing of
+# thousands of models is well under 1 MB; past it the answer is no listing).
+MAX_PROBE_BYTES = MAX_SIDE_BODY_BYTES
 
 
 @dataclass(frozen=True)
@@ -183,15 +184,6 @@ def _context_size(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def _listed_ids(entries: list[Any]) -> list[str]:
-    """The model ids a run can use from a listing's entries: the string ones.
-
-    The rule ``ChatClient.list_models`` applies, so doctor picks the model a run would pick (a
-    test holds the two to it); an entry without a string ``id`` is skipped, never ``str()``-ed.
-    """
-    return [m["id"] for m in entries if isinstance(m, dict) and isinstance(m.get("id"), str)]
-
-
 def _entries(count: int) -> str:
     return f"{count} entry" if count == 1 else f"{count} entries"
 
@@ -297,7 +289,7 @@ async def _diagnose(settings: Settings) -> list[Check]:
                     "start the server, or set SUMMARIZE_BASE_URL / --base-url (or --preset) to where it runs",
                 ),
             ]
-        served = _listed_ids(entries)
+        served = usable_ids(m.get("id") for m in entries if isinstance(m, dict))
         unusable = len(entries) - len(served)
         skipped = f" ({_entries(unusable)} without a usable id skipped)" if unusable else ""
         listed = f": {', '.join(served[:5])}" if served else ""
