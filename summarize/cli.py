@@ -24,14 +24,15 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from . import __version__, output, presets, prompts
 from .config import AUTO, KEY_SENTENCES, METHODS, Settings
-from .errors import ConfigError, SummarizeError
+from .errors import ConfigError, InputError, SummarizeError
 from .pipeline import check_languages
-from .text import printable
+from .text import decode_utf8, printable
 
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
@@ -349,10 +350,8 @@ def _read_stdin() -> str:
     return _read_bytes(stream.read, "stdin")
 
 
-def _read_bytes(read: Any, source: str) -> str:
-    from .errors import InputError
-    from .text import decode_utf8
-
+def _read_bytes(read: Callable[[], bytes], source: str) -> str:
+    """What ``read`` gives, decoded as a file is (``text.decode_utf8``); a usage error if it is not UTF-8."""
     try:
         return decode_utf8(read(), source)
     except InputError as exc:
