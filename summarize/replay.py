@@ -238,8 +238,8 @@ def malformed(body: dict[str, Any]) -> str | None:
         reader.reply()
     except MalformedReply as exc:
         return str(exc)
-    except BodyError:
-        return None
+    except BodyError:  # an error body: not malformed
+        pass
     return None
 
 
