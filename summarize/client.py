@@ -39,13 +39,6 @@ __all__ = ["ChatClient", "Reply", "strip_think", "context_limit", "is_context_er
 log = logging.getLogger("summarize")
 
 
-def http_client(timeout: float) -> Any:
-    """An HTTP client with the openai SDK's own defaults, for the few requests outside its API
-    (``summarize doctor``'s probes): the same proxies and TLS from the environment, and the same
-    redirect rule (followed, and ``Authorization`` dropped on a redirect to another origin)."""
-    return sdk().DefaultAsyncHttpxClient(timeout=timeout)
-
-
 def usable_ids(ids: Iterable[object]) -> list[str]:
     """The model ids of a ``/models`` listing a run can ask for: the strings (an entry without
     one is skipped, never ``str()``-ed into "None"). ``summarize doctor`` reads a listing by it too."""

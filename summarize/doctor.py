@@ -8,7 +8,7 @@ the server's prompt and generation speed, measured with one request of a few hun
 lets ``SUMMARIZE_TIMEOUT`` cover a full-context request.
 
 The metadata probes are plain GET/POSTs of server-specific paths on the HTTP client the openai
-SDK uses (``summarize.client.http_client``: one set of proxy, TLS and redirect rules, so the key
+SDK uses (``summarize.transport.http_client``: one set of proxy, TLS and redirect rules, so the key
 never follows a redirect to another origin); the model calls go through ``summarize.client``
 like every other. Every request has an overall deadline, so a server that drips its answer a
 byte at a time cannot hold doctor: ``SUMMARIZE_TIMEOUT`` (at most 10 s for the probes); and a
@@ -27,11 +27,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import presets
-from .client import ChatClient, Reply, http_client, usable_ids
+from .client import ChatClient, Reply, usable_ids
 from .config import AUTO, Settings
 from .keysentences import model_size, parameters_in_listing, uses_key_sentences
 from .errors import EndpointError, SummarizeError, TruncatedOutputError
-from .transport import MAX_SIDE_BODY_BYTES
+from .transport import MAX_SIDE_BODY_BYTES, BodyCapped, http_client
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 PROBE_DEADLINE = 10.0  # seconds for a metadata probe: an answer or nothing, quickly
@@ -130,7 +130,9 @@ class _Probes:
     async def _read(self, request: Any) -> tuple[Any, bytes]:
         """The response to ``request`` and its body, read as it streams in, never past ``MAX_PROBE_BYTES``.
 
-        An error status's body is not read: only the status and reason phrase are reported.
+        An error status's body is not read: only the status and reason phrase are reported. The
+        HTTP client caps a ``/models`` listing itself (``transport.BodyCapped``); the other probes'
+        answers are capped here, at the same size.
 
         Raises:
             _TooLarge: the body ran past ``MAX_PROBE_BYTES`` (the connection is closed there).
@@ -144,6 +146,8 @@ class _Probes:
                     if len(content) > MAX_PROBE_BYTES:
                         raise _TooLarge
             return response, bytes(content)
+        except BodyCapped:
+            raise _TooLarge from None
         finally:
             await response.aclose()
 

@@ -103,10 +103,13 @@ class BodyCapped(Exception):
     ``summarize.classify`` to tell it from a dropped connection."""
 
 
-def _capped_http_client(timeout: float) -> Any:
-    """openai's default HTTP client, its transport wrapped so that an error status's body and a
-    ``GET /models`` listing stop at ``MAX_SIDE_BODY_BYTES``: past it, the read fails as a
-    dropped connection would, and the status (or the listing's failure) decides."""
+def http_client(timeout: float) -> Any:
+    """openai's default HTTP client (the same proxies and TLS from the environment, the same
+    redirect rule: followed, and ``Authorization`` dropped on a redirect to another origin), its
+    transport wrapped so that an error status's body and a ``GET /models`` listing stop at
+    ``MAX_SIDE_BODY_BYTES``: past it, the read fails as a dropped connection would, and the
+    status (or the listing's failure) decides. Every request goes through one: the chat
+    client's, and ``summarize doctor``'s probes."""
     import httpx2 as http  # what openai 3 talks through (pyproject: openai>=3.0)
 
     class TooLarge(http.ReadError, BodyCapped):
@@ -332,7 +335,7 @@ class Transport:
                     api_key=self.settings.resolved_api_key(),
                     timeout=self.settings.timeout,
                     max_retries=0,
-                    http_client=_capped_http_client(self.settings.timeout),
+                    http_client=http_client(self.settings.timeout),
                 )
         return self._client
 
