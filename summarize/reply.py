@@ -1,8 +1,10 @@
 """The shape and cleaning of a reply: what came back, validated in one place, ``<think>`` removed.
 
 A reply arrives as one JSON body, or as server-sent events when it was streamed (``stream=True``;
-some servers ignore that and answer with one body, which is understood too). Either way it is
-read by one ``ReplyReader``, which:
+some servers ignore that and answer with one body, which is understood too). Events are read as
+the format defines them (lines ending in CRLF, LF or CR; an event's data over one line or
+several), and leniently where servers differ (no blank line between events). Either way a reply
+is read by one ``ReplyReader``, which:
 
 - counts the bytes and refuses a reply larger than its token limit can produce (``max_bytes``:
   a 50 MB reply or a gzip bomb is a broken or hostile server, not a summary);
@@ -28,6 +30,8 @@ from .text import printable
 
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _THINK_TAG = re.compile(r"</?think>", re.IGNORECASE)
+# The end of a line in an event stream: CRLF, LF or a lone CR.
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 # A reply may take this many bytes per token its limit allows, plus a fixed margin. A streamed
 # token costs one event of about 200-400 bytes (id, model, created and the delta, the text
@@ -195,6 +199,7 @@ class ReplyReader:
         self._streamed: bool | None = None  # None until the first bytes tell
         self._done = False
         self._event_type = b""  # the "event:" field of the event being read (an "error" event is one)
+        self._data: list[bytes] = []  # the "data:" lines of the event being read
         self._content: list[str] = []
         self._reasoning: list[str] = []
         self._shown = ""
@@ -220,15 +225,27 @@ class ReplyReader:
             # Server-sent events start with a field or a comment; a plain body with "{".
             self._streamed = not start.startswith((b"{", b"["))
         if self._streamed:
-            *lines, self._buffer = self._buffer.split(b"\n")
-            for line in lines:
-                self._line(line.rstrip(b"\r"))
+            self._lines(final=False)
+
+    def _lines(self, final: bool) -> None:
+        """Read the whole lines of the buffer, ended by CRLF, LF or CR as the event-stream format
+        allows. A CR that ends the buffer may be the first half of a CRLF, so it waits for the
+        next bytes, unless the body has ended (``final``)."""
+        held = b"" if final or not self._buffer.endswith(b"\r") else b"\r"
+        *lines, rest = _LINE_END.split(self._buffer[: len(self._buffer) - len(held)])
+        self._buffer = rest + held
+        if final:
+            lines.append(self._buffer)
+            self._buffer = b""
+        for line in lines:
+            self._line(line)
 
     def _line(self, line: bytes) -> None:
         if self._done:
             return
         if not line:
-            self._event_type = b""  # a blank line ends an event
+            self._dispatch()  # a blank line ends an event
+            self._event_type = b""
             return
         if line.startswith(b"event:"):
             self._event_type = line[6:].strip()
@@ -238,7 +255,34 @@ class ReplyReader:
             raise BodyError(_parsed(line[6:].strip()))
         if not line.startswith(b"data:"):
             return  # comments (": ping"), "id:" and "retry:" fields
+        # An event's data may span several "data:" lines, joined by line feeds, and ends at a
+        # blank line. Servers send it in one line, and some send no blank line between events, so
+        # an event's first line that is whole already (JSON that parses, or [DONE]) is taken at
+        # once. Later lines wait for the blank line: trying each would read the event again per
+        # line, quadratic in a hostile server's thousands of lines.
         data = line[5:].strip()
+        self._data.append(data)
+        if len(self._data) > 1 or self._event_type == b"error":
+            return
+        if data == b"[DONE]":
+            self._data = []
+            self._done = True
+            return
+        try:
+            event = json.loads(data)
+        except ValueError:
+            return  # more lines of it may follow
+        self._data = []
+        self._event(event)
+
+    def _dispatch(self) -> None:
+        """Act on the event whose data has been read (a blank line, or data that is whole)."""
+        if not self._data:
+            return
+        data = b"\n".join(self._data).strip()
+        self._data = []
+        if not data:
+            return  # "data:" with nothing after it: no event, as the format says
         if data == b"[DONE]":
             self._done = True
             return
@@ -337,9 +381,9 @@ class ReplyReader:
         if self._streamed is None:
             raise MalformedReply("the body is empty")
         if self._streamed:
-            if self._buffer.strip():
-                self._line(self._buffer.rstrip(b"\r"))
-                self._buffer = b""
+            self._lines(final=True)
+            if not self._done:
+                self._dispatch()  # the last event, when the body ended without a blank line
             if not self._content and not self._reasoning and self.finish_reason is None:
                 raise MalformedReply("the stream ended without a reply")
             if self.finish_reason is None and not self._done:

@@ -78,6 +78,50 @@ def test_a_stream_is_assembled_whatever_pieces_it_arrives_in(size):
     assert reply.timings == {"cache_n": 5, "prompt_ms": 10.0} and not reply.truncated
 
 
+@pytest.mark.parametrize("end", [b"\n", b"\r"])
+@pytest.mark.parametrize("size", [1, 2, 7, 64])
+def test_a_stream_whose_lines_end_in_lf_or_a_lone_cr_reads_the_same(end, size):
+    # The event-stream format lets a line end in CRLF, LF or CR; a CRLF split between two reads
+    # is one line end, not a line end and a blank line.
+    stream = STREAM.replace(b"\r\n", end)
+    reader = ReplyReader("asked", max_reply_bytes(100))
+    for i in range(0, len(stream), size):
+        reader.feed(stream[i : i + size])
+    reply = reader.reply()
+    assert reply.text == "The drill drew 3,000." and reply.finish_reason == "stop"
+    assert (reply.prompt_tokens, reply.completion_tokens) == (30, 6)
+
+
+def test_an_event_whose_data_spans_several_lines_is_read_whole():
+    first, second = json.dumps(delta(content="Tainan ")), json.dumps(delta(content="opened.", finish="stop"))
+    cut = first.index('"choices"')
+    stream = (
+        f"data: {first[:cut]}\ndata: {first[cut:]}\n\n"  # one event in two data lines
+        "data:\n\n"  # data with nothing in it: no event
+        f"data: {second}\n\ndata: [DONE]\n\n"
+    ).encode()
+    for size in (1, 5, len(stream)):
+        reader = ReplyReader("asked", max_reply_bytes(10))
+        for i in range(0, len(stream), size):
+            reader.feed(stream[i : i + size])
+        assert reader.reply().text == "Tainan opened."
+
+
+@pytest.mark.parametrize(
+    "stream, message",
+    [
+        (b'event: error\ndata: {"error": {"message":\ndata: "slot unavailable"}}\n\n', "slot unavailable"),
+        (b'event: error\rdata: {"message": "context exceeded"}', "context exceeded"),
+        (b"data: {\"choices\":\ndata: oops\n\n", "not JSON"),
+    ],
+)
+def test_an_error_or_a_broken_event_over_several_lines_still_raises(stream, message):
+    reader = ReplyReader("asked", max_reply_bytes(10))
+    with pytest.raises((BodyError, MalformedReply), match=message):
+        reader.feed(stream)
+        reader.reply()
+
+
 def test_a_whole_body_is_read_too_and_reasoning_inline_is_kept_apart():
     body = {"model": "m", "choices": [{"message": {"content": "<think>why</think>Done."}, "finish_reason": "length"}]}
     reader = ReplyReader("asked", max_reply_bytes(10))

@@ -116,6 +116,17 @@ def test_a_malformed_reply_is_an_endpoint_error_after_one_request(scripted, scri
     assert len(scripted.chat_requests) == 1  # a malformed reply is not asked for again
 
 
+def test_a_stream_with_lone_cr_line_ends_and_data_over_two_lines_is_read_over_http(scripted, scripted_settings):
+    # Both are valid event streams; no server in use sends them, but a proxy may rewrite line ends.
+    first = json.dumps(chunk({"content": "The drill "}))
+    cut = first.index('"choices"')
+    raw = (f"data: {first[:cut]}\rdata: {first[cut:]}\r\r"
+           f"data: {json.dumps(chunk({'content': 'drew 3,000.'}, 'stop'))}\r\rdata: [DONE]\r\r").encode()
+    scripted.script(Step(raw=raw, content_type="text/event-stream"))
+    assert chat(scripted_settings).text == "The drill drew 3,000."
+    assert len(scripted.chat_requests) == 1
+
+
 def test_a_retry_after_that_is_not_a_number_is_a_plain_backoff(scripted, scripted_settings):
     scripted.script(Step.error(429, {"error": {"message": "slow down"}}, headers={"Retry-After": "soon"}), Step.reply("ok"))
     assert chat(scripted_settings).text == "ok"
