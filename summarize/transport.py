@@ -105,11 +105,13 @@ class BodyCapped(Exception):
 
 def http_client(timeout: float) -> Any:
     """openai's default HTTP client (the same proxies and TLS from the environment, the same
-    redirect rule: followed, and ``Authorization`` dropped on a redirect to another origin), its
-    transport wrapped so that an error status's body and a ``GET /models`` listing stop at
-    ``MAX_SIDE_BODY_BYTES``: past it, the read fails as a dropped connection would, and the
-    status (or the listing's failure) decides. Every request goes through one: the chat
-    client's, and ``summarize doctor``'s probes."""
+    redirect rule: followed, and ``Authorization`` dropped on a redirect to another origin), with
+    a response hook that makes a body openai or the HTTP library reads whole (an error status's,
+    a redirect's, a ``GET /models`` listing) stop at ``MAX_SIDE_BODY_BYTES``: past it, the read
+    fails as a dropped connection would, and the status (or the listing's failure) decides. A
+    hook, not a transport, so that it holds whichever transport carries the request: the
+    client's own, or one it mounts for a proxy named in the environment (``HTTPS_PROXY``). Every
+    request goes through one: the chat client's, and ``summarize doctor``'s probes."""
     import httpx2 as http  # what openai 3 talks through (pyproject: openai>=3.0)
 
     class TooLarge(http.ReadError, BodyCapped):
@@ -133,21 +135,13 @@ def http_client(timeout: float) -> Any:
         async def aclose(self) -> None:
             await self.inner.aclose()
 
-    class CappedTransport(http.AsyncBaseTransport):
-        def __init__(self) -> None:
-            self.inner = http.AsyncHTTPTransport(limits=sdk().DEFAULT_CONNECTION_LIMITS)
+    async def cap(response: Any) -> None:
+        request = response.request
+        listing = request.method == "GET" and request.url.path.endswith("/models")
+        if response.status_code >= 300 or listing:
+            response.stream = Capped(response.stream, request)
 
-        async def handle_async_request(self, request: Any) -> Any:
-            response = await self.inner.handle_async_request(request)
-            side = response.status_code >= 400 or (request.method == "GET" and request.url.path.endswith("/models"))
-            if side:
-                response.stream = Capped(response.stream, request)
-            return response
-
-        async def aclose(self) -> None:
-            await self.inner.aclose()
-
-    return sdk().DefaultAsyncHttpxClient(timeout=timeout, transport=CappedTransport())
+    return sdk().DefaultAsyncHttpxClient(timeout=timeout, event_hooks={"response": [cap]})
 
 
 # Seconds past the deadline that a synchronous client's request is waited for: its own timer

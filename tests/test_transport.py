@@ -738,3 +738,26 @@ def test_a_token_count_no_request_could_hold_is_not_taken(scripted, scripted_set
     scripted.script(Step.reply("Tainan opened twelve bus routes.", usage=usage))
     reply = chat(scripted_settings)
     assert reply.prompt_tokens is None and reply.completion_tokens == 12
+
+
+def test_a_huge_models_listing_through_a_proxy_from_the_environment_is_not_read_whole(scripted, monkeypatch):
+    # A proxy named in the environment gets a transport of its own inside the HTTP client; the
+    # cap is a response hook, so it holds there too. The scripted server plays the proxy.
+    huge = b'{"data": [{"id": "' + b"x" * 20_000_000 + b'"}]}'
+    scripted.models_step = Step(raw=huge, stream=False)
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", scripted.base_url.removesuffix("/v1"))
+    settings = Settings(base_url="http://models.summarize-test.invalid/v1", api_key="k", model=None, max_retries=0, cache=False)
+    err = raised(summarize_article, ARTICLE, settings=settings)
+    assert isinstance(err, EndpointError), repr(err)
+    assert "8,388,608 bytes" in str(err) and len(str(err)) < 1000
+    assert scripted.requests and scripted.requests[0].path == "http://models.summarize-test.invalid/v1/models"
+
+
+def test_a_redirect_with_a_huge_body_is_not_read_whole(scripted, scripted_settings):
+    # The HTTP library reads a redirect's body whole before following it.
+    scripted.script(Step(status=307, raw=b"x" * 20_000_000, headers={"Location": "/v1/chat/completions"}, stream=False))
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert isinstance(err, EndpointError), repr(err)
+    assert "8,388,608 bytes" in str(err) and len(str(err)) < 1000
