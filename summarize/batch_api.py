@@ -27,7 +27,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import EndpointError
-from .jobs import MAX_LINES, Job, JobError, Report, export_round, import_results, lower_max_lines, read_lines, status
+from .jobs import Job, JobError, Report, export_round, import_results, read_lines, set_max_lines, status
 from .output import write_atomic
 
 log = logging.getLogger("summarize")
@@ -44,7 +44,7 @@ def submit(
     languages: Sequence[str] = ("en",),
     translate: bool = False,
     formats: Sequence[str] = ("md", "json"),
-    max_lines: int = MAX_LINES,
+    max_lines: int | None = None,
     poll: float = 30.0,
     completion_window: str = "24h",
     on_progress: Callable[[str], None] | None = None,
@@ -57,9 +57,10 @@ def submit(
     ID is written to ``out/.batch/job.json`` as soon as it exists, so a run that was interrupted
     (even killed while polling) resumes with the same batches: call ``submit`` again.
 
-    Run again on a job that exists, a ``max_lines`` below the job's own limit lowers it: a round
-    not sent yet is split again (the way under an account's enqueued-token limit, after a batch
-    failed validation), later rounds are split at it.
+    ``max_lines`` (default ``jobs.MAX_LINES`` for a new job) is the most requests per file. Run
+    again on a job that exists, a ``max_lines`` given sets the job's limit, lower or higher: a
+    round not sent yet is split again (the way under an account's enqueued-token limit, after a
+    batch failed validation), later rounds are split at it. Left out, the job keeps its own.
 
     OpenAI and DashScope (Model Studio) both serve this API; DashScope takes files of up to
     500 MB instead of 200 MB, and a ``completion_window`` of up to ``"336h"``.
@@ -83,8 +84,8 @@ def submit(
             settings = settings.replace(model=asyncio.run(resolve()))
         export_round(articles, out, settings=settings, languages=languages, translate=translate,
                      formats=formats, max_lines=max_lines)
-    else:
-        lower_max_lines(job.out, max_lines)
+    elif max_lines is not None:
+        set_max_lines(job.out, max_lines)
     meta = job.load()
     api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
     return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))

@@ -646,7 +646,7 @@ def _job(args: argparse.Namespace) -> int:
     if args.command_action == "export":
         report = jobs.export_round(
             args.articles, args.out, settings=settings_from(args), languages=args.languages,
-            translate=args.translate, formats=args.format, max_lines=args.max_lines or jobs.MAX_LINES,
+            translate=args.translate, formats=args.format, max_lines=args.max_lines,
         )
     elif args.command_action == "import":
         progress = _Progress(None, args.quiet)  # a count of articles finished: how many will is not known yet
@@ -665,7 +665,7 @@ def _job(args: argparse.Namespace) -> int:
 
         report = batch_api.submit(
             args.articles, args.out, settings=settings_from(args), languages=args.languages,
-            translate=args.translate, formats=args.format, max_lines=args.max_lines or jobs.MAX_LINES,
+            translate=args.translate, formats=args.format, max_lines=args.max_lines,
             poll=args.poll, on_progress=show,
         )
     for file in report.files:

@@ -65,7 +65,7 @@ from .replay import article_of, body_key, custom_id, hold_logs, malformed, repla
 
 __all__ = [
     "Job", "JobError", "Report", "RoundFile", "advance", "answer_round", "body_key", "custom_id",
-    "export_round", "import_results", "lower_max_lines", "read_lines", "request_body", "request_line", "result_line", "rounds", "status",
+    "export_round", "import_results", "read_lines", "request_body", "request_line", "result_line", "rounds", "set_max_lines", "status",
 ]
 
 log = logging.getLogger("summarize")
@@ -416,7 +416,7 @@ def export_round(
     translate: bool = False,
     formats: Sequence[str] = ("md", "json"),
     glossary: names.GlossaryLike = None,
-    max_lines: int = MAX_LINES,
+    max_lines: int | None = None,
     max_bytes: int | None = None,
     url: str = ENDPOINT,
     on_article: Callable[[str, str | None], None] | None = None,
@@ -428,7 +428,9 @@ def export_round(
         out: the job folder; outputs land where ``summarize batch --out`` puts them, state under ``out/.batch``.
         settings: endpoint settings; the model must be set (it is written into every request).
         languages, translate, formats, glossary: as for ``summarize batch``.
-        max_lines, max_bytes: split request files at these limits (default: the endpoint's).
+        max_lines, max_bytes: split request files at these limits (default: the endpoint's,
+            ``MAX_LINES`` lines). A job that exists keeps its own: its files may be in an
+            engine's hands already (``batch_api.submit``, which records its uploads, resplits).
         url: the ``url`` of each line (DashScope's test model takes ``/v1/chat/ds-test``).
         on_article: called with (source, error message or ``None``) for each article finished
             without a request (none, unless an article fails before any request is sent).
@@ -456,11 +458,19 @@ def export_round(
             "a batch job writes the model into every request: set SUMMARIZE_MODEL or pass --model"
         )
     languages = check_languages(languages)
+    check_max_lines(max_lines)
     job = Job(out)
     if job.exists:
         model = job.load()["settings"]["model"]
         if model != settings.model:
             log.warning("%s already holds a job for model %s; resuming it (give another --out for a new job)", job.out, model)
+        kept = job.load()["max_lines"]
+        if max_lines is not None and max_lines != kept:
+            log.warning(
+                "%s already holds a job whose files are split at %d requests; it keeps that (max_lines %d "
+                "applies to a new job, and `summarize batch submit` splits a round it has not sent yet anew)",
+                job.out, kept, max_lines,
+            )
         return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
     job.check_no_leftovers()
     found, base = _article_files(articles)
@@ -476,7 +486,7 @@ def export_round(
         "translate": translate,
         "formats": list(formats),
         "url": url,
-        "max_lines": max_lines,
+        "max_lines": max_lines or MAX_LINES,
         "max_bytes": max_bytes or byte_limit(settings),
         "articles": 0,
         "skipped": 0,
@@ -769,17 +779,24 @@ def advance(
     return _report(job, job.load(), stored=stored, tally=tally)
 
 
-def lower_max_lines(out: str | os.PathLike[str], max_lines: int) -> None:
-    """Lower a job's requests per file to ``max_lines`` (a higher value changes nothing).
+def check_max_lines(max_lines: object) -> None:
+    """Refuse a ``max_lines`` that is not a whole number of at least one (``None``: the default)."""
+    if max_lines is not None and (isinstance(max_lines, bool) or not isinstance(max_lines, int) or max_lines < 1):
+        raise ConfigError(f"max_lines must be a whole number of requests per file, at least 1; got {max_lines!r}")
+
+
+def set_max_lines(out: str | os.PathLike[str], max_lines: int) -> bool:
+    """Set a job's requests per file to ``max_lines``, higher or lower; whether it changed.
 
     The current round is split again when none of its files was uploaded yet (``batch_api``
     records the file IDs): after a batch failed validation (an account's enqueued-token limit),
     its file is set aside, so the smaller files go out instead. Later rounds follow the new limit.
     """
+    check_max_lines(max_lines)
     job = Job(out)
     meta = job.load()
-    if max_lines >= meta["max_lines"]:
-        return
+    if max_lines == meta["max_lines"]:
+        return False
     meta["max_lines"] = max_lines
     current = meta["rounds"][-1]["files"] if meta["rounds"] else []
     unsent = bool(current) and not any(f.get("file_id") for f in current)
@@ -788,6 +805,7 @@ def lower_max_lines(out: str | os.PathLike[str], max_lines: int) -> None:
     job.save(meta)
     if unsent:
         advance(job)
+    return True
 
 
 def _write_outputs(job: Job, article: dict[str, Any], result: Any, elapsed: float) -> None:

@@ -17,7 +17,7 @@ from batches_server import BatchesServer
 from conftest import CORPUS, ROOT
 from scripted_server import Step, completion
 
-from summarize import Settings, batch_api, cli, jobs, replay
+from summarize import ConfigError, Settings, batch_api, cli, jobs, replay
 from summarize.budget import reply_tokens
 
 MODEL = "qwen3-8b"  # a Qwen3 name: requests carry the thinking switch in extra_body
@@ -287,6 +287,44 @@ def test_files_split_at_the_line_and_byte_limits(tmp_path):
     assert {f.model for f in by_bytes.files} == {MODEL}
     ids = [line["custom_id"] for f in by_bytes.files for line in jobs.read_lines(f.path)]
     assert len(ids) == len(set(ids)) == 9 and all(len(i) <= 64 for i in ids)
+
+
+def test_a_job_keeps_its_line_limit_unless_one_is_given_and_export_says_so(tmp_path, caplog):
+    folder = corpus_folder(tmp_path)
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    out = tmp_path / "job"
+    jobs.export_round(folder, out, settings=settings, max_lines=4)
+    again = jobs.export_round(folder, out, settings=settings)  # resumed: the job's own limit
+    assert [f.lines for f in again.files] == [4, 4, 1] and "split at" not in caplog.text
+    again = jobs.export_round(folder, out, settings=settings, max_lines=50)
+    assert [f.lines for f in again.files] == [4, 4, 1]  # files an engine may hold already are not rewritten
+    assert "split at 4 requests; it keeps that (max_lines 50" in caplog.text
+    # The submit path records its uploads, so it may split a round nothing was sent of: higher too.
+    assert jobs.set_max_lines(out, 50) and not jobs.set_max_lines(out, 50)
+    assert [f["lines"] for f in jobs.rounds(out)[0]["files"]] == [9]
+
+
+def test_the_cli_passes_a_line_limit_only_when_one_is_given(tmp_path, monkeypatch, caplog):
+    # Left out on a rerun, --max-lines is the job's own, not the 50,000 default put back.
+    folder = corpus_folder(tmp_path)
+    out = tmp_path / "job"
+    monkeypatch.setenv("SUMMARIZE_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("SUMMARIZE_MODEL", MODEL)
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), "--max-lines", "4"]) == 0
+    assert cli.main(["batch", "export", str(folder), "--out", str(out)]) == 0
+    assert "it keeps that" not in caplog.text
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), "--max-lines", "9"]) == 0
+    assert "split at 4 requests; it keeps that (max_lines 9" in caplog.text
+    assert [f["lines"] for f in jobs.rounds(out)[0]["files"]] == [4, 4, 1]
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "100"])
+def test_a_line_limit_that_is_no_count_is_refused_before_anything_is_written(tmp_path, bad):
+    folder = corpus_folder(tmp_path)
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    with pytest.raises(ConfigError, match="max_lines must be a whole number"):
+        jobs.export_round(folder, tmp_path / "job", settings=settings, max_lines=bad)
+    assert not (tmp_path / "job").exists()
 
 
 def test_a_glob_names_the_same_articles_and_output_paths_as_online(tmp_path):
