@@ -9,16 +9,20 @@ does not hold.
 
 from __future__ import annotations
 
+import re
+
 # English → how Chinese writes it, by country: cities and counties of Taiwan, cities of China and
 # cities abroad whose Chinese names are fixed (a small model puts Kobe's museum in Osaka). A city
 # a model misread is taken for another of the same country (``meant_city``).
 _BY_COUNTRY: dict[str, dict[str, tuple[str, ...]]] = {
     "Taiwan": {
-        "New Taipei": ("新北",), "Taipei": ("臺北", "台北", "北市"), "Taichung": ("臺中", "台中", "中市"),
-        "Tainan": ("臺南", "台南", "南市"), "Kaohsiung": ("高雄",), "Taoyuan": ("桃園",),
-        "Hsinchu": ("新竹", "竹市", "竹縣"), "Keelung": ("基隆",), "Chiayi": ("嘉義",), "Hualien": ("花蓮",),
-        "Taitung": ("臺東", "台東"), "Yilan": ("宜蘭",), "Pingtung": ("屏東",), "Changhua": ("彰化",),
-        "Nantou": ("南投",), "Yunlin": ("雲林",), "Miaoli": ("苗栗",), "Penghu": ("澎湖",), "Kinmen": ("金門",),
+        "New Taipei": ("新北", "雙北"), "Taipei": ("臺北", "台北", "北市", "雙北", "北捷"),
+        "Taichung": ("臺中", "台中", "中市", "中捷"), "Tainan": ("臺南", "台南", "南市", "府城"),
+        "Kaohsiung": ("高雄", "高市", "高捷"), "Taoyuan": ("桃園", "桃市", "桃捷"),
+        "Hsinchu": ("新竹", "竹市", "竹縣"), "Keelung": ("基隆", "基市"), "Chiayi": ("嘉義", "嘉市", "嘉縣"),
+        "Hualien": ("花蓮", "花縣"), "Taitung": ("臺東", "台東", "東縣"), "Yilan": ("宜蘭", "宜縣"),
+        "Pingtung": ("屏東", "屏縣"), "Changhua": ("彰化", "彰縣", "彰市"), "Nantou": ("南投", "投縣"),
+        "Yunlin": ("雲林", "雲縣"), "Miaoli": ("苗栗", "苗縣"), "Penghu": ("澎湖",), "Kinmen": ("金門",),
         "Matsu": ("馬祖",),
     },
     "China": {
@@ -37,10 +41,41 @@ CITIES: dict[str, tuple[str, ...]] = {city: forms for cities in _BY_COUNTRY.valu
 COUNTRIES: dict[str, tuple[str, ...]] = {country: tuple(cities) for country, cities in _BY_COUNTRY.items()}
 _COUNTRY = {city: country for country, cities in COUNTRIES.items() for city in cities}
 
-# Short forms a text may use for a city, but that occur inside other words too (港 in 港口, 南市
-# in 湖南市, 北市 in 新北市): they support a city in a check, but never name one in a prompt.
-_SHORT_FORMS = frozenset({"北市", "中市", "南市", "竹市", "竹縣", "港"})
+# Short forms a text may use for a city: news abbreviations (高市府 for the Kaohsiung City
+# Government, 雙北 for Taipei and New Taipei, 北捷 for Taipei's metro, 府城 for Tainan), some of
+# which occur inside other words too (港 in 港口, 南市 in 越南市場). They support a city in a check,
+# so that a city the article names by one is never taken for a misread one and rewritten, but
+# never name one in a prompt or as the city a misread one meant.
+_SHORT_FORMS = frozenset({
+    "北市", "中市", "南市", "竹市", "竹縣", "港", "雙北", "北捷", "中捷", "府城", "高市", "高捷", "桃市",
+    "桃捷", "基市", "嘉市", "嘉縣", "花縣", "東縣", "宜縣", "屏縣", "彰縣", "彰市", "投縣", "雲縣", "苗縣",
+})
 _ONE_NAME = {"Macao"}  # the same city as Macau
+# Words that hold a short form and are no city's: 北市 in 新北市, 南市 in 越南市場, 港 in 港口.
+_HOLDS_SHORT_FORM = re.compile("新北|越南|湖南|河南|雲南|海南|濟南|河北|湖北|集中|[漁商軍海河]港|港[口灣務區埠]")
+
+
+def names_city(source: str, city: str) -> bool:
+    """Whether ``source`` names ``city`` in Chinese, by a full form or a short one
+    (``_SHORT_FORMS``) that is not part of another word.
+
+    Example::
+
+        >>> names_city("高市府將主辦論壇。", "Kaohsiung"), names_city("新北市民投票。", "Taipei")
+        (True, False)
+    """
+    forms = CITIES[city]
+    if any(form in source for form in forms if form not in _SHORT_FORMS):
+        return True
+    short = [form for form in forms if form in _SHORT_FORMS]
+    if not short:
+        return False
+    rest = _HOLDS_SHORT_FORM.sub(" ", source)
+    return any(form in rest for form in short)
+
+
+def _full_forms(city: str) -> set[str]:
+    return set("".join(form for form in CITIES[city] if form not in _SHORT_FORMS))
 
 
 def cities_in(text: str) -> list[str]:
@@ -81,6 +116,6 @@ def meant_city(wrong: str, source: str) -> str | None:
     candidates = [city for city in cities_in(source) if _COUNTRY.get(city) == country and city != wrong]
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
-    written = set("".join(CITIES[wrong]))
-    sharing = [city for city in candidates if written & set("".join(CITIES[city]))]
+    written = _full_forms(wrong)
+    sharing = [city for city in candidates if written & _full_forms(city)]
     return sharing[0] if len(sharing) == 1 else None

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from . import prompts
-from .places import CITIES, meant_city
+from .places import CITIES, meant_city, names_city
 from .errors import EndpointError
 from .text import is_han, mostly_chinese, visible_length
 
@@ -1398,7 +1398,7 @@ def _has_counterpart(english: str, source: str, latin: str) -> bool:
 
 def _names_city(source: str, latin: str, city: str) -> bool:
     """Whether ``source`` (``latin`` is it lowercased) names ``city``, in English or Chinese."""
-    return city.lower() in latin or any(form in source for form in CITIES[city])
+    return city.lower() in latin or names_city(source, city)
 
 
 def _family_name(name: str) -> str:

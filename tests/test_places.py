@@ -165,3 +165,38 @@ def test_meant_city(wrong, source, meant):
     from summarize.places import meant_city
 
     assert meant_city(wrong, source) == meant
+
+
+@pytest.mark.parametrize(
+    ("english", "source"),
+    [
+        # News abbreviations of the city a correct translation names: left alone, not rewritten
+        # to the other city of the paragraph, and not flagged.
+        ("The Kaohsiung City Government will host the forum. Tainan will send a delegation.", "高市府將主辦論壇。臺南市將派代表團參加。"),
+        ("The Taipei Metro will add trains. Tainan buses will run later.", "北捷將加開列車。臺南公車也將延長營運。"),
+        ("Taipei and New Taipei saw heavy rain. Tainan was sunny.", "雙北地區降下大雨。臺南則是晴天。"),
+        ("The old capital, Tainan, welcomed visitors. Kaohsiung joined too.", "府城迎接遊客。高雄也一同參與。"),
+        ("The Taoyuan City Government announced the plan. Taichung agreed.", "桃市府宣布此計畫。臺中市表示同意。"),
+        ("Chiayi City will host the event. Tainan will help.", "嘉市將舉辦此活動。臺南市將協助。"),
+        ("Keelung City will host the event. Taipei will help.", "基市將舉辦此活動。臺北市將協助。"),
+    ],
+)
+def test_a_city_the_article_names_by_a_news_abbreviation_is_left_alone(english, source):
+    from summarize import verify
+
+    assert verify.fix_wrong_cities(english, source) == (english, [])
+    assert [c.phrase for c in verify.check(english, source) if c.kind == "name"] == []
+
+
+@pytest.mark.parametrize(
+    ("english", "source", "city"),
+    [
+        ("Tainan exports rose.", "越南市場的出口成長。", "Tainan"),  # 南市 inside 越南市場
+        ("The Hong Kong office opened.", "港口辦公室啟用。", "Hong Kong"),  # 港 inside 港口
+        ("Taipei residents voted.", "新北市民投票。", "Taipei"),  # 北市 inside 新北市
+    ],
+)
+def test_a_short_form_inside_another_word_names_no_city(english, source, city):
+    from summarize import verify
+
+    assert [c.phrase for c in verify.check(english, source) if c.kind == "name"] == [city]
