@@ -136,6 +136,8 @@ class ChatClient:
                 raise self.errors.exception(exc, None, attempt, sdk()) from exc
             except Deadline as exc:
                 raise self.errors.overdue(self.transport.deadline, None, attempt, "GET /models") from exc
+            except errors.SummarizeError:
+                raise  # the library's own (no API key set: a ConfigError, which is a ValueError too)
             except (ValueError, TypeError, AttributeError) as exc:
                 raise self.errors.malformed(f"GET /models: {type(exc).__name__}: {exc}", "", attempt) from exc
 

@@ -69,6 +69,11 @@ def _url(text: str) -> str:
     parts = urlsplit(text)  # ValueError for "http://[::1" and the like
     if not parts.hostname:
         raise ValueError
+    if parts.query or parts.fragment or text.rstrip("/").endswith(("?", "#")):
+        raise _Refused(
+            "must not hold a query string or fragment (?... or #...): request paths are added to "
+            "the base URL, which would put them after it; a key belongs in SUMMARIZE_API_KEY"
+        )
     _ = parts.port  # ValueError for a port that is not a number in 0-65535
     if parts.hostname.startswith("[") or ":" in parts.hostname:
         ipaddress.IPv6Address(parts.hostname.split("%", 1)[0])  # ValueError for a bad bracketed address

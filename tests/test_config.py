@@ -208,6 +208,32 @@ def test_explicit_settings_beat_the_local_default():
     assert Settings(base_url="http://127.0.0.1:8080/v1", timeout=30).replace(base_url="https://a.example/v1").timeout == 30
 
 
+@pytest.mark.parametrize(
+    "url", ["http://gpu-box:8000/v1?api-key=SECRETQ", "https://api.example.com/v1#xyzzy", "http://127.0.0.1:8000/v1?"]
+)
+def test_a_base_url_with_a_query_string_or_fragment_is_refused_without_showing_it(url):
+    # openai appends request paths to the base URL, so the server saw GET /v1/?api-key=SECRETQmodels.
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"SUMMARIZE_BASE_URL": url})
+    assert str(info.value).startswith("SUMMARIZE_BASE_URL must not hold a query string or fragment")
+    assert "SECRETQ" not in str(info.value) and "xyzzy" not in str(info.value)
+    with pytest.raises(ConfigError, match="query string"):
+        Settings(base_url=url)
+
+
+def test_no_key_for_openai_is_said_as_such_when_the_model_is_to_be_asked_for(monkeypatch, capsys):
+    # Without a model the run asks GET /models first; the missing key was reported as a
+    # malformed reply from the server, exit 1, though nothing was sent.
+    from summarize import cli
+
+    for name in ("SUMMARIZE_BASE_URL", "OPENAI_BASE_URL", "SUMMARIZE_API_KEY", "OPENAI_API_KEY", "SUMMARIZE_MODEL", "OPENAI_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("臺南今天天氣晴朗。"))
+    assert cli.main(["--no-cache", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "No API key for OpenAI" in err and "malformed" not in err
+
+
 @pytest.mark.parametrize("how", ["env", "flag"])
 @pytest.mark.parametrize("command", [["--dry-run", "-"], ["doctor"]])
 def test_the_cli_refuses_a_password_in_the_base_url_in_one_line(monkeypatch, capsys, how, command):
