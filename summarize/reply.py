@@ -333,7 +333,7 @@ class ReplyReader:
         if piece:
             self._content.append(piece)
             if self.on_text is not None:
-                shown = visible_text("".join(self._content))
+                shown = printable(visible_text("".join(self._content)))  # a terminal shows it
                 if shown.startswith(self._shown) and len(shown) > len(self._shown):
                     self.on_text(shown[len(self._shown) :])
                     self._shown = shown
@@ -398,14 +398,15 @@ class ReplyReader:
         text = strip_think(raw)
         # What strip_think removed, less the tags (an empty <think></think> is not reasoning).
         inline = _THINK_TAG.sub("", raw.replace(text, "", 1) if text else raw).strip()
+        text = printable(text)
         if self.on_text is not None and text.startswith(self._shown) and len(text) > len(self._shown):
             self.on_text(text[len(self._shown) :])  # the rest, e.g. a whole body from a server that ignored stream
         return Reply(
-            text=printable(text),
+            text=text,
             prompt_tokens=_count(self.usage, "prompt_tokens"),
             completion_tokens=_count(self.usage, "completion_tokens"),
             finish_reason=self.finish_reason,
-            model=self.answering_model or self.model,
+            model=printable(self.answering_model or "") or self.model,
             reasoning=printable("".join(self._reasoning) or inline) or None,
             attempts=attempts,
             timings=self.timings,

@@ -55,7 +55,11 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # What a terminal acts on in text a server sent: C0/C1 controls but tab and newline (ESC opens
 # an escape sequence that can clear the screen or retitle the window), and bidirectional
 # overrides that show text in another order than it is.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates too: JSON may escape one (\ud800), and no file or terminal can encode it.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# What ends a line in text a server sent besides "\n": CR, CRLF, NEL and Unicode's line and
+# paragraph separators, which JSON Lines readers that split as str.splitlines does would break on.
+_SENT_LINE_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029]")
 
 
 def decode_utf8(data: bytes, source: str) -> str:
@@ -75,8 +79,9 @@ def decode_utf8(data: bytes, source: str) -> str:
 
 def printable(text: str) -> str:
     """``text`` a server sent, without what a terminal or an editor would act on rather than show:
-    control characters but tab and newline (a CRLF becomes a newline), and bidirectional overrides."""
-    return _UNPRINTABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    control characters but tab and newline (a CRLF, CR, NEL or Unicode line separator becomes a
+    newline), bidirectional overrides, and lone surrogates (which no file can hold)."""
+    return _UNPRINTABLE.sub("", _SENT_LINE_BREAK.sub("\n", text))
 
 
 # What ends a line besides "\n", as str.splitlines reads it: CR and CRLF, vertical tab, form feed,

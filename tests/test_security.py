@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 
 import pytest
 
-from scripted_server import Step
+from scripted_server import Step, completion
 from summarize import AuthenticationError, ConfigError, ServerError, Settings, SummarizeError, summarize_article
 
 KEY = "sk-test-7f3a9c1e5b2d4a6f8e0c"
@@ -190,3 +191,34 @@ def test_a_reply_and_an_error_lose_what_a_terminal_would_act_on(scripted, script
     with pytest.raises(ServerError) as info:
         summarize_article("臺南今天天氣晴朗。", settings=scripted_settings.replace(max_retries=0))
     assert "busy" in str(info.value) and not any(c in str(info.value) for c in "\x1b\x07\x9b\r\u202e")
+
+
+def test_text_streamed_to_a_terminal_loses_what_it_would_act_on_too():
+    from summarize.reply import ReplyReader, max_reply_bytes
+
+    seen: list[str] = []
+    reader = ReplyReader("asked", max_reply_bytes(10), on_text=seen.append)
+    for piece in ("Tainan ", f"opened{ESCAPES} ", "twelve routes."):
+        event = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+        reader.feed(f"data: {json.dumps(event)}\n\n".encode())
+    reader.feed(b'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}\n\ndata: [DONE]\n\n')
+    reply = reader.reply()
+    assert "".join(seen) == reply.text
+    assert not any(c in "".join(seen) for c in "\x1b\x07\x9b\u202e"), repr(seen)
+
+
+def test_a_lone_surrogate_or_line_separator_in_a_reply_cannot_fail_a_paid_article(scripted, scripted_settings, tmp_path):
+    # JSON may escape a lone surrogate (\ud800): it reached the cache, stdout and the files, and
+    # failed the article after it was paid for ("'utf-8' codec can't encode"). U+2028 and NEL
+    # split a JSON Lines record for readers that split lines as str.splitlines does.
+    from summarize import output
+
+    body = completion("Tainan opened twelve\u2028bus routes\x85today.\ud800", model="evil\ud800model")
+    scripted.script(Step(body=body, stream=False))
+    settings = scripted_settings.replace(verify=False, cache=True, cache_dir=str(tmp_path / "cache"))
+    summary = summarize_article("臺南今天開通十二條公車路線。", settings=settings)
+    assert summary.text == "Tainan opened twelve\nbus routes\ntoday." and summary.model == "evilmodel"
+    line = output.to_json(summary, source="a.txt", elapsed=1.0)
+    assert len(line.splitlines()) == 1 and json.loads(line)["summary"] == summary.text
+    line.encode("utf-8")
+    assert list((tmp_path / "cache").rglob("*.json"))  # kept: the next run asks no more
