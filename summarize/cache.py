@@ -84,7 +84,15 @@ class ResponseCache:
         except (OSError, ValueError) as exc:
             log.warning("ignoring unreadable cache file %s: %s", self.path(key), exc)
             return None
-        return data if isinstance(data, dict) and isinstance(data.get("text"), str) else None
+        # An entry with no text is no answer (a live empty reply raises): a hand-edited or damaged file.
+        return data if isinstance(data, dict) and isinstance(data.get("text"), str) and data["text"].strip() else None
+
+    def drop(self, key: str) -> None:
+        """Take a stored reply out (one the run judged unusable), so that the next run asks again."""
+        try:
+            self.path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s from the response cache: %s", self.path(key), exc)
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         """Store ``value`` atomically; a cache that cannot be written only logs a warning."""

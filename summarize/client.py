@@ -20,6 +20,8 @@ The work is split along its seams:
 
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 from collections.abc import Iterable
 from typing import Any, Callable
@@ -227,7 +229,10 @@ class ChatClient:
         if hit is not None:
             log.debug("reply from the response cache (%s)", key[:12])
             self.cache_hits += 1
-            reply = Reply(**{name: hit.get(name) for name in CACHED_FIELDS}, cached=True, attempts=0)  # type: ignore[arg-type]
+            reply = Reply(**{name: hit.get(name) for name in CACHED_FIELDS}, cached=True, attempts=0, cache_key=key)  # type: ignore[arg-type]
+            # What the reply told of the server, as a live one would: a re-ask's repetition
+            # control (and so its cache key) depends on it.
+            self.transport.learned_server(hit.get("server") if isinstance(hit.get("server"), str) else None)
             if on_text is not None and reply.text:
                 on_text(reply.text)
             return self._deliver(reply)
@@ -294,8 +299,17 @@ class ChatClient:
             raise errors.EndpointError("the model returned an empty reply", **where)
         cut = self._check_prompt_tokens(messages, reply)
         if cache and not cut:  # a reply to a cut prompt would outlive the fix
-            cache.put(key, {name: getattr(reply, name) for name in CACHED_FIELDS})
+            server = presets.server_of(timings=reply.timings)
+            cache.put(key, {**{name: getattr(reply, name) for name in CACHED_FIELDS}, **({"server": server} if server else {})})
+            reply = dataclasses.replace(reply, cache_key=key)
         return self._deliver(reply)
+
+    def forget(self, reply: Reply) -> None:
+        """Take ``reply`` out of the response cache: the run judged it unusable (a loop, the wrong
+        language) and flagged what it kept, so the next run, or ``--redo-flagged``, asks again
+        rather than replaying it."""
+        if self._cache is not None and reply.cache_key:
+            self._cache.drop(reply.cache_key)
 
     def kept_cut(self, reply: Reply, limit: int, model: str) -> Reply:
         """A reply of ``model`` cut at ``limit``, kept with a warning under ``on_truncation="keep"``

@@ -288,6 +288,11 @@ class Run:
                 stream=stream, final=final, words=words,
             )
             best = second if second.badness <= first.badness else first
+            if not best.ok and not best.looped_when_done:
+                # Neither reply is usable: what is kept is flagged, and the next run (or batch
+                # --redo-flagged) asks again instead of replaying both from the response cache.
+                for verdict in (first, second):
+                    self.client.forget(verdict.reply)
         if best.cut and not final:
             # Notes feed the next request, not the reader: keep their whole sentences, flagged.
             self.flags.add(NOTES_CUT)

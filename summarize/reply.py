@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .text import printable
@@ -75,6 +75,8 @@ class Reply:
         cached: answered from the response cache; no request was sent.
         attempts: HTTP attempts this reply took (1 without retries; 0 when cached).
         timings: llama.cpp's ``timings`` (``prompt_ms``, ``predicted_ms``, ``cache_n``, ...), or ``None``.
+        cache_key: its key in the response cache, when it was stored there or read from it
+            (``ChatClient.forget`` takes it out again).
     """
 
     text: str
@@ -86,6 +88,7 @@ class Reply:
     cached: bool = False
     attempts: int = 1
     timings: dict[str, Any] | None = None
+    cache_key: str = field(default="", repr=False, compare=False)
 
     @property
     def truncated(self) -> bool:

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from scripted_server import Step
+from scripted_server import Step, completion
 
 from summarize import ConfigError, EndpointError, Settings, TruncatedOutputError, summarize_article
 from summarize.cache import ResponseCache, default_dir
@@ -169,3 +169,47 @@ def test_stale_temporary_files_are_cleaned_and_replies_stay_private(tmp_path):
     assert not stale.exists() and fresh.exists() and other.exists()
     # Replies hold the articles' content, in a folder shared by every run: not for other users.
     assert oct(cache.path(key).stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_cached_reply_with_no_text_is_a_miss(tmp_path):
+    cache = ResponseCache(tmp_path)
+    key = ResponseCache.key("http://a/v1", MESSAGES, OPTIONS)
+    cache.put(key, {"text": "  ", "prompt_tokens": 5})
+    assert cache.get(key) is None  # a live empty reply raises; a damaged entry is no summary either
+
+
+def test_replies_a_run_flagged_are_not_replayed_and_those_it_kept_are(scripted, tmp_path):
+    # Both replies in Chinese: the summary is kept flagged, and neither reply stays cached, so
+    # a rerun (or batch --redo-flagged) asks again once the model or server is fixed.
+    settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"), verify=False)
+    chinese = "臺南市政府今天宣布擴大防災演練，共有三千名市民參加，明年將繼續辦理。"
+    scripted.script(Step.reply(chinese), Step.reply(chinese))
+    first = summarize_article(ARTICLE, settings=settings)
+    assert "en-not-english" in first.flags and len(scripted.chat_requests) == 2
+    assert not list((tmp_path / "c").rglob("*.json"))
+    scripted.script(Step.reply(chinese), Step.reply("Tainan held a disaster drill with 3,000 residents."))
+    fixed = summarize_article(ARTICLE, settings=settings)
+    assert not fixed.flags and len(scripted.chat_requests) == 4
+    # A re-ask that succeeded keeps both replies: the identical run after it sends nothing.
+    again = summarize_article(ARTICLE, settings=settings)
+    assert again.text == fixed.text and len(scripted.chat_requests) == 4 and again.usage.cache_hits == 2
+
+
+def test_a_rerun_from_the_cache_asks_a_re_ask_the_way_the_server_reads_it(scripted, tmp_path):
+    # llama-server is known by its replies' timings; a run answered from the cache learned
+    # nothing, so its re-ask after a loop carried another repetition control, missed the cache,
+    # and was sent again.
+    settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"), verify=False)
+    loop = "Tainan held a drill. " * 12
+    timings = {"prompt_ms": 10.0, "predicted_ms": 20.0, "cache_n": 0}
+
+    def answer(seen):
+        text = "Tainan held a disaster drill with 3,000 residents." if seen.reasked else loop
+        return Step(body={**completion(text), "timings": timings})
+
+    scripted.default = answer
+    first = summarize_article(ARTICLE, settings=settings)
+    sent = len(scripted.chat_requests)
+    assert sent == 2 and "dry_multiplier" in scripted.chat_requests[1].body  # llama.cpp's DRY sampler
+    again = summarize_article(ARTICLE, settings=settings)
+    assert again.text == first.text and len(scripted.chat_requests) == sent
