@@ -188,6 +188,68 @@ def without_repeated_units(reply: str, prefix: str = "") -> str:
     return "".join(kept)
 
 
+# A source sentence of at least this many letters said by two units: their translations may
+# say one sentence twice (verify.LOOP_SENTENCE_LETTERS: a shorter one is never a loop).
+_SHARED_SENTENCE_LETTERS = verify.LOOP_SENTENCE_LETTERS
+# Stands for a unit de-looped on its own while the rest of a reply is de-looped as a whole:
+# a line no sentence of a reply repeats, so no loop cut can take it.
+_SET_ASIDE = "\ue000{}\ue000"
+
+
+def _sentence_keys(text: str) -> set[str]:
+    """The sentences of ``text`` that could make a loop, spacing folded and their ends dropped."""
+    keys = set()
+    for start, end in verify.sentences(text):
+        key = " ".join(text[start:end].split()).rstrip("。！？!?；;.")
+        if sum(1 for c in key if c.isalpha()) >= _SHARED_SENTENCE_LETTERS:
+            keys.add(key)
+    return keys
+
+
+def repeating_units(units: Iterable[Unit]) -> set[int]:
+    """The numbers of the units whose source says a sentence an earlier one of ``units`` says
+    too: two paragraphs that end with one refrain, a standard's boilerplate."""
+    said: set[str] = set()
+    repeating = set()
+    for unit in units:
+        keys = _sentence_keys(unit.text)
+        if keys & said:
+            repeating.add(unit.number)
+        said |= keys
+    return repeating
+
+
+def strip_loops_by_unit(reply: str, apart: set[int], prefix: str = "") -> verify.LoopCheck:
+    """``verify.strip_loops`` for a marked reply: the whole reply at once, but the blocks of the
+    units in ``apart`` (``repeating_units``) each on their own.
+
+    A long sentence said again anywhere in a reply is a loop, unless the source says it again
+    too: two paragraphs ending with the same 30-character refrain were translated faithfully,
+    and the whole-reply check cut the refrain's second English copy out of the second pair,
+    unflagged. Set aside, such a unit keeps a sentence an earlier unit says, while a loop inside
+    it, or among the other units, is still cut.
+    """
+    blocks = [b for b in _marked_blocks(reply, prefix) if b[0] in apart]
+    if not blocks:
+        return verify.strip_loops(reply)
+    rest, position, alone = [], 0, []
+    for index, (_, start, end, _) in enumerate(blocks):
+        rest += [reply[position:start], _SET_ASIDE.format(index) + "\n"]
+        alone.append(verify.strip_loops(reply[start:end]))
+        position = end
+    rest.append(reply[position:])
+    joint = verify.strip_loops("".join(rest))
+    if not (joint.looped or any(check.looped for check in alone)):
+        return verify.LoopCheck(reply, False)
+    text = joint.text
+    for index, check in enumerate(alone):
+        place = _SET_ASIDE.format(index)
+        if text.count(place) != 1:  # the reply held the placeholder itself: de-loop it as a whole
+            return verify.strip_loops(reply)
+        text = text.replace(place, check.text.rstrip("\n"), 1)
+    return verify.LoopCheck(text.rstrip(), True)
+
+
 def strip_markers(reply: str, prefix: str = "") -> str:
     return _marker_pattern(prefix).sub("", reply).strip()
 
@@ -486,7 +548,8 @@ class TranslationRun:
     async def translate(self, units: list[Unit], english_only: bool = False, *, penalize: bool = False) -> dict[int, str]:
         """A translation for every unit, by number.
 
-        Loops are cut out of every reply (``verify.strip_loops``). A longer request cut at its
+        Loops are cut out of every reply (``strip_loops_by_unit``: a sentence the source says
+        twice is no loop). A longer request cut at its
         limit by a loop keeps the paragraphs before the one the loop began in, and the rest are
         asked for again as missing; cut without a loop, it is halved. A one-unit reply that
         loops or is cut is asked for once more with the repetition control the server honours;
@@ -511,7 +574,10 @@ class TranslationRun:
             return await self._halves(units, english_only)
         # A marked translation given twice word for word is a duplicate answer, cut out before
         # loops are looked for; a reply that ran to its limit saying it again is a loop.
-        loops = verify.strip_loops(answer.text if answer.truncated else without_repeated_units(answer.text, self.prefix))
+        loops = strip_loops_by_unit(
+            answer.text if answer.truncated else without_repeated_units(answer.text, self.prefix),
+            repeating_units(units), self.prefix,
+        )
         alone = len(units) == 1
         if alone and (loops.looped or answer.truncated):
             if not penalize:

@@ -697,3 +697,52 @@ def test_a_looping_paragraph_is_shown_in_markdown_by_its_number_and_flag(scripte
     markdown = output.to_markdown(result, title="t")
     assert "> Unverified: paragraph(s) 3 still failed their check against the source" in markdown
     assert "> Looped:" in markdown and "wrong language" not in markdown
+
+
+# -- a sentence the source says twice is no loop ----------------------------------------------
+
+REFRAIN_ZH = "每一位用雙手建設這座城市的人，都值得被後代子孫永遠記住與感謝。"
+REFRAIN_EN = (
+    "Everyone who built this city with their own hands deserves to be remembered and thanked "
+    "forever by the generations that follow."
+)
+SPEECH = {
+    "臺南市長致詞": "Tainan mayor's speech",
+    "市長在典禮上回顧臺南四百年來的發展，從荷蘭時期的熱蘭遮城到清代府城，每一個階段都留下了豐富的文化資產。" + REFRAIN_ZH:
+        "At the ceremony the mayor reviewed four hundred years of Tainan's development, from Fort Zeelandia "
+        "to the Qing prefectural city, each stage leaving a rich cultural heritage. " + REFRAIN_EN,
+    "他也感謝在颱風與地震中投入救災的志工、消防員與警察，讓這座古都在每一次災害之後都能很快重新站起來。" + REFRAIN_ZH:
+        "He also thanked the volunteers, firefighters and police who joined the relief work during typhoons and "
+        "earthquakes, who let this ancient capital get back on its feet after every disaster. " + REFRAIN_EN,
+}
+
+
+def test_a_refrain_two_paragraphs_end_with_is_kept_in_both(scripted, scripted_settings):
+    # The whole-reply loop check cut the refrain's second English copy out of paragraph 3,
+    # unflagged: a faithful translation lost a sentence.
+    scripted.default = translator(SPEECH.__getitem__)
+    result = translate_article("\n".join(SPEECH), settings=scripted_settings, glossary={})
+    assert [t for _, t in result.pairs] == list(SPEECH.values())
+    assert result.verified and result.flags == () and len(translations(scripted)) == 1
+
+
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        # the source says the refrain in units 2 and 3: both copies stay
+        (f"[[1]] Title.\n[[2]] One. {REFRAIN_EN}\n[[3]] Two. {REFRAIN_EN}", None),
+        # a loop inside a unit set aside is still cut
+        (f"[[1]] Title.\n[[2]] One. {REFRAIN_EN}\n[[3]] Two. {REFRAIN_EN} Three. {REFRAIN_EN}",
+         f"[[1]] Title.\n[[2]] One. {REFRAIN_EN}\n[[3]] Two. {REFRAIN_EN} Three."),
+        # and so is the refrain said again under a unit whose source does not say it
+        (f"[[1]] Title. {REFRAIN_EN}\n[[2]] One. {REFRAIN_EN}\n[[3]] Two. {REFRAIN_EN}",
+         f"[[1]] Title. {REFRAIN_EN}\n[[2]] One. [[3]] Two. {REFRAIN_EN}"),
+    ],
+)
+def test_loops_are_cut_by_unit_where_the_source_repeats_a_sentence(reply, expected):
+    from summarize.translate import Unit, repeating_units, strip_loops_by_unit
+
+    units = [Unit(1, 0, "標題", 2), Unit(2, 1, "第一句。" + REFRAIN_ZH, 30), Unit(3, 2, "第二句。" + REFRAIN_ZH, 30)]
+    assert repeating_units(units) == {3}
+    check = strip_loops_by_unit(reply, repeating_units(units))
+    assert (check.text, check.looped) == ((reply, False) if expected is None else (expected, True))
