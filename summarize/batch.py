@@ -30,8 +30,8 @@ from .client import ChatClient
 from .config import Settings
 from .errors import InputError
 from .glossary import resolve_glossary
-from .output import WARNING_PREFIXES
-from .result import Summary, Translation
+from .output import FLAG_NOTES, LANGUAGE_LABELS, WARNING_PREFIXES
+from .result import LANGUAGE_FAILED, Summary, Translation
 from .pipeline import asummarize_article
 from .translate import atranslate_article
 
@@ -329,6 +329,98 @@ def collision(first: Path, second: Path, shared: Sequence[Path]) -> BatchError:
         f"{display(first)} and {display(second)} would both be written to "
         f"{' and '.join(display(p) for p in shared)}: rename one, or batch them separately"
     )
+
+
+def what_is_asked(*, translate: bool, languages: Sequence[str]) -> str:
+    """A run's task in words, as ``check_outputs_match`` names it."""
+    return f"a translation into {languages[0]}" if translate else f"a summary in {', '.join(languages)}"
+
+
+def held(paths: dict[str, Path]) -> tuple[bool, frozenset[str] | None, bool] | None:
+    """What an article's existing outputs hold: (a translation?, its languages, some failed?).
+
+    Read from the JSON record when there is one, else from the Markdown's layout: a summary is
+    a ``## Summary (LANGUAGE)`` section per language right after the title, a translation quotes
+    its source paragraphs (its target cannot be told, so languages are ``None``). ``None`` when
+    no output exists or none can be read as ours (``is_flagged`` reports those).
+    """
+    record = paths.get("json")
+    if record is not None and record.is_file():
+        try:
+            data = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        if isinstance(data.get("target"), str) and "translation" in data:
+            return True, frozenset({data["target"]}), False
+        summaries = data.get("summaries")
+        if not isinstance(summaries, dict):
+            return None
+        failed = data.get("failed_languages")
+        # A record written before failed_languages was recorded says only that one failed.
+        failed_names = set(failed) if isinstance(failed, dict) else set()
+        some_failed = LANGUAGE_FAILED in (data.get("flags") or ()) and not isinstance(failed, dict)
+        return False, frozenset(summaries) | failed_names, some_failed
+    markdown = paths.get("md")
+    if markdown is not None and markdown.is_file():
+        try:
+            lines = markdown.read_text(encoding="utf-8").splitlines()
+        except (OSError, ValueError):
+            return None
+        if len(lines) < 3 or not lines[0].startswith("# "):
+            return None
+        labels = {f"## Summary ({label})": code for code, label in LANGUAGE_LABELS.items()}
+        if lines[2].startswith("> "):
+            return True, None, False
+        if lines[2] not in labels:
+            return None
+        # Sections follow one another after a blank line; a heading a model wrote could be read
+        # as one too, which at worst names a language the run did not ask for.
+        found = frozenset(labels[line] for i, line in enumerate(lines) if line in labels and not lines[i - 1].strip())
+        return False, found, FLAG_NOTES[LANGUAGE_FAILED] in lines
+    return None
+
+
+def check_outputs_match(targets: dict[str, dict[str, Path]], *, translate: bool, languages: Sequence[str]) -> None:
+    """Refuse a run whose ``--out`` already holds other work for its articles (a summary where a
+    translation is asked, other languages), before anything is sent.
+
+    Without this, a finished article is skipped and the run reports success while the outputs
+    hold what an earlier run asked for; or, redone, they would be overwritten.
+
+    Raises:
+        BatchError: naming the first such output, what it holds, what was asked and what to do.
+    """
+    asked = frozenset(languages[:1] if translate else languages)
+    mismatched: list[tuple[Path, str]] = []
+    for paths in targets.values():
+        found = held(paths)
+        if found is None:
+            continue
+        was_translation, found_languages, some_failed = found
+        if was_translation != translate:
+            same = False
+        elif found_languages is None:
+            same = True
+        elif some_failed:  # the record does not say which failed: any languages it holds were asked
+            same = found_languages <= asked
+        else:
+            same = found_languages == asked
+        if not same:
+            path = paths["json"] if "json" in paths and paths["json"].is_file() else paths["md"]
+            if was_translation:
+                what = "a translation" + (f" into {', '.join(sorted(found_languages))}" if found_languages else "")
+            else:
+                what = f"a summary in {', '.join(sorted(found_languages or ()))}"
+            mismatched.append((path, what))
+    if mismatched:
+        path, what = mismatched[0]
+        others = f" (and {len(mismatched) - 1} other article(s) like it)" if len(mismatched) > 1 else ""
+        raise BatchError(
+            f"{display(path)} holds {what}, but this run asks for {what_is_asked(translate=translate, languages=languages)}"
+            f"{others}: give another --out, or remove the old outputs to have them redone"
+        )
 
 
 def is_done(paths: dict[str, Path], *, redo_flagged: bool = False) -> bool:

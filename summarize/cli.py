@@ -526,13 +526,16 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import BatchError, Job, display, find_articles, is_done, plan_outputs, run_jobs
+    from .batch import (
+        BatchError, Job, check_outputs_match, display, find_articles, is_done, plan_outputs, run_jobs,
+    )
 
     settings = settings_from(args)
     out = args.out.expanduser()
     articles = find_articles(args.articles, follow_symlinks=args.follow_symlinks)
     try:
         targets = plan_outputs(articles, out, args.format)
+        check_outputs_match(targets, translate=args.translate, languages=args.languages)
     except BatchError as exc:
         raise UsageError(str(exc)) from exc
     if articles.skipped:

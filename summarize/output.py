@@ -58,6 +58,8 @@ def record(result: Any, *, source: str, elapsed: float) -> dict[str, Any]:
             chunks=result.chunks,
             is_partial=result.is_partial,
             failed_chunks=list(result.failed_chunks),
+            # Languages asked for whose summary failed (the others are here): a rerun asks for them too.
+            failed_languages=dict(getattr(result, "failed_languages", {})),
             method=result.method,
             key_sentences=[list(pair) for pair in result.key_sentences],
         )

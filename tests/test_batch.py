@@ -412,3 +412,65 @@ def test_redo_flagged_does_again_an_article_whose_output_it_cannot_read(
     assert f"{out / name} is not an output summarize can read (" in warning and why in warning
     assert warning.endswith("; doing its article again")
     assert "Summary of article 0." in (out / name).read_text(encoding="utf-8")  # rewritten whole
+
+
+# -- a resumed batch does the work asked for, or says why it will not -----------------------
+
+
+@pytest.mark.parametrize("formats", ["md,json", "json", "md"])
+@pytest.mark.parametrize(
+    "first_args, again_args, held, asked",
+    [
+        ((), ("--translate",), "a summary in en", "a translation into en"),
+        ((), ("--languages", "en,zh-Hant"), "a summary in en", "a summary in en, zh-Hant"),
+        (("--languages", "en,zh-Hant"), (), "a summary in en, zh-Hant", "a summary in en"),
+        (("--translate",), (), "a translation", "a summary in en"),
+    ],
+    ids=["summary-then-translate", "en-then-both", "both-then-en", "translate-then-summary"],
+)
+def test_a_rerun_that_asks_for_other_work_than_out_holds_is_refused_before_anything_is_sent(
+    scripted, tmp_path, formats, first_args, again_args, held, asked
+):
+    from fake_translator import translator
+
+    folder = _articles(tmp_path / "news", "n0.txt")
+    out = tmp_path / "out"
+    summarizer = lambda seen: reply("臺南市明年擴大公車路網。" if "繁體中文" in seen.task_text else "The city expands its buses.")  # noqa: E731
+    scripted.default = translator() if "--translate" in first_args else summarizer
+    first = call("batch", str(folder), "--out", str(out), "--format", formats, *first_args, server=scripted)
+    assert first.returncode == 0, first.stderr
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    scripted.requests.clear()
+
+    again = call("batch", str(folder), "--out", str(out), "--format", formats, *again_args, server=scripted)
+    assert again.returncode == 2
+    line = again.stderr.strip()
+    assert len(line.splitlines()) == 1
+    output = out / ("n0.json" if "json" in formats else "n0.md")
+    assert f"{output} holds {held}" in line and f"this run asks for {asked}" in line
+    assert "give another --out, or remove the old outputs" in line
+    assert scripted.requests == []  # not even GET /models
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("formats", ["md,json", "md"])
+def test_a_rerun_asking_the_same_work_skips_even_when_one_language_failed(scripted, tmp_path, formats):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    out = tmp_path / "out"
+
+    def english_only(seen):
+        if "繁體中文" in seen.task_text:
+            return Step.error(400, {"error": {"message": "no Chinese today"}})
+        return reply("The city expands its buses.")
+
+    scripted.default = english_only
+    args = ("batch", str(folder), "--out", str(out), "--format", formats, "--languages", "en,zh-Hant")
+    first = call(*args, server=scripted)
+    assert first.returncode == 0, first.stderr
+    if "json" in formats:
+        assert list(json.loads((out / "n0.json").read_text(encoding="utf-8"))["failed_languages"]) == ["zh-Hant"]
+    scripted.requests.clear()
+    again = call(*args, server=scripted)
+    assert again.returncode == 0, again.stderr
+    assert "0 done, 1 already done" in again.stderr
+    assert scripted.requests == []
