@@ -8,10 +8,18 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextvars
+import threading
 from collections.abc import Awaitable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+# Seconds an interrupted run in a worker thread is given to cancel its requests and close its
+# connections before the interrupt reaches the caller.
+CANCEL_GRACE = 5.0
+# How often a sync call inside a running loop looks whether its caller's task was cancelled.
+POLL_SECONDS = 0.1
 
 
 def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -20,7 +28,9 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     Without a running event loop this is ``asyncio.run``. Inside one (a Jupyter notebook, an
     async web handler calling sync code) a second loop cannot nest, so the work runs on its
     own loop in a worker thread while this thread waits for it; the async twins
-    (``asummarize_article``) avoid the thread.
+    (``asummarize_article``) avoid the thread. An interrupt of the waiting thread (Ctrl-C, a
+    notebook's "interrupt kernel") cancels the work, which stops sending and hangs up on its
+    requests, before it reaches the caller: it does not wait for the run to finish.
     """
     try:
         asyncio.get_running_loop()
@@ -30,9 +40,37 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         running = True
     if not running:  # outside the except block, so that a failure is not shown "during" this RuntimeError
         return asyncio.run(coroutine)
+    done: concurrent.futures.Future[T] = concurrent.futures.Future()
+    worker: dict[str, Any] = {}
+
+    async def main() -> T:
+        worker["loop"], worker["task"] = asyncio.get_running_loop(), asyncio.current_task()
+        return await coroutine
+
+    def work() -> None:
+        try:
+            done.set_result(asyncio.run(main()))
+        except BaseException as exc:  # the caller's thread re-raises it
+            done.set_exception(exc)
+
     context = contextvars.copy_context()  # the caller's context variables (logging context, ...) go along
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="summarize") as pool:
-        return pool.submit(context.run, asyncio.run, coroutine).result()
+    # A daemon thread: an interrupted run that will not end cannot hold the interpreter's exit.
+    threading.Thread(target=context.run, args=(work,), name="summarize", daemon=True).start()
+    # Inside asyncio.run, Ctrl-C does not raise here: it cancels the caller's task, which this
+    # blocking wait would never let run. So the wait looks, now and then, for that cancel.
+    caller = asyncio.current_task()
+    try:
+        while True:
+            try:
+                return done.result(timeout=POLL_SECONDS)
+            except concurrent.futures.TimeoutError:
+                if caller is not None and getattr(caller, "cancelling", lambda: 0)():
+                    raise asyncio.CancelledError() from None
+    except BaseException:
+        if not done.done() and "task" in worker:
+            worker["loop"].call_soon_threadsafe(worker["task"].cancel)
+            concurrent.futures.wait([done], timeout=CANCEL_GRACE)
+        raise
 
 
 async def gather_or_cancel(aws: Iterable[Awaitable[T]]) -> list[T]:

@@ -519,6 +519,37 @@ def test_the_sync_functions_work_inside_a_running_event_loop(scripted, scripted_
     assert len(translation.pairs) == 1
 
 
+@pytest.mark.parametrize("loop", ["asyncio.run", "notebook"])
+def test_an_interrupt_stops_a_sync_call_inside_a_running_loop_without_waiting_for_the_run(scripted, scripted_settings, loop):
+    # Ctrl-C (or a notebook's "interrupt kernel") reached the caller only once the whole run had
+    # ended, every request sent. Inside asyncio.run it cancels the caller's task; in a loop run
+    # as a notebook kernel runs it, it raises in the waiting thread. Either way the run stops.
+    import os
+    import signal
+
+    scripted.default = lambda seen: Step.reply("A note on this part of the article.", delay=0.6)
+    settings = scripted_settings.replace(concurrency=2, chunk_tokens=300, max_retries=0)
+
+    async def cell():
+        return summarize_article(sentences(40), settings=settings)
+
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        if loop == "asyncio.run":
+            asyncio.run(cell())
+        else:
+            event_loop = asyncio.new_event_loop()
+            try:
+                event_loop.run_until_complete(cell())
+            finally:
+                event_loop.close()
+    sent = len(scripted.chat_requests)
+    assert sent <= 4  # the first two, perhaps the next two: not the run's every part
+    time.sleep(1.0)
+    assert len(scripted.chat_requests) == sent  # nothing sent after the interrupt
+
+
 # -- item 21: usage accounting -------------------------------------------------------------
 
 
