@@ -9,7 +9,7 @@ and the response cache answers the requests already made.
 
 Everything that can be checked is checked before the first request: outputs that two articles
 would share, an ``--out`` inside the folder being read or that cannot be written (a file, a
-read-only folder, an output path that is a folder), symlinks leading out of it.
+read-only folder, an output path that is a folder or too long a name), symlinks leading out of it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import glob
 import json
 import logging
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from .client import ChatClient
 from .config import Settings
 from .errors import InputError
 from .glossary import resolve_glossary
+from . import output
 from .output import FLAG_NOTES, LANGUAGE_LABELS, WARNING_PREFIXES
 from .result import LANGUAGE_FAILED, Summary, Translation
 from .pipeline import asummarize_article
@@ -298,7 +298,7 @@ def check_writable(out: Path, targets: Iterable[Path]) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
         # A name remove_stale_temps knows, so a probe an interrupted run leaves is cleaned up.
-        probe = out / f".write-probe.json.{secrets.token_hex(4)}.tmp"
+        probe = out / output.temp_name()
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
         os.unlink(probe)
@@ -308,7 +308,17 @@ def check_writable(out: Path, targets: Iterable[Path]) -> None:
             "or fix its permissions"
         ) from None
     checked = {out}
+    limit = output.name_max(out)
     for target in targets:
+        for part in target.relative_to(out).parts if _inside(target, out) else (target.name,):
+            size = len(os.fsencode(part))
+            if size > limit:
+                # Found now, not once the article's requests are paid for.
+                which = "its name" if part == target.name else f"its folder {display(part)}"
+                raise BatchError(
+                    f"{display(target)} cannot be written: {which} is {size} bytes, more than the {limit} a "
+                    f"file name can have in {display(out)}: shorten the article's name, or choose another --out"
+                )
         if target.is_dir():
             raise BatchError(
                 f"{display(target)} is a folder, where a result would be written: move or rename it, or choose another --out"

@@ -144,16 +144,23 @@ def to_text(result: Any) -> str:
 
 # -- files ---------------------------------------------------------------------------------
 
-# Temporary files are ".<name>.<8 random characters>.tmp" beside their target, so os.replace
-# stays on one file system (before ".tmp" was added they were what tempfile.mkstemp makes, without
-# it). Only names of exactly that shape, for the file types we write, are ever cleaned up.
-TEMP_NAME = re.compile(r"^\.(?P<target>.+\.(?:json|md))\.[a-z0-9_]{8}(?:\.tmp)?$")
+# Temporary files are ".summarize.<8 random characters>.tmp" beside their target, so os.replace
+# stays on one file system, and their name is as short whatever the target's: a target whose name
+# is near the file system's limit (255 bytes) is still written. Runs before that named them
+# ".<target>.<8 random characters>.tmp" (and, before ".tmp" was added, without it). Only names of
+# exactly those shapes (for the file types we write) are ever cleaned up.
+TEMP_NAME = re.compile(r"^\.(?:summarize|.+\.(?:json|md))\.[a-z0-9_]{8}(?:\.tmp)?$")
 # A temporary file this old is left by a killed run: a write takes milliseconds, so no run still
 # holds it (even a concurrent one on the same folder).
 STALE_AFTER = 300.0
 
 
 _TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+
+
+def temp_name() -> str:
+    """A new temporary file's name (``TEMP_NAME``), 23 bytes whatever it stands in for."""
+    return f".summarize.{''.join(secrets.choice(_TEMP_CHARS) for _ in range(8))}.tmp"
 
 
 def _create_temp(path: Path, mode: int) -> tuple[int, Path]:
@@ -163,12 +170,24 @@ def _create_temp(path: Path, mode: int) -> tuple[int, Path]:
     any file the user makes (``tempfile.mkstemp`` would force ``0o600`` on every output).
     """
     for _ in range(100):
-        name = f".{path.name}.{''.join(secrets.choice(_TEMP_CHARS) for _ in range(8))}.tmp"
+        tmp = path.parent / temp_name()
         try:
-            return os.open(path.parent / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), path.parent / name
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), tmp
         except FileExistsError:
             continue
     raise FileExistsError(f"could not create a temporary file in {path.parent}: remove its stale .*.tmp files")
+
+
+def name_max(folder: Path) -> int:
+    """The most bytes a file name can have in ``folder`` (or the nearest folder above it that
+    exists); 255, the common limit, when the system does not say."""
+    for candidate in (folder, *folder.parents):
+        if candidate.is_dir():
+            try:
+                return os.pathconf(candidate, "PC_NAME_MAX")
+            except (OSError, ValueError):
+                break
+    return 255
 
 
 def write_atomic(path: Path, text: str, *, private: bool = False) -> None:

@@ -474,3 +474,41 @@ def test_a_rerun_asking_the_same_work_skips_even_when_one_language_failed(script
     assert again.returncode == 0, again.stderr
     assert "0 done, 1 already done" in again.stderr
     assert scripted.requests == []
+
+
+# -- file names near the file system's limit -------------------------------------------------
+
+
+def test_an_article_whose_name_is_near_the_limit_is_written(scripted, tmp_path):
+    name = ("臺南市政府研究發展考核委員會" * 6)[:79] + ".txt"  # 241 bytes: a temp name 14 bytes longer did not fit
+    folder = _articles(tmp_path / "news", name)
+    out = tmp_path / "out"
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".md"]
+
+
+def test_an_output_name_longer_than_the_limit_is_refused_before_anything_is_sent(scripted, tmp_path):
+    stem = "臺" * 83 + "ab"  # 251 bytes: a.txt fits in 255, a.json does not
+    folder = _articles(tmp_path / "news", "short.txt", stem + ".txt")
+    out = tmp_path / "out"
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"summarize batch: error: {out / (stem + '.json')} cannot be written: its name is 256 bytes, more than "
+        f"the 255 a file name can have in {out}: shorten the article's name, or choose another --out"
+    )
+    assert scripted.requests == []
+
+
+def test_temporary_names_are_short_whatever_their_target_and_cleaned_when_stale(scripted, tmp_path):
+    assert len(os.fsencode(output.temp_name())) == 23
+    folder = _articles(tmp_path / "news", "n0.txt")
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / output.temp_name()
+    stale.write_text("x", encoding="utf-8")
+    os.utime(stale, (OLD, OLD))
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["n0.json", "n0.md"]
