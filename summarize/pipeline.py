@@ -696,7 +696,9 @@ def summarize_article(
         text: the article (a ``str``; HTML and control characters are removed).
         languages: summary languages; the first is ``Summary.text``. ``"en"`` or ``"zh-Hant"``.
         settings: a ``Settings``; default ``Settings.from_env()``.
-        client: an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` to send requests through.
+        client: an ``openai.OpenAI`` to send requests through (an ``openai.AsyncOpenAI``
+            belongs to one event loop, and each call of this function runs in a new one: give
+            it to ``asummarize_article``).
         partial: when a chunk fails for good, summarize the rest and flag the result
             (``is_partial``, ``failed_chunks``) instead of raising ``ChunkFailedError``.
         glossary: names and their English forms, ``{"阿里巴巴": "Alibaba"}``, or a glossary file

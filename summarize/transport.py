@@ -29,6 +29,7 @@ import logging
 import random
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
@@ -142,6 +143,30 @@ def http_client(timeout: float) -> Any:
             response.stream = Capped(response.stream, request)
 
     return sdk().DefaultAsyncHttpxClient(timeout=timeout, event_hooks={"response": [cap]})
+
+
+class _Hangup:
+    """Closes a synchronous client's response from another thread: at once when it is held
+    already, else as soon as the worker thread holds it (the headers may still be on the way)."""
+
+    def __init__(self) -> None:
+        self.called = False
+        self._response: Any = None
+        self._lock = threading.Lock()
+
+    def hold(self, response: Any) -> None:
+        with self._lock:
+            self._response = response
+            called = self.called
+        if called:
+            response.close()
+
+    def now(self) -> None:
+        with self._lock:
+            self.called = True
+            response = self._response
+        if response is not None:
+            response.close()
 
 
 # Seconds past the deadline that a synchronous client's request is waited for: its own timer
@@ -264,6 +289,36 @@ class RateGate:
                 condition.notify_all()  # a waiting request may go now
 
 
+# The event loop each ``openai.AsyncOpenAI`` passed in first ran in: its pooled connections
+# belong to that loop.
+_LOOP_OF: weakref.WeakKeyDictionary[Any, weakref.ReferenceType[asyncio.AbstractEventLoop]] = weakref.WeakKeyDictionary()
+
+
+def _check_own_loop(client: Any) -> None:
+    """Refuse an ``openai.AsyncOpenAI`` used in another event loop than the one it first ran in.
+
+    Its connections stay in the loop that opened them: a second call of the sync
+    ``summarize_article`` (each runs in a new loop) failed with a bare ``RuntimeError: Event
+    loop is closed``, and calls from several threads failed now and then.
+
+    Raises:
+        ConfigError: this is another loop.
+    """
+    if not isinstance(client, sdk().AsyncOpenAI):
+        return
+    loop = asyncio.get_running_loop()
+    first = _LOOP_OF.get(client)
+    if first is None or first() is None:
+        _LOOP_OF[client] = weakref.ref(loop)
+    elif first() is not loop:
+        raise errors.ConfigError(
+            "this openai.AsyncOpenAI client first ran in another event loop, which its connections "
+            "belong to (each call of the sync summarize_article or translate_article runs in a new "
+            "one): pass an openai.OpenAI to the sync functions, or await asummarize_article and "
+            "atranslate_article with this client in one event loop"
+        )
+
+
 class Transport:
     """One endpoint's connection: the ``openai`` client, the requests in flight, retries.
 
@@ -322,6 +377,7 @@ class Transport:
             raise Closed()
         if self._client is None:
             if self._given is not None:
+                _check_own_loop(self._given)
                 self._client = self._given.with_options(max_retries=0)
             else:
                 self._client = sdk().AsyncOpenAI(
@@ -415,7 +471,12 @@ class Transport:
             if self.is_sync:
                 # The body is held to the deadline inside (``_post_sync``); this bounds what comes
                 # before it, in ``openai``: the headers, and an error status's body.
-                await self._in_thread(self.deadline + SYNC_GRACE, self._post_sync, body, feed)
+                hangup = _Hangup()
+                try:
+                    await self._in_thread(self.deadline + SYNC_GRACE, self._post_sync, body, feed, hangup)
+                except BaseException:
+                    hangup.now()  # cancelled or given up on: the thread stops reading, the server sees it
+                    raise
                 return
             try:
                 await asyncio.wait_for(self._post_async(body, feed), self.deadline)
@@ -459,9 +520,10 @@ class Transport:
                 except _http_errors() as exc:
                     raise ConnectionError(str(exc) or type(exc).__name__) from exc
 
-    def _post_sync(self, body: dict[str, Any], feed: Callable[[bytes], None]) -> None:
+    def _post_sync(self, body: dict[str, Any], feed: Callable[[bytes], None], hangup: _Hangup) -> None:
         """The same for a synchronous ``openai.OpenAI``, run in a worker thread; the deadline
-        closes the response from a timer, which ends a read blocked on a dripping server."""
+        closes the response from a timer, which ends a read blocked on a dripping server, and so
+        does ``hangup`` when the awaiting task is cancelled or gives up."""
         end = time.monotonic() + self.deadline
         create = self.openai().chat.completions.with_streaming_response.create
         with self._status_kept():
@@ -469,8 +531,11 @@ class Transport:
                 timer = threading.Timer(max(0.0, end - time.monotonic()), response.http_response.close)
                 timer.daemon = True
                 timer.start()
+                hangup.hold(response.http_response)
                 try:
                     for data in response.http_response.iter_bytes():
+                        if hangup.called:
+                            raise Closed()
                         if time.monotonic() > end:
                             raise Deadline()
                         feed(data)

@@ -30,6 +30,7 @@ from summarize import (
     Settings,
     SummarizeError,
     TruncatedOutputError,
+    asummarize_article,
     summarize_article,
     translate_article,
 )
@@ -548,6 +549,39 @@ def test_an_interrupt_stops_a_sync_call_inside_a_running_loop_without_waiting_fo
     assert sent <= 4  # the first two, perhaps the next two: not the run's every part
     time.sleep(1.0)
     assert len(scripted.chat_requests) == sent  # nothing sent after the interrupt
+
+
+def test_a_cancelled_run_through_a_sync_client_hangs_up_on_its_requests(scripted, scripted_settings):
+    # Cancelling the awaiting task did not reach the worker threads of an openai.OpenAI: they
+    # read every reply to its end, and the server kept generating for a run nobody waited for.
+    long = "This part of the article says several things in English. " * 12
+    scripted.default = lambda seen: Step(body=completion(long), event_delay=0.1)  # ~9 s a reply
+    settings = scripted_settings.replace(concurrency=2, chunk_tokens=300)
+    client = openai.OpenAI(base_url=scripted.base_url, api_key="k")
+
+    async def cancelled():
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(asummarize_article(sentences(40), settings=settings, client=client), 1.0)
+        for _ in range(40):
+            if scripted.in_flight == 0:
+                return True
+            await asyncio.sleep(0.1)
+        return False
+
+    assert asyncio.run(cancelled()), "the server was still streaming 4 s after the cancel"
+
+
+def test_an_async_client_is_refused_in_another_event_loop_than_its_first(scripted, scripted_settings):
+    # Its pooled connections belong to the loop that opened them: the sync function's second
+    # call (a new loop) failed with a bare RuntimeError: Event loop is closed.
+    client = openai.AsyncOpenAI(base_url=scripted.base_url, api_key="k")
+    assert summarize_article(ARTICLE, settings=scripted_settings, client=client).text == "A scripted summary."
+    with pytest.raises(ConfigError, match="first ran in another event loop.*pass an openai.OpenAI"):
+        summarize_article(ARTICLE, settings=scripted_settings, client=client)
+    assert len(scripted.chat_requests) == 1
+    sync = openai.OpenAI(base_url=scripted.base_url, api_key="k")
+    for _ in range(2):  # a sync client has no loop to belong to
+        assert summarize_article(ARTICLE, settings=scripted_settings, client=sync).text == "A scripted summary."
 
 
 # -- item 21: usage accounting -------------------------------------------------------------
