@@ -405,15 +405,57 @@ def in_simplified(text: str) -> bool:
 # Characters that are correct in Taiwan Traditional text but that s2tw's phrase rules rewrite
 # (台灣 → 臺灣, 宣布 → 宣佈, 了解 → 瞭解, 周末 → 週末, 里長 → 裡長): found by running s2tw over the
 # correct Traditional texts in the test corpus. Converting them would "repair" correct text and
-# count it as drift. Shared characters that are more often drift (后, 干, 面) are still converted.
+# count it as drift.
 _TAIWAN_SHARED = frozenset("台布了周里借念伙郁喂晒扎")
+# Characters that are Traditional in common words but also the Simplified form of another one,
+# which s2tw writes unless a phrase rule sees the word in Simplified: 干擾 → 幹擾 (its rule knows
+# 干扰), 范先生 → 範先生, 于小姐 → 於小姐, 姓游 → 姓遊, 皇后鎮 stays but 后里 in 臺中市后里區 is
+# kept only by its rule. Found by running s2tw over common Taiwan words with each character
+# OpenCC lists as its own Traditional form too (干擾, 干預, 准許, 岳飛, 托兒所, 長征, 公厘,
+# 子丑, 前仆後繼, 熏陶, 涌泉, 咸豐, 花岡岩, 涂/余/采 as surnames). Where they are drift (之后,
+# 范围, 游客), the sentence holds other Simplified characters: they are converted only there.
+_TRADITIONAL_TOO = frozenset("后干范于游余云准岳岩托征采丑仆熏厘涂涌淀咸凶")
+# A sentence, the context in which a character of _TRADITIONAL_TOO is judged.
+_CONTEXT = re.compile(r"[^。！？!?\n]*[。！？!?\n]*")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.lru_cache(maxsize=4096)
+def _simplified_only(char: str) -> bool:
+    """``char`` is a Simplified character no Traditional text writes: s2tw changes it, OpenCC's
+    t2s keeps it, and it is in neither set above (a variant such as 峯 is no sign: t2s changes it)."""
+    return (
+        char not in _TAIWAN_SHARED
+        and char not in _TRADITIONAL_TOO
+        and _s2tw().convert(char) != char
+        and _t2s().convert(char) == char
+    )
 
 
 def _keep_shared(source: str, converted: str) -> str:
-    """``converted`` with the correct Taiwan characters of ``source`` put back."""
+    """``converted`` with the correct Taiwan characters of ``source`` put back: those of
+    ``_TAIWAN_SHARED`` always, those of ``_TRADITIONAL_TOO`` in a sentence with no other
+    Simplified character (where there is one, as s2tw writes them when it reads the whole
+    sentence in Simplified, so its phrase rules see 干扰 and 皇后)."""
     if len(source) != len(converted):
         return converted
-    return "".join(a if a in _TAIWAN_SHARED else b for a, b in zip(source, converted))
+    out = []
+    for match in _CONTEXT.finditer(source):
+        said, written = match.group(), converted[match.start() : match.end()]
+        keep = _TAIWAN_SHARED | _TRADITIONAL_TOO
+        if any(_simplified_only(char) for char in said):
+            keep = _TAIWAN_SHARED
+            whole = _s2tw().convert(_t2s().convert(said))
+            if len(whole) == len(said):
+                written = "".join(w if a in _TRADITIONAL_TOO else b for a, b, w in zip(said, written, whole))
+        out.append("".join(a if a in keep else b for a, b in zip(said, written)))
+    return "".join(out)
 
 
 def _split_keep(text: str, term: str) -> list[str]:
