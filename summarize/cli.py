@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -704,6 +705,48 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 # -- the one place errors become messages --------------------------------------------------
 
 
+class _Redact(logging.Filter):
+    """Keeps credentials out of ``--debug``'s log lines: the configured keys and any bearer token,
+    wherever a record carries them (httpcore logs response headers, and a server may echo the key
+    in one, such as ``WWW-Authenticate``)."""
+
+    BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s'\",;)\]}]+")
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__()
+        self.keys = sorted({k for k in keys if len(k) >= 4}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        text = self.BEARER.sub(r"\1[redacted]", text)
+        for key in self.keys:
+            text = text.replace(key, "[redacted]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def _redact_logs(args: argparse.Namespace) -> None:
+    """Put a ``_Redact`` on every handler of the root logger (once)."""
+    keys = [os.environ.get(name) or "" for name in ("SUMMARIZE_API_KEY", "OPENAI_API_KEY")]
+    try:
+        keys.append(settings_from(args).api_key or "")
+    except SummarizeError:
+        pass  # the run reports it
+    redact = _Redact(keys)
+    for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, _Redact)]:
+            handler.removeFilter(old)
+        handler.addFilter(redact)
+
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 failed at run time, 2 usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -711,6 +754,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = args.parser
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(levelname)s: %(message)s")
+        _redact_logs(args)
     else:  # the library's warnings, one line each
         logging.basicConfig(level=logging.WARNING, format="summarize: warning: %(message)s")
     try:

@@ -450,6 +450,21 @@ def test_debug_shows_the_traceback(article):
     assert "ConnectionFailedError" in result.stderr
 
 
+def test_debug_logs_never_show_the_key_even_when_the_server_echoes_it(scripted, article):
+    key = "sk-SECRETKEY123"
+
+    def echo_the_key(seen):
+        auth = next(v for k, v in seen.headers.items() if k.lower() == "authorization")
+        return Step.error(401, {"error": {"message": "bad key"}}, headers={"WWW-Authenticate": auth, "X-Key": key})
+
+    scripted.default = echo_the_key
+    result = run(str(article), "--debug", server=scripted, env={"SUMMARIZE_API_KEY": key, "SUMMARIZE_MAX_RETRIES": "0"})
+    assert result.returncode == 1
+    assert "receive_response_headers" in result.stderr  # the header log is there
+    assert key not in result.stderr and "SECRETKEY" not in result.stderr
+    assert "b'Bearer [redacted]'" in result.stderr and "b'X-Key', b'[redacted]'" in result.stderr
+
+
 def test_a_bad_environment_variable_is_a_usage_error(article):
     result = call(str(article), env={"SUMMARIZE_CONCURRENCY": "abc"})
     assert result.returncode == 2
