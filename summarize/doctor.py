@@ -31,6 +31,7 @@ from .client import ChatClient, Reply, usable_ids
 from .config import AUTO, Settings
 from .keysentences import model_size, parameters_in_listing, uses_key_sentences
 from .errors import EndpointError, SummarizeError, TruncatedOutputError
+from .text import printable
 from .transport import MAX_SIDE_BODY_BYTES, BodyCapped, http_client
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -238,7 +239,14 @@ async def diagnose(settings: Settings) -> list[Check]:
     """
     settings = settings.replace(cache=False, max_retries=0)
     checks = await _diagnose(settings)
-    return [replace(c, detail=_redact(c.detail, settings), fix=_redact(c.fix, settings)) for c in checks]
+    return [replace(c, detail=_shown(c.detail, settings), fix=_shown(c.fix, settings)) for c in checks]
+
+
+def _shown(text: str, settings: Settings) -> str:
+    """A finding as it can be printed: without the key, and on one line without what a terminal
+    would act on (model ids, reasons and replies come from the server: an escape sequence in a
+    model id retitled or cleared the terminal; a newline could forge a finding)."""
+    return " ".join(printable(_redact(text, settings)).split()) if text else text
 
 
 async def _diagnose(settings: Settings) -> list[Check]:

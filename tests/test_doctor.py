@@ -410,3 +410,16 @@ async def test_doctor_stops_reading_a_models_body_past_its_cap():
     )
     assert reachable.fix.startswith("set SUMMARIZE_BASE_URL")
     assert sent and sent[0] < total  # doctor hung up; the server never got to send the rest
+
+
+# -- what the server names is printed as text, never acted on -------------------------------
+
+
+async def test_model_ids_and_server_words_reach_no_terminal_as_escapes_or_extra_lines():
+    evil = "evil\x1b]0;PWNED\x07\x1b[2J\u202em\nforged [ok  ] line"
+    with ScriptedServer(default=lambda seen: Step.reply("Yes\x1b[31m"), models=[evil]) as server:
+        checks = await diagnose(settings_for(server.base_url, timeout=30))
+    assert by_name(checks)["model"].detail == "using the only model listed: evil]0;PWNED[2Jm forged [ok ] line"
+    for check in checks:
+        for text in (check.detail, check.fix):
+            assert not any(c in text for c in "\x1b\x07\n\u202e"), check
