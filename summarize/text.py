@@ -141,15 +141,41 @@ class Cleaned:
 
 
 def looks_like_html(text: str) -> bool:
-    """Whether ``text`` is HTML: it holds a tag of a real HTML element, a doctype or a closed comment.
+    """Whether ``text`` is HTML: it holds a doctype, a closed comment, or tags of real HTML
+    elements used as markup.
 
-    A bare ``<`` or ``>`` (``x<y``, ``List<int>``, ``a < b``) is text, not markup.
+    A bare ``<`` or ``>`` (``x<y``, ``List<int>``, ``a < b``) is text, not markup; so is a tag
+    an article only mentions, set apart by spaces or punctuation on both sides ("段落要用 <p>
+    標籤包起來"). A text that mentions tags is HTML only if it also closes an element it opens
+    in markup: read as HTML, a tutorial lost the tags it taught and its paragraph breaks.
     """
     if _HTML_MARKS.search(text):
         return True
-    if any(_is_element(m.group(1) or m.group(2)) for m in _HTML_EVIDENCE.finditer(text)):
-        return True
-    return any((m.group(1) or "").lower() in _HTML_VOID for m in _HTML_TAG.finditer(text))
+    tags = sorted(
+        [(m.start(), m.end(), m.group(2) is not None, (m.group(1) or m.group(2)).lower())
+         for m in _HTML_EVIDENCE.finditer(text) if _is_element(m.group(1) or m.group(2))]
+        + [(m.start(), m.end(), False, m.group(1).lower())
+           for m in _HTML_TAG.finditer(text) if (m.group(1) or "").lower() in _HTML_VOID]
+    )
+    markup = [tag for tag in tags if not _mentioned(text, tag[0], tag[1])]
+    if not markup or len(markup) == len(tags):
+        return bool(markup)
+    opened = set()
+    for _, _, closing, name in markup:
+        if closing and name in opened:
+            return True
+        opened.add(name)
+    return False
+
+
+def _mentioned(text: str, start: int, end: int) -> bool:
+    """The tag at ``text[start:end]`` stands apart as a word of the text: a space, a quote or
+    punctuation on each side, within its line (markup touches its content or a line's edge)."""
+    return _apart(text[start - 1] if start else "\n") and _apart(text[end] if end < len(text) else "\n")
+
+
+def _apart(char: str) -> bool:
+    return char != "\n" and (char.isspace() or char == "`" or unicodedata.category(char).startswith("P"))
 
 
 def _is_element(name: str) -> bool:

@@ -242,7 +242,21 @@ def test_clean_reports_and_warns_when_it_removes_much_of_the_text(caplog, text, 
         ("<my-widget>內文</my-widget>", True),
         ("a <!-- note --> b", True),
         ("a <!-- never closed", False),
+        # Tags an article only mentions, apart from its words: a tutorial about HTML is text.
+        ("段落要用 <p> 標籤包起來，換行則用 <br> 標籤。\n標題使用 <h1> 到 <h6>。", False),
+        ("寫網頁時，<script> 標籤裡放程式。\n請記得關閉 </script> 標籤。", False),
+        ("用「<br>」換行", False),
+        # ... but HTML that mentions one is still HTML, by the elements it opens and closes
+        ("<p>換行用 <br> 標籤。</p>", True),
+        ("<div>\n<p>第一段 <br> 第二段</p>\n</div>", True),
     ],
 )
 def test_looks_like_html(text, is_html):
     assert looks_like_html(text) is is_html
+
+
+def test_an_article_about_html_keeps_its_tags_and_paragraphs():
+    # Read as HTML, it lost its tags, the words between <h1> and <h6>, and its line breaks, unwarned.
+    tutorial = "HTML 教學\n段落要用 <p> 標籤包起來，換行則用 <br> 標籤。\n標題使用 <h1> 到 <h6>。"
+    report = clean_report(tutorial)
+    assert report.text == tutorial and not report.html and report.warning is None
