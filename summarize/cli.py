@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -214,14 +215,36 @@ def build_parser() -> argparse.ArgumentParser:
     return root
 
 
+def _global_options() -> dict[str, bool]:
+    """The options every command takes (``_common``), each with whether it takes a value."""
+    return {name: action.nargs != 0 for action in _common()._actions for name in action.option_strings}
+
+
+def _leading_options(argv: list[str], start: int, options: dict[str, bool]) -> int:
+    """Where the run of global options that starts at ``argv[start]`` ends."""
+    i = start
+    while i < len(argv) and (name := argv[i].split("=", 1)[0]) in options:
+        i += 2 if options[name] and name == argv[i] else 1  # "--model=m" is one token
+    return i
+
+
 def route(argv: list[str]) -> list[str]:
     """``argv`` with the subcommand names argparse needs: ``summarize a.txt`` is the unnamed
-    summarize command, ``summarize batch news --out o`` is ``batch run``."""
-    if not argv or argv[0] not in COMMANDS:
+    summarize command, ``summarize batch news --out o`` is ``batch run``. Global options
+    (``_common``: ``-q``, ``--debug``, ``--model``, ...) may come before a command name
+    (``summarize -q doctor``); they are moved after it, where its parser reads them."""
+    options = _global_options()
+    skip = _leading_options(argv, 0, options)
+    if skip >= len(argv) or argv[skip] not in COMMANDS:
         return [DEFAULT, *argv]
-    if argv[0] == "batch" and (len(argv) < 2 or argv[1] not in BATCH_COMMANDS):
-        return ["batch", BATCH_DEFAULT, *argv[1:]]
-    return argv
+    lead, command = argv[:skip], argv[skip]
+    if command != "batch":
+        return [command, *lead, *argv[skip + 1 :]]
+    rest = argv[skip + 1 :]
+    after = _leading_options(rest, 0, options)  # summarize batch -q export ...
+    if after < len(rest) and rest[after] in BATCH_COMMANDS:
+        return ["batch", rest[after], *lead, *rest[:after], *rest[after + 1 :]]
+    return ["batch", BATCH_DEFAULT, *lead, *rest]
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -438,7 +461,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         progress.close()
     failures = [o for o in outcomes if o.error is not None]
     if failures and args.debug and failures[0].error is not None:
-        raise failures[0].error
+        _traceback(failures[0].error)  # the first failure's: the exit status stays what it is without --debug
     if failures and len(failures) == len(outcomes) and all(isinstance(o.error, ConfigError) for o in failures):
         return 2  # a setting no article can run under (found once the model is known): a usage error
     return 1 if failures else 0
@@ -599,7 +622,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for outcome in failures:
         print(f"failed: {display(outcome.job.source)}: {_describe(outcome.error or Exception('unknown'))}", file=sys.stderr)
     if failures and args.debug and failures[0].error is not None:
-        raise failures[0].error
+        _traceback(failures[0].error)  # the first failure's: the exit status stays what it is without --debug
     return 1 if failures else 0
 
 
@@ -767,21 +790,24 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 141
+    # --debug adds the traceback and changes nothing else: the message and exit status stay.
     except (UsageError, ConfigError) as exc:
         if args.debug:
-            raise
+            _traceback(exc)
         print(f"{parser.prog}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except (SummarizeError, OSError, ValueError, TypeError) as exc:
         if args.debug:
-            raise
+            _traceback(exc)
         print(f"{parser.prog}: error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug: still one line, and the way to see more
         if args.debug:
-            raise
-        print(
-            f"{parser.prog}: internal error: {type(exc).__name__}: {_one_line(exc)} (--debug shows the traceback)",
-            file=sys.stderr,
-        )
+            _traceback(exc)
+        hint = "" if args.debug else " (--debug shows the traceback)"
+        print(f"{parser.prog}: internal error: {type(exc).__name__}: {_one_line(exc)}{hint}", file=sys.stderr)
         return 1
+
+
+def _traceback(exc: BaseException) -> None:
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)

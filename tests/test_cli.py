@@ -465,6 +465,37 @@ def test_debug_logs_never_show_the_key_even_when_the_server_echoes_it(scripted, 
     assert "b'Bearer [redacted]'" in result.stderr and "b'X-Key', b'[redacted]'" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "args, env, code, last",
+    [
+        (("nope.txt",), {}, 2, "summarize: error: nope.txt: no such file"),
+        (("{article}",), {"SUMMARIZE_CONCURRENCY": "-1"}, 2, "summarize: error: SUMMARIZE_CONCURRENCY must be"),
+        (("batch", "nowhere", "--out", "o"), {}, None, "summarize batch: error: no files match 'nowhere'"),
+    ],
+    ids=["missing-file", "bad-variable", "missing-folder"],
+)
+def test_debug_adds_the_traceback_and_keeps_the_message_and_exit_status(article, args, env, code, last):
+    args = tuple(a.format(article=article) for a in args)
+    plain = call(*args, env=env)
+    debug = call("--debug", *args, env=env)
+    assert debug.returncode == plain.returncode and (code is None or plain.returncode == code)
+    assert "Traceback (most recent call last)" in debug.stderr and "Traceback" not in plain.stderr
+    assert plain.stderr.strip().startswith(last)
+    assert debug.stderr.strip().splitlines()[-1] == plain.stderr.strip()
+
+
+def test_global_options_may_come_before_the_command(scripted, tmp_path):
+    doctor = call("-q", "doctor", server=scripted)
+    assert doctor.stdout.startswith("[ok  ] settings:"), doctor.stderr
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    batch = call("--no-cache", "-q", "batch", str(folder), "--out", str(tmp_path / "out"), server=scripted)
+    assert batch.returncode == 0 and "1 done" in batch.stderr, batch.stderr
+    model = call("--model", "named", "doctor", server=scripted)
+    assert "model (ask /models)" not in model.stdout and "named" in model.stdout
+
+
 def test_a_bad_environment_variable_is_a_usage_error(article):
     result = call(str(article), env={"SUMMARIZE_CONCURRENCY": "abc"})
     assert result.returncode == 2
