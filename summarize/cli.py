@@ -780,6 +780,11 @@ def main(argv: list[str] | None = None) -> int:
         _redact_logs(args)
     else:  # the library's warnings, one line each
         logging.basicConfig(level=logging.WARNING, format="summarize: warning: %(message)s")
+    if sys.stdout is None and args.handler is not cmd_batch:  # started with stdout closed (>&-)
+        # Nothing could be printed: not worth a request, nor a run that seems to succeed.
+        print(f"{parser.prog}: error: stdout is closed, so nothing could be printed: redirect it to a file "
+              "or /dev/null instead of closing it", file=sys.stderr)
+        return 2
     try:
         return args.handler(args)
     except KeyboardInterrupt:

@@ -496,6 +496,22 @@ def test_global_options_may_come_before_the_command(scripted, tmp_path):
     assert "model (ask /models)" not in model.stdout and "named" in model.stdout
 
 
+@pytest.mark.parametrize("extra", [(), ("--dry-run",), ("doctor",)], ids=["run", "dry-run", "doctor"])
+def test_a_closed_stdout_is_one_clear_line_and_exit_2_before_anything_is_sent(scripted, article, extra):
+    args = ["doctor"] if extra == ("doctor",) else [str(article), *extra]
+    environ = {**os.environ, "SUMMARIZE_BASE_URL": scripted.base_url}
+    result = subprocess.run(
+        ["sh", "-c", '"$0" "$@" >&-', str(CLI), *args], capture_output=True, text=True, env=environ, timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith(
+        "error: stdout is closed, so nothing could be printed: redirect it to a file or /dev/null instead of closing it"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert scripted.requests == []
+
+
 def test_a_bad_environment_variable_is_a_usage_error(article):
     result = call(str(article), env={"SUMMARIZE_CONCURRENCY": "abc"})
     assert result.returncode == 2
