@@ -103,7 +103,28 @@ def split_long(sentence: str, budget: int, count: Counter) -> list[str]:
     for clause in clauses:
         pieces.extend(split_long(clause, budget, count))
     sizes = [count(p) for p in pieces]
-    return ["".join(group) for group in pack(pieces, sizes, budget)]
+    return [text for text, _ in _within(pack(pieces, sizes, budget), budget, count)]
+
+
+def _within(groups: list[list[str]], budget: int, count: Counter) -> list[tuple[str, int]]:
+    """Each group joined, with its tokens, a group whose joined text counts over ``budget`` cut
+    again where the count of the joined text says: pieces joined can count more than their sum
+    ("W3C " and "全球…" counted 9 and 23 alone, 33 together, at a 32-token budget)."""
+    joined = []
+    for group in groups:
+        text = "".join(group)
+        tokens = count(text)
+        if tokens <= budget or len(group) == 1:
+            joined.append((text, tokens))
+            continue
+        current: list[str] = []
+        for piece in group:
+            if current and count("".join(current) + piece) > budget:
+                joined.append(("".join(current), count("".join(current))))
+                current = []
+            current.append(piece)
+        joined.append(("".join(current), count("".join(current))))
+    return joined
 
 
 def _split_after(text: str, breaks: frozenset[str]) -> list[str]:
@@ -212,10 +233,12 @@ def plan_chunks(text: str, budget: int, count: Counter) -> list[Chunk]:
     limit = budget
     while True:
         groups = pack(pieces, sizes, limit)
-        chunks = [Chunk(i, "".join(g), 0) for i, g in enumerate(groups)]
-        chunks = [Chunk(c.index, c.text, count(c.text)) for c in chunks]
         # Tokens of joined sentences can differ slightly from the sum of their parts.
-        excess = max((c.tokens - budget for c in chunks), default=0)
+        joined = [("".join(g), count("".join(g))) for g in groups]
+        excess = max((tokens - budget for _, tokens in joined), default=0)
+        if excess > 0 and limit <= max(sizes):
+            # No lower limit is left to pack with: the chunks still over are cut where they count over.
+            joined = _within(groups, budget, count)
         if excess <= 0 or limit <= max(sizes):
-            return chunks
+            return [Chunk(i, text, tokens) for i, (text, tokens) in enumerate(joined)]
         limit = max(max(sizes), limit - excess)

@@ -184,3 +184,20 @@ def test_longest_within_finds_the_longest_start_or_end_that_fits(budget, from_en
     piece = (lambda k: text[len(text) - k :]) if from_end else (lambda k: text[:k])
     assert QWEN(piece(fit)) <= budget
     assert fit == len(text) or QWEN(piece(fit + 1)) > budget
+
+
+W3C = "符合 W3C 全球資訊網協會《網頁內容近用性無障礙指引 2.1、3.1 之可讀性》要求，撰寫的文字內容要容易閱讀與理解。"
+
+
+@pytest.mark.parametrize("budget", [24, 32, 40])
+def test_no_chunk_counts_over_its_budget_where_joined_pieces_count_more_than_their_sum(budget):
+    # The conservative tokenizer counts "符合 W3C " as 9 and "全球資訊網協會《網頁內" as 23, and
+    # the two joined as 33: summed, the pieces fit 32; the chunk sent did not.
+    count = tokenizer_for("some-model").count
+    pieces = split_long(W3C, budget, count)
+    assert "".join(pieces) == W3C and all(count(p) <= budget for p in pieces)
+    text = "許多貢獻者會分攤維護工作，資料可攜。\n" + W3C + "\n參與我們\n" + W3C
+    chunks = plan_chunks(text, budget, count)
+    assert "".join(c.text for c in chunks) == text
+    assert [c.tokens for c in chunks] == [count(c.text) for c in chunks]
+    assert max(c.tokens for c in chunks) <= budget
