@@ -472,6 +472,11 @@ def _key(sentence: str) -> str:
 #     at most ROUNDING (5%) of the value, so "100,000" cannot stand for 120,000;
 #   - 成 and 折 as percent (三成 = 30%; 七折 = 70% of the price, so also 30% off), 百分點 as
 #     percentage points;
+#   - a fraction as its share or its percent, rounded to 0, 1 or 2 decimals (三分之一 = "one
+#     third", "one in three", 33% or 33.3%; 千分之三 = 0.3%; 一半 = 50%), and a half (兩個半小時 =
+#     2.5 hours); the numbers of a fraction are never figures alone (三分之二 is no "three");
+#   - the unit a range or pair shares (3至5萬 = 30,000 to 50,000; 三、四十 = 30 or 40), and the
+#     round number of an approximation (近百 = 100, 逾千 = 1,000, 十多萬 = 100,000);
 #   - a 民國 year as the Gregorian one (113年 = 2024).
 # Some figures are more than a value, and only a source figure of the same kind supports them:
 #   - a date or a month is one figure ("June 30", "30 June 2024", "2024-06-30", "March 2025",
@@ -533,6 +538,22 @@ _EN_FIGURE = re.compile(
 # Figures of speech that a translator adds for 全年無休 or 全天候 without any number in the source.
 _EN_IDIOM = re.compile(r"\b24/7\b|\b24-hours?\b|\b24 hours a day\b|\bseven days a week\b|\b365 days a year\b", re.IGNORECASE)
 _EN_A_SCALE = re.compile(r"\b(?:a|one)\s+(thousand|million|billion|trillion)\b", re.IGNORECASE)
+# A fraction: "one third", "two-thirds", "three quarters", "a fifth of", "two and a half",
+# "1/3", "one in three". Its denominator is an ordinal, so "a third straight quarter" stays the
+# ordinal: "a" makes a fraction only before "of" or after "and" ("two and a half"). "One
+# hundredth" is left out: it is an anniversary more often than a share.
+_EN_DENOMINATORS = {"half": 2, "quarter": 4, "quarters": 4} | {
+    form: value for word, value in _ORDINALS.items() if value < 100 for form in (word, word + "s")
+}
+_EN_UNIT_WORD = "|".join(sorted(_WORD_UNITS, key=len, reverse=True))
+_EN_FRACTION = re.compile(
+    rf"(?<![\w-])(?:(?P<whole>{_EN_NUMBER}|{_EN_WORD})[\s-]+and[\s-]+(?=a[\s-]+half\b))?"
+    rf"(?P<n>an?|{_EN_UNIT_WORD})[\s-]+"
+    rf"(?P<d>{'|'.join(sorted(_EN_DENOMINATORS, key=len, reverse=True))})(?![\w-])(?P<of>\s+of\b)?"
+    r"|(?<![\w/.,-])(?P<dn>\d)/(?P<dd>\d|10)(?![\w/.,-])"
+    rf"|(?<![\w.,-])(?P<in>\d|{_EN_UNIT_WORD})\s+(?:in|out\s+of)\s+(?:every\s+)?(?P<of_every>\d{{1,3}}|{_EN_WORD})(?![\w.,-])",
+    re.IGNORECASE,
+)
 # "40 to 45 billion", "40-45%": the scale or percent of the second number belongs to the first.
 _EN_RANGE_JOIN = re.compile(r"^\s*(?:to|-|–|—|and|or)\s*$", re.IGNORECASE)
 _PHRASE_STOP = {"of", "in", "for", "from", "with"}
@@ -663,13 +684,25 @@ _GLUED = re.compile(r"(?:[A-Za-z]|[A-Za-z]-)\Z")
 # Right before a number of a Chinese output, a Latin name it belongs to: "Grok 2".
 _OUTPUT_NAME = re.compile(r"(?<![A-Za-z])([A-Za-z]+) \Z")
 _ZH_NUMERAL = rf"[{_ZH_DIGITS}○十廿卅百千萬億兆點]"
-# What may come right before a number and change it (百分之三十, 民國113年, 第三): looked for behind
-# each match, not in the pattern, where an optional prefix doubled the time of a scan.
-_ZH_PREFIXES = ("百分之", "民國", "第")
+# What may come right before a number and change it (百分之三十, 千分之三, 民國113年, 第三): looked
+# for behind each match, not in the pattern, where an optional prefix doubled the time of a scan.
+_ZH_PREFIXES = ("百分之", "千分之", "萬分之", "民國", "第")
+# Per hundred, thousand and ten thousand: 千分之三 is 0.3%.
+_ZH_PER = {"百分之": 1.0, "千分之": 0.1, "萬分之": 0.01}
+_ZH_UNITS = {"十": 10.0, "百": 100.0, "千": 1e3, "萬": 1e4, "億": 1e8, "兆": 1e12}
+# A number; a round 百, 千, 萬 or 億 alone after a word that says about (近百, 逾千, 上萬, 破億) or
+# before one that says more (百餘件, 千多人); then a fraction (三分之一), a unit after "more"
+# (十多萬: 100,000 and more), a percent or counter, and a half (兩個半小時, 一年半, 一半).
 _ZH_FIGURE = re.compile(
-    rf"(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*|[百千萬](?=[餘多來]))"
+    rf"(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*"
+    rf"|[百千萬](?=[餘多來])|[百千萬億](?<=[近逾上破超].)(?!分之){_ZH_NUMERAL}*)"
+    rf"(?:分之(?P<part>\d+(?:[.．]\d+)?|[{_ZH_DIGITS}十百千點]+))?"
+    r"(?:[多餘來](?P<unit>[萬億兆]))?"
     r"(?P<post>\s*(?:[%％]|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
+    r"(?P<half>個半(?=小時|月|鐘頭|世紀|星期|禮拜)|(?<=[年一])半(?![導島夜山場價決官徑年天日月數]))?"
 )
+# Between two numbers, what makes the second's unit the first's too: 3至5萬, 3-5%, 三、四十.
+_ZH_RANGE_JOIN = re.compile(r"\s*(?:至|到|-|–|~|～|、)\s*")
 
 
 # -- dates and years, Chinese side --
@@ -832,13 +865,14 @@ def english_figures(text: str) -> list[Figure]:
 
     Digits with separators and decimals, scales ("235 billion", "US$4.53bn"), percentages and
     percentage points, years and the numbers of dates, ordinals ("third straight quarter"),
-    number words ("five districts", "two hundred"), and ranges ("NT$40 to 45 billion"). Numbers
+    number words ("five districts", "two hundred"), fractions ("two thirds", "one in three",
+    "two and a half"), and ranges ("NT$40 to 45 billion"). Numbers
     glued to letters are names ("Qwen3", "COVID-19") and idioms ("one of", "first") are words,
     so neither is read.
     """
-    figures = english_dates(text)
-    # The numbers of a date are read with it, not again alone; a list's item numbers ("7. **Costs**")
-    # count nothing (a live Cantonese summary's items 7 to 9 were flagged as figures).
+    figures = english_dates(text) + _english_fractions(text)
+    # The numbers of a date or a fraction are read with it, not again alone; a list's item numbers
+    # ("7. **Costs**") count nothing (a live Cantonese summary's items 7 to 9 were flagged as figures).
     taken = (
         [m.span() for m in _EN_IDIOM.finditer(text)]
         + [(f.start, f.end) for f in figures]
@@ -895,6 +929,35 @@ def english_figures(text: str) -> list[Figure]:
     return _share_range_units(text, figures)
 
 
+def _english_fractions(text: str) -> list[Figure]:
+    """The fractions of an English text, each read as its share and as a percent rounded to a
+    whole one ("one third" is 1/3, and 33% or 33.3% supports it); "two and a half" is 2.5."""
+    found: list[Figure] = []
+    for match in _EN_FRACTION.finditer(text):
+        end = match.end()
+        if match.group("dn") or match.group("in"):
+            n, d = (match.group("dn"), match.group("dd")) if match.group("dn") else (match.group("in"), match.group("of_every"))
+            share, whole = (int(x) if x.isdigit() else _words_value(x) or 0 for x in (n, d))
+            if not 0 < share < whole <= 1000:
+                continue  # "5/5" and "one in one" are no share
+        else:
+            n, d = match.group("n").lower(), match.group("d").lower()
+            article = n in ("a", "an")
+            share, whole = 1 if article else _WORD_UNITS[n], _EN_DENOMINATORS[d]
+            if d.endswith("s") == (share == 1) or (article and not (match.group("of") or match.group("whole"))):
+                continue  # "two third", "one thirds", "a third straight quarter"
+            end = match.end("d")  # "a third", not "a third of"
+        if match.group("whole"):
+            number = match.group("whole")
+            base = float(number.replace(",", "")) if number[0].isdigit() else _words_value(number)
+            if base is not None:
+                found.append(Figure(base + share / whole, False, 0.0, text[match.start() : end], match.start(), end))
+            continue
+        for value, percent, tolerance in ((share / whole, False, 0.0), (100 * share / whole, True, 0.5)):
+            found.append(Figure(value, percent, tolerance, text[match.start() : end], match.start(), end))
+    return found
+
+
 def _share_range_units(text: str, figures: list[Figure]) -> list[Figure]:
     """A bare first number of a range takes the scale and percent of the second ("40 to 45 billion")."""
     out = list(figures)
@@ -930,8 +993,8 @@ def chinese_number(text: str) -> float | None:
     thousands separators, full-width digits, 兆, and ○ for zero.
     """
     text = text.translate(_FULLWIDTH).replace(",", "")
-    if text in ("百", "千", "萬"):  # 百餘件, 千多人: "more than a hundred", "a thousand"
-        return {"百": 100.0, "千": 1000.0, "萬": 10000.0}[text]
+    if text[:1] in ("百", "千", "萬", "億"):  # 百餘件, 近千人, 逾百萬: "a hundred", "a thousand", "a million"
+        text = "一" + text
     if "兆" in text:
         high, _, low = text.partition("兆")
         head = chinese_number(high) if high else 1.0
@@ -947,14 +1010,71 @@ def chinese_number(text: str) -> float | None:
         return None
 
 
+def _numeral(raw: str) -> tuple[str, float] | None:
+    """The longest numeral that ``raw`` starts with ("三千多" and other tails), and its value."""
+    value = chinese_number(raw)
+    while value is None and len(raw) > 1:
+        raw = raw[:-1]
+        value = chinese_number(raw)
+    return None if value is None else (raw, value)
+
+
+def _shared_units(
+    text: str, matches: list[re.Match[str]], numbers: list[tuple[str, float] | None]
+) -> list[tuple[float, str, bool]]:
+    """For each number of ``matches``, the scale and percent (or counter) it takes from the next
+    one, and whether it may also be read bare.
+
+    A bare first number of a range or pair takes the second's unit: 3至5萬 is 3萬 to 5萬, 三、四十
+    is 30 to 40, 二十至三十萬 is 20萬 to 30萬, 3至5% is 3% to 5%. The unit is the longest run of
+    units ending the second that keeps the first below it (三至十萬 is 3萬, not 30萬, to 10萬).
+    Read from the last, so 3、4、5萬 passes 萬 along.
+    """
+    shared = [(1.0, "", False)] * len(matches)
+    for i in range(len(matches) - 2, -1, -1):
+        first, second = matches[i], matches[i + 1]
+        join = text[first.end() : second.start()]
+        head, tail = numbers[i], numbers[i + 1]
+        if head is None or tail is None or not _ZH_RANGE_JOIN.fullmatch(join) or first.group("post").strip():
+            continue
+        if any(first.group(g) or second.group(g) for g in ("part", "unit", "half")):
+            continue
+        tail_scale, tail_post, _ = shared[i + 1]
+        if tail_scale != 1.0:
+            scales = [tail_scale]  # 3、4、5萬: the 4 took 萬 from 5萬
+        else:
+            scales, product = [], 1.0
+            for char in reversed(tail[0]):  # 三十萬: 萬, then 十萬
+                if char not in _ZH_UNITS:
+                    break
+                product *= _ZH_UNITS[char]
+                scales.append(product)
+        scale = max((s for s in scales if head[1] * s < tail[1] * tail_scale), default=1.0)
+        post = second.group("post").strip().replace("％", "%") or tail_post
+        if scale != 1.0 or post:
+            # A list item's number opening a line ("一、") may be no part of a pair.
+            listed = join.strip() == "、" and text[: first.start()].rstrip(" \t\u3000")[-1:] in ("", "\n")
+            shared[i] = (scale, post, listed)
+    return shared
+
+
+def _rounded_percents(percent: float) -> list[float]:
+    """A fraction's percent, exact and rounded to 0, 1 and 2 decimals when that stays within
+    ROUNDING of it: 三分之一 is 33.33…%, 33.33%, 33.3% and 33%; 二百分之一 is 0.5%, never 1%."""
+    rounded = (math.floor(percent * 10**k + 0.5) / 10**k for k in (0, 1, 2))
+    return sorted({percent, *(r for r in rounded if abs(r - percent) <= ROUNDING * percent)})
+
+
 def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     """Every figure of a Chinese text, with the values a faithful English figure may take.
 
     Arabic and full-width digits, thousands separators, Chinese numerals (三千, 兩千三百五十,
-    一萬五千), mixed forms (2350億, 1萬5千, 4萬7千人次), percent (30%, 百分之三十, 3成, 七折,
-    3個百分點) and years (2024年, 民國113年). A figure may give more than one value: 七折 is 70%
-    (the price paid) and 30% (the discount), 113年 is also 2024. With ``output`` (the text is
-    the one checked, not its source), a number glued to Latin letters is a name ("Qwen3").
+    一萬五千), mixed forms (2350億, 1萬5千, 4萬7千人次), percent (30%, 百分之三十, 千分之三, 3成,
+    七折, 3個百分點), fractions and halves (三分之一, 一半, 兩個半小時), round numbers of an
+    approximation (近百, 逾千, 十多萬), ranges sharing a unit (3至5萬, 三、四十) and years (2024年,
+    民國113年). A figure may give more than one value: 七折 is 70% (the price paid) and 30% (the
+    discount), 113年 is also 2024, 三分之一 is 1/3 and 33%. With ``output`` (the text is the one
+    checked, not its source), a number glued to Latin letters is a name ("Qwen3").
     """
     # The pattern's \d takes full-width digits too; chinese_number converts what it matched.
     # Simplified numerals and counters are read as their Traditional forms (14万件 as 14萬件):
@@ -966,7 +1086,10 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     taken = [(f.start, f.end) for f in figures]
     for match in _ZH_ROC_BRACKETS.finditer(text):
         figures.append(Figure(float(int(match.group(1)) + 1911), False, 0.0, match.group(), *match.span(), "roc"))
-    for match in _ZH_FIGURE.finditer(text):
+    matches = list(_ZH_FIGURE.finditer(text))
+    numbers = [_numeral(match.group("num")) for match in matches]
+    shared = _shared_units(text, matches, numbers)
+    for match, number, (scale, shared_post, keep_bare) in zip(matches, numbers, shared):
         if any(a <= match.start() < b for a, b in taken) and (output or not match.group("post").strip().startswith("年")):
             continue
         label = ""
@@ -974,13 +1097,11 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
             label = name.group(1)
         if output and _GLUED.search(text, max(0, match.start() - 2), match.start()):
             continue
-        raw = match.group("num")
-        value = chinese_number(raw)
-        while value is None and len(raw) > 1:  # "三千多" and other tails: the longest numeral prefix
-            raw = raw[:-1]
-            value = chinese_number(raw)
-        if value is None:
+        if number is None:
             continue
+        raw, value = number
+        if match.group("unit"):
+            value *= _ZH_UNITS[match.group("unit")]  # 十多萬: 100,000 and more
         begin = match.start()
         pre = next((p for p in _ZH_PREFIXES if begin >= len(p) and text.startswith(p, begin - len(p))), "")
         post = (match.group("post") or "").strip().replace("％", "%")
@@ -990,8 +1111,26 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
         def add(v: float, percent: bool, kind: str = "number") -> None:
             figures.append(Figure(v, percent, 0.0, source, *span, kind, label=label))
 
-        if pre == "百分之" or post in ("%", "個百分點", "百分點"):
-            add(value, True)
+        if keep_bare:
+            add(value, False)  # "一、" opening a line numbers a list item: 一、二十年來 may be item one
+        if scale != 1.0 or shared_post:
+            value, post = value * scale, post or shared_post
+        half, part = match.group("half"), match.group("part")
+        if part is not None or (half == "半" and raw == "一" and not post):
+            # 三分之一 is a third, 一半 a half: as the fraction or the percent, never its numbers apart.
+            share, whole = (chinese_number(part), value) if part is not None else (1.0, 2.0)
+            if share is None or not whole:
+                continue
+            add(share / whole, False)
+            for percent in _rounded_percents(100 * share / whole):
+                add(percent, True)
+            continue
+        if half:
+            value += 0.5  # 兩個半小時: 2.5 hours; 一年半: 1.5 years
+        if pre in _ZH_PER or post in ("%", "個百分點", "百分點"):
+            add(value * _ZH_PER.get(pre, 1.0), True)
+            if pre in ("千分之", "萬分之"):
+                add(value, False)  # "3 per thousand"
         elif post == "成":
             add(value * 10, True)
             add(value, False)  # "Grok 3.5成為…" is a name before a verb, not 35%
@@ -1008,7 +1147,7 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
                 or (not post and re.fullmatch(r"\d{4}", plain) is not None and after not in _ZH_COUNTED)
             )
             add(value, False, "year" if year else "number")
-            if post == "年" and (pre == "民國" or 30 <= value <= 200):
+            if post == "年" and value.is_integer() and (pre == "民國" or 30 <= value <= 200):
                 add(value + 1911, False, "roc")  # 民國 years: 113年 is 2024, as a year only
     if original == text:
         return figures

@@ -1,0 +1,106 @@
+"""Figures the article writes as a range, an approximation, a fraction or a half, traced from an
+English summary or translation (``summarize.verify``).
+
+A correct rendering was once flagged as "not in the article" and its sentence dropped from the
+summary: 3至5萬 read as 3 and 5萬, 近百 and 逾千 not read at all, 三分之一 read as 3 and 1, 半
+never read. The same readings let wrong renderings pass ("3 to 50,000" for 3至5萬, "three
+quarters" for 三分之二).
+"""
+
+import pytest
+
+from summarize.verify import check, chinese_figures, drop_unsupported_figures
+
+# (name, source, output, unsupported phrases)
+RANGES = [
+    ("萬 shared by a range", "約有3至5萬人參加。", "About 30,000 to 50,000 people attended.", []),
+    ("億 shared by a range", "預算1至2億元。", "The budget is 100 million to 200 million yuan.", []),
+    ("percent shared by a range", "漲幅3至5%。", "Prices rose 3% to 5%.", []),
+    ("萬 shared by a pair", "約有3、4萬人參加。", "About 30,000 or 40,000 people came.", []),
+    ("十 shared by a pair", "現場約有三、四十人到場。", "Thirty or forty people came.", []),
+    ("十 shared at the start of a line", "三、四十人到場。", "Thirty or forty people came.", []),
+    ("tens of 萬", "預計二十至三十萬人次。", "It expects 200,000 to 300,000 visits.", []),
+    ("the unit that keeps the first below the second", "約三至十萬人。", "About 30,000 to 100,000 people.", []),
+    ("十萬 shared by a pair", "約三、四十萬人。", "About 300,000 or 400,000 people.", []),
+    ("萬 passed along a list", "分別為3、4、5萬元。", "They were 30,000, 40,000 and 50,000 yuan.", []),
+    ("成 shared by a pair", "約七、八成民眾支持。", "About 70% to 80% of people support it.", []),
+    ("a range without a unit", "為期3至5天。", "It lasts 3 to 5 days.", []),
+    ("each with its own unit", "從3千至5萬元不等。", "It ranges from 3,000 to 50,000 yuan.", []),
+    ("the first number bare", "約有3至5萬人參加。", "About 3 to 50,000 people attended.", ["3"]),
+    ("a range a hundred times too big", "預算1至2億元。", "It costs 10 billion to 20 billion yuan.",
+     ["10 billion", "20 billion yuan"]),
+]
+
+APPROXIMATIONS = [
+    ("十多萬", "十多萬人到場。", "More than 100,000 people came.", []),
+    ("二十多萬", "二十多萬人到場。", "More than 200,000 people came.", []),
+    ("近百", "近百人到場。", "Nearly 100 people came.", []),
+    ("逾千", "逾千人到場。", "Over 1,000 people came.", []),
+    ("逾萬", "逾萬人到場。", "Over 10,000 people came.", []),
+    ("上千", "上千人到場。", "More than 1,000 people came.", []),
+    ("逾百萬", "逾百萬人次造訪。", "Over a million visits were made.", []),
+    ("破億", "營收破億元。", "Revenue topped 100 million yuan.", []),
+    ("百餘件 still", "展出百餘件文物。", "More than 100 items are shown.", []),
+    ("十多萬 as a million", "十多萬人到場。", "More than 1,000,000 people came.", ["1,000,000 people came"]),
+    ("十多萬 as ten", "十多萬人到場。", "More than 10 people came.", ["10 people came"]),
+    ("近百 as a thousand", "近百人到場。", "Nearly 1,000 people came.", ["1,000 people came"]),
+]
+
+FRACTIONS = [
+    ("a third in words", "三分之一的居民同意。", "One third of residents agreed.", []),
+    ("a third, hyphened", "三分之一的居民同意。", "One-third of residents agreed.", []),
+    ("a third with its article", "三分之一的居民同意。", "About a third of residents agreed.", []),
+    ("a third as one in three", "三分之一的居民同意。", "One in three residents agreed.", []),
+    ("a third in digits", "三分之一的居民同意。", "About 1/3 of residents agreed.", []),
+    ("a third as a whole percent", "三分之一的居民同意。", "33% of residents agreed.", []),
+    ("a third to a tenth of a percent", "三分之一的居民同意。", "33.3% of residents agreed.", []),
+    ("two thirds", "三分之二的居民同意。", "Two thirds of residents agreed.", []),
+    ("two thirds rounded up", "三分之二的居民同意。", "67% of residents agreed.", []),
+    ("two thirds to a tenth", "三分之二的居民同意。", "66.7% of residents agreed.", []),
+    ("a fifth as a percent", "五分之一的居民同意。", "20% of residents agreed.", []),
+    ("a fifth in words", "五分之一的居民同意。", "One fifth of residents agreed.", []),
+    ("Arabic digits", "3分之1的居民同意。", "One third of residents agreed.", []),
+    ("per thousand as a percent", "比率為千分之三。", "The rate is 0.3%.", []),
+    ("per thousand as a count", "比率為千分之三。", "The rate is 3 per thousand.", []),
+    ("two hours and a half", "花了兩個半小時。", "It took 2.5 hours.", []),
+    ("two and a half in words", "花了兩個半小時。", "It took two and a half hours.", []),
+    ("a year and a half", "一年半後完工。", "It will be finished in 1.5 years.", []),
+    ("a half as a percent", "一半的人同意。", "Half of them, 50%, agreed.", []),
+    ("a percent as a fraction", "有33%的居民同意。", "One third of residents agreed.", []),
+    ("seven in ten for 七成", "七成民眾支持。", "Seven in 10 people support it.", []),
+    ("three quarters for two thirds", "三分之二的居民同意。", "Three quarters of residents agreed.",
+     ["Three quarters of residents"]),
+    ("two thirds for one third", "三分之一的居民同意。", "Two thirds of residents agreed.", ["Two thirds of residents"]),
+    ("a third as 30%", "三分之一的居民同意。", "30% of residents agreed.", ["30% of residents"]),
+    ("a third truncated", "三分之二的居民同意。", "66% of residents agreed.", ["66% of residents"]),
+    ("a third read as its numbers", "三分之一的居民同意。", "Three residents agreed.", ["Three residents"]),
+    ("per thousand as percent", "比率為千分之三。", "The rate is 3%.", ["3%"]),
+    ("two hours and a half as two", "花了兩個半小時。", "It took 2 hours.", ["2 hours"]),
+    ("a half as a third", "一半的人同意。", "A third of them agreed.", ["A third of"]),
+    ("a third as 30%, from 三成", "有三成的居民同意。", "One third of residents agreed.", ["One third of residents"]),
+    ("半導體 is no half", "興建兩個半導體廠。", "It builds 2.5 plants.", ["2.5 plants"]),
+    ("a half-year report is no half", "公布2024年半年報。", "It published its 2024 half-year report.", []),
+]
+
+
+@pytest.mark.parametrize(
+    "name, source, output, flagged", RANGES + APPROXIMATIONS + FRACTIONS, ids=[c[0] for c in RANGES + APPROXIMATIONS + FRACTIONS]
+)
+def test_figures_traced_to_the_source(name, source, output, flagged):
+    assert [c.phrase for c in check(output, source)] == flagged
+
+
+def test_a_list_item_number_opening_a_line_is_still_itself():
+    # "一、" numbers a list item: 一、二十年來 may be item one, "twenty years", or "ten or twenty".
+    assert {f.value for f in chinese_figures("一、二十年來成長穩定。")} >= {1.0, 10.0, 20.0}
+
+
+def test_a_correct_range_keeps_its_sentence_in_the_summary():
+    source = "臺南市今年燈會吸引約3至5萬人參加。市府投入經費1,200萬元。活動為期10天。市長黃偉哲感謝市民參與並表示明年將擴大舉辦。"
+    summary = (
+        "Tainan's lantern festival this year drew about 30,000 to 50,000 people. The city spent NT$12 million "
+        "on it over 10 days. Mayor Huang Wei-che thanked residents and said it will be bigger next year."
+    )
+    claims = check(summary, source)
+    assert claims == ()
+    assert drop_unsupported_figures(summary, claims) == (summary, ())
