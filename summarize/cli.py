@@ -319,6 +319,18 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(printable(str(exc)).split()) or type(exc).__name__
 
 
+def shown(name: str) -> str:
+    """A file name as it can be printed on one line: bytes that are not UTF-8 (``batch.display``)
+    and what a terminal would act on or break a line at (``text.printable``: ESC, a newline, a
+    bidirectional override) shown as escapes, so the name can still be told apart."""
+    from .batch import display
+
+    return "".join(
+        c if c not in "\t\n" and printable(c) == c else c.encode("unicode_escape").decode("ascii")
+        for c in display(name)
+    )
+
+
 def _describe(exc: BaseException) -> str:
     """One line for one article's failure; the type too when it is not one we expect (a bug)."""
     from .errors import SummarizeError
@@ -429,13 +441,13 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         progress.done()
         source = outcome.job.source
         if outcome.error is not None:
-            progress.note(f"summarize: {source}: {_describe(outcome.error)}")
+            progress.note(f"summarize: {shown(source)}: {_describe(outcome.error)}")
             return
         result = outcome.result
         if args.json:
             _print(output.to_json(result, source=source, elapsed=outcome.elapsed) + "\n")
         elif args.markdown:
-            _print(output.to_markdown(result, title=Path(source).name if source != "-" else "stdin") + "\n")
+            _print(output.to_markdown(result, title=shown(Path(source).name) if source != "-" else "stdin") + "\n")
         elif streamed:
             text = output.to_text(result)
             if "".join(streamed).strip() == result.text.strip() and text.strip() == result.text.strip():
@@ -443,7 +455,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
             else:
                 _print("\n\n--- checked ---\n" + text)
         else:
-            _print((f"==> {source} <==\n" if several else "") + output.to_text(result) + ("\n" if several else ""))
+            _print((f"==> {shown(source)} <==\n" if several else "") + output.to_text(result) + ("\n" if several else ""))
 
     try:
         outcomes = asyncio.run(
@@ -513,13 +525,13 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
     for source, plan in records:
         sizes = ", ".join(str(t) for t in plan.chunks)
         if plan.method == KEY_SENTENCES:
-            print(f"{source}: key sentences: {plan.key_sentences} of {plan.sentences} sentences, {plan.budget} tokens")
+            print(f"{shown(source)}: key sentences: {plan.key_sentences} of {plan.sentences} sentences, {plan.budget} tokens")
             what = "their translation" if plan.requests else "a zh-Hant summary is the sentences themselves"
             print(f"  requests: {plan.requests} ({what}); prompt tokens: {plan.prompt_tokens}")
             continue
         if plan.method_reason:
-            print(f"{source}: {plan.method_reason}")
-        print(f"{source}: {len(plan.chunks)} chunk(s) of at most {plan.budget} tokens: [{sizes}]")
+            print(f"{shown(source)}: {plan.method_reason}")
+        print(f"{shown(source)}: {len(plan.chunks)} chunk(s) of at most {plan.budget} tokens: [{sizes}]")
         if args.translate:
             names = f" + {plan.map_requests} name extraction" if plan.map_requests else ""
             print(
@@ -551,7 +563,7 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import (
-        BatchError, Job, check_outputs_match, display, find_articles, is_done, plan_outputs, run_jobs,
+        BatchError, Job, check_outputs_match, find_articles, is_done, plan_outputs, run_jobs,
     )
 
     settings = settings_from(args)
@@ -565,7 +577,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if articles.skipped:
         print(
             f"skipped {len(articles.skipped)} symlink(s) pointing outside {articles.root}: "
-            f"{', '.join(display(p) for p in articles.skipped)} (pass --follow-symlinks to read them)",
+            f"{', '.join(shown(str(p)) for p in articles.skipped)} (pass --follow-symlinks to read them)",
             file=sys.stderr,
         )
     if out.is_dir():
@@ -586,10 +598,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
             counted.add(outcome.job.source)
             progress.done()
         if outcome.error is not None:
-            progress.write(f"failed: {display(outcome.job.source)}: {_describe(outcome.error)}")
+            progress.write(f"failed: {shown(outcome.job.source)}: {_describe(outcome.error)}")
             return
         paths = targets[outcome.job.source]
-        title = Path(outcome.job.source).name
+        title = shown(Path(outcome.job.source).name)
         if "json" in paths:
             output.write_atomic(
                 paths["json"], output.to_json(outcome.result, source=outcome.job.source, elapsed=outcome.elapsed) + "\n"
@@ -620,7 +632,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     for outcome in failures:
-        print(f"failed: {display(outcome.job.source)}: {_describe(outcome.error or Exception('unknown'))}", file=sys.stderr)
+        print(f"failed: {shown(outcome.job.source)}: {_describe(outcome.error or Exception('unknown'))}", file=sys.stderr)
     if failures and args.debug and failures[0].error is not None:
         _traceback(failures[0].error)  # the first failure's: the exit status stays what it is without --debug
     return 1 if failures else 0
@@ -707,7 +719,7 @@ def _job(args: argparse.Namespace) -> int:
     skipped = f", {report.skipped} already done" if report.skipped else ""
     print(f"{stored}{report.done} done{skipped}, {report.failed} failed; {where}", file=sys.stderr)
     for source, message in report.failures:
-        print(f"failed: {source}: {message}", file=sys.stderr)
+        print(f"failed: {shown(source)}: {message}", file=sys.stderr)
     return 1 if report.failures else 0
 
 

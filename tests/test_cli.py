@@ -512,6 +512,28 @@ def test_a_closed_stdout_is_one_clear_line_and_exit_2_before_anything_is_sent(sc
     assert scripted.requests == []
 
 
+def test_file_names_print_with_their_control_characters_escaped(scripted, tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    escape, newline = folder / "e\x1b]0;PWNED\x07.txt", folder / "x\n# injected.txt"
+    for path in (escape, newline):
+        path.write_text(ARTICLE, encoding="utf-8")
+    headers = call(str(escape), str(newline), server=scripted)
+    assert headers.returncode == 0, headers.stderr
+    assert f"==> {folder}/e\\x1b]0;PWNED\\x07.txt <==\n" in headers.stdout
+    assert f"==> {folder}/x\\n# injected.txt <==\n" in headers.stdout
+    markdown = call(str(newline), "--markdown", server=scripted)
+    assert markdown.stdout.startswith("# x\\n# injected.txt\n\n## Summary (English)")
+    dry = call(str(escape), "--dry-run", server=scripted)
+    assert f"{folder}/e\\x1b]0;PWNED\\x07.txt: 1 chunk(s)" in dry.stdout
+    out = tmp_path / "out"
+    batch = call("batch", str(folder), "--out", str(out), "--format", "md", server=scripted)
+    assert batch.returncode == 0, batch.stderr
+    assert (out / "x\n# injected.md").read_text(encoding="utf-8").startswith("# x\\n# injected.txt\n\n## Summary")
+    for result in (headers, markdown, dry, batch):
+        assert "\x1b" not in result.stdout + result.stderr and "\n# injected" not in result.stdout
+
+
 def test_a_bad_environment_variable_is_a_usage_error(article):
     result = call(str(article), env={"SUMMARIZE_CONCURRENCY": "abc"})
     assert result.returncode == 2
