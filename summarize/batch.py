@@ -30,7 +30,7 @@ from .config import Settings
 from .errors import InputError
 from .glossary import resolve_glossary
 from . import output
-from .output import FLAG_NOTES, LANGUAGE_LABELS, WARNING_PREFIXES
+from .output import FLAG_NOTES, LANGUAGE_LABELS
 from .result import LANGUAGE_FAILED, Summary, Translation
 from .pipeline import asummarize_article
 from .translate import atranslate_article
@@ -375,9 +375,10 @@ def held(paths: dict[str, Path]) -> tuple[bool, frozenset[str] | None, bool] | N
     markdown = paths.get("md")
     if markdown is not None and markdown.is_file():
         try:
-            lines = markdown.read_text(encoding="utf-8").splitlines()
+            text = markdown.read_text(encoding="utf-8")
         except (OSError, ValueError):
             return None
+        lines = text.splitlines()
         if len(lines) < 3 or not lines[0].startswith("# "):
             return None
         labels = {f"## Summary ({label})": code for code, label in LANGUAGE_LABELS.items()}
@@ -388,7 +389,7 @@ def held(paths: dict[str, Path]) -> tuple[bool, frozenset[str] | None, bool] | N
         # Sections follow one another after a blank line; a heading a model wrote could be read
         # as one too, which at worst names a language the run did not ask for.
         found = frozenset(labels[line] for i, line in enumerate(lines) if line in labels and not lines[i - 1].strip())
-        return False, found, FLAG_NOTES[LANGUAGE_FAILED] in lines
+        return False, found, FLAG_NOTES[LANGUAGE_FAILED] in output.written_notes(text)
     return None
 
 
@@ -456,7 +457,7 @@ def is_flagged(paths: dict[str, Path]) -> bool:
     except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return _unreadable(path, str(exc))
     if "json" not in paths:
-        return any(line.startswith(WARNING_PREFIXES) for line in text.splitlines())
+        return any(output.is_flag_note(note) for note in output.written_notes(text))
     if not isinstance(data, dict):
         kind = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(type(data), "a number")
         return _unreadable(path, f"JSON {kind}, not a summary record")

@@ -134,6 +134,49 @@ def warnings(result: Any) -> list[str]:
     return notes
 
 
+# The exact shape of each note ``warnings`` writes, flags first, then the two that are not
+# (corrected, dropped): ``written_notes`` reads a Markdown output's notes back by them, so a line
+# a model wrote that merely starts like one ("> Partial: ...") is not taken for a flag.
+_NUMBERS = r"\d+(?:, \d+)*"
+_LANGUAGES = "(?:" + "|".join(map(re.escape, LANGUAGE_LABELS)) + ")"
+FLAG_SHAPES = tuple(
+    re.compile(shape, re.DOTALL)
+    for shape in (
+        rf"> Partial: chunks {_NUMBERS} failed and are left out\.",
+        re.escape("> Cut: a reply hit the token limit and was kept as it was (on_truncation=keep)."),
+        rf"> Unverified: paragraph\(s\) {_NUMBERS} still failed their check against the source after one more request\.",
+        rf"> Unverified: {_LANGUAGES}(?:, {_LANGUAGES})* came back in the wrong language\.",
+        r"> Unsupported: not found in the article, check before use: .+\.",
+        *(re.escape(note) for note in FLAG_NOTES.values()),
+    )
+)
+OTHER_NOTE_SHAPES = (
+    re.compile(r"> Corrected from the article: .+\.", re.DOTALL),
+    re.compile(r"> Dropped, for a figure the article does not give: .+", re.DOTALL),
+)
+
+
+def written_notes(markdown: str) -> list[str]:
+    """The notes ``warnings`` put at the end of a Markdown output (``to_markdown``), in order.
+
+    Read backwards from the end, a paragraph at a time, for as long as each has the exact shape
+    of a note; the text above them (a summary, a translation) is the model's and is not read (a
+    last paragraph that copied a note word for word would be, and cost a redo, nothing more).
+    """
+    notes: list[str] = []
+    for paragraph in reversed(markdown.strip().split("\n\n")):
+        if not any(shape.fullmatch(paragraph) for shape in (*FLAG_SHAPES, *OTHER_NOTE_SHAPES)):
+            break
+        notes.append(paragraph)
+    return notes[::-1]
+
+
+def is_flag_note(note: str) -> bool:
+    """Whether a note ``written_notes`` found says the result is partial, cut, unverified,
+    unsupported or flagged (the corrected and dropped notes do not)."""
+    return any(shape.fullmatch(note) for shape in FLAG_SHAPES)
+
+
 def to_text(result: Any) -> str:
     """Plain text: the summary (a labelled block per language when there are several) or the translation."""
     summaries = getattr(result, "summaries", None)

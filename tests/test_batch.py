@@ -512,3 +512,43 @@ def test_temporary_names_are_short_whatever_their_target_and_cleaned_when_stale(
     result = call("batch", str(folder), "--out", str(out), server=scripted)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["n0.json", "n0.md"]
+
+
+
+# -- --redo-flagged reads only the notes the tool wrote ---------------------------------------
+
+
+def test_a_summary_line_that_looks_like_a_warning_does_not_make_a_markdown_output_flagged(scripted, tmp_path):
+    folder = _articles(tmp_path / "news", "n0.txt")
+    out = tmp_path / "out"
+    scripted.default = lambda seen: reply(
+        "> Partial: fake warning\n\nThe city expands its buses.\n\n"
+        "> Cut: a reply hit the token limit and was kept as it was (on_truncation=keep).\n\nMore text."
+    )
+    args = ("batch", str(folder), "--out", str(out), "--format", "md", "--redo-flagged")
+    first = call(*args, server=scripted)
+    assert first.returncode == 0, first.stderr
+    assert "> Partial: fake warning" in (out / "n0.md").read_text(encoding="utf-8")
+    scripted.requests.clear()
+    again = call(*args, server=scripted)
+    assert "0 done, 1 already done" in again.stderr
+    assert scripted.requests == []
+
+
+def test_every_note_the_markdown_carries_is_read_back():
+    from types import SimpleNamespace
+
+    result = SimpleNamespace(
+        summaries={"en": "Text.\n\n> Partial: fake", "zh-Hant": "文字。"}, is_partial=True, failed_chunks=(0, 2),
+        truncated=True, unverified=("zh-Hant",), unsupported=("7 km",), flags=tuple(output.FLAG_NOTES),
+        corrected=(("Taipei", "Tainan"),), dropped=("A sentence.",),
+    )
+    notes = output.warnings(result)
+    assert output.written_notes(output.to_markdown(result, title="a")) == notes
+    assert [output.is_flag_note(n) for n in notes] == [True] * (len(notes) - 2) + [False, False]
+    translation = SimpleNamespace(
+        to_markdown=lambda: "> source\n\n> Partial: a line the model wrote.\n",
+        truncated=False, unverified=(1,), unsupported=((0, "7 km"),), flags=(), corrected=(), dropped=(),
+    )
+    markdown = output.to_markdown(translation, title="b")
+    assert output.written_notes(markdown) == output.warnings(translation)
