@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .chunking import split_long, split_sentences
 from .config import AUTO, KEY_SENTENCES
@@ -318,7 +318,9 @@ def choose(article: str, characters: int) -> list[Sentence]:
     """
     everything = score(article)
     # A text of nothing but header lines still has something to say: its lines, in order.
-    scored = [s for s in everything if s.score > 0] or [replace(s, score=1.0) for s in everything]
+    scored = [s for s in everything if s.score > 0] or [
+        Sentence(s.index, s.paragraph, s.text, 1.0, s.size, s.units) for s in everything  # replace() is 3 times slower
+    ]
     chosen: list[Sentence] = []
     covered: set[str] = set()
     used = 0
@@ -331,10 +333,22 @@ def choose(article: str, characters: int) -> list[Sentence]:
     if dateline is not None:
         chosen.append(dateline)
         used += dateline.size
-    left = list(scored)
+    # Best first: a sentence's value is its score at most, so the search for the best stops at
+    # the first sentence that cannot beat the best found. One that cannot be chosen again (over
+    # the budget, too little novelty or value left: each only grows with the choices) is
+    # dropped. Scanning every sentence for every choice took 106 s on a 2 MB article of
+    # one-character lines, all scored alike.
+    left = sorted(scored, key=lambda s: (-s.score, s.index))
     while left:
         best, best_value = None, 0.0
+        keep: list[Sentence] = []
+        scanned = 0
         for sentence in left:
+            if best is not None and (
+                sentence.score < best_value or (sentence.score == best_value and sentence.index > best.index)
+            ):
+                break  # no sentence from here on is worth more (a tie goes to the earlier one)
+            scanned += 1
             if top and used + sentence.size > characters:
                 continue
             found = sentence.units
@@ -344,8 +358,10 @@ def choose(article: str, characters: int) -> list[Sentence]:
             value = sentence.score * novelty**REDUNDANCY_POWER
             if top and value < MIN_SHARE * top:
                 continue
-            if best is None or value > best_value:
+            keep.append(sentence)
+            if best is None or value > best_value or (value == best_value and sentence.index < best.index):
                 best, best_value = sentence, value
+        left[:scanned] = [s for s in keep if s is not best]
         if best is None or best_value <= 0:
             break
         if not top:
@@ -353,7 +369,6 @@ def choose(article: str, characters: int) -> list[Sentence]:
         chosen.append(best)
         covered |= best.units
         used += best.size
-        left.remove(best)
     return sorted(chosen, key=lambda s: s.index)
 
 

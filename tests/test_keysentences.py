@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import replace
 
 import pytest
 from conftest import CORPUS, ROOT
@@ -791,3 +792,35 @@ def test_a_line_the_article_repeats_under_each_section_is_a_template_not_news():
 def test_addresses_and_labels_are_not_key_sentences(line, chosen):
     article = f"運河導覽船明年擴大營運\n{line}\n局長林國華表示，新航線串連安平老街。"
     assert (line in [s.text for s in choose(article, 1000)]) is chosen
+
+
+class _CountedUnits(frozenset):
+    """A sentence's units that count how often the choice weighs them against those chosen."""
+
+    weighed = 0
+
+    def __and__(self, other):
+        _CountedUnits.weighed += 1
+        return frozenset.__and__(self, other)
+
+
+@pytest.mark.parametrize("all_alike", [True, False])
+def test_choosing_weighs_each_sentence_a_few_times_not_once_per_choice(monkeypatch, all_alike):
+    # A 2 MB article of one-character lines scores every line 0, so each is scored 1.0, and the
+    # choice weighed all of them for each of its 330 picks: 106 s.
+    from summarize import keysentences
+
+    lines = 20_000
+    article = "".join(f"{chr(0x4E00 + i % 20_000)}\n" for i in range(lines))
+    # every line scored 0 (then each 1.0), or scored apart
+    scores = [0.0 if all_alike else 1.0 + (i * 7919 % 101) / 100 for i in range(lines)]
+    counted = [
+        replace(s, score=scores[s.index], units=_CountedUnits(s.units | {s.text}))
+        for s in keysentences.score(article)
+    ]
+    monkeypatch.setattr(keysentences, "score", lambda text: counted)
+    _CountedUnits.weighed = 0
+    chosen = keysentences.choose(article, 330)
+    assert len(chosen) >= 100 and _CountedUnits.weighed < 3 * lines
+    if all_alike:  # the lines in order, as far as the characters allow
+        assert [s.index for s in chosen] == list(range(len(chosen)))
