@@ -170,8 +170,10 @@ def looks_like_html(text: str) -> bool:
 
 def _mentioned(text: str, start: int, end: int) -> bool:
     """The tag at ``text[start:end]`` stands apart as a word of the text: a space, a quote or
-    punctuation on each side, within its line (markup touches its content or a line's edge)."""
-    return _apart(text[start - 1] if start else "\n") and _apart(text[end] if end < len(text) else "\n")
+    punctuation on each side, within its line (markup touches its content or a line's edge),
+    or inside more angle brackets than a tag has (<<<ARTICLE>>>, a PHP heredoc's label)."""
+    before, after = text[start - 1] if start else "\n", text[end] if end < len(text) else "\n"
+    return (before == "<" or _apart(before)) and (after == ">" or _apart(after))
 
 
 def _apart(char: str) -> bool:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,10 +141,13 @@ def _marked_blocks(reply: str, prefix: str = "") -> list[tuple[int, int, int, st
     return blocks
 
 
-def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[int, str]:
+def parse_marked(
+    reply: str, numbers: Iterable[int], prefix: str = "", sources: Mapping[int, str] | None = None
+) -> dict[int, str]:
     """Translations by marker number; text before the first marker, unknown numbers, fence
-    lines copied from the request (``prompts.ECHOED_FENCE``) and a colon after a marker
-    ("[[5]]: The museum ...", as the reference model writes them) are left out.
+    lines copied from the request (``prompts.ECHOED_FENCE``, but for one its unit's text in
+    ``sources`` holds: a PHP heredoc's <<<ARTICLE>>>) and a colon after a marker ("[[5]]: The
+    museum ...", as the reference model writes them) are left out.
 
     A marker repeated right after itself opens more of its translation, kept on a new line
     unless it mostly repeats what came before (``says_something_new``): on the reference model a
@@ -155,7 +158,8 @@ def parse_marked(reply: str, numbers: Iterable[int], prefix: str = "") -> dict[i
     found: dict[int, str] = {}
     last = None
     for number, _, _, said in _marked_blocks(reply, prefix):
-        body = prompts.ECHOED_FENCE.sub("", said).strip()
+        source = (sources or {}).get(number, "")
+        body = prompts.ECHOED_FENCE.sub(lambda m: m.group() if m.group() in source else "", said).strip()
         if number in wanted and body:
             if number not in found:
                 found[number] = body
@@ -632,7 +636,7 @@ class TranslationRun:
             log.info("a reply of %d paragraphs ran to its limit; halving the request", len(units))
             return await self._halves(units, english_only)
         reply = loops.text
-        found = parse_marked(reply, (u.number for u in units), self.prefix)
+        found = parse_marked(reply, (u.number for u in units), self.prefix, {u.number: u.text for u in units})
         if not alone and loops.looped and answer.truncated and found:
             # The loop ran to the limit inside the last paragraph the reply reached: that one is
             # asked for again with those after it, which the loop left out.

@@ -246,6 +246,7 @@ def test_clean_reports_and_warns_when_it_removes_much_of_the_text(caplog, text, 
         ("段落要用 <p> 標籤包起來，換行則用 <br> 標籤。\n標題使用 <h1> 到 <h6>。", False),
         ("寫網頁時，<script> 標籤裡放程式。\n請記得關閉 </script> 標籤。", False),
         ("用「<br>」換行", False),
+        ("heredoc 以<<<ARTICLE>>>開頭", False),  # <article> inside more brackets: a label, not a tag
         # ... but HTML that mentions one is still HTML, by the elements it opens and closes
         ("<p>換行用 <br> 標籤。</p>", True),
         ("<div>\n<p>第一段 <br> 第二段</p>\n</div>", True),

@@ -782,3 +782,36 @@ def test_correct_chinese_translations_of_technical_text_are_verified_in_one_requ
     result = translate_article("\n".join(TECH_ZH), target="zh-Hant", settings=scripted_settings, glossary={})
     assert [t for _, t in result.pairs] == list(TECH_ZH.values())
     assert result.verified and len(translations(scripted)) == 1
+
+
+# -- fence lines: a copied fence is cut, the article's own text is not -------------------------
+
+HEREDOC = {
+    "PHP 教學": "PHP tutorial",
+    "在 PHP 中，heredoc 以 <<<ARTICLE>>> 這樣的標記開頭，並以同名標記結尾。": "In PHP, a heredoc opens with a label such as <<<ARTICLE>>> and ends with the same label.",
+}
+
+
+def test_text_that_looks_like_a_fence_is_kept_and_a_copied_fence_is_cut(scripted, scripted_settings):
+    # The clean-up of fence lines a model copies back deleted the article's own <<<ARTICLE>>>.
+    def respond(seen):
+        pairs = marked(seen)
+        fence = re.search(r"<<<END ARTICLE(?:-\d+)?>>>", seen.user_text).group()  # the request's own fence
+        return reply("\n".join(f"[[{n}]] {HEREDOC[src]}" for n, src in pairs) + f" {fence}")
+
+    scripted.default = respond
+    result = translate_article("\n".join(HEREDOC), settings=scripted_settings, glossary={})
+    assert [t for _, t in result.pairs] == list(HEREDOC.values())
+    assert result.verified
+
+
+@pytest.mark.parametrize(
+    "reply, source, expected",
+    [
+        ("[[1]] It opens with <<<ARTICLE>>>.", "以 <<<ARTICLE>>> 開頭。", "It opens with <<<ARTICLE>>>."),
+        ("[[1]] It opens with <<<ARTICLE>>>. <<<END ARTICLE-1>>>", "以 <<<ARTICLE>>> 開頭。", "It opens with <<<ARTICLE>>>."),
+        ("[[1]] The date. [[END ARTICLE]]", "日期。", "The date."),
+    ],
+)
+def test_parse_marked_cuts_only_the_fences_its_source_does_not_hold(reply, source, expected):
+    assert parse_marked(reply, [1], "", {1: source}) == {1: expected}
