@@ -331,13 +331,19 @@ def shown(name: str) -> str:
     )
 
 
-def _describe(exc: BaseException) -> str:
-    """One line for one article's failure; the type too when it is not one we expect (a bug)."""
+def _describe(exc: BaseException, source: str | None = None) -> str:
+    """One line for one article's failure; the type too when it is not one we expect (a bug).
+    A message that starts with the article's name, ``source``, is given without it: the line
+    names the article already."""
+    from .batch import display
     from .errors import SummarizeError
 
+    line = _one_line(exc)
+    if source is not None:
+        line = line.removeprefix(f"{_one_line(Exception(display(source)))}: ")
     if isinstance(exc, (SummarizeError, OSError, ValueError, TypeError)):
-        return _one_line(exc)
-    return f"{type(exc).__name__}: {_one_line(exc)}"
+        return line
+    return f"{type(exc).__name__}: {line}"
 
 
 def _jobs(files: list[str]) -> list[Any]:
@@ -346,7 +352,7 @@ def _jobs(files: list[str]) -> list[Any]:
     Raises:
         UsageError: a file is missing, a folder or unreadable; stdin is wanted twice, or empty.
     """
-    from .batch import Job
+    from .batch import Job, display
 
     if not files:
         if sys.stdin is None or sys.stdin.isatty():
@@ -360,8 +366,15 @@ def _jobs(files: list[str]) -> list[Any]:
     jobs = []
     for name in files:
         if name == "-":
-            jobs.append(Job("-", text=_read_stdin()))
+            text = _read_stdin()
+            if not text.strip():  # as with no FILE: nothing to send
+                raise UsageError("stdin (-) is empty: pipe an article into it, or give FILEs")
+            jobs.append(Job("-", text=text))
             continue
+        if display(name) != name:  # found now, not after the other FILEs were sent
+            raise UsageError(
+                f"{shown(name)}: the file name is not valid UTF-8; rename it (e.g. convmv -f big5 -t utf-8 --notest FILE)"
+            )
         path = Path(name)
         if path.is_dir():
             raise UsageError(f"{name}: is a folder (summarize batch reads folders)")
@@ -441,7 +454,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         progress.done()
         source = outcome.job.source
         if outcome.error is not None:
-            progress.note(f"summarize: {shown(source)}: {_describe(outcome.error)}")
+            progress.note(f"summarize: {shown(source)}: {_describe(outcome.error, source)}")
             return
         result = outcome.result
         if args.json:
@@ -568,7 +581,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     out = args.out.expanduser()
-    articles = find_articles(args.articles, follow_symlinks=args.follow_symlinks)
+    try:
+        articles = find_articles(args.articles, follow_symlinks=args.follow_symlinks)
+    except FileNotFoundError as exc:  # as a FILE that is not there: a usage error
+        raise UsageError(str(exc)) from exc
     try:
         targets = plan_outputs(articles, out, args.format)
         check_outputs_match(targets, translate=args.translate, languages=args.languages)
@@ -598,7 +614,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             counted.add(outcome.job.source)
             progress.done()
         if outcome.error is not None:
-            progress.write(f"failed: {shown(outcome.job.source)}: {_describe(outcome.error)}")
+            progress.write(f"failed: {shown(outcome.job.source)}: {_describe(outcome.error, outcome.job.source)}")
             return
         paths = targets[outcome.job.source]
         title = shown(Path(outcome.job.source).name)
@@ -632,7 +648,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     for outcome in failures:
-        print(f"failed: {shown(outcome.job.source)}: {_describe(outcome.error or Exception('unknown'))}", file=sys.stderr)
+        print(
+            f"failed: {shown(outcome.job.source)}: {_describe(outcome.error or Exception('unknown'), outcome.job.source)}",
+            file=sys.stderr,
+        )
     if failures and args.debug and failures[0].error is not None:
         _traceback(failures[0].error)  # the first failure's: the exit status stays what it is without --debug
     return 1 if failures else 0

@@ -117,6 +117,8 @@ def test_a_file_name_that_is_not_utf8_is_that_articles_failure(scripted, tmp_pat
     assert result.returncode == 1
     assert "1 done, 0 already done, 1 failed" in result.stderr
     assert "name is not valid UTF-8" in result.stderr and "rename it" in result.stderr
+    shown = str(folder / "n\\udcb0\\udcea1.txt")
+    assert f"failed: {shown}: the file name is not valid UTF-8; rename it" in result.stderr  # named once
     assert ["第1則" not in r.user_text for r in scripted.chat_requests] == [True]  # never sent
     assert sorted(p.name for p in out.iterdir()) == ["n0.json", "n0.md"]
 

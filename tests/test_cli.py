@@ -470,7 +470,7 @@ def test_debug_logs_never_show_the_key_even_when_the_server_echoes_it(scripted, 
     [
         (("nope.txt",), {}, 2, "summarize: error: nope.txt: no such file"),
         (("{article}",), {"SUMMARIZE_CONCURRENCY": "-1"}, 2, "summarize: error: SUMMARIZE_CONCURRENCY must be"),
-        (("batch", "nowhere", "--out", "o"), {}, None, "summarize batch: error: no files match 'nowhere'"),
+        (("batch", "nowhere", "--out", "o"), {}, 2, "summarize batch: error: no files match 'nowhere'"),
     ],
     ids=["missing-file", "bad-variable", "missing-folder"],
 )
@@ -532,6 +532,32 @@ def test_file_names_print_with_their_control_characters_escaped(scripted, tmp_pa
     assert (out / "x\n# injected.md").read_text(encoding="utf-8").startswith("# x\\n# injected.txt\n\n## Summary")
     for result in (headers, markdown, dry, batch):
         assert "\x1b" not in result.stdout + result.stderr and "\n# injected" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, stdin, says",
+    [
+        ((), "", "give one or more FILEs, or - to read stdin (nothing was piped in)"),
+        (("-",), " \n", "stdin (-) is empty: pipe an article into it, or give FILEs"),
+        (("{article}", "{bad}"), "", "{shown}: the file name is not valid UTF-8; rename it"),
+        (("batch", "{missing}", "--out", "{out}"), "", "no .txt or .md files under {missing}"),
+        (("batch", "{missing}/*.txt", "--out", "{out}"), "", "no files match '{missing}/*.txt'"),
+    ],
+    ids=["no-file-empty-stdin", "dash-empty-stdin", "name-not-utf8", "batch-empty-folder", "batch-glob-no-match"],
+)
+def test_input_that_is_not_there_is_a_usage_error_before_anything_is_sent(scripted, article, tmp_path, args, stdin, says):
+    bad = tmp_path / os.fsdecode(b"n\xb0\xea1.txt")
+    try:
+        bad.write_text(ARTICLE, encoding="utf-8")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    (tmp_path / "empty").mkdir()
+    names = {"article": article, "bad": bad, "shown": tmp_path / "n\\udcb0\\udcea1.txt", "missing": tmp_path / "empty",
+             "out": tmp_path / "out"}
+    result = call(*(a.format(**names) for a in args), server=scripted, stdin=stdin)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and says.format(**names) in result.stderr
+    assert scripted.requests == []
 
 
 def test_a_bad_environment_variable_is_a_usage_error(article):
@@ -704,7 +730,7 @@ def test_batch_with_nothing_to_do_says_so(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     result = call("batch", str(empty), "--out", str(tmp_path / "out"))
-    assert result.returncode == 1
+    assert result.returncode == 2  # as a FILE that is not there
     assert result.stderr.strip() == (
         f"summarize batch: error: no .txt or .md files under {empty}: give a folder of articles or a glob such as 'news/*.txt'"
     )
