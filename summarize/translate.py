@@ -553,6 +553,9 @@ class TranslationRun:
     # Units whose translation the library writes itself (a release's date line, keysentences.english_dateline):
     # sent for context, but their replies are not used, checked, or asked for again.
     written: dict[int, str] = field(default_factory=dict)
+    # Unit number → the replies its translations came from: those of a unit left flagged are
+    # taken out of the response cache, so that the next run (or batch --redo-flagged) asks again.
+    replies_of: dict[int, list[Reply]] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -644,6 +647,8 @@ class TranslationRun:
         if alone and not found:
             found = {units[0].number: strip_markers(reply, self.prefix)}
         found = {n: one_line(t, self.target) for n, t in found.items()}
+        for number in found:
+            self.replies_of.setdefault(number, []).append(answer)
         found.update((u.number, self.written[u.number]) for u in units if u.number in self.written)
         missing = [u for u in units if u.number not in found]
         if not missing:
@@ -698,7 +703,11 @@ class TranslationRun:
             failing = {u.number: p for u in again if (p := self.problems(u, found, typical))}
         if failing:
             log.warning("flagged as unverified: %s", self.describe(failing))
-        return found, flagged | set(failing) | (self.looped & {u.number for u in units})
+        flagged = flagged | set(failing) | (self.looped & {u.number for u in units})
+        for number in flagged:
+            for reply in self.replies_of.get(number, ()):
+                self.client.forget(reply)
+        return found, flagged
 
     async def again(self, unit: Unit, first: str) -> dict[int, str]:
         """``unit`` asked for alone, a second chance: a reply cut for good keeps ``first``
@@ -864,7 +873,9 @@ def translate_article(
             and how to render them, so that every chunk renders them alike; ``glossary={}``
             turns that off.
         settings: a ``Settings``; default ``Settings.from_env()``.
-        client: an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` to send requests through.
+        client: an ``openai.OpenAI`` to send requests through (an ``openai.AsyncOpenAI``
+            belongs to one event loop, and each call of this function runs in a new one: give
+            it to ``atranslate_article``).
         **overrides: settings to change, e.g. ``model="qwen3:8b"``.
 
     Returns:

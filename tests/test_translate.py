@@ -589,6 +589,26 @@ def test_a_pair_still_failing_when_asked_alone_is_flagged(scripted, scripted_set
     assert [len(marked(r)) for r in scripted.chat_requests] == [len(TAINAN), 1]  # one re-ask, alone, no loop
 
 
+def test_a_flagged_pairs_replies_are_not_replayed_from_the_cache_and_a_clean_run_is(scripted, scripted_settings, tmp_path):
+    # --redo-flagged redid a translation with an unverified pair by replaying its cached
+    # replies: the same pair, flagged again, nothing sent. Its replies are now left out.
+    def stubborn(seen):
+        return marked_reply(marked(seen), lambda src: english(src).replace(" 10", "") if "10次" in src else english(src))
+
+    scripted.default = stubborn
+    settings = scripted_settings.replace(output_tokens=2048, cache=True, cache_dir=str(tmp_path / "c"))
+    assert translate_article("\n".join(TAINAN), settings=settings).unverified == (2,)
+    sent = len(scripted.chat_requests)
+    assert translate_article("\n".join(TAINAN), settings=settings).unverified == (2,)
+    assert len(scripted.chat_requests) == 2 * sent  # asked again, not replayed
+    scripted.default = lambda seen: marked_reply(marked(seen), english)
+    clean = translate_article("\n".join(TAINAN[:2]), settings=settings)
+    sent = len(scripted.chat_requests)
+    again = translate_article("\n".join(TAINAN[:2]), settings=settings)
+    assert again.pairs == clean.pairs and again.usage.cache_hits == 1
+    assert len(scripted.chat_requests) == sent  # a clean translation is replayed whole
+
+
 def test_a_zh_hant_pair_that_stays_english_is_flagged(scripted, scripted_settings):
     article = "Night boats to expand in Tainan\nThe city said it would monitor noise for a year.\nTickets cost 250 dollars."
     scripted.default = translator(translate=lambda s: s if "monitor" in s else "臺南夜間遊船將擴大營運，票價兩百五十元，250元。")
