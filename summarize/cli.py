@@ -34,7 +34,7 @@ from . import __version__, output, presets, prompts
 from .config import AUTO, KEY_SENTENCES, METHODS, Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .pipeline import check_languages
-from .text import decode_utf8, printable
+from .text import decode_utf8, printable, shown
 
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
@@ -317,18 +317,6 @@ class _Progress:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(printable(str(exc)).split()) or type(exc).__name__
-
-
-def shown(name: str) -> str:
-    """A file name as it can be printed on one line: bytes that are not UTF-8 (``batch.display``)
-    and what a terminal would act on or break a line at (``text.printable``: ESC, a newline, a
-    bidirectional override) shown as escapes, so the name can still be told apart."""
-    from .batch import display
-
-    return "".join(
-        c if c not in "\t\n" and printable(c) == c else c.encode("unicode_escape").decode("ascii")
-        for c in display(name)
-    )
 
 
 def _describe(exc: BaseException, source: str | None = None) -> str:

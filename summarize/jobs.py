@@ -57,10 +57,14 @@ from typing import Any
 
 from . import glossary as names
 from . import presets
-from .batch import ARTICLE_SUFFIXES, _inside, collision, display, is_done, out_inside, output_paths, read_article
+from .batch import (
+    ARTICLE_SUFFIXES, _inside, check_outputs_match, collision, display, is_done, out_inside, output_paths, read_article,
+    what_is_asked,
+)
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
+from .text import shown
 from .replay import article_of, body_key, custom_id, hold_logs, malformed, replay_article, request_body
 
 __all__ = [
@@ -464,6 +468,13 @@ def export_round(
         model = job.load()["settings"]["model"]
         if model != settings.model:
             log.warning("%s already holds a job for model %s; resuming it (give another --out for a new job)", job.out, model)
+        meta = job.load()
+        started = what_is_asked(translate=meta["translate"], languages=meta["languages"])
+        if started != what_is_asked(translate=translate, languages=languages):
+            log.warning(
+                "%s already holds a job for %s, not %s; resuming it as it was started (give another --out for a new job)",
+                job.out, started, what_is_asked(translate=translate, languages=languages),
+            )
         kept = job.load()["max_lines"]
         if max_lines is not None and max_lines != kept:
             log.warning(
@@ -493,7 +504,9 @@ def export_round(
         "rounds": [],
     }
     try:
-        count, skipped = _write_articles(job, found, base, formats, grouped=isinstance(articles, (str, os.PathLike)))
+        count, skipped = _write_articles(
+            job, found, base, formats, grouped=isinstance(articles, (str, os.PathLike)), translate=translate, languages=languages,
+        )
     except BaseException:
         shutil.rmtree(job.state / "articles", ignore_errors=True)  # half a job's articles are no job
         raise
@@ -504,13 +517,17 @@ def export_round(
     return advance(job, on_article=on_article)
 
 
-def _write_articles(job: Job, found: Iterable[Path], base: Path, formats: Sequence[str], *, grouped: bool) -> tuple[int, int]:
+def _write_articles(
+    job: Job, found: Iterable[Path], base: Path, formats: Sequence[str], *, grouped: bool,
+    translate: bool = False, languages: Sequence[str] = ("en",),
+) -> tuple[int, int]:
     """Store the articles of a new job, SHARD_SIZE per file; how many, and how many were skipped
     because their outputs exist.
 
     Raises:
-        BatchError: two articles would write the same outputs (``a.txt`` and ``a.md``), as
-            ``summarize batch`` refuses them. Only articles of one folder can collide, and a folder
+        BatchError: two articles would write the same outputs (``a.txt`` and ``a.md``), or an
+            article's outputs hold other work than is asked (a summary where a translation is
+            asked), as ``summarize batch`` refuses them. Only articles of one folder can collide, and a folder
             or a glob yields a folder's files together (``grouped``), so memory holds one folder's
             outputs; a list of files is held whole.
     """
@@ -533,6 +550,7 @@ def _write_articles(job: Job, found: Iterable[Path], base: Path, formats: Sequen
             shared = [p for p in targets.values() if writers.setdefault(p, path) != path]
             if shared:
                 raise collision(writers[shared[0]], path, shared)
+            check_outputs_match({str(path): targets}, translate=translate, languages=languages)
             if is_done(targets):
                 skipped += 1
                 continue
@@ -815,7 +833,7 @@ def _write_outputs(job: Job, article: dict[str, Any], result: Any, elapsed: floa
     if "json" in paths:
         write_atomic(paths["json"], to_json(result, source=source, elapsed=elapsed) + "\n")
     if "md" in paths:
-        write_atomic(paths["md"], to_markdown(result, title=Path(source).name))
+        write_atomic(paths["md"], to_markdown(result, title=shown(Path(source).name)))
 
 
 class _RoundWriter:

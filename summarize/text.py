@@ -84,6 +84,21 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub("", _SENT_LINE_BREAK.sub("\n", text))
 
 
+def shown(name: object) -> str:
+    """A file name as it can be printed on one line or used as a title: bytes that are not UTF-8
+    (kept by Python as lone surrogates) and what a terminal would act on or break a line at
+    (``printable``: ESC, a newline, a bidirectional override) shown as escapes, so that the name
+    can still be told apart.
+
+    Example::
+
+        >>> shown("a\\nb\\x1b.txt")
+        'a\\\\nb\\\\x1b.txt'
+    """
+    text = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c not in "\t\n" and printable(c) == c else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 # What ends a line besides "\n", as str.splitlines reads it: CR and CRLF, vertical tab, form feed,
 # the file, group and record separators, NEL, and Unicode's line and paragraph separators (a
 # Word or web page copied as text may break its lines with U+2028 alone).

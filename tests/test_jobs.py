@@ -318,6 +318,26 @@ def test_the_cli_passes_a_line_limit_only_when_one_is_given(tmp_path, monkeypatc
     assert [f["lines"] for f in jobs.rounds(out)[0]["files"]] == [4, 4, 1]
 
 
+def test_a_job_over_outputs_of_other_work_is_refused_and_a_resumed_job_says_what_it_does(tmp_path, caplog):
+    # As online: outputs of a summary run are not "done" for a job asking a translation.
+    from summarize.batch import BatchError
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    out = tmp_path / "job"
+    out.mkdir()
+    (out / "seed.json").write_text(json.dumps({"file": "seed.txt", "summaries": {"en": "Alibaba released Qwen3."}}), encoding="utf-8")
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    with pytest.raises(BatchError, match="holds a summary in en, but this run asks for a translation into en"):
+        jobs.export_round(folder, out, settings=settings, translate=True, formats=("json",))
+    assert jobs.export_round(folder, out, settings=settings, formats=("json",)).skipped == 1  # the same work: done
+    other = tmp_path / "job2"
+    jobs.export_round(folder, other, settings=settings)
+    jobs.export_round(folder, other, settings=settings, translate=True)
+    assert "holds a job for a summary in en, not a translation into en; resuming it as it was started" in caplog.text
+
+
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True, "100"])
 def test_a_line_limit_that_is_no_count_is_refused_before_anything_is_written(tmp_path, bad):
     folder = corpus_folder(tmp_path)
@@ -549,6 +569,18 @@ def answer_rounds(out: Path, report: jobs.Report, results: Path, engine) -> tupl
         jobs.answer_round(report.files, results / f"round-{n}.jsonl", engine)
         report = jobs.import_results(out, results / f"round-{n}.jsonl")
     return sent, n
+
+
+def test_a_markdown_title_shows_a_file_names_escapes_rather_than_acting_on_them(tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed\x1b]0;owned\x07.txt")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL), formats=("md",))
+    answer_rounds(out, report, tmp_path, chat_body)
+    (written,) = out.glob("*.md")
+    title = written.read_text(encoding="utf-8").splitlines()[0]
+    assert title == "# seed\\x1b]0;owned\\x07.txt"
 
 
 def test_cli_import_prints_the_next_round_and_lists_failures(endpoint_env, tmp_path, capsys):
