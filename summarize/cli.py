@@ -684,6 +684,11 @@ def cmd_job(args: argparse.Namespace) -> int:
         return _job(args)
     except BatchError as exc:  # refused before anything is written or sent: a usage error, as online
         raise UsageError(str(exc)) from exc
+    except FileNotFoundError as exc:
+        if args.command_action not in ("export", "submit"):
+            raise
+        # No articles where export and submit were told to look: input that is not there, as online.
+        raise UsageError(str(exc)) from exc
 
 
 def _job(args: argparse.Namespace) -> int:

@@ -338,6 +338,17 @@ def test_a_job_over_outputs_of_other_work_is_refused_and_a_resumed_job_says_what
     assert "holds a job for a summary in en, not a translation into en; resuming it as it was started" in caplog.text
 
 
+@pytest.mark.parametrize("action", ["export", "submit"])
+def test_export_and_submit_of_no_articles_are_usage_errors_as_online(tmp_path, monkeypatch, capsys, action):
+    monkeypatch.setenv("SUMMARIZE_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("SUMMARIZE_MODEL", MODEL)
+    (tmp_path / "empty").mkdir()
+    for where in (tmp_path / "missing", tmp_path / "empty"):
+        assert cli.main(["batch", action, str(where), "--out", str(tmp_path / "job")]) == 2
+        assert "no articles in" in capsys.readouterr().err
+    assert not (tmp_path / "job").exists()
+
+
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True, "100"])
 def test_a_line_limit_that_is_no_count_is_refused_before_anything_is_written(tmp_path, bad):
     folder = corpus_folder(tmp_path)
