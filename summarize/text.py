@@ -371,15 +371,15 @@ def is_han(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\U00020000" <= char <= "\U0002ffff"
 
 
+_HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]")
+
+
 def han_ratio(text: str) -> float:
-    """The share of letters in ``text`` that are Chinese characters (0.0 for no letters)."""
-    han = letters = 0
-    for char in text:
-        if is_han(char):
-            han += 1
-            letters += 1
-        elif char.isalpha():
-            letters += 1
+    """The share of letters in ``text`` that are Chinese characters (``is_han``; 0.0 for no letters).
+    Counted by the regular-expression engine and ``str.isalpha`` in C: the checks read every
+    reply and article, a character at a time in Python took a figure check's fifth."""
+    rest, han = _HAN.subn("", text)
+    letters = han + sum(map(str.isalpha, rest))
     return han / letters if letters else 0.0
 
 

@@ -1010,8 +1010,11 @@ def chinese_number(text: str) -> float | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _numeral(raw: str) -> tuple[str, float] | None:
-    """The longest numeral that ``raw`` starts with ("三千多" and other tails), and its value."""
+    """The longest numeral that ``raw`` starts with ("三千多" and other tails), and its value.
+    Cached: an article and its summaries give the same numerals again and again, and cn2an
+    takes most of a check's time."""
     value = chinese_number(raw)
     while value is None and len(raw) > 1:
         raw = raw[:-1]
