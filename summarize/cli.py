@@ -458,6 +458,13 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         else:
             _print((f"==> {shown(source)} <==\n" if several else "") + output.to_text(result) + ("\n" if several else ""))
 
+    # A warning while a summary streams (a re-ask: "came back in the wrong language; asking once
+    # more") starts on a line of its own, and so does the text streamed after it: on a terminal,
+    # stdout and stderr share the screen.
+    line_break = _EndStreamedLine(streamed)
+    handlers = logging.getLogger().handlers if streamed is not None else []
+    for handler in handlers:
+        handler.addFilter(line_break)
     try:
         outcomes = asyncio.run(
             run_jobs(
@@ -472,12 +479,28 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         )
     finally:
         progress.close()
+        for handler in handlers:
+            handler.removeFilter(line_break)
     failures = [o for o in outcomes if o.error is not None]
     if failures and args.debug and failures[0].error is not None:
         _traceback(failures[0].error)  # the first failure's: the exit status stays what it is without --debug
     if failures and len(failures) == len(outcomes) and all(isinstance(o.error, ConfigError) for o in failures):
         return 2  # a setting no article can run under (found once the model is known): a usage error
     return 1 if failures else 0
+
+
+class _EndStreamedLine(logging.Filter):
+    """Ends the line a streaming summary left open on stdout before a log line goes to stderr."""
+
+    def __init__(self, streamed: list[str] | None) -> None:
+        super().__init__()
+        self.streamed = streamed
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.streamed and not self.streamed[-1].endswith("\n"):
+            self.streamed.append("\n")
+            _print("\n")
+        return True
 
 
 def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> int:

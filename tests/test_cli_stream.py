@@ -60,3 +60,16 @@ def test_when_the_checked_summary_differs_from_what_streamed_it_follows(tmp_path
     streamed, checked = out.getvalue().split("\n\n--- checked ---\n")
     assert streamed.startswith("The city will add routes.") and streamed.endswith(SUMMARY)
     assert checked.strip() == SUMMARY
+
+
+def test_a_warning_while_a_summary_streams_starts_on_a_line_of_its_own(tmp_path, capsys):
+    # A re-ask's warning went to stderr in the middle of the first reply's streamed line, and the
+    # second reply streamed on straight after it.
+    chinese = "臺南市政府明年將新增十二條公車路線，擴大公車路網，方便市民通勤。"
+    with ScriptedServer() as server:
+        server.script(Step.reply(chinese), Step.reply(SUMMARY))
+        code, out = run_on_terminal(tmp_path, server)
+    assert code == 0
+    shown = out.getvalue()
+    assert shown.startswith(chinese + "\n" + SUMMARY)  # the warning came between, on its own line
+    assert shown.endswith("--- checked ---\n" + SUMMARY + "\n")
