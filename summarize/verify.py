@@ -1061,6 +1061,22 @@ def _shared_units(
     return shared
 
 
+# Two neighbouring digits before their unit say "one or the other": 三四十 is thirty or forty,
+# 兩三萬 twenty or thirty thousand, 七八成 70% or 80%. cn2an read them as 34, 23 and 78.
+_NEIGHBOURS = re.compile("([一二兩三四五六七八])([二三四五六七八九])([十百千萬億]*)")
+_DIGIT_VALUES = {c: float(v) for v, c in enumerate("零一二三四五六七八九")} | {"兩": 2.0}
+
+
+def _neighbour_digits(numeral: str) -> tuple[float, float] | None:
+    """The two values of a numeral of two neighbouring digits and their unit (三四十 → 30, 40),
+    else ``None`` (二〇二四 and 十三 are one number)."""
+    match = _NEIGHBOURS.fullmatch(numeral)
+    if match is None or _DIGIT_VALUES[match.group(2)] != _DIGIT_VALUES[match.group(1)] + 1:
+        return None
+    unit = math.prod(_ZH_UNITS[c] for c in match.group(3))
+    return _DIGIT_VALUES[match.group(1)] * unit, _DIGIT_VALUES[match.group(2)] * unit
+
+
 def _rounded_percents(percent: float) -> list[float]:
     """A fraction's percent, exact and rounded to 0, 1 and 2 decimals when that stays within
     ROUNDING of it: 三分之一 is 33.33…%, 33.33%, 33.3% and 33%; 二百分之一 is 0.5%, never 1%."""
@@ -1103,8 +1119,12 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
         if number is None:
             continue
         raw, value = number
+        half, part = match.group("half"), match.group("part")
+        # 三四十 is thirty or forty, not 34: both are figures of the text.
+        neighbours = None if part is not None or half else _neighbour_digits(match.group("num"))
+        values = list(neighbours) if neighbours else [value]
         if match.group("unit"):
-            value *= _ZH_UNITS[match.group("unit")]  # 十多萬: 100,000 and more
+            values = [v * _ZH_UNITS[match.group("unit")] for v in values]  # 十多萬: 100,000 and more
         begin = match.start()
         pre = next((p for p in _ZH_PREFIXES if begin >= len(p) and text.startswith(p, begin - len(p))), "")
         post = (match.group("post") or "").strip().replace("％", "%")
@@ -1115,43 +1135,44 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
             figures.append(Figure(v, percent, 0.0, source, *span, kind, label=label))
 
         if keep_bare:
-            add(value, False)  # "一、" opening a line numbers a list item: 一、二十年來 may be item one
+            for v in values:
+                add(v, False)  # "一、" opening a line numbers a list item: 一、二十年來 may be item one
         if scale != 1.0 or shared_post:
-            value, post = value * scale, post or shared_post
-        half, part = match.group("half"), match.group("part")
+            values, post = [v * scale for v in values], post or shared_post
         if part is not None or (half == "半" and raw == "一" and not post):
             # 三分之一 is a third, 一半 a half: as the fraction or the percent, never its numbers apart.
-            share, whole = (chinese_number(part), value) if part is not None else (1.0, 2.0)
+            share, whole = (chinese_number(part), values[0]) if part is not None else (1.0, 2.0)
             if share is None or not whole:
                 continue
             add(share / whole, False)
             for percent in _rounded_percents(100 * share / whole):
                 add(percent, True)
             continue
-        if half:
-            value += 0.5  # 兩個半小時: 2.5 hours; 一年半: 1.5 years
-        if pre in _ZH_PER or post in ("%", "個百分點", "百分點"):
-            add(value * _ZH_PER.get(pre, 1.0), True)
-            if pre in ("千分之", "萬分之"):
-                add(value, False)  # "3 per thousand"
-        elif post == "成":
-            add(value * 10, True)
-            add(value, False)  # "Grok 3.5成為…" is a name before a verb, not 35%
-        elif post == "折":
-            paid = value * 10 if value < 10 else value  # 七折 → 70%, 75折 → 75%
-            add(paid, True)
-            add(100 - paid, True)
-        else:
-            plain = raw.translate(_FULLWIDTH)
-            # What comes right after the digits: "2026台" counts machines, "展望2026 台南" is a year.
-            after = text[match.end("num") : match.end("num") + 1]
-            year = value.is_integer() and 1000 <= value <= 2199 and pre != "第" and (
-                (post == "年" and pre != "民國")
-                or (not post and re.fullmatch(r"\d{4}", plain) is not None and after not in _ZH_COUNTED)
-            )
-            add(value, False, "year" if year else "number")
-            if post == "年" and value.is_integer() and (pre == "民國" or 30 <= value <= 200):
-                add(value + 1911, False, "roc")  # 民國 years: 113年 is 2024, as a year only
+        for value in values:
+            if half:
+                value += 0.5  # 兩個半小時: 2.5 hours; 一年半: 1.5 years
+            if pre in _ZH_PER or post in ("%", "個百分點", "百分點"):
+                add(value * _ZH_PER.get(pre, 1.0), True)
+                if pre in ("千分之", "萬分之"):
+                    add(value, False)  # "3 per thousand"
+            elif post == "成":
+                add(value * 10, True)
+                add(value, False)  # "Grok 3.5成為…" is a name before a verb, not 35%
+            elif post == "折":
+                paid = value * 10 if value < 10 else value  # 七折 → 70%, 75折 → 75%
+                add(paid, True)
+                add(100 - paid, True)
+            else:
+                plain = raw.translate(_FULLWIDTH)
+                # What comes right after the digits: "2026台" counts machines, "展望2026 台南" is a year.
+                after = text[match.end("num") : match.end("num") + 1]
+                year = value.is_integer() and 1000 <= value <= 2199 and pre != "第" and not neighbours and (
+                    (post == "年" and pre != "民國")
+                    or (not post and re.fullmatch(r"\d{4}", plain) is not None and after not in _ZH_COUNTED)
+                )
+                add(value, False, "year" if year else "number")
+                if post == "年" and value.is_integer() and (pre == "民國" or 30 <= value <= 200):
+                    add(value + 1911, False, "roc")  # 民國 years: 113年 is 2024, as a year only
     if original == text:
         return figures
     return [
