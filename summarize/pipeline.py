@@ -288,9 +288,14 @@ class Run:
                 stream=stream, final=final, words=words,
             )
             best = second if second.badness <= first.badness else first
-            if not best.ok and not best.looped_when_done:
-                # Neither reply is usable: what is kept is flagged, and the next run (or batch
-                # --redo-flagged) asks again instead of replaying both from the response cache.
+            # Neither reply is usable and what is kept will be flagged: the next run (or batch
+            # --redo-flagged) asks again instead of replaying both from the response cache. A
+            # note in the wrong language is no flag (the summary made from it is judged), so it
+            # stays: a long article's rerun would send its parts again.
+            flagged = best.echoed or best.cut or (best.looped and not best.looped_when_done) or (
+                final and (best.wrong_language or best.too_short)
+            )
+            if flagged:
                 for verdict in (first, second):
                     self.client.forget(verdict.reply)
         if best.cut and not final:

@@ -213,3 +213,26 @@ def test_a_rerun_from_the_cache_asks_a_re_ask_the_way_the_server_reads_it(script
     assert sent == 2 and "dry_multiplier" in scripted.chat_requests[1].body  # llama.cpp's DRY sampler
     again = summarize_article(ARTICLE, settings=settings)
     assert again.text == first.text and len(scripted.chat_requests) == sent
+
+
+def test_a_note_left_in_the_wrong_language_is_no_flag_and_stays_cached(scripted, tmp_path):
+    # Only a flagged outcome's replies leave the cache: a note the model wrote in Chinese twice
+    # feeds the summary, which is judged itself; dropping it would resend a long article's parts.
+    settings = Settings(
+        base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"), verify=False,
+        method="abstractive", chunk_tokens=100,
+    )
+    article = "\n".join(f"第{i}項：臺南市政府今天公布第{i}號防災演練報告，共有{i * 7}名市民參加。" for i in range(12))
+
+    def answer(seen):
+        if seen.kind == "map" and "第0項" in seen.fenced:
+            return Step.reply("臺南市政府公布防災演練報告，市民踴躍參加。")
+        return Step.reply("Tainan reported on its disaster drills, which residents joined.")
+
+    scripted.default = answer
+    first = summarize_article(article, settings=settings)
+    assert first.chunks > 1 and "en-not-english" not in first.flags
+    sent = len(scripted.chat_requests)
+    assert sum(r.kind == "map" and "第0項" in r.fenced for r in scripted.chat_requests) == 2  # asked, then re-asked
+    again = summarize_article(article, settings=settings)
+    assert again.text == first.text and len(scripted.chat_requests) == sent
