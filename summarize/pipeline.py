@@ -256,6 +256,7 @@ class Run:
         limit = reply_tokens(self.settings, words, language)
         first = await self.judge(messages, language, limit, penalize=False, stream=stream, final=final, words=words)
         best = first
+        judged = [first]  # every reply this answer read
         # Notes that only ran long (right language, no loop) are not asked again but kept below:
         # on the reference model a re-asked cut note came back cut every time, and the re-ask
         # costs the whole chunk's prompt once more.
@@ -288,24 +289,16 @@ class Run:
                 stream=stream, final=final, words=words,
             )
             best = second if second.badness <= first.badness else first
-            # Neither reply is usable and what is kept will be flagged: the next run (or batch
-            # --redo-flagged) asks again instead of replaying both from the response cache. A
-            # note in the wrong language is no flag (the summary made from it is judged), so it
-            # stays: a long article's rerun would send its parts again.
-            flagged = best.echoed or best.cut or (best.looped and not best.looped_when_done) or (
-                final and (best.wrong_language or best.too_short)
-            )
-            if flagged:
-                for verdict in (first, second):
-                    self.client.forget(verdict.reply)
+            judged.append(second)
         if best.cut and not final:
             # Notes feed the next request, not the reader: keep their whole sentences, flagged.
             self.flags.add(NOTES_CUT)
             return whole_sentences(best.text)
+        raised = set()
         if best.too_short and final:
-            self.flags.add(TOO_SHORT)
+            raised.add(TOO_SHORT)
         if best.echoed:  # a note too: its part of the article went unsummarized
-            self.flags.add(ECHOED_TASK)
+            raised.add(ECHOED_TASK)
         if best.cut:
             if self.settings.on_truncation != "keep":
                 raise TruncatedOutputError(
@@ -314,11 +307,18 @@ class Run:
                     "or set SUMMARIZE_ON_TRUNCATION=keep to keep the cut text, flagged",
                     status=None, base_url=self.client.base_url, model=self.model, attempts=2,
                 )
-            self.flags.add(TRUNCATED)
+            raised.add(TRUNCATED)
         if best.looped and not best.looped_when_done:
-            self.flags.add(LOOPED)
+            raised.add(LOOPED)
         if best.wrong_language and final:  # a note's language matters only through the final summary
-            self.flags.add(WRONG_LANGUAGE[language])
+            raised.add(WRONG_LANGUAGE[language])
+        self.flags |= raised
+        if raised:
+            # What is kept is flagged: the next run (or batch --redo-flagged) asks again instead
+            # of replaying the replies from the response cache. A note in the wrong language is
+            # no flag (the summary made from it is judged), so it stays cached.
+            for verdict in judged:
+                self.client.forget(verdict.reply)
         if language == "zh-Hant":
             self.simplified_fixed[language] = self.simplified_fixed.get(language, 0) + best.simplified_fixed
         return best.text
