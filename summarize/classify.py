@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from . import errors
 from .config import Settings
+from .text import without_keys
 from .transport import MAX_SIDE_BODY_BYTES, BodyCapped
 
 T = TypeVar("T")
@@ -165,13 +166,11 @@ class Classifier:
         self.settings = settings
         self.base_url = base_url
         self.local = local
-        self.keys = tuple(k for k in (settings.api_key, *keys) if k and len(k) >= 8)
+        self.keys = tuple(k for k in (settings.api_key, *keys) if k)
 
     def redact(self, text: str) -> str:
         """``text`` without the API key (servers that echo a refused key in full exist)."""
-        for key in self.keys:
-            text = text.replace(key, "***")
-        return text
+        return without_keys(text, self.keys)
 
     async def scrubbed(self, call: Awaitable[T]) -> T:
         """What ``call`` gives; an error it raises loses the API key from every exception

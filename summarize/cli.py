@@ -34,7 +34,7 @@ from . import __version__, output, presets, prompts
 from .config import AUTO, KEY_SENTENCES, METHODS, Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .pipeline import check_languages
-from .text import decode_utf8, printable, shown
+from .text import decode_utf8, printable, shown, without_keys
 
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
@@ -784,13 +784,10 @@ class _Redact(logging.Filter):
 
     def __init__(self, keys: list[str]) -> None:
         super().__init__()
-        self.keys = sorted({k for k in keys if len(k) >= 4}, key=len, reverse=True)
+        self.keys = keys
 
     def redact(self, text: str) -> str:
-        text = self.BEARER.sub(r"\1[redacted]", text)
-        for key in self.keys:
-            text = text.replace(key, "[redacted]")
-        return text
+        return without_keys(self.BEARER.sub(r"\1[redacted]", text), self.keys, "[redacted]")
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -814,7 +811,6 @@ def _redact_logs(args: argparse.Namespace) -> None:
         for old in [f for f in handler.filters if isinstance(f, _Redact)]:
             handler.removeFilter(old)
         handler.addFilter(redact)
-
 
 
 def main(argv: list[str] | None = None) -> int:

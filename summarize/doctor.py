@@ -31,7 +31,7 @@ from .client import ChatClient, Reply, usable_ids
 from .config import AUTO, Settings
 from .keysentences import model_size, parameters_in_listing, uses_key_sentences
 from .errors import EndpointError, SummarizeError, TruncatedOutputError
-from .text import printable
+from .text import printable, without_keys
 from .transport import MAX_SIDE_BODY_BYTES, BodyCapped, http_client
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -86,9 +86,7 @@ def _server_root(base_url: str) -> str:
 
 def _redact(text: str, settings: Settings) -> str:
     """``text`` without the key: servers echo it, in bodies and in reason phrases."""
-    key = settings.api_key
-    # As the client does: a "key" under 8 characters is no secret, and replacing it would garble the text.
-    return text.replace(key, "***") if key and len(key) >= 8 else text
+    return without_keys(text, (settings.api_key,))
 
 
 class _Probes:

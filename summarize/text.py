@@ -7,6 +7,7 @@ import html
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -82,6 +83,25 @@ def printable(text: str) -> str:
     control characters but tab and newline (a CRLF, CR, NEL or Unicode line separator becomes a
     newline), bidirectional overrides, and lone surrogates (which no file can hold)."""
     return _UNPRINTABLE.sub("", _SENT_LINE_BREAK.sub("\n", text))
+
+
+# A key shorter than this is no secret (a local server takes any "x"), and replacing it would
+# garble the text it is looked for in.
+MIN_KEY_CHARACTERS = 8
+
+
+def without_keys(text: str, keys: Iterable[str | None], mark: str = "***") -> str:
+    """``text`` with each API key of ``keys`` replaced by ``mark`` (servers echo a refused key in
+    full: in bodies, reason phrases and headers); keys under ``MIN_KEY_CHARACTERS`` are left.
+
+    Example::
+
+        >>> without_keys("bad key sk-0123456789", ["sk-0123456789", None])
+        'bad key ***'
+    """
+    for key in sorted({k for k in keys if k and len(k) >= MIN_KEY_CHARACTERS}, key=len, reverse=True):
+        text = text.replace(key, mark)
+    return text
 
 
 def shown(name: object) -> str:
