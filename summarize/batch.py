@@ -32,6 +32,7 @@ from .glossary import resolve_glossary
 from . import output
 from .output import FLAG_NOTES, LANGUAGE_LABELS
 from .result import LANGUAGE_FAILED, Summary, Translation
+from .text import display
 from .pipeline import asummarize_article
 from .translate import atranslate_article
 
@@ -43,12 +44,6 @@ log = logging.getLogger("summarize")
 class BatchError(ValueError):
     """A batch that cannot run as asked (outputs that collide, ``--out`` inside what is read or
     not writable); raised before anything is sent. The CLI reports it as a usage error."""
-
-
-def display(path: Path | str) -> str:
-    """``path`` as text that can always be printed and written: bytes that are not UTF-8 in a
-    file name (kept by Python as lone surrogates) shown as ``\\udcXX`` escapes."""
-    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True)

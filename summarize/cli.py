@@ -34,7 +34,7 @@ from . import __version__, output, presets, prompts
 from .config import AUTO, KEY_SENTENCES, METHODS, Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .pipeline import check_languages
-from .text import decode_utf8, printable, shown, without_keys
+from .text import decode_utf8, display, printable, shown, without_keys
 
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
@@ -323,12 +323,11 @@ def _describe(exc: BaseException, source: str | None = None) -> str:
     """One line for one article's failure; the type too when it is not one we expect (a bug).
     A message that starts with the article's name, ``source``, is given without it: the line
     names the article already."""
-    from .batch import display
     from .errors import SummarizeError
 
     line = _one_line(exc)
     if source is not None:
-        line = line.removeprefix(f"{_one_line(Exception(display(source)))}: ")
+        line = line.removeprefix(f"{' '.join(printable(display(source)).split())}: ")
     if isinstance(exc, (SummarizeError, OSError, ValueError, TypeError)):
         return line
     return f"{type(exc).__name__}: {line}"
@@ -340,7 +339,7 @@ def _jobs(files: list[str]) -> list[Any]:
     Raises:
         UsageError: a file is missing, a folder or unreadable; stdin is wanted twice, or empty.
     """
-    from .batch import Job, display
+    from .batch import Job
 
     if not files:
         if sys.stdin is None or sys.stdin.isatty():

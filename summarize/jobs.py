@@ -58,13 +58,12 @@ from typing import Any
 from . import glossary as names
 from . import presets
 from .batch import (
-    ARTICLE_SUFFIXES, _inside, check_outputs_match, collision, display, is_done, out_inside, output_paths, read_article,
-    what_is_asked,
+    ARTICLE_SUFFIXES, _inside, check_outputs_match, collision, is_done, out_inside, output_paths, read_article, what_is_asked,
 )
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
-from .text import shown
+from .text import display, shown
 from .replay import article_of, body_key, custom_id, hold_logs, malformed, replay_article, request_body
 
 __all__ = [

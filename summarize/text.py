@@ -115,8 +115,15 @@ def shown(name: object) -> str:
         >>> shown("a\\nb\\x1b.txt")
         'a\\\\nb\\\\x1b.txt'
     """
-    text = str(name).encode("utf-8", "backslashreplace").decode("utf-8")
-    return "".join(c if c not in "\t\n" and printable(c) == c else c.encode("unicode_escape").decode("ascii") for c in text)
+    return "".join(
+        c if c not in "\t\n" and printable(c) == c else c.encode("unicode_escape").decode("ascii") for c in display(name)
+    )
+
+
+def display(path: object) -> str:
+    """``path`` as text that can always be printed and written: bytes that are not UTF-8 in a
+    file name (kept by Python as lone surrogates) shown as ``\\udcXX`` escapes."""
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # What ends a line besides "\n", as str.splitlines reads it: CR and CRLF, vertical tab, form feed,
@@ -394,12 +401,17 @@ def is_han(char: str) -> bool:
 _HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]")
 
 
+def han_count(text: str) -> int:
+    """How many Chinese characters (``is_han``) ``text`` holds."""
+    return len(_HAN.findall(text))
+
+
 def han_ratio(text: str) -> float:
     """The share of letters in ``text`` that are Chinese characters (``is_han``; 0.0 for no letters).
     Counted by the regular-expression engine and ``str.isalpha`` in C: the checks read every
     reply and article, a character at a time in Python took a figure check's fifth."""
     rest, han = _HAN.subn("", text)
-    letters = han + sum(map(str.isalpha, rest))
+    letters = han + sum(map(str.isalpha, rest))  # a Han character unassigned in Unicode is no isalpha()
     return han / letters if letters else 0.0
 
 
@@ -478,6 +490,8 @@ _TAIWAN_SHARED = frozenset("台布了周里借念伙郁喂晒扎")
 # 子丑, 前仆後繼, 熏陶, 涌泉, 咸豐, 花岡岩, 涂/余/采 as surnames). Where they are drift (之后,
 # 范围, 游客), the sentence holds other Simplified characters: they are converted only there.
 _TRADITIONAL_TOO = frozenset("后干范于游余云准岳岩托征采丑仆熏厘涂涌淀咸凶")
+# What a sentence with no other Simplified character keeps as it is.
+_KEPT_IN_TRADITIONAL = _TAIWAN_SHARED | _TRADITIONAL_TOO
 # A sentence, the context in which a character of _TRADITIONAL_TOO is judged.
 _CONTEXT = re.compile(r"[^。！？!?\n]*[。！？!?\n]*")
 
@@ -511,7 +525,7 @@ def _keep_shared(source: str, converted: str) -> str:
     out = []
     for match in _CONTEXT.finditer(source):
         said, written = match.group(), converted[match.start() : match.end()]
-        keep = _TAIWAN_SHARED | _TRADITIONAL_TOO
+        keep = _KEPT_IN_TRADITIONAL
         if any(_simplified_only(char) for char in said):
             keep = _TAIWAN_SHARED
             whole = _s2tw().convert(_t2s().convert(said))

@@ -54,7 +54,7 @@ from .errors import (
 )
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
-from .text import clean, han_ratio, in_simplified, is_han, mostly_chinese, to_traditional, visible_length
+from .text import clean, han_count, han_ratio, in_simplified, is_han, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
@@ -319,7 +319,7 @@ ZH_MIN_SHARE = 1 / 3
 
 def chinese_share(text: str) -> float:
     """The share of Chinese characters among the Chinese characters and Latin words of ``text``."""
-    han = sum(1 for char in text if is_han(char))
+    han = han_count(text)
     units = han + len(_LATIN_WORD.findall(text))
     return han / units if units else 0.0
 
