@@ -464,17 +464,18 @@ def export_round(
     check_max_lines(max_lines)
     job = Job(out)
     if job.exists:
-        model = job.load()["settings"]["model"]
+        meta = job.load()
+        model = meta["settings"]["model"]
         if model != settings.model:
             log.warning("%s already holds a job for model %s; resuming it (give another --out for a new job)", job.out, model)
-        meta = job.load()
         started = what_is_asked(translate=meta["translate"], languages=meta["languages"])
-        if started != what_is_asked(translate=translate, languages=languages):
+        asked = what_is_asked(translate=translate, languages=languages)
+        if started != asked:
             log.warning(
                 "%s already holds a job for %s, not %s; resuming it as it was started (give another --out for a new job)",
-                job.out, started, what_is_asked(translate=translate, languages=languages),
+                job.out, started, asked,
             )
-        kept = job.load()["max_lines"]
+        kept = meta["max_lines"]
         if max_lines is not None and max_lines != kept:
             log.warning(
                 "%s already holds a job whose files are split at %d requests; it keeps that (max_lines %d "
