@@ -94,15 +94,10 @@ def to_markdown(result: Any, *, title: str) -> str:
     return "\n\n".join(parts + warnings(result)) + "\n"
 
 
-# How each Markdown warning line starts (``summarize batch --redo-flagged`` looks for them).
-WARNING_PREFIXES = ("> Partial:", "> Cut:", "> Unverified:", "> Unsupported:") + tuple(
-    note.split(":", 1)[0] + ":" for note in FLAG_NOTES.values()
-)
-
-
 def warnings(result: Any) -> list[str]:
-    """Markdown notes on what makes a result less than complete."""
-    partial, cut, unverified, unsupported = WARNING_PREFIXES[:4]
+    """Markdown notes on what makes a result less than complete (``written_notes`` reads them
+    back by their shapes, ``FLAG_SHAPES``)."""
+    partial, cut, unverified, unsupported = "> Partial:", "> Cut:", "> Unverified:", "> Unsupported:"
     notes = []
     if getattr(result, "is_partial", False):
         notes.append(f"{partial} chunks {', '.join(str(i + 1) for i in result.failed_chunks)} failed and are left out.")
@@ -121,14 +116,14 @@ def warnings(result: Any) -> list[str]:
     notes += [FLAG_NOTES[flag] for flag in getattr(result, "flags", ()) if flag in FLAG_NOTES]
     fixes = getattr(result, "corrected", ())
     if fixes:
-        # Not a warning prefix: the article settled these, so a batch does not redo the article for them.
+        # Not a flag: the article settled these, so a batch does not redo the article for them.
         shown = [
             (f"paragraph {c[0] + 1}: " if len(c) == 3 else "") + f"\"{c[-2]}\" → \"{c[-1]}\"" for c in fixes
         ]
         notes.append(f"> Corrected from the article: {'; '.join(shown)}.")
     dropped = getattr(result, "dropped", ())
     if dropped:
-        # Not a warning prefix either: what is left is traced to the article.
+        # Not a flag either: what is left is traced to the article.
         left_out = "; ".join(f'"{s}"' for s in dropped)
         notes.append(f"> Dropped, for a figure the article does not give: {left_out}")
     return notes
