@@ -1064,17 +1064,19 @@ def _shared_units(
 # Two neighbouring digits before their unit say "one or the other": 三四十 is thirty or forty,
 # 兩三萬 twenty or thirty thousand, 七八成 70% or 80%. cn2an read them as 34, 23 and 78.
 _NEIGHBOURS = re.compile("([一二兩三四五六七八])([二三四五六七八九])([十百千萬億]*)")
-_DIGIT_VALUES = {c: float(v) for v, c in enumerate("零一二三四五六七八九")} | {"兩": 2.0}
 
 
 def _neighbour_digits(numeral: str) -> tuple[float, float] | None:
     """The two values of a numeral of two neighbouring digits and their unit (三四十 → 30, 40),
     else ``None`` (二〇二四 and 十三 are one number)."""
     match = _NEIGHBOURS.fullmatch(numeral)
-    if match is None or _DIGIT_VALUES[match.group(2)] != _DIGIT_VALUES[match.group(1)] + 1:
+    if match is None:
+        return None
+    low, high = (chinese_number(match.group(i)) or 0.0 for i in (1, 2))
+    if high != low + 1:
         return None
     unit = math.prod(_ZH_UNITS[c] for c in match.group(3))
-    return _DIGIT_VALUES[match.group(1)] * unit, _DIGIT_VALUES[match.group(2)] * unit
+    return low * unit, high * unit
 
 
 def _rounded_percents(percent: float) -> list[float]:
