@@ -118,12 +118,15 @@ def _within(groups: list[list[str]], budget: int, count: Counter) -> list[tuple[
             joined.append((text, tokens))
             continue
         current: list[str] = []
+        held = 0  # the tokens of "".join(current), as counted
         for piece in group:
-            if current and count("".join(current) + piece) > budget:
-                joined.append(("".join(current), count("".join(current))))
-                current = []
+            tokens = count("".join(current) + piece)
+            if current and tokens > budget:
+                joined.append(("".join(current), held))
+                current, tokens = [], count(piece)
             current.append(piece)
-        joined.append(("".join(current), count("".join(current))))
+            held = tokens
+        joined.append(("".join(current), held))
     return joined
 
 
