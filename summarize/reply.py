@@ -263,40 +263,32 @@ class ReplyReader:
         # an event's first line that is whole already (JSON that parses, or [DONE]) is taken at
         # once. Later lines wait for the blank line: trying each would read the event again per
         # line, quadratic in a hostile server's thousands of lines.
-        data = line[5:].strip()
-        self._data.append(data)
-        if len(self._data) > 1 or self._event_type == b"error":
-            return
-        if data == b"[DONE]":
-            self._data = []
-            self._done = True
-            return
-        try:
-            event = json.loads(data)
-        except ValueError:
-            return  # more lines of it may follow
-        self._data = []
-        self._event(event)
+        self._data.append(line[5:].strip())
+        if len(self._data) == 1 and self._event_type != b"error":
+            self._dispatch(whole_only=True)
 
-    def _dispatch(self) -> None:
-        """Act on the event whose data has been read (a blank line, or data that is whole)."""
-        if not self._data:
-            return
+    def _dispatch(self, whole_only: bool = False) -> None:
+        """Act on the event whose data has been read: at a blank line or the body's end, or, with
+        ``whole_only``, at its first line when that is whole already (else it waits for more)."""
         data = b"\n".join(self._data).strip()
-        self._data = []
-        if not data:
-            return  # "data:" with nothing after it: no event, as the format says
         if data == b"[DONE]":
             self._done = True
-            return
-        if self._event_type == b"error":
+        elif data and self._event_type == b"error":
+            self._data = []
             # An "event: error" carries the error as its data, with or without an "error" key.
             raise BodyError(_parsed(data))
-        try:
-            event = json.loads(data)
-        except ValueError:
-            raise MalformedReply(f"a streamed event is not JSON: {data[:80]!r}") from None
-        self._event(event)
+        elif data:
+            try:
+                event = json.loads(data)
+            except ValueError:
+                if whole_only:
+                    return  # more lines of it may follow
+                self._data = []
+                raise MalformedReply(f"a streamed event is not JSON: {data[:80]!r}") from None
+            self._data = []
+            self._event(event)
+            return
+        self._data = []  # [DONE], or "data:" with nothing after it: no event, as the format says
 
     def _event(self, event: Any) -> None:
         if not isinstance(event, dict):
