@@ -46,7 +46,8 @@ _HTML_TAG = re.compile(rf"<({_TAG_NAME})(?:{_ATTRIBUTE})*\s*/?>|</({_TAG_NAME})\
 _VALUED_ATTRIBUTE = r"""\s+[A-Za-z_:@][-A-Za-z0-9_:.@]*\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)"""
 _HTML_EVIDENCE = re.compile(rf"<({_TAG_NAME})(?:{_VALUED_ATTRIBUTE})*\s*/?>|</({_TAG_NAME})\s*>")
 _HTML_VOID = frozenset({"br", "hr", "img", "wbr", "meta", "link", "input"})
-_HTML_MARKS = re.compile(r"<!doctype\s+html|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_DOCTYPE = re.compile(r"<!doctype\s+html", re.IGNORECASE)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 # Character references with their semicolon (&nbsp; &amp; &#8203;): "AT&T" stays as it is.
 _HTML_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Zero-width and invisible formatting characters that carry no text but cost tokens.
@@ -183,15 +184,18 @@ class Cleaned:
 
 
 def looks_like_html(text: str) -> bool:
-    """Whether ``text`` is HTML: it holds a doctype, a closed comment, or tags of real HTML
+    """Whether ``text`` is HTML: it holds a doctype, or a closed comment or tags of real HTML
     elements used as markup.
 
     A bare ``<`` or ``>`` (``x<y``, ``List<int>``, ``a < b``) is text, not markup; so is a tag
-    an article only mentions, set apart by spaces or punctuation on both sides ("段落要用 <p>
-    標籤包起來"). A text that mentions tags is HTML only if it also closes an element it opens
-    in markup: read as HTML, a tutorial lost the tags it taught and its paragraph breaks.
+    or a comment an article only mentions, set apart by spaces or punctuation on both sides
+    ("段落要用 <p> 標籤包起來", "註解寫成 <!-- 這樣 --> 就不會顯示"). A text that mentions tags is
+    HTML only if it also closes an element it opens in markup: read as HTML, a tutorial lost
+    the tags it taught and its paragraph breaks.
     """
-    if _HTML_MARKS.search(text):
+    if _DOCTYPE.search(text):
+        return True
+    if any(not _mentioned(text, m.start(), m.end()) for m in _HTML_COMMENT.finditer(text)):
         return True
     tags = sorted(
         [(m.start(), m.end(), m.group(2) is not None, (m.group(1) or m.group(2)).lower())

@@ -240,7 +240,11 @@ def test_clean_reports_and_warns_when_it_removes_much_of_the_text(caplog, text, 
         ("第一段<p>第二段<p>第三段", True),  # old HTML leaves paragraphs unclosed
         ('<img src="a.png" alt>內文', True),
         ("<my-widget>內文</my-widget>", True),
-        ("a <!-- note --> b", True),
+        ("a<!-- note -->b", True),
+        ("第一段。\n<!-- ad slot -->\n第二段。", True),  # a comment on a line of its own is markup
+        ("a <!-- note --> b", False),  # mentioned between spaces, as a tutorial writes one
+        ("HTML 的註解寫成 <!-- 這是註解 --> ，瀏覽器不會顯示。", False),
+        ("用「<!-- -->」包住不想顯示的內容", False),
         ("a <!-- never closed", False),
         # Tags an article only mentions, apart from its words: a tutorial about HTML is text.
         ("段落要用 <p> 標籤包起來，換行則用 <br> 標籤。\n標題使用 <h1> 到 <h6>。", False),
@@ -261,3 +265,10 @@ def test_an_article_about_html_keeps_its_tags_and_paragraphs():
     tutorial = "HTML 教學\n段落要用 <p> 標籤包起來，換行則用 <br> 標籤。\n標題使用 <h1> 到 <h6>。"
     report = clean_report(tutorial)
     assert report.text == tutorial and not report.html and report.warning is None
+
+
+def test_an_article_about_html_comments_keeps_the_comment_it_teaches():
+    # Read as HTML, the one thing the paragraph taught went, as a comment's content.
+    tutorial = "HTML 教學\n註解寫成 <!-- 這是註解 --> ，瀏覽器不會顯示它。\n下一段。"
+    report = clean_report(tutorial)
+    assert report.text == tutorial and not report.html and report.removed == 0
