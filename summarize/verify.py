@@ -1062,21 +1062,24 @@ def _shared_units(
 
 
 # Two neighbouring digits before their unit say "one or the other": 三四十 is thirty or forty,
-# 兩三萬 twenty or thirty thousand, 七八成 70% or 80%. cn2an read them as 34, 23 and 78.
-_NEIGHBOURS = re.compile("([一二兩三四五六七八])([二三四五六七八九])([十百千萬億]*)")
+# 兩三萬 twenty or thirty thousand, 七八成 70% or 80%, 一兩天 one or two days. cn2an read them as
+# 34, 23, 78 and 12. After tens they are the units digit: 十三四 is 13 or 14, 三十五六萬 350,000
+# or 360,000.
+_NEIGHBOURS = re.compile("((?:[一二兩三四五六七八九]?十)?)([一二兩三四五六七八])([二兩三四五六七八九])([十百千萬億]*)")
 
 
 def _neighbour_digits(numeral: str) -> tuple[float, float] | None:
-    """The two values of a numeral of two neighbouring digits and their unit (三四十 → 30, 40),
-    else ``None`` (二〇二四 and 十三 are one number)."""
+    """The two values of a numeral of two neighbouring digits and their unit (三四十 → 30, 40;
+    十三四 → 13, 14), else ``None`` (二〇二四, 十三 and 二十三 are one number)."""
     match = _NEIGHBOURS.fullmatch(numeral)
     if match is None:
         return None
-    low, high = (chinese_number(match.group(i)) or 0.0 for i in (1, 2))
+    tens = (chinese_number(match.group(1)) or 0.0) if match.group(1) else 0.0
+    low, high = (chinese_number(match.group(i)) or 0.0 for i in (2, 3))
     if high != low + 1:
         return None
-    unit = math.prod(_ZH_UNITS[c] for c in match.group(3))
-    return low * unit, high * unit
+    unit = math.prod(_ZH_UNITS[c] for c in match.group(4))
+    return (tens + low) * unit, (tens + high) * unit
 
 
 def _rounded_percents(percent: float) -> list[float]:
