@@ -701,6 +701,14 @@ _ZH_FIGURE = re.compile(
     r"(?P<post>\s*(?:[%％]|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
     r"(?P<half>個半(?=小時|月|鐘頭|世紀|星期|禮拜)|(?<=[年一])半(?![導島夜山場價決官徑年天日月數]))?"
 )
+# A half with no number before it, and what an English text may write for it: 過半 and 半數 are
+# 50%, 半年 is six months, 半小時 thirty minutes, 半個月 fifteen days or two weeks, 半世紀 fifty
+# years, 半價 50% (off). 半島, 半導體 and 半夜 are words, not halves.
+_ZH_LONE_HALF = re.compile(
+    r"(?<![\d一二兩三四五六七八九十個年])"
+    r"(?:(?P<share>[過逾近超]半數?|超過半數?|半數)|半(?P<span>年|個?小時|個鐘頭?|個月|個?世紀|價))"
+)
+_ZH_HALF_SPANS = {"年": (6.0,), "小時": (30.0,), "鐘": (30.0,), "月": (15.0, 2.0), "世紀": (50.0,)}
 # Between two numbers, what makes the second's unit the first's too: 3至5萬, 3-5%, 三、四十.
 _ZH_RANGE_JOIN = re.compile(r"\s*(?:至|到|-|–|~|～|、)\s*")
 
@@ -1094,7 +1102,7 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
 
     Arabic and full-width digits, thousands separators, Chinese numerals (三千, 兩千三百五十,
     一萬五千), mixed forms (2350億, 1萬5千, 4萬7千人次), percent (30%, 百分之三十, 千分之三, 3成,
-    七折, 3個百分點), fractions and halves (三分之一, 一半, 兩個半小時), round numbers of an
+    七折, 3個百分點), fractions and halves (三分之一, 一半, 兩個半小時, 過半, 半年), round numbers of an
     approximation (近百, 逾千, 十多萬), ranges sharing a unit (3至5萬, 三、四十) and years (2024年,
     民國113年). A figure may give more than one value: 七折 is 70% (the price paid) and 30% (the
     discount), 113年 is also 2024, 三分之一 is 1/3 and 33%. With ``output`` (the text is the one
@@ -1178,11 +1186,27 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
                 add(value, False, "year" if year else "number")
                 if post == "年" and value.is_integer() and (pre == "民國" or 30 <= value <= 200):
                     add(value + 1911, False, "roc")  # 民國 years: 113年 is 2024, as a year only
+    figures += _lone_halves(text)
     if original == text:
         return figures
     return [
         replace(f, text=original[f.start : f.end]) if text[f.start : f.end] == f.text else f for f in figures
     ]
+
+
+def _lone_halves(text: str) -> list[Figure]:
+    """The halves of a Chinese text written without a number (過半, 半年, 半小時): each as 0.5
+    and as what an English text writes for it (50%, six months, thirty minutes)."""
+    found = []
+    for match in _ZH_LONE_HALF.finditer(text):
+        span, where = match.group("span"), (match.group(), *match.span())
+        found.append(Figure(0.5, False, 0.0, *where, "number"))
+        if match.group("share") or span == "價":
+            found.append(Figure(50.0, True, 0.0, *where, "number"))
+            continue
+        unit = next(key for key in _ZH_HALF_SPANS if span.endswith(key) or span.startswith("個" + key))
+        found += [Figure(value, False, 0.0, *where, "number") for value in _ZH_HALF_SPANS[unit]]
+    return found
 
 
 def _is_chinese(text: str) -> bool:
