@@ -43,7 +43,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 CASES = Path(__file__).with_name("faithful_cases.tsv")
 sys.path.insert(0, str(ROOT))
 
-from summarize import verify  # noqa: E402
+from summarize import loops, verify  # noqa: E402
 
 # Invented figures are drawn from a seeded generator, so every run measures the same set.
 SEED = 13
@@ -328,7 +328,7 @@ def audit(name: str, summary: object, article: str) -> tuple[str, int]:
     """
     text: str = getattr(summary, "text")
     listed = tuple(getattr(summary, "unsupported"))
-    spans = verify.sentences(article)
+    spans = loops.sentences(article)
     lines = [f"### {name}", "", *(f"> {line}" if line.strip() else ">" for line in text.splitlines()), ""]
     lines += [f"`unsupported`: {'; '.join(listed) if listed else '(empty)'}", ""]
     traces = verify.trace(text, article)

@@ -137,12 +137,18 @@ def repeated_sentences(text: str) -> str | None:
 
 def loop_checker() -> tuple[str, Any]:
     """The loop check to use and its name: the library's ``strip_loops`` when it exists."""
+    home = "summarize.loops"
     try:
-        from summarize.verify import strip_loops
+        from summarize.loops import strip_loops
     except ImportError:
-        return ("this benchmark's repeated-sentence check (a sentence of 12+ characters said twice, or a"
-                " fragment of 8+ said three times in a row): `summarize.verify.strip_loops` does not exist"
-                " in this version of the library"), repeated_sentences
+        try:  # its home before summarize.loops was split out
+            from summarize.verify import strip_loops
+
+            home = "summarize.verify"
+        except ImportError:
+            return ("this benchmark's repeated-sentence check (a sentence of 12+ characters said twice, or a"
+                    " fragment of 8+ said three times in a row): `strip_loops` does not exist"
+                    " in this version of the library"), repeated_sentences
 
     def check(text: str) -> str | None:
         result = strip_loops(text)
@@ -150,12 +156,12 @@ def loop_checker() -> tuple[str, Any]:
             result = result[0]
         kept = result if isinstance(result, str) else getattr(result, "text", None)
         if not isinstance(kept, str):
-            raise TypeError(f"summarize.verify.strip_loops returned {type(result).__name__}; quality.py expects the de-looped text")
+            raise TypeError(f"{home}.strip_loops returned {type(result).__name__}; quality.py expects the de-looped text")
         if kept.strip() == text.strip():
             return None
         return f"strip_loops removed {len(text) - len(kept)} characters"
 
-    return "`summarize.verify.strip_loops` (a reply it shortens has a loop)", check
+    return f"`{home}.strip_loops` (a reply it shortens has a loop)", check
 
 
 def result_flags(result: object) -> list[str]:

@@ -12,7 +12,7 @@ Each sentence (a line's sentences, as ``chunking.split_sentences`` cuts them) is
 
 - what the article keeps returning to: the pairs of Chinese characters (and the Latin words) it
   shares with the rest of the article, each weighed by how often the article uses it;
-- the facts it holds: figures (``verify.chinese_figures``: 2350億, 6月30日, 97%), names written in
+- the facts it holds: figures (``figures.chinese_figures``: 2350億, 6月30日, 97%), names written in
   Latin letters, 「quoted」 titles, a person named with a post (市長黃偉哲);
 - where it stands: the title, the first sentence of a paragraph, and the start of the article
   count more;
@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 
 from .chunking import split_long, split_sentences
 from .config import AUTO, KEY_SENTENCES
+from .figures import MONTH_NAMES, chinese_dates, chinese_figures
 from .text import han_ratio, in_chinese, is_han, visible_length
-from .verify import MONTH_NAMES, chinese_dates, chinese_figures
 
 # Under ``auto``, models with fewer parameters than this get key sentences. Measured on the
 # reference server (benchmarks/QUALITY.md): Qwen2.5-Coder-1.5B (1.78e9 parameters) and its 0.5B
@@ -285,7 +285,7 @@ def english_dateline(text: str) -> str:
 
     The reference model wrote the Tainan disaster release's 發稿日期:114年1月1日 as "January 11,
     2014", as "January 1, 114 [[END ARTICLE]]" and as "114th year of the reign of Emperor Qin
-    Shi Huang" in three runs; the date is all there is to it, and ``verify.chinese_dates``
+    Shi Huang" in three runs; the date is all there is to it, and ``figures.chinese_dates``
     reads it whole (民國 years too).
 
     Example::

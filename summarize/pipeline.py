@@ -44,12 +44,12 @@ from .errors import (
     SummarizeError,
     TruncatedOutputError,
 )
+from .loops import ends_a_sentence, strip_loops, whole_sentences, words_of
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
 from .text import clean, in_chinese, in_simplified, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 from .translate import MARKER_TOKENS, TranslationRun, Unit, chinese_words, marker_prefix, translation_budget
-from .verify import ends_a_sentence, strip_loops, whole_sentences, words_of
 
 log = logging.getLogger("summarize")
 T = TypeVar("T")

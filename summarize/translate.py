@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import glossary as names
-from . import keysentences, prompts, verify
+from . import keysentences, loops, prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
     REPLY_EXTRA_TOKENS,
@@ -124,10 +124,10 @@ REPEAT_SHARE = 0.7
 
 
 def says_something_new(line: str, before: str) -> bool:
-    """Whether more than ``1 - REPEAT_SHARE`` of ``line``'s words (``verify.words_of``: Chinese
+    """Whether more than ``1 - REPEAT_SHARE`` of ``line``'s words (``loops.words_of``: Chinese
     characters one each) are not in ``before``."""
-    words = set(verify.words_of(line))
-    return bool(words) and len(words & set(verify.words_of(before))) < REPEAT_SHARE * len(words)
+    words = set(loops.words_of(line))
+    return bool(words) and len(words & set(loops.words_of(before))) < REPEAT_SHARE * len(words)
 
 
 def _marked_blocks(reply: str, prefix: str = "") -> list[tuple[int, int, int, str]]:
@@ -193,8 +193,8 @@ def without_repeated_units(reply: str, prefix: str = "") -> str:
 
 
 # A source sentence of at least this many letters said by two units: their translations may
-# say one sentence twice (verify.LOOP_SENTENCE_LETTERS: a shorter one is never a loop).
-_SHARED_SENTENCE_LETTERS = verify.LOOP_SENTENCE_LETTERS
+# say one sentence twice (loops.LOOP_SENTENCE_LETTERS: a shorter one is never a loop).
+_SHARED_SENTENCE_LETTERS = loops.LOOP_SENTENCE_LETTERS
 # Stands for a unit de-looped on its own while the rest of a reply is de-looped as a whole:
 # a line no sentence of a reply repeats, so no loop cut can take it.
 _SET_ASIDE = "\ue000{}\ue000"
@@ -203,7 +203,7 @@ _SET_ASIDE = "\ue000{}\ue000"
 def _sentence_keys(text: str) -> set[str]:
     """The sentences of ``text`` that could make a loop, spacing folded and their ends dropped."""
     keys = set()
-    for start, end in verify.sentences(text):
+    for start, end in loops.sentences(text):
         key = " ".join(text[start:end].split()).rstrip("。！？!?；;.")
         if sum(1 for c in key if c.isalpha()) >= _SHARED_SENTENCE_LETTERS:
             keys.add(key)
@@ -223,8 +223,8 @@ def repeating_units(units: Iterable[Unit]) -> set[int]:
     return repeating
 
 
-def strip_loops_by_unit(reply: str, apart: set[int], prefix: str = "") -> verify.LoopCheck:
-    """``verify.strip_loops`` for a marked reply: the whole reply at once, but the blocks of the
+def strip_loops_by_unit(reply: str, apart: set[int], prefix: str = "") -> loops.LoopCheck:
+    """``loops.strip_loops`` for a marked reply: the whole reply at once, but the blocks of the
     units in ``apart`` (``repeating_units``) each on their own.
 
     A long sentence said again anywhere in a reply is a loop, unless the source says it again
@@ -235,23 +235,23 @@ def strip_loops_by_unit(reply: str, apart: set[int], prefix: str = "") -> verify
     """
     blocks = [b for b in _marked_blocks(reply, prefix) if b[0] in apart]
     if not blocks:
-        return verify.strip_loops(reply)
+        return loops.strip_loops(reply)
     rest, position, alone = [], 0, []
     for index, (_, start, end, _) in enumerate(blocks):
         rest += [reply[position:start], _SET_ASIDE.format(index) + "\n"]
-        alone.append(verify.strip_loops(reply[start:end]))
+        alone.append(loops.strip_loops(reply[start:end]))
         position = end
     rest.append(reply[position:])
-    joint = verify.strip_loops("".join(rest))
+    joint = loops.strip_loops("".join(rest))
     if not (joint.looped or any(check.looped for check in alone)):
-        return verify.LoopCheck(reply, False)
+        return loops.LoopCheck(reply, False)
     text = joint.text
     for index, check in enumerate(alone):
         place = _SET_ASIDE.format(index)
         if text.count(place) != 1:  # the reply held the placeholder itself: de-loop it as a whole
-            return verify.strip_loops(reply)
+            return loops.strip_loops(reply)
         text = text.replace(place, check.text.rstrip("\n"), 1)
-    return verify.LoopCheck(text.rstrip(), True)
+    return loops.LoopCheck(text.rstrip(), True)
 
 
 def strip_markers(reply: str, prefix: str = "") -> str:

@@ -37,10 +37,10 @@ from summarize.keysentences import (
     unquoted,
     uses_key_sentences,
 )
+from summarize.loops import strip_loops
 from summarize.output import record
-from summarize.result import LOOPED
-from summarize.verify import strip_loops
 from summarize.plan import plan_article
+from summarize.result import LOOPED
 from summarize.text import in_simplified
 from summarize.tokens import tokenizer_for
 from summarize.translate import chinese_words

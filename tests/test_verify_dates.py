@@ -8,7 +8,8 @@ import pytest
 from conftest import CORPUS
 
 from summarize import verify
-from summarize.verify import check, chinese_dates, chinese_figures, english_figures
+from summarize.figures import chinese_dates, chinese_figures, english_figures
+from summarize.verify import check
 
 SEED = CORPUS / "seed-qwen3-grok.txt"
 DISASTER = CORPUS / "tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt"

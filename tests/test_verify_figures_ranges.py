@@ -9,7 +9,8 @@ quarters" for 三分之二).
 
 import pytest
 
-from summarize.verify import check, chinese_figures, drop_unsupported_figures
+from summarize.figures import chinese_figures
+from summarize.verify import check, drop_unsupported_figures
 
 # (name, source, output, unsupported phrases)
 RANGES = [

@@ -1,0 +1,872 @@
+"""Figures of a text, read into values, and traced from an output to its source: the one home
+for what a number of either language means.
+
+::
+
+    figures(text)               every figure of an English or Chinese text, as a value
+    english_figures(text)       the figures of an English text ("2.3 billion", "one third", "June 30")
+    chinese_figures(text)       the figures of a Chinese text (2350億, 三分之一, 過半, 民國113年)
+    chinese_dates(text)         the dates and months of a Chinese text
+    chinese_number(text)        one Chinese or mixed numeral as a number (兩千三百五十 → 2350)
+    supported(figure, sources)  whether a source figure supports an output figure
+
+Pure functions of text. ``summarize.verify`` builds its checks of an output on them, and the
+key-sentence chooser counts an article's figures with them.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass, replace
+
+from .text import mostly_chinese
+
+# Every figure of an output is read into a value and a kind, and so is every figure of its
+# source, in either language: 2350億, 兩千三百五十億 and "235 billion" are all 2.35e11. An
+# output figure is supported when some source figure of a compatible kind has its value, up
+# to the output's own rounding. The derivations allowed are the ones a faithful translator
+# makes and no others:
+#   - a unit change: 萬 and 億 to thousands, millions and billions (the value is the same);
+#   - rounding: "2.3 billion" for 23.47億, within half a unit of the output's last digit and
+#     at most ROUNDING (5%) of the value, so "100,000" cannot stand for 120,000;
+#   - 成 and 折 as percent (三成 = 30%; 七折 = 70% of the price, so also 30% off), 百分點 as
+#     percentage points;
+#   - a fraction as its share or its percent, rounded to 0, 1 or 2 decimals (三分之一 = "one
+#     third", "one in three", 33% or 33.3%; 千分之三 = 0.3%; 一半 = 50%), and a half (兩個半小時 =
+#     2.5 hours); the numbers of a fraction are never figures alone (三分之二 is no "three");
+#   - the unit a range or pair shares (3至5萬 = 30,000 to 50,000; 三、四十 = 30 or 40), and the
+#     round number of an approximation (近百 = 100, 逾千 = 1,000, 十多萬 = 100,000);
+#   - a 民國 year as the Gregorian one (113年 = 2024).
+# Some figures are more than a value, and only a source figure of the same kind supports them:
+#   - a date or a month is one figure ("June 30", "30 June 2024", "2024-06-30", "March 2025",
+#     "in July"): a source date with the same parts, never the same numbers anywhere;
+#   - a bare year ("in 2024") comes only from a year of the source: 2024年, 民國113年, (113)年,
+#     or a four-digit number that counts nothing (2025城鎮韌性演習), never from 2024件;
+#   - a number after a name the source writes in Latin letters ("Grok 2") comes only from that
+#     name with that number ("Grok 3.5" does not support it).
+# A percentage the output computes from two source figures is not traced: it is flagged.
+
+# How much of a text's start tells its script: an article does not change language halfway,
+# and reading all of a long one was most of the check's cost.
+SCRIPT_SAMPLE = 2000
+# The most an output figure may differ from its source when it is rounded (relative).
+ROUNDING = 0.05
+# The number of a list item: at the start of a line (after indentation or a quote mark), then
+# "." or ")" and a space. It numbers the item and is no figure.
+LIST_NUMBER = re.compile(r"^[ \t>]*(\d{1,2})[.)][ \t]", re.MULTILINE)
+
+# Full-width digits and signs as ASCII. The full-width comma stays: in Chinese it separates
+# clauses ("共10，20人" is a list), never thousands.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９％．○", "0123456789%.〇")
+_SCALES = {
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6,
+    "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
+}
+_WORD_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_WORD_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_ORDINALS = {
+    "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+    "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+    "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100,
+}
+# Words that are numbers far more often as idiom than as a claim ("one of the largest", "the
+# first AI", "a second version"): never read as figures.
+_IDIOMS = {"one", "first", "second", "zero"}
+# Every word that counts, from the tables above: a template's changed word is never one, since
+# "the first grade" and "the second grade" say different things (``_near_copy``).
+COUNT_WORDS = frozenset(
+    {*_WORD_UNITS, *_WORD_TENS, *_ORDINALS, *_IDIOMS, "hundred", *(w for w in _SCALES if len(w) > 2), "half", "twice", "once"}
+)
+
+_EN_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+_EN_SCALE = r"(?:\s*(?:thousand|million|billion|trillion)\b|\s?(?:bn|mn|tn)\b|(?<=\d)[mkb]\b)"
+_EN_PERCENT = r"(?:\s*(?:%|per\s?cent\b|percentage\s+points?\b|pct\b|points?\b(?=\s+(?:higher|lower|up|down))))"
+_EN_CURRENCY = r"(?:(?:US|NT|HK|A|C|S)\$|\$|€|£|¥|RMB\s?|NTD\s?|USD\s?|TWD\s?)"
+_EN_WORD = "|".join(sorted([*_WORD_UNITS, *_WORD_TENS, *_ORDINALS, "hundred"], key=len, reverse=True))
+# A number in English: digits (not glued to letters, as in "Qwen3", "o1", "COVID-19", "v0.7.1"),
+# an optional scale, an optional percent; or number words, with or without a scale.
+_EN_FIGURE = re.compile(
+    rf"(?<![A-Za-z\d.])(?<![A-Za-z]-)(?P<cur>{_EN_CURRENCY})?(?P<num>{_EN_NUMBER})(?![.,]?\d)(?!(?!(?:st|nd|rd|th|s|bn|mn|tn|[mkb])\b)[A-Za-z_])"
+    rf"(?P<ord>st|nd|rd|th)?(?P<scale>{_EN_SCALE})?(?P<pct>{_EN_PERCENT})?"
+    rf"|(?<![\w-])(?P<words>(?:{_EN_WORD})\b(?:[\s-]+(?:{_EN_WORD})\b)*)(?P<wscale>\s*(?:thousand|million|billion|trillion)\b)?(?P<wpct>{_EN_PERCENT})?",
+    re.IGNORECASE,
+)
+# Figures of speech that a translator adds for 全年無休 or 全天候 without any number in the source.
+_EN_IDIOM = re.compile(r"\b24/7\b|\b24-hours?\b|\b24 hours a day\b|\bseven days a week\b|\b365 days a year\b", re.IGNORECASE)
+_EN_A_SCALE = re.compile(r"\b(?:a|one)\s+(thousand|million|billion|trillion)\b", re.IGNORECASE)
+# A fraction: "one third", "two-thirds", "three quarters", "a fifth of", "two and a half",
+# "1/3", "one in three". Its denominator is an ordinal, so "a third straight quarter" stays the
+# ordinal: "a" makes a fraction only before "of" or after "and" ("two and a half"). "One
+# hundredth" is left out: it is an anniversary more often than a share.
+_EN_DENOMINATORS = {"half": 2, "quarter": 4, "quarters": 4} | {
+    form: value for word, value in _ORDINALS.items() if value < 100 for form in (word, word + "s")
+}
+_EN_UNIT_WORD = "|".join(sorted(_WORD_UNITS, key=len, reverse=True))
+_EN_FRACTION = re.compile(
+    rf"(?<![\w-])(?:(?P<whole>{_EN_NUMBER}|{_EN_WORD})[\s-]+and[\s-]+(?=a[\s-]+half\b))?"
+    rf"(?P<n>an?|{_EN_UNIT_WORD})[\s-]+"
+    rf"(?P<d>{'|'.join(sorted(_EN_DENOMINATORS, key=len, reverse=True))})(?![\w-])(?P<of>\s+of\b)?"
+    r"|(?<![\w/.,-])(?P<dn>\d)/(?P<dd>\d|10)(?![\w/.,-])"
+    rf"|(?<![\w.,-])(?P<in>\d|{_EN_UNIT_WORD})\s+(?:in|out\s+of)\s+(?:every\s+)?(?P<of_every>\d{{1,3}}|{_EN_WORD})(?![\w.,-])",
+    re.IGNORECASE,
+)
+# "40 to 45 billion", "40-45%": the scale or percent of the second number belongs to the first.
+_EN_RANGE_JOIN = re.compile(r"^\s*(?:to|-|–|—|and|or)\s*$", re.IGNORECASE)
+PHRASE_STOP = {"of", "in", "for", "from", "with"}
+# Words that end the phrase a figure counts ("600 million and ...", "2024 when ...").
+FUNCTION_WORDS = frozenset(
+    "a an the and or but nor so than as that which who whom whose when while where after before since "
+    "is are was were be been being has have had do does did will would can could shall should may might must "
+    "it its they their them he his she her we our you your this these those there to on at by per each".split()
+)
+WORD_AFTER = re.compile(r"\s*([A-Za-z][A-Za-z'-]*)")
+
+# -- dates and years, English side --
+# A date's (year, month, day), each None when not written.
+DateParts = tuple[int | None, int | None, int | None]
+# A date is one figure: "June 3" is wrong for 6月30日 even though the article has a 3 somewhere.
+
+# The English month names, in order (not ``calendar.month_name``, which follows the host's locale).
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+_MONTH_ABBREVIATIONS = {"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sept": 9, "Sep": 9,
+                        "Oct": 10, "Nov": 11, "Dec": 12}
+_MONTHS = {name.lower(): number for number, name in enumerate(MONTH_NAMES, 1)} | {
+    abbreviation.lower(): number for abbreviation, number in _MONTH_ABBREVIATIONS.items()
+}
+# Capitalized only: "may" and "march" are verbs. An abbreviation's full stop is its own ("Apr. 2");
+# after a full name it ends the sentence ("the 2nd of April."), and is no part of the date.
+_EN_FULL_MONTH = rf"(?:{'|'.join(MONTH_NAMES)})\b"
+EN_MONTH = rf"(?:{_EN_FULL_MONTH}|(?:{'|'.join(_MONTH_ABBREVIATIONS)})\b\.?)"
+_EN_YEAR_DIGITS = r"(?:1\d{3}|2[01]\d{2})"
+_EN_YEAR = rf"{_EN_YEAR_DIGITS}(?![\d,.]?\d)"
+_EN_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])"
+_EN_DATE = re.compile(
+    rf"(?<![\d.])(?P<iy>{_EN_YEAR_DIGITS})(?P<sep>[-/.])(?P<im>0?[1-9]|1[0-2])(?P=sep)(?P<id>[12]\d|3[01]|0?[1-9])(?![\d.]?\d)"
+    rf"|(?P<m1>{EN_MONTH})\s+(?P<d1>{_EN_DAY})(?:\s*(?:-|–|to|through)\s*(?P<d1b>{_EN_DAY}))?(?:,?\s+(?P<y1>{_EN_YEAR}))?"
+    rf"|(?<![\d.])(?P<d2>{_EN_DAY})\s+(?:of\s+)?(?P<m2>{EN_MONTH})(?:,?\s+(?P<y2>{_EN_YEAR}))?"
+    rf"|(?P<m3>{EN_MONTH}),?\s+(?P<y3>{_EN_YEAR})"
+    rf"|(?P<m4>{_EN_FULL_MONTH})"
+)
+# "May" alone is a month only after a word that introduces a time ("in May", "by mid-May").
+_EN_MAY_BEFORE = re.compile(
+    r"(?:\b(?:in|since|until|till|by|from|through|to|of|early|late|mid|end|during|last|next|this|before|after|and|or)[\s-]+)\Z",
+    re.IGNORECASE,
+)
+# Words ending in s that are no plural noun: after them a four-digit number is still a year
+# (after "residents" it counts: "1805 residents").
+_NOT_PLURAL = frozenset(
+    "was is has as this its his us does plus thus less unless across always perhaps whereas news "
+    # verbs a year is the subject of ("2028 ends the plan period")
+    "ends marks sees begins starts brings opens closes comes remains promises looks".split()
+)
+# Capitalized words before a number that are no name ("In 2024", "About 20", "Nearly 100").
+_NOT_NAMES = frozenset(
+    "about nearly almost around over under some only just roughly approximately more less fewer top "
+    "until till through from into since during between among also even".split()
+)
+_NAME_BEFORE = re.compile(r"(?<![\w'’.-])([A-Za-z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z][A-Za-z]*) \Z")
+
+
+def english_dates(text: str) -> list[Figure]:
+    """The dates and months of an English text, each one figure with its (year, month, day)."""
+    found: list[Figure] = []
+    for match in _EN_DATE.finditer(text):
+        group = match.group
+        parts: list[DateParts]
+        if group("iy"):
+            parts = [(int(group("iy")), int(group("im")), int(group("id")))]
+        elif group("m1"):
+            month, year = _month(group("m1")), int(group("y1")) if group("y1") else None
+            parts = [(year, month, _day(group("d1")))]
+            if group("d1b"):
+                parts.append((year, month, _day(group("d1b"))))
+        elif group("m2"):
+            parts = [(int(group("y2")) if group("y2") else None, _month(group("m2")), _day(group("d2")))]
+        elif group("m3"):
+            parts = [(int(group("y3")), _month(group("m3")), None)]
+        else:
+            if group("m4") == "May" and not _EN_MAY_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+                continue
+            parts = [(None, _month(group("m4")), None)]
+        end = match.end()
+        for date in parts:
+            found.append(Figure(0.0, False, 0.0, text[match.start() : end], match.start(), end, "date", date))
+    return found
+
+
+def _month(name: str) -> int:
+    return _MONTHS[name.rstrip(".").lower()]
+
+
+def _day(text: str) -> int:
+    return int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+
+
+def _counts_the_next_word(text: str, end: int) -> bool:
+    """Whether the word after a number (ending at ``end``) says it counts something: a plural
+    ("1805 residents"), or a word hyphened to it ("a 2000-page book", "a 1500-seat hall")."""
+    if text[end : end + 1] == "-" and text[end + 1 : end + 2].isalpha():
+        return True
+    word = WORD_AFTER.match(text, end)
+    if not word or text[end : word.start(1)] != " ":
+        return False
+    lowered = word.group(1).lower()
+    return len(lowered) > 2 and lowered.endswith("s") and not lowered.endswith("ss") and lowered not in _NOT_PLURAL
+
+
+def _name_before(text: str, start: int) -> str:
+    """The name a number follows ("Grok" for "Grok 2"), or ""."""
+    match = _NAME_BEFORE.search(text, max(0, start - 30), start)
+    if not match:
+        return ""
+    word = match.group(1)
+    lowered = word.lower()
+    if lowered in FUNCTION_WORDS or lowered in PHRASE_STOP or lowered in _NOT_NAMES or lowered in _MONTHS:
+        return ""
+    return word
+
+
+_ZH_DIGITS = "零〇一二兩三四五六七八九"
+# The Simplified forms of the numerals and counters below, each to its Traditional one.
+TRADITIONAL_NUMERALS = str.maketrans(
+    "万亿两点个项处页户辆张条笔栋层楼岁吨间届级余来号",
+    "萬億兩點個項處頁戶輛張條筆棟層樓歲噸間屆級餘來號",
+)
+# Right before a number, what makes it part of a name: "Qwen3", "R-1".
+_GLUED = re.compile(r"(?:[A-Za-z]|[A-Za-z]-)\Z")
+# Right before a number of a Chinese output, a Latin name it belongs to: "Grok 2".
+_OUTPUT_NAME = re.compile(r"(?<![A-Za-z])([A-Za-z]+) \Z")
+_ZH_NUMERAL = rf"[{_ZH_DIGITS}○十廿卅百千萬億兆點]"
+# What may come right before a number and change it (百分之三十, 千分之三, 民國113年, 第三): looked
+# for behind each match, not in the pattern, where an optional prefix doubled the time of a scan.
+_ZH_PREFIXES = ("百分之", "千分之", "萬分之", "民國", "第")
+# Per hundred, thousand and ten thousand: 千分之三 is 0.3%.
+_ZH_PER = {"百分之": 1.0, "千分之": 0.1, "萬分之": 0.01}
+_ZH_UNITS = {"十": 10.0, "百": 100.0, "千": 1e3, "萬": 1e4, "億": 1e8, "兆": 1e12}
+# A number; a round 百, 千, 萬 or 億 alone after a word that says about (近百, 逾千, 上萬, 破億) or
+# before one that says more (百餘件, 千多人); then a fraction (三分之一), a unit after "more"
+# (十多萬: 100,000 and more), a percent or counter, and a half (兩個半小時, 一年半, 一半).
+_ZH_FIGURE = re.compile(
+    rf"(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*"
+    rf"|[百千萬](?=[餘多來])|[百千萬億](?<=[近逾上破超].)(?!分之){_ZH_NUMERAL}*)"
+    rf"(?:分之(?P<part>\d+(?:[.．]\d+)?|[{_ZH_DIGITS}十百千點]+))?"
+    r"(?:[多餘來](?P<unit>[萬億兆]))?"
+    r"(?P<post>\s*(?:[%％]|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
+    r"(?P<half>個半(?=小時|月|鐘頭|世紀|星期|禮拜)|(?<=[年一])半(?![導島夜山場價決官徑年天日月數]))?"
+)
+# A half with no number before it, and what an English text may write for it: 過半 and 半數 are
+# 50%, 半年 is six months, 半小時 thirty minutes, 半個月 fifteen days or two weeks, 半世紀 fifty
+# years, 半價 50% (off). 半島, 半導體 and 半夜 are words, not halves.
+_ZH_LONE_HALF = re.compile(
+    r"(?<![\d一二兩三四五六七八九十個年])"
+    r"(?:(?P<share>[過逾近超]半數?|超過半數?|半數)|半(?P<span>年|個?小時|個鐘頭?|個月|個?世紀|價))"
+)
+_ZH_HALF_SPANS = {"年": (6.0,), "小時": (30.0,), "鐘": (30.0,), "月": (15.0, 2.0), "世紀": (50.0,)}
+# Between two numbers, what makes the second's unit the first's too: 3至5萬, 3-5%, 三、四十.
+_ZH_RANGE_JOIN = re.compile(r"\s*(?:至|到|-|–|~|～|、)\s*")
+
+
+# -- dates and years, Chinese side --
+_ZH_SMALL = r"[0-9０-９]{1,2}|[一二三四五六七八九十廿卅]{1,3}"
+# A month ("6月", "六月", "4至5月"), then what may surround it: a year before, a day after. Each
+# piece is its own pattern, anchored on a character a date must hold: one pattern with the
+# year optional in front tried every position of the text and cost more than all other checks.
+_ZH_MONTH_CHAR = re.compile("月")
+_ZH_MONTH = re.compile(rf"(?:(?P<m0>{_ZH_SMALL})\s*(?:至|到|-|–|~|～|、)\s*)?(?<![0-9０-９])(?P<m>{_ZH_SMALL})\s*\Z")
+_ZH_NOT_MONTH = re.compile("份?[以之]")  # 6月以來 is fine, but 3個月 never gets here; 月份以 is no date
+_ZH_YEAR_BEFORE = re.compile(
+    r"(?:(?:西元|公元)?(?P<y>[0-9０-９]{4}|[〇○零一二三四五六七八九]{4})"
+    r"|(?:中華民國|民國)?[（(]?(?P<roc>[0-9０-９]{2,3}|[〇○零一二三四五六七八九十百]{2,5})[)）]?)\s*年\s*\Z"
+)
+_ZH_DAY_AFTER = re.compile(
+    rf"\s*(?P<d>{_ZH_SMALL})\s*[日號号](?:\s*(?:起)?\s*(?:至|到|-|–|~|～|、)\s*(?P<d2>{_ZH_SMALL})\s*[日號号])?"
+)
+# "昨(31)日", "今（16）日": a press release names the day and leaves the month to its date line.
+ZH_BARE_DAY = re.compile(r"[昨今明前本][（(](?P<d>[0-9０-９]{1,2})[)）]日")
+# "2024-06-30", "2024/6/30", "113.6.30", "113/6/30".
+_ZH_NUMERIC_DATE = re.compile(
+    r"(?P<y>\d{2,4})(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)(?P<d>[12]\d|3[01]|0?[1-9])(?![\d.]?\d)"
+)
+# "今(114)年", "去（113）年": a 民國 year in brackets.
+_ZH_ROC_BRACKETS = re.compile(r"[（(](\d{2,3})[)）]\s*年")
+# After a four-digit number, what makes it a count ("2000頁"), not a year ("2025城鎮韌性演習").
+_ZH_COUNTED = frozenset("元人件名個位項次場所處案頁坪公分萬億千百戶家座台臺輛張本份篇間條尊幅筆隻架艘棟層樓歲天日週周月號秒點度倍款株噸里米克斤字期屆級多餘美%％")
+def _small_number(text: str) -> int | None:
+    """A small Chinese or Arabic number of a date: 30, ３０, 三十, 廿五, 一一三, 一百一十三."""
+    value = chinese_number(text.replace("廿", "二十").replace("卅", "三十"))
+    return int(value) if value is not None and value == int(value) else None
+
+
+def chinese_dates(text: str) -> list[Figure]:
+    """The dates and months of a Chinese text, each one figure with its (year, month, day):
+    2024年6月30日, 6月30日, 113年6月30日 and 民國113年 (as 2024), 六月三十日, ２０２４年６月３０日,
+    4至5月 (April and May), 2月1日至30日, 昨(31)日 (a day, its month not written), 2024-06-30."""
+    found: list[tuple[int, int, DateParts]] = []
+    for anchor in _ZH_MONTH_CHAR.finditer(text):
+        end = anchor.end()
+        match = _ZH_MONTH.search(text, max(0, anchor.start() - 12), anchor.start())
+        if match is None or _ZH_NOT_MONTH.match(text, end):
+            continue
+        start = match.start()
+        year = None
+        if before := _ZH_YEAR_BEFORE.search(text, max(0, start - 12), start):
+            start = before.start()
+            if before.group("y"):
+                year = _small_number(before.group("y"))
+            else:
+                roc = _small_number(before.group("roc"))
+                year = roc + 1911 if roc and roc <= 200 else None
+        month, day, day2 = _small_number(match.group("m")), None, None
+        if after := _ZH_DAY_AFTER.match(text, end):
+            end = after.end()
+            day = _small_number(after.group("d"))
+            day2 = _small_number(after.group("d2")) if after.group("d2") else None
+        if match.group("m0"):
+            found.append((start, end, (year, _small_number(match.group("m0")), None)))
+        found.append((start, end, (year, month, day)))
+        if day2 is not None:
+            found.append((start, end, (year, month, day2)))
+    full = [(start, (y, m, d)) for start, _, (y, m, d) in found if y is not None and m is not None and d is not None]
+    for match in ZH_BARE_DAY.finditer(text):
+        day = _small_number(match.group("d"))
+        # Its month is the one of the release's date line (the nearest full date before it, else
+        # the first): 昨(31)日 in a release dated 114年1月1日 is 2024年12月31日.
+        earlier = [date for start, date in full if start < match.start()]
+        reference = earlier[-1] if earlier else full[0][1] if full else None
+        if reference is None or day is None:
+            found.append((match.start(), match.end(), (None, None, day)))
+            continue
+        ref_year, ref_month, ref_day = reference
+        if day > ref_day:
+            ref_year, ref_month = (ref_year - 1, 12) if ref_month == 1 else (ref_year, ref_month - 1)
+        found.append((match.start(), match.end(), (ref_year, ref_month, day)))
+    for match in _ZH_NUMERIC_DATE.finditer(text):
+        # The lookbehind is checked here: in front of the pattern it made every position slow.
+        year = int(match.group("y"))
+        if (match.start() and text[match.start() - 1] in "0123456789.") or not (year <= 200 or 1000 <= year <= 2199):
+            continue
+        found.append((match.start(), match.end(), (year if year >= 1000 else year + 1911, int(match.group("m")), int(match.group("d")))))
+    return [
+        Figure(0.0, False, 0.0, text[start:end], start, end, "date", (year, month, day))
+        for start, end, (year, month, day) in sorted(found, key=lambda f: f[0])
+        if (month is None or 1 <= month <= 12) and (day is None or 1 <= day <= 31)
+    ]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure read from a text.
+
+    Attributes:
+        value: its value in plain units (2350億 → 2.35e11, "30%" → 30.0).
+        percent: it is a percentage or percentage points.
+        tolerance: how far a source value may be from ``value`` for this figure to come from
+            it (the rounding its last written digit allows; 0 for a source figure).
+        text: the figure as written.
+        start, end: where it is in the text.
+        kind: what it counts, which says what in the source it may come from:
+            ``"number"`` (a count, an amount, a percentage: any source number of its value);
+            ``"year"`` (a year: only a year of the source, written as one, 2024年 or a bare
+            2024 that counts nothing; in a source it also stands for the number);
+            ``"roc"`` (a 民國 year of a source, as its Gregorian year: only a year, never a count);
+            ``"any"`` (an output's four-digit number that may be a year or a count: "2028 ends");
+            ``"decade"`` (an output's "1620s": a source year within it; "1600s" spans a century);
+            ``"date"`` (a date or a month, with ``parts``: only a source date with those parts).
+        parts: a date's (year, month, day), each None when not written ("June 30": (None, 6, 30);
+            "March 2025": (2025, 3, None)).
+        label: the name a number follows in an output ("Grok" of "Grok 2"): when the source
+            writes that name in Latin letters, only the same name with the same number supports it.
+    """
+
+    value: float
+    percent: bool
+    tolerance: float
+    text: str
+    start: int
+    end: int
+    kind: str = "number"
+    parts: DateParts | None = None
+    label: str = ""
+
+
+def _half_unit(number: str) -> float:
+    """Half a unit of the last significant digit written: "2.35" → 0.005, "100,000" → 50,000."""
+    digits = number.replace(",", "")
+    if "." in digits:
+        return 0.5 * 10 ** -len(digits.split(".")[1])
+    stripped = digits.rstrip("0")
+    return 0.5 * 10 ** (len(digits) - len(stripped)) if stripped else 0.5
+
+
+def _words_value(words: str) -> float | None:
+    """The value of number words ("twenty-five", "two hundred", "third"), or None."""
+    value = 0.0
+    for token in (t for t in re.split(r"[\s-]+", words.lower()) if t and t != "and"):
+        if token in _WORD_UNITS:
+            value += _WORD_UNITS[token]
+        elif token in _WORD_TENS:
+            value += _WORD_TENS[token]
+        elif token == "hundred":
+            value = (value or 1.0) * 100
+        elif token in _ORDINALS:
+            ordinal = _ORDINALS[token]
+            value = value * ordinal if ordinal == 100 else value + ordinal
+        else:
+            return None
+    return value
+
+
+
+
+def english_figures(text: str) -> list[Figure]:
+    """Every figure of an English text that a claim rests on, with its value.
+
+    Digits with separators and decimals, scales ("235 billion", "US$4.53bn"), percentages and
+    percentage points, years and the numbers of dates, ordinals ("third straight quarter"),
+    number words ("five districts", "two hundred"), fractions ("two thirds", "one in three",
+    "two and a half"), and ranges ("NT$40 to 45 billion"). Numbers
+    glued to letters are names ("Qwen3", "COVID-19") and idioms ("one of", "first") are words,
+    so neither is read.
+    """
+    figures = english_dates(text) + _english_fractions(text)
+    # The numbers of a date or a fraction are read with it, not again alone; a list's item numbers
+    # ("7. **Costs**") count nothing (a live Cantonese summary's items 7 to 9 were flagged as figures).
+    taken = (
+        [m.span() for m in _EN_IDIOM.finditer(text)]
+        + [(f.start, f.end) for f in figures]
+        + [m.span(1) for m in LIST_NUMBER.finditer(text)]
+    )
+    for match in _EN_FIGURE.finditer(text):
+        if any(a <= match.start() < b for a, b in taken):
+            continue
+        if match.group("num") is not None:
+            number = match.group("num")
+            value = float(number.replace(",", ""))
+            # Counts and years below 10,000 are written exactly ("400 years", "2020"); larger
+            # round numbers ("100,000", "2.35 billion") may round their source.
+            tolerance = _half_unit(number) if value >= 10_000 or "." in number or match.group("scale") else 0.0
+            scale_text = (match.group("scale") or "").strip().lower()
+            percent = bool(match.group("pct"))
+        else:
+            stripped = match.group("words")
+            parsed = _words_value(stripped)
+            scale_text = (match.group("wscale") or "").strip().lower()
+            percent = bool(match.group("wpct"))
+            if parsed is None or (stripped.lower() in _IDIOMS and not scale_text and not percent):
+                continue
+            value = parsed
+            tolerance = 0.5 if not value.is_integer() else 0.0
+        if len(scale_text) == 1 and not match.group("cur"):
+            scale_text = ""  # "5m" is five metres; "$5m" is five million
+        scale = _SCALES.get(scale_text, 1.0)
+        end = match.end() if scale_text or percent or match.group("words") else match.end("ord") if match.group("ord") else match.end("num")
+        while end > match.start() and text[end - 1].isspace():
+            end -= 1
+        kind, label = "number", ""
+        bare = match.group("num") is not None and not (match.group("cur") or scale_text or percent)
+        if bare and not match.group("ord"):
+            number = match.group("num")
+            # A bare four-digit number is a year ("in 2024", "the 1990s"), unless the word after
+            # it says it counts (``_counts_the_next_word``): "1805 residents" counts, "2028 ends"
+            # is a year, and only a parser of English could tell them apart, so either may trace it.
+            if re.fullmatch(r"1\d{3}|2[01]\d{2}", number):
+                if text.startswith("s", match.end("num")) and number.endswith("0"):
+                    kind = "decade"
+                else:
+                    kind = "any" if _counts_the_next_word(text, match.end("num")) else "year"
+            if "," not in number:
+                label = _name_before(text, match.start())
+        figures.append(
+            Figure(value * scale, percent, tolerance * scale, text[match.start() : end], match.start(), end, kind, label=label)
+        )
+    for match in _EN_A_SCALE.finditer(text):
+        scale = _SCALES[match.group(1).lower()]
+        if not any(f.start <= match.start() < f.end for f in figures):
+            figures.append(Figure(scale, False, 0.0, match.group(), match.start(), match.end()))
+    figures.sort(key=lambda f: f.start)
+    return _share_range_units(text, figures)
+
+
+def _english_fractions(text: str) -> list[Figure]:
+    """The fractions of an English text, each read as its share and as a percent rounded to a
+    whole one ("one third" is 1/3, and 33% or 33.3% supports it); "two and a half" is 2.5."""
+    found: list[Figure] = []
+    for match in _EN_FRACTION.finditer(text):
+        end = match.end()
+        if match.group("dn") or match.group("in"):
+            n, d = (match.group("dn"), match.group("dd")) if match.group("dn") else (match.group("in"), match.group("of_every"))
+            share, whole = (int(x) if x.isdigit() else _words_value(x) or 0 for x in (n, d))
+            if not 0 < share < whole <= 1000:
+                continue  # "5/5" and "one in one" are no share
+        else:
+            n, d = match.group("n").lower(), match.group("d").lower()
+            article = n in ("a", "an")
+            share, whole = 1 if article else _WORD_UNITS[n], _EN_DENOMINATORS[d]
+            if d.endswith("s") == (share == 1) or (article and not (match.group("of") or match.group("whole"))):
+                continue  # "two third", "one thirds", "a third straight quarter"
+            end = match.end("d")  # "a third", not "a third of"
+        if match.group("whole"):
+            number = match.group("whole")
+            base = float(number.replace(",", "")) if number[0].isdigit() else _words_value(number)
+            if base is not None:
+                found.append(Figure(base + share / whole, False, 0.0, text[match.start() : end], match.start(), end))
+            continue
+        for value, percent, tolerance in ((share / whole, False, 0.0), (100 * share / whole, True, 0.5)):
+            found.append(Figure(value, percent, tolerance, text[match.start() : end], match.start(), end))
+    return found
+
+
+def _share_range_units(text: str, figures: list[Figure]) -> list[Figure]:
+    """A bare first number of a range takes the scale and percent of the second ("40 to 45 billion")."""
+    out = list(figures)
+    for i in range(len(out) - 1):
+        first, second = out[i], out[i + 1]
+        if not _EN_RANGE_JOIN.match(text[first.end : second.start]):
+            continue
+        bare = not re.search(r"[A-Za-z%]", first.text.lstrip("$€£¥"))
+        if not bare:
+            continue
+        number = re.search(_EN_NUMBER, first.text)
+        written = float(number.group().replace(",", "")) if number else first.value
+        ratio = second.value / _plain(second.text) if _plain(second.text) else 1.0
+        if ratio != 1.0 or second.percent:
+            out[i] = Figure(written * ratio, second.percent, first.tolerance * ratio, first.text, first.start, first.end)
+    return out
+
+
+def _plain(text: str) -> float:
+    """The number written in a figure's text, before its scale (0 when it has none in digits)."""
+    number = re.search(_EN_NUMBER, text)
+    if number:
+        return float(number.group().replace(",", ""))
+    parsed = _words_value(re.sub(r"\s*(thousand|million|billion|trillion).*$", "", text, flags=re.IGNORECASE))
+    return parsed or 0.0
+
+
+def chinese_number(text: str) -> float | None:
+    """The value of a Chinese or mixed numeral: 兩千三百五十 → 2350, 2350億 → 2.35e11, 1萬5千 → 15000,
+    1,260.5億 → 1.2605e11, 二〇二四 → 2024, 3兆 → 3e12. None when it is not one.
+
+    cn2an reads Chinese and mixed numerals (萬 and 億 included); this adds what it does not:
+    thousands separators, full-width digits, 兆, and ○ for zero.
+    """
+    text = text.translate(_FULLWIDTH).replace(",", "")
+    if text[:1] in ("百", "千", "萬", "億"):  # 百餘件, 近千人, 逾百萬: "a hundred", "a thousand", "a million"
+        text = "一" + text
+    if "兆" in text:
+        high, _, low = text.partition("兆")
+        head = chinese_number(high) if high else 1.0
+        tail = chinese_number(low) if low else 0.0
+        return None if head is None or tail is None else head * 1e12 + tail
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
+    import cn2an  # imported on first use: about 150 ms, paid only by a text with Chinese numerals
+
+    try:
+        return float(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _numeral(raw: str) -> tuple[str, float] | None:
+    """The longest numeral that ``raw`` starts with ("三千多" and other tails), and its value.
+    Cached: an article and its summaries give the same numerals again and again, and cn2an
+    takes most of a check's time."""
+    value = chinese_number(raw)
+    while value is None and len(raw) > 1:
+        raw = raw[:-1]
+        value = chinese_number(raw)
+    return None if value is None else (raw, value)
+
+
+def _shared_units(
+    text: str, matches: list[re.Match[str]], numbers: list[tuple[str, float] | None]
+) -> list[tuple[float, str, bool]]:
+    """For each number of ``matches``, the scale and percent (or counter) it takes from the next
+    one, and whether it may also be read bare.
+
+    A bare first number of a range or pair takes the second's unit: 3至5萬 is 3萬 to 5萬, 三、四十
+    is 30 to 40, 二十至三十萬 is 20萬 to 30萬, 3至5% is 3% to 5%. The unit is the longest run of
+    units ending the second that keeps the first below it (三至十萬 is 3萬, not 30萬, to 10萬).
+    Read from the last, so 3、4、5萬 passes 萬 along.
+    """
+    shared = [(1.0, "", False)] * len(matches)
+    for i in range(len(matches) - 2, -1, -1):
+        first, second = matches[i], matches[i + 1]
+        join = text[first.end() : second.start()]
+        head, tail = numbers[i], numbers[i + 1]
+        if head is None or tail is None or not _ZH_RANGE_JOIN.fullmatch(join) or first.group("post").strip():
+            continue
+        if any(first.group(g) or second.group(g) for g in ("part", "unit", "half")):
+            continue
+        tail_scale, tail_post, _ = shared[i + 1]
+        if tail_scale != 1.0:
+            scales = [tail_scale]  # 3、4、5萬: the 4 took 萬 from 5萬
+        else:
+            scales, product = [], 1.0
+            for char in reversed(tail[0]):  # 三十萬: 萬, then 十萬
+                if char not in _ZH_UNITS:
+                    break
+                product *= _ZH_UNITS[char]
+                scales.append(product)
+        scale = max((s for s in scales if head[1] * s < tail[1] * tail_scale), default=1.0)
+        post = second.group("post").strip().replace("％", "%") or tail_post
+        if scale != 1.0 or post:
+            # A list item's number opening a line ("一、") may be no part of a pair.
+            listed = join.strip() == "、" and text[: first.start()].rstrip(" \t\u3000")[-1:] in ("", "\n")
+            shared[i] = (scale, post, listed)
+    return shared
+
+
+# Two neighbouring digits before their unit say "one or the other": 三四十 is thirty or forty,
+# 兩三萬 twenty or thirty thousand, 七八成 70% or 80%, 一兩天 one or two days. cn2an read them as
+# 34, 23, 78 and 12. After tens they are the units digit: 十三四 is 13 or 14, 三十五六萬 350,000
+# or 360,000.
+_NEIGHBOURS = re.compile("((?:[一二兩三四五六七八九]?十)?)([一二兩三四五六七八])([二兩三四五六七八九])([十百千萬億]*)")
+
+
+def _neighbour_digits(numeral: str) -> tuple[float, float] | None:
+    """The two values of a numeral of two neighbouring digits and their unit (三四十 → 30, 40;
+    十三四 → 13, 14), else ``None`` (二〇二四, 十三 and 二十三 are one number)."""
+    match = _NEIGHBOURS.fullmatch(numeral)
+    if match is None:
+        return None
+    tens = (chinese_number(match.group(1)) or 0.0) if match.group(1) else 0.0
+    low, high = (chinese_number(match.group(i)) or 0.0 for i in (2, 3))
+    if high != low + 1:
+        return None
+    unit = math.prod(_ZH_UNITS[c] for c in match.group(4))
+    return (tens + low) * unit, (tens + high) * unit
+
+
+def _rounded_percents(percent: float) -> list[float]:
+    """A fraction's percent, exact and rounded to 0, 1 and 2 decimals when that stays within
+    ROUNDING of it: 三分之一 is 33.33…%, 33.33%, 33.3% and 33%; 二百分之一 is 0.5%, never 1%."""
+    rounded = (math.floor(percent * 10**k + 0.5) / 10**k for k in (0, 1, 2))
+    return sorted({percent, *(r for r in rounded if abs(r - percent) <= ROUNDING * percent)})
+
+
+def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
+    """Every figure of a Chinese text, with the values a faithful English figure may take.
+
+    Arabic and full-width digits, thousands separators, Chinese numerals (三千, 兩千三百五十,
+    一萬五千), mixed forms (2350億, 1萬5千, 4萬7千人次), percent (30%, 百分之三十, 千分之三, 3成,
+    七折, 3個百分點), fractions and halves (三分之一, 一半, 兩個半小時, 過半, 半年), round numbers of an
+    approximation (近百, 逾千, 十多萬), ranges sharing a unit (3至5萬, 三、四十) and years (2024年,
+    民國113年). A figure may give more than one value: 七折 is 70% (the price paid) and 30% (the
+    discount), 113年 is also 2024, 三分之一 is 1/3 and 33%. With ``output`` (the text is the one
+    checked, not its source), a number glued to Latin letters is a name ("Qwen3").
+    """
+    # The pattern's \d takes full-width digits too; chinese_number converts what it matched.
+    # Simplified numerals and counters are read as their Traditional forms (14万件 as 14萬件):
+    # one character for one, so every figure keeps its place, and its text, in ``text``.
+    original, text = text, text.translate(TRADITIONAL_NUMERALS)
+    figures = chinese_dates(text)
+    # The month and day of a date are read with it, never as counts (the 30 of 6月30日 is not
+    # "30 years"); its year is read as a year below too, so "in 2024" finds 2024年2月2日.
+    taken = [(f.start, f.end) for f in figures]
+    for match in _ZH_ROC_BRACKETS.finditer(text):
+        figures.append(Figure(float(int(match.group(1)) + 1911), False, 0.0, match.group(), *match.span(), "roc"))
+    matches = list(_ZH_FIGURE.finditer(text))
+    numbers = [_numeral(match.group("num")) for match in matches]
+    shared = _shared_units(text, matches, numbers)
+    for match, number, (scale, shared_post, keep_bare) in zip(matches, numbers, shared):
+        if any(a <= match.start() < b for a, b in taken) and (output or not match.group("post").strip().startswith("年")):
+            continue
+        label = ""
+        if output and (name := _OUTPUT_NAME.search(text, max(0, match.start() - 30), match.start())):
+            label = name.group(1)
+        if output and _GLUED.search(text, max(0, match.start() - 2), match.start()):
+            continue
+        if number is None:
+            continue
+        raw, value = number
+        half, part = match.group("half"), match.group("part")
+        # 三四十 is thirty or forty, not 34: both are figures of the text.
+        neighbours = None if part is not None or half else _neighbour_digits(match.group("num"))
+        values = list(neighbours) if neighbours else [value]
+        if match.group("unit"):
+            values = [v * _ZH_UNITS[match.group("unit")] for v in values]  # 十多萬: 100,000 and more
+        begin = match.start()
+        pre = next((p for p in _ZH_PREFIXES if begin >= len(p) and text.startswith(p, begin - len(p))), "")
+        post = (match.group("post") or "").strip().replace("％", "%")
+        span = (begin - len(pre), match.end())
+        source = text[span[0] : span[1]]
+
+        def add(v: float, percent: bool, kind: str = "number") -> None:
+            figures.append(Figure(v, percent, 0.0, source, *span, kind, label=label))
+
+        if keep_bare:
+            for v in values:
+                add(v, False)  # "一、" opening a line numbers a list item: 一、二十年來 may be item one
+        if scale != 1.0 or shared_post:
+            values, post = [v * scale for v in values], post or shared_post
+        if part is not None or (half == "半" and raw == "一" and not post):
+            # 三分之一 is a third, 一半 a half: as the fraction or the percent, never its numbers apart.
+            share, whole = (chinese_number(part), values[0]) if part is not None else (1.0, 2.0)
+            if share is None or not whole:
+                continue
+            add(share / whole, False)
+            for percent in _rounded_percents(100 * share / whole):
+                add(percent, True)
+            continue
+        for value in values:
+            if half:
+                value += 0.5  # 兩個半小時: 2.5 hours; 一年半: 1.5 years
+            if pre in _ZH_PER or post in ("%", "個百分點", "百分點"):
+                add(value * _ZH_PER.get(pre, 1.0), True)
+                if pre in ("千分之", "萬分之"):
+                    add(value, False)  # "3 per thousand"
+            elif post == "成":
+                add(value * 10, True)
+                add(value, False)  # "Grok 3.5成為…" is a name before a verb, not 35%
+            elif post == "折":
+                paid = value * 10 if value < 10 else value  # 七折 → 70%, 75折 → 75%
+                add(paid, True)
+                add(100 - paid, True)
+            else:
+                plain = raw.translate(_FULLWIDTH)
+                # What comes right after the digits: "2026台" counts machines, "展望2026 台南" is a year.
+                after = text[match.end("num") : match.end("num") + 1]
+                year = value.is_integer() and 1000 <= value <= 2199 and pre != "第" and not neighbours and (
+                    (post == "年" and pre != "民國")
+                    or (not post and re.fullmatch(r"\d{4}", plain) is not None and after not in _ZH_COUNTED)
+                )
+                add(value, False, "year" if year else "number")
+                if post == "年" and value.is_integer() and (pre == "民國" or 30 <= value <= 200):
+                    add(value + 1911, False, "roc")  # 民國 years: 113年 is 2024, as a year only
+    figures += _lone_halves(text)
+    if original == text:
+        return figures
+    return [
+        replace(f, text=original[f.start : f.end]) if text[f.start : f.end] == f.text else f for f in figures
+    ]
+
+
+def _lone_halves(text: str) -> list[Figure]:
+    """The halves of a Chinese text written without a number (過半, 半年, 半小時): each as 0.5
+    and as what an English text writes for it (50%, six months, thirty minutes)."""
+    found = []
+    for match in _ZH_LONE_HALF.finditer(text):
+        span, where = match.group("span"), (match.group(), *match.span())
+        found.append(Figure(0.5, False, 0.0, *where, "number"))
+        if match.group("share") or span == "價":
+            found.append(Figure(50.0, True, 0.0, *where, "number"))
+            continue
+        unit = next(key for key in _ZH_HALF_SPANS if span.endswith(key) or span.startswith("個" + key))
+        found += [Figure(value, False, 0.0, *where, "number") for value in _ZH_HALF_SPANS[unit]]
+    return found
+
+
+def is_chinese(text: str) -> bool:
+    """Whether ``text`` is mostly Chinese, read from its start (see ``SCRIPT_SAMPLE``)."""
+    return mostly_chinese(text[:SCRIPT_SAMPLE])
+
+
+def figures(text: str, chinese: bool | None = None, *, output: bool = False) -> list[Figure]:
+    """The figures of a text in either language: Chinese when it is mostly Chinese (or when
+    ``chinese`` says so: the caller may know already), else English. ``output``: the text is
+    the one checked, so names with numbers ("Qwen3") are not read as figures."""
+    if chinese is None:
+        chinese = is_chinese(text)
+    return chinese_figures(text, output=output) if chinese else english_figures(text)
+
+
+def supported(figure: Figure, sources: list[Figure]) -> bool:
+    """Whether ``figure`` could come from one of ``sources`` (same value up to its rounding, a
+    year from a year, a date from a date with the same parts)."""
+    return source_of(figure, Sources("", sources)) is not None
+
+
+class Sources:
+    """The figures of a source, sorted by what they can support, and its text for names."""
+
+    def __init__(self, text: str, found: list[Figure]) -> None:
+        self.text = text
+        self.found = found
+        self.dates = [f for f in found if f.kind == "date"]
+        self.years: dict[float, Figure] = {}
+        for f in found:
+            if f.kind in ("year", "roc", "any", "decade"):
+                self.years.setdefault(f.value, f)
+            elif f.kind == "date" and f.parts and f.parts[0] is not None:
+                self.years.setdefault(float(f.parts[0]), f)
+        self._named: dict[str, list[Figure]] = {}
+        self._mentions: dict[str, bool] = {}
+
+    def mentions(self, name: str) -> bool:
+        """Whether the source writes ``name`` in Latin letters, as a word of its own."""
+        if name not in self._mentions:
+            pattern = rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])"
+            self._mentions[name] = re.search(pattern, self.text, re.IGNORECASE) is not None
+        return self._mentions[name]
+
+    def named(self, name: str) -> list[Figure]:
+        """The numbers the source writes right after ``name`` ("Grok 3.5", "Qwen3")."""
+        key = name.lower()
+        if key not in self._named:
+            pattern = rf"(?<![A-Za-z]){re.escape(name)}[ -]?(\d+(?:\.\d+)?)(?!\.?\d)"
+            self._named[key] = [
+                Figure(float(match.group(1)), False, 0.0, match.group(), *match.span(), label=name)
+                for match in re.finditer(pattern, self.text, re.IGNORECASE)
+            ]
+        return self._named[key]
+
+
+def source_of(figure: Figure, sources: Sources) -> Figure | None:
+    """The source figure ``figure`` could come from, or None."""
+    if figure.kind == "date":
+        return _trace_date(figure.parts or (None, None, None), sources)
+    exact = 1e-9 * max(1.0, abs(figure.value))
+    if figure.label and sources.mentions(figure.label):
+        # "Grok 2" where the article names Grok: only Grok with the same number supports it.
+        return next((f for f in sources.named(figure.label) if abs(f.value - figure.value) <= exact), None)
+    if figure.kind in ("year", "roc", "any") and (year := sources.years.get(figure.value)):
+        return year
+    if figure.kind == "decade":
+        # "the 1620s" for 1624年; "the 1600s" (a century, or its first decade) for 1602年 or 17世紀's years.
+        width = 100 if figure.value % 100 == 0 else 10
+        return next((f for y, f in sources.years.items() if figure.value <= y < figure.value + width), None)
+    if figure.kind != "any" and figure.kind != "number":
+        return None
+    allowance = min(figure.tolerance, ROUNDING * abs(figure.value)) + exact
+    for source in sources.found:
+        if source.kind in ("date", "roc") or (figure.percent and not source.percent):
+            continue
+        if abs(source.value - figure.value) <= allowance:
+            return source
+    if figure.text[-2:].lower() in ("st", "nd", "rd", "th"):
+        # "the 31st" for 昨(31)日: an ordinal may name the day of a source date (a count may not).
+        return next((d for d in sources.dates if d.parts and d.parts[2] == figure.value), None)
+    return None
+
+
+def _trace_date(parts: DateParts, sources: Sources) -> Figure | None:
+    """The source date a date of the output could come from: same month, same day when the output
+    writes one, and the same year when it writes one (a source date without its year takes any
+    year the source states: 6月30日 in a release dated 2024年 supports "June 30, 2024")."""
+    year, month, day = parts
+    for source in sources.dates:
+        s_year, s_month, s_day = source.parts or (None, None, None)
+        if s_month is None:
+            # 昨(31)日: a day whose month the source leaves to its date line.
+            if day is None or s_day != day:
+                continue
+        elif (month is not None and s_month != month) or (day is not None and s_day != day):
+            continue
+        if year is not None and s_year != year and not (s_year is None and float(year) in sources.years):
+            continue
+        return source
+    return None
