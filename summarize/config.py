@@ -196,6 +196,12 @@ _PRESET_DEFAULTS: dict[str, Any] = {"base_url": OPENAI_BASE_URL, "context_tokens
 LOCAL_TIMEOUT = 600.0
 
 
+def _check_known(overrides: Mapping[str, Any]) -> None:
+    unknown = sorted(set(overrides) - set(_SPECS))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; valid: {', '.join(_SPECS)}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that shapes requests. Build with ``Settings.from_env()`` or directly.
@@ -319,14 +325,21 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Read ``SUMMARIZE_*`` variables (falling back to ``OPENAI_*`` where noted), then apply overrides.
+        """Read ``SUMMARIZE_*`` variables (falling back to ``OPENAI_*`` where noted), with ``overrides`` on top.
+
+        A variable an override replaces is not read, so a malformed one does not matter, and
+        checks across settings see the merged values.
 
         Raises:
-            ConfigError: a variable is malformed; the message names it and what would be valid.
+            ConfigError: a variable that is read is malformed (the message names it and what would
+                be valid), an override is, or the merged settings contradict each other.
         """
+        _check_known(overrides)
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for name, spec in _SPECS.items():
+            if name in overrides:
+                continue  # not read at all: a value nobody will use cannot be the reason a run stops
             raw, source = env.get(spec.env), spec.env
             if (raw is None or raw == "") and spec.fallback_env:
                 raw, source = env.get(spec.fallback_env), spec.fallback_env
@@ -338,13 +351,13 @@ class Settings:
                 raise ConfigError(f"{source} {exc}") from None
             except ValueError:
                 raise ConfigError(f"{source} must be {spec.valid}, got {raw!r}") from None
-        return cls(**values).replace(**overrides)
+        # One object from the merged values, so that checks across settings (output_tokens below
+        # context_tokens) judge what will be used, never a variable an override replaced.
+        return cls(**{**values, **overrides})
 
     def replace(self, **overrides: Any) -> Settings:
         """A copy with some settings changed; unknown names raise ``ConfigError``."""
-        unknown = sorted(set(overrides) - set(_SPECS))
-        if unknown:
-            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; valid: {', '.join(_SPECS)}")
+        _check_known(overrides)
         if not overrides:
             return self
         # Built from what was given, not what was derived: a new preset fills the unset settings.

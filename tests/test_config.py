@@ -63,6 +63,29 @@ def test_explicit_arguments_beat_environment():
     assert s.model == "arg-model" and s.concurrency == 2
 
 
+@pytest.mark.parametrize(
+    "env, override, field, expected",
+    [
+        ({"SUMMARIZE_TIMEOUT": "30s"}, {"timeout": 30.0}, "timeout", 30.0),
+        ({"SUMMARIZE_CONCURRENCY": "many"}, {"concurrency": 2}, "concurrency", 2),
+        # The fallback variable is the same setting: overridden, it is not read either.
+        ({"OPENAI_BASE_URL": "localhost:8000"}, {"base_url": "http://127.0.0.1:8000/v1"}, "base_url", "http://127.0.0.1:8000/v1"),
+        ({"SUMMARIZE_BASE_URL": "http://alice:secret@gpu-box/v1"}, {"base_url": "http://gpu-box/v1"}, "base_url", "http://gpu-box/v1"),
+    ],
+)
+def test_a_malformed_variable_an_argument_overrides_is_not_read(env, override, field, expected):
+    assert getattr(Settings.from_env(env, **override), field) == expected
+
+
+def test_settings_are_checked_against_each_other_only_once_merged():
+    env = {"SUMMARIZE_CONTEXT_TOKENS": "4096", "SUMMARIZE_OUTPUT_TOKENS": "5000"}
+    assert Settings.from_env(env, output_tokens=1000).output_tokens == 1000
+    assert Settings.from_env(env, context_tokens=8192).context_tokens == 8192
+    # A conflict that remains names the values that would be used, not the replaced one.
+    with pytest.raises(ConfigError, match=r"\(6000\).*\(4096\)"):
+        Settings.from_env(env, output_tokens=6000)
+
+
 def test_unknown_override_is_refused():
     with pytest.raises(ConfigError, match="unknown setting"):
         Settings().replace(modle="x")
