@@ -340,13 +340,27 @@ class Run:
             notes = await gather_or_cancel(self.map_chunk(p, part, parts) for p in pieces)  # no piece outlives a failed one
             return [note for group in notes for note in group]
 
+    def learn_window(self, exc: ContextLengthError) -> None:
+        """Take the window the server states, when it is smaller than ``context_tokens``: every
+        later budget of the run (the notes' reduce, the final request) is made for it. A reduce
+        planned for the configured 8,192 tokens failed against a stated 700, after every chunk
+        had been paid for."""
+        if exc.limit is None or exc.limit >= self.settings.context_tokens:
+            return
+        log.info("the server's context window is %d tokens; the rest of the run is planned for it", exc.limit)
+        self.settings = self.settings.replace(
+            context_tokens=exc.limit, output_tokens=min(self.settings.output_tokens, exc.limit - 1)
+        )
+
     def smaller_budget(self, tokens: int, exc: ContextLengthError) -> int:
-        """A budget strictly below ``tokens``, scaled to the server's stated limit when it states one.
+        """A budget strictly below ``tokens``, scaled to the server's stated limit when it states
+        one (which the run then keeps: ``learn_window``).
 
         Raises:
             ContextLengthError: ``exc`` again, when no smaller chunk can help: the stated window
                 cannot hold the reply, or the chunk is already as small as we cut.
         """
+        self.learn_window(exc)
         ratio = 0.5
         room = exc.limit - self.reserve - safety_margin(self.settings) if exc.limit else None
         if room is not None and room < MIN_CHUNK_TOKENS:
@@ -379,37 +393,69 @@ class Run:
         self, notes: list[str], languages: tuple[str, ...], article: str, stream: bool = True
     ) -> dict[str, str | SummarizeError]:
         """Merge the notes on ``article`` in rounds until they fit one request, then one final
-        request per language (the first streamed, unless not ``stream``)."""
+        request per language (the first streamed, unless not ``stream``).
+
+        A merge or final request the server finds too long is planned again for a smaller
+        budget: the window the server states (``learn_window``), else half of what it refused.
+        """
         budget = reduce_budget(self.settings, self.counter, languages, article)
         words = self.settings.summary_words
+        outcomes: dict[str, str | SummarizeError] = {}
+        pending = languages
         while True:
             sizes = [self.counter.count(n) + NOTE_HEADER_TOKENS for n in notes]
             groups = pack(notes, sizes, budget) if sum(sizes) > budget else [notes]
             if len(groups) == 1:
                 room = max(0, budget - sum(sizes))
-                break
+                every_note = prompts.join_notes(notes)
+                outcomes |= await self.finals(
+                    {
+                        lang: prompts.reduce_messages(
+                            notes, lang, glossary=self.names_for(every_note, lang, room), words=words, article=article
+                        )
+                        for lang in pending
+                    },
+                    stream=stream and pending[0] == languages[0],
+                )
+                refused = [lang for lang in pending if isinstance(outcomes[lang], ContextLengthError)]
+                if not refused or len(notes) == 1:
+                    return {lang: outcomes[lang] for lang in languages}
+                exc = outcomes[refused[0]]
+                assert isinstance(exc, ContextLengthError)
+                budget = self.smaller_reduce_budget(sum(sizes), exc, languages, article)
+                pending = tuple(refused)
+                continue
             if len(groups) >= len(notes):
                 raise ConfigError(
                     f"the partial summaries are too long to merge in a {self.settings.context_tokens}-token "
                     "context; raise SUMMARIZE_CONTEXT_TOKENS or lower SUMMARIZE_SUMMARY_WORDS"
                 )
             log.info("reducing %d notes in %d groups", len(notes), len(groups))
-            notes = list(
-                await gather_or_cancel(
-                    self.answer(prompts.reduce_messages(g, "en", final=False, words=words, article=article), "en", words)
-                    for g in groups
+            try:
+                notes = list(
+                    await gather_or_cancel(
+                        self.answer(prompts.reduce_messages(g, "en", final=False, words=words, article=article), "en", words)
+                        for g in groups
+                    )
                 )
-            )
-        every_note = prompts.join_notes(notes)
-        return await self.finals(
-            {
-                lang: prompts.reduce_messages(
-                    notes, lang, glossary=self.names_for(every_note, lang, room), words=words, article=article
-                )
-                for lang in languages
-            },
-            stream=stream,
-        )
+            except ContextLengthError as exc:
+                budget = self.smaller_reduce_budget(budget, exc, languages, article)
+
+    def smaller_reduce_budget(
+        self, refused: int, exc: ContextLengthError, languages: tuple[str, ...], article: str
+    ) -> int:
+        """A budget of notes below ``refused`` (the notes' tokens of a request the server refused):
+        made for the window it states, else half.
+
+        Raises:
+            ContextLengthError: ``exc`` again, when no smaller budget can help.
+        """
+        self.learn_window(exc)
+        budget = min(reduce_budget(self.settings, self.counter, languages, article), refused // 2 if exc.limit is None else refused - 1)
+        if budget < MIN_CHUNK_TOKENS:
+            raise exc
+        log.info("the notes were too long for the server; merging them in %d-token groups", budget)
+        return budget
 
     async def finals(
         self, requests: dict[str, list[prompts.Message]], stream: bool = True
@@ -591,6 +637,7 @@ async def asummarize_article(
         if method == ABSTRACTIVE and (reason := keysentences.not_chinese(settings.method, model, article, listed)):
             log.warning("%s", reason)
         failed: tuple[int, ...] = ()
+        pieces = 0  # the parts mapped: more than the chunks when the server had some split
         outcomes: dict[str, str | SummarizeError] | None = None
         key_pairs: tuple[tuple[str, str], ...] = ()
         chunks: list[Chunk] = []
@@ -622,10 +669,15 @@ async def asummarize_article(
                 outcomes = None
         if outcomes is None:  # abstractive, in parts
             notes, failed = await map_all(run, chunks, partial)
-            if notes_are_summary(settings, len(chunks)):
+            # A chunk the server refused was split and mapped in pieces, each asked for its
+            # chunk's share of the summary: joined, they would run past it (700 words for 150
+            # at a 2,048-token window). Such notes are merged by a reduce instead.
+            split = len(notes) > len(chunks) - len(failed)
+            if notes_are_summary(run.settings, len(chunks)) and not split:
                 outcomes = await run.joined(notes, languages, article)
             else:
                 outcomes = await run.reduce(notes, languages, article)
+            pieces = len(notes) + len(failed)
         # Figures and names the article does not support: one repair request, then listed.
         checked = await verify.repair_summaries(
             run.ask_rewrite, {lang: text for lang, text in outcomes.items() if isinstance(text, str)}, checked_against,
@@ -642,7 +694,7 @@ async def asummarize_article(
     return Summary(
         text=summaries.get(languages[0]) or next(iter(summaries.values())),
         summaries=summaries,
-        chunks=len(chunks) if method == ABSTRACTIVE else 1,
+        chunks=max(len(chunks), pieces) if method == ABSTRACTIVE else 1,
         usage=chat.usage(),
         truncated=TRUNCATED in run.flags,
         model=chat.answering_model(model),
