@@ -386,6 +386,31 @@ class Settings:
         return PLACEHOLDER_API_KEY
 
 
+def resolve_settings(settings: Settings | None, overrides: Mapping[str, Any]) -> Settings:
+    """The settings of one run: ``settings`` with ``overrides`` on top, or, without ``settings``,
+    the environment's with ``overrides`` on top (``Settings.from_env``: a variable an override
+    replaces is not read). The one place the public functions turn their arguments into settings.
+
+    Raises:
+        ConfigError: ``settings`` is not a ``Settings``, an override is unknown or malformed, or a
+            variable that is read is.
+    """
+    if settings is None:
+        return Settings.from_env(**overrides)
+    if not isinstance(settings, Settings):
+        given = type(settings).__name__
+        if isinstance(settings, Mapping):
+            raise ConfigError(
+                f"settings must be a summarize.Settings, got a {given}: pass the values as keywords instead "
+                "(model=..., concurrency=...; the environment fills the rest), or as settings=Settings.from_env(**values)"
+            )
+        raise ConfigError(
+            f"settings must be a summarize.Settings, got {given}: build one with Settings.from_env(...) "
+            "or Settings(...), or pass the settings as keywords (model=..., concurrency=...)"
+        )
+    return settings.replace(**overrides)
+
+
 def env_variable(name: str) -> str:
     """The environment variable that sets ``name`` (for messages elsewhere)."""
     return _SPECS[name].env

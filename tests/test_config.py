@@ -275,3 +275,67 @@ def test_the_cli_refuses_a_password_in_the_base_url_in_one_line(monkeypatch, cap
     lines = [line for line in err.splitlines() if "error:" in line]
     assert len(lines) == 1 and "must not hold a user name or password" in lines[0], err
     assert "SUMMARIZE_BASE_URL" in lines[0]
+
+
+# -- how the public functions turn settings= and keywords into settings ---------------------
+
+
+def test_resolve_settings_reads_the_environment_under_the_keywords(monkeypatch):
+    from summarize.config import resolve_settings
+
+    monkeypatch.setenv("SUMMARIZE_TIMEOUT", "30s")
+    monkeypatch.setenv("SUMMARIZE_CONCURRENCY", "8")
+    settings = resolve_settings(None, {"timeout": 30.0})
+    assert (settings.timeout, settings.concurrency) == (30.0, 8)
+    given = Settings(base_url="http://127.0.0.1:8000/v1", concurrency=2)
+    assert resolve_settings(given, {}) is given
+    assert resolve_settings(given, {"timeout": 5}).timeout == 5.0
+
+
+@pytest.mark.parametrize(
+    "settings, says",
+    [
+        ({"model": "x"}, "pass the values as keywords instead"),
+        ("model=x", "build one with Settings.from_env"),
+        (0, "build one with Settings.from_env"),
+    ],
+)
+def test_settings_that_are_not_a_settings_object_are_refused_saying_what_to_pass(settings, says):
+    from summarize.config import resolve_settings
+
+    with pytest.raises(ConfigError, match="settings must be a summarize.Settings") as info:
+        resolve_settings(settings, {})
+    assert says in str(info.value)
+
+
+# The public functions still build their settings with `(settings or Settings.from_env()).replace(**overrides)`:
+# until pipeline.py and translate.py call config.resolve_settings(settings, overrides), these fail.
+_CALL_SITES = pytest.mark.xfail(
+    strict=True,
+    reason="summarize_article/translate_article do not call config.resolve_settings yet; when they do, drop this mark",
+)
+
+
+@_CALL_SITES
+@pytest.mark.parametrize("env, keywords", [
+    ({"SUMMARIZE_TIMEOUT": "30s"}, {"timeout": 30.0}),
+    ({"SUMMARIZE_CONTEXT_TOKENS": "4096", "SUMMARIZE_OUTPUT_TOKENS": "5000"}, {"output_tokens": 1000}),
+])
+def test_a_keyword_beats_a_bad_variable_in_summarize_article(monkeypatch, scripted, env, keywords):
+    from summarize import summarize_article
+
+    monkeypatch.setenv("SUMMARIZE_BASE_URL", scripted.base_url)
+    monkeypatch.setenv("SUMMARIZE_MODEL", "scripted")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    summarize_article("臺南市今天天氣晴朗，市民到公園散步。", verify=False, **keywords)
+    assert scripted.chat_requests
+
+
+@_CALL_SITES
+@pytest.mark.parametrize("function", ["summarize_article", "translate_article"])
+def test_a_dict_for_settings_is_a_config_error_saying_what_to_pass(function):
+    import summarize
+
+    with pytest.raises(ConfigError, match="pass the values as keywords"):
+        getattr(summarize, function)("臺南市今天天氣晴朗。", settings={"model": "x"})
