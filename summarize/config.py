@@ -206,6 +206,11 @@ def _check_known(overrides: Mapping[str, Any]) -> None:
 class Settings:
     """Everything that shapes requests. Build with ``Settings.from_env()`` or directly.
 
+    A Settings object is the whole configuration of the runs given it: built directly
+    (``Settings(model="qwen3:8b")``), it reads no environment variable, and what it leaves unset
+    is the default or the preset's. ``Settings.from_env(model="qwen3:8b")`` starts from the
+    ``SUMMARIZE_*`` variables instead, its arguments beating them.
+
     Args:
         base_url: the OpenAI-compatible endpoint, e.g. ``http://localhost:11434/v1``.
         api_key: the key; local servers need none (a placeholder is sent).
@@ -278,6 +283,8 @@ class Settings:
     verify: bool = True
 
     def __post_init__(self) -> None:
+        if not hasattr(self, "_env"):  # built directly: no variable was read (see _build)
+            object.__setattr__(self, "_env", None)
         preset = None
         if self.preset is not None:
             try:
@@ -312,9 +319,35 @@ class Settings:
             object.__setattr__(self, name, parsed)
         if self.output_tokens >= self.context_tokens:
             raise ConfigError(
-                f"output_tokens ({self.output_tokens}) must be smaller than context_tokens "
-                f"({self.context_tokens}); set SUMMARIZE_OUTPUT_TOKENS lower or SUMMARIZE_CONTEXT_TOKENS higher"
+                f"output_tokens ({self.output_tokens}{self._origin('output_tokens')}) must be smaller than "
+                f"context_tokens ({self.context_tokens}{self._origin('context_tokens')}): lower the one or raise the other"
             )
+
+    @classmethod
+    def _build(cls, env: Mapping[str, str], values: Mapping[str, Any]) -> Settings:
+        """``cls(**values)``, remembering which setting came from which environment variable
+        (``env``), so that messages name the variable to change only where one was read."""
+        self = cls.__new__(cls)
+        object.__setattr__(self, "_env", dict(env))
+        cls.__init__(self, **values)
+        return self
+
+    def _variable(self, name: str) -> str | None:
+        """The environment variable ``name`` was read from, if it was."""
+        env: dict[str, str] | None = getattr(self, "_env", None)
+        return env.get(name) if env else None
+
+    def _origin(self, name: str) -> str:
+        """Where ``name``'s value came from, for messages: ``", from SUMMARIZE_..."``, the
+        preset's or the default; nothing for a value given as an argument."""
+        variable = self._variable(name)
+        if variable:
+            return f", from {variable}"
+        if name in getattr(self, "_derived", ()):
+            if self.preset and getattr(presets.get(self.preset), name, None) is not None:
+                return f", preset {self.preset}'s"
+            return ", the default"
+        return ""
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -337,6 +370,7 @@ class Settings:
         _check_known(overrides)
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        sources: dict[str, str] = {}  # setting -> the variable it was read from
         for name, spec in _SPECS.items():
             if name in overrides:
                 continue  # not read at all: a value nobody will use cannot be the reason a run stops
@@ -351,9 +385,10 @@ class Settings:
                 raise ConfigError(f"{source} {exc}") from None
             except ValueError:
                 raise ConfigError(f"{source} must be {spec.valid}, got {raw!r}") from None
+            sources[name] = source
         # One object from the merged values, so that checks across settings (output_tokens below
         # context_tokens) judge what will be used, never a variable an override replaced.
-        return cls(**{**values, **overrides})
+        return cls._build(sources, {**values, **overrides})
 
     def replace(self, **overrides: Any) -> Settings:
         """A copy with some settings changed; unknown names raise ``ConfigError``."""
@@ -363,7 +398,10 @@ class Settings:
         # Built from what was given, not what was derived: a new preset fills the unset settings.
         derived: frozenset[str] = getattr(self, "_derived", frozenset())
         given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in derived}
-        return type(self)(**{**given, **overrides})
+        env: dict[str, str] | None = getattr(self, "_env", None)
+        if env is None:
+            return type(self)(**{**given, **overrides})
+        return type(self)._build({k: v for k, v in env.items() if k not in overrides}, {**given, **overrides})
 
     @property
     def is_local(self) -> bool:
@@ -379,6 +417,15 @@ class Settings:
         if self.api_key:
             return self.api_key
         if self.is_openai:
+            if getattr(self, "_env", None) is None:
+                # Telling this user to set a variable would send them to one they may have set already.
+                unread = [v for v in ("SUMMARIZE_BASE_URL", "OPENAI_BASE_URL", "SUMMARIZE_API_KEY", "OPENAI_API_KEY") if os.environ.get(v)]
+                said = f" ({' and '.join(unread)} {'is' if len(unread) == 1 else 'are'} set, but not read)" if unread else ""
+                raise ConfigError(
+                    f"No API key for OpenAI: a Settings built directly reads no environment variable{said}; "
+                    "pass api_key=, or base_url= for a local server, or build it with Settings.from_env(...), "
+                    "which reads SUMMARIZE_API_KEY, OPENAI_API_KEY and SUMMARIZE_BASE_URL"
+                )
             raise ConfigError(
                 "No API key for OpenAI: set SUMMARIZE_API_KEY (or OPENAI_API_KEY), "
                 "or point SUMMARIZE_BASE_URL at a local server"

@@ -82,7 +82,7 @@ def test_settings_are_checked_against_each_other_only_once_merged():
     assert Settings.from_env(env, output_tokens=1000).output_tokens == 1000
     assert Settings.from_env(env, context_tokens=8192).context_tokens == 8192
     # A conflict that remains names the values that would be used, not the replaced one.
-    with pytest.raises(ConfigError, match=r"\(6000\).*\(4096\)"):
+    with pytest.raises(ConfigError, match=r"output_tokens \(6000\) .* context_tokens \(4096, from SUMMARIZE_CONTEXT_TOKENS\)"):
         Settings.from_env(env, output_tokens=6000)
 
 
@@ -109,15 +109,51 @@ def test_a_number_setting_takes_an_int_or_a_float():
     assert (settings.timeout, settings.temperature, settings.retry_backoff) == (30.0, 1.0, 0.5)
 
 
-def test_output_reserve_must_fit_context():
-    with pytest.raises(ConfigError, match="SUMMARIZE_OUTPUT_TOKENS"):
-        Settings(context_tokens=1000, output_tokens=1000)
+@pytest.mark.parametrize(
+    "build, says",
+    [
+        # Each value named with where it came from: the variable to change only where one was read.
+        (lambda: Settings.from_env({"SUMMARIZE_OUTPUT_TOKENS": "9000"}),
+         "output_tokens (9000, from SUMMARIZE_OUTPUT_TOKENS) must be smaller than context_tokens (8192, the default)"),
+        (lambda: Settings.from_env({"SUMMARIZE_PRESET": "ollama"}, output_tokens=9000),
+         "output_tokens (9000) must be smaller than context_tokens (4096, preset ollama's)"),
+        (lambda: Settings(context_tokens=1000, output_tokens=1000),
+         "output_tokens (1000) must be smaller than context_tokens (1000)"),
+        (lambda: Settings.from_env({"SUMMARIZE_CONTEXT_TOKENS": "2048"}).replace(output_tokens=4096),
+         "output_tokens (4096) must be smaller than context_tokens (2048, from SUMMARIZE_CONTEXT_TOKENS)"),
+    ],
+)
+def test_output_reserve_must_fit_context(monkeypatch, build, says):
+    monkeypatch.setenv("SUMMARIZE_OUTPUT_TOKENS", "100")  # never read by a Settings built directly
+    with pytest.raises(ConfigError) as info:
+        build()
+    assert str(info.value).startswith(says)
+    if "from SUMMARIZE" not in says:
+        assert "SUMMARIZE_" not in str(info.value)
 
 
 def test_key_is_hidden_from_repr():
     s = Settings(api_key="sk-secret-value-123456")
     assert "sk-secret" not in repr(s) and "sk-secret" not in str(s)
     assert "***" in repr(s)
+
+
+def test_a_settings_built_directly_does_not_send_the_user_to_variables_it_ignores(monkeypatch):
+    # SUMMARIZE_BASE_URL at a local server, and Settings(model=...) passed: the message said
+    # "point SUMMARIZE_BASE_URL at a local server", which the user had done.
+    monkeypatch.setenv("SUMMARIZE_BASE_URL", "http://127.0.0.1:8080/v1")
+    for settings in (Settings(model="qwen3-8b"), Settings(model="qwen3-8b").replace(concurrency=2)):
+        with pytest.raises(ConfigError) as info:
+            settings.resolved_api_key()
+        message = str(info.value)
+        assert "set SUMMARIZE" not in message and "point SUMMARIZE" not in message
+        assert "SUMMARIZE_BASE_URL is set, but not read" in message
+        assert "Settings.from_env(" in message and "api_key=" in message
+    # Built from the environment, the variables are the way to fix it.
+    monkeypatch.delenv("SUMMARIZE_BASE_URL")
+    for settings in (Settings.from_env(model="gpt-4o-mini"), Settings.from_env().replace(model="gpt-4o-mini")):
+        with pytest.raises(ConfigError, match="set SUMMARIZE_API_KEY"):
+            settings.resolved_api_key()
 
 
 def test_local_endpoints_get_a_placeholder_key_and_openai_needs_one():
