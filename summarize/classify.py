@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 from . import errors
 from .config import Settings
-from .text import without_keys
+from .reply import COMPLETE
+from .text import printable, without_keys
 from .transport import MAX_SIDE_BODY_BYTES, BodyCapped
 
 T = TypeVar("T")
@@ -220,6 +221,37 @@ class Classifier:
             f"the reply grew past {limit:,} bytes, more than {max_tokens} tokens can produce: the server is "
             "broken or hostile, so the reply was refused (and not cached); check SUMMARIZE_BASE_URL",
             **self.where(model, attempt, 200),
+        )
+
+    def unfinished(self, finish_reason: str, end: str, model: str, attempt: int) -> errors.EndpointError:
+        """A reply whose ``finish_reason`` does not say it is complete (``reply.ending``: ``end`` is
+        ``"failed"``, ``"tool"`` or ``"unknown"``); its text is a fragment, never kept or cached.
+        A reply the server gave up on is a ``ServerError``, retried as a 5xx is."""
+        said = repr(printable(finish_reason)[:40])
+        where = self.where(model, attempt, 200)
+        if end == "failed":
+            why = (
+                "the server aborted the request (vLLM does when it is pausing or shutting down, or takes the client for gone)"
+                if finish_reason.strip().lower() == "abort"
+                else "the server failed while writing it"
+            )
+            return errors.ServerError(
+                f"the reply ended with finish_reason {said} before it was complete: {why}; the fragment was not "
+                "kept: try again later or raise SUMMARIZE_MAX_RETRIES, and check the server's log if it persists",
+                **where,
+            )
+        if end == "tool":
+            return errors.EndpointError(
+                f"the reply ended with finish_reason {said}: the model called a tool, though none was offered, so "
+                "there is no answer; check the server's tool-calling settings (a tool-call parser forced on every "
+                "request) or use another model",
+                **where,
+            )
+        return errors.EndpointError(
+            f"the reply ended with finish_reason {said}, which does not say the answer is complete (only "
+            f"{', '.join(sorted(COMPLETE))} do), so it was not used nor cached; check the server's log for why it "
+            "stopped, or use another server",
+            **where,
         )
 
     def silent(self, model: str | None, attempt: int) -> errors.ConnectionFailedError:

@@ -31,7 +31,7 @@ from .cache import ResponseCache
 from .classify import Classifier, context_limit, is_context_error, requested_tokens
 from .config import Settings
 from .keysentences import parameters_in_listing
-from .reply import CACHED_FIELDS, BodyError, MalformedReply, Reply, ReplyReader, ReplyTooLarge, StreamCut, max_reply_bytes, strip_think
+from .reply import CACHED_FIELDS, BodyError, MalformedReply, Reply, ReplyReader, ReplyTooLarge, StreamCut, ending, max_reply_bytes, strip_think
 from .result import Usage
 from .tokens import tokenizer_for
 from .transport import Closed, Deadline, Silence, StatusBodyLost, Transport, Undecodable, sdk
@@ -272,8 +272,13 @@ class ChatClient:
                     raise self.errors.closed(str(exc), model, attempt) from exc
                 except ConnectionError as exc:
                     raise self.errors.dropped(str(exc), model, attempt) from exc
-            self.received.append(reply)
+            self.received.append(reply)  # its tokens were spent, whatever it is worth
             self.transport.learned_server(presets.server_of(timings=reply.timings))
+            end = ending(reply.finish_reason)
+            if end in ("failed", "tool", "unknown"):
+                # Neither a complete answer nor one cut at the limit that the caller may judge: a
+                # fragment, raised here so that the retry policy sees it (one the server gave up on is retried).
+                raise self.errors.unfinished(reply.finish_reason or "", end, model, attempt)
             return reply
 
         reply = await self.errors.scrubbed(self.transport.with_retries(once))
@@ -283,7 +288,7 @@ class ChatClient:
                 return self._deliver(reply)  # the caller judges it; never cached
             # A reply that spent its whole limit thinking has nothing to judge: say so now.
             return self._deliver(self.kept_cut(reply, limit, model))  # never cached: a cut reply is no answer to replay
-        if reply.finish_reason == "content_filter":
+        if ending(reply.finish_reason) == "filtered":
             raise errors.ContentFilteredError(
                 "the provider's content filter stopped the reply; the article may touch a topic it "
                 "blocks: try another model or endpoint",

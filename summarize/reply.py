@@ -12,6 +12,7 @@ is read by one ``ReplyReader``, which:
   numbers), raising ``MalformedReply`` for anything else, and ``BodyError`` for an error a server
   sent instead of a reply (some answer HTTP 200 with one, a 429 among them, or send it mid-stream);
 - assembles text, finish_reason, usage, model, reasoning and llama.cpp's ``timings``;
+- says what a finish_reason means (``ending``): only a few mean a complete answer;
 - removes ``<think>`` reasoning from the text (``strip_think``), keeping it apart in ``reasoning``.
 
 Nothing here does I/O: ``summarize.transport`` feeds the bytes and ``summarize.classify`` turns
@@ -62,6 +63,40 @@ def strip_think(text: str | None) -> str:
     return text.strip()
 
 
+# What a finish_reason says of the reply's end. Only these mean the model ended its answer:
+# OpenAI, vLLM, llama.cpp, Ollama and DashScope say "stop"; Text Generation Inference
+# "eos_token" or "stop_sequence"; some servers "eos"; Anthropic's names "end_turn".
+COMPLETE = frozenset({"stop", "eos", "eos_token", "stop_sequence", "end_turn"})
+# Cut at the token limit: "length" (OpenAI and the rest), "max_tokens" (Anthropic's name).
+CUT = frozenset({"length", "max_tokens"})
+# The provider's filter stopped it (OpenAI, Azure).
+FILTERED = frozenset({"content_filter"})
+# The server gave up on it: vLLM's "abort" (the request was aborted: its client seemed gone, the
+# server was pausing or shutting down) and "error" (a request-level internal error, e.g. a failed
+# KV-cache load, which vLLM calls retryable). Whatever text came is a fragment.
+FAILED = frozenset({"abort", "error"})
+# The model called a tool (we offer none): the reply holds a call, not the answer.
+TOOL = frozenset({"tool_calls", "function_call"})
+
+
+def ending(finish_reason: str | None) -> str:
+    """What ``finish_reason`` says of a reply: ``"complete"``, ``"cut"`` (at the token limit),
+    ``"filtered"``, ``"failed"`` (the server gave up on it), ``"tool"`` or ``"unknown"``.
+
+    Any other value (vLLM's "repetition", Mistral's "model_length", a server's own) is
+    ``"unknown"``, and an unknown end is never taken for a complete answer. ``None`` (a whole
+    body that does not say) is ``"complete"``: a stream must say, or end with ``[DONE]``
+    (``StreamCut``), and servers that send one body without it exist.
+    """
+    if finish_reason is None:
+        return "complete"
+    reason = finish_reason.strip().lower()
+    for name, known in (("complete", COMPLETE), ("cut", CUT), ("filtered", FILTERED), ("failed", FAILED), ("tool", TOOL)):
+        if reason in known:
+            return name
+    return "unknown"
+
+
 @dataclass(frozen=True)
 class Reply:
     """One chat completion, cleaned.
@@ -70,6 +105,7 @@ class Reply:
         text: the reply with ``<think>`` reasoning removed.
         prompt_tokens, completion_tokens: what the server counted, ``None`` when it did not say.
         finish_reason: ``"stop"``, ``"length"`` (cut at the token limit), ``"content_filter"``, ...
+            (``ending`` says what it means).
         model: the model the server says answered.
         reasoning: what the model thought, from a reasoning field or inline ``<think>``.
         cached: answered from the response cache; no request was sent.
@@ -93,7 +129,7 @@ class Reply:
     @property
     def truncated(self) -> bool:
         """The reply was cut at the token limit (``finish_reason == "length"``)."""
-        return self.finish_reason == "length"
+        return ending(self.finish_reason) == "cut"
 
 
 # What the response cache keeps of a reply.

@@ -214,6 +214,60 @@ def test_content_filter_finish_reason_is_a_content_filtered_error(scripted, scri
     assert len(scripted.chat_requests) == 1
 
 
+EN = "Tainan held a disaster drill with 3,000 residents, and the mayor plans a larger one next year."
+
+
+def cached_texts(root) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in root.rglob("*.json"))
+
+
+@pytest.mark.parametrize("reason", ["abort", "error", "ABORT"])
+def test_a_reply_the_server_gave_up_on_is_retried_and_never_cached(scripted, scripted_settings, tmp_path, reason):
+    # vLLM ends an aborted request with finish_reason "abort" (and a failed one with "error"):
+    # the fragment it sent was taken for a whole reply, unflagged, and cached.
+    settings = scripted_settings.replace(max_retries=1, retry_backoff=0, cache=True, cache_dir=str(tmp_path))
+    scripted.script(Step.reply("Tainan held a drill with", finish_reason=reason), Step.reply(EN))
+    assert chat(settings).text == EN
+    assert len(scripted.chat_requests) == 2
+    scripted.default = lambda seen: Step.reply("Tainan held a drill with", finish_reason=reason)
+    err = raised(chat, settings.replace(cache=False))
+    assert type(err) is ServerError and err.attempts == 2
+    assert repr(reason) in str(err) and "not kept" in str(err) and "SUMMARIZE_MAX_RETRIES" in str(err)
+    assert EN in cached_texts(tmp_path) and "drill with\"" not in cached_texts(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "reason, says",
+    [
+        ("tool_calls", "called a tool"),
+        ("function_call", "called a tool"),
+        ("repetition", "does not say the answer is complete"),  # vLLM's repetition detection
+        ("model_length", "does not say the answer is complete"),  # Mistral: the context window ran out
+        ("something_new", "does not say the answer is complete"),
+    ],
+)
+def test_a_reply_whose_finish_reason_is_not_a_complete_answer_is_refused_and_never_cached(
+    scripted, scripted_settings, tmp_path, reason, says
+):
+    settings = scripted_settings.replace(max_retries=3, cache=True, cache_dir=str(tmp_path))
+    scripted.default = lambda seen: Step.reply(EN, finish_reason=reason)
+    err = raised(chat, settings)
+    assert type(err) is EndpointError and says in str(err) and repr(reason) in str(err)
+    assert len(scripted.chat_requests) == 1  # asking again would end the same way
+    assert not list(tmp_path.rglob("*.json"))
+    err = raised(summarize_article, ARTICLE, settings=settings)
+    assert isinstance(err, EndpointError) and repr(reason) in str(err)
+
+
+@pytest.mark.parametrize("reason", ["stop", "eos_token", "stop_sequence", "eos", "STOP", None])
+def test_a_reply_ended_as_a_complete_answer_is_taken_and_cached(scripted, scripted_settings, tmp_path, reason):
+    # Text Generation Inference says eos_token or stop_sequence; a body may say nothing.
+    settings = scripted_settings.replace(cache=True, cache_dir=str(tmp_path))
+    scripted.script(Step(body=completion(EN, finish_reason=reason), stream=False))
+    assert chat(settings).text == EN and chat(settings).cached
+    assert len(scripted.chat_requests) == 1
+
+
 def test_a_429_inside_an_http_200_body_is_retried(scripted, scripted_settings):
     scripted.script(Step(status=200, body={"error": {"message": "Rate limit exceeded", "code": 429}}), Step.reply("ok"))
     assert chat(scripted_settings).text == "ok"
