@@ -254,6 +254,93 @@ def strip_loops_by_unit(reply: str, apart: set[int], prefix: str = "") -> loops.
     return loops.LoopCheck(text.rstrip(), True)
 
 
+# -- does a reply number its paragraphs as asked? ---------------------------------------------
+#
+# A small model that merges two paragraphs, or counts from [[0]], or writes each marker after
+# its text, keeps markers that look right while every later pair holds its neighbour's
+# translation. Such a reply is not trusted at all: its request is halved, down to one paragraph.
+
+
+def _same_text(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _length_fits(source: str, translation: str, target: str) -> bool:
+    """Whether ``translation`` is as long as a translation of ``source`` may be (``LENGTH_BANDS``)."""
+    low, high, slack = LENGTH_BANDS[target]
+    source, translation = translated_parts(source, translation, target)
+    return low * visible_length(source) - slack <= visible_length(translation) <= high * visible_length(source) + slack
+
+
+def _oversized(source: str, translation: str, target: str, typical: float | None) -> bool:
+    """Whether ``translation`` is longer than ``source`` allows: past its band, or well past the
+    ``typical`` ratio of its neighbours (a pair holding two paragraphs)."""
+    _, high, slack = LENGTH_BANDS[target]
+    source, translation = translated_parts(source, translation, target)
+    if visible_length(translation) > high * visible_length(source) + slack:
+        return True
+    return bool(typical) and visible_length(source) >= RELATIVE_MIN and (
+        length_ratio(source, translation) / typical > RELATIVE_BAND[1]  # type: ignore[operator]
+    )
+
+
+def preamble(reply: str, prefix: str = "") -> str:
+    """The text of ``reply`` before its first marker, without copied fence lines."""
+    first = _marker_pattern(prefix).search(reply)
+    before = reply[: first.start()] if first else reply
+    return prompts.ECHOED_FENCE.sub("", before).strip().strip("`").strip()
+
+
+def misnumbered(reply: str, units: list[Unit], found: Mapping[int, str], target: str, prefix: str = "") -> str:
+    """Why the markers of ``reply`` (``found``: its translations by number, one line each) do
+    not say which paragraph each translation is of, or "" when nothing shows that.
+
+    Signs of a reply numbered otherwise than asked: a marker number not asked for (a count from
+    [[0]]); two paragraphs with one translation; the last marker missing while text as long as
+    a paragraph's translation came before the first (each marker written after its text); a
+    pair too long for its source with pairs after it and the last markers missing (two
+    paragraphs merged under one marker, the count carried on); and pairs that fail their checks
+    against their own sources but pass them against their neighbours' (a shift).
+    """
+    sources = {u.number: u.text for u in units}
+    asked = [u.number for u in units]
+    unknown = sorted({n for n, *_ in _marked_blocks(reply, prefix)} - set(asked))
+    if unknown:
+        return f"{marker(unknown[0], prefix)} was not asked for"
+    seen: dict[str, int] = {}
+    for number, text in sorted(found.items()):
+        key = _same_text(text)
+        other = seen.setdefault(key, number)
+        if other != number and visible_length(text) >= RELATIVE_MIN and sources[other].strip() != sources[number].strip():
+            return f"{marker(other, prefix)} and {marker(number, prefix)} have one translation"
+    tail = [n for n in asked if n > max(found)]
+    if tail:
+        before = preamble(reply, prefix)
+        if (
+            visible_length(before) >= RELATIVE_MIN
+            and not before.rstrip().endswith((":", "："))
+            and _length_fits(sources[asked[0]], before, target)
+        ):
+            return f"{marker(tail[-1], prefix)} is missing and text as long as a paragraph came before the first marker"
+        typical = typical_ratio(((sources[n], t) for n, t in found.items()), target)
+        merged = [n for n in sorted(found) if _oversized(sources[n], found[n], target, typical)]
+        if merged and any(n > merged[0] for n in found):
+            return (
+                f"{marker(merged[0], prefix)} is too long for its paragraph, and the count runs out "
+                f"before {marker(tail[0], prefix)}"
+            )
+    for step in (1, -1):
+        shifted = sorted(
+            n for n, text in found.items()
+            if n + step in sources and pair_problems(sources[n], text, target) and not pair_problems(sources[n + step], text, target)
+        )
+        # Two pairs that happen to fit a neighbour are a coincidence; a shift moves a run of them.
+        runs = [n for n in shifted if n + 1 in shifted]
+        if runs:
+            return f"{marker(runs[0], prefix)} and {marker(runs[0] + 1, prefix)} hold the translations of their neighbours"
+    return ""
+
+
 def strip_markers(reply: str, prefix: str = "") -> str:
     return _marker_pattern(prefix).sub("", reply).strip()
 
@@ -644,6 +731,13 @@ class TranslationRun:
             # The loop ran to the limit inside the last paragraph the reply reached: that one is
             # asked for again with those after it, which the loop left out.
             del found[max(found)]
+        if not alone and found:
+            why = misnumbered(reply, units, {n: one_line(t, self.target) for n, t in found.items()}, self.target, self.prefix)
+            if why:
+                # Which text answers which paragraph is unknown: nothing of this reply is kept.
+                log.warning("the reply's markers look misnumbered (%s); asking again in smaller requests", why)
+                self.client.forget(answer)
+                return await self._halves(units, english_only)
         if alone and not found:
             found = {units[0].number: strip_markers(reply, self.prefix)}
         found = {n: one_line(t, self.target) for n, t in found.items()}
@@ -721,10 +815,23 @@ class TranslationRun:
     def problems(self, unit: Unit, found: dict[int, str], typical: float | None = None) -> list[str]:
         if unit.number in self.written:
             return []
-        problems = pair_problems(unit.text, found[unit.number], self.target, typical)
+        problems = pair_problems(unit.text, found[unit.number], self.target, typical) + self.shared(unit, found)
         if self.kind == "key_sentences" and self.target == "en" and not problems:
             problems = self.repeats(unit, found) or self.key_sentence_problems(unit, found[unit.number])
         return problems
+
+    def shared(self, unit: Unit, found: dict[int, str]) -> list[str]:
+        """A translation another paragraph of other words has too: one of them holds the
+        other's (a reply that merged two paragraphs and counted on, then a re-ask)."""
+        mine = _same_text(found[unit.number])
+        if visible_length(mine) < RELATIVE_MIN:
+            return []
+        sources = {u.number: u.text.strip() for u in self.units}
+        same = [
+            n for n, text in found.items()
+            if n != unit.number and _same_text(text) == mine and sources.get(n) != unit.text.strip()
+        ]
+        return [f"the same translation as {marker(same[0], self.prefix)}"] if same else []
 
     @staticmethod
     def repeats(unit: Unit, found: dict[int, str]) -> list[str]:

@@ -611,7 +611,8 @@ def test_a_flagged_pairs_replies_are_not_replayed_from_the_cache_and_a_clean_run
 
 def test_a_zh_hant_pair_that_stays_english_is_flagged(scripted, scripted_settings):
     article = "Night boats to expand in Tainan\nThe city said it would monitor noise for a year.\nTickets cost 250 dollars."
-    scripted.default = translator(translate=lambda s: s if "monitor" in s else "臺南夜間遊船將擴大營運，票價兩百五十元，250元。")
+    chinese = {"Night boats to expand in Tainan": "臺南夜間遊船將擴大營運", "Tickets cost 250 dollars.": "票價兩百五十元，250元。"}
+    scripted.default = translator(translate=lambda s: chinese.get(s, s))
     result = translate_article(article, target="zh-Hant", settings=scripted_settings)
     assert result.unverified == (1,)
 
@@ -835,3 +836,77 @@ def test_text_that_looks_like_a_fence_is_kept_and_a_copied_fence_is_cut(scripted
 )
 def test_parse_marked_cuts_only_the_fences_its_source_does_not_hold(reply, source, expected):
     assert parse_marked(reply, [1], "", {1: source}) == {1: expected}
+
+
+# -- a reply numbered otherwise than asked is not trusted ----------------------------------------
+
+FOUR = [
+    "臺南市政府今天宣布新的交通政策，將全面改善市區道路與公共運輸系統。",
+    "市長黃偉哲表示，將投入大筆經費改善交通號誌與人行道的安全設計。",
+    "這項計畫預計在明年完成，並分三個階段實施，各區同步推動工作。",
+    "交通局長表示，第一階段將從東區開始，預計影響許多通勤民眾出行。",
+]
+
+
+def numbering_off(wrong):
+    """A model that answers a request of several paragraphs with ``wrong(pairs)`` and one paragraph alone faithfully."""
+
+    def respond(seen):
+        pairs = marked(seen)
+        return reply(wrong(pairs)) if len(pairs) > 1 else marked_reply(pairs)
+
+    return respond
+
+
+def merged_and_counted_on(pairs):  # B and C under [[2]], D under [[3]], [[4]] left out
+    texts = [english(s) for _, s in pairs]
+    merged = texts[:1] + [f"{texts[1]} {texts[2]}"] + texts[3:] if len(texts) > 2 else texts
+    return "\n".join(f"[[{n}]] {t}" for (n, _), t in zip(pairs, merged))
+
+
+def counted_from_zero(pairs):
+    return "\n".join(f"[[{n - 1}]] {english(s)}" for n, s in pairs)
+
+
+def marker_after_text(pairs):
+    return "\n".join(f"{english(s)} [[{n}]]" for n, s in pairs)
+
+
+@pytest.mark.parametrize("wrong", [merged_and_counted_on, counted_from_zero, marker_after_text])
+def test_a_misnumbered_reply_is_not_trusted_and_its_paragraphs_asked_again(scripted, scripted_settings, wrong):
+    # Each of these put a neighbour's English on paragraphs unflagged: C got D's, A-C got B-D's.
+    scripted.default = numbering_off(wrong)
+    result = translate_article("\n".join(FOUR), settings=scripted_settings)
+    assert [t for _, t in result.pairs] == [english(p) for p in FOUR]
+    assert result.verified
+    first, *again = translations(scripted)
+    assert len(marked(first)) == 4 and all(len(marked(r)) < 4 for r in again)
+    # the reply is not trusted at all: every paragraph is asked for again, in smaller requests
+    assert {n for r in again for n, _ in marked(r)} == {1, 2, 3, 4}
+
+
+FIGURED = [
+    "臺南市今年投入3億元更新抽水站，共完成20座。",
+    "沿海地區增設12處避難所，可容納5000人。",
+    "市府辦理演練達45場，邀請里長與志工參加。",
+    "防災教育課程今年開設60班，學員超過1800人。",
+]
+
+
+def test_pairs_that_hold_their_neighbours_translations_are_a_shift():
+    from summarize.translate import Unit, misnumbered
+
+    units = [Unit(i + 1, i, p, 20) for i, p in enumerate(FIGURED)]
+    right = {i + 1: english(p) for i, p in enumerate(FIGURED)}
+    assert misnumbered("", units, right, "en") == ""
+    shifted = {1: english(FIGURED[1]), 2: english(FIGURED[2]), 3: english(FIGURED[3]), 4: english(FIGURED[3])}
+    assert "hold the translations of their neighbours" in misnumbered("", units, {n: shifted[n] for n in (1, 2, 3)}, "en")
+    assert "have one translation" in misnumbered("", units, shifted, "en")
+    assert "was not asked for" in misnumbered("[[0]] x [[1]] y", units, right, "en")
+
+
+def test_a_paragraph_still_given_its_neighbours_translation_is_flagged(scripted, scripted_settings):
+    scripted.default = translator(lambda src: english(FOUR[2]) if src == FOUR[1] else english(src))
+    result = translate_article("\n".join(FOUR), settings=scripted_settings)
+    assert result.unverified == (1, 2)  # two paragraphs with one translation: neither is trusted
+    assert result.pairs[0][1] == english(FOUR[0]) and result.pairs[3][1] == english(FOUR[3])
