@@ -35,6 +35,19 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+# The fewest tokens a reply may be capped at: about 20 words after the room every reply is given.
+# Below it no summary worth asking for fits, and the advice to shorten the summary instead
+# could only say "0 words or less" (output_tokens=1 did).
+MIN_OUTPUT_TOKENS = 64
+
+
+def _output_tokens(text: str) -> int:
+    value = int(text)
+    if value < MIN_OUTPUT_TOKENS:
+        raise ValueError
+    return value
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0 or value == float("inf"):
@@ -170,7 +183,9 @@ _SPECS: dict[str, _Spec] = {
     "model": _Spec("SUMMARIZE_MODEL", _text, "a model name the endpoint serves"),
     "context_tokens": _Spec("SUMMARIZE_CONTEXT_TOKENS", _positive_int, "a positive integer, e.g. 8192"),
     "chunk_tokens": _Spec("SUMMARIZE_CHUNK_TOKENS", _positive_int, "a positive integer, e.g. 1500"),
-    "output_tokens": _Spec("SUMMARIZE_OUTPUT_TOKENS", _positive_int, "a positive integer, e.g. 1024"),
+    "output_tokens": _Spec(
+        "SUMMARIZE_OUTPUT_TOKENS", _output_tokens, f"a whole number of at least {MIN_OUTPUT_TOKENS}, e.g. 1024"
+    ),
     "summary_words": _Spec("SUMMARIZE_SUMMARY_WORDS", _positive_int, "a positive integer, e.g. 150"),
     "method": _Spec("SUMMARIZE_METHOD", _one_of(METHODS), f"one of {', '.join(METHODS)}"),
     "concurrency": _Spec("SUMMARIZE_CONCURRENCY", _positive_int, "a positive integer, e.g. 4"),
@@ -218,7 +233,8 @@ class Settings:
         context_tokens: the model's context window.
         chunk_tokens: most article tokens in one map request; ``None`` derives it from the
             context window, the output reserve and the prompt size.
-        output_tokens: the most tokens any one reply may take. Each request asks for what its job
+        output_tokens: the most tokens any one reply may take (at least ``MIN_OUTPUT_TOKENS``,
+            64). Each request asks for what its job
             needs (a summary's length, a chunk's notes, a chunk's translation), capped by this,
             and only that much is reserved out of the context window.
         summary_words: how long a summary may be, in English words (a Chinese summary gets

@@ -132,6 +132,31 @@ def test_output_reserve_must_fit_context(monkeypatch, build, says):
         assert "SUMMARIZE_" not in str(info.value)
 
 
+@pytest.mark.parametrize("build", [
+    lambda: Settings(output_tokens=1),
+    lambda: Settings(output_tokens=63),
+    lambda: Settings.from_env({"SUMMARIZE_OUTPUT_TOKENS": "1"}),
+])
+def test_a_reply_cap_too_small_for_any_summary_is_refused_saying_the_least(build):
+    with pytest.raises(ConfigError, match="(output_tokens|SUMMARIZE_OUTPUT_TOKENS) must be a whole number of at least 64"):
+        build()
+
+
+@pytest.mark.parametrize("output_tokens", [64, 65, 100, 241])
+@pytest.mark.parametrize("language", ["en", "zh-Hant"])
+def test_a_reply_cap_below_the_summary_is_told_a_summary_length_that_exists(output_tokens, language):
+    # output_tokens=1 was told to "lower SUMMARIZE_SUMMARY_WORDS to 0 or less".
+    import re
+
+    from summarize.budget import check_summary_room
+
+    with pytest.raises(ConfigError) as info:
+        check_summary_room(Settings(output_tokens=output_tokens), [language])
+    words = int(re.search(r"SUMMARIZE_SUMMARY_WORDS to (\d+) or less", str(info.value)).group(1))
+    assert words >= 1
+    check_summary_room(Settings(output_tokens=output_tokens, summary_words=words), [language])  # and it fits
+
+
 def test_key_is_hidden_from_repr():
     s = Settings(api_key="sk-secret-value-123456")
     assert "sk-secret" not in repr(s) and "sk-secret" not in str(s)
