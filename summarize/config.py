@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -133,6 +134,27 @@ def _key(text: str) -> str:
     return text
 
 
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _model(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValueError
+    # A model name goes into every request and every log line: a pasted line break, or a
+    # zero-width space that looks like nothing, names a model no server has, and the 404 that
+    # follows shows the name looking right. Categories C* (controls, format characters such as
+    # U+200B and U+FEFF, unassigned) and Z* other than the plain space are what cannot be seen.
+    for c in text:
+        category = unicodedata.category(c)
+        if category[0] == "C" or (category[0] == "Z" and c != " "):
+            what = "a line break" if c in _LINE_BREAKS or category in ("Zl", "Zp") else (
+                "a control character" if category == "Cc" else "an invisible character"
+            )
+            raise _Refused(f"holds {what} (U+{ord(c):04X}); set it to the model's name alone, as the endpoint lists it")
+    return text
+
+
 def _text(text: str) -> str:
     text = text.strip()
     if not text:
@@ -180,7 +202,7 @@ class _Spec:
 _SPECS: dict[str, _Spec] = {
     "base_url": _Spec("SUMMARIZE_BASE_URL", _url, "an http:// or https:// URL", "OPENAI_BASE_URL"),
     "api_key": _Spec("SUMMARIZE_API_KEY", _key, "a non-empty key", "OPENAI_API_KEY"),
-    "model": _Spec("SUMMARIZE_MODEL", _text, "a model name the endpoint serves"),
+    "model": _Spec("SUMMARIZE_MODEL", _model, "a model name the endpoint serves"),
     "context_tokens": _Spec("SUMMARIZE_CONTEXT_TOKENS", _positive_int, "a positive integer, e.g. 8192"),
     "chunk_tokens": _Spec("SUMMARIZE_CHUNK_TOKENS", _positive_int, "a positive integer, e.g. 1500"),
     "output_tokens": _Spec(

@@ -64,6 +64,44 @@ def test_explicit_arguments_beat_environment():
 
 
 @pytest.mark.parametrize(
+    "name, what",
+    [
+        ("\u200b", "an invisible character (U+200B)"),
+        ("qwen3\u200b:8b", "an invisible character (U+200B)"),
+        ("\ufeffqwen3:8b", "an invisible character (U+FEFF)"),
+        ("a\nb", "a line break (U+000A)"),
+        ("qwen3:8b\r\nX-Injected: 1", "a line break (U+000D)"),
+        ("a\u2028b", "a line break (U+2028)"),
+        ("a\tb", "a control character (U+0009)"),
+        ("a\x00b", "a control character (U+0000)"),
+        ("qwen3\u00a08b", "an invisible character (U+00A0)"),
+    ],
+)
+def test_a_model_name_with_a_line_break_or_an_invisible_character_is_refused(name, what):
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"SUMMARIZE_MODEL": name})
+    assert str(info.value).startswith(f"SUMMARIZE_MODEL holds {what}")
+    for build in (lambda: Settings(model=name), lambda: Settings.from_env({}, model=name), lambda: Settings().replace(model=name)):
+        with pytest.raises(ConfigError) as info:
+            build()
+        assert str(info.value).startswith(f"model (SUMMARIZE_MODEL) holds {what}")
+
+
+@pytest.mark.parametrize("name", [" ", "\n", " \t "])
+def test_an_empty_model_name_is_refused(name):
+    with pytest.raises(ConfigError, match="SUMMARIZE_MODEL must be a model name the endpoint serves"):
+        Settings.from_env({"SUMMARIZE_MODEL": name})
+    with pytest.raises(ConfigError, match="model must be a model name the endpoint serves"):
+        Settings(model=name)
+
+
+@pytest.mark.parametrize("name", ["qwen3:8b", "Qwen/Qwen3-8B", "qwen2.5-coder:1.5b-instruct-q4_K_M", "通義千問", "My Model 7B"])
+def test_model_names_as_servers_list_them_are_kept(name):
+    assert Settings(model=f" {name}\n").model == name
+    assert Settings.from_env({"SUMMARIZE_MODEL": f"{name}\n"}).model == name
+
+
+@pytest.mark.parametrize(
     "env, override, field, expected",
     [
         ({"SUMMARIZE_TIMEOUT": "30s"}, {"timeout": 30.0}, "timeout", 30.0),
