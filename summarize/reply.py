@@ -13,7 +13,9 @@ is read by one ``ReplyReader``, which:
   sent instead of a reply (some answer HTTP 200 with one, a 429 among them, or send it mid-stream);
 - assembles text, finish_reason, usage, model, reasoning and llama.cpp's ``timings``;
 - says what a finish_reason means (``ending``): only a few mean a complete answer;
-- removes ``<think>`` reasoning from the text (``strip_think``), keeping it apart in ``reasoning``.
+- removes inline reasoning (``<think>``, ``<thinking>``, ``<reasoning>``) from the text, keeping
+  it apart in ``reasoning``, and ends the text at a chat template's special token
+  (``<|im_end|>``, ...) a server let through (``split_reasoning``).
 
 Nothing here does I/O: ``summarize.transport`` feeds the bytes and ``summarize.classify`` turns
 the two exceptions into the error tree.
@@ -29,8 +31,20 @@ from typing import Any
 
 from .text import printable
 
-_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
-_THINK_TAG = re.compile(r"</?think>", re.IGNORECASE)
+# Reasoning a model writes inline, in a block of one of these tags (DeepSeek-R1 and Qwen3 write
+# <think>; other models and prompts <thinking> or <reasoning>), attributes allowed.
+_REASONING_TAGS = "think|thinking|reasoning"
+_REASONING_BLOCK = re.compile(rf"<({_REASONING_TAGS})\b[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
+_REASONING_OPEN = re.compile(rf"<(?:{_REASONING_TAGS})\b[^>]*>", re.IGNORECASE)
+_REASONING_CLOSE = re.compile(rf"</(?:{_REASONING_TAGS})\s*>", re.IGNORECASE)
+_REASONING_TAG = re.compile(rf"</?(?:{_REASONING_TAGS})\b[^>]*>", re.IGNORECASE)
+# A chat template's special token, which a server that does not stop at it sends on as text:
+# ChatML's <|im_end|> and <|im_start|>, <|endoftext|>, Llama 3's <|eot_id|>, <|end_of_text|> and
+# <|start_header_id|>, Phi's <|end|>, Gemma's <end_of_turn>. The answer ended at it; what follows
+# is the template's next turn, or more of the model talking to itself.
+_TEMPLATE_TOKEN = re.compile(r"<\|[a-z0-9_]{1,40}\|>|<(?:end|start)_of_turn>", re.IGNORECASE)
+# The names a tag still streaming in may be the start of.
+_PARTIAL_NAMES = ("think", "thinking", "reasoning", "end_of_turn", "start_of_turn")
 # The end of a line in an event stream: CRLF, LF or a lone CR.
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
@@ -47,20 +61,47 @@ def max_reply_bytes(max_tokens: int) -> int:
     return max_tokens * BYTES_PER_TOKEN + MARGIN_BYTES
 
 
-def strip_think(text: str | None) -> str:
-    """Remove reasoning a model put inline: ``<think>…</think>`` blocks (empty ones too),
-    an unclosed leading ``<think>`` (the reply was all reasoning), and reasoning before a stray
-    ``</think>`` (templates that open the block in the prompt)."""
+def split_reasoning(text: str | None) -> tuple[str, str]:
+    """A reply's answer and the reasoning the model wrote inline, apart.
+
+    Reasoning is a ``<think>``, ``<thinking>`` or ``<reasoning>`` block (empty ones too); the text
+    before a stray closing tag (templates that open the block in the prompt); and the text after
+    an opening tag never closed (the budget ran out mid-thought), wherever it starts: at the
+    beginning (the reply was all reasoning) or after the answer. The answer also ends at a chat
+    template's special token (``<|im_end|>``, ``<|eot_id|>``, ``<|endoftext|>``, ...): what comes
+    after it is the next turn of the template, dropped, neither answer nor reasoning.
+
+    Returns:
+        ``(answer, reasoning)``, neither stripped of surrounding white space.
+    """
     if not text:
+        return "", ""
+    thoughts: list[str] = []
+
+    def kept_apart(match: re.Match[str]) -> str:
+        thoughts.append(match.group(2))
         return ""
-    text = _THINK_BLOCK.sub("", text)
-    lower = text.lower()
-    if "</think>" in lower:
-        text = text[lower.rindex("</think>") + len("</think>") :]
-    stripped = text.lstrip()
-    if stripped.lower().startswith("<think>"):
-        return ""
-    return text.strip()
+
+    answer = _REASONING_BLOCK.sub(kept_apart, text)
+    end = _TEMPLATE_TOKEN.search(answer)
+    if end:
+        answer = answer[: end.start()]
+    closings = list(_REASONING_CLOSE.finditer(answer))
+    if closings:
+        thoughts.append(answer[: closings[-1].start()])
+        answer = answer[closings[-1].end() :]
+    opening = _REASONING_OPEN.search(answer)
+    if opening:
+        thoughts.append(answer[opening.end() :])
+        answer = answer[: opening.start()]
+    reasoning = "\n".join(t for t in (_REASONING_TAG.sub("", t).strip() for t in thoughts) if t)
+    return answer, reasoning
+
+
+def strip_think(text: str | None) -> str:
+    """The answer of a reply, without the reasoning the model wrote inline and without anything
+    after a chat template's special token (``split_reasoning``)."""
+    return split_reasoning(text)[0].strip()
 
 
 # What a finish_reason says of the reply's end. Only these mean the model ended its answer:
@@ -205,17 +246,28 @@ def _text_field(holder: dict[str, Any], name: str, where: str) -> str:
     return value
 
 
+def _partial_tag(tail: str) -> bool:
+    """Whether ``tail``, a reply's text from its last "<", may be the first half of a reasoning
+    tag or a template token still streaming in."""
+    if ">" in tail or len(tail) > 200:
+        return False
+    if tail.startswith("<|"):
+        return re.fullmatch(r"<\|[a-z0-9_]{0,40}\|?", tail, re.IGNORECASE) is not None
+    match = re.fullmatch(r"</?([a-z_]*)(\s[^<]*)?", tail, re.IGNORECASE)
+    if match is None:
+        return False
+    name = match.group(1).lower()
+    if match.group(2) is not None:  # attributes follow the name: it is whole
+        return name in _PARTIAL_NAMES[:3]
+    return any(known.startswith(name) for known in _PARTIAL_NAMES)
+
+
 def visible_text(raw: str) -> str:
-    """What of a reply still streaming in can be shown: no ``<think>`` block, open or closed,
-    and no half-received tag at the end."""
-    text = _THINK_BLOCK.sub("", raw)
-    lower = text.lower()
-    if "</think>" in lower:
-        text = text[lower.rindex("</think>") + len("</think>") :]
-    if text.lstrip().lower().startswith("<think>"):
-        return ""
+    """What of a reply still streaming in can be shown: its answer so far (``split_reasoning``),
+    less a half-received tag or template token at the end."""
+    text = split_reasoning(raw)[0]
     tail = text.rfind("<")
-    if tail != -1 and "<think>".startswith(text[tail:].lower()):
+    if tail != -1 and _partial_tag(text[tail:]):
         text = text[:tail]
     return text.lstrip()
 
@@ -425,11 +477,8 @@ class ReplyReader:
             self._whole_body()
         if self.usage is not None and not isinstance(self.usage, dict):
             raise MalformedReply(f"usage is {type(self.usage).__name__}, not an object")
-        raw = "".join(self._content)
-        text = strip_think(raw)
-        # What strip_think removed, less the tags (an empty <think></think> is not reasoning).
-        inline = _THINK_TAG.sub("", raw.replace(text, "", 1) if text else raw).strip()
-        text = printable(text)
+        answer, inline = split_reasoning("".join(self._content))
+        text = printable(answer.strip())
         if self.on_text is not None and text.startswith(self._shown) and len(text) > len(self._shown):
             self.on_text(text[len(self._shown) :])  # the rest, e.g. a whole body from a server that ignored stream
         return Reply(

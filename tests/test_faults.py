@@ -268,6 +268,22 @@ def test_a_reply_ended_as_a_complete_answer_is_taken_and_cached(scripted, script
     assert len(scripted.chat_requests) == 1
 
 
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "\n<think>Hmm, maybe the user wants more on the mayor's plans",
+        "<|im_end|>\n<|im_start|>user\nSummarize again",
+        "<|eot_id|>",
+        "<|endoftext|>",
+    ],
+)
+@pytest.mark.parametrize("head", ["", "<thinking>Plan: one paragraph.</thinking>\n", "<reasoning>Keep it short.</reasoning>"])
+def test_reasoning_and_chat_template_tokens_never_reach_a_summary(scripted, scripted_settings, head, tail):
+    scripted.default = lambda seen: Step.reply(head + EN + tail)
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.text == EN
+
+
 def test_a_429_inside_an_http_200_body_is_retried(scripted, scripted_settings):
     scripted.script(Step(status=200, body={"error": {"message": "Rate limit exceeded", "code": 429}}), Step.reply("ok"))
     assert chat(scripted_settings).text == "ok"

@@ -1,0 +1,108 @@
+"""The shape and cleaning of a reply (``summarize.reply``): what a finish_reason means, the
+reasoning and chat-template tokens that come out of the answer, the token counts that are taken."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from summarize.reply import ReplyReader, ending, max_reply_bytes, split_reasoning, strip_think, visible_text
+
+EN = "Tainan held a disaster drill with 3,000 residents."
+
+
+@pytest.mark.parametrize(
+    "reason, end",
+    [
+        ("stop", "complete"),
+        ("eos_token", "complete"),  # Text Generation Inference
+        ("stop_sequence", "complete"),
+        ("eos", "complete"),
+        (" Stop ", "complete"),
+        (None, "complete"),  # a whole body that does not say; a stream must (StreamCut)
+        ("length", "cut"),
+        ("max_tokens", "cut"),
+        ("content_filter", "filtered"),
+        ("abort", "failed"),  # vLLM: the request was aborted
+        ("error", "failed"),  # vLLM: a request-level failure
+        ("tool_calls", "tool"),
+        ("function_call", "tool"),
+        ("repetition", "unknown"),  # vLLM's repetition detection stopped it mid-loop
+        ("model_length", "unknown"),
+        ("", "unknown"),
+        ("done", "unknown"),
+    ],
+)
+def test_what_a_finish_reason_says(reason, end):
+    assert ending(reason) == end
+
+
+@pytest.mark.parametrize(
+    "raw, answer, reasoning",
+    [
+        # An unclosed block after the answer: the model went on thinking after it answered.
+        (EN + "\n<think>Hmm, maybe the user wants more on Musk", EN, "Hmm, maybe the user wants more on Musk"),
+        ("<thinking>The user wants a summary. Let me plan.</thinking>\n" + EN, EN, "The user wants a summary. Let me plan."),
+        ("<reasoning>plan: keep it short</reasoning>" + EN, EN, "plan: keep it short"),
+        ('<think type="x">secret plan</think>' + EN, EN, "secret plan"),
+        ("<Thinking>\nplan\n</Thinking>" + EN + " <reasoning>more", EN, "plan\nmore"),
+        # A chat template's tokens: the answer ends at the first one; what follows is not reasoning.
+        (EN + "<|im_end|>\n<|im_start|>user\nSummarize again", EN, ""),
+        (EN + "<|endoftext|>Human: and now in French", EN, ""),
+        (EN + "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n" + EN, EN, ""),
+        (EN + "<end_of_turn>\n<start_of_turn>user", EN, ""),
+        ("<think>plan</think>" + EN + "<|im_end|><think>more", EN, "plan"),
+        ("<|im_end|>" + EN, "", ""),
+        # What was right before stays right.
+        ("<think>let me see</think>\n\nThe summary.", "The summary.", "let me see"),
+        ("reasoning without opening</think>The summary.", "The summary.", "reasoning without opening"),
+        ("<think>still thinking when the budget ran out", "", "still thinking when the budget ran out"),
+        ("<think></think>" + EN, EN, ""),
+        # Not reasoning tags, nor template tokens: kept.
+        ("Taipei <b>is</b> north; x < y and List<int> and <thinker> and a <| b |> c.",
+         "Taipei <b>is</b> north; x < y and List<int> and <thinker> and a <| b |> c.", ""),
+    ],
+)
+def test_split_reasoning_keeps_the_answer_before_reasoning_and_template_tokens(raw, answer, reasoning):
+    got, thought = split_reasoning(raw)
+    assert (got.strip(), thought) == (answer, reasoning)
+    assert strip_think(raw) == answer
+
+
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        (EN + "\n<think>Hmm", EN + "\n"),
+        (EN + "<|im_e", EN),
+        (EN + "<|im_end|>\n<|im_start|>user", EN),
+        (EN + " <thinki", EN + " "),
+        (EN + ' <think type="x', EN + " "),
+        (EN + " <end_of_tu", EN + " "),
+        ("<thinking>plan</thinking>" + EN, EN),
+        (EN + " x < y", EN + " x < y"),
+        (EN + " <b", EN + " <b"),
+    ],
+)
+def test_visible_text_shows_no_reasoning_nor_template_tokens_nor_half_of_one(raw, shown):
+    assert visible_text(raw) == shown
+
+
+def events(*payloads) -> bytes:
+    return b"".join(f"data: {json.dumps(p) if not isinstance(p, str) else p}\n\n".encode() for p in payloads)
+
+
+def delta(content: str, finish: str | None = None) -> dict:
+    return {"model": "m", "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": finish}]}
+
+
+def test_a_streamed_reply_shows_and_keeps_only_the_answer():
+    seen: list[str] = []
+    reader = ReplyReader("asked", max_reply_bytes(100), on_text=seen.append)
+    pieces = ["<thinking>plan", "</thinking>Tainan held ", "a drill.<|im_", "end|>\n<|im_start|>user\nAgain", ""]
+    for piece in pieces:
+        reader.feed(events(delta(piece)))
+    reader.feed(events(delta("", "stop"), "[DONE]"))
+    reply = reader.reply()
+    assert reply.text == "".join(seen) == "Tainan held a drill."
+    assert reply.reasoning == "plan"
