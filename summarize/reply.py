@@ -24,12 +24,15 @@ the two exceptions into the error tree.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .text import printable
+
+log = logging.getLogger("summarize")
 
 # Reasoning a model writes inline, in a block of one of these tags (DeepSeek-R1 and Qwen3 write
 # <think>; other models and prompts <thinking> or <reasoning>), attributes allowed.
@@ -224,8 +227,17 @@ MAX_COUNT = 10**9
 
 
 def _count(usage: Any, name: str) -> int | None:
+    """A token count of ``usage``: a whole number from 0 to ``MAX_COUNT``, sent as an int or as a
+    float with nothing after the point (some servers' JSON says ``1500.0``); else ``None``, with a
+    debug log when something was sent (a negative, fractional, NaN or huge count is no count)."""
     value = usage.get(name) if isinstance(usage, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_COUNT else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < MAX_COUNT:
+        return value
+    if value is not None:
+        log.debug("usage.%s is %r, not a token count: ignored", name, value)
+    return None
 
 
 def _first_choice(choices: list[Any]) -> list[Any]:

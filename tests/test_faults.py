@@ -687,6 +687,14 @@ def test_fault_9_missing_usage_gives_none_not_a_crash(scripted, scripted_setting
     assert summary.usage.total_tokens is None
 
 
+def test_fault_9_usage_counts_sent_as_whole_floats_are_counted(scripted, scripted_settings):
+    # Some servers' JSON writes 1500.0: the counts were dropped, and the run's usage said nothing.
+    scripted.script(Step.reply("ok", usage={"prompt_tokens": 1500.0, "completion_tokens": 20.0, "total_tokens": 1520.0}))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert (summary.usage.prompt_tokens, summary.usage.completion_tokens) == (1500, 20)
+    assert isinstance(summary.usage.prompt_tokens, int)
+
+
 def test_fault_9_usage_missing_from_one_reply_of_many_is_none(scripted, scripted_settings):
     replies = iter(range(100))
     scripted.default = lambda seen: Step.reply(f"note {next(replies)}", usage=None if len(scripted.chat_requests) == 2 else True)

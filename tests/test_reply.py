@@ -106,3 +106,31 @@ def test_a_streamed_reply_shows_and_keeps_only_the_answer():
     reply = reader.reply()
     assert reply.text == "".join(seen) == "Tainan held a drill."
     assert reply.reasoning == "plan"
+
+
+@pytest.mark.parametrize(
+    "sent, counted",
+    [
+        (1500, 1500),
+        (1500.0, 1500),  # some servers' JSON writes counts as floats
+        (0.0, 0),
+        (1500.5, None),
+        (-3.0, None),
+        (-3, None),
+        (float("nan"), None),
+        (float("inf"), None),
+        (1e12, None),
+        ("1500", None),
+        (True, None),
+        (None, None),
+    ],
+)
+def test_a_token_count_is_taken_when_it_is_a_whole_number(sent, counted, caplog):
+    body = {"model": "m", "choices": [{"index": 0, "message": {"content": EN}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": sent, "completion_tokens": sent}}
+    reader = ReplyReader("asked", max_reply_bytes(100))
+    reader.feed(json.dumps(body).encode())  # NaN and Infinity as Python's json writes them
+    with caplog.at_level("DEBUG", logger="summarize"):
+        reply = reader.reply()
+    assert (reply.prompt_tokens, reply.completion_tokens) == (counted, counted)
+    assert bool(caplog.records) == (counted is None and sent is not None)
