@@ -341,6 +341,13 @@ def misnumbered(reply: str, units: list[Unit], found: Mapping[int, str], target:
     return ""
 
 
+def empty_reply(exc: EndpointError) -> bool:
+    """Whether ``exc`` is the client's error for a reply with no answer: empty, or only thinking."""
+    return type(exc) is EndpointError and any(
+        words in str(exc) for words in ("returned an empty reply", "held only its reasoning")
+    )
+
+
 def strip_markers(reply: str, prefix: str = "") -> str:
     return _marker_pattern(prefix).sub("", reply).strip()
 
@@ -643,6 +650,11 @@ class TranslationRun:
     # Unit number → the replies its translations came from: those of a unit left flagged are
     # taken out of the response cache, so that the next run (or batch --redo-flagged) asks again.
     replies_of: dict[int, list[Reply]] = field(default_factory=dict)
+    # With ``give_up``, a unit whose reply failed for good (empty twice, cut when asked alone)
+    # is returned empty and flagged, its cause kept here, instead of failing its whole chunk;
+    # without it (a summary's key sentences) the error is raised.
+    give_up: bool = False
+    failed: dict[int, EndpointError] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -677,7 +689,20 @@ class TranslationRun:
             kind=self.kind,
         )
 
-    async def translate(self, units: list[Unit], english_only: bool = False, *, penalize: bool = False) -> dict[int, str]:
+    def failing(self, units: list[Unit], cause: EndpointError) -> dict[int, str]:
+        """``units`` given up (``give_up``): each empty, its ``cause`` kept in ``failed``; without
+        ``give_up``, ``cause`` is raised."""
+        if not self.give_up:
+            raise cause
+        log.warning("%s failed for good (%s); returned empty and flagged",
+                    ", ".join(marker(u.number, self.prefix) for u in units), cause)
+        for unit in units:
+            self.failed[unit.number] = cause
+        return {unit.number: "" for unit in units}
+
+    async def translate(
+        self, units: list[Unit], english_only: bool = False, *, penalize: bool = False, empty_before: bool = False
+    ) -> dict[int, str]:
         """A translation for every unit, by number.
 
         Loops are cut out of every reply (``strip_loops_by_unit``: a sentence the source says
@@ -704,6 +729,14 @@ class TranslationRun:
                 raise
             log.info("a request of %d paragraphs was too long; halving it", len(units))
             return await self._halves(units, english_only)
+        except EndpointError as exc:
+            if not empty_reply(exc):
+                raise
+            if empty_before:
+                return self.failing(units, exc)
+            # An empty reply is never cached, so the same request reaches the model again.
+            log.warning("a translation reply of %d paragraph(s) was empty (%s); asking once more", len(units), exc)
+            return await self.translate(units, english_only, penalize=penalize, empty_before=True)
         # A marked translation given twice word for word is a duplicate answer, cut out before
         # loops are looked for; a reply that ran to its limit saying it again is a loop.
         loops = strip_loops_by_unit(
@@ -721,7 +754,10 @@ class TranslationRun:
                             marker(units[0].number, self.prefix))
                 self.looped.add(units[0].number)
             else:
-                self.client.kept_cut(answer, limit, self.model)
+                try:
+                    self.client.kept_cut(answer, limit, self.model)
+                except TruncatedOutputError as exc:
+                    return self.failing(units, exc)
         elif answer.truncated and not loops.looped:
             log.info("a reply of %d paragraphs ran to its limit; halving the request", len(units))
             return await self._halves(units, english_only)
@@ -774,11 +810,11 @@ class TranslationRun:
         Units still failing are returned flagged.
         """
         found = await self.translate(units)
-        suspect = [u for u in units if self.suspect(found[u.number])]
+        suspect = [u for u in units if u.number not in self.failed and self.suspect(found[u.number])]
         if suspect:
             log.warning("%d paragraph(s) came back empty or not in English; asking once more", len(suspect))
             found.update(await self.translate(suspect, english_only=self.target == "en"))
-        flagged = {u.number for u in suspect if self.suspect(found[u.number])}
+        flagged = {u.number for u in suspect if self.suspect(found[u.number])} | (set(self.failed) & {u.number for u in units})
         # Shortened key sentences are each shortened as much as they allow: no typical ratio.
         typical = (
             typical_ratio(((u.text, found[u.number]) for u in units), self.target) if self.kind == "translate" else None
@@ -804,13 +840,18 @@ class TranslationRun:
         return found, flagged
 
     async def again(self, unit: Unit, first: str) -> dict[int, str]:
-        """``unit`` asked for alone, a second chance: a reply cut for good keeps ``first``
-        (flagged by its check), so one paragraph never fails its chunk."""
+        """``unit`` asked for alone, a second chance: a reply cut for good (or empty twice)
+        keeps ``first`` (flagged by its check), so one paragraph never fails its chunk."""
         try:
-            return await self.translate([unit])
+            found = await self.translate([unit])
         except TruncatedOutputError as exc:
-            log.warning("asked again, %s was cut (%s); its first translation is kept", marker(unit.number, self.prefix), exc)
-            return {unit.number: first}
+            cause: EndpointError | None = exc
+        else:
+            cause = self.failed.pop(unit.number, None)
+        if cause is None:
+            return found
+        log.warning("asked again, %s failed (%s); its first translation is kept", marker(unit.number, self.prefix), cause)
+        return {unit.number: first}
 
     def problems(self, unit: Unit, found: dict[int, str], typical: float | None = None) -> list[str]:
         if unit.number in self.written:
@@ -881,9 +922,12 @@ async def atranslate_article(
     glossary: names.GlossaryLike = None,
     settings: Settings | None = None,
     client: Any = None,
+    partial: bool = False,
     **overrides: Any,
 ) -> Translation:
     """Translate an article paragraph by paragraph; the async twin of ``translate_article``."""
+    if not isinstance(partial, bool):
+        raise ConfigError(f"partial must be True or False, got {partial!r}")
     article = clean(text)
     target, source = check_target(target)
     check_source(article, target)
@@ -900,7 +944,7 @@ async def atranslate_article(
             log.info("%d unit(s) hold nothing to translate and are kept as written: %s", len(kept), sorted(kept))
         run = TranslationRun(
             settings, chat, model, counter, target, paragraphs, units,
-            prefix=marker_prefix(article), glossary_tokens=cut.glossary_tokens,
+            prefix=marker_prefix(article), glossary_tokens=cut.glossary_tokens, give_up=True,
         )
         names_failed: str | None = None
         if given:
@@ -911,13 +955,26 @@ async def atranslate_article(
             )
             run.glossary, names_failed = extracted.entries, extracted.failed
 
+        failures: dict[int, EndpointError] = {}  # chunk index → why it failed, with ``partial``
+
         async def one(index: int, group: list[Unit]) -> tuple[dict[int, str], set[int]]:
             try:
                 return await run.translate_chunk(group)
             except EndpointError as exc:
-                raise ChunkFailedError(index, len(groups), exc) from exc
+                if not partial:
+                    raise ChunkFailedError(index, len(groups), exc) from exc
+                log.warning("chunk %d of %d failed (%s); its paragraphs are returned empty and flagged",
+                            index + 1, len(groups), exc)
+                failures[index] = exc
+                return {u.number: "" for u in group}, {u.number for u in group}
 
         results = await gather_or_cancel(one(i, g) for i, g in enumerate(groups))
+        # Nothing translated at all: a result of empty pairs would only hide the error.
+        given_up = {u.number: failures[i] for i, g in enumerate(groups) for u in g if i in failures} | run.failed
+        if given_up and len(given_up) == sum(map(len, groups)):
+            index = next(i for i, g in enumerate(groups) if any(u.number in given_up for u in g))
+            cause = given_up[groups[index][0].number]
+            raise ChunkFailedError(index, len(groups), cause) from cause
 
     found = kept | {n: t for part, _ in results for n, t in part.items()}
     flagged = {n for _, numbers in results for n in numbers}
@@ -961,6 +1018,7 @@ def translate_article(
     glossary: names.GlossaryLike = None,
     settings: Settings | None = None,
     client: Any = None,
+    partial: bool = False,
     **overrides: Any,
 ) -> Translation:
     """Translate a whole news article, aligned paragraph by paragraph with the source.
@@ -983,6 +1041,12 @@ def translate_article(
         client: an ``openai.OpenAI`` to send requests through (an ``openai.AsyncOpenAI``
             belongs to one event loop, and each call of this function runs in a new one: give
             it to ``atranslate_article``).
+        partial: when a chunk fails for good on an endpoint error (after the client's
+            retries), return the other chunks' translations with its paragraphs empty and
+            listed in ``unverified``, instead of raising ``ChunkFailedError``. Without it, a
+            failed reply still costs only its own paragraphs: a reply that is empty twice, or a
+            paragraph whose translation still runs to its token limit when asked for alone
+            with a repetition penalty, leaves those paragraphs empty and in ``unverified``.
         **overrides: settings to change, e.g. ``model="qwen3:8b"``.
 
     Returns:
@@ -990,7 +1054,9 @@ def translate_article(
         ``t.to_markdown()`` both side by side. ``simplified_fixed`` counts Simplified characters
         repaired (zh-Hant target); ``unverified`` lists paragraphs whose translation still
         failed a check after one more request: empty, not in the target language, a length
-        out of proportion to the source, or a figure of the source missing. ``names_failed``
+        out of proportion to the source, or a figure of the source missing; a paragraph whose
+        translation failed for good (see ``partial``) is there too, with an empty translation
+        (never its source text, which would read as a translation). ``names_failed``
         says why the name request gave nothing usable, when it failed and the translation
         went on without (some) names.
 
@@ -999,7 +1065,8 @@ def translate_article(
             into ``target`` (an English article for English); nothing was sent.
         ValueError: ``target`` is not supported.
         ConfigError: a setting or the glossary is malformed.
-        ChunkFailedError: a chunk failed for good; its cause is on ``__cause__``.
+        ChunkFailedError: a chunk failed for good on an endpoint error (without ``partial``),
+            or no paragraph could be translated at all; its cause is on ``__cause__``.
         EndpointError: the endpoint failed before any chunk was sent.
 
     Example::
@@ -1009,5 +1076,7 @@ def translate_article(
     """
     # Inside a running event loop (Jupyter) the work runs in a worker thread (summarize.runner).
     return run_sync(
-        atranslate_article(text, target=target, glossary=glossary, settings=settings, client=client, **overrides)
+        atranslate_article(
+            text, target=target, glossary=glossary, settings=settings, client=client, partial=partial, **overrides
+        )
     )

@@ -910,3 +910,78 @@ def test_a_paragraph_still_given_its_neighbours_translation_is_flagged(scripted,
     result = translate_article("\n".join(FOUR), settings=scripted_settings)
     assert result.unverified == (1, 2)  # two paragraphs with one translation: neither is trusted
     assert result.pairs[0][1] == english(FOUR[0]) and result.pairs[3][1] == english(FOUR[3])
+
+
+# -- one failed reply costs its own paragraphs, not the article ----------------------------------
+
+MANY = [f"第{i}則：" + p for i, p in enumerate(FOUR * 3)]
+
+
+def chunked(settings):
+    return settings.replace(chunk_tokens=300, concurrency=1)  # chunks of a few paragraphs, one at a time
+
+
+@pytest.mark.parametrize("empty", ["", "<think>The user wants a translation.</think>"])
+def test_an_empty_reply_in_one_chunk_is_asked_for_once_more(scripted, scripted_settings, empty):
+    # It raised ChunkFailedError: the other chunks' translations were thrown away, never re-asked.
+    answered = []
+
+    def respond(seen):
+        answered.append(seen)
+        return reply(empty) if len(answered) == 2 else marked_reply(marked(seen))
+
+    scripted.default = respond
+    result = translate_article("\n".join(MANY), settings=chunked(scripted_settings), glossary={})
+    assert result.chunks > 2 and result.verified
+    assert [t for _, t in result.pairs] == [english(p) for p in MANY]
+    assert len(translations(scripted)) == result.chunks + 1
+    emptied = marked(answered[1])
+    assert sum(marked(r) == emptied for r in answered) == 2  # the same paragraphs, once more
+
+
+def test_a_chunk_empty_twice_leaves_its_paragraphs_empty_and_flagged(scripted, scripted_settings):
+    def respond(seen):
+        pairs = marked(seen)
+        return reply("") if any(src == MANY[0] for _, src in pairs) else marked_reply(pairs)
+
+    scripted.default = respond
+    result = translate_article("\n".join(MANY), settings=chunked(scripted_settings), glossary={})
+    empty = [i for i, (_, t) in enumerate(result.pairs) if not t]
+    assert empty and 0 in empty and result.unverified == tuple(empty)
+    assert all(t == english(MANY[i]) for i, (_, t) in enumerate(result.pairs) if i not in empty)
+    assert len(translations(scripted)) == result.chunks + 1  # one more try, no halving of an empty reply
+
+
+def test_one_paragraph_that_keeps_running_to_its_limit_does_not_fail_the_article(scripted, scripted_settings):
+    bad = MANY[5]
+
+    def respond(seen):
+        pairs = marked(seen)
+        good = "\n".join(f"[[{n}]] {english(s)}" for n, s in pairs if s != bad)
+        if any(s == bad for _, s in pairs):
+            number = next(n for n, s in pairs if s == bad)
+            return reply(f"{good}\n[[{number}]] The city said that " + " ".join(f"item{i} and" for i in range(60)), finish_reason="length")
+        return reply(good)
+
+    scripted.default = respond
+    result = translate_article("\n".join(MANY), settings=chunked(scripted_settings), glossary={})
+    assert result.unverified == (5,) and result.pairs[5][1] == ""
+    assert all(t == english(MANY[i]) for i, (_, t) in enumerate(result.pairs) if i != 5)
+
+
+def test_partial_returns_the_chunks_that_succeeded(scripted, scripted_settings):
+    # The ChunkFailedError message advertised partial=True; translate_article refused it.
+    def respond(seen):
+        pairs = marked(seen)
+        if any(src == MANY[0] for _, src in pairs):
+            return Step.error(400, {"error": {"message": "bad request", "code": 400}})
+        return marked_reply(pairs)
+
+    scripted.default = respond
+    with pytest.raises(ChunkFailedError, match="chunk 1 of"):
+        translate_article("\n".join(MANY), settings=chunked(scripted_settings), glossary={})
+    result = translate_article("\n".join(MANY), settings=chunked(scripted_settings), glossary={}, partial=True)
+    empty = [i for i, (_, t) in enumerate(result.pairs) if not t]
+    assert 0 in empty and result.unverified == tuple(empty) and len(empty) < len(MANY)
+    with pytest.raises(ConfigError, match="partial must be True or False"):
+        translate_article("\n".join(MANY), settings=scripted_settings, partial="yes")
