@@ -215,6 +215,18 @@ class Classifier:
             **self.where(model, attempt, 200),
         )
 
+    def not_an_api(self, page: str, model: str | None, attempt: int, call: str = "") -> errors.EndpointError:
+        """A web page (``reply.NotAnAPI``) that answered a chat request, or another ``call``
+        ("GET /models"), with HTTP 200: a network login page, a proxy's page, a site at the wrong URL."""
+        title = html_summary(page)
+        what = f"an HTML page titled {self.redact(title)!r}" if title else "an HTML page" if title is not None else "a page of markup"
+        return errors.EndpointError(
+            f"{self.base_url} answered {call + ' ' if call else ''}with {what}, not as an OpenAI-compatible API does: "
+            "check SUMMARIZE_BASE_URL (OpenAI-compatible servers serve under /v1), and whether a proxy or a "
+            "network login page (a captive portal: sign in in a browser first) answered in its place",
+            **self.where(model, attempt, 200),
+        )
+
     def too_large(self, limit: int, max_tokens: int, model: str, attempt: int) -> errors.EndpointError:
         """A reply larger than its token limit can produce."""
         return errors.EndpointError(

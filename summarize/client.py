@@ -31,7 +31,7 @@ from .cache import ResponseCache
 from .classify import Classifier, context_limit, is_context_error, requested_tokens
 from .config import Settings
 from .keysentences import parameters_in_listing
-from .reply import CACHED_FIELDS, BodyError, MalformedReply, Reply, ReplyReader, ReplyTooLarge, StreamCut, ending, max_reply_bytes, strip_think
+from .reply import CACHED_FIELDS, BodyError, MalformedReply, NotAnAPI, Reply, ReplyReader, ReplyTooLarge, StreamCut, ending, max_reply_bytes, strip_think
 from .result import Usage
 from .tokens import tokenizer_for
 from .transport import Closed, Deadline, Silence, StatusBodyLost, Transport, Undecodable, sdk
@@ -253,6 +253,8 @@ class ChatClient:
                     raise self.errors.exception(exc, model, attempt, sdk()) from exc
                 except ReplyTooLarge as exc:
                     raise self.errors.too_large(exc.limit, limit, model, attempt) from exc
+                except NotAnAPI as exc:
+                    raise self.errors.not_an_api(exc.page, model, attempt) from exc
                 except MalformedReply as exc:
                     raise self.errors.malformed(str(exc), model, attempt) from exc
                 except StreamCut as exc:

@@ -9,7 +9,8 @@ is read by one ``ReplyReader``, which:
 - counts the bytes and refuses a reply larger than its token limit can produce (``max_bytes``:
   a 50 MB reply or a gzip bomb is a broken or hostile server, not a summary);
 - checks the shape (``choices`` a list of objects, ``content`` a string or null, ``usage``
-  numbers), raising ``MalformedReply`` for anything else, and ``BodyError`` for an error a server
+  numbers), raising ``MalformedReply`` for anything else (``NotAnAPI`` for a web page that
+  answered in the API's place), and ``BodyError`` for an error a server
   sent instead of a reply (some answer HTTP 200 with one, a 429 among them, or send it mid-stream);
 - assembles text, finish_reason, usage, model, reasoning and llama.cpp's ``timings``;
 - says what a finish_reason means (``ending``): only a few mean a complete answer;
@@ -184,6 +185,15 @@ class MalformedReply(Exception):
     """The reply is not a chat completion; the message says what was wrong with it."""
 
 
+class NotAnAPI(MalformedReply):
+    """The body is markup (it starts with "<"), not JSON nor events: a web page answered in the
+    API's place (a login page, a proxy's page, a site at the wrong URL); ``page`` is its start."""
+
+    def __init__(self, page: str) -> None:
+        self.page = page
+        super().__init__(f"the body is a page of markup, not JSON: {page[:80]!r}")
+
+
 class ReplyTooLarge(Exception):
     """The reply grew past ``max_reply_bytes``."""
 
@@ -325,8 +335,9 @@ class ReplyReader:
             start = self._buffer.lstrip()
             if not start:
                 return
-            # Server-sent events start with a field or a comment; a plain body with "{".
-            self._streamed = not start.startswith((b"{", b"["))
+            # Server-sent events start with a field or a comment; a plain body with "{" (or a
+            # web page, which is no reply, with "<": read whole, to say what it is).
+            self._streamed = not start.startswith((b"{", b"[", b"<"))
         if self._streamed:
             self._lines(final=False)
 
@@ -437,6 +448,8 @@ class ReplyReader:
         try:
             body = json.loads(self._buffer)
         except ValueError:
+            if self._buffer.lstrip().startswith(b"<"):
+                raise NotAnAPI(self._buffer.lstrip()[:65536].decode("utf-8", "replace")) from None
             snippet = self._buffer[:80].decode("utf-8", "replace")
             raise MalformedReply(f"the body is not JSON: {snippet!r}") from None
         if not isinstance(body, dict):

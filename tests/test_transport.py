@@ -203,6 +203,30 @@ def test_an_html_error_page_shows_its_title_or_status_line_not_the_markup(script
     assert len(str(err)) < 400
 
 
+CAPTIVE_PORTAL = (
+    b"\n<!DOCTYPE html><html><head><title>Login - Captive Portal</title>"
+    b"<style>" + b"body { font-family: sans-serif; } " * 40 + b"</style></head><body>Please log in</body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "page, shown",
+    [(CAPTIVE_PORTAL, "an HTML page titled 'Login - Captive Portal'"), (b"<html><body><p>Hi</p></body></html>", "an HTML page,")],
+    ids=["titled", "untitled"],
+)
+def test_an_html_page_answering_with_200_says_the_url_is_not_the_api(scripted, scripted_settings, page, shown):
+    # A captive portal answers every URL with its login page and HTTP 200: that was reported as
+    # "malformed reply (the stream ended without a reply)", while the same page with a 502 was
+    # recognised as HTML.
+    scripted.default = lambda seen: Step(status=200, raw=page, content_type="text/html")
+    err = raised(chat, scripted_settings.replace(max_retries=3))
+    assert type(err) is EndpointError and err.status == 200
+    assert shown in str(err) and "not as an OpenAI-compatible API does" in str(err)
+    assert "SUMMARIZE_BASE_URL" in str(err) and "captive portal" in str(err)
+    assert "font-family" not in str(err) and "stream ended" not in str(err)
+    assert len(scripted.chat_requests) == 1  # asking again would get the same page
+
+
 # -- item 13: a deadline per attempt; SUMMARIZE_TIMEOUT bounds silence ---------------------
 
 
