@@ -389,9 +389,21 @@ RELATIVE_MIN = 20
 RELATIVE_PAIRS = 3
 
 
+# Full-width digits (１５００萬, common in Taiwanese copy) and their decimal point, as ASCII: a
+# correct "15 million" never matched '１５００', and every such paragraph was asked for again.
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
+def half_width(text: str) -> str:
+    """``text`` with full-width digits written as ASCII ones."""
+    return text.translate(_HALF_WIDTH)
+
+
 def source_figures(source: str) -> list[str]:
     """The figures of ``source`` that its translation must show, as digit strings without separators
-    or trailing zeros (so 15,000 matches 1.5萬 and 2,500萬 matches "25 million")."""
+    or trailing zeros (so 15,000 matches 1.5萬 and 2,500萬 matches "25 million"); full-width
+    digits are read as ASCII ones (``half_width``)."""
+    source = half_width(source)
     figures = []
     for match in _FIGURE.finditer(source):
         digits = re.sub(r"\D", "", match.group())
@@ -481,7 +493,7 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
             f"{have} characters for a source of {want}, {length_ratio(source, translation) / typical:.2f} times "
             f"the ratio of the other pairs (expected {RELATIVE_BAND[0]:g}-{RELATIVE_BAND[1]:g})"
         )
-    digits = "".join(re.findall(r"\d", translation))
+    digits = "".join(re.findall(r"[0-9]", half_width(translation)))
     missing = [figure for figure in source_figures(source) if figure not in digits]
     if missing:
         problems.append(f"figures missing: {', '.join(missing)}")

@@ -523,6 +523,12 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
         ("安平區,67000,11.07", "Anping District, 67000, 11.07", "en", None),
         ("安平區,67000,11.07", "Anping District, 67000", "en", "figures missing: 1107"),
         ("志工達1,805名。", "There are 1,805 volunteers.", "en", None),
+        # Full-width digits are the same figures: '１５００' was never found in "15 million".
+        ("市府將投入１５００萬元改善號誌。", "The city will spend NT$15 million on traffic signals.", "en", None),
+        ("計畫預計在２０２５年完成。", "The plan is due to be finished in 2025.", "en", None),
+        ("規模７．２的地震。", "A magnitude 7.2 earthquake struck.", "en", None),
+        ("計畫預計在２０２５年完成。", "The plan is due to be finished soon.", "en", "figures missing: 2025"),
+        ("The city will spend NT$15 million in 2025.", "市府將於２０２５年投入１５００萬元。", "zh-Hant", None),
     ],
 )
 def test_pair_problems(source, translation, target, problem):
