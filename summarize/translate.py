@@ -109,7 +109,8 @@ def marker(number: int, prefix: str = "") -> str:
 
 
 def _marker_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(r"\[\[\s*" + re.escape(prefix) + r"(\d+)\s*\]\]")
+    # A marker in Markdown bold (**[[3]]**) is the marker: the asterisks are no part of a translation.
+    return re.compile(r"(?:\*\*|__)?\[\[\s*" + re.escape(prefix) + r"(\d+)\s*\]\](?:\*\*|__)?")
 
 
 def one_line(text: str, target: str) -> str:
@@ -128,6 +129,43 @@ def says_something_new(line: str, before: str) -> bool:
     characters one each) are not in ``before``."""
     words = set(loops.words_of(line))
     return bool(words) and len(words & set(loops.words_of(before))) < REPEAT_SHARE * len(words)
+
+
+# What a chat model says around a translation, never part of it: a code fence line, a sign-off
+# ("I hope this helps! Let me know if ..."), a note after it, and before it, when the reply is
+# one paragraph's translation, "Sure! Here is the translation:" or a "Translation:" label.
+_CODE_FENCE = re.compile(r"^\s*(?:```|~~~)[\w-]*\s*$", re.MULTILINE)
+_SIGN_OFF = re.compile(
+    r"(?:^|(?<=[.!?。！？]))\s*(?:I hope (?:this|that|it) helps|Hope (?:this|that|it) helps|Let me know\b|Feel free to\b|"
+    r"Please let me know\b|If you (?:have|need) any\b|Is there anything else\b|(?:Translator'?s )?Notes?\s*[:：]|"
+    r"希望(?:這|这|以上|對您|对您)|如有(?:任何|其他)|如果您?(?:還有|还有|需要))[^\n]*$",
+    re.IGNORECASE,
+)
+_LEAD_IN = re.compile(
+    r"^\s*(?:(?:Sure|Certainly|Of course|Okay|OK|Absolutely)[!,.]\s*)?"
+    r"(?:(?:Here(?:'s| is)|Below is)\b[^\n:：]{0,60}[:：]\s*|(?:English |Chinese )?Translation\s*[:：]\s*|"
+    r"(?:以下是|這是|这是)[^\n:：]{0,20}[:：]\s*)?",
+    re.IGNORECASE,
+)
+
+
+def without_chatter(text: str, source: str = "", *, alone: bool = False) -> str:
+    """``text`` without what a model says around a translation: fence lines copied from the
+    request (``prompts.ECHOED_FENCE``, but for one ``source`` holds: a PHP heredoc's
+    <<<ARTICLE>>>), code fence lines, and lines or a last sentence that sign off or add a note
+    ("I hope this helps!", "Note: 臺南 is Tainan."); with ``alone`` (a whole reply read as one
+    paragraph's translation) a lead-in too ("Sure! Here is the translation:")."""
+    text = prompts.ECHOED_FENCE.sub(lambda m: m.group() if m.group() in source else "", text)
+    text = _CODE_FENCE.sub("", text).strip()
+    if alone:
+        text = _LEAD_IN.sub("", text, count=1).strip()
+    lines = text.split("\n")
+    while len(lines) > 1 and (not lines[-1].strip() or _SIGN_OFF.match(lines[-1].strip())):
+        lines.pop()
+    last = _SIGN_OFF.search(lines[-1])
+    if last and last.start() > 0:  # a sign-off after the translation's last sentence, on its line
+        lines[-1] = lines[-1][: last.start()]
+    return "\n".join(lines).strip()
 
 
 def _marked_blocks(reply: str, prefix: str = "") -> list[tuple[int, int, int, str]]:
@@ -159,7 +197,7 @@ def parse_marked(
     last = None
     for number, _, _, said in _marked_blocks(reply, prefix):
         source = (sources or {}).get(number, "")
-        body = prompts.ECHOED_FENCE.sub(lambda m: m.group() if m.group() in source else "", said).strip()
+        body = without_chatter(said, source)
         if number in wanted and body:
             if number not in found:
                 found[number] = body
@@ -787,7 +825,7 @@ class TranslationRun:
                 self.client.forget(answer)
                 return await self._halves(units, english_only)
         if alone and not found:
-            found = {units[0].number: strip_markers(reply, self.prefix)}
+            found = {units[0].number: without_chatter(strip_markers(reply, self.prefix), units[0].text, alone=True)}
         found = {n: one_line(t, self.target) for n, t in found.items()}
         for number in found:
             self.replies_of.setdefault(number, []).append(answer)

@@ -94,6 +94,13 @@ def test_a_paragraph_is_a_non_empty_line_kept_verbatim(text, expected):
         ("[[1]] One.\n<<<END ARTICLE>>>", [1], {1: "One."}),
         ("[[1]] The END ARTICLE rule.", [1], {1: "The END ARTICLE rule."}),  # words, not a fence
         ("No markers at all.", [1, 2], {}),
+        # What a chat model says around the translation is no part of the last pair (it was glued on).
+        ("Here is the translation:\n```\n[[1]] One.\n[[2]] Two.\n```\n\nI hope this helps! Let me know if you need more.",
+         [1, 2], {1: "One.", 2: "Two."}),
+        ("[[1]] One.\n[[2]] Two. I hope this helps!", [1, 2], {1: "One.", 2: "Two."}),
+        ("[[1]] One.\n[[2]] Two.\nNote: 臺南 is Tainan.", [1, 2], {1: "One.", 2: "Two."}),
+        ("**[[1]]** One.\n**[[2]]** Two.", [1, 2], {1: "One.", 2: "Two."}),  # bold markers left ** in every pair
+        ("[[1]] Let me know the results, the mayor said.", [1], {1: "Let me know the results, the mayor said."}),
     ],
 )
 def test_parse_marked(reply, numbers, expected):
@@ -211,12 +218,12 @@ def test_a_model_that_ignores_markers_still_yields_aligned_pairs(scripted, scrip
         pairs = marked(seen)
         if len(pairs) > 1:  # prose without markers, as small local models write
             return reply("Here is the translation. " + " ".join(english(s) for _, s in pairs))
-        return reply(f"Sure! {english(pairs[0][1])}")  # no marker for a single paragraph either
+        return reply(f"Sure! {english(pairs[0][1])}")  # no marker for a single paragraph either, and a lead-in
 
     scripted.default = careless
     result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
     assert [s for s, _ in result.pairs] == PARAGRAPHS
-    assert [t for _, t in result.pairs] == [f"Sure! {english(p.strip())}" for p in PARAGRAPHS]
+    assert [t for _, t in result.pairs] == [english(p.strip()) for p in PARAGRAPHS]
     sizes = sorted(len(marked(r)) for r in scripted.chat_requests)
     assert sizes == [1, 1, 1, 1, 1, 1, 2, 2, 3, 3, 6]  # 6 → 3 + 3 → 1 + 2 → 1 + 1: one paragraph each at last
 
@@ -991,3 +998,20 @@ def test_partial_returns_the_chunks_that_succeeded(scripted, scripted_settings):
     assert 0 in empty and result.unverified == tuple(empty) and len(empty) < len(MANY)
     with pytest.raises(ConfigError, match="partial must be True or False"):
         translate_article("\n".join(MANY), settings=scripted_settings, partial="yes")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Sure! Here is the translation:\n\n{en}",
+        "<<<ARTICLE>>>\n{en}\n<<<END ARTICLE>>>",
+        "Translation: {en}\n\nNote: 臺南 is Tainan.",
+        "```\n{en}\n```",
+    ],
+)
+def test_a_paragraph_asked_alone_keeps_only_its_translation(scripted, scripted_settings, answer):
+    # The whole reply was the translation: lead-in, copied fence and note included.
+    source = PARAGRAPHS[1]
+    scripted.default = lambda seen: reply(answer.format(en=english(source)))
+    result = translate_article(source, settings=scripted_settings)
+    assert result.pairs[0][1] == english(source) and len(scripted.chat_requests) == 1
