@@ -193,7 +193,7 @@ class Classifier:
     def where(self, model: str | None, attempt: int, status: int | None) -> dict[str, Any]:
         return {"status": status, "base_url": self.base_url, "model": model, "attempts": attempt}
 
-    def body_error(self, error: Any, model: str, attempt: int) -> errors.EndpointError:
+    def body_error(self, error: Any, model: str | None, attempt: int) -> errors.EndpointError:
         """An error a server sent in an HTTP 200 body (or in the middle of a stream)."""
         if isinstance(error, dict):
             code, kind = error.get("code"), error.get("type")
@@ -225,6 +225,15 @@ class Classifier:
             "check SUMMARIZE_BASE_URL (OpenAI-compatible servers serve under /v1), and whether a proxy or a "
             "network login page (a captive portal: sign in in a browser first) answered in its place",
             **self.where(model, attempt, 200),
+        )
+
+    def malformed_listing(self, problem: str, attempt: int) -> errors.EndpointError:
+        """A ``GET /models`` answer that is JSON but not a model listing."""
+        return errors.EndpointError(
+            f"GET /models answered with something that is not a model listing ({self.redact(problem)[:200]}); "
+            "check that SUMMARIZE_BASE_URL points at an OpenAI-compatible server (its /v1 path), or set "
+            "SUMMARIZE_MODEL so that no listing is needed",
+            **self.where(None, attempt, 200),
         )
 
     def too_large(self, limit: int, max_tokens: int, model: str, attempt: int) -> errors.EndpointError:

@@ -31,7 +31,7 @@ from .cache import ResponseCache
 from .classify import Classifier, context_limit, is_context_error, requested_tokens
 from .config import Settings
 from .keysentences import parameters_in_listing
-from .reply import CACHED_FIELDS, BodyError, MalformedReply, NotAnAPI, Reply, ReplyReader, ReplyTooLarge, StreamCut, ending, max_reply_bytes, strip_think
+from .reply import CACHED_FIELDS, BodyError, MalformedReply, NotAnAPI, Reply, ReplyReader, ReplyTooLarge, StreamCut, ending, max_reply_bytes, read_listing, strip_think
 from .result import Usage
 from .tokens import tokenizer_for
 from .transport import Closed, Deadline, Silence, StatusBodyLost, Transport, Undecodable, sdk
@@ -53,12 +53,9 @@ def _client_base_url(client: Any) -> str | None:
     return str(url).rstrip("/") if url else None
 
 
-def _listed_parameters(entry: Any) -> float | None:
+def _listed_parameters(entry: dict[str, Any]) -> float | None:
     """The parameter count a ``/models`` entry states: llama.cpp's ``meta.n_params``."""
-    meta = getattr(entry, "meta", None)
-    if meta is None and isinstance(getattr(entry, "model_extra", None), dict):
-        meta = entry.model_extra.get("meta")
-    return parameters_in_listing(meta) if isinstance(getattr(entry, "id", None), str) else None
+    return parameters_in_listing(entry.get("meta")) if isinstance(entry.get("id"), str) else None
 
 
 class ChatClient:
@@ -127,13 +124,22 @@ class ChatClient:
 
         async def once(attempt: int) -> list[str]:
             try:
-                page = await self.transport.call(self.transport.openai().models.list)
-                for entry in page.data:
-                    self.transport.learned_server(presets.server_of(owned_by=getattr(entry, "owned_by", None)))
+                # The body, read here (reply.read_listing): openai's parsing of what is not a
+                # listing failed with its own internals, or found a listing of no models in it.
+                answer = await self.transport.call(self.transport.openai().models.with_raw_response.list)
+                entries = [e for e in read_listing(answer.text) if isinstance(e, dict)]
+                for entry in entries:
+                    self.transport.learned_server(presets.server_of(owned_by=entry.get("owned_by")))
                     size = _listed_parameters(entry)
                     if size is not None:
-                        self.transport.learned_parameters(entry.id, size)
-                return usable_ids(getattr(m, "id", None) for m in page.data)
+                        self.transport.learned_parameters(entry["id"], size)
+                return usable_ids(entry.get("id") for entry in entries)
+            except NotAnAPI as exc:
+                raise self.errors.not_an_api(exc.page, None, attempt, "GET /models") from exc
+            except MalformedReply as exc:
+                raise self.errors.malformed_listing(str(exc), attempt) from exc
+            except BodyError as exc:
+                raise self.errors.body_error(exc.error, None, attempt) from exc
             except sdk().OpenAIError as exc:
                 raise self.errors.exception(exc, None, attempt, sdk()) from exc
             except Deadline as exc:

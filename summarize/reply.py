@@ -250,6 +250,34 @@ def _count(usage: Any, name: str) -> int | None:
     return None
 
 
+def read_listing(text: str) -> list[Any]:
+    """The entries of a ``GET /models`` answer (``{"object": "list", "data": [...]}``), read
+    here rather than by ``openai``, whose parsing of a page that is not a listing failed with its
+    own internals ("'str' object has no attribute '_set_private_attributes'") or read
+    ``{"data": "nope"}`` as a listing of no models.
+
+    Raises:
+        NotAnAPI: a web page answered.
+        BodyError: the server sent an error in place of the listing.
+        MalformedReply: anything else that is not a listing.
+    """
+    try:
+        body = json.loads(text)
+    except ValueError:
+        if text.lstrip().startswith("<"):
+            raise NotAnAPI(text.lstrip()[:65536]) from None
+        raise MalformedReply(f"the body is not JSON: {text[:80]!r}") from None
+    if not isinstance(body, dict):
+        raise MalformedReply(f"the body is {type(body).__name__}, not an object")
+    error = _error_in(body)
+    if error is not None:
+        raise BodyError(error)
+    data = body.get("data")
+    if not isinstance(data, list):
+        raise MalformedReply("it has no data" if data is None else f"its data is {type(data).__name__}, not a list")
+    return data
+
+
 def _first_choice(choices: list[Any]) -> list[Any]:
     """The one choice a reply is read from: the one numbered 0 (we ask for one, ``n`` = 1), or the
     first when none is numbered; a chunk of another choice only (``"index": 1``) adds nothing."""

@@ -256,6 +256,47 @@ def test_a_malformed_models_list_is_an_endpoint_error(scripted, scripted_setting
     assert isinstance(err, EndpointError)
 
 
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        # openai's own parsing failed with "'str' object has no attribute '_set_private_attributes'".
+        (Step(raw=b"<html><head><title>Sign in</title></head></html>", content_type="text/html"),
+         "answered GET /models with an HTML page titled 'Sign in', not as an OpenAI-compatible API does"),
+        # openai read these as listings of no models: "lists 0 models".
+        (Step(body={"object": "list", "data": "nope"}), "not a model listing (its data is str, not a list)"),
+        (Step(body={"object": "list"}), "not a model listing (it has no data)"),
+        (Step(body=["scripted"]), "not a model listing (the body is list, not an object)"),
+        (Step(raw=b"ok", content_type="text/plain"), "not a model listing (the body is not JSON: 'ok')"),
+    ],
+    ids=["html", "data-a-string", "no-data", "a-list", "text"],
+)
+@pytest.mark.parametrize("sync", [False, True])
+def test_a_models_answer_that_is_no_listing_says_so_in_the_librarys_words(scripted, scripted_settings, answer, says, sync):
+    scripted.models_step = answer
+    given = openai.OpenAI(base_url=scripted.base_url, api_key="k") if sync else None
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(model=None, max_retries=2), client=given)
+    assert type(err) is EndpointError and says in str(err), repr(err)
+    assert "SUMMARIZE_BASE_URL" in str(err) and "_set_private_attributes" not in str(err) and "0 models" not in str(err)
+    assert sum(r.path.endswith("/models") for r in scripted.requests) == 1
+    assert not scripted.chat_requests
+
+
+def test_a_models_listing_still_gives_its_ids_owners_and_sizes(scripted, scripted_settings):
+    scripted.models = [{"id": "tiny", "object": "model", "owned_by": "llamacpp", "meta": {"n_params": 5e8}}, {"id": 5}, "x"]
+
+    async def listed():
+        async with ChatClient(scripted_settings.replace(model=None)) as client:
+            return await client.list_models(), client.transport.server, client.transport.parameters("tiny")
+
+    assert asyncio.run(listed()) == (["tiny", "x"], "llamacpp", 5e8)
+
+
+def test_an_error_in_place_of_a_models_listing_is_the_servers_error(scripted, scripted_settings):
+    scripted.models_step = Step(body={"error": {"message": "invalid api key", "code": 401}})
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(model=None))
+    assert isinstance(err, EndpointError) and "invalid api key" in str(err) and "SUMMARIZE_API_KEY" in str(err)
+
+
 def test_a_sync_client_passed_in_is_cut_off_at_the_deadline_too(scripted, scripted_settings):
     scripted.script(Step(body=completion("A summary. " * 30), drip=0.02, stream=False))
     given = openai.OpenAI(base_url=scripted.base_url, api_key="k", timeout=0.3)
