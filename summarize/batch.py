@@ -341,6 +341,69 @@ def what_is_asked(*, translate: bool, languages: Sequence[str]) -> str:
     return f"a translation into {languages[0]}" if translate else f"a summary in {', '.join(languages)}"
 
 
+def _is_record(data: Any) -> bool:
+    """Whether parsed JSON has the shape of a record ``output.record`` writes (a summary's or a translation's)."""
+    if not isinstance(data, dict):
+        return False
+    return isinstance(data.get("summaries"), dict) or (isinstance(data.get("target"), str) and "translation" in data)
+
+
+def _is_our_markdown(text: str) -> bool:
+    """Whether Markdown has the layout ``output.to_markdown`` writes: a title, then a summary
+    section or a translation's first quoted source paragraph."""
+    lines = text.splitlines()
+    if len(lines) < 3 or not lines[0].startswith("# ") or lines[1].strip():
+        return False
+    return lines[2].startswith("> ") or lines[2] in {f"## Summary ({label})" for label in LANGUAGE_LABELS.values()}
+
+
+def not_ours(path: Path) -> str | None:
+    """Why the file at an output path is not one summarize wrote (not UTF-8, not a record, not our
+    Markdown layout), or ``None`` when it is ours, empty or not there.
+
+    Outputs are written whole (``output.write_atomic``), so anything else is a file of the user's,
+    or one edited by hand: a batch must neither count it as done nor write over it.
+    """
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except OSError as exc:
+        return f"it cannot be read: {exc.strerror or exc}"
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return "not JSON"
+        if not _is_record(data):
+            kind = {dict: "an object", list: "an array", str: "a string", type(None): "null", bool: "a boolean"}
+            return f"JSON {kind.get(type(data), 'a number')} that is not a summary or translation record"
+        return None
+    return None if _is_our_markdown(text) else "Markdown without the title and sections summarize writes"
+
+
+def check_outputs_ours(targets: dict[str, dict[str, Path]]) -> None:
+    """Refuse a run whose output paths hold files summarize did not write, before anything is sent.
+
+    Without this, such a file counts as its article's finished output (so the article is never
+    done), or is written over (a user's ``notes.md`` beside ``--out``'s other results).
+
+    Raises:
+        BatchError: naming the first such file, why it is not ours, and what to do.
+    """
+    foreign = [(path, why) for paths in targets.values() for path in paths.values() if (why := not_ours(path))]
+    if foreign:
+        path, why = foreign[0]
+        others = f" (and {len(foreign) - 1} other file(s) like it)" if len(foreign) > 1 else ""
+        raise BatchError(
+            f"{display(path)} is where an article's result goes, but summarize did not write it ({why}){others}; "
+            "it is left alone and nothing was sent: move it away (or remove it) to have its article done, "
+            "or choose another --out"
+        )
+
+
 def held(paths: dict[str, Path]) -> tuple[bool, frozenset[str] | None, bool] | None:
     """What an article's existing outputs hold: (a translation?, its languages, some failed?).
 
@@ -390,7 +453,8 @@ def held(paths: dict[str, Path]) -> tuple[bool, frozenset[str] | None, bool] | N
 
 def check_outputs_match(targets: dict[str, dict[str, Path]], *, translate: bool, languages: Sequence[str]) -> None:
     """Refuse a run whose ``--out`` already holds other work for its articles (a summary where a
-    translation is asked, other languages), before anything is sent.
+    translation is asked, other languages) or files summarize did not write (``check_outputs_ours``),
+    before anything is sent.
 
     Without this, a finished article is skipped and the run reports success while the outputs
     hold what an earlier run asked for; or, redone, they would be overwritten.
@@ -398,6 +462,7 @@ def check_outputs_match(targets: dict[str, dict[str, Path]], *, translate: bool,
     Raises:
         BatchError: naming the first such output, what it holds, what was asked and what to do.
     """
+    check_outputs_ours(targets)
     asked = frozenset(languages[:1] if translate else languages)
     mismatched: list[tuple[Path, str]] = []
     for paths in targets.values():
@@ -442,8 +507,8 @@ def is_flagged(paths: dict[str, Path]) -> bool:
     claims or carries a flag (``output.FLAGS``): read from its JSON record, else from the warning
     lines of its Markdown.
 
-    An output that cannot be read as ours (not UTF-8, not JSON, JSON that is not a record: a
-    foreign or hand-edited file) counts as flagged, with a warning naming it: better done again.
+    A run refuses outputs it did not write before it starts (``check_outputs_ours``); one that
+    cannot be read as ours all the same (changed since) counts as flagged, with a warning naming it.
     """
     path = paths["json"] if "json" in paths else paths["md"]
     try:

@@ -383,22 +383,24 @@ def test_a_read_only_out_is_refused_before_anything_is_sent(scripted, tmp_path, 
     assert list(out.iterdir()) == []  # the probe left nothing behind
 
 
-# -- --redo-flagged and an output it cannot read ---------------------------------------------
+# -- a file summarize did not write, where an output goes --------------------------------------
 
 
+@pytest.mark.parametrize("redo", [(), ("--redo-flagged",)], ids=["resume", "redo-flagged"])
 @pytest.mark.parametrize(
     "formats, name, content, why",
     [
-        ("md,json", "n0.json", b"[]\n", "JSON an array, not a summary record"),
-        ("md,json", "n0.json", b"null\n", "JSON null, not a summary record"),
-        ("md,json", "n0.json", b'"s"\n', "JSON a string, not a summary record"),
-        ("md,json", "n0.json", b"{not json", "Expecting property name"),
-        ("md", "n0.md", b"\xff\xfe junk", "'utf-8' codec can't decode"),
+        ("md,json", "n0.json", b"[]\n", "JSON an array that is not a summary or translation record"),
+        ("md,json", "n0.json", b"null\n", "JSON null that is not a summary or translation record"),
+        ("md,json", "n0.json", b'{"note": "my config"}\n', "JSON an object that is not a summary or translation record"),
+        ("md,json", "n0.json", b"{not json", "not JSON"),
+        ("md", "n0.md", b"\xff\xfe junk", "not UTF-8 text"),
+        ("md", "n0.md", b"my own report, not a summary\n", "Markdown without the title and sections summarize writes"),
     ],
-    ids=["array", "null", "string", "not-json", "md-not-utf8"],
+    ids=["array", "null", "object", "not-json", "md-not-utf8", "md-of-mine"],
 )
-def test_redo_flagged_does_again_an_article_whose_output_it_cannot_read(
-    scripted, tmp_path, caplog, formats, name, content, why
+def test_a_file_summarize_did_not_write_at_an_output_path_is_refused_never_done_or_overwritten(
+    scripted, tmp_path, formats, name, content, why, redo
 ):
     folder = _articles(tmp_path / "news", "n0.txt", "n1.txt")
     out = tmp_path / "out"
@@ -406,14 +408,43 @@ def test_redo_flagged_does_again_an_article_whose_output_it_cannot_read(
     first = call("batch", str(folder), "--out", str(out), "--format", formats, server=scripted)
     assert first.returncode == 0, first.stderr
     (out / name).write_bytes(content)  # a foreign or hand-edited file
+    scripted.requests.clear()
 
-    again = call("batch", str(folder), "--out", str(out), "--format", formats, "--redo-flagged", server=scripted)
-    assert again.returncode == 0, again.stderr
-    assert "1 done, 1 already done, 0 failed" in again.stderr
-    warning = next(r.getMessage() for r in caplog.records if "is not an output summarize can read" in r.getMessage())
-    assert f"{out / name} is not an output summarize can read (" in warning and why in warning
-    assert warning.endswith("; doing its article again")
-    assert "Summary of article 0." in (out / name).read_text(encoding="utf-8")  # rewritten whole
+    again = call("batch", str(folder), "--out", str(out), "--format", formats, *redo, server=scripted)
+    assert again.returncode == 2
+    assert again.stderr == (
+        f"summarize batch: error: {out / name} is where an article's result goes, but summarize did not write it "
+        f"({why}); it is left alone and nothing was sent: move it away (or remove it) to have its article done, "
+        "or choose another --out\n"
+    )
+    assert scripted.requests == []
+    assert (out / name).read_bytes() == content
+
+
+def test_a_file_of_the_users_beside_the_folder_read_is_not_written_over(scripted, tmp_path):
+    # summarize batch d/sub --out d: d/sub/notes.txt's summary would go to d/notes.md, the user's own.
+    folder = _articles(tmp_path / "d" / "sub", "notes.txt", "other.txt")
+    mine = tmp_path / "d" / "notes.md"
+    mine.write_text("# My precious hand-written notes\n", encoding="utf-8")
+    scripted.default = _numbered
+    result = call("batch", str(folder), "--out", str(tmp_path / "d"), server=scripted)
+    assert result.returncode == 2
+    assert f"{mine} is where an article's result goes, but summarize did not write it" in result.stderr
+    assert "(and" not in result.stderr  # one file in the way, not the outputs that do not exist yet
+    assert mine.read_text(encoding="utf-8") == "# My precious hand-written notes\n"
+    assert scripted.requests == []
+
+
+def test_an_empty_file_at_an_output_path_is_written(scripted, tmp_path):
+    # Nothing to lose: summarize never writes an empty output, so it is no finished article either.
+    folder = _articles(tmp_path / "news", "n0.txt")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "n0.md").touch()
+    scripted.default = _numbered
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 0, result.stderr
+    assert "Summary of article 0." in (out / "n0.md").read_text(encoding="utf-8")
 
 
 # -- a resumed batch does the work asked for, or says why it will not -----------------------

@@ -338,6 +338,24 @@ def test_a_job_over_outputs_of_other_work_is_refused_and_a_resumed_job_says_what
     assert "holds a job for a summary in en, not a translation into en; resuming it as it was started" in caplog.text
 
 
+def test_export_refuses_files_it_did_not_write_where_outputs_go_as_online(tmp_path, capsys):
+    # They counted as the article's finished outputs: "1 already done", and the job was empty.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    out = tmp_path / "job"
+    out.mkdir()
+    (out / "seed.md").write_text("# mine\n", encoding="utf-8")
+    (out / "seed.json").write_text('{"mine": true}\n', encoding="utf-8")
+    code = cli.main(["batch", "export", str(folder), "--out", str(out), "--model", MODEL, "--base-url", "http://127.0.0.1:9/v1"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"summarize batch export: error: {out / 'seed.md'} is where an article's result goes, but summarize did not write it")
+    assert "(and 1 other file(s) like it)" in err and "move it away (or remove it)" in err
+    assert not (out / jobs.STATE / "job.json").exists()
+    assert (out / "seed.md").read_text(encoding="utf-8") == "# mine\n"
+
+
 @pytest.mark.parametrize("action", ["export", "submit"])
 def test_export_and_submit_of_no_articles_are_usage_errors_as_online(tmp_path, monkeypatch, capsys, action):
     monkeypatch.setenv("SUMMARIZE_BASE_URL", "http://127.0.0.1:9/v1")
