@@ -113,6 +113,32 @@ def _marker_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(r"(?:\*\*|__)?\[\[\s*" + re.escape(prefix) + r"(\d+)\s*\]\](?:\*\*|__)?")
 
 
+# Markers a model writes another way, at the start of a line: [[3]] where [[P3]] was asked, [3],
+# 【3】, "3." (a numbered list), each perhaps in bold.
+_OTHER_MARKERS = (
+    r"\[\[\s*(\d+)\s*\]\]", r"\[\s*(\d+)\s*\]", r"【\s*(\d+)\s*】", r"(\d+)(?:[.)](?=\s|\*\*|__)|、)",
+)
+
+
+def as_asked(reply: str, numbers: list[int], prefix: str = "") -> str:
+    """``reply`` with markers written another way (``_OTHER_MARKERS``) written as asked, when
+    the reply holds none of the asked markers and the other way numbers its lines with exactly
+    the asked numbers, in order, each once; else ``reply`` as it is.
+
+    On a model that wrote [1] or "1." the reply was read as having no markers: the request was
+    halved down to one paragraph each (37 requests for 20 paragraphs, not 5), and each
+    translation kept its label.
+    """
+    if any(int(m.group(1)) in numbers for m in _marker_pattern(prefix).finditer(reply)):
+        return reply
+    for other in _OTHER_MARKERS[0 if prefix else 1 :]:
+        pattern = re.compile(r"^([ \t]*)(?:\*\*|__)?" + other + r"(?:\*\*|__)?[ \t]*", re.MULTILINE)
+        found = [int(m.group(2)) for m in pattern.finditer(reply)]
+        if found == numbers:
+            return pattern.sub(lambda m: f"{m.group(1)}{marker(int(m.group(2)), prefix)} ", reply)
+    return reply
+
+
 def one_line(text: str, target: str) -> str:
     """A paragraph's translation on one line (a reply may wrap it)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -789,8 +815,9 @@ class TranslationRun:
             return await self.translate(units, english_only, penalize=penalize, empty_before=True)
         # A marked translation given twice word for word is a duplicate answer, cut out before
         # loops are looked for; a reply that ran to its limit saying it again is a loop.
+        text = as_asked(answer.text, [u.number for u in units], self.prefix)
         loops = strip_loops_by_unit(
-            answer.text if answer.truncated else without_repeated_units(answer.text, self.prefix),
+            text if answer.truncated else without_repeated_units(text, self.prefix),
             repeating_units(units), self.prefix,
         )
         alone = len(units) == 1

@@ -1015,3 +1015,41 @@ def test_a_paragraph_asked_alone_keeps_only_its_translation(scripted, scripted_s
     scripted.default = lambda seen: reply(answer.format(en=english(source)))
     result = translate_article(source, settings=scripted_settings)
     assert result.pairs[0][1] == english(source) and len(scripted.chat_requests) == 1
+
+
+@pytest.mark.parametrize(
+    "answer, numbers, prefix, expected",
+    [
+        ("[1] One.\n[2] Two.", [1, 2], "", "[[1]] One.\n[[2]] Two."),
+        ("1. One.\n2. Two.", [1, 2], "", "[[1]] One.\n[[2]] Two."),
+        ("**3.** Three.\n**4.** Four.", [3, 4], "", "[[3]] Three.\n[[4]] Four."),
+        ("【5】 Five.\n【6】Six.", [5, 6], "", "[[5]] Five.\n[[6]] Six."),
+        ("[[1]] One.\n[[2]] Two, see [[1]].", [1, 2], "P", "[[P1]] One.\n[[P2]] Two, see [[1]]."),
+        ("1、一。\n2、二。", [1, 2], "", "[[1]] 一。\n[[2]] 二。"),
+        # not the asked numbers one to one: left as it is
+        ("1. One.\n2. Two.", [5, 6], "", "1. One.\n2. Two."),
+        ("[1] One.\n[1] Again.\n[2] Two.", [1, 2], "", "[1] One.\n[1] Again.\n[2] Two."),
+        ("[1] One.", [1, 2], "", "[1] One."),
+        ("3.5 million people.", [3], "", "3.5 million people."),  # a figure, not a label
+        ("[[1]] One. [2] Two.", [1, 2], "", "[[1]] One. [2] Two."),  # asked markers are there
+    ],
+)
+def test_markers_written_another_way_are_read_when_they_match_the_asked_numbers(answer, numbers, prefix, expected):
+    from summarize.translate import as_asked
+
+    assert as_asked(answer, numbers, prefix) == expected
+
+
+@pytest.mark.parametrize("style", ["[{n}] {t}", "{n}. {t}", "【{n}】 {t}", "[[{n}]] {t}"])
+def test_a_model_writing_markers_another_way_costs_no_extra_request(scripted, scripted_settings, style):
+    # [1], "1." and 【1】 were read as no markers: 6 paragraphs took 11 requests, each keeping its label.
+    # "[[1]]" is the other way when the article holds [[1]] itself and [[P1]] was asked.
+    text = "\n".join(PARAGRAPHS[:5] + ["詳細內容請見附件[[1]]。"])
+
+    def respond(seen):
+        return reply("\n".join(style.format(n=n, t=english(src)) for n, src in marked(seen)))
+
+    scripted.default = respond
+    result = translate_article(text, settings=scripted_settings)
+    assert [t for _, t in result.pairs] == [english(p.strip()) for p in split_paragraphs(text)]
+    assert len(scripted.chat_requests) == 1 and result.verified
