@@ -456,6 +456,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
                 _print("\n\n--- checked ---\n" + text)
         else:
             _print((f"==> {shown(source)} <==\n" if several else "") + output.to_text(result) + ("\n" if several else ""))
+        if not (args.json or args.markdown):  # plain text has no room for the notes --json and --markdown carry
+            for line in output.flag_lines(result):
+                progress.note(f"summarize: warning: {'stdin' if source == '-' else shown(source)}: {line}")
 
     # A warning while a summary streams (a re-ask: "came back in the wrong language; asking once
     # more") starts on a line of its own, and so does the text streamed after it: on a terminal,

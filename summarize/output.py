@@ -172,6 +172,12 @@ def is_flag_note(note: str) -> bool:
     return any(shape.fullmatch(note) for shape in FLAG_SHAPES)
 
 
+def flag_lines(result: Any) -> list[str]:
+    """What makes a result less trustworthy (partial, cut, unverified, unsupported, flagged), one
+    line each, for output that has no room for the notes (plain text: the CLI puts them on stderr)."""
+    return [note.removeprefix("> ") for note in warnings(result) if is_flag_note(note)]
+
+
 def to_text(result: Any) -> str:
     """Plain text: the summary (a labelled block per language when there are several) or the translation."""
     summaries = getattr(result, "summaries", None)

@@ -221,6 +221,29 @@ def test_translate_prints_the_aligned_bilingual_translation(scripted, tmp_path):
     assert plain.stdout == "\n\n".join(english) + "\n"
 
 
+def test_plain_output_puts_a_results_flags_on_stderr_as_markdown_and_json_carry_them(scripted, tmp_path):
+    # A model that echoes the Chinese: plain text printed it as the translation, exit 0, and
+    # nothing on stderr said the paragraphs failed their check (--markdown's "Unverified" note).
+    import fake_translator
+
+    path = tmp_path / "a.txt"
+    path.write_text("臺南市政府今天宣布新的交通政策。\n市長表示，將投入1,500萬元改善交通。\n", encoding="utf-8")
+    scripted.default = fake_translator.translator(translate=lambda source: source)
+    plain = call(str(path), "--translate", server=scripted)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stderr.splitlines()[-1] == (
+        f"summarize: warning: {path}: Unverified: paragraph(s) 1, 2 still failed their check against the source "
+        "after one more request."
+    )
+    markdown = call(str(path), "--translate", "--markdown", server=scripted)
+    assert "> Unverified: paragraph(s) 1, 2" in markdown.stdout and "Unverified" not in markdown.stderr
+
+    scripted.default = lambda seen: reply("臺南市政府今天宣布新的交通政策，市長表示將投入經費改善交通。")
+    summary = call("-", server=scripted, stdin=path.read_text(encoding="utf-8"))
+    assert summary.returncode == 0, summary.stderr
+    assert summary.stderr.splitlines()[-1] == "summarize: warning: stdin: Unverified: en came back in the wrong language."
+
+
 def test_json_and_markdown_exclude_each_other(article):
     result = call(str(article), "--json", "--markdown")
     assert result.returncode == 2
