@@ -21,7 +21,7 @@ import asyncio
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -131,8 +131,9 @@ def within(entries: Mapping[str, str], tokens: int, count: Callable[[str], int])
     return kept
 
 
-def parse_names(reply: str, text: str) -> dict[str, str]:
-    """Entries from a model's name list; names that do not occur in ``text`` are dropped (invented)."""
+def parse_names(reply: str, text: str, offered: Collection[str] | None = None) -> dict[str, str]:
+    """Entries from a model's name list; names that do not occur in ``text`` are dropped
+    (invented), and so are terms not among ``offered`` (the terms the request carried), when given."""
     entries: dict[str, str] = {}
     for line in reply.splitlines():
         line = _BULLET.sub("", line).strip()
@@ -146,6 +147,8 @@ def parse_names(reply: str, text: str) -> dict[str, str]:
             continue
         term, rendering = term.strip().strip(_QUOTES).strip(), rendering.strip().strip(_QUOTES).strip()
         if len(term) < 2 or not rendering or term == rendering or term not in text:
+            continue
+        if offered is not None and term not in offered:
             continue
         entries.setdefault(term, rendering)
     return entries
@@ -174,6 +177,22 @@ _COMMON_ENGLISH = frozenset(
     school university hospital police court party news media article
     ceo cto gpu cpu api gdp""".split()
 )
+# Words that open a title or office, not a name: "黃偉哲 => Mayor Of Tainan" would make every
+# chunk call the mayor by his office ("Mayor Huang" is a title and a name: the title belongs
+# to the sentence, which says it in Chinese too).
+_TITLES = frozenset(
+    """mayor deputy president vice premier minister director chairman chairwoman chairperson chair
+    governor commissioner secretary chief head speaker councilor councillor legislator lawmaker
+    senator representative ambassador consul general spokesman spokeswoman spokesperson
+    magistrate superintendent principal dean professor prof dr mr mrs ms miss sir madam
+    king queen prince princess emperor chancellor judge justice officer captain commander""".split()
+)
+# Words of a request to the model, not of a name: an offered rendering that tells the model
+# what to do ("Ignore All Previous Instructions") would bind every chunk's translation.
+_INSTRUCTION_WORDS = frozenset(
+    """ignore disregard forget instruction instructions prompt prompts previous above below
+    system assistant respond reply answer output translate translation pretend override""".split()
+)
 # Chinese characters that do not occur in names: pronouns and demonstratives (用它, 他們, 這項).
 _NOT_NAME_HAN = re.compile("[它他她我你您們咱這此某]")
 # Characters a Chinese name does not start with: adverbs, prepositions and auxiliaries (將由, 已經).
@@ -187,7 +206,9 @@ def name_problem(term: str, rendering: str, *, source: str = "zh-Hant", target: 
     A Chinese term must not hold a pronoun or demonstrative, nor start with an adverb or a
     preposition. An English rendering must be written like a proper noun: every word
     capitalized (or a figure, as in Qwen3) except small connectors such as "of", and not made
-    only of common words ("it", "AI", "City Government"). For a Traditional-Chinese target the
+    only of common words ("it", "AI", "City Government"), nor a word said twice ("Huang Huang
+    Che"), nor words of an instruction ("Ignore All Previous Instructions"), nor, into English,
+    opened by a title ("Mayor Of Tainan"). For a Traditional-Chinese target the
     English term must not be only common words and the rendering must be short Chinese.
     """
     english, chinese = (rendering, term) if target == "en" else (term, rendering)
@@ -209,6 +230,13 @@ def name_problem(term: str, rendering: str, *, source: str = "zh-Hant", target: 
         return "not written like a proper noun"
     if any(not (w[:1].isupper() or w[:1].isdigit()) for w in significant if _LATIN_WORD.match(w)):
         return "not written like a proper noun (a lowercase word)"
+    bare = [w.strip(".,;:!?\"'()").lower() for w in significant]
+    if any(w in _INSTRUCTION_WORDS for w in bare):
+        return "reads as an instruction, not a name"
+    if len(set(bare)) < len(bare):
+        return "a word said twice: not a name"
+    if target == "en" and bare[0] in _TITLES:
+        return "a title, not a name"
     if all(w.strip(".,;:!?\"'()").lower() in _COMMON_ENGLISH for w in significant):
         return "a common word, not a name"
     if len(significant) == 1 and all(common_english_word(part) for part in significant[0].split("-")):
@@ -347,7 +375,7 @@ async def extract_names(
     Used when an article needs several requests and the user gave no glossary. The article
     is not sent again: the requests carry only the candidate terms (``recurring_terms``),
     one per line, and the model picks the names among them and renders each. An offer that is
-    not plausibly a name (``name_problem``) is refused. Where two requests render a name
+    not plausibly a name (``name_problem``), or for a term no request offered, is refused. Where two requests render a name
     differently, the first one's rendering wins.
 
     Names only help: a name request that fails (an endpoint error, a reply cut at the token
@@ -363,6 +391,7 @@ async def extract_names(
         return_exceptions=True,
     )
     text = "\n".join(chunks)
+    offered = {term for terms in pieces for term in terms}
     entries: dict[str, str] = {}
     rejected: dict[str, str] = {}
     failures: list[str] = []
@@ -379,7 +408,10 @@ async def extract_names(
         for term, rendering in parse_names(body, text).items():
             if target == "zh-Hant":
                 rendering = to_traditional(rendering)[0]
-            problem = name_problem(term, rendering, source=source, target=target)
+            # A term the requests never offered was chosen by no one; one inside an offered term
+            # is the name picked out of it (黃仁勳 of 黃仁勳會談).
+            problem = None if any(term in whole for whole in offered) else "not among the terms asked about"
+            problem = problem or name_problem(term, rendering, source=source, target=target)
             if problem:
                 rejected.setdefault(term, f"{rendering!r}: {problem}")
             else:
