@@ -727,7 +727,10 @@ def advance(
     tally = _Tally()
     logger = logging.getLogger("summarize")
     logger.addFilter(hold_logs)
-    loop = asyncio.new_event_loop()  # one loop for the whole pass: a loop per article costs more than a replay
+    # One loop for the whole pass (a loop per article costs more than a replay), run by a Runner:
+    # Ctrl-C cancels the article's tasks and they unwind in their own context, where a bare
+    # loop left them half-run, to be finalized with dozens of lines of tracebacks.
+    runner = asyncio.Runner()
     try:
         for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
             shard = job.shard(shard_number)
@@ -737,7 +740,7 @@ def advance(
                     tally.count(article, shard.finished[article["id"]])
                     continue
                 if "error" not in article:
-                    outcome = loop.run_until_complete(
+                    outcome = runner.run(
                         replay_article(article, shard.replies, shard.failures, replay, meta, settings.max_retries)
                     )
                     if isinstance(outcome, dict):  # pending requests
@@ -766,7 +769,7 @@ def advance(
             del shard
             gc.collect()
     finally:
-        loop.close()
+        runner.close()
         logger.removeFilter(hold_logs)
         files = writer.close()
     current = meta["rounds"][-1] if meta["rounds"] else None

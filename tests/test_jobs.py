@@ -689,6 +689,48 @@ def test_a_job_whose_job_json_was_lost_is_not_mixed_with_a_new_one(tmp_path):
     assert report.skipped > 0 and report.done == 0 and report.waiting == report.articles
 
 
+INTERRUPTED_IMPORT = """
+import asyncio, os, signal, sys
+from summarize import cli, jobs
+
+real, seen = jobs.replay_article, []
+
+async def replay(*args):
+    # The third article's replay is under way, with tasks of its own, when Ctrl-C comes.
+    seen.append(1)
+    task = asyncio.ensure_future(real(*args))
+    if len(seen) == 3:
+        await asyncio.sleep(0)
+        os.kill(os.getpid(), signal.SIGINT)
+    return await task
+
+jobs.replay_article = replay
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_during_an_import_is_one_line_and_the_job_resumes(tmp_path):
+    # It was followed by ~50 lines: "Exception ignored in: <coroutine object replay_article>",
+    # "<Token ...> was created in a different Context", "Task exception was never retrieved".
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for n in range(5):
+        shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / f"a{n}.txt")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    results = tmp_path / "results.jsonl"
+    jobs.answer_round(report.files, results, chat_body)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZE_")}
+    command = [sys.executable, "-c", INTERRUPTED_IMPORT, "batch", "import", str(out), str(results)]
+    run = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 130
+    assert run.stderr == (
+        "summarize: interrupted; run it again to resume (the job's state is kept in its folder)\n"
+    )
+    resumed = jobs.import_results(out, results)
+    assert resumed.done == 5 and resumed.finished
+
+
 def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
     assert cli.main(["batch", "import", str(tmp_path / "nothing"), str(tmp_path / "r.jsonl")]) == 1
     assert "summarize batch export DIR --out" in capsys.readouterr().err
