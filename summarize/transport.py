@@ -14,6 +14,7 @@
 - The status line is the server's answer: when it arrives and the connection dies before the
   error body (``StatusBodyLost``), the status alone decides (a 400 is not sent again, a 503 is
   retried), never "the connection dropped".
+- A client passed in must be an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` (``check_client``).
 - Closing the transport ends it: a request still in flight then fails with ``Closed`` and is
   not retried (the server may well have it, and the failure is our own close, not the
   server's), and nothing new is sent, on a new connection or otherwise.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sys
 import threading
 import time
 import weakref
@@ -319,6 +321,29 @@ def _check_own_loop(client: Any) -> None:
         )
 
 
+def check_client(client: Any) -> None:
+    """Refuse a ``client=`` that is not an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` before
+    anything is sent: a URL passed there was used as a client, and failed as "the endpoint sent a
+    malformed reply".
+
+    Raises:
+        ConfigError: saying what to pass instead.
+    """
+    # An openai client was built by the caller, so openai is imported: no need to import it to check.
+    openai = sys.modules.get("openai")
+    if openai is not None and isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
+        return
+    if isinstance(client, str) and client.lower().startswith(("http://", "https://")):
+        url = client.split("?")[0].split("#")[0][:200]
+        advice = f"to send to {url}, pass base_url={url!r} (or set SUMMARIZE_BASE_URL) instead"
+    else:
+        # Not echoed: a string here may be an API key passed in the wrong place.
+        advice = "leave it out and pass base_url= and api_key= (or set SUMMARIZE_BASE_URL and SUMMARIZE_API_KEY) instead"
+    raise errors.ConfigError(
+        f"client= must be an openai.OpenAI or openai.AsyncOpenAI, got a {type(client).__name__}: {advice}"
+    )
+
+
 class Transport:
     """One endpoint's connection: the ``openai`` client, the requests in flight, retries.
 
@@ -342,6 +367,8 @@ class Transport:
         self._parameters: dict[str, float] = {}
         if isinstance(client, Transport):
             self.gate, self._given, self._root = client.gate, client.openai(), client._root
+        elif client is not None:
+            check_client(client)
         self.local = settings.is_local
         self.closed = False
 

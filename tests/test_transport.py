@@ -574,6 +574,24 @@ def test_a_client_passed_in_decides_the_request_shape():
 # -- item 18: the sync functions inside a running event loop -------------------------------
 
 
+@pytest.mark.parametrize(
+    "given, says",
+    [
+        ("http://localhost:8000/v1", "pass base_url='http://localhost:8000/v1' (or set SUMMARIZE_BASE_URL) instead"),
+        ("sk-secret-key-123", "got a str: leave it out and pass base_url= and api_key="),
+        ({"base_url": "http://x"}, "got a dict: leave it out"),
+    ],
+    ids=["url", "key", "dict"],
+)
+@pytest.mark.parametrize("call", [summarize_article, translate_article])
+def test_a_client_that_is_not_an_openai_client_is_refused_before_any_request(scripted, scripted_settings, given, says, call):
+    # client="http://x" was used as a client and failed as "the endpoint sent a malformed reply".
+    err = raised(call, ARTICLE, settings=scripted_settings.replace(model=None), client=given)
+    assert isinstance(err, ConfigError) and "client= must be an openai.OpenAI or openai.AsyncOpenAI" in str(err)
+    assert says in str(err) and "secret" not in str(err)
+    assert not scripted.requests
+
+
 def test_the_sync_functions_work_inside_a_running_event_loop(scripted, scripted_settings):
     async def notebook_cell():
         summary = summarize_article(ARTICLE, settings=scripted_settings)
