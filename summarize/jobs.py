@@ -730,7 +730,7 @@ def advance(
     # One loop for the whole pass (a loop per article costs more than a replay), run by a Runner:
     # Ctrl-C cancels the article's tasks and they unwind in their own context, where a bare
     # loop left them half-run, to be finalized with dozens of lines of tracebacks.
-    runner = asyncio.Runner()
+    runner: Any = asyncio.Runner() if hasattr(asyncio, "Runner") else _Runner()  # Runner: Python 3.11+
     try:
         for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
             shard = job.shard(shard_number)
@@ -798,6 +798,33 @@ def advance(
             meta["rounds"].append({"number": len(meta["rounds"]) + 1, "digest": writer.digest, "files": []})
             job.save(meta)
     return _report(job, job.load(), stored=stored, tally=tally)
+
+
+class _Runner:
+    """What ``advance`` needs of ``asyncio.Runner``, for Python 3.10: an interrupted article's
+    exception is retrieved, and on close its tasks left behind are cancelled and run to their end."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def run(self, coro: Any) -> Any:
+        task = self.loop.create_task(coro)
+        try:
+            return self.loop.run_until_complete(task)
+        except BaseException:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved, so not reported again when the task is collected
+            raise
+
+    def close(self) -> None:
+        try:
+            tasks = asyncio.all_tasks(self.loop)
+            for task in tasks:
+                task.cancel()
+            self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        finally:
+            self.loop.close()
 
 
 def check_max_lines(max_lines: object) -> None:
