@@ -730,6 +730,9 @@ class TranslationRun:
     # is returned empty and flagged, its cause kept here, instead of failing its whole chunk;
     # without it (a summary's key sentences) the error is raised.
     give_up: bool = False
+    # Units already sent alone as they first are (not firmer, no penalty): asking one alone
+    # again would send the very same request (with the cache on, replay the same answer).
+    sent_alone: set[int] = field(default_factory=set)
     failed: dict[int, EndpointError] = field(default_factory=dict)
 
     @property
@@ -795,6 +798,8 @@ class TranslationRun:
             return {u.number: self.written[u.number] for u in units}
         tokens = sum(u.tokens + MARKER_TOKENS for u in units)
         limit = translation_reply_tokens(self.settings, tokens, self.target)
+        if len(units) == 1 and not english_only and not penalize:
+            self.sent_alone.add(units[0].number)
         try:
             answer = await self.client.chat(
                 self.messages(units, english_only), model=self.model, max_tokens=limit,
@@ -918,7 +923,11 @@ class TranslationRun:
 
     async def again(self, unit: Unit, first: str) -> dict[int, str]:
         """``unit`` asked for alone, a second chance: a reply cut for good (or empty twice)
-        keeps ``first`` (flagged by its check), so one paragraph never fails its chunk."""
+        keeps ``first`` (flagged by its check), so one paragraph never fails its chunk. A unit
+        sent alone before is not asked again: the request would be the one already answered."""
+        if unit.number in self.sent_alone:
+            log.info("%s was asked for alone already; not asking the same again", marker(unit.number, self.prefix))
+            return {unit.number: first}
         try:
             found = await self.translate([unit])
         except TruncatedOutputError as exc:

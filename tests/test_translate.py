@@ -1053,3 +1053,21 @@ def test_a_model_writing_markers_another_way_costs_no_extra_request(scripted, sc
     result = translate_article(text, settings=scripted_settings)
     assert [t for _, t in result.pairs] == [english(p.strip()) for p in split_paragraphs(text)]
     assert len(scripted.chat_requests) == 1 and result.verified
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_paragraph_asked_alone_is_not_asked_the_same_again(scripted, scripted_settings, tmp_path, cache):
+    # Left out of a reply, paragraph 2 was asked alone; its answer failed its check, and the
+    # very same request went out again (with the cache on, the cache replayed the failing answer).
+    def respond(seen):
+        pairs = marked(seen)
+        if len(pairs) > 1:
+            return marked_reply([(n, s) for n, s in pairs if n != 2])
+        return reply(f"[[{pairs[0][0]}]] Mayor Huang said.")  # too short for its paragraph
+
+    scripted.default = respond
+    settings = scripted_settings.replace(cache=cache, cache_dir=str(tmp_path / "c"))
+    result = translate_article("\n".join(FOUR[:3]), settings=settings)
+    bodies = [str(r.messages) for r in scripted.chat_requests]
+    assert len(bodies) == len(set(bodies)) == 2 and result.usage.cache_hits == 0
+    assert result.unverified == (1,) and result.pairs[1][1] == "Mayor Huang said."
