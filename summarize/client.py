@@ -309,13 +309,30 @@ class ChatClient:
                 **where,
             )
         if not reply.text:
-            raise errors.EndpointError("the model returned an empty reply", **where)
+            raise errors.EndpointError(self._empty(reply), **where)
         cut = self._check_prompt_tokens(messages, reply)
         if cache and not cut:  # a reply to a cut prompt would outlive the fix
             server = presets.server_of(timings=reply.timings)
             cache.put(key, {**{name: getattr(reply, name) for name in CACHED_FIELDS}, **({"server": server} if server else {})})
             reply = dataclasses.replace(reply, cache_key=key)
         return self._deliver(reply)
+
+    @staticmethod
+    def _empty(reply: Reply) -> str:
+        """Why a reply with no text (and no reasoning) may have come back, and what to do."""
+        spent = reply.completion_tokens
+        said = f"finish_reason {reply.finish_reason!r}" + (f", {spent} output tokens" if spent is not None else "")
+        thinking = (
+            "a reasoning model may have spent its output thinking where this server does not send it: turn "
+            "thinking off for this model (see Presets in the README) or raise SUMMARIZE_OUTPUT_TOKENS"
+        )
+        server = (
+            "the server or its chat template may have ended the turn at once: check the server's log and that "
+            "it serves this model with its own chat template, or try another model"
+        )
+        # Tokens spent with nothing to show point at hidden thinking; none spent at the server.
+        causes = (thinking, server) if spent is None or spent > 2 else (server, thinking)
+        return f"the model returned an empty reply ({said}); {causes[0]}; or {causes[1]}"
 
     def forget(self, reply: Reply) -> None:
         """Take ``reply`` out of the response cache: the run judged it unusable (a loop, the wrong

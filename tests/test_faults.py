@@ -284,6 +284,26 @@ def test_reasoning_and_chat_template_tokens_never_reach_a_summary(scripted, scri
     assert summary.text == EN
 
 
+@pytest.mark.parametrize(
+    "usage, first",
+    [
+        ({"prompt_tokens": 40, "completion_tokens": 812}, "812 output tokens); a reasoning model may have spent its output thinking"),
+        ({"prompt_tokens": 40, "completion_tokens": 1}, "1 output tokens); the server or its chat template may have ended the turn at once"),
+        (None, "finish_reason 'stop'); a reasoning model"),
+    ],
+    ids=["tokens-spent", "none-spent", "no-usage"],
+)
+@pytest.mark.parametrize("text", ["", "   \n ", "<|im_end|>\n<|im_start|>user"])
+def test_an_empty_reply_says_what_may_have_caused_it_and_what_to_do(scripted, scripted_settings, usage, first, text):
+    # "the model returned an empty reply" suggested no fix.
+    scripted.default = lambda seen: Step.reply(text, usage=usage)
+    err = raised(chat, scripted_settings)
+    assert type(err) is EndpointError and "the model returned an empty reply (" in str(err)
+    assert first in str(err)
+    assert "turn thinking off for this model" in str(err) and "SUMMARIZE_OUTPUT_TOKENS" in str(err)
+    assert "check the server's log" in str(err)
+
+
 def test_a_429_inside_an_http_200_body_is_retried(scripted, scripted_settings):
     scripted.script(Step(status=200, body={"error": {"message": "Rate limit exceeded", "code": 429}}), Step.reply("ok"))
     assert chat(scripted_settings).text == "ok"
@@ -443,7 +463,7 @@ def test_fault_5_an_over_long_article_is_split_at_the_stated_limit_and_goes_on(s
     assert summary.text == "A scripted summary."
     first, *maps, reduce = scripted.chat_requests
     assert fenced_text(first) == article
-    room = 1000 - 256 - 163  # the stated window less the reply and the safety margin
+    room = 1000 - 256 - 32  # the stated window less the reply and the safety margin of a 1,000-token window
     budget = int(tokens * (room / (2 * tokens)))
     assert len(maps) >= 6
     assert all(tokenizer_for("scripted").count(fenced_text(m)) <= budget for m in maps)
