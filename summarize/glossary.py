@@ -74,7 +74,7 @@ def check_glossary(glossary: Mapping[str, str]) -> dict[str, str]:
     """A copy of ``glossary`` with every name and rendering a non-empty ``str``, stripped.
 
     Raises:
-        ConfigError: an entry is not a pair of non-empty strings.
+        ConfigError: an entry is not a pair of non-empty strings, each on one line.
     """
     if not isinstance(glossary, Mapping):
         raise ConfigError(
@@ -84,6 +84,14 @@ def check_glossary(glossary: Mapping[str, str]) -> dict[str, str]:
     for term, rendering in glossary.items():
         if not isinstance(term, str) or not isinstance(rendering, str) or not term.strip() or not rendering.strip():
             raise ConfigError(f"glossary entries must map a non-empty str to a non-empty str, got {term!r}: {rendering!r}")
+        for value in (term, rendering):
+            if len(value.strip().splitlines()) > 1:
+                # Each entry is one line of the request's glossary block: a line break would
+                # give the name a shorter form and put the rest on a line of its own.
+                raise ConfigError(
+                    f"glossary entries must be one line each, got {term!r}: {rendering!r}; "
+                    "write the name on one line (' '.join(value.split()) folds its line breaks)"
+                )
         entries[term.strip()] = rendering.strip()
     return entries
 

@@ -55,6 +55,17 @@ def test_check_glossary_rejects_what_is_not_name_to_name(bad):
         check_glossary(bad)
 
 
+@pytest.mark.parametrize("bad", [{"黃偉哲": "Huang\nWei-che"}, {"黃偉\r\n哲": "Huang Wei-che"}, {"黃偉哲": "Huang\u2028Wei-che"}])
+def test_a_line_break_inside_an_entry_is_refused_before_any_request(scripted, scripted_settings, bad):
+    # "Huang\nWei-che" told the model 黃偉哲 => Huang and put "Wei-che" on a glossary line of its own.
+    with pytest.raises(ConfigError, match="one line each"):
+        check_glossary(bad)
+    with pytest.raises(ConfigError, match="one line each"):
+        translate_article("市長黃偉哲今天宣布新的交通政策。", glossary=bad, settings=scripted_settings)
+    assert scripted.requests == []
+    assert check_glossary({" 黃偉哲 ": " Huang Wei-che\n"}) == {"黃偉哲": "Huang Wei-che"}  # only the ends are stripped
+
+
 def test_the_setting_reads_the_file_and_skips_extraction(scripted, scripted_settings, tmp_path, monkeypatch):
     path = tmp_path / "names.tsv"
     path.write_text("臺南\tTainan City\n", encoding="utf-8")
