@@ -703,9 +703,19 @@ def import_results(
 
 
 def status(out: str | os.PathLike[str]) -> Report:
-    """Where a job stands, without changing anything."""
+    """Where a job stands, without changing anything but this: a request file of the current
+    round that was lost is written again (``advance``), so that the paths reported exist."""
     job = Job(out)
-    return _report(job, job.load())
+    meta = job.load()
+    if _round_file_lost(job, meta):
+        return advance(job)
+    return _report(job, meta)
+
+
+def _round_file_lost(job: Job, meta: dict[str, Any]) -> bool:
+    """Whether a request file of the job's current round is missing."""
+    current = meta["rounds"][-1]["files"] if meta["rounds"] else []
+    return any(not (job.state / entry["path"]).is_file() for entry in current)
 
 
 def advance(
@@ -773,8 +783,19 @@ def advance(
         logger.removeFilter(hold_logs)
         files = writer.close()
     current = meta["rounds"][-1] if meta["rounds"] else None
-    if files and current is not None and current["digest"] == writer.digest:
-        shutil.rmtree(draft, ignore_errors=True)  # the same requests as the round out there: keep it
+    same = bool(files) and current is not None and current["digest"] == writer.digest
+    lost = [entry for entry in current["files"] if not (job.state / entry["path"]).is_file()] if same and current else []
+    drafted = {f.path.name: f.path for f in files}
+    if same and all(Path(entry["path"]).name in drafted for entry in lost):
+        # The same requests as the round out there: keep it, its recorded uploads and batches
+        # included; a request file of it that was lost (cleaned up, overwritten by an engine's
+        # -o) is written again, the same bytes under the same name.
+        for entry in lost:
+            target = job.state / entry["path"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(drafted[Path(entry["path"]).name], target)
+            log.warning("%s was missing; written again (the same %d requests)", display(target), entry["lines"])
+        shutil.rmtree(draft, ignore_errors=True)
     elif files:
         number = len(meta["rounds"]) + 1
         folder = rounds / f"round-{number:03d}"

@@ -731,6 +731,30 @@ def test_ctrl_c_during_an_import_is_one_line_and_the_job_resumes(tmp_path):
     assert resumed.done == 5 and resumed.finished
 
 
+def test_a_lost_request_file_is_written_again_by_status_export_and_import(tmp_path, capsys, caplog):
+    # Removed (cleaned up, or given to an engine as its -o), it was never written again: the same
+    # requests made the same digest, so the round "out there" was kept, and every command
+    # printed a path that did not exist.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    out = tmp_path / "job"
+    endpoint = ["--model", MODEL, "--base-url", "http://127.0.0.1:9/v1"]
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *endpoint]) == 0
+    request_file = Path(capsys.readouterr().out.strip())
+    original = request_file.read_bytes()
+    empty = tmp_path / "empty.jsonl"
+    empty.touch()
+    for command in (["status", str(out)], ["export", str(folder), "--out", str(out), *endpoint], ["import", str(out), str(empty)]):
+        shutil.rmtree(out / jobs.STATE / "rounds")
+        caplog.clear()
+        assert cli.main(["batch", *command]) == 0
+        assert capsys.readouterr().out.strip() == str(request_file)
+        assert request_file.read_bytes() == original, command
+        assert f"{request_file} was missing; written again (the same 1 requests)" in caplog.text
+    assert len(jobs.rounds(out)) == 1  # the same round, not a new one
+
+
 def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
     assert cli.main(["batch", "import", str(tmp_path / "nothing"), str(tmp_path / "r.jsonl")]) == 1
     assert "summarize batch export DIR --out" in capsys.readouterr().err
