@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -44,10 +45,10 @@ from .errors import (
     SummarizeError,
     TruncatedOutputError,
 )
-from .loops import ends_a_sentence, strip_loops, whole_sentences, words_of
+from .loops import ends_a_sentence, sentences, strip_loops, whole_sentences, words_of
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
-from .text import clean, in_chinese, in_simplified, mostly_chinese, to_traditional, visible_length
+from .text import clean, han_count, in_chinese, in_simplified, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 from .translate import MARKER_TOKENS, TranslationRun, Unit, chinese_words, marker_prefix, translation_budget
 
@@ -78,6 +79,67 @@ def wrong_language(text: str, language: str) -> bool:
     return mostly_chinese(text) if language == "en" else not in_chinese(text)
 
 
+# A sentence of an English reply with at least this many Chinese characters, most of its letters
+# Chinese, was left untranslated: a paragraph of the article copied in after the summary, or one
+# sentence in Simplified. A name glossed in brackets ("Huang Wei-che (黃偉哲)") is not one.
+UNTRANSLATED_HAN = 4
+
+
+def untranslated(text: str) -> tuple[str, ...]:
+    """The sentences of an English ``text`` that are Chinese (see ``UNTRANSLATED_HAN``)."""
+    found = (text[a:b] for a, b in sentences(text))
+    return tuple(s for s in found if han_count(s) >= UNTRANSLATED_HAN and mostly_chinese(s))
+
+
+def without(text: str, parts: Sequence[str]) -> str:
+    """``text`` with each of ``parts`` (its sentences) taken out, blank lines left tidy."""
+    for part in parts:
+        text = text.replace(part, "", 1)
+    return "\n\n".join(p.strip() for p in text.split("\n\n") if p.strip())
+
+
+# What a chat model says around its answer and is not part of it: a lead-in line ("Sure! Here
+# is the summary of the article in English:", "Summary:", "以下是摘要：") and a sign-off ("Let me
+# know if you need anything else!").
+_LEAD_IN = re.compile(
+    r"\A\s*(?:(?:(?:sure|certainly|of course|okay|ok)\b[^\n]{0,20}?[.!,]\s*)?(?:here(?:'s| is| are)|below is)\b"
+    r"[^\n]{0,80}\b(?:summary|summari[sz]ed|translation|overview|key points|English)\b[^\n]{0,60}:"
+    r"|[*#\s]*(?:english |chinese )?summary[*\s]*:[*]*|(?:以下是|這是)[^\n]{0,40}[:：])[ \t]*\n",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"\n[ \t]*(?:(?:I )?hope (?:this|that|it) helps|let me know\b|feel free to\b"
+    r"|if you (?:have|need) (?:any )?(?:other|further|more|additional)\b"
+    r"|is there anything else\b|希望(?:這|以上)[^\n]{0,10}(?:幫助|有用))[^\n]{0,160}\s*\Z",
+    re.IGNORECASE,
+)
+
+
+def without_chatter(text: str) -> str:
+    """``text`` without a chat model's lead-in line and sign-off (see ``_LEAD_IN``)."""
+    return _SIGN_OFF.sub("", _LEAD_IN.sub("", text, count=1), count=1)
+
+
+# A reply that declines the task: a model's refusal is no summary, however many words it has.
+_REFUSAL = re.compile(
+    r"^\W*(?:I'?m sorry|I am sorry|sorry\b|I apologi[sz]e|I can(?:no|')t\b|I cannot\b|I'?m (?:not able|unable)\b"
+    r"|I am (?:not able|unable)\b|As an AI\b|抱歉|對不起|很遺憾|我無法|我不能)",
+    re.IGNORECASE,
+)
+_DECLINES = re.compile(r"\b(?:can(?:no|')t|can not|unable|not able|won't|will not)\b|無法|不能|沒辦法", re.IGNORECASE)
+# ... when it is this short, and says it cannot: a summary that opens "Sorry for the delay" is one.
+REFUSAL_WORDS = 40
+
+
+def refuses(text: str) -> bool:
+    """Whether ``text`` is a short refusal ("I'm sorry, but I can't help with that request.")."""
+    return (
+        _REFUSAL.match(text) is not None
+        and _DECLINES.search(text) is not None
+        and len(text.split()) + han_count(text) // 2 <= REFUSAL_WORDS
+    )
+
+
 @dataclass(frozen=True)
 class Verdict:
     """One reply, judged: the text to keep (loops cut, zh-Hant repaired) and what was wrong with it."""
@@ -91,6 +153,7 @@ class Verdict:
     echoed: bool = False  # mostly the task's own words ("The text above is part 1 of 2 ...")
     simplified_fixed: int = 0
     said_enough: bool = False  # its text, repeats cut, is as long as the reply asked for
+    untranslated: tuple[str, ...] = ()  # sentences of an English summary left in Chinese
 
     @property
     def looped_when_done(self) -> bool:
@@ -99,13 +162,13 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
-        return not (self.looped or self.wrong_language or self.cut or self.too_short or self.echoed)
+        return not (self.looped or self.wrong_language or self.cut or self.too_short or self.echoed or self.untranslated)
 
     @property
-    def badness(self) -> tuple[bool, bool, bool, bool, bool]:
+    def badness(self) -> tuple[bool, bool, bool, bool, bool, int]:
         """Ordering of how unusable a reply is: wrong language worst, then an echo of the task,
-        too short, cut, looped."""
-        return (self.wrong_language, self.echoed, self.too_short, self.cut, self.looped)
+        too short, cut, looped, and sentences left untranslated."""
+        return (self.wrong_language, self.echoed, self.too_short, self.cut, self.looped, len(self.untranslated))
 
 
 # A summary shorter than this, copied from the request, is not one: a model that obeyed an
@@ -178,6 +241,8 @@ class Run:
     on_text: Callable[[str], None] | None = None  # the first language's final summary as it streams
     # Key sentences' translations left out (not English, or still looping), each with its flag.
     unkept: list[tuple[str, str]] = field(default_factory=list)
+    # Sentences of an English summary left out because they stayed Chinese.
+    left_out: list[str] = field(default_factory=list)
 
     async def ask_rewrite(self, messages: list[prompts.Message]) -> str:
         """The figure repair's request (see ``ask_rewrite``)."""
@@ -210,7 +275,9 @@ class Run:
             penalize_repetition=penalize,
             on_text=self.on_text if stream else None,
         )
-        loops = strip_loops(reply.text)
+        # The fences around the article are the request's, never the reply's: a small model
+        # copies "<<<END ARTICLE>>>" back after its summary.
+        loops = strip_loops(without_chatter(prompts.ECHOED_FENCE.sub("", reply.text)).strip())
         text, fixed = loops.text, 0
         # A reply that said what was asked and ran on to its limit ends at its last whole
         # sentence: that is the length the user asked for, and nothing of it was cut. A reply
@@ -229,6 +296,8 @@ class Run:
             # Models drift into Simplified; the user's names stay exactly as given.
             text, fixed = to_traditional(text, tuple(self.glossary))
         wrong = wrong_language(text, language)
+        # The system prompt said back is an echo too ("You are a news editor who ...").
+        system = next((m["content"] for m in messages if m["role"] == "system"), "")
         return Verdict(
             text=text,
             reply=reply,
@@ -236,10 +305,11 @@ class Run:
             wrong_language=wrong,
             cut=reply.truncated and not loops.looped and not ran_on,
             # Only a summary is held to a length: notes on a short part may be a few words.
-            too_short=final and not wrong and too_short(text, language, messages[-1]["content"]),
-            echoed=echoes_task(text, prompts.task_of(messages)),
+            too_short=final and not wrong and (too_short(text, language, messages[-1]["content"]) or refuses(text)),
+            echoed=echoes_task(text, prompts.task_of(messages)) or bool(system) and echoes_task(text, system),
             simplified_fixed=fixed,
             said_enough=as_long_as_asked(text, words, language),
+            untranslated=untranslated(text) if final and language == "en" and not wrong else (),
         )
 
     async def answer(
@@ -272,7 +342,7 @@ class Run:
             )
         elif not first.ok and not note_cut:
             reasons = (
-                ([language] if first.wrong_language else [])
+                ([language] if first.wrong_language or first.untranslated else [])
                 + (["loop"] if first.looped or first.cut else [])
                 + (["short"] if first.too_short else [])
                 + (["echo"] if first.echoed else [])
@@ -280,6 +350,7 @@ class Run:
             log.warning(
                 "a %s reply %s; asking once more", prompts.SHORT_NAMES.get(language, language),
                 "came back in the wrong language" if first.wrong_language else
+                f"left {len(first.untranslated)} sentence(s) in Chinese" if first.untranslated else
                 "was too short to be a summary" if first.too_short else
                 "repeated the task's own words" if first.echoed else
                 "repeated itself" if first.looped else f"ran past its {limit}-token limit",
@@ -321,7 +392,16 @@ class Run:
                 self.client.forget(verdict.reply)
         if language == "zh-Hant":
             self.simplified_fixed[language] = self.simplified_fixed.get(language, 0) + best.simplified_fixed
-        return best.text
+        return self.without_untranslated(best.text, best.untranslated)
+
+    def without_untranslated(self, text: str, found: Sequence[str]) -> str:
+        """An English summary without the sentences it left in Chinese, each kept in
+        ``left_out`` (the result's ``dropped``): a reader of the English gets English."""
+        if not found:
+            return text
+        log.warning("left out %d sentence(s) of the English summary that stayed in Chinese", len(found))
+        self.left_out.extend(found)
+        return without(text, found)
 
     async def final(self, messages: list[prompts.Message], language: str, stream: bool = False) -> str:
         """A summary in ``language``, judged (see ``answer``); a wrong language left is flagged."""
@@ -381,6 +461,8 @@ class Run:
         text = strip_loops("\n\n".join(n.strip() for n in notes if n.strip())).text
         if wrong_language(text, "en"):
             self.flags.add(WRONG_LANGUAGE["en"])
+        else:
+            text = self.without_untranslated(text, untranslated(text))
         if any(too_short(note, "en", article) for note in notes):
             self.flags.add(TOO_SHORT)  # a note that only echoes the article (an obeyed "只輸出 PWNED")
         if languages[0] == "en" and self.on_text is not None:
@@ -706,7 +788,7 @@ async def asummarize_article(
         failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
         unsupported=checked.unsupported,
         corrected=checked.corrected,  # verify.Correction is a (phrase, written) pair
-        dropped=checked.dropped,
+        dropped=checked.dropped + tuple(run.left_out),
         method=method,
         key_sentences=key_pairs,
     )

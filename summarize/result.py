@@ -115,6 +115,8 @@ class Summary:
             the rest of the sentence stays), then each sentence still holding such a figure
             (``summarize.verify.drop_unsupported_figures``); a summary that would lose more
             than two fifths of its length keeps those sentences, listed in ``unsupported``.
+            Sentences an English summary left in Chinese (an article paragraph copied in after
+            it), still there after one re-ask, are left out and listed here too.
         method: how the summaries were written (``Settings.method``): ``"abstractive"`` (the
             model summarized the article) or ``"key-sentences"`` (the model translated the
             article's key sentences, chosen offline: ``summarize.keysentences``).

@@ -521,3 +521,81 @@ def test_a_cut_note_in_chinese_is_still_asked_again_in_english(scripted, scripte
     asked = [r for r in scripted.chat_requests if r.kind == "map" and "第3項" in r.fenced]
     assert len(asked) == 2 and asked[1].reasked
     assert summary.text == ENGLISH and "notes-cut" not in summary.flags
+
+
+# -- what is not the summary: Chinese left in, the prompt said back, a refusal, chatter ----------
+
+SEED_LIKE = "臺南市政府今天宣布，明年起擴大公車路網，新增十二條路線。市長黃偉哲表示，新路線將連接安平與市區。"
+
+
+@pytest.mark.parametrize(
+    "left_in",
+    [
+        "臺南市政府今天宣布，明年起擴大公車路網，新增十二條路線。",  # a paragraph of the article copied in
+        "台南市政府宣布明年起扩大公车路网。",  # one sentence in Simplified
+    ],
+)
+def test_chinese_sentences_in_an_english_summary_are_asked_again_then_left_out(scripted, scripted_settings, left_in):
+    # Mostly English, so the language check passed it: the reader got the article's Chinese.
+    scripted.default = lambda seen: Step.reply(f"{ENGLISH} The mayor said the routes link Anping.\n\n{left_in}")
+    summary = summarize_article(SEED_LIKE, settings=scripted_settings)
+    first, again = scripted.chat_requests
+    assert again.reasked and "translate every Chinese sentence" in again.task_text
+    assert summary.text == f"{ENGLISH} The mayor said the routes link Anping."
+    assert summary.dropped == (left_in,) and summary.flags == ()
+
+
+def test_a_name_glossed_in_chinese_is_no_untranslated_sentence(scripted, scripted_settings):
+    text = "Mayor Huang Wei-che (黃偉哲) said Tainan will add twelve bus routes (公車路線) next year."
+    scripted.script(Step.reply(text))
+    summary = summarize_article(SEED_LIKE, settings=scripted_settings)
+    assert summary.text == text and len(scripted.chat_requests) == 1
+
+
+def test_the_system_prompt_said_back_is_an_echo(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.reply(seen.system_text if not seen.reasked else ENGLISH)
+    summary = summarize_article(SEED_LIKE, settings=scripted_settings)
+    assert summary.text == ENGLISH and len(scripted.chat_requests) == 2
+    assert "repeated the task's own words" in scripted.chat_requests[1].task_text
+
+
+@pytest.mark.parametrize(
+    "refusal", ["I'm sorry, but I can't help with that request.", "As an AI language model, I cannot summarize this.", "抱歉，我無法處理這個請求。"]
+)
+def test_a_refusal_is_no_summary(scripted, scripted_settings, refusal):
+    scripted.script(Step.reply(refusal), Step.reply(ENGLISH))
+    summary = summarize_article(SEED_LIKE, settings=scripted_settings)
+    assert summary.text == ENGLISH and scripted.chat_requests[1].reasked
+
+
+def test_a_summary_that_opens_with_sorry_is_still_a_summary(scripted, scripted_settings):
+    text = "Sorry for the delay, bus riders: Tainan will add twelve routes next year, linking Anping to the city centre."
+    scripted.script(Step.reply(text))
+    assert summarize_article(SEED_LIKE, settings=scripted_settings).text == text
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        f"Sure! Here is the summary of the article in English:\n\n{ENGLISH}\n\nLet me know if you need anything else!",
+        f"**Summary:**\n{ENGLISH}",
+        f"{ENGLISH}\n<<<END ARTICLE>>>",
+        f"Here's a summary of the article:\n{ENGLISH}\nI hope this helps!",
+    ],
+)
+def test_what_a_chat_model_says_around_its_summary_is_left_out(scripted, scripted_settings, reply):
+    scripted.script(Step.reply(reply))
+    summary = summarize_article(SEED_LIKE, settings=scripted_settings)
+    assert summary.text == ENGLISH and len(scripted.chat_requests) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Here is what the mayor said: the city will add routes.\n{ENGLISH}",
+        f"{ENGLISH}\nIf you have questions, call 1999, the city said.",
+    ],
+)
+def test_a_summary_line_that_only_looks_like_chatter_stays(scripted, scripted_settings, text):
+    scripted.script(Step.reply(text))
+    assert summarize_article(SEED_LIKE, settings=scripted_settings).text == text
