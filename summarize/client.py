@@ -47,6 +47,20 @@ def usable_ids(ids: Iterable[object]) -> list[str]:
     return [i for i in ids if isinstance(i, str)]
 
 
+def _complete_answer(hit: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A cached reply as the reply cleaning and the finish_reason rules of today read it, or
+    ``None`` when they do not take it for a complete answer: a cache written by an older version
+    may hold a fragment (finish_reason "abort") or a chat template's tokens."""
+    if hit is None:
+        return None
+    reason = hit.get("finish_reason")
+    text = strip_think(hit.get("text"))
+    if not text or not (reason is None or isinstance(reason, str)) or ending(reason) != "complete":
+        log.debug("a cached reply that is no complete answer is asked for again (finish_reason %r)", reason)
+        return None
+    return {**hit, "text": text}
+
+
 def _client_base_url(client: Any) -> str | None:
     """The base URL an ``openai`` client passed in sends to (it decides, not the settings)."""
     url = getattr(client, "base_url", None)
@@ -231,7 +245,7 @@ class ChatClient:
         cache = self._cache
         # The key holds what shapes the answer, not how it travels (streamed or not).
         key = cache.key(self.base_url, messages, options) if cache else ""
-        hit = cache.get(key) if cache else None
+        hit = _complete_answer(cache.get(key)) if cache else None
         if hit is not None:
             log.debug("reply from the response cache (%s)", key[:12])
             self.cache_hits += 1

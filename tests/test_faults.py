@@ -259,6 +259,34 @@ def test_a_reply_whose_finish_reason_is_not_a_complete_answer_is_refused_and_nev
     assert isinstance(err, EndpointError) and repr(reason) in str(err)
 
 
+@pytest.mark.parametrize(
+    "stored, asked_again, text",
+    [
+        ({"text": "Tainan held a drill with", "finish_reason": "abort"}, True, EN),
+        ({"text": "Tainan held a drill with", "finish_reason": 7}, True, EN),
+        ({"text": EN + "<|im_end|>\n<|im_start|>user\nAgain", "finish_reason": "stop"}, False, EN),
+        ({"text": "<|im_end|>\n<|im_start|>user\nAgain", "finish_reason": "stop"}, True, EN),
+        ({"text": "Cached.", "finish_reason": "stop"}, False, "Cached."),
+    ],
+    ids=["abort", "not-a-string", "template-tokens", "only-template-tokens", "complete"],
+)
+def test_a_cached_reply_is_read_by_todays_rules(scripted, scripted_settings, tmp_path, stored, asked_again, text):
+    # A cache written before a fragment ending in "abort" was refused still holds one.
+    settings = scripted_settings.replace(cache=True, cache_dir=str(tmp_path))
+    scripted.default = lambda seen: Step.reply(EN)
+
+    async def go():
+        async with ChatClient(settings) as client:
+            options = client.request_options(settings.model, settings.output_tokens)
+            client._cache.put(client._cache.key(client.base_url, MESSAGES, options),
+                              {"prompt_tokens": 1, "completion_tokens": 1, "model": "m", **stored})
+            return await client.chat(MESSAGES, model=settings.model)
+
+    reply = asyncio.run(go())
+    assert reply.text == text and reply.cached is not asked_again
+    assert len(scripted.chat_requests) == int(asked_again)
+
+
 @pytest.mark.parametrize("reason", ["stop", "eos_token", "stop_sequence", "eos", "STOP", None])
 def test_a_reply_ended_as_a_complete_answer_is_taken_and_cached(scripted, scripted_settings, tmp_path, reason):
     # Text Generation Inference says eos_token or stop_sequence; a body may say nothing.
