@@ -80,6 +80,8 @@ _ORDINALS = {
 # Words that are numbers far more often as idiom than as a claim ("one of the largest", "the
 # first AI", "a second version"): never read as figures.
 _IDIOMS = {"one", "first", "second", "zero"}
+_FIRST_SECOND = {"first": 1, "second": 2}
+_EN_FIRST_SECOND = re.compile(r"\b(?:first|second)\b", re.IGNORECASE)
 # Every word that counts, from the tables above: a template's changed word is never one, since
 # "the first grade" and "the second grade" say different things (``_near_copy``).
 COUNT_WORDS = frozenset(
@@ -245,6 +247,8 @@ TRADITIONAL_NUMERALS = str.maketrans(
 )
 # Right before a number, what makes it part of a name: "Qwen3", "R-1".
 _GLUED = re.compile(r"(?:[A-Za-z]|[A-Za-z]-)\Z")
+# Right before a number, what makes it a day of the week: 週一, 星期三, 禮拜五.
+_WEEKDAY = ("週", "周", "星期", "禮拜", "礼拜")
 # Right before a number of a Chinese output, a Latin name it belongs to: "Grok 2".
 _OUTPUT_NAME = re.compile(r"(?<![A-Za-z])([A-Za-z]+) \Z")
 _ZH_NUMERAL = rf"[{_ZH_DIGITS}○十廿卅百千萬億兆點]"
@@ -429,7 +433,7 @@ def _words_value(words: str) -> float | None:
 
 
 
-def english_figures(text: str) -> list[Figure]:
+def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
     """Every figure of an English text that a claim rests on, with its value.
 
     Digits with separators and decimals, scales ("235 billion", "US$4.53bn"), percentages and
@@ -437,9 +441,15 @@ def english_figures(text: str) -> list[Figure]:
     number words ("five districts", "two hundred"), fractions ("two thirds", "one in three",
     "two and a half"), and ranges ("NT$40 to 45 billion"). Numbers
     glued to letters are names ("Qwen3", "COVID-19") and idioms ("one of", "first") are words,
-    so neither is read.
+    so neither is read; with ``idioms`` (the text is a source, whose figures only support) the
+    idioms are read too: "the first phase" supports a translation's 第一階段.
     """
     figures = english_dates(text) + _english_fractions(text)
+    if idioms:
+        figures += [
+            Figure(float(_FIRST_SECOND[m.group().lower()]), False, 0.0, m.group(), *m.span())
+            for m in _EN_FIRST_SECOND.finditer(text)
+        ]
     # The numbers of a date or a fraction are read with it, not again alone; a list's item numbers
     # ("7. **Costs**") count nothing (a live Cantonese summary's items 7 to 9 were flagged as figures).
     taken = (
@@ -463,7 +473,7 @@ def english_figures(text: str) -> list[Figure]:
             parsed = _words_value(stripped)
             scale_text = (match.group("wscale") or "").strip().lower()
             percent = bool(match.group("wpct"))
-            if parsed is None or (stripped.lower() in _IDIOMS and not scale_text and not percent):
+            if parsed is None or (stripped.lower() in _IDIOMS and not scale_text and not percent and not idioms):
                 continue
             value = parsed
             tolerance = 0.5 if not value.is_integer() else 0.0
@@ -690,6 +700,8 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
             label = name.group(1)
         if output and _GLUED.search(text, max(0, match.start() - 2), match.start()):
             continue
+        if output and text.endswith(_WEEKDAY, max(0, match.start() - 2), match.start()) and not match.group("post").strip():
+            continue  # 週一, 星期三: a day of the week, which an English source names ("Monday")
         if number is None:
             continue
         raw, value = number
@@ -781,7 +793,7 @@ def figures(text: str, chinese: bool | None = None, *, output: bool = False) -> 
     the one checked, so names with numbers ("Qwen3") are not read as figures."""
     if chinese is None:
         chinese = is_chinese(text)
-    return chinese_figures(text, output=output) if chinese else english_figures(text)
+    return chinese_figures(text, output=output) if chinese else english_figures(text, idioms=not output)
 
 
 def supported(figure: Figure, sources: list[Figure]) -> bool:

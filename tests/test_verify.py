@@ -643,6 +643,23 @@ def test_check_pairs_reports_pair_indexes():
     assert verify.check_pairs(pairs, enabled=False) == ()
 
 
+@pytest.mark.parametrize(
+    "source, translated, flagged",
+    [
+        # Translated into Chinese, an English source's "first" and "second" are the 第一 and 第二
+        # they become, and a weekday is no count: all were listed as unsupported claims.
+        ("The bureau said the first phase starts next month.", "局方表示，第一階段下個月開始。", []),
+        ("The second round of talks begins on Monday.", "第二輪會談於週一開始。", []),
+        ("He came first in the race.", "他在比賽中得到第一名。", []),
+        ("One of the boats broke.", "其中一艘船壞了。", []),
+        ("The third phase starts.", "第一階段開始。", ["第一"]),
+        ("Two boats broke on Monday.", "三艘船於週一壞了。", ["三"]),
+    ],
+)
+def test_an_english_sources_ordinals_and_weekdays_support_their_chinese(source, translated, flagged):
+    assert [phrase for _, phrase in verify.check_pairs([(source, translated)])] == flagged
+
+
 # -- the API: Summary, Translation, settings, output and batch -------------------------------------
 
 
