@@ -4,7 +4,9 @@
 else the hosted service the base URL points at: ``summarize.presets.for_request``), answers
 from the response cache (``summarize.cache``) unless ``cache=False``, and decides what a
 finished reply means: a reply cut at the token limit raises ``TruncatedOutputError`` (never a
-silently short text), unless ``on_truncation="keep"`` asks for the cut text, flagged, instead.
+silently short text), unless ``on_truncation="keep"`` asks for the cut text, flagged, instead;
+a reply whose finish_reason does not mean a complete answer (``summarize.reply.ending``: vLLM's
+"abort", a tool call, a value not known) is an error, never kept or cached.
 A reply whose usage counts far fewer prompt tokens than were sent (a server that cut the prompt
 to its context window) logs one warning per client on the ``summarize`` logger, naming the fix;
 logging rather than ``warnings``, so an application routes it with the rest of its logs.
