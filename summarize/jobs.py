@@ -58,7 +58,7 @@ from typing import Any
 from . import glossary as names
 from . import presets
 from .batch import (
-    ARTICLE_SUFFIXES, _inside, check_outputs_match, collision, is_done, out_inside, output_paths, read_article, what_is_asked,
+    ARTICLE_SUFFIXES, BatchError, _inside, check_outputs_match, collision, is_done, out_inside, output_paths, read_article, what_is_asked,
 )
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
@@ -657,29 +657,49 @@ def import_results(
 
     Raises:
         JobError: ``out`` holds no job.
+        BatchError: a results file is not there, or none of its lines answers a request of the
+            job (another job's results, a request file, not JSONL); nothing is stored then.
     """
     job = Job(out)
     meta = job.load()
+    for path in results:
+        if not Path(path).is_file():
+            raise BatchError(
+                f"{display(Path(path))}: no such results file{' (it is a folder)' if Path(path).is_dir() else ''}: "
+                "give the file(s) the batch engine wrote for this job's requests"
+            )
+    if _round_file_lost(job, meta):
+        advance(job)  # its requests are known from the file: write it again first
+        meta = job.load()
+    asked = _asked(job, meta)
     # Which lines belong to which shard, by byte offset: memory holds 8 bytes a line, never replies.
     offsets: dict[int, array.array[int]] = {}
     foreign = 0
     for number, path in enumerate(results):
+        lines = answers = requests = unreadable = 0
         with open(path, "rb") as handle:
             position = 0
             for raw in handle:
                 start, position = position, position + len(raw)
                 if not raw.strip():
                     continue
+                lines += 1
                 try:
-                    cid = json.loads(raw).get("custom_id") or ""
-                    owner = _shard_of(article_of(cid))
+                    line = json.loads(raw)
+                    cid = str(line.get("custom_id") or "")
                 except (ValueError, AttributeError):
-                    foreign += 1
+                    unreadable += 1
                     continue
-                if owner * SHARD_SIZE >= meta["articles"]:
-                    foreign += 1
+                if "body" in line and "response" not in line:
+                    requests += 1  # a request line, not its answer
                     continue
-                offsets.setdefault(owner, array.array("q")).append(start * len(results) + number)
+                if cid not in asked:
+                    continue
+                answers += 1
+                offsets.setdefault(_shard_of(article_of(cid)), array.array("q")).append(start * len(results) + number)
+        if lines and not answers:
+            raise _not_results(Path(path), lines, requests, unreadable, job)
+        foreign += lines - answers
     if foreign:
         log.warning("%d result line(s) are not this job's requests (unknown custom_id) and were skipped", foreign)
     stored = 0
@@ -700,6 +720,33 @@ def import_results(
         for handle in handles:
             handle.close()
     return advance(job, stored=stored, on_article=on_article)
+
+
+def _asked(job: Job, meta: dict[str, Any]) -> set[str]:
+    """The ``custom_id`` of every request the job has written (every round's files still there):
+    what a results line must answer to be stored."""
+    asked: set[str] = set()
+    for entry in meta["rounds"]:
+        for item in entry["files"]:
+            path = job.state / item["path"]
+            if path.is_file():
+                asked.update(str(line.get("custom_id")) for line in read_lines(path) if isinstance(line, dict))
+    return asked
+
+
+def _not_results(path: Path, lines: int, requests: int, unreadable: int, job: Job) -> BatchError:
+    """The refusal of a results file none of whose lines answer the job's requests."""
+    if requests == lines:
+        return BatchError(
+            f"{display(path)} is a request file: its {lines} line(s) ask, none answers; give the results file "
+            "the batch engine wrote for it (nothing was stored)"
+        )
+    others = "answer requests this job did not write (another job's results?)"
+    what = "none is JSON" if unreadable == lines else f"{unreadable} not JSON, the others {others}" if unreadable else f"they {others}"
+    return BatchError(
+        f"none of the {lines} line(s) of {display(path)} answers a request of the job in {display(job.out)} "
+        f"({what}); nothing was stored: give the results of its request files under {display(job.state / 'rounds')}"
+    )
 
 
 def status(out: str | os.PathLike[str]) -> Report:

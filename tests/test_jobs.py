@@ -755,6 +755,47 @@ def test_a_lost_request_file_is_written_again_by_status_export_and_import(tmp_pa
     assert len(jobs.rounds(out)) == 1  # the same round, not a new one
 
 
+def test_import_refuses_files_that_answer_none_of_the_jobs_requests_and_stores_nothing(tmp_path, capsys):
+    # Another job's results were "9 replies stored" (exit 0, junk in the state), the request file
+    # "0 replies stored", a binary file "unknown custom_id", and a missing file a raw [Errno 2], exit 1.
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    folders = {}
+    for name in ("a", "b"):
+        folders[name] = tmp_path / f"news-{name}"
+        folders[name].mkdir()
+        shutil.copy(CORPUS / "seed-qwen3-grok.txt", folders[name] / f"{name}.txt")
+    other = jobs.export_round(folders["a"], tmp_path / "job-a", settings=settings, languages=("zh-Hant",))
+    report = jobs.export_round(folders["b"], tmp_path / "job-b", settings=settings)
+    others = tmp_path / "others.jsonl"
+    jobs.answer_round(other.files, others, chat_body)
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(1, 256)) * 40)
+    state = tmp_path / "job-b" / jobs.STATE
+    before = snapshot(state)
+    job = tmp_path / "job-b"
+    rounds = state / "rounds"
+    for results, says in [
+        (others, f"none of the 1 line(s) of {others} answers a request of the job in {job} (they answer requests "
+                 f"this job did not write (another job's results?)); nothing was stored: give the results of its "
+                 f"request files under {rounds}"),
+        (report.files[0].path, f"{report.files[0].path} is a request file: its 1 line(s) ask, none answers; give "
+                               "the results file the batch engine wrote for it (nothing was stored)"),
+        (junk, f"of {junk} answers a request of the job in {job} (none is JSON); nothing was stored"),
+        (tmp_path / "nope.jsonl", f"{tmp_path / 'nope.jsonl'}: no such results file: give the file(s) the batch "
+                                  "engine wrote for this job's requests"),
+    ]:
+        assert cli.main(["batch", "import", str(job), str(results)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("summarize batch import: error: ") and says in err and err.count("\n") == 1, err
+        assert snapshot(state) == before
+    mine = tmp_path / "mine.jsonl"
+    jobs.answer_round(report.files, mine, chat_body)
+    assert cli.main(["batch", "import", str(job), str(mine), str(tmp_path / "empty.jsonl")]) == 2  # checked first
+    assert snapshot(state) == before
+    (tmp_path / "empty.jsonl").touch()  # an empty file answers nothing, and asks nothing either: taken
+    assert jobs.import_results(job, mine, tmp_path / "empty.jsonl").done == 1
+
+
 def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
     assert cli.main(["batch", "import", str(tmp_path / "nothing"), str(tmp_path / "r.jsonl")]) == 1
     assert "summarize batch export DIR --out" in capsys.readouterr().err
