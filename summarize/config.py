@@ -36,10 +36,11 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
-# The fewest tokens a reply may be capped at: about 20 words after the room every reply is given.
-# Below it no summary worth asking for fits, and the advice to shorten the summary instead
-# could only say "0 words or less" (output_tokens=1 did).
-MIN_OUTPUT_TOKENS = 64
+# The fewest tokens a reply may be capped at: a summary of 5 words after the 32 tokens of room
+# every reply is given (``budget.REPLY_EXTRA_TOKENS``; one under 3 words is refused as too
+# short anyway). Below it the advice to shorten the summary instead could name no length that
+# exists ("0 words or less", output_tokens=1 was told); above it, budget.py says which does.
+MIN_OUTPUT_TOKENS = 40
 
 
 def _output_tokens(text: str) -> int:
@@ -256,7 +257,7 @@ class Settings:
         chunk_tokens: most article tokens in one map request; ``None`` derives it from the
             context window, the output reserve and the prompt size.
         output_tokens: the most tokens any one reply may take (at least ``MIN_OUTPUT_TOKENS``,
-            64). Each request asks for what its job
+            40). Each request asks for what its job
             needs (a summary's length, a chunk's notes, a chunk's translation), capped by this,
             and only that much is reserved out of the context window.
         summary_words: how long a summary may be, in English words (a Chinese summary gets

@@ -172,15 +172,15 @@ def test_output_reserve_must_fit_context(monkeypatch, build, says):
 
 @pytest.mark.parametrize("build", [
     lambda: Settings(output_tokens=1),
-    lambda: Settings(output_tokens=63),
+    lambda: Settings(output_tokens=39),
     lambda: Settings.from_env({"SUMMARIZE_OUTPUT_TOKENS": "1"}),
 ])
 def test_a_reply_cap_too_small_for_any_summary_is_refused_saying_the_least(build):
-    with pytest.raises(ConfigError, match="(output_tokens|SUMMARIZE_OUTPUT_TOKENS) must be a whole number of at least 64"):
+    with pytest.raises(ConfigError, match="(output_tokens|SUMMARIZE_OUTPUT_TOKENS) must be a whole number of at least 40"):
         build()
 
 
-@pytest.mark.parametrize("output_tokens", [64, 65, 100, 241])
+@pytest.mark.parametrize("output_tokens", [40, 41, 100, 241])
 @pytest.mark.parametrize("language", ["en", "zh-Hant"])
 def test_a_reply_cap_below_the_summary_is_told_a_summary_length_that_exists(output_tokens, language):
     # output_tokens=1 was told to "lower SUMMARIZE_SUMMARY_WORDS to 0 or less".
