@@ -757,6 +757,12 @@ def _job(args: argparse.Namespace) -> int:
     print(f"{stored}{report.done} done{skipped}, {report.failed} failed; {where}", file=sys.stderr)
     for source, message in report.failures:
         print(f"failed: {shown(source)}: {message}", file=sys.stderr)
+    if report.failures:
+        print(
+            f"to try the failed articles again, run `summarize batch export` again with --out {args.out}: their "
+            "requests go into a new round (and are paid again)",
+            file=sys.stderr,
+        )
     return 1 if report.failures else 0
 
 

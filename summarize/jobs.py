@@ -63,6 +63,7 @@ from .batch import (
 from .config import Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
+from .reply import max_reply_bytes
 from .text import display, shown
 from .replay import article_of, body_key, custom_id, hold_logs, malformed, replay_article, request_body
 
@@ -482,6 +483,9 @@ def export_round(
                 "applies to a new job, and `summarize batch submit` splits a round it has not sent yet anew)",
                 job.out, kept, max_lines,
             )
+        retried = _retry_failed(job, meta)
+        if retried:
+            log.warning("%d article(s) that failed are tried again: their requests are asked anew", retried)
         return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
     job.check_no_leftovers()
     found, base = _article_files(articles)
@@ -515,6 +519,29 @@ def export_round(
     meta.update(articles=count, skipped=skipped)
     job.save(meta)
     return advance(job, on_article=on_article)
+
+
+def _retry_failed(job: Job, meta: dict[str, Any]) -> int:
+    """Make the articles that failed for good unfinished again, their stored replies and failures
+    dropped, so that the next round asks all their requests anew (as the next online run does);
+    how many. Articles that could not be read at export fail again alone: they are left.
+    """
+    retried = 0
+    for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
+        shard = job.shard(shard_number)
+        failed = {aid for aid, state in shard.finished.items() if state.get("status") == "failed"}
+        if not failed:
+            continue
+        failed -= {a["id"] for a in job.articles(shard_number) if "error" in a}
+        if not failed:
+            continue
+        for aid in failed:
+            del shard.finished[aid]
+        shard.replies = {cid: r for cid, r in shard.replies.items() if article_of(cid) not in failed}
+        shard.failures = {cid: f for cid, f in shard.failures.items() if article_of(cid) not in failed}
+        job.save_shard(shard_number, shard)
+        retried += len(failed)
+    return retried
 
 
 def _write_articles(
@@ -712,7 +739,10 @@ def import_results(
                 start, number = divmod(packed, len(results))
                 handles[number].seek(start)
                 raw = handles[number].readline()
-                changed += shard.add(json.loads(raw), raw)
+                line = json.loads(raw)
+                if _refused(line, raw, asked[str(line.get("custom_id") or "")], results[number]):
+                    continue
+                changed += shard.add(line, raw)
             if changed:
                 job.save_shard(shard_number, shard)
                 stored += changed
@@ -722,16 +752,52 @@ def import_results(
     return advance(job, stored=stored, on_article=on_article)
 
 
-def _asked(job: Job, meta: dict[str, Any]) -> set[str]:
-    """The ``custom_id`` of every request the job has written (every round's files still there):
+@dataclass(frozen=True)
+class _Asked:
+    """What a results line is checked against: the request it answers."""
+
+    model: str
+    max_tokens: int | None
+
+
+def _asked(job: Job, meta: dict[str, Any]) -> dict[str, _Asked]:
+    """Every request the job has written (every round's files still there), by ``custom_id``:
     what a results line must answer to be stored."""
-    asked: set[str] = set()
+    asked: dict[str, _Asked] = {}
     for entry in meta["rounds"]:
         for item in entry["files"]:
             path = job.state / item["path"]
-            if path.is_file():
-                asked.update(str(line.get("custom_id")) for line in read_lines(path) if isinstance(line, dict))
+            if not path.is_file():
+                continue
+            for line in read_lines(path):
+                body = line.get("body") if isinstance(line, dict) else None
+                if not isinstance(body, dict):
+                    continue
+                limit = body.get("max_tokens", body.get("max_completion_tokens"))
+                asked[str(line.get("custom_id"))] = _Asked(
+                    str(body.get("model")), limit if isinstance(limit, int) and not isinstance(limit, bool) else None
+                )
     return asked
+
+
+def _refused(line: Any, raw: bytes, asked: _Asked, path: str | os.PathLike[str]) -> bool:
+    """Whether a result line is refused before it is stored, with a warning naming its file: a
+    reply larger than its request's token limit can produce, which the client would refuse
+    (stored, it failed the article for good, and took the state file to 19 MB)."""
+    if asked.max_tokens is None or len(raw) <= max_reply_bytes(asked.max_tokens):
+        return False
+    response = line.get("response") if isinstance(line, dict) else None
+    body = response.get("body") if isinstance(response, dict) else None
+    size = len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+    limit = max_reply_bytes(asked.max_tokens)
+    if size <= limit:
+        return False
+    log.warning(
+        "%s: the reply to %s is %s bytes, more than its %d tokens can produce (%s at most); not stored, so "
+        "it is asked again in the next round: check the batch engine that wrote this file",
+        display(Path(path)), line.get("custom_id"), f"{size:,}", asked.max_tokens, f"{limit:,}",
+    )
+    return True
 
 
 def _not_results(path: Path, lines: int, requests: int, unreadable: int, job: Job) -> BatchError:

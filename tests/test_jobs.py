@@ -19,6 +19,7 @@ from scripted_server import Step, completion
 
 from summarize import ConfigError, Settings, batch_api, cli, jobs, replay
 from summarize.budget import reply_tokens
+from summarize.reply import max_reply_bytes
 
 MODEL = "qwen3-8b"  # a Qwen3 name: requests carry the thinking switch in extra_body
 LONG = "public-code-standard"  # the corpus article that needs map-reduce
@@ -794,6 +795,62 @@ def test_import_refuses_files_that_answer_none_of_the_jobs_requests_and_stores_n
     assert snapshot(state) == before
     (tmp_path / "empty.jsonl").touch()  # an empty file answers nothing, and asks nothing either: taken
     assert jobs.import_results(job, mine, tmp_path / "empty.jsonl").done == 1
+
+
+def test_a_reply_too_large_for_its_request_is_not_stored_and_good_results_later_finish_the_job(tmp_path, caplog):
+    # Stored whole (19 MB of state) and then refused by the replay, it failed the articles for
+    # good: correct results imported later changed nothing, and the error blamed SUMMARIZE_BASE_URL.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in ("a", "b"):
+        shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / f"{name}.txt")
+        (folder / f"{name}.txt").write_text(f"{name}。" + (folder / f"{name}.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    lines = [line for f in report.files for line in jobs.read_lines(f.path)]
+    limit = lines[0]["body"]["max_tokens"]
+    huge = tmp_path / "huge.jsonl"
+    huge.write_text(
+        "".join(json.dumps(jobs.result_line(line["custom_id"], completion("x" * max_reply_bytes(limit)))) + "\n" for line in lines),
+        encoding="utf-8",
+    )
+    bad = jobs.import_results(out, huge)
+    assert bad.stored == 0 and bad.failed == 0 and bad.waiting == 2 and bad.files
+    assert f"{huge}: the reply to {lines[0]['custom_id']} is " in caplog.text
+    assert f"more than its {limit} tokens can produce" in caplog.text and "not stored" in caplog.text
+    assert sum(p.stat().st_size for p in (out / jobs.STATE).rglob("*.json")) < 100_000
+    good = tmp_path / "good.jsonl"
+    jobs.answer_round(bad.files, good, chat_body)
+    assert jobs.import_results(out, good).done == 2
+
+
+def test_exporting_again_tries_the_failed_articles_again(tmp_path, capsys, caplog):
+    # A failed article stayed failed: there was no way to have it asked again, as a rerun of an
+    # online batch does.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    out = tmp_path / "job"
+    endpoint = ["--model", MODEL, "--base-url", "http://127.0.0.1:9/v1"]
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *endpoint]) == 0
+    (line,) = [x for f in jobs.status(out).files for x in jobs.read_lines(f.path)]
+    refused = tmp_path / "refused.jsonl"
+    refused.write_text(json.dumps(jobs.result_line(line["custom_id"], {"error": {"message": "bad request"}}, status=400)) + "\n")
+    capsys.readouterr()
+    assert cli.main(["batch", "import", str(out), str(refused)]) == 1
+    err = capsys.readouterr().err
+    assert f"to try the failed articles again, run `summarize batch export` again with --out {out}" in err
+    assert cli.main(["batch", "status", str(out)]) == 1  # status does not retry
+    capsys.readouterr()
+
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *endpoint]) == 0
+    assert "0 done, 0 failed; round 3: 1 requests" in capsys.readouterr().err
+    assert "1 article(s) that failed are tried again: their requests are asked anew" in caplog.text
+    again = [x for f in jobs.status(out).files for x in jobs.read_lines(f.path)]
+    assert [x["custom_id"] for x in again] == [line["custom_id"]]
+    answered = tmp_path / "answered.jsonl"
+    jobs.answer_round(jobs.status(out).files, answered, chat_body)
+    assert jobs.import_results(out, answered).done == 1
 
 
 def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
