@@ -36,7 +36,7 @@ from .budget import (
 )
 from .chunking import Chunk, pack, plan_chunks
 from .client import ChatClient, Reply
-from .config import ABSTRACTIVE, KEY_SENTENCES, Settings
+from .config import ABSTRACTIVE, KEY_SENTENCES, Settings, resolve_settings
 from .errors import (
     ChunkFailedError,
     ConfigError,
@@ -705,7 +705,7 @@ async def asummarize_article(
     languages = check_languages(languages)
     if not isinstance(partial, bool):
         raise ConfigError(f"partial must be True or False, got {partial!r}")
-    settings = (settings or Settings.from_env()).replace(**overrides)
+    settings = resolve_settings(settings, overrides)
     glossary_entries = names.resolve_glossary(glossary, settings)
     async with ChatClient(settings, client) as chat:
         model = await chat.resolve_model()

@@ -43,7 +43,7 @@ from .budget import (
 )
 from .chunking import longest_within, pack, plan_chunks
 from .client import ChatClient, Reply
-from .config import Settings
+from .config import Settings, resolve_settings
 from .errors import (
     ChunkFailedError,
     ConfigError,
@@ -1017,7 +1017,7 @@ async def atranslate_article(
     article = clean(text)
     target, source = check_target(target)
     check_source(article, target)
-    settings = (settings or Settings.from_env()).replace(**overrides)
+    settings = resolve_settings(settings, overrides)
     given = names.resolve_glossary(glossary, settings)
     async with ChatClient(settings, client) as chat:
         model = await chat.resolve_model()

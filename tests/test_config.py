@@ -407,15 +407,6 @@ def test_settings_that_are_not_a_settings_object_are_refused_saying_what_to_pass
     assert says in str(info.value)
 
 
-# The public functions still build their settings with `(settings or Settings.from_env()).replace(**overrides)`:
-# until pipeline.py and translate.py call config.resolve_settings(settings, overrides), these fail.
-_CALL_SITES = pytest.mark.xfail(
-    strict=True,
-    reason="summarize_article/translate_article do not call config.resolve_settings yet; when they do, drop this mark",
-)
-
-
-@_CALL_SITES
 @pytest.mark.parametrize("env, keywords", [
     ({"SUMMARIZE_TIMEOUT": "30s"}, {"timeout": 30.0}),
     ({"SUMMARIZE_CONTEXT_TOKENS": "4096", "SUMMARIZE_OUTPUT_TOKENS": "5000"}, {"output_tokens": 1000}),
@@ -431,7 +422,6 @@ def test_a_keyword_beats_a_bad_variable_in_summarize_article(monkeypatch, script
     assert scripted.chat_requests
 
 
-@_CALL_SITES
 @pytest.mark.parametrize("function", ["summarize_article", "translate_article"])
 def test_a_dict_for_settings_is_a_config_error_saying_what_to_pass(function):
     import summarize
