@@ -36,7 +36,7 @@ from .budget import (
 )
 from .chunking import Chunk, pack, plan_chunks
 from .client import ChatClient, Reply
-from .config import ABSTRACTIVE, KEY_SENTENCES, Settings, resolve_settings
+from .config import ABSTRACTIVE, KEY_SENTENCES, MIN_OUTPUT_TOKENS, Settings, resolve_settings
 from .errors import (
     ChunkFailedError,
     ConfigError,
@@ -427,6 +427,8 @@ class Run:
         had been paid for."""
         if exc.limit is None or exc.limit >= self.settings.context_tokens:
             return
+        if exc.limit <= MIN_OUTPUT_TOKENS:
+            raise exc  # no reply fits: its message names the window to set
         log.info("the server's context window is %d tokens; the rest of the run is planned for it", exc.limit)
         self.settings = self.settings.replace(
             context_tokens=exc.limit, output_tokens=min(self.settings.output_tokens, exc.limit - 1)

@@ -9,7 +9,7 @@ from scripted_server import Step
 
 from summarize import Settings, summarize_article
 from summarize.budget import note_words, reply_tokens
-from summarize.errors import ServerError, TruncatedOutputError
+from summarize.errors import ContextLengthError, ServerError, TruncatedOutputError
 
 ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網，新增十二條路線。"
 LOOP = "The city will add twelve bus routes next year. " * 12
@@ -599,3 +599,14 @@ def test_what_a_chat_model_says_around_its_summary_is_left_out(scripted, scripte
 def test_a_summary_line_that_only_looks_like_chatter_stays(scripted, scripted_settings, text):
     scripted.script(Step.reply(text))
     assert summarize_article(SEED_LIKE, settings=scripted_settings).text == text
+
+
+def test_a_stated_window_no_reply_fits_in_fails_at_once_naming_it(scripted):
+    server, sizes = window_server(30, lambda sent: {"error": {
+        "code": 400, "message": "the request exceeds the available context size",
+        "type": "exceed_context_size_error", "n_prompt_tokens": sent, "n_ctx": 30}})
+    scripted.default = server
+    settings = Settings(base_url=scripted.base_url, model="scripted", retry_backoff=0.01, timeout=10, cache=False)
+    with pytest.raises(ContextLengthError, match="window is 30 tokens"):
+        summarize_article(lines(60), settings=settings)
+    assert len(sizes) == 1
