@@ -34,7 +34,7 @@ from . import __version__, output, presets, prompts
 from .config import AUTO, KEY_SENTENCES, METHODS, Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .pipeline import check_languages
-from .text import decode_utf8, display, printable, shown, without_keys
+from .text import display, printable, shown, without_keys
 
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
@@ -337,7 +337,8 @@ def _jobs(files: list[str]) -> list[Any]:
     """A job per input, every file checked before anything is sent; stdin when it is piped and no FILE is given.
 
     Raises:
-        UsageError: a file is missing, a folder or unreadable; stdin is wanted twice, or empty.
+        UsageError: a file is missing, a folder or unreadable, empty or not UTF-8; stdin is wanted
+            twice, empty or not UTF-8.
     """
     from .batch import Job
 
@@ -369,11 +370,12 @@ def _jobs(files: list[str]) -> list[Any]:
             raise UsageError(f"{name}: no such file")
         if not os.access(path, os.R_OK):
             raise UsageError(f"{name}: permission denied")
-        if not path.is_file():
-            # A pipe: /dev/stdin, a shell's <(command). It can be read once: read it now.
-            jobs.append(Job(name, text=_read_bytes(path.read_bytes, name)))
-            continue
-        jobs.append(Job(name, path=path))
+        # Read now, a pipe (/dev/stdin, a shell's <(command)) like a file: one not UTF-8, or
+        # empty, is a usage error found before anything is sent, as the same bytes on stdin are.
+        text = _read_bytes(path.read_bytes, name)
+        if not text.strip():
+            raise UsageError(f"{name} is empty: give a file that holds an article")
+        jobs.append(Job(name, text=text.replace("\r\n", "\n").replace("\r", "\n")))  # newlines as a text read
     return jobs
 
 
@@ -387,9 +389,11 @@ def _read_stdin() -> str:
 
 
 def _read_bytes(read: Callable[[], bytes], source: str) -> str:
-    """What ``read`` gives, decoded as a file is (``text.decode_utf8``); a usage error if it is not UTF-8."""
+    """What ``read`` gives, decoded as a file is (``batch.decode_article``); a usage error if it is not UTF-8."""
+    from .batch import decode_article
+
     try:
-        return decode_utf8(read(), source)
+        return decode_article(read(), source)
     except InputError as exc:
         raise UsageError(str(exc)) from None
 

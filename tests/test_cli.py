@@ -597,21 +597,39 @@ def test_no_file_is_a_usage_error():
     assert "give one or more FILEs, or - to read stdin" in result.stderr
 
 
-def test_a_missing_file_stops_the_run_and_an_unreadable_one_fails_that_file_only(scripted, article, tmp_path):
+def test_a_missing_file_stops_the_run_before_anything_is_sent(scripted, article, tmp_path):
     # A missing file is found before anything is sent (issue 12): exit 2, no summary of the others.
     result = call(str(tmp_path / "missing.txt"), str(article), server=scripted)
     assert result.returncode == 2
     assert result.stdout == "" and scripted.requests == []
     assert result.stderr == f"summarize: error: {tmp_path / 'missing.txt'}: no such file\n"
 
-    big5 = tmp_path / "big5.txt"
-    big5.write_bytes(ARTICLE.encode("big5"))
-    result = call(str(big5), server=scripted)
-    assert result.returncode == 1
-    assert result.stderr == (
-        f"summarize: {big5}: {big5} is not UTF-8 text (invalid start byte at byte 0); convert it first, "
-        "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)\n"
-    )
+
+
+@pytest.mark.parametrize(
+    "data, says",
+    [
+        (b"", "{name} is empty: give a file that holds an article"),
+        (b" \n\n", "{name} is empty: give a file that holds an article"),
+        (ARTICLE.encode("big5"), "{name} is not UTF-8 text (invalid start byte at byte 0); convert it first, "
+                                 "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)"),
+        (ARTICLE.encode("utf-16"), "{name} is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8; "
+                                   "convert it first, e.g. iconv -f UTF-16 -t UTF-8"),
+    ],
+    ids=["empty", "blank", "big5", "utf16"],
+)
+def test_a_file_and_stdin_with_the_same_bad_bytes_are_the_same_usage_error(scripted, tmp_path, data, says):
+    # As a FILE they failed at run time (exit 1, "big5.txt: big5.txt is not ...", UTF-16 called
+    # Big5); the same bytes on stdin were a usage error (exit 2).
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    as_file = run(str(path), server=scripted)
+    assert (as_file.returncode, as_file.stderr) == (2, f"summarize: error: {says.format(name=path)}\n")
+    piped = raw_run("-", server=scripted, data=data, env={})
+    assert piped.returncode == 2
+    if data.strip():
+        assert piped.stderr.decode() == f"summarize: error: {says.format(name='stdin')}\n"
+    assert scripted.requests == []
 
 
 # -- batch ---------------------------------------------------------------------------------

@@ -1042,7 +1042,7 @@ def test_an_article_export_cannot_read_fails_alone_as_online(endpoint_env, tmp_p
     assert cli.main(["batch", "export", str(folder), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "0 done, 2 failed; round 1: 1 requests in 1 file(s) for 1 article(s)" in err
-    assert f"failed: {folder / 'big5.txt'}: {folder / 'big5.txt'} is not UTF-8 text (" in err and "iconv" in err
+    assert f"failed: {folder / 'big5.txt'}: the file is not UTF-8 text (" in err and "iconv" in err
     shown = f"{folder}/n\\udcb0\\udcea1.txt"  # as online shows it (batch.display)
     assert f"failed: {shown}: {shown}: the file name is not valid UTF-8; rename it" in err
 
