@@ -92,12 +92,25 @@ def _formats(text: str) -> tuple[str, ...]:
     return formats
 
 
-def _common() -> argparse.ArgumentParser:
+MODEL_HELP = "model name (SUMMARIZE_MODEL); default: the only one the endpoint lists"
+
+
+def _common(*, endpoint_options: bool = True, model_help: str = MODEL_HELP) -> argparse.ArgumentParser:
+    """The options every command takes; ``endpoint_options=False`` for a command that reads only
+    what is on disk (``batch import``, ``batch status``), so that none is taken and ignored."""
     common = argparse.ArgumentParser(add_help=False)
+    if endpoint_options:
+        _endpoint_options(common, model_help)
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    common.add_argument("--debug", action="store_true", help="log requests and show tracebacks")
+    return common
+
+
+def _endpoint_options(common: argparse.ArgumentParser, model_help: str) -> None:
     endpoint = common.add_argument_group(
         "endpoint (explicit options beat SUMMARIZE_* variables, which beat the preset)"
     )
-    endpoint.add_argument("--model", help="model name (SUMMARIZE_MODEL); default: the only one the endpoint lists")
+    endpoint.add_argument("--model", help=model_help)
     endpoint.add_argument(
         "--base-url", help="OpenAI-compatible endpoint (SUMMARIZE_BASE_URL), e.g. http://localhost:8080/v1"
     )
@@ -108,9 +121,6 @@ def _common() -> argparse.ArgumentParser:
         "--concurrency", type=_positive, metavar="N", help="most requests in flight (SUMMARIZE_CONCURRENCY)"
     )
     endpoint.add_argument("--no-cache", action="store_true", help="neither read nor write the response cache")
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    common.add_argument("--debug", action="store_true", help="log requests and show tracebacks")
-    return common
 
 
 def _work(parser: argparse.ArgumentParser) -> None:
@@ -254,7 +264,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         for name in ("model", "base_url", "preset", "concurrency", "method")
         if getattr(args, name, None) is not None
     }
-    if args.no_cache:
+    if getattr(args, "no_cache", False):
         overrides["cache"] = False
     return Settings.from_env(**overrides)
 
@@ -688,6 +698,10 @@ def _add_job_parser(commands: Any, action: str, common: argparse.ArgumentParser)
         "until every article is done. Run it again after an interruption: it resumes by the batch IDs it recorded.",
         "status": "Where a job stands: rounds, articles done, failed and waiting.",
     }[action]
+    if action in ("import", "status"):  # they read the job folder: the job's own settings shape everything
+        common = _common(endpoint_options=False)
+    elif action == "export":  # it asks no endpoint which models it serves
+        common = _common(model_help="model name written into every request (SUMMARIZE_MODEL); required")
     parser = commands.add_parser(
         action, prog=f"summarize batch {action}", parents=[common], description=about, help=about.split(" (")[0]
     )

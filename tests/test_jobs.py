@@ -853,6 +853,44 @@ def test_exporting_again_tries_the_failed_articles_again(tmp_path, capsys, caplo
     assert jobs.import_results(out, answered).done == 1
 
 
+@pytest.mark.parametrize("action", ["import", "status"])
+@pytest.mark.parametrize(
+    "option", [["--model", "other"], ["--base-url", "http://nowhere.invalid/v1"], ["--preset", "ollama"],
+               ["--no-cache"], ["--concurrency", "1"]],
+    ids=["model", "base-url", "preset", "no-cache", "concurrency"],
+)
+def test_import_and_status_refuse_endpoint_options_they_would_ignore(tmp_path, capsys, action, option):
+    # They were accepted and ignored: the job's own settings shape every request and reply.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    results = tmp_path / "r.jsonl"
+    jobs.answer_round(report.files, results, chat_body)
+    before = snapshot(out)
+    args = [str(out), str(results)] if action == "import" else [str(out)]
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["batch", action, *args, *option])
+    assert exit.value.code == 2
+    assert f"unrecognized arguments: {option[0]}" in capsys.readouterr().err
+    assert snapshot(out) == before
+
+
+def test_export_help_says_the_model_is_required_as_export_does(tmp_path, capsys):
+    # The help promised "default: the only one the endpoint lists"; export refused without one.
+    with pytest.raises(SystemExit):
+        cli.main(["batch", "export", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "the only one the endpoint lists" not in help_text
+    assert "--model MODEL model name written into every request (SUMMARIZE_MODEL); required" in help_text
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    assert cli.main(["batch", "export", str(folder), "--out", str(tmp_path / "job")]) == 2
+    assert "set SUMMARIZE_MODEL or pass --model" in capsys.readouterr().err
+
+
 def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
     assert cli.main(["batch", "import", str(tmp_path / "nothing"), str(tmp_path / "r.jsonl")]) == 1
     assert "summarize batch export DIR --out" in capsys.readouterr().err
