@@ -730,6 +730,7 @@ def import_results(
     if foreign:
         log.warning("%d result line(s) are not this job's requests (unknown custom_id) and were skipped", foreign)
     stored = 0
+    odd = [_Odd() for _ in results]
     handles = [open(path, "rb") for path in results]
     try:
         for shard_number in sorted(offsets):
@@ -740,8 +741,10 @@ def import_results(
                 handles[number].seek(start)
                 raw = handles[number].readline()
                 line = json.loads(raw)
-                if _refused(line, raw, asked[str(line.get("custom_id") or "")], results[number]):
+                cid = str(line.get("custom_id") or "")
+                if _refused(line, raw, asked[cid], results[number]):
                     continue
+                odd[number].check(line, asked[cid], shard.replies.get(cid))
                 changed += shard.add(line, raw)
             if changed:
                 job.save_shard(shard_number, shard)
@@ -749,6 +752,8 @@ def import_results(
     finally:
         for handle in handles:
             handle.close()
+    for path, found in zip(results, odd):
+        found.tell(path)
     return advance(job, stored=stored, on_article=on_article)
 
 
@@ -778,6 +783,47 @@ def _asked(job: Job, meta: dict[str, Any]) -> dict[str, _Asked]:
                     str(body.get("model")), limit if isinstance(limit, int) and not isinstance(limit, bool) else None
                 )
     return asked
+
+
+@dataclass
+class _Odd:
+    """Replies a results file held that are stored, yet worth a word: counted, told once per file."""
+
+    models: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (model, asked) -> custom_ids
+    repeated: list[str] = field(default_factory=list)
+
+    def check(self, line: Any, asked: _Asked, stored: dict[str, Any] | None) -> None:
+        """Note a reply that names another model than its request (a dated snapshot of it,
+        ``gpt-4o-2024-08-06`` for ``gpt-4o``, is the same), or that answers a request already
+        answered with other text (the first stays: importing is repeatable)."""
+        kind, _status, body = _outcome(line.get("response"), line.get("error"))
+        if kind != "ok":
+            return
+        cid, model = str(line.get("custom_id")), body.get("model")
+        if isinstance(model, str) and model and not (model.startswith(asked.model) or asked.model.startswith(model)):
+            self.models.setdefault((model, asked.model), []).append(cid)
+        if stored is not None and _answer_text(stored) != _answer_text(body):
+            self.repeated.append(cid)
+
+    def tell(self, path: str | os.PathLike[str]) -> None:
+        name = display(Path(path))
+        for (model, wanted), cids in self.models.items():
+            log.warning(
+                "%s: %d reply(ies) (%s, ...) were written by model %s, not the %s asked; stored all the same: "
+                "check that the batch engine served %s", name, len(cids), cids[0], model, wanted, wanted,
+            )
+        if self.repeated:
+            log.warning(
+                "%s: %d request(s) (%s, ...) are answered again, with other text than the reply stored for "
+                "them; the first replies are kept", name, len(self.repeated), self.repeated[0],
+            )
+
+
+def _answer_text(body: dict[str, Any]) -> Any:
+    choices = body.get("choices") or [{}]
+    first = choices[0] if isinstance(choices[0], dict) else {}
+    message = first.get("message")
+    return message.get("content") if isinstance(message, dict) else None
 
 
 def _refused(line: Any, raw: bytes, asked: _Asked, path: str | os.PathLike[str]) -> bool:

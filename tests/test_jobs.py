@@ -720,7 +720,7 @@ def test_ctrl_c_during_an_import_is_one_line_and_the_job_resumes(tmp_path):
     out = tmp_path / "job"
     report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
     results = tmp_path / "results.jsonl"
-    jobs.answer_round(report.files, results, chat_body)
+    jobs.answer_round(report.files, results, lambda body: {**chat_body(body), "model": body["model"]})
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZE_")}
     command = [sys.executable, "-c", INTERRUPTED_IMPORT, "batch", "import", str(out), str(results)]
     run = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
@@ -889,6 +889,25 @@ def test_export_help_says_the_model_is_required_as_export_does(tmp_path, capsys)
     shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
     assert cli.main(["batch", "export", str(folder), "--out", str(tmp_path / "job")]) == 2
     assert "set SUMMARIZE_MODEL or pass --model" in capsys.readouterr().err
+
+
+def test_a_reply_from_another_model_or_a_second_different_answer_is_named_with_its_file(tmp_path, caplog):
+    # Both were taken without a word: the record then said "some-other-model", or the first text.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
+    cid = line["custom_id"]
+    first = {**chat_body(line["body"]), "model": "some-other-model"}
+    second = completion("Another English summary of the article.", model=f"{MODEL}-2025-04-28")
+    results = tmp_path / "r.jsonl"
+    results.write_text("".join(json.dumps(jobs.result_line(cid, b, line_id=f"l{n}")) + "\n" for n, b in enumerate((first, second))))
+    assert jobs.import_results(out, results).done == 1
+    assert f"{results}: 1 reply(ies) ({cid}, ...) were written by model some-other-model, not the {MODEL} asked" in caplog.text
+    assert f"{results}: 1 request(s) ({cid}, ...) are answered again, with other text than the reply stored" in caplog.text
+    assert f"{MODEL}-2025-04-28" not in caplog.text  # a dated snapshot of the model asked is the same model
 
 
 def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
