@@ -355,7 +355,9 @@ def preamble(reply: str, prefix: str = "") -> str:
     return prompts.ECHOED_FENCE.sub("", before).strip().strip("`").strip()
 
 
-def misnumbered(reply: str, units: list[Unit], found: Mapping[int, str], target: str, prefix: str = "") -> str:
+def misnumbered(
+    reply: str, units: list[Unit], found: Mapping[int, str], target: str, prefix: str = "", *, copies: bool = True
+) -> str:
     """Why the markers of ``reply`` (``found``: its translations by number, one line each) do
     not say which paragraph each translation is of, or "" when nothing shows that.
 
@@ -364,7 +366,9 @@ def misnumbered(reply: str, units: list[Unit], found: Mapping[int, str], target:
     a paragraph's translation came before the first (each marker written after its text); a
     pair too long for its source with pairs after it and the last markers missing (two
     paragraphs merged under one marker, the count carried on); and pairs that fail their checks
-    against their own sources but pass them against their neighbours' (a shift).
+    against their own sources but pass them against their neighbours' (a shift). ``copies=False``
+    leaves out the sign of one translation given twice (a summary's key sentences, which a small
+    model copies one into another without misnumbering: ``TranslationRun.repeats``).
     """
     sources = {u.number: u.text for u in units}
     asked = [u.number for u in units]
@@ -372,7 +376,7 @@ def misnumbered(reply: str, units: list[Unit], found: Mapping[int, str], target:
     if unknown:
         return f"{marker(unknown[0], prefix)} was not asked for"
     seen: dict[str, int] = {}
-    for number, text in sorted(found.items()):
+    for number, text in sorted(found.items()) if copies else ():
         key = _same_text(text)
         other = seen.setdefault(key, number)
         if other != number and visible_length(text) >= RELATIVE_MIN and sources[other].strip() != sources[number].strip():
@@ -850,7 +854,10 @@ class TranslationRun:
             # asked for again with those after it, which the loop left out.
             del found[max(found)]
         if not alone and found:
-            why = misnumbered(reply, units, {n: one_line(t, self.target) for n, t in found.items()}, self.target, self.prefix)
+            why = misnumbered(
+                reply, units, {n: one_line(t, self.target) for n, t in found.items()}, self.target, self.prefix,
+                copies=self.kind == "translate",
+            )
             if why:
                 # Which text answers which paragraph is unknown: nothing of this reply is kept.
                 log.warning("the reply's markers look misnumbered (%s); asking again in smaller requests", why)
@@ -951,7 +958,7 @@ class TranslationRun:
         """A translation another paragraph of other words has too: one of them holds the
         other's (a reply that merged two paragraphs and counted on, then a re-ask)."""
         mine = _same_text(found[unit.number])
-        if visible_length(mine) < RELATIVE_MIN:
+        if self.kind != "translate" or visible_length(mine) < RELATIVE_MIN:  # key sentences: ``repeats``
             return []
         sources = {u.number: u.text.strip() for u in self.units}
         same = [
