@@ -322,8 +322,8 @@ def _check_own_loop(client: Any) -> None:
 
 
 def check_client(client: Any) -> None:
-    """Refuse a ``client=`` that is not an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` before
-    anything is sent: a URL passed there was used as a client, and failed as "the endpoint sent a
+    """Refuse a ``client=`` that is not an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` (nor a
+    stand-in with their ``chat.completions`` and ``with_options``) before anything is sent: a URL passed there was used as a client, and failed as "the endpoint sent a
     malformed reply".
 
     Raises:
@@ -332,6 +332,9 @@ def check_client(client: Any) -> None:
     # An openai client was built by the caller, so openai is imported: no need to import it to check.
     openai = sys.modules.get("openai")
     if openai is not None and isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
+        return
+    # A stand-in with their surface is taken as one (the batch import's replay answers through one).
+    if callable(getattr(client, "with_options", None)) and hasattr(getattr(client, "chat", None), "completions"):
         return
     if isinstance(client, str) and client.lower().startswith(("http://", "https://")):
         url = client.split("?")[0].split("#")[0][:200]

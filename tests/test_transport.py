@@ -592,6 +592,18 @@ def test_a_client_that_is_not_an_openai_client_is_refused_before_any_request(scr
     assert not scripted.requests
 
 
+def test_a_stand_in_with_an_openai_clients_surface_is_taken_as_one():
+    # The batch import replays stored replies through one (summarize.replay.Replayer).
+    class StandIn:
+        def __init__(self):
+            self.chat = self.completions = self
+
+        def with_options(self, **options):
+            return self
+
+    assert ChatClient(Settings(base_url="http://localhost:8000/v1"), StandIn()).transport._given is not None
+
+
 def test_the_sync_functions_work_inside_a_running_event_loop(scripted, scripted_settings):
     async def notebook_cell():
         summary = summarize_article(ARTICLE, settings=scripted_settings)
