@@ -43,13 +43,17 @@ class InputTypeError(InputError, TypeError):
 class ChunkFailedError(SummarizeError):
     """A chunk of a long article failed for good; ``index`` is 0-based in article order."""
 
-    def __init__(self, index: int, count: int, cause: BaseException) -> None:
+    def __init__(self, index: int, count: int, cause: BaseException, *, what: str | None = "summary") -> None:
+        """``what`` partial=True would return instead (``"summary"`` or ``"translation"``), or
+        ``None`` when it would return nothing: every chunk failed."""
         self.index = index
         self.count = count
-        super().__init__(
-            f"chunk {index + 1} of {count} failed: {cause}. "
-            "Pass partial=True to get a summary of the chunks that succeeded."
-        )
+        kept = {
+            "summary": " Pass partial=True to get a summary of the chunks that succeeded.",
+            "translation": " Pass partial=True to get the translation of the chunks that succeeded "
+            "(the failed chunks' paragraphs empty, listed in unverified).",
+        }
+        super().__init__(f"chunk {index + 1} of {count} failed: {cause}.{kept.get(what or '', '')}")
 
 
 class EndpointError(SummarizeError):

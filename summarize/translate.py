@@ -1055,7 +1055,7 @@ async def atranslate_article(
                 return await run.translate_chunk(group)
             except EndpointError as exc:
                 if not partial:
-                    raise ChunkFailedError(index, len(groups), exc) from exc
+                    raise ChunkFailedError(index, len(groups), exc, what="translation") from exc
                 log.warning("chunk %d of %d failed (%s); its paragraphs are returned empty and flagged",
                             index + 1, len(groups), exc)
                 failures[index] = exc
@@ -1067,7 +1067,7 @@ async def atranslate_article(
         if given_up and len(given_up) == sum(map(len, groups)):
             index = next(i for i, g in enumerate(groups) if any(u.number in given_up for u in g))
             cause = given_up[groups[index][0].number]
-            raise ChunkFailedError(index, len(groups), cause) from cause
+            raise ChunkFailedError(index, len(groups), cause, what=None) from cause
 
     found = kept | {n: t for part, _ in results for n, t in part.items()}
     flagged = {n for _, numbers in results for n in numbers}

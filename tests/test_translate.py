@@ -991,8 +991,9 @@ def test_partial_returns_the_chunks_that_succeeded(scripted, scripted_settings):
         return marked_reply(pairs)
 
     scripted.default = respond
-    with pytest.raises(ChunkFailedError, match="chunk 1 of"):
+    with pytest.raises(ChunkFailedError, match="chunk 1 of") as failed:
         translate_article("\n".join(MANY), settings=chunked(scripted_settings), glossary={})
+    assert "partial=True to get the translation of the chunks that succeeded" in str(failed.value)
     result = translate_article("\n".join(MANY), settings=chunked(scripted_settings), glossary={}, partial=True)
     empty = [i for i, (_, t) in enumerate(result.pairs) if not t]
     assert 0 in empty and result.unverified == tuple(empty) and len(empty) < len(MANY)
