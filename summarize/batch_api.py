@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
+from .config import Settings, resolve_settings
 from .errors import EndpointError
 from .jobs import Job, JobError, Report, export_round, import_results, read_lines, set_max_lines, status
 from .output import write_atomic
@@ -72,7 +72,7 @@ def submit(
     """
     from .client import ChatClient
 
-    settings = given = settings or Settings.from_env()
+    settings = given = resolve_settings(settings, {})
 
     job = Job(out)
     if not job.exists:

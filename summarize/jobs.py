@@ -60,7 +60,7 @@ from . import presets
 from .batch import (
     ARTICLE_SUFFIXES, BatchError, _inside, check_outputs_match, collision, is_done, out_inside, output_paths, read_article, what_is_asked,
 )
-from .config import Settings
+from .config import Settings, resolve_settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import to_json, to_markdown, write_atomic
 from .reply import max_reply_bytes
@@ -456,7 +456,7 @@ def export_round(
     """
     from .pipeline import check_languages
 
-    settings = settings or Settings.from_env()
+    settings = resolve_settings(settings, {})
     if not settings.model:
         raise ConfigError(
             "a batch job writes the model into every request: set SUMMARIZE_MODEL or pass --model"

@@ -1168,3 +1168,11 @@ def test_export_into_a_folder_above_the_articles_reads_them_as_online(tmp_path):
     folder = corpus_folder(tmp_path)
     report = jobs.export_round(folder, tmp_path, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
     assert report.articles == 8 and report.waiting == 8
+
+
+def test_a_dict_for_settings_is_a_config_error(tmp_path):
+    # It raised a bare AttributeError from deep inside the export.
+    with pytest.raises(ConfigError, match="settings must be a summarize.Settings"):
+        jobs.export_round(tmp_path, tmp_path / "job", settings={"model": "x"})
+    with pytest.raises(ConfigError, match="settings must be a summarize.Settings"):
+        batch_api.submit(tmp_path, tmp_path / "job", settings={"model": "x"})
