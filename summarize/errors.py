@@ -15,7 +15,8 @@
         ├── ContextLengthError            the request is longer than the model's context window
         ├── ContentFilteredError          the provider refused the text (DashScope data_inspection_failed)
         ├── BadRequestError               any other 4xx: the request itself is wrong
-        ├── ServerError                   5xx after retries, or a 503 whose Retry-After is too long
+        ├── ServerError                   5xx after retries, a 503 whose Retry-After is too long, or
+        │                                 a reply the server gave up on (finish_reason abort or error)
         └── TruncatedOutputError          finish_reason == "length": the reply was cut off
 
 Endpoint errors keep the original exception on ``__cause__`` and never contain the API key.
