@@ -410,7 +410,7 @@ async def extract_names(
             failures.append(str(reply))
             continue
         body = reply if isinstance(reply, str) else reply.text
-        if getattr(reply, "finish_reason", None) == "length":
+        if getattr(reply, "truncated", False):
             body = body.rsplit("\n", 1)[0] if "\n" in body else ""
             failures.append("a name reply was cut at the token limit")
         for term, rendering in parse_names(body, text).items():

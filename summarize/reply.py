@@ -112,8 +112,11 @@ def strip_think(text: str | None) -> str:
 # OpenAI, vLLM, llama.cpp, Ollama and DashScope say "stop"; Text Generation Inference
 # "eos_token" or "stop_sequence"; some servers "eos"; Anthropic's names "end_turn".
 COMPLETE = frozenset({"stop", "eos", "eos_token", "stop_sequence", "end_turn"})
-# Cut at the token limit: "length" (OpenAI and the rest), "max_tokens" (Anthropic's name).
-CUT = frozenset({"length", "max_tokens"})
+# Stopped before the answer's end, the text a fragment the judging cuts and asks again (with a
+# repetition penalty): "length" at the token limit (OpenAI and the rest), "max_tokens"
+# (Anthropic's name), "model_length" (Mistral: the context window ran out) and "repetition"
+# (vLLM's repetition detection, where it is on, stopped a loop).
+CUT = frozenset({"length", "max_tokens", "model_length", "repetition"})
 # The provider's filter stopped it (OpenAI, Azure).
 FILTERED = frozenset({"content_filter"})
 # The server gave up on it: vLLM's "abort" (the request was aborted: its client seemed gone, the
@@ -128,8 +131,8 @@ def ending(finish_reason: str | None) -> str:
     """What ``finish_reason`` says of a reply: ``"complete"``, ``"cut"`` (at the token limit),
     ``"filtered"``, ``"failed"`` (the server gave up on it), ``"tool"`` or ``"unknown"``.
 
-    Any other value (vLLM's "repetition", Mistral's "model_length", a server's own) is
-    ``"unknown"``, and an unknown end is never taken for a complete answer. ``None`` (a whole
+    Any other value (a server's own) is ``"unknown"``, and an unknown end is never taken for a
+    complete answer. ``None`` (a whole
     body that does not say) is ``"complete"``: a stream must say, or end with ``[DONE]``
     (``StreamCut``), and servers that send one body without it exist.
     """

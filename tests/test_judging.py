@@ -31,6 +31,15 @@ def test_a_looping_reply_is_asked_again_with_a_penalty_and_the_clean_answer_kept
     assert again.user_text.startswith(first.user_text) and again.system_text == first.system_text
 
 
+def test_a_reply_vllm_stopped_for_repeating_is_a_loop_asked_again(scripted, scripted_settings):
+    # vLLM's repetition detection ends a looping reply with finish_reason "repetition": refused
+    # as an unknown ending, it failed the run; it is a cut reply, judged as one.
+    scripted.script(Step.reply(LOOP, finish_reason="repetition"), Step.reply(ENGLISH))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.text == ENGLISH and summary.flags == ()
+    assert scripted.chat_requests[1].body["frequency_penalty"] > 0
+
+
 LLAMA_TIMINGS = {"cache_n": 0, "prompt_n": 40, "prompt_ms": 250.0, "predicted_n": 120, "predicted_ms": 3750.0}
 
 

@@ -28,8 +28,8 @@ EN = "Tainan held a disaster drill with 3,000 residents."
         ("error", "failed"),  # vLLM: a request-level failure
         ("tool_calls", "tool"),
         ("function_call", "tool"),
-        ("repetition", "unknown"),  # vLLM's repetition detection stopped it mid-loop
-        ("model_length", "unknown"),
+        ("repetition", "cut"),  # vLLM's repetition detection stopped it mid-loop
+        ("model_length", "cut"),  # Mistral: the context window ran out
         ("", "unknown"),
         ("done", "unknown"),
     ],
