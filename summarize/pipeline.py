@@ -46,6 +46,7 @@ from .errors import (
     TruncatedOutputError,
 )
 from .loops import ends_a_sentence, sentences, strip_loops, whole_sentences, words_of
+from .reply import without_chatter
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
 from .text import clean, han_count, in_chinese, in_simplified, mostly_chinese, to_traditional, visible_length
@@ -96,28 +97,6 @@ def without(text: str, parts: Sequence[str]) -> str:
     for part in parts:
         text = text.replace(part, "", 1)
     return "\n\n".join(p.strip() for p in text.split("\n\n") if p.strip())
-
-
-# What a chat model says around its answer and is not part of it: a lead-in line ("Sure! Here
-# is the summary of the article in English:", "Summary:", "以下是摘要：") and a sign-off ("Let me
-# know if you need anything else!").
-_LEAD_IN = re.compile(
-    r"\A\s*(?:(?:(?:sure|certainly|of course|okay|ok)\b[^\n]{0,20}?[.!,]\s*)?(?:here(?:'s| is| are)|below is)\b"
-    r"[^\n]{0,80}\b(?:summary|summari[sz]ed|translation|overview|key points|English)\b[^\n]{0,60}:"
-    r"|[*#\s]*(?:english |chinese )?summary[*\s]*:[*]*|(?:以下是|這是)[^\n]{0,40}[:：])[ \t]*\n",
-    re.IGNORECASE,
-)
-_SIGN_OFF = re.compile(
-    r"\n[ \t]*(?:(?:I )?hope (?:this|that|it) helps|let me know\b|feel free to\b"
-    r"|if you (?:have|need) (?:any )?(?:other|further|more|additional)\b"
-    r"|is there anything else\b|希望(?:這|以上)[^\n]{0,10}(?:幫助|有用))[^\n]{0,160}\s*\Z",
-    re.IGNORECASE,
-)
-
-
-def without_chatter(text: str) -> str:
-    """``text`` without a chat model's lead-in line and sign-off (see ``_LEAD_IN``)."""
-    return _SIGN_OFF.sub("", _LEAD_IN.sub("", text, count=1), count=1)
 
 
 # A reply that declines the task: a model's refusal is no summary, however many words it has.
@@ -277,7 +256,7 @@ class Run:
         )
         # The fences around the article are the request's, never the reply's: a small model
         # copies "<<<END ARTICLE>>>" back after its summary.
-        loops = strip_loops(without_chatter(prompts.ECHOED_FENCE.sub("", reply.text)).strip())
+        loops = strip_loops(without_chatter(reply.text, alone=True))
         text, fixed = loops.text, 0
         # A reply that said what was asked and ran on to its limit ends at its last whole
         # sentence: that is the length the user asked for, and nothing of it was cut. A reply

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import prompts
 from .text import printable
 
 log = logging.getLogger("summarize")
@@ -106,6 +107,55 @@ def strip_think(text: str | None) -> str:
     """The answer of a reply, without the reasoning the model wrote inline and without anything
     after a chat template's special token (``split_reasoning``)."""
     return split_reasoning(text)[0].strip()
+
+
+# -- what a chat model says around its answer ----------------------------------------------
+#
+# Never part of a summary or a translation: the request's fence lines said back
+# (``prompts.ECHOED_FENCE``), code fence lines, a lead-in that names the job ("Sure! Here is the
+# summary of the article in English:", "Translation:", "以下是摘要："), and at the end sign-off
+# lines or a sign-off sentence ("I hope this helps! Let me know if ...") and a translator's note
+# ("Note: 臺南 is Tainan."). Only what speaks of the job or to the reader goes: "Here is what the
+# mayor said:", "以下是本次活動的重點：" and "If you need more information, call 1999" are text.
+_CODE_FENCE = re.compile(r"^[ \t]*(?:```|~~~)[\w-]*[ \t]*$", re.MULTILINE)
+_JOB = r"(?:summary|summari[sz]ed|translation|translated|overview|key points)"
+_INTERJECTION = r"(?:sure|certainly|of course|okay|ok|absolutely)\b[^\n]{0,20}?[.!,]\s*"
+_JOB_LEAD = (
+    rf"(?:(?:here(?:'s| is| are)|below is)\b[^\n:：]{{0,80}}\b{_JOB}\b[^\n:：]{{0,60}}"
+    r"|[*#_ \t]*(?:english |chinese )?(?:summary|translation)[*_ \t]*"
+    r"|(?:以下是|這是|这是)[^\n:：]{0,20}(?:摘要|翻譯|翻译|譯文|译文|總結|总结)[^\n:：]{0,10})[:：][*_]*\s*"
+)
+_LEAD_IN = re.compile(rf"\A\s*(?:{_INTERJECTION}(?:{_JOB_LEAD})?|{_JOB_LEAD})", re.IGNORECASE)
+# A source that opens with such a word itself (當然！): its translation's "Sure!" translates it.
+_ANSWERING_SOURCE = re.compile(r"\A\s*(?:當然|好的|沒問題|是的|sure|certainly|of course|okay|ok\b|absolutely)", re.IGNORECASE)
+_SIGN_OFF = re.compile(
+    r"(?:^|(?<=[.!?。！？]))[ \t]*(?:(?:I )?hope (?:this|that|it) helps|(?:please )?let me know\b|feel free to\b"
+    r"|if you (?:have|need) (?:any )?(?:other|further|more|additional) questions\b|if you need anything else\b"
+    r"|is there anything else\b|希望(?:這|这|以上)[^\n]{0,12}(?:幫助|帮助|有用))[^\n]*$",
+    re.IGNORECASE,
+)
+_NOTE = re.compile(r"^[ \t]*(?:translator'?s )?notes?[ \t]*[:：]", re.IGNORECASE)
+# A source with a note of its own (註：, 備註, "Note:"): a note in its translation translates it.
+_NOTE_IN_SOURCE = re.compile(r"註|备注|注[:：]|\bnotes?\b", re.IGNORECASE)
+
+
+def without_chatter(text: str, source: str = "", *, alone: bool = False) -> str:
+    """``text`` without what a chat model says around its answer (see above); ``source`` is what
+    it answers (one paragraph of a translation), whose own fence line (a PHP heredoc's
+    <<<ARTICLE>>>) or note stays. With ``alone`` (the whole reply is the answer: a summary, or
+    a translation of one paragraph) a lead-in goes too."""
+    text = prompts.ECHOED_FENCE.sub(lambda m: m.group() if m.group() in source else "", text)
+    text = _CODE_FENCE.sub("", text).strip()
+    if alone and not _ANSWERING_SOURCE.match(source):
+        text = _LEAD_IN.sub("", text, count=1).strip()
+    notes = _NOTE_IN_SOURCE.search(source) is None
+    lines = text.split("\n")
+    while len(lines) > 1 and (not lines[-1].strip() or _SIGN_OFF.match(lines[-1]) or notes and _NOTE.match(lines[-1])):
+        lines.pop()
+    last = _SIGN_OFF.search(lines[-1])
+    if last and last.start() > 0:  # a sign-off after the answer's last sentence, on its line
+        lines[-1] = lines[-1][: last.start()]
+    return "\n".join(lines).strip()
 
 
 # What a finish_reason says of the reply's end. Only these mean the model ended its answer:

@@ -52,6 +52,7 @@ from .errors import (
     InputError,
     TruncatedOutputError,
 )
+from .reply import without_chatter
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
 from .text import clean, han_count, han_ratio, in_simplified, is_han, mostly_chinese, to_traditional, visible_length
@@ -155,43 +156,6 @@ def says_something_new(line: str, before: str) -> bool:
     characters one each) are not in ``before``."""
     words = set(loops.words_of(line))
     return bool(words) and len(words & set(loops.words_of(before))) < REPEAT_SHARE * len(words)
-
-
-# What a chat model says around a translation, never part of it: a code fence line, a sign-off
-# ("I hope this helps! Let me know if ..."), a note after it, and before it, when the reply is
-# one paragraph's translation, "Sure! Here is the translation:" or a "Translation:" label.
-_CODE_FENCE = re.compile(r"^\s*(?:```|~~~)[\w-]*\s*$", re.MULTILINE)
-_SIGN_OFF = re.compile(
-    r"(?:^|(?<=[.!?。！？]))\s*(?:I hope (?:this|that|it) helps|Hope (?:this|that|it) helps|Let me know\b|Feel free to\b|"
-    r"Please let me know\b|If you (?:have|need) any\b|Is there anything else\b|(?:Translator'?s )?Notes?\s*[:：]|"
-    r"希望(?:這|这|以上|對您|对您)|如有(?:任何|其他)|如果您?(?:還有|还有|需要))[^\n]*$",
-    re.IGNORECASE,
-)
-_LEAD_IN = re.compile(
-    r"^\s*(?:(?:Sure|Certainly|Of course|Okay|OK|Absolutely)[!,.]\s*)?"
-    r"(?:(?:Here(?:'s| is)|Below is)\b[^\n:：]{0,60}[:：]\s*|(?:English |Chinese )?Translation\s*[:：]\s*|"
-    r"(?:以下是|這是|这是)[^\n:：]{0,20}[:：]\s*)?",
-    re.IGNORECASE,
-)
-
-
-def without_chatter(text: str, source: str = "", *, alone: bool = False) -> str:
-    """``text`` without what a model says around a translation: fence lines copied from the
-    request (``prompts.ECHOED_FENCE``, but for one ``source`` holds: a PHP heredoc's
-    <<<ARTICLE>>>), code fence lines, and lines or a last sentence that sign off or add a note
-    ("I hope this helps!", "Note: 臺南 is Tainan."); with ``alone`` (a whole reply read as one
-    paragraph's translation) a lead-in too ("Sure! Here is the translation:")."""
-    text = prompts.ECHOED_FENCE.sub(lambda m: m.group() if m.group() in source else "", text)
-    text = _CODE_FENCE.sub("", text).strip()
-    if alone:
-        text = _LEAD_IN.sub("", text, count=1).strip()
-    lines = text.split("\n")
-    while len(lines) > 1 and (not lines[-1].strip() or _SIGN_OFF.match(lines[-1].strip())):
-        lines.pop()
-    last = _SIGN_OFF.search(lines[-1])
-    if last and last.start() > 0:  # a sign-off after the translation's last sentence, on its line
-        lines[-1] = lines[-1][: last.start()]
-    return "\n".join(lines).strip()
 
 
 def _marked_blocks(reply: str, prefix: str = "") -> list[tuple[int, int, int, str]]:

@@ -134,3 +134,33 @@ def test_a_token_count_is_taken_when_it_is_a_whole_number(sent, counted, caplog)
         reply = reader.reply()
     assert (reply.prompt_tokens, reply.completion_tokens) == (counted, counted)
     assert bool(caplog.records) == (counted is None and sent is not None)
+
+
+# -- what a chat model says around its answer ----------------------------------------------------
+
+from summarize.reply import without_chatter  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text, source, alone, kept",
+    [
+        ("Sure! Here is the summary of the article in English:\n\nTainan adds routes.\n\nLet me know if you need anything else!", "", True, "Tainan adds routes."),
+        ("**Summary:**\nTainan adds routes.", "", True, "Tainan adds routes."),
+        ("Translation: Tainan adds routes.\n\nNote: 臺南 is Tainan.", "臺南新增路線。", True, "Tainan adds routes."),
+        ("以下是摘要：\n臺南市新增路線。", "", True, "臺南市新增路線。"),
+        ("Tainan adds routes. I hope this helps!", "臺南新增路線。", False, "Tainan adds routes."),
+        ("```\nTainan adds routes.\n```", "臺南新增路線。", False, "Tainan adds routes."),
+        ("<<<ARTICLE>>>\nTainan adds routes.\n<<<END ARTICLE>>>", "臺南新增路線。", True, "Tainan adds routes."),
+        # Text that only looks like it: a sentence of the answer, or a lead-in not given alone.
+        ("Here is what the mayor said: the city will add routes.", "", True, "Here is what the mayor said: the city will add routes."),
+        ("以下是本次活動的重點：新增三條航線。", "以下是本次活動的重點：新增三條航線。", True, "以下是本次活動的重點：新增三條航線。"),
+        ("Routes grow.\nIf you need more information, call 1999.", "", True, "Routes grow.\nIf you need more information, call 1999."),
+        ("Routes grow.\nNote: tickets are free.", "註：票券免費。", False, "Routes grow.\nNote: tickets are free."),
+        ("Translation: routes grow.", "", False, "Translation: routes grow."),
+        ("Sure! Tainan adds routes.", "臺南新增路線。", True, "Tainan adds routes."),
+        ("Sure! We will add routes.", "當然！我們會新增路線。", True, "Sure! We will add routes."),
+        ("The heredoc opens <<<ARTICLE>>> here.", "程式以 <<<ARTICLE>>> 開頭。", False, "The heredoc opens <<<ARTICLE>>> here."),
+    ],
+)
+def test_without_chatter(text, source, alone, kept):
+    assert without_chatter(text, source, alone=alone) == kept
