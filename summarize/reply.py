@@ -303,6 +303,29 @@ def _count(usage: Any, name: str) -> int | None:
     return None
 
 
+def json_object(raw: str | bytes) -> dict[str, Any]:
+    """A whole body read as the JSON object an API answers with.
+
+    Raises:
+        NotAnAPI: a web page answered.
+        BodyError: the object is the server's error, not an answer.
+        MalformedReply: it is not JSON, or not an object.
+    """
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        if text.lstrip().startswith("<"):
+            raise NotAnAPI(text.lstrip()[:65536]) from None
+        raise MalformedReply(f"the body is not JSON: {text[:80]!r}") from None
+    if not isinstance(body, dict):
+        raise MalformedReply(f"the body is {type(body).__name__}, not an object")
+    error = _error_in(body)
+    if error is not None:
+        raise BodyError(error)
+    return body
+
+
 def read_listing(text: str) -> list[Any]:
     """The entries of a ``GET /models`` answer (``{"object": "list", "data": [...]}``), read
     here rather than by ``openai``, whose parsing of a page that is not a listing failed with its
@@ -314,17 +337,7 @@ def read_listing(text: str) -> list[Any]:
         BodyError: the server sent an error in place of the listing.
         MalformedReply: anything else that is not a listing.
     """
-    try:
-        body = json.loads(text)
-    except ValueError:
-        if text.lstrip().startswith("<"):
-            raise NotAnAPI(text.lstrip()[:65536]) from None
-        raise MalformedReply(f"the body is not JSON: {text[:80]!r}") from None
-    if not isinstance(body, dict):
-        raise MalformedReply(f"the body is {type(body).__name__}, not an object")
-    error = _error_in(body)
-    if error is not None:
-        raise BodyError(error)
+    body = json_object(text)
     data = body.get("data")
     if not isinstance(data, list):
         raise MalformedReply("it has no data" if data is None else f"its data is {type(data).__name__}, not a list")
@@ -526,18 +539,7 @@ class ReplyReader:
                     self._shown = shown
 
     def _whole_body(self) -> None:
-        try:
-            body = json.loads(self._buffer)
-        except ValueError:
-            if self._buffer.lstrip().startswith(b"<"):
-                raise NotAnAPI(self._buffer.lstrip()[:65536].decode("utf-8", "replace")) from None
-            snippet = self._buffer[:80].decode("utf-8", "replace")
-            raise MalformedReply(f"the body is not JSON: {snippet!r}") from None
-        if not isinstance(body, dict):
-            raise MalformedReply(f"the body is {type(body).__name__}, not an object")
-        error = _error_in(body)
-        if error is not None:
-            raise BodyError(error)
+        body = json_object(self._buffer)
         choices = body.get("choices")
         if not isinstance(choices, list):
             if choices is None or choices == {}:
