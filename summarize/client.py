@@ -33,7 +33,7 @@ from .cache import ResponseCache
 from .classify import Classifier, context_limit, is_context_error, requested_tokens
 from .config import Settings
 from .keysentences import parameters_in_listing
-from .reply import CACHED_FIELDS, BodyError, MalformedReply, NotAnAPI, Reply, ReplyReader, ReplyTooLarge, StreamCut, ending, max_reply_bytes, read_listing, strip_think
+from .reply import CACHED_FIELDS, BodyError, MalformedReply, NotAnAPI, Reply, ReplyReader, ReplyTooLarge, StreamCut, ending, holds_markup, max_reply_bytes, read_listing, strip_think
 from .result import Usage
 from .tokens import tokenizer_for
 from .transport import Closed, Deadline, Silence, StatusBodyLost, Transport, Undecodable, sdk
@@ -49,14 +49,15 @@ def usable_ids(ids: Iterable[object]) -> list[str]:
     return [i for i in ids if isinstance(i, str)]
 
 
-def _complete_answer(hit: dict[str, Any] | None) -> dict[str, Any] | None:
+def _complete_answer(hit: dict[str, Any] | None, quoted: bool = False) -> dict[str, Any] | None:
     """A cached reply as the reply cleaning and the finish_reason rules of today read it, or
     ``None`` when they do not take it for a complete answer: a cache written by an older version
-    may hold a fragment (finish_reason "abort") or a chat template's tokens."""
+    may hold a fragment (finish_reason "abort") or a chat template's tokens. ``quoted``: the
+    request writes reasoning tags as text (``reply.split_reasoning``)."""
     if hit is None:
         return None
     reason = hit.get("finish_reason")
-    text = strip_think(hit.get("text"))
+    text = strip_think(hit.get("text"), quoted)
     if not text or not (reason is None or isinstance(reason, str)) or ending(reason) != "complete":
         log.debug("a cached reply that is no complete answer is asked for again (finish_reason %r)", reason)
         return None
@@ -247,7 +248,9 @@ class ChatClient:
         cache = self._cache
         # The key holds what shapes the answer, not how it travels (streamed or not).
         key = cache.key(self.base_url, messages, options) if cache else ""
-        hit = _complete_answer(cache.get(key)) if cache else None
+        # An article that writes </think> as text: a reply carrying it over keeps it as text.
+        quoted = any(holds_markup(m.get("content") or "") for m in messages)
+        hit = _complete_answer(cache.get(key), quoted) if cache else None
         if hit is not None:
             log.debug("reply from the response cache (%s)", key[:12])
             self.cache_hits += 1
@@ -267,7 +270,7 @@ class ChatClient:
                 if attempt == 1:
                     self.requests += 1
                 log.debug("request %d to %s: %d messages, attempt %d", self.requests, self.base_url, len(messages), attempt)
-                reader = ReplyReader(model, max_bytes, on_text)
+                reader = ReplyReader(model, max_bytes, on_text, quoted=quoted)
                 try:
                     await self.transport.post(body, reader.feed)
                     reply = reader.reply(attempt)

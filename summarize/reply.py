@@ -40,6 +40,7 @@ log = logging.getLogger("summarize")
 # <think>; other models and prompts <thinking> or <reasoning>), attributes allowed.
 _REASONING_TAGS = "think|thinking|reasoning"
 _REASONING_BLOCK = re.compile(rf"<({_REASONING_TAGS})\b[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
+_OPENING_BLOCK = re.compile(rf"\s*<({_REASONING_TAGS})\b[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
 _REASONING_OPEN = re.compile(rf"<(?:{_REASONING_TAGS})\b[^>]*>", re.IGNORECASE)
 _REASONING_CLOSE = re.compile(rf"</(?:{_REASONING_TAGS})\s*>", re.IGNORECASE)
 _REASONING_TAG = re.compile(rf"</?(?:{_REASONING_TAGS})\b[^>]*>", re.IGNORECASE)
@@ -66,7 +67,13 @@ def max_reply_bytes(max_tokens: int) -> int:
     return max_tokens * BYTES_PER_TOKEN + MARGIN_BYTES
 
 
-def split_reasoning(text: str | None) -> tuple[str, str]:
+def holds_markup(text: str) -> bool:
+    """Whether ``text`` writes a reasoning tag or a chat template's token as text (an article
+    about reasoning models that quotes ``</think>``): a reply to it may carry one over."""
+    return bool(_REASONING_TAG.search(text) or _TEMPLATE_TOKEN.search(text))
+
+
+def split_reasoning(text: str | None, quoted: bool = False) -> tuple[str, str]:
     """A reply's answer and the reasoning the model wrote inline, apart.
 
     Reasoning is a ``<think>``, ``<thinking>`` or ``<reasoning>`` block (empty ones too); the text
@@ -76,11 +83,19 @@ def split_reasoning(text: str | None) -> tuple[str, str]:
     template's special token (``<|im_end|>``, ``<|eot_id|>``, ``<|endoftext|>``, ...): what comes
     after it is the next turn of the template, dropped, neither answer nor reasoning.
 
+    With ``quoted`` (the request writes such a tag or token as text: ``holds_markup``), only a
+    reasoning block that opens the reply is reasoning; a tag or token further on is the answer's
+    own, carried over from the text (a translation of "以 </think> 標籤結束推理段落" keeps it:
+    read as reasoning, everything before it was lost).
+
     Returns:
         ``(answer, reasoning)``, neither stripped of surrounding white space.
     """
     if not text:
         return "", ""
+    if quoted:
+        opening = _OPENING_BLOCK.match(text)
+        return (text[opening.end() :], opening.group(2).strip()) if opening else (text, "")
     thoughts: list[str] = []
 
     def kept_apart(match: re.Match[str]) -> str:
@@ -103,10 +118,10 @@ def split_reasoning(text: str | None) -> tuple[str, str]:
     return answer, reasoning
 
 
-def strip_think(text: str | None) -> str:
+def strip_think(text: str | None, quoted: bool = False) -> str:
     """The answer of a reply, without the reasoning the model wrote inline and without anything
     after a chat template's special token (``split_reasoning``)."""
-    return split_reasoning(text)[0].strip()
+    return split_reasoning(text, quoted)[0].strip()
 
 
 # -- what a chat model says around its answer ----------------------------------------------
@@ -378,10 +393,10 @@ def _partial_tag(tail: str) -> bool:
     return any(known.startswith(name) for known in _PARTIAL_NAMES)
 
 
-def visible_text(raw: str) -> str:
+def visible_text(raw: str, quoted: bool = False) -> str:
     """What of a reply still streaming in can be shown: its answer so far (``split_reasoning``),
     less a half-received tag or template token at the end."""
-    text = split_reasoning(raw)[0]
+    text = split_reasoning(raw, quoted)[0]
     tail = text.rfind("<")
     if tail != -1 and _partial_tag(text[tail:]):
         text = text[:tail]
@@ -397,10 +412,13 @@ class ReplyReader:
         on_text: called with each new piece of visible text as it streams in.
     """
 
-    def __init__(self, model: str, max_bytes: int, on_text: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, model: str, max_bytes: int, on_text: Callable[[str], None] | None = None, *, quoted: bool = False
+    ) -> None:
         self.model = model
         self.max_bytes = max_bytes
         self.on_text = on_text
+        self.quoted = quoted  # the request writes reasoning tags as text (``split_reasoning``)
         self.size = 0
         self._buffer = b""
         self._streamed: bool | None = None  # None until the first bytes tell
@@ -533,7 +551,7 @@ class ReplyReader:
         if piece:
             self._content.append(piece)
             if self.on_text is not None:
-                shown = printable(visible_text("".join(self._content)))  # a terminal shows it
+                shown = printable(visible_text("".join(self._content), self.quoted))  # a terminal shows it
                 if shown.startswith(self._shown) and len(shown) > len(self._shown):
                     self.on_text(shown[len(self._shown) :])
                     self._shown = shown
@@ -585,7 +603,7 @@ class ReplyReader:
             self._whole_body()
         if self.usage is not None and not isinstance(self.usage, dict):
             raise MalformedReply(f"usage is {type(self.usage).__name__}, not an object")
-        answer, inline = split_reasoning("".join(self._content))
+        answer, inline = split_reasoning("".join(self._content), self.quoted)
         text = printable(answer.strip())
         if self.on_text is not None and text.startswith(self._shown) and len(text) > len(self._shown):
             self.on_text(text[len(self._shown) :])  # the rest, e.g. a whole body from a server that ignored stream

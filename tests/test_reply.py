@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from scripted_server import Step
+
 from summarize.reply import ReplyReader, ending, max_reply_bytes, split_reasoning, strip_think, visible_text
 
 EN = "Tainan held a disaster drill with 3,000 residents."
@@ -164,3 +166,40 @@ from summarize.reply import without_chatter  # noqa: E402
 )
 def test_without_chatter(text, source, alone, kept):
     assert without_chatter(text, source, alone=alone) == kept
+
+
+# -- a request that writes the tags as text ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reply, answer",
+    [
+        # The article quotes </think>: its translation carries the tag over, and it is text.
+        ("[[2]] The model ends its reasoning with the </think> tag.", "[[2]] The model ends its reasoning with the </think> tag."),
+        ("Users may see <|im_end|> in raw output.", "Users may see <|im_end|> in raw output."),
+        # A reasoning block that opens the reply is still reasoning.
+        ("<think>plan the translation</think>\n[[1]] Tags end the reasoning.", "\n[[1]] Tags end the reasoning."),
+    ],
+)
+def test_a_reply_to_a_request_quoting_the_tags_keeps_them_as_text(reply, answer):
+    assert split_reasoning(reply, quoted=True)[0] == answer
+    assert strip_think("The answer ends with the </think> tag.") == "tag."  # unquoted: a stray closing tag
+
+
+def test_a_translation_of_an_article_quoting_think_keeps_its_paragraphs(scripted, scripted_settings):
+    # Read as reasoning, everything before the last </think> of the reply was lost: paragraph 2
+    # came back as "tag." after five requests, and was flagged.
+    from summarize import translate_article
+
+    paragraphs = [
+        "阿里巴巴今天發表新一代推理模型，主打數學與程式能力。",
+        "模型在回答前會先輸出推理過程，並以 </think> 標籤結束推理段落。",
+    ]
+    english = [
+        "Alibaba today released a new generation of reasoning model, focused on mathematics and programming.",
+        "Before answering, the model outputs its reasoning and ends it with the </think> tag.",
+    ]
+    scripted.default = lambda seen: Step.reply("\n".join(f"[[{i + 1}]] {e}" for i, e in enumerate(english)))
+    result = translate_article("\n".join(paragraphs), settings=scripted_settings, glossary={})
+    assert [t for _, t in result.pairs] == english and result.unverified == ()
+    assert len(scripted.chat_requests) == 1
