@@ -99,14 +99,15 @@ def without(text: str, parts: Sequence[str]) -> str:
     return "\n\n".join(p.strip() for p in text.split("\n\n") if p.strip())
 
 
-# A reply that declines the task: a model's refusal is no summary, however many words it has.
+# A reply that declines the task ("I'm sorry, but I can't assist with that request.", Qwen 0.5B
+# on the lai-he story) is no summary: it opens with an apology or a disclaimer,
 _REFUSAL = re.compile(
     r"^\W*(?:I'?m sorry|I am sorry|sorry\b|I apologi[sz]e|I can(?:no|')t\b|I cannot\b|I'?m (?:not able|unable)\b"
     r"|I am (?:not able|unable)\b|As an AI\b|抱歉|對不起|很遺憾|我無法|我不能)",
     re.IGNORECASE,
 )
 _DECLINES = re.compile(r"\b(?:can(?:no|')t|can not|unable|not able|won't|will not)\b|無法|不能|沒辦法", re.IGNORECASE)
-# ... when it is this short, and says it cannot: a summary that opens "Sorry for the delay" is one.
+# says it cannot, and is this short: a summary that opens "Sorry for the delay, riders" is one.
 REFUSAL_WORDS = 40
 
 
