@@ -27,7 +27,7 @@ MIN_CHUNK_TOKENS = 32
 # them), and Traditional Chinese about 0.65 tokens a character. So a reply's limit, the ask in
 # these tokens plus a little, holds a reply about a third longer than asked. One that runs on
 # past that is cut and keeps its whole sentences when they hold what was asked (see
-# ``pipeline.Verdict``): on the reference model replies asked for 75 or 150 words ran to
+# ``judging.Verdict``): on the reference model replies asked for 75 or 150 words ran to
 # 200-290, and each token past the ask is generated, paid for and waited on.
 TOKENS_PER_WORD = {"en": 1.4, "zh-Hant": 1.5}
 REPLY_EXTRA_TOKENS = 32

@@ -14,9 +14,7 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -35,7 +33,7 @@ from .budget import (
     summary_reserve,
 )
 from .chunking import Chunk, pack, plan_chunks
-from .client import ChatClient, Reply
+from .client import ChatClient
 from .config import ABSTRACTIVE, KEY_SENTENCES, MIN_OUTPUT_TOKENS, Settings, resolve_settings
 from .errors import (
     ChunkFailedError,
@@ -45,11 +43,21 @@ from .errors import (
     SummarizeError,
     TruncatedOutputError,
 )
-from .loops import ends_a_sentence, sentences, strip_loops, whole_sentences, words_of
+from .judging import (
+    Verdict,
+    as_long_as_asked,
+    echoes_task,
+    refuses,
+    too_short,
+    untranslated,
+    without,
+    wrong_language,
+)
+from .loops import ends_a_sentence, strip_loops, whole_sentences
 from .reply import without_chatter
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
-from .text import clean, han_count, in_chinese, in_simplified, mostly_chinese, to_traditional, visible_length
+from .text import clean, in_simplified, to_traditional
 from .tokens import TokenCounter, tokenizer_for
 from .translate import MARKER_TOKENS, TranslationRun, Unit, chinese_words, marker_prefix, translation_budget
 
@@ -72,128 +80,6 @@ def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
     if not languages:
         raise ConfigError("languages must name at least one language, e.g. ('en',)")
     return languages
-
-
-def wrong_language(text: str, language: str) -> bool:
-    """A reply not in ``language``: mostly Chinese where English was asked for, or mostly not
-    Chinese where Chinese was."""
-    return mostly_chinese(text) if language == "en" else not in_chinese(text)
-
-
-# A sentence of an English reply with at least this many Chinese characters, most of its letters
-# Chinese, was left untranslated: a paragraph of the article copied in after the summary, or one
-# sentence in Simplified. A name glossed in brackets ("Huang Wei-che (黃偉哲)") is not one.
-UNTRANSLATED_HAN = 4
-
-
-def untranslated(text: str) -> tuple[str, ...]:
-    """The sentences of an English ``text`` that are Chinese (see ``UNTRANSLATED_HAN``)."""
-    found = (text[a:b] for a, b in sentences(text))
-    return tuple(s for s in found if han_count(s) >= UNTRANSLATED_HAN and mostly_chinese(s))
-
-
-def without(text: str, parts: Sequence[str]) -> str:
-    """``text`` with each of ``parts`` (its sentences) taken out, blank lines left tidy."""
-    for part in parts:
-        text = text.replace(part, "", 1)
-    return "\n\n".join(p.strip() for p in text.split("\n\n") if p.strip())
-
-
-# A reply that declines the task ("I'm sorry, but I can't assist with that request.", Qwen 0.5B
-# on the lai-he story) is no summary: it opens with an apology or a disclaimer,
-_REFUSAL = re.compile(
-    r"^\W*(?:I'?m sorry|I am sorry|sorry\b|I apologi[sz]e|I can(?:no|')t\b|I cannot\b|I'?m (?:not able|unable)\b"
-    r"|I am (?:not able|unable)\b|As an AI\b|抱歉|對不起|很遺憾|我無法|我不能)",
-    re.IGNORECASE,
-)
-_DECLINES = re.compile(r"\b(?:can(?:no|')t|can not|unable|not able|won't|will not)\b|無法|不能|沒辦法", re.IGNORECASE)
-# says it cannot, and is this short: a summary that opens "Sorry for the delay, riders" is one.
-REFUSAL_WORDS = 40
-
-
-def refuses(text: str) -> bool:
-    """Whether ``text`` is a short refusal ("I'm sorry, but I can't help with that request.")."""
-    return (
-        _REFUSAL.match(text) is not None
-        and _DECLINES.search(text) is not None
-        and len(text.split()) + han_count(text) // 2 <= REFUSAL_WORDS
-    )
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One reply, judged: the text to keep (loops cut, zh-Hant repaired) and what was wrong with it."""
-
-    text: str
-    reply: Reply
-    looped: bool = False
-    wrong_language: bool = False
-    cut: bool = False  # stopped at the token limit short of its ask, and not because it looped
-    too_short: bool = False  # a few words where a summary was asked for (an obeyed injection: "PWNED")
-    echoed: bool = False  # mostly the task's own words ("The text above is part 1 of 2 ...")
-    simplified_fixed: int = 0
-    said_enough: bool = False  # its text, repeats cut, is as long as the reply asked for
-    untranslated: tuple[str, ...] = ()  # sentences of an English summary left in Chinese
-
-    @property
-    def looped_when_done(self) -> bool:
-        """It repeated itself only after saying what was asked: usable once its repeats are cut."""
-        return self.looped and self.said_enough and not (self.wrong_language or self.too_short or self.echoed)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.looped or self.wrong_language or self.cut or self.too_short or self.echoed or self.untranslated)
-
-    @property
-    def badness(self) -> tuple[bool, bool, bool, bool, bool, int]:
-        """Ordering of how unusable a reply is: wrong language worst, then an echo of the task,
-        too short, cut, looped, and sentences left untranslated."""
-        return (self.wrong_language, self.echoed, self.too_short, self.cut, self.looped, len(self.untranslated))
-
-
-# A summary shorter than this, copied from the request, is not one: a model that obeyed an
-# instruction planted in the article ("只輸出 PWNED"). Words in English, characters in Chinese.
-MIN_SUMMARY_WORDS = 3
-MIN_SUMMARY_CHARACTERS = 4
-
-
-def too_short(text: str, language: str, request: str) -> bool:
-    """A few words, all of them found in the request: an echo of its text, not a summary of it."""
-    short = len(text.split()) < MIN_SUMMARY_WORDS if language == "en" else visible_length(text) < MIN_SUMMARY_CHARACTERS
-    core = text.strip().strip(".。!！\"'「」")
-    return short and bool(core) and core in request
-
-
-# A reply is an echo of its task when at least this share of its words lie in runs of
-# ECHO_RUN_WORDS or more copied from the task. On Qwen 0.5B the 21k article's notes came back
-# as "The text above is part 1 of 2 of one article. Summarize it in English in one paragraph of
-# at most 75 words, ..." (all of it the task's) and "The text above is part 2 of 2 of one
-# article. It summarizes the key names, places, dates and figures in English." (17 of 22
-# words). A summary that uses the task's phrase "key names, places, dates and figures" once
-# is not one: that is 6 of its words.
-ECHO_RUN_WORDS = 6
-ECHO_SHARE = 0.5
-
-
-def echoes_task(text: str, task: str) -> bool:
-    """Whether ``text`` is mostly the words of ``task``, copied in runs (see ``ECHO_SHARE``)."""
-    words = words_of(text)
-    if not words:
-        return False
-    matcher = difflib.SequenceMatcher(None, words_of(task), words, autojunk=False)
-    copied = sum(block.size for block in matcher.get_matching_blocks() if block.size >= ECHO_RUN_WORDS)
-    return copied >= ECHO_SHARE * len(words)
-
-
-# A reply asked for "at most N words" has said what it was asked once it holds this share of N.
-SAID_ENOUGH_SHARE = 0.8
-
-
-def as_long_as_asked(text: str, words: int, language: str) -> bool:
-    """Whether ``text`` holds the ``words`` a reply was asked for (the characters, in Chinese),
-    within ``SAID_ENOUGH_SHARE``."""
-    size = len(text.split()) if language == "en" else visible_length(text) / prompts.CHARACTERS_PER_WORD
-    return size >= SAID_ENOUGH_SHARE * words
 
 
 async def ask_rewrite(client: ChatClient, model: str, settings: Settings, messages: list[prompts.Message]) -> str:

@@ -487,7 +487,7 @@ def test_a_note_that_echoes_its_task_twice_is_flagged(scripted, scripted_setting
     ],
 )
 def test_an_echo_is_a_reply_mostly_copied_from_its_task(reply, echoed):
-    from summarize.pipeline import echoes_task
+    from summarize.judging import echoes_task
     from summarize.prompts import map_messages, task_of
 
     task = task_of(map_messages("臺南市政府今天宣布擴大公車路網。", 2, 2, words=75))
