@@ -40,10 +40,20 @@ def wrong_language(text: str, language: str) -> bool:
 UNTRANSLATED_HAN = 4
 
 
+# What an English summary quotes as the article writes it: a title, a slogan, a name in 「」, 『』,
+# 《》 or 〈〉. Its Chinese is no untranslated sentence ("「一六二四臺灣與世界島嶼特展」 opens
+# Friday."), and its ！ or 。 ends none ("the slogan 「臺南好好玩！四百年來一起玩！」 ...").
+_QUOTED = re.compile(r"「[^「」\n]*」|『[^『』\n]*』|《[^《》\n]*》|〈[^〈〉\n]*〉")
+
+
 def untranslated(text: str) -> tuple[str, ...]:
-    """The sentences of an English ``text`` that are Chinese (see ``UNTRANSLATED_HAN``)."""
-    found = (text[a:b] for a, b in sentences(text))
-    return tuple(s for s in found if han_count(s) >= UNTRANSLATED_HAN and mostly_chinese(s))
+    """The sentences of an English ``text`` that are Chinese (see ``UNTRANSLATED_HAN``), read
+    with what they quote (``_QUOTED``) left out."""
+    masked = _QUOTED.sub(lambda m: "_" * len(m.group()), text)
+    return tuple(
+        text[a:b] for a, b in sentences(masked)
+        if han_count(masked[a:b]) >= UNTRANSLATED_HAN and mostly_chinese(masked[a:b])
+    )
 
 
 def without(text: str, parts: Sequence[str]) -> str:
@@ -56,13 +66,16 @@ def without(text: str, parts: Sequence[str]) -> str:
 # A reply that declines the task ("I'm sorry, but I can't assist with that request.", Qwen 0.5B
 # on the lai-he story) is no summary: it opens with an apology or a disclaimer,
 _REFUSAL = re.compile(
-    r"^\W*(?:I'?m sorry|I am sorry|sorry\b|I apologi[sz]e|I can(?:no|')t\b|I cannot\b|I'?m (?:not able|unable)\b"
+    r"^[^\w\"'“「]*(?:I'?m sorry|I am sorry|sorry\b|I apologi[sz]e|I can(?:no|')t\b|I cannot\b|I'?m (?:not able|unable)\b"
     r"|I am (?:not able|unable)\b|As an AI\b|抱歉|對不起|很遺憾|我無法|我不能)",
     re.IGNORECASE,
 )
 _DECLINES = re.compile(r"\b(?:can(?:no|')t|can not|unable|not able|won't|will not)\b|無法|不能|沒辦法", re.IGNORECASE)
-# says it cannot, and is this short: a summary that opens "Sorry for the delay, riders" is one.
-REFUSAL_WORDS = 40
+# says it cannot, names no speaker and is this short. A summary that opens "Sorry for the delay,
+# riders", or that reports an apology ("Sorry, no refunds: Taiwan Railway said it cannot refund
+# ..."; "'I'm sorry, but we cannot finish ...,' the chief said") is one.
+REFUSAL_WORDS = 30
+_REPORTED = re.compile(r"\b(?:said|says|told|announced|according to)\b|表示|指出|說", re.IGNORECASE)
 
 
 def refuses(text: str) -> bool:
@@ -70,6 +83,7 @@ def refuses(text: str) -> bool:
     return (
         _REFUSAL.match(text) is not None
         and _DECLINES.search(text) is not None
+        and _REPORTED.search(text) is None
         and len(text.split()) + han_count(text) // 2 <= REFUSAL_WORDS
     )
 

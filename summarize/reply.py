@@ -134,21 +134,29 @@ def strip_think(text: str | None, quoted: bool = False) -> str:
 # mayor said:", "以下是本次活動的重點：" and "If you need more information, call 1999" are text.
 _CODE_FENCE = re.compile(r"^[ \t]*(?:```|~~~)[\w-]*[ \t]*$", re.MULTILINE)
 _JOB = r"(?:summary|summari[sz]ed|translation|translated|overview|key points)"
-_INTERJECTION = r"(?:sure|certainly|of course|okay|ok|absolutely)\b[^\n]{0,20}?[.!,]\s*"
+# An interjection alone goes only as a reply's own opening ("Sure! Tainan ..."); before a lead-in
+# it may take a comma ("Sure, here is the summary:"). "Sure enough, prices rose" and "Of course,
+# prices will rise, he said" are text.
+_INTERJECTION = r"(?:sure|certainly|of course|okay|ok|absolutely)"
 _JOB_LEAD = (
     rf"(?:(?:here(?:'s| is| are)|below is)\b[^\n:：]{{0,80}}\b{_JOB}\b[^\n:：]{{0,60}}"
     r"|[*#_ \t]*(?:english |chinese )?(?:summary|translation)[*_ \t]*"
     r"|(?:以下是|這是|这是)[^\n:：]{0,20}(?:摘要|翻譯|翻译|譯文|译文|總結|总结)[^\n:：]{0,10})[:：][*_]*\s*"
 )
-_LEAD_IN = re.compile(rf"\A\s*(?:{_INTERJECTION}(?:{_JOB_LEAD})?|{_JOB_LEAD})", re.IGNORECASE)
+_LEAD_IN = re.compile(
+    rf"\A\s*(?:{_INTERJECTION}[!.,]\s*{_JOB_LEAD}|{_INTERJECTION}[!.]\s+|{_JOB_LEAD})", re.IGNORECASE
+)
 # A source that opens with such a word itself (當然！): its translation's "Sure!" translates it.
 _ANSWERING_SOURCE = re.compile(r"\A\s*(?:當然|好的|沒問題|是的|sure|certainly|of course|okay|ok\b|absolutely)", re.IGNORECASE)
 _SIGN_OFF = re.compile(
-    r"(?:^|(?<=[.!?。！？]))[ \t]*(?:(?:I )?hope (?:this|that|it) helps|(?:please )?let me know\b|feel free to\b"
+    r"(?:^|(?<=[.!?。！？]))[ \t]*(?:(?:I )?hope (?:this|that|it) helps\b(?![^\n.!?]*\b(?:said|says)\b)|(?:please )?let me know\b"
     r"|if you (?:have|need) (?:any )?(?:other|further|more|additional) questions\b|if you need anything else\b"
     r"|is there anything else\b|希望(?:這|这|以上)[^\n]{0,12}(?:幫助|帮助|有用))[^\n]*$",
     re.IGNORECASE,
 )
+# A source that says what a sign-off would (歡迎, 希望, "hope"): its translation's "Feel free to
+# come" or 希望這能幫助 translates it.
+_SIGN_OFF_IN_SOURCE = re.compile(r"歡迎|欢迎|希望|告訴我們|告知|\bhope\b|\blet (?:me|us) know\b", re.IGNORECASE)
 _NOTE = re.compile(r"^[ \t]*(?:translator'?s )?notes?[ \t]*[:：]", re.IGNORECASE)
 # A source with a note of its own (註：, 備註, "Note:"): a note in its translation translates it.
 _NOTE_IN_SOURCE = re.compile(r"註|备注|注[:：]|\bnotes?\b", re.IGNORECASE)
@@ -164,10 +172,13 @@ def without_chatter(text: str, source: str = "", *, alone: bool = False) -> str:
     if alone and not _ANSWERING_SOURCE.match(source):
         text = _LEAD_IN.sub("", text, count=1).strip()
     notes = _NOTE_IN_SOURCE.search(source) is None
+    sign_offs = _SIGN_OFF_IN_SOURCE.search(source) is None
     lines = text.split("\n")
-    while len(lines) > 1 and (not lines[-1].strip() or _SIGN_OFF.match(lines[-1]) or notes and _NOTE.match(lines[-1])):
+    while len(lines) > 1 and (
+        not lines[-1].strip() or sign_offs and _SIGN_OFF.match(lines[-1]) or notes and _NOTE.match(lines[-1])
+    ):
         lines.pop()
-    last = _SIGN_OFF.search(lines[-1])
+    last = _SIGN_OFF.search(lines[-1]) if sign_offs else None
     if last and last.start() > 0:  # a sign-off after the answer's last sentence, on its line
         lines[-1] = lines[-1][: last.start()]
     return "\n".join(lines).strip()

@@ -554,6 +554,34 @@ def test_chinese_sentences_in_an_english_summary_are_asked_again_then_left_out(s
     assert summary.dropped == (left_in,) and summary.flags == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tainan's exhibition 「一六二四臺灣與世界島嶼特展」 opens Friday.",
+        "The city launched the tourism slogan 「臺南好好玩！四百年來一起玩！」 on Monday, the bureau said.",
+        "Tainan opens a new exhibition this week.\n- Exhibition: 「一六二四臺灣與世界島嶼特展」\n- Venue: the National Museum of Taiwan History",
+    ],
+)
+def test_a_quoted_chinese_title_or_slogan_is_no_untranslated_sentence(scripted, scripted_settings, text):
+    # The title outweighed the few English words: the sentence was asked again, then dropped.
+    scripted.script(Step.reply(text))
+    summary = summarize_article(SEED_LIKE, settings=scripted_settings)
+    assert summary.text == text and summary.dropped == () and len(scripted.chat_requests) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\"I'm sorry, but we cannot finish the repairs before Lunar New Year,\" the Taiwan Railway chief said.",
+        "Sorry, no refunds: Taiwan Railway said it cannot refund tickets for the cancelled trains.",
+    ],
+)
+def test_a_summary_that_reports_an_apology_is_no_refusal(scripted, scripted_settings, text):
+    scripted.script(Step.reply(text))
+    summary = summarize_article(SEED_LIKE, settings=scripted_settings)
+    assert summary.text == text and summary.flags == () and len(scripted.chat_requests) == 1
+
+
 def test_a_name_glossed_in_chinese_is_no_untranslated_sentence(scripted, scripted_settings):
     text = "Mayor Huang Wei-che (黃偉哲) said Tainan will add twelve bus routes (公車路線) next year."
     scripted.script(Step.reply(text))

@@ -161,6 +161,15 @@ from summarize.reply import without_chatter  # noqa: E402
         ("Translation: routes grow.", "", False, "Translation: routes grow."),
         ("Sure! Tainan adds routes.", "臺南新增路線。", True, "Tainan adds routes."),
         ("Sure! We will add routes.", "當然！我們會新增路線。", True, "Sure! We will add routes."),
+        # An interjection that is the text's own, and a sign-off that translates its source.
+        ("Sure enough, fuel prices will rise.", "", True, "Sure enough, fuel prices will rise."),
+        ("Okay, the mayor said.", "", True, "Okay, the mayor said."),
+        ("Sure, here is the translation:\nRoutes grow.", "路線增加。", True, "Routes grow."),
+        ("Admission is free. Feel free to come and join.", "本活動免費入場。歡迎民眾踴躍參加。", False,
+         "Admission is free. Feel free to come and join."),
+        ("她說，希望這能幫助有孩子的家庭。", "She said she hopes this helps families with children.", False,
+         "她說，希望這能幫助有孩子的家庭。"),
+        ("Hope this helps the commuters, the mayor said.", "", True, "Hope this helps the commuters, the mayor said."),
         ("The heredoc opens <<<ARTICLE>>> here.", "程式以 <<<ARTICLE>>> 開頭。", False, "The heredoc opens <<<ARTICLE>>> here."),
     ],
 )
