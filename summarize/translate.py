@@ -293,6 +293,15 @@ def _same_text(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def _same_words(a: str, b: str) -> bool:
+    """Two source paragraphs that differ only in punctuation, spacing or 台/臺 ("…參加。" and
+    "…參加！"): one translation may serve both."""
+    def words(text: str) -> str:
+        return re.sub(r"[\W_]+", "", text).replace("台", "臺").casefold()
+
+    return words(a) == words(b)
+
+
 def _length_fits(source: str, translation: str, target: str) -> bool:
     """Whether ``translation`` is as long as a translation of ``source`` may be (``LENGTH_BANDS``)."""
     low, high, slack = LENGTH_BANDS[target]
@@ -343,7 +352,7 @@ def misnumbered(
     for number, text in sorted(found.items()) if copies else ():
         key = _same_text(text)
         other = seen.setdefault(key, number)
-        if other != number and visible_length(text) >= RELATIVE_MIN and sources[other].strip() != sources[number].strip():
+        if other != number and visible_length(text) >= RELATIVE_MIN and not _same_words(sources[other], sources[number]):
             return f"{marker(other, prefix)} and {marker(number, prefix)} have one translation"
     tail = [n for n in asked if n > max(found)]
     if tail:
@@ -924,10 +933,10 @@ class TranslationRun:
         mine = _same_text(found[unit.number])
         if self.kind != "translate" or visible_length(mine) < RELATIVE_MIN:  # key sentences: ``repeats``
             return []
-        sources = {u.number: u.text.strip() for u in self.units}
+        sources = {u.number: u.text for u in self.units}
         same = [
             n for n, text in found.items()
-            if n != unit.number and _same_text(text) == mine and sources.get(n) != unit.text.strip()
+            if n != unit.number and _same_text(text) == mine and not _same_words(sources.get(n, ""), unit.text)
         ]
         return [f"the same translation as {marker(same[0], self.prefix)}"] if same else []
 

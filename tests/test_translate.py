@@ -1072,3 +1072,20 @@ def test_a_paragraph_asked_alone_is_not_asked_the_same_again(scripted, scripted_
     bodies = [str(r.messages) for r in scripted.chat_requests]
     assert len(bodies) == len(set(bodies)) == 2 and result.usage.cache_hits == 0
     assert result.unverified == (1,) and result.pairs[1][1] == "Mayor Huang said."
+
+
+def test_two_paragraphs_differing_only_in_punctuation_may_share_a_translation(scripted, scripted_settings):
+    # Read as "two paragraphs with one translation", the reply was distrusted: 5 requests, both
+    # pairs unverified.
+    paragraphs = [
+        "（完）",
+        "臺南市政府今天宣布擴大公車路網，新增十二條路線，明年一月上路。",
+        "臺南市政府今天宣布擴大公車路網，新增十二條路線，明年一月上路！",
+    ]
+    english = "The Tainan City Government announced an expansion of the bus network today, adding twelve routes from January next year."
+    scripted.default = lambda seen: Step.reply(
+        "\n".join(f"[[{n}]] {english}" for n in range(1, 3)) if "[[2]]" in seen.user_text else f"[[1]] {english}"
+    )
+    result = translate_article("\n".join(paragraphs[1:]), settings=scripted_settings, glossary={})
+    assert [t for _, t in result.pairs] == [english, english] and result.unverified == ()
+    assert len(scripted.chat_requests) == 1
