@@ -61,6 +61,20 @@ def corpus_folder(tmp_path: Path, times: int = 1) -> Path:
     return folder
 
 
+# The CLI's endpoint options for an export that sends nothing.
+OFFLINE_ENDPOINT = ["--model", MODEL, "--base-url", "http://127.0.0.1:9/v1"]
+
+
+def exported_seed(tmp_path: Path, name: str = "a.txt") -> tuple[Path, Path]:
+    """A folder holding the seed article as ``name``, exported through the CLI: (folder, job)."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / name)
+    out = tmp_path / "job"
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]) == 0
+    return folder, out
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -736,17 +750,12 @@ def test_a_lost_request_file_is_written_again_by_status_export_and_import(tmp_pa
     # Removed (cleaned up, or given to an engine as its -o), it was never written again: the same
     # requests made the same digest, so the round "out there" was kept, and every command
     # printed a path that did not exist.
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
-    out = tmp_path / "job"
-    endpoint = ["--model", MODEL, "--base-url", "http://127.0.0.1:9/v1"]
-    assert cli.main(["batch", "export", str(folder), "--out", str(out), *endpoint]) == 0
+    folder, out = exported_seed(tmp_path)
     request_file = Path(capsys.readouterr().out.strip())
     original = request_file.read_bytes()
     empty = tmp_path / "empty.jsonl"
     empty.touch()
-    for command in (["status", str(out)], ["export", str(folder), "--out", str(out), *endpoint], ["import", str(out), str(empty)]):
+    for command in (["status", str(out)], ["export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT], ["import", str(out), str(empty)]):
         shutil.rmtree(out / jobs.STATE / "rounds")
         caplog.clear()
         assert cli.main(["batch", *command]) == 0
@@ -827,12 +836,7 @@ def test_a_reply_too_large_for_its_request_is_not_stored_and_good_results_later_
 def test_exporting_again_tries_the_failed_articles_again(tmp_path, capsys, caplog):
     # A failed article stayed failed: there was no way to have it asked again, as a rerun of an
     # online batch does.
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
-    out = tmp_path / "job"
-    endpoint = ["--model", MODEL, "--base-url", "http://127.0.0.1:9/v1"]
-    assert cli.main(["batch", "export", str(folder), "--out", str(out), *endpoint]) == 0
+    folder, out = exported_seed(tmp_path, "seed.txt")
     (line,) = [x for f in jobs.status(out).files for x in jobs.read_lines(f.path)]
     refused = tmp_path / "refused.jsonl"
     refused.write_text(json.dumps(jobs.result_line(line["custom_id"], {"error": {"message": "bad request"}}, status=400)) + "\n")
@@ -843,7 +847,7 @@ def test_exporting_again_tries_the_failed_articles_again(tmp_path, capsys, caplo
     assert cli.main(["batch", "status", str(out)]) == 1  # status does not retry
     capsys.readouterr()
 
-    assert cli.main(["batch", "export", str(folder), "--out", str(out), *endpoint]) == 0
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]) == 0
     assert "0 done, 0 failed; round 3: 1 requests" in capsys.readouterr().err
     assert "1 article(s) that failed are tried again: their requests are asked anew" in caplog.text
     again = [x for f in jobs.status(out).files for x in jobs.read_lines(f.path)]
