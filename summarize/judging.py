@@ -4,7 +4,7 @@ applies, in one place, to every summary and every part's notes.
 ::
 
     wrong_language(text, lang)  mostly Chinese where English was asked for, or the reverse
-    untranslated(text)          the sentences of an English reply left in Chinese
+    untranslated(text)          where the sentences of an English reply left in Chinese are
     refuses(text)               a short refusal ("I'm sorry, but I can't ...")
     too_short(text, lang, req)  a few words copied from the request (an obeyed "只輸出 PWNED")
     echoes_task(text, task)     mostly the task's own words said back
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import prompts
@@ -46,21 +45,14 @@ UNTRANSLATED_HAN = 4
 _QUOTED = re.compile(r"「[^「」\n]*」|『[^『』\n]*』|《[^《》\n]*》|〈[^〈〉\n]*〉")
 
 
-def untranslated(text: str) -> tuple[str, ...]:
-    """The sentences of an English ``text`` that are Chinese (see ``UNTRANSLATED_HAN``), read
-    with what they quote (``_QUOTED``) left out."""
+def untranslated(text: str) -> list[tuple[int, int]]:
+    """Where the sentences of an English ``text`` that are Chinese are (see
+    ``UNTRANSLATED_HAN``), read with what they quote (``_QUOTED``) left out."""
     masked = _QUOTED.sub(lambda m: "_" * len(m.group()), text)
-    return tuple(
-        text[a:b] for a, b in sentences(masked)
+    return [
+        (a, b) for a, b in sentences(masked)
         if han_count(masked[a:b]) >= UNTRANSLATED_HAN and mostly_chinese(masked[a:b])
-    )
-
-
-def without(text: str, parts: Sequence[str]) -> str:
-    """``text`` with each of ``parts`` (its sentences) taken out, blank lines left tidy."""
-    for part in parts:
-        text = text.replace(part, "", 1)
-    return "\n\n".join(p.strip() for p in text.split("\n\n") if p.strip())
+    ]
 
 
 # A reply that declines the task ("I'm sorry, but I can't assist with that request.", Qwen 0.5B
@@ -101,7 +93,7 @@ class Verdict:
     echoed: bool = False  # mostly the task's own words ("The text above is part 1 of 2 ...")
     simplified_fixed: int = 0
     said_enough: bool = False  # its text, repeats cut, is as long as the reply asked for
-    untranslated: tuple[str, ...] = ()  # sentences of an English summary left in Chinese
+    untranslated: tuple[tuple[int, int], ...] = ()  # where its text left English sentences in Chinese
 
     @property
     def looped_when_done(self) -> bool:

@@ -7,6 +7,7 @@ a sentence ends and for what counts as a loop.
     sentences(text)             (start, end) of each sentence, in English or Chinese
     whole_sentences(text)       ``text`` up to the end of its last whole sentence
     words_of(text)              the words a loop and a near-copy are compared by
+    without_sentences(text, s)  ``text`` without some of its sentences, its breaks kept
 
 Pure functions of text: the summary pipeline, translation and the output checks
 (``summarize.verify``) all judge a reply by the same ones.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .figures import COUNT_WORDS, LIST_NUMBER
@@ -462,3 +464,18 @@ def sentences(text: str) -> list[tuple[int, int]]:
     if position < len(text):
         spans.append((position, len(text)))
     return spans
+
+
+def without_sentences(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` without the sentences at ``spans`` (as ``sentences`` gives them), stripped. The
+    wider of the two breaks around a sentence left out stays: a paragraph's end, a list's line."""
+    kept = ""
+    position = 0
+    for start, end in sorted(spans):
+        kept += text[position:start]
+        piece = text[start:end]
+        gap = piece[len(piece.rstrip()) :]
+        before = kept.rstrip()
+        kept = before + max(kept[len(before) :], gap, key=lambda g: g.count("\n"))
+        position = end
+    return (kept + text[position:]).strip()

@@ -50,10 +50,9 @@ from .judging import (
     refuses,
     too_short,
     untranslated,
-    without,
     wrong_language,
 )
-from .loops import ends_a_sentence, strip_loops, whole_sentences
+from .loops import ends_a_sentence, strip_loops, whole_sentences, without_sentences
 from .reply import without_chatter
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
@@ -141,8 +140,8 @@ class Run:
             penalize_repetition=penalize,
             on_text=self.on_text if stream else None,
         )
-        # The fences around the article are the request's, never the reply's: a small model
-        # copies "<<<END ARTICLE>>>" back after its summary.
+        # What a chat model says around its answer is no part of it: a lead-in, a sign-off, the
+        # article's fence lines said back ("<<<END ARTICLE>>>" after a small model's summary).
         loops = strip_loops(without_chatter(reply.text, alone=True))
         text, fixed = loops.text, 0
         # A reply that said what was asked and ran on to its limit ends at its last whole
@@ -175,7 +174,7 @@ class Run:
             echoed=echoes_task(text, prompts.task_of(messages)) or bool(system) and echoes_task(text, system),
             simplified_fixed=fixed,
             said_enough=as_long_as_asked(text, words, language),
-            untranslated=untranslated(text) if final and language == "en" and not wrong else (),
+            untranslated=tuple(untranslated(text)) if final and language == "en" and not wrong else (),
         )
 
     async def answer(
@@ -260,14 +259,14 @@ class Run:
             self.simplified_fixed[language] = self.simplified_fixed.get(language, 0) + best.simplified_fixed
         return self.without_untranslated(best.text, best.untranslated)
 
-    def without_untranslated(self, text: str, found: Sequence[str]) -> str:
-        """An English summary without the sentences it left in Chinese, each kept in
-        ``left_out`` (the result's ``dropped``): a reader of the English gets English."""
-        if not found:
+    def without_untranslated(self, text: str, spans: Sequence[tuple[int, int]]) -> str:
+        """An English summary without the sentences it left in Chinese (at ``spans``), each kept
+        in ``left_out`` (the result's ``dropped``): a reader of the English gets English."""
+        if not spans:
             return text
-        log.warning("left out %d sentence(s) of the English summary that stayed in Chinese", len(found))
-        self.left_out.extend(found)
-        return without(text, found)
+        log.warning("left out %d sentence(s) of the English summary that stayed in Chinese", len(spans))
+        self.left_out.extend(text[a:b].strip() for a, b in spans)
+        return without_sentences(text, spans)
 
     async def final(self, messages: list[prompts.Message], language: str, stream: bool = False) -> str:
         """A summary in ``language``, judged (see ``answer``); a wrong language left is flagged."""

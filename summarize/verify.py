@@ -48,7 +48,7 @@ from .figures import (
     source_of,
     supported,
 )
-from .loops import sentences, strip_loops, words_of
+from .loops import sentences, strip_loops, without_sentences, words_of
 from .places import CITIES, meant_city, names_city
 from .text import is_han, mostly_chinese, visible_length
 
@@ -1008,20 +1008,9 @@ def drop_unsupported_figures(text: str, claims: Iterable[Claim]) -> tuple[str, t
     doomed = {c.sentence for c in claims if c.kind == "figure"}
     if not doomed:
         return text, ()
-    kept: list[str] = []
-    dropped: list[str] = []
-    for start, end in sentences(text):
-        piece = text[start:end]
-        if piece.strip() not in doomed:
-            kept.append(piece)
-            continue
-        dropped.append(piece.strip())
-        # The wider of the two breaks around a dropped sentence stays: a paragraph's end, a list's line.
-        gap = piece[len(piece.rstrip()) :]
-        if kept:
-            before = kept[-1].rstrip()
-            kept[-1] = before + max(kept[-1][len(before) :], gap, key=lambda g: g.count("\n"))
-    rest = "".join(kept).strip()
+    spans = [(a, b) for a, b in sentences(text) if text[a:b].strip() in doomed]
+    dropped = [text[a:b].strip() for a, b in spans]
+    rest = without_sentences(text, spans)
     if not dropped or visible_length(rest) < DROP_KEEPS * visible_length(text):
         return text, ()
     return rest, tuple(dropped)
