@@ -21,7 +21,7 @@ import asyncio
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -139,9 +139,9 @@ def within(entries: Mapping[str, str], tokens: int, count: Callable[[str], int])
     return kept
 
 
-def parse_names(reply: str, text: str, offered: Collection[str] | None = None) -> dict[str, str]:
+def parse_names(reply: str, text: str) -> dict[str, str]:
     """Entries from a model's name list; names that do not occur in ``text`` are dropped
-    (invented), and so are terms not among ``offered`` (the terms the request carried), when given."""
+    (invented)."""
     entries: dict[str, str] = {}
     for line in reply.splitlines():
         line = _BULLET.sub("", line).strip()
@@ -155,8 +155,6 @@ def parse_names(reply: str, text: str, offered: Collection[str] | None = None) -
             continue
         term, rendering = term.strip().strip(_QUOTES).strip(), rendering.strip().strip(_QUOTES).strip()
         if len(term) < 2 or not rendering or term == rendering or term not in text:
-            continue
-        if offered is not None and term not in offered:
             continue
         entries.setdefault(term, rendering)
     return entries
