@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from .text import mostly_chinese
+from .text import half_width, mostly_chinese
 
 # Every figure of an output is read into a value and a kind, and so is every figure of its
 # source, in either language: 2350億, 兩千三百五十億 and "235 billion" are all 2.35e11. An
@@ -57,9 +57,6 @@ ROUNDING = 0.05
 # "." or ")" and a space. It numbers the item and is no figure.
 LIST_NUMBER = re.compile(r"^[ \t>]*(\d{1,2})[.)][ \t]", re.MULTILINE)
 
-# Full-width digits and signs as ASCII. The full-width comma stays: in Chinese it separates
-# clauses ("共10，20人" is a list), never thousands.
-_FULLWIDTH = str.maketrans("０１２３４５６７８９％．○", "0123456789%.〇")
 _SCALES = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6,
     "billion": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
@@ -571,7 +568,7 @@ def chinese_number(text: str) -> float | None:
     cn2an reads Chinese and mixed numerals (萬 and 億 included); this adds what it does not:
     thousands separators, full-width digits, 兆, and ○ for zero.
     """
-    text = text.translate(_FULLWIDTH).replace(",", "")
+    text = half_width(text).replace(",", "")
     if text[:1] in ("百", "千", "萬", "億"):  # 百餘件, 近千人, 逾百萬: "a hundred", "a thousand", "a million"
         text = "一" + text
     if "兆" in text:
@@ -749,7 +746,7 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
                 add(paid, True)
                 add(100 - paid, True)
             else:
-                plain = raw.translate(_FULLWIDTH)
+                plain = half_width(raw)
                 # What comes right after the digits: "2026台" counts machines, "展望2026 台南" is a year.
                 after = text[match.end("num") : match.end("num") + 1]
                 year = value.is_integer() and 1000 <= value <= 2199 and pre != "第" and not neighbours and (

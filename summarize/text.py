@@ -398,6 +398,16 @@ def clean_report(text: object) -> Cleaned:
     return report
 
 
+# Full-width digits and signs as ASCII (１５００萬, 30％, common in Taiwanese copy). The full-width
+# comma stays: in Chinese it separates clauses ("共10，20人" is a list), never thousands.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９％．○", "0123456789%.〇")
+
+
+def half_width(text: str) -> str:
+    """``text`` with full-width digits, percent sign and decimal point written as ASCII ones."""
+    return text.translate(_FULL_WIDTH)
+
+
 def is_han(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\U00020000" <= char <= "\U0002ffff"
 
