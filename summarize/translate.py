@@ -22,6 +22,7 @@ for models that need the help.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -55,7 +56,7 @@ from .errors import (
 from .reply import without_chatter
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
-from .text import clean, han_count, han_ratio, in_simplified, is_han, mostly_chinese, to_traditional, visible_length
+from .text import clean, half_width, han_count, han_ratio, in_simplified, is_han, mostly_chinese, to_traditional, visible_length
 from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
@@ -109,6 +110,7 @@ def marker(number: int, prefix: str = "") -> str:
     return f"[[{prefix}{number}]]"
 
 
+@functools.lru_cache(maxsize=None)
 def _marker_pattern(prefix: str) -> re.Pattern[str]:
     # A marker in Markdown bold (**[[3]]**) is the marker: the asterisks are no part of a translation.
     return re.compile(r"(?:\*\*|__)?\[\[\s*" + re.escape(prefix) + r"(\d+)\s*\]\](?:\*\*|__)?")
@@ -293,13 +295,17 @@ def _same_text(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+_NOT_WORDS = re.compile(r"[\W_]+")
+
+
+def _bare(text: str) -> str:
+    return _NOT_WORDS.sub("", text).replace("台", "臺").casefold()
+
+
 def _same_words(a: str, b: str) -> bool:
     """Two source paragraphs that differ only in punctuation, spacing or 台/臺 ("…參加。" and
     "…參加！"): one translation may serve both."""
-    def words(text: str) -> str:
-        return re.sub(r"[\W_]+", "", text).replace("台", "臺").casefold()
-
-    return words(a) == words(b)
+    return _bare(a) == _bare(b)
 
 
 def _length_fits(source: str, translation: str, target: str) -> bool:
@@ -370,10 +376,10 @@ def misnumbered(
                 f"{marker(merged[0], prefix)} is too long for its paragraph, and the count runs out "
                 f"before {marker(tail[0], prefix)}"
             )
+    failing = {n for n, text in found.items() if pair_problems(sources[n], text, target)}
     for step in (1, -1):
         shifted = sorted(
-            n for n, text in found.items()
-            if n + step in sources and pair_problems(sources[n], text, target) and not pair_problems(sources[n + step], text, target)
+            n for n in failing if n + step in sources and not pair_problems(sources[n + step], found[n], target)
         )
         # Two pairs that happen to fit a neighbour are a coincidence; a shift moves a run of them.
         runs = [n for n in shifted if n + 1 in shifted]
@@ -430,20 +436,11 @@ RELATIVE_MIN = 20
 RELATIVE_PAIRS = 3
 
 
-# Full-width digits (１５００萬, common in Taiwanese copy) and their decimal point, as ASCII: a
-# correct "15 million" never matched '１５００', and every such paragraph was asked for again.
-_HALF_WIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
-
-
-def half_width(text: str) -> str:
-    """``text`` with full-width digits written as ASCII ones."""
-    return text.translate(_HALF_WIDTH)
-
-
 def source_figures(source: str) -> list[str]:
     """The figures of ``source`` that its translation must show, as digit strings without separators
     or trailing zeros (so 15,000 matches 1.5萬 and 2,500萬 matches "25 million"); full-width
-    digits are read as ASCII ones (``half_width``)."""
+    digits are read as ASCII ones (``text.half_width``: a correct "15 million" never matched
+    '１５００', and every such paragraph was asked for again)."""
     source = half_width(source)
     figures = []
     for match in _FIGURE.finditer(source):
@@ -1038,9 +1035,8 @@ async def atranslate_article(
         # Nothing translated at all: a result of empty pairs would only hide the error.
         given_up = {u.number: failures[i] for i, g in enumerate(groups) for u in g if i in failures} | run.failed
         if given_up and len(given_up) == sum(map(len, groups)):
-            index = next(i for i, g in enumerate(groups) if any(u.number in given_up for u in g))
-            cause = given_up[groups[index][0].number]
-            raise ChunkFailedError(index, len(groups), cause, what=None) from cause
+            cause = given_up[groups[0][0].number]  # every chunk failed: the first says why
+            raise ChunkFailedError(0, len(groups), cause, what=None) from cause
 
     found = kept | {n: t for part, _ in results for n, t in part.items()}
     flagged = {n for _, numbers in results for n in numbers}
