@@ -775,7 +775,7 @@ def _job(args: argparse.Namespace) -> int:
     print(f"{stored}{report.done} done{skipped}, {report.failed} failed; {where}", file=sys.stderr)
     for source, message in report.failures:
         print(f"failed: {shown(source)}: {message}", file=sys.stderr)
-    if report.failures:
+    if report.retryable:
         print(
             f"to try the failed articles again, run `summarize batch export` again with --out {args.out}: their "
             "requests go into a new round (and are paid again)",

@@ -205,6 +205,8 @@ class Report:
         stored: replies stored by this call (0 for an export, or an import of lines seen before).
         failures: (source, message) of every article that failed for good.
         skipped: articles left out of a new job because their outputs already existed.
+        retryable: of the failed articles, those an export run again asks anew (not those
+            that could not be read: they fail again alone).
     """
 
     round: int
@@ -217,6 +219,7 @@ class Report:
     stored: int = 0
     failures: tuple[tuple[str, str], ...] = ()
     skipped: int = 0
+    retryable: int = 0
 
     @property
     def finished(self) -> bool:
@@ -532,7 +535,7 @@ def _retry_failed(job: Job, meta: dict[str, Any]) -> int:
         failed = {aid for aid, state in shard.finished.items() if state.get("status") == "failed"}
         if not failed:
             continue
-        failed -= {a["id"] for a in job.articles(shard_number) if "error" in a}
+        failed -= {a["id"] for a in job.articles(shard_number) if "error" in a}  # as _Tally.retryable counts
         if not failed:
             continue
         for aid in failed:
@@ -1103,6 +1106,7 @@ class _Tally:
     done: int = 0
     failed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    retryable: int = 0  # failed articles an export run again asks anew (``_retry_failed``)
 
     def count(self, article: dict[str, Any], state: dict[str, Any]) -> None:
         if state["status"] == "done":
@@ -1110,6 +1114,7 @@ class _Tally:
         else:
             self.failed += 1
             self.failures.append((article["source"], state["error"]))
+            self.retryable += "error" not in article
 
 
 def _report(job: Job, meta: dict[str, Any], *, stored: int = 0, tally: _Tally | None = None) -> Report:
@@ -1133,6 +1138,7 @@ def _report(job: Job, meta: dict[str, Any], *, stored: int = 0, tally: _Tally | 
         stored=stored,
         failures=tuple(tally.failures),
         skipped=meta.get("skipped", 0),
+        retryable=tally.retryable,
     )
 
 

@@ -1180,3 +1180,15 @@ def test_a_dict_for_settings_is_a_config_error(tmp_path):
         jobs.export_round(tmp_path, tmp_path / "job", settings={"model": "x"})
     with pytest.raises(ConfigError, match="settings must be a summarize.Settings"):
         batch_api.submit(tmp_path, tmp_path / "job", settings={"model": "x"})
+
+
+def test_an_article_export_could_not_read_gets_no_advice_to_export_again(tmp_path, capsys):
+    # It was told to run export again, which leaves such an article failed: a circle.
+    folder, out = exported_seed(tmp_path)
+    (folder / "big5.txt").write_bytes("臺南市政府今天宣布。".encode("big5"))
+    shutil.rmtree(out)
+    capsys.readouterr()
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]) == 1
+    err = capsys.readouterr().err
+    assert "failed: " in err and "big5.txt" in err
+    assert "to try the failed articles again" not in err
