@@ -698,7 +698,7 @@ def import_results(
                 f"{display(Path(path))}: no such results file{' (it is a folder)' if Path(path).is_dir() else ''}: "
                 "give the file(s) the batch engine wrote for this job's requests"
             )
-    if _round_file_lost(job, meta):
+    if _lost_files(job, meta):
         advance(job)  # its requests are known from the file: write it again first
         meta = job.load()
     asked = _asked(job, meta)
@@ -869,15 +869,15 @@ def status(out: str | os.PathLike[str]) -> Report:
     round that was lost is written again (``advance``), so that the paths reported exist."""
     job = Job(out)
     meta = job.load()
-    if _round_file_lost(job, meta):
+    if _lost_files(job, meta):
         return advance(job)
     return _report(job, meta)
 
 
-def _round_file_lost(job: Job, meta: dict[str, Any]) -> bool:
-    """Whether a request file of the job's current round is missing."""
+def _lost_files(job: Job, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """The request files of the job's current round that are missing."""
     current = meta["rounds"][-1]["files"] if meta["rounds"] else []
-    return any(not (job.state / entry["path"]).is_file() for entry in current)
+    return [entry for entry in current if not (job.state / entry["path"]).is_file()]
 
 
 def advance(
@@ -946,7 +946,7 @@ def advance(
         files = writer.close()
     current = meta["rounds"][-1] if meta["rounds"] else None
     same = bool(files) and current is not None and current["digest"] == writer.digest
-    lost = [entry for entry in current["files"] if not (job.state / entry["path"]).is_file()] if same and current else []
+    lost = _lost_files(job, meta) if same else []
     drafted = {f.path.name: f.path for f in files}
     if same and all(Path(entry["path"]).name in drafted for entry in lost):
         # The same requests as the round out there: keep it, its recorded uploads and batches
