@@ -301,7 +301,7 @@ class ChatClient:
                     raise self.errors.dropped(str(exc), model, attempt) from exc
             self.received.append(reply)  # its tokens were spent, whatever it is worth
             self.transport.learned_server(presets.server_of(timings=reply.timings))
-            end = ending(reply.finish_reason)
+            end = reply.end
             if end in ("failed", "tool", "unknown"):
                 # Neither a complete answer nor one cut at the limit that the caller may judge: a
                 # fragment, raised here so that the retry policy sees it (one the server gave up on is retried).
@@ -315,7 +315,7 @@ class ChatClient:
                 return self._deliver(reply)  # the caller judges it; never cached
             # A reply that spent its whole limit thinking has nothing to judge: say so now.
             return self._deliver(self.kept_cut(reply, limit, model))  # never cached: a cut reply is no answer to replay
-        if ending(reply.finish_reason) == "filtered":
+        if reply.end == "filtered":
             raise errors.ContentFilteredError(
                 "the provider's content filter stopped the reply; the article may touch a topic it "
                 "blocks: try another model or endpoint",

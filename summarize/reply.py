@@ -251,9 +251,14 @@ class Reply:
     cache_key: str = field(default="", repr=False, compare=False)
 
     @property
+    def end(self) -> str:
+        """What its finish_reason says of its end (``ending``): ``"complete"``, ``"cut"``, ..."""
+        return ending(self.finish_reason)
+
+    @property
     def truncated(self) -> bool:
-        """The reply was cut at the token limit (``finish_reason == "length"``)."""
-        return ending(self.finish_reason) == "cut"
+        """The reply stopped before its end (``finish_reason`` "length" and the like: ``CUT``)."""
+        return self.end == "cut"
 
 
 # What the response cache keeps of a reply.
