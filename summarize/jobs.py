@@ -701,7 +701,8 @@ def import_results(
     if _lost_files(job, meta):
         advance(job)  # its requests are known from the file: write it again first
         meta = job.load()
-    asked = _asked(job, meta)
+    asked, gone = _asked(job, meta)
+    unknown = _Asked("", None)  # a request of a round whose file is gone: nothing to check it against
     # Which lines belong to which shard, by byte offset: memory holds 8 bytes a line, never replies.
     offsets: dict[int, array.array[int]] = {}
     foreign = 0
@@ -723,7 +724,7 @@ def import_results(
                 if "body" in line and "response" not in line:
                     requests += 1  # a request line, not its answer
                     continue
-                if cid not in asked:
+                if cid not in asked and not (gone and _of_job(cid, meta)):
                     continue
                 answers += 1
                 offsets.setdefault(_shard_of(article_of(cid)), array.array("q")).append(start * len(results) + number)
@@ -745,9 +746,10 @@ def import_results(
                 raw = handles[number].readline()
                 line = json.loads(raw)
                 cid = str(line.get("custom_id") or "")
-                if _refused(line, raw, asked[cid], results[number]):
+                request = asked.get(cid, unknown)
+                if _refused(line, raw, request, results[number]):
                     continue
-                odd[number].check(line, asked[cid], shard.replies.get(cid))
+                odd[number].check(line, request, shard.replies.get(cid))
                 changed += shard.add(line, raw)
             if changed:
                 job.save_shard(shard_number, shard)
@@ -768,14 +770,17 @@ class _Asked:
     max_tokens: int | None
 
 
-def _asked(job: Job, meta: dict[str, Any]) -> dict[str, _Asked]:
+def _asked(job: Job, meta: dict[str, Any]) -> tuple[dict[str, _Asked], bool]:
     """Every request the job has written (every round's files still there), by ``custom_id``:
-    what a results line must answer to be stored."""
+    what a results line must answer to be stored; and whether a request file of an earlier round
+    is gone (cleaned up once its batch was sent), so that its requests are not known line by line."""
     asked: dict[str, _Asked] = {}
+    gone = False
     for entry in meta["rounds"]:
         for item in entry["files"]:
             path = job.state / item["path"]
             if not path.is_file():
+                gone = True
                 continue
             for line in read_lines(path):
                 body = line.get("body") if isinstance(line, dict) else None
@@ -785,7 +790,13 @@ def _asked(job: Job, meta: dict[str, Any]) -> dict[str, _Asked]:
                 asked[str(line.get("custom_id"))] = _Asked(
                     str(body.get("model")), limit if isinstance(limit, int) and not isinstance(limit, bool) else None
                 )
-    return asked
+    return asked, gone
+
+
+def _of_job(cid: str, meta: dict[str, Any]) -> bool:
+    """Whether ``cid`` names an article of the job (``a<number>-...``, the number one it holds)."""
+    article = article_of(cid)
+    return article.startswith("a") and article[1:].isdigit() and int(article[1:]) < meta["articles"]
 
 
 @dataclass

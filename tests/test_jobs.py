@@ -1192,3 +1192,19 @@ def test_an_article_export_could_not_read_gets_no_advice_to_export_again(tmp_pat
     err = capsys.readouterr().err
     assert "failed: " in err and "big5.txt" in err
     assert "to try the failed articles again" not in err
+
+
+def test_results_of_a_round_whose_request_file_was_cleaned_up_are_still_this_jobs(tmp_path):
+    # Deleted once its batch was sent, the round's file no longer said which custom_ids were
+    # asked: its results, imported again, were refused as "another job's results".
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    folder, out = corpus_folder(tmp_path), tmp_path / "job"
+    first = jobs.export_round(folder, out, settings=settings)
+    lines = [line for f in first.files for line in jobs.read_lines(f.path)]
+    rest = tmp_path / "rest.jsonl"  # all but one line: the job goes on to a second round
+    rest.write_text("".join(json.dumps(jobs.result_line(x["custom_id"], chat_body(x["body"]))) + "\n" for x in lines[1:]))
+    assert jobs.import_results(out, rest).round == 2
+    for f in first.files:
+        f.path.unlink()
+    again = jobs.import_results(out, rest)
+    assert again.stored == 0 and again.round == 2
