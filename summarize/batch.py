@@ -32,7 +32,7 @@ from .glossary import resolve_glossary
 from . import output
 from .output import FLAG_NOTES, LANGUAGE_LABELS
 from .result import LANGUAGE_FAILED, Summary, Translation
-from .text import decode_utf8, display
+from .text import decode_article, display
 from .pipeline import asummarize_article
 from .translate import atranslate_article
 
@@ -76,29 +76,7 @@ def read_article(path: Path) -> str:
         raise InputError(
             f"{name}: the file name is not valid UTF-8; rename it (e.g. convmv -f big5 -t utf-8 --notest FILE)"
         )
-    text = decode_article(path.read_bytes(), "the file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")  # as a file read as text: universal newlines
-
-
-# Byte-order marks of the encodings an article file is most often in when it is not UTF-8 (Notepad's
-# "Unicode"), longest first: UTF-32's little-endian mark begins with UTF-16's.
-_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
-
-
-def decode_article(data: bytes, source: str) -> str:
-    """An article's bytes as UTF-8 text; ``source`` names it in the error ("stdin", "the file").
-
-    Raises:
-        InputError: it is not UTF-8; the message says what it seems to be and how to convert it
-            (a byte-order mark says UTF-16 or UTF-32; anything else is likely Big5).
-    """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            raise InputError(
-                f"{source} is {encoding} text (it starts with a {encoding} byte-order mark), not UTF-8; "
-                f"convert it first, e.g. iconv -f {encoding} -t UTF-8"
-            )
-    return decode_utf8(data, source)
+    return decode_article(path.read_bytes(), "the file")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from . import __version__, output, presets, prompts
 from .config import AUTO, KEY_SENTENCES, METHODS, Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .pipeline import check_languages
-from .text import display, printable, shown, without_keys
+from .text import decode_article, display, printable, shown, universal_newlines, without_keys
 
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
@@ -385,7 +385,7 @@ def _jobs(files: list[str]) -> list[Any]:
         text = _read_bytes(path.read_bytes, name)
         if not text.strip():
             raise UsageError(f"{name} is empty: give a file that holds an article")
-        jobs.append(Job(name, text=text.replace("\r\n", "\n").replace("\r", "\n")))  # newlines as a text read
+        jobs.append(Job(name, text=text))
     return jobs
 
 
@@ -394,14 +394,12 @@ def _read_stdin() -> str:
     UTF-8 article into lone surrogates or mojibake, and the mojibake was sent)."""
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # replaced by a text-only stream (a test, an embedding program)
-        return sys.stdin.read()
+        return universal_newlines(sys.stdin.read())
     return _read_bytes(stream.read, "stdin")
 
 
 def _read_bytes(read: Callable[[], bytes], source: str) -> str:
-    """What ``read`` gives, decoded as a file is (``batch.decode_article``); a usage error if it is not UTF-8."""
-    from .batch import decode_article
-
+    """What ``read`` gives, decoded as an article file is (``text.decode_article``); a usage error if it is not UTF-8."""
     try:
         return decode_article(read(), source)
     except InputError as exc:

@@ -64,19 +64,39 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2
 _SENT_LINE_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029]")
 
 
-def decode_utf8(data: bytes, source: str) -> str:
-    """``data`` read from ``source`` (a file, stdin), as UTF-8 whatever the locale says.
+# Byte-order marks of the encodings an article file is most often in when it is not UTF-8 (Notepad's
+# "Unicode"), longest first: UTF-32's little-endian mark begins with UTF-16's.
+_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def decode_article(data: bytes, source: str) -> str:
+    """An article's bytes read from ``source`` ("the file", "stdin"), as UTF-8 text whatever the
+    locale says, with universal newlines (CRLF and CR become "\\n", as a file opened as text reads
+    them): a file and the same bytes piped in are one article.
 
     Raises:
-        InputError: it is not UTF-8; the message says how to convert it.
+        InputError: it is not UTF-8; the message says what it seems to be and how to convert it
+            (a byte-order mark says UTF-16 or UTF-32; anything else is likely Big5).
     """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            raise InputError(
+                f"{source} is {encoding} text (it starts with a {encoding} byte-order mark), not UTF-8; "
+                f"convert it first, e.g. iconv -f {encoding} -t UTF-8"
+            )
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it first, "
             "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)"
         ) from None
+    return universal_newlines(text)
+
+
+def universal_newlines(text: str) -> str:
+    """``text`` with CRLF and CR line ends as "\\n", as Python reads a file opened as text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def printable(text: str) -> str:
