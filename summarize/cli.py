@@ -95,18 +95,50 @@ def _formats(text: str) -> tuple[str, ...]:
 MODEL_HELP = "model name (SUMMARIZE_MODEL); default: the only one the endpoint lists"
 
 
-def _common(*, endpoint_options: bool = True, model_help: str = MODEL_HELP) -> argparse.ArgumentParser:
-    """The options every command takes; ``endpoint_options=False`` for a command that reads only
-    what is on disk (``batch import``, ``batch status``), so that none is taken and ignored."""
+# Why a command that takes no such option refuses it, by option.
+_FOLDER_ONLY = "this command reads the job's own settings from its folder (they were fixed by batch export)"
+_NO_SENDING = {
+    "--concurrency": "a batch job's requests are run by the batch engine, which decides how many at once",
+    "--no-cache": "a batch job's replies come from the batch engine, never from the response cache",
+}
+
+
+def _common(
+    *, endpoint_options: bool = True, sends: bool = True, model_help: str = MODEL_HELP
+) -> argparse.ArgumentParser:
+    """The options every command takes. ``endpoint_options=False`` for a command that reads only
+    what is on disk (``batch import``, ``batch status``), ``sends=False`` for one whose requests a
+    batch engine runs (``batch export``, ``batch submit``): an option such a command would ignore
+    is refused, with the reason."""
     common = argparse.ArgumentParser(add_help=False)
     if endpoint_options:
-        _endpoint_options(common, model_help)
+        _endpoint_options(common, model_help, sends)
+    else:
+        for option in ("--model", "--base-url", "--preset", "--concurrency", "--no-cache"):
+            _refuse(common, option, _FOLDER_ONLY)
     common.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     common.add_argument("--debug", action="store_true", help="log requests and show tracebacks")
     return common
 
 
-def _endpoint_options(common: argparse.ArgumentParser, model_help: str) -> None:
+def _refuse(parser: argparse.ArgumentParser, option: str, why: str) -> None:
+    """``option`` named with ``why`` when given, wherever it stands (before the command name too),
+    not "unrecognized arguments", which also took the option's value for a positional argument."""
+    parser.add_argument(option, nargs="?", action=_NotTaken, help=argparse.SUPPRESS, why=why)
+
+
+class _NotTaken(argparse.Action):
+    """An option a command would ignore: a usage error that says why."""
+
+    def __init__(self, *args: Any, why: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.why = why
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: str | None = None) -> None:
+        parser.error(f"{option} is not taken here: {self.why}")
+
+
+def _endpoint_options(common: argparse.ArgumentParser, model_help: str, sends: bool) -> None:
     endpoint = common.add_argument_group(
         "endpoint (explicit options beat SUMMARIZE_* variables, which beat the preset)"
     )
@@ -117,6 +149,10 @@ def _endpoint_options(common: argparse.ArgumentParser, model_help: str) -> None:
     endpoint.add_argument(
         "--preset", type=str.lower, choices=list(presets.PRESETS), help="server preset: base URL and quirks (SUMMARIZE_PRESET)"
     )
+    if not sends:
+        for option, why in _NO_SENDING.items():
+            _refuse(common, option, why)
+        return
     endpoint.add_argument(
         "--concurrency", type=_positive, metavar="N", help="most requests in flight (SUMMARIZE_CONCURRENCY)"
     )
@@ -699,7 +735,9 @@ def _add_job_parser(commands: Any, action: str, common: argparse.ArgumentParser)
     if action in ("import", "status"):  # they read the job folder: the job's own settings shape everything
         common = _common(endpoint_options=False)
     elif action == "export":  # it asks no endpoint which models it serves
-        common = _common(model_help="model name written into every request (SUMMARIZE_MODEL); required")
+        common = _common(sends=False, model_help="model name written into every request (SUMMARIZE_MODEL); required")
+    elif action == "submit":
+        common = _common(sends=False)
     parser = commands.add_parser(
         action, prog=f"summarize batch {action}", parents=[common], description=about, help=about.split(" (")[0]
     )

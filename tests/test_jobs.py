@@ -874,11 +874,37 @@ def test_import_and_status_refuse_endpoint_options_they_would_ignore(tmp_path, c
     jobs.answer_round(report.files, results, chat_body)
     before = snapshot(out)
     args = [str(out), str(results)] if action == "import" else [str(out)]
-    with pytest.raises(SystemExit) as exit:
-        cli.main(["batch", action, *args, *option])
-    assert exit.value.code == 2
-    assert f"unrecognized arguments: {option[0]}" in capsys.readouterr().err
+    # After the folder, before it, and before the command name: the last was "unrecognized
+    # arguments: --model OUT", the option's value taken for the folder.
+    for argv in (["batch", action, *args, *option], ["batch", action, *option, *args], [*option, "batch", action, *args]):
+        with pytest.raises(SystemExit) as exit:
+            cli.main(argv)
+        assert exit.value.code == 2
+        err = capsys.readouterr().err
+        assert f"summarize batch {action}: error: {option[0]} is not taken here: this command reads the job's own settings" in err
+        assert "unrecognized" not in err
     assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("action", ["export", "submit"])
+@pytest.mark.parametrize(
+    "option, says",
+    [(["--no-cache"], "never from the response cache"), (["--concurrency", "4"], "decides how many at once")],
+    ids=["no-cache", "concurrency"],
+)
+def test_export_and_submit_refuse_the_options_a_batch_engine_makes_moot(tmp_path, capsys, action, option, says):
+    # They were taken and did nothing: no reply of a job comes from the response cache, and the
+    # batch engine, not summarize, runs its requests.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    out = tmp_path / "job"
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["batch", action, str(folder), "--out", str(out), "--model", MODEL, *option])
+    assert exit.value.code == 2
+    assert f"summarize batch {action}: error: {option[0]} is not taken here: " in (err := capsys.readouterr().err)
+    assert says in err
+    assert not out.exists()
 
 
 def test_export_help_says_the_model_is_required_as_export_does(tmp_path, capsys):
