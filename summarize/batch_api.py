@@ -27,7 +27,7 @@ from typing import Any
 
 from .config import Settings, resolve_settings
 from .errors import EndpointError
-from .jobs import Job, JobError, Report, export_round, import_results, read_lines, set_max_lines, status
+from .jobs import Job, JobError, Report, export_round, import_results, read_lines, retry_failed, set_max_lines, status
 from .output import write_atomic
 
 log = logging.getLogger("summarize")
@@ -55,7 +55,9 @@ def submit(
     (``/v1/chat/completions``, ``completion_window``), polled every ``poll`` seconds, and its
     output and error files are downloaded beside the round and imported. Every file ID and batch
     ID is written to ``out/.batch/job.json`` as soon as it exists, so a run that was interrupted
-    (even killed while polling) resumes with the same batches: call ``submit`` again.
+    (even killed while polling) resumes with the same batches: call ``submit`` again. Called
+    again on a job whose articles are all finished, it asks the failed ones anew, as ``export``
+    run again does.
 
     ``max_lines`` (default ``jobs.MAX_LINES`` for a new job) is the most requests per file. Run
     again on a job that exists, a ``max_lines`` given sets the job's limit, lower or higher: a
@@ -84,11 +86,27 @@ def submit(
             settings = settings.replace(model=asyncio.run(resolve()))
         export_round(articles, out, settings=settings, languages=languages, translate=translate,
                      formats=formats, max_lines=max_lines)
-    elif max_lines is not None:
-        set_max_lines(job.out, max_lines)
+    else:
+        _say_what_is_kept(job, settings)
+        if max_lines is not None:
+            set_max_lines(job.out, max_lines)
+        retry_failed(job.out)  # run again on a finished job, as export run again
     meta = job.load()
     api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
     return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
+
+def _say_what_is_kept(job: Job, settings: Settings) -> None:
+    """Warn when the endpoint or model given differ from those of the job being resumed: its files
+    and batches live at its own endpoint, and its requests name its own model."""
+    kept = job.load()["settings"]
+    for name, what in (("base_url", "endpoint"), ("model", "model")):
+        given = getattr(settings, name)
+        if given and given.rstrip("/") != (kept.get(name) or "").rstrip("/"):
+            log.warning(
+                "%s already holds a job for %s %s, not %s; resuming it there (give another --out for a new job)",
+                job.out, what, kept.get(name), given,
+            )
+
 
 async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Callable[[str], None]) -> Report:
     from .client import ChatClient

@@ -813,7 +813,8 @@ def _job(args: argparse.Namespace) -> int:
         print(f"failed: {shown(source)}: {message}", file=sys.stderr)
     if report.retryable:
         print(
-            f"to try the failed articles again, run `summarize batch export` again with --out {args.out}: their "
+            f"to try the failed articles again, run `summarize batch {'submit' if args.command_action == 'submit' else 'export'}` "
+            f"again with --out {args.out}: their "
             "requests go into a new round (and are paid again)",
             file=sys.stderr,
         )

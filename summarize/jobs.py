@@ -486,9 +486,7 @@ def export_round(
                 "applies to a new job, and `summarize batch submit` splits a round it has not sent yet anew)",
                 job.out, kept, max_lines,
             )
-        retried = _retry_failed(job, meta)
-        if retried:
-            log.warning("%d article(s) that failed are tried again: their requests are asked anew", retried)
+        _retry_failed(job, meta)
         return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
     job.check_no_leftovers()
     found, base = _article_files(articles)
@@ -524,10 +522,26 @@ def export_round(
     return advance(job, on_article=on_article)
 
 
+def retry_failed(out: str | os.PathLike[str]) -> int:
+    """Once every article of the job in ``out`` is finished, ask the requests of those that failed
+    anew in a new round (as export run again does, and the next online run); how many. A job
+    with a round still out there is left as it is: its failures are retried after it.
+    """
+    job = Job(out)
+    meta = job.load()
+    if meta["rounds"] and meta["rounds"][-1]["files"]:
+        return 0
+    retried = _retry_failed(job, meta)
+    if retried:
+        advance(job)
+    return retried
+
+
 def _retry_failed(job: Job, meta: dict[str, Any]) -> int:
     """Make the articles that failed for good unfinished again, their stored replies and failures
     dropped, so that the next round asks all their requests anew (as the next online run does);
-    how many. Articles that could not be read at export fail again alone: they are left.
+    how many, said in a warning. Articles that could not be read at export fail again alone:
+    they are left.
     """
     retried = 0
     for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
@@ -544,6 +558,8 @@ def _retry_failed(job: Job, meta: dict[str, Any]) -> int:
         shard.failures = {cid: f for cid, f in shard.failures.items() if article_of(cid) not in failed}
         job.save_shard(shard_number, shard)
         retried += len(failed)
+    if retried:
+        log.warning("%d article(s) that failed are tried again: their requests are asked anew", retried)
     return retried
 
 

@@ -1016,6 +1016,46 @@ def test_submit_sends_an_unanswered_round_again_and_gives_up_when_nothing_comes_
         assert server.count("POST", "/v1/batches") == 2
 
 
+def test_submitting_a_finished_job_again_tries_its_failed_articles_again(tmp_path, capsys, caplog):
+    # It said "every article is finished" and stopped: only export run again retried them, and
+    # the advice printed named export, not the submit the job was run with.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    out = tmp_path / "job"
+    refused = lambda line: jobs.result_line(line["custom_id"], {"error": {"message": "bad request"}}, status=400)  # noqa: E731
+    with BatchesServer(refused, models=[MODEL]) as server:
+        argv = ["batch", "submit", str(folder), "--out", str(out), "--base-url", server.base_url, "--poll", "0.01"]
+        for run, (engine, code) in enumerate(((refused, 1), (refused, 1), (batch_engine, 0)), 1):
+            server.engine = engine
+            assert cli.main(argv) == code
+            err = capsys.readouterr().err
+            assert server.count("POST", "/v1/batches") == run, err  # each run asks the article anew
+            if code:
+                assert "0 done, 1 failed" in err
+                assert f"to try the failed articles again, run `summarize batch submit` again with --out {out}" in err
+    assert "every article is finished; results in" in err and "1 done, 0 failed" in err
+    assert caplog.text.count("1 article(s) that failed are tried again") == 2
+    assert (out / "seed.md").exists()
+    assert "resuming it there" not in caplog.text
+
+
+def test_submitting_a_job_again_elsewhere_says_it_is_resumed_at_its_own_endpoint(tmp_path, caplog):
+    # The --base-url and --model given were ignored without a word: the job's batches live at
+    # its own endpoint, and its requests name its own model.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    out = tmp_path / "job"
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        jobs.export_round(folder, out, settings=Settings(base_url=server.base_url, model=MODEL))
+        elsewhere = Settings(base_url="http://127.0.0.1:9/v1", model="other-model")
+        assert batch_api.submit(folder, out, settings=elsewhere, poll=0.01).done == 1
+        assert server.count("POST", "/v1/batches") == 1
+    assert f"{out} already holds a job for endpoint {server.base_url}, not http://127.0.0.1:9/v1; resuming it there" in caplog.text
+    assert f"{out} already holds a job for model {MODEL}, not other-model; resuming it there" in caplog.text
+
+
 def test_submit_reports_a_batch_that_failed_validation(tmp_path):
     folder = corpus_folder(tmp_path)
     with BatchesServer(batch_engine, models=[MODEL]) as server:
