@@ -763,7 +763,7 @@ def import_results(
                 line = json.loads(raw)
                 cid = str(line.get("custom_id") or "")
                 request = asked.get(cid, unknown)
-                if _refused(line, raw, request, results[number]):
+                if odd[number].oversized(line, raw, request):
                     continue
                 odd[number].check(line, request, shard.replies.get(cid))
                 changed += shard.add(line, raw)
@@ -821,6 +821,25 @@ class _Odd:
 
     models: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (model, asked) -> custom_ids
     repeated: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # too large: not stored
+    first_refused: str = ""  # what the first of them is: its size against its limit
+
+    def oversized(self, line: Any, raw: bytes, asked: _Asked) -> bool:
+        """Whether a result line is refused before it is stored: a reply larger than its
+        request's token limit can produce, which the client would refuse (stored, it failed the
+        article for good, and took the state file to 19 MB). Noted, told once per file."""
+        if asked.max_tokens is None or len(raw) <= max_reply_bytes(asked.max_tokens):
+            return False
+        response = line.get("response") if isinstance(line, dict) else None
+        body = response.get("body") if isinstance(response, dict) else None
+        size = len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        limit = max_reply_bytes(asked.max_tokens)
+        if size <= limit:
+            return False
+        if not self.refused:
+            self.first_refused = f"is {size:,} bytes, more than its {asked.max_tokens} tokens can produce ({limit:,} at most)"
+        self.refused.append(str(line.get("custom_id")))
+        return True
 
     def check(self, line: Any, asked: _Asked, stored: dict[str, Any] | None) -> None:
         """Note a reply that names another model than its request (a dated snapshot of it,
@@ -837,6 +856,15 @@ class _Odd:
 
     def tell(self, path: str | os.PathLike[str]) -> None:
         name = display(Path(path))
+        if self.refused:
+            first = f"the reply to {self.refused[0]} {self.first_refused}"
+            log.warning(
+                "%s: %s; not stored, so %s asked again in the next round: check the batch engine that wrote this file",
+                name,
+                first if len(self.refused) == 1 else
+                f"{len(self.refused):,} replies are larger than their requests' token limits can produce ({first})",
+                "it is" if len(self.refused) == 1 else "they are",
+            )
         for (model, wanted), cids in self.models.items():
             log.warning(
                 "%s: %d reply(ies) (%s, ...) were written by model %s, not the %s asked; stored all the same: "
@@ -854,26 +882,6 @@ def _answer_text(body: dict[str, Any]) -> Any:
     first = choices[0] if isinstance(choices[0], dict) else {}
     message = first.get("message")
     return message.get("content") if isinstance(message, dict) else None
-
-
-def _refused(line: Any, raw: bytes, asked: _Asked, path: str | os.PathLike[str]) -> bool:
-    """Whether a result line is refused before it is stored, with a warning naming its file: a
-    reply larger than its request's token limit can produce, which the client would refuse
-    (stored, it failed the article for good, and took the state file to 19 MB)."""
-    if asked.max_tokens is None or len(raw) <= max_reply_bytes(asked.max_tokens):
-        return False
-    response = line.get("response") if isinstance(line, dict) else None
-    body = response.get("body") if isinstance(response, dict) else None
-    size = len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
-    limit = max_reply_bytes(asked.max_tokens)
-    if size <= limit:
-        return False
-    log.warning(
-        "%s: the reply to %s is %s bytes, more than its %d tokens can produce (%s at most); not stored, so "
-        "it is asked again in the next round: check the batch engine that wrote this file",
-        display(Path(path)), line.get("custom_id"), f"{size:,}", asked.max_tokens, f"{limit:,}",
-    )
-    return True
 
 
 def _not_results(path: Path, lines: int, requests: int, unreadable: int, job: Job) -> BatchError:
