@@ -53,7 +53,7 @@ from .judging import (
     wrong_language,
 )
 from .loops import ends_a_sentence, strip_loops, whole_sentences, without_sentences
-from .reply import without_chatter
+from .reply import has_note_line, without_chatter
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
 from .runner import gather_or_cancel, run_sync
 from .text import clean, in_simplified, to_traditional
@@ -142,7 +142,9 @@ class Run:
         )
         # What a chat model says around its answer is no part of it: a lead-in, a sign-off, the
         # article's fence lines said back ("<<<END ARTICLE>>>" after a small model's summary).
-        loops = strip_loops(without_chatter(reply.text, alone=True))
+        # A note at its end stays when the article has notes of its own (註：).
+        noted = any(has_note_line(m["content"]) for m in messages if m["role"] == "user")
+        loops = strip_loops(without_chatter(reply.text, alone=True, notes=noted))
         text, fixed = loops.text, 0
         # A reply that said what was asked and ran on to its limit ends at its last whole
         # sentence: that is the length the user asked for, and nothing of it was cut. A reply

@@ -162,20 +162,36 @@ _NOTE = re.compile(r"^[ \t]*(?:translator'?s )?notes?[ \t]*[:：]", re.IGNORECAS
 _NOTE_IN_SOURCE = re.compile(r"註|备注|注[:：]|\bnotes?\b", re.IGNORECASE)
 
 
-def without_chatter(text: str, source: str = "", *, alone: bool = False) -> str:
+# A line of an article that is a note (註：, 備註：, （註一）, "Note:"): a summary's last line that
+# is a note may carry it. A summary is judged against the whole request, whose 註冊 or "notes"
+# in running text say nothing of the kind.
+_NOTE_LINE = re.compile(
+    r"^[ \t\u3000]*(?:[（(](?:註|備註|附註|备注|附注)[一二三四五六七八九十\d]*[)）]"
+    r"|(?:註|備註|附註|备注|附注)[一二三四五六七八九十\d]*[ \t]*[:：]|notes?[ \t]*[:：])",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def has_note_line(text: str) -> bool:
+    """Whether ``text`` (an article, the request that fences it) holds a line that is a note."""
+    return _NOTE_LINE.search(text) is not None
+
+
+def without_chatter(text: str, source: str = "", *, alone: bool = False, notes: bool | None = None) -> str:
     """``text`` without what a chat model says around its answer (see above); ``source`` is what
     it answers (one paragraph of a translation), whose own fence line (a PHP heredoc's
     <<<ARTICLE>>>) or note stays. With ``alone`` (the whole reply is the answer: a summary, or
-    a translation of one paragraph) a lead-in goes too."""
+    a translation of one paragraph) a lead-in goes too. ``notes`` says whether a note at the end
+    stays (a summary of an article with notes: ``has_note_line``); left out, ``source`` says."""
     text = prompts.ECHOED_FENCE.sub(lambda m: m.group() if m.group() in source else "", text)
     text = _CODE_FENCE.sub("", text).strip()
     if alone and not _ANSWERING_SOURCE.match(source):
         text = _LEAD_IN.sub("", text, count=1).strip()
-    notes = _NOTE_IN_SOURCE.search(source) is None
+    kept = _NOTE_IN_SOURCE.search(source) is not None if notes is None else notes
     sign_offs = _SIGN_OFF_IN_SOURCE.search(source) is None
     lines = text.split("\n")
     while len(lines) > 1 and (
-        not lines[-1].strip() or sign_offs and _SIGN_OFF.match(lines[-1]) or notes and _NOTE.match(lines[-1])
+        not lines[-1].strip() or sign_offs and _SIGN_OFF.match(lines[-1]) or not kept and _NOTE.match(lines[-1])
     ):
         lines.pop()
     last = _SIGN_OFF.search(lines[-1]) if sign_offs else None

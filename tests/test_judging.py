@@ -638,6 +638,24 @@ def test_a_summary_line_that_only_looks_like_chatter_stays(scripted, scripted_se
     assert summarize_article(SEED_LIKE, settings=scripted_settings).text == text
 
 
+@pytest.mark.parametrize(
+    "article, kept",
+    [
+        (SEED_LIKE + "\n註：路線以市府公告為準。", True),
+        (SEED_LIKE + "\n（註一）票價另行公告。", True),
+        (SEED_LIKE, False),
+        (SEED_LIKE + "\n民眾可上網註冊會員。", False),  # 註冊 (register) in running text is no note
+    ],
+    ids=["note", "numbered-note", "no-note", "register"],
+)
+def test_a_summarys_closing_note_stays_only_when_the_article_has_notes(scripted, scripted_settings, article, kept):
+    # The note was cut whatever the article: a summary of a release with 註： lost what it said.
+    note = "Note: routes are subject to the city's announcement."
+    scripted.script(Step.reply(f"{ENGLISH}\n{note}"))
+    summary = summarize_article(article, settings=scripted_settings)
+    assert summary.text == (f"{ENGLISH}\n{note}" if kept else ENGLISH)
+
+
 def test_a_stated_window_no_reply_fits_in_fails_at_once_naming_it(scripted):
     server, sizes = window_server(30, lambda sent: {"error": {
         "code": 400, "message": "the request exceeds the available context size",
