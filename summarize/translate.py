@@ -295,6 +295,24 @@ def _same_text(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def one_translation(found: Mapping[int, str], sources: Mapping[int, str]) -> dict[int, int]:
+    """The paragraphs whose translation (``RELATIVE_MIN`` characters or more) a paragraph of
+    other words has too, each with the first such paragraph: one of the two holds the other's
+    translation (a reply that merged two paragraphs and counted on). Paragraphs that differ
+    only in punctuation may share one (``_same_words``)."""
+    groups: dict[str, list[int]] = {}
+    for number, text in sorted(found.items()):
+        if visible_length(text) >= RELATIVE_MIN:
+            groups.setdefault(_same_text(text), []).append(number)
+    shared = {}
+    for members in groups.values():
+        for number in members:
+            other = next((m for m in members if not _same_words(sources.get(m, ""), sources.get(number, ""))), None)
+            if other is not None:
+                shared[number] = other
+    return shared
+
+
 _NOT_WORDS = re.compile(r"[\W_]+")
 
 
@@ -306,25 +324,6 @@ def _same_words(a: str, b: str) -> bool:
     """Two source paragraphs that differ only in punctuation, spacing or 台/臺 ("…參加。" and
     "…參加！"): one translation may serve both."""
     return _bare(a) == _bare(b)
-
-
-def _length_fits(source: str, translation: str, target: str) -> bool:
-    """Whether ``translation`` is as long as a translation of ``source`` may be (``LENGTH_BANDS``)."""
-    low, high, slack = LENGTH_BANDS[target]
-    source, translation = translated_parts(source, translation, target)
-    return low * visible_length(source) - slack <= visible_length(translation) <= high * visible_length(source) + slack
-
-
-def _oversized(source: str, translation: str, target: str, typical: float | None) -> bool:
-    """Whether ``translation`` is longer than ``source`` allows: past its band, or well past the
-    ``typical`` ratio of its neighbours (a pair holding two paragraphs)."""
-    _, high, slack = LENGTH_BANDS[target]
-    source, translation = translated_parts(source, translation, target)
-    if visible_length(translation) > high * visible_length(source) + slack:
-        return True
-    return bool(typical) and visible_length(source) >= RELATIVE_MIN and (
-        length_ratio(source, translation) / typical > RELATIVE_BAND[1]  # type: ignore[operator]
-    )
 
 
 def preamble(reply: str, prefix: str = "") -> str:
@@ -354,23 +353,21 @@ def misnumbered(
     unknown = sorted({n for n, *_ in _marked_blocks(reply, prefix)} - set(asked))
     if unknown:
         return f"{marker(unknown[0], prefix)} was not asked for"
-    seen: dict[str, int] = {}
-    for number, text in sorted(found.items()) if copies else ():
-        key = _same_text(text)
-        other = seen.setdefault(key, number)
-        if other != number and visible_length(text) >= RELATIVE_MIN and not _same_words(sources[other], sources[number]):
-            return f"{marker(other, prefix)} and {marker(number, prefix)} have one translation"
+    shared = one_translation(found, sources) if copies else {}
+    if shared:
+        first = min(shared)
+        return f"{marker(first, prefix)} and {marker(shared[first], prefix)} have one translation"
     tail = [n for n in asked if n > max(found)]
     if tail:
         before = preamble(reply, prefix)
         if (
             visible_length(before) >= RELATIVE_MIN
             and not before.rstrip().endswith((":", "："))
-            and _length_fits(sources[asked[0]], before, target)
+            and not length_off(sources[asked[0]], before, target)[0]
         ):
             return f"{marker(tail[-1], prefix)} is missing and text as long as a paragraph came before the first marker"
         typical = typical_ratio(((sources[n], t) for n, t in found.items()), target)
-        merged = [n for n in sorted(found) if _oversized(sources[n], found[n], target, typical)]
+        merged = [n for n in sorted(found) if length_off(sources[n], found[n], target, typical)[0] == "long"]
         if merged and any(n > merged[0] for n in found):
             return (
                 f"{marker(merged[0], prefix)} is too long for its paragraph, and the count runs out "
@@ -500,6 +497,28 @@ def typical_ratio(pairs: Iterable[tuple[str, str]], target: str = "en") -> float
     return ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
 
 
+def length_off(source: str, translation: str, target: str, typical: float | None = None) -> tuple[str, str]:
+    """Whether ``translation`` is too ``"short"`` or too ``"long"`` for ``source`` ("" when it
+    fits), and why: outside its ``LENGTH_BANDS``, or, when the ``typical`` ratio of its request's
+    pairs is given, outside ``RELATIVE_BAND`` of it (for sources of ``RELATIVE_MIN`` characters
+    or more). Lengths are compared as ``translated_parts`` reads them."""
+    low, high, slack = LENGTH_BANDS[target]
+    source, translation = translated_parts(source, translation, target)
+    have, want = visible_length(translation), visible_length(source)
+    if not low * want - slack <= have <= high * want + slack:
+        return ("short" if have < low * want - slack else "long"), (
+            f"{have} characters for a source of {want} (expected {low:g}-{high:g} times)"
+        )
+    if typical and want >= RELATIVE_MIN:
+        relative = length_ratio(source, translation) / typical
+        if not RELATIVE_BAND[0] <= relative <= RELATIVE_BAND[1]:
+            return ("short" if relative < RELATIVE_BAND[0] else "long"), (
+                f"{have} characters for a source of {want}, {relative:.2f} times the ratio of the other pairs "
+                f"(expected {RELATIVE_BAND[0]:g}-{RELATIVE_BAND[1]:g})"
+            )
+    return "", ""
+
+
 def pair_problems(source: str, translation: str, target: str, typical: float | None = None) -> list[str]:
     """What shows that ``translation`` is not ``source`` translated into ``target``; [] when nothing does.
 
@@ -519,18 +538,10 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
         problems.append(f"Chinese left: {', '.join(left[:3])}")
     elif target == "zh-Hant" and chinese_share(translation) <= ZH_MIN_SHARE:
         problems.append("not in Chinese")
-    low, high, slack = LENGTH_BANDS[target]
+    off, why = length_off(source, translation, target, typical)
+    if off:
+        problems.append(why)
     source, translation = translated_parts(source, translation, target)
-    have, want = visible_length(translation), visible_length(source)
-    if not low * want - slack <= have <= high * want + slack:
-        problems.append(f"{have} characters for a source of {want} (expected {low:g}-{high:g} times)")
-    elif typical and want >= RELATIVE_MIN and not (
-        RELATIVE_BAND[0] <= length_ratio(source, translation) / typical <= RELATIVE_BAND[1]
-    ):
-        problems.append(
-            f"{have} characters for a source of {want}, {length_ratio(source, translation) / typical:.2f} times "
-            f"the ratio of the other pairs (expected {RELATIVE_BAND[0]:g}-{RELATIVE_BAND[1]:g})"
-        )
     digits = "".join(re.findall(r"[0-9]", half_width(translation)))
     missing = [figure for figure in source_figures(source) if figure not in digits]
     if missing:
@@ -927,15 +938,10 @@ class TranslationRun:
     def shared(self, unit: Unit, found: dict[int, str]) -> list[str]:
         """A translation another paragraph of other words has too: one of them holds the
         other's (a reply that merged two paragraphs and counted on, then a re-ask)."""
-        mine = _same_text(found[unit.number])
-        if self.kind != "translate" or visible_length(mine) < RELATIVE_MIN:  # key sentences: ``repeats``
+        if self.kind != "translate":  # key sentences: ``repeats``
             return []
-        sources = {u.number: u.text for u in self.units}
-        same = [
-            n for n, text in found.items()
-            if n != unit.number and _same_text(text) == mine and not _same_words(sources.get(n, ""), unit.text)
-        ]
-        return [f"the same translation as {marker(same[0], self.prefix)}"] if same else []
+        other = one_translation(found, {u.number: u.text for u in self.units}).get(unit.number)
+        return [f"the same translation as {marker(other, self.prefix)}"] if other is not None else []
 
     @staticmethod
     def repeats(unit: Unit, found: dict[int, str]) -> list[str]:
