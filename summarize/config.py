@@ -497,6 +497,17 @@ def resolve_settings(settings: Settings | None, overrides: Mapping[str, Any]) ->
     return settings.replace(**overrides)
 
 
+def check_partial(partial: object) -> bool:
+    """``partial`` as a run takes it: True or False, never a truthy string or number.
+
+    Raises:
+        ConfigError: it is anything else.
+    """
+    if not isinstance(partial, bool):
+        raise ConfigError(f"partial must be True or False, got {partial!r}")
+    return partial
+
+
 def env_variable(name: str) -> str:
     """The environment variable that sets ``name`` (for messages elsewhere)."""
     return _SPECS[name].env

@@ -34,7 +34,7 @@ from .budget import (
 )
 from .chunking import Chunk, pack, plan_chunks
 from .client import ChatClient
-from .config import ABSTRACTIVE, KEY_SENTENCES, MIN_OUTPUT_TOKENS, Settings, resolve_settings
+from .config import ABSTRACTIVE, KEY_SENTENCES, MIN_OUTPUT_TOKENS, Settings, check_partial, resolve_settings
 from .errors import (
     ChunkFailedError,
     ConfigError,
@@ -572,8 +572,7 @@ async def asummarize_article(
     """Summarize a Traditional-Chinese article; the async twin of ``summarize_article``."""
     article = clean(text)
     languages = check_languages(languages)
-    if not isinstance(partial, bool):
-        raise ConfigError(f"partial must be True or False, got {partial!r}")
+    check_partial(partial)
     settings = resolve_settings(settings, overrides)
     glossary_entries = names.resolve_glossary(glossary, settings)
     async with ChatClient(settings, client) as chat:

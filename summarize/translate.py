@@ -44,7 +44,7 @@ from .budget import (
 )
 from .chunking import longest_within, pack, plan_chunks
 from .client import ChatClient, Reply
-from .config import Settings, resolve_settings
+from .config import Settings, check_partial, resolve_settings
 from .errors import (
     ChunkFailedError,
     ConfigError,
@@ -995,8 +995,7 @@ async def atranslate_article(
     **overrides: Any,
 ) -> Translation:
     """Translate an article paragraph by paragraph; the async twin of ``translate_article``."""
-    if not isinstance(partial, bool):
-        raise ConfigError(f"partial must be True or False, got {partial!r}")
+    check_partial(partial)
     article = clean(text)
     target, source = check_target(target)
     check_source(article, target)
