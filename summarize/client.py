@@ -322,13 +322,13 @@ class ChatClient:
                 **where,
             )
         if not reply.text and reply.reasoning:
-            raise errors.EndpointError(
+            raise errors.EmptyReplyError(
                 "the model's reply held only its reasoning (thinking), no answer: turn thinking off for this "
                 "model (see Presets in the README), or use a model that answers after thinking",
                 **where,
             )
         if not reply.text:
-            raise errors.EndpointError(self._empty(reply), **where)
+            raise errors.EmptyReplyError(self._empty(reply), **where)
         cut = self._check_prompt_tokens(messages, reply)
         if cache and not cut:  # a reply to a cut prompt would outlive the fix
             server = presets.server_of(timings=reply.timings)

@@ -17,7 +17,8 @@
         ├── BadRequestError               any other 4xx: the request itself is wrong
         ├── ServerError                   5xx after retries, a 503 whose Retry-After is too long, or
         │                                 a reply the server gave up on (finish_reason abort or error)
-        └── TruncatedOutputError          finish_reason == "length": the reply was cut off
+        ├── TruncatedOutputError          finish_reason == "length": the reply was cut off
+        └── EmptyReplyError               the reply held no answer: empty, or only the model's reasoning
 
 Endpoint errors keep the original exception on ``__cause__`` and never contain the API key.
 """
@@ -136,3 +137,8 @@ class ServerError(EndpointError):
 
 class TruncatedOutputError(EndpointError):
     """The reply stopped at the token limit (``finish_reason == "length"``), so it is incomplete."""
+
+
+class EmptyReplyError(EndpointError):
+    """The model's reply held no answer: nothing, or only its reasoning (thinking). The message
+    says what may have caused it and what to do."""

@@ -49,6 +49,7 @@ from .errors import (
     ChunkFailedError,
     ConfigError,
     ContextLengthError,
+    EmptyReplyError,
     EndpointError,
     InputError,
     TruncatedOutputError,
@@ -383,13 +384,6 @@ def misnumbered(
         if runs:
             return f"{marker(runs[0], prefix)} and {marker(runs[0] + 1, prefix)} hold the translations of their neighbours"
     return ""
-
-
-def empty_reply(exc: EndpointError) -> bool:
-    """Whether ``exc`` is the client's error for a reply with no answer: empty, or only thinking."""
-    return type(exc) is EndpointError and any(
-        words in str(exc) for words in ("returned an empty reply", "held only its reasoning")
-    )
 
 
 def strip_markers(reply: str, prefix: str = "") -> str:
@@ -795,9 +789,7 @@ class TranslationRun:
                 raise
             log.info("a request of %d paragraphs was too long; halving it", len(units))
             return await self._halves(units, english_only)
-        except EndpointError as exc:
-            if not empty_reply(exc):
-                raise
+        except EmptyReplyError as exc:
             if empty_before:
                 return self.failing(units, exc)
             # An empty reply is never cached, so the same request reaches the model again.

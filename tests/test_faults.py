@@ -21,6 +21,7 @@ from summarize import (
     ConnectionFailedError,
     ContentFilteredError,
     ContextLengthError,
+    EmptyReplyError,
     EndpointError,
     ModelNotFoundError,
     RateLimitedError,
@@ -324,7 +325,8 @@ def test_an_empty_reply_says_what_may_have_caused_it_and_what_to_do(scripted, sc
     # "the model returned an empty reply" suggested no fix.
     scripted.default = lambda seen: Step.reply(text, usage=usage)
     err = raised(chat, scripted_settings)
-    assert type(err) is EndpointError and "the model returned an empty reply (" in str(err)
+    # Its own type, which a caller (and translate's one retry) can catch without reading words.
+    assert type(err) is EmptyReplyError and "the model returned an empty reply (" in str(err)
     assert first in str(err)
     assert "turn thinking off for this model" in str(err) and "SUMMARIZE_OUTPUT_TOKENS" in str(err)
     assert "check the server's log" in str(err)
@@ -775,4 +777,4 @@ def test_a_reply_that_is_only_reasoning_says_so_not_empty(scripted, scripted_set
     # A thinking model that stopped after thinking was reported as "an empty reply".
     scripted.script(step)
     err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(max_retries=0))
-    assert isinstance(err, EndpointError) and "held only its reasoning (thinking), no answer" in str(err), repr(err)
+    assert isinstance(err, EmptyReplyError) and "held only its reasoning (thinking), no answer" in str(err), repr(err)
