@@ -95,6 +95,7 @@ def submit(
     api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
     return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
 
+
 def _say_what_is_kept(job: Job, settings: Settings) -> None:
     """Warn when the endpoint or model given differ from those of the job being resumed: its files
     and batches live at its own endpoint, and its requests name its own model."""

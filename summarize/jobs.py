@@ -821,8 +821,8 @@ class _Odd:
 
     models: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (model, asked) -> custom_ids
     repeated: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)  # too large: not stored
-    first_refused: str = ""  # what the first of them is: its size against its limit
+    refused: int = 0  # replies too large for their requests: not stored
+    first_refused: str = ""  # the first of them: its custom_id, its size against its limit
 
     def oversized(self, line: Any, raw: bytes, asked: _Asked) -> bool:
         """Whether a result line is refused before it is stored: a reply larger than its
@@ -837,8 +837,11 @@ class _Odd:
         if size <= limit:
             return False
         if not self.refused:
-            self.first_refused = f"is {size:,} bytes, more than its {asked.max_tokens} tokens can produce ({limit:,} at most)"
-        self.refused.append(str(line.get("custom_id")))
+            self.first_refused = (
+                f"the reply to {line.get('custom_id')} is {size:,} bytes, more than its {asked.max_tokens} tokens "
+                f"can produce ({limit:,} at most)"
+            )
+        self.refused += 1
         return True
 
     def check(self, line: Any, asked: _Asked, stored: dict[str, Any] | None) -> None:
@@ -857,13 +860,12 @@ class _Odd:
     def tell(self, path: str | os.PathLike[str]) -> None:
         name = display(Path(path))
         if self.refused:
-            first = f"the reply to {self.refused[0]} {self.first_refused}"
             log.warning(
                 "%s: %s; not stored, so %s asked again in the next round: check the batch engine that wrote this file",
                 name,
-                first if len(self.refused) == 1 else
-                f"{len(self.refused):,} replies are larger than their requests' token limits can produce ({first})",
-                "it is" if len(self.refused) == 1 else "they are",
+                self.first_refused if self.refused == 1 else
+                f"{self.refused:,} replies are larger than their requests' token limits can produce ({self.first_refused})",
+                "it is" if self.refused == 1 else "they are",
             )
         for (model, wanted), cids in self.models.items():
             log.warning(
