@@ -304,9 +304,16 @@ class Classifier:
 
     def dropped(self, detail: str, model: str | None, attempt: int) -> errors.ConnectionFailedError:
         return errors.ConnectionFailedError(
-            f"could not connect or the connection dropped ({self.redact(detail)}); is the server running at SUMMARIZE_BASE_URL?",
+            f"could not connect or the connection dropped ({self.redact(detail)}); is a server running at the "
+            f"base URL{self._base_url_origin()}?",
             **self.where(model, attempt, None),
         )
+
+    def _base_url_origin(self) -> str:
+        """Where the base URL came from, as the message can say it: " (from OPENAI_BASE_URL)",
+        " (the default)", or, given as an argument, the ways to set it."""
+        origin = self.settings.origin("base_url")
+        return f" ({origin.removeprefix(', ')})" if origin else " (base_url=, --base-url or SUMMARIZE_BASE_URL)"
 
     def cut_short(self, model: str | None, attempt: int) -> errors.ConnectionFailedError:
         """A stream that ended mid-reply (``reply.StreamCut``): dropped, as a connection is, and

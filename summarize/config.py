@@ -358,8 +358,8 @@ class Settings:
             object.__setattr__(self, name, parsed)
         if self.output_tokens >= self.context_tokens:
             raise ConfigError(
-                f"output_tokens ({self.output_tokens}{self._origin('output_tokens')}) must be smaller than "
-                f"context_tokens ({self.context_tokens}{self._origin('context_tokens')}): lower the one or raise the other"
+                f"output_tokens ({self.output_tokens}{self.origin('output_tokens')}) must be smaller than "
+                f"context_tokens ({self.context_tokens}{self.origin('context_tokens')}): lower the one or raise the other"
             )
 
     @classmethod
@@ -376,9 +376,10 @@ class Settings:
         env: dict[str, str] | None = getattr(self, "_env", None)
         return env.get(name) if env else None
 
-    def _origin(self, name: str) -> str:
-        """Where ``name``'s value came from, for messages: ``", from SUMMARIZE_..."``, the
-        preset's or the default; nothing for a value given as an argument."""
+    def origin(self, name: str) -> str:
+        """Where ``name``'s value came from, for messages: ``", from SUMMARIZE_..."`` (or the
+        ``OPENAI_*`` variable it fell back to), the preset's or the default; nothing for a value
+        given as an argument."""
         variable = self._variable(name)
         if variable:
             return f", from {variable}"

@@ -26,6 +26,7 @@ from summarize import (
     ModelNotFoundError,
     RateLimitedError,
     ServerError,
+    Settings,
     TruncatedOutputError,
     asummarize_article,
     summarize_article,
@@ -778,3 +779,23 @@ def test_a_reply_that_is_only_reasoning_says_so_not_empty(scripted, scripted_set
     scripted.script(step)
     err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(max_retries=0))
     assert isinstance(err, EmptyReplyError) and "held only its reasoning (thinking), no answer" in str(err), repr(err)
+
+
+@pytest.mark.parametrize(
+    "environ, given, says",
+    [
+        ({"SUMMARIZE_BASE_URL": "http://127.0.0.1:9/v1"}, {}, "at the base URL (from SUMMARIZE_BASE_URL)?"),
+        ({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, {}, "at the base URL (from OPENAI_BASE_URL)?"),
+        ({}, {"base_url": "http://127.0.0.1:9/v1"}, "at the base URL (base_url=, --base-url or SUMMARIZE_BASE_URL)?"),
+    ],
+    ids=["summarize-variable", "openai-variable", "argument"],
+)
+def test_an_unreachable_server_is_named_by_where_its_base_url_came_from(environ, given, says):
+    # It always said "is the server running at SUMMARIZE_BASE_URL?", also for a base URL read
+    # from OPENAI_BASE_URL, where that variable was not the one to change.
+    settings = Settings.from_env(environ, model="m", cache=False, max_retries=0, **given)
+    err = raised(summarize_article, ARTICLE, settings=settings)
+    assert isinstance(err, ConnectionFailedError)
+    assert f"could not connect or the connection dropped (Connection error.); is a server running {says}" in str(err)
+    assert "at http://127.0.0.1:9/v1" in str(err)
+
