@@ -65,11 +65,17 @@ def corpus_folder(tmp_path: Path, times: int = 1) -> Path:
 OFFLINE_ENDPOINT = ["--model", MODEL, "--base-url", "http://127.0.0.1:9/v1"]
 
 
-def exported_seed(tmp_path: Path, name: str = "a.txt") -> tuple[Path, Path]:
-    """A folder holding the seed article as ``name``, exported through the CLI: (folder, job)."""
+def seed_folder(tmp_path: Path, name: str = "a.txt") -> Path:
+    """A folder ``news`` holding the seed article as ``name``."""
     folder = tmp_path / "news"
     folder.mkdir()
     shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / name)
+    return folder
+
+
+def exported_seed(tmp_path: Path, name: str = "a.txt") -> tuple[Path, Path]:
+    """A folder holding the seed article as ``name``, exported through the CLI: (folder, job)."""
+    folder = seed_folder(tmp_path, name)
     out = tmp_path / "job"
     assert cli.main(["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]) == 0
     return folder, out
@@ -337,9 +343,7 @@ def test_a_job_over_outputs_of_other_work_is_refused_and_a_resumed_job_says_what
     # As online: outputs of a summary run are not "done" for a job asking a translation.
     from summarize.batch import BatchError
 
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    folder = seed_folder(tmp_path, "seed.txt")
     out = tmp_path / "job"
     out.mkdir()
     (out / "seed.json").write_text(json.dumps({"file": "seed.txt", "summaries": {"en": "Alibaba released Qwen3."}}), encoding="utf-8")
@@ -355,9 +359,7 @@ def test_a_job_over_outputs_of_other_work_is_refused_and_a_resumed_job_says_what
 
 def test_export_refuses_files_it_did_not_write_where_outputs_go_as_online(tmp_path, capsys):
     # They counted as the article's finished outputs: "1 already done", and the job was empty.
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    folder = seed_folder(tmp_path, "seed.txt")
     out = tmp_path / "job"
     out.mkdir()
     (out / "seed.md").write_text("# mine\n", encoding="utf-8")
@@ -559,9 +561,7 @@ def test_a_malformed_reply_fails_its_article_and_the_job_goes_on(tmp_path, body)
 
 
 def test_a_line_refused_without_a_response_fails_with_the_servers_message(tmp_path):
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    folder = seed_folder(tmp_path, "seed.txt")
     out = tmp_path / "job"
     report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=0))
     (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
@@ -575,9 +575,7 @@ def test_a_line_refused_without_a_response_fails_with_the_servers_message(tmp_pa
 
 
 def test_a_context_length_failure_splits_the_chunk_as_online(tmp_path):
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    folder = seed_folder(tmp_path, "seed.txt")
     settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
     out = tmp_path / "job"
     report = jobs.export_round(folder, out, settings=settings)
@@ -616,9 +614,7 @@ def answer_rounds(out: Path, report: jobs.Report, results: Path, engine) -> tupl
 
 
 def test_a_markdown_title_shows_a_file_names_escapes_rather_than_acting_on_them(tmp_path):
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed\x1b]0;owned\x07.txt")
+    folder = seed_folder(tmp_path, "seed\x1b]0;owned\x07.txt")
     out = tmp_path / "job"
     report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL), formats=("md",))
     answer_rounds(out, report, tmp_path, chat_body)
@@ -868,9 +864,7 @@ def test_exporting_again_tries_the_failed_articles_again(tmp_path, capsys, caplo
 )
 def test_import_and_status_refuse_endpoint_options_they_would_ignore(tmp_path, capsys, action, option):
     # They were accepted and ignored: the job's own settings shape every request and reply.
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    folder = seed_folder(tmp_path)
     out = tmp_path / "job"
     report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
     results = tmp_path / "r.jsonl"
@@ -898,9 +892,7 @@ def test_import_and_status_refuse_endpoint_options_they_would_ignore(tmp_path, c
 def test_export_and_submit_refuse_the_options_a_batch_engine_makes_moot(tmp_path, capsys, action, option, says):
     # They were taken and did nothing: no reply of a job comes from the response cache, and the
     # batch engine, not summarize, runs its requests.
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    folder = seed_folder(tmp_path)
     out = tmp_path / "job"
     with pytest.raises(SystemExit) as exit:
         cli.main(["batch", action, str(folder), "--out", str(out), "--model", MODEL, *option])
@@ -917,18 +909,14 @@ def test_export_help_says_the_model_is_required_as_export_does(tmp_path, capsys)
     help_text = " ".join(capsys.readouterr().out.split())
     assert "the only one the endpoint lists" not in help_text
     assert "--model MODEL model name written into every request (SUMMARIZE_MODEL); required" in help_text
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    folder = seed_folder(tmp_path)
     assert cli.main(["batch", "export", str(folder), "--out", str(tmp_path / "job")]) == 2
     assert "set SUMMARIZE_MODEL or pass --model" in capsys.readouterr().err
 
 
 def test_a_reply_from_another_model_or_a_second_different_answer_is_named_with_its_file(tmp_path, caplog):
     # Both were taken without a word: the record then said "some-other-model", or the first text.
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    folder = seed_folder(tmp_path)
     out = tmp_path / "job"
     report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
     (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
@@ -1000,9 +988,7 @@ def test_submit_resumes_after_being_killed_mid_poll(tmp_path):
 
 
 def test_submit_sends_an_unanswered_round_again_and_gives_up_when_nothing_comes_back(tmp_path):
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    folder = seed_folder(tmp_path, "seed.txt")
     answered: list[int] = []
 
     def expiring(line):  # the first batch expires before answering anything; later ones work
@@ -1022,9 +1008,7 @@ def test_submit_sends_an_unanswered_round_again_and_gives_up_when_nothing_comes_
 def test_submitting_a_finished_job_again_tries_its_failed_articles_again(tmp_path, capsys, caplog):
     # It said "every article is finished" and stopped: only export run again retried them, and
     # the advice printed named export, not the submit the job was run with.
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    folder = seed_folder(tmp_path, "seed.txt")
     out = tmp_path / "job"
     refused = lambda line: jobs.result_line(line["custom_id"], {"error": {"message": "bad request"}}, status=400)  # noqa: E731
     with BatchesServer(refused, models=[MODEL]) as server:
@@ -1046,9 +1030,7 @@ def test_submitting_a_finished_job_again_tries_its_failed_articles_again(tmp_pat
 def test_submitting_a_job_again_elsewhere_says_it_is_resumed_at_its_own_endpoint(tmp_path, caplog):
     # The --base-url and --model given were ignored without a word: the job's batches live at
     # its own endpoint, and its requests name its own model.
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "a.txt")
+    folder = seed_folder(tmp_path)
     out = tmp_path / "job"
     with BatchesServer(batch_engine, models=[MODEL]) as server:
         jobs.export_round(folder, out, settings=Settings(base_url=server.base_url, model=MODEL))
@@ -1086,9 +1068,7 @@ def test_submit_sends_a_batch_that_failed_validation_anew_at_a_lower_max_lines(t
 
 
 def test_submit_refuses_a_batch_id_that_is_not_a_plain_name(tmp_path):
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    folder = seed_folder(tmp_path, "seed.txt")
     out = tmp_path / "deep" / "er" / "job"
     with BatchesServer(batch_engine, models=[MODEL]) as server:
         server.batch_id = lambda n: f"x/../../../../../ESCAPED-{n}"
@@ -1109,9 +1089,7 @@ def test_submit_refuses_a_batch_id_that_is_not_a_plain_name(tmp_path):
     ],
 )
 def test_submit_stops_at_results_it_cannot_have_and_sends_them_again_when_run_again(tmp_path, outputs, says):
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "seed.txt")
+    folder = seed_folder(tmp_path, "seed.txt")
     out = tmp_path / "job"
     with BatchesServer(batch_engine, models=[MODEL]) as server:
         settings = Settings(base_url=server.base_url)
@@ -1158,9 +1136,7 @@ def test_export_skips_a_symlink_out_of_the_folder(tmp_path):
 
 
 def test_an_article_export_cannot_read_fails_alone_as_online(endpoint_env, tmp_path, capsys):
-    folder = tmp_path / "news"
-    folder.mkdir()
-    shutil.copy(CORPUS / "seed-qwen3-grok.txt", folder / "good.txt")
+    folder = seed_folder(tmp_path, "good.txt")
     (folder / "big5.txt").write_bytes("臺南市政府今天宣布。".encode("big5"))
     odd = folder / os.fsdecode(b"n\xb0\xea1.txt")  # a Big5 name, as an old Windows archive has
     try:
