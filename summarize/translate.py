@@ -718,6 +718,11 @@ class TranslationRun:
     def source(self) -> str:
         return SOURCES[self.target]
 
+    @functools.cached_property
+    def sources(self) -> dict[int, str]:
+        """Each unit's text by number (the units do not change during a run)."""
+        return {u.number: u.text for u in self.units}
+
     async def ask_reply(self, messages: list[prompts.Message], max_tokens: int | None = None) -> Reply:
         return await self.client.chat(messages, model=self.model, max_tokens=max_tokens)
 
@@ -932,7 +937,7 @@ class TranslationRun:
         other's (a reply that merged two paragraphs and counted on, then a re-ask)."""
         if self.kind != "translate":  # key sentences: ``repeats``
             return []
-        other = one_translation(found, {u.number: u.text for u in self.units}).get(unit.number)
+        other = one_translation(found, self.sources).get(unit.number)
         return [f"the same translation as {marker(other, self.prefix)}"] if other is not None else []
 
     @staticmethod
