@@ -27,7 +27,9 @@ from typing import Any
 
 from .config import Settings, resolve_settings
 from .errors import EndpointError
-from .jobs import Job, JobError, Report, export_round, import_results, read_lines, retry_failed, set_max_lines, status
+from .jobs import (
+    Job, JobError, Report, export_round, import_results, read_lines, retry_failed, say_resumed, set_max_lines, status,
+)
 from .output import write_atomic
 
 log = logging.getLogger("summarize")
@@ -87,26 +89,13 @@ def submit(
         export_round(articles, out, settings=settings, languages=languages, translate=translate,
                      formats=formats, max_lines=max_lines)
     else:
-        _say_what_is_kept(job, settings)
+        say_resumed(job, job.load(), settings, languages=languages, translate=translate)
         if max_lines is not None:
             set_max_lines(job.out, max_lines)
         retry_failed(job.out)  # run again on a finished job, as export run again
     meta = job.load()
     api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
     return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
-
-
-def _say_what_is_kept(job: Job, settings: Settings) -> None:
-    """Warn when the endpoint or model given differ from those of the job being resumed: its files
-    and batches live at its own endpoint, and its requests name its own model."""
-    kept = job.load()["settings"]
-    for name, what in (("base_url", "endpoint"), ("model", "model")):
-        given = getattr(settings, name)
-        if given and given.rstrip("/") != (kept.get(name) or "").rstrip("/"):
-            log.warning(
-                "%s already holds a job for %s %s, not %s; resuming it there (give another --out for a new job)",
-                job.out, what, kept.get(name), given,
-            )
 
 
 async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Callable[[str], None]) -> Report:

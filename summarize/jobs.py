@@ -469,16 +469,7 @@ def export_round(
     job = Job(out)
     if job.exists:
         meta = job.load()
-        model = meta["settings"]["model"]
-        if model != settings.model:
-            log.warning("%s already holds a job for model %s; resuming it (give another --out for a new job)", job.out, model)
-        started = what_is_asked(translate=meta["translate"], languages=meta["languages"])
-        asked = what_is_asked(translate=translate, languages=languages)
-        if started != asked:
-            log.warning(
-                "%s already holds a job for %s, not %s; resuming it as it was started (give another --out for a new job)",
-                job.out, started, asked,
-            )
+        say_resumed(job, meta, settings, languages=languages, translate=translate)
         kept = meta["max_lines"]
         if max_lines is not None and max_lines != kept:
             log.warning(
@@ -520,6 +511,31 @@ def export_round(
     meta.update(articles=count, skipped=skipped)
     job.save(meta)
     return advance(job, on_article=on_article)
+
+
+def say_resumed(
+    job: Job, meta: dict[str, Any], settings: Settings, *, languages: Sequence[str], translate: bool
+) -> None:
+    """Warn of what a command run on the job that exists in ``job.out`` asks otherwise than the
+    job was started with (its endpoint, model, or work: export and submit alike): the job
+    resumes as it was started, at its own endpoint, where its batches live."""
+    kept = meta["settings"]
+    for name, what in (("base_url", "endpoint"), ("model", "model")):
+        given = getattr(settings, name)
+        if given and given.rstrip("/") != (kept.get(name) or "").rstrip("/"):
+            log.warning(
+                "%s already holds a job for %s %s, not %s; resuming it there (give another --out for a new job)",
+                job.out, what, kept.get(name), given,
+            )
+    from .pipeline import check_languages
+
+    started = what_is_asked(translate=meta["translate"], languages=meta["languages"])
+    asked = what_is_asked(translate=translate, languages=check_languages(languages))
+    if started != asked:
+        log.warning(
+            "%s already holds a job for %s, not %s; resuming it as it was started (give another --out for a new job)",
+            job.out, started, asked,
+        )
 
 
 def retry_failed(out: str | os.PathLike[str]) -> int:

@@ -1041,6 +1041,18 @@ def test_submitting_a_job_again_elsewhere_says_it_is_resumed_at_its_own_endpoint
     assert f"{out} already holds a job for model {MODEL}, not other-model; resuming it there" in caplog.text
 
 
+def test_submitting_a_job_again_for_other_work_says_it_resumes_it_as_started(tmp_path, caplog):
+    # Export said so; submit ignored --translate and --languages given for an existing job without a word.
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url, model=MODEL)
+        jobs.export_round(folder, out, settings=settings)
+        assert batch_api.submit(folder, out, settings=settings, translate=True, poll=0.01).done == 1
+    assert "holds a job for a summary in en, not a translation into en; resuming it as it was started" in caplog.text
+    assert "resuming it there" not in caplog.text
+
+
 def test_submit_reports_a_batch_that_failed_validation(tmp_path):
     folder = corpus_folder(tmp_path)
     with BatchesServer(batch_engine, models=[MODEL]) as server:
