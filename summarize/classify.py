@@ -210,8 +210,9 @@ class Classifier:
     def malformed(self, problem: str, model: str, attempt: int) -> errors.EndpointError:
         """A reply that is not a chat completion."""
         return errors.EndpointError(
-            f"the endpoint sent a malformed reply ({self.redact(problem)[:200]}); check that SUMMARIZE_BASE_URL "
-            "points at an OpenAI-compatible server (its /v1 path) and that nothing in between rewrites replies",
+            f"the endpoint sent a malformed reply ({self.redact(problem)[:200]}); "
+            + self._check_base_url("points at an OpenAI-compatible server (its /v1 path)")
+            + " and that nothing in between rewrites replies",
             **self.where(model, attempt, 200),
         )
 
@@ -222,7 +223,7 @@ class Classifier:
         what = f"an HTML page titled {self.redact(title)!r}" if title else "an HTML page" if title is not None else "a page of markup"
         return errors.EndpointError(
             f"{self.base_url} answered {call + ' ' if call else ''}with {what}, not as an OpenAI-compatible API does: "
-            "check SUMMARIZE_BASE_URL (OpenAI-compatible servers serve under /v1), and whether a proxy or a "
+            f"{self._check_base_url()}, which usually ends in /v1, and whether a proxy or a "
             "network login page (a captive portal: sign in in a browser first) answered in its place",
             **self.where(model, attempt, 200),
         )
@@ -231,8 +232,8 @@ class Classifier:
         """A ``GET /models`` answer that is JSON but not a model listing."""
         return errors.EndpointError(
             f"GET /models answered with something that is not a model listing ({self.redact(problem)[:200]}); "
-            "check that SUMMARIZE_BASE_URL points at an OpenAI-compatible server (its /v1 path), or set "
-            "SUMMARIZE_MODEL so that no listing is needed",
+            + self._check_base_url("points at an OpenAI-compatible server (its /v1 path)")
+            + ", or set SUMMARIZE_MODEL so that no listing is needed",
             **self.where(None, attempt, 200),
         )
 
@@ -240,7 +241,7 @@ class Classifier:
         """A reply larger than its token limit can produce."""
         return errors.EndpointError(
             f"the reply grew past {limit:,} bytes, more than {max_tokens} tokens can produce: the server is "
-            "broken or hostile, so the reply was refused (and not cached); check SUMMARIZE_BASE_URL",
+            "broken or hostile, so the reply was refused (and not cached); " + self._check_base_url(),
             **self.where(model, attempt, 200),
         )
 
@@ -310,10 +311,17 @@ class Classifier:
         )
 
     def _base_url_origin(self) -> str:
-        """Where the base URL came from, as the message can say it: " (from OPENAI_BASE_URL)",
-        " (the default)", or, given as an argument, the ways to set it."""
-        origin = self.settings.origin("base_url")
-        return f" ({origin.removeprefix(', ')})" if origin else " (base_url=, --base-url or SUMMARIZE_BASE_URL)"
+        """Where the base URL came from, as a message can say it: " (from OPENAI_BASE_URL)", the
+        preset's or the default with the ways to set another, or, given as an argument, those ways."""
+        origin = self.settings.origin("base_url").removeprefix(", ")
+        ways = "base_url=, --base-url or SUMMARIZE_BASE_URL"
+        if origin.startswith("from "):
+            return f" ({origin})"
+        return f" ({origin}; set another with {ways})" if origin else f" ({ways})"
+
+    def _check_base_url(self, that: str = "") -> str:
+        """Advice to check the base URL, named by where it came from (``_base_url_origin``)."""
+        return f"check {'that ' if that else ''}the base URL{self._base_url_origin()}{' ' + that if that else ''}"
 
     def cut_short(self, model: str | None, attempt: int) -> errors.ConnectionFailedError:
         """A stream that ended mid-reply (``reply.StreamCut``): dropped, as a connection is, and
@@ -357,13 +365,13 @@ class Classifier:
             # openai calls whatever the HTTP library raised a connection error; two of them are not.
             capped = _behind(exc, _capped)
             if capped is not None:  # not worth asking again
-                return errors.EndpointError(f"{capped}; check SUMMARIZE_BASE_URL", **self.where(model, attempt, None))
+                return errors.EndpointError(f"{capped}; {self._check_base_url()}", **self.where(model, attempt, None))
             cause = _behind(exc, _http_error("DecodingError", "TooManyRedirects"))
             if cause is not None and type(cause).__name__ == "DecodingError":
                 return self.malformed(f"its body does not decode as its Content-Encoding says: {cause}", model or "", attempt)
             if cause is not None:
                 return errors.EndpointError(
-                    f"the endpoint redirects in a loop ({self.redact(str(cause))[:200]}); check SUMMARIZE_BASE_URL",
+                    f"the endpoint redirects in a loop ({self.redact(str(cause))[:200]}); {self._check_base_url()}",
                     **self.where(model, attempt, None),
                 )
             return self.dropped(str(exc), model, attempt)
@@ -445,8 +453,8 @@ class Classifier:
         if status == 404:
             # No model named: the path itself is wrong, e.g. a base URL without its /v1.
             return errors.BadRequestError(
-                f"the endpoint has no such path; check SUMMARIZE_BASE_URL (OpenAI-compatible servers "
-                f"usually serve under /v1): {short}",
+                "the endpoint has no such path (OpenAI-compatible servers usually serve under /v1); "
+                f"{self._check_base_url()}: {short}",
                 **where,
             )
         # A server_error code or type is the server's fault whatever the status (some send it in a 200).

@@ -799,3 +799,22 @@ def test_an_unreachable_server_is_named_by_where_its_base_url_came_from(environ,
     assert f"could not connect or the connection dropped (Connection error.); is a server running {says}" in str(err)
     assert "at http://127.0.0.1:9/v1" in str(err)
 
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        Step(status=404, body={"error": {"message": "not found"}}),
+        Step(status=200, raw=b"<html><title>Sign in</title></html>", content_type="text/html"),
+        Step(status=200, body={"id": "x", "object": "chat.completion", "choices": "none"}),
+    ],
+    ids=["no-such-path", "html-page", "malformed"],
+)
+def test_advice_to_check_the_base_url_names_the_variable_it_came_from(scripted, step):
+    # Every such message said "check SUMMARIZE_BASE_URL", also when the URL was read from
+    # OPENAI_BASE_URL and SUMMARIZE_BASE_URL was not set at all.
+    scripted.default = lambda seen: step
+    settings = Settings.from_env({"OPENAI_BASE_URL": scripted.base_url}, model="m", cache=False, max_retries=0)
+    err = raised(summarize_article, ARTICLE, settings=settings)
+    assert isinstance(err, EndpointError), repr(err)
+    assert "the base URL (from OPENAI_BASE_URL)" in str(err) and "SUMMARIZE_BASE_URL" not in str(err), str(err)
+
