@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings, resolve_settings
-from .errors import EndpointError
+from .errors import ConfigError, EndpointError
 from .jobs import (
     Job, JobError, Report, export_round, import_results, read_lines, retry_failed, say_resumed, set_max_lines, status,
 )
@@ -73,9 +74,11 @@ def submit(
         EndpointError: the API refused a call (a subclass says how), or a batch failed
             validation (its errors are in the message).
         JobError: batches kept finishing without answering any request.
+        ConfigError: a setting is malformed, or ``poll`` is not a positive number of seconds.
     """
     from .client import ChatClient
 
+    check_poll(poll)
     settings = given = resolve_settings(settings, {})
 
     job = Job(out)
@@ -96,6 +99,19 @@ def submit(
     meta = job.load()
     api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
     return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
+
+
+def check_poll(poll: object) -> None:
+    """Refuse a ``poll`` that is not a positive, finite number of seconds.
+
+    Zero or a negative wait polls a paid API in a tight loop; NaN does too (``asyncio.sleep``
+    returns at once), and infinity never polls again.
+
+    Raises:
+        ConfigError: naming the value and what would be valid.
+    """
+    if isinstance(poll, bool) or not isinstance(poll, (int, float)) or not math.isfinite(poll) or poll <= 0:
+        raise ConfigError(f"poll must be a positive number of seconds between status checks, e.g. 30; got {poll!r}")
 
 
 async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Callable[[str], None]) -> Report:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import os
 import re
 import sys
@@ -82,6 +83,17 @@ def _positive(text: str) -> int:
         value = 0
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds (``--poll``: 0, a negative, nan or inf would poll a paid API in a tight loop, or never)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
 
 
@@ -753,7 +765,7 @@ def _add_job_parser(commands: Any, action: str, common: argparse.ArgumentParser)
     if action == "import":
         parser.add_argument("results", nargs="+", metavar="RESULTS.jsonl", help="batch output (and error) files")
     if action == "submit":
-        parser.add_argument("--poll", type=float, default=30.0, metavar="SECONDS", help="seconds between status checks (default 30)")
+        parser.add_argument("--poll", type=_seconds, default=30.0, metavar="SECONDS", help="seconds between status checks (default 30)")
 
 
 def cmd_job(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -1051,6 +1052,21 @@ def test_submitting_a_job_again_for_other_work_says_it_resumes_it_as_started(tmp
         assert batch_api.submit(folder, out, settings=settings, translate=True, poll=0.01).done == 1
     assert "holds a job for a summary in en, not a translation into en; resuming it as it was started" in caplog.text
     assert "resuming it there" not in caplog.text
+
+
+@pytest.mark.parametrize("poll", ["-1", "0", "nan", "inf", "soon"])
+def test_submit_refuses_a_poll_that_is_no_positive_number_of_seconds(tmp_path, capsys, poll):
+    # -1 (and 0, nan) retrieved the batch in a tight loop against a paid API; inf never again.
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["batch", "submit", str(folder), "--out", str(out), *OFFLINE_ENDPOINT, "--poll", poll])
+    assert exit.value.code == 2
+    assert f"argument --poll: expected a positive number of seconds, got '{poll}'" in capsys.readouterr().err
+    value = poll if poll == "soon" else float(poll)
+    with pytest.raises(ConfigError, match=re.escape(f"poll must be a positive number of seconds between status checks, e.g. 30; got {value!r}")):
+        batch_api.submit(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL), poll=value)
+    assert not out.exists()
 
 
 def test_submit_reports_a_batch_that_failed_validation(tmp_path):
