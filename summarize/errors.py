@@ -18,7 +18,7 @@
         ├── ServerError                   5xx after retries, a 503 whose Retry-After is too long, or
         │                                 a reply the server gave up on (finish_reason abort or error)
         ├── TruncatedOutputError          finish_reason == "length": the reply was cut off
-        └── EmptyReplyError               the reply held no answer: empty, or only the model's reasoning
+        └── EmptyReplyError               the reply held no answer: empty, only reasoning or chatter
 
 Endpoint errors keep the original exception on ``__cause__`` and never contain the API key.
 """
@@ -140,5 +140,6 @@ class TruncatedOutputError(EndpointError):
 
 
 class EmptyReplyError(EndpointError):
-    """The model's reply held no answer: nothing, or only its reasoning (thinking). The message
-    says what may have caused it and what to do."""
+    """The model's reply held no answer: nothing, only its reasoning (thinking), or only what a
+    chat model says around an answer ("Here is the summary:"), asked twice. The message says
+    what may have caused it and what to do."""

@@ -94,6 +94,9 @@ class Verdict:
     simplified_fixed: int = 0
     said_enough: bool = False  # its text, repeats cut, is as long as the reply asked for
     untranslated: tuple[tuple[int, int], ...] = ()  # where its text left English sentences in Chinese
+    # Nothing left once what a chat model says around an answer is taken away: "Sure! Here is
+    # the summary:", an empty code fence, the article's fence line said back.
+    empty: bool = False
 
     @property
     def looped_when_done(self) -> bool:
@@ -102,13 +105,15 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
-        return not (self.looped or self.wrong_language or self.cut or self.too_short or self.echoed or self.untranslated)
+        return not (
+            self.empty or self.looped or self.wrong_language or self.cut or self.too_short or self.echoed or self.untranslated
+        )
 
     @property
-    def badness(self) -> tuple[bool, bool, bool, bool, bool, int]:
-        """Ordering of how unusable a reply is: wrong language worst, then an echo of the task,
-        too short, cut, looped, and sentences left untranslated."""
-        return (self.wrong_language, self.echoed, self.too_short, self.cut, self.looped, len(self.untranslated))
+    def badness(self) -> tuple[bool, bool, bool, bool, bool, bool, int]:
+        """Ordering of how unusable a reply is: empty worst, then wrong language, an echo of the
+        task, too short, cut, looped, and sentences left untranslated."""
+        return (self.empty, self.wrong_language, self.echoed, self.too_short, self.cut, self.looped, len(self.untranslated))
 
 
 # A summary shorter than this, copied from the request, is not one: a model that obeyed an

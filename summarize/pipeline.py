@@ -39,6 +39,7 @@ from .errors import (
     ChunkFailedError,
     ConfigError,
     ContextLengthError,
+    EmptyReplyError,
     EndpointError,
     SummarizeError,
     TruncatedOutputError,
@@ -177,6 +178,7 @@ class Run:
             simplified_fixed=fixed,
             said_enough=as_long_as_asked(text, words, language),
             untranslated=tuple(untranslated(text)) if final and language == "en" and not wrong else (),
+            empty=not text.strip(),
         )
 
     async def answer(
@@ -189,6 +191,8 @@ class Run:
         Raises:
             TruncatedOutputError: both replies ran past their limit without looping, and
                 ``on_truncation`` is ``error``.
+            EmptyReplyError: both replies held nothing but what a chat model says around an
+                answer (a note's chunk then fails as any chunk whose request failed).
         """
         limit = reply_tokens(self.settings, words, language)
         first = await self.judge(messages, language, limit, penalize=False, stream=stream, final=final, words=words)
@@ -197,7 +201,7 @@ class Run:
         # Notes that only ran long (right language, no loop) are not asked again but kept below:
         # on the reference model a re-asked cut note came back cut every time, and the re-ask
         # costs the whole chunk's prompt once more.
-        note_cut = first.cut and not final and not first.wrong_language
+        note_cut = first.cut and not final and not first.wrong_language and not first.empty
         # Nor is a reply that repeated itself only after saying what was asked: its repeats
         # cut, it is as long as asked. On the reference model the seed summary looped after
         # 228 words of 150 asked; the re-ask cost its 2,066 prompt tokens again and returned
@@ -211,11 +215,12 @@ class Run:
             reasons = (
                 ([language] if first.wrong_language or first.untranslated else [])
                 + (["loop"] if first.looped or first.cut else [])
-                + (["short"] if first.too_short else [])
+                + (["short"] if first.too_short or first.empty else [])
                 + (["echo"] if first.echoed else [])
             )
             log.warning(
                 "a %s reply %s; asking once more", prompts.SHORT_NAMES.get(language, language),
+                "held nothing but words around an answer" if first.empty else
                 "came back in the wrong language" if first.wrong_language else
                 f"left {len(first.untranslated)} sentence(s) in Chinese" if first.untranslated else
                 "was too short to be a summary" if first.too_short else
@@ -228,6 +233,17 @@ class Run:
             )
             best = second if second.badness <= first.badness else first
             judged.append(second)
+        if best.empty:
+            # Kept, it would be a summary of nothing, or a part of the article gone from the
+            # notes without a trace; cached, every later run would replay it.
+            for verdict in judged:
+                self.client.forget(verdict.reply)
+            raise EmptyReplyError(
+                f"the model's {prompts.SHORT_NAMES.get(language, language)} reply held nothing but what a chat model "
+                "says around an answer (a lead-in such as 'Here is the summary:', an empty code fence, the "
+                f"article's fence line){', twice' if len(judged) > 1 else ''}: try again, or use a larger model",
+                status=None, base_url=self.client.base_url, model=self.model, attempts=len(judged),
+            )
         if best.cut and not final:
             # Notes feed the next request, not the reader: keep their whole sentences, flagged.
             self.flags.add(NOTES_CUT)

@@ -818,3 +818,49 @@ def test_advice_to_check_the_base_url_names_the_variable_it_came_from(scripted, 
     assert isinstance(err, EndpointError), repr(err)
     assert "the base URL (from OPENAI_BASE_URL)" in str(err) and "SUMMARIZE_BASE_URL" not in str(err), str(err)
 
+
+
+# -- a reply that is only what a chat model says around an answer ------------------------
+
+
+@pytest.mark.parametrize("said", ["Sure! Here is the summary:", "```\n```", "<<<END ARTICLE>>>"])
+def test_a_reply_of_nothing_but_chatter_is_asked_again_then_raised_and_never_cached(
+    scripted, scripted_settings, tmp_path, said
+):
+    # Cleaned of its lead-in, fence or echoed fence line, such a reply was "": it came back as
+    # a summary with no flag, and was cached, so the run after the server was mended replayed it.
+    settings = scripted_settings.replace(cache=True, cache_dir=str(tmp_path))
+    scripted.default = lambda seen: Step.reply(said)
+    err = raised(summarize_article, ARTICLE, settings=settings)
+    assert isinstance(err, EmptyReplyError) and err.attempts == 2, repr(err)
+    assert "held nothing but what a chat model says around an answer" in str(err)
+    assert len(scripted.chat_requests) == 2
+    scripted.default = lambda seen: Step.reply(EN)
+    assert summarize_article(ARTICLE, settings=settings).text == EN
+    assert len(scripted.chat_requests) == 3  # asked, not replayed
+
+
+def test_a_reply_of_nothing_but_chatter_asked_again_is_mended(scripted, scripted_settings):
+    scripted.script(Step.reply("Here is the summary:"), Step.reply(EN))
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.text == EN and not summary.flags
+    assert "could not be used" in scripted.chat_requests[1].messages[-1]["content"]
+
+
+def test_a_chunk_whose_notes_are_nothing_but_chatter_fails_and_is_not_passed_on_empty(scripted, scripted_settings):
+    # The chunk's notes were "", and the reduce request got "[Part 2]" with nothing under it:
+    # the summary left out a third of the article with is_partial False and no flag.
+    def respond(seen):
+        if seen.kind == "map":
+            text = fenced_text(seen)
+            return Step.reply("Sure! Here are the key points:" if "第10項" in text else f"Notes on {text.split('：')[0]}.")
+        return Step.reply("The final summary.")
+
+    scripted.default = respond
+    settings = scripted_settings.replace(chunk_tokens=700, summary_words=90)
+    err = raised(summarize_article, sentences(30), settings=settings)
+    assert isinstance(err, ChunkFailedError) and err.index == 1 and isinstance(err.__cause__, EmptyReplyError)
+    summary = summarize_article(sentences(30), settings=settings, partial=True)
+    assert summary.is_partial and summary.failed_chunks == (1,)
+    (reduce,) = [r for r in scripted.chat_requests if r.kind != "map"]
+    assert "[Part 2]\n\n" not in reduce.messages[-1]["content"] and "Notes on 第20項." in reduce.messages[-1]["content"]
