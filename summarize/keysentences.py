@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from .chunking import split_long, split_sentences
 from .config import AUTO, KEY_SENTENCES
 from .figures import MONTH_NAMES, chinese_dates, chinese_figures
-from .text import han_ratio, in_chinese, is_han, visible_length
+from .text import in_chinese, is_han, script_shares, visible_length
 
 # Under ``auto``, models with fewer parameters than this get key sentences. Measured on the
 # reference server (benchmarks/QUALITY.md): Qwen2.5-Coder-1.5B (1.78e9 parameters) and its 0.5B
@@ -103,8 +103,8 @@ def not_chinese(method: str, model: str, article: str, listed_parameters: float 
     if in_chinese(article) or not uses_key_sentences(method, model, listed_parameters):
         return ""
     return (
-        f"the article is not written in Chinese ({100 * han_ratio(article):.0f}% of its letters are Chinese "
-        "characters): it is summarized as it stands, not from key sentences to translate"
+        f"the article is not written in Chinese ({script_shares(article)}): "
+        "it is summarized as it stands, not from key sentences to translate"
     )
 
 

@@ -353,6 +353,22 @@ def test_an_article_not_in_chinese_is_summarized_as_it_stands(scripted, small, m
     assert uses_key_sentences(method, SMALL, None, "阿里巴巴推出Qwen3 model，xAI預告Grok 3.5 beta。") is True
 
 
+JAPANESE_ARTICLE = "台南市は来年、運河の遊覧船に新しい航路を三つ追加すると発表した。\n観光局によると、昨年の乗客数は約八万六千人だった。\n"
+
+
+def test_an_article_in_japanese_is_not_taken_for_chinese(scripted, small, caplog):
+    # Its kanji made it Chinese enough: its key sentences became the "zh-Hant summary", put through
+    # OpenCC (来→來, 数→數, 万→萬), with no warning, and the dry run planned it as Chinese too.
+    scripted.default = translator()
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        summary = summarize_article(JAPANESE_ARTICLE, settings=small, method="key-sentences", languages=("zh-Hant",))
+    assert summary.method == "abstractive" and summary.key_sentences == ()
+    assert {r.kind for r in scripted.chat_requests} == {"summarize"}
+    reason = "the article is not written in Chinese (it is Japanese: 40% of its letters are hiragana)"
+    assert reason in caplog.text
+    assert plan_article(JAPANESE_ARTICLE, small.replace(method="key-sentences")).method_reason.startswith(reason)
+
+
 def test_the_zh_hant_summary_is_the_key_sentences_themselves_and_costs_no_request(scripted, small):
     scripted.default = translator()
     both = summarize_article(RELEASE, settings=small, languages=("en", "zh-Hant"))

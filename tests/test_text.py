@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarize.text import in_simplified, to_traditional
+from summarize.text import in_chinese, in_simplified, to_traditional
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,21 @@ def test_correct_traditional_text_comes_back_unchanged(text):
 def test_the_same_characters_in_a_simplified_sentence_are_repaired(drifted, repaired):
     assert to_traditional(drifted)[0] == repaired
     assert in_simplified(drifted)
+
+
+@pytest.mark.parametrize(
+    "text, chinese",
+    [
+        ("臺南市今天宣布運河導覽船新增三條航線，觀光局表示去年載客約八萬六千人次。", True),
+        # Japanese: its kanji are over a fifth of its letters, but its grammar is hiragana.
+        ("台南市は来年、運河の遊覧船に新しい航路を三つ追加すると発表した。", False),
+        ("政府は１５日、新型コロナウイルス対策本部を開き、緊急事態宣言の延長を決定した。", False),
+        # Chinese that quotes a Japanese title, brand or name is still Chinese.
+        ("日本動畫《鬼滅の刃》在台上映首週票房突破新台幣一億元，創下日本動畫在台最佳開片紀錄。", True),
+        ("優衣庫（ユニクロ）今日宣布在台北開設旗艦店，店內販售ヒートテック系列商品。", True),
+        ("美國總統唐納・川普今天抵達東京，與日本首相石破茂會面。", True),
+        ("The council approved a park budget of 3.2 million dollars.", False),
+    ],
+)
+def test_japanese_is_not_taken_for_chinese(text, chinese):
+    assert in_chinese(text) is chinese
