@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import weakref
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
@@ -100,6 +101,37 @@ class Undecodable(Exception):
 MAX_SIDE_BODY_BYTES = 8 * 2**20
 
 
+class _Inflater:
+    """One layer of a body's ``Content-Encoding`` (gzip or deflate) undone a piece at a time,
+    never producing more than it is given room for: a gzip body 1,000 times smaller than what
+    it decodes to ("a gzip bomb") stops at the cap instead of being expanded whole in memory."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        # Deflate is meant to be zlib-wrapped; some servers send it raw, which is tried next.
+        self.inflate = zlib.decompressobj(zlib.MAX_WBITS | 16 if encoding == "gzip" else zlib.MAX_WBITS)
+        self.started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """Up to ``room + 1`` bytes decoded from ``data``: more than ``room`` means more were to come."""
+        try:
+            out = self.inflate.decompress(data, room + 1)
+        except zlib.error:
+            if self.encoding != "deflate" or self.started:
+                raise
+            self.inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self.inflate.decompress(data, room + 1)
+        self.started = True
+        return out
+
+    def flush(self) -> bytes:
+        return self.inflate.flush()
+
+
+# The encodings the HTTP library decodes; any other it passes on as it came, and so do we.
+INFLATED = ("gzip", "deflate")
+
+
 class BodyCapped(Exception):
     """Marks the read error a body past ``MAX_SIDE_BODY_BYTES`` raises (a subclass of the HTTP
     library's ``ReadError``, so ``openai`` and the transport handle it as a failed read), for
@@ -121,19 +153,44 @@ def http_client(timeout: float) -> Any:
         pass
 
     class Capped(http.AsyncByteStream):
-        def __init__(self, inner: Any, request: Any) -> None:
+        """The body as it decodes, stopped at ``MAX_SIDE_BODY_BYTES`` of decoded bytes. It
+        undoes the ``Content-Encoding`` itself (``layers``, outermost first), a bounded piece at
+        a time, since the HTTP library would expand the whole body before anything counted it."""
+
+        def __init__(self, inner: Any, request: Any, layers: list[str]) -> None:
             self.inner, self.request = inner, request
+            self.layers = [_Inflater(layer) for layer in layers]
+            self.size = 0
+
+        def _counted(self, data: bytes, flush: bool = False) -> bytes:
+            for layer in self.layers:
+                room = MAX_SIDE_BODY_BYTES - self.size
+                try:
+                    data = layer.feed(data, room) + (layer.flush() if flush else b"")
+                except zlib.error as exc:
+                    raise http.DecodingError(
+                        f"{layer.encoding}: {exc}",
+                        request=self.request,
+                    ) from None
+                if len(data) > room:
+                    break
+            self.size += len(data)
+            if self.size > MAX_SIDE_BODY_BYTES:
+                raise TooLarge(
+                    f"the body grew past {MAX_SIDE_BODY_BYTES:,} bytes{' decoded' if self.layers else ''}, far more "
+                    "than an error or a model listing: the server is broken or hostile", request=self.request,
+                )
+            return data
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            size = 0
             async for data in self.inner:
-                size += len(data)
-                if size > MAX_SIDE_BODY_BYTES:
-                    raise TooLarge(
-                        f"the body grew past {MAX_SIDE_BODY_BYTES:,} bytes, far more than an error or a model "
-                        "listing: the server is broken or hostile", request=self.request,
-                    )
-                yield data
+                counted = self._counted(data)
+                if counted:
+                    yield counted
+            if self.layers:
+                rest = self._counted(b"", flush=True)
+                if rest:
+                    yield rest
 
         async def aclose(self) -> None:
             await self.inner.aclose()
@@ -142,7 +199,11 @@ def http_client(timeout: float) -> Any:
         request = response.request
         listing = request.method == "GET" and request.url.path.endswith("/models")
         if response.status_code >= 300 or listing:
-            response.stream = Capped(response.stream, request)
+            said = response.headers.get("content-encoding", "")
+            layers = [e.strip().lower() for e in said.split(",") if e.strip().lower() in INFLATED]
+            if layers:
+                del response.headers["content-encoding"]  # decoded here: not again by the HTTP library
+            response.stream = Capped(response.stream, request, layers[::-1])
 
     return sdk().DefaultAsyncHttpxClient(timeout=timeout, event_hooks={"response": [cap]})
 

@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+import zlib
 
 import openai
 import pytest
@@ -36,6 +37,7 @@ from summarize import (
 )
 from summarize import prompts
 from summarize.client import ChatClient
+from summarize.transport import MAX_SIDE_BODY_BYTES
 
 ARTICLE = "臺南市政府今天公布防災演練成果，共有三千名市民參加。市長表示，明年將擴大辦理。"
 MESSAGES = prompts.summarize_messages(ARTICLE, "en")
@@ -456,6 +458,55 @@ def test_a_gzip_bomb_is_refused_before_it_fills_memory(scripted, scripted_settin
     err = raised(chat, settings)
     assert type(err) is EndpointError and "bytes" in str(err)
     assert not list(tmp_path.rglob("*.json"))
+
+
+def side_bomb(megabytes: int, layers: int = 1) -> bytes:
+    """A JSON error body of ``megabytes`` MB that travels gzipped ``layers`` times over."""
+    body = json.dumps({"error": {"message": " " * (megabytes * 2**20)}}).encode()
+    for _ in range(layers):
+        body = gzip.compress(body, compresslevel=9)
+    return body
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_a_gzip_bomb_in_an_error_body_stops_at_the_cap_of_decoded_bytes(scripted, scripted_settings, layers):
+    # The cap on error bodies and listings counted the bytes on the wire, and the HTTP library
+    # then expanded the whole body in memory: 1 MB of gzip took 3.1 GB.
+    bomb = side_bomb(64, layers)
+    assert len(bomb) < MAX_SIDE_BODY_BYTES // 64
+    encoding = ", ".join(["gzip"] * layers)
+    scripted.default = lambda seen: Step(status=500, raw=bomb, stream=False, headers={"Content-Encoding": encoding})
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert type(err) is ServerError and f"with an error body past {MAX_SIDE_BODY_BYTES:,} bytes, not read" in str(err), repr(err)
+
+
+def test_a_gzip_bomb_as_a_models_listing_stops_at_the_cap(scripted, scripted_settings):
+    scripted.models_step = Step(raw=side_bomb(64), stream=False, headers={"Content-Encoding": "gzip"})
+
+    async def listed():
+        async with ChatClient(scripted_settings.replace(model=None, max_retries=0)) as client:
+            return await client.list_models()
+
+    err = raised(lambda: asyncio.run(listed()))
+    assert type(err) is EndpointError and f"past {MAX_SIDE_BODY_BYTES:,} bytes decoded" in str(err), repr(err)
+
+
+@pytest.mark.parametrize(
+    "encoding, encode",
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as some servers send it
+        ("gzip, gzip", lambda b: gzip.compress(gzip.compress(b))),
+        ("br", lambda b: b),  # not one the HTTP library decodes: passed on as it came
+    ],
+    ids=["gzip", "deflate", "raw-deflate", "gzip-twice", "unknown"],
+)
+def test_an_encoded_error_body_within_the_cap_still_reads(scripted, scripted_settings, encoding, encode):
+    body = json.dumps({"error": {"message": "slot unavailable, try again"}}).encode()
+    scripted.default = lambda seen: Step(status=503, raw=encode(body), stream=False, headers={"Content-Encoding": encoding})
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert type(err) is ServerError and "slot unavailable, try again" in str(err), repr(err)
 
 
 # -- item 16: 429 storms -------------------------------------------------------------------
