@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -120,9 +121,19 @@ def without_keys(text: str, keys: Iterable[str | None], mark: str = "***") -> st
         >>> without_keys("bad key sk-0123456789", ["sk-0123456789", None])
         'bad key ***'
     """
-    for key in sorted({k for k in keys if k and len(k) >= MIN_KEY_CHARACTERS}, key=len, reverse=True):
+    forms = {form for k in keys if k and len(k) >= MIN_KEY_CHARACTERS for form in _quoted(k)}
+    for key in sorted(forms, key=len, reverse=True):
         text = text.replace(key, mark)
     return text
+
+
+def _quoted(key: str) -> set[str]:
+    """``key`` and the forms it takes quoted in a message: inside a Python repr (an error body's
+    dict, quoted whole: a backslash doubled, a quote escaped) or a JSON string, once or twice over."""
+    forms = {key}
+    for _ in range(2):
+        forms |= {quoted for form in forms for quoted in (repr(form)[1:-1], json.dumps(form)[1:-1])}
+    return forms
 
 
 def shown(name: object) -> str:
