@@ -457,6 +457,18 @@ def _positive(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
 
 
+# Token speeds a server can report and mean: a fraction of a token a second is a stuck server,
+# ten million a second no server; past these the reported timings are not measurements (a
+# speed of 5e-324 made a full-context request take "inf" seconds, and the advice crashed).
+PLAUSIBLE_SPEED = (0.01, 1e7)
+
+
+def _speed(value: Any) -> float | None:
+    """A tokens-per-second figure from ``timings``, if it is one a server could mean."""
+    speed = _positive(value)
+    return speed if speed is not None and PLAUSIBLE_SPEED[0] <= speed <= PLAUSIBLE_SPEED[1] else None
+
+
 async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny: tuple[Reply, float]) -> Check:
     """Can ``SUMMARIZE_TIMEOUT`` cover a request that fills the context? Measured, not guessed.
 
@@ -479,8 +491,8 @@ async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny:
         return Check("speed", WARN, f"could not measure the server's speed: {exc}")
     prompt, reply_tokens = settings.context_tokens - settings.output_tokens, settings.output_tokens
     timings = reply.timings or {}
-    prompt_speed = _positive(timings.get("prompt_per_second"))
-    generation_speed = _positive(timings.get("predicted_per_second"))
+    prompt_speed = _speed(timings.get("prompt_per_second"))
+    generation_speed = _speed(timings.get("predicted_per_second"))
     if prompt_speed and generation_speed:
         seconds = prompt / prompt_speed + reply_tokens / generation_speed
         measured = f"prompt {prompt_speed:.0f} tokens/s, generation {generation_speed:.0f} tokens/s (llama.cpp timings)"

@@ -207,6 +207,16 @@ async def test_doctor_says_the_timeout_covers_a_fast_server():
     assert "takes about 14 s" in speed.detail and "within SUMMARIZE_TIMEOUT=120" in speed.detail
 
 
+@pytest.mark.parametrize("absurd", [5e-324, 1e-9, 1e300])
+async def test_doctor_takes_absurd_timings_for_none_and_does_not_crash(absurd):
+    # A speed of 5e-324 tokens/s made a full-context request take inf seconds, and the advice
+    # (math.ceil(inf)) crashed doctor with an OverflowError, outside the library's errors.
+    with ScriptedServer(default=llamacpp_with_timings(absurd, absurd), models=["m"]) as server:
+        checks = await diagnose(settings_for(server.base_url, timeout=120))
+    speed = by_name(checks)["speed"]
+    assert "llama.cpp timings" not in speed.detail and "(wall time)" in speed.detail, shown(checks)
+
+
 async def test_without_timings_doctor_bounds_the_speed_by_wall_time():
     # A server that reports usage but no timings, and takes 0.3 s for every request: the speed
     # request's 400 prompt tokens took at least 0.3 s, the short reply's 2 tokens too.
