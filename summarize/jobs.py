@@ -307,15 +307,31 @@ class Job:
     def reply_file(self, shard: int) -> Path:
         return self.state / "replies" / f"{shard:06d}.json"
 
-    def articles(self, shard: int) -> Iterator[dict[str, Any]]:
-        """The stored articles of one shard, one at a time.
+    def articles(self, shard: int, total: int) -> Iterator[dict[str, Any]]:
+        """The stored articles of one shard, one at a time; ``total`` is the job's article count
+        (``job.json``'s ``articles``), which says how many the shard holds.
 
         Raises:
-            JobError: the file is missing or damaged (a line that is not an article's JSON).
+            JobError: the file is missing or damaged: a line that is not an article's JSON, an
+                article out of its place, or fewer or more articles than the job holds there (a
+                file cut at a line's end or emptied reads as valid JSON lines, and its missing
+                articles were silently never done while the job said every article was finished).
         """
         path = self.article_file(shard)
+        first = shard * SHARD_SIZE
+        expected = max(0, min(SHARD_SIZE, total - first))
+        # Read twice: checked whole before any article is yielded, so that a pass stops before
+        # it acts on any (memory holds one article at a time, as it did).
+        held = sum(1 for _ in self._read_articles(path, first))
+        if held != expected:
+            raise self.damaged(path, f"it holds {held} article(s) where job.json counts {expected}: lines were lost or added")
+        yield from self._read_articles(path, first)
+
+    def _read_articles(self, path: Path, first: int) -> Iterator[dict[str, Any]]:
+        """The articles of a shard's file, each checked: JSON, an article, and in its place."""
         try:
             with open(path, encoding="utf-8") as handle:
+                index = first
                 for number, line in enumerate(handle, 1):
                     if not line.strip():
                         continue
@@ -327,6 +343,9 @@ class Job:
                         "text" in article or "error" in article
                     ):
                         raise self.damaged(path, f"line {number} is not an article")
+                    if article["id"] != _article_id(index):
+                        raise self.damaged(path, f"line {number} is article {article['id']}, where {_article_id(index)} belongs")
+                    index += 1
                     yield article
         except (OSError, ValueError) as exc:  # a file gone, or bytes that are not UTF-8
             raise self.damaged(path, str(exc)) from None
@@ -565,7 +584,7 @@ def _retry_failed(job: Job, meta: dict[str, Any]) -> int:
         failed = {aid for aid, state in shard.finished.items() if state.get("status") == "failed"}
         if not failed:
             continue
-        failed -= {a["id"] for a in job.articles(shard_number) if "error" in a}  # as _Tally.retryable counts
+        failed -= {a["id"] for a in job.articles(shard_number, meta["articles"]) if "error" in a}  # as _Tally.retryable counts
         if not failed:
             continue
         for aid in failed:
@@ -960,7 +979,7 @@ def advance(
         for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
             shard = job.shard(shard_number)
             finished_before = len(shard.finished)
-            for article in job.articles(shard_number):
+            for article in job.articles(shard_number, meta["articles"]):
                 if article["id"] in shard.finished:
                     tally.count(article, shard.finished[article["id"]])
                     continue
@@ -1175,7 +1194,7 @@ def _report(job: Job, meta: dict[str, Any], *, stored: int = 0, tally: _Tally | 
         tally = _Tally()
         for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
             finished = job.shard(shard_number).finished
-            for article in job.articles(shard_number) if finished else ():
+            for article in job.articles(shard_number, meta["articles"]) if finished else ():
                 if article["id"] in finished:
                     tally.count(article, finished[article["id"]])
     current: dict[str, Any] = meta["rounds"][-1] if meta["rounds"] else {"number": 0, "files": []}

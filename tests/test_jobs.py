@@ -408,7 +408,7 @@ def test_a_glob_names_the_same_articles_and_output_paths_as_online(tmp_path):
         online = sorted(
             p.relative_to(out).as_posix() for f in found.files for p in output_paths(f, found.base, out, ("md",)).values()
         )
-        stored = sorted(a["outputs"]["md"] for a in jobs.Job(out).articles(0))
+        stored = sorted(a["outputs"]["md"] for a in jobs.Job(out).articles(0, 8))
         assert stored == online and "sub/seed-qwen3-grok.md" in stored
 
 
@@ -1202,9 +1202,16 @@ def _drop_rounds(path: Path) -> None:
         ("replies/000000.json", lambda p: p.write_text("[]", encoding="utf-8"), "not the replies of a shard"),
         ("articles/000000.jsonl", lambda p: p.write_bytes(b"\xff\xfe"), "'utf-8' codec can't decode"),
         ("articles/000000.jsonl", lambda p: p.write_text("{}\n", encoding="utf-8"), "line 1 is not an article"),
+        # Cut at a line's end, or emptied, the file read as valid: its lost articles were never
+        # done, and the job said every article was finished.
+        ("articles/000000.jsonl", lambda p: p.write_text(p.read_text(encoding="utf-8").splitlines(True)[0], encoding="utf-8"),
+         "it holds 1 article(s) where job.json counts 8: lines were lost"),
+        ("articles/000000.jsonl", lambda p: p.write_bytes(b""), "it holds 0 article(s) where job.json counts 8"),
+        ("articles/000000.jsonl", lambda p: p.write_text("".join(sorted(p.read_text(encoding="utf-8").splitlines(True), reverse=True)),
+                                                          encoding="utf-8"), "line 1 is article a0000007, where a0000000 belongs"),
     ],
     ids=["job-not-json", "job-not-an-object", "job-without-rounds", "replies-cut", "replies-not-an-object",
-         "articles-not-utf8", "articles-not-articles"],
+         "articles-not-utf8", "articles-not-articles", "articles-cut", "articles-emptied", "articles-reordered"],
 )
 def test_a_damaged_state_file_is_named_with_what_to_do(tmp_path, capsys, damaged, damage, why):
     folder = corpus_folder(tmp_path)
