@@ -570,6 +570,10 @@ class ReplyReader:
                 delta = {}
             if not isinstance(delta, dict):
                 raise MalformedReply(f"choices[0].delta is {type(delta).__name__}, not an object")
+            if self.finish_reason:
+                # The choice has ended: text sent after it is no part of the reply its
+                # finish_reason vouched for (only usage and timings may still come).
+                continue
             self._add(delta, "choices[0].delta")
             if choice.get("finish_reason") is not None:
                 self.finish_reason = str(choice["finish_reason"])

@@ -110,6 +110,25 @@ def test_a_streamed_reply_shows_and_keeps_only_the_answer():
     assert reply.reasoning == "plan"
 
 
+@pytest.mark.parametrize("finish", ["stop", "length"])
+def test_text_sent_after_the_choice_finished_is_no_part_of_the_reply(finish):
+    # A stream went on after finish_reason "stop" with more text, and that text was added to
+    # the summary the finish_reason had vouched for. Usage after it still counts.
+    seen: list[str] = []
+    reader = ReplyReader("asked", max_reply_bytes(100), on_text=seen.append)
+    usage = {"choices": [], "usage": {"prompt_tokens": 20, "completion_tokens": 6, "total_tokens": 26}}
+    reader.feed(events(delta("Tainan held a drill."), delta("", finish), delta(" The mayor resigned."), usage, "[DONE]"))
+    reply = reader.reply()
+    assert reply.text == "".join(seen) == "Tainan held a drill."
+    assert reply.finish_reason == finish and reply.completion_tokens == 6
+
+
+def test_an_empty_finish_reason_does_not_end_the_choice():
+    reader = ReplyReader("asked", max_reply_bytes(100))
+    reader.feed(events(delta("Tainan held ", ""), delta("a drill.", "stop"), "[DONE]"))
+    assert reader.reply().text == "Tainan held a drill."
+
+
 @pytest.mark.parametrize(
     "sent, counted",
     [
