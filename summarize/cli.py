@@ -439,7 +439,13 @@ def _jobs(files: list[str]) -> list[Any]:
 
 def _read_stdin() -> str:
     """Stdin as UTF-8, as files are read, whatever the locale (a C or cp1252 locale decoded a
-    UTF-8 article into lone surrogates or mojibake, and the mojibake was sent)."""
+    UTF-8 article into lone surrogates or mojibake, and the mojibake was sent).
+
+    Raises:
+        UsageError: stdin is closed (``<&-``: Python then has no ``sys.stdin`` at all), or not UTF-8.
+    """
+    if sys.stdin is None:
+        raise UsageError("stdin (-) is closed: pipe an article into it, or give FILEs")
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # replaced by a text-only stream (a test, an embedding program)
         return universal_newlines(sys.stdin.read())

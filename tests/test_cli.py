@@ -535,6 +535,20 @@ def test_a_closed_stdout_is_one_clear_line_and_exit_2_before_anything_is_sent(sc
     assert scripted.requests == []
 
 
+@pytest.mark.parametrize("files", [["-"], ["{article}", "-"], []], ids=["dash", "file-and-dash", "no-file"])
+def test_a_closed_stdin_is_one_clear_line_and_exit_2_before_anything_is_sent(scripted, article, files):
+    # With - it was "internal error: AttributeError: 'NoneType' object has no attribute 'read'", exit 1.
+    environ = {**os.environ, "SUMMARIZE_BASE_URL": scripted.base_url}
+    args = [f.format(article=article) for f in files]
+    result = subprocess.run(
+        ["sh", "-c", '"$0" "$@" <&-', str(CLI), *args], capture_output=True, text=True, env=environ, timeout=30
+    )
+    assert result.returncode == 2, result.stderr
+    says = "stdin (-) is closed: pipe an article into it, or give FILEs" if files else "give one or more FILEs"
+    assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert scripted.requests == []
+
+
 def test_file_names_print_with_their_control_characters_escaped(scripted, tmp_path):
     folder = tmp_path / "news"
     folder.mkdir()
