@@ -650,6 +650,12 @@ async def asummarize_article(
             glossary=run.glossary, enabled=settings.verify, origins=key_pairs,
         )
         outcomes = {**outcomes, **checked.texts}
+        if checked.unsupported:
+            # Kept with figures or names the article does not give: the replies behind it (the
+            # notes it was made from too, where a misread figure may have begun) are not replayed,
+            # so that the next run, or batch --redo-flagged, asks again.
+            for reply in chat.replies:
+                chat.forget(reply)
     summaries = {lang: text for lang, text in outcomes.items() if isinstance(text, str)}
     errors_by_language = {lang: exc for lang, exc in outcomes.items() if not isinstance(exc, str)}
     if not summaries:

@@ -686,6 +686,24 @@ def test_summarize_reports_what_the_repair_could_not_fix(scripted, scripted_sett
     assert summary.usage.requests == 2
 
 
+def test_a_summary_kept_with_unsupported_figures_is_asked_for_again_not_replayed(scripted, scripted_settings, tmp_path):
+    # Its replies were cached, so the next run (or batch --redo-flagged) replayed the same
+    # unsupported figures without a request, whatever the server would now say.
+    from scripted_server import Step
+
+    from summarize import summarize_article
+
+    settings = scripted_settings.replace(cache=True, cache_dir=str(tmp_path))
+    scripted.script(Step.reply(SEED_WRONG), Step.reply("[1] Sorry."))
+    assert summarize_article(seed(), settings=settings).unsupported == ("245 billion parameters",)
+    right = SEED_WRONG.replace("245 billion", "235 billion")
+    scripted.script(Step.reply(right))
+    again = summarize_article(seed(), settings=settings)
+    assert again.text == right and again.unsupported == () and len(scripted.chat_requests) == 3
+    third = summarize_article(seed(), settings=settings)  # a faithful summary is replayed
+    assert third.text == right and third.usage.cache_hits == 1 and len(scripted.chat_requests) == 3
+
+
 def test_verify_off_sends_no_repair(scripted, scripted_settings, monkeypatch):
     from scripted_server import Step
 
