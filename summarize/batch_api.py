@@ -269,6 +269,8 @@ async def _download(call: Callable[..., Any], api: Any, job: Job, entry: dict[st
         )
     paths = []
     for kind, text in found.items():
+        if not text.strip():  # nothing in it to import (an import refuses an empty results file)
+            continue
         target = job.state / Path(entry["path"]).parent / f"results-{_plain_id(batch.id)}-{kind}.jsonl"
         write_atomic(target, text)
         paths.append(target.relative_to(job.state).as_posix())

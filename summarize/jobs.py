@@ -739,7 +739,8 @@ def import_results(
     Raises:
         JobError: ``out`` holds no job.
         BatchError: a results file is not there, or none of its lines answers a request of the
-            job (another job's results, a request file, not JSONL); nothing is stored then.
+            job (another job's results, a request file, not JSONL, an empty file); nothing is
+            stored then.
     """
     job = Job(out)
     meta = job.load()
@@ -779,7 +780,7 @@ def import_results(
                     continue
                 answers += 1
                 offsets.setdefault(_shard_of(article_of(cid)), array.array("q")).append(start * len(results) + number)
-        if lines and not answers:
+        if not answers:
             raise _not_results(Path(path), lines, requests, unreadable, job)
         foreign += lines - answers
     if foreign:
@@ -922,7 +923,13 @@ def _answer_text(body: dict[str, Any]) -> Any:
 
 
 def _not_results(path: Path, lines: int, requests: int, unreadable: int, job: Job) -> BatchError:
-    """The refusal of a results file none of whose lines answer the job's requests."""
+    """The refusal of a results file none of whose lines answer the job's requests (an empty
+    one included: an engine that crashed, a download that failed, the wrong file named)."""
+    if not lines:
+        return BatchError(
+            f"{display(path)} is empty: it holds no result line, so it answers none of the job's requests; "
+            f"nothing was stored: give the results of its request files under {display(job.state / 'rounds')}"
+        )
     if requests == lines:
         return BatchError(
             f"{display(path)} is a request file: its {lines} line(s) ask, none answers; give the results file "

@@ -9,7 +9,8 @@ file, the rest to the error file, both in reverse order, since real batches keep
 every batch's validation with that error. ``batch_id(n)`` names the n-th batch (a hostile
 server's may hold ``/`` or ``..``). ``outputs`` breaks output files: ``"gone"`` (their content
 is a 404, as after a provider deleted them), ``"unnamed"`` (a completed batch names none),
-``"foreign"`` (it answers requests of another batch), ``"undecodable"`` (their content is not UTF-8).
+``"foreign"`` (it answers requests of another batch), ``"undecodable"`` (their content is not UTF-8);
+``"empty"`` names an error file even when no line failed, an empty one.
 
     with BatchesServer(engine) as server:
         settings = Settings(base_url=server.base_url, model="m")
@@ -91,7 +92,7 @@ class BatchesServer:
             bad = [a for a in answered if a not in good]
             shown = [{**a, "custom_id": f"a9999999-{n}"} for n, a in enumerate(good)] if self.outputs == "foreign" else good
             for kind, rows in (("output_file_id", shown), ("error_file_id", bad)):
-                if rows and not (kind == "output_file_id" and self.outputs == "unnamed"):
+                if (rows or self.outputs == "empty") and not (kind == "output_file_id" and self.outputs == "unnamed"):
                     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reversed(rows))
                     batch[kind] = self._file(text.encode(), "batch_output", f"{batch['id']}-{kind}.jsonl")["id"]
             batch["request_counts"] = {"total": len(lines), "completed": len(good), "failed": len(bad)}

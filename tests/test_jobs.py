@@ -750,9 +750,10 @@ def test_a_lost_request_file_is_written_again_by_status_export_and_import(tmp_pa
     folder, out = exported_seed(tmp_path)
     request_file = Path(capsys.readouterr().out.strip())
     original = request_file.read_bytes()
-    empty = tmp_path / "empty.jsonl"
-    empty.touch()
-    for command in (["status", str(out)], ["export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT], ["import", str(out), str(empty)]):
+    (line,) = jobs.read_lines(request_file)
+    expired = tmp_path / "expired.jsonl"  # answers the request with nothing: the round stays as it is
+    expired.write_text(json.dumps({"custom_id": line["custom_id"], "response": None, "error": {"code": "batch_expired"}}) + "\n")
+    for command in (["status", str(out)], ["export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT], ["import", str(out), str(expired)]):
         shutil.rmtree(out / jobs.STATE / "rounds")
         caplog.clear()
         assert cli.main(["batch", *command]) == 0
@@ -799,8 +800,17 @@ def test_import_refuses_files_that_answer_none_of_the_jobs_requests_and_stores_n
     jobs.answer_round(report.files, mine, chat_body)
     assert cli.main(["batch", "import", str(job), str(mine), str(tmp_path / "empty.jsonl")]) == 2  # checked first
     assert snapshot(state) == before
-    (tmp_path / "empty.jsonl").touch()  # an empty file answers nothing, and asks nothing either: taken
-    assert jobs.import_results(job, mine, tmp_path / "empty.jsonl").done == 1
+    # An empty file (an engine that crashed, a failed download) answers none of the requests:
+    # it was taken, "0 replies stored", exit 0, though README says such a file is refused.
+    for blank in ("", "\n \n"):
+        (tmp_path / "empty.jsonl").write_text(blank, encoding="utf-8")
+        for given in ([str(tmp_path / "empty.jsonl")], [str(mine), str(tmp_path / "empty.jsonl")]):
+            assert cli.main(["batch", "import", str(job), *given]) == 2
+            err = capsys.readouterr().err
+            assert f"error: {tmp_path / 'empty.jsonl'} is empty: it holds no result line, so it answers none of the job's " \
+                   f"requests; nothing was stored: give the results of its request files under {rounds}" in err, err
+            assert snapshot(state) == before
+    assert jobs.import_results(job, mine).done == 1
 
 
 def test_a_reply_too_large_for_its_request_is_not_stored_and_good_results_later_finish_the_job(tmp_path, caplog):
@@ -1129,6 +1139,14 @@ def test_submit_stops_at_results_it_cannot_have_and_sends_them_again_when_run_ag
         assert batch_api.submit(folder, out, settings=settings, poll=0.01).done == 1
         assert server.count("POST", "/v1/batches") == 2
         assert jobs.rounds(out)[0]["files"][0]["earlier"][0]["batch_id"] == "batch_1"
+
+
+def test_submit_imports_a_batch_whose_error_file_is_empty(tmp_path):
+    # An import refuses an empty results file; a provider's empty error file is no results file.
+    folder = seed_folder(tmp_path, "seed.txt")
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        server.outputs = "empty"
+        assert batch_api.submit(folder, tmp_path / "job", settings=Settings(base_url=server.base_url), poll=0.01).done == 1
 
 
 # -- the example and memory --------------------------------------------------------------------
