@@ -93,7 +93,13 @@ class ChatClient:
     def __init__(self, settings: Settings, client: Any = None) -> None:
         shared = client if isinstance(client, ChatClient) else None
         base_url = shared.base_url if shared else _client_base_url(client)
-        if base_url and base_url != settings.base_url:
+        if base_url and base_url != settings.base_url.rstrip("/"):
+            if not shared and not settings.origin("base_url"):
+                # Both given in code, and they disagree: the client would win without a word.
+                raise errors.ConfigError(
+                    f"client= sends to {base_url}, but base_url= says {settings.base_url}: pass one of "
+                    "them (the client decides where requests go)"
+                )
             settings = settings.replace(base_url=base_url)
         self.settings = settings
         self._warned_truncation = False

@@ -613,6 +613,19 @@ def test_two_clients_for_two_servers_do_not_share_a_cached_answer(tmp_path):
         assert err.base_url == b.base_url and b.base_url in str(err)
 
 
+def test_a_client_and_a_base_url_that_disagree_are_refused_before_anything_is_sent(scripted):
+    # summarize_article(text, client=OpenAI(base_url=A), base_url=B) sent to A without a word.
+    given = openai.OpenAI(base_url=scripted.base_url, api_key="k")
+    err = raised(summarize_article, ARTICLE, client=given, base_url="http://127.0.0.1:9/v1", model="m", cache=False)
+    assert type(err) is ConfigError and "client= sends to " + scripted.base_url in str(err), repr(err)
+    assert "base_url= says http://127.0.0.1:9/v1" in str(err) and not scripted.requests
+    # The same URL (a trailing slash aside), or one from the environment or the default, is no conflict.
+    settings = Settings.from_env({"SUMMARIZE_BASE_URL": "http://127.0.0.1:9/v1"}, model="m", cache=False)
+    for ok in (Settings(base_url=scripted.base_url + "/", model="m", cache=False), settings, Settings(model="m", cache=False)):
+        scripted.script(Step.reply("Tainan held a drill."))
+        assert summarize_article(ARTICLE, settings=ok, client=given).text == "Tainan held a drill."
+
+
 def test_a_client_passed_in_decides_the_request_shape():
     given = openai.AsyncOpenAI(base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1", api_key="sk-test-0000")
     client = ChatClient(Settings(api_key="other"), given)
