@@ -49,6 +49,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -733,7 +734,8 @@ def import_results(
 
     Args:
         out: the job folder.
-        results: batch output files (OpenAI's output and error files, DashScope's, ``vllm run-batch -o``).
+        results: batch output files (OpenAI's output and error files, DashScope's, ``vllm run-batch -o``);
+            a pipe (``/dev/stdin``, a shell's ``<(cmd)``) is read too.
         on_article: called with (source, error message or ``None``) as each article finishes.
 
     Raises:
@@ -745,11 +747,38 @@ def import_results(
     job = Job(out)
     meta = job.load()
     for path in results:
-        if not Path(path).is_file():
+        if Path(path).is_dir() or not Path(path).exists():
             raise BatchError(
                 f"{display(Path(path))}: no such results file{' (it is a folder)' if Path(path).is_dir() else ''}: "
                 "give the file(s) the batch engine wrote for this job's requests"
             )
+    names = [Path(path) for path in results]  # what messages call them
+    spooled: list[Path] = []
+    try:
+        # A pipe (/dev/stdin, a shell's <(cmd)) is read once into a file of the job's: the lines
+        # are found again by their offsets, and a pipe cannot seek.
+        files = [path if path.is_file() else _spool(job, path, spooled) for path in names]
+        return _import(job, meta, names, files, on_article)
+    finally:
+        for path in spooled:
+            path.unlink(missing_ok=True)
+
+
+def _spool(job: Job, path: Path, spooled: list[Path]) -> Path:
+    """A copy of what can be read from ``path`` (a pipe, a device), in a file under the job's state."""
+    job.state.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".results-", suffix=".jsonl", dir=job.state)
+    spooled.append(Path(name))
+    with os.fdopen(fd, "wb") as copy, open(path, "rb") as source:
+        shutil.copyfileobj(source, copy)
+    return Path(name)
+
+
+def _import(
+    job: Job, meta: dict[str, Any], names: list[Path], results: list[Path],
+    on_article: Callable[[str, str | None], None] | None,
+) -> Report:
+    """``import_results`` on regular files (``results``, called ``names`` in messages)."""
     if _lost_files(job, meta):
         advance(job)  # its requests are known from the file: write it again first
         meta = job.load()
@@ -758,8 +787,9 @@ def import_results(
     # Which lines belong to which shard, by byte offset: memory holds 8 bytes a line, never replies.
     offsets: dict[int, array.array[int]] = {}
     foreign = 0
-    for number, path in enumerate(results):
+    for number, (name, path) in enumerate(zip(names, results)):
         lines = answers = requests = unreadable = 0
+        first_unreadable, cut = 0, False
         with open(path, "rb") as handle:
             position = 0
             for raw in handle:
@@ -772,6 +802,10 @@ def import_results(
                     cid = str(line.get("custom_id") or "")
                 except (ValueError, AttributeError):
                     unreadable += 1
+                    first_unreadable = first_unreadable or lines
+                    # An object begun on the file's last line, without its line end: the file
+                    # stops inside a result line (binary junk is merely not JSON).
+                    cut = not raw.endswith(b"\n") and raw.lstrip().startswith(b"{")
                     continue
                 if "body" in line and "response" not in line:
                     requests += 1  # a request line, not its answer
@@ -781,8 +815,10 @@ def import_results(
                 answers += 1
                 offsets.setdefault(_shard_of(article_of(cid)), array.array("q")).append(start * len(results) + number)
         if not answers:
-            raise _not_results(Path(path), lines, requests, unreadable, job)
-        foreign += lines - answers
+            raise _not_results(name, lines, requests, unreadable, job, cut=cut)
+        if unreadable:
+            _say_unreadable(name, unreadable, first_unreadable, cut)
+        foreign += lines - answers - unreadable
     if foreign:
         log.warning("%d result line(s) are not this job's requests (unknown custom_id) and were skipped", foreign)
     stored = 0
@@ -809,9 +845,29 @@ def import_results(
     finally:
         for handle in handles:
             handle.close()
-    for path, found in zip(results, odd):
-        found.tell(path)
+    for name, found in zip(names, odd):
+        found.tell(name)
     return advance(job, stored=stored, on_article=on_article)
+
+
+def _say_unreadable(name: Path, count: int, first: int, cut: bool) -> None:
+    """Warn of a results file's lines that are not JSON: skipped, their requests asked again.
+
+    A last line without its line end is named as cut short: the file is incomplete (a partial
+    download, an engine still writing it), not another job's, as it was reported before.
+    """
+    if cut and count == 1:
+        what = (
+            f"its last line (line {first}) is not complete JSON: the file ends inside it, cut short (a partial "
+            "download, or a file the engine was still writing?); skipped, so its request is asked again in the "
+            "next round, unless you import the whole file again"
+        )
+    else:
+        what = (
+            f"{count} line(s) are not JSON (the first is line {first}{'; the file ends inside its last line, cut short' if cut else ''}); "
+            "skipped, so the requests they answer are asked again in the next round"
+        )
+    log.warning("%s: %s", display(name), what)
 
 
 @dataclass(frozen=True)
@@ -922,7 +978,7 @@ def _answer_text(body: dict[str, Any]) -> Any:
     return message.get("content") if isinstance(message, dict) else None
 
 
-def _not_results(path: Path, lines: int, requests: int, unreadable: int, job: Job) -> BatchError:
+def _not_results(path: Path, lines: int, requests: int, unreadable: int, job: Job, *, cut: bool = False) -> BatchError:
     """The refusal of a results file none of whose lines answer the job's requests (an empty
     one included: an engine that crashed, a download that failed, the wrong file named)."""
     if not lines:
@@ -936,7 +992,10 @@ def _not_results(path: Path, lines: int, requests: int, unreadable: int, job: Jo
             "the batch engine wrote for it (nothing was stored)"
         )
     others = "answer requests this job did not write (another job's results?)"
-    what = "none is JSON" if unreadable == lines else f"{unreadable} not JSON, the others {others}" if unreadable else f"they {others}"
+    what = (
+        ("none is complete JSON: the file ends inside its last line, cut short: a partial download?" if cut else "none is JSON")
+        if unreadable == lines else f"{unreadable} not JSON, the others {others}" if unreadable else f"they {others}"
+    )
     return BatchError(
         f"none of the {lines} line(s) of {display(path)} answers a request of the job in {display(job.out)} "
         f"({what}); nothing was stored: give the results of its request files under {display(job.state / 'rounds')}"

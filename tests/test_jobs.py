@@ -813,6 +813,49 @@ def test_import_refuses_files_that_answer_none_of_the_jobs_requests_and_stores_n
     assert jobs.import_results(job, mine).done == 1
 
 
+def test_a_results_line_cut_short_is_named_so_and_its_request_asked_again(tmp_path, caplog, capsys):
+    # It was "1 result line(s) are not this job's requests (unknown custom_id)": a partial
+    # download read as another job's results.
+    folder = seed_folder(tmp_path, "a.txt")
+    shutil.copy(folder / "a.txt", folder / "b.txt")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    whole = tmp_path / "r.jsonl"
+    jobs.answer_round(report.files, whole, chat_body)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(whole.read_bytes()[:-50])
+    assert cli.main(["batch", "import", str(out), str(cut)]) == 0
+    assert "1 replies stored; 1 done, 0 failed; round 2: 1 requests" in capsys.readouterr().err
+    assert f"{cut}: its last line (line 2) is not complete JSON: the file ends inside it, cut short (a partial download" in caplog.text
+    assert "its request is asked again in the next round" in caplog.text
+    assert "unknown custom_id" not in caplog.text
+    caplog.clear()
+    garbled = tmp_path / "garbled.jsonl"
+    garbled.write_text("{oops\n" + whole.read_text(encoding="utf-8"), encoding="utf-8")
+    assert jobs.import_results(out, garbled).done == 2
+    assert f"{garbled}: 1 line(s) are not JSON (the first is line 1); skipped" in caplog.text and "unknown custom_id" not in caplog.text
+    line = next(jobs.read_lines(report.files[0].path))
+    alone = tmp_path / "alone.jsonl"  # one line, cut: nothing in it answers, so it is refused
+    alone.write_text(json.dumps(jobs.result_line(line["custom_id"], chat_body(line["body"])))[:-20], encoding="utf-8")
+    assert cli.main(["batch", "import", str(out), str(alone)]) == 2
+    assert "(none is complete JSON: the file ends inside its last line, cut short: a partial download?)" in capsys.readouterr().err
+
+
+def test_results_piped_in_are_read(tmp_path):
+    # "/dev/stdin: no such results file": a pipe is no regular file, and was refused as missing.
+    folder, out = seed_folder(tmp_path), tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    results = tmp_path / "r.jsonl"
+    jobs.answer_round(report.files, results, chat_body)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUMMARIZE_", "OPENAI_"))}
+    env.update(PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "summarize", "batch", "import", str(out), "/dev/stdin"]
+    run = subprocess.run(command, input=results.read_bytes(), capture_output=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert b"1 replies stored; 1 done, 0 failed; every article is finished" in run.stderr
+    assert (out / "a.md").is_file() and not list((out / jobs.STATE).glob(".results-*"))  # the copy is gone
+
+
 def test_a_reply_too_large_for_its_request_is_not_stored_and_good_results_later_finish_the_job(tmp_path, caplog):
     # Stored whole (19 MB of state) and then refused by the replay, it failed the articles for
     # good: correct results imported later changed nothing, and the error blamed SUMMARIZE_BASE_URL.
