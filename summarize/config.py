@@ -197,6 +197,9 @@ class _Spec:
     parse: Callable[[str], Any]
     valid: str
     fallback_env: str | None = None
+    # What a Python argument must be: "str", "path" (a str or an os.PathLike), "bool", "int" or
+    # "float" (an int will do). The variable's text is parsed; an argument is never str()-ed.
+    wants: str = "str"
 
 
 # The one home of every setting's environment variable, parser and description of valid values.
@@ -204,27 +207,27 @@ _SPECS: dict[str, _Spec] = {
     "base_url": _Spec("SUMMARIZE_BASE_URL", _url, "an http:// or https:// URL", "OPENAI_BASE_URL"),
     "api_key": _Spec("SUMMARIZE_API_KEY", _key, "a non-empty key", "OPENAI_API_KEY"),
     "model": _Spec("SUMMARIZE_MODEL", _model, "a model name the endpoint serves"),
-    "context_tokens": _Spec("SUMMARIZE_CONTEXT_TOKENS", _positive_int, "a positive integer, e.g. 8192"),
-    "chunk_tokens": _Spec("SUMMARIZE_CHUNK_TOKENS", _positive_int, "a positive integer, e.g. 1500"),
+    "context_tokens": _Spec("SUMMARIZE_CONTEXT_TOKENS", _positive_int, "a positive integer, e.g. 8192", wants="int"),
+    "chunk_tokens": _Spec("SUMMARIZE_CHUNK_TOKENS", _positive_int, "a positive integer, e.g. 1500", wants="int"),
     "output_tokens": _Spec(
-        "SUMMARIZE_OUTPUT_TOKENS", _output_tokens, f"a whole number of at least {MIN_OUTPUT_TOKENS}, e.g. 1024"
+        "SUMMARIZE_OUTPUT_TOKENS", _output_tokens, f"a whole number of at least {MIN_OUTPUT_TOKENS}, e.g. 1024", wants="int"
     ),
-    "summary_words": _Spec("SUMMARIZE_SUMMARY_WORDS", _positive_int, "a positive integer, e.g. 150"),
+    "summary_words": _Spec("SUMMARIZE_SUMMARY_WORDS", _positive_int, "a positive integer, e.g. 150", wants="int"),
     "method": _Spec("SUMMARIZE_METHOD", _one_of(METHODS), f"one of {', '.join(METHODS)}"),
-    "concurrency": _Spec("SUMMARIZE_CONCURRENCY", _positive_int, "a positive integer, e.g. 4"),
-    "timeout": _Spec("SUMMARIZE_TIMEOUT", _positive_float, "a positive number of seconds, e.g. 120"),
-    "max_retries": _Spec("SUMMARIZE_MAX_RETRIES", _non_negative_int, "a whole number >= 0, e.g. 3"),
-    "retry_backoff": _Spec("SUMMARIZE_RETRY_BACKOFF", _non_negative_float, "a number of seconds >= 0, e.g. 1"),
-    "retry_wait_max": _Spec("SUMMARIZE_RETRY_WAIT_MAX", _non_negative_float, "a number of seconds >= 0, e.g. 60"),
-    "temperature": _Spec("SUMMARIZE_TEMPERATURE", _non_negative_float, "a number >= 0, e.g. 0.2"),
+    "concurrency": _Spec("SUMMARIZE_CONCURRENCY", _positive_int, "a positive integer, e.g. 4", wants="int"),
+    "timeout": _Spec("SUMMARIZE_TIMEOUT", _positive_float, "a positive number of seconds, e.g. 120", wants="float"),
+    "max_retries": _Spec("SUMMARIZE_MAX_RETRIES", _non_negative_int, "a whole number >= 0, e.g. 3", wants="int"),
+    "retry_backoff": _Spec("SUMMARIZE_RETRY_BACKOFF", _non_negative_float, "a number of seconds >= 0, e.g. 1", wants="float"),
+    "retry_wait_max": _Spec("SUMMARIZE_RETRY_WAIT_MAX", _non_negative_float, "a number of seconds >= 0, e.g. 60", wants="float"),
+    "temperature": _Spec("SUMMARIZE_TEMPERATURE", _non_negative_float, "a number >= 0, e.g. 0.2", wants="float"),
     "tokenizer": _Spec("SUMMARIZE_TOKENIZER", _text, "auto, qwen, qwen3.5, conservative or a tiktoken encoding name"),
     "preset": _Spec("SUMMARIZE_PRESET", _one_of(presets.PRESETS), f"one of {', '.join(presets.PRESETS)}"),
-    "cache": _Spec("SUMMARIZE_CACHE", _flag, "1 or 0 (true/false, yes/no, on/off)"),
-    "cache_dir": _Spec("SUMMARIZE_CACHE_DIR", _text, "a folder path"),
-    "glossary": _Spec("SUMMARIZE_GLOSSARY", _text, "a glossary file path (lines of source<TAB>English)"),
+    "cache": _Spec("SUMMARIZE_CACHE", _flag, "1 or 0 (true/false, yes/no, on/off)", wants="bool"),
+    "cache_dir": _Spec("SUMMARIZE_CACHE_DIR", _text, "a folder path", wants="path"),
+    "glossary": _Spec("SUMMARIZE_GLOSSARY", _text, "a glossary file path (lines of source<TAB>English)", wants="path"),
     "on_truncation": _Spec("SUMMARIZE_ON_TRUNCATION", _one_of(("error", "keep")), "error or keep"),
-    "translation_context": _Spec("SUMMARIZE_TRANSLATION_CONTEXT", _flag, "1 or 0 (true/false, yes/no, on/off)"),
-    "verify": _Spec("SUMMARIZE_VERIFY", _flag, "1 or 0 (true/false, yes/no, on/off)"),
+    "translation_context": _Spec("SUMMARIZE_TRANSLATION_CONTEXT", _flag, "1 or 0 (true/false, yes/no, on/off)", wants="bool"),
+    "verify": _Spec("SUMMARIZE_VERIFY", _flag, "1 or 0 (true/false, yes/no, on/off)", wants="bool"),
 }
 
 # Settings a preset can set; None means "not given": the preset's value, else this default.
@@ -232,6 +235,33 @@ _PRESET_DEFAULTS: dict[str, Any] = {"base_url": OPENAI_BASE_URL, "context_tokens
 # Without a preset, a base URL on a loopback or private address gets the local presets' timeout:
 # a model on a CPU needs minutes for a long prompt, and a timed-out request there is work lost.
 LOCAL_TIMEOUT = 600.0
+
+
+def _argument(name: str, spec: _Spec, value: Any) -> Any:
+    """``value`` if it has the Python type setting ``name`` takes (a path as its str).
+
+    A Python argument keeps its type: ``"30"`` for a timeout is as wrong as ``"4"`` for a count,
+    and ``verify=0`` or ``cache="false"`` as ``model=5`` (which was sent as the model "5").
+    The words the variables take (1/0, yes/no, on/off) are for the environment only.
+
+    Raises:
+        ConfigError: it has another type; the message names the type wanted.
+    """
+    got = type(value).__name__ if name == "api_key" else f"{type(value).__name__} {value!r}"  # never a key
+    if spec.wants == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name} must be True or False, got {got}")
+        return value
+    if spec.wants in ("int", "float"):
+        if isinstance(value, bool) or not isinstance(value, int if spec.wants == "int" else (int, float)):
+            raise ConfigError(f"{name} must be {spec.valid}, got {got}")
+        return value
+    if spec.wants == "path" and isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        wanted = "a str or os.PathLike" if spec.wants == "path" else "a str"
+        raise ConfigError(f"{name} must be {wanted}: {spec.valid}, got {got}")
+    return value
 
 
 def _check_known(overrides: Mapping[str, Any]) -> None:
@@ -344,17 +374,13 @@ class Settings:
             value = getattr(self, name)
             if value is None and name in ("api_key", "model", "chunk_tokens", "preset", "cache_dir", "glossary"):
                 continue
+            value = _argument(name, spec, value)
             try:
                 parsed = spec.parse(str(value))
             except _Refused as exc:
                 raise ConfigError(f"{name} ({spec.env}) {exc}") from None
             except (TypeError, ValueError):
                 raise ConfigError(f"{name} must be {spec.valid}, got {value!r}") from None
-            # Python arguments keep their types: "30" for a timeout is as wrong as "4" for a count.
-            if isinstance(value, bool) != isinstance(parsed, bool) or (
-                isinstance(parsed, (int, float)) and not isinstance(value, int if isinstance(parsed, int) else (int, float))
-            ):
-                raise ConfigError(f"{name} must be {spec.valid}, got {value!r}")
             object.__setattr__(self, name, parsed)
         if self.output_tokens >= self.context_tokens:
             raise ConfigError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from summarize import ConfigError, Settings
@@ -145,6 +147,41 @@ def test_direct_construction_is_validated(kwargs):
 def test_a_number_setting_takes_an_int_or_a_float():
     settings = Settings(timeout=30, temperature=1, retry_backoff=0.5)
     assert (settings.timeout, settings.temperature, settings.retry_backoff) == (30.0, 1.0, 0.5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, says",
+    [
+        # "verify must be 1 or 0 (true/false, yes/no, on/off), got 0": the words are the variable's.
+        ({"verify": 0}, "verify must be True or False, got int 0"),
+        ({"verify": "false"}, "verify must be True or False, got str 'false'"),
+        ({"cache": "0"}, "cache must be True or False, got str '0'"),
+        ({"translation_context": 1}, "translation_context must be True or False, got int 1"),
+        # A text setting was str()-ed: model=5 went to the server as the model "5".
+        ({"model": 5}, "model must be a str: a model name the endpoint serves, got int 5"),
+        ({"tokenizer": None}, "tokenizer must be a str: auto, qwen"),
+        ({"cache_dir": 0}, "cache_dir must be a str or os.PathLike: a folder path, got int 0"),
+        ({"glossary": 0}, "glossary must be a str or os.PathLike: a glossary file path"),
+        ({"concurrency": "4"}, "concurrency must be a positive integer, e.g. 4, got str '4'"),
+        ({"timeout": True}, "timeout must be a positive number of seconds, e.g. 120, got bool True"),
+    ],
+)
+def test_an_argument_of_the_wrong_type_is_refused_naming_the_type_wanted(kwargs, says):
+    for build in (lambda: Settings(**kwargs), lambda: Settings.from_env({}, **kwargs), lambda: Settings().replace(**kwargs)):
+        with pytest.raises(ConfigError) as info:
+            build()
+        assert str(info.value).startswith(says)
+
+
+def test_a_key_of_the_wrong_type_is_refused_without_showing_it():
+    with pytest.raises(ConfigError) as info:
+        Settings(api_key=123456789)
+    assert str(info.value) == "api_key must be a str: a non-empty key, got int"
+
+
+def test_a_path_setting_takes_a_path_object():
+    settings = Settings(cache_dir=Path("/tmp/cache"), glossary=Path("names.tsv"))
+    assert (settings.cache_dir, settings.glossary) == ("/tmp/cache", "names.tsv")
 
 
 @pytest.mark.parametrize(
