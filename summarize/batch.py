@@ -283,6 +283,16 @@ def check_writable(out: Path, targets: Iterable[Path]) -> None:
     Raises:
         BatchError: naming the path in the way, and what to do.
     """
+    check_out_folder(out)
+    check_targets(out, targets)
+
+
+def check_out_folder(out: Path) -> None:
+    """``out`` is a folder (created if missing) that takes a new file.
+
+    Raises:
+        BatchError: it is a file, or cannot be written; the message says what to do.
+    """
     if out.exists() and not out.is_dir():
         raise BatchError(f"--out {display(out)} is a file, not a folder: give a folder for the results (created if missing)")
     try:
@@ -297,7 +307,18 @@ def check_writable(out: Path, targets: Iterable[Path]) -> None:
             f"--out {display(out)} cannot be written ({exc.strerror or exc}): choose a folder you can write to, "
             "or fix its permissions"
         ) from None
-    checked = {out}
+
+
+def check_targets(out: Path, targets: Iterable[Path], checked: set[Path] | None = None) -> None:
+    """No output path under ``out`` has a name too long for its file system, is a folder, or lies
+    below a file. ``checked``: the folders already checked (a batch job checks its articles one
+    at a time, and a folder once).
+
+    Raises:
+        BatchError: naming the path in the way, and what to do.
+    """
+    checked = {out} if checked is None else checked
+    checked.add(out)
     limit = output.name_max(out)
     for target in targets:
         for part in target.relative_to(out).parts if _inside(target, out) else (target.name,):

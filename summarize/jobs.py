@@ -59,7 +59,8 @@ from typing import Any
 from . import glossary as names
 from . import presets
 from .batch import (
-    ARTICLE_SUFFIXES, BatchError, _inside, check_outputs_match, collision, is_done, out_inside, output_paths, read_article, what_is_asked,
+    ARTICLE_SUFFIXES, BatchError, _inside, check_out_folder, check_outputs_match, check_targets, collision, is_done, out_inside,
+    output_paths, read_article, what_is_asked,
 )
 from .config import Settings, resolve_settings
 from .errors import ConfigError, InputError, SummarizeError
@@ -468,8 +469,8 @@ def export_round(
     Raises:
         JobError: ``out`` already holds a different job.
         ConfigError: no model is set, or a setting is malformed.
-        BatchError: ``out`` is the folder the articles are in, or two articles would write the
-            same outputs, as ``summarize batch`` refuses them.
+        BatchError: ``out`` is the folder the articles are in, a file or cannot be written, or
+            two articles would write the same outputs, as ``summarize batch`` refuses them.
         FileNotFoundError: no articles match.
 
     Example::
@@ -607,7 +608,8 @@ def _write_articles(
     because their outputs exist.
 
     Raises:
-        BatchError: two articles would write the same outputs (``a.txt`` and ``a.md``), or an
+        BatchError: two articles would write the same outputs (``a.txt`` and ``a.md``), ``out``
+            is a file or cannot be written, an output path cannot be written (a name too long, a folder in its place), or an
             article's outputs hold other work than is asked (a summary where a translation is
             asked), as ``summarize batch`` refuses them. Only articles of one folder can collide, and a folder
             or a glob yields a folder's files together (``grouped``), so memory holds one folder's
@@ -620,11 +622,15 @@ def _write_articles(
     count = skipped = 0
     shard_file: _AtomicFile | None = None
     writers: dict[Path, Path] = {}
+    checked: set[Path] = set()  # folders check_targets has seen
     folder: Path | None = None
     try:
         for path in found:
             if own_results_read and out_resolved in path.resolve().parents:
                 continue  # never our own results
+            if not checked:  # at the first article: no folder is made for a job of none
+                # A file, or read-only: refused as online, not a raw OSError at the first write.
+                check_out_folder(job.out)
             targets = output_paths(path, base, job.out, formats)
             if grouped and path.parent != folder:
                 folder = path.parent
@@ -632,6 +638,9 @@ def _write_articles(
             shared = [p for p in targets.values() if writers.setdefault(p, path) != path]
             if shared:
                 raise collision(writers[shared[0]], path, shared)
+            # As online, before the outputs are read: a name too long for the file system was
+            # taken for a file of the user's in the way ("move it away"), which is not there.
+            check_targets(job.out, targets.values(), checked)
             check_outputs_match({str(path): targets}, translate=translate, languages=languages)
             if is_done(targets):
                 skipped += 1

@@ -1309,6 +1309,37 @@ def test_export_into_the_folder_it_reads_is_refused_as_online(endpoint_env, tmp_
     assert endpoint_env.requests == []
 
 
+@pytest.mark.parametrize(
+    "blocker",
+    ["out", "out/a.md", "out/sub", "long"],
+    ids=["out-is-a-file", "an-output-is-a-folder", "an-output-folder-is-a-file", "an-output-name-too-long"],
+)
+def test_an_out_that_cannot_take_the_outputs_is_refused_by_export_as_online(tmp_path, capsys, blocker):
+    # Export said "[Errno 20] Not a directory" (exit 1) for an --out that is a file, took an
+    # output path that is a folder or below a file (to fail at its write, once paid for), and
+    # called a name too long for its output "a file summarize did not write: move it away".
+    folder = seed_folder(tmp_path)
+    (folder / "sub").mkdir()
+    shutil.copy(folder / "a.txt", folder / "sub" / "b.txt")
+    if blocker == "long":
+        shutil.copy(folder / "a.txt", folder / ("x" * 251 + ".txt"))  # x...x.json is 256 bytes
+    said = {}
+    for command in ("run", "export"):
+        out = tmp_path / command
+        if blocker != "long":
+            in_the_way = tmp_path / blocker.replace("out", command, 1)
+            in_the_way.parent.mkdir(parents=True, exist_ok=True)
+            in_the_way.mkdir() if blocker.endswith(".md") else in_the_way.write_text("mine", encoding="utf-8")
+        argv = ["batch", str(folder), "--out", str(out)] if command == "run" else ["batch", "export", str(folder), "--out", str(out)]
+        assert cli.main([*argv, *OFFLINE_ENDPOINT]) == 2
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1 and "Errno" not in err and "move it away" not in err, err
+        said[command] = err.split(": error: ", 1)[1].replace(str(out), "OUT")
+        assert not jobs.Job(out).exists and not (out / jobs.STATE / "articles").exists()
+    assert said["export"] == said["run"]
+    assert ("is 256 bytes, more than the 255 a file name can have in OUT" if blocker == "long" else "OUT") in said["export"]
+
+
 def test_export_into_a_folder_above_the_articles_reads_them_as_online(tmp_path):
     folder = corpus_folder(tmp_path)
     report = jobs.export_round(folder, tmp_path, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
