@@ -245,10 +245,16 @@ class Job:
         """The job's ``job.json``.
 
         Raises:
-            JobError: there is none, it is of another format, or it is damaged (not JSON, a
-                field missing or of the wrong type); the message names it and says what to do.
+            JobError: there is none (``out`` is a file, say), it is of another format, or it is
+                damaged (not JSON, a field missing or of the wrong type); the message names it
+                and says what to do.
         """
         path = self.state / "job.json"
+        if self.out.exists() and not self.out.is_dir():  # not "job.json is damaged ([Errno 20] ...)"
+            raise JobError(
+                f"{display(self.out)} is a file, not a job folder: give the folder that was given to "
+                "`summarize batch export --out`"
+            )
         try:
             meta = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -264,6 +270,7 @@ class Job:
         problem = _meta_problem(meta)
         if problem:
             raise self.damaged(path, problem)
+        self.settings(meta)  # a malformed stored setting is found by every command, status too
         return meta
 
     def damaged(self, path: Path, why: str) -> JobError:
@@ -297,9 +304,19 @@ class Job:
         write_atomic(self.state / "job.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
 
     def settings(self, meta: dict[str, Any], **overrides: Any) -> Settings:
-        """The job's request-shaping settings; ``overrides`` (the key, for one) come from this machine."""
+        """The job's request-shaping settings; ``overrides`` (the key, for one) come from this machine.
+
+        Raises:
+            JobError: a stored setting is malformed (a hand edit, a bad restore); the message
+                names ``job.json``, where the value is, not only the setting, as a bare
+                ``ConfigError`` did.
+        """
         stored = {k: v for k, v in meta["settings"].items() if k in {f.name for f in dataclasses.fields(Settings)}}
-        return Settings(**stored).replace(**overrides) if overrides else Settings(**stored)
+        try:
+            settings = Settings(**stored)
+        except ConfigError as exc:
+            raise self.damaged(self.state / "job.json", f"its settings: {exc}") from None
+        return settings.replace(**overrides) if overrides else settings
 
     # shards ----------------------------------------------------------------------------------
 

@@ -990,6 +990,18 @@ def test_an_unknown_job_folder_says_how_to_start_one(tmp_path, capsys):
     assert "summarize batch export DIR --out" in capsys.readouterr().err
 
 
+def test_a_file_for_the_job_folder_is_named_so(tmp_path, capsys):
+    # "a.txt/.batch/job.json is damaged ([Errno 20] Not a directory ...): remove a.txt/.batch".
+    folder = seed_folder(tmp_path)
+    for command in (["status", str(folder / "a.txt")], ["import", str(folder / "a.txt"), str(folder / "a.txt")]):
+        assert cli.main(["batch", *command]) == 1
+        err = capsys.readouterr().err
+        assert err == (
+            f"summarize batch {command[0]}: error: {folder / 'a.txt'} is a file, not a job folder: give the folder "
+            "that was given to `summarize batch export --out`\n"
+        )
+
+
 # -- submit ----------------------------------------------------------------------------------
 
 
@@ -1253,12 +1265,20 @@ def _drop_rounds(path: Path) -> None:
     path.write_text(json.dumps(meta), encoding="utf-8")
 
 
+def _bad_setting(path: Path) -> None:
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["settings"]["concurrency"] = "x"
+    path.write_text(json.dumps(meta), encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     "damaged, damage, why",
     [
         ("job.json", lambda p: p.write_text("{not json", encoding="utf-8"), "Expecting property name"),
         ("job.json", lambda p: p.write_text("[]", encoding="utf-8"), "not a job's JSON object"),
         ("job.json", _drop_rounds, 'a job without a list "rounds"'),
+        # A bare ConfigError that never said where the value was.
+        ("job.json", _bad_setting, "its settings: concurrency must be a positive integer"),
         ("replies/000000.json", lambda p: p.write_bytes(b'{"replies": {"a'), "Unterminated string"),
         ("replies/000000.json", lambda p: p.write_text("[]", encoding="utf-8"), "not the replies of a shard"),
         ("articles/000000.jsonl", lambda p: p.write_bytes(b"\xff\xfe"), "'utf-8' codec can't decode"),
@@ -1271,7 +1291,7 @@ def _drop_rounds(path: Path) -> None:
         ("articles/000000.jsonl", lambda p: p.write_text("".join(sorted(p.read_text(encoding="utf-8").splitlines(True), reverse=True)),
                                                           encoding="utf-8"), "line 1 is article a0000007, where a0000000 belongs"),
     ],
-    ids=["job-not-json", "job-not-an-object", "job-without-rounds", "replies-cut", "replies-not-an-object",
+    ids=["job-not-json", "job-not-an-object", "job-without-rounds", "job-bad-setting", "replies-cut", "replies-not-an-object",
          "articles-not-utf8", "articles-not-articles", "articles-cut", "articles-emptied", "articles-reordered"],
 )
 def test_a_damaged_state_file_is_named_with_what_to_do(tmp_path, capsys, damaged, damage, why):
