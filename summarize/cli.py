@@ -314,7 +314,16 @@ def settings_from(args: argparse.Namespace) -> Settings:
     }
     if getattr(args, "no_cache", False):
         overrides["cache"] = False
-    return Settings.from_env(**overrides)
+    try:
+        return Settings.from_env(**overrides)
+    except ConfigError as exc:
+        # A bad argument is named as Python would pass it ("model holds a line break"); here
+        # the user gave the option.
+        message = str(exc)
+        for name in overrides:
+            if message.startswith(f"{name} "):
+                raise ConfigError(f"--{name.replace('_', '-')}{message[len(name):]}") from None
+        raise
 
 
 def _resuming(args: argparse.Namespace) -> str:

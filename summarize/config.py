@@ -378,7 +378,9 @@ class Settings:
             try:
                 parsed = spec.parse(str(value))
             except _Refused as exc:
-                raise ConfigError(f"{name} ({spec.env}) {exc}") from None
+                # Named as it was given: the variable it was read from, else the argument (a
+                # variable the user never set is no help: "model (SUMMARIZE_MODEL)" for --model).
+                raise ConfigError(f"{self._variable(name) or name} {exc}") from None
             except (TypeError, ValueError):
                 raise ConfigError(f"{name} must be {spec.valid}, got {value!r}") from None
             object.__setattr__(self, name, parsed)
@@ -506,8 +508,17 @@ def resolve_settings(settings: Settings | None, overrides: Mapping[str, Any]) ->
 
     Raises:
         ConfigError: ``settings`` is not a ``Settings``, an override is unknown or malformed, or a
-            variable that is read is.
+            variable that is read is; the tokenizer named cannot count offline.
     """
+    resolved = _resolve(settings, overrides)
+    # Loaded now, before any request (GET /models comes first otherwise), and named as it was given.
+    from .tokens import check_tokenizer
+
+    check_tokenizer(resolved.tokenizer, resolved._variable("tokenizer") or "tokenizer")
+    return resolved
+
+
+def _resolve(settings: Settings | None, overrides: Mapping[str, Any]) -> Settings:
     if settings is None:
         return Settings.from_env(**overrides)
     if not isinstance(settings, Settings):

@@ -67,6 +67,11 @@ def _qwen_encoding(variant: str):
 _FETCHING = threading.Lock()
 
 
+class _NotLoaded(Exception):
+    """Why a tiktoken encoding did not load (``args``: the reason, and what else would do); the
+    message, naming the setting that asked for it, is ``check_tokenizer``'s."""
+
+
 @functools.lru_cache(maxsize=None)
 def _tiktoken_encoding(name: str):
     """A tiktoken encoding by name, only from tiktoken's cache: counting tokens never downloads.
@@ -82,10 +87,9 @@ def _tiktoken_encoding(name: str):
 
     def local_only(blobpath: str) -> bytes:
         if blobpath.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"SUMMARIZE_TOKENIZER={name!r}: its file is not in tiktoken's cache, and counting tokens "
-                "never downloads; use auto, qwen, qwen3.5 or conservative, which work offline (or put the "
-                "file in tiktoken's cache, TIKTOKEN_CACHE_DIR)"
+            raise _NotLoaded(
+                "is a tiktoken encoding whose file is not in tiktoken's cache, and counting tokens never downloads",
+                " (or put the file in tiktoken's cache, TIKTOKEN_CACHE_DIR)",
             )
         return fetch(blobpath)
 
@@ -93,19 +97,62 @@ def _tiktoken_encoding(name: str):
         tiktoken.load.read_file = local_only
         try:
             return tiktoken.get_encoding(name)
-        except ConfigError:
+        except _NotLoaded:
             raise
-        except Exception as exc:  # tiktoken raises ValueError for unknown names
-            raise ConfigError(
-                f"SUMMARIZE_TOKENIZER={name!r} could not be loaded ({type(exc).__name__}: {exc}); "
-                "use auto, qwen, qwen3.5 or conservative, which work offline"
-            ) from exc
+        except ValueError as exc:
+            if str(exc).startswith("Unknown encoding"):  # followed by lines on tiktoken's plugins and version
+                raise _NotLoaded("is neither a tokenizer of summarize nor a tiktoken encoding name", "") from None
+            raise _NotLoaded(f"could not be loaded ({_first_line(exc)})", "") from exc
+        except Exception as exc:
+            raise _NotLoaded(f"could not be loaded ({_first_line(exc)})", "") from exc
         finally:
             tiktoken.load.read_file = fetch
 
 
-def tokenizer_for(model: str | None, tokenizer: str = "auto") -> TokenCounter:
-    """The counter for ``model`` under the ``tokenizer`` setting (see the module docstring)."""
+def _first_line(exc: BaseException) -> str:
+    """``exc`` in one line, for a message that is one line."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+_BUILT_IN = ("auto", "qwen", "qwen3.5", "conservative")
+
+
+def check_tokenizer(tokenizer: object, named: str = "tokenizer") -> str:
+    """``tokenizer`` if it can count tokens offline: a tokenizer of summarize, or a tiktoken
+    encoding whose file is in tiktoken's cache (loaded now, and kept).
+
+    Args:
+        named: what messages call it, as it was given: the argument (``tokenizer``) or the
+            variable it was read from (``SUMMARIZE_TOKENIZER``).
+
+    Raises:
+        ConfigError: it is not a str, or it names nothing that loads offline; one line, naming ``named``.
+    """
+    if not isinstance(tokenizer, str):
+        raise ConfigError(
+            f"{named} must be a str: {', '.join(_BUILT_IN)} or a tiktoken encoding name, got {type(tokenizer).__name__}"
+        )
+    choice = tokenizer.strip()
+    if choice.lower() in _BUILT_IN:
+        return tokenizer
+    try:
+        _tiktoken_encoding(choice)
+    except _NotLoaded as exc:
+        reason, tail = exc.args
+        raise ConfigError(
+            f"{named}={choice!r} {reason}: use auto, qwen, qwen3.5 or conservative, which work offline{tail}"
+        ) from exc.__cause__
+    return tokenizer
+
+
+def tokenizer_for(model: str | None, tokenizer: str = "auto", *, named: str = "tokenizer") -> TokenCounter:
+    """The counter for ``model`` under the ``tokenizer`` setting (see the module docstring).
+
+    Raises:
+        ConfigError: ``tokenizer`` names nothing that counts offline (``check_tokenizer``; ``named``
+            is what the message calls it).
+    """
     choice = (tokenizer or "auto").strip().lower()
     if choice == "auto":
         name = (model or "").rsplit("/", 1)[-1].lower()
@@ -119,6 +166,7 @@ def tokenizer_for(model: str | None, tokenizer: str = "auto") -> TokenCounter:
         return TokenCounter(choice, _qwen_encoding(choice))
     if choice == "conservative":
         return TokenCounter(choice, _qwen_encoding("qwen"), conservative=True)
+    check_tokenizer(tokenizer, named)
     return TokenCounter(choice, _tiktoken_encoding(tokenizer.strip()))
 
 

@@ -6,6 +6,7 @@ import pytest
 from conftest import SEED, corpus_text
 
 from summarize import ConfigError, count_tokens
+from summarize.config import resolve_settings
 from summarize.tokens import tokenizer_for
 
 SEED_TEXT = corpus_text(SEED.name)
@@ -40,9 +41,24 @@ def test_explicit_tokenizer_setting():
     assert count_tokens(SEED_TEXT, "gpt-4o", tokenizer="qwen") == 1888
 
 
-def test_unavailable_tiktoken_encoding_is_a_config_error():
-    with pytest.raises(ConfigError, match="SUMMARIZE_TOKENIZER"):
+def test_unavailable_tiktoken_encoding_is_a_config_error_in_one_line_naming_the_argument(monkeypatch):
+    # It said "SUMMARIZE_TOKENIZER='no_such_encoding' could not be loaded (ValueError: Unknown
+    # encoding ...", then tiktoken's lines on its plugins and version: a variable never set.
+    says = (
+        "{}='no_such_encoding' is neither a tokenizer of summarize nor a tiktoken encoding name: "
+        "use auto, qwen, qwen3.5 or conservative, which work offline"
+    )
+    with pytest.raises(ConfigError) as info:
         count_tokens("x", tokenizer="no_such_encoding")
+    assert str(info.value) == says.format("tokenizer")
+    # A run names it as it was given, before any request: the keyword, or the variable read.
+    with pytest.raises(ConfigError) as info:
+        resolve_settings(None, {"tokenizer": "no_such_encoding"})
+    assert str(info.value) == says.format("tokenizer")
+    monkeypatch.setenv("SUMMARIZE_TOKENIZER", "no_such_encoding")
+    with pytest.raises(ConfigError) as info:
+        resolve_settings(None, {})
+    assert str(info.value) == says.format("SUMMARIZE_TOKENIZER")
 
 
 def test_a_tiktoken_encoding_not_in_its_cache_is_never_downloaded(tmp_path, monkeypatch):
