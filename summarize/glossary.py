@@ -47,8 +47,14 @@ def load_glossary(path: str | os.PathLike[str]) -> dict[str, str]:
     """Read a glossary file: ``source<TAB>English`` per line, ``#`` comments and blank lines ignored.
 
     Raises:
-        ConfigError: the file cannot be read, or a line is not two tab-separated columns.
+        ConfigError: ``path`` is not a path, the file cannot be read, or a line is not two
+            tab-separated columns.
     """
+    if not isinstance(path, (str, os.PathLike)):  # Path(None) is a bare TypeError, no SummarizeError
+        raise ConfigError(
+            f"the glossary path must be a str or os.PathLike (a UTF-8 file of 'source<TAB>English' lines), "
+            f"got {type(path).__name__}"
+        )
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -29,7 +29,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-from .errors import ConfigError
+from .errors import ConfigError, InputTypeError
 
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
@@ -175,5 +175,21 @@ def count_tokens(text: str, model: str | None = None, *, tokenizer: str = "auto"
 
     >>> count_tokens("阿里巴巴發布Qwen3", model="qwen3-8b")  # doctest: +SKIP
     5
+
+    Raises:
+        InputTypeError: ``text`` is not a ``str`` (bytes must be decoded first).
+        ConfigError: ``model`` is not a ``str`` or ``None``; ``tokenizer`` cannot count offline.
     """
+    # Checked here, as the article functions check theirs: a bare TypeError or AttributeError
+    # is no SummarizeError, and says nothing of which argument was wrong.
+    if isinstance(text, (bytes, bytearray)):
+        raise InputTypeError("text is bytes; decode it first, e.g. data.decode('utf-8')")
+    if not isinstance(text, str):
+        raise InputTypeError(f"text must be a str, got {type(text).__name__}")
+    if model is not None and not isinstance(model, str):
+        raise ConfigError(
+            f"model must be a str (a model name, e.g. 'qwen3-8b') or None, got {type(model).__name__} {model!r}"
+        )
+    if tokenizer is not None:
+        check_tokenizer(tokenizer)
     return tokenizer_for(model, tokenizer).count(text)

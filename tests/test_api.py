@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import summarize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,6 +17,24 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_all_names_exist():
     for name in summarize.__all__:
         assert hasattr(summarize, name), name
+
+
+@pytest.mark.parametrize(
+    "call, kind, says",
+    [
+        # Each was a bare TypeError or AttributeError, which no `except SummarizeError` catches.
+        (lambda: summarize.count_tokens(None, "qwen"), summarize.InputTypeError, "text must be a str, got NoneType"),
+        (lambda: summarize.count_tokens(b"x", "qwen"), summarize.InputTypeError, "text is bytes; decode it first"),
+        (lambda: summarize.count_tokens("abc", 5), summarize.ConfigError, "model must be a str (a model name"),
+        (lambda: summarize.count_tokens("abc", tokenizer=5), summarize.ConfigError, "tokenizer must be a str: auto"),
+        (lambda: summarize.load_glossary(None), summarize.ConfigError, "the glossary path must be a str or os.PathLike"),
+    ],
+    ids=["count-None", "count-bytes", "count-model-int", "count-tokenizer-int", "glossary-None"],
+)
+def test_a_bad_argument_to_a_public_function_is_a_summarize_error(call, kind, says):
+    with pytest.raises(kind) as info:
+        call()
+    assert str(info.value).startswith(says)
 
 
 def test_import_makes_no_client_and_no_network_call():
