@@ -70,6 +70,34 @@ _SENT_LINE_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029]")
 _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
+# How much of an article's bytes ``_utf16_order`` looks at.
+_UTF16_SAMPLE = 1 << 16
+# What an article decoded in the right byte order is made of: ASCII, general and CJK
+# punctuation, full-width forms and Chinese characters. In the wrong order 臺 (U+81FA) reads
+# U+FA81 and a line break U+0A00, neither of them here.
+_PLAIN_TEXT = re.compile("[\t\n\r\x20-\x7e\u2000-\u206f\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _utf16_order(data: bytes, *, many: bool) -> str | None:
+    """``"LE"`` or ``"BE"`` when ``data`` looks like UTF-16 written without a byte-order mark, else ``None``.
+
+    In UTF-16 every ASCII character (a line break, a digit, a Latin letter) has a NUL byte;
+    Big5 and UTF-8 text have none. So it takes NULs, and the order that reads the bytes as
+    plain text (``_PLAIN_TEXT``, nine in ten characters): a binary file reads as neither.
+    ``many`` asks for NULs in a quarter of the pairs: bytes that are valid UTF-8 (UTF-16 of
+    ASCII text is) are taken for UTF-16 only then, not for a stray NUL.
+    """
+    sample = data[: min(len(data), _UTF16_SAMPLE) // 2 * 2]
+    if sample.count(0) < max(1, len(sample) // 8 if many else 1):
+        return None
+    shares = {}
+    for order in ("LE", "BE"):
+        text = sample.decode(f"utf-16-{order.lower()}", errors="replace")  # a pair cut at the sample's end
+        shares[order] = len(_PLAIN_TEXT.findall(text)) / len(text)
+    order = max(shares, key=shares.__getitem__)
+    return order if shares[order] >= 0.9 else None
+
+
 def decode_article(data: bytes, source: str) -> str:
     """An article's bytes read from ``source`` ("the file", "stdin"), as UTF-8 text whatever the
     locale says, with universal newlines (CRLF and CR become "\\n", as a file opened as text reads
@@ -77,7 +105,8 @@ def decode_article(data: bytes, source: str) -> str:
 
     Raises:
         InputError: it is not UTF-8; the message says what it seems to be and how to convert it
-            (a byte-order mark says UTF-16 or UTF-32; anything else is likely Big5).
+            (a byte-order mark, or NULs in every other byte, say UTF-16 or UTF-32; anything else
+            is likely Big5). Or it holds only NUL bytes (and whitespace): no text, as an empty file.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -85,14 +114,28 @@ def decode_article(data: bytes, source: str) -> str:
                 f"{source} is {encoding} text (it starts with a {encoding} byte-order mark), not UTF-8; "
                 f"convert it first, e.g. iconv -f {encoding} -t UTF-8"
             )
+    if b"\0" in data and not data.replace(b"\0", b"").strip():
+        # A file allocated and never written: it decodes, then clean() finds nothing, at run time.
+        raise InputError(f"{source} holds only NUL bytes, no text: give a file that holds an article")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if order := _utf16_order(data, many=False):
+            raise InputError(_utf16_without_bom(source, order)) from None
         raise InputError(
             f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it first, "
             "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)"
         ) from None
+    if "\0" in text and (order := _utf16_order(data, many=True)):
+        raise InputError(_utf16_without_bom(source, order))
     return universal_newlines(text)
+
+
+def _utf16_without_bom(source: str, order: str) -> str:
+    return (
+        f"{source} looks like UTF-16{order} text without a byte-order mark (a NUL byte beside each ASCII "
+        f"character), not UTF-8; convert it first, e.g. iconv -f UTF-16{order} -t UTF-8"
+    )
 
 
 def universal_newlines(text: str) -> str:

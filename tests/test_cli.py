@@ -629,8 +629,15 @@ def test_a_missing_file_stops_the_run_before_anything_is_sent(scripted, article,
                                  "e.g. iconv -f BIG5 -t UTF-8 (Big5 is common for Traditional Chinese)"),
         (ARTICLE.encode("utf-16"), "{name} is UTF-16 text (it starts with a UTF-16 byte-order mark), not UTF-8; "
                                    "convert it first, e.g. iconv -f UTF-16 -t UTF-8"),
+        # Without a byte-order mark it was "invalid start byte at byte 0 ... iconv -f BIG5".
+        (f"{ARTICLE}\n2024\n".encode("utf-16-le"), "{name} looks like UTF-16LE text without a byte-order mark (a NUL "
+                                                  "byte beside each ASCII character), not UTF-8; convert it first, "
+                                                  "e.g. iconv -f UTF-16LE -t UTF-8"),
+        ("Tainan adds three canal boat routes.\n".encode("utf-16-be"), "{name} looks like UTF-16BE text without"),
+        # It failed at run time (exit 1, "no text once ... removed"), where an empty file is a usage error.
+        (b"\0" * 4096, "{name} holds only NUL bytes, no text: give a file that holds an article"),
     ],
-    ids=["empty", "blank", "big5", "utf16"],
+    ids=["empty", "blank", "big5", "utf16", "utf16le-no-bom", "utf16be-ascii-no-bom", "nul-only"],
 )
 def test_a_file_and_stdin_with_the_same_bad_bytes_are_the_same_usage_error(scripted, tmp_path, data, says):
     # As a FILE they failed at run time (exit 1, "big5.txt: big5.txt is not ...", UTF-16 called
@@ -638,7 +645,8 @@ def test_a_file_and_stdin_with_the_same_bad_bytes_are_the_same_usage_error(scrip
     path = tmp_path / "bad.txt"
     path.write_bytes(data)
     as_file = run(str(path), server=scripted)
-    assert (as_file.returncode, as_file.stderr) == (2, f"summarize: error: {says.format(name=path)}\n")
+    assert as_file.returncode == 2 and as_file.stderr.startswith(f"summarize: error: {says.format(name=path)}")
+    assert as_file.stderr.count("\n") == 1
     piped = raw_run("-", server=scripted, data=data, env={})
     assert piped.returncode == 2
     if data.strip():
