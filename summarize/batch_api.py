@@ -92,7 +92,7 @@ def submit(
         export_round(articles, out, settings=settings, languages=languages, translate=translate,
                      formats=formats, max_lines=max_lines)
     else:
-        say_resumed(job, job.load(), settings, languages=languages, translate=translate)
+        say_resumed(job, job.load(), settings, languages=languages, translate=translate, articles=articles)
         if max_lines is not None:
             set_max_lines(job.out, max_lines)
         retry_failed(job.out)  # run again on a finished job, as export run again

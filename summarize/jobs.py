@@ -469,7 +469,9 @@ def export_round(
     """Start a batch job: plan every article and write the first round of requests under ``out``.
 
     Args:
-        articles: a folder (its ``.txt`` and ``.md`` files), a glob, or a list of files.
+        articles: a folder (its ``.txt`` and ``.md`` files), a glob, or a list of files. When
+            ``out`` holds a job already, it resumes with its own articles, and those given that
+            it does not hold as they are now (new, changed) are named in a warning.
         out: the job folder; outputs land where ``summarize batch --out`` puts them, state under ``out/.batch``.
         settings: endpoint settings; the model must be set (it is written into every request).
         languages, translate, formats, glossary: as for ``summarize batch``.
@@ -507,7 +509,7 @@ def export_round(
     job = Job(out)
     if job.exists:
         meta = job.load()
-        say_resumed(job, meta, settings, languages=languages, translate=translate)
+        say_resumed(job, meta, settings, languages=languages, translate=translate, articles=articles)
         kept = meta["max_lines"]
         if max_lines is not None and max_lines != kept:
             log.warning(
@@ -552,11 +554,13 @@ def export_round(
 
 
 def say_resumed(
-    job: Job, meta: dict[str, Any], settings: Settings, *, languages: Sequence[str], translate: bool
+    job: Job, meta: dict[str, Any], settings: Settings, *, languages: Sequence[str], translate: bool,
+    articles: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
 ) -> None:
     """Warn of what a command run on the job that exists in ``job.out`` asks otherwise than the
-    job was started with (its endpoint, model, or work: export and submit alike): the job
-    resumes as it was started, at its own endpoint, where its batches live."""
+    job was started with (its endpoint, model, or work: export and submit alike), and of the
+    ``articles`` given that the job does not hold as they are now (``_not_in_job``): the job
+    resumes as it was started, at its own endpoint, where its batches live, with its own articles."""
     kept = meta["settings"]
     for name, what in (("base_url", "endpoint"), ("model", "model")):
         given = getattr(settings, name)
@@ -574,6 +578,62 @@ def say_resumed(
             "%s already holds a job for %s, not %s; resuming it as it was started (give another --out for a new job)",
             job.out, started, asked,
         )
+    missing = _not_in_job(job, meta, articles) if articles is not None else []
+    if missing:
+        named = ", ".join(f"{source} ({why})" for source, why in missing[:3])
+        more = f", and {len(missing) - 3} more" if len(missing) > 3 else ""
+        log.warning(
+            "%s already holds a job, which lacks %d of the articles given, as they are now: %s%s; resuming it with "
+            "the articles it was started with, so these are not summarized (give another --out for a new job of them)",
+            job.out, len(missing), named, more,
+        )
+
+
+def _not_in_job(
+    job: Job, meta: dict[str, Any], articles: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+) -> list[tuple[str, str]]:
+    """The articles ``articles`` names that the job in ``job.out`` does not hold as they are now,
+    each with why: new (added to the folder since, or from another folder), or changed since the
+    export (the job summarizes the text it stored then). An article is known by its output
+    paths, as online; one whose outputs are there already is finished, whatever the job holds.
+
+    Without this, an export or submit run again on a folder that had grown said that every
+    article was finished, exit 0, and the new ones were never done.
+    """
+    stored: dict[tuple[str, ...], str] = {}  # output paths -> a digest of the text stored
+    unread: set[str] = set()  # sources of articles that could not be read at export
+    for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
+        for article in job.articles(shard_number, meta["articles"]):
+            if "outputs" in article:
+                stored[tuple(sorted(article["outputs"].values()))] = _text_digest(article["text"])
+            else:
+                unread.add(article["source"])
+    try:
+        found, base = _article_files(articles)
+    except (OSError, ValueError):  # nothing to compare with: the job resumes all the same
+        return []
+    out_resolved = job.out.resolve()
+    own_results_read = _inside(out_resolved, base.resolve())
+    missing: list[tuple[str, str]] = []
+    for path in found:
+        if own_results_read and out_resolved in path.resolve().parents:
+            continue  # the job's own outputs
+        targets = output_paths(path, base, job.out, meta["formats"])
+        key = tuple(sorted(p.relative_to(job.out).as_posix() for p in targets.values()))
+        if key in stored:
+            try:
+                changed = _text_digest(read_article(path)) != stored[key]
+            except (InputError, OSError):
+                changed = True  # unreadable now, where the job's was read
+            if changed:
+                missing.append((display(path), "changed since the job was started"))
+        elif display(path) not in unread and not is_done(targets):
+            missing.append((display(path), "new"))
+    return missing
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def retry_failed(out: str | os.PathLike[str]) -> int:

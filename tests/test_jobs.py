@@ -662,6 +662,55 @@ def test_exporting_again_resumes_the_job_and_skips_articles_done_online(endpoint
     assert "round 1: 8 requests in 1 file(s) for 7 article(s)" in capsys.readouterr().err
 
 
+def test_exporting_again_names_the_articles_the_job_does_not_hold(tmp_path, capsys, caplog):
+    # A file added to the folder, one whose text changed, or another folder given: "1 done,
+    # 0 failed; every article is finished", exit 0, and those articles were never done.
+    folder, out = exported_seed(tmp_path)
+    report = jobs.status(out)
+    answered = tmp_path / "r.jsonl"
+    jobs.answer_round(report.files, answered, chat_body)
+    assert jobs.import_results(out, answered).done == 1
+    export = ["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]
+    caplog.clear()
+    assert cli.main(export) == 0
+    assert "lacks" not in caplog.text  # the same articles: nothing to say
+    (folder / "b.txt").write_text((folder / "a.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "c.txt").write_text("新的文章。", encoding="utf-8")  # done online: its outputs are there
+    (out / "c.md").write_text("# c.txt\n\n## Summary (English)\n\nDone online.\n", encoding="utf-8")
+    (out / "c.json").write_text(json.dumps({"summaries": {"en": "Done online."}}), encoding="utf-8")
+    with open(folder / "a.txt", "a", encoding="utf-8") as text:
+        text.write("\n記者補充一段。\n")
+    capsys.readouterr()
+    caplog.clear()
+    assert cli.main(export) == 0
+    assert "1 done, 0 failed; every article is finished" in capsys.readouterr().err
+    (warning,) = [r.getMessage() for r in caplog.records if "lacks" in r.getMessage()]
+    assert warning == (
+        f"{out} already holds a job, which lacks 2 of the articles given, as they are now: {folder / 'a.txt'} (changed "
+        f"since the job was started), {folder / 'b.txt'} (new); resuming it with the articles it was started with, so "
+        "these are not summarized (give another --out for a new job of them)"
+    )  # c.txt is not named: its outputs are there, as online it is done
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("a", "d", "e", "f"):
+        (other / f"{name}.txt").write_text(f"{name}：另一份報導。", encoding="utf-8")
+    caplog.clear()
+    assert cli.main(["batch", "export", str(other), "--out", str(out), *OFFLINE_ENDPOINT]) == 0
+    assert f"lacks 4 of the articles given, as they are now: {other / 'a.txt'} (changed since the job was started), " \
+           f"{other / 'd.txt'} (new), {other / 'e.txt'} (new), and 1 more; resuming it" in caplog.text
+
+
+def test_submitting_again_names_the_articles_the_job_does_not_hold(tmp_path, caplog):
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url, model=MODEL)
+        assert batch_api.submit(folder, out, settings=settings, poll=0.01).done == 1
+        shutil.copy(folder / "a.txt", folder / "b.txt")
+        assert batch_api.submit(folder, out, settings=settings, poll=0.01).done == 1
+    assert f"lacks 1 of the articles given, as they are now: {folder / 'b.txt'} (new); resuming it" in caplog.text
+
+
 def test_export_refuses_two_articles_that_would_write_the_same_outputs(tmp_path):
     from summarize.batch import BatchError
 
