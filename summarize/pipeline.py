@@ -589,6 +589,9 @@ async def asummarize_article(
     article = clean(text)
     languages = check_languages(languages)
     check_partial(partial)
+    if on_text is not None and not callable(on_text):
+        # Called only once the summary streams in: a request would be paid for before it failed.
+        raise ConfigError(f"on_text must be a function taking a str, or None, got {type(on_text).__name__}")
     settings = resolve_settings(settings, overrides)
     glossary_entries = names.resolve_glossary(glossary, settings)
     async with ChatClient(settings, client) as chat:

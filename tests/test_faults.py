@@ -18,6 +18,7 @@ from summarize import (
     AuthenticationError,
     BadRequestError,
     ChunkFailedError,
+    ConfigError,
     ConnectionFailedError,
     ContentFilteredError,
     ContextLengthError,
@@ -864,3 +865,12 @@ def test_a_chunk_whose_notes_are_nothing_but_chatter_fails_and_is_not_passed_on_
     assert summary.is_partial and summary.failed_chunks == (1,)
     (reduce,) = [r for r in scripted.chat_requests if r.kind != "map"]
     assert "[Part 2]\n\n" not in reduce.messages[-1]["content"] and "Notes on 第20項." in reduce.messages[-1]["content"]
+
+
+@pytest.mark.parametrize("call", [summarize_article, lambda *a, **k: asyncio.run(asummarize_article(*a, **k))], ids=["sync", "async"])
+def test_an_on_text_that_cannot_be_called_is_refused_before_any_request(scripted, scripted_settings, call):
+    # on_text=5 failed with a bare TypeError once the summary streamed in: the request was paid for.
+    scripted.default = lambda seen: Step.reply(EN)
+    err = raised(call, ARTICLE, settings=scripted_settings, on_text=5)
+    assert isinstance(err, ConfigError) and "on_text must be a function taking a str, or None, got int" in str(err)
+    assert not scripted.requests
