@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import html
-import logging
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -426,6 +426,20 @@ def clean(text: object) -> str:
     return clean_report(text).text
 
 
+def check_text(text: object, named: str) -> str:
+    """``text`` (called ``named`` in the message) if it is a ``str``: a bare
+    TypeError or AttributeError further in is no SummarizeError, and names no argument.
+
+    Raises:
+        InputTypeError: it is bytes (decode them first) or another type.
+    """
+    if isinstance(text, (bytes, bytearray)):
+        raise InputTypeError(f"{named} is bytes; decode it first, e.g. data.decode('utf-8')")
+    if not isinstance(text, str):
+        raise InputTypeError(f"{named} must be a str, got {type(text).__name__}")
+    return text
+
+
 def clean_report(text: object) -> Cleaned:
     """``clean`` with what it removed: the cleaned text, whether it was HTML, and the counts.
 
@@ -435,10 +449,7 @@ def clean_report(text: object) -> Cleaned:
         >>> report.text, report.html, report.removed
         ('臺南', True, 2)
     """
-    if isinstance(text, (bytes, bytearray)):
-        raise InputTypeError("the article is bytes; decode it first, e.g. data.decode('utf-8')")
-    if not isinstance(text, str):
-        raise InputTypeError(f"the article must be a str, got {type(text).__name__}")
+    text = check_text(text, "the article")
     for index, char in enumerate(text):
         if "\ud800" <= char <= "\udfff":
             raise InputError(

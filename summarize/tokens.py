@@ -29,7 +29,8 @@ import re
 import threading
 from dataclasses import dataclass
 
-from .errors import ConfigError, InputTypeError
+from .errors import ConfigError
+from .text import check_text
 
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
@@ -153,7 +154,7 @@ def tokenizer_for(model: str | None, tokenizer: str = "auto", *, named: str = "t
         ConfigError: ``tokenizer`` names nothing that counts offline (``check_tokenizer``; ``named``
             is what the message calls it).
     """
-    choice = (tokenizer or "auto").strip().lower()
+    choice = check_tokenizer(tokenizer or "auto", named).strip().lower()
     if choice == "auto":
         name = (model or "").rsplit("/", 1)[-1].lower()
         if name.startswith(("qwen3.5", "qwen3.6")):
@@ -166,7 +167,6 @@ def tokenizer_for(model: str | None, tokenizer: str = "auto", *, named: str = "t
         return TokenCounter(choice, _qwen_encoding(choice))
     if choice == "conservative":
         return TokenCounter(choice, _qwen_encoding("qwen"), conservative=True)
-    check_tokenizer(tokenizer, named)
     return TokenCounter(choice, _tiktoken_encoding(tokenizer.strip()))
 
 
@@ -180,16 +180,9 @@ def count_tokens(text: str, model: str | None = None, *, tokenizer: str = "auto"
         InputTypeError: ``text`` is not a ``str`` (bytes must be decoded first).
         ConfigError: ``model`` is not a ``str`` or ``None``; ``tokenizer`` cannot count offline.
     """
-    # Checked here, as the article functions check theirs: a bare TypeError or AttributeError
-    # is no SummarizeError, and says nothing of which argument was wrong.
-    if isinstance(text, (bytes, bytearray)):
-        raise InputTypeError("text is bytes; decode it first, e.g. data.decode('utf-8')")
-    if not isinstance(text, str):
-        raise InputTypeError(f"text must be a str, got {type(text).__name__}")
+    check_text(text, "text")  # as the article functions check theirs
     if model is not None and not isinstance(model, str):
         raise ConfigError(
             f"model must be a str (a model name, e.g. 'qwen3-8b') or None, got {type(model).__name__} {model!r}"
         )
-    if tokenizer is not None:
-        check_tokenizer(tokenizer)
     return tokenizer_for(model, tokenizer).count(text)
