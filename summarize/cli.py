@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import math
 import os
 import re
 import sys
@@ -87,13 +86,15 @@ def _positive(text: str) -> int:
 
 
 def _seconds(text: str) -> float:
-    """A positive, finite number of seconds (``--poll``: 0, a negative, nan or inf would poll a paid API in a tight loop, or never)."""
+    """``--poll``: a number of seconds that ``batch_api.check_poll`` takes (0, a negative, nan
+    or inf would poll a paid API in a tight loop, or never)."""
+    from .batch_api import check_poll  # only when --poll is given: batch_api loads the batch machinery
+
     try:
         value = float(text)
-    except ValueError:
-        value = 0.0
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+        check_poll(value)
+    except (ValueError, ConfigError):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}") from None
     return value
 
 
