@@ -211,7 +211,7 @@ class Classifier:
         """A reply that is not a chat completion."""
         return errors.EndpointError(
             f"the endpoint sent a malformed reply ({self.redact(problem)[:200]}); "
-            + self._check_base_url("points at an OpenAI-compatible server (its /v1 path)")
+            + self._not_the_api()
             + " and that nothing in between rewrites replies",
             **self.where(model, attempt, 200),
         )
@@ -232,7 +232,7 @@ class Classifier:
         """A ``GET /models`` answer that is JSON but not a model listing."""
         return errors.EndpointError(
             f"GET /models answered with something that is not a model listing ({self.redact(problem)[:200]}); "
-            + self._check_base_url("points at an OpenAI-compatible server (its /v1 path)")
+            + self._not_the_api()
             + ", or set SUMMARIZE_MODEL so that no listing is needed",
             **self.where(None, attempt, 200),
         )
@@ -319,9 +319,13 @@ class Classifier:
             return f" ({origin})"
         return f" ({origin}; set another with {ways})" if origin else f" ({ways})"
 
-    def _check_base_url(self, that: str = "") -> str:
+    def _check_base_url(self) -> str:
         """Advice to check the base URL, named by where it came from (``_base_url_origin``)."""
-        return f"check {'that ' if that else ''}the base URL{self._base_url_origin()}{' ' + that if that else ''}"
+        return f"check the base URL{self._base_url_origin()}"
+
+    def _not_the_api(self) -> str:
+        """Advice for a reply that is not the API's: the base URL may not be the API's path."""
+        return f"check that the base URL{self._base_url_origin()} points at an OpenAI-compatible server (its /v1 path)"
 
     def cut_short(self, model: str | None, attempt: int) -> errors.ConnectionFailedError:
         """A stream that ended mid-reply (``reply.StreamCut``): dropped, as a connection is, and
