@@ -31,7 +31,7 @@ from .errors import ConfigError, EndpointError
 from .jobs import (
     Job, JobError, Report, export_round, import_results, read_lines, retry_failed, say_resumed, set_max_lines, status,
 )
-from .output import write_atomic
+from .output import check_formats, write_atomic
 
 log = logging.getLogger("summarize")
 
@@ -46,7 +46,7 @@ def submit(
     settings: Settings | None = None,
     languages: Sequence[str] = ("en",),
     translate: bool = False,
-    formats: Sequence[str] = ("md", "json"),
+    formats: Sequence[str] | None = None,
     max_lines: int | None = None,
     poll: float = 30.0,
     completion_window: str = "24h",
@@ -61,6 +61,9 @@ def submit(
     (even killed while polling) resumes with the same batches: call ``submit`` again. Called
     again on a job whose articles are all finished, it asks the failed ones anew, as ``export``
     run again does.
+
+    ``formats`` (default ``["md", "json"]``) is what to write per article; a job that exists
+    keeps its own, with a warning if others are given.
 
     ``max_lines`` (default ``jobs.MAX_LINES`` for a new job) is the most requests per file. Run
     again on a job that exists, a ``max_lines`` given sets the job's limit, lower or higher: a
@@ -79,6 +82,8 @@ def submit(
     from .client import ChatClient
 
     check_poll(poll)
+    if formats is not None:
+        formats = check_formats(formats)
     settings = given = resolve_settings(settings, {})
 
     job = Job(out)
@@ -92,7 +97,9 @@ def submit(
         export_round(articles, out, settings=settings, languages=languages, translate=translate,
                      formats=formats, max_lines=max_lines)
     else:
-        say_resumed(job, job.load(), settings, languages=languages, translate=translate, articles=articles)
+        say_resumed(
+            job, job.load(), settings, languages=languages, translate=translate, formats=formats, articles=articles,
+        )
         if max_lines is not None:
             set_max_lines(job.out, max_lines)
         retry_failed(job.out)  # run again on a finished job, as export run again

@@ -41,7 +41,6 @@ COMMANDS = ("batch", "doctor")
 DEFAULT = "summarize"  # the subparser for FILE..., never typed
 BATCH_COMMANDS: tuple[str, ...] = ("export", "import", "submit", "status")  # anything else is a batch run
 BATCH_DEFAULT = "run"
-FORMATS = ("md", "json")
 USAGE = """summarize [options] FILE... | -
        summarize batch DIR_OR_GLOB --out DIR [options]   (summarize batch --help)
        summarize batch export|import|submit|status ...   (a batch job in OpenAI batch files)
@@ -100,7 +99,7 @@ def _seconds(text: str) -> float:
 
 def _formats(text: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    if not formats or any(f not in FORMATS for f in formats):
+    if not formats or any(f not in output.FORMATS for f in formats):
         raise argparse.ArgumentTypeError(f"expected md, json or md,json, got {text!r}")
     return formats
 
@@ -242,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--format",
         type=_formats,
-        default=FORMATS,
+        default=output.FORMATS,
         metavar="md,json",
         help="what to write per article (default md,json)",
     )
@@ -773,7 +772,10 @@ def _add_job_parser(commands: Any, action: str, common: argparse.ArgumentParser)
     if action in ("export", "submit"):
         parser.add_argument("articles", metavar="DIR_OR_GLOB", help="a folder (its .txt and .md files) or a glob")
         parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="the job folder: outputs and state")
-        parser.add_argument("--format", type=_formats, default=FORMATS, metavar="md,json", help="what to write per article")
+        parser.add_argument(
+            "--format", type=_formats, metavar="md,json",
+            help="what to write per article (default md,json; a job that exists keeps its own)",
+        )
         parser.add_argument("--max-lines", type=_positive, metavar="N", help="most requests per file (default 50000)")
         _work(parser)
     else:

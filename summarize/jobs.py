@@ -64,7 +64,7 @@ from .batch import (
 )
 from .config import Settings, resolve_settings
 from .errors import ConfigError, InputError, SummarizeError
-from .output import to_json, to_markdown, write_atomic
+from .output import FORMATS, check_formats, to_json, to_markdown, write_atomic
 from .reply import max_reply_bytes
 from .text import display, shown
 from .replay import article_of, body_key, custom_id, hold_logs, malformed, replay_article, request_body
@@ -466,7 +466,7 @@ def export_round(
     settings: Settings | None = None,
     languages: Sequence[str] = ("en",),
     translate: bool = False,
-    formats: Sequence[str] = ("md", "json"),
+    formats: Sequence[str] | None = None,
     glossary: names.GlossaryLike = None,
     max_lines: int | None = None,
     max_bytes: int | None = None,
@@ -481,7 +481,9 @@ def export_round(
             it does not hold as they are now (new, changed) are named in a warning.
         out: the job folder; outputs land where ``summarize batch --out`` puts them, state under ``out/.batch``.
         settings: endpoint settings; the model must be set (it is written into every request).
-        languages, translate, formats, glossary: as for ``summarize batch``.
+        languages, translate, glossary: as for ``summarize batch``.
+        formats: what to write per article, ``["md", "json"]`` by default. A job that exists
+            keeps its own, with a warning if others are given.
         max_lines, max_bytes: split request files at these limits (default: the endpoint's,
             ``MAX_LINES`` lines). A job that exists keeps its own: its files may be in an
             engine's hands already (``batch_api.submit``, which records its uploads, resplits).
@@ -512,11 +514,13 @@ def export_round(
             "a batch job writes the model into every request: set SUMMARIZE_MODEL or pass --model"
         )
     languages = check_languages(languages)
+    if formats is not None:
+        formats = check_formats(formats)
     check_max_lines(max_lines)
     job = Job(out)
     if job.exists:
         meta = job.load()
-        say_resumed(job, meta, settings, languages=languages, translate=translate, articles=articles)
+        say_resumed(job, meta, settings, languages=languages, translate=translate, formats=formats, articles=articles)
         kept = meta["max_lines"]
         if max_lines is not None and max_lines != kept:
             log.warning(
@@ -538,7 +542,7 @@ def export_round(
         "glossary": entries if (glossary is not None or settings.glossary) else None,
         "languages": list(languages),
         "translate": translate,
-        "formats": list(formats),
+        "formats": list(formats or FORMATS),
         "url": url,
         "max_lines": max_lines or MAX_LINES,
         "max_bytes": max_bytes or byte_limit(settings),
@@ -548,7 +552,7 @@ def export_round(
     }
     try:
         count, skipped = _write_articles(
-            job, found, base, formats, grouped=isinstance(articles, (str, os.PathLike)), translate=translate, languages=languages,
+            job, found, base, formats or FORMATS, grouped=isinstance(articles, (str, os.PathLike)), translate=translate, languages=languages,
         )
     except BaseException:
         shutil.rmtree(job.state / "articles", ignore_errors=True)  # half a job's articles are no job
@@ -562,10 +566,12 @@ def export_round(
 
 def say_resumed(
     job: Job, meta: dict[str, Any], settings: Settings, *, languages: Sequence[str], translate: bool,
+    formats: Sequence[str] | None = None,
     articles: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
 ) -> None:
     """Warn of what a command run on the job that exists in ``job.out`` asks otherwise than the
-    job was started with (its endpoint, model, or work: export and submit alike), and of the
+    job was started with (its endpoint, model, work, or ``formats`` when given: export and
+    submit alike), and of the
     ``articles`` given that the job does not hold as they are now (``_not_in_job``): the job
     resumes as it was started, at its own endpoint, where its batches live, with its own articles."""
     kept = meta["settings"]
@@ -584,6 +590,12 @@ def say_resumed(
         log.warning(
             "%s already holds a job for %s, not %s; resuming it as it was started (give another --out for a new job)",
             job.out, started, asked,
+        )
+    if formats is not None and set(formats) != set(meta["formats"]):
+        log.warning(
+            "%s already holds a job that writes %s per article, not %s; resuming it as it was started "
+            "(give another --out for a new job)",
+            job.out, ",".join(meta["formats"]), ",".join(formats),
         )
     missing = _not_in_job(job, meta, articles) if articles is not None else []
     if missing:

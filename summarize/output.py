@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError
 from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE
 
 # -- flags ---------------------------------------------------------------------------------
@@ -36,6 +37,28 @@ FLAG_NOTES = {
 FLAGS = (*FLAG_NOTES, TRUNCATED, *WRONG_LANGUAGE.values())
 
 LANGUAGE_LABELS = {"en": "English", "zh-Hant": "繁體中文"}
+
+# -- formats -------------------------------------------------------------------------------
+
+FORMATS = ("md", "json")  # what a batch writes per article, and the default
+
+
+def check_formats(formats: object) -> tuple[str, ...]:
+    """The output formats asked for, in order, each once: a list of ``"md"`` and ``"json"``.
+
+    A string is refused rather than read letter by letter: ``formats="md"`` would otherwise ask
+    for outputs ``.m`` and ``.d`` that nothing writes, and the articles would never be done.
+
+    Raises:
+        ConfigError: naming the value and what would be valid.
+    """
+    wanted = 'a list of "md" and "json", e.g. ["md", "json"]'
+    if isinstance(formats, (str, bytes)) or not isinstance(formats, (list, tuple)):
+        raise ConfigError(f"formats must be {wanted}; got {formats!r}")
+    chosen = tuple(dict.fromkeys(formats))
+    if not chosen or any(not isinstance(f, str) or f not in FORMATS for f in chosen):
+        raise ConfigError(f"formats must be {wanted}; got {list(formats)!r}")
+    return chosen
 
 
 def usage_record(usage: Any) -> dict[str, Any]:

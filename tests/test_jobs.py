@@ -358,6 +358,43 @@ def test_a_job_over_outputs_of_other_work_is_refused_and_a_resumed_job_says_what
     assert "holds a job for a summary in en, not a translation into en; resuming it as it was started" in caplog.text
 
 
+def test_a_job_run_again_with_other_formats_says_it_keeps_its_own(tmp_path, monkeypatch, caplog):
+    # A --format given on a rerun was dropped without a word: the default could not be told
+    # from a format given on purpose. Left out, nothing is said; given and the same, nothing.
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    monkeypatch.setenv("SUMMARIZE_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("SUMMARIZE_MODEL", MODEL)
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), "--format", "json"]) == 0
+    assert cli.main(["batch", "export", str(folder), "--out", str(out)]) == 0
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), "--format", "json"]) == 0
+    assert "writes json per article" not in caplog.text
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), "--format", "md,json"]) == 0
+    assert f"{out} already holds a job that writes json per article, not md,json; resuming it as it was started" in caplog.text
+    assert jobs.Job(out).load()["formats"] == ["json"]
+
+
+@pytest.mark.parametrize("formats", ["md", "pdf", (), ("md", "pdf"), [1], 5])
+def test_formats_that_name_no_output_are_refused_before_anything_is_written(tmp_path, formats):
+    # formats="pdf" was read letter by letter: outputs .p, .d and .f that nothing writes, so the
+    # job's articles could never be finished.
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    with pytest.raises(ConfigError, match='formats must be a list of "md" and "json"'):
+        jobs.export_round(folder, out, settings=settings, formats=formats)
+    with pytest.raises(ConfigError, match='formats must be a list of "md" and "json"'):
+        batch_api.submit(folder, out, settings=settings, formats=formats, poll=0.01)
+    assert not out.exists()
+
+
+def test_formats_given_twice_are_written_once(tmp_path):
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL), formats=["json", "json"])
+    assert jobs.Job(out).load()["formats"] == ["json"]
+
+
 def test_export_refuses_files_it_did_not_write_where_outputs_go_as_online(tmp_path, capsys):
     # They counted as the article's finished outputs: "1 already done", and the job was empty.
     folder = seed_folder(tmp_path, "seed.txt")
