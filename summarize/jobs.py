@@ -597,58 +597,81 @@ def say_resumed(
             "(give another --out for a new job)",
             job.out, ",".join(meta["formats"]), ",".join(formats),
         )
-    missing = _not_in_job(job, meta, articles) if articles is not None else []
+    missing, gone = _not_in_job(job, meta, articles) if articles is not None else ([], [])
     if missing:
-        named = ", ".join(f"{source} ({why})" for source, why in missing[:3])
-        more = f", and {len(missing) - 3} more" if len(missing) > 3 else ""
         log.warning(
-            "%s already holds a job, which lacks %d of the articles given, as they are now: %s%s; resuming it with "
+            "%s already holds a job, which lacks %d of the articles given, as they are now: %s; resuming it with "
             "the articles it was started with, so these are not summarized (give another --out for a new job of them)",
-            job.out, len(missing), named, more,
+            job.out, len(missing), _some(f"{source} ({why})" for source, why in missing),
         )
+    if gone:
+        log.warning(
+            "%s holds %d unfinished article(s) that are no longer among the articles given: %s; the job still "
+            "summarizes the text it stored of them (give another --out for a new job without them)",
+            job.out, len(gone), _some(gone),
+        )
+
+
+def _some(items: Iterable[str], *, shown: int = 3) -> str:
+    """The first few of ``items`` joined, and how many more there are."""
+    items = list(items)
+    more = f", and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 def _not_in_job(
     job: Job, meta: dict[str, Any], articles: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
-) -> list[tuple[str, str]]:
-    """The articles ``articles`` names that the job in ``job.out`` does not hold as they are now,
-    each with why: new (added to the folder since, or from another folder), or changed since the
-    export (the job summarizes the text it stored then). An article is known by its output
-    paths, as online; one whose outputs are there already is finished, whatever the job holds.
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """How the articles ``articles`` names differ from those the job in ``job.out`` holds.
+
+    First, those it does not hold as they are now, each with why: new (added to the folder
+    since, or from another folder), or changed since the export (the job summarizes the text it
+    stored then). An article is known by its output paths, as online; one whose outputs are
+    there already is finished, whatever the job holds. Second, the sources of the unfinished
+    articles the job holds that are no longer among those named (removed, or renamed).
 
     Without this, an export or submit run again on a folder that had grown said that every
     article was finished, exit 0, and the new ones were never done.
     """
-    stored: dict[tuple[str, ...], str] = {}  # output paths -> a digest of the text stored
+    stored: dict[tuple[str, ...], tuple[str, str]] = {}  # output paths -> (source, a digest of the text stored)
+    outputs: dict[tuple[str, ...], dict[str, Path]] = {}
     unread: set[str] = set()  # sources of articles that could not be read at export
     for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
         for article in job.articles(shard_number, meta["articles"]):
             if "outputs" in article:
-                stored[tuple(sorted(article["outputs"].values()))] = _text_digest(article["text"])
+                key = tuple(sorted(article["outputs"].values()))
+                stored[key] = (article["source"], _text_digest(article["text"]))
+                outputs[key] = {fmt: job.out / rel for fmt, rel in article["outputs"].items()}
             else:
                 unread.add(article["source"])
     try:
         found, base = _article_files(articles)
     except (OSError, ValueError):  # nothing to compare with: the job resumes all the same
-        return []
+        return [], []
     out_resolved = job.out.resolve()
     own_results_read = _inside(out_resolved, base.resolve())
     missing: list[tuple[str, str]] = []
+    seen: set[tuple[str, ...]] = set()
     for path in found:
         if own_results_read and out_resolved in path.resolve().parents:
             continue  # the job's own outputs
         targets = output_paths(path, base, job.out, meta["formats"])
         key = tuple(sorted(p.relative_to(job.out).as_posix() for p in targets.values()))
+        seen.add(key)
         if key in stored:
             try:
-                changed = _text_digest(read_article(path)) != stored[key]
+                changed = _text_digest(read_article(path)) != stored[key][1]
             except (InputError, OSError):
                 changed = True  # unreadable now, where the job's was read
             if changed:
                 missing.append((display(path), "changed since the job was started"))
         elif display(path) not in unread and not is_done(targets):
             missing.append((display(path), "new"))
-    return missing
+    gone = [
+        source for key, (source, _digest) in stored.items()
+        if key not in seen and not is_done(outputs[key])
+    ]
+    return missing, gone
 
 
 def _text_digest(text: str) -> str:

@@ -737,6 +737,37 @@ def test_exporting_again_names_the_articles_the_job_does_not_hold(tmp_path, caps
            f"{other / 'd.txt'} (new), {other / 'e.txt'} (new), and 1 more; resuming it" in caplog.text
 
 
+def test_exporting_again_names_unfinished_articles_gone_from_those_given(tmp_path, caplog):
+    # An article removed from the folder (or renamed) after the export was still summarized
+    # from the text the job stored, without a word. A finished one gone is not named.
+    folder = seed_folder(tmp_path, "a.txt")
+    for name in ("b", "c", "d", "e"):
+        shutil.copy(folder / "a.txt", folder / f"{name}.txt")
+    out = tmp_path / "job"
+    export = ["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]
+    assert cli.main(export) == 0
+    answered = tmp_path / "r.jsonl"
+    jobs.answer_round(jobs.status(out).files, answered, chat_body)
+    (finished,) = [line for line in answered.read_text(encoding="utf-8").splitlines() if '"a0000000-' in line]
+    answered.write_text(finished + "\n", encoding="utf-8")
+    assert jobs.import_results(out, answered).done == 1
+    caplog.clear()
+    assert cli.main(export) == 0
+    assert "no longer among" not in caplog.text  # the same articles: nothing to say
+    for name in ("a", "b", "c", "d", "e"):
+        (folder / f"{name}.txt").unlink()
+    (folder / "f.txt").write_text("新的文章。", encoding="utf-8")
+    caplog.clear()
+    assert cli.main(export) == 0
+    (warning,) = [r.getMessage() for r in caplog.records if "no longer among" in r.getMessage()]
+    assert warning == (
+        f"{out} holds 4 unfinished article(s) that are no longer among the articles given: {folder / 'b.txt'}, "
+        f"{folder / 'c.txt'}, {folder / 'd.txt'}, and 1 more; the job still summarizes the text it stored of them "
+        "(give another --out for a new job without them)"
+    )
+    assert f"lacks 1 of the articles given, as they are now: {folder / 'f.txt'} (new)" in caplog.text
+
+
 def test_submitting_again_names_the_articles_the_job_does_not_hold(tmp_path, caplog):
     folder = seed_folder(tmp_path)
     out = tmp_path / "job"
