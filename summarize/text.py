@@ -26,6 +26,8 @@ _HTML_ELEMENTS = frozenset(
 )
 # Elements whose content is code or styling, not article text: removed with their content.
 _HTML_SKIP = frozenset({"script", "style", "noscript", "template"})
+# A start tag of one of them, and the end tag that closes it.
+_SKIP_START = re.compile(r"<(script|style|noscript|template)(?=[\s/>])[^>]*>", re.IGNORECASE)
 # Elements that stand apart as paragraphs (a blank line around them), and those that only end a
 # line: paragraphs matter, translation splits on lines.
 _HTML_PARAGRAPH = frozenset(
@@ -213,8 +215,8 @@ _WIDE = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002ff
 # A line break between two Chinese characters in HTML source is wrapping, not a space (CSS Text 3 drops it too).
 _WRAPPED_WIDE = re.compile(rf"(?<=[{_WIDE}])[ \t\f]*\n[ \t\n\f]*(?=[{_WIDE}])")
 
-# Cleaning that removes more than this share of an article's text is reported: it may have
-# eaten article text (an unclosed comment or script), or the input is not the article.
+# Cleaning that removes more than this share of an article's text is reported: the input may
+# not be the article (a page of scripts), or article text was commented out.
 WARN_REMOVED_SHARE = 0.10
 # ... unless it is only a few characters (a zero-width space in a headline).
 WARN_REMOVED_MIN = 10
@@ -253,7 +255,7 @@ class Cleaned:
         what = "comments, scripts, styles and invisible characters" if self.html else "invisible and control characters"
         return (
             f"cleaning removed {self.removed_share:.0%} of the article's text ({self.removed} characters of "
-            f"{what}); check that the input is the article, and close any open <!-- or <script> in it"
+            f"{what}); check that the input is the article"
         )
 
 
@@ -269,11 +271,12 @@ def looks_like_html(text: str) -> bool:
     """
     if _DOCTYPE.search(text):
         return True
+    unclosed = {start for start, _end in _unclosed_skips(text)}
     if any(not _mentioned(text, m.start(), m.end()) for m in _HTML_COMMENT.finditer(text)):
         return True
     tags = sorted(
         [(m.start(), m.end(), m.group(2) is not None, (m.group(1) or m.group(2)).lower())
-         for m in _HTML_EVIDENCE.finditer(text) if _is_element(m.group(1) or m.group(2))]
+         for m in _HTML_EVIDENCE.finditer(text) if _is_element(m.group(1) or m.group(2)) and m.start() not in unclosed]
         + [(m.start(), m.end(), False, m.group(1).lower())
            for m in _HTML_TAG.finditer(text) if (m.group(1) or "").lower() in _HTML_VOID]
     )
@@ -286,6 +289,25 @@ def looks_like_html(text: str) -> bool:
             return True
         opened.add(name)
     return False
+
+
+def _unclosed_skips(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` opens a script, style, noscript or template that nothing closes.
+
+    Such a start tag is text, not markup ("網站若允許使用者輸入<script>標籤"): read as HTML,
+    everything after it was the script's content and dropped, often under the share that warns.
+    """
+    lowered = text.lower()
+    found = []
+    position = 0
+    while match := _SKIP_START.search(text, position):
+        close = lowered.find(f"</{match.group(1).lower()}", match.end())
+        if close < 0:
+            found.append((match.start(), match.end()))
+            position = match.end()
+        else:
+            position = close
+    return found
 
 
 def _mentioned(text: str, start: int, end: int) -> bool:
@@ -398,6 +420,9 @@ def _strip_html(text: str) -> tuple[str, int]:
             text = text[:start] + text[start:].replace("<!--", "&lt;!--")
             break
         position = end + 3
+    # So would an unclosed <script>: it is shown as text too.
+    for start, _end in reversed(_unclosed_skips(text)):
+        text = f"{text[:start]}&lt;{text[start + 1:]}"
     names = {(m.group(1) or m.group(2)).lower() for m in _HTML_TAG.finditer(text)}
     parser = _TextExtractor(wrap_lines=bool(names & _HTML_BLOCK))
     parser.feed(text)

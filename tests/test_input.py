@@ -180,6 +180,12 @@ def test_a_long_article_end_to_end_sends_no_request_over_budget(scripted, script
         ("第一段。<!-- 沒有收尾\n第二段。", "第一段。<!-- 沒有收尾\n第二段。"),
         ("<p>第一段。</p><!-- 廣告\n<p>第二段。</p>", "第一段。\n\n<!-- 廣告\n\n第二段。"),
         ("<p>一</p><!-- a --><p>二</p><!-- b", "一\n\n二\n\n<!-- b"),
+        # An unclosed script or style is text, like an unclosed comment: it ate the rest of the
+        # article, often under the share that warns.
+        ("網站若允許使用者輸入<script>標籤，可能遭竊。\n修補經費約三百萬元。", "網站若允許使用者輸入<script>標籤，可能遭竊。\n修補經費約三百萬元。"),
+        ("前文<STYLE>後文", "前文<STYLE>後文"),
+        ("<p>一</p><script>x();</script><p>二</p><noscript>三", "一\n\n二\n\n<noscript>三"),
+        ("<p>一</p><template><p>範本</p></template><p>二</p>", "一\n\n二"),
         # Inside HTML, a "<" that starts no real tag is text too.
         ("<p>溫度x<y 時，且壓力z>w</p>", "溫度x<y 時，且壓力z>w"),
         ("<p>List<int> x</p>", "List<int> x"),
@@ -209,7 +215,7 @@ def test_clean_strips_html_only_when_the_input_is_html(text, expected):
         ("臺南市今天公布防災演練成果。" * 5, False, False),
         ("<p>臺南市今天公布防災演練成果。</p>" * 5, True, False),  # markup is not text: no warning
         ("<p>臺南市今天公布防災演練成果。</p><script>" + "track();" * 20 + "</script>", True, True),
-        ("<p>內文。</p><script>" + "var x = 1;" * 20, True, True),  # an unclosed script ate the rest
+        ("<p>內文。</p><script>" + "var x = 1;" * 20, True, False),  # an unclosed script is text: nothing eaten
         ("<p>內文。</p><!--" + "舊的段落被註解掉了。" * 5 + "-->", True, True),
         ("臺南\u200b" * 20, False, True),  # mostly invisible characters
     ],
@@ -249,6 +255,8 @@ def test_clean_reports_and_warns_when_it_removes_much_of_the_text(caplog, text, 
         # Tags an article only mentions, apart from its words: a tutorial about HTML is text.
         ("段落要用 <p> 標籤包起來，換行則用 <br> 標籤。\n標題使用 <h1> 到 <h6>。", False),
         ("寫網頁時，<script> 標籤裡放程式。\n請記得關閉 </script> 標籤。", False),
+        ("網站若允許使用者輸入<script>標籤，可能遭竊。", False),  # a start tag nothing closes is no markup
+        ("前文<style>後文</style>", True),
         ("用「<br>」換行", False),
         ("heredoc 以<<<ARTICLE>>>開頭", False),  # <article> inside more brackets: a label, not a tag
         # ... but HTML that mentions one is still HTML, by the elements it opens and closes
