@@ -664,7 +664,9 @@ class Transport:
         by up to ``JITTER`` so that requests told alike do not come back alike; at most
         ``SUMMARIZE_RETRY_WAIT_MAX`` (or the ``Retry-After``, which is never cut short).
         """
-        base = self.settings.retry_backoff * 2 ** (attempt - 1)
+        # Doubled at most 64 times: past that every wait is at its cap, and 2 ** 1024 is more
+        # than a float holds (an OverflowError at attempt 1,025, with SUMMARIZE_MAX_RETRIES high).
+        base = self.settings.retry_backoff * 2.0 ** min(attempt - 1, 64)
         wait = max(base, retry_after or 0.0) * (1 + random.uniform(0, JITTER))
         return min(wait, max(self.settings.retry_wait_max, retry_after or 0.0))
 

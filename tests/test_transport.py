@@ -525,6 +525,17 @@ def test_the_first_backoff_is_near_the_setting_and_retries_told_alike_spread():
     assert Transport(Settings(base_url="http://127.0.0.1:9/v1", retry_backoff=50, retry_wait_max=60)).backoff(3) == 60
 
 
+@pytest.mark.parametrize("backoff", [0.0, 1.0])
+def test_the_backoff_after_a_thousand_attempts_is_the_cap_not_an_overflow(backoff):
+    # 2 ** 1024 is more than a float holds: SUMMARIZE_MAX_RETRIES=1100 ended in an OverflowError.
+    from summarize.transport import Transport
+
+    transport = Transport(Settings(base_url="http://127.0.0.1:9/v1", retry_backoff=backoff, retry_wait_max=60))
+    assert transport.backoff(1100) == (60 if backoff else 0)
+    told = transport.backoff(100_000, retry_after=5.0)  # Retry-After is a floor, stretched by the jitter
+    assert (told == 60) if backoff else (5.0 <= told <= 5.0 * 1.25)
+
+
 def test_the_first_retry_waits_about_the_backoff_not_near_zero(scripted, scripted_settings):
     scripted.script(Step.error(503, {"error": {"message": "busy"}}), Step.reply("ok"))
     assert chat(scripted_settings.replace(retry_backoff=0.3)).text == "ok"
