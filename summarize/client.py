@@ -101,6 +101,13 @@ class ChatClient:
                     "them (the client decides where requests go)"
                 )
             settings = settings.replace(base_url=base_url)
+        given_key = getattr(client, "api_key", None) if client is not None and not shared else None
+        if isinstance(given_key, str) and settings.api_key and settings.api_key != given_key and not settings.origin("api_key"):
+            # As for the base URL: the client's key is the one sent, and api_key= was dropped without a word.
+            raise errors.ConfigError(
+                "client= carries its own API key, and api_key= gives another: pass one of them "
+                "(the client's key is the one sent)"
+            )
         self.settings = settings
         self._warned_truncation = False
         self.preset = presets.for_request(settings.preset, settings.base_url)
@@ -108,7 +115,6 @@ class ChatClient:
         # Called with every usable reply (the CLI's progress); a shared client's hook is inherited.
         self.on_reply: Callable[[Reply], None] | None = shared.on_reply if shared else None
         self.transport: Transport = Transport(settings, shared.transport if shared else client)
-        given_key = getattr(client, "api_key", None) if client is not None and not shared else None
         self.errors = Classifier(
             settings, self.base_url, local=self.transport.local, keys=(given_key,) if isinstance(given_key, str) else ()
         )

@@ -637,9 +637,23 @@ def test_a_client_and_a_base_url_that_disagree_are_refused_before_anything_is_se
         assert summarize_article(ARTICLE, settings=ok, client=given).text == "Tainan held a drill."
 
 
+def test_a_client_and_an_api_key_that_disagree_are_refused_before_anything_is_sent(scripted, monkeypatch):
+    # The client's key was sent and api_key= dropped without a word; the message names neither key.
+    given = openai.OpenAI(base_url=scripted.base_url, api_key="client-key")
+    err = raised(summarize_article, ARTICLE, client=given, api_key="explicit-key", model="m", cache=False)
+    assert type(err) is ConfigError and "client= carries its own API key, and api_key= gives another" in str(err)
+    assert "client-key" not in str(err) and "explicit-key" not in str(err) and not scripted.requests
+    # The same key, or one from the environment, is no conflict: the client's is sent.
+    monkeypatch.setenv("SUMMARIZE_API_KEY", "env-key")
+    for key in ("client-key", None):
+        scripted.script(Step.reply("Tainan held a drill."))
+        assert summarize_article(ARTICLE, client=given, api_key=key, model="m", cache=False).text == "Tainan held a drill."
+    assert [r.headers["authorization"] for r in scripted.chat_requests] == ["Bearer client-key"] * 2
+
+
 def test_a_client_passed_in_decides_the_request_shape():
     given = openai.AsyncOpenAI(base_url="https://dashscope-intl.aliyuncs.com/compatible-mode/v1", api_key="sk-test-0000")
-    client = ChatClient(Settings(api_key="other"), given)
+    client = ChatClient(Settings(), given)
     assert client.base_url == "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
     assert client.preset is not None and client.preset.name == "dashscope"
     assert client.request_options("qwen3-32b", 100)["extra_body"] == {"enable_thinking": False}
