@@ -444,9 +444,12 @@ class Classifier:
                 message = f"rate limited; lower SUMMARIZE_CONCURRENCY or try again later: {short}"
             return errors.RateLimitedError(message, retry_after=retry_after, **where)
         if status in (401, 403):
-            return errors.AuthenticationError(
-                f"the endpoint refused the key; check SUMMARIZE_API_KEY (or OPENAI_API_KEY): {short}", **where
+            withheld = self.settings.withheld_key()
+            advice = (
+                f"{withheld} is set, but it is sent only to OpenAI's API or to OPENAI_BASE_URL: set SUMMARIZE_API_KEY "
+                "to this endpoint's key" if withheld else "check SUMMARIZE_API_KEY (or OPENAI_API_KEY)"
             )
+            return errors.AuthenticationError(f"the endpoint refused the key; {advice}: {short}", **where)
         names_model = "model" in lower
         if "model_not_found" in lower or (names_model and (status == 404 or "not found" in lower)):
             hint = f"pull it first (ollama pull {model or 'NAME'}) or " if "pull" in lower else ""

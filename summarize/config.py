@@ -18,6 +18,10 @@ from . import presets
 from .errors import ConfigError
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
+_OPENAI_HOST = "api.openai.com"
+# Where Settings remember, in the map of settings to the variables they were read from, that
+# OPENAI_API_KEY was set but not sent (Settings.withheld_key).
+_WITHHELD = "api_key withheld"
 # Local servers accept any key, but the openai package refuses to send none.
 PLACEHOLDER_API_KEY = "no-key-needed"
 
@@ -456,7 +460,20 @@ class Settings:
             sources[name] = source
         # One object from the merged values, so that checks across settings (output_tokens below
         # context_tokens) judge what will be used, never a variable an override replaced.
-        return cls._build(sources, {**values, **overrides})
+        settings = cls._build(sources, {**values, **overrides})
+        fallback = _SPECS["api_key"].fallback_env
+        if sources.get("api_key") == fallback and not settings.is_openai and sources.get("base_url") != "OPENAI_BASE_URL":
+            # An OpenAI key goes to OpenAI, or with the OPENAI_BASE_URL it is paired with: set for
+            # other tools, it was sent to whatever host SUMMARIZE_BASE_URL or a preset named.
+            del values["api_key"], sources["api_key"]
+            sources[_WITHHELD] = str(fallback)
+            settings = cls._build(sources, {**values, **overrides})
+        return settings
+
+    def withheld_key(self) -> str | None:
+        """The variable holding a key that was not sent to this endpoint (``OPENAI_API_KEY``,
+        which goes only to OpenAI's API or with ``OPENAI_BASE_URL``), for messages."""
+        return None if self.api_key else self._variable(_WITHHELD)
 
     def replace(self, **overrides: Any) -> Settings:
         """A copy with some settings changed; unknown names raise ``ConfigError``."""
@@ -478,7 +495,8 @@ class Settings:
 
     @property
     def is_openai(self) -> bool:
-        return self.base_url.rstrip("/") == OPENAI_BASE_URL
+        """The base URL is on OpenAI's API host, however spelt (``HTTPS://API.OPENAI.COM:443/v1``)."""
+        return (urlsplit(self.base_url).hostname or "").rstrip(".") == _OPENAI_HOST
 
     def resolved_api_key(self) -> str:
         """The key to send: the configured one, or a placeholder for endpoints other than OpenAI's."""

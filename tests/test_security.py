@@ -122,6 +122,47 @@ def test_a_missing_openai_key_names_the_variables():
         summarize_article("臺南今天天氣晴朗。", settings=Settings(model="gpt-4o-mini"))
 
 
+@pytest.mark.parametrize(
+    "env, overrides, sent",
+    [
+        ({"OPENAI_API_KEY": KEY}, {}, KEY),  # OpenAI's API, the default
+        ({"OPENAI_API_KEY": KEY, "SUMMARIZE_BASE_URL": "HTTPS://API.OPENAI.COM:443/v1/"}, {}, KEY),
+        ({"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": "https://gateway.example.com/v1"}, {}, KEY),  # the pair other tools use
+        ({"OPENAI_API_KEY": KEY, "SUMMARIZE_BASE_URL": "https://gateway.example.com/v1"}, {}, None),
+        ({"OPENAI_API_KEY": KEY}, {"preset": "deepseek"}, None),
+        ({"OPENAI_API_KEY": KEY}, {"base_url": "http://127.0.0.1:8080/v1"}, None),
+        ({"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": "https://gateway.example.com/v1"}, {"base_url": "http://127.0.0.1:8080/v1"}, None),
+        ({"SUMMARIZE_API_KEY": KEY, "SUMMARIZE_BASE_URL": "https://gateway.example.com/v1"}, {}, KEY),
+    ],
+)
+def test_an_openai_key_goes_only_to_openai_or_to_the_base_url_it_is_paired_with(env, overrides, sent):
+    # OPENAI_API_KEY, set for other tools, was sent to whatever host SUMMARIZE_BASE_URL or a
+    # preset named: a local server, or another company's API.
+    settings = Settings.from_env(env, **overrides)
+    assert settings.api_key == sent
+    assert settings.withheld_key() == (None if sent else "OPENAI_API_KEY")
+    assert settings.replace(model="m").api_key == sent
+
+
+def test_a_withheld_openai_key_is_not_sent_and_a_refusal_says_why(scripted, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("SUMMARIZE_BASE_URL", scripted.base_url)
+    scripted.default = lambda seen: Step.error(401, {"error": {"message": "no access"}})
+    with pytest.raises(AuthenticationError) as info:
+        summarize_article("臺南今天天氣晴朗。", model="m", cache=False, max_retries=0)
+    assert KEY not in json.dumps([dict(r.headers) for r in scripted.requests])
+    assert "OPENAI_API_KEY is set, but it is sent only to OpenAI's API or to OPENAI_BASE_URL: set SUMMARIZE_API_KEY" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://API.OPENAI.COM/v1", "https://api.openai.com:443/v1", "HTTPS://api.openai.com./v1", "https://api.openai.com"]
+)
+def test_openai_spelt_otherwise_still_needs_a_key(url):
+    # A placeholder key was sent to OpenAI, which refused it after the request went out.
+    with pytest.raises(ConfigError, match="No API key for OpenAI"):
+        summarize_article("臺南今天天氣晴朗。", settings=Settings(base_url=url, model="gpt-4o-mini"))
+
+
 # -- prompt injection ----------------------------------------------------------------------
 
 
