@@ -55,7 +55,9 @@ from .judging import (
 )
 from .loops import ends_a_sentence, strip_loops, whole_sentences, without_sentences
 from .reply import has_note_line, without_chatter
-from .result import ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary
+from .result import (
+    ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_LONG, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary,
+)
 from .runner import gather_or_cancel, run_sync
 from .text import clean, in_simplified, to_traditional
 from .tokens import TokenCounter, tokenizer_for
@@ -479,7 +481,12 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
             # No sentence came back usable (the date line's English is ours): keep what came back, flagged.
             if set(english) <= set(keysentences.written_english(chosen)):
                 text = keysentences.join_english([reply for reply, _ in run.unkept])
-                run.flags.update(flag for _, flag in run.unkept if flag)
+                run.flags.update(flag for _, flag in run.unkept)
+                if run.unkept:
+                    log.warning(
+                        "no key sentence came back usable; the English summary is made of the %d left out, flagged",
+                        len(run.unkept),
+                    )
             # The summary is judged for loops like any reply: sentences each clean may still
             # repeat one another in ways their words alone do not show.
             unlooped = strip_loops(text)
@@ -567,7 +574,7 @@ async def _translate_key_sentences(
             run.unkept.append((text, LOOPED))
         elif unit.number in flagged and (long := translator.too_long(unit, text)):
             log.warning("key sentence %d came back far longer than itself (%s) and is left out of the English summary", unit.number, long)
-            run.unkept.append((text, ""))  # kept only if nothing else is: then its figures are checked
+            run.unkept.append((text, TOO_LONG))  # kept only if nothing else is: then its figures are checked
         else:
             english[unit.number - 1] = keysentences.unquoted(text, unit.text)
             said.add(words)

@@ -15,6 +15,7 @@ ZH_HANT_NOT_CHINESE = "zh-Hant-not-chinese"
 LANGUAGE_FAILED = "language-failed"
 NOTES_CUT = "notes-cut"
 TOO_SHORT = "too-short"
+TOO_LONG = "too-long"
 ECHOED_TASK = "echoed-task"
 WRONG_LANGUAGE = {"en": EN_NOT_ENGLISH, "zh-Hant": ZH_HANT_NOT_CHINESE}
 
@@ -96,6 +97,8 @@ class Summary:
             ``notes-cut`` (a part's notes ran past their limit before they said what was asked;
             their whole sentences were used), ``too-short`` (a few words where a summary was
             asked for, twice: a model that obeyed an instruction planted in the article, for one),
+            ``too-long`` (key sentences: no sentence's translation was usable, and one that came
+            back far longer than its sentence was kept: it may say more than the article),
             ``echoed-task`` (a reply was mostly the task's own words, twice: a model too small
             to follow it; that part of the article went unsummarized).
             Empty when every check passed.

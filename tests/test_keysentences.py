@@ -38,7 +38,7 @@ from summarize.keysentences import (
     uses_key_sentences,
 )
 from summarize.loops import strip_loops
-from summarize.output import record
+from summarize.output import record, to_markdown
 from summarize.plan import plan_article
 from summarize.result import LOOPED
 from summarize.text import in_simplified
@@ -501,6 +501,18 @@ def test_when_no_sentence_is_usable_the_loops_are_kept_cut_and_flagged(scripted,
     summary = summarize_article(RELEASE, settings=small)
     # Each sentence kept cut to one copy; joined, the copies would be a loop of their own: said once.
     assert summary.flags == ("looped",) and summary.text == "The boats sail at night."
+
+
+def test_when_no_sentence_is_usable_one_far_too_long_is_kept_flagged_and_said_so(scripted, small, caplog):
+    # The log said the reply "is left out of the English summary", and it became the whole
+    # summary, with no flag: a made-up paragraph for a one-character article.
+    made_up = "The Tainan mayor said the weather is good today, and the city will build three new parks."
+    scripted.default = lambda seen: fake_reply(f"[[{marked(seen)[0][0]}]] {made_up}")
+    summary = summarize_article("中", settings=small)
+    assert summary.text == made_up and summary.flags == ("too-long",)
+    assert "came back far longer than itself" in caplog.text
+    assert "no key sentence came back usable; the English summary is made of the 1 left out, flagged" in caplog.text
+    assert "> Too long: a translation came back far longer than its sentence" in to_markdown(summary, title="a.txt")
 
 
 @pytest.mark.parametrize(
