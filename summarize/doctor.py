@@ -28,7 +28,7 @@ from typing import Any
 
 from . import presets
 from .client import ChatClient, Reply, usable_ids
-from .config import AUTO, Settings
+from .config import ABSTRACTIVE, AUTO, KEY_SENTENCES, Settings
 from .keysentences import model_size, parameters_in_listing, uses_key_sentences
 from .errors import EndpointError, SummarizeError, TruncatedOutputError
 from .text import printable, without_keys
@@ -340,6 +340,7 @@ async def _diagnose(settings: Settings) -> list[Check]:
                 )
             )
         checks.append(_method_check(settings, model, models_body))
+        checks.append(_plan_check(settings, model, models_body))
         async with ChatClient(settings) as client:
             tiny: tuple[Reply, float] | None = None
             try:
@@ -399,11 +400,16 @@ async def _timed_chat(
     return reply, time.perf_counter() - start
 
 
-def _method_check(settings: Settings, model: str, models_body: Any) -> Check:
-    """Which way summaries will be written for ``model`` (``keysentences.uses_key_sentences``)."""
+def _listed_size(model: str, models_body: Any) -> float | None:
+    """The parameter count ``/models`` states for ``model`` (llama.cpp's ``meta.n_params``)."""
     entries = models_body.get("data", []) if isinstance(models_body, dict) else []
     entry = next((m for m in entries if isinstance(m, dict) and m.get("id") == model), {})
-    listed = parameters_in_listing(entry.get("meta"))
+    return parameters_in_listing(entry.get("meta"))
+
+
+def _method_check(settings: Settings, model: str, models_body: Any) -> Check:
+    """Which way summaries will be written for ``model`` (``keysentences.uses_key_sentences``)."""
+    listed = _listed_size(model, models_body)
     size, where = model_size(model, listed)
     said = f"{model} has {size / 1e9:.2g}B parameters ({where})" if size else f"the size of {model} is not known"
     if uses_key_sentences(settings.method, model, listed):
@@ -412,6 +418,30 @@ def _method_check(settings: Settings, model: str, models_body: Any) -> Check:
         return Check("method", OK, f"key sentences: {why}summaries translate the article's key sentences, chosen offline{other}")
     why = f"{said}; " if settings.method == AUTO else "SUMMARIZE_METHOD=abstractive; "
     return Check("method", OK, f"abstractive: {why}the model reads the article and writes the summary")
+
+
+# A short article of our own, planned as a run would plan it (no request is sent).
+PLAN_SAMPLE = "臺南市政府今天宣布，明年起擴大補助社區防災演練，經費約新臺幣三百萬元。各區公所將於三月前提出計畫。"
+
+
+def _plan_check(settings: Settings, model: str, models_body: Any) -> Check:
+    """Whether a run with these settings gets as far as its first request: the checks it makes
+    before sending anything (tokenizer, glossary, chunk and reply budgets), on a short article.
+
+    A setting every run stops at (SUMMARIZE_TOKENIZER=cl100k_base without its file, a glossary
+    that is not there, SUMMARIZE_OUTPUT_TOKENS below what the summary asks for) was reported
+    as ready.
+    """
+    from .glossary import resolve_glossary
+    from .plan import plan_article
+
+    method = KEY_SENTENCES if uses_key_sentences(settings.method, model, _listed_size(model, models_body)) else ABSTRACTIVE
+    try:
+        resolve_glossary(None, settings)
+        plan = plan_article(PLAN_SAMPLE, settings.replace(model=model, method=method))
+    except SummarizeError as exc:
+        return Check("plan", FAIL, str(exc), "every run stops here, before any request: change the setting it names")
+    return Check("plan", OK, f"a short article plans as {plan.requests} request(s); tokens counted with {plan.tokenizer_reason}")
 
 
 def _too_slow(name: str, what: str, settings: Settings) -> Check:

@@ -849,6 +849,32 @@ def test_doctor_reports_a_ready_endpoint_and_the_context_mismatch(tmp_path):
     assert fixed.stdout.strip().endswith("the endpoint is ready")
 
 
+@pytest.mark.parametrize(
+    "variable, value, said",
+    [
+        ("SUMMARIZE_TOKENIZER", "cl100k_base", "is a tiktoken encoding whose file is not in tiktoken's cache"),
+        ("SUMMARIZE_OUTPUT_TOKENS", "40", "SUMMARIZE_OUTPUT_TOKENS=40 caps every reply below what a summary"),
+        ("SUMMARIZE_GLOSSARY", "/nonexistent/names.tsv", "cannot read the glossary '/nonexistent/names.tsv'"),
+        ("SUMMARIZE_CHUNK_TOKENS", "5", "SUMMARIZE_CHUNK_TOKENS=5 is too small to summarize in"),
+        ("SUMMARIZE_SUMMARY_WORDS", "5000", "caps every reply below what a summary of 5000 words asks for"),
+    ],
+)
+def test_doctor_fails_a_setting_every_run_would_stop_at(variable, value, said):
+    # Each was "[ok  ] settings ... the endpoint is ready", exit 0, and every run then failed with exit 2.
+    with ScriptedServer(default=lambda seen: reply("OK")) as server:
+        result = call("doctor", server=server, env={variable: value, "TIKTOKEN_CACHE_DIR": "/nonexistent"})
+    assert result.returncode == 1, result.stdout
+    assert "[FAIL] plan: " in result.stdout and said in result.stdout, result.stdout
+    assert "the endpoint is ready" not in result.stdout
+
+
+def test_doctor_plans_a_short_article_as_a_run_would():
+    with ScriptedServer(default=lambda seen: reply("OK")) as server:
+        result = call("doctor", server=server)
+    assert result.returncode == 0, result.stdout
+    assert "[ok  ] plan: a short article plans as 1 request(s); tokens counted with conservative (auto, for model scripted)" in result.stdout
+
+
 def test_doctor_warns_when_the_model_thinks():
     thinking = lambda seen: Step(body=completion("OK", usage=USAGE, reasoning_content="The user wants OK. " * 5))  # noqa: E731
     with ScriptedServer(default=thinking) as server:
