@@ -75,11 +75,18 @@ def is_context_error(text: str) -> bool:
     return any(p in lower for p in _CONTEXT_PATTERNS)
 
 
+# A wait longer than any run would make (about 31,700 years): what a Retry-After of more digits
+# than a float holds asks for. "inf" and "nan" are not HTTP's delta-seconds, and ask nothing.
+LONGEST_WAIT = 1e12
+
+
 def _seconds(text: str, scale: float = 1.0) -> float | None:
     try:
         value = float(text) / scale
     except ValueError:
         return None
+    if value == math.inf and text.strip().isascii() and text.strip().isdigit():
+        return LONGEST_WAIT  # more digits than a float holds: not "no wait asked"
     return max(0.0, value) if math.isfinite(value) else None
 
 

@@ -373,6 +373,15 @@ def test_fault_2_retry_after_600_fails_at_once_with_a_rate_limit_error(scripted,
     assert len(scripted.chat_requests) == 1
 
 
+@pytest.mark.parametrize("value", ["9" * 400, "1e308"])
+def test_fault_2_a_retry_after_of_more_digits_than_a_float_holds_fails_at_once(scripted, scripted_settings, value):
+    # 400 nines read as infinity, which counted as no Retry-After: retried at once, while 1e308 failed fast.
+    scripted.default = lambda seen: Step.error(429, {"error": {"message": "quota"}}, headers={"Retry-After": value})
+    err = raised(chat, scripted_settings)
+    assert isinstance(err, RateLimitedError) and err.retry_after >= 1e12
+    assert len(scripted.chat_requests) == 1
+
+
 @pytest.mark.parametrize("header", [{"Retry-After": "0.3"}, {"retry-after-ms": "300", "Retry-After": "9"}])
 def test_fault_2_a_retry_after_within_the_cap_is_waited(scripted, scripted_settings, header):
     scripted.script(Step.error(429, {"error": {"message": "quota"}}, headers=header), Step.reply("ok"))
