@@ -221,7 +221,7 @@ class Run:
                 + (["echo"] if first.echoed else [])
             )
             log.warning(
-                "a %s reply %s; asking once more", prompts.SHORT_NAMES.get(language, language),
+                "the %s reply %s; asking once more", prompts.SHORT_NAMES.get(language, language),
                 "held nothing but words around an answer" if first.empty else
                 "came back in the wrong language" if first.wrong_language else
                 f"left {len(first.untranslated)} sentence(s) in Chinese" if first.untranslated else

@@ -453,7 +453,7 @@ def test_a_note_that_echoes_its_task_is_asked_again_and_the_summary_is_kept(scri
     assert len(again) == 1 and part(again[0]) == 2 and "repeated the task's own words" in again[0].task_text
     assert "Part 2 says the city drilled." in summary.text and "The text above" not in summary.text
     assert summary.flags == ()
-    assert "repeated the task's own words; asking once more" in caplog.text
+    assert "the English reply repeated the task's own words; asking once more" in caplog.text  # not "a English"
 
 
 def test_a_note_that_echoes_its_task_twice_is_flagged(scripted, scripted_settings, tmp_path):
