@@ -111,6 +111,23 @@ async def test_the_reason_phrase_is_redacted():
     assert reachable.fix == "check SUMMARIZE_API_KEY"
 
 
+async def test_a_refusal_when_an_openai_key_was_withheld_says_to_set_summarize_api_key():
+    def answer(conn: socket.socket, path: str) -> None:
+        body = b'{"error": "no key"}'
+        conn.sendall(
+            f"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
+        )
+
+    with raw_server(answer) as base_url:
+        settings = Settings.from_env({"OPENAI_API_KEY": KEY, "SUMMARIZE_BASE_URL": base_url}, timeout=5)
+        checks = await diagnose(settings)
+    reachable = by_name(checks)["reachable"]
+    assert reachable.status == FAIL and reachable.fix == (
+        "set SUMMARIZE_API_KEY: OPENAI_API_KEY is set, but it is sent only to OpenAI's API or to OPENAI_BASE_URL"
+    )
+
+
 async def test_the_key_is_not_logged_even_at_debug(caplog):
     import logging
 
