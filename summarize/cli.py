@@ -433,8 +433,13 @@ def _jobs(files: list[str]) -> list[Any]:
         path = Path(name)
         if path.is_dir():
             raise UsageError(f"{name}: is a folder (summarize batch reads folders)")
-        if not path.exists():
-            raise UsageError(f"{name}: no such file")
+        try:
+            os.stat(path)
+        except FileNotFoundError:
+            broken = " (a symlink to a file that is not there)" if path.is_symlink() else ""
+            raise UsageError(f"{name}: no such file{broken}") from None
+        except OSError as exc:  # a symlink loop, a name too long: what the system says, not "no such file"
+            raise UsageError(f"{name}: {(exc.strerror or str(exc)).lower()}") from None
         if not os.access(path, os.R_OK):
             raise UsageError(f"{name}: permission denied")
         # Read now, a pipe (/dev/stdin, a shell's <(command)) like a file: one not UTF-8, or
@@ -561,8 +566,15 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     failures = [o for o in outcomes if o.error is not None]
     if failures and args.debug and failures[0].error is not None:
         _traceback(failures[0].error)  # the first failure's: the exit status stays what it is without --debug
+    return _exit_status(outcomes)
+
+
+def _exit_status(outcomes: list[Any]) -> int:
+    """0 when every article succeeded; 2 when each failed on a setting (``ConfigError``, found once
+    the model is known: no article can run under it, a usage error); else 1."""
+    failures = [o for o in outcomes if o.error is not None]
     if failures and len(failures) == len(outcomes) and all(isinstance(o.error, ConfigError) for o in failures):
-        return 2  # a setting no article can run under (found once the model is known): a usage error
+        return 2
     return 1 if failures else 0
 
 
@@ -742,7 +754,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         )
     if failures and args.debug and failures[0].error is not None:
         _traceback(failures[0].error)  # the first failure's: the exit status stays what it is without --debug
-    return 1 if failures else 0
+    return _exit_status(outcomes)
 
 
 # -- batch jobs: OpenAI-format batch files, round by round (summarize.jobs) ----------------

@@ -23,7 +23,7 @@ from .budget import (
     summary_budget,
 )
 from .chunking import pack, plan_chunks
-from .config import ABSTRACTIVE, KEY_SENTENCES, Settings
+from .config import ABSTRACTIVE, KEY_SENTENCES, Settings, resolve_settings
 from .keysentences import choose, not_chinese, split, uses_key_sentences
 from .pipeline import check_languages, key_sentence_requests
 from .text import clean
@@ -99,6 +99,7 @@ def plan_article(text: str, settings: Settings, languages: Sequence[str] = ("en"
         InputError, InputTypeError: the article is unusable.
         ConfigError: the context window cannot hold the prompt and the reply.
     """
+    settings = resolve_settings(settings, {})  # a tokenizer that cannot count is named as it was given
     article = clean(text)
     languages = check_languages(languages)
     name, reason = choose_tokenizer(settings)
@@ -192,6 +193,7 @@ def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
     """
     from . import translate
 
+    settings = resolve_settings(settings, {})
     article = clean(text)
     target, source = translate.check_target(target)
     translate.check_source(article, target)

@@ -620,6 +620,37 @@ def test_a_missing_file_stops_the_run_before_anything_is_sent(scripted, article,
 
 
 
+def test_a_symlink_loop_or_a_broken_symlink_says_so_rather_than_no_such_file(scripted, tmp_path):
+    (tmp_path / "l1").symlink_to(tmp_path / "l2")
+    (tmp_path / "l2").symlink_to(tmp_path / "l1")
+    (tmp_path / "gone").symlink_to(tmp_path / "nothing.txt")
+    loop = call(str(tmp_path / "l1"), server=scripted)
+    assert loop.returncode == 2 and loop.stderr == f"summarize: error: {tmp_path / 'l1'}: too many levels of symbolic links\n"
+    broken = call(str(tmp_path / "gone"), server=scripted)
+    assert broken.returncode == 2
+    assert broken.stderr == f"summarize: error: {tmp_path / 'gone'}: no such file (a symlink to a file that is not there)\n"
+    assert scripted.requests == []
+
+
+def test_a_dry_run_names_a_tokenizer_setting_as_it_was_given(article):
+    # It said tokenizer='cl100k_base', a Python argument, where the run said SUMMARIZE_TOKENIZER.
+    result = call("--dry-run", str(article), env={"SUMMARIZE_TOKENIZER": "cl100k_base", "TIKTOKEN_CACHE_DIR": "/nonexistent"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("summarize: error: SUMMARIZE_TOKENIZER='cl100k_base' is a tiktoken encoding"), result.stderr
+
+
+def test_a_batch_whose_every_article_failed_on_a_setting_exits_2_as_a_file_run_does(scripted, tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    env = {"SUMMARIZE_OUTPUT_TOKENS": "40"}
+    single = call(str(folder / "a.txt"), server=scripted, env=env)
+    batch = call("batch", str(folder), "--out", str(tmp_path / "out"), server=scripted, env=env)
+    assert single.returncode == batch.returncode == 2, (single.stderr, batch.stderr)
+    assert "caps every reply below what a summary of 150 words asks for" in batch.stderr
+
+
 @pytest.mark.parametrize(
     "data, says",
     [
