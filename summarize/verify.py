@@ -350,7 +350,9 @@ def unsupported_names(
     for rendering in dict.fromkeys(glossary.values()):
         # A glossary form counts when any of its names is in the source, or when the other
         # checks find it there anyway (南市 for "Tainan" in a paragraph that never writes 臺南).
-        if not rendering or rendering in present or _has_counterpart(rendering, source, latin):
+        # Not in the output at all, the cheapest test first: a 20,000-name glossary made every
+        # paragraph of a translation compile 20,000 patterns, for minutes.
+        if not rendering or rendering not in output or rendering in present or _has_counterpart(rendering, source, latin):
             continue
         for match in re.finditer(rf"(?<!\w){re.escape(rendering)}(?!\w)", output):
             add(match)
