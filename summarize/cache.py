@@ -43,7 +43,9 @@ _SWEPT: set[Path] = set()
 def default_dir() -> Path:
     """The user's cache folder for responses."""
     xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg:
+    # Only an absolute path counts, as the XDG spec says: "~" or "cache" put every article
+    # summarized into a folder of that name under whatever the current directory was.
+    if xdg and os.path.isabs(xdg):
         base = Path(xdg)
     elif sys.platform == "darwin":
         base = Path.home() / "Library" / "Caches"
@@ -81,8 +83,8 @@ class ResponseCache:
             data = json.loads(self.path(key).read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring unreadable cache file %s: %s", self.path(key), exc)
+        except (OSError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested past Python's stack
+            log.warning("ignoring unreadable cache file %s: %s", self.path(key), type(exc).__name__ if isinstance(exc, RecursionError) else exc)
             return None
         # An entry with no text is no answer (a live empty reply raises): a hand-edited or damaged file.
         return data if isinstance(data, dict) and isinstance(data.get("text"), str) and data["text"].strip() else None

@@ -35,6 +35,7 @@ from .config import Settings
 from .keysentences import parameters_in_listing
 from .reply import CACHED_FIELDS, BodyError, MalformedReply, NotAnAPI, Reply, ReplyReader, ReplyTooLarge, StreamCut, ending, holds_markup, max_reply_bytes, read_listing, strip_think
 from .result import Usage
+from .text import printable
 from .tokens import tokenizer_for
 from .transport import Closed, Deadline, Silence, StatusBodyLost, Transport, Undecodable, sdk
 
@@ -53,15 +54,19 @@ def _complete_answer(hit: dict[str, Any] | None, quoted: bool = False) -> dict[s
     """A cached reply as the reply cleaning and the finish_reason rules of today read it, or
     ``None`` when they do not take it for a complete answer: a cache written by an older version
     may hold a fragment (finish_reason "abort") or a chat template's tokens. ``quoted``: the
-    request writes reasoning tags as text (``reply.split_reasoning``)."""
+    request writes reasoning tags as text (``reply.split_reasoning``). Its text and model name
+    are made ``printable`` as a live reply's are: a damaged or tampered cache file must not
+    send a terminal's escape sequences through the output either."""
     if hit is None:
         return None
     reason = hit.get("finish_reason")
     text = strip_think(hit.get("text"), quoted)
+    text = printable(text) if text else text
     if not text or not (reason is None or isinstance(reason, str)) or ending(reason) != "complete":
         log.debug("a cached reply that is no complete answer is asked for again (finish_reason %r)", reason)
         return None
-    return {**hit, "text": text}
+    model = hit.get("model")
+    return {**hit, "text": text, "model": printable(model) if isinstance(model, str) else None}
 
 
 def _client_base_url(client: Any) -> str | None:

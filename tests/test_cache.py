@@ -44,6 +44,8 @@ def test_put_then_get_and_unreadable_files_are_misses(tmp_path):
     assert cache.get(key) is None
     cache.path(key).write_text(json.dumps({"no": "text"}), encoding="utf-8")
     assert cache.get(key) is None
+    cache.path(key).write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")  # nested past the stack
+    assert cache.get(key) is None
 
 
 def test_a_cache_that_cannot_be_written_only_warns(tmp_path, caplog):
@@ -128,6 +130,28 @@ def test_the_default_folder_is_the_users_cache_folder(scripted, monkeypatch, tmp
     assert default_dir() == tmp_path / "xdg" / "summarize" / "responses"
     summarize_article(ARTICLE, settings=Settings(base_url=scripted.base_url, model="m", cache=True))
     assert len(list((tmp_path / "xdg" / "summarize" / "responses").rglob("*.json"))) == 1
+
+
+@pytest.mark.parametrize("xdg", ["~", "cache", " "])
+def test_a_relative_xdg_cache_home_is_ignored_as_the_spec_says(monkeypatch, tmp_path, xdg):
+    # "~" made ./~/summarize/responses under the current folder, holding every article summarized.
+    monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    monkeypatch.chdir(tmp_path)
+    assert default_dir().is_absolute() and not default_dir().is_relative_to(tmp_path)
+
+
+def test_a_cached_reply_is_made_printable_as_a_live_one_is(scripted, tmp_path):
+    # A damaged or tampered cache file sent a terminal's escape sequences through to the output.
+    settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"))
+    first = summarize_article(ARTICLE, settings=settings)
+    (path,) = (tmp_path / "c").rglob("*.json")
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(
+        json.dumps({**stored, "text": "\x1b]0;PWNED\x07\x1b[2J" + stored["text"], "model": "m\x1b[31m"}), encoding="utf-8"
+    )
+    again = summarize_article(ARTICLE, settings=settings)
+    assert len(scripted.chat_requests) == 1
+    assert again.text.endswith(first.text) and not {"\x1b", "\x07"} & set(again.text + again.model)  # inert, as live
 
 
 def test_cache_settings_come_from_the_environment(tmp_path):
