@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import glob
-import json
 import logging
 import os
 import time
@@ -32,7 +31,7 @@ from .glossary import resolve_glossary
 from . import output
 from .output import FLAG_NOTES, LANGUAGE_LABELS
 from .result import LANGUAGE_FAILED, Summary, Translation
-from .text import decode_article, display
+from .text import decode_article, display, parse_json
 from .pipeline import asummarize_article
 from .translate import atranslate_article
 
@@ -390,7 +389,7 @@ def not_ours(path: Path) -> str | None:
         return f"it cannot be read: {exc.strerror or exc}"
     if path.suffix == ".json":
         try:
-            data = json.loads(text)
+            data = parse_json(text)
         except ValueError:
             return "not JSON"
         if not _is_record(data):
@@ -431,7 +430,7 @@ def held(paths: dict[str, Path]) -> tuple[bool, frozenset[str] | None, bool] | N
     record = paths.get("json")
     if record is not None and record.is_file():
         try:
-            data = json.loads(record.read_text(encoding="utf-8"))
+            data = parse_json(record.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(data, dict):
@@ -529,7 +528,7 @@ def is_flagged(paths: dict[str, Path]) -> bool:
     path = paths["json"] if "json" in paths else paths["md"]
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if "json" in paths else None
+        data = parse_json(text) if "json" in paths else None
     except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return _unreadable(path, str(exc))
     if "json" not in paths:

@@ -17,7 +17,6 @@ and retries) and its ``summarize.classify`` error mapping, like every chat reque
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import os
@@ -32,6 +31,7 @@ from .jobs import (
     Job, JobError, Report, export_round, import_results, read_lines, retry_failed, say_resumed, set_max_lines, status,
 )
 from .output import check_formats, write_atomic
+from .text import parse_json
 
 log = logging.getLogger("summarize")
 
@@ -289,7 +289,7 @@ def _answers(requests: Path, output: str) -> bool:
     asked = {line.get("custom_id") for line in read_lines(requests)}
     for raw in output.splitlines():
         try:
-            if json.loads(raw).get("custom_id") in asked:
+            if parse_json(raw).get("custom_id") in asked:
                 return True
         except (ValueError, AttributeError):
             continue

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .output import remove_stale_temps, write_atomic
+from .text import parse_json
 
 log = logging.getLogger("summarize")
 
@@ -80,11 +81,11 @@ class ResponseCache:
     def get(self, key: str) -> dict[str, Any] | None:
         """The stored reply fields, or ``None`` when absent or unreadable."""
         try:
-            data = json.loads(self.path(key).read_text(encoding="utf-8"))
+            data = parse_json(self.path(key).read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested past Python's stack
-            log.warning("ignoring unreadable cache file %s: %s", self.path(key), type(exc).__name__ if isinstance(exc, RecursionError) else exc)
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable cache file %s: %s", self.path(key), exc)
             return None
         # An entry with no text is no answer (a live empty reply raises): a hand-edited or damaged file.
         return data if isinstance(data, dict) and isinstance(data.get("text"), str) and data["text"].strip() else None

@@ -20,7 +20,6 @@ of another shape than the server's own (a string where llama.cpp sends an object
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import time
 from dataclasses import dataclass, replace
@@ -31,7 +30,7 @@ from .client import ChatClient, Reply, usable_ids
 from .config import ABSTRACTIVE, AUTO, KEY_SENTENCES, Settings
 from .keysentences import model_size, parameters_in_listing, uses_key_sentences
 from .errors import EndpointError, SummarizeError, TruncatedOutputError
-from .text import printable, without_keys
+from .text import parse_json, printable, without_keys
 from .transport import MAX_SIDE_BODY_BYTES, BodyCapped, http_client
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -122,7 +121,7 @@ class _Probes:
         if response.status_code >= 400:
             raise _Status(response.status_code, response.reason_phrase)
         try:
-            return json.loads(content)  # bytes: the encoding (UTF-8, -16, -32, a BOM) is detected
+            return parse_json(content)  # bytes: the encoding (UTF-8, -16, -32, a BOM) is detected
         except ValueError:  # not JSON, or not text at all
             raise _NotJSON(response.headers.get("content-type", "")) from None
 

@@ -66,7 +66,7 @@ from .config import Settings, resolve_settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import FORMATS, check_formats, to_json, to_markdown, write_atomic
 from .reply import max_reply_bytes
-from .text import display, shown
+from .text import display, parse_json, shown
 from .replay import article_of, body_key, custom_id, hold_logs, malformed, replay_article, request_body
 
 __all__ = [
@@ -116,7 +116,7 @@ def read_lines(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
+                yield parse_json(line)
             except ValueError:
                 log.warning("%s line %d is not JSON; skipped", path, number)
 
@@ -256,7 +256,7 @@ class Job:
                 "`summarize batch export --out`"
             )
         try:
-            meta = json.loads(path.read_text(encoding="utf-8"))
+            meta = parse_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise JobError(
                 f"{self.out} holds no batch job; start one with `summarize batch export DIR --out {self.out}`"
@@ -362,7 +362,7 @@ class Job:
                     if not line.strip():
                         continue
                     try:
-                        article = json.loads(line)
+                        article = parse_json(line)
                     except ValueError as exc:
                         raise self.damaged(path, f"line {number}: {exc}") from None
                     if not isinstance(article, dict) or not isinstance(article.get("id"), str) or not (
@@ -384,7 +384,7 @@ class Job:
         """
         path = self.reply_file(shard)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = parse_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return _Shard()
         except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
@@ -926,7 +926,7 @@ def _import(
                     continue
                 lines += 1
                 try:
-                    line = json.loads(raw)
+                    line = parse_json(raw)
                     cid = str(line.get("custom_id") or "")
                 except (ValueError, AttributeError):
                     unreadable += 1
@@ -960,7 +960,7 @@ def _import(
                 start, number = divmod(packed, len(results))
                 handles[number].seek(start)
                 raw = handles[number].readline()
-                line = json.loads(raw)
+                line = parse_json(raw)
                 cid = str(line.get("custom_id") or "")
                 request = asked.get(cid, unknown)
                 if odd[number].oversized(line, raw, request):

@@ -24,7 +24,6 @@ the two exceptions into the error tree.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import prompts
-from .text import printable
+from .text import parse_json, printable
 
 log = logging.getLogger("summarize")
 
@@ -326,7 +325,7 @@ def _error_in(body: dict[str, Any]) -> Any:
 def _parsed(data: bytes) -> Any:
     """An error event's data: its ``error`` when it is JSON that has one, the JSON, else the text."""
     try:
-        value = json.loads(data)
+        value = parse_json(data)
     except ValueError:
         return data.decode("utf-8", "replace")[:500]
     return (_error_in(value) or value) if isinstance(value, dict) else value
@@ -359,7 +358,7 @@ def json_object(raw: str | bytes) -> dict[str, Any]:
         MalformedReply: it is not JSON, or not an object.
     """
     try:
-        body = json.loads(raw)
+        body = parse_json(raw)
     except ValueError:
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         if text.lstrip().startswith("<"):
@@ -534,7 +533,7 @@ class ReplyReader:
             raise BodyError(_parsed(data))
         elif data:
             try:
-                event = json.loads(data)
+                event = parse_json(data)
             except ValueError:
                 if whole_only:
                     return  # more lines of it may follow

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 from .errors import InputError, InputTypeError
 
@@ -449,6 +450,16 @@ def clean(text: object) -> str:
             no letter at all (digits, punctuation, emoji), or holds a lone surrogate (a broken decode).
     """
     return clean_report(text).text
+
+
+def parse_json(data: str | bytes) -> Any:
+    """``json.loads``, with JSON nested deeper than Python's stack (``[[[[...]]]]`` from a hostile
+    server, a damaged file) raised as the ``ValueError`` any malformed JSON raises, not as a
+    ``RecursionError`` that every caller's handling of bad JSON missed."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None
 
 
 def check_text(text: object, named: str) -> str:

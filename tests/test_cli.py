@@ -632,6 +632,19 @@ def test_a_symlink_loop_or_a_broken_symlink_says_so_rather_than_no_such_file(scr
     assert scripted.requests == []
 
 
+def test_a_batch_output_of_json_nested_past_the_stack_is_refused_as_not_ours(scripted, tmp_path):
+    # It was "internal error: RecursionError", naming no file.
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.json").write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
+    result = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert result.returncode == 2 and scripted.requests == []
+    assert f"{out / 'a.json'} is where an article's result goes, but summarize did not write it (not JSON)" in result.stderr
+
+
 def test_a_dry_run_names_a_tokenizer_setting_as_it_was_given(article):
     # It said tokenizer='cl100k_base', a Python argument, where the run said SUMMARIZE_TOKENIZER.
     result = call("--dry-run", str(article), env={"SUMMARIZE_TOKENIZER": "cl100k_base", "TIKTOKEN_CACHE_DIR": "/nonexistent"})

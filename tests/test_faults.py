@@ -883,3 +883,22 @@ def test_an_on_text_that_cannot_be_called_is_refused_before_any_request(scripted
     err = raised(call, ARTICLE, settings=scripted_settings, on_text=5)
     assert isinstance(err, ConfigError) and "on_text must be a function taking a str, or None, got int" in str(err)
     assert not scripted.requests
+
+
+DEEP = b"[" * 200_000 + b"]" * 200_000  # JSON nested deeper than Python's stack
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        Step(status=200, raw=DEEP, stream=False),
+        Step(status=200, raw=b"data: " + DEEP + b"\n\n", content_type="text/event-stream"),
+        Step(status=500, raw=DEEP),
+    ],
+    ids=["body", "streamed-event", "error-body"],
+)
+def test_json_nested_past_the_stack_is_a_malformed_reply_not_an_internal_error(scripted, scripted_settings, step):
+    # json.loads raised RecursionError, which every handler of bad JSON missed.
+    scripted.default = lambda seen: step
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(max_retries=0))
+    assert isinstance(err, EndpointError) and "RecursionError" not in repr(err), repr(err)
