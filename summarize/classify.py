@@ -334,12 +334,16 @@ class Classifier:
         """Advice for a reply that is not the API's: the base URL may not be the API's path."""
         return f"check that the base URL{self._base_url_origin()} points at an OpenAI-compatible server (its /v1 path)"
 
-    def cut_short(self, model: str | None, attempt: int) -> errors.ConnectionFailedError:
-        """A stream that ended mid-reply (``reply.StreamCut``): dropped, as a connection is, and
-        retried as one; its text is never kept or cached."""
+    def cut_short(self, model: str | None, attempt: int, detail: str = "") -> errors.ConnectionFailedError:
+        """A stream that ended mid-reply (``reply.StreamCut``), or a connection that broke after
+        the reply began (``detail`` says how): dropped, as a connection is, and retried as one;
+        its text is never kept or cached."""
+        how = (
+            f"the connection broke after the reply began ({self.redact(detail)})" if detail
+            else "the stream ended with neither a finish_reason nor [DONE]"
+        )
         return errors.ConnectionFailedError(
-            "the reply stopped short: the stream ended with neither a finish_reason nor [DONE], so the "
-            "connection or the server dropped it mid-reply",
+            f"the reply stopped short: {how}, so the connection or the server dropped it mid-reply",
             **self.where(model, attempt, 200),
         )
 

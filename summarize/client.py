@@ -315,6 +315,8 @@ class ChatClient:
                 except Closed as exc:
                     raise self.errors.closed(str(exc), model, attempt) from exc
                 except ConnectionError as exc:
+                    if reader.size:  # the server answered and was streaming: no "is a server running?"
+                        raise self.errors.cut_short(model, attempt, str(exc)) from exc
                     raise self.errors.dropped(str(exc), model, attempt) from exc
             self.received.append(reply)  # its tokens were spent, whatever it is worth
             self.transport.learned_server(presets.server_of(timings=reply.timings))

@@ -899,6 +899,17 @@ def test_a_stream_that_stops_short_is_dropped_retried_and_never_cached(scripted,
     )
 
 
+def test_a_connection_that_breaks_mid_stream_is_no_question_of_a_server_running(scripted, scripted_settings):
+    # A server that answered and streamed half a reply, then closed the connection, was met with
+    # "could not connect or the connection dropped; is a server running at the base URL?".
+    events = sse(chunk({"role": "assistant", "content": "Tainan held an exhibition about"}))
+    scripted.default = lambda seen: Step(raw=events + b"data: {", content_type="text/event-stream", cut=len(events) + 3)
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert isinstance(err, ConnectionFailedError), repr(err)
+    assert "the reply stopped short: the connection broke after the reply began" in str(err), str(err)
+    assert "is a server running" not in str(err)
+
+
 @pytest.mark.parametrize(
     "raw",
     [
