@@ -343,6 +343,19 @@ def check_targets(out: Path, targets: Iterable[Path], checked: set[Path] | None 
                 )
 
 
+def check_replaceable(targets: Iterable[Path]) -> None:
+    """No output a run is about to write is a file its owner made read-only: it was replaced,
+    the mode reset and hand edits lost, or (one of a pair protected) the article was paid for
+    and failed at its write.
+
+    Raises:
+        BatchError: naming the first such file, and what to do.
+    """
+    for target in targets:
+        if output.read_only(target):
+            raise BatchError(output.protected(display(target)))
+
+
 def collision(first: Path, second: Path, shared: Sequence[Path]) -> BatchError:
     """The refusal of two articles that would write the same outputs (``a.txt`` and ``a.md``)."""
     return BatchError(

@@ -676,7 +676,7 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import (
-        BatchError, Job, check_outputs_match, find_articles, is_done, plan_outputs, run_jobs,
+        BatchError, Job, check_outputs_match, check_replaceable, find_articles, is_done, plan_outputs, run_jobs,
     )
 
     settings = settings_from(args)
@@ -704,6 +704,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
             )
     files = articles.files
     todo = [Job(str(f), path=f) for f in files if not is_done(targets[str(f)], redo_flagged=args.redo_flagged)]
+    try:
+        check_replaceable(p for job in todo for p in targets[job.source].values())
+    except BatchError as exc:
+        raise UsageError(str(exc)) from exc
     skipped = len(files) - len(todo)
     progress = _Progress(len(todo), args.quiet)
     counted: set[str] = set()

@@ -59,8 +59,8 @@ from typing import Any
 from . import glossary as names
 from . import presets
 from .batch import (
-    ARTICLE_SUFFIXES, BatchError, _inside, check_out_folder, check_outputs_match, check_targets, collision, is_done, out_inside,
-    output_paths, read_article, what_is_asked,
+    ARTICLE_SUFFIXES, BatchError, _inside, check_out_folder, check_outputs_match, check_replaceable, check_targets, collision,
+    is_done, out_inside, output_paths, read_article, what_is_asked,
 )
 from .config import Settings, resolve_settings
 from .errors import ConfigError, InputError, SummarizeError
@@ -497,8 +497,9 @@ def export_round(
     Raises:
         JobError: ``out`` already holds a different job.
         ConfigError: no model is set, or a setting is malformed.
-        BatchError: ``out`` is the folder the articles are in, a file or cannot be written, or
-            two articles would write the same outputs, as ``summarize batch`` refuses them.
+        BatchError: ``out`` is the folder the articles are in, a file or cannot be written,
+            two articles would write the same outputs, or an output the job would replace is
+            read-only, as ``summarize batch`` refuses them.
         FileNotFoundError: no articles match.
 
     Example::
@@ -730,7 +731,7 @@ def _write_articles(
         BatchError: two articles would write the same outputs (``a.txt`` and ``a.md``), ``out``
             is a file or cannot be written, an output path cannot be written (a name too long, a folder in its place), or an
             article's outputs hold other work than is asked (a summary where a translation is
-            asked), as ``summarize batch`` refuses them. Only articles of one folder can collide, and a folder
+            asked) or are read-only where they would be replaced, as ``summarize batch`` refuses them. Only articles of one folder can collide, and a folder
             or a glob yields a folder's files together (``grouped``), so memory holds one folder's
             outputs; a list of files is held whole.
     """
@@ -764,6 +765,7 @@ def _write_articles(
             if is_done(targets):
                 skipped += 1
                 continue
+            check_replaceable(targets.values())
             record: dict[str, Any] = {"id": _article_id(count), "source": display(path)}
             try:
                 record["text"] = read_article(path)

@@ -8,10 +8,12 @@ the JSON record (``"flags"``) and as a Markdown warning line, so ``summarize bat
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import secrets
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -260,13 +262,33 @@ def name_max(folder: Path) -> int:
     return 255
 
 
+def read_only(path: Path) -> bool:
+    """``path`` is a file its owner made read-only (``chmod a-w``): replacing it takes only the
+    folder's write permission, so the file's own must be asked (root's access checks pass anything)."""
+    try:
+        return path.is_file() and not path.stat().st_mode & stat.S_IWUSR
+    except OSError:
+        return False
+
+
+def protected(path: str | Path) -> str:
+    """What to say of a read-only ``path`` that a run would replace."""
+    return f"{path} is read-only: summarize does not replace a file you protected; make it writable (chmod u+w) or move it away"
+
+
 def write_atomic(path: Path, text: str, *, private: bool = False) -> None:
     """Write ``text`` to ``path`` so that no reader, and no interrupted run, sees half a file.
 
     The file gets the mode any new file of the user's gets (``0o666`` less the umask), or
     ``0o600`` whatever the umask when ``private``.
+
+    Raises:
+        PermissionError: ``path`` is a read-only file (``read_only``); it is left as it is.
+        OSError: it cannot be written.
     """
     path = Path(path)
+    if read_only(path):
+        raise PermissionError(errno.EACCES, protected(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _create_temp(path, 0o600 if private else 0o666)
     try:

@@ -290,6 +290,37 @@ def test_a_prompt_cut_is_recorded_as_a_flag_and_redo_flagged_asks_again(scripted
     assert json.loads((out / "n1.json").read_text(encoding="utf-8"))["flags"] == []
 
 
+def test_redo_flagged_refuses_outputs_made_read_only_before_anything_is_sent(scripted, tmp_path):
+    # Replacing a file takes only the folder's write permission: a protected, hand-edited output
+    # was replaced, its mode reset, without a word.
+    folder = _articles(tmp_path / "news", "n0.txt", "n1.txt")
+    out = tmp_path / "out"
+    scripted.default = lambda seen: _prompt_cut(seen) if "第1則" in seen.user_text else _numbered(seen)
+    assert call("batch", str(folder), "--out", str(out), server=scripted).returncode == 0
+    sent = len(scripted.chat_requests)
+    (out / "n1.md").write_text((out / "n1.md").read_text(encoding="utf-8") + "\nMy own notes.\n", encoding="utf-8")
+    for name in ("n1.md", "n1.json"):
+        (out / name).chmod(0o444)
+    kept = {name: (out / name).read_bytes() for name in ("n1.md", "n1.json")}
+    again = call("batch", str(folder), "--out", str(out), "--redo-flagged", server=scripted)
+    assert again.returncode == 2 and len(scripted.chat_requests) == sent
+    assert again.stderr.strip() == (
+        f"summarize batch: error: {out / 'n1.md'} is read-only: summarize does not replace a file you protected; "
+        "make it writable (chmod u+w) or move it away"
+    )
+    assert {name: (out / name).read_bytes() for name in kept} == kept and (out / "n1.md").stat().st_mode & 0o777 == 0o444
+    assert call("batch", str(folder), "--out", str(out), server=scripted).returncode == 0  # not redone: not written
+
+
+def test_write_atomic_leaves_a_read_only_file_as_it_is(tmp_path):
+    target = tmp_path / "a.md"
+    target.write_text("mine", encoding="utf-8")
+    target.chmod(0o444)
+    with pytest.raises(PermissionError, match="a.md is read-only: summarize does not replace a file you protected"):
+        output.write_atomic(target, "theirs")
+    assert target.read_text(encoding="utf-8") == "mine" and [p.name for p in tmp_path.iterdir()] == ["a.md"]
+
+
 @pytest.mark.parametrize("formats", ["md,json", "md"])
 def test_a_zh_hant_summary_in_english_is_flagged_and_redone(scripted, tmp_path, formats):
     folder = _articles(tmp_path / "news", "n0.txt")

@@ -388,6 +388,20 @@ def test_formats_that_name_no_output_are_refused_before_anything_is_written(tmp_
     assert not out.exists()
 
 
+def test_export_refuses_an_output_made_read_only_that_the_job_would_replace(tmp_path):
+    from summarize.batch import BatchError
+
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    out.mkdir()
+    mine = out / "a.json"
+    mine.write_text(json.dumps({"file": "a.txt", "summaries": {"en": "Mine."}}), encoding="utf-8")
+    mine.chmod(0o444)  # a.md is missing: the article is not done, and a.json would be replaced
+    with pytest.raises(BatchError, match="a.json is read-only: summarize does not replace a file you protected"):
+        jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    assert not jobs.Job(out).exists and mine.read_text(encoding="utf-8").endswith('"Mine."}}')
+
+
 def test_formats_given_twice_are_written_once(tmp_path):
     folder = seed_folder(tmp_path)
     out = tmp_path / "job"
