@@ -314,6 +314,18 @@ def one_translation(found: Mapping[int, str], sources: Mapping[int, str]) -> dic
     return shared
 
 
+def holds(found: Mapping[int, str], sources: Mapping[int, str], holder: int, held: int) -> bool:
+    """Paragraph ``held``'s whole translation (``RELATIVE_MIN`` characters or more) is inside
+    paragraph ``holder``'s longer one, and ``held``'s source is not inside ``holder``'s source:
+    a reply merged the two under one marker (``[[1]]`` holding paragraphs 1 and 2), or split
+    one across two and counted on, and the long pair was not long enough to stand out."""
+    inner, outer = _same_text(found.get(held, "")), _same_text(found.get(holder, ""))
+    return (
+        holder != held and visible_length(inner) >= RELATIVE_MIN and len(inner) < len(outer) and inner in outer
+        and _bare(sources.get(held, "")) not in _bare(sources.get(holder, ""))
+    )
+
+
 _NOT_WORDS = re.compile(r"[\W_]+")
 
 
@@ -889,15 +901,18 @@ class TranslationRun:
         # A unit that looped through its penalized re-ask has had its last chance already.
         checked = [u for u in units if u.number not in (flagged | self.looped)]
         failing = {u.number: p for u in checked if (p := self.problems(u, found, typical))}
-        if failing and len(units) > 1:  # a unit sent alone would get the same request again
+        # Each failing pair is asked for alone, once (a unit sent alone would get the same request
+        # again). An answer given alone cannot be shifted, so a pair that then shares it, or holds
+        # it inside its own, took it from a merged or shifted reply: it is asked for alone in turn,
+        # until every pair still failing has been (at most one round per unit of the chunk).
+        while again := [u for u in checked if u.number in failing and u.number not in self.sent_alone]:
             log.warning(
                 "%d pair(s) do not match their source paragraph (%s); asking for each alone",
-                len(failing), self.describe(failing),
+                len(again), self.describe({u.number: failing[u.number] for u in again}),
             )
-            again = [u for u in checked if u.number in failing]
             for part in await gather_or_cancel(self.again(u, found[u.number]) for u in again):
                 found.update(part)
-            failing = {u.number: p for u in again if (p := self.problems(u, found, typical))}
+            failing = {u.number: p for u in checked if (p := self.problems(u, found, typical))}
         if failing:
             log.warning("flagged as unverified: %s", self.describe(failing))
         flagged = flagged | set(failing) | (self.looped & {u.number for u in units})
@@ -933,12 +948,23 @@ class TranslationRun:
         return problems
 
     def shared(self, unit: Unit, found: dict[int, str]) -> list[str]:
-        """A translation another paragraph of other words has too: one of them holds the
-        other's (a reply that merged two paragraphs and counted on, then a re-ask)."""
+        """A translation another paragraph of other words has too, or holds whole, or that
+        another's translation asked for alone holds (``holds``): a reply that merged or split
+        paragraphs and counted on, then a re-ask."""
         if self.kind != "translate":  # key sentences: ``repeats``
             return []
-        other = one_translation(found, self.sources).get(unit.number)
-        return [f"the same translation as {marker(other, self.prefix)}"] if other is not None else []
+        number, alone = unit.number, self.sent_alone
+        # An answer given alone cannot be shifted: of two pairs that clash, one answered alone
+        # and one not, the other is the one at fault.
+        other = one_translation(found, self.sources).get(number)
+        if other is not None and not (number in alone and other not in alone):
+            return [f"the same translation as {marker(other, self.prefix)}"]
+        for n in sorted(found):
+            if holds(found, self.sources, number, n) and not (number in alone and n not in alone):
+                return [f"holds the translation of {marker(n, self.prefix)} too"]
+            if holds(found, self.sources, n, number) and n in alone and number not in alone:
+                return [f"is part of the translation of {marker(n, self.prefix)}, which was asked for alone"]
+        return []
 
     @staticmethod
     def repeats(unit: Unit, found: dict[int, str]) -> list[str]:

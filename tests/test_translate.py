@@ -210,7 +210,47 @@ def test_merged_paragraphs_do_not_shift_later_pairs(scripted, scripted_settings)
     assert [s for s, _ in result.pairs] == PARAGRAPHS
     assert result.pairs[3][1] == english(PARAGRAPHS[3])  # later pairs stay in place
     assert result.pairs[2][1] == english(PARAGRAPHS[2].strip())  # the swallowed one, asked for again
-    assert len(scripted.chat_requests) == 2
+    # The merged pair held its neighbour's translation too, unflagged: once that came back on
+    # its own, the merged one is asked for alone as well.
+    assert result.pairs[1][1] == english(PARAGRAPHS[1].strip()) and result.unverified == ()
+    assert len(scripted.chat_requests) == 3
+
+
+# Four paragraphs of one release and their English, each a sentence of its own.
+RELEASE = {
+    "臺南市政府今天宣布，將在明年春天舉辦大型文化節，吸引國內外遊客前來參觀。":
+        "The Tainan City Government announced today that it will hold a large cultural festival next spring.",
+    "市長表示，這次活動將結合在地美食與傳統工藝，讓民眾體驗臺南的歷史風情。":
+        "The mayor said the event will combine local food and traditional crafts with the city's history.",
+    "觀光局指出，去年相關活動吸引大量遊客，帶動周邊商圈的營業額明顯成長。":
+        "The tourism bureau noted that last year's events drew many visitors and lifted nearby businesses.",
+    "主辦單位也提醒民眾，活動期間將實施交通管制，請多利用大眾運輸工具前往。":
+        "The organizers reminded the public of traffic controls during the event and urged use of public transport.",
+}
+
+
+@pytest.mark.parametrize("shape", ["merged-and-counted-on", "split-and-counted-on"])
+def test_pairs_a_misnumbered_reply_shifted_are_each_asked_alone_until_none_is(scripted, scripted_settings, shape):
+    """Red team: paragraphs 1 and 2 came back under [[1]] and the count carried on ([[2]] held
+    paragraph 3's translation, [[3]] paragraph 4's); or paragraph 1 was split over [[1]] and
+    [[2]]. After the re-asks, pairs were still wrong and unflagged, and the one flag sat on a
+    pair that was right: an answer given alone is now trusted over one it clashes with."""
+
+    def shifting(seen):
+        pairs = marked(seen)
+        said = [RELEASE[source] for _, source in pairs]
+        if len(pairs) > 1 and shape == "merged-and-counted-on":
+            said = [f"{said[0]} {said[1]}", *said[2:]]
+        elif len(pairs) > 1:
+            cut = said[0].index(" that ")
+            said = [said[0][:cut], said[0][cut + 1 :], *said[1:-1]]
+        return reply("\n".join(f"[[{pairs[i][0]}]] {line}" for i, line in enumerate(said)))
+
+    scripted.default = shifting
+    result = translate_article("\n".join(RELEASE), settings=scripted_settings)
+    assert [t for _, t in result.pairs] == list(RELEASE.values())
+    assert result.unverified == ()
+    assert len(scripted.chat_requests) <= 1 + len(RELEASE)  # each pair asked for alone once at most
 
 
 def test_a_model_that_ignores_markers_still_yields_aligned_pairs(scripted, scripted_settings):
