@@ -63,7 +63,11 @@ def load_glossary(path: str | os.PathLike[str]) -> dict[str, str]:
             "UTF-8 file with one 'source<TAB>English' entry per line"
         ) from exc
     entries: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), 1):
+    lines: dict[str, int] = {}  # name -> the line that gave it
+    # Lines end at "\n" (and "\r\n") only, as an editor shows them: str.splitlines also ends
+    # one at a NEL or U+2028 inside a rendering, and the message then named the wrong line.
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         columns = [c.strip() for c in line.split("\t")]
@@ -72,7 +76,15 @@ def load_glossary(path: str | os.PathLike[str]) -> dict[str, str]:
                 f"{path}, line {number}: expected two columns separated by one tab "
                 f"(source<TAB>English), got {line.strip()!r}"
             )
-        entries[columns[0]] = columns[1]
+        if any(len(column.splitlines()) > 1 for column in columns):
+            raise ConfigError(f"{path}, line {number}: an entry holds a line break (such as U+2028), got {line.strip()!r}")
+        source, rendering = columns
+        if source in entries and entries[source] != rendering:
+            log.warning(
+                "%s, line %d gives %s as %r, after line %d gave it as %r; the last is used",
+                path, number, source, rendering, lines[source], entries[source],
+            )
+        entries[source], lines[source] = rendering, number
     return entries
 
 
@@ -120,9 +132,26 @@ def inverted(glossary: Mapping[str, str]) -> dict[str, str]:
 
 
 def present(glossary: Mapping[str, str], text: str) -> dict[str, str]:
-    """The entries whose name occurs in ``text``, in order of first occurrence."""
-    found = [(text.find(term), term) for term in glossary if term and term in text]
-    return {term: glossary[term] for _, term in sorted(found)}
+    """The entries whose name occurs in ``text``, in order of first occurrence, but for a name
+    that occurs only inside a longer one's occurrences: with 黃偉哲 => Huang Wei-che in the text,
+    偉哲 => Wei-che Wong would also go out, and the model be told two things of one name."""
+    found = [term for term in glossary if term and term in text]
+    spans = {term: _spans(text, term) for term in found}
+    inside = {
+        term for term in found
+        if all(any(a <= start and end <= b for longer in found if len(longer) > len(term) for a, b in spans[longer])
+               for start, end in spans[term])
+    }
+    return {term: glossary[term] for term in sorted(found, key=lambda term: (text.find(term), term)) if term not in inside}
+
+
+def _spans(text: str, term: str) -> list[tuple[int, int]]:
+    """Where ``term`` occurs in ``text``, overlapping occurrences included."""
+    spans, start = [], text.find(term)
+    while start >= 0:
+        spans.append((start, start + len(term)))
+        start = text.find(term, start + 1)
+    return spans
 
 
 def within(entries: Mapping[str, str], tokens: int, count: Callable[[str], int]) -> dict[str, str]:

@@ -44,6 +44,22 @@ def test_a_malformed_line_is_named_with_its_number(tmp_path, line):
         load_glossary(path)
 
 
+@pytest.mark.parametrize("separator", ["\x85", "\u2028"])
+def test_a_line_break_inside_an_entry_is_named_on_its_own_line(tmp_path, separator):
+    # str.splitlines ended the line at a NEL or U+2028, and the message named line 2 of a one-line file.
+    path = tmp_path / "names.tsv"
+    path.write_text(f"臺南\tTainan{separator}nan\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"names.tsv, line 1: an entry holds a line break"):
+        load_glossary(path)
+
+
+def test_a_name_given_twice_with_two_renderings_is_said_and_the_last_used(tmp_path, caplog):
+    path = tmp_path / "names.tsv"
+    path.write_text("臺南\tTainan\r\n馬斯克\tElon Musk\r\n臺南\tTainan City\r\n臺南\tTainan City\r\n", encoding="utf-8")
+    assert load_glossary(path) == {"臺南": "Tainan City", "馬斯克": "Elon Musk"}
+    assert caplog.text.count("gives 臺南 as 'Tainan City', after line 1 gave it as 'Tainan'; the last is used") == 1
+
+
 def test_a_missing_file_names_the_setting(tmp_path):
     with pytest.raises(ConfigError, match="SUMMARIZE_GLOSSARY"):
         load_glossary(tmp_path / "absent.tsv")
@@ -88,6 +104,13 @@ def test_present_keeps_the_entries_in_the_text_in_order_of_appearance():
     assert list(present(glossary, "馬斯克回應阿里巴巴")) == ["馬斯克", "阿里巴巴"]
     assert present(glossary, "沒有名字") == {}
     assert inverted(glossary)["Tencent"] == "騰訊"
+
+
+def test_present_leaves_out_a_name_found_only_inside_a_longer_one():
+    # 偉哲 => Wei-che Wong went out beside 黃偉哲 => Huang Wei-che: two answers for one name.
+    glossary = {"黃偉哲": "Huang Wei-che", "偉哲": "Wei-che Wong", "臺南": "Tainan"}
+    assert present(glossary, "臺南市長黃偉哲說") == {"臺南": "Tainan", "黃偉哲": "Huang Wei-che"}
+    assert list(present(glossary, "黃偉哲說，偉哲這個名字")) == ["黃偉哲", "偉哲"]  # also alone: kept
 
 
 def test_within_stops_at_the_token_allowance_and_says_what_it_left_out(caplog):
