@@ -521,6 +521,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         progress.done()
         source = outcome.job.source
         if outcome.error is not None:
+            if streamed and not streamed[-1].endswith("\n"):  # the error starts a line of its own
+                streamed.append("\n")
+                _print("\n")
             progress.note(f"summarize: {shown(source)}: {_describe(outcome.error, source)}")
             return
         result = outcome.result

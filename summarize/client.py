@@ -280,14 +280,27 @@ class ChatClient:
             return self._deliver(reply)
         body = {"messages": messages, **options, **self.stream_options()}
         max_bytes = max_reply_bytes(limit)
+        shown = False  # an attempt's text reached on_text: a retry must say that it starts over
+
+        def showing(piece: str) -> None:
+            nonlocal shown
+            shown = True
+            if on_text is not None:
+                on_text(piece)
 
         async def once(attempt: int) -> Reply:
+            nonlocal shown
+            if shown:
+                # The terminal holds the broken-off text of the last attempt: a warning puts
+                # this one on a line of its own (the CLI ends the line before a log line).
+                log.warning("the reply broke off after part of it was shown; asking for it again from the start")
+                shown = False
             async with self.transport.gate.slot():
                 self.attempts += 1
                 if attempt == 1:
                     self.requests += 1
                 log.debug("request %d to %s: %d messages, attempt %d", self.requests, self.base_url, len(messages), attempt)
-                reader = ReplyReader(model, max_bytes, on_text, quoted=quoted)
+                reader = ReplyReader(model, max_bytes, showing if on_text is not None else None, quoted=quoted)
                 try:
                     await self.transport.post(body, reader.feed)
                     reply = reader.reply(attempt)

@@ -73,3 +73,23 @@ def test_a_warning_while_a_summary_streams_starts_on_a_line_of_its_own(tmp_path,
     shown = out.getvalue()
     assert shown.startswith(chinese + "\n" + SUMMARY)  # the warning came between, on its own line
     assert shown.endswith("--- checked ---\n" + SUMMARY + "\n")
+
+
+def test_a_reply_that_breaks_off_while_it_streams_leaves_each_line_of_its_own(tmp_path):
+    # The broken-off text of each attempt ran together on one line, and the error after them.
+    import json
+
+    piece = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
+             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Tainan will add"}, "finish_reason": None}]}
+    event = f"data: {json.dumps(piece)}\n\n".encode()
+    broken = Step(raw=event + b"data: {", content_type="text/event-stream", cut=len(event) + 3)
+    with ScriptedServer() as server:
+        server.script(broken, broken, Step.reply(SUMMARY))
+        code, out = run_on_terminal(tmp_path, server)
+        assert code == 0 and len(server.chat_requests) == 3
+    shown, checked = out.getvalue().split("\n\n--- checked ---\n")
+    assert shown == "Tainan will add\nTainan will add\n" + SUMMARY  # a warning between each, on stderr
+    assert checked.strip() == SUMMARY
+    with ScriptedServer(default=lambda seen: broken) as server:
+        code, out = run_on_terminal(tmp_path, server)
+    assert code == 1 and out.getvalue().endswith("Tainan will add\n")  # the error starts a line of its own
