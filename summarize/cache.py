@@ -39,6 +39,8 @@ FORMAT = 1
 # Subfolders this process has cleaned of stale temporary files (once is enough: a run of ours
 # only leaves one behind when it is killed).
 _SWEPT: set[Path] = set()
+# Cache folders a write failed in, this process: the warning is given once for each.
+_UNWRITABLE: set[Path] = set()
 
 
 def default_dir() -> Path:
@@ -82,7 +84,7 @@ class ResponseCache:
         """The stored reply fields, or ``None`` when absent or unreadable."""
         try:
             data = parse_json(self.path(key).read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # absent, or a file where its folder goes (put says so)
             return None
         except (OSError, ValueError) as exc:
             log.warning("ignoring unreadable cache file %s: %s", self.path(key), exc)
@@ -107,4 +109,11 @@ class ResponseCache:
                 for stale in remove_stale_temps(target.parent, recursive=False):
                     log.debug("removed a stale temporary cache file %s", stale)
         except OSError as exc:
-            log.warning("could not write the response cache at %s: %s", target, exc)
+            # Said once per folder: a cache that cannot be written fails at every request alike.
+            if self.folder in _UNWRITABLE:
+                log.debug("could not write the response cache at %s: %s", target, exc)
+                return
+            _UNWRITABLE.add(self.folder)
+            log.warning(
+                "could not write the response cache at %s: %s; replies are not cached (said once per run)", target, exc
+            )

@@ -55,6 +55,18 @@ def test_a_cache_that_cannot_be_written_only_warns(tmp_path, caplog):
     assert "could not write the response cache" in caplog.text
 
 
+def test_a_cache_that_cannot_be_written_is_said_once_not_at_every_request(scripted, tmp_path, caplog):
+    # A file where the cache folder goes warned at every read and every write: twice a request.
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(blocker / "c"))
+    for _ in range(3):
+        assert summarize_article(ARTICLE, settings=settings).text == "A scripted summary."
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "replies are not cached (said once per run)" in warnings[0], warnings
+    assert len(scripted.chat_requests) == 3
+
+
 def _hammer(folder: str, key: str, worker: int) -> None:
     cache = ResponseCache(folder)
     for i in range(60):
