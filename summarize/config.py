@@ -18,7 +18,6 @@ from . import presets
 from .errors import ConfigError
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-_OPENAI_HOST = "api.openai.com"
 # Where Settings remember, in the map of settings to the variables they were read from, that
 # OPENAI_API_KEY was set but not sent (Settings.withheld_key).
 _WITHHELD = "api_key withheld"
@@ -495,8 +494,10 @@ class Settings:
 
     @property
     def is_openai(self) -> bool:
-        """The base URL is on OpenAI's API host, however spelt (``HTTPS://API.OPENAI.COM:443/v1``)."""
-        return (urlsplit(self.base_url).hostname or "").rstrip(".") == _OPENAI_HOST
+        """The base URL is on OpenAI's API host, however spelt (``HTTPS://API.OPENAI.COM:443/v1``):
+        the host ``presets.for_request`` knows as the openai preset's."""
+        preset = presets.for_request(None, self.base_url)
+        return preset is not None and preset.name == "openai"
 
     def resolved_api_key(self) -> str:
         """The key to send: the configured one, or a placeholder for endpoints other than OpenAI's."""

@@ -213,7 +213,7 @@ def for_request(name: str | None, base_url: str) -> Preset | None:
     """
     if name is not None:
         return get(name)
-    host = urlsplit(base_url).hostname or ""
+    host = (urlsplit(base_url).hostname or "").rstrip(".")  # lowercased; "api.openai.com." is the same host
     for preset in PRESETS.values():
         preset_host = urlsplit(preset.base_url).hostname
         if preset_host != "localhost" and host in (preset_host, *preset.hosts):
