@@ -98,10 +98,11 @@ def _seconds(text: str) -> float:
 
 
 def _formats(text: str) -> tuple[str, ...]:
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
-    if not formats or any(f not in output.FORMATS for f in formats):
-        raise argparse.ArgumentTypeError(f"expected md, json or md,json, got {text!r}")
-    return formats
+    """``--format md,json``: the list ``output.check_formats`` judges, said as the option is written."""
+    try:
+        return output.check_formats([f.strip().lower() for f in text.split(",") if f.strip()])
+    except ConfigError:
+        raise argparse.ArgumentTypeError(f"expected md, json or md,json, got {text!r}") from None
 
 
 MODEL_HELP = "model name (SUMMARIZE_MODEL); default: the only one the endpoint lists"
