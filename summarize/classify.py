@@ -455,10 +455,10 @@ class Classifier:
                 message = f"rate limited; lower SUMMARIZE_CONCURRENCY or try again later: {short}"
             return errors.RateLimitedError(message, retry_after=retry_after, **where)
         if status in (401, 403):
-            withheld = self.settings.withheld_key()
+            withheld = self.settings.withheld_note()
             advice = (
-                f"{withheld} is set, but it is sent only to OpenAI's API or to OPENAI_BASE_URL: set SUMMARIZE_API_KEY "
-                "to this endpoint's key" if withheld else "check SUMMARIZE_API_KEY (or OPENAI_API_KEY)"
+                f"{withheld}: set SUMMARIZE_API_KEY to this endpoint's key" if withheld
+                else "check SUMMARIZE_API_KEY (or OPENAI_API_KEY)"
             )
             return errors.AuthenticationError(f"the endpoint refused the key; {advice}: {short}", **where)
         names_model = "model" in lower

@@ -474,6 +474,11 @@ class Settings:
         which goes only to OpenAI's API or with ``OPENAI_BASE_URL``), for messages."""
         return None if self.api_key else self._variable(_WITHHELD)
 
+    def withheld_note(self) -> str | None:
+        """What a refused key's message says of a key withheld (``withheld_key``), or ``None``."""
+        variable = self.withheld_key()
+        return f"{variable} is set, but it is sent only to OpenAI's API or to OPENAI_BASE_URL" if variable else None
+
     def replace(self, **overrides: Any) -> Settings:
         """A copy with some settings changed; unknown names raise ``ConfigError``."""
         _check_known(overrides)

@@ -264,11 +264,10 @@ async def _diagnose(settings: Settings) -> list[Check]:
             models_body = await probes.json(f"{settings.base_url}/models")
             entries = _listing(models_body)
         except _Status as exc:
-            withheld = settings.withheld_key()
+            withheld = settings.withheld_note()
             fix = (
                 "check SUMMARIZE_BASE_URL (it usually ends in /v1)" if exc.code not in (401, 403)
-                else f"set SUMMARIZE_API_KEY: {withheld} is set, but it is sent only to OpenAI's API or to OPENAI_BASE_URL"
-                if withheld else "check SUMMARIZE_API_KEY"
+                else f"set SUMMARIZE_API_KEY: {withheld}" if withheld else "check SUMMARIZE_API_KEY"
             )
             detail = f"GET {settings.base_url}/models answered {exc.code} {exc.reason}"
             return [*checks, Check("reachable", FAIL, detail, fix)]
