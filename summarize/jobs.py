@@ -635,14 +635,11 @@ def _not_in_job(
     article was finished, exit 0, and the new ones were never done.
     """
     stored: dict[tuple[str, ...], tuple[str, str]] = {}  # output paths -> (source, a digest of the text stored)
-    outputs: dict[tuple[str, ...], dict[str, Path]] = {}
     unread: set[str] = set()  # sources of articles that could not be read at export
     for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
         for article in job.articles(shard_number, meta["articles"]):
             if "outputs" in article:
-                key = tuple(sorted(article["outputs"].values()))
-                stored[key] = (article["source"], _text_digest(article["text"]))
-                outputs[key] = {fmt: job.out / rel for fmt, rel in article["outputs"].items()}
+                stored[tuple(sorted(article["outputs"].values()))] = (article["source"], _text_digest(article["text"]))
             else:
                 unread.add(article["source"])
     try:
@@ -670,7 +667,7 @@ def _not_in_job(
             missing.append((display(path), "new"))
     gone = [
         source for key, (source, _digest) in stored.items()
-        if key not in seen and not is_done(outputs[key])
+        if key not in seen and not is_done({rel: job.out / rel for rel in key})
     ]
     return missing, gone
 
