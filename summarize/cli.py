@@ -522,9 +522,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         progress.done()
         source = outcome.job.source
         if outcome.error is not None:
-            if streamed and not streamed[-1].endswith("\n"):  # the error starts a line of its own
-                streamed.append("\n")
-                _print("\n")
+            _end_streamed_line(streamed)  # the error starts a line of its own
             progress.note(f"summarize: {shown(source)}: {_describe(outcome.error, source)}")
             return
         result = outcome.result
@@ -590,10 +588,16 @@ class _EndStreamedLine(logging.Filter):
         self.streamed = streamed
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.streamed and not self.streamed[-1].endswith("\n"):
-            self.streamed.append("\n")
-            _print("\n")
+        _end_streamed_line(self.streamed)
         return True
+
+
+def _end_streamed_line(streamed: list[str] | None) -> None:
+    """End the line a streaming summary left open on stdout, so that what stderr says next
+    (a log line, an article's failure) starts a line of its own on a shared terminal."""
+    if streamed and not streamed[-1].endswith("\n"):
+        streamed.append("\n")
+        _print("\n")
 
 
 def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> int:
