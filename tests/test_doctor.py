@@ -94,15 +94,21 @@ async def test_a_redirect_to_another_origin_does_not_carry_the_key():
         assert KEY not in str(headers), headers
 
 
-async def test_the_reason_phrase_is_redacted():
+def refusing(reason: str) -> Writer:
+    """A server that answers every request 401 with ``reason`` as its reason phrase."""
+
     def answer(conn: socket.socket, path: str) -> None:
         body = b'{"error": "no"}'
         conn.sendall(
-            f"HTTP/1.1 401 Key {KEY} refused\r\nContent-Type: application/json\r\n"
+            f"HTTP/1.1 401 {reason}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
         )
 
-    with raw_server(answer) as base_url:
+    return answer
+
+
+async def test_the_reason_phrase_is_redacted():
+    with raw_server(refusing(f"Key {KEY} refused")) as base_url:
         checks = await diagnose(settings_for(base_url))
     reachable = by_name(checks)["reachable"]
     assert reachable.status == FAIL and "401" in reachable.detail
@@ -112,14 +118,7 @@ async def test_the_reason_phrase_is_redacted():
 
 
 async def test_a_refusal_when_an_openai_key_was_withheld_says_to_set_summarize_api_key():
-    def answer(conn: socket.socket, path: str) -> None:
-        body = b'{"error": "no key"}'
-        conn.sendall(
-            f"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
-        )
-
-    with raw_server(answer) as base_url:
+    with raw_server(refusing("Unauthorized")) as base_url:
         settings = Settings.from_env({"OPENAI_API_KEY": KEY, "SUMMARIZE_BASE_URL": base_url}, timeout=5)
         checks = await diagnose(settings)
     reachable = by_name(checks)["reachable"]
