@@ -130,6 +130,9 @@ class ChatClient:
         self.received: list[Reply] = []  # every reply that came over the network, returned or not
         self._kept_cut = False
         self.prompt_cut = ""  # what the last prompt-cut finding was, for the result's flags
+        # Who answers when it is not the endpoint: a batch import replays an engine's stored replies.
+        answered_by = shared.answered_by if shared else getattr(client, "answered_by", None)
+        self.answered_by: str | None = answered_by if isinstance(answered_by, str) else None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -451,18 +454,23 @@ class ChatClient:
         sent = sum(qwen.count(m["content"]) for m in messages)
         if reply.prompt_tokens * 2 >= sent:
             return False
-        self.prompt_cut = f"{self.base_url} counted {reply.prompt_tokens} prompt tokens of about {sent} sent"
+        where = self.answered_by or self.base_url
+        self.prompt_cut = f"{where} counted {reply.prompt_tokens} prompt tokens of about {sent} sent"
         if self._warned_truncation:
             return True
         self._warned_truncation = True
-        log.warning(
-            "%s counted %d prompt tokens, but the request held about %d: the server is probably cutting "
-            "prompts to a smaller context window (Ollama does so silently at num_ctx) and the summary "
-            "misses text. Raise the server's context (Ollama: num_ctx, or OLLAMA_CONTEXT_LENGTH) to "
-            "SUMMARIZE_CONTEXT_TOKENS=%d, or set SUMMARIZE_CONTEXT_TOKENS to the window the server has.",
-            self.base_url,
-            reply.prompt_tokens,
-            sent,
-            self.settings.context_tokens,
-        )
+        if self.answered_by:  # the job's settings are fixed: another context means another job
+            fix = (
+                "it is probably cutting prompts to a smaller context window and the summary misses text. "
+                "Raise the engine's context (vllm run-batch: --max-model-len), or export the articles as a new job "
+                f"(another --out) with SUMMARIZE_CONTEXT_TOKENS set to the window it has (this job's is {self.settings.context_tokens})."
+            )
+        else:
+            fix = (
+                "the server is probably cutting prompts to a smaller context window (Ollama does so silently at "
+                "num_ctx) and the summary misses text. Raise the server's context (Ollama: num_ctx, or "
+                f"OLLAMA_CONTEXT_LENGTH) to SUMMARIZE_CONTEXT_TOKENS={self.settings.context_tokens}, or set "
+                "SUMMARIZE_CONTEXT_TOKENS to the window the server has."
+            )
+        log.warning("%s counted %d prompt tokens, but the request held about %d: %s", where, reply.prompt_tokens, sent, fix)
         return True

@@ -119,6 +119,8 @@ class _Chunks:
 class Replayer:
     """Stands in for ``openai.AsyncOpenAI`` during one article's replay: answers from the store."""
 
+    answered_by = "the batch engine"  # named in messages in place of the job's base URL
+
     def __init__(
         self,
         article: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import random
 import re
@@ -639,6 +640,22 @@ def test_a_context_length_failure_splits_the_chunk_as_online(tmp_path):
     report = jobs.import_results(out, results)
     maps = [x for f in report.files for x in jobs.read_lines(f.path)]
     assert len(maps) > 1 and all("Task: the text above is part" in m["body"]["messages"][-1]["content"] for m in maps)
+
+
+def test_a_prompt_cut_by_the_engine_is_blamed_on_it_with_a_fix_a_job_can_take(tmp_path, caplog):
+    # The job's base URL is where it would have been sent, not what answered: here vllm run-batch did.
+    folder = seed_folder(tmp_path, "seed.txt")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="https://api.openai.com/v1", model=MODEL))
+    usage = {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20}
+    jobs.answer_round(report.files, tmp_path / "r.jsonl", lambda body: completion("An English summary.", usage=usage))
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        assert jobs.import_results(out, tmp_path / "r.jsonl").finished
+    (message,) = [r.getMessage() for r in caplog.records if "prompt tokens" in r.getMessage()]
+    assert message.startswith("the batch engine counted 10 prompt tokens")
+    assert "api.openai.com" not in message and "num_ctx" not in message
+    assert "new job" in message and "SUMMARIZE_CONTEXT_TOKENS" in message
+    assert json.loads((out / "seed.json").read_text(encoding="utf-8"))["flags"] == ["prompt-cut"]
 
 
 def test_state_alone_resumes_the_job_on_another_machine(tmp_path):
