@@ -75,8 +75,13 @@ LOOP_TAIL_CHARS = 6000
 # Sentence ends: Chinese terminators, line breaks, and . ! ? before a space (not "3.5" or "U.S.").
 # An English period ends one after a lower-case letter, a digit or a closing mark, or after an
 # acronym when a capital follows ("from 5 PM to 11 PM. The boats ..."), never in "U.S.".
+# A title or a Latin abbreviation before its period ends nothing: "Mr. Chen", "Mt. Ali", "i.e. the".
+_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Mt", "Ft", "Gov", "Gen", "Sen", "Rep", "Lt", "Col",
+                  "Capt", "Rev", "Jr", "Sr", "No", "Nos", "vs", "approx", "i.e", "e.g", "cf", "Fig", "Vol")
+_NOT_AFTER = "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
 _SENTENCE_END = re.compile(
-    r"[。！？!?；;]+[」』”’\")]*\s*|\n+|(?<=[a-z0-9\)\"”’])[.](?=\s)\s*|(?<=[A-Z]{2})[.](?=\s+[A-Z])\s*"
+    r"[。！？!?；;]+[」』”’\")]*\s*|\n+|"
+    rf"(?<=[a-z0-9\)\"”’]){_NOT_AFTER}[.](?=\s)\s*|(?<=[A-Z]{{2}})[.](?=\s+[A-Z])\s*"
 )
 _SPACES = re.compile(r"\s+")
 

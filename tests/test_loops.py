@@ -395,6 +395,20 @@ def test_an_acronym_before_a_capital_ends_a_sentence_but_not_an_abbreviation(tex
 @pytest.mark.parametrize(
     "text, expected",
     [
+        # Dropping "the sentence" after "Mr." left "... spoke with Mr. Last year ..." (red team).
+        ("Lin spoke with Mr. Chen about 12 boats. Last year it ran.", ["Lin spoke with Mr. Chen about 12 boats. ", "Last year it ran."]),
+        ("Dr. Wu and Prof. Lee met on Mt. Ali. They agreed.", ["Dr. Wu and Prof. Lee met on Mt. Ali. ", "They agreed."]),
+        ("The mayor, i.e. the city, pays. e.g. roads.", ["The mayor, i.e. the city, pays. ", "e.g. roads."]),
+        ("We said no. Then he left.", ["We said no. ", "Then he left."]),
+    ],
+)
+def test_a_title_or_latin_abbreviation_ends_no_sentence(text, expected):
+    assert [text[a:b] for a, b in sentences(text)] == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
         ("Tainan adds routes. The boats sail on Fri", "Tainan adds routes."),
         # "U.S." inside a sentence ends nothing; a closing quote stays with its sentence.
         ("Officials in the U.S. agreed. He said 「好。」 Then the", "Officials in the U.S. agreed. He said 「好。」"),
