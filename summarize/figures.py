@@ -152,6 +152,7 @@ _EN_YEAR = rf"{_EN_YEAR_DIGITS}(?![\d,.]?\d)"
 _EN_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])"
 _EN_DATE = re.compile(
     rf"(?<![\d.])(?P<iy>{_EN_YEAR_DIGITS})(?P<sep>[-/.])(?P<im>0?[1-9]|1[0-2])(?P=sep)(?P<id>[12]\d|3[01]|0?[1-9])(?![\d.]?\d)"
+    rf"|(?<![\d.])(?P<na>0?[1-9]|[12]\d|3[01])(?P<nsep>[/.-])(?P<nb>0?[1-9]|[12]\d|3[01])(?P=nsep)(?P<ny>{_EN_YEAR_DIGITS})(?![\d.]?\d)"
     rf"|(?P<m1>{EN_MONTH})\s+(?P<d1>{_EN_DAY})(?:\s*(?:-|–|to|through)\s*(?P<d1b>{_EN_DAY}))?(?:,?\s+(?P<y1>{_EN_YEAR}))?"
     rf"|(?<![\d.])(?P<d2>{_EN_DAY})\s+(?:of\s+)?(?P<m2>{EN_MONTH})(?:,?\s+(?P<y2>{_EN_YEAR}))?"
     rf"|(?P<m3>{EN_MONTH}),?\s+(?P<y3>{_EN_YEAR})"
@@ -185,6 +186,13 @@ def english_dates(text: str) -> list[Figure]:
         parts: list[DateParts]
         if group("iy"):
             parts = [(int(group("iy")), int(group("im")), int(group("id")))]
+        elif group("ny"):
+            first, second = int(group("na")), int(group("nb"))
+            # 12/31/2023 or 31/12/2023: the day is the one over 12; when neither is, month first.
+            month, day = (second, first) if first > 12 else (first, second)
+            if month > 12:
+                continue
+            parts = [(int(group("ny")), month, day)]
         elif group("m1"):
             month, year = _month(group("m1")), int(group("y1")) if group("y1") else None
             parts = [(year, month, _day(group("d1")))]
@@ -388,6 +396,8 @@ class Figure:
             "March 2025": (2025, 3, None)).
         label: the name a number follows in an output ("Grok" of "Grok 2"): when the source
             writes that name in Latin letters, only the same name with the same number supports it.
+        points: a percentage written as percentage points (3個百分點, "3 percentage points"): a
+            change of 3 points is not a change of 3%, and only the same kind supports it.
     """
 
     value: float
@@ -399,6 +409,7 @@ class Figure:
     kind: str = "number"
     parts: DateParts | None = None
     label: str = ""
+    points: bool = False
 
 
 def _half_unit(number: str) -> float:
@@ -441,7 +452,7 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
     so neither is read; with ``idioms`` (the text is a source, whose figures only support) the
     idioms are read too: "the first phase" supports a translation's 第一階段.
     """
-    figures = english_dates(text) + _english_fractions(text)
+    figures = english_dates(text) + _english_fractions(text) + _english_times(text)
     if idioms:
         figures += [
             Figure(float(_FIRST_SECOND[m.group().lower()]), False, 0.0, m.group(), *m.span())
@@ -465,17 +476,19 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
             tolerance = _half_unit(number) if value >= 10_000 or "." in number or match.group("scale") else 0.0
             scale_text = (match.group("scale") or "").strip().lower()
             percent = bool(match.group("pct"))
+            points = "point" in (match.group("pct") or "").lower()
         else:
             stripped = match.group("words")
             parsed = _words_value(stripped)
             scale_text = (match.group("wscale") or "").strip().lower()
             percent = bool(match.group("wpct"))
+            points = "point" in (match.group("wpct") or "").lower()
             if parsed is None or (stripped.lower() in _IDIOMS and not scale_text and not percent and not idioms):
                 continue
             value = parsed
             tolerance = 0.5 if not value.is_integer() else 0.0
-        if len(scale_text) == 1 and not match.group("cur"):
-            scale_text = ""  # "5m" is five metres; "$5m" is five million
+        if scale_text in ("m", "b") and not match.group("cur"):
+            scale_text = ""  # "5m" is five metres; "$5m" is five million; "100k" is a hundred thousand
         scale = _SCALES.get(scale_text, 1.0)
         end = match.end() if scale_text or percent or match.group("words") else match.end("ord") if match.group("ord") else match.end("num")
         while end > match.start() and text[end - 1].isspace():
@@ -495,7 +508,7 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
             if "," not in number:
                 label = _name_before(text, match.start())
         figures.append(
-            Figure(value * scale, percent, tolerance * scale, text[match.start() : end], match.start(), end, kind, label=label)
+            Figure(value * scale, percent, tolerance * scale, text[match.start() : end], match.start(), end, kind, label=label, points=points)
         )
     for match in _EN_A_SCALE.finditer(text):
         scale = _SCALES[match.group(1).lower()]
@@ -503,6 +516,23 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
             figures.append(Figure(scale, False, 0.0, match.group(), match.start(), match.end()))
     figures.sort(key=lambda f: f.start)
     return _share_range_units(text, figures)
+
+
+# "19:00", "7:30 p.m.": a clock time. Its hour is read as written and on the 12-hour clock (the
+# source writes 晚間7時 for 19:00); its minutes, when not :00, are a number of their own.
+_EN_TIME = re.compile(r"(?<![\d:.])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])(?:\s*([ap])\.?m\b\.?)?", re.IGNORECASE)
+
+
+def _english_times(text: str) -> list[Figure]:
+    found = []
+    for match in _EN_TIME.finditer(text):
+        hour, minutes, half = int(match.group(1)), int(match.group(2)), (match.group(3) or "").lower()
+        start, end = match.start(), match.end(2)
+        hours = {hour, hour % 12 or 12} | ({hour % 12 + 12} if half == "p" else set())
+        found += [Figure(float(h), False, 0.0, text[start:end], start, end) for h in sorted(hours)]
+        if minutes:
+            found.append(Figure(float(minutes), False, 0.0, match.group(2), match.start(2), match.end(2)))
+    return found
 
 
 def _english_fractions(text: str) -> list[Figure]:
@@ -535,7 +565,8 @@ def _english_fractions(text: str) -> list[Figure]:
 
 
 def _share_range_units(text: str, figures: list[Figure]) -> list[Figure]:
-    """A bare first number of a range takes the scale and percent of the second ("40 to 45 billion")."""
+    """A bare first number of a range takes the scale and percent of the second ("40 to 45 billion"),
+    unless it is a thousand or more ("from 100,000 to 1.1 million")."""
     out = list(figures)
     for i in range(len(out) - 1):
         first, second = out[i], out[i + 1]
@@ -546,6 +577,8 @@ def _share_range_units(text: str, figures: list[Figure]) -> list[Figure]:
             continue
         number = re.search(_EN_NUMBER, first.text)
         written = float(number.group().replace(",", "")) if number else first.value
+        if written >= 1000:  # a whole amount already: "grew by 100,000 to 1.1 million" is no range of millions
+            continue
         ratio = second.value / _plain(second.text) if _plain(second.text) else 1.0
         if ratio != 1.0 or second.percent:
             out[i] = Figure(written * ratio, second.percent, first.tolerance * ratio, first.text, first.start, first.end)
@@ -715,7 +748,8 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
         source = text[span[0] : span[1]]
 
         def add(v: float, percent: bool, kind: str = "number") -> None:
-            figures.append(Figure(v, percent, 0.0, source, *span, kind, label=label))
+            points = percent and post in ("個百分點", "百分點")
+            figures.append(Figure(v, percent, 0.0, source, *span, kind, label=label, points=points))
 
         if keep_bare:
             for v in values:
@@ -754,7 +788,9 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
                     or (not post and re.fullmatch(r"\d{4}", plain) is not None and after not in _ZH_COUNTED)
                 )
                 add(value, False, "year" if year else "number")
-                if post == "年" and value.is_integer() and (pre == "民國" or 30 <= value <= 200):
+                if post == "年" and value.is_integer() and (
+                    pre == "民國" or (30 <= value <= 200 and not _lasting(text, match.start(), match.end()))
+                ):
                     add(value + 1911, False, "roc")  # 民國 years: 113年 is 2024, as a year only
     figures += _lone_halves(text)
     if original == text:
@@ -762,6 +798,17 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     return [
         replace(f, text=original[f.start : f.end]) if text[f.start : f.end] == f.text else f for f in figures
     ]
+
+
+# Words around a bare N年 that make it a span of years, not a 民國 year: 已有60年歷史, 長達50年,
+# 創校100年, 30年來, 50年前.
+_YEARS_BEFORE = re.compile(r"(?:已有|已經|有|長達|將近|近|逾|超過|歷經|經過|經歷|滿|達|共|成立|創立|創校|建校|開業|營運|每)\s*\Z")
+_YEARS_AFTER = re.compile(r"\s*(?:的)?(?:歷史|來|以來|之久|以上|前|後|多|餘|左右|內|期間|老店|光陰|歲月)")
+
+
+def _lasting(text: str, start: int, end: int) -> bool:
+    """Whether the N年 at ``text[start:end]`` is a span of years by the words around it."""
+    return bool(_YEARS_BEFORE.search(text, max(0, start - 4), start) or _YEARS_AFTER.match(text, end))
 
 
 def _lone_halves(text: str) -> list[Figure]:
@@ -852,7 +899,9 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
         return None
     allowance = min(figure.tolerance, ROUNDING * abs(figure.value)) + exact
     for source in sources.found:
-        if source.kind in ("date", "roc") or (figure.percent and not source.percent):
+        # A percentage comes only from a percentage, of the same kind (points or per cent), and a
+        # count only from a count: 百分之七十 is no "70 respondents" (成 is read both ways).
+        if source.kind in ("date", "roc") or figure.percent != source.percent or figure.points != source.points:
             continue
         if abs(source.value - figure.value) <= allowance:
             return source

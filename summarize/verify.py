@@ -414,9 +414,17 @@ def english_amount(value: float) -> str:
     return f"{round(value):,}" if value == round(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+# A slip writes an amount: a thousand or more, with its scale word or digits ("2350 billion",
+# "24,000"). A smaller count ("30 districts", "200 stalls") that happens to be a power of ten
+# off a 萬/億 figure counts something else, and is left to the check.
+_SLIP_LEAST = 1000
+
+
 def _slipped_from(figure: Figure, found: list[Figure]) -> Figure | None:
-    """The one source figure written with 萬 or 億 that ``figure`` is off from by a power of ten."""
-    if figure.kind != "number" or figure.percent or figure.value <= 0:
+    """The one source figure written with 萬 or 億 that ``figure`` is off from by a power of ten,
+    when ``figure`` is an amount (``_SLIP_LEAST`` or more) that no two source figures make as a sum
+    or difference (a total or a change the model worked out: "grew by 100,000" of 100萬 to 110萬)."""
+    if figure.kind != "number" or figure.percent or figure.value < _SLIP_LEAST:
         return None
     fits: dict[float, Figure] = {}
     for source in found:
@@ -426,7 +434,19 @@ def _slipped_from(figure: Figure, found: list[Figure]) -> Figure | None:
             continue
         if powers_of_ten_apart(figure.value, source.value):
             fits.setdefault(source.value, source)
-    return next(iter(fits.values())) if len(fits) == 1 else None
+    if len(fits) != 1 or _derived(figure.value, found):
+        return None
+    return next(iter(fits.values()))
+
+
+def _derived(value: float, found: list[Figure]) -> bool:
+    """Whether ``value`` is the sum or the difference of two source numbers."""
+    amounts = sorted({f.value for f in found if f.kind == "number" and not f.percent and f.value > 0})
+    return any(
+        math.isclose(a + b, value, rel_tol=1e-9) or math.isclose(b - a, value, rel_tol=1e-9)
+        for i, a in enumerate(amounts)
+        for b in amounts[i:]
+    )
 
 
 class Correction(NamedTuple):
@@ -452,7 +472,7 @@ def fix_unit_slips(output: str, source: str) -> tuple[str, list[Correction]]:
     fixes = []
     for t in trace(output, source, scripts=(False, True)):  # one figure per span, in output order
         origin = _slipped_from(t.figure, found) if t.source is None else None
-        if origin is not None:
+        if origin is not None and not output[t.figure.end : t.figure.end + 1].isalpha():  # "100k": a scale read apart
             prefix = _LEADING.match(t.figure.text)  # the currency: "NT$" of "NT$1634 billion"
             fixes.append((t.figure.start, t.figure.end, (prefix.group(0) if prefix else "") + english_amount(origin.value)))
     return _rewrite(output, fixes)
@@ -572,7 +592,7 @@ def fix_roc_years(output: str, source: str) -> tuple[str, list[Correction]]:
     years = {round(f.value) for f in figures(source, True) if f.kind == "roc"}
     fixes = []
     for t in trace(output, source, scripts=(False, True)):
-        if t.source is not None or t.figure.kind not in ("year", "any", "date", "decade"):
+        if t.source is not None or t.figure.kind not in ("year", "any", "date"):  # a decade is no year: not "1971s"
             continue
         for match in _YEAR_DIGITS.finditer(output, t.figure.start, t.figure.end):
             written = int(match.group(1))

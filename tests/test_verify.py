@@ -476,6 +476,12 @@ async def test_a_unit_slip_is_written_as_the_article_gives_it_without_a_request(
         ("It has 120 seats.", "共有12席。", None),
         # Two source figures fit (2萬 and 2億 are both 20,000 off by powers of ten): no guess.
         ("It cost 20,000.", "花費2億元，另有2千萬元。", None),
+        # A count under a thousand is no slip of an amount: it counts something else.
+        ("NT$3 million goes to libraries in 30 districts.", "市府投入300萬元，在三個行政區新建圖書館。", None),
+        ("The event drew 20,000 visits and had 200 stalls.", "活動吸引2萬人次參加，共有20個攤位。", None),
+        # A change the model worked out (110萬 less 100萬), and "100k" (a scale read apart).
+        ("The population grew by 100,000 to 1.1 million.", "人口從100萬人增加到110萬人。", None),
+        ("There are 100k people.", "共有10萬人。", None),
     ],
 )
 def test_fix_unit_slips(output, source, fixed):
@@ -987,3 +993,38 @@ def test_origin_of_finds_the_sentence_a_translation_came_from():
     assert verify.origin_of("The city is spending NT$42 million on six boats.", origins) == "市府投入四千二百萬元添購六艘電動船。"
     assert verify.origin_of("An unrelated sentence about the weather.", origins) is None
     assert verify.origin_of("Anything.", []) is None
+
+
+@pytest.mark.parametrize(
+    ("output", "source", "flagged"),
+    [
+        # Counts that fit no 萬/億 slip are flagged, not rewritten into another wrong figure.
+        ("NT$3 million goes to libraries in 30 districts.", "市府投入300萬元，在三個行政區新建圖書館。", ["30 districts"]),
+        ("The population grew by 100,000 to 1.1 million.", "人口從100萬人增加到110萬人。", ["100,000"]),
+        ("There are 100k people.", "共有10萬人。", []),
+        # A span of years is no 民國 year: 60年歷史 supports neither 1971 nor a rewrite of "1960s".
+        ("The bridge was built in 1971.", "安平大橋已有60年歷史。", ["1971"]),
+        ("The bridge was built in the 1960s.", "安平大橋已有60年歷史。", ["1960s"]),
+        ("It opened in 2011.", "該校創校100年。", ["2011"]),
+        # A percentage supports only a percentage of its kind.
+        ("70 respondents support it.", "有百分之七十的受訪者支持。", ["70 respondents"]),
+        ("Support rose 3%.", "支持率上升3個百分點。", ["3%"]),
+        ("Support rose 3 percentage points.", "支持率上升3%。", ["3 percentage points"]),
+        ("Support rose 3 percentage points.", "支持率上升3個百分點。", []),
+        ("Grok 3.5 became a byword; 70% agree.", "Grok 3.5成為熱門話題，七成同意。", []),
+        # Numeric dates and clock times are read as such.
+        ("It is held on 12/31/2023, starting at 19:00.", "跨年晚會將於2023年12月31日晚間7時舉行。", []),
+        ("It is held on 31/12/2023 at 7:00 p.m.", "跨年晚會將於2023年12月31日晚間7時舉行。", []),
+        ("It is held on 12/30/2023 at 19:30.", "跨年晚會將於2023年12月31日晚間7時舉行。", ["12/30/2023", "30"]),
+    ],
+)
+def test_what_the_source_supports_after_the_red_team(output, source, flagged):
+    fixed, _ = verify.correct_from_source(output, source)
+    assert fixed == output  # nothing here is a slip to rewrite
+    assert [c.phrase for c in check(output, source)] == flagged
+
+
+def test_a_roc_year_is_still_read_where_no_span_of_years_is_meant():
+    years = {round(f.value) for text in ("113年災害防救業務檢討會", "去（113）年", "113年度預算", "民國60年")
+             for f in chinese_figures(text) if f.kind == "roc"}
+    assert years == {2024, 1971}
