@@ -18,7 +18,7 @@ from . import errors
 from .config import Settings
 from .reply import COMPLETE
 from .text import printable, without_keys
-from .transport import MAX_SIDE_BODY_BYTES, BodyCapped
+from .transport import MAX_SIDE_BODY_BYTES, REDIRECTED_TO, BodyCapped
 
 T = TypeVar("T")
 
@@ -33,11 +33,15 @@ _CONTEXT_PATTERNS = (
     "input is too large",
     "prompt is too long",
     "range of input length",
+    "`inputs` tokens + `max_new_tokens`",  # Hugging Face TGI
+    "`inputs` must have less than",  # TGI
 )
 _LIMIT_PATTERNS = (
     re.compile(r"maximum context length is (\d+)", re.IGNORECASE),
     re.compile(r"context (?:size|window|length) (?:of |is )?\(?(\d+)", re.IGNORECASE),
     re.compile(r"range of input length should be \[\d+, *(\d+)\]", re.IGNORECASE),
+    re.compile(r"`max_new_tokens` must be <= (\d+)"),  # TGI: the context less nothing
+    re.compile(r"`inputs` must have less than (\d+) tokens"),  # TGI: the prompt's own limit
 )
 _REQUESTED_PATTERNS = (
     re.compile(r"['\"]n_prompt_tokens['\"]\s*:\s*(\d+)"),
@@ -45,6 +49,7 @@ _REQUESTED_PATTERNS = (
     re.compile(r"(\d+) in the messages", re.IGNORECASE),
     re.compile(r"requested (\d+) tokens", re.IGNORECASE),
     re.compile(r"(\d+) input tokens", re.IGNORECASE),  # vLLM: "your request has 5000 input tokens"
+    re.compile(r"Given: (\d+) `inputs` tokens"),  # TGI
 )
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 
@@ -209,7 +214,11 @@ class Classifier:
             message = f"{error.get('message') or error} {others if others else ''}".strip()
         else:
             code, message, kind = getattr(error, "code", None), str(error or "the reply had no choices"), None
-        status = code if isinstance(code, int) and not isinstance(code, bool) else (int(str(code)) if str(code).isdigit() else None)
+        # A code the server chose: "²" passes isdigit() and int() refuses it; so do 5,000 digits.
+        written = str(code)
+        status = code if isinstance(code, int) and not isinstance(code, bool) else (
+            int(written) if written.isascii() and written.isdigit() and len(written) <= 3 else None
+        )
         if status is not None and not 100 <= status <= 599:
             status = None
         return self.classify(status, message, code, None, model, attempt, kind=kind if isinstance(kind, str) else None)
@@ -390,6 +399,14 @@ class Classifier:
                     **self.where(model, attempt, None),
                 )
             return self.dropped(str(exc), model, attempt)
+        if isinstance(exc, sdk.APIStatusError) and 300 <= exc.status_code < 400:
+            target = exc.response.headers.get(REDIRECTED_TO) or exc.response.headers.get("location") or "elsewhere"
+            return errors.EndpointError(
+                f"{self.base_url} redirects the chat request to {self.redact(target)[:200]} (HTTP {exc.status_code}), "
+                "where it would arrive as a GET, not the POST it is; set the base URL to the API it points at "
+                f"(usually ending in /v1){self._base_url_origin()}",
+                **self.where(model, attempt, exc.status_code),
+            )
         if isinstance(exc, sdk.APIStatusError):
             body = exc.body
             error = body.get("error") if isinstance(body, dict) else None

@@ -363,7 +363,7 @@ class ChatClient:
                 **where,
             )
         if not reply.text:
-            raise errors.EmptyReplyError(self._empty(reply), **where)
+            raise errors.EmptyReplyError(reply.declined or self._empty(reply), **where)
         cut = self._check_prompt_tokens(messages, reply)
         if cache and not cut:  # a reply to a cut prompt would outlive the fix
             server = presets.server_of(timings=reply.timings)

@@ -38,11 +38,13 @@ log = logging.getLogger("summarize")
 # Reasoning a model writes inline, in a block of one of these tags (DeepSeek-R1 and Qwen3 write
 # <think>; other models and prompts <thinking> or <reasoning>), attributes allowed.
 _REASONING_TAGS = "think|thinking|reasoning"
-_REASONING_BLOCK = re.compile(rf"<({_REASONING_TAGS})\b[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
-_OPENING_BLOCK = re.compile(rf"\s*<({_REASONING_TAGS})\b[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
-_REASONING_OPEN = re.compile(rf"<(?:{_REASONING_TAGS})\b[^>]*>", re.IGNORECASE)
+# A tag's attributes are bounded: "<think <think <think ..." never makes a scan to the end per tag.
+_ATTRIBUTES = r"[^<>]{0,200}"
+_OPENING_BLOCK = re.compile(rf"\s*<({_REASONING_TAGS})\b{_ATTRIBUTES}>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE)
+_REASONING_OPEN = re.compile(rf"<({_REASONING_TAGS})\b{_ATTRIBUTES}>", re.IGNORECASE)
 _REASONING_CLOSE = re.compile(rf"</(?:{_REASONING_TAGS})\s*>", re.IGNORECASE)
-_REASONING_TAG = re.compile(rf"</?(?:{_REASONING_TAGS})\b[^>]*>", re.IGNORECASE)
+_REASONING_CLOSERS = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in _REASONING_TAGS.split("|")}
+_REASONING_TAG = re.compile(rf"</?(?:{_REASONING_TAGS})\b{_ATTRIBUTES}>", re.IGNORECASE)
 # A chat template's special token, which a server that does not stop at it sends on as text:
 # ChatML's <|im_end|> and <|im_start|>, <|endoftext|>, Llama 3's <|eot_id|>, <|end_of_text|> and
 # <|start_header_id|>, Phi's <|end|>, Gemma's <end_of_turn>. The answer ended at it; what follows
@@ -50,6 +52,10 @@ _REASONING_TAG = re.compile(rf"</?(?:{_REASONING_TAGS})\b[^>]*>", re.IGNORECASE)
 _TEMPLATE_TOKEN = re.compile(r"<\|[a-z0-9_]{1,40}\|>|<(?:end|start)_of_turn>", re.IGNORECASE)
 # The names a tag still streaming in may be the start of.
 _PARTIAL_NAMES = ("think", "thinking", "reasoning", "end_of_turn", "start_of_turn")
+# A UTF-8 byte-order mark, which the event-stream format says to skip, before an event or a body.
+_BOM = b"\xef\xbb\xbf"
+# What makes the visible text of a reply more than its characters as they come.
+_MARKUP_CHARACTERS = frozenset("<\r")
 # The end of a line in an event stream: CRLF, LF or a lone CR.
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
@@ -95,13 +101,7 @@ def split_reasoning(text: str | None, quoted: bool = False) -> tuple[str, str]:
     if quoted:
         opening = _OPENING_BLOCK.match(text)
         return (text[opening.end() :], opening.group(2).strip()) if opening else (text, "")
-    thoughts: list[str] = []
-
-    def kept_apart(match: re.Match[str]) -> str:
-        thoughts.append(match.group(2))
-        return ""
-
-    answer = _REASONING_BLOCK.sub(kept_apart, text)
+    answer, thoughts = _without_blocks(text)
     end = _TEMPLATE_TOKEN.search(answer)
     if end:
         answer = answer[: end.start()]
@@ -115,6 +115,28 @@ def split_reasoning(text: str | None, quoted: bool = False) -> tuple[str, str]:
         answer = answer[: opening.start()]
     reasoning = "\n".join(t for t in (_REASONING_TAG.sub("", t).strip() for t in thoughts) if t)
     return answer, reasoning
+
+
+def _without_blocks(text: str) -> tuple[str, list[str]]:
+    """``text`` without its closed reasoning blocks, and their insides, in one pass: each opening
+    tag's closer is looked for once, and a tag name found unclosed is not looked for again (a
+    reply of thousands of ``<think>`` cost a scan to its end per tag: minutes of CPU)."""
+    kept: list[str] = []
+    thoughts: list[str] = []
+    unclosed: set[str] = set()
+    position = searched = 0
+    while (opening := _REASONING_OPEN.search(text, searched)) is not None:
+        name = opening.group(1).lower()
+        closing = None if name in unclosed else _REASONING_CLOSERS[name].search(text, opening.end())
+        if closing is None:
+            unclosed.add(name)
+            searched = opening.end()  # left as text, for the stray-tag rules after
+            continue
+        kept.append(text[position : opening.start()])
+        thoughts.append(text[opening.end() : closing.start()])
+        position = searched = closing.end()
+    kept.append(text[position:])
+    return "".join(kept), thoughts
 
 
 def strip_think(text: str | None, quoted: bool = False) -> str:
@@ -250,6 +272,8 @@ class Reply:
         cached: answered from the response cache; no request was sent.
         attempts: HTTP attempts this reply took (1 without retries; 0 when cached).
         timings: llama.cpp's ``timings`` (``prompt_ms``, ``predicted_ms``, ``cache_n``, ...), or ``None``.
+        declined: why a reply has no text, when the server said: the model's ``refusal`` (OpenAI),
+            or that it answered with a tool call; "" otherwise.
         cache_key: its key in the response cache, when it was stored there or read from it
             (``ChatClient.forget`` takes it out again).
     """
@@ -263,6 +287,7 @@ class Reply:
     cached: bool = False
     attempts: int = 1
     timings: dict[str, Any] | None = None
+    declined: str = ""
     cache_key: str = field(default="", repr=False, compare=False)
 
     @property
@@ -451,21 +476,28 @@ class ReplyReader:
         self.on_text = on_text
         self.quoted = quoted  # the request writes reasoning tags as text (``split_reasoning``)
         self.size = 0
-        self._buffer = b""
+        self._buffer = bytearray()
         self._streamed: bool | None = None  # None until the first bytes tell
         self._done = False
         self._event_type = b""  # the "event:" field of the event being read (an "error" event is one)
         self._data: list[bytes] = []  # the "data:" lines of the event being read
         self._content: list[str] = []
         self._reasoning: list[str] = []
+        self._refusal: list[str] = []  # OpenAI's "refusal" field: why the model gave no answer
+        self._tool_call = False
         self._shown = ""
+        self._held_cr = False  # the buffer ends with a CR that may be half a CRLF
+        self._length = 0  # characters of content so far
+        self._markup = False  # the content holds a tag's "<" or a carriage return: shown the slow way
+        self._measured = 0  # characters of content when the visible text was last worked out
         self.finish_reason: str | None = None
         self.usage: Any = None
         self.answering_model: str | None = None
         self.timings: dict[str, Any] | None = None
 
-    def feed(self, data: bytes) -> None:
-        """Take the next bytes of the body.
+    def feed(self, data: bytes) -> bool:
+        """Take the next bytes of the body; returns whether the reply is complete (a stream's
+        ``[DONE]`` came: whatever a server sends after it, keep-alives or nothing, is not read).
 
         Raises:
             ReplyTooLarge, MalformedReply, BodyError.
@@ -475,25 +507,31 @@ class ReplyReader:
             raise ReplyTooLarge(self.max_bytes)
         self._buffer += data
         if self._streamed is None:
+            if self._buffer.startswith(_BOM):  # a byte-order mark opens no event and no JSON
+                del self._buffer[: len(_BOM)]
             start = self._buffer.lstrip()
-            if not start:
-                return
+            if not start or _BOM.startswith(bytes(self._buffer)):
+                return False
             # Server-sent events start with a field or a comment; a plain body with "{" (or a
             # web page, which is no reply, with "<": read whole, to say what it is).
             self._streamed = not start.startswith((b"{", b"[", b"<"))
-        if self._streamed:
+        # Only a line end makes a new line (or the byte after a held CR, which may be its LF):
+        # bytes of a long line arriving in small reads are not split again at each read.
+        if self._streamed and (b"\n" in data or b"\r" in data or self._held_cr):
             self._lines(final=False)
+        return self._done
 
     def _lines(self, final: bool) -> None:
         """Read the whole lines of the buffer, ended by CRLF, LF or CR as the event-stream format
         allows. A CR that ends the buffer may be the first half of a CRLF, so it waits for the
         next bytes, unless the body has ended (``final``)."""
         held = b"" if final or not self._buffer.endswith(b"\r") else b"\r"
-        *lines, rest = _LINE_END.split(self._buffer[: len(self._buffer) - len(held)])
-        self._buffer = rest + held
+        self._held_cr = bool(held)
+        *lines, rest = _LINE_END.split(bytes(self._buffer[: len(self._buffer) - len(held)]))
+        self._buffer = bytearray(rest + held)
         if final:
-            lines.append(self._buffer)
-            self._buffer = b""
+            lines.append(bytes(self._buffer))
+            self._buffer = bytearray()
         for line in lines:
             self._line(line)
 
@@ -569,30 +607,55 @@ class ReplyReader:
                 delta = {}
             if not isinstance(delta, dict):
                 raise MalformedReply(f"choices[0].delta is {type(delta).__name__}, not an object")
-            if self.finish_reason:
-                # The choice has ended: text sent after it is no part of the reply its
-                # finish_reason vouched for (only usage and timings may still come).
-                continue
+            # Text after a finish_reason is kept, as openai's own stream reader keeps it: proxies
+            # (open-webui pipes, some gateways) put finish_reason "stop" on every chunk, and
+            # dropping what followed cut their replies to the first chunk without a word.
+            if self.finish_reason and _text_field(delta, "content", "choices[0].delta"):
+                log.debug("the stream went on after finish_reason %r; the text after it is kept", self.finish_reason)
             self._add(delta, "choices[0].delta")
             if choice.get("finish_reason") is not None:
                 self.finish_reason = str(choice["finish_reason"])
 
     def _add(self, message: dict[str, Any], where: str) -> None:
         piece = _text_field(message, "content", where)
+        refusal = message.get("refusal")
+        if isinstance(refusal, str) and refusal:
+            self._refusal.append(refusal)
+        if message.get("tool_calls") or message.get("function_call"):
+            self._tool_call = True
         for name in ("reasoning_content", "reasoning"):
             thought = message.get(name)
             if isinstance(thought, str):
                 self._reasoning.append(thought)
         if piece:
             self._content.append(piece)
+            self._length += len(piece)
             if self.on_text is not None:
-                shown = printable(visible_text("".join(self._content), self.quoted))  # a terminal shows it
-                if shown.startswith(self._shown) and len(shown) > len(self._shown):
-                    self.on_text(shown[len(self._shown) :])
-                    self._shown = shown
+                self._show(piece)
+
+    def _show(self, piece: str) -> None:
+        """Pass the answer's new visible text to ``on_text``. Plain text (no tag, no carriage
+        return, so far or in ``piece``) is shown as it comes; once a reply holds markup, its
+        visible text is worked out again only after it grew by a twentieth, so that a reply
+        of thousands of tags costs a few dozen passes, not one per piece."""
+        assert self.on_text is not None
+        if not self._markup and not (set(piece) & _MARKUP_CHARACTERS):
+            new = printable(piece if self._shown else piece.lstrip())
+            if new:
+                self.on_text(new)
+                self._shown += new
+            return
+        self._markup = True
+        if self._length - self._measured < max(1, self._length // 20):
+            return
+        self._measured = self._length
+        shown = printable(visible_text("".join(self._content), self.quoted))  # a terminal shows it
+        if shown.startswith(self._shown) and len(shown) > len(self._shown):
+            self.on_text(shown[len(self._shown) :])
+            self._shown = shown
 
     def _whole_body(self) -> None:
-        body = json_object(self._buffer)
+        body = json_object(bytes(self._buffer))
         choices = body.get("choices")
         if not isinstance(choices, list):
             if choices is None or choices == {}:
@@ -600,7 +663,8 @@ class ReplyReader:
             raise MalformedReply(f"choices is {type(choices).__name__}, not a list")
         first = _first_choice(choices)
         if not first:
-            raise BodyError("the reply had no choices" if not choices else "the reply had no choice numbered 0")
+            # An answer with an empty list is no refusal of the request: it is not a chat completion.
+            raise MalformedReply("the reply's choices are an empty list" if not choices else "the reply had no choice numbered 0")
         choice = first[0]
         if not isinstance(choice, dict):
             raise MalformedReply(f"choices[0] is {type(choice).__name__}, not an object")
@@ -651,4 +715,9 @@ class ReplyReader:
             reasoning=printable("".join(self._reasoning) or inline) or None,
             attempts=attempts,
             timings=self.timings,
+            declined=(
+                f"the model refused: {printable(''.join(self._refusal)).strip()[:300]!r}" if self._refusal
+                else "the model answered with a tool call, not text (the server or a proxy offered it tools)" if self._tool_call
+                else ""
+            ),
         )

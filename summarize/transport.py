@@ -138,9 +138,33 @@ class BodyCapped(Exception):
     ``summarize.classify`` to tell it from a dropped connection."""
 
 
+# How long the rest of a body is read once its reply is complete ([DONE] came): a body that ends
+# now leaves its connection to be used again; a server that holds the stream open (keep-alive
+# comments after [DONE]) is not waited for longer.
+DRAIN_SECONDS = 1.0
+
+
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    """Read and drop what follows a complete reply, for ``DRAIN_SECONDS`` at most."""
+
+    async def rest() -> None:
+        async for _ in chunks:
+            pass
+
+    try:
+        await asyncio.wait_for(rest(), DRAIN_SECONDS)
+    except Exception:  # noqa: BLE001 - the reply is whole: a stall or a break after it changes nothing
+        pass
+
+
+# Where a chat request was redirected to, when the redirect was not followed (``http_client``).
+REDIRECTED_TO = "x-summarize-redirected-to"
+
+
 def http_client(timeout: float) -> Any:
     """openai's default HTTP client (the same proxies and TLS from the environment, the same
-    redirect rule: followed, and ``Authorization`` dropped on a redirect to another origin), with
+    redirect rule: followed, and ``Authorization`` dropped on a redirect to another origin; but a
+    301, 302 or 303 answering a POST, which would turn it into a GET, comes back as it is), with
     a response hook that makes a body openai or the HTTP library reads whole (an error status's,
     a redirect's, a ``GET /models`` listing) stop at ``MAX_SIDE_BODY_BYTES``: past it, the read
     fails as a dropped connection would, and the status (or the listing's failure) decides. A
@@ -197,6 +221,11 @@ def http_client(timeout: float) -> Any:
 
     async def cap(response: Any) -> None:
         request = response.request
+        if request.method == "POST" and response.status_code in (301, 302, 303) and "location" in response.headers:
+            # Followed, it arrives as a GET (and its 405 blames the base URL): handed back as the
+            # redirect it is, its target kept under REDIRECTED_TO for the message.
+            response.headers[REDIRECTED_TO] = response.headers["location"]
+            del response.headers["location"]
         listing = request.method == "GET" and request.url.path.endswith("/models")
         if response.status_code >= 300 or listing:
             said = response.headers.get("content-encoding", "")
@@ -546,8 +575,9 @@ class Transport:
 
     # -- one attempt -------------------------------------------------------------------------
 
-    async def post(self, body: dict[str, Any], feed: Callable[[bytes], None]) -> None:
-        """POST one chat request and ``feed`` the reply's bytes as they arrive.
+    async def post(self, body: dict[str, Any], feed: Callable[[bytes], bool]) -> None:
+        """POST one chat request and ``feed`` the reply's bytes as they arrive, until ``feed``
+        says the reply is complete or the body ends.
 
         Raises:
             openai.OpenAIError: an HTTP error status or a failure to connect (``openai`` raised it).
@@ -599,19 +629,22 @@ class Transport:
                 raise Undecodable(str(exc) or type(exc).__name__) from exc
             raise StatusBodyLost(response) from exc
 
-    async def _post_async(self, body: dict[str, Any], feed: Callable[[bytes], None]) -> None:
+    async def _post_async(self, body: dict[str, Any], feed: Callable[[bytes], bool]) -> None:
         create = self.openai().chat.completions.with_streaming_response.create
         with self._status_kept():
             async with create(**body) as response:
                 try:
-                    async for data in response.http_response.aiter_bytes():
-                        feed(data)
+                    chunks = response.http_response.aiter_bytes()
+                    async for data in chunks:
+                        if feed(data):
+                            await _drain(chunks)
+                            break
                 except _http_timeout() as exc:
                     raise Silence() from exc
                 except _http_errors() as exc:
                     raise ConnectionError(str(exc) or type(exc).__name__) from exc
 
-    def _post_sync(self, body: dict[str, Any], feed: Callable[[bytes], None], hangup: _Hangup) -> None:
+    def _post_sync(self, body: dict[str, Any], feed: Callable[[bytes], bool], hangup: _Hangup) -> None:
         """The same for a synchronous ``openai.OpenAI``, run in a worker thread; the deadline
         closes the response from a timer, which ends a read blocked on a dripping server, and so
         does ``hangup`` when the awaiting task is cancelled or gives up."""
@@ -623,25 +656,35 @@ class Transport:
                 timer.daemon = True
                 timer.start()
                 hangup.hold(response.http_response)
+                complete: threading.Timer | None = None
                 try:
                     for data in response.http_response.iter_bytes():
+                        if complete is not None:
+                            continue  # after [DONE]: read to the body's end, for DRAIN_SECONDS at most
                         if hangup.called:
                             raise Closed()
                         if time.monotonic() > end:
                             raise Deadline()
-                        feed(data)
-                except _http_timeout() as exc:
-                    raise Silence() from exc
-                except _http_errors() as exc:
-                    if time.monotonic() >= end:
-                        raise Deadline() from exc
-                    raise ConnectionError(str(exc) or type(exc).__name__) from exc
-                except Exception as exc:  # a read of a response the timer closed
+                        if feed(data):
+                            complete = threading.Timer(DRAIN_SECONDS, response.http_response.close)
+                            complete.daemon = True
+                            complete.start()
+                except Exception as exc:
+                    if complete is not None:
+                        return  # the reply was complete: what broke after it does not matter
+                    if isinstance(exc, _http_timeout()):
+                        raise Silence() from exc
+                    if isinstance(exc, _http_errors()):
+                        if time.monotonic() >= end:
+                            raise Deadline() from exc
+                        raise ConnectionError(str(exc) or type(exc).__name__) from exc
                     if time.monotonic() >= end and not isinstance(exc, Deadline):
-                        raise Deadline() from exc
+                        raise Deadline() from exc  # a read of a response the timer closed
                     raise
                 finally:
                     timer.cancel()
+                    if complete is not None:
+                        complete.cancel()
 
     # -- retries -----------------------------------------------------------------------------
 

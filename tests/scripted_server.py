@@ -71,6 +71,7 @@ class Step:
     gzip: bool = False  # send the body gzip-compressed (Content-Encoding: gzip)
     raw: bytes | None = None  # exactly these body bytes, instead of ``body``
     content_type: str | None = None
+    hold_open: float = 0.0  # send no Content-Length, and keep the connection open this long after the body
 
     @classmethod
     def reply(cls, text: str, **kwargs: Any) -> Step:
@@ -282,7 +283,8 @@ class ScriptedServer:
                         events = None
                     self.send_response(step.status)
                     self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(payload)))
+                    if not step.hold_open:
+                        self.send_header("Content-Length", str(len(payload)))
                     if step.gzip:
                         self.send_header("Content-Encoding", "gzip")
                     for name, value in step.headers.items():
@@ -306,6 +308,10 @@ class ScriptedServer:
                             time.sleep(step.event_delay)
                     else:
                         self.wfile.write(payload)
+                    if step.hold_open:  # a body with no length ends at the close, which comes late
+                        self.wfile.flush()
+                        time.sleep(step.hold_open)
+                        self.close_connection = True
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up on a slow or oversized reply
                 finally:

@@ -141,6 +141,11 @@ DASHSCOPE_FILTER = {
     "id": "chatcmpl-0",
     "request_id": "0",
 }
+TGI_CONTEXT = {  # Hugging Face Text Generation Inference, HTTP 422
+    "error": "Input validation error: `inputs` tokens + `max_new_tokens` must be <= 1000. Given: 1156 `inputs` "
+    "tokens and 1024 `max_new_tokens`",
+    "error_type": "validation",
+}
 OPENAI_BAD_KEY = {
     "error": {
         "message": "Incorrect API key provided: sk-abc***xyz. You can find your API key at the dashboard.",
@@ -164,6 +169,7 @@ OPENAI_BAD_KEY = {
         (404, OLLAMA_NO_MODEL, ModelNotFoundError, None, None),
         (400, DASHSCOPE_FILTER, ContentFilteredError, None, None),
         (401, OPENAI_BAD_KEY, AuthenticationError, None, None),
+        (422, TGI_CONTEXT, ContextLengthError, 1000, 1156),
     ],
     ids=[
         "openai-context",
@@ -176,6 +182,7 @@ OPENAI_BAD_KEY = {
         "ollama-404-model",
         "dashscope-filter",
         "openai-401",
+        "tgi-422-context",
     ],
 )
 def test_server_error_shapes_map_to_one_error_after_one_request(scripted, scripted_settings, status, body, kind, limit, requested):
@@ -902,3 +909,53 @@ def test_json_nested_past_the_stack_is_a_malformed_reply_not_an_internal_error(s
     scripted.default = lambda seen: step
     err = raised(summarize_article, ARTICLE, settings=scripted_settings.replace(max_retries=0))
     assert isinstance(err, EndpointError) and "RecursionError" not in repr(err), repr(err)
+
+
+# -- hostile and quirky servers (red team, round 2) ---------------------------------------------
+
+
+def test_a_reply_complete_at_done_is_taken_while_the_server_holds_the_stream_open(scripted, scripted_settings):
+    # It waited for the close (a keep-alive comment every half second, or none), then failed as a
+    # stalling server, and the paid reply was lost.
+    scripted.script(Step(body=completion("Tainan held a drill with 3,000 residents."), hold_open=10))
+    reply = chat(scripted_settings.replace(timeout=1, max_retries=0))
+    assert reply.text == "Tainan held a drill with 3,000 residents."
+
+
+@pytest.mark.parametrize(
+    "message, says",
+    [
+        ({"content": None, "refusal": "I'm sorry, I can't help with that."}, "the model refused: \"I'm sorry, I can't help with that.\""),
+        ({"content": None, "tool_calls": [{"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+         "answered with a tool call"),
+    ],
+)
+def test_an_empty_reply_says_why_when_the_server_said(scripted, scripted_settings, message, says):
+    body = {"object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": "stop"}]}
+    scripted.default = lambda seen: Step(body=body, stream=False)
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert isinstance(err, EmptyReplyError) and says in str(err) and "thinking" not in str(err)
+
+
+def test_an_empty_list_of_choices_is_a_malformed_reply_not_a_rejected_request(scripted, scripted_settings):
+    scripted.default = lambda seen: Step(body={"object": "chat.completion", "choices": []}, stream=False)
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert not isinstance(err, BadRequestError) and "malformed" in str(err) and "rejected" not in str(err)
+
+
+@pytest.mark.parametrize("code", ["²", "9" * 5000])
+def test_an_error_code_the_server_chose_is_no_crash(scripted, scripted_settings, code):
+    # "²" passes isdigit() and int() refuses it; int() refuses 5,000 digits: a ValueError escaped.
+    scripted.default = lambda seen: Step(body={"error": {"message": "overloaded", "code": code}}, stream=False)
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert isinstance(err, EndpointError) and "overloaded" in str(err)
+
+
+@pytest.mark.parametrize("status", [301, 302, 303])
+def test_a_chat_request_redirected_to_a_get_names_where_it_points(scripted, scripted_settings, status):
+    # Followed, the POST arrived as a GET, and the user saw "405 Method Not Allowed" at the base URL.
+    target = scripted.base_url.replace("/v1", "/api/v1") + "/chat/completions"
+    scripted.script(Step(status=status, raw=b"", stream=False, headers={"Location": target}))
+    err = raised(chat, scripted_settings.replace(max_retries=0))
+    assert isinstance(err, EndpointError) and target in str(err) and f"HTTP {status}" in str(err)
+    assert [r.method for r in scripted.requests] == ["POST"]  # not followed

@@ -110,17 +110,85 @@ def test_a_streamed_reply_shows_and_keeps_only_the_answer():
     assert reply.reasoning == "plan"
 
 
-@pytest.mark.parametrize("finish", ["stop", "length"])
-def test_text_sent_after_the_choice_finished_is_no_part_of_the_reply(finish):
-    # A stream went on after finish_reason "stop" with more text, and that text was added to
-    # the summary the finish_reason had vouched for. Usage after it still counts.
+def test_text_sent_after_a_finish_reason_is_kept_as_openais_reader_keeps_it():
+    # Proxies (open-webui pipes, some gateways) put finish_reason "stop" on every chunk: dropping
+    # what followed the first cut their replies to the first chunk, unflagged and cached.
     seen: list[str] = []
     reader = ReplyReader("asked", max_reply_bytes(100), on_text=seen.append)
     usage = {"choices": [], "usage": {"prompt_tokens": 20, "completion_tokens": 6, "total_tokens": 26}}
-    reader.feed(events(delta("Tainan held a drill."), delta("", finish), delta(" The mayor resigned."), usage, "[DONE]"))
+    reader.feed(events(delta("Tainan held a drill.", "stop"), delta(" 3,000 took part.", "stop"), usage, "[DONE]"))
     reply = reader.reply()
-    assert reply.text == "".join(seen) == "Tainan held a drill."
-    assert reply.finish_reason == finish and reply.completion_tokens == 6
+    assert reply.text == "".join(seen) == "Tainan held a drill. 3,000 took part."
+    assert reply.finish_reason == "stop" and reply.completion_tokens == 6
+
+
+def test_the_last_finish_reason_of_a_stream_is_the_replys():
+    reader = ReplyReader("asked", max_reply_bytes(100))
+    reader.feed(events(delta("Tainan held", "stop"), delta(" a drill", "length"), "[DONE]"))
+    assert reader.reply().finish_reason == "length"
+
+
+def test_feed_says_when_the_reply_is_complete():
+    reader = ReplyReader("asked", max_reply_bytes(100))
+    assert reader.feed(events(delta(EN, "stop"))) is False
+    assert reader.feed(b"data: [DONE]\n\n") is True
+    assert reader.feed(b": keep-alive\n\n") is True  # nothing after [DONE] is read
+    assert reader.reply().text == EN
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_byte_order_mark_before_the_body_is_skipped(streamed):
+    # It made the first event a comment (its sentence lost) and a JSON body a stream with no reply.
+    body = events(delta("Tainan held a drill.", None), delta(" 3,000 took part.", "stop"), "[DONE]") if streamed else (
+        json.dumps({"choices": [{"index": 0, "message": {"content": EN}, "finish_reason": "stop"}]}).encode()
+    )
+    reader = ReplyReader("asked", max_reply_bytes(100))
+    for i in range(0, len(body) + 3, 2):  # the mark split across reads too
+        reader.feed((b"\xef\xbb\xbf" + body)[i : i + 2])
+    assert reader.reply().text == ("Tainan held a drill. 3,000 took part." if streamed else EN)
+
+
+def test_a_reply_of_thousands_of_tags_is_read_in_few_passes(monkeypatch):
+    # "<think>" * 1000 streamed to a terminal cost a pass over the whole reply per piece, each
+    # pass a scan to the end per unclosed tag: 19 s for 7 KB, minutes for 21 KB.
+    from summarize import reply as module
+
+    passes = []
+    real = module.visible_text
+    monkeypatch.setattr(module, "visible_text", lambda raw, quoted=False: passes.append(len(raw)) or real(raw, quoted))
+    searches = []
+    closers = {name: _Counting(pattern, searches) for name, pattern in module._REASONING_CLOSERS.items()}
+    monkeypatch.setattr(module, "_REASONING_CLOSERS", closers)
+    seen: list[str] = []
+    reader = ReplyReader("asked", max_reply_bytes(4000), on_text=seen.append)
+    reader.feed(events(delta(EN + " "), *(delta("<think>") for _ in range(3000)), delta("", "stop"), "[DONE]"))
+    reply = reader.reply()
+    assert reply.text == EN and "".join(seen).strip() == EN
+    assert len(passes) < 200  # a pass per twentieth of growth (about 120 here), not one per piece (3,000)
+    assert len(searches) < 500  # each tag name found unclosed is not looked for again
+
+
+class _Counting:
+    def __init__(self, pattern, calls):
+        self.pattern, self.calls = pattern, calls
+
+    def search(self, *args):
+        self.calls.append(args[1:])
+        return self.pattern.search(*args)
+
+
+def test_a_long_line_arriving_in_small_reads_is_split_once(monkeypatch):
+    # Each read re-split the whole buffer: 13 s of CPU for a 1.3 MB line in 512-byte reads.
+    splits = []
+    real = ReplyReader._lines
+    monkeypatch.setattr(ReplyReader, "_lines", lambda self, final: splits.append(final) or real(self, final))
+    reader = ReplyReader("asked", max_reply_bytes(1000))
+    line = events(delta(EN, "stop"))
+    for i in range(0, len(line) - 2, 4):
+        reader.feed(line[i : i + 4])
+    assert len(splits) <= 2
+    reader.feed(line[len(line) - 2 - (len(line) - 2) % 4 :] + b"data: [DONE]\n\n")
+    assert reader.reply().text == EN
 
 
 def test_an_empty_finish_reason_does_not_end_the_choice():
@@ -231,3 +299,11 @@ def test_a_translation_of_an_article_quoting_think_keeps_its_paragraphs(scripted
     result = translate_article("\n".join(paragraphs), settings=scripted_settings, glossary={})
     assert [t for _, t in result.pairs] == english and result.unverified == ()
     assert len(scripted.chat_requests) == 1
+
+
+def test_a_streamed_refusal_is_said_as_the_reason_for_no_text():
+    reader = ReplyReader("asked", max_reply_bytes(100))
+    refusal = {"choices": [{"index": 0, "delta": {"refusal": "I can't help with that."}, "finish_reason": None}]}
+    reader.feed(events(refusal, delta("", "stop"), "[DONE]"))
+    reply = reader.reply()
+    assert reply.text == "" and reply.declined == "the model refused: \"I can't help with that.\""
