@@ -31,7 +31,7 @@ from .glossary import resolve_glossary
 from . import output
 from .output import FLAG_NOTES, LANGUAGE_LABELS
 from .result import LANGUAGE_FAILED, Summary, Translation
-from .text import decode_article, display, parse_json
+from .text import decode_article, display, parse_json, read_article_bytes
 from .pipeline import asummarize_article
 from .translate import atranslate_article
 
@@ -75,7 +75,8 @@ def read_article(path: Path) -> str:
         raise InputError(
             f"{name}: the file name is not valid UTF-8; rename it (e.g. convmv -f big5 -t utf-8 --notest FILE)"
         )
-    return decode_article(path.read_bytes(), "the file")
+    with open(path, "rb") as stream:
+        return decode_article(read_article_bytes(stream, "the file"), "the file")
 
 
 @dataclass(frozen=True)

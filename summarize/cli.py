@@ -34,7 +34,7 @@ from . import __version__, output, presets, prompts
 from .config import AUTO, KEY_SENTENCES, METHODS, Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .pipeline import check_languages
-from .text import decode_article, display, printable, shown, universal_newlines, without_keys
+from .text import decode_article, display, printable, read_article_bytes, shown, universal_newlines, without_keys
 
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
@@ -445,7 +445,11 @@ def _jobs(files: list[str]) -> list[Any]:
             raise UsageError(f"{name}: permission denied")
         # Read now, a pipe (/dev/stdin, a shell's <(command)) like a file: one not UTF-8, or
         # empty, is a usage error found before anything is sent, as the same bytes on stdin are.
-        text = _read_bytes(path.read_bytes, name)
+        try:
+            with open(path, "rb") as stream:
+                text = _read_bytes(lambda: read_article_bytes(stream, name), name)
+        except OSError as exc:
+            raise UsageError(f"{name}: {(exc.strerror or str(exc)).lower()}") from None
         if not text.strip():
             raise UsageError(f"{name} is empty: give a file that holds an article")
         jobs.append(Job(name, text=text))
@@ -464,7 +468,7 @@ def _read_stdin() -> str:
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # replaced by a text-only stream (a test, an embedding program)
         return universal_newlines(sys.stdin.read())
-    return _read_bytes(stream.read, "stdin")
+    return _read_bytes(lambda: read_article_bytes(stream, "stdin"), "stdin")
 
 
 def _read_bytes(read: Callable[[], bytes], source: str) -> str:

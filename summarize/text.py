@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import BinaryIO
 from typing import Any
 
 from .errors import InputError, InputTypeError
@@ -73,6 +74,36 @@ _SENT_LINE_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029]")
 _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
+# Files people give by mistake, by the bytes they start with: not text in any encoding.
+_NOT_TEXT = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF (extract its text first, e.g. pdftotext FILE)"),
+    (b"PK\x03\x04", "a ZIP archive (a .docx, .xlsx or .epub is one: save the article as plain text)"),
+    (b"\x1f\x8b", "gzip-compressed (e.g. gunzip -c FILE)"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7z archive"), (b"\x7fELF", "a program"),
+)
+
+# The most bytes an article file may hold. Past it the file is refused before it is read whole:
+# /dev/zero or a disk image given by mistake was read until memory ran out. A long novel is
+# about 2 MiB; 32 MiB of Chinese text would be some ten thousand requests.
+MAX_ARTICLE_BYTES = 32 << 20
+
+
+def read_article_bytes(stream: BinaryIO, source: str) -> bytes:
+    """At most ``MAX_ARTICLE_BYTES`` of ``stream`` (a file or a pipe), for ``decode_article``.
+
+    Raises:
+        InputError: it holds more (or never ends, as /dev/zero does).
+    """
+    data = stream.read(MAX_ARTICLE_BYTES + 1)
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise InputError(
+            f"{source} holds more than {MAX_ARTICLE_BYTES >> 20} MiB (or never ends), far more than an article: "
+            "give one article per file"
+        )
+    return data
+
+
 # How much of an article's bytes ``_utf16_order`` looks at.
 _UTF16_SAMPLE = 1 << 16
 # What an article decoded in the right byte order is made of: ASCII, general and CJK
@@ -111,6 +142,9 @@ def decode_article(data: bytes, source: str) -> str:
             (a byte-order mark, or NULs in every other byte, say UTF-16 or UTF-32; anything else
             is likely Big5). Or it holds only NUL bytes (and whitespace): no text, as an empty file.
     """
+    for magic, what in _NOT_TEXT:
+        if data.startswith(magic):
+            raise InputError(f"{source} is {what}, not text: give the article as UTF-8 text")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             raise InputError(

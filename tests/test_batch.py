@@ -123,6 +123,17 @@ def test_a_file_name_that_is_not_utf8_is_that_articles_failure(scripted, tmp_pat
     assert sorted(p.name for p in out.iterdir()) == ["n0.json", "n0.md"]
 
 
+def test_a_file_too_large_for_an_article_is_that_articles_failure_unread(scripted, tmp_path):
+    # A disk image or a log left in the folder was read whole into memory.
+    folder = _articles(tmp_path / "news", "n0.txt")
+    with open(folder / "n1.txt", "wb") as huge:
+        huge.truncate((32 << 20) + 1)  # sparse: no disk is used
+    scripted.default = _numbered
+    result = call("batch", str(folder), "--out", str(tmp_path / "out"), server=scripted)
+    assert result.returncode == 1 and "1 done, 0 already done, 1 failed" in result.stderr
+    assert f"failed: {folder / 'n1.txt'}: the file holds more than 32 MiB" in result.stderr
+
+
 def test_a_full_disk_fails_the_article_it_hit_and_a_rerun_writes_it(scripted, tmp_path, monkeypatch):
     folder = _articles(tmp_path / "news", "n0.txt", "n1.txt", "n2.txt")
     out = tmp_path / "out"

@@ -151,6 +151,18 @@ def test_stdin_is_read_as_utf8_whatever_the_locale_says(scripted, args):
     assert ARTICLE in scripted.chat_requests[-1].user_text
 
 
+def test_a_file_or_stdin_that_never_ends_is_refused_past_the_size_of_an_article(scripted):
+    # /dev/zero was read until memory ran out (a MemoryError, exit 1).
+    as_file = raw_run("/dev/zero", server=scripted, data=b"", env={})
+    with open("/dev/zero", "rb") as zero:
+        environ = {**os.environ, "SUMMARIZE_BASE_URL": scripted.base_url}
+        piped = subprocess.run([str(CLI), "-"], stdin=zero, capture_output=True, env=environ, timeout=60)
+    for result, name in ((as_file, "/dev/zero"), (piped, "stdin")):
+        assert result.returncode == 2
+        assert result.stderr.decode().startswith(f"summarize: error: {name} holds more than 32 MiB (or never ends)")
+    assert scripted.requests == []
+
+
 def test_stdin_that_is_not_utf8_is_refused_with_the_way_to_convert_it(scripted):
     result = raw_run("-", server=scripted, data=ARTICLE.encode("big5"), env={})
     assert result.returncode == 2
@@ -680,8 +692,12 @@ def test_a_batch_whose_every_article_failed_on_a_setting_exits_2_as_a_file_run_d
         ("Tainan adds three canal boat routes.\n".encode("utf-16-be"), "{name} looks like UTF-16BE text without"),
         # It failed at run time (exit 1, "no text once ... removed"), where an empty file is a usage error.
         (b"\0" * 4096, "{name} holds only NUL bytes, no text: give a file that holds an article"),
+        # A picture or an archive was told to convert from Big5.
+        (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "{name} is a PNG image, not text"),
+        (b"\x1f\x8b\x08\0\0\0\0\0", "{name} is gzip-compressed (e.g. gunzip -c FILE), not text"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "{name} is a PDF (extract its text first, e.g. pdftotext FILE), not text"),
     ],
-    ids=["empty", "blank", "big5", "utf16", "utf16le-no-bom", "utf16be-ascii-no-bom", "nul-only"],
+    ids=["empty", "blank", "big5", "utf16", "utf16le-no-bom", "utf16be-ascii-no-bom", "nul-only", "png", "gzip", "pdf"],
 )
 def test_a_file_and_stdin_with_the_same_bad_bytes_are_the_same_usage_error(scripted, tmp_path, data, says):
     # As a FILE they failed at run time (exit 1, "big5.txt: big5.txt is not ...", UTF-16 called
