@@ -92,6 +92,43 @@ _EN_CURRENCY = r"(?:(?:US|NT|HK|A|C|S)\$|\$|€|£|¥|RMB\s?|NTD\s?|USD\s?|TWD\s
 _EN_WORD = "|".join(sorted([*_WORD_UNITS, *_WORD_TENS, *_ORDINALS, "hundred"], key=len, reverse=True))
 # A number in English: digits (not glued to letters, as in "Qwen3", "o1", "COVID-19", "v0.7.1"),
 # an optional scale, an optional percent; or number words, with or without a scale.
+# Currencies an amount names without doubt, by ISO code. "$", "¥", 元 and "yuan" are left out:
+# a Taiwanese 元 is often written "yuan", and "$" is any dollar.
+_EN_CURRENCY_CODES = {"us$": "USD", "usd": "USD", "nt$": "TWD", "ntd": "TWD", "twd": "TWD", "hk$": "HKD",
+                      "rmb": "CNY", "€": "EUR", "£": "GBP"}
+_EN_CURRENCY_AFTER = re.compile(
+    r"\s*(?P<c>U\.?S\.? dollars?|American dollars?|(?:New )?Taiwan(?:ese)? dollars?|NT dollars?|Hong Kong dollars?"
+    r"|renminbi|yen|euros?|pounds? sterling)\b",
+    re.IGNORECASE,
+)
+_EN_CURRENCY_WORDS = (("u", "USD"), ("american", "USD"), ("new", "TWD"), ("taiwan", "TWD"), ("nt", "TWD"), ("hong", "HKD"),
+                      ("renminbi", "CNY"), ("yen", "JPY"), ("euro", "EUR"), ("pound", "GBP"))
+_ZH_CURRENCY_BEFORE = re.compile(r"(?P<c>新臺幣|新台幣|臺幣|台幣|美金|人民幣|港幣|日幣)\s*(?:約|逾|近|超過)?\s*\Z")
+_ZH_CURRENCY_AFTER = re.compile(r"\s*(?P<c>美元|美金|港元|港幣|日圓|日元|日幣|歐元|英鎊|人民幣|臺幣|台幣)")
+_ZH_CURRENCY_CODES = {"新臺幣": "TWD", "新台幣": "TWD", "臺幣": "TWD", "台幣": "TWD", "美金": "USD", "美元": "USD",
+                      "人民幣": "CNY", "港幣": "HKD", "港元": "HKD", "日幣": "JPY", "日圓": "JPY", "日元": "JPY",
+                      "歐元": "EUR", "英鎊": "GBP"}
+
+
+def _english_currency(text: str, cur: str | None, end: int) -> str:
+    """The currency an English amount names: its sign ("US$") or the words after it ("U.S. dollars")."""
+    if cur and (code := _EN_CURRENCY_CODES.get(cur.strip().lower())):
+        return code
+    after = _EN_CURRENCY_AFTER.match(text, end)
+    if after:
+        word = after.group("c").lower()
+        return next(code for start, code in _EN_CURRENCY_WORDS if word.startswith(start))
+    return ""
+
+
+def _chinese_currency(text: str, start: int, end: int) -> str:
+    """The currency a Chinese amount names: 新臺幣 before it, or 美元 after it."""
+    before = _ZH_CURRENCY_BEFORE.search(text, max(0, start - 8), start)
+    after = _ZH_CURRENCY_AFTER.match(text, end)
+    found = after.group("c") if after else before.group("c") if before else ""
+    return _ZH_CURRENCY_CODES.get(found, "")
+
+
 _EN_FIGURE = re.compile(
     rf"(?<![A-Za-z\d.])(?<![A-Za-z]-)(?P<cur>{_EN_CURRENCY})?(?P<num>{_EN_NUMBER})(?![.,]?\d)(?!(?!(?:st|nd|rd|th|s|bn|mn|tn|[mkb])\b)[A-Za-z_])"
     rf"(?P<ord>st|nd|rd|th)?(?P<scale>{_EN_SCALE})?(?P<pct>{_EN_PERCENT})?"
@@ -398,6 +435,8 @@ class Figure:
             writes that name in Latin letters, only the same name with the same number supports it.
         points: a percentage written as percentage points (3個百分點, "3 percentage points"): a
             change of 3 points is not a change of 3%, and only the same kind supports it.
+        currency: the currency the amount names without doubt ("TWD" for 新臺幣 and NT$, "USD"
+            for 美元 and US$), else "" (元, "$", "yuan": any). Two named currencies must agree.
     """
 
     value: float
@@ -410,6 +449,7 @@ class Figure:
     parts: DateParts | None = None
     label: str = ""
     points: bool = False
+    currency: str = ""
 
 
 def _half_unit(number: str) -> float:
@@ -508,7 +548,10 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
             if "," not in number:
                 label = _name_before(text, match.start())
         figures.append(
-            Figure(value * scale, percent, tolerance * scale, text[match.start() : end], match.start(), end, kind, label=label, points=points)
+            Figure(
+                value * scale, percent, tolerance * scale, text[match.start() : end], match.start(), end, kind,
+                label=label, points=points, currency="" if percent else _english_currency(text, match.group("cur"), end),
+            )
         )
     for match in _EN_A_SCALE.finditer(text):
         scale = _SCALES[match.group(1).lower()]
@@ -594,6 +637,19 @@ def _plain(text: str) -> float:
     return parsed or 0.0
 
 
+# Financial numerals (大寫數字) of contracts and budgets, one character for its plain one: 壹億伍仟萬.
+_FINANCIAL = str.maketrans("壹貳貮參叁肆伍陸柒捌玖拾佰仟", "一二二三三四五六七八九十百千")
+# Read only as a run that holds 拾, 佰 or 仟: 參 (參加), 伍 (隊伍), 陸 (大陸) and 拾 (收拾) alone are words.
+_FINANCIAL_RUN = re.compile("[壹貳貮參叁肆伍陸柒捌玖零〇萬億拾佰仟]*[拾佰仟][壹貳貮參叁肆伍陸柒捌玖零〇萬億拾佰仟]*")
+
+
+def _plain_financial(text: str) -> str:
+    """``text`` with each run of financial numerals written in plain ones, position for position."""
+    if not any(c in text for c in "拾佰仟"):
+        return text
+    return _FINANCIAL_RUN.sub(lambda m: m.group().translate(_FINANCIAL) if len(m.group()) > 1 else m.group(), text)
+
+
 def chinese_number(text: str) -> float | None:
     """The value of a Chinese or mixed numeral: 兩千三百五十 → 2350, 2350億 → 2.35e11, 1萬5千 → 15000,
     1,260.5億 → 1.2605e11, 二〇二四 → 2024, 3兆 → 3e12. None when it is not one.
@@ -601,7 +657,7 @@ def chinese_number(text: str) -> float | None:
     cn2an reads Chinese and mixed numerals (萬 and 億 included); this adds what it does not:
     thousands separators, full-width digits, 兆, and ○ for zero.
     """
-    text = half_width(text).replace(",", "")
+    text = half_width(text).replace(",", "").replace("廿", "二十").replace("卅", "三十").replace("卌", "四十")
     if text[:1] in ("百", "千", "萬", "億"):  # 百餘件, 近千人, 逾百萬: "a hundred", "a thousand", "a million"
         text = "一" + text
     if "兆" in text:
@@ -712,7 +768,7 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     # The pattern's \d takes full-width digits too; chinese_number converts what it matched.
     # Simplified numerals and counters are read as their Traditional forms (14万件 as 14萬件):
     # one character for one, so every figure keeps its place, and its text, in ``text``.
-    original, text = text, text.translate(TRADITIONAL_NUMERALS)
+    original, text = text, _plain_financial(text.translate(TRADITIONAL_NUMERALS))
     figures = chinese_dates(text)
     # The month and day of a date are read with it, never as counts (the 30 of 6月30日 is not
     # "30 years"); its year is read as a year below too, so "in 2024" finds 2024年2月2日.
@@ -747,9 +803,12 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
         span = (begin - len(pre), match.end())
         source = text[span[0] : span[1]]
 
+        currency = _chinese_currency(text, match.start(), match.end())
+
         def add(v: float, percent: bool, kind: str = "number") -> None:
             points = percent and post in ("個百分點", "百分點")
-            figures.append(Figure(v, percent, 0.0, source, *span, kind, label=label, points=points))
+            money = "" if percent or kind != "number" else currency
+            figures.append(Figure(v, percent, 0.0, source, *span, kind, label=label, points=points, currency=money))
 
         if keep_bare:
             for v in values:
@@ -903,6 +962,8 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
         # count only from a count: 百分之七十 is no "70 respondents" (成 is read both ways).
         if source.kind in ("date", "roc") or figure.percent != source.percent or figure.points != source.points:
             continue
+        if figure.currency and source.currency and figure.currency != source.currency:
+            continue  # US$180 million is not 新臺幣1.8億元
         if abs(source.value - figure.value) <= allowance:
             return source
     if figure.text[-2:].lower() in ("st", "nd", "rd", "th"):
@@ -919,8 +980,11 @@ def _trace_date(parts: DateParts, sources: Sources) -> Figure | None:
     for source in sources.dates:
         s_year, s_month, s_day = source.parts or (None, None, None)
         if s_month is None:
-            # 昨(31)日: a day whose month the source leaves to its date line.
+            # 昨(31)日: a day whose month the source leaves to its date line; a month the output
+            # gives it must be one the source states (本案今(2)日公布 supports no "October 2").
             if day is None or s_day != day:
+                continue
+            if month is not None and not any(d.parts and d.parts[1] == month for d in sources.dates):
                 continue
         elif (month is not None and s_month != month) or (day is not None and s_day != day):
             continue

@@ -1016,6 +1016,21 @@ def test_origin_of_finds_the_sentence_a_translation_came_from():
         ("It is held on 12/31/2023, starting at 19:00.", "跨年晚會將於2023年12月31日晚間7時舉行。", []),
         ("It is held on 31/12/2023 at 7:00 p.m.", "跨年晚會將於2023年12月31日晚間7時舉行。", []),
         ("It is held on 12/30/2023 at 19:30.", "跨年晚會將於2023年12月31日晚間7時舉行。", ["12/30/2023", "30"]),
+        # A bare day with no month anywhere in the article supports no month.
+        ("It was announced on October 2.", "本案今(2)日公布。", ["October 2"]),
+        ("It was announced on the 2nd.", "本案今(2)日公布。", []),
+        ("It was announced on January 2.", "發稿日期:114年1月2日\n本案今(2)日公布。", []),
+        # 卅 and financial numerals (大寫數字) are read; 參加, 隊伍 and 大陸 stay words.
+        ("It cost NT$3 billion.", "耗資卅億元。", []),
+        ("It cost NT$2 billion.", "耗資卅億元。", ["NT$2 billion"]),
+        ("It was awarded for NT$150 million.", "決標金額為新臺幣壹億伍仟萬元整。", []),
+        ("It was awarded for NT$1.2 billion.", "決標金額為新臺幣壹億伍仟萬元整。", ["NT$1.2 billion"]),
+        ("3 teams from the mainland took part.", "大陸隊伍參加。", ["3 teams"]),
+        # A currency named on both sides must agree; 元, "$" and "yuan" name none for sure.
+        ("The city set aside US$180 million.", "市府編列新臺幣1.8億元預算。", ["US$180 million"]),
+        ("The city set aside NT$180 million, or $180 million.", "市府編列新臺幣1.8億元預算。", []),
+        ("It costs 5.6 million U.S. dollars (NT$180 million).", "約新臺幣1.8億元（約合560萬美元）。", []),
+        ("It costs 180 million yuan.", "市府編列1.8億元預算。", []),
     ],
 )
 def test_what_the_source_supports_after_the_red_team(output, source, flagged):
