@@ -39,7 +39,7 @@ FORMAT = 1
 # Subfolders this process has cleaned of stale temporary files (once is enough: a run of ours
 # only leaves one behind when it is killed).
 _SWEPT: set[Path] = set()
-# Cache folders a write failed in, this process: the warning is given once for each.
+# Cache folders a write failed in, this process, and none succeeded since: the warning is given once for each.
 _UNWRITABLE: set[Path] = set()
 
 
@@ -104,16 +104,18 @@ class ResponseCache:
         target = self.path(key)
         try:
             write_atomic(target, json.dumps(value, ensure_ascii=False), private=True)
+            _UNWRITABLE.discard(self.folder)  # writable again: the next failure is said again
             if target.parent not in _SWEPT:
                 _SWEPT.add(target.parent)
                 for stale in remove_stale_temps(target.parent, recursive=False):
                     log.debug("removed a stale temporary cache file %s", stale)
         except OSError as exc:
-            # Said once per folder: a cache that cannot be written fails at every request alike.
+            # Said once per folder until a write succeeds: a cache that cannot be written fails
+            # at every request alike (in a long-lived process, a full disk freed and full again is said again).
             if self.folder in _UNWRITABLE:
                 log.debug("could not write the response cache at %s: %s", target, exc)
                 return
             _UNWRITABLE.add(self.folder)
             log.warning(
-                "could not write the response cache at %s: %s; replies are not cached (said once per run)", target, exc
+                "could not write the response cache at %s: %s; replies are not cached (said once until a write succeeds)", target, exc
             )

@@ -565,6 +565,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
                 on_text=stream if streamed is not None else None,
             )
         )
+    except KeyboardInterrupt:
+        _end_streamed_line(streamed)  # "interrupted" starts a line of its own, not the half-printed one's end
+        raise
     finally:
         progress.close()
         for handler in handlers:

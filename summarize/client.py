@@ -80,6 +80,15 @@ def _listed_parameters(entry: dict[str, Any]) -> float | None:
     return parameters_in_listing(entry.get("meta")) if isinstance(entry.get("id"), str) else None
 
 
+class _CallbackFailed(Exception):
+    """An exception of ``on_text``, carried out of the transport (where a ``BrokenPipeError``
+    would read as the connection dropping) to be raised as it is."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class ChatClient:
     """Sends chat requests for one run through one ``Transport`` (requests in flight, retries).
 
@@ -119,7 +128,10 @@ class ChatClient:
         self._cache = ResponseCache(settings.cache_dir) if settings.cache else None
         # Called with every usable reply (the CLI's progress); a shared client's hook is inherited.
         self.on_reply: Callable[[Reply], None] | None = shared.on_reply if shared else None
-        self.transport: Transport = Transport(settings, shared.transport if shared else client)
+        try:
+            self.transport: Transport = Transport(settings, shared.transport if shared else client)
+        except Closed as exc:  # a ChatClient closed by its owner, passed on as client=
+            raise errors.ConfigError(str(exc)) from None
         self.errors = Classifier(
             settings, self.base_url, local=self.transport.local, keys=(given_key,) if isinstance(given_key, str) else ()
         )
@@ -289,7 +301,10 @@ class ChatClient:
             nonlocal shown
             shown = True
             if on_text is not None:
-                on_text(piece)
+                try:
+                    on_text(piece)
+                except Exception as exc:  # the caller's failure, not the server's: never retried
+                    raise _CallbackFailed(exc) from exc
 
         async def once(attempt: int) -> Reply:
             nonlocal shown
@@ -343,7 +358,12 @@ class ChatClient:
                 raise self.errors.unfinished(reply.finish_reason or "", end, model, attempt)
             return reply
 
-        reply = await self.errors.scrubbed(self.transport.with_retries(once))
+        try:
+            reply = await self.errors.scrubbed(self.transport.with_retries(once))
+        except _CallbackFailed as failed:
+            # on_text raised (a BrokenPipeError from a client gone away): as it is, after one
+            # request. Inside the transport it passed for a dropped connection, asked four times.
+            raise failed.error from None
         where = self.errors.where(model, reply.attempts, None)
         if reply.truncated:
             if allow_truncated and reply.text:

@@ -9,7 +9,7 @@ import asyncio
 import concurrent.futures
 import contextvars
 import threading
-from collections.abc import Awaitable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -59,12 +59,16 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     # Inside asyncio.run, Ctrl-C does not raise here: it cancels the caller's task, which this
     # blocking wait would never let run. So the wait looks, now and then, for that cancel.
     caller = asyncio.current_task()
+    cancelling: Callable[[], int] = getattr(caller, "cancelling", lambda: 0)
+    # Only a cancel that comes during the call stops it: one the task caught before (without
+    # uncancel(), as most code does) stays counted, and stopped every later call at once.
+    before = cancelling()
     try:
         while True:
             try:
                 return done.result(timeout=POLL_SECONDS)
             except concurrent.futures.TimeoutError:
-                if caller is not None and getattr(caller, "cancelling", lambda: 0)():
+                if caller is not None and cancelling() > before:
                     raise asyncio.CancelledError() from None
     except BaseException:
         if not done.done() and "task" in worker:

@@ -277,11 +277,20 @@ class Silence(Exception):
 class Closed(ConnectionError):
     """The transport was closed while a request was in flight, or before one was sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "the client was closed while the request was in flight (the run it belongs to had "
+            detail
+            or "the client was closed while the request was in flight (the run it belongs to had "
             "ended or failed); it is not sent again: open a new ChatClient for new requests"
         )
+
+
+# What a request of a closed client says, by what was closed: the client= its owner closed.
+_CLOSED_DURING = "the client passed as client= was closed while the request was in flight; it is not sent again"
+_CLOSED_BEFORE = (
+    "the client passed as client= was closed (aclose() or close()) before this request; nothing was "
+    "sent: pass an open one, or none"
+)
 
 
 class StatusBodyLost(Exception):
@@ -330,34 +339,60 @@ class RateGate:
         self.resume_at = 0.0
         self._calm = 0
         self._condition: asyncio.Condition | None = None
+        self._loop: weakref.ReferenceType[asyncio.AbstractEventLoop] | None = None
+        self._users = 0  # requests holding or waiting for a slot, all in the loop of ``_condition``
+        self._guard = threading.Lock()  # a gate shared by threads: which loop it is in, and its users
 
-    def _cond(self) -> asyncio.Condition:
-        if self._condition is None:
-            self._condition = asyncio.Condition()
-        return self._condition
+    def _enter(self) -> asyncio.Condition:
+        """The condition requests wait on, in the running event loop, counted as one more user.
+        A gate shared by runs of one loop after another (sync calls, each in a loop of its own)
+        takes a new condition in each; one in use in another loop (another thread) is refused,
+        as its waiters could never be woken from here.
+
+        Raises:
+            ConfigError: requests hold or wait for slots in another event loop.
+        """
+        loop = asyncio.get_running_loop()
+        with self._guard:
+            if self._condition is None or self._loop is None or self._loop() is not loop:
+                if self._users:
+                    raise errors.ConfigError(
+                        "this ChatClient has requests in flight in another event loop (another thread, or another "
+                        "asyncio.run): share a ChatClient only among the runs of one event loop, or give each thread its own"
+                    )
+                self._condition, self._loop = asyncio.Condition(), weakref.ref(loop)
+            self._users += 1
+            return self._condition
+
+    def _leave(self) -> None:
+        with self._guard:
+            self._users -= 1
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        condition = self._cond()
-        async with condition:
-            while True:
-                pause = self.resume_at - time.monotonic()
-                if pause > 0:
-                    try:
-                        await asyncio.wait_for(condition.wait(), pause)
-                    except asyncio.TimeoutError:
-                        pass
-                    continue
-                if self.in_flight < self.limit:
-                    break
-                await condition.wait()
-            self.in_flight += 1
+        condition = self._enter()
         try:
-            yield
-        finally:
             async with condition:
-                self.in_flight -= 1
-                condition.notify_all()
+                while True:
+                    pause = self.resume_at - time.monotonic()
+                    if pause > 0:
+                        try:
+                            await asyncio.wait_for(condition.wait(), pause)
+                        except asyncio.TimeoutError:
+                            pass
+                        continue
+                    if self.in_flight < self.limit:
+                        break
+                    await condition.wait()
+                self.in_flight += 1
+            try:
+                yield
+            finally:
+                async with condition:
+                    self.in_flight -= 1
+                    condition.notify_all()
+        finally:
+            self._leave()
 
     def throttle(self, wait: float) -> None:
         """Hold new requests for ``wait`` seconds and halve the requests in flight (once per pause)."""
@@ -376,9 +411,10 @@ class RateGate:
         if self._calm >= self.limit:
             self.limit += 1
             self._calm = 0
-            condition = self._cond()
-            async with condition:
-                condition.notify_all()  # a waiting request may go now
+            condition = self._condition  # the loop's: a success is reported from inside a slot
+            if condition is not None:
+                async with condition:
+                    condition.notify_all()  # a waiting request may go now
 
 
 # The event loop each ``openai.AsyncOpenAI`` passed in first ran in: its pooled connections
@@ -386,12 +422,15 @@ class RateGate:
 _LOOP_OF: weakref.WeakKeyDictionary[Any, weakref.ReferenceType[asyncio.AbstractEventLoop]] = weakref.WeakKeyDictionary()
 
 
-def _check_own_loop(client: Any) -> None:
+def _check_own_loop(client: Any, ours: bool = False) -> None:
     """Refuse an ``openai.AsyncOpenAI`` used in another event loop than the one it first ran in.
 
     Its connections stay in the loop that opened them: a second call of the sync
     ``summarize_article`` (each runs in a new loop) failed with a bare ``RuntimeError: Event
     loop is closed``, and calls from several threads failed now and then.
+
+    With ``ours``, the client is the one a ``ChatClient`` passed in built for itself, and the
+    message names the ``ChatClient``: the caller never saw an ``AsyncOpenAI``.
 
     Raises:
         ConfigError: this is another loop.
@@ -402,6 +441,13 @@ def _check_own_loop(client: Any) -> None:
     first = _LOOP_OF.get(client)
     if first is None or first() is None:
         _LOOP_OF[client] = weakref.ref(loop)
+    elif first() is not loop and ours:
+        raise errors.ConfigError(
+            "this ChatClient first ran in another event loop, which its connections belong to (each call of "
+            "the sync summarize_article or translate_article runs in a new one): share a ChatClient among "
+            "asummarize_article and atranslate_article calls in one event loop, or build it around an "
+            "openai.OpenAI (ChatClient(settings, openai.OpenAI(...))) to share it among sync calls"
+        )
     elif first() is not loop:
         raise errors.ConfigError(
             "this openai.AsyncOpenAI client first ran in another event loop, which its connections "
@@ -458,12 +504,23 @@ class Transport:
         self._server: str | None = None
         # Model id → its parameter count, where a /models listing said (llama.cpp's meta.n_params).
         self._parameters: dict[str, float] = {}
+        self._closed = False
         if isinstance(client, Transport):
+            if client.closed:
+                raise Closed(_CLOSED_BEFORE)
             self.gate, self._given, self._root = client.gate, client.openai(), client._root
         elif client is not None:
             check_client(client)
         self.local = settings.is_local
-        self.closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Closed by its own run, by the transport it shares (a ``ChatClient`` passed in, closed
+        by its owner: the requests of every sharer end and are not sent again), or with the
+        ``openai`` client it was given."""
+        is_closed = getattr(self._given, "is_closed", None)
+        given = callable(is_closed) and is_closed() is True
+        return self._closed or self._root._closed or given
 
     @property
     def server(self) -> str | None:
@@ -494,10 +551,10 @@ class Transport:
             Closed: the transport was closed (a closed one never opens new connections).
         """
         if self.closed:
-            raise Closed()
+            raise Closed() if self._closed else Closed(_CLOSED_BEFORE)
         if self._client is None:
             if self._given is not None:
-                _check_own_loop(self._given)
+                _check_own_loop(self._given, ours=self._root is not self and self._root._given is None)
                 self._client = self._given.with_options(max_retries=0)
             else:
                 self._client = sdk().AsyncOpenAI(
@@ -514,7 +571,7 @@ class Transport:
         return isinstance(self.openai(), sdk().OpenAI)
 
     async def aclose(self) -> None:
-        self.closed = True  # first: a request failing because of this close must see it
+        self._closed = True  # first: a request failing because of this close must see it
         if self._client is not None and self._given is None:
             await self._client.close()
         self._client = None
@@ -603,11 +660,12 @@ class Transport:
                 await asyncio.wait_for(self._post_async(body, feed), self.deadline)
             except asyncio.TimeoutError:
                 raise Deadline() from None
-        except (sdk().APIConnectionError, ConnectionError, StatusBodyLost, Silence) as exc:
+        except (sdk().APIConnectionError, ConnectionError, StatusBodyLost, Silence, RuntimeError) as exc:
+            # The HTTP library raises RuntimeError for a request of a client closed under it.
             if self.closed and not isinstance(exc, Closed):
                 # Our own close cut the request off, not the server: say so (an answer read
                 # whole before the close stays what it is).
-                raise Closed() from exc
+                raise (Closed() if self._closed else Closed(_CLOSED_DURING)) from exc
             raise
 
     @contextmanager

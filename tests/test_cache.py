@@ -6,6 +6,7 @@ import dataclasses
 import json
 import multiprocessing
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,22 @@ def test_a_cache_that_cannot_be_written_is_said_once_not_at_every_request(script
     for _ in range(3):
         assert summarize_article(ARTICLE, settings=settings).text == "A scripted summary."
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert len(warnings) == 1 and "replies are not cached (said once per run)" in warnings[0], warnings
+    assert len(warnings) == 1 and "replies are not cached (said once until a write succeeds)" in warnings[0], warnings
     assert len(scripted.chat_requests) == 3
+
+
+def test_a_cache_writable_again_says_its_next_failure(tmp_path, caplog):
+    # The warning was given once per process: in a notebook, a disk full once hid every later failure.
+    folder = tmp_path / "cache"
+    cache = ResponseCache(folder)
+    folder.write_text("x")  # a file where the folder goes: writes fail
+    cache.put("ab" * 32, {"text": "t"})
+    folder.unlink()
+    cache.put("cd" * 32, {"text": "t"})  # written
+    shutil.rmtree(folder)
+    folder.write_text("x")
+    cache.put("ef" * 32, {"text": "t"})
+    assert sum("could not write the response cache" in r.getMessage() for r in caplog.records if r.levelname == "WARNING") == 2
 
 
 def _hammer(folder: str, key: str, worker: int) -> None:

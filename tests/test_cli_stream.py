@@ -93,3 +93,30 @@ def test_a_reply_that_breaks_off_while_it_streams_leaves_each_line_of_its_own(tm
     with ScriptedServer(default=lambda seen: broken) as server:
         code, out = run_on_terminal(tmp_path, server)
     assert code == 1 and out.getvalue().endswith("Tainan will add\n")  # the error starts a line of its own
+
+
+def test_an_interrupt_while_a_summary_streams_is_said_on_a_line_of_its_own(tmp_path):
+    # "summarize: interrupted; ..." went to stderr at the end of the half-printed summary's line.
+    class Interrupted(Terminal):
+        def write(self, text: str) -> int:
+            if self.writes == 1:  # Ctrl-C as the second piece arrives
+                self.writes += 1
+                raise KeyboardInterrupt
+            return super().write(text)
+
+    path = tmp_path / "a.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    saved = dict(os.environ)
+    os.environ.update(SUMMARIZE_BASE_URL="", SUMMARIZE_MODEL="scripted")
+    out, err = Interrupted(), io.StringIO()
+    try:
+        with ScriptedServer(default=lambda seen: Step.reply(SUMMARY)) as server:
+            os.environ["SUMMARIZE_BASE_URL"] = server.base_url
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = cli.main([str(path)])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert code == 130 and err.getvalue().startswith("summarize: interrupted")
+    shown = out.getvalue()
+    assert shown.endswith("\n") and shown.count("\n") == 1 and SUMMARY.startswith(shown.strip())

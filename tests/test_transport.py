@@ -1036,3 +1036,111 @@ def test_a_redirect_with_a_huge_body_is_not_read_whole(scripted, scripted_settin
     err = raised(chat, scripted_settings.replace(max_retries=0))
     assert isinstance(err, EndpointError), repr(err)
     assert "8,388,608 bytes" in str(err) and len(str(err)) < 1000
+
+
+# -- lifecycle in an application (red team, round 3) -----------------------------------------------
+
+PARTS = "\n".join(f"第{i}項：臺南市政府今天公布第{i}號防災演練報告，共有{i * 7}名市民參加。" for i in range(30))
+
+
+def test_an_on_text_that_raises_a_broken_pipe_is_the_callers_error_after_one_request(scripted, scripted_settings):
+    # A callback forwarding to a websocket gone away raised BrokenPipeError; the transport took it
+    # for a dropped connection and asked three times more.
+    def on_text(piece):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    for client in (None, openai.OpenAI(base_url=scripted.base_url, api_key="k")):
+        with pytest.raises(BrokenPipeError):
+            summarize_article(ARTICLE, settings=scripted_settings, on_text=on_text, client=client)
+    assert len(scripted.chat_requests) == 2
+
+
+def test_a_sync_call_in_a_task_that_caught_an_earlier_cancel_runs(scripted, scripted_settings):
+    # The task's cancel count stayed 1 after it caught the cancel, and every sync call in it
+    # then raised CancelledError at once, nothing sent.
+    async def handler():
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            pass
+        return summarize_article(ARTICLE, settings=scripted_settings).text
+
+    async def main():
+        task = asyncio.create_task(handler())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        return await task
+
+    assert asyncio.run(main()) == "A scripted summary."
+
+
+def test_a_chat_client_around_a_sync_client_is_shared_by_sync_calls(scripted, scripted_settings):
+    # Its gate's asyncio.Condition belonged to the first call's loop: the second call raised a
+    # bare RuntimeError ("bound to a different event loop").
+    settings = scripted_settings.replace(chunk_tokens=300, concurrency=2)
+    shared = ChatClient(settings, openai.OpenAI(base_url=scripted.base_url, api_key="k"))
+    first, second = (summarize_article(PARTS, settings=settings, client=shared) for _ in range(2))
+    assert first.chunks == second.chunks > 1
+
+
+def test_a_chat_client_of_its_own_async_client_in_a_second_loop_names_the_chat_client(scripted, scripted_settings):
+    shared = ChatClient(scripted_settings)
+    summarize_article(ARTICLE, settings=scripted_settings, client=shared)
+    with pytest.raises(ConfigError, match="this ChatClient first ran in another event loop"):
+        summarize_article(ARTICLE, settings=scripted_settings, client=shared)
+    close_spent(shared.transport._client)
+
+
+def test_a_chat_client_busy_in_another_thread_is_refused_clearly(scripted, scripted_settings):
+    scripted.default = lambda seen: Step.reply("A note on this part of the article.", delay=0.3)
+    settings = scripted_settings.replace(chunk_tokens=300, concurrency=1)
+    shared = ChatClient(settings, openai.OpenAI(base_url=scripted.base_url, api_key="k"))
+    outcomes: list[object] = []
+
+    def run():
+        try:
+            outcomes.append(summarize_article(PARTS, settings=settings, client=shared).chunks)
+        except Exception as exc:  # noqa: BLE001 - what each thread got is the assertion
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(outcomes) == 3 and len(refused) < 3
+    assert all(isinstance(o, ConfigError) and "requests in flight in another event loop" in str(o) for o in refused)
+
+
+def test_closing_a_shared_chat_client_ends_its_sharers_requests_unretried(scripted, scripted_settings):
+    # A sharer took the close for a dropped connection, asked again, and failed with httpx's bare
+    # RuntimeError; a run after the close raised a bare ConnectionError.
+    scripted.default = lambda seen: Step.reply("A note on this part of the article.", delay=0.5)
+    settings = scripted_settings.replace(chunk_tokens=300)
+
+    async def main():
+        shared = ChatClient(settings)
+        task = asyncio.create_task(asummarize_article(PARTS, settings=settings, client=shared))
+        while scripted.in_flight == 0:
+            await asyncio.sleep(0.02)
+        sent = len(scripted.chat_requests)
+        await shared.aclose()
+        with pytest.raises(ChunkFailedError, match="client= was closed while the request was in flight"):
+            await task
+        with pytest.raises(ConfigError, match="was closed .* before this request; nothing was sent"):
+            await asummarize_article(PARTS, settings=settings, client=shared)
+        return len(scripted.chat_requests) - sent
+
+    assert asyncio.run(main()) == 0
+
+
+def test_an_async_client_closed_by_its_owner_fails_its_run_as_closed(scripted, scripted_settings):
+    async def main():
+        client = openai.AsyncOpenAI(base_url=scripted.base_url, api_key="k")
+        await client.close()
+        with pytest.raises(ConnectionFailedError, match="client= was closed"):
+            await asummarize_article(ARTICLE, settings=scripted_settings, client=client)
+
+    asyncio.run(main())
+    assert scripted.chat_requests == []
