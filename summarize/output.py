@@ -21,6 +21,7 @@ from typing import Any
 from .errors import ConfigError
 from .result import (
     ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_LONG, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE,
+    markdown_text,
 )
 
 # -- flags ---------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def to_markdown(result: Any, *, title: str) -> str:
         return f"# {title}\n\n{result.to_markdown().strip()}\n" + "".join(f"\n{w}\n" for w in warnings(result))
     parts = [f"# {title}"]
     for language, text in result.summaries.items():
-        parts.append(f"## Summary ({LANGUAGE_LABELS.get(language, language)})\n\n{text.strip()}")
+        parts.append(f"## Summary ({LANGUAGE_LABELS.get(language, language)})\n\n{markdown_text(text.strip())}")
     return "\n\n".join(parts + warnings(result)) + "\n"
 
 

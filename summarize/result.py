@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -217,12 +218,29 @@ class Translation:
                 translation; ``"table"``: a two-column table, source on the left.
         """
         if layout == "interleaved":
-            return "\n\n".join(f"> {source.strip()}\n\n{translated}" for source, translated in self.pairs) + "\n"
+            return "\n\n".join(f"{_quoted(source)}\n\n{markdown_text(translated)}" for source, translated in self.pairs) + "\n"
         if layout == "table":
             rows = ["| Source | Translation |", "| --- | --- |"]
             rows += [f"| {_cell(source)} | {_cell(translated)} |" for source, translated in self.pairs]
             return "\n".join(rows) + "\n"
         raise ValueError(f"layout must be 'interleaved' or 'table', got {layout!r}")
+
+
+# A line of model text that Markdown would read as the document's own structure: a heading, a
+# quote (the tool's notes and a translation's source are quotes), a code fence.
+_STRUCTURE = re.compile(r"^( {0,3})([#>]|```|~~~)", re.MULTILINE)
+
+
+def markdown_text(text: str) -> str:
+    """``text`` a model wrote, for a Markdown output: a line that would open a heading, a quote
+    or a code fence gets a backslash, so it shows as written and cannot pass for a section or a
+    note of the tool's ("## Summary (English)", "> Prompt cut: ...")."""
+    return _STRUCTURE.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
+
+
+def _quoted(text: str) -> str:
+    """A source paragraph as a Markdown quote, every line of it."""
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.strip().splitlines())
 
 
 def _cell(text: str) -> str:

@@ -627,3 +627,20 @@ def test_every_note_the_markdown_carries_is_read_back():
     )
     markdown = output.to_markdown(translation, title="b")
     assert output.written_notes(markdown) == output.warnings(translation)
+
+
+def test_model_text_shaped_as_a_section_or_a_note_is_shown_as_text_and_a_rerun_resumes(scripted, tmp_path):
+    # A reply holding "## Summary (繁體中文)" made the Markdown hold a second section, and the
+    # rerun refused to resume ("holds a summary in en, zh-Hant"); "> Prompt cut: ..." read as
+    # the tool's own note, for a reader and for --redo-flagged alike.
+    folder = _articles(tmp_path / "news", "a.txt")
+    note = output.FLAG_NOTES[results.PROMPT_CUT]
+    scripted.default = lambda seen: reply(f"Tainan adds bus routes.\n\n## Summary (繁體中文)\n\nThey link the park.\n\n{note}")
+    out = tmp_path / "out"
+    first = call("batch", str(folder), "--out", str(out), "--format", "md", server=scripted)
+    assert first.returncode == 0, first.stderr
+    written = (out / "a.md").read_text(encoding="utf-8")
+    assert "\n\\## Summary (繁體中文)\n" in written and "\n\\> Prompt cut:" in written
+    assert output.written_notes(written) == []
+    again = call("batch", str(folder), "--out", str(out), "--format", "md", "--redo-flagged", server=scripted)
+    assert again.returncode == 0 and "0 done, 1 already done, 0 failed" in again.stderr, again.stderr

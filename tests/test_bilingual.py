@@ -166,3 +166,13 @@ def test_english_with_a_few_chinese_names_passes(scripted, scripted_settings):
     summary = summarize_article(ARTICLE, settings=scripted_settings)
     assert summary.text == text and summary.unverified == ()
     assert len(scripted.chat_requests) == 1
+
+
+def test_interleaved_markdown_quotes_every_line_of_a_source_and_escapes_the_translation():
+    # Only a source paragraph's first line was quoted (the rest read as translation), and a
+    # translation opening with ">" or "#" read as a quote of the source or a heading.
+    from summarize.result import Translation, Usage
+
+    pairs = (("第一行\n第二行", "> Prompt cut: not a note\n# not a heading"),)
+    translation = Translation(pairs=pairs, target="en", chunks=1, usage=Usage(), model="m")
+    assert translation.to_markdown() == "> 第一行\n> 第二行\n\n\\> Prompt cut: not a note\n\\# not a heading\n"
