@@ -518,6 +518,16 @@ async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny:
         return _too_slow("speed", "a request of a few hundred tokens", settings)
     except SummarizeError as exc:
         return Check("speed", WARN, f"could not measure the server's speed: {exc}")
+    if client.prompt_cut:
+        # Its count is of what it kept: no speed follows from it, and every run would be flagged.
+        return Check(
+            "prompt",
+            FAIL,
+            f"{client.prompt_cut}: the server cuts prompts to a smaller context window, so summaries miss text "
+            "(every run is flagged prompt-cut)",
+            f"raise the server's context (Ollama: num_ctx, or OLLAMA_CONTEXT_LENGTH) to SUMMARIZE_CONTEXT_TOKENS="
+            f"{settings.context_tokens}, or set SUMMARIZE_CONTEXT_TOKENS to the window it has",
+        )
     prompt, reply_tokens = settings.context_tokens - settings.output_tokens, settings.output_tokens
     timings = reply.timings or {}
     prompt_speed = _speed(timings.get("prompt_per_second"))

@@ -223,6 +223,19 @@ async def test_doctor_says_the_timeout_covers_a_fast_server():
     assert "takes about 14 s" in speed.detail and "within SUMMARIZE_TIMEOUT=120" in speed.detail
 
 
+async def test_doctor_fails_a_server_that_cuts_prompts_and_takes_no_speed_from_its_count():
+    # A server counting 5 prompt tokens of the ~700 sent (Ollama past num_ctx) was "ready", with a
+    # speed worked out from the 5; every run was then flagged prompt-cut.
+    def cutting(seen):
+        return Step(body=completion("OK", usage={"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}))
+
+    with ScriptedServer(default=cutting, models=["m"]) as server:
+        checks = await diagnose(settings_for(server.base_url, timeout=120))
+    found = by_name(checks)
+    assert "speed" not in found and found["prompt"].status == FAIL, shown(checks)
+    assert "counted 5 prompt tokens" in found["prompt"].detail and "num_ctx" in found["prompt"].fix
+
+
 @pytest.mark.parametrize("absurd", [5e-324, 1e-9, 1e300])
 async def test_doctor_takes_absurd_timings_for_none_and_does_not_crash(absurd):
     # A speed of 5e-324 tokens/s made a full-context request take inf seconds, and the advice
@@ -256,6 +269,8 @@ async def test_a_hosted_service_without_timings_is_measured_but_not_extrapolated
     from summarize.doctor import _speed_check
 
     class Slow:
+        prompt_cut = ""  # as a ChatClient whose server counted the prompt it was sent
+
         async def chat(self, messages, *, model, max_tokens=None):
             return Reply("1 2 3", prompt_tokens=400, completion_tokens=40, finish_reason="stop", model=model)
 
