@@ -95,7 +95,9 @@ class Preset:
             return {}  # no switch to send: thinking or not is the model itself
         if self.thinking_off == "chat_template_kwargs":
             return {"chat_template_kwargs": {"enable_thinking": False}}
-        if self.thinking_off == "enable_thinking":
+        if self.thinking_off == "enable_thinking" and kind == HYBRID:
+            # DashScope rejects the field (400) for a model that always thinks (deepseek-r1,
+            # kimi-k2-thinking): sent only where it is a switch.
             return {"enable_thinking": False}
         if self.thinking_off == "reasoning_effort_none" and kind == HYBRID:
             return {"reasoning_effort": "none"}
