@@ -90,8 +90,6 @@ _EN_SCALE = r"(?:\s*(?:thousand|million|billion|trillion)\b|\s?(?:bn|mn|tn)\b|(?
 _EN_PERCENT = r"(?:\s*(?:%|per\s?cent\b|percentage\s+points?\b|pct\b|points?\b(?=\s+(?:higher|lower|up|down))))"
 _EN_CURRENCY = r"(?:(?:US|NT|HK|A|C|S)\$|\$|€|£|¥|RMB\s?|NTD\s?|USD\s?|TWD\s?)"
 _EN_WORD = "|".join(sorted([*_WORD_UNITS, *_WORD_TENS, *_ORDINALS, "hundred"], key=len, reverse=True))
-# A number in English: digits (not glued to letters, as in "Qwen3", "o1", "COVID-19", "v0.7.1"),
-# an optional scale, an optional percent; or number words, with or without a scale.
 # Currencies an amount names without doubt, by ISO code. "$", "¥", 元 and "yuan" are left out:
 # a Taiwanese 元 is often written "yuan", and "$" is any dollar.
 _EN_CURRENCY_CODES = {"us$": "USD", "usd": "USD", "nt$": "TWD", "ntd": "TWD", "twd": "TWD", "hk$": "HKD",
@@ -129,6 +127,8 @@ def _chinese_currency(text: str, start: int, end: int) -> str:
     return _ZH_CURRENCY_CODES.get(found, "")
 
 
+# A number in English: digits (not glued to letters, as in "Qwen3", "o1", "COVID-19", "v0.7.1"),
+# an optional scale, an optional percent; or number words, with or without a scale.
 _EN_FIGURE = re.compile(
     rf"(?<![A-Za-z\d.])(?<![A-Za-z]-)(?P<cur>{_EN_CURRENCY})?(?P<num>{_EN_NUMBER})(?![.,]?\d)(?!(?!(?:st|nd|rd|th|s|bn|mn|tn|[mkb])\b)[A-Za-z_])"
     rf"(?P<ord>st|nd|rd|th)?(?P<scale>{_EN_SCALE})?(?P<pct>{_EN_PERCENT})?"
