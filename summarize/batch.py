@@ -31,7 +31,7 @@ from .glossary import resolve_glossary
 from . import output
 from .output import FLAG_NOTES, LANGUAGE_LABELS
 from .result import LANGUAGE_FAILED, Summary, Translation
-from .text import decode_article, display, parse_json, read_article_bytes
+from .text import display, parse_json, read_article as read_text
 from .pipeline import asummarize_article
 from .translate import atranslate_article
 
@@ -76,7 +76,7 @@ def read_article(path: Path) -> str:
             f"{name}: the file name is not valid UTF-8; rename it (e.g. convmv -f big5 -t utf-8 --notest FILE)"
         )
     with open(path, "rb") as stream:
-        return decode_article(read_article_bytes(stream, "the file"), "the file")
+        return read_text(stream, "the file")
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,14 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import __version__, output, presets, prompts
 from .config import AUTO, KEY_SENTENCES, METHODS, Settings
 from .errors import ConfigError, InputError, SummarizeError
 from .pipeline import check_languages
-from .text import decode_article, display, printable, read_article_bytes, shown, universal_newlines, without_keys
+from .text import display, printable, read_article, shown, universal_newlines, without_keys
 
 LANGUAGES = tuple(prompts.LANGUAGE_NAMES)
 COMMANDS = ("batch", "doctor")
@@ -447,7 +446,7 @@ def _jobs(files: list[str]) -> list[Any]:
         # empty, is a usage error found before anything is sent, as the same bytes on stdin are.
         try:
             with open(path, "rb") as stream:
-                text = _read_bytes(lambda: read_article_bytes(stream, name), name)
+                text = _read(stream, name)
         except OSError as exc:
             raise UsageError(f"{name}: {(exc.strerror or str(exc)).lower()}") from None
         if not text.strip():
@@ -468,13 +467,13 @@ def _read_stdin() -> str:
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # replaced by a text-only stream (a test, an embedding program)
         return universal_newlines(sys.stdin.read())
-    return _read_bytes(lambda: read_article_bytes(stream, "stdin"), "stdin")
+    return _read(stream, "stdin")
 
 
-def _read_bytes(read: Callable[[], bytes], source: str) -> str:
-    """What ``read`` gives, decoded as an article file is (``text.decode_article``); a usage error if it is not UTF-8."""
+def _read(stream: BinaryIO, source: str) -> str:
+    """The article ``stream`` holds (``text.read_article``); a usage error if it is refused."""
     try:
-        return decode_article(read(), source)
+        return read_article(stream, source)
     except InputError as exc:
         raise UsageError(str(exc)) from None
 

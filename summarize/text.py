@@ -11,8 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import BinaryIO
-from typing import Any
+from typing import Any, BinaryIO
 
 from .errors import InputError, InputTypeError
 
@@ -89,11 +88,12 @@ _NOT_TEXT = (
 MAX_ARTICLE_BYTES = 32 << 20
 
 
-def read_article_bytes(stream: BinaryIO, source: str) -> bytes:
-    """At most ``MAX_ARTICLE_BYTES`` of ``stream`` (a file or a pipe), for ``decode_article``.
+def read_article(stream: BinaryIO, source: str) -> str:
+    """An article read from ``stream`` (a file or a pipe), at most ``MAX_ARTICLE_BYTES`` of it,
+    decoded as ``decode_article`` says: a file, stdin and a batch's files are read alike.
 
     Raises:
-        InputError: it holds more (or never ends, as /dev/zero does).
+        InputError: it holds more (or never ends, as /dev/zero does), or ``decode_article`` refuses it.
     """
     data = stream.read(MAX_ARTICLE_BYTES + 1)
     if len(data) > MAX_ARTICLE_BYTES:
@@ -101,7 +101,7 @@ def read_article_bytes(stream: BinaryIO, source: str) -> bytes:
             f"{source} holds more than {MAX_ARTICLE_BYTES >> 20} MiB (or never ends), far more than an article: "
             "give one article per file"
         )
-    return data
+    return decode_article(data, source)
 
 
 # How much of an article's bytes ``_utf16_order`` looks at.

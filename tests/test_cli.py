@@ -716,7 +716,7 @@ def test_a_file_and_stdin_with_the_same_bad_bytes_are_the_same_usage_error(scrip
 
 @pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["crlf", "cr"])
 def test_a_file_and_stdin_with_the_same_windows_newlines_send_the_same_request(scripted, tmp_path, newline):
-    # One decoding for both (text.decode_article): a Notepad article piped in is the article
+    # One decoding for both (text.read_article): a Notepad article piped in is the article
     # of the same file, so a cached summary of one answers the other.
     data = ("第一段。" + ARTICLE + newline + newline + "第二段。" + ARTICLE + newline).encode()
     path = tmp_path / "windows.txt"
