@@ -479,18 +479,24 @@ class ChatClient:
         if self._warned_truncation:
             return True
         self._warned_truncation = True
-        if self.answered_by:  # the job's settings are fixed: another context means another job
-            fix = (
-                "it is probably cutting prompts to a smaller context window and the summary misses text. "
-                "Raise the engine's context (vllm run-batch: --max-model-len), or export the articles as a new job "
-                f"(another --out) with SUMMARIZE_CONTEXT_TOKENS set to the window it has (this job's is {self.settings.context_tokens})."
-            )
-        else:
-            fix = (
-                "the server is probably cutting prompts to a smaller context window (Ollama does so silently at "
-                "num_ctx) and the summary misses text. Raise the server's context (Ollama: num_ctx, or "
-                f"OLLAMA_CONTEXT_LENGTH) to SUMMARIZE_CONTEXT_TOKENS={self.settings.context_tokens}, or set "
-                "SUMMARIZE_CONTEXT_TOKENS to the window the server has."
-            )
-        log.warning("%s counted %d prompt tokens, but the request held about %d: %s", where, reply.prompt_tokens, sent, fix)
+        log.warning(
+            "%s counted %d prompt tokens, but the request held about %d: %s is probably cutting prompts to a smaller "
+            "context window%s and the summary misses text. %s.",
+            where, reply.prompt_tokens, sent, "it" if self.answered_by else "the server",
+            "" if self.answered_by else " (Ollama does so silently at num_ctx)", self.prompt_cut_fix(),
+        )
         return True
+
+    def prompt_cut_fix(self) -> str:
+        """What to do when the server cuts prompts (``prompt_cut``): the one wording, for the
+        run's warning and ``summarize doctor``'s check."""
+        context = self.settings.context_tokens
+        if self.answered_by:  # the job's settings are fixed: another context means another job
+            return (
+                "Raise the engine's context (vllm run-batch: --max-model-len), or export the articles as a new job "
+                f"(another --out) with SUMMARIZE_CONTEXT_TOKENS set to the window it has (this job's is {context})"
+            )
+        return (
+            f"Raise the server's context (Ollama: num_ctx, or OLLAMA_CONTEXT_LENGTH) to SUMMARIZE_CONTEXT_TOKENS={context}, "
+            "or set SUMMARIZE_CONTEXT_TOKENS to the window the server has"
+        )

@@ -525,8 +525,7 @@ async def _speed_check(client: ChatClient, settings: Settings, model: str, tiny:
             FAIL,
             f"{client.prompt_cut}: the server cuts prompts to a smaller context window, so summaries miss text "
             "(every run is flagged prompt-cut)",
-            f"raise the server's context (Ollama: num_ctx, or OLLAMA_CONTEXT_LENGTH) to SUMMARIZE_CONTEXT_TOKENS="
-            f"{settings.context_tokens}, or set SUMMARIZE_CONTEXT_TOKENS to the window it has",
+            client.prompt_cut_fix(),
         )
     prompt, reply_tokens = settings.context_tokens - settings.output_tokens, settings.output_tokens
     timings = reply.timings or {}
