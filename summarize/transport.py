@@ -441,19 +441,17 @@ def _check_own_loop(client: Any, ours: bool = False) -> None:
     first = _LOOP_OF.get(client)
     if first is None or first() is None:
         _LOOP_OF[client] = weakref.ref(loop)
-    elif first() is not loop and ours:
-        raise errors.ConfigError(
-            "this ChatClient first ran in another event loop, which its connections belong to (each call of "
-            "the sync summarize_article or translate_article runs in a new one): share a ChatClient among "
-            "asummarize_article and atranslate_article calls in one event loop, or build it around an "
-            "openai.OpenAI (ChatClient(settings, openai.OpenAI(...))) to share it among sync calls"
-        )
     elif first() is not loop:
+        what, advice = (
+            ("ChatClient", "share a ChatClient among asummarize_article and atranslate_article calls in one event "
+             "loop, or build it around an openai.OpenAI (ChatClient(settings, openai.OpenAI(...))) to share it among sync calls")
+            if ours else
+            ("openai.AsyncOpenAI client", "pass an openai.OpenAI to the sync functions, or await asummarize_article "
+             "and atranslate_article with this client in one event loop")
+        )
         raise errors.ConfigError(
-            "this openai.AsyncOpenAI client first ran in another event loop, which its connections "
-            "belong to (each call of the sync summarize_article or translate_article runs in a new "
-            "one): pass an openai.OpenAI to the sync functions, or await asummarize_article and "
-            "atranslate_article with this client in one event loop"
+            f"this {what} first ran in another event loop, which its connections belong to (each call of the sync "
+            f"summarize_article or translate_article runs in a new one): {advice}"
         )
 
 
