@@ -861,7 +861,7 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
 
 # Words around a bare N年 that make it a span of years, not a 民國 year: 已有60年歷史, 長達50年,
 # 創校100年, 30年來, 50年前.
-_YEARS_BEFORE = re.compile(r"(?:已有|已經|有|長達|將近|近|逾|超過|歷經|經過|經歷|滿|達|共|成立|創立|創校|建校|開業|營運|每)\s*\Z")
+_YEARS_BEFORE = re.compile(r"(?:已經|有|近|逾|超過|歷經|經過|經歷|滿|達|共|成立|創立|創校|建校|開業|營運|每)\s*\Z")
 _YEARS_AFTER = re.compile(r"\s*(?:的)?(?:歷史|來|以來|之久|以上|前|後|多|餘|左右|內|期間|老店|光陰|歲月)")
 
 
