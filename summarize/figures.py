@@ -127,6 +127,56 @@ def _chinese_currency(text: str, start: int, end: int) -> str:
     return _ZH_CURRENCY_CODES.get(found, "")
 
 
+# A temperature and its sign. 零下5度 written "5 degrees" turns a frost into a mild day, so a
+# temperature below zero supports only one written below zero, and the reverse. Chinese: 度, ℃ or °
+# after a number; 度 counts times too (兩度 is twice), so after a Chinese numeral it is a
+# temperature only after 攝氏 or 零下. Below zero: 零下, 負 or a minus sign before it. English:
+# degrees, °C, ℃ or ° after it; below zero: minus, negative or a minus sign before it, or "below
+# zero" or "below freezing" after it. The second number of a range (零下3至5度, "3-5°C") takes
+# its sign from the first, so its sign is left unread.
+_ZH_DEGREES = re.compile(r"\s*(?:(?P<du>度)(?![空])|℃|°)")
+_ZH_BELOW = re.compile(r"(?:零下|負)\s*(?:攝氏)?\s*\Z")
+_ZH_CELSIUS = re.compile(r"(?:攝氏|零下|負)\s*\Z")
+_ZH_SIGN_OR_JOIN = re.compile(r"(?P<num>[\d０-９零〇一二兩三四五六七八九十])?\s*(?P<join>[-－−–~～至到])\s*\Z")
+_EN_DEGREES = re.compile(
+    r"\s*(?:°(?:\s?[CF]\b)?|℃|℉|degrees?\b(?:\s+(?:Celsius|centigrade|Fahrenheit)\b)?)"
+    r"(?P<below>\s+below\s+(?:zero|freezing)\b)?",
+    re.IGNORECASE,
+)
+_EN_BELOW = re.compile(r"\b(?:minus|negative)\s+\Z", re.IGNORECASE)
+_EN_SIGN_OR_JOIN = re.compile(r"(?P<num>[\d%])?\s*(?P<join>[-−–]|\bto\b|\band\b)\s*\Z", re.IGNORECASE)
+
+
+def _english_below_zero(text: str, start: int, end: int) -> bool | None:
+    """Whether the English number at ``text[start:end]`` is a temperature below zero (None: no
+    temperature, or the second number of a range)."""
+    unit = _EN_DEGREES.match(text, end)
+    if not unit:
+        return None
+    if unit.group("below") or _EN_BELOW.search(text, max(0, start - 12), start):
+        return True
+    join = _EN_SIGN_OR_JOIN.search(text, max(0, start - 8), start)
+    if join and join.group("num"):
+        return None
+    return join is not None and join.group("join") in "-−–"
+
+
+def _chinese_below_zero(text: str, start: int, end: int) -> bool | None:
+    """Whether the Chinese number at ``text[start:end]`` is a temperature below zero (None: no
+    temperature, or the second number of a range)."""
+    unit = _ZH_DEGREES.match(text, end)
+    if not unit:
+        return None
+    if unit.group("du") and not text[start].isdigit() and not _ZH_CELSIUS.search(text, max(0, start - 4), start):
+        return None  # 兩度, 三度: twice, three times
+    if _ZH_BELOW.search(text, max(0, start - 6), start):
+        return True
+    join = _ZH_SIGN_OR_JOIN.search(text, max(0, start - 4), start)
+    if join and join.group("num"):
+        return None
+    return join is not None and join.group("join") in "-－−–"
+
+
 # A number in English: digits (not glued to letters, as in "Qwen3", "o1", "COVID-19", "v0.7.1"),
 # an optional scale, an optional percent; or number words, with or without a scale.
 _EN_FIGURE = re.compile(
@@ -437,6 +487,8 @@ class Figure:
             change of 3 points is not a change of 3%, and only the same kind supports it.
         currency: the currency the amount names without doubt ("TWD" for 新臺幣 and NT$, "USD"
             for 美元 and US$), else "" (元, "$", "yuan": any). Two named currencies must agree.
+        below_zero: for a temperature, whether it is below zero (零下5度, "-5°C", "5 degrees below
+            zero"); None for any other figure. Two temperatures must agree.
     """
 
     value: float
@@ -450,6 +502,7 @@ class Figure:
     label: str = ""
     points: bool = False
     currency: str = ""
+    below_zero: bool | None = None
 
 
 def _half_unit(number: str) -> float:
@@ -551,6 +604,7 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
             Figure(
                 value * scale, percent, tolerance * scale, text[match.start() : end], match.start(), end, kind,
                 label=label, points=points, currency="" if percent else _english_currency(text, match.group("cur"), end),
+                below_zero=None if percent or scale_text else _english_below_zero(text, match.start(), match.end()),
             )
         )
     for match in _EN_A_SCALE.finditer(text):
@@ -804,11 +858,15 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
         source = text[span[0] : span[1]]
 
         currency = _chinese_currency(text, match.start(), match.end())
+        cold = None if post or match.group("unit") else _chinese_below_zero(text, match.start(), match.end())
 
         def add(v: float, percent: bool, kind: str = "number") -> None:
             points = percent and post in ("個百分點", "百分點")
             money = "" if percent or kind != "number" else currency
-            figures.append(Figure(v, percent, 0.0, source, *span, kind, label=label, points=points, currency=money))
+            below = None if percent or kind != "number" else cold
+            figures.append(
+                Figure(v, percent, 0.0, source, *span, kind, label=label, points=points, currency=money, below_zero=below)
+            )
 
         if keep_bare:
             for v in values:
@@ -964,6 +1022,8 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
             continue
         if figure.currency and source.currency and figure.currency != source.currency:
             continue  # US$180 million is not 新臺幣1.8億元
+        if figure.below_zero is not None and source.below_zero is not None and figure.below_zero != source.below_zero:
+            continue  # "5 degrees" is not 零下5度
         if abs(source.value - figure.value) <= allowance:
             return source
     if figure.text[-2:].lower() in ("st", "nd", "rd", "th"):

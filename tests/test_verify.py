@@ -1031,6 +1031,19 @@ def test_origin_of_finds_the_sentence_a_translation_came_from():
         ("The city set aside NT$180 million, or $180 million.", "市府編列新臺幣1.8億元預算。", []),
         ("It costs 5.6 million U.S. dollars (NT$180 million).", "約新臺幣1.8億元（約合560萬美元）。", []),
         ("It costs 180 million yuan.", "市府編列1.8億元預算。", []),
+        # A temperature below zero supports only one written below zero, and the reverse.
+        ("It fell to 5 degrees on Yushan.", "玉山氣溫降至零下5度。", ["5 degrees"]),
+        ("It fell to 5 degrees Celsius.", "玉山氣溫降至攝氏零下5度。", ["5 degrees"]),
+        ("It fell to -5°C on Yushan.", "玉山氣溫降至零下5度。", []),
+        ("It fell to minus 5 degrees, or 5 degrees below zero.", "玉山氣溫降至零下5度。", []),
+        ("It was -5°C.", "氣溫降至5度。", ["5"]),
+        ("It was 5°C, then −5 ℃.", "氣溫-5℃。", ["5"]),
+        ("It fell 5 degrees to 12 degrees.", "氣溫下降5度至12度。", []),
+        # Times, kilowatt-hours and shrinking growth are no temperatures; a range's second
+        # number takes the first's sign, which is left unread.
+        ("He visited 2 times; it used 500 kWh.", "他兩度來台，用電500度。", []),
+        ("Growth was -3%.", "經濟負成長3%。", []),
+        ("Lows of -3 to -5°C, 3-5°C elsewhere.", "低溫零下3至5度，他處3-5度。", []),
     ],
 )
 def test_what_the_source_supports_after_the_red_team(output, source, flagged):
