@@ -30,7 +30,7 @@ from . import prompts
 from .budget import extraction_budget
 from .config import Settings, env_variable
 from .errors import ConfigError, SummarizeError
-from .text import to_traditional
+from .text import as_cleaned, to_traditional
 from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
@@ -78,7 +78,10 @@ def load_glossary(path: str | os.PathLike[str]) -> dict[str, str]:
             )
         if any(len(column.splitlines()) > 1 for column in columns):
             raise ConfigError(f"{path}, line {number}: an entry holds a line break (such as U+2028), got {line.strip()!r}")
-        source, rendering = columns
+        try:
+            ((source, rendering),) = check_glossary({columns[0]: columns[1]}).items()
+        except ConfigError as exc:
+            raise ConfigError(f"{path}, line {number}: {exc}") from None
         if source in entries and entries[source] != rendering:
             log.warning(
                 "%s, line %d gives %s as %r, after line %d gave it as %r; the last is used",
@@ -89,10 +92,12 @@ def load_glossary(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def check_glossary(glossary: Mapping[str, str]) -> dict[str, str]:
-    """A copy of ``glossary`` with every name and rendering a non-empty ``str``, stripped.
+    """A copy of ``glossary`` with every name and rendering a non-empty ``str``, stripped and
+    written as the article is once cleaned (``text.as_cleaned``: no zero-width characters, NFC).
 
     Raises:
-        ConfigError: an entry is not a pair of non-empty strings, each on one line.
+        ConfigError: an entry is not a pair of non-empty strings, each on one line, or holds a
+            paragraph marker's brackets (``[[2]]``).
     """
     if not isinstance(glossary, Mapping):
         raise ConfigError(
@@ -110,7 +115,17 @@ def check_glossary(glossary: Mapping[str, str]) -> dict[str, str]:
                     f"glossary entries must be one line each, got {term!r}: {rendering!r}; "
                     "write the name on one line (' '.join(value.split()) folds its line breaks)"
                 )
-        entries[term.strip()] = rendering.strip()
+        name, english = as_cleaned(term).strip(), as_cleaned(rendering).strip()
+        if not name or not english:
+            raise ConfigError(f"glossary entries must map a non-empty str to a non-empty str, got {term!r}: {rendering!r}")
+        if _MARKER.search(name) or _MARKER.search(english):
+            # A translation request numbers its paragraphs [[1]], [[2]]: "Tainan [[2]] City"
+            # would end paragraph 1 at "Tainan" and open paragraph 2 with "City".
+            raise ConfigError(
+                f"glossary entries must not hold '[[' or ']]' (the brackets of the paragraph markers "
+                f"a translation request numbers its paragraphs with), got {term!r}: {rendering!r}"
+            )
+        entries[name] = english
     return entries
 
 
@@ -239,20 +254,25 @@ _NOT_NAME_HAN = re.compile("[它他她我你您們咱這此某]")
 # Characters a Chinese name does not start with: adverbs, prepositions and auxiliaries (將由, 已經).
 _NOT_NAME_START = re.compile("^[將已就還很最再更讓給對從向於被把並且而則都也又才曾應可能]")
 _LATIN_WORD = re.compile(r"[A-Za-z0-9][\w'’.&-]*")
+# The brackets of a translation request's paragraph markers ([[2]]): no name holds them.
+_MARKER = re.compile(r"\[\[|\]\]")
 
 
 def name_problem(term: str, rendering: str, *, source: str = "zh-Hant", target: str = "en") -> str | None:
     """Why ``term => rendering`` is not plausibly a name, or ``None`` when it may be one.
 
-    A Chinese term must not hold a pronoun or demonstrative, nor start with an adverb or a
-    preposition. An English rendering must be written like a proper noun: every word
-    capitalized (or a figure, as in Qwen3) except small connectors such as "of", and not made
-    only of common words ("it", "AI", "City Government"), nor a word said twice ("Huang Huang
-    Che"), nor words of an instruction ("Ignore All Previous Instructions"), nor, into English,
-    opened by a title ("Mayor Of Tainan"). For a Traditional-Chinese target the
-    English term must not be only common words and the rendering must be short Chinese.
+    Neither side may hold a paragraph marker's brackets (``[[2]]``). A Chinese term must not
+    hold a pronoun or demonstrative, nor start with an adverb or a preposition. An English
+    rendering must be written like a proper noun: every word capitalized (or a figure, as in
+    Qwen3) except small connectors such as "of", and not made only of common words ("it", "AI",
+    "City Government"), nor a word said twice ("Huang Huang Che"), nor words of an instruction
+    ("Ignore All Previous Instructions"), nor, into English, opened by a title ("Mayor Of
+    Tainan"). For a Traditional-Chinese target the English term must not be only common words
+    and the rendering must be short Chinese.
     """
     english, chinese = (rendering, term) if target == "en" else (term, rendering)
+    if _MARKER.search(term) or _MARKER.search(rendering):
+        return "it holds a paragraph marker's brackets ([[2]])"
     if _NOT_NAME_HAN.search(chinese):
         return "a pronoun or demonstrative is not a name"
     if _HAN_RUN.fullmatch(chinese) is None and target != "en":

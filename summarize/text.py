@@ -553,6 +553,13 @@ def clean_report(text: object) -> Cleaned:
     return report
 
 
+def as_cleaned(value: str) -> str:
+    """A name or phrase written as ``clean`` leaves an article: without zero-width and control
+    characters, NFC-normalized. A glossary name pasted from a web page (黃偉哲 with a U+200B
+    after it) then matches the article it is for."""
+    return unicodedata.normalize("NFC", _CONTROL.sub("", _INVISIBLE.sub("", value)))
+
+
 # Full-width digits and signs as ASCII (１５００萬, 30％, common in Taiwanese copy). The full-width
 # comma stays: in Chinese it separates clauses ("共10，20人" is a list), never thousands.
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９％．○", "0123456789%.〇")
