@@ -125,8 +125,14 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.+#'&-]*[A-Za-z0-9+#]|[A-Za-z]")
 # A web or e-mail address: a line that holds one is where to write or click, not news.
 _ADDRESS = re.compile(r"https?://|www\.|[\w.+-]+@[\w-]+\.\w")
 _QUOTED = re.compile(r"[「『《〈“]([^」』》〉”\n]{2,30})[」』》〉”]")
-# A press release's header line: a short label, a colon, a value (發稿單位：研究發展考核委員會).
+# A press release's header line: a short label, a colon, a value (發稿單位：研究發展考核委員會)
+# that is no sentence: an interview's "館長：總預算十二億元，目前沒有超支。" ends as one and is news.
 _HEADER = re.compile(r"^[^\s：:，。「」]{2,6}[：:]")
+_ENDS_AS_SENTENCE = re.compile(r"[。！？!?][」』”\"]?\s*$")
+# The labels that date a release (發稿日期, 發布時間): an event's 活動日期 or a speaker's date is no
+# release date, and "Released on ..." written for it would be a wrong fact.
+# Simplified forms too: a release written in Simplified is dated the same way (发稿时间).
+_DATELINE_LABEL = re.compile(r"^(?:[發发](?:稿|布|佈|文)|新[聞闻](?:稿|[發发]布)?|刊登|公告|公布)(?:日期|[時时][間间])\s*[：:]")
 HEADER_MAX_CHARACTERS = 40
 # A sentence longer than this is cut at its clause breaks (``split``). The corpus's longest
 # sentence (a Tainan release's list of the year's disasters) has 275 characters.
@@ -188,15 +194,42 @@ def split(article: str) -> list[tuple[int, str]]:
     found = []
     paragraphs = [line for line in article.split("\n") if line.strip()]
     for number, paragraph in enumerate(paragraphs):
-        for sentence in split_sentences(paragraph):
+        for sentence in with_speakers(split_sentences(paragraph)):
             pieces = split_long(sentence, PIECE_CHARACTERS, len) if len(sentence) > LONGEST_SENTENCE else [sentence]
             found += [(number, piece.strip()) for piece in pieces if piece.strip()]
     return found
 
 
+# Who said a quotation, written after it as a sentence of its own: 「……。」市議員王小明批評說。
+# Chosen without it, the quotation reads as the words of whoever the summary named last.
+_SAID_AFTER = re.compile(
+    r"^\s*[^「」『』“”。！？!?\n]{1,24}?"
+    r"(?:說|道|表示|指出|強調|批評|認為|坦言|坦承|透露|回應|表明|提到|呼籲|補充|解釋|直言|感嘆|質疑|問|寫)"
+    r"[。！？!?]?\s*$"
+)
+_QUOTE_ENDS = re.compile(r"[」』”]\s*$")
+
+
+def with_speakers(sentences: list[str]) -> list[str]:
+    """``sentences`` with a speaker's attribution (``_SAID_AFTER``) joined to the quotation it
+    follows, so the two are chosen, or left out, together."""
+    joined: list[str] = []
+    for sentence in sentences:
+        if joined and _QUOTE_ENDS.search(joined[-1]) and _SAID_AFTER.match(sentence):
+            joined[-1] += sentence
+        else:
+            joined.append(sentence)
+    return joined
+
+
 def is_header(text: str, paragraph: int) -> bool:
     """A press release's header line (發稿單位：…, 發稿時間：…): short, a label and a colon, near the top."""
-    return paragraph < 6 and len(text) <= HEADER_MAX_CHARACTERS and _HEADER.match(text) is not None
+    return (
+        paragraph < 6
+        and len(text) <= HEADER_MAX_CHARACTERS
+        and _HEADER.match(text) is not None
+        and _ENDS_AS_SENTENCE.search(text) is None
+    )
 
 
 # A speaker's label before a line: "A：" in a transcript, "B: " in its translation, "管理人員：".
@@ -274,8 +307,9 @@ def score(article: str) -> list[Sentence]:
 
 
 def is_dateline(text: str, paragraph: int) -> bool:
-    """A header line that dates the release (發稿日期：2024年2月2日): a header holding a full date."""
-    return is_header(text, paragraph) and any(
+    """A header line that dates the release (發稿日期：2024年2月2日): a header whose label says
+    so (``_DATELINE_LABEL``), holding a full date."""
+    return is_header(text, paragraph) and _DATELINE_LABEL.match(text) is not None and any(
         f.parts is not None and None not in f.parts for f in chinese_dates(text)
     )
 
@@ -333,6 +367,8 @@ def choose(article: str, characters: int) -> list[Sentence]:
     if dateline is not None:
         chosen.append(dateline)
         used += dateline.size
+        # A text of header lines only offers it again among its lines: it is chosen once.
+        scored = [s for s in scored if s.index != dateline.index]
     # Best first: a sentence's value is its score at most, so the search for the best stops at
     # the first sentence that cannot beat the best found. One that cannot be chosen again (over
     # the budget, too little novelty or value left: each only grows with the choices) is

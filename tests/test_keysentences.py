@@ -33,6 +33,8 @@ from summarize.keysentences import (
     parameters_in_name,
     recurring_labels,
     score,
+    with_speakers,
+    written_english,
     split,
     unquoted,
     uses_key_sentences,
@@ -125,10 +127,48 @@ def test_sentences_are_split_by_paragraph_and_stripped():
         ("發稿單位：觀光旅遊局", 9, False),  # far from the top: a line of the text
         ("局長林國華表示：新航線串連安平老街與五條港，預計每年載客15萬人次，帶動觀光。", 3, False),  # too long
         ("A：係呀", 3, False),  # a speaker's turn: one character is no label
+        ("館長：總預算十二億元，目前沒有超支。", 2, False),  # an interview's answer ends as a sentence
     ],
 )
 def test_header_lines(text, paragraph, expected):
     assert is_header(text, paragraph) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("發稿日期：2024年2月2日", True),
+        ("發布時間:113年12月2日", True),
+        ("新聞稿日期：2024年2月2日", True),
+        ("发稿时间：113年12月2日", True),  # a release written in Simplified
+        ("活動日期：2025年3月1日", False),  # the event's date, not the release's
+        ("館長：新館將在2026年5月20日正式開幕。", False),  # an answer, not a header
+        ("發稿日期：2024年2月", False),  # no full date
+    ],
+)
+def test_only_a_release_date_line_is_a_dateline(text, expected):
+    # "活動日期：2025年3月1日" was chosen first and written "Released on March 1, 2025."
+    assert is_dateline(text, 2) is expected
+
+
+def test_an_interview_answer_near_the_top_is_scored_as_news():
+    article = "專訪臺南市立美術館館長\n記者：新館何時開幕？\n館長：新館將在2026年5月20日正式開幕。\n館長：總預算十二億元，目前沒有超支。"
+    chosen = choose(article, 330)
+    assert [s.text for s in chosen if "十二億元" in s.text] == ["館長：總預算十二億元，目前沒有超支。"]
+    assert written_english(chosen) == {}  # no line of it is taken for the release's date
+
+
+def test_a_quotation_is_chosen_with_the_speaker_written_after_it():
+    article = (
+        "臺南市府明年新增十條公車路線\n臺南市長黃偉哲今天宣布，明年起將新增十條公車路線，總預算三億元。\n"
+        "「這項三億元的公車計畫根本是浪費公帑，臺南市府應該把預算用在防災與排水。」市議員王小明批評說。\n"
+        "交通局表示，新路線將於明年三月一日起分三階段上路，首階段先開通四條路線。"
+    )
+    for budget in (120, 200, 330):
+        texts = [s.text for s in choose(article, budget)]
+        quoted = [t for t in texts if "浪費公帑" in t]
+        assert quoted == ["「這項三億元的公車計畫根本是浪費公帑，臺南市府應該把預算用在防災與排水。」市議員王小明批評說。"]
+    assert with_speakers(["「好。」", "他說。", "「走吧。」", "天黑了。"]) == ["「好。」他說。", "「走吧。」", "天黑了。"]
 
 
 def test_chosen_sentences_are_the_articles_own_in_order_within_the_budget():
@@ -169,6 +209,10 @@ def test_a_sentence_over_the_budget_is_chosen_when_it_is_the_best_so_a_summary_n
 
 def test_a_text_of_header_lines_only_still_gives_its_lines():
     assert [s.text for s in choose("發稿單位：研考會\n發稿時間：114年", 100)] == ["發稿單位：研考會", "發稿時間：114年"]
+    # with a full release date among them, once: it was chosen first, then again among the lines
+    lines = "發稿單位：研考會\n發稿日期：2024年2月2日\n聯絡人：王小明"
+    assert [s.text for s in choose(lines, 330)] == lines.split("\n")
+    assert [s.text for s in choose("發稿日期：2024年2月2日", 330)] == ["發稿日期：2024年2月2日"]
 
 
 def test_figures_and_names_raise_a_sentence_above_one_of_the_same_length_without():
