@@ -51,6 +51,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,9 +101,16 @@ def request_line(cid: str, body: dict[str, Any], url: str = ENDPOINT) -> dict[st
 
 def result_line(cid: str, body: dict[str, Any] | None, *, status: int = 200, error: Any = None, line_id: str | None = None) -> dict[str, Any]:
     """One line of a batch output file, as OpenAI, DashScope and ``vllm run-batch`` write it
-    (for engines of your own: answer each request line with one of these)."""
+    (for engines of your own: answer each request line with one of these).
+
+    Its ``id`` (``line_id``, else a new random one, as the Batch APIs give) tells an answer
+    apart from another answer to the same request: an import counts a failure once per id, so
+    a file imported twice costs no retry, and each round's failure counts toward
+    ``SUMMARIZE_MAX_RETRIES``. An id made of the request's ``custom_id`` alone was the same in
+    every round: a request that always failed was asked again forever.
+    """
     return {
-        "id": line_id or f"line-{cid}-{status}",
+        "id": line_id or f"batch_req_{uuid.uuid4().hex}",
         "custom_id": cid,
         "response": {"status_code": status, "request_id": f"req-{cid}", "body": body},
         "error": error,
@@ -179,8 +187,31 @@ class _Shard:
         line_id = str(line.get("id") or hashlib.sha256(raw).hexdigest()[:16])
         if any(f["id"] == line_id for f in seen):
             return False
-        seen.append({"id": line_id, "status": status, "error": detail})
+        seen.append({"id": line_id, "status": status, "error": _bounded(detail)})
         return True
+
+
+# The most characters of a failure's message the job keeps: a vLLM error line (body null, the
+# error a string beside it) of 30 MB was stored whole, and read and rewritten on every pass.
+MAX_ERROR_CHARACTERS = 4000
+
+
+def _bounded(detail: Any) -> Any:
+    """A failure's detail with its message cut to ``MAX_ERROR_CHARACTERS`` (saying so)."""
+
+    def cut(text: str) -> str:
+        if len(text) <= MAX_ERROR_CHARACTERS:
+            return text
+        return text[:MAX_ERROR_CHARACTERS] + f" ... (cut: {len(text):,} characters in all)"
+
+    if isinstance(detail, str):
+        return cut(detail)
+    if isinstance(detail, dict) and len(json.dumps(detail, ensure_ascii=False)) > MAX_ERROR_CHARACTERS:
+        nested = detail.get("error")
+        message = detail.get("message", nested.get("message") if isinstance(nested, dict) else nested)
+        code = detail.get("code", nested.get("code") if isinstance(nested, dict) else None)
+        return {"message": cut(message if isinstance(message, str) else json.dumps(detail, ensure_ascii=False)), "code": code}
+    return detail
 
 
 @dataclass(frozen=True)
@@ -974,6 +1005,13 @@ def _import(
             handle.close()
     for name, found in zip(names, odd):
         found.tell(name)
+    if not stored and not any(found.refused for found in odd):
+        # A loop of engine rounds that imports nothing new waits on the same requests forever.
+        log.warning(
+            "%s: nothing new stored: every line answers a request whose reply is stored, or is an answer "
+            "imported before (the same line id); the job waits on the requests it waited on",
+            ", ".join(display(name) for name in names),
+        )
     return advance(job, stored=stored, on_article=on_article)
 
 

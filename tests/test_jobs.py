@@ -503,6 +503,31 @@ def test_an_engine_that_raises_fails_its_line_which_the_next_round_asks_again(tm
     assert jobs.import_results(out, tmp_path / "r2.jsonl").done == 1
 
 
+def test_an_engine_that_always_fails_a_request_ends_at_the_retry_limit(tmp_path, caplog):
+    # answer_round gave every failure of a request the id "line-<custom_id>-500": each round's
+    # was taken for the one imported before, never counted, and the documented loop never ended.
+    out = tmp_path / "job"
+    report = jobs.export_round(
+        seed_folder(tmp_path, "seed.txt"), out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=2)
+    )
+
+    def broken(body):
+        raise RuntimeError("CUDA out of memory")
+
+    rounds = 0
+    while not report.finished and rounds < 10:
+        rounds += 1
+        jobs.answer_round(report.files, tmp_path / f"r{rounds}.jsonl", broken)
+        report = jobs.import_results(out, tmp_path / f"r{rounds}.jsonl")
+    assert report.finished and report.failed == 1 and rounds == 3  # the first try and two retries
+    (_, message), = report.failures
+    assert "CUDA out of memory" in message
+    # The same file imported again stores nothing, and says so.
+    caplog.clear()
+    assert jobs.import_results(out, tmp_path / "r3.jsonl").failed == 1
+    assert "nothing new" in caplog.text
+
+
 def test_a_streaming_client_gets_the_stored_reply_as_one_chunk():
     import asyncio
 
@@ -625,6 +650,25 @@ def test_a_line_refused_without_a_response_fails_with_the_servers_message(tmp_pa
     assert report.failed == 1 and report.finished
     (_source, message), = report.failures
     assert f"The model '{MODEL}' does not exist" in message
+
+
+@pytest.mark.parametrize("shape", ["string", "object"])
+def test_a_huge_error_message_is_kept_cut_in_the_job_state(tmp_path, shape):
+    # vLLM writes an error as a string beside a null body: 30 MB of it was stored whole, and read
+    # and rewritten on every later pass.
+    out = tmp_path / "job"
+    report = jobs.export_round(seed_folder(tmp_path, "seed.txt"), out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
+    huge = "engine exploded: " + "x" * 2_000_000
+    error = huge if shape == "string" else {"message": huge, "code": "bad"}
+    row = {"id": "vllm-1", "custom_id": line["custom_id"], "response": {"status_code": 400, "body": None}, "error": error}
+    results = tmp_path / "r.jsonl"
+    results.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    report = jobs.import_results(out, results)
+    assert report.failed == 1
+    (_source, message), = report.failures
+    assert "engine exploded" in message
+    assert sum(f.stat().st_size for f in (out / ".batch" / "replies").iterdir()) < 20_000
 
 
 def test_a_context_length_failure_splits_the_chunk_as_online(tmp_path):
