@@ -220,9 +220,11 @@ def to_text(result: Any) -> str:
 # Temporary files are ".summarize.<8 random characters>.tmp" beside their target, so os.replace
 # stays on one file system, and their name is as short whatever the target's: a target whose name
 # is near the file system's limit (255 bytes) is still written. Runs before that named them
-# ".<target>.<8 random characters>.tmp" (and, before ".tmp" was added, without it). Only names of
-# exactly those shapes (for the file types we write) are ever cleaned up.
-TEMP_NAME = re.compile(r"^\.(?:summarize|.+\.(?:json|md))\.[a-z0-9_]{8}(?:\.tmp)?$")
+# ".<target>.<8 random characters>.tmp". Only names of exactly those shapes (for the file types
+# we write) are ever cleaned up. The shape without ".tmp" (what tempfile.mkstemp made, before
+# ".tmp" was added) is no longer: a user's hidden backup ".notes.md.20240101" has it, and was
+# deleted as ours.
+TEMP_NAME = re.compile(r"^\.(?:summarize|.+\.(?:json|md))\.[a-z0-9_]{8}\.tmp$")
 # A temporary file this old is left by a killed run: a write takes milliseconds, so no run still
 # holds it (even a concurrent one on the same folder).
 STALE_AFTER = 300.0

@@ -233,9 +233,11 @@ def test_stale_temporary_files_of_ours_are_cleaned_and_nothing_else(scripted, tm
     folder = _articles(tmp_path / "news", "n0.txt")
     out = tmp_path / "out"
     (out / "sub").mkdir(parents=True)
-    stale = [out / ".n0.md.k2j4h5g6", out / "sub" / ".n9.json.abc_1234", out / ".n0.json.x8y7z6w5.tmp"]
-    fresh = out / ".n7.md.q1w2e3r4"  # a concurrent run writing right now
-    others = [out / ".notes", out / "keep.md.k2j4h5g6", out / ".n0.md.toolong123", out / ".photo.jpg.k2j4h5g6"]
+    stale = [out / ".summarize.k2j4h5g6.tmp", out / "sub" / ".n9.json.abc_1234.tmp", out / ".n0.json.x8y7z6w5.tmp"]
+    fresh = out / ".summarize.q1w2e3r4.tmp"  # a concurrent run writing right now
+    others = [out / ".notes", out / "keep.md.k2j4h5g6.tmp", out / ".n0.md.toolong123.tmp", out / ".photo.jpg.k2j4h5g6.tmp"]
+    # A user's hidden backups, though shaped like what tempfile.mkstemp named ours long ago.
+    others += [out / ".notes.md.20240101", out / "sub" / ".draft.md.v2_final", out / ".old.json.backup_1"]
     for path in [*stale, fresh, *others]:
         path.write_text("x", encoding="utf-8")
     for path in [*stale, *others]:
