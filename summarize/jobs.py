@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import copy
 import dataclasses
 import gc
 import glob
@@ -61,7 +62,7 @@ from . import glossary as names
 from . import presets
 from .batch import (
     ARTICLE_SUFFIXES, BatchError, _inside, check_out_folder, check_outputs_match, check_replaceable, check_targets, collision,
-    is_done, out_inside, output_paths, read_article, what_is_asked,
+    is_done, not_ours, out_inside, output_paths, read_article, what_is_asked,
 )
 from .config import Settings, resolve_settings
 from .errors import ConfigError, InputError, SummarizeError
@@ -1008,8 +1009,8 @@ def _import(
     if not stored and not any(found.refused for found in odd):
         # A loop of engine rounds that imports nothing new waits on the same requests forever.
         log.warning(
-            "%s: nothing new stored: every line answers a request whose reply is stored, or is an answer "
-            "imported before (the same line id); the job waits on the requests it waited on",
+            "%s: nothing new stored: every line answers a request whose reply is stored already, or is an "
+            "answer imported before (the same line id)",
             ", ".join(display(name) for name in names),
         )
     return advance(job, stored=stored, on_article=on_article)
@@ -1169,12 +1170,24 @@ def _not_results(path: Path, lines: int, requests: int, unreadable: int, job: Jo
 
 def status(out: str | os.PathLike[str]) -> Report:
     """Where a job stands, without changing anything but this: a request file of the current
-    round that was lost is written again (``advance``), so that the paths reported exist."""
+    round that was lost is written again (``advance``), so that the paths reported exist, and
+    finished articles' outputs that are missing or were not written are written from the
+    stored replies."""
     job = Job(out)
     meta = job.load()
-    if _lost_files(job, meta):
+    if _lost_files(job, meta) or _outputs_to_write(job, meta):
         return advance(job)
     return _report(job, meta)
+
+
+def _outputs_to_write(job: Job, meta: dict[str, Any]) -> bool:
+    """Whether a finished article's outputs are to be written (``_to_write``)."""
+    for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
+        finished = job.shard(shard_number).finished
+        for article in job.articles(shard_number, meta["articles"]) if finished else ():
+            if article["id"] in finished and _to_write(job, article, finished[article["id"]]):
+                return True
+    return False
 
 
 def _lost_files(job: Job, meta: dict[str, Any]) -> list[dict[str, Any]]:
@@ -1209,34 +1222,43 @@ def advance(
     try:
         for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
             shard = job.shard(shard_number)
-            finished_before = len(shard.finished)
+            finished_before = copy.deepcopy(shard.finished)
             for article in job.articles(shard_number, meta["articles"]):
-                if article["id"] in shard.finished:
-                    tally.count(article, shard.finished[article["id"]])
+                before = shard.finished.get(article["id"])
+                if before is not None and not _to_write(job, article, before):
+                    tally.count(article, before)
                     continue
                 if "error" not in article:
                     outcome = runner.run(
                         replay_article(article, shard.replies, shard.failures, replay, meta, settings.max_retries)
                     )
                     if isinstance(outcome, dict):  # pending requests
+                        shard.finished.pop(article["id"], None)
                         for cid, body in outcome.items():
                             writer.add(cid, body)
                         continue
                     result, error, records = outcome
                 else:  # it could not be read at export: it failed before any request, as online
                     result, error, records = None, InputError(article["error"]), []
-                for record in records:
+                for record in records if before is None else ():  # told when it finished
                     logger.handle(record)
                 if error is None:
-                    _write_outputs(job, article, result, time.time() - meta["created"])
-                    shard.finished[article["id"]] = {"status": "done"}
+                    unwritten = _write_outputs(job, article, result, time.time() - meta["created"])
+                    shard.finished[article["id"]] = (
+                        {"status": UNWRITTEN, "error": unwritten} if unwritten else {"status": "done"}
+                    )
+                    if before is not None and not unwritten:
+                        log.warning(
+                            "%s: its output was missing or unwritten; written now from the stored replies (no request sent)",
+                            shown(article["source"]),
+                        )
                 else:
                     message = " ".join(str(error).split()) or type(error).__name__
                     shard.finished[article["id"]] = {"status": "failed", "error": message}
                 tally.count(article, shard.finished[article["id"]])
                 if on_article is not None:
                     on_article(article["source"], shard.finished[article["id"]].get("error"))
-            if len(shard.finished) != finished_before:
+            if shard.finished != finished_before:
                 job.save_shard(shard_number, shard)
             # A replay that waits leaves tasks and tracebacks in reference cycles: collect them
             # per shard, or the heap's peak grows with the article count (measured: 5.7 MB at
@@ -1342,14 +1364,49 @@ def set_max_lines(out: str | os.PathLike[str], max_lines: int) -> bool:
     return True
 
 
-def _write_outputs(job: Job, article: dict[str, Any], result: Any, elapsed: float) -> None:
-    """The article's outputs, exactly as ``summarize batch`` writes them."""
+# A finished article whose outputs could not be written: a file of the user's at an output path
+# (it appeared while the batch ran), a read-only file, a full disk. Its replies stay stored; it
+# counts as failed, with why, and every later pass (import, status, export again) writes it
+# once it can, sending nothing. A failed write stopped the whole import before: the articles
+# after it were never written, the ones before were not recorded as done.
+UNWRITTEN = "unwritten"
+
+
+def _to_write(job: Job, article: dict[str, Any], state: dict[str, Any]) -> bool:
+    """Whether a finished article's outputs are to be written (again): never written, or one of
+    them removed since (to have it written again, or lost)."""
+    if state["status"] == UNWRITTEN:
+        return True
+    return state["status"] == "done" and any(not (job.out / rel).is_file() for rel in article["outputs"].values())
+
+
+def _write_outputs(job: Job, article: dict[str, Any], result: Any, elapsed: float) -> str:
+    """The article's outputs, exactly as ``summarize batch`` writes them; why they could not
+    be written, or "" when they were."""
     source = article["source"]
     paths = {fmt: job.out / rel for fmt, rel in article["outputs"].items()}
-    if "json" in paths:
-        write_atomic(paths["json"], to_json(result, source=source, elapsed=elapsed) + "\n")
-    if "md" in paths:
-        write_atomic(paths["md"], to_markdown(result, title=shown(Path(source).name)))
+    for path in paths.values():
+        if why := not_ours(path):
+            return (
+                f"{display(path)} is where its result goes, but summarize did not write it ({why}): it is left "
+                f"alone; move it away, then `summarize batch status {display(job.out)}` writes the result from the "
+                "stored replies (no request is sent)"
+            )
+    texts = {
+        "json": lambda: to_json(result, source=source, elapsed=elapsed) + "\n",
+        "md": lambda: to_markdown(result, title=shown(Path(source).name)),
+    }
+    for fmt in ("json", "md"):
+        if fmt not in paths:
+            continue
+        try:
+            write_atomic(paths[fmt], texts[fmt]())
+        except OSError as exc:
+            return (
+                f"its result could not be written to {display(paths[fmt])} ({exc.strerror or exc}); once it can be, "
+                f"`summarize batch status {display(job.out)}` writes it from the stored replies (no request is sent)"
+            )
+    return ""
 
 
 class _RoundWriter:
@@ -1417,7 +1474,7 @@ class _Tally:
         else:
             self.failed += 1
             self.failures.append((article["source"], state["error"]))
-            self.retryable += "error" not in article
+            self.retryable += "error" not in article and state["status"] == "failed"
 
 
 def _report(job: Job, meta: dict[str, Any], *, stored: int = 0, tally: _Tally | None = None) -> Report:

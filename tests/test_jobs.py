@@ -528,6 +528,57 @@ def test_an_engine_that_always_fails_a_request_ends_at_the_retry_limit(tmp_path,
     assert "nothing new" in caplog.text
 
 
+def _three_articles_answered(tmp_path: Path) -> tuple[Path, Path]:
+    """Three copies of the seed article (a, b, c) exported, and their answers in ``r.jsonl``, not imported."""
+    folder = seed_folder(tmp_path, "a.txt")
+    for name in ("b.txt", "c.txt"):
+        shutil.copy(folder / "a.txt", folder / name)
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    jobs.answer_round(report.files, tmp_path / "r.jsonl", chat_body)
+    return folder, out
+
+
+def test_an_output_that_cannot_be_written_fails_its_article_alone_and_is_written_later(tmp_path):
+    # A file of the user's that appeared at a.md while the batch ran was written over; a
+    # read-only b.json stopped the whole import (c never written, a's outputs not recorded).
+    _, out = _three_articles_answered(tmp_path)
+    (out / "a.md").write_text("my precious notes\n", encoding="utf-8")
+    (out / "b.json").mkdir()  # cannot be written: as a full disk, or a read-only file for a user
+    report = jobs.import_results(out, tmp_path / "r.jsonl")
+    assert (report.done, report.failed, report.waiting, report.retryable) == (1, 2, 0, 0)
+    assert (out / "a.md").read_text(encoding="utf-8") == "my precious notes\n"  # left alone
+    assert (out / "c.md").is_file() and (out / "c.json").is_file()
+    messages = dict((Path(source).name, message) for source, message in report.failures)
+    assert "a.md is where its result goes, but summarize did not write it" in messages["a.txt"]
+    assert "summarize batch status" in messages["a.txt"] and "no request is sent" in messages["a.txt"]
+    assert messages["b.txt"].startswith(f"its result could not be written to {out / 'b.json'} (Is a directory)")
+    assert jobs.status(out).failed == 2  # still in the way: still failed, nothing asked
+    # Moved away, both are written from the stored replies by the next pass: nothing is asked.
+    (out / "a.md").rename(tmp_path / "notes.md")
+    (out / "b.json").rmdir()
+    after = jobs.status(out)
+    assert (after.done, after.failed, after.files) == (3, 0, ())
+    assert all((out / f"{name}.{fmt}").is_file() for name in "abc" for fmt in ("md", "json"))
+    assert "## Summary" in (out / "a.md").read_text(encoding="utf-8")
+
+
+def test_a_finished_articles_removed_output_is_written_again_from_the_stored_replies(tmp_path, caplog):
+    # Removed (to have it written again, or lost), it stayed missing: export, status and import
+    # all said every article was finished.
+    _, out = _three_articles_answered(tmp_path)
+    jobs.import_results(out, tmp_path / "r.jsonl")
+    written = (out / "a.json").read_text(encoding="utf-8")
+    (out / "a.json").unlink()
+    (out / "a.md").unlink()
+    report = jobs.status(out)
+    assert (report.done, report.files) == (3, ())
+    assert json.loads((out / "a.json").read_text(encoding="utf-8"))["summary"] == json.loads(written)["summary"]
+    assert "a.txt: its output was missing or unwritten; written now from the stored replies (no request sent)" in caplog.text
+    before = snapshot(out)
+    assert jobs.status(out).done == 3 and snapshot(out) == before  # nothing to write: nothing changes
+
+
 def test_a_streaming_client_gets_the_stored_reply_as_one_chunk():
     import asyncio
 
