@@ -172,7 +172,20 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                 if not waiting:
                     break
                 for entry in waiting:
-                    batch = await call(api.batches.retrieve, entry["batch_id"])
+                    try:
+                        batch = await call(api.batches.retrieve, entry["batch_id"])
+                    except EndpointError as exc:
+                        if exc.status != 404 or not await _lists_batches(call, api):
+                            raise
+                        # The endpoint serves batches but not this one (deleted, or made with
+                        # another project's key): polled again, it never answers.
+                        _set_aside(entry)
+                        job.save(meta)
+                        raise JobError(
+                            f"batch {entry['earlier'][-1]['batch_id']} is unknown to {settings.base_url} (HTTP 404: it was "
+                            "deleted, or created with another project's key); it is set aside: run submit again to send its "
+                            f"{entry['lines']} requests in a new batch (they are paid again)"
+                        ) from exc
                     counts = getattr(batch, "request_counts", None)
                     line = (
                         f"round {number}: batch {batch.id} {batch.status}"
@@ -225,6 +238,16 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                 for entry in meta["rounds"][-1]["files"]:
                     _set_aside(entry)
                 job.save(meta)
+
+
+async def _lists_batches(call: Callable[..., Any], api: Any) -> bool:
+    """Whether the endpoint serves the Batches API at all (a 404 for one batch then means that
+    batch is unknown, not that the base URL is wrong)."""
+    try:
+        await call(api.batches.list, limit=1)
+    except EndpointError:
+        return False
+    return True
 
 
 def _set_aside(entry: dict[str, Any]) -> None:

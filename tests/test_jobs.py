@@ -10,6 +10,7 @@ import random
 import re
 import shutil
 import subprocess
+import threading
 import sys
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from batches_server import BatchesServer
 from conftest import CORPUS, ROOT
 from scripted_server import Step, completion
 
-from summarize import ConfigError, Settings, batch_api, cli, jobs, replay
+from summarize import ConfigError, EndpointError, Settings, batch_api, cli, jobs, replay
 from summarize.budget import reply_tokens
 from summarize.reply import max_reply_bytes
 
@@ -1439,6 +1440,53 @@ def test_submit_stops_at_results_it_cannot_have_and_sends_them_again_when_run_ag
         assert batch_api.submit(folder, out, settings=settings, poll=0.01).done == 1
         assert server.count("POST", "/v1/batches") == 2
         assert jobs.rounds(out)[0]["files"][0]["earlier"][0]["batch_id"] == "batch_1"
+
+
+@pytest.mark.parametrize("serves_batches", [True, False])
+def test_submit_sets_aside_a_batch_the_api_no_longer_knows(tmp_path, serves_batches):
+    # A recorded batch deleted at the provider (or made with another project's key) answered 404
+    # on every run, blamed on the base URL, and nothing but editing job.json moved the job on.
+    folder = seed_folder(tmp_path, "seed.txt")
+    out = tmp_path / "job"
+
+    class Forgetful(BatchesServer):
+        def handle(self, method, path, headers, body):
+            if not serves_batches and method == "GET" and path.split("?")[0] == "/v1/batches":
+                return 404, {"error": {"message": f"no route {method} {path}"}}
+            return super().handle(method, path, headers, body)
+
+    with Forgetful(batch_engine, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url, retry_backoff=0.01)
+        server.hold = True
+        failed: list[BaseException] = []
+        worker = threading.Thread(
+            target=lambda: failed.extend(_raised(lambda: batch_api.submit(folder, out, settings=settings, poll=0.01)))
+        )
+        worker.start()
+        deadline = time.monotonic() + 60
+        while server.count("GET", r"/v1/batches/batch_1") < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        server.batches.clear()  # the provider forgot batch_1
+        worker.join(timeout=60)
+        (error,) = failed
+        if not serves_batches:  # no Batches API there at all: the endpoint's error, nothing set aside
+            assert isinstance(error, EndpointError) and not isinstance(error, jobs.JobError)
+            assert jobs.rounds(out)[0]["files"][0]["batch_id"] == "batch_1"
+            return
+        assert isinstance(error, jobs.JobError)
+        assert str(error).startswith(f"batch batch_1 is unknown to {server.base_url} (HTTP 404: it was deleted")
+        assert "run submit again to send its 1 requests in a new batch" in str(error)
+        server.hold = False
+        assert batch_api.submit(folder, out, settings=settings, poll=0.01).done == 1
+        assert jobs.rounds(out)[0]["files"][0]["earlier"][0]["batch_id"] == "batch_1"
+
+
+def _raised(call) -> list[BaseException]:
+    try:
+        call()
+    except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+        return [exc]
+    return []
 
 
 def test_submit_imports_a_batch_whose_error_file_is_empty(tmp_path):
