@@ -87,7 +87,8 @@ def submit(
     settings = given = resolve_settings(settings, {})
 
     job = Job(out)
-    if not job.exists:
+    resumed = job.exists
+    if not resumed:
         if not settings.model:
             async def resolve() -> str:
                 async with ChatClient(given) as chat:
@@ -96,16 +97,17 @@ def submit(
             settings = settings.replace(model=asyncio.run(resolve()))
         export_round(articles, out, settings=settings, languages=languages, translate=translate,
                      formats=formats, max_lines=max_lines)
-    else:
-        say_resumed(
-            job, job.load(), settings, languages=languages, translate=translate, formats=formats, articles=articles,
-        )
-        if max_lines is not None:
-            set_max_lines(job.out, max_lines)
-        retry_failed(job.out)  # run again on a finished job, as export run again
-    meta = job.load()
-    api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
-    return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
+    with job.exclusive():  # held while it polls: an import of the same job meanwhile is refused
+        if resumed:
+            say_resumed(
+                job, job.load(), settings, languages=languages, translate=translate, formats=formats, articles=articles,
+            )
+            if max_lines is not None:
+                set_max_lines(job.out, max_lines)
+            retry_failed(job.out)  # run again on a finished job, as export run again
+        meta = job.load()
+        api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
+        return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
 
 
 def check_poll(poll: object) -> None:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import array
 import asyncio
+import contextlib
 import copy
 import dataclasses
 import gc
@@ -51,12 +52,18 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: jobs are not locked
+    fcntl = None  # type: ignore[assignment]
 
 from . import glossary as names
 from . import presets
@@ -260,6 +267,11 @@ class Report:
         return self.waiting == 0
 
 
+# The jobs this process holds (``Job.exclusive``), by the real path of their state folder.
+_HELD: dict[str, int] = {}
+_HELD_GUARD = threading.Lock()
+
+
 class Job:
     """A job folder: ``OUT`` with its state under ``OUT/.batch``."""
 
@@ -331,6 +343,54 @@ class Job:
                 f"but no job.json, so it cannot be resumed, and a new job would take its replies for its own: "
                 f"remove {self.state} and export again (articles whose outputs are in {self.out} are skipped)"
             )
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the job for this process: an import, export, status or submit that changes its
+        state. Another process that holds it is refused at once (``JobError``): two imports at
+        once each stored their replies over the other's and shared one draft round, so replies
+        were lost and paid for again. Re-entered freely within one process (submit imports).
+        Where ``fcntl`` is missing (Windows), or before the job has a state folder, nothing is held.
+
+        Raises:
+            JobError: another process holds the job.
+        """
+        if not self.state.is_dir():
+            yield
+            return
+        key = os.path.realpath(self.state)
+        with _HELD_GUARD:
+            if key in _HELD:
+                _HELD[key] += 1
+                entered = True
+            else:
+                entered = False
+        if entered:
+            try:
+                yield
+            finally:
+                with _HELD_GUARD:
+                    _HELD[key] -= 1
+            return
+        fd = os.open(self.state, os.O_RDONLY)
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise JobError(
+                        f"another summarize process is working on the job in {display(self.out)} (an import, export, "
+                        "status or submit): let it end, then run this again; two at once would lose replies"
+                    ) from None
+            with _HELD_GUARD:
+                _HELD[key] = 1
+            try:
+                yield
+            finally:
+                with _HELD_GUARD:
+                    del _HELD[key]
+        finally:
+            os.close(fd)  # closing it lets go of the lock
 
     def save(self, meta: dict[str, Any]) -> None:
         write_atomic(self.state / "job.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
@@ -552,17 +612,18 @@ def export_round(
     check_max_lines(max_lines)
     job = Job(out)
     if job.exists:
-        meta = job.load()
-        say_resumed(job, meta, settings, languages=languages, translate=translate, formats=formats, articles=articles)
-        kept = meta["max_lines"]
-        if max_lines is not None and max_lines != kept:
-            log.warning(
-                "%s already holds a job whose files are split at %d requests; it keeps that (max_lines %d "
-                "applies to a new job, and `summarize batch submit` splits a round it has not sent yet anew)",
-                job.out, kept, max_lines,
-            )
-        _retry_failed(job, meta)
-        return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
+        with job.exclusive():
+            meta = job.load()
+            say_resumed(job, meta, settings, languages=languages, translate=translate, formats=formats, articles=articles)
+            kept = meta["max_lines"]
+            if max_lines is not None and max_lines != kept:
+                log.warning(
+                    "%s already holds a job whose files are split at %d requests; it keeps that (max_lines %d "
+                    "applies to a new job, and `summarize batch submit` splits a round it has not sent yet anew)",
+                    job.out, kept, max_lines,
+                )
+            _retry_failed(job, meta)
+            return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
     job.check_no_leftovers()
     found, base = _article_files(articles)
     if job.out.resolve() == base.resolve():  # every result would land among the articles
@@ -593,8 +654,9 @@ def export_round(
     if not count and not skipped:
         raise FileNotFoundError(f"no articles in {articles}: give a folder of .txt or .md files, a glob or a list of files")
     meta.update(articles=count, skipped=skipped)
-    job.save(meta)
-    return advance(job, on_article=on_article)
+    with job.exclusive():
+        job.save(meta)
+        return advance(job, on_article=on_article)
 
 
 def say_resumed(
@@ -714,13 +776,14 @@ def retry_failed(out: str | os.PathLike[str]) -> int:
     with a round still out there is left as it is: its failures are retried after it.
     """
     job = Job(out)
-    meta = job.load()
-    if meta["rounds"] and meta["rounds"][-1]["files"]:
-        return 0
-    retried = _retry_failed(job, meta)
-    if retried:
-        advance(job)
-    return retried
+    with job.exclusive():
+        meta = job.load()
+        if meta["rounds"] and meta["rounds"][-1]["files"]:
+            return 0
+        retried = _retry_failed(job, meta)
+        if retried:
+            advance(job)
+        return retried
 
 
 def _retry_failed(job: Job, meta: dict[str, Any]) -> int:
@@ -913,14 +976,16 @@ def import_results(
             )
     names = [Path(path) for path in results]  # what messages call them
     spooled: list[Path] = []
-    try:
-        # A pipe (/dev/stdin, a shell's <(cmd)) is read once into a file of the job's: the lines
-        # are found again by their offsets, and a pipe cannot seek.
-        files = [path if path.is_file() else _spool(job, path, spooled) for path in names]
-        return _import(job, meta, names, files, on_article)
-    finally:
-        for path in spooled:
-            path.unlink(missing_ok=True)
+    with job.exclusive():
+        meta = job.load()  # as the process that held the job before left it
+        try:
+            # A pipe (/dev/stdin, a shell's <(cmd)) is read once into a file of the job's: the lines
+            # are found again by their offsets, and a pipe cannot seek.
+            files = [path if path.is_file() else _spool(job, path, spooled) for path in names]
+            return _import(job, meta, names, files, on_article)
+        finally:
+            for path in spooled:
+                path.unlink(missing_ok=True)
 
 
 def _spool(job: Job, path: Path, spooled: list[Path]) -> Path:
@@ -1176,7 +1241,8 @@ def status(out: str | os.PathLike[str]) -> Report:
     job = Job(out)
     meta = job.load()
     if _lost_files(job, meta) or _outputs_to_write(job, meta):
-        return advance(job)
+        with job.exclusive():
+            return advance(job)
     return _report(job, meta)
 
 
@@ -1350,18 +1416,20 @@ def set_max_lines(out: str | os.PathLike[str], max_lines: int) -> bool:
     """
     check_max_lines(max_lines)
     job = Job(out)
-    meta = job.load()
-    if max_lines == meta["max_lines"]:
-        return False
-    meta["max_lines"] = max_lines
-    current = meta["rounds"][-1]["files"] if meta["rounds"] else []
-    unsent = bool(current) and not any(f.get("file_id") for f in current)
-    if unsent:
-        meta["rounds"].pop()  # advance writes the same requests again, as the same round, split anew
-    job.save(meta)
-    if unsent:
-        advance(job)
-    return True
+    job.load()
+    with job.exclusive():
+        meta = job.load()
+        if max_lines == meta["max_lines"]:
+            return False
+        meta["max_lines"] = max_lines
+        current = meta["rounds"][-1]["files"] if meta["rounds"] else []
+        unsent = bool(current) and not any(f.get("file_id") for f in current)
+        if unsent:
+            meta["rounds"].pop()  # advance writes the same requests again, as the same round, split anew
+        job.save(meta)
+        if unsent:
+            advance(job)
+        return True
 
 
 # A finished article whose outputs could not be written: a file of the user's at an output path

@@ -529,6 +529,36 @@ def test_an_engine_that_always_fails_a_request_ends_at_the_retry_limit(tmp_path,
     assert "nothing new" in caplog.text
 
 
+def test_a_job_another_process_works_on_is_refused_not_raced(tmp_path, capsys):
+    # Two imports at once each stored their replies over the other's and shared one draft round:
+    # one failed with a bare "No such file or directory: .../rounds/.draft", and replies already
+    # stored were asked (and paid for) again.
+    import fcntl
+
+    folder, out = _three_articles_answered(tmp_path)
+    other = os.open(out / jobs.STATE, os.O_RDONLY)  # as another process holding the job
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(jobs.JobError, match="another summarize process is working on the job in .*: let it end"):
+            jobs.import_results(out, tmp_path / "r.jsonl")
+        for call in (
+            lambda: jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)),
+            lambda: jobs.retry_failed(out),
+            lambda: jobs.set_max_lines(out, 7),
+        ):
+            with pytest.raises(jobs.JobError, match="another summarize process"):
+                call()
+        assert cli.main(["batch", "import", str(out), str(tmp_path / "r.jsonl")]) != 0
+        assert "another summarize process is working on the job" in capsys.readouterr().err
+        assert jobs.status(out).waiting == 3  # reading where it stands needs no hold
+    finally:
+        os.close(other)
+    # Let go, the import runs; within one process the job is re-entered (submit imports).
+    assert jobs.import_results(out, tmp_path / "r.jsonl").done == 3
+    with jobs.Job(out).exclusive(), jobs.Job(out).exclusive():
+        assert jobs.status(out).done == 3
+
+
 def _three_articles_answered(tmp_path: Path) -> tuple[Path, Path]:
     """Three copies of the seed article (a, b, c) exported, and their answers in ``r.jsonl``, not imported."""
     folder = seed_folder(tmp_path, "a.txt")
