@@ -197,11 +197,29 @@ def find_articles(spec: str, *, follow_symlinks: bool = False) -> Articles:
     if is_folder:
         reads: Path | None = root
         files = []
+        # Folders read, by device and inode: a link back to one (news/self -> .) made os.walk
+        # read every article 41 times over, each paid for, until the path grew too long.
+        read: set[tuple[int, int]] = set()
         for parent, dirs, names in os.walk(root, followlinks=follow_symlinks):
             here = Path(parent)
             if not follow_symlinks:  # os.walk does not descend into them; say which lead out
                 links = [here / d for d in dirs if (here / d).is_symlink()]
                 skipped += [link for link in links if not _inside(link.resolve(), root.resolve())]
+            else:
+                info = here.stat()
+                read.add((info.st_dev, info.st_ino))
+                kept = []
+                for name in sorted(dirs):  # the first link to a folder reads it, whatever the listing's order
+                    try:
+                        info = (here / name).stat()
+                    except OSError:
+                        continue
+                    if (info.st_dev, info.st_ino) in read:
+                        log.warning("%s leads to a folder read already; it is not read again", display(here / name))
+                        continue
+                    read.add((info.st_dev, info.st_ino))
+                    kept.append(name)
+                dirs[:] = kept
             files += [here / n for n in names if Path(n).suffix.lower() in ARTICLE_SUFFIXES and (here / n).is_file()]
         files.sort()
     else:

@@ -215,6 +215,21 @@ def test_a_symlink_out_of_the_folder_is_skipped_and_reported_unless_asked(script
     assert (out / "linked-dir" / "far.json").is_file()
 
 
+def test_following_symlinks_reads_each_folder_once(tmp_path, caplog):
+    # news/self -> . made os.walk read every article 41 times over, each one paid for.
+    from summarize.batch import find_articles
+
+    folder = _articles(tmp_path / "news", "n0.txt")
+    (folder / "self").symlink_to(folder, target_is_directory=True)
+    outside = _articles(tmp_path / "elsewhere", "far.txt")
+    (folder / "a").symlink_to(outside, target_is_directory=True)
+    (folder / "b").symlink_to(outside, target_is_directory=True)  # the same folder by a second link
+    found = find_articles(str(folder), follow_symlinks=True)
+    assert [p.relative_to(folder).as_posix() for p in found.files] == ["a/far.txt", "n0.txt"]
+    assert f"{folder / 'self'} leads to a folder read already; it is not read again" in caplog.text
+    assert f"{folder / 'b'} leads to a folder read already" in caplog.text
+
+
 def test_a_glob_skips_symlinks_out_of_its_folder_too(scripted, tmp_path):
     folder = _articles(tmp_path / "news", "n0.txt")
     secret = tmp_path / "secret.txt"
