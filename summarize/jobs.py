@@ -659,6 +659,15 @@ def export_round(
         return advance(job, on_article=on_article)
 
 
+# The settings a job resumes with as it was started, which a run given others warns of
+# (``say_resumed``): all that shapes a request or reads a reply, but its endpoint and model
+# (said on their own) and the key.
+_RESUMED_AS_STARTED = (
+    "preset", "method", "summary_words", "output_tokens", "context_tokens", "chunk_tokens", "temperature",
+    "tokenizer", "on_truncation", "translation_context", "verify", "max_retries",
+)
+
+
 def say_resumed(
     job: Job, meta: dict[str, Any], settings: Settings, *, languages: Sequence[str], translate: bool,
     formats: Sequence[str] | None = None,
@@ -677,6 +686,27 @@ def say_resumed(
                 "%s already holds a job for %s %s, not %s; resuming it there (give another --out for a new job)",
                 job.out, what, kept.get(name), given,
             )
+    # Any other setting that shapes a request or reads a reply, given otherwise than the job
+    # was started with (and not left at its default: a run without it asks nothing otherwise).
+    # A new --method, summary length or temperature was silently ignored.
+    defaults = Settings()
+    differ = [
+        f"{name} {kept.get(name)!r}, not {given!r}"
+        for name in _RESUMED_AS_STARTED
+        if (given := getattr(settings, name)) != getattr(defaults, name) and given != kept.get(name)
+    ]
+    if settings.glossary:
+        try:
+            entries: dict[str, str] | None = names.load_glossary(settings.glossary)
+        except ConfigError:
+            entries = None
+        if entries != meta.get("glossary"):
+            differ.append(f"its own glossary entries, not those of {str(settings.glossary)!r}")
+    if differ:
+        log.warning(
+            "%s already holds a job started with %s; resuming it as it was started (give another --out for a new job)",
+            job.out, "; ".join(differ),
+        )
     from .pipeline import check_languages
 
     started = what_is_asked(translate=meta["translate"], languages=meta["languages"])

@@ -1395,6 +1395,27 @@ def test_submitting_a_job_again_for_other_work_says_it_resumes_it_as_started(tmp
     assert "resuming it there" not in caplog.text
 
 
+def test_exporting_a_job_again_with_other_settings_says_it_resumes_it_as_started(tmp_path, caplog):
+    # A new --method, summary length, temperature, output limit or glossary was silently ignored.
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    started = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, method="abstractive")
+    jobs.export_round(folder, out, settings=started)
+    before = snapshot(out)
+    glossary = tmp_path / "names.tsv"
+    glossary.write_text("黃偉哲\tHuang Wei-che\n", encoding="utf-8")
+    caplog.clear()
+    jobs.export_round(folder, out, settings=started.replace(method="key-sentences", summary_words=40, temperature=0.9, glossary=str(glossary)))
+    assert (
+        f"{out} already holds a job started with method 'abstractive', not 'key-sentences'; summary_words 150, not 40; "
+        f"temperature 0.2, not 0.9; its own glossary entries, not those of '{glossary}'; resuming it as it was started"
+    ) in caplog.text
+    assert snapshot(out) == before  # and resumed as it was: nothing rewritten
+    caplog.clear()
+    jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    assert "started with" not in caplog.text  # defaults left as they are ask nothing otherwise
+
+
 @pytest.mark.parametrize("poll", ["-1", "0", "nan", "inf", "soon"])
 def test_submit_refuses_a_poll_that_is_no_positive_number_of_seconds(tmp_path, capsys, poll):
     # -1 (and 0, nan) retrieved the batch in a tight loop against a paid API; inf never again.
