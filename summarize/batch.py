@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import hashlib
 import logging
 import os
 import time
@@ -547,6 +548,33 @@ def is_done(paths: dict[str, Path], *, redo_flagged: bool = False) -> bool:
     if not all(p.is_file() and p.stat().st_size > 0 for p in paths.values()):
         return False
     return not (redo_flagged and is_flagged(paths))
+
+
+def file_digest(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes, or ``None`` when it cannot be read (its run says why)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def changed_since(paths: dict[str, Path], digest: str | None) -> bool:
+    """Whether a finished article's JSON record was made from another text than the article's
+    now (``digest``): a figure corrected in it since. Outputs without a record, or a record
+    without ``source_sha256`` (written before it was kept), cannot tell: not changed."""
+    record = paths.get("json")
+    if digest is None or record is None:
+        return False
+    try:
+        data = parse_json(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    kept = data.get("source_sha256") if isinstance(data, dict) else None
+    return isinstance(kept, str) and kept != digest
 
 
 def is_flagged(paths: dict[str, Path]) -> bool:

@@ -690,7 +690,8 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
 
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import (
-        BatchError, Job, check_outputs_match, check_replaceable, find_articles, is_done, plan_outputs, run_jobs,
+        BatchError, Job, changed_since, check_outputs_match, check_replaceable, file_digest, find_articles, is_done,
+        plan_outputs, run_jobs,
     )
 
     settings = settings_from(args)
@@ -717,7 +718,23 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 f"removed {len(stale)} stale temporary file(s) that an interrupted run left in {out}", file=sys.stderr
             )
     files = articles.files
-    todo = [Job(str(f), path=f) for f in files if not is_done(targets[str(f)], redo_flagged=args.redo_flagged)]
+    # What each article holds now: a finished one whose record was made from another text (a
+    # figure corrected since) is summarized again, and the new record keeps what it was made from.
+    digests = {str(f): file_digest(f) for f in files} if "json" in args.format else {}
+    changed = [
+        f for f in files
+        if is_done(targets[str(f)], redo_flagged=args.redo_flagged) and changed_since(targets[str(f)], digests.get(str(f)))
+    ]
+    if changed:
+        print(
+            f"{len(changed)} article(s) changed since their result was written, summarized again: "
+            f"{', '.join(shown(str(f)) for f in changed[:3])}{', ...' if len(changed) > 3 else ''}",
+            file=sys.stderr,
+        )
+    todo = [
+        Job(str(f), path=f) for f in files
+        if f in changed or not is_done(targets[str(f)], redo_flagged=args.redo_flagged)
+    ]
     try:
         check_replaceable(p for job in todo for p in targets[job.source].values())
     except BatchError as exc:
@@ -738,7 +755,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
         title = shown(Path(outcome.job.source).name)
         if "json" in paths:
             output.write_atomic(
-                paths["json"], output.to_json(outcome.result, source=outcome.job.source, elapsed=outcome.elapsed) + "\n"
+                paths["json"],
+                output.to_json(
+                    outcome.result, source=outcome.job.source, elapsed=outcome.elapsed,
+                    source_sha256=digests.get(outcome.job.source),
+                ) + "\n",
             )
         if "md" in paths:
             output.write_atomic(paths["md"], output.to_markdown(outcome.result, title=title))

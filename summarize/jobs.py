@@ -69,7 +69,7 @@ from . import glossary as names
 from . import presets
 from .batch import (
     ARTICLE_SUFFIXES, BatchError, _inside, check_out_folder, check_outputs_match, check_replaceable, check_targets, collision,
-    is_done, not_ours, out_inside, output_paths, read_article, what_is_asked,
+    file_digest, is_done, not_ours, out_inside, output_paths, read_article, what_is_asked,
 )
 from .config import Settings, resolve_settings
 from .errors import ConfigError, InputError, SummarizeError
@@ -897,6 +897,7 @@ def _write_articles(
                 record["error"] = display(" ".join(str(exc).split()))
             else:
                 record["outputs"] = {fmt: p.relative_to(job.out).as_posix() for fmt, p in targets.items()}
+                record["sha256"] = file_digest(path)  # its record says what it was made from, as online
             if count % SHARD_SIZE == 0:
                 if shard_file is not None:
                     shard_file.commit()
@@ -1491,7 +1492,7 @@ def _write_outputs(job: Job, article: dict[str, Any], result: Any, elapsed: floa
                 "stored replies (no request is sent)"
             )
     texts = {
-        "json": lambda: to_json(result, source=source, elapsed=elapsed) + "\n",
+        "json": lambda: to_json(result, source=source, elapsed=elapsed, source_sha256=article.get("sha256")) + "\n",
         "md": lambda: to_markdown(result, title=shown(Path(source).name)),
     }
     for fmt in ("json", "md"):

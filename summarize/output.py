@@ -77,9 +77,13 @@ def usage_record(usage: Any) -> dict[str, Any]:
     }
 
 
-def record(result: Any, *, source: str, elapsed: float) -> dict[str, Any]:
-    """One JSON object for one article: a ``Summary`` or a ``Translation``."""
+def record(result: Any, *, source: str, elapsed: float, source_sha256: str | None = None) -> dict[str, Any]:
+    """One JSON object for one article: a ``Summary`` or a ``Translation``; with ``source_sha256``
+    (a batch's), the SHA-256 of the article file it was made from, so that a later batch can tell
+    the article changed since."""
     data: dict[str, Any] = {"file": source, "model": result.model}
+    if source_sha256 is not None:
+        data["source_sha256"] = source_sha256
     if hasattr(result, "summaries"):
         data.update(
             summary=result.text,
@@ -109,8 +113,8 @@ def record(result: Any, *, source: str, elapsed: float) -> dict[str, Any]:
     return data
 
 
-def to_json(result: Any, *, source: str, elapsed: float) -> str:
-    return json.dumps(record(result, source=source, elapsed=elapsed), ensure_ascii=False)
+def to_json(result: Any, *, source: str, elapsed: float, source_sha256: str | None = None) -> str:
+    return json.dumps(record(result, source=source, elapsed=elapsed, source_sha256=source_sha256), ensure_ascii=False)
 
 
 def to_markdown(result: Any, *, title: str) -> str:

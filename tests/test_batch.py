@@ -85,6 +85,32 @@ def test_a_malformed_reply_fails_only_its_article_and_a_rerun_retries_only_it(sc
     assert "1 done, 2 already done, 0 failed" in again.stderr
 
 
+def test_an_article_changed_since_its_result_was_written_is_summarized_again(scripted, tmp_path):
+    # A figure corrected in the article: the rerun said "1 already done" and kept the old summary.
+    import hashlib
+
+    folder = _articles(tmp_path / "news", "n0.txt", "n1.txt")
+    out = tmp_path / "out"
+    scripted.default = _numbered
+    assert call("batch", str(folder), "--out", str(out), server=scripted).returncode == 0
+    record = json.loads((out / "n0.json").read_text(encoding="utf-8"))
+    assert record["source_sha256"] == hashlib.sha256((folder / "n0.txt").read_bytes()).hexdigest()
+    sent = len(scripted.chat_requests)
+    (folder / "n0.txt").write_text((folder / "n0.txt").read_text(encoding="utf-8") + "市府今天更正預算為三億元。", encoding="utf-8")
+    again = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert again.returncode == 0, again.stderr
+    assert f"1 article(s) changed since their result was written, summarized again: {folder / 'n0.txt'}" in again.stderr
+    assert "1 done, 1 already done, 0 failed" in again.stderr
+    assert [r.user_text for r in scripted.chat_requests[sent:] if "更正預算" in r.user_text]
+    unchanged = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert "0 done, 2 already done" in unchanged.stderr and "changed since" not in unchanged.stderr
+    # A record written before the digest was kept cannot tell: it stays done.
+    del record["source_sha256"]
+    (out / "n0.json").write_text(json.dumps(record), encoding="utf-8")
+    (folder / "n0.txt").write_text("第0則新聞。又改了。" + ARTICLE, encoding="utf-8")
+    assert "0 done, 2 already done" in call("batch", str(folder), "--out", str(out), server=scripted).stderr
+
+
 def test_an_unexpected_exception_in_one_article_is_that_articles_failure(scripted, tmp_path, monkeypatch):
     from summarize import batch
 
