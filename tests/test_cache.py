@@ -206,7 +206,7 @@ def test_stale_temporary_files_are_cleaned_and_replies_stay_private(tmp_path):
     key = "ef" * 32
     folder = cache.path(key).parent
     folder.mkdir(parents=True)
-    stale, fresh, other = folder / f".{key}.json.a1b2c3d4", folder / f".{'ee' * 32}.json.q9w8e7r6", folder / "README"
+    stale, fresh, other = folder / ".summarize.a1b2c3d4.tmp", folder / ".summarize.q9w8e7r6.tmp", folder / "README"
     for path in (stale, fresh, other):
         path.write_text("{", encoding="utf-8")
     old = time.time() - 3600
