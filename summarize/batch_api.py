@@ -106,7 +106,11 @@ def submit(
                 set_max_lines(job.out, max_lines)
             retry_failed(job.out)  # run again on a finished job, as export run again
         meta = job.load()
-        api_settings = job.settings(meta, api_key=settings.api_key) if settings.api_key else job.settings(meta)
+        api_settings = job.settings(meta)
+        # The key is judged against the job's endpoint, where it goes: an OPENAI_API_KEY in this
+        # shell was sent to a job's third-party host, judged against the default OpenAI URL.
+        if settings.api_key and settings.key_goes_to(api_settings.base_url):
+            api_settings = job.settings(meta, api_key=settings.api_key)
         return asyncio.run(_drive(job, api_settings, poll, completion_window, on_progress or (lambda _text: None)))
 
 

@@ -145,6 +145,12 @@ class ChatClient:
         # Who answers when it is not the endpoint: a batch import replays an engine's stored replies.
         answered_by = shared.answered_by if shared else getattr(client, "answered_by", None)
         self.answered_by: str | None = answered_by if isinstance(answered_by, str) else None
+        if not shared and settings.api_key and settings.base_url.lower().startswith("http://") and not settings.is_local:
+            # A key over plain http to another machine is read by anyone on the way.
+            log.warning(
+                "the API key is sent unencrypted to %s (http://, not https://): anyone on the network path can read "
+                "it; use https:// unless that network is yours", self.base_url,
+            )
 
     # -- lifecycle ---------------------------------------------------------------------------
 

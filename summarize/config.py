@@ -75,23 +75,33 @@ class _Refused(ValueError):
 def _url(text: str) -> str:
     text = text.strip()
     scheme, sep, rest = text.partition("://")
-    # Userinfo is looked for before parsing, so that even a malformed URL's password is never echoed.
-    if sep and "@" in rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
+    # Userinfo and a query are looked for before parsing, so that even a malformed URL's password
+    # or key ("https//user:pw@host", "http://[::1/v1?api-key=...") is never echoed: a message
+    # about a malformed URL shows it whole.
+    if sep and "@" in rest.split("/", 1)[0]:
         raise _Refused(
             "must not hold a user name or password (user:password@host): it would be printed in "
             "messages and logs, and sent as Basic auth in place of the key; remove it and set "
             "SUMMARIZE_API_KEY to the key"
         )
-    if scheme.lower() not in ("http", "https") or not sep or any(c.isspace() or ord(c) < 32 for c in text):
-        raise ValueError
-    parts = urlsplit(text)  # ValueError for "http://[::1" and the like
-    if not parts.hostname:
-        raise ValueError
-    if parts.query or parts.fragment or text.rstrip("/").endswith(("?", "#")):
+    if "?" in text or "#" in text:
         raise _Refused(
             "must not hold a query string or fragment (?... or #...): request paths are added to "
             "the base URL, which would put them after it; a key belongs in SUMMARIZE_API_KEY"
         )
+    try:
+        if scheme.lower() not in ("http", "https") or not sep or any(c.isspace() or ord(c) < 32 for c in text):
+            raise ValueError
+        parts = urlsplit(text)  # ValueError for "http://[::1" and the like
+        if not parts.hostname:
+            raise ValueError
+    except ValueError:
+        if "@" in text:  # "https//user:pw@host", "user:pw@host/v1": maybe a password, so not shown
+            raise _Refused(
+                "must be an http:// or https:// URL such as http://localhost:8080/v1 (not shown: it holds an '@', "
+                "which may be a password; a key belongs in SUMMARIZE_API_KEY)"
+            ) from None
+        raise
     _ = parts.port  # ValueError for a port that is not a number in 0-65535
     if parts.hostname.startswith("[") or ":" in parts.hostname:
         ipaddress.IPv6Address(parts.hostname.split("%", 1)[0])  # ValueError for a bad bracketed address
@@ -105,6 +115,12 @@ _LOCAL_NETWORKS = tuple(
     ipaddress.ip_network(n)
     for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "0.0.0.0/32", "::1/128", "fd00::/8")
 )
+
+
+def _on_openai(url: str) -> bool:
+    """``url`` is on OpenAI's API host over https (see ``Settings.is_openai``)."""
+    preset = presets.for_request(None, url)
+    return preset is not None and preset.name == "openai" and url.strip().lower().startswith("https://")
 
 
 def is_local_url(url: str) -> bool:
@@ -490,7 +506,24 @@ class Settings:
         env: dict[str, str] | None = getattr(self, "_env", None)
         if env is None:
             return type(self)(**{**given, **overrides})
-        return type(self)._build({k: v for k, v in env.items() if k not in overrides}, {**given, **overrides})
+        kept = {k: v for k, v in env.items() if k not in overrides}
+        changed = type(self)._build(kept, {**given, **overrides})
+        if kept.get("api_key") == _SPECS["api_key"].fallback_env and not changed.key_goes_to(changed.base_url):
+            # The OPENAI_API_KEY read for OpenAI's API stays with it: .replace(base_url=...) or a
+            # preset sent it to whatever host they named, as from_env would not.
+            del kept["api_key"]
+            kept[_WITHHELD] = str(_SPECS["api_key"].fallback_env)
+            changed = type(self)._build(kept, {**given, **overrides, "api_key": None})
+        return changed
+
+    def key_goes_to(self, base_url: str) -> bool:
+        """Whether this settings' key may be sent to ``base_url``: any key given as itself may;
+        one read from ``OPENAI_API_KEY`` only to OpenAI's API (over https) or to the
+        ``OPENAI_BASE_URL`` it is paired with."""
+        if self._variable("api_key") != _SPECS["api_key"].fallback_env:
+            return True
+        paired = self._variable("base_url") == _SPECS["base_url"].fallback_env and self.base_url == base_url.rstrip("/")
+        return _on_openai(base_url) or paired
 
     @property
     def is_local(self) -> bool:
@@ -500,9 +533,9 @@ class Settings:
     @property
     def is_openai(self) -> bool:
         """The base URL is on OpenAI's API host, however spelt (``HTTPS://API.OPENAI.COM:443/v1``):
-        the host ``presets.for_request`` knows as the openai preset's."""
-        preset = presets.for_request(None, self.base_url)
-        return preset is not None and preset.name == "openai"
+        the host ``presets.for_request`` knows as the openai preset's, over https (a key sent to
+        ``http://api.openai.com`` goes out in clear text first)."""
+        return _on_openai(self.base_url)
 
     def resolved_api_key(self) -> str:
         """The key to send: the configured one, or a placeholder for endpoints other than OpenAI's."""

@@ -1416,6 +1416,25 @@ def test_exporting_a_job_again_with_other_settings_says_it_resumes_it_as_started
     assert "started with" not in caplog.text  # defaults left as they are ask nothing otherwise
 
 
+def test_submit_judges_an_openai_key_against_the_jobs_own_endpoint(tmp_path):
+    # Resumed in a shell with only OPENAI_API_KEY, submit judged the key against the default
+    # OpenAI URL, then sent it to the job's third-party host with every Files and Batches call.
+    key = "sk-openai-only-0123456789abcdef"
+    heard: list[str] = []
+
+    class Listening(BatchesServer):
+        def handle(self, method, path, headers, body):
+            heard.append(headers.get("Authorization", ""))
+            return super().handle(method, path, headers, body)
+
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    with Listening(batch_engine, models=[MODEL]) as server:
+        jobs.export_round(folder, out, settings=Settings(base_url=server.base_url, model=MODEL))
+        assert batch_api.submit(folder, out, settings=Settings.from_env({"OPENAI_API_KEY": key}), poll=0.01).done == 1
+    assert heard and not [h for h in heard if key in h]
+
+
 @pytest.mark.parametrize("poll", ["-1", "0", "nan", "inf", "soon"])
 def test_submit_refuses_a_poll_that_is_no_positive_number_of_seconds(tmp_path, capsys, poll):
     # -1 (and 0, nan) retrieved the batch in a tight loop against a paid API; inf never again.
