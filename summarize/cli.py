@@ -331,6 +331,8 @@ def _resuming(args: argparse.Namespace) -> str:
     cached (or a batch's finished articles are on disk), else everything."""
     if args.handler is cmd_job:
         return "run it again to resume (the job's state is kept in its folder)"
+    if args.handler is cmd_doctor:  # its checks use no cache: there is nothing to resume
+        return "run it again to check again"
     try:
         cached = settings_from(args).cache
     except SummarizeError:

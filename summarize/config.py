@@ -182,6 +182,15 @@ def _text(text: str) -> str:
     return text
 
 
+def _path(text: str) -> str:
+    """A path: text without a NUL, which no file system takes (``open`` raised a bare ValueError,
+    for a cache folder after the reply it would have kept was paid for)."""
+    text = _text(text)
+    if "\x00" in text:
+        raise _Refused("must be a path, which holds no NUL character")
+    return text
+
+
 def _flag(text: str) -> bool:
     value = text.strip().lower()
     if value in ("1", "true", "yes", "on"):
@@ -242,8 +251,8 @@ _SPECS: dict[str, _Spec] = {
     "tokenizer": _Spec("SUMMARIZE_TOKENIZER", _text, "auto, qwen, qwen3.5, conservative or a tiktoken encoding name"),
     "preset": _Spec("SUMMARIZE_PRESET", _one_of(presets.PRESETS), f"one of {', '.join(presets.PRESETS)}"),
     "cache": _Spec("SUMMARIZE_CACHE", _flag, "1 or 0 (true/false, yes/no, on/off)", wants="bool"),
-    "cache_dir": _Spec("SUMMARIZE_CACHE_DIR", _text, "a folder path", wants="path"),
-    "glossary": _Spec("SUMMARIZE_GLOSSARY", _text, "a glossary file path (lines of source<TAB>English)", wants="path"),
+    "cache_dir": _Spec("SUMMARIZE_CACHE_DIR", _path, "a folder path", wants="path"),
+    "glossary": _Spec("SUMMARIZE_GLOSSARY", _path, "a glossary file path (lines of source<TAB>English)", wants="path"),
     "on_truncation": _Spec("SUMMARIZE_ON_TRUNCATION", _one_of(("error", "keep")), "error or keep"),
     "translation_context": _Spec("SUMMARIZE_TRANSLATION_CONTEXT", _flag, "1 or 0 (true/false, yes/no, on/off)", wants="bool"),
     "verify": _Spec("SUMMARIZE_VERIFY", _flag, "1 or 0 (true/false, yes/no, on/off)", wants="bool"),

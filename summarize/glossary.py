@@ -43,6 +43,10 @@ _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)、])\s*")
 _QUOTES = "\"'「」『』“”‘’`*"
 
 
+# The largest glossary file read: far beyond any list of names (100,000 entries are about 4 MiB).
+MAX_GLOSSARY_BYTES = 16 << 20
+
+
 def load_glossary(path: str | os.PathLike[str]) -> dict[str, str]:
     """Read a glossary file: ``source<TAB>English`` per line, ``#`` comments and blank lines ignored.
 
@@ -55,13 +59,19 @@ def load_glossary(path: str | os.PathLike[str]) -> dict[str, str]:
             f"the glossary path must be a str or os.PathLike (a UTF-8 file of 'source<TAB>English' lines), "
             f"got {type(path).__name__}"
         )
+    fix = f"set {env_variable('glossary')} or glossary= to a UTF-8 file with one 'source<TAB>English' entry per line"
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read the glossary {str(path)!r} ({exc}); set {env_variable('glossary')} or glossary= to a "
-            "UTF-8 file with one 'source<TAB>English' entry per line"
-        ) from exc
+        if "\x00" in os.fspath(path):
+            raise ValueError("a path holds no NUL character")
+        if Path(path).exists() and not Path(path).is_file():  # a FIFO no one writes to waited forever; /dev/zero filled memory
+            raise OSError(f"not a regular file{' (it is a folder)' if Path(path).is_dir() else ''}")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_GLOSSARY_BYTES + 1)
+        if len(data) > MAX_GLOSSARY_BYTES:
+            raise OSError(f"over {MAX_GLOSSARY_BYTES >> 20} MiB: a glossary holds names, not a corpus")
+        text = data.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"cannot read the glossary {str(path)!r} ({exc}); {fix}") from exc
     entries: dict[str, str] = {}
     lines: dict[str, int] = {}  # name -> the line that gave it
     # Lines end at "\n" (and "\r\n") only, as an editor shows them: str.splitlines also ends

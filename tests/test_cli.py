@@ -1053,6 +1053,19 @@ def test_an_interrupt_says_what_running_again_redoes(article, tmp_path, monkeypa
     assert f"summarize: interrupted; {says}" in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
+def test_an_interrupted_doctor_says_to_check_again_not_to_resume(monkeypatch):
+    # It said "run it again to resume (finished replies are cached)": doctor caches nothing.
+    from summarize import doctor
+
+    async def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(doctor, "diagnose", interrupted)
+    result = call("doctor", env={"SUMMARIZE_MODEL": "m", "SUMMARIZE_CACHE": "1"})
+    assert result.returncode == 130
+    assert "summarize: interrupted; run it again to check again" in result.stderr and "cached" not in result.stderr
+
+
 def test_an_unexpected_failure_is_still_one_line(article, monkeypatch):
     from summarize import batch
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
 import asyncio
+import os
+
+import pytest
 
 from fake_translator import article, glossary_in, is_extraction, is_translation, marked, reply, translator
 from scripted_server import Step
 
 from summarize import ConfigError, Settings, load_glossary, summarize_article, translate_article
 from summarize.glossary import (
+    MAX_GLOSSARY_BYTES,
     check_glossary,
     extract_for_article,
     extract_names,
@@ -80,6 +83,30 @@ def test_a_name_pasted_with_invisible_characters_matches_the_cleaned_article(tmp
     path.write_text(f"{pasted}\tHuang Wei-che\n", encoding="utf-8")
     assert load_glossary(path) == {"黃偉哲": "Huang Wei-che"}
     assert check_glossary({"e\u0301": "Cafe\u0301"}) == {"\u00e9": "Caf\u00e9"}  # NFC, as the article
+
+
+def test_a_glossary_that_is_no_regular_file_or_far_too_large_is_refused_unread(tmp_path):
+    # /dev/zero grew until memory ran out; a FIFO no one writes to waited forever.
+    os.mkfifo(tmp_path / "fifo")
+    for path in ("/dev/zero", tmp_path / "fifo", tmp_path):
+        with pytest.raises(ConfigError, match="not a regular file"):
+            load_glossary(path)
+    big = tmp_path / "big.tsv"
+    with open(big, "wb") as handle:
+        handle.truncate(MAX_GLOSSARY_BYTES + 1)
+    with pytest.raises(ConfigError, match="over 16 MiB: a glossary holds names"):
+        load_glossary(big)
+
+
+def test_a_path_with_a_nul_is_a_config_error_before_any_request():
+    # A bare ValueError from open(), for a cache folder after the reply it would keep was paid for.
+    with pytest.raises(ConfigError, match="glossary"):
+        load_glossary("names\x00.tsv")
+    for variable, name in (("SUMMARIZE_GLOSSARY", "glossary"), ("SUMMARIZE_CACHE_DIR", "cache_dir")):
+        with pytest.raises(ConfigError, match=f"{variable} must be a path, which holds no NUL"):
+            Settings.from_env({variable: "a\x00b"})
+        with pytest.raises(ConfigError, match="no NUL"):
+            Settings(**{name: "a\x00b"})
 
 
 def test_a_missing_file_names_the_setting(tmp_path):
