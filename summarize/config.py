@@ -467,6 +467,7 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         sources: dict[str, str] = {}  # setting -> the variable it was read from
+        unsent = ""  # why an OPENAI_API_KEY is malformed: an error only if it would be sent
         for name, spec in _SPECS.items():
             if name in overrides:
                 continue  # not read at all: a value nobody will use cannot be the reason a run stops
@@ -477,15 +478,22 @@ class Settings:
                 continue
             try:
                 values[name] = spec.parse(raw)
-            except _Refused as exc:
-                raise ConfigError(f"{source} {exc}") from None
-            except ValueError:
-                raise ConfigError(f"{source} must be {spec.valid}, got {raw!r}") from None
+            except (_Refused, ValueError) as exc:
+                message = f"{source} {exc}" if isinstance(exc, _Refused) else f"{source} must be {spec.valid}, got {raw!r}"
+                if name == "api_key" and source == spec.fallback_env:
+                    unsent = message  # set for other tools, it may never be sent here
+                    continue
+                raise ConfigError(message) from None
             sources[name] = source
         # One object from the merged values, so that checks across settings (output_tokens below
         # context_tokens) judge what will be used, never a variable an override replaced.
         settings = cls._build(sources, {**values, **overrides})
         fallback = _SPECS["api_key"].fallback_env
+        if unsent:
+            if settings.is_openai or sources.get("base_url") == "OPENAI_BASE_URL":
+                raise ConfigError(unsent)
+            sources[_WITHHELD] = str(fallback)  # malformed, and withheld anyway: no reason to stop
+            return cls._build(sources, {**values, **overrides})
         if sources.get("api_key") == fallback and not settings.is_openai and sources.get("base_url") != "OPENAI_BASE_URL":
             # An OpenAI key goes to OpenAI, or with the OPENAI_BASE_URL it is paired with: set for
             # other tools, it was sent to whatever host SUMMARIZE_BASE_URL or a preset named.

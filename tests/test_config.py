@@ -321,6 +321,18 @@ def test_a_key_holding_a_control_space_or_non_ascii_character_is_refused(key, wh
     assert "abc" not in str(info.value)
 
 
+def test_a_malformed_openai_key_that_would_not_be_sent_stops_nothing():
+    # OPENAI_API_KEY, set for other tools and malformed, stopped runs against a local server,
+    # which it is never sent to; where it would be sent it is still refused.
+    local = Settings.from_env({"OPENAI_API_KEY": "sk-abc\ndef", "SUMMARIZE_BASE_URL": "http://127.0.0.1:8080/v1"})
+    assert local.api_key is None and local.withheld_key() == "OPENAI_API_KEY"
+    for env in ({}, {"OPENAI_BASE_URL": "https://gateway.example.com/v1"}):
+        with pytest.raises(ConfigError, match="^OPENAI_API_KEY holds a"):
+            Settings.from_env({"OPENAI_API_KEY": "sk-abc\ndef", **env})
+    with pytest.raises(ConfigError, match="^SUMMARIZE_API_KEY holds a"):  # given for this tool: always checked
+        Settings.from_env({"SUMMARIZE_API_KEY": "sk-abc\ndef", "SUMMARIZE_BASE_URL": "http://127.0.0.1:8080/v1"})
+
+
 def test_a_key_with_a_trailing_newline_is_trimmed():
     # What `export KEY=$(cat key.txt)` or a pasted line gives: the edges are not part of a key.
     assert Settings.from_env({"SUMMARIZE_API_KEY": "  sk-abc123\n"}).api_key == "sk-abc123"
