@@ -962,6 +962,10 @@ def _redact_logs(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 failed at run time, 2 usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if sys.stderr is None:  # started with stderr closed (2>&-, a cron line): diagnostics go nowhere
+        # print(file=None) writes to stdout: every warning and error landed among the results (a
+        # --json reader got lines that are not JSON), and the progress line's isatty() crashed.
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     args = build_parser().parse_args(route(argv))  # exits 2 with a usage line
     parser = args.parser
     if args.debug:

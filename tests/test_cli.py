@@ -15,6 +15,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import signal
 import struct
 import subprocess
@@ -1051,6 +1052,21 @@ def test_an_interrupt_says_what_running_again_redoes(article, tmp_path, monkeypa
     result = call(*argv, env={"SUMMARIZE_MODEL": "m", **env})
     assert result.returncode == 130
     assert f"summarize: interrupted; {says}" in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_with_stderr_closed_results_stay_alone_on_stdout(scripted, article, tmp_path):
+    # Started with 2>&- (a cron line), the progress line's isatty() crashed every run, and every
+    # warning and error was printed to stdout among the results.
+    environ = {**os.environ, "SUMMARIZE_BASE_URL": scripted.base_url, "SUMMARIZE_MODEL": "m", "SUMMARIZE_CACHE": "0"}
+
+    def closed(*args: str) -> subprocess.CompletedProcess:
+        command = " ".join(shlex.quote(a) for a in (str(CLI), *args))
+        return subprocess.run(["bash", "-c", f"{command} 2>&-"], capture_output=True, text=True, env=environ, timeout=30)
+
+    result = closed("--json", str(article))
+    assert result.returncode == 0 and json.loads(result.stdout)["summary"]
+    missing = closed("--json", str(tmp_path / "nosuch.txt"))
+    assert missing.returncode == 2 and missing.stdout == ""
 
 
 def test_an_interrupted_doctor_says_to_check_again_not_to_resume(monkeypatch):
