@@ -32,6 +32,7 @@ from .glossary import resolve_glossary
 from . import output
 from .output import FLAG_NOTES, LANGUAGE_LABELS
 from .result import LANGUAGE_FAILED, Summary, Translation
+from .runner import gather_or_cancel
 from .text import display, parse_json, read_article as read_text
 from .pipeline import asummarize_article
 from .translate import atranslate_article
@@ -143,7 +144,10 @@ async def run_jobs(
                 on_done(outcome)  # a failure's report; if that fails too, nothing is left to save
             return outcome
 
-        return list(await asyncio.gather(*(one(job) for job in jobs)))
+        # What stops one job stops them all (an interrupt, a closed pipe), before the shared client
+        # closes: a plain gather left them running into it, and a closed `| head -1` printed 60
+        # lines of tracebacks blaming a client= the user never passed.
+        return await gather_or_cancel(one(job) for job in jobs)
 
 
 @dataclass(frozen=True)

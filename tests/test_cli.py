@@ -1187,6 +1187,28 @@ def test_a_closed_pipe_ends_the_run_quietly(scripted, article, tmp_path):
     assert proc.returncode == 141  # what a shell reports for a program ended by SIGPIPE
 
 
+def test_a_closed_pipe_ends_the_run_quietly_while_other_articles_are_in_flight(scripted, article, tmp_path):
+    # The first result hit the closed pipe while the others waited on the server: they ran on
+    # into the closed shared client, and stderr got 60 lines of asyncio tracebacks.
+    slow = []
+    for n in range(2):
+        path = tmp_path / f"slow{n}.txt"
+        path.write_text(f"高雄港今天創下貨櫃吞吐量新紀錄，第{n}則。", encoding="utf-8")
+        slow.append(str(path))
+    scripted.default = lambda seen: Step.reply(
+        "A summary of the port's record.", delay=2.0 if "高雄港" in seen.user_text else 0.0
+    )
+    environ = dict(os.environ, SUMMARIZE_BASE_URL=scripted.base_url, SUMMARIZE_CACHE="0")
+    proc = subprocess.Popen(
+        [str(CLI), str(article), *slow], env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=30)
+    assert stderr == "" and proc.returncode == 141
+
+
 def test_help_names_every_command_in_its_usage():
     result = run("--help")
     assert result.returncode == 0
