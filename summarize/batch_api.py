@@ -151,6 +151,9 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
         stalls = 0
         while True:
             meta = job.load()
+            if job.interrupted(meta):  # an import killed before it recorded the next round
+                await asyncio.to_thread(status, job.out)  # it runs its own event loop
+                meta = job.load()
             if not meta["rounds"] or not meta["rounds"][-1]["files"]:
                 report = status(job.out)
                 say(f"every article is finished: {report.done} done, {report.failed} failed")

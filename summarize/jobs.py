@@ -395,6 +395,32 @@ class Job:
     def save(self, meta: dict[str, Any]) -> None:
         write_atomic(self.state / "job.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
 
+    # Replies and finished articles are stored shard by shard, and the next round is recorded in
+    # job.json after them: a process killed in between (kill -9, a power cut) left job.json naming
+    # the round before, whose file holds requests answered since, and status handed it out to be
+    # paid for again. A change is marked in job.json before it starts and unmarked when done; a
+    # job found marked is advanced (``advance``) before anything reads its round.
+    CHANGING = "changing"
+
+    def begin_change(self) -> dict[str, Any]:
+        """Mark the job as changing (``CHANGING``); its metadata, so marked."""
+        meta = self.load()
+        if not meta.get(self.CHANGING):
+            meta[self.CHANGING] = True
+            self.save(meta)
+        return meta
+
+    def end_change(self) -> dict[str, Any]:
+        """Unmark the job (``begin_change``); its metadata."""
+        meta = self.load()
+        if meta.pop(self.CHANGING, None):
+            self.save(meta)
+        return meta
+
+    def interrupted(self, meta: dict[str, Any]) -> bool:
+        """Whether a change of the job was interrupted (``begin_change``), or a file of its round is lost."""
+        return bool(meta.get(self.CHANGING)) or bool(_lost_files(self, meta))
+
     def settings(self, meta: dict[str, Any], **overrides: Any) -> Settings:
         """The job's request-shaping settings; ``overrides`` (the key, for one) come from this machine.
 
@@ -1034,8 +1060,8 @@ def _import(
     on_article: Callable[[str, str | None], None] | None,
 ) -> Report:
     """``import_results`` on regular files (``results``, called ``names`` in messages)."""
-    if _lost_files(job, meta):
-        advance(job)  # its requests are known from the file: write it again first
+    if job.interrupted(meta):
+        advance(job)  # the round its requests are known from: written again, or recorded, first
         meta = job.load()
     asked, gone = _asked(job, meta)
     unknown = _Asked("", None)  # a request of a round whose file is gone: nothing to check it against
@@ -1078,6 +1104,7 @@ def _import(
         log.warning("%d result line(s) are not this job's requests (unknown custom_id) and were skipped", foreign)
     stored = 0
     odd = [_Odd() for _ in results]
+    job.begin_change()  # replies stored before the next round is recorded (``advance`` ends it)
     handles = [open(path, "rb") for path in results]
     try:
         for shard_number in sorted(offsets):
@@ -1271,7 +1298,7 @@ def status(out: str | os.PathLike[str]) -> Report:
     stored replies."""
     job = Job(out)
     meta = job.load()
-    if _lost_files(job, meta) or _outputs_to_write(job, meta):
+    if job.interrupted(meta) or _outputs_to_write(job, meta):
         with job.exclusive():
             return advance(job)
     return _report(job, meta)
@@ -1300,7 +1327,7 @@ def advance(
     on_article: Callable[[str, str | None], None] | None = None,
 ) -> Report:
     """Replay every unfinished article against the stored replies; write outputs and the next round."""
-    meta = job.load()
+    meta = job.begin_change()
     settings = job.settings(meta)
     # Retries belong to the rounds here: the replay replays the stored failures as the online
     # client's attempts (so Usage.attempts and the errors match online), without sleeping.
@@ -1402,7 +1429,7 @@ def advance(
         if current is not None and current.get("files"):
             meta["rounds"].append({"number": len(meta["rounds"]) + 1, "digest": writer.digest, "files": []})
             job.save(meta)
-    return _report(job, job.load(), stored=stored, tally=tally)
+    return _report(job, job.end_change(), stored=stored, tally=tally)
 
 
 class _Runner:

@@ -559,6 +559,39 @@ def test_a_job_another_process_works_on_is_refused_not_raced(tmp_path, capsys):
         assert jobs.status(out).done == 3
 
 
+def test_an_import_killed_before_it_recorded_the_next_round_is_finished_by_status(tmp_path, monkeypatch):
+    # Killed after storing replies but before job.json named round 2, status handed out round 1,
+    # whose file holds a request answered since: paid for twice by whoever followed it.
+    folder = seed_folder(tmp_path, "a.txt")
+    (folder / "b.txt").write_text((folder / "a.txt").read_text(encoding="utf-8") + "\n多一句。", encoding="utf-8")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    lines = [line for f in report.files for line in jobs.read_lines(f.path)]
+    answered = lines[0]["custom_id"]
+    results = tmp_path / "r1.jsonl"
+    results.write_text(json.dumps(jobs.result_line(answered, chat_body(lines[0]["body"]))) + "\n", encoding="utf-8")
+
+    class Killed(BaseException):
+        pass
+
+    real = jobs.Job.save
+
+    def killed_at_the_next_round(self, meta):
+        if len(meta["rounds"]) > 1:
+            raise Killed  # as kill -9 there: nothing after it runs
+        real(self, meta)
+
+    monkeypatch.setattr(jobs.Job, "save", killed_at_the_next_round)
+    with pytest.raises(Killed):
+        jobs.import_results(out, results)
+    monkeypatch.setattr(jobs.Job, "save", real)
+    after = jobs.status(out)
+    assert after.round == 2 and after.done == 1 and after.waiting == 1
+    handed = [line["custom_id"] for f in after.files for line in jobs.read_lines(f.path)]
+    assert handed and answered not in handed
+    assert "changing" not in json.loads((out / jobs.STATE / "job.json").read_text(encoding="utf-8"))
+
+
 def _three_articles_answered(tmp_path: Path) -> tuple[Path, Path]:
     """Three copies of the seed article (a, b, c) exported, and their answers in ``r.jsonl``, not imported."""
     folder = seed_folder(tmp_path, "a.txt")
