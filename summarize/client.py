@@ -132,8 +132,13 @@ class ChatClient:
             self.transport: Transport = Transport(settings, shared.transport if shared else client)
         except Closed as exc:  # a ChatClient closed by its owner, passed on as client=
             raise errors.ConfigError(str(exc)) from None
+        # Who answers when it is not the endpoint: a batch import replays an engine's stored replies.
+        answered_by = shared.answered_by if shared else getattr(client, "answered_by", None)
+        self.answered_by: str | None = answered_by if isinstance(answered_by, str) else None
+        # A failure a batch engine wrote is its own, not the job's base URL's (never contacted).
         self.errors = Classifier(
-            settings, self.base_url, local=self.transport.local, keys=(given_key,) if isinstance(given_key, str) else ()
+            settings, self.answered_by or self.base_url, local=self.transport.local,
+            keys=(given_key,) if isinstance(given_key, str) else (),
         )
         self.requests = 0
         self.attempts = 0
@@ -142,9 +147,6 @@ class ChatClient:
         self.received: list[Reply] = []  # every reply that came over the network, returned or not
         self._kept_cut = False
         self.prompt_cut = ""  # what the last prompt-cut finding was, for the result's flags
-        # Who answers when it is not the endpoint: a batch import replays an engine's stored replies.
-        answered_by = shared.answered_by if shared else getattr(client, "answered_by", None)
-        self.answered_by: str | None = answered_by if isinstance(answered_by, str) else None
         if not shared and settings.api_key and settings.base_url.lower().startswith("http://") and not settings.is_local:
             # A key over plain http to another machine is read by anyone on the way.
             log.warning(

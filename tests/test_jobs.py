@@ -765,6 +765,8 @@ def test_a_line_refused_without_a_response_fails_with_the_servers_message(tmp_pa
     assert report.failed == 1 and report.finished
     (_source, message), = report.failures
     assert f"The model '{MODEL}' does not exist" in message
+    # The engine refused it: the job's base URL, never contacted, is not blamed.
+    assert "at the batch engine" in message and "127.0.0.1:9" not in message
 
 
 @pytest.mark.parametrize("shape", ["string", "object"])
