@@ -134,6 +134,8 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
     async with ChatClient(settings) as chat:
         transport = chat.transport
         api = transport.openai()
+        # Uploads and polls, one at a time: no concurrency setting to lower.
+        chat.errors.rate_advice = "try again later: run submit again, and the job resumes where it stopped"
 
         async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             """One Files/Batches call with the client's retries, deadline and error mapping."""

@@ -179,6 +179,9 @@ class Classifier:
         self.settings = settings
         self.base_url = base_url
         self.local = local
+        # What a 429 advises: chat requests in flight are what a user can lower; a caller whose
+        # calls no setting spaces out (batch submit's uploads) says what to do instead.
+        self.rate_advice = "lower SUMMARIZE_CONCURRENCY or try again later"
         self.keys = tuple(k for k in (settings.api_key, *keys) if k)
 
     def redact(self, text: str) -> str:
@@ -466,10 +469,10 @@ class Classifier:
             if retry_after is not None and retry_after > wait_max:
                 message = (
                     f"rate limited: the endpoint asks to wait {retry_after:g} s, more than "
-                    f"SUMMARIZE_RETRY_WAIT_MAX={wait_max:g}; try again later or lower SUMMARIZE_CONCURRENCY"
+                    f"SUMMARIZE_RETRY_WAIT_MAX={wait_max:g}; {self.rate_advice}"
                 )
             else:
-                message = f"rate limited; lower SUMMARIZE_CONCURRENCY or try again later: {short}"
+                message = f"rate limited; {self.rate_advice}: {short}"
             return errors.RateLimitedError(message, retry_after=retry_after, **where)
         if status in (401, 403):
             withheld = self.settings.withheld_note()

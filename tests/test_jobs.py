@@ -20,7 +20,7 @@ from batches_server import BatchesServer
 from conftest import CORPUS, ROOT
 from scripted_server import Step, completion
 
-from summarize import ConfigError, EndpointError, Settings, batch_api, cli, jobs, replay
+from summarize import ConfigError, EndpointError, RateLimitedError, Settings, batch_api, cli, jobs, replay
 from summarize.budget import reply_tokens
 from summarize.reply import max_reply_bytes
 
@@ -1468,6 +1468,23 @@ def test_submit_judges_an_openai_key_against_the_jobs_own_endpoint(tmp_path):
         jobs.export_round(folder, out, settings=Settings(base_url=server.base_url, model=MODEL))
         assert batch_api.submit(folder, out, settings=Settings.from_env({"OPENAI_API_KEY": key}), poll=0.01).done == 1
     assert heard and not [h for h in heard if key in h]
+
+
+def test_submit_rate_limited_on_upload_says_to_run_it_again_not_to_lower_concurrency(tmp_path):
+    # It advised "lower SUMMARIZE_CONCURRENCY", which submit refuses and no upload depends on.
+    class Busy(BatchesServer):
+        def handle(self, method, path, headers, body):
+            if method == "POST" and path.startswith("/v1/files"):
+                return 429, {"error": {"message": "too many uploads", "type": "rate_limit_exceeded"}}
+            return super().handle(method, path, headers, body)
+
+    folder = seed_folder(tmp_path)
+    with Busy(batch_engine, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url, model=MODEL, max_retries=1, retry_backoff=0.01)
+        with pytest.raises(RateLimitedError) as info:
+            batch_api.submit(folder, tmp_path / "job", settings=settings, poll=0.01)
+    assert "run submit again, and the job resumes where it stopped" in str(info.value)
+    assert "SUMMARIZE_CONCURRENCY" not in str(info.value)
 
 
 @pytest.mark.parametrize("poll", ["-1", "0", "nan", "inf", "soon"])
