@@ -260,17 +260,23 @@ async def _diagnose(settings: Settings) -> list[Check]:
     except SummarizeError as exc:
         return [*checks, Check("key", FAIL, str(exc), "set SUMMARIZE_API_KEY")]
     async with _Probes(settings) as probes:
+        listed, unlisted = True, 0  # whether the server has a model listing at all; its status if not
         try:
             models_body = await probes.json(f"{settings.base_url}/models")
             entries = _listing(models_body)
         except _Status as exc:
-            withheld = settings.withheld_note()
-            fix = (
-                "check SUMMARIZE_BASE_URL (it usually ends in /v1)" if exc.code not in (401, 403)
-                else f"set SUMMARIZE_API_KEY: {withheld}" if withheld else "check SUMMARIZE_API_KEY"
-            )
-            detail = f"GET {settings.base_url}/models answered {exc.code} {exc.reason}"
-            return [*checks, Check("reachable", FAIL, detail, fix)]
+            if exc.code in (404, 405) and settings.model:
+                # Some OpenAI-compatible servers and gateways serve chat completions without a
+                # /models listing; with the model set, a run needs none: the completion decides.
+                listed, models_body, entries, unlisted = False, None, [], exc.code
+            else:
+                withheld = settings.withheld_note()
+                fix = (
+                    "check SUMMARIZE_BASE_URL (it usually ends in /v1)" if exc.code not in (401, 403)
+                    else f"set SUMMARIZE_API_KEY: {withheld}" if withheld else "check SUMMARIZE_API_KEY"
+                )
+                detail = f"GET {settings.base_url}/models answered {exc.code} {exc.reason}"
+                return [*checks, Check("reachable", FAIL, detail, fix)]
         except _Deadline:
             detail = f"GET {settings.base_url}/models sent no complete answer within {probes.deadline:g} s"
             fix = "check the server (it is stuck or far too slow); SUMMARIZE_TIMEOUT bounds every request"
@@ -301,9 +307,21 @@ async def _diagnose(settings: Settings) -> list[Check]:
         served = usable_ids(m.get("id") for m in entries if isinstance(m, dict))
         unusable = len(entries) - len(served)
         skipped = f" ({_entries(unusable)} without a usable id skipped)" if unusable else ""
-        listed = f": {', '.join(served[:5])}" if served else ""
-        checks.append(Check("reachable", OK, f"GET /models lists {len(served)} model(s){listed}{skipped}"))
-        if settings.model is None:
+        names = f": {', '.join(served[:5])}" if served else ""
+        if listed:
+            checks.append(Check("reachable", OK, f"GET /models lists {len(served)} model(s){names}{skipped}"))
+        else:
+            checks.append(
+                Check(
+                    "reachable", WARN,
+                    f"GET {settings.base_url}/models answered {unlisted}: the server lists no models; the model is set "
+                    f"({settings.model}), so a completion decides whether it is served",
+                    "if the completion fails too, check SUMMARIZE_BASE_URL (it usually ends in /v1)",
+                )
+            )
+        if not listed:
+            model = str(settings.model)
+        elif settings.model is None:
             if not served and unusable:
                 return [
                     *checks,

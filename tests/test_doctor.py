@@ -357,6 +357,22 @@ async def test_a_models_answer_that_is_not_a_listing_is_named_as_such(answer, sa
     assert reachable.fix.startswith("set SUMMARIZE_BASE_URL / --base-url to the server's OpenAI-compatible API")
 
 
+@pytest.mark.parametrize("model", ["m", None])
+async def test_a_server_without_a_models_listing_is_ready_when_the_model_is_set(model):
+    # Some gateways serve chat completions and no /models: doctor said "not ready" and advised
+    # checking a base URL that was right, without trying a completion.
+    with ScriptedServer(default=answering("/none", {})) as server:
+        server.models_step = Step(status=404, body={"error": "not found"})
+        checks = await diagnose(settings_for(server.base_url).replace(model=model))
+    reachable = by_name(checks)["reachable"]
+    if model is None:  # nothing to try a completion with: the listing is needed
+        assert reachable.status == FAIL and "answered 404" in reachable.detail, shown(checks)
+        return
+    assert reachable.status == WARN and "the server lists no models; the model is set (m)" in reachable.detail
+    assert by_name(checks)["completion"].status == OK, shown(checks)
+    assert not [c for c in checks if c.status == FAIL], shown(checks)
+
+
 # -- the model: read from the listing as a run reads it ------------------------------------
 
 
