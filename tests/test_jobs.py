@@ -592,6 +592,26 @@ def test_an_import_killed_before_it_recorded_the_next_round_is_finished_by_statu
     assert "changing" not in json.loads((out / jobs.STATE / "job.json").read_text(encoding="utf-8"))
 
 
+def test_ctrl_c_during_an_import_stops_it_between_articles_and_the_next_command_goes_on(tmp_path):
+    # Between an article's event loop and the next, Python's own handler raised KeyboardInterrupt
+    # at any bytecode, inside a weakref callback too, where it was dropped: one export in twelve
+    # ran on to its end after Ctrl-C and exited 0.
+    import signal
+
+    _, out = _three_articles_answered(tmp_path)
+    finished: list[str] = []
+
+    def press_ctrl_c(source: str, error: str | None) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # noted, and raised before the next article, not here
+        finished.append(source)
+
+    with pytest.raises(KeyboardInterrupt):
+        jobs.import_results(out, tmp_path / "r.jsonl", on_article=press_ctrl_c)
+    assert len(finished) == 1
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back
+    assert jobs.status(out).done == 3  # the next command finishes the pass from the stored replies
+
+
 def _three_articles_answered(tmp_path: Path) -> tuple[Path, Path]:
     """Three copies of the seed article (a, b, c) exported, and their answers in ``r.jsonl``, not imported."""
     folder = seed_folder(tmp_path, "a.txt")
