@@ -109,11 +109,15 @@ def _url(text: str) -> str:
 
 
 # Loopback and private networks: servers there are the user's own (often a model on a CPU).
-# 0.0.0.0 too: servers print it as where they listen ("Uvicorn running on http://0.0.0.0:8000"),
-# people copy it, and it reaches this machine.
+# 0.0.0.0 and [::] too: servers print them as where they listen ("Uvicorn running on
+# http://0.0.0.0:8000"), people copy them, and they reach this machine. Link-local addresses, and
+# 100.64.0.0/10, where Tailscale puts the machines of one's own tailnet.
 _LOCAL_NETWORKS = tuple(
     ipaddress.ip_network(n)
-    for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "0.0.0.0/32", "::1/128", "fd00::/8")
+    for n in (
+        "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "0.0.0.0/32", "100.64.0.0/10", "169.254.0.0/16",
+        "::1/128", "::/128", "fd00::/8", "fe80::/10",
+    )
 )
 
 
@@ -248,7 +252,8 @@ _SPECS: dict[str, _Spec] = {
     "retry_backoff": _Spec("SUMMARIZE_RETRY_BACKOFF", _non_negative_float, "a number of seconds >= 0, e.g. 1", wants="float"),
     "retry_wait_max": _Spec("SUMMARIZE_RETRY_WAIT_MAX", _non_negative_float, "a number of seconds >= 0, e.g. 60", wants="float"),
     "temperature": _Spec("SUMMARIZE_TEMPERATURE", _non_negative_float, "a number >= 0, e.g. 0.2", wants="float"),
-    "tokenizer": _Spec("SUMMARIZE_TOKENIZER", _text, "auto, qwen, qwen3.5, conservative or a tiktoken encoding name"),
+    # Lowercased as it is used: "AUTO" counted as auto but was reported as a tokenizer named "AUTO".
+    "tokenizer": _Spec("SUMMARIZE_TOKENIZER", lambda t: _text(t).lower(), "auto, qwen, qwen3.5, conservative or a tiktoken encoding name"),
     "preset": _Spec("SUMMARIZE_PRESET", _one_of(presets.PRESETS), f"one of {', '.join(presets.PRESETS)}"),
     "cache": _Spec("SUMMARIZE_CACHE", _flag, "1 or 0 (true/false, yes/no, on/off)", wants="bool"),
     "cache_dir": _Spec("SUMMARIZE_CACHE_DIR", _path, "a folder path", wants="path"),

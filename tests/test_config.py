@@ -333,6 +333,12 @@ def test_a_malformed_openai_key_that_would_not_be_sent_stops_nothing():
         Settings.from_env({"SUMMARIZE_API_KEY": "sk-abc\ndef", "SUMMARIZE_BASE_URL": "http://127.0.0.1:8080/v1"})
 
 
+def test_a_tokenizer_name_is_read_in_lower_case_as_it_is_used():
+    # SUMMARIZE_TOKENIZER=AUTO counted as auto, and a dry run reported a tokenizer named "AUTO".
+    assert Settings.from_env({"SUMMARIZE_TOKENIZER": "AUTO"}).tokenizer == "auto"
+    assert Settings(tokenizer="Qwen").tokenizer == "qwen"
+
+
 def test_a_key_with_a_trailing_newline_is_trimmed():
     # What `export KEY=$(cat key.txt)` or a pasted line gives: the edges are not part of a key.
     assert Settings.from_env({"SUMMARIZE_API_KEY": "  sk-abc123\n"}).api_key == "sk-abc123"
@@ -354,6 +360,11 @@ def test_a_key_with_a_trailing_newline_is_trimmed():
         ("http://gpu-box.local:8000/v1", True),
         ("http://0.0.0.0:8000/v1", True),
         ("http://[::ffff:192.168.1.2]:8000/v1", True),
+        ("http://[::]:8000/v1", True),  # where a server says it listens, as 0.0.0.0
+        ("http://100.101.102.103:11434/v1", True),  # a Tailscale machine of one's own
+        ("http://169.254.1.2/v1", True),
+        ("http://[fe80::1%25eth0]:8080/v1", True),
+        ("http://100.128.0.1/v1", False),
         ("http://172.32.0.1:8000/v1", False),
         ("http://11.0.0.1/v1", False),
         ("https://api.openai.com/v1", False),
