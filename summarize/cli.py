@@ -635,7 +635,7 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
                         "prompt_tokens": plan.prompt_tokens,
                         "map_prompt_tokens": plan.map_prompt_tokens,
                         "estimated": plan.estimated,
-                        "method": plan.method,
+                        "method": "translation" if args.translate else plan.method,
                         "key_sentences": plan.key_sentences,
                         "sentences": plan.sentences,
                         "method_reason": plan.method_reason,
@@ -968,6 +968,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
     args = build_parser().parse_args(route(argv))  # exits 2 with a usage line
     parser = args.parser
+    # Options that would be ignored without a word in the company they are given in.
+    if getattr(args, "translate", False) and getattr(args, "method", None):
+        parser.error("--method is not taken with --translate: it chooses how a summary is written, and --translate "
+                     "writes a full translation")
+    if getattr(args, "dry_run", False) and getattr(args, "markdown", False):
+        parser.error("--markdown is not taken with --dry-run: a dry run prints its plan as text, or as JSON with --json")
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(levelname)s: %(message)s")
         _redact_logs(args)

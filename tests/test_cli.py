@@ -1069,6 +1069,27 @@ def test_with_stderr_closed_results_stay_alone_on_stdout(scripted, article, tmp_
     assert missing.returncode == 2 and missing.stdout == ""
 
 
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["--translate", "--method", "key-sentences"], "--method is not taken with --translate"),
+        (["--dry-run", "--markdown"], "--markdown is not taken with --dry-run"),
+        (["batch", "{folder}", "--out", "{out}", "--translate", "--method", "abstractive"], "--method is not taken with --translate"),
+    ],
+)
+def test_options_that_would_be_ignored_together_are_usage_errors(article, tmp_path, argv, says):
+    # Each was ignored without a word: a translation written as if --method had been heard.
+    folder = _folder(tmp_path, 1)
+    argv = [a.format(folder=folder, out=tmp_path / "out") for a in argv]
+    result = call(*argv, *([] if argv[0] == "batch" else [str(article)]), env={"SUMMARIZE_MODEL": "m"})
+    assert result.returncode == 2 and says in result.stderr
+
+
+def test_a_dry_run_of_a_translation_says_so_in_its_json(article):
+    result = call("--dry-run", "--translate", "--json", str(article), env={"SUMMARIZE_MODEL": "m"})
+    assert result.returncode == 0 and json.loads(result.stdout)["method"] == "translation"
+
+
 def test_an_interrupted_doctor_says_to_check_again_not_to_resume(monkeypatch):
     # It said "run it again to resume (finished replies are cached)": doctor caches nothing.
     from summarize import doctor
