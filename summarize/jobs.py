@@ -1571,6 +1571,10 @@ def _write_outputs(job: Job, article: dict[str, Any], result: Any, elapsed: floa
     return ""
 
 
+# The most bytes of a model's name a request file's name holds (past them, a hash of it stands in).
+MAX_SLUG = 80
+
+
 class _RoundWriter:
     """Request lines into files of at most ``max_lines`` lines and ``max_bytes`` bytes, one model per file."""
 
@@ -1598,6 +1602,12 @@ class _RoundWriter:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.counts[model] = self.counts.get(model, 0) + 1
             slug = "".join(c if c.isalnum() or c in "._-" else "_" for c in model)
+            if len(slug.encode("utf-8")) > MAX_SLUG:
+                # A file name holds 255 bytes: a 240-character model name failed the export after
+                # job.json was written, and the job folder could not be used again.
+                while len(slug.encode("utf-8")) > MAX_SLUG - 9:
+                    slug = slug[:-1]
+                slug = f"{slug}-{hashlib.sha256(model.encode('utf-8')).hexdigest()[:8]}"
             path = self.folder / f"requests-{slug}-{self.counts[model]:03d}.jsonl"
             handle = (open(path, "wb"), path, 0, 0)
         stream, path, lines, size = handle

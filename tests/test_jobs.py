@@ -612,6 +612,16 @@ def test_ctrl_c_during_an_import_stops_it_between_articles_and_the_next_command_
     assert jobs.status(out).done == 3  # the next command finishes the pass from the stored replies
 
 
+def test_a_model_name_too_long_for_a_file_name_is_shortened_in_the_request_files(tmp_path):
+    # "requests-<240 characters>-001.jsonl" is no file name (255 bytes at most): the export failed
+    # after job.json was written, and the job folder could not be used again.
+    model = "m" * 240
+    report = jobs.export_round(seed_folder(tmp_path), tmp_path / "job", settings=Settings(base_url="http://127.0.0.1:9/v1", model=model))
+    (written,) = report.files
+    assert len(written.path.name.encode()) <= 120 and written.model == model
+    assert {line["body"]["model"] for line in jobs.read_lines(written.path)} == {model}
+
+
 def _three_articles_answered(tmp_path: Path) -> tuple[Path, Path]:
     """Three copies of the seed article (a, b, c) exported, and their answers in ``r.jsonl``, not imported."""
     folder = seed_folder(tmp_path, "a.txt")
