@@ -55,6 +55,18 @@ class UsageError(Exception):
     """A command line that cannot work; exit 2."""
 
 
+class OutputFailed(BaseException):
+    """stdout cannot be written (a full disk, an I/O error): stop every article, since no result
+    could reach the reader; the error is stdout's, not the article's it was printing.
+
+    A ``BaseException`` for the reason ``OutputClosed`` is one.
+    """
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 class OutputClosed(BaseException):
     """stdout's reader went away (``summarize a.txt b.txt | head -1``): stop every article.
 
@@ -488,6 +500,9 @@ def _print(text: str) -> None:
     except BrokenPipeError:
         _silence_stdout()
         raise OutputClosed from None
+    except OSError as exc:  # a full disk: "art.txt: [Errno 28]" blamed the article
+        _silence_stdout()
+        raise OutputFailed(exc) from None
 
 
 def _silence_stdout() -> None:
@@ -991,6 +1006,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except OutputClosed:
         return 141  # what a shell reports for a program ended by SIGPIPE, as `git log | head` is
+    except OutputFailed as exc:
+        print(
+            f"{parser.prog}: error: the results could not be written to stdout "
+            f"({exc.error.strerror or exc.error}); the run stopped",
+            file=sys.stderr,
+        )
+        return 1
     except BrokenPipeError:
         _silence_stdout()
         return 141

@@ -1230,6 +1230,16 @@ def test_a_closed_pipe_ends_the_run_quietly_while_other_articles_are_in_flight(s
     assert stderr == "" and proc.returncode == 141
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full, a device that is always full")
+def test_a_full_disk_under_stdout_is_stdouts_failure_not_the_articles(scripted, article):
+    # It was reported as the article's failure: "art.txt: [Errno 28] No space left on device".
+    environ = dict(os.environ, SUMMARIZE_BASE_URL=scripted.base_url, SUMMARIZE_CACHE="0")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([str(CLI), str(article)], env=environ, stdout=full, stderr=subprocess.PIPE, text=True, timeout=30)
+    assert proc.returncode == 1
+    assert proc.stderr == "summarize: error: the results could not be written to stdout (No space left on device); the run stopped\n"
+
+
 def test_help_names_every_command_in_its_usage():
     result = run("--help")
     assert result.returncode == 0
