@@ -495,11 +495,11 @@ class Settings:
         settings = cls._build(sources, {**values, **overrides})
         fallback = _SPECS["api_key"].fallback_env
         if unsent:
-            if settings.is_openai or sources.get("base_url") == "OPENAI_BASE_URL":
+            if settings._openai_key_goes_to(settings.base_url):
                 raise ConfigError(unsent)
             sources[_WITHHELD] = str(fallback)  # malformed, and withheld anyway: no reason to stop
             return cls._build(sources, {**values, **overrides})
-        if sources.get("api_key") == fallback and not settings.is_openai and sources.get("base_url") != "OPENAI_BASE_URL":
+        if not settings.key_goes_to(settings.base_url):
             # An OpenAI key goes to OpenAI, or with the OPENAI_BASE_URL it is paired with: set for
             # other tools, it was sent to whatever host SUMMARIZE_BASE_URL or a preset named.
             del values["api_key"], sources["api_key"]
@@ -530,7 +530,7 @@ class Settings:
             return type(self)(**{**given, **overrides})
         kept = {k: v for k, v in env.items() if k not in overrides}
         changed = type(self)._build(kept, {**given, **overrides})
-        if kept.get("api_key") == _SPECS["api_key"].fallback_env and not changed.key_goes_to(changed.base_url):
+        if not changed.key_goes_to(changed.base_url):
             # The OPENAI_API_KEY read for OpenAI's API stays with it: .replace(base_url=...) or a
             # preset sent it to whatever host they named, as from_env would not.
             del kept["api_key"]
@@ -542,8 +542,12 @@ class Settings:
         """Whether this settings' key may be sent to ``base_url``: any key given as itself may;
         one read from ``OPENAI_API_KEY`` only to OpenAI's API (over https) or to the
         ``OPENAI_BASE_URL`` it is paired with."""
-        if self._variable("api_key") != _SPECS["api_key"].fallback_env:
-            return True
+        return self._variable("api_key") != _SPECS["api_key"].fallback_env or self._openai_key_goes_to(base_url)
+
+    def _openai_key_goes_to(self, base_url: str) -> bool:
+        """The one rule for ``OPENAI_API_KEY``, set for other tools: it goes to OpenAI's API over
+        https, or to the ``OPENAI_BASE_URL`` it is paired with (this settings' base URL, when it
+        was read from that variable)."""
         paired = self._variable("base_url") == _SPECS["base_url"].fallback_env and self.base_url == base_url.rstrip("/")
         return _on_openai(base_url) or paired
 
