@@ -32,6 +32,7 @@ from .glossary import resolve_glossary
 from . import output
 from .output import FLAG_NOTES, LANGUAGE_LABELS
 from .result import LANGUAGE_FAILED, Summary, Translation
+from .runner import gather_or_cancel
 from .text import display, parse_json, read_article as read_text
 from .pipeline import asummarize_article
 from .translate import atranslate_article
@@ -146,15 +147,7 @@ async def run_jobs(
         # What stops one job stops them all (a closed pipe, a cancel), before the shared client
         # closes: a plain gather left them running into it, and a closed `| head -1` printed 60
         # lines of tracebacks blaming a client= the user never passed.
-        tasks = [asyncio.ensure_future(one(job)) for job in jobs]
-        try:
-            return list(await asyncio.gather(*tasks))
-        except BaseException as exc:
-            for task in tasks:
-                task.cancel()
-            if not isinstance(exc, (KeyboardInterrupt, SystemExit)):  # these stop the loop: asyncio.run ends them
-                await asyncio.gather(*tasks, return_exceptions=True)
-            raise
+        return await gather_or_cancel(one(job) for job in jobs)
 
 
 @dataclass(frozen=True)

@@ -78,12 +78,16 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 async def gather_or_cancel(aws: Iterable[Awaitable[T]]) -> list[T]:
-    """``asyncio.gather``, but the first failure cancels the rest instead of leaving them running."""
+    """``asyncio.gather``, but the first failure cancels the rest instead of leaving them running,
+    and waits for them to end, so nothing they hold (a shared client) is closed under them. A
+    ``KeyboardInterrupt`` or ``SystemExit`` raised inside one stops the event loop itself: the
+    rest are cancelled and left to ``asyncio.run`` to end."""
     tasks = [asyncio.ensure_future(a) for a in aws]
     try:
         return list(await asyncio.gather(*tasks))
-    except BaseException:
+    except BaseException as exc:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            await asyncio.gather(*tasks, return_exceptions=True)
         raise
