@@ -81,13 +81,14 @@ async def gather_or_cancel(aws: Iterable[Awaitable[T]]) -> list[T]:
     """``asyncio.gather``, but the first failure cancels the rest instead of leaving them running,
     and waits for them to end, so nothing they hold (a shared client) is closed under them. A
     ``KeyboardInterrupt`` or ``SystemExit`` raised inside one stops the event loop itself: the
-    rest are cancelled and left to ``asyncio.run`` to end."""
+    rest are cancelled and left to ``asyncio.run`` to end. A coroutine closed unfinished (its loop
+    gone, collected as garbage) cancels them and awaits nothing: ``close()`` forbids it."""
     tasks = [asyncio.ensure_future(a) for a in aws]
     try:
         return list(await asyncio.gather(*tasks))
     except BaseException as exc:
         for task in tasks:
             task.cancel()
-        if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        if not isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
             await asyncio.gather(*tasks, return_exceptions=True)
         raise

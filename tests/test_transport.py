@@ -1144,3 +1144,29 @@ def test_an_async_client_closed_by_its_owner_fails_its_run_as_closed(scripted, s
 
     asyncio.run(main())
     assert scripted.chat_requests == []
+
+
+def test_a_gather_closed_unfinished_awaits_nothing():
+    # An interrupt that stopped the loop left run_jobs suspended in gather_or_cancel; collected
+    # later, its close() was caught as a failure and awaited the cancelled tasks: "coroutine
+    # ignored GeneratorExit", printed among whatever ran next.
+    from summarize.runner import gather_or_cancel
+
+    loop = asyncio.new_event_loop()
+    try:
+        async def forever() -> None:
+            await asyncio.sleep(3600)
+
+        async def outer() -> list[None]:
+            return await gather_or_cancel(forever() for _ in range(2))
+
+        coroutine = outer()
+        asyncio.set_event_loop(loop)
+        coroutine.send(None)  # suspended in the gather, as a loop stopped by Ctrl-C leaves it
+        tasks = list(asyncio.all_tasks(loop))
+        coroutine.close()  # raised RuntimeError: coroutine ignored GeneratorExit
+        assert tasks and all(t.cancelling() or t.cancelled() for t in tasks)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
