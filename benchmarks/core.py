@@ -32,7 +32,7 @@ from summarize import Settings, summarize_article, translate_article  # noqa: E4
 from summarize.glossary import extraction_requests  # noqa: E402
 from summarize.text import clean  # noqa: E402
 from summarize.translate import layout  # noqa: E402
-from summarize.budget import chunk_budget  # noqa: E402
+from summarize.budget import MIN_CHUNK_TOKENS, chunk_budget  # noqa: E402
 from summarize.tokens import tokenizer_for  # noqa: E402
 
 SEED = ROOT.parent / "shared" / "corpus" / "seed-qwen3-grok.txt"
@@ -56,9 +56,11 @@ def requests_per_budget(server: ScriptedServer) -> None:
 
 def map_wall_time(latency: float, concurrency: int, maps: int) -> None:
     # Each sentence is its own chunk at a budget just above one sentence: exactly `maps` map requests.
-    article = "".join(f"第{i}段的內容說明市府今天宣布了一項新的政策。" for i in range(1, maps + 1))
-    budget = tokenizer_for("qwen3-8b").count("第10段的內容說明市府今天宣布了一項新的政策。") + 1
-    with ScriptedServer(default=lambda seen: Step.reply("Notes."), latency=latency) as server:
+    # A sentence longer than the smallest budget the library takes (MIN_CHUNK_TOKENS).
+    sentence = "第{}段的內容說明臺南市政府今天宣布了一項新的交通與防災政策，並將在下個月起分區實施與檢討。"
+    article = "".join(sentence.format(i) for i in range(1, maps + 1))
+    budget = max(tokenizer_for("qwen3-8b").count(sentence.format(maps)) + 1, MIN_CHUNK_TOKENS)
+    with ScriptedServer(default=lambda seen: Step.reply(endpoint.SUMMARY_EN), latency=latency) as server:
         settings = Settings(base_url=server.base_url, model="qwen3-8b", chunk_tokens=budget, concurrency=concurrency, cache=False)
         started = time.perf_counter()
         summary = summarize_article(article, settings=settings)

@@ -48,6 +48,7 @@ _HAN = re.compile("[\u3400-\u9fff]")
 
 
 _MARKER = re.compile(r"^\s*(\[\[[A-Za-z]*\d+\]\])")
+_WORDS = ("city", "plan", "said", "new", "year", "work", "people", "model", "report", "road", "water", "school", "data")
 
 
 def translate(user_text: str) -> str:
@@ -59,9 +60,13 @@ def translate(user_text: str) -> str:
         match = _MARKER.match(line)
         # About as long as real English (2.5 characters per Chinese one), with the line's figures,
         # so that translate.pair_problems passes it as a real translation.
-        words = max(2, len(_HAN.findall(line)) * 5 // 8)
+        # Its words follow the line's characters, so two paragraphs of the same length get two
+        # translations: the same words for both would be a reply that merged them.
+        han = _HAN.findall(line)
+        words = max(2, len(han) * 5 // 8)
+        said = [_WORDS[ord(c) % len(_WORDS)] for c in han[1:words]] or ["text"]
         figures = re.findall(r"\d+", line[match.end():] if match else line)
-        out.append((match.group(1) + " " if match else "") + " ".join(["Translated"] + ["text"] * (words - 1) + figures) + ".")
+        out.append((match.group(1) + " " if match else "") + " ".join(["Translated", *said, *figures]) + ".")
     return "\n".join(out) or "Translated."
 
 
