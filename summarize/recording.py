@@ -208,6 +208,6 @@ def endpoint_or_recording(cassette: Path, argv: Sequence[str] = ()) -> tuple[Any
 
     print(
         f"No endpoint chosen: replaying {cassette.name} from cassettes/ "
-        f"(pass {LIVE_FLAG} or set SUMMARIZE_BASE_URL to use yours)."
+        f"(pass {LIVE_FLAG}, or set {' or '.join(LIVE_VARIABLES)}, to use yours)."
     )
     return Settings(base_url=REPLAY_BASE_URL, max_retries=0, **RECORDED_SETTINGS), replay(cassette)

@@ -114,6 +114,7 @@ def test_an_example_replays_when_only_a_key_is_in_the_environment(name, env, mon
     assert example["main"]([]) == 0  # under --block-network a live run could not have succeeded
     out = capsys.readouterr().out
     assert "replaying" in out and "--live" in out
+    assert "SUMMARIZE_BASE_URL or SUMMARIZE_PRESET" in out  # each makes it go live: both are named
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
