@@ -1056,3 +1056,13 @@ def test_a_roc_year_is_still_read_where_no_span_of_years_is_meant():
     years = {round(f.value) for text in ("113年災害防救業務檢討會", "去（113）年", "113年度預算", "民國60年")
              for f in chinese_figures(text) if f.kind == "roc"}
     assert years == {2024, 1971}
+
+
+async def test_a_date_the_article_does_not_give_is_taken_out_without_a_repair_request():
+    # As README says: only figures are sent for repair; a made-up date alone costs no request.
+    title = "「1624：世界島臺灣」特展開幕\n臺南市政府舉辦「1624：世界島臺灣」特展，展出大航海時代的文物與地圖。展覽將持續到年底。"
+    summary = "The exhibition opened on March 15, 2023 in Tainan, showing maps of the Age of Discovery. It runs until the end of the year."
+    ask = Asker("[1] unused")
+    checked = await verify.repair_summary(ask, summary, title)
+    assert ask.sent == [] and not checked.repaired
+    assert checked.dropped == ("on March 15, 2023",) and "2023" not in checked.text and "Tainan" in checked.text
