@@ -77,3 +77,35 @@ def test_a_tiktoken_encoding_not_in_its_cache_is_never_downloaded(tmp_path, monk
     assert fetched == [] and tiktoken.load.read_file is not None
     assert tiktoken.load.read_file("local") == b"" and fetched == ["local"]  # put back as it was
     tokens._tiktoken_encoding.cache_clear()
+
+
+def test_threads_that_ask_at_once_wait_for_one_load_of_qwens_encoding(monkeypatch):
+    # Each thread that missed the cache parsed Qwen's 150,000 ranks itself: 16 threads of a web
+    # app calling summarize_article at start-up held 16 copies (900 MB).
+    import threading
+    import time
+
+    from summarize import tokens
+
+    loads = []
+
+    def slow_load(variant):
+        loads.append(variant)
+        time.sleep(0.2)  # a parse long enough for every thread to ask meanwhile
+        return object()
+
+    monkeypatch.setattr(tokens, "_QWEN", {})
+    monkeypatch.setattr(tokens, "_load_qwen", slow_load)
+    start = threading.Barrier(8)
+    got = []
+
+    def ask():
+        start.wait()
+        got.append(tokens._qwen_encoding("qwen"))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert loads == ["qwen"] and len(got) == 8 and len({id(e) for e in got}) == 1
