@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -503,7 +504,8 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
         if in_simplified(article):
             chinese, run.simplified_fixed["zh-Hant"] = to_traditional(chinese)
         outcomes["zh-Hant"] = chinese
-    # Nothing is streamed to on_text: the reply holds markers, and the CLI prints the checked text.
+    # Nothing streams to on_text here (the replies hold markers): it gets the checked summary
+    # whole, once asummarize_article has checked it.
     pairs = tuple((s.text, english.get(i, "")) for i, s in enumerate(chosen))
     return KeySentenceSummary({lang: outcomes[lang] for lang in languages}, pairs, keysentences.join_chinese(chosen))
 
@@ -581,6 +583,21 @@ async def _translate_key_sentences(
     return english
 
 
+def check_on_text(on_text: object) -> None:
+    """Refuse an ``on_text`` that cannot take the pieces: it is called only once the summary
+    streams in, so a request would be paid for before it failed. An ``async def`` one is refused
+    too: called, it returns a coroutine that nothing awaits, and its body never runs."""
+    if on_text is None:
+        return
+    if not callable(on_text):
+        raise ConfigError(f"on_text must be a function taking a str, or None, got {type(on_text).__name__}")
+    if inspect.iscoroutinefunction(on_text) or inspect.iscoroutinefunction(getattr(on_text, "__call__", None)):
+        raise ConfigError(
+            "on_text must be a plain function, not an async one: it is called as each piece arrives and "
+            "nothing awaits what it returns (to hand pieces to async code, put them on an asyncio.Queue)"
+        )
+
+
 async def asummarize_article(
     text: str,
     *,
@@ -596,9 +613,7 @@ async def asummarize_article(
     article = clean(text)
     languages = check_languages(languages)
     check_partial(partial)
-    if on_text is not None and not callable(on_text):
-        # Called only once the summary streams in: a request would be paid for before it failed.
-        raise ConfigError(f"on_text must be a function taking a str, or None, got {type(on_text).__name__}")
+    check_on_text(on_text)
     settings = resolve_settings(settings, overrides)
     glossary_entries = names.resolve_glossary(glossary, settings)
     async with ChatClient(settings, client) as chat:
@@ -673,8 +688,11 @@ async def asummarize_article(
     for lang, exc in errors_by_language.items():
         log.warning("the %s summary failed (%s); returning the others", lang, exc)
         run.flags.add(LANGUAGE_FAILED)
+    first = summaries.get(languages[0]) or next(iter(summaries.values()))
+    if method == KEY_SENTENCES and on_text is not None:
+        on_text(first)  # nothing streamed: a reader of on_text would otherwise see no summary at all
     return Summary(
-        text=summaries.get(languages[0]) or next(iter(summaries.values())),
+        text=first,
         summaries=summaries,
         chunks=max(len(chunks), pieces) if method == ABSTRACTIVE else 1,
         usage=chat.usage(),
@@ -743,9 +761,11 @@ def summarize_article(
         glossary: names and their English forms, ``{"阿里巴巴": "Alibaba"}``, or a glossary file
             path (see ``summarize.glossary``); default ``SUMMARIZE_GLOSSARY``. Each request
             gets the entries whose names occur in its text; zh-Hant output keeps them unconverted.
-        on_text: called with each piece of the first language's final summary as it streams
-            in (a re-ask streams again after the first reply), for showing progress; the
-            checked summary is ``Summary.text``, which may differ (loops cut, re-asked).
+        on_text: a plain (not ``async``) function called with each piece of the first
+            language's final summary as it streams in (a re-ask streams again after the first
+            reply), for showing progress; the checked summary is ``Summary.text``, which may
+            differ (loops cut, re-asked). A key-sentence summary, whose replies hold markers,
+            is passed once, whole and checked.
         **overrides: settings to change, e.g. ``model="qwen3:8b"``, ``concurrency=8``.
 
     Returns:

@@ -892,6 +892,25 @@ def test_an_on_text_that_cannot_be_called_is_refused_before_any_request(scripted
     assert not scripted.requests
 
 
+class _AsyncCallable:
+    async def __call__(self, piece: str) -> None:
+        pass
+
+
+async def _async_on_text(piece: str) -> None:
+    pass
+
+
+@pytest.mark.parametrize("on_text", [_async_on_text, _AsyncCallable()], ids=["async-def", "async-__call__"])
+def test_an_async_on_text_is_refused_before_any_request(scripted, scripted_settings, on_text):
+    # It was called, and the coroutine it returned was dropped unawaited: its body never ran,
+    # the summary came back, and only a RuntimeWarning most apps never show said so.
+    scripted.default = lambda seen: Step.reply(EN)
+    err = raised(summarize_article, ARTICLE, settings=scripted_settings, on_text=on_text)
+    assert isinstance(err, ConfigError) and "on_text must be a plain function, not an async one" in str(err)
+    assert not scripted.requests
+
+
 DEEP = b"[" * 200_000 + b"]" * 200_000  # JSON nested deeper than Python's stack
 
 

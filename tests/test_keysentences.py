@@ -343,6 +343,14 @@ def test_a_small_model_translates_the_key_sentences_in_one_request(scripted, sma
     assert summary.flags == () and summary.unverified == ()
 
 
+def test_on_text_gets_a_key_sentence_summary_once_whole_and_checked(scripted, small):
+    # It was never called: a UI streaming on_text showed nothing for any model under 3B.
+    scripted.default = translator()
+    pieces: list[str] = []
+    summary = summarize_article(RELEASE, settings=small, on_text=pieces.append)
+    assert summary.method == "key-sentences" and pieces == [summary.text]
+
+
 def test_the_models_listing_tells_a_small_model_by_its_parameter_count(scripted, scripted_settings):
     scripted.default = translator()
     scripted.models = [{"id": "my-model", "object": "model", "owned_by": "llamacpp", "meta": {"n_params": 1777088000}}]
