@@ -81,7 +81,9 @@ async def gather_or_cancel(aws: Iterable[Awaitable[T]]) -> list[T]:
     """``asyncio.gather``, but the first failure cancels the rest instead of leaving them running,
     and waits for them to end, so nothing they hold (a shared client) is closed under them. A
     ``KeyboardInterrupt`` or ``SystemExit`` raised inside one stops the event loop itself: the
-    rest are cancelled and left to ``asyncio.run`` to end. A coroutine closed unfinished (its loop
+    rest are cancelled and left to ``asyncio.run`` to end, and the caller ends cancelled, since
+    raised again in its task the interrupt would stop ``asyncio.run``'s clean-up of those tasks
+    too ("Task was destroyed but it is pending!" at exit). A coroutine closed unfinished (its loop
     gone, collected as garbage) cancels them and awaits nothing: ``close()`` forbids it."""
     tasks = [asyncio.ensure_future(a) for a in aws]
     try:
@@ -89,6 +91,9 @@ async def gather_or_cancel(aws: Iterable[Awaitable[T]]) -> list[T]:
     except BaseException as exc:
         for task in tasks:
             task.cancel()
-        if not isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            if any(t.done() and not t.cancelled() and t.exception() is exc for t in tasks):
+                raise asyncio.CancelledError() from exc  # the loop's runner has it already
+        elif not isinstance(exc, GeneratorExit):
             await asyncio.gather(*tasks, return_exceptions=True)
         raise

@@ -1170,3 +1170,37 @@ def test_a_gather_closed_unfinished_awaits_nothing():
         asyncio.set_event_loop(None)
         loop.run_until_complete(asyncio.sleep(0))
         loop.close()
+
+
+INTERRUPTED_GATHER = """
+import asyncio, gc
+from summarize.runner import gather_or_cancel
+
+async def sleeper():
+    await asyncio.sleep(3600)
+
+async def interrupt():
+    await asyncio.sleep(0.01)
+    raise KeyboardInterrupt  # as an on_text writing to a terminal does on Ctrl-C
+
+async def main():
+    await gather_or_cancel([sleeper(), interrupt(), sleeper()])
+
+try:
+    asyncio.run(main())
+except KeyboardInterrupt:
+    print("interrupted")
+gc.collect()
+"""
+
+
+def test_an_interrupt_raised_in_a_gathered_task_reaches_the_caller_once_and_leaves_nothing_pending():
+    # Raised again in the gathering task, it stopped asyncio.run's clean-up as well: at exit
+    # "Task exception was never retrieved" and a traceback, or "Task was destroyed but it is
+    # pending!", after the CLI had said "interrupted".
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", INTERRUPTED_GATHER], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.strip() == "interrupted"
+    assert result.stderr == ""
