@@ -358,7 +358,8 @@ class RateGate:
                 if self._users:
                     raise errors.ConfigError(
                         "this ChatClient has requests in flight in another event loop (another thread, or another "
-                        "asyncio.run): share a ChatClient only among the runs of one event loop, or give each thread its own"
+                        "asyncio.run): share a ChatClient only among the runs of one event loop, or give each thread its own "
+                        "(an openai.OpenAI passed as client= is shared by any number of threads)"
                     )
                 self._condition, self._loop = asyncio.Condition(), weakref.ref(loop)
             self._users += 1
@@ -444,7 +445,8 @@ def _check_own_loop(client: Any, ours: bool = False) -> None:
     elif first() is not loop:
         what, advice = (
             ("ChatClient", "share a ChatClient among asummarize_article and atranslate_article calls in one event "
-             "loop, or build it around an openai.OpenAI (ChatClient(settings, openai.OpenAI(...))) to share it among sync calls")
+             "loop, or build it around an openai.OpenAI (ChatClient(settings, openai.OpenAI(...))) to share it among sync "
+             "calls made one at a time (calls from several threads at once share the openai.OpenAI itself)")
             if ours else
             ("openai.AsyncOpenAI client", "pass an openai.OpenAI to the sync functions, or await asummarize_article "
              "and atranslate_article with this client in one event loop")
