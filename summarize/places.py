@@ -37,7 +37,20 @@ _BY_COUNTRY: dict[str, dict[str, tuple[str, ...]]] = {
     "United States": {"New York": ("紐約",), "Silicon Valley": ("矽谷",)}, "Philippines": {"Manila": ("馬尼拉",)},
     "Thailand": {"Bangkok": ("曼谷",)}, "Vietnam": {"Hanoi": ("河內",)}, "Australia": {"Sydney": ("雪梨", "悉尼")},
 }
-CITIES: dict[str, tuple[str, ...]] = {city: forms for cities in _BY_COUNTRY.values() for city, forms in cities.items()}
+# How Simplified Chinese writes the characters of those names (OpenCC t2s, character by
+# character): a Simplified article's 东京 or 花莲 names Tokyo or Hualien as 東京 and 花蓮 do. Unknown,
+# they left its correct "Tokyo" unsupported, or rewritten into the one city it seemed to name.
+_T2S = str.maketrans("倫內園廣慶戶東漢爾約紐縣義臺萊蓮蘭門雙雲頓馬", "伦内园广庆户东汉尔约纽县义台莱莲兰门双云顿马")
+_MAINLAND = {"Silicon Valley": ("硅谷",)}  # not a character's form, a word of its own
+
+
+def _with_simplified(city: str, forms: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*forms, *(form.translate(_T2S) for form in forms), *_MAINLAND.get(city, ()))))
+
+
+CITIES: dict[str, tuple[str, ...]] = {
+    city: _with_simplified(city, forms) for cities in _BY_COUNTRY.values() for city, forms in cities.items()
+}
 COUNTRIES: dict[str, tuple[str, ...]] = {country: tuple(cities) for country, cities in _BY_COUNTRY.items()}
 _COUNTRY = {city: country for country, cities in COUNTRIES.items() for city in cities}
 
@@ -46,13 +59,30 @@ _COUNTRY = {city: country for country, cities in COUNTRIES.items() for city in c
 # which occur inside other words too (港 in 港口, 南市 in 越南市場). They support a city in a check,
 # so that a city the article names by one is never taken for a misread one and rewritten, but
 # never name one in a prompt or as the city a misread one meant.
-_SHORT_FORMS = frozenset({
+_SHORT_FORMS = frozenset(form for short in (
     "北市", "中市", "南市", "竹市", "竹縣", "港", "雙北", "北捷", "中捷", "府城", "高市", "高捷", "桃市",
     "桃捷", "基市", "嘉市", "嘉縣", "花縣", "東縣", "宜縣", "屏縣", "彰縣", "彰市", "投縣", "雲縣", "苗縣",
-})
+) for form in (short, short.translate(_T2S)))
 _ONE_NAME = {"Macao"}  # the same city as Macau
 # Words that hold a short form and are no city's: 北市 in 新北市, 南市 in 越南市場, 港 in 港口.
-_HOLDS_SHORT_FORM = re.compile("新北|越南|湖南|河南|雲南|海南|濟南|河北|湖北|集中|[漁商軍海河]港|港[口灣務區埠]")
+_HOLDS_SHORT_FORM = re.compile("新北|越南|湖南|河南|[雲云]南|海南|[濟济]南|河北|湖北|集中|[漁渔商軍军海河]港|港[口灣湾務务區区埠]")
+# Every full form, longest first: read from left to right, a name inside another is not named
+# (京都 in 東京都, 北京都會區 or 南京都市計畫 named Kyoto, and a summary's "Kyoto" passed).
+_FULL_FORMS = sorted({form for forms in CITIES.values() for form in forms if form not in _SHORT_FORMS}, key=len, reverse=True)
+_NAMED = re.compile("|".join(map(re.escape, _FULL_FORMS)))
+_CITIES_BY_FORM: dict[str, list[str]] = {}
+for _city, _forms in CITIES.items():
+    for _form in _forms:
+        _CITIES_BY_FORM.setdefault(_form, []).append(_city)
+
+
+def _named_in_full(text: str) -> dict[str, int]:
+    """The cities ``text`` names by a full form, each with where it first does."""
+    first: dict[str, int] = {}
+    for match in _NAMED.finditer(text):
+        for city in _CITIES_BY_FORM[match.group()]:
+            first.setdefault(city, match.start())
+    return first
 
 
 def names_city(source: str, city: str) -> bool:
@@ -65,7 +95,7 @@ def names_city(source: str, city: str) -> bool:
         (True, False)
     """
     forms = CITIES[city]
-    if any(form in source for form in forms if form not in _SHORT_FORMS):
+    if city in _named_in_full(source):
         return True
     short = [form for form in forms if form in _SHORT_FORMS]
     if not short:
@@ -86,13 +116,7 @@ def cities_in(text: str) -> list[str]:
         >>> cities_in("南市災防全面升級。臺南市府召開會議，回顧花蓮地震……")
         ['Tainan', 'Hualien']
     """
-    first: dict[str, int] = {}
-    for english, forms in CITIES.items():
-        if english in _ONE_NAME:
-            continue
-        found = [text.find(form) for form in forms if form not in _SHORT_FORMS and form in text]
-        if found:
-            first[english] = min(found)
+    first = {city: at for city, at in _named_in_full(text).items() if city not in _ONE_NAME}
     return sorted(first, key=first.__getitem__)
 
 

@@ -33,6 +33,17 @@ DISASTER = "tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt"
         ("湖南市場與港口。", []),
         ("香港與澳門。", ["Hong Kong", "Macau"]),  # Macau once, though the check also knows "Macao"
         ("今天天氣很好。", []),
+        # A name inside another is not named: 京都 in 東京都 gave "Tokyo, Kyoto", so a summary's
+        # wrong "Kyoto" passed.
+        ("東京都政府宣布。", ["Tokyo"]),
+        ("北京都會區與南京都市計畫。", ["Beijing", "Nanjing"]),
+        ("京都大學。", ["Kyoto"]),
+        # Simplified forms name their cities too.
+        ("东京都与大阪府，花莲县与广州。", ["Tokyo", "Osaka", "Hualien", "Guangzhou"]),
+        ("台东、屏东、云林、嘉义、宜兰、桃园、金门、重庆、纽约、伦敦、硅谷。", [
+            "Taitung", "Pingtung", "Yunlin", "Chiayi", "Yilan", "Taoyuan", "Kinmen", "Chongqing", "New York",
+            "London", "Silicon Valley",
+        ]),
     ],
 )
 def test_cities_in(text, cities):
@@ -200,3 +211,27 @@ def test_a_short_form_inside_another_word_names_no_city(english, source, city):
     from summarize import verify
 
     assert [c.phrase for c in verify.check(english, source) if c.kind == "name"] == [city]
+
+
+@pytest.mark.parametrize(
+    ("english", "source"),
+    [
+        # A Simplified article's cities were unknown: its correct "Tokyo" was rewritten "Kyoto"
+        # (京都 in 东京都 was the one Japanese city left), Hualien and Guangzhou listed unsupported.
+        ("The Tokyo Metropolitan Government will work with Osaka. Hualien and Guangzhou joined.",
+         "东京都政府宣布将与大阪府合作，花莲县与广州代表团也出席。"),
+        ("The Taipei City Government and New Taipei agreed.", "双北市府同意。"),
+    ],
+)
+def test_a_simplified_article_names_its_cities(english, source):
+    from summarize import verify
+
+    assert verify.fix_wrong_cities(english, source) == (english, [])
+    assert [c.phrase for c in verify.check(english, source) if c.kind == "name"] == []
+
+
+def test_a_summary_naming_kyoto_for_a_tokyo_article_is_caught():
+    from summarize import verify
+
+    fixed, corrections = verify.fix_wrong_cities("The Kyoto government announced it.", "東京都政府今天宣布。")
+    assert fixed == "The Tokyo government announced it." and len(corrections) == 1
