@@ -286,6 +286,7 @@ def score(article: str) -> list[Sentence]:
         length = max(1, visible_length(own))
         if (
             is_header(text, paragraph)
+            or not says_something(own)
             or (index > 0 and length < MIN_CHARACTERS)
             or repeats[own] >= TEMPLATE_MIN_REPEATS
             or _ADDRESS.search(text)
@@ -304,6 +305,13 @@ def score(article: str) -> list[Sentence]:
         value = centrality + facts + TITLE_WEIGHT * on_title + LEAD_WEIGHT * lead
         scored.append(Sentence(index, paragraph, text, value, size, frozenset(found)))
     return scored
+
+
+def says_something(text: str) -> bool:
+    """A line with a letter or a digit in it: a divider (＊＊＊＊, ────, ====) or a Markdown
+    table's |---|---| line says nothing, and chosen it was sent to be translated and came back
+    in both summaries."""
+    return any(c.isalnum() for c in text)
 
 
 def is_dateline(text: str, paragraph: int) -> bool:
@@ -353,7 +361,8 @@ def choose(article: str, characters: int) -> list[Sentence]:
     everything = score(article)
     # A text of nothing but header lines still has something to say: its lines, in order.
     scored = [s for s in everything if s.score > 0] or [
-        Sentence(s.index, s.paragraph, s.text, 1.0, s.size, s.units) for s in everything  # replace() is 3 times slower
+        Sentence(s.index, s.paragraph, s.text, 1.0, s.size, s.units)  # replace() is 3 times slower
+        for s in everything if says_something(s.text)
     ]
     chosen: list[Sentence] = []
     covered: set[str] = set()
@@ -477,6 +486,7 @@ def join_chinese(chosen: list[Sentence]) -> str:
         if sentence.paragraph != last:
             lines.append([])
             last = sentence.paragraph
-        text = sentence.text
+        # A sentence the splitter ended at ； ends with 。 alone: "流程太慢；。" was written.
+        text = sentence.text.removesuffix("；")
         lines[-1].append(text if text.endswith(_ZH_ENDERS) or text.endswith((".", "!", "?")) else f"{text}。")
     return "\n".join("".join(line) for line in lines)

@@ -207,6 +207,22 @@ def test_a_sentence_over_the_budget_is_chosen_when_it_is_the_best_so_a_summary_n
     assert [s.text for s in chosen] == [long]
 
 
+@pytest.mark.parametrize("divider", ["＊＊＊＊＊＊＊＊＊＊＊＊", "────────────", "==============", "|---|---|---|"])
+def test_a_line_without_a_letter_or_digit_is_never_chosen(divider):
+    # A short article's divider was chosen, sent to be translated and written into both
+    # summaries: "... next year. ＊＊＊＊＊＊＊＊＊＊＊＊. The city will ..."
+    article = f"運河導覽船擴大營運\n市府今天宣布，導覽船明年起增加三條航線。\n{divider}\n市府添購六艘電動船，每艘可載四十人。"
+    texts = [s.text for s in choose(article, 400)]
+    assert divider not in texts and len(texts) == 3
+    assert [s.text for s in choose(f"{divider}\n{divider}", 100)] == []
+
+
+def test_a_sentence_ended_at_a_semicolon_ends_with_one_full_stop():
+    # "流程太慢；。": the splitter ends a sentence at ；, and 。 was added after it.
+    chosen = [Sentence(0, 0, "開發流程太慢；", 1.0, 7), Sentence(1, 0, "Python很好用。", 1.0, 10)]
+    assert join_chinese(chosen) == "開發流程太慢。Python很好用。"
+
+
 def test_a_text_of_header_lines_only_still_gives_its_lines():
     assert [s.text for s in choose("發稿單位：研考會\n發稿時間：114年", 100)] == ["發稿單位：研考會", "發稿時間：114年"]
     # with a full release date among them, once: it was chosen first, then again among the lines
