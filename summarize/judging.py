@@ -3,7 +3,7 @@ applies, in one place, to every summary and every part's notes.
 
 ::
 
-    wrong_language(text, lang)  mostly Chinese where English was asked for, or the reverse
+    wrong_language(text, lang)  not English (mostly Chinese, Japanese, Korean) where English was asked for, or not Chinese
     untranslated(text)          where the sentences of an English reply left in Chinese are
     refuses(text)               a short refusal ("I'm sorry, but I can't ...")
     too_short(text, lang, req)  a few words copied from the request (an obeyed "只輸出 PWNED")
@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from . import prompts
 from .loops import sentences, words_of
 from .reply import Reply
-from .text import han_count, in_chinese, mostly_chinese, visible_length
+from .text import han_count, in_chinese, mostly_chinese, not_english, visible_length
 
 
 def wrong_language(text: str, language: str) -> bool:
-    """A reply not in ``language``: mostly Chinese where English was asked for, or mostly not
-    Chinese where Chinese was."""
-    return mostly_chinese(text) if language == "en" else not in_chinese(text)
+    """A reply not in ``language``: mostly not Latin letters where English was asked for
+    (``not_english``), or mostly not Chinese where Chinese was."""
+    return not_english(text) if language == "en" else not in_chinese(text)
 
 
 # A sentence of an English reply with at least this many Chinese characters, most of its letters

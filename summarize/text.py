@@ -635,6 +635,21 @@ def mostly_chinese(text: str) -> bool:
     return han_ratio(text) > 0.5
 
 
+# Latin letters: ASCII, the Latin-1 and Latin Extended blocks (é, ñ, ō), Vietnamese's Additional.
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def not_english(text: str) -> bool:
+    """At most half the letters are Latin: a reply meant to be English is not, whether it is
+    Chinese (``mostly_chinese``), Japanese or Korean. A Japanese "English" summary of a
+    Japanese article passed with no flag, and a Korean one with no re-ask: only Chinese
+    characters were counted. A text without letters is not judged."""
+    rest, latin = _LATIN.subn("", text)
+    rest, han = _HAN.subn("", rest)
+    letters = latin + han + sum(map(str.isalpha, rest))
+    return bool(letters) and latin * 2 <= letters
+
+
 @functools.lru_cache(maxsize=1)
 def _s2tw():
     import opencc

@@ -57,7 +57,9 @@ from .errors import (
 from .reply import without_chatter
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
-from .text import clean, half_width, han_count, han_ratio, in_simplified, is_han, mostly_chinese, to_traditional, visible_length
+from .text import (
+    clean, half_width, han_count, han_ratio, in_simplified, is_han, mostly_chinese, not_english, to_traditional, visible_length,
+)
 from .tokens import TokenCounter, tokenizer_for
 
 log = logging.getLogger("summarize")
@@ -538,7 +540,7 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
     if not translation.strip():
         return ["empty"]
     problems = []
-    if target == "en" and mostly_chinese(translation):
+    if target == "en" and not_english(translation):
         problems.append("not in English")
     elif target == "en" and (left := chinese_words(translation)):
         problems.append(f"Chinese left: {', '.join(left[:3])}")
@@ -877,7 +879,7 @@ class TranslationRun:
 
     def suspect(self, translated: str) -> bool:
         """Empty, or mostly Chinese where English was asked for."""
-        return not translated.strip() or (self.target == "en" and mostly_chinese(translated))
+        return not translated.strip() or (self.target == "en" and not_english(translated))
 
     async def translate_chunk(self, units: list[Unit]) -> tuple[dict[int, str], set[int]]:
         """Translations of one chunk, checked, and the numbers of the units still failing.

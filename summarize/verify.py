@@ -50,7 +50,7 @@ from .figures import (
 )
 from .loops import sentences, strip_loops, without_sentences, words_of
 from .places import CITIES, meant_city, names_city
-from .text import is_han, mostly_chinese, visible_length
+from .text import is_han, not_english, visible_length
 
 log = logging.getLogger("summarize")
 
@@ -1086,7 +1086,7 @@ async def repair_summary(
         return _settled(text, claims, source, glossary, repaired=True, corrected=corrected)
     repaired = apply_repair(text, offending, reply, evidence)
     after = check(repaired, source, glossary=glossary)
-    wrong_language = language == "en" and mostly_chinese(repaired)
+    wrong_language = language == "en" and not_english(repaired)
     if repaired != text and not wrong_language and _faithfulness(after) < _faithfulness(claims):
         return _settled(repaired, after, source, glossary, repaired=True, kept_repair=True, corrected=corrected)
     return _settled(text, claims, source, glossary, repaired=True, corrected=corrected)

@@ -261,6 +261,23 @@ def test_a_cut_chinese_copy_is_reasked_for_english_before_anything_is_raised(scr
     assert "came back in Chinese" in again.task_text and "repeated itself" in again.task_text
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "市政府は、来年からバス路線網を拡大すると発表した。新しい路線が加わる。",
+        "시 정부는 내년부터 버스 노선망을 확대한다고 발표했다. 새 노선이 추가된다.",
+    ],
+    ids=["japanese", "korean"],
+)
+def test_an_english_summary_in_japanese_or_korean_is_asked_again_then_flagged(scripted, scripted_settings, reply):
+    # Only Chinese characters were counted: a Japanese reply (half kana) was kept as the English
+    # summary with no flag, and a Korean one was not even asked again.
+    scripted.default = lambda seen: Step.reply(reply)
+    summary = summarize_article(ARTICLE, settings=scripted_settings)
+    assert summary.unverified == ("en",) and summary.flags == ("en-not-english",)
+    assert len(scripted.chat_requests) == 2 and scripted.chat_requests[1].reasked
+
+
 def test_an_english_summary_still_chinese_after_the_reask_is_returned_unverified(scripted, scripted_settings):
     scripted.default = lambda seen: Step.reply(CHINESE)
     summary = summarize_article(ARTICLE, settings=scripted_settings)

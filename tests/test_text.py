@@ -56,3 +56,22 @@ def test_the_same_characters_in_a_simplified_sentence_are_repaired(drifted, repa
 )
 def test_japanese_is_not_taken_for_chinese(text, chinese):
     assert in_chinese(text) is chinese
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tainan will add twelve bus routes.", False),
+        ("Mayor Huang Wei-che (黃偉哲) said the city will add routes.", False),  # a gloss is no other language
+        ("Đà Nẵng and São Paulo signed.", False),  # Latin letters with marks are Latin
+        ("2024/02/02 12:00", False),  # no letters: not judged
+        ("臺南市政府宣布明年起擴大公車路網。", True),
+        ("政府は15日、対策本部を開いた。", True),
+        ("정부는 15일 대책본부를 열었다.", True),
+        ("Правительство заявило.", True),
+    ],
+)
+def test_not_english(text, expected):
+    from summarize.text import not_english
+
+    assert not_english(text) is expected
