@@ -350,15 +350,24 @@ _ZH_PREFIXES = ("百分之", "千分之", "萬分之", "民國", "第")
 # Per hundred, thousand and ten thousand: 千分之三 is 0.3%.
 _ZH_PER = {"百分之": 1.0, "千分之": 0.1, "萬分之": 0.01}
 _ZH_UNITS = {"十": 10.0, "百": 100.0, "千": 1e3, "萬": 1e4, "億": 1e8, "兆": 1e12}
+# The digit after one digit's 成 that gives it tenths: 三成二 and 3成2 are 32%, 九成五 95%. Not
+# after 十 or a decimal (十成, 3.5成), and not when a number or a counter follows it: in 三成五人 the
+# 五 counts people.
+_ZH_TENTH = (
+    rf"(?<=(?<!{_ZH_NUMERAL})(?<![\d.．])[一二兩三四五六七八九1-9１-９]成)[一二三四五六七八九1-9１-９]"
+    rf"(?!{_ZH_NUMERAL}|[\d.．%％年月日時分秒度個人次倍名件位家戶歲天週周元])"
+)
 # A number; a round 百, 千, 萬 or 億 alone after a word that says about (近百, 逾千, 上萬, 破億) or
 # before one that says more (百餘件, 千多人); then a fraction (三分之一), a unit after "more"
-# (十多萬: 100,000 and more), a percent or counter, and a half (兩個半小時, 一年半, 一半).
+# (十多萬: 100,000 and more), a percent or counter, the tenths of a 成 (三成二), and a half
+# (兩個半小時, 一年半, 一半).
 _ZH_FIGURE = re.compile(
     rf"(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*"
     rf"|[百千萬](?=[餘多來])|[百千萬億](?<=[近逾上破超].)(?!分之){_ZH_NUMERAL}*)"
     rf"(?:分之(?P<part>\d+(?:[.．]\d+)?|[{_ZH_DIGITS}十百千點]+))?"
     r"(?:[多餘來](?P<unit>[萬億兆]))?"
     r"(?P<post>\s*(?:[%％]|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
+    rf"(?P<tenth>{_ZH_TENTH})?"
     r"(?P<half>個半(?=小時|月|鐘頭|世紀|星期|禮拜)|(?<=[年一])半(?![導島夜山場價決官徑年天日月數]))?"
 )
 # A half with no number before it, and what an English text may write for it: 過半 and 半數 are
@@ -704,12 +713,17 @@ def _plain_financial(text: str) -> str:
     return _FINANCIAL_RUN.sub(lambda m: m.group().translate(_FINANCIAL) if len(m.group()) > 1 else m.group(), text)
 
 
+# A decimal and the 萬, 億 or 萬億 it counts: 二十八點六億, 一點五萬, 1.5萬億, 47.1万亿.
+_ZH_DECIMAL_SCALED = re.compile(r"([^.點点萬万億亿]+[.點点][\d零〇一二三四五六七八九]+)([萬万][億亿]|[萬万億亿])")
+
+
 def chinese_number(text: str) -> float | None:
     """The value of a Chinese or mixed numeral: 兩千三百五十 → 2350, 2350億 → 2.35e11, 1萬5千 → 15000,
-    1,260.5億 → 1.2605e11, 二〇二四 → 2024, 3兆 → 3e12. None when it is not one.
+    1,260.5億 → 1.2605e11, 二十八點六億 → 2.86e9, 1.5萬億 → 1.5e12, 二〇二四 → 2024, 3兆 → 3e12.
+    None when it is not one.
 
     cn2an reads Chinese and mixed numerals (萬 and 億 included); this adds what it does not:
-    thousands separators, full-width digits, 兆, and ○ for zero.
+    thousands separators, full-width digits, 兆, ○ for zero, and a decimal before 萬, 億 or 萬億.
     """
     text = half_width(text).replace(",", "").replace("廿", "二十").replace("卅", "三十").replace("卌", "四十")
     if text[:1] in ("百", "千", "萬", "億"):  # 百餘件, 近千人, 逾百萬: "a hundred", "a thousand", "a million"
@@ -726,7 +740,14 @@ def chinese_number(text: str) -> float | None:
     try:
         return float(cn2an.cn2an(text, "smart"))
     except (ValueError, KeyError, IndexError, TypeError):
+        pass
+    # cn2an reads 28.6億 but not 二十八點六億, and reads neither 1.5萬億 nor 47.1万亿 (a trillion in
+    # mainland and Hong Kong writing); read short of its units, 二十八點六億 was 28.6 and 1.5萬億
+    # 15,000. Only digits after the point, so a time (三點半, 十點五十分) is no decimal here.
+    scaled = _ZH_DECIMAL_SCALED.fullmatch(text)
+    if scaled is None or (number := chinese_number(scaled.group(1))) is None:
         return None
+    return number * math.prod(_ZH_UNITS[c] for c in scaled.group(2).translate(TRADITIONAL_NUMERALS))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -889,6 +910,9 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
                 add(value * _ZH_PER.get(pre, 1.0), True)
                 if pre in ("千分之", "萬分之"):
                     add(value, False)  # "3 per thousand"
+            elif post == "成" and match.group("tenth"):
+                # 三成二 is 32% and nothing else: no 30%, no bare 3 or 2 (年增三成二 is "up 32%").
+                add(value * 10 + (chinese_number(match.group("tenth")) or 0.0), True)
             elif post == "成":
                 add(value * 10, True)
                 add(value, False)  # "Grok 3.5成為…" is a name before a verb, not 35%

@@ -88,6 +88,12 @@ CHINESE_NUMBERS = [
     ("3兆", 3e12),
     ("1兆2000億", 1.2e12),
     ("三點五", 3.5),
+    # A decimal before its units was read short of them: 二十八點六億 as 28.6, 1.5萬億 as 15,000.
+    ("二十八點六億", 2.86e9),
+    ("一點五萬", 15000),
+    ("1.5萬億", 1.5e12),
+    ("47.1万亿", 4.71e13),
+    ("十五點五萬億", 1.55e13),
 ]
 
 
@@ -112,6 +118,11 @@ CHINESE = [
     ("成 as percent", "六成民眾支持，3.5成反對。", [(60, True), (6, False), (35, True), (3.5, False)]),
     ("a round hundred", "共百餘件精品，千多人。", [(100, False), (1000, False)]),
     ("成 in a word is not a percent", "計畫完成三項。", [(3, False)]),
+    # The digit after 成 was a count of its own: 三成二 read as 30% and 2, never 32%.
+    ("成 with its tenths", "年增三成二，3成2，九成五。", [(32, True), (32, True), (95, True)]),
+    ("成 and a range of tenths", "約一成五至兩成。", [(15, True), (20, True), (2, False)]),
+    ("a count after 成 is no tenth", "三成五人受傷。", [(30, True), (3, False), (5, False)]),
+    ("點 before 萬 is a decimal, in a time none", "下午三點半開會，十點五萬人。", [(3, False), (1.05e5, False)]),
     ("折 as the price paid and the discount", "門票七折。", [(70, True), (30, True)]),
     ("percentage points", "上升3個百分點。", [(3, True)]),
     ("民國 year", "民國113年。", [(113, False), (2024, False)]),
@@ -180,6 +191,34 @@ def test_seed_article_figures():
 def test_chinese_summary_checked_against_the_article():
     assert [c.phrase for c in check("最大模型有235億個參數。", "擁有2350億個參數。")] == ["235億"]
     assert check("最大模型有2350億個參數。", "擁有2350億個參數。") == ()
+
+
+# X成Y and a decimal before 萬, 億 or 萬億 (二十八點六億, 1.5萬億) were misread (三成二 as 30% and 2,
+# 二十八點六億 as 28.6, 1.5萬億 as 15,000), so a faithful "up 32%" or "1.5 trillion" was flagged,
+# sent for repair and its sentence dropped.
+TENTHS_AND_DECIMALS = [
+    # (name, output, source, unsupported phrases)
+    ("三成二 as 32%", "Revenue was up 32% year on year.", "營收年增三成二。", []),
+    ("3成2 as 32 percent", "Revenue grew by 32 percent.", "營收成長3成2。", []),
+    ("一成五 as 15%", "Costs fell 15%.", "成本減少一成五。", []),
+    ("六成八 as 68%", "68% of people agreed.", "六成八民眾同意。", []),
+    ("三成二 is not 30%", "Revenue grew 30%.", "營收成長三成二。", ["30%"]),
+    ("三成二 is not 23%", "Revenue grew 23%.", "營收成長三成二。", ["23%"]),
+    ("九成五 in a Chinese summary", "結案率達九成五。", "結案率達95%。", []),
+    ("95% in a Chinese summary for 九成五", "結案率達95%。", "結案率達九成五。", []),
+    ("二十八點六億 in a Chinese summary", "支出達二十八點六億元。", "支出達28.6億元。", []),
+    ("二十八點六億 as NT$2.86 billion", "It spent NT$2.86 billion.", "支出達二十八點六億元。", []),
+    ("二十八點六億 is not 28.6", "It spent NT$28.6.", "支出達二十八點六億元。", ["NT$28.6"]),
+    ("一點五萬 as 15,000", "About 15,000 people came.", "約一點五萬人到場。", []),
+    ("1.5萬億 as a trillion", "It reached 1.5 trillion yuan.", "達1.5萬億元。", []),
+    ("47.1万亿 as a trillion", "Sales reached 47.1 trillion yuan.", "零售总额达47.1万亿元。", []),
+    ("1.5萬億 is not 15,000", "It reached 15,000 yuan.", "達1.5萬億元。", ["15,000 yuan"]),
+]
+
+
+@pytest.mark.parametrize("name, output, source, flagged", TENTHS_AND_DECIMALS, ids=[c[0] for c in TENTHS_AND_DECIMALS])
+def test_tenths_of_cheng_and_decimals_before_units_are_traced(name, output, source, flagged):
+    assert [c.phrase for c in check(output, source)] == flagged
 
 
 # -- names -------------------------------------------------------------------------------------
