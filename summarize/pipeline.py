@@ -105,6 +105,8 @@ class Run:
     glossary: dict[str, str] = field(default_factory=dict)
     glossary_tokens: int = 0
     reserve: int = 0  # tokens reserved out of the context for the longest reply
+    # The article summarized: a zh-Hant reply's forms copied from it (李明峯, 半斗米) are no drift.
+    article: str = ""
     simplified_fixed: dict[str, int] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
     on_text: Callable[[str], None] | None = None  # the first language's final summary as it streams
@@ -164,8 +166,8 @@ class Run:
                     prompts.SHORT_NAMES.get(language, language), prompts.amount(words, language), limit,
                 )
         if language == "zh-Hant":
-            # Models drift into Simplified; the user's names stay exactly as given.
-            text, fixed = to_traditional(text, tuple(self.glossary))
+            # Models drift into Simplified; the user's names and the article's forms stay as written.
+            text, fixed = to_traditional(text, tuple(self.glossary), self.article)
         wrong = wrong_language(text, language)
         # The system prompt said back is an echo too ("You are a news editor who ...").
         system = next((m["content"] for m in messages if m["role"] == "system"), "")
@@ -499,10 +501,10 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
     if "zh-Hant" in languages:
         # The article's own words; an article written in Simplified characters gets them in
         # Traditional ones, as every zh-Hant summary is. A Traditional article's variant forms
-        # (裏, 峯) stay as it writes them.
+        # (裏, 峯) stay as it writes them; a Simplified one's every sentence is drift (待在家里).
         chinese, run.simplified_fixed["zh-Hant"] = keysentences.join_chinese(chosen), 0
         if in_simplified(article):
-            chinese, run.simplified_fixed["zh-Hant"] = to_traditional(chinese)
+            chinese, run.simplified_fixed["zh-Hant"] = to_traditional(chinese, simplified=True)
         outcomes["zh-Hant"] = chinese
     # Nothing streams to on_text here (the replies hold markers): it gets the checked summary
     # whole, once asummarize_article has checked it.
@@ -621,7 +623,7 @@ async def asummarize_article(
         counter = tokenizer_for(model, settings.tokenizer)
         run = Run(
             settings, chat, model, counter, glossary=glossary_entries, reserve=summary_reserve(settings, languages),
-            on_text=on_text,
+            on_text=on_text, article=article,
         )
         listed = chat.transport.parameters(model)
         method = KEY_SENTENCES if keysentences.uses_key_sentences(settings.method, model, listed, article) else ABSTRACTIVE

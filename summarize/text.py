@@ -658,25 +658,46 @@ def _s2tw():
     return opencc.OpenCC("s2tw")
 
 
-def to_traditional(text: str, protected: tuple[str, ...] = ()) -> tuple[str, int]:
+def to_traditional(
+    text: str, protected: tuple[str, ...] = (), source: str = "", *, simplified: bool = False
+) -> tuple[str, int]:
     """Repair Simplified characters into Taiwan Traditional with OpenCC ``s2tw``.
 
-    Terms in ``protected`` (glossary entries) are left exactly as given.
+    Only drift is repaired. A sentence with no Simplified-only character is Traditional and stays
+    as written, unless the text is in Simplified as a whole. Elsewhere s2tw's reading is taken,
+    except for Traditional-only forms (峯, 裏: no Simplified text writes them), forms Taiwan writes
+    for the same word (台南, 宣布) and what ``source`` writes there (its 半斗米). Terms in
+    ``protected`` (glossary entries) are left exactly as given.
+
+    Args:
+        text: a reply meant to be in Traditional characters.
+        protected: terms kept exactly as given.
+        source: the article ``text`` was written from; one in Simplified characters is no guide.
+        simplified: ``text`` is part of a reply written in Simplified characters, so a sentence of
+            it with none of its own is drift too (待在家里 among sentences in Simplified).
 
     Returns:
         The repaired text and how many characters changed.
+
+    Example:
+        >>> to_traditional("台风这里很大")
+        ('颱風這裡很大', 4)
     """
     keep = {t for t in protected if t}
     pieces = [text]
     for term in sorted(keep, key=len, reverse=True):
         pieces = [part for piece in pieces for part in ((piece,) if piece in keep else _split_keep(piece, term))]
+    guide = _guide(source)
+    # A reply in Simplified as a whole: 家里 in a sentence of shared characters is drift too.
+    han = sum(1 for char in text if is_han(char))
+    simplified = simplified or bool(han) and sum(map(_simplified_only, text)) / han >= SIMPLIFIED_MIN_SHARE
     out = []
     changed = 0
     for piece in pieces:
         if piece in keep:
             out.append(piece)
             continue
-        converted = _keep_shared(piece, _s2tw().convert(piece))
+        converted = _repair(piece, _s2tw().convert(piece), guide, simplified)
         changed += sum(1 for a, b in zip(piece, converted) if a != b) + abs(len(piece) - len(converted))
         out.append(converted)
     return "".join(out), changed
@@ -695,22 +716,24 @@ def in_simplified(text: str) -> bool:
     return bool(han) and to_traditional(text)[1] / han >= SIMPLIFIED_MIN_SHARE
 
 
-# Characters that are correct in Taiwan Traditional text but that s2tw's phrase rules rewrite
-# (台灣 → 臺灣, 宣布 → 宣佈, 了解 → 瞭解, 周末 → 週末, 里長 → 裡長): found by running s2tw over the
-# correct Traditional texts in the test corpus. Converting them would "repair" correct text and
-# count it as drift.
+# Characters that are correct in Taiwan Traditional text but that s2tw rewrites, alone or by its
+# phrase rules (台灣 → 臺灣, 宣布 → 宣佈, 了解 → 瞭解, 周末 → 週末, 里長 → 裡長): found by running s2tw
+# over the correct Traditional texts in the test corpus. They are no sign that a sentence drifted.
 _TAIWAN_SHARED = frozenset("台布了周里借念伙郁喂晒扎")
+# Where s2tw writes the second of a pair for the first, both are the same word in Taiwan
+# (台南/臺南, 宣布/宣佈, 了解/瞭解, 周末/週末): the reply's form stays even in a sentence in
+# Simplified. The other characters of _TAIWAN_SHARED are other words there, and are drift:
+# 台风 → 颱風, 这里 → 這裡, 忧郁 → 憂鬱, 扎实 → 紮實.
+_SAME_WORD = frozenset({("台", "臺"), ("布", "佈"), ("了", "瞭"), ("周", "週")})
 # Characters that are Traditional in common words but also the Simplified form of another one,
 # which s2tw writes unless a phrase rule sees the word in Simplified: 干擾 → 幹擾 (its rule knows
-# 干扰), 范先生 → 範先生, 于小姐 → 於小姐, 姓游 → 姓遊, 皇后鎮 stays but 后里 in 臺中市后里區 is
-# kept only by its rule. Found by running s2tw over common Taiwan words with each character
-# OpenCC lists as its own Traditional form too (干擾, 干預, 准許, 岳飛, 托兒所, 長征, 公厘,
-# 子丑, 前仆後繼, 熏陶, 涌泉, 咸豐, 花岡岩, 涂/余/采 as surnames). Where they are drift (之后,
-# 范围, 游客), the sentence holds other Simplified characters: they are converted only there.
-_TRADITIONAL_TOO = frozenset("后干范于游余云准岳岩托征采丑仆熏厘涂涌淀咸凶")
-# What a sentence with no other Simplified character keeps as it is.
-_KEPT_IN_TRADITIONAL = _TAIWAN_SHARED | _TRADITIONAL_TOO
-# A sentence, the context in which a character of _TRADITIONAL_TOO is judged.
+# 干扰), 范先生 → 範先生, 于小姐 → 於小姐, 姓游 → 姓遊, 半斗米 → 半鬥米, 皇后鎮 stays but 后里 in
+# 臺中市后里區 is kept only by its rule. Found by running s2tw over common Taiwan words with each
+# character OpenCC lists as its own Traditional form too (干擾, 干預, 准許, 岳飛, 托兒所, 長征,
+# 公厘, 子丑, 前仆後繼, 熏陶, 涌泉, 咸豐, 花岡岩, 北斗, 涂/余/采 as surnames). Where they are drift
+# (之后, 范围, 游客), the sentence holds other Simplified characters: they are converted only there.
+_TRADITIONAL_TOO = frozenset("后干范于游余云准岳岩托征采丑仆熏厘涂涌淀咸凶斗")
+# A sentence, the context in which drift is judged.
 _CONTEXT = re.compile(r"[^。！？!?\n]*[。！？!?\n]*")
 
 
@@ -733,24 +756,62 @@ def _simplified_only(char: str) -> bool:
     )
 
 
-def _keep_shared(source: str, converted: str) -> str:
-    """``converted`` with the correct Taiwan characters of ``source`` put back: those of
-    ``_TAIWAN_SHARED`` always, those of ``_TRADITIONAL_TOO`` in a sentence with no other
-    Simplified character (where there is one, as s2tw writes them when it reads the whole
-    sentence in Simplified, so its phrase rules see 干扰 and 皇后)."""
+@functools.lru_cache(maxsize=4096)
+def _traditional_only(char: str) -> bool:
+    """``char`` is a Traditional form no Simplified text writes (峯, 裏, 纔): t2s changes it."""
+    return _t2s().convert(char) != char
+
+
+@functools.lru_cache(maxsize=8)
+def _guide(source: str) -> str:
+    """``source`` as the guide to what a reply copied from it, or "" when it is written in
+    Simplified characters: copying those is the drift to repair."""
+    return "" if not source or in_simplified(source) else source
+
+
+# The words around a character that must be the guide's too for it to stay as the reply writes
+# it. Two would be too few: 七甲里的 would keep the 里 of 这里的 (s2tw writes 裡 for both).
+_WINDOW = 3
+
+
+def _repair(source: str, converted: str, guide: str, simplified: bool) -> str:
+    """``converted`` (s2tw's reading of ``source``) only where ``source`` drifted.
+
+    A sentence with no Simplified-only character comes back as written, unless the whole is
+    ``simplified``. In a drifted one, those of ``_TRADITIONAL_TOO`` are as s2tw writes them when
+    it reads the whole sentence in Simplified (so its phrase rules see 干扰 and 皇后); the
+    ``_SAME_WORD`` forms, Traditional-only forms and what ``guide`` writes there stay as written
+    (a model copies 李明峯 and 半斗米 from a Traditional article).
+    """
     if len(source) != len(converted):
         return converted
     out = []
     for match in _CONTEXT.finditer(source):
         said, written = match.group(), converted[match.start() : match.end()]
-        keep = _KEPT_IN_TRADITIONAL
-        if any(_simplified_only(char) for char in said):
-            keep = _TAIWAN_SHARED
-            whole = _s2tw().convert(_t2s().convert(said))
-            if len(whole) == len(said):
-                written = "".join(w if a in _TRADITIONAL_TOO else b for a, b, w in zip(said, written, whole))
-        out.append("".join(a if a in keep else b for a, b in zip(said, written)))
+        if not simplified and not any(_simplified_only(char) for char in said):
+            out.append(said)
+            continue
+        whole = _s2tw().convert(_t2s().convert(said))
+        if len(whole) == len(said):
+            written = "".join(w if a in _TRADITIONAL_TOO else b for a, b, w in zip(said, written, whole))
+        out.append("".join(
+            a if a == b or (a, b) in _SAME_WORD or _traditional_only(a) or _guide_writes(said, written, i, guide) else b
+            for i, (a, b) in enumerate(zip(said, written))
+        ))
     return "".join(out)
+
+
+def _guide_writes(said: str, written: str, i: int, guide: str) -> bool:
+    """Whether ``guide`` writes ``said[i]`` among the same neighbours, as the reply wrote them
+    or as s2tw reads them (半斗米 in 早年糴不到半斗米的經歷)."""
+    if not guide:
+        return False
+    for start in range(max(0, i - _WINDOW + 1), min(i, len(said) - _WINDOW) + 1):
+        end = start + _WINDOW
+        for line in (said, written):
+            if line[start:i] + said[i] + line[i + 1 : end] in guide:
+                return True
+    return False
 
 
 def _split_keep(text: str, term: str) -> list[str]:

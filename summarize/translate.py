@@ -1085,10 +1085,13 @@ async def atranslate_article(
     pairs: list[tuple[str, str]] = []
     corrected: list[tuple[int, str, str]] = []
     fixed = 0
+    # A translation that drifted into Simplified drifted in its short sentences too (待在家里).
+    simplified = target == "zh-Hant" and in_simplified("\n".join(found.values()))
     for index, paragraph in enumerate(paragraphs):
         translated = joiner.join(found[u.number] for u in units if u.paragraph == index)
         if target == "zh-Hant":
-            translated, changed = to_traditional(translated, protected)
+            # The paragraph's own Chinese (a name it quotes) stays as it writes it.
+            translated, changed = to_traditional(translated, protected, paragraph, simplified=simplified)
             fixed += changed
         elif settings.verify:
             # A 萬/億 slip, a misread city or name is written as its own paragraph gives it.

@@ -93,13 +93,41 @@ def test_a_correct_traditional_summary_needs_no_conversion(scripted, scripted_se
 
 
 def test_glossary_terms_are_protected_from_conversion(scripted, scripted_settings):
-    drifted = "主任李明峯指出，航班之后噪音变大。"
+    # 郁 is a surname and the Simplified form of 鬱; the article writes the name among other words.
+    drifted = "主任郁方指出，航班之后噪音变大。"
     scripted.default = bilingual_model(zh=drifted)
-    summary = summarize_article("主任李明峯指出，航班增加後噪音變大。", languages=("zh-Hant",),
-                                glossary={"李明峯": "Li Ming-feng"}, settings=scripted_settings)
-    assert to_traditional(drifted) == ("主任李明峰指出，航班之後噪音變大。", 3)  # s2tw alone changes the name
-    assert summary.text == "主任李明峯指出，航班之後噪音變大。"  # the given name is untouched
+    summary = summarize_article("郁方主任指出，航班增加後噪音變大。", languages=("zh-Hant",),
+                                glossary={"郁方": "Yu Fang"}, settings=scripted_settings)
+    assert to_traditional(drifted) == ("主任鬱方指出，航班之後噪音變大。", 3)  # s2tw alone changes the name
+    assert summary.text == "主任郁方指出，航班之後噪音變大。"  # the given name is untouched
     assert summary.simplified_fixed == {"zh-Hant": 2}
+
+
+def test_a_zh_hant_summary_keeps_the_forms_it_copies_from_the_article(scripted, scripted_settings):
+    # The model copied the article's 李明峯, 山裏 and 半斗米 exactly; before, the summary said
+    # 李明峰, 山裡 and 半鬥米 (斗 is a unit) and counted 4 Simplified characters fixed, though
+    # there were none. The key-sentence summary has always kept them.
+    article = (
+        "臺南消防局長李明峯獲頒救災獎章\n"
+        "臺南市消防局長李明峯今日獲內政部頒發救災獎章，表彰他去年帶隊馳援花蓮震災。\n"
+        "李明峯表示，獲獎屬於全體消防同仁，並將繼續推動「山裏的孩子」防災教育計畫。\n"
+        "他回憶早年家境清寒，常常糴不到半斗米，因此更能體會災民的處境。"
+    )
+    copied = (
+        "臺南市消防局長李明峯今日獲內政部頒發救災獎章。"
+        "李明峯將繼續推動「山裏的孩子」防災教育計畫，並以早年糴不到半斗米的經歷體會災民處境。"
+    )
+    scripted.default = bilingual_model(zh=copied)
+    summary = summarize_article(article, languages=("zh-Hant",), settings=scripted_settings)
+    assert summary.text == copied and summary.simplified_fixed == {"zh-Hant": 0}
+
+
+def test_a_drifted_zh_hant_summary_is_repaired_as_s2tw_reads_it(scripted, scripted_settings):
+    # Before, 台风 came back 台風 and 这里 這里 (台 and 里 were kept as Taiwan writes them).
+    scripted.default = bilingual_model(zh="凯米台风过后，市府在这里投入经费，市民心里更安心。")
+    summary = summarize_article(ARTICLE, languages=("zh-Hant",), settings=scripted_settings)
+    assert summary.text == "凱米颱風過後，市府在這裡投入經費，市民心裡更安心。"
+    assert summary.simplified_fixed == {"zh-Hant": 10}
 
 
 @pytest.mark.parametrize(

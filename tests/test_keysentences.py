@@ -471,6 +471,18 @@ def test_the_zh_hant_summary_of_a_simplified_article_is_in_traditional_character
     assert "林國峯" in kept.text and "河裏" in kept.text and kept.simplified_fixed["zh-Hant"] == 0
 
 
+def test_the_zh_hant_key_sentences_of_a_simplified_article_are_as_s2tw_reads_them(scripted, small):
+    # Before, they said 台風, 這里 and 心里: 台 and 里 were kept as Taiwan writes them, in
+    # sentences written in Simplified.
+    article = (
+        "台风凯米袭击台湾\n强烈台风凯米昨晚登陆台湾，气象部门表示，台风中心这里附近风力最强。\n"
+        "台南市政府表示，全市停班停课，市民心里要有准备。"
+    )
+    summary = summarize_article(article, settings=small, languages=("zh-Hant",))
+    assert "台風" not in summary.text and "颱風凱米" in summary.text
+    assert "這裡附近" in summary.text and "心裡" in summary.text and summary.usage.requests == 0
+
+
 def test_a_sentence_that_stays_chinese_is_asked_again_then_left_out(scripted, small, caplog):
     chosen = choose(RELEASE, key_sentence_characters(small))
     stubborn = chosen[2].text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import corpus_text
 
 from summarize.text import in_chinese, in_simplified, to_traditional
 
@@ -75,3 +76,71 @@ def test_not_english(text, expected):
     from summarize.text import not_english
 
     assert not_english(text) is expected
+
+
+# What a model copies from the article it summarizes (the disaster-prevention release names
+# 李明峯; stories write 山裏, 半斗米, 纔).
+ARTICLE = (
+    "臺南市消防局長李明峯今日獲內政部頒發救災獎章，表彰他去年帶隊馳援花蓮震災。"
+    "李明峯表示，將繼續推動「山裏的孩子」防災教育計畫。他回憶早年家境清寒，常常糴不到半斗米。"
+)
+
+
+@pytest.mark.parametrize(
+    "reply, repaired",
+    [
+        # A Traditional reply: before, s2tw made 李明峰, 山裡 and 半鬥米 of it and counted 3 fixes.
+        ("李明峯將推動「山裏的孩子」計畫，並以早年糴不到半斗米的經歷體會災民處境。", None),
+        # A drifted sentence that copies them: only the drift is repaired (before, 李明峰 and 半鬥米).
+        ("李明峯说，他早年糴不到半斗米。", "李明峯說，他早年糴不到半斗米。"),
+    ],
+)
+def test_the_articles_own_forms_stay_as_written(reply, repaired):
+    expected = reply if repaired is None else repaired
+    assert to_traditional(reply, source=ARTICLE) == (expected, sum(a != b for a, b in zip(reply, expected)))
+
+
+@pytest.mark.parametrize(
+    "drifted, repaired",
+    [
+        # Before, the 台, 里 and 郁 of _TAIWAN_SHARED stayed as written: 台風, 這里, 心里, 憂郁.
+        ("去年凯米台风来袭，市府在这里投入经费，市民心里更安心。", "去年凱米颱風來襲，市府在這裡投入經費，市民心裡更安心。"),
+        ("他心情忧郁，但工作扎实。", "他心情憂鬱，但工作紮實。"),  # as s2tw writes them
+        # 台南 and 宣布 are what Taiwan writes for s2tw's 臺南 and 宣佈: they stay.
+        ("台南市政府宣布，这里将新增航线。", "台南市政府宣布，這裡將新增航線。"),
+    ],
+)
+def test_simplified_drift_is_repaired_as_s2tw_reads_it(drifted, repaired):
+    assert to_traditional(drifted)[0] == repaired
+    # an article that writes 颱風, 里 and 郁 elsewhere is no excuse for them
+    article = "凱米颱風來襲，七甲里的里長郁先生表示，這裡的市民心裡更安心。"
+    assert to_traditional(drifted, source=article)[0] == repaired
+
+
+def test_a_simplified_article_is_no_guide():
+    # Copying a Simplified article's 台风 is the drift to repair.
+    article = "强烈台风凯米昨晚登陆，气象部门表示，台风中心这里附近风力最强。"
+    assert to_traditional("台风中心这里附近风力最强。", source=article)[0] == "颱風中心這裡附近風力最強。"
+
+
+def test_a_sentence_of_shared_characters_is_drift_in_a_simplified_reply():
+    # 家里 is written the same in a Traditional sentence (七甲里 is a borough); in a reply in
+    # Simplified it is drift. Before, it stayed 家里.
+    assert to_traditional("居民被告知待在家里。") == ("居民被告知待在家里。", 0)
+    assert to_traditional("居民被告知待在家里。", simplified=True) == ("居民被告知待在家裡。", 1)
+    assert to_traditional("台风来了。居民被告知待在家里。")[0] == "颱風來了。居民被告知待在家裡。"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "hk-cantonese-radio-talk-hkcancor-1998.zh-Hant.txt",  # 裏, and Cantonese 吓 and 揾
+        "lai-he-dou-nao-re-short-story-1926.zh-Hant.txt",  # 纔, 半斗米
+        "tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt",  # 峯, 颱風, 里
+        "tainan-1624-world-island-taiwan-exhibition-press-release-2024.zh-Hant.txt",  # 台 and 臺, a stray 来
+    ],
+)
+def test_a_traditional_article_copied_whole_is_unchanged(name):
+    # Before, its variants were "repaired" (峯 → 峰, 纔 → 才, 半斗米 → 半鬥米) and counted as drift.
+    article = corpus_text(name)
+    assert to_traditional(article, source=article) == (article, 0)

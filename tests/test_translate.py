@@ -382,8 +382,8 @@ def test_zh_hant_target_repairs_simplified_and_counts_it(scripted, scripted_sett
         ENGLISH_ARTICLE, target="zh-Hant", glossary={"李明峯": "Li Ming-feng"}, settings=scripted_settings
     )
     before = sum(to_traditional(v)[1] for v in SIMPLIFIED.values())
-    assert before == 16
-    assert result.simplified_fixed == before - 1  # the glossary's 李明峯 is not turned into 李明峰
+    assert before == 15  # 李明峯 is a Traditional form, no drift: not turned into 李明峰
+    assert result.simplified_fixed == before
     assert [s for s, _ in result.pairs] == ENGLISH_ARTICLE.splitlines()
     assert [t for _, t in result.pairs] == [
         "台南夜間遊船將擴大營運",  # 台 is correct Taiwan usage: kept
@@ -395,6 +395,19 @@ def test_zh_hant_target_repairs_simplified_and_counts_it(scripted, scripted_sett
     assert "Li Ming-feng => 李明峯" in reference(scripted.chat_requests[0])
     assert "into Traditional Chinese as written in Taiwan" in scripted.chat_requests[0].task_text
     assert result.verified
+
+
+def test_zh_hant_target_repairs_every_sentence_of_a_drifted_translation(scripted, scripted_settings):
+    # 家里 has no character only Simplified writes (里 is also a borough), but the translation
+    # around it drifted; before, it stayed 家里, and 台风 became 台風.
+    drifted = {
+        "Typhoon Gaemi hit Taiwan last night.": "台风凯米昨晚袭击台湾。",
+        "Residents were told to stay inside.": "居民被告知待在家里。",
+    }
+    scripted.default = translator(translate=lambda s: drifted[s])
+    result = translate_article("\n".join(drifted), target="zh-Hant", settings=scripted_settings)
+    assert [t for _, t in result.pairs] == ["颱風凱米昨晚襲擊台灣。", "居民被告知待在家裡。"]
+    assert result.simplified_fixed == 7
 
 
 def test_zh_hant_target_is_not_checked_for_english(scripted, scripted_settings):
