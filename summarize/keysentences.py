@@ -428,7 +428,8 @@ def join_english(sentences: list[str]) -> str:
     translation), joined by spaces; empty ones left out."""
     kept = []
     for sentence in sentences:
-        text = _LEADING_JUNK.sub("", " ".join(sentence.split()))
+        # A sentence the article ends at ； comes back ending at ";": "recompiling is too slow;."
+        text = _LEADING_JUNK.sub("", " ".join(sentence.split())).rstrip(";；,， ")
         if not text:
             continue
         kept.append(text if _ENDS_SENTENCE.search(text) else f"{text}.")

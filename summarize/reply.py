@@ -154,6 +154,7 @@ def strip_think(text: str | None, quoted: bool = False) -> str:
 # ("Note: 臺南 is Tainan."). Only what speaks of the job or to the reader goes: "Here is what the
 # mayor said:", "以下是本次活動的重點：" and "If you need more information, call 1999" are text.
 _CODE_FENCE = re.compile(r"^[ \t]*(?:```|~~~)[\w-]*[ \t]*$", re.MULTILINE)
+_FENCE_TAIL_LEFT = re.compile(r"[ \t]*>>>[ \t]*$", re.MULTILINE)
 _JOB = r"(?:summary|summari[sz]ed|translation|translated|overview|key points)"
 # An interjection alone goes only as a reply's own opening ("Sure! Tainan ..."); before a lead-in
 # it may take a comma ("Sure, here is the summary:"). "Sure enough, prices rose" and "Of course,
@@ -206,6 +207,10 @@ def without_chatter(text: str, source: str = "", *, alone: bool = False, notes: 
     stays (a summary of an article with notes: ``has_note_line``); left out, ``source`` says."""
     text = prompts.ECHOED_FENCE.sub(lambda m: m.group() if m.group() in source else "", text)
     text = _CODE_FENCE.sub("", text).strip()
+    if prompts.FENCE_TAIL not in source:
+        # A fence line's broken-off end, its name lost: "... on February 2, 2024. >>>" (the
+        # reference model, on the 1624 exhibition's title) was printed in the summary.
+        text = _FENCE_TAIL_LEFT.sub("", text).strip()
     if alone and not _ANSWERING_SOURCE.match(source):
         text = _LEAD_IN.sub("", text, count=1).strip()
     kept = _NOTE_IN_SOURCE.search(source) is not None if notes is None else notes

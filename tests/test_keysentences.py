@@ -291,6 +291,8 @@ def test_an_article_without_sentence_ends_gets_a_summary_not_a_translation(scrip
         (["Why?", "Because (it rained)."], "Why? Because (it rained)."),
         (['She said, "Let\'s go. "', "Fine."], 'She said, "Let\'s go. " Fine.'),  # ended inside a spaced quote
         ([], ""),
+        # A sentence the article ends at ；: "recompiling is too slow;." was written.
+        (["Recompiling is too slow;", "Scripts help."], "Recompiling is too slow. Scripts help."),
     ],
 )
 def test_translated_sentences_are_joined_into_one_paragraph(sentences, expected):

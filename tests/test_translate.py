@@ -902,6 +902,9 @@ def test_text_that_looks_like_a_fence_is_kept_and_a_copied_fence_is_cut(scripted
         ("[[1]] It opens with <<<ARTICLE>>>.", "以 <<<ARTICLE>>> 開頭。", "It opens with <<<ARTICLE>>>."),
         ("[[1]] It opens with <<<ARTICLE>>>. <<<END ARTICLE-1>>>", "以 <<<ARTICLE>>> 開頭。", "It opens with <<<ARTICLE>>>."),
         ("[[1]] The date. [[END ARTICLE]]", "日期。", "The date."),
+        # A fence line's end, its name lost, was printed in the summary: "... 2024. >>>".
+        ("[[1]] It opened on February 2, 2024. >>>", "今日開幕。", "It opened on February 2, 2024."),
+        ("[[1]] Run cat <<<EOF >>>", "執行 cat <<<EOF >>>", "Run cat <<<EOF >>>"),  # the source's own
     ],
 )
 def test_parse_marked_cuts_only_the_fences_its_source_does_not_hold(reply, source, expected):
