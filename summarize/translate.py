@@ -54,7 +54,7 @@ from .errors import (
     InputError,
     TruncatedOutputError,
 )
-from .figures import chinese_figures
+from .figures import chinese_figures, english_figures
 from .reply import without_chatter
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
@@ -447,6 +447,20 @@ def _figure_digits(value: float) -> str:
     return re.sub(r"\D", "", f"{value:f}").rstrip("0") or "0"
 
 
+def translated_figures(translation: str, target: str) -> set[str]:
+    """The figures of ``translation``, each as ``source_figures`` writes one: its numbers, and
+    the values of its number words (twenty) or, into Chinese, numerals (十五 for 15, 三千萬 for
+    "30 million": both "3").
+
+    Each figure is a whole: found among all the reply's digits run together, the 20 of 近20所
+    (written "2") was "in" the 1624 of a translation that had swapped in another sentence's
+    words, and the pair passed. Held to Arabic digits, a correct 十五人 was asked again and flagged.
+    """
+    found = {re.sub(r"\D", "", m.group()).rstrip("0") or "0" for m in _FIGURE.finditer(half_width(translation))}
+    read = chinese_figures(translation) if target == "zh-Hant" else english_figures(translation)
+    return found | {_figure_digits(f.value) for f in read}
+
+
 def source_figures(source: str) -> list[str]:
     """The figures of ``source`` that its translation must show, as digit strings without separators
     or trailing zeros (so 15,000 matches 1.5萬 and 2,500萬 matches "25 million"); full-width
@@ -556,12 +570,7 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
     if off:
         problems.append(why)
     source, translation = translated_parts(source, translation, target)
-    digits = "".join(re.findall(r"[0-9]", half_width(translation)))
-    # Chinese writes figures in numerals too: 十五 for 15, 三千萬 for "30 million" (both "3" as
-    # source_figures writes them). Held to Arabic digits, those correct pairs were asked again
-    # and flagged unverified.
-    spoken = {_figure_digits(f.value) for f in chinese_figures(translation)} if target == "zh-Hant" else set()
-    missing = [figure for figure in source_figures(source) if figure not in digits and figure not in spoken]
+    missing = [figure for figure in source_figures(source) if figure not in translated_figures(translation, target)]
     if missing:
         problems.append(f"figures missing: {', '.join(missing)}")
     return problems

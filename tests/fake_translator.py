@@ -69,7 +69,8 @@ def english(source: str) -> str:
     long as a real translation (2.5 characters per Chinese character) and holding the source's
     figures, so it passes the checks of each pair against its source."""
     tag = f"EN<{sum(map(ord, source)) % 100000}>"
-    figures = re.findall(r"\d+", source)
+    # Whole figures, as the library reads them (3.2億 is "3.2", 1,805 one figure), not runs of digits.
+    figures = re.findall(r"\d{1,3}(?:[,，]\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?", source)
     han = len(HAN.findall(source))
     other = sum(1 for char in source if not char.isspace()) - han
     pad = max(0, round(2.5 * han + other) - len(tag) - sum(map(len, figures)))

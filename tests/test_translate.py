@@ -589,6 +589,11 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
         ("規模７．２的地震。", "A magnitude 7.2 earthquake struck.", "en", None),
         ("計畫預計在２０２５年完成。", "The plan is due to be finished soon.", "en", "figures missing: 2025"),
         ("The city will spend NT$15 million in 2025.", "市府將於２０２５年投入１５００萬元。", "zh-Hant", None),
+        # A figure is found whole: the 2 of 近20所 was "in" 1624, and a pair holding another
+        # sentence's translation passed.
+        ("「1624」特展集結近20所博物館，今日開幕。", "The Across 1624 exhibition runs until June 30 on the 4th floor.", "en",
+         "figures missing: 2"),
+        ("「1624」特展集結近20所博物館，今日開幕。", "The 1624 exhibition, gathering nearly twenty museums, opened today.", "en", None),
         # Chinese numerals are figures too: held to Arabic digits, both were asked again and flagged.
         ("Two people died and 15 were injured.", "兩人死亡、十五人受傷。", "zh-Hant", None),
         ("Repairs would cost NT$30 million.", "修復費用將達新臺幣三千萬元。", "zh-Hant", None),
