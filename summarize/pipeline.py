@@ -582,6 +582,8 @@ async def _translate_key_sentences(
         else:
             english[unit.number - 1] = keysentences.unquoted(text, unit.text)
             said.add(words)
+            continue
+        translator.forget([unit.number])  # left out: the next run asks for it again
     return english
 
 

@@ -934,13 +934,23 @@ class TranslationRun:
             for part in await gather_or_cancel(self.again(u, found[u.number]) for u in again):
                 found.update(part)
             failing = {u.number: p for u in checked if (p := self.problems(u, found, typical))}
-        if failing:
+        if failing and self.kind == "key_sentences":
+            # A summary records no pair, so "unverified" would promise a flag it never carries:
+            # the caller keeps or leaves out each sentence, and forgets the replies it leaves out.
+            log.warning("key sentence(s) still failing their check: %s", self.describe(failing))
+        elif failing:
             log.warning("flagged as unverified: %s", self.describe(failing))
         flagged = flagged | set(failing) | (self.looped & {u.number for u in units})
-        for number in flagged:
+        if self.kind != "key_sentences":
+            self.forget(flagged)
+        return found, flagged
+
+    def forget(self, numbers: Iterable[int]) -> None:
+        """Take the replies that answered ``numbers`` out of the response cache, so that the next
+        run asks for them again."""
+        for number in numbers:
             for reply in self.replies_of.get(number, ()):
                 self.client.forget(reply)
-        return found, flagged
 
     async def again(self, unit: Unit, first: str) -> dict[int, str]:
         """``unit`` asked for alone, a second chance: a reply cut for good (or empty twice)

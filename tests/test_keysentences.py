@@ -361,6 +361,23 @@ def test_a_small_model_translates_the_key_sentences_in_one_request(scripted, sma
     assert summary.flags == () and summary.unverified == ()
 
 
+def test_a_key_sentence_kept_without_a_figure_is_cached_and_not_called_unverified(scripted, small, tmp_path, caplog):
+    # It was logged "flagged as unverified" though the summary carried no flag, and its reply was
+    # kept out of the cache, so every run asked the model again and got another summary.
+    def lossy(source: str) -> str:
+        return english(source).replace(" 15", "") if "15萬" in source else english(source)
+
+    scripted.default = translator(lossy)
+    settings = small.replace(cache=True, cache_dir=str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        first = summarize_article(RELEASE, settings=settings)
+    asked = len(scripted.chat_requests)
+    assert "key sentence(s) still failing their check" in caplog.text and "unverified" not in caplog.text
+    assert first.flags == () and first.unverified == ()
+    again = summarize_article(RELEASE, settings=settings)
+    assert again.text == first.text and len(scripted.chat_requests) == asked
+
+
 def test_on_text_gets_a_key_sentence_summary_once_whole_and_checked(scripted, small):
     # It was never called: a UI streaming on_text showed nothing for any model under 3B.
     scripted.default = translator()
