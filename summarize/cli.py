@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import traceback
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -392,6 +393,17 @@ class _Progress:
         else:
             self.bar.write(text, file=sys.stderr)
 
+    def printing(self) -> AbstractContextManager[Any]:
+        """Where a result goes to stdout: the bar, on the same terminal, is cleared before and drawn
+        again after, or the result began on the bar's line ("replies=1]==> py.txt <==")."""
+        return nullcontext() if self.bar.disable else self.bar.external_write_mode(file=sys.stdout)
+
+    def logs_above(self) -> AbstractContextManager[Any]:
+        """While the bar is drawn, log lines go above it, as ``note`` does, not after it on its line."""
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
+        return nullcontext() if self.bar.disable else logging_redirect_tqdm(tqdm_class=type(self.bar))
+
     def close(self) -> None:
         self.bar.close()
 
@@ -546,18 +558,19 @@ def cmd_summarize(args: argparse.Namespace) -> int:
             progress.note(f"summarize: {shown(source)}: {_describe(outcome.error, source)}")
             return
         result = outcome.result
-        if args.json:
-            _print(output.to_json(result, source=source, elapsed=outcome.elapsed) + "\n")
-        elif args.markdown:
-            _print(output.to_markdown(result, title=shown(Path(source).name) if source != "-" else "stdin") + "\n")
-        elif streamed:
-            text = output.to_text(result)
-            if "".join(streamed).strip() == result.text.strip() and text.strip() == result.text.strip():
-                _print("\n")
+        with progress.printing():
+            if args.json:
+                _print(output.to_json(result, source=source, elapsed=outcome.elapsed) + "\n")
+            elif args.markdown:
+                _print(output.to_markdown(result, title=shown(Path(source).name) if source != "-" else "stdin") + "\n")
+            elif streamed:
+                text = output.to_text(result)
+                if "".join(streamed).strip() == result.text.strip() and text.strip() == result.text.strip():
+                    _print("\n")
+                else:
+                    _print("\n\n--- checked ---\n" + text)
             else:
-                _print("\n\n--- checked ---\n" + text)
-        else:
-            _print((f"==> {shown(source)} <==\n" if several else "") + output.to_text(result) + ("\n" if several else ""))
+                _print((f"==> {shown(source)} <==\n" if several else "") + output.to_text(result) + ("\n" if several else ""))
         if not (args.json or args.markdown):  # plain text has no room for the notes --json and --markdown carry
             for line in output.flag_lines(result):
                 progress.note(f"summarize: warning: {'stdin' if source == '-' else shown(source)}: {line}")
@@ -566,28 +579,31 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     # more") starts on a line of its own, and so does the text streamed after it: on a terminal,
     # stdout and stderr share the screen.
     line_break = _EndStreamedLine(streamed)
-    handlers = logging.getLogger().handlers if streamed is not None else []
-    for handler in handlers:
-        handler.addFilter(line_break)
-    try:
-        outcomes = asyncio.run(
-            run_jobs(
-                jobs,
-                settings,
-                languages=args.languages,
-                translate=args.translate,
-                on_done=show,
-                on_reply=progress.reply,
-                on_text=stream if streamed is not None else None,
-            )
-        )
-    except KeyboardInterrupt:
-        _end_streamed_line(streamed)  # "interrupted" starts a line of its own, not the half-printed one's end
-        raise
-    finally:
-        progress.close()
+    # Log lines go above the progress bar; it puts handlers of its own in the root logger's, so
+    # the filter goes on those.
+    with progress.logs_above():
+        handlers = logging.getLogger().handlers if streamed is not None else []
         for handler in handlers:
-            handler.removeFilter(line_break)
+            handler.addFilter(line_break)
+        try:
+            outcomes = asyncio.run(
+                run_jobs(
+                    jobs,
+                    settings,
+                    languages=args.languages,
+                    translate=args.translate,
+                    on_done=show,
+                    on_reply=progress.reply,
+                    on_text=stream if streamed is not None else None,
+                )
+            )
+        except KeyboardInterrupt:
+            _end_streamed_line(streamed)  # "interrupted" starts a line of its own, not the half-printed one's end
+            raise
+        finally:
+            progress.close()
+            for handler in handlers:
+                handler.removeFilter(line_break)
     failures = [o for o in outcomes if o.error is not None]
     if failures and args.debug and failures[0].error is not None:
         _traceback(failures[0].error)  # the first failure's: the exit status stays what it is without --debug
@@ -782,20 +798,21 @@ def cmd_batch(args: argparse.Namespace) -> int:
             output.write_atomic(paths["md"], output.to_markdown(outcome.result, title=title))
 
     try:
-        outcomes = (
-            asyncio.run(
-                run_jobs(
-                    todo,
-                    settings,
-                    languages=args.languages,
-                    translate=args.translate,
-                    on_done=write,
-                    on_reply=progress.reply,
+        with progress.logs_above():
+            outcomes = (
+                asyncio.run(
+                    run_jobs(
+                        todo,
+                        settings,
+                        languages=args.languages,
+                        translate=args.translate,
+                        on_done=write,
+                        on_reply=progress.reply,
+                    )
                 )
+                if todo
+                else []
             )
-            if todo
-            else []
-        )
     finally:
         progress.close()
     failures = [o for o in outcomes if o.error is not None]
@@ -879,7 +896,8 @@ def _job(args: argparse.Namespace) -> int:
     elif args.command_action == "import":
         progress = _Progress(None, args.quiet)  # a count of articles finished: how many will is not known yet
         try:
-            report = jobs.import_results(args.out, *args.results, on_article=lambda *_: progress.done())
+            with progress.logs_above():
+                report = jobs.import_results(args.out, *args.results, on_article=lambda *_: progress.done())
         finally:
             progress.close()
     elif args.command_action == "status":

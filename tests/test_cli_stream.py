@@ -120,3 +120,62 @@ def test_an_interrupt_while_a_summary_streams_is_said_on_a_line_of_its_own(tmp_p
     assert code == 130 and err.getvalue().startswith("summarize: interrupted")
     shown = out.getvalue()
     assert shown.endswith("\n") and shown.count("\n") == 1 and SUMMARY.startswith(shown.strip())
+
+
+def _screen(raw: str) -> list[str]:
+    """What a terminal shows of ``raw``: a carriage return goes back to the line's start, where
+    the next characters overwrite what is there."""
+    lines, line, at = [], [], 0
+    for char in raw:
+        if char == "\n":
+            lines.append("".join(line).rstrip())
+            line, at = [], 0
+        elif char == "\r":
+            at = 0
+        else:
+            line[at:at + 1] = [char]
+            at += 1
+    return lines + ["".join(line).rstrip()]
+
+
+def test_results_and_warnings_start_on_lines_of_their_own_under_the_progress_bar(tmp_path):
+    # Written while the bar was drawn, a result began on the bar's line and was overwritten by it
+    # ("replies=1]==> a1.txt <==" on a terminal), and so did the library's warnings.
+    import fcntl
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    files = []
+    for n in range(3):
+        path = tmp_path / f"a{n}.txt"
+        path.write_text(ARTICLE, encoding="utf-8")
+        files.append(path.name)
+    with ScriptedServer(default=lambda seen: Step.reply(SUMMARY + " It costs NT$999 million.", delay=0.6)) as server:
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        env = {**os.environ, "SUMMARIZE_BASE_URL": server.base_url, "SUMMARIZE_MODEL": "m", "SUMMARIZE_CACHE": "0"}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "summarize", *files], stdin=subprocess.DEVNULL, stdout=follower, stderr=follower,
+            env=env, cwd=tmp_path,
+        )
+        os.close(follower)
+        raw = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            raw += chunk
+        assert process.wait(timeout=60) == 0
+        os.close(leader)
+    shown = _screen(raw.decode("utf-8", "replace"))
+    assert any("article" in line for line in raw.decode("utf-8", "replace").split("\r")), "no progress bar was drawn"
+    headers = [line for line in shown if "<==" in line]
+    assert sorted(headers) == [f"==> {name} <==" for name in ("a0.txt", "a1.txt", "a2.txt")], shown
+    warnings = [line for line in shown if "warning" in line]
+    assert warnings and all(line.startswith("summarize: warning: ") for line in warnings), shown
