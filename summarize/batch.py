@@ -15,6 +15,7 @@ read-only folder, an output path that is a folder or too long a name), symlinks 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import glob
 import hashlib
 import logging
@@ -91,6 +92,11 @@ class Outcome:
     elapsed: float = 0.0
 
 
+# The article whose job is running, in that job's task: a log handler may name it (the CLI's does
+# when several run at once, or their warnings could belong to any of them).
+ARTICLE: contextvars.ContextVar[str | None] = contextvars.ContextVar("summarize_article", default=None)
+
+
 async def run_jobs(
     jobs: Sequence[Job],
     settings: Settings,
@@ -122,6 +128,7 @@ async def run_jobs(
         gate = asyncio.Semaphore(settings.concurrency)
 
         async def one(job: Job) -> Outcome:
+            ARTICLE.set(job.source)  # in this job's task only: each runs in a copy of the context
             async with gate:
                 start = time.perf_counter()
                 try:

@@ -26,7 +26,8 @@ import os
 import re
 import sys
 import traceback
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -581,7 +582,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     line_break = _EndStreamedLine(streamed)
     # Log lines go above the progress bar; it puts handlers of its own in the root logger's, so
     # the filter goes on those.
-    with progress.logs_above():
+    with progress.logs_above(), _naming_articles(several):
         handlers = logging.getLogger().handlers if streamed is not None else []
         for handler in handlers:
             handler.addFilter(line_break)
@@ -610,6 +611,20 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     return _exit_status(outcomes)
 
 
+@contextmanager
+def _naming_articles(several: bool) -> Iterator[None]:
+    """With ``several`` articles at once, every log handler names the article of each line."""
+    handlers = list(logging.getLogger().handlers) if several else []
+    name = _NameArticle()
+    for handler in handlers:
+        handler.addFilter(name)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(name)
+
+
 def _exit_status(outcomes: list[Any]) -> int:
     """0 when every article succeeded; 2 when each failed on a setting (``ConfigError``, found once
     the model is known: no article can run under it, a usage error); else 1."""
@@ -617,6 +632,20 @@ def _exit_status(outcomes: list[Any]) -> int:
     if failures and len(failures) == len(outcomes) and all(isinstance(o.error, ConfigError) for o in failures):
         return 2
     return 1 if failures else 0
+
+
+class _NameArticle(logging.Filter):
+    """Starts a log line of the library with the article it is about, when several run at once
+    ("summarize: warning: a2.txt: 'Kyoto' written as ..."): their warnings interleave."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from .batch import ARTICLE
+
+        source = ARTICLE.get()
+        if source is not None and record.name.startswith("summarize") and not getattr(record, "article_named", False):
+            record.msg, record.args = f"{'stdin' if source == '-' else shown(source)}: {record.getMessage()}", ()
+            record.article_named = True  # once, however many handlers the record passes
+        return True
 
 
 class _EndStreamedLine(logging.Filter):
@@ -798,7 +827,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             output.write_atomic(paths["md"], output.to_markdown(outcome.result, title=title))
 
     try:
-        with progress.logs_above():
+        with progress.logs_above(), _naming_articles(len(todo) > 1):
             outcomes = (
                 asyncio.run(
                     run_jobs(

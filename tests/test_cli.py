@@ -1278,3 +1278,20 @@ def test_a_setting_no_article_can_run_under_exits_2_as_a_usage_error(scripted, a
     assert result.returncode == 2, result.stderr
     assert "SUMMARIZE_CHUNK_TOKENS=100000 does not fit the context" in result.stderr
     assert scripted.chat_requests == []
+
+
+def test_a_batch_names_the_article_of_each_library_warning(scripted, tmp_path):
+    # Articles run at once, and "dropped a sentence whose figure ..." named none: any could be it.
+    scripted.default = lambda seen: reply(
+        "Tainan will expand its bus network next year, linking the science park and the railway station. "
+        "It costs NT$999 million."
+    )
+    folder = _folder(tmp_path, 2)
+    env = {**os.environ, "SUMMARIZE_BASE_URL": scripted.base_url, "SUMMARIZE_MODEL": "m", "SUMMARIZE_CACHE": "0"}
+    result = subprocess.run(
+        [str(CLI), "batch", str(folder), "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    dropped = [line for line in result.stderr.splitlines() if "dropped a sentence" in line]
+    assert dropped, result.stderr
+    assert sorted(line.split(": ")[2] for line in dropped) == [str(folder / "n00.txt"), str(folder / "sub" / "n01.txt")], dropped

@@ -179,3 +179,6 @@ def test_results_and_warnings_start_on_lines_of_their_own_under_the_progress_bar
     assert sorted(headers) == [f"==> {name} <==" for name in ("a0.txt", "a1.txt", "a2.txt")], shown
     warnings = [line for line in shown if "warning" in line]
     assert warnings and all(line.startswith("summarize: warning: ") for line in warnings), shown
+    # Each names its article: three ran at once, and "dropped a sentence ..." could be any one's.
+    assert all(line.split(": ")[2] in ("a0.txt", "a1.txt", "a2.txt") for line in warnings), warnings
+    assert any("dropped a sentence" in line for line in warnings)
