@@ -446,6 +446,7 @@ def _jobs(files: list[str]) -> list[Any]:
     if files.count("-") > 1:
         raise UsageError("stdin (-) can be read only once")
     jobs = []
+    given: dict[str, str] = {}  # a regular file's real path → the name it was first given by
     for name in files:
         if name == "-":
             text = _read_stdin()
@@ -469,6 +470,15 @@ def _jobs(files: list[str]) -> list[Any]:
             raise UsageError(f"{name}: {(exc.strerror or str(exc)).lower()}") from None
         if not os.access(path, os.R_OK):
             raise UsageError(f"{name}: permission denied")
+        if path.is_file():
+            # The same file twice (py.txt ./py.txt) was summarized once per name, all at once: as
+            # many requests for one article, and as many different summaries of it.
+            real = os.path.realpath(path)
+            if real in given:
+                again = "given again" if given[real] == name else f"{shown(given[real])} again"
+                print(f"summarize: warning: {shown(name)} is {again}; it is summarized once", file=sys.stderr)
+                continue
+            given[real] = name
         # Read now, a pipe (/dev/stdin, a shell's <(command)) like a file: one not UTF-8, or
         # empty, is a usage error found before anything is sent, as the same bytes on stdin are.
         try:

@@ -1295,3 +1295,17 @@ def test_a_batch_names_the_article_of_each_library_warning(scripted, tmp_path):
     dropped = [line for line in result.stderr.splitlines() if "dropped a sentence" in line]
     assert dropped, result.stderr
     assert sorted(line.split(": ")[2] for line in dropped) == [str(folder / "n00.txt"), str(folder / "sub" / "n01.txt")], dropped
+
+
+def test_a_file_given_twice_is_summarized_once(scripted, tmp_path, monkeypatch):
+    # py.txt py.txt ./py.txt sent three requests for one article, all at once, and printed three
+    # different summaries, two under the same header.
+    scripted.default = lambda seen: reply("Tainan will expand its bus network next year.")
+    path = tmp_path / "py.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = call("py.txt", "py.txt", "./py.txt", server=scripted, env={"SUMMARIZE_MODEL": "m", "SUMMARIZE_CACHE": "0"})
+    assert result.returncode == 0 and len(scripted.chat_requests) == 1
+    assert result.stdout.count("Tainan will expand") == 1
+    assert "py.txt is given again; it is summarized once" in result.stderr
+    assert "./py.txt is py.txt again; it is summarized once" in result.stderr
