@@ -755,7 +755,10 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
         print("  (the upper bounds assume every note runs to its token limit)")
     if len(records) > 1:
         print(
-            f"total: at most {sum(p.requests for _, p in records)} requests and {sum(p.prompt_tokens for _, p in records)} prompt tokens"
+            # Not "at most": a reply re-asked (Chinese, a loop) or sent for repair costs more, and
+            # on the reference model most key-sentence runs take one or more.
+            f"total: {sum(p.requests for _, p in records)} requests and {sum(p.prompt_tokens for _, p in records)} "
+            "prompt tokens as planned, before any re-ask or repair"
         )
     return 0
 

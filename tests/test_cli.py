@@ -1309,3 +1309,12 @@ def test_a_file_given_twice_is_summarized_once(scripted, tmp_path, monkeypatch):
     assert result.stdout.count("Tainan will expand") == 1
     assert "py.txt is given again; it is summarized once" in result.stderr
     assert "./py.txt is py.txt again; it is summarized once" in result.stderr
+
+
+def test_a_dry_runs_total_is_what_is_planned_not_an_upper_bound(tmp_path):
+    # It said "total: at most 2 requests" for runs that took 4-5 on the reference model: a re-ask
+    # or a repair request comes on top of the plan.
+    folder = _folder(tmp_path, 2)
+    result = call("--dry-run", "--model", "Qwen2.5-Coder-1.5B-Instruct", str(folder / "n00.txt"), str(folder / "sub" / "n01.txt"))
+    assert result.returncode == 0 and "at most" not in result.stdout
+    assert re.search(r"^total: 2 requests and \d+ prompt tokens as planned, before any re-ask or repair$", result.stdout, re.M)
