@@ -12,12 +12,20 @@ fixture. They run in one of three modes:
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from summarize import Settings, recording
 from summarize.recording import RECORDED_SETTINGS, REPLAY_BASE_URL
+
+# A run started in the background by a non-interactive shell (`bash -c '... &'`) starts with
+# SIGINT ignored, and Python keeps it so: the tests that send Ctrl-C (to this process, or to a
+# child, which inherits it) saw it vanish, and 4 of them failed. Ctrl-C is Python's here, as at a
+# terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 # Real zh-Hant articles, kept out of the repository: a folder beside the checkout, or SUMMARIZE_CORPUS.
