@@ -442,9 +442,10 @@ RELATIVE_MIN = 20
 RELATIVE_PAIRS = 3
 
 
-def _figure_digits(value: float) -> str:
-    """A figure's value as ``source_figures`` writes one: its digits without trailing zeros."""
-    return re.sub(r"\D", "", f"{value:f}").rstrip("0") or "0"
+def _figure_digits(written: str) -> str:
+    """A figure as the pair check compares them: its digits, without separators, a decimal
+    point or trailing zeros (15,000, 1.5萬 and "1.5 million" are all "15")."""
+    return re.sub(r"\D", "", written).rstrip("0") or "0"
 
 
 def translated_figures(translation: str, target: str) -> set[str]:
@@ -456,9 +457,9 @@ def translated_figures(translation: str, target: str) -> set[str]:
     (written "2") was "in" the 1624 of a translation that had swapped in another sentence's
     words, and the pair passed. Held to Arabic digits, a correct 十五人 was asked again and flagged.
     """
-    found = {re.sub(r"\D", "", m.group()).rstrip("0") or "0" for m in _FIGURE.finditer(half_width(translation))}
+    found = {_figure_digits(m.group()) for m in _FIGURE.finditer(half_width(translation))}
     read = chinese_figures(translation) if target == "zh-Hant" else english_figures(translation)
-    return found | {_figure_digits(f.value) for f in read}
+    return found | {_figure_digits(f"{f.value:f}") for f in read}
 
 
 def source_figures(source: str) -> list[str]:
@@ -472,7 +473,7 @@ def source_figures(source: str) -> list[str]:
         digits = re.sub(r"\D", "", match.group())
         if int(digits) < 10 or (len(digits) <= 3 and _DATE_UNIT.match(source, match.end())):
             continue
-        figures.append(digits.rstrip("0") or "0")
+        figures.append(_figure_digits(digits))
     return figures
 
 
