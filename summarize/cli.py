@@ -591,11 +591,8 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     # stdout and stderr share the screen.
     line_break = _EndStreamedLine(streamed)
     # Log lines go above the progress bar; it puts handlers of its own in the root logger's, so
-    # the filter goes on those.
-    with progress.logs_above(), _naming_articles(several):
-        handlers = logging.getLogger().handlers if streamed is not None else []
-        for handler in handlers:
-            handler.addFilter(line_break)
+    # the filters, added after it, go on those.
+    with progress.logs_above(), _filtering(_NameArticle(), several), _filtering(line_break, streamed is not None):
         try:
             outcomes = asyncio.run(
                 run_jobs(
@@ -613,8 +610,6 @@ def cmd_summarize(args: argparse.Namespace) -> int:
             raise
         finally:
             progress.close()
-            for handler in handlers:
-                handler.removeFilter(line_break)
     failures = [o for o in outcomes if o.error is not None]
     if failures and args.debug and failures[0].error is not None:
         _traceback(failures[0].error)  # the first failure's: the exit status stays what it is without --debug
@@ -622,17 +617,16 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def _naming_articles(several: bool) -> Iterator[None]:
-    """With ``several`` articles at once, every log handler names the article of each line."""
-    handlers = list(logging.getLogger().handlers) if several else []
-    name = _NameArticle()
+def _filtering(log_filter: logging.Filter, wanted: bool) -> Iterator[None]:
+    """``log_filter`` on every handler of the root logger while the block runs, when ``wanted``."""
+    handlers = list(logging.getLogger().handlers) if wanted else []
     for handler in handlers:
-        handler.addFilter(name)
+        handler.addFilter(log_filter)
     try:
         yield
     finally:
         for handler in handlers:
-            handler.removeFilter(name)
+            handler.removeFilter(log_filter)
 
 
 def _exit_status(outcomes: list[Any]) -> int:
@@ -840,7 +834,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             output.write_atomic(paths["md"], output.to_markdown(outcome.result, title=title))
 
     try:
-        with progress.logs_above(), _naming_articles(len(todo) > 1):
+        with progress.logs_above(), _filtering(_NameArticle(), len(todo) > 1):
             outcomes = (
                 asyncio.run(
                     run_jobs(
