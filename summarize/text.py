@@ -689,8 +689,7 @@ def to_traditional(
         pieces = [part for piece in pieces for part in ((piece,) if piece in keep else _split_keep(piece, term))]
     guide = _guide(source)
     # A reply in Simplified as a whole: 家里 in a sentence of shared characters is drift too.
-    han = sum(1 for char in text if is_han(char))
-    simplified = simplified or bool(han) and sum(map(_simplified_only, text)) / han >= SIMPLIFIED_MIN_SHARE
+    simplified = simplified or in_simplified(text)
     out = []
     changed = 0
     for piece in pieces:
@@ -703,17 +702,19 @@ def to_traditional(
     return "".join(out), changed
 
 
-# A text whose Chinese characters s2tw changes at this share or more is written in Simplified
-# characters. The corpus's Traditional articles: 0-0.3% (variant forms such as 裏 and 峯, and
-# Cantonese 揾); the Tainan AI release converted to Simplified: 30%.
+# A text whose Chinese characters are Simplified-only at this share or more is written in
+# Simplified characters. The corpus's Traditional articles: 0-0.2% (Cantonese 揾, a stray
+# form); the Tainan AI release converted to Simplified: 30%.
 SIMPLIFIED_MIN_SHARE = 0.05
 
 
 def in_simplified(text: str) -> bool:
-    """Whether ``text`` is written in Simplified characters (``SIMPLIFIED_MIN_SHARE``), not
-    Traditional with a variant form or two, which stay as written."""
-    han = sum(1 for char in text if is_han(char))
-    return bool(han) and to_traditional(text)[1] / han >= SIMPLIFIED_MIN_SHARE
+    """Whether ``text`` is written in Simplified characters: ``SIMPLIFIED_MIN_SHARE`` of its
+    Chinese characters or more are Simplified-only (``_simplified_only``), not Traditional with
+    a variant form or two, which stay as written. One rule for an article and for a reply; it
+    converted the whole text with s2tw to count, a second pass over every article."""
+    han = han_count(text)
+    return bool(han) and sum(map(_simplified_only, text)) / han >= SIMPLIFIED_MIN_SHARE
 
 
 # Characters that are correct in Taiwan Traditional text but that s2tw rewrites, alone or by its
