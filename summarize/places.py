@@ -70,10 +70,8 @@ _HOLDS_SHORT_FORM = re.compile("新北|越南|湖南|河南|[雲云]南|海南|[
 # (京都 in 東京都, 北京都會區 or 南京都市計畫 named Kyoto, and a summary's "Kyoto" passed).
 _FULL_FORMS = sorted({form for forms in CITIES.values() for form in forms if form not in _SHORT_FORMS}, key=len, reverse=True)
 _NAMED = re.compile("|".join(map(re.escape, _FULL_FORMS)))
-_CITIES_BY_FORM: dict[str, list[str]] = {}
-for _city, _forms in CITIES.items():
-    for _form in _forms:
-        _CITIES_BY_FORM.setdefault(_form, []).append(_city)
+# Cities sharing a form share its match: 澳門 names Macau and Macao.
+_CITIES_BY_FORM = {form: [city for city, forms in CITIES.items() if form in forms] for form in _FULL_FORMS}
 
 
 def _named_in_full(text: str) -> dict[str, int]:
