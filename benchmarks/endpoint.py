@@ -65,7 +65,8 @@ def translate(user_text: str) -> str:
         han = _HAN.findall(line)
         words = max(2, len(han) * 5 // 8)
         said = [_WORDS[ord(c) % len(_WORDS)] for c in han[1:words]] or ["text"]
-        # Whole figures, as the library reads them: 3.2億 is "3.2", 1,805 one figure.
+        # Whole figures, as the library reads them: 3.2億 is "3.2", 1,805 one figure. A copy of
+        # summarize.translate._FIGURE: this module also runs in the comparison tools' venvs, without summarize.
         figures = re.findall(r"\d{1,3}(?:[,，]\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?", line[match.end():] if match else line)
         out.append((match.group(1) + " " if match else "") + " ".join(["Translated", *said, *figures]) + ".")
     return "\n".join(out) or "Translated."

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from scripted_server import Seen, Step
 
+from summarize.translate import _FIGURE as FIGURE
+
 ARTICLE = re.compile(r"<<<ARTICLE(?:-\d+)?>>>\n(.*?)\n<<<END ARTICLE(?:-\d+)?>>>", re.DOTALL)
 REFERENCE = re.compile(r"<<<REFERENCE(?:-\d+)?>>>\n(.*?)\n<<<END REFERENCE(?:-\d+)?>>>", re.DOTALL)
 MARKED = re.compile(r"^\[\[(P*)(\d+)\]\] (.*)$", re.MULTILINE)
@@ -69,8 +71,8 @@ def english(source: str) -> str:
     long as a real translation (2.5 characters per Chinese character) and holding the source's
     figures, so it passes the checks of each pair against its source."""
     tag = f"EN<{sum(map(ord, source)) % 100000}>"
-    # Whole figures, as the library reads them (3.2億 is "3.2", 1,805 one figure), not runs of digits.
-    figures = re.findall(r"\d{1,3}(?:[,，]\d{3})+(?!\d)(?:\.\d+)?|\d+(?:\.\d+)?", source)
+    # Whole figures, as the library reads them (3.2億 is "3.2", 1,805 one figure), with its pattern.
+    figures = FIGURE.findall(source)
     han = len(HAN.findall(source))
     other = sum(1 for char in source if not char.isspace()) - han
     pad = max(0, round(2.5 * han + other) - len(tag) - sum(map(len, figures)))
