@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -89,12 +90,18 @@ def _url(text: str) -> str:
             "must not hold a query string or fragment (?... or #...): request paths are added to "
             "the base URL, which would put them after it; a key belongs in SUMMARIZE_API_KEY"
         )
+    # A zero-width space pasted with the URL: the message below, which shows the URL, would show
+    # nothing wrong (whitespace and controls it shows escaped).
+    unseen = _unseen("".join(c for c in text if not (c.isspace() or ord(c) < 32)))
+    if unseen:
+        raise _Refused(f"holds {unseen}; set it to the URL alone, such as http://localhost:8080/v1")
     try:
         if scheme.lower() not in ("http", "https") or not sep or any(c.isspace() or ord(c) < 32 for c in text):
             raise ValueError
         parts = urlsplit(text)  # ValueError for "http://[::1" and the like
         if not parts.hostname:
             raise ValueError
+        _encodable_host(parts.hostname)
     except ValueError:
         if "@" in text:  # "https//user:pw@host", "user:pw@host/v1": maybe a password, so not shown
             raise _Refused(
@@ -106,6 +113,29 @@ def _url(text: str) -> str:
     if parts.hostname.startswith("[") or ":" in parts.hostname:
         ipaddress.IPv6Address(parts.hostname.split("%", 1)[0])  # ValueError for a bad bracketed address
     return text.rstrip("/")
+
+
+_DOTTED_QUAD = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+
+
+def _encodable_host(host: str) -> None:
+    """Refuse a host the HTTP client refuses at the first request (httpx's
+    ``InvalidURL``, which is no ``SummarizeError``): four dotted numbers that are no IPv4 address
+    (``192.168.1.300``), or a name in another script that IDNA cannot encode (an empty label)."""
+    if _DOTTED_QUAD.fullmatch(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            raise _Refused(f"names the host {host}, which is no IPv4 address: each of its four numbers must be 0-255, written without a leading zero") from None
+    elif not host.isascii() and not host.startswith("["):
+        try:
+            import idna  # what httpx encodes such a host with; it comes with openai's HTTP client
+        except ImportError:  # pragma: no cover - depends on the environment
+            return
+        try:
+            idna.encode(host.lower())
+        except idna.IDNAError as exc:
+            raise _Refused(f"names the host {host}, which is no valid host name ({exc})") from None
 
 
 # Loopback and private networks: servers there are the user's own (often a model on a CPU).
@@ -167,16 +197,25 @@ def _model(text: str) -> str:
         raise ValueError
     # A model name goes into every request and every log line: a pasted line break, or a
     # zero-width space that looks like nothing, names a model no server has, and the 404 that
-    # follows shows the name looking right. Categories C* (controls, format characters such as
-    # U+200B and U+FEFF, unassigned) and Z* other than the plain space are what cannot be seen.
+    # follows shows the name looking right.
+    unseen = _unseen(text)
+    if unseen:
+        raise _Refused(f"holds {unseen}; set it to the model's name alone, as the endpoint lists it")
+    return text
+
+
+def _unseen(text: str) -> str | None:
+    """What ``text`` holds that cannot be seen where it is shown ("an invisible character
+    (U+200B)"), else ``None``. Categories C* (controls, format characters such as U+200B and
+    U+FEFF, unassigned) and Z* other than the plain space are what cannot be seen."""
     for c in text:
         category = unicodedata.category(c)
         if category[0] == "C" or (category[0] == "Z" and c != " "):
             what = "a line break" if c in _LINE_BREAKS or category in ("Zl", "Zp") else (
                 "a control character" if category == "Cc" else "an invisible character"
             )
-            raise _Refused(f"holds {what} (U+{ord(c):04X}); set it to the model's name alone, as the endpoint lists it")
-    return text
+            return f"{what} (U+{ord(c):04X})"
+    return None
 
 
 def _text(text: str) -> str:

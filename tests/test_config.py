@@ -277,6 +277,29 @@ def test_a_malformed_base_url_is_a_config_error(url):
         Settings(base_url=url)
 
 
+@pytest.mark.parametrize("url", ["http://192.168.1.300:8080/v1", "http://256.0.0.1/v1", "http://ab\u0301c..example/v1"])
+def test_a_host_the_http_client_cannot_encode_is_a_config_error(url):
+    # Accepted here, they failed at the first request with httpx's InvalidURL, which is no
+    # SummarizeError: the command line called it an internal error.
+    with pytest.raises(ConfigError, match="^SUMMARIZE_BASE_URL names the host .*, which is no"):
+        Settings.from_env({"SUMMARIZE_BASE_URL": url})
+    with pytest.raises(ConfigError, match="^base_url names the host"):
+        Settings(base_url=url)
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u00ad", "\ufeff", "\u2060"])
+def test_an_invisible_character_in_the_host_is_refused_by_its_code_point(char):
+    # A zero-width space pasted with the URL looks like nothing in the message that shows it.
+    url = f"http://gpu{char}-box:8000/v1"
+    with pytest.raises(ConfigError, match=f"^SUMMARIZE_BASE_URL holds an invisible character \\(U\\+{ord(char):04X}\\)"):
+        Settings.from_env({"SUMMARIZE_BASE_URL": url})
+
+
+def test_a_host_in_another_script_is_still_taken():
+    assert Settings(base_url="http://例子.測試:8000/v1").base_url == "http://例子.測試:8000/v1"
+    assert Settings(base_url="http://10.0.0.300.example/v1").base_url == "http://10.0.0.300.example/v1"
+
+
 @pytest.mark.parametrize(
     "url", ["http://alice:secret@gpu-box:8000/v1", "https://alice@api.example.com/v1", "http://:secret@[::1]:8000/v1"]
 )
