@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from .text import key_pattern
 
 RECORDED_HOST = "llm.test"
 REPLAY_BASE_URL = f"http://{RECORDED_HOST}/v1"
@@ -29,8 +32,6 @@ RECORDED_SETTINGS: dict[str, Any] = {"cache": False}
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie")
 
 
-# Shorter "keys" (vLLM accepts `--api-key x`) cannot be replaced without mangling the text.
-_MIN_SECRET = 8
 
 
 class Scrubber:
@@ -51,16 +52,20 @@ class Scrubber:
         value = (value or "").strip()
         if value.lower().startswith(("bearer ", "basic ")):
             value = value.split(None, 1)[1].strip()
-        if len(value) >= _MIN_SECRET:
+        if key_pattern(value) is not None:  # a short one only where it stands alone (text.key_pattern)
             self.secrets.add(value)
+
+    def _patterns(self) -> list[re.Pattern[str]]:
+        # Longest first: one may hold another.
+        return [p for s in sorted(self.secrets, key=len, reverse=True) if (p := key_pattern(s)) is not None]
 
     def text(self, value: Any) -> Any:
         """``value`` (str or bytes) with every known secret replaced by ``***``."""
-        for secret in sorted(self.secrets, key=len, reverse=True):  # longest first: one may hold another
+        for pattern in self._patterns():
             if isinstance(value, bytes):
-                value = value.replace(secret.encode(), b"***")
+                value = re.compile(pattern.pattern.encode()).sub(b"***", value)
             elif isinstance(value, str):
-                value = value.replace(secret, "***")
+                value = pattern.sub("***", value)
         return value
 
     def request(self, request: Any) -> Any:
@@ -123,11 +128,9 @@ class Scrubber:
             ]
             whole = "".join(delta[field] for _, delta in pieces)
             masked = list(whole)
-            for secret in self.secrets:
-                start = whole.find(secret)
-                while start >= 0:
-                    masked[start : start + len(secret)] = "*" * len(secret)
-                    start = whole.find(secret, start + 1)
+            for pattern in self._patterns():
+                for found in pattern.finditer(whole):
+                    masked[found.start() : found.end()] = "*" * (found.end() - found.start())
             if masked == list(whole):
                 continue
             changed, offset = True, 0

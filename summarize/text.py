@@ -187,23 +187,42 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub("", _SENT_LINE_BREAK.sub("\n", text))
 
 
-# A key shorter than this is no secret (a local server takes any "x"), and replacing it would
-# garble the text it is looked for in.
+# A key this long is looked for anywhere in a text; a shorter one only where it stands alone (not
+# next to a letter or digit), since replacing it inside words would garble them: a `vllm serve
+# --api-key hunter2` echoed in a 401 is still taken out, "hunter22" and "xhunter2" are left.
 MIN_KEY_CHARACTERS = 8
+# A key shorter than this is no secret (a guess away: a local server takes any "x"), and is left.
+MIN_SECRET_CHARACTERS = 4
+
+
+def key_pattern(key: str) -> re.Pattern[str] | None:
+    """Where ``key``, or one of its quoted forms, counts as found in a text (see
+    ``MIN_KEY_CHARACTERS``); ``None`` for a key too short to be a secret. One rule for messages,
+    log lines and recorded cassettes."""
+    if len(key) < MIN_SECRET_CHARACTERS:
+        return None
+    either = "|".join(re.escape(form) for form in sorted(_quoted(key), key=len, reverse=True))
+    if len(key) >= MIN_KEY_CHARACTERS:
+        return re.compile(either)
+    return re.compile(rf"(?<![0-9A-Za-z])(?:{either})(?![0-9A-Za-z])")
 
 
 def without_keys(text: str, keys: Iterable[str | None], mark: str = "***") -> str:
     """``text`` with each API key of ``keys`` replaced by ``mark`` (servers echo a refused key in
-    full: in bodies, reason phrases and headers); keys under ``MIN_KEY_CHARACTERS`` are left.
+    full: in bodies, reason phrases and headers); a key under ``MIN_KEY_CHARACTERS`` only where
+    it stands alone, one under ``MIN_SECRET_CHARACTERS`` not at all.
 
     Example::
 
         >>> without_keys("bad key sk-0123456789", ["sk-0123456789", None])
         'bad key ***'
+        >>> without_keys("bad key hunter2, not hunter22", ["hunter2"])
+        'bad key ***, not hunter22'
     """
-    forms = {form for k in keys if k and len(k) >= MIN_KEY_CHARACTERS for form in _quoted(k)}
-    for key in sorted(forms, key=len, reverse=True):
-        text = text.replace(key, mark)
+    for key in sorted({k for k in keys if k}, key=len, reverse=True):  # longest first: one may hold another
+        pattern = key_pattern(key)
+        if pattern is not None:
+            text = pattern.sub(lambda _: mark, text)
     return text
 
 

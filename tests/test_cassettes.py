@@ -76,6 +76,25 @@ def test_recording_scrubs_a_key_the_server_echoes_in_bodies_and_headers(scripted
         assert "***" in summarize_article(f"臺南今天天氣晴朗。金鑰 {key} 不應出現。", settings=settings).text
 
 
+def test_recording_scrubs_a_short_key_the_server_echoes(scripted, tmp_path):
+    import vcr
+
+    key = "hunter2"  # `vllm serve --api-key hunter2`: under 8 characters, it was recorded whole
+    scripted.script(
+        Step.error(401, {"error": {"message": f"Incorrect API key provided: {key}"}}, headers={"X-Echo-Key": key}),
+    )
+    settings = Settings(base_url=scripted.base_url, api_key=key, model="m", cache=False, max_retries=0)
+    cassette = tmp_path / "short.yaml"
+    recorder = vcr.VCR(**recording.vcr_config())
+    recorder.register_serializer("yaml", ReadableYaml)
+    with recorder.use_cassette(str(cassette), record_mode="all", serializer="yaml"):
+        with pytest.raises(AuthenticationError):
+            summarize_article("臺南今天下雨。", settings=settings)
+    text = cassette.read_text(encoding="utf-8")
+    assert key not in text
+    assert "provided: ***" in text
+
+
 def test_every_request_names_the_fixed_host():
     for path in CASSETTES:
         for interaction in ReadableYaml.deserialize(path.read_text(encoding="utf-8"))["interactions"]:
