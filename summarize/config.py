@@ -512,11 +512,14 @@ class Settings:
         values: dict[str, Any] = {}
         sources: dict[str, str] = {}  # setting -> the variable it was read from
         unsent = ""  # why an OPENAI_API_KEY is malformed: an error only if it would be sent
+        # A preset names the server: OPENAI_BASE_URL, set for other tools, must not outrank it
+        # (`--preset ollama` sent the articles to the gateway it named).
+        preset_named = overrides["preset"] is not None if "preset" in overrides else bool((env.get("SUMMARIZE_PRESET") or "").strip())
         for name, spec in _SPECS.items():
             if name in overrides:
                 continue  # not read at all: a value nobody will use cannot be the reason a run stops
             raw, source = env.get(spec.env), spec.env
-            if (raw is None or raw == "") and spec.fallback_env:
+            if (raw is None or raw == "") and spec.fallback_env and not (name == "base_url" and preset_named):
                 raw, source = env.get(spec.fallback_env), spec.fallback_env
             if raw is None or raw == "":
                 continue
@@ -568,6 +571,9 @@ class Settings:
         if env is None:
             return type(self)(**{**given, **overrides})
         kept = {k: v for k, v in env.items() if k not in overrides}
+        if overrides.get("preset") is not None and kept.get("base_url") == _SPECS["base_url"].fallback_env:
+            # As from_env reads it: a preset named outranks OPENAI_BASE_URL, set for other tools.
+            del kept["base_url"], given["base_url"]
         changed = type(self)._build(kept, {**given, **overrides})
         if not changed.key_goes_to(changed.base_url):
             # The OPENAI_API_KEY read for OpenAI's API stays with it: .replace(base_url=...) or a

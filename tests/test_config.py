@@ -118,6 +118,33 @@ def test_a_malformed_variable_an_argument_overrides_is_not_read(env, override, f
     assert getattr(Settings.from_env(env, **override), field) == expected
 
 
+GATEWAY = {"OPENAI_BASE_URL": "https://gateway.example.com/v1", "OPENAI_API_KEY": "sk-for-other-tools-0123456789"}
+
+
+@pytest.mark.parametrize(
+    "env, overrides",
+    [
+        ({**GATEWAY, "SUMMARIZE_PRESET": "ollama"}, {}),
+        (GATEWAY, {"preset": "ollama"}),  # summarize --preset ollama
+        ({**GATEWAY, "SUMMARIZE_PRESET": "dashscope"}, {"preset": "ollama"}),
+    ],
+)
+def test_a_preset_names_the_server_over_an_openai_base_url_set_for_other_tools(env, overrides):
+    # OPENAI_BASE_URL, set for other tools, beat the preset asked for: `summarize --preset
+    # ollama` sent the article, and OPENAI_API_KEY, to the gateway it names.
+    settings = Settings.from_env(env, **overrides)
+    assert settings.base_url == "http://localhost:11434/v1"
+    assert settings.origin("base_url") == ", preset ollama's"
+    assert settings.api_key is None and settings.withheld_key() == "OPENAI_API_KEY"
+    assert Settings.from_env(GATEWAY).replace(preset="ollama").base_url == "http://localhost:11434/v1"
+    # What summarize's own variable or an argument names still wins over the preset.
+    assert Settings.from_env({**env, "SUMMARIZE_BASE_URL": "http://gpu-box:11434/v1"}, **overrides).base_url == "http://gpu-box:11434/v1"
+    assert Settings.from_env(env, **overrides, base_url="http://gpu-box:11434/v1").base_url == "http://gpu-box:11434/v1"
+    # Without a preset OPENAI_BASE_URL is read, with its key, as before.
+    assert Settings.from_env(GATEWAY).base_url == "https://gateway.example.com/v1"
+    assert Settings.from_env(GATEWAY).api_key == GATEWAY["OPENAI_API_KEY"]
+
+
 def test_settings_are_checked_against_each_other_only_once_merged():
     env = {"SUMMARIZE_CONTEXT_TOKENS": "4096", "SUMMARIZE_OUTPUT_TOKENS": "5000"}
     assert Settings.from_env(env, output_tokens=1000).output_tokens == 1000
