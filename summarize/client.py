@@ -31,7 +31,7 @@ from typing import Any, Callable
 from . import errors, presets
 from .cache import ResponseCache
 from .classify import Classifier, context_limit, is_context_error, requested_tokens
-from .config import Settings
+from .config import Settings, holds_userinfo
 from .keysentences import parameters_in_listing
 from .reply import CACHED_FIELDS, BodyError, MalformedReply, NotAnAPI, Reply, ReplyReader, ReplyTooLarge, StreamCut, ending, holds_markup, max_reply_bytes, read_listing, strip_think
 from .result import Usage
@@ -107,6 +107,12 @@ class ChatClient:
     def __init__(self, settings: Settings, client: Any = None) -> None:
         shared = client if isinstance(client, ChatClient) else None
         base_url = shared.base_url if shared else _client_base_url(client)
+        if base_url and not shared and holds_userinfo(base_url):
+            # Refused as base_url= is, without quoting it: every message names the base URL.
+            raise errors.ConfigError(
+                "client= sends to a base URL that holds a user name or password (user:password@host): it would be "
+                "printed in messages and logs; build the client without it, with the key as its api_key"
+            )
         if base_url and base_url != settings.base_url.rstrip("/"):
             if not shared and not settings.origin("base_url"):
                 # Both given in code, and they disagree: the client would win without a word.

@@ -73,13 +73,19 @@ class _Refused(ValueError):
     never repeats the value (it may hold a password or a key)."""
 
 
+def holds_userinfo(url: str) -> bool:
+    """``url`` has a ``user:password@`` (or a ``user@``) before its host, even if it is malformed."""
+    _, sep, rest = url.strip().partition("://")
+    return bool(sep) and "@" in rest.split("/", 1)[0]
+
+
 def _url(text: str) -> str:
     text = text.strip()
     scheme, sep, rest = text.partition("://")
     # Userinfo and a query are looked for before parsing, so that even a malformed URL's password
     # or key ("https//user:pw@host", "http://[::1/v1?api-key=...") is never echoed: a message
     # about a malformed URL shows it whole.
-    if sep and "@" in rest.split("/", 1)[0]:
+    if holds_userinfo(text):
         raise _Refused(
             "must not hold a user name or password (user:password@host): it would be printed in "
             "messages and logs, and sent as Basic auth in place of the key; remove it and set "

@@ -651,6 +651,17 @@ def test_a_client_and_a_base_url_that_disagree_are_refused_before_anything_is_se
         assert summarize_article(ARTICLE, settings=ok, client=given).text == "Tainan held a drill."
 
 
+@pytest.mark.parametrize("given", [{"base_url": "http://127.0.0.1:9/v1"}, {}])
+def test_a_client_whose_base_url_holds_a_password_is_refused_without_showing_it(scripted, given):
+    # The conflict message quoted the client's URL whole: "client= sends to
+    # http://alice:s3cret@...". Without base_url=, the refusal named base_url= and sent the user
+    # to SUMMARIZE_API_KEY, neither of which they had given.
+    url = scripted.base_url.replace("http://", "http://alice:s3cret@")
+    err = raised(summarize_article, ARTICLE, client=openai.OpenAI(base_url=url, api_key="k"), model="m", cache=False, **given)
+    assert type(err) is ConfigError and str(err).startswith("client= sends to a base URL that holds a user name or password"), repr(err)
+    assert "s3cret" not in str(err) and "alice" not in str(err) and not scripted.requests
+
+
 def test_a_client_and_an_api_key_that_disagree_are_refused_before_anything_is_sent(scripted, monkeypatch):
     # The client's key was sent and api_key= dropped without a word; the message names neither key.
     given = openai.OpenAI(base_url=scripted.base_url, api_key="client-key")
