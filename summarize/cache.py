@@ -77,6 +77,11 @@ class ResponseCache:
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
+    @property
+    def unwritable(self) -> bool:
+        """The last write to this folder, in this process, failed (and was warned of)."""
+        return self.folder in _UNWRITABLE
+
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 

@@ -347,17 +347,23 @@ def _resuming(args: argparse.Namespace) -> str:
         return "run it again to resume (the job's state is kept in its folder)"
     if args.handler is cmd_doctor:  # its checks use no cache: there is nothing to resume
         return "run it again to check again"
+    from .cache import ResponseCache
+
     try:
-        cached = settings_from(args).cache
+        settings = settings_from(args)
     except SummarizeError:
-        cached = False
-    if cached:
+        settings = None
+    # A cache whose writes failed (a file where its folder goes) holds none of this run's replies.
+    unwritable = settings is not None and settings.cache and ResponseCache(settings.cache_dir).unwritable
+    if settings is not None and settings.cache and not unwritable:
         return "run it again to resume (finished replies are cached)"
     if args.handler is cmd_batch:
         return (
             "run it again to resume: the articles written to --out are skipped, the others are sent "
-            "again in full (the response cache is off)"
+            f"again in full (the response cache {'could not be written' if unwritable else 'is off'})"
         )
+    if unwritable:
+        return "the response cache could not be written (the warning above says why), so running it again sends every request again"
     return "the response cache is off (SUMMARIZE_CACHE=0 or --no-cache), so running it again sends every request again"
 
 

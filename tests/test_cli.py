@@ -1054,6 +1054,33 @@ def test_an_interrupt_says_what_running_again_redoes(article, tmp_path, monkeypa
     assert f"summarize: interrupted; {says}" in result.stderr and "Traceback" not in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["{article}"], "the response cache could not be written (the warning above says why), so running it again sends every request again"),
+        (["batch", "{folder}", "--out", "{out}"], "run it again to resume: the articles written to --out are skipped, the others are sent again in full (the response cache could not be written)"),
+    ],
+)
+def test_an_interrupt_does_not_promise_a_cache_that_could_not_be_written(article, tmp_path, monkeypatch, argv, says):
+    # SUMMARIZE_CACHE_DIR naming a file: every reply's write failed, with a warning, and Ctrl-C
+    # still said "run it again to resume (finished replies are cached)".
+    from summarize import batch
+    from summarize.cache import ResponseCache
+
+    (tmp_path / "a-file").write_text("x")
+
+    async def interrupted(*args, **kwargs):
+        ResponseCache(tmp_path / "a-file").put("ab" * 32, {"text": "paid for"})  # as a finished reply is
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_jobs", interrupted)
+    folder = _folder(tmp_path, 1)
+    argv = [a.format(article=article, folder=folder, out=tmp_path / "out") for a in argv]
+    result = call(*argv, env={"SUMMARIZE_MODEL": "m", "SUMMARIZE_CACHE": "1", "SUMMARIZE_CACHE_DIR": str(tmp_path / "a-file")})
+    assert result.returncode == 130
+    assert f"summarize: interrupted; {says}" in result.stderr, result.stderr
+
+
 def test_with_stderr_closed_results_stay_alone_on_stdout(scripted, article, tmp_path):
     # Started with 2>&- (a cron line), the progress line's isatty() crashed every run, and every
     # warning and error was printed to stdout among the results.
