@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import math
 import re
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -170,6 +171,24 @@ def _http_error(*names: str) -> Callable[[BaseException], bool]:
 
 def _capped(exc: BaseException) -> bool:
     return isinstance(exc, BodyCapped)
+
+
+def tls_failure(exc: BaseException) -> str | None:
+    """What to do about a TLS handshake that failed, when ``exc`` is one or has one chained
+    behind it; else ``None``. Starts with what failed, for the run's error and doctor alike."""
+    found = exc if isinstance(exc, ssl.SSLError) else _behind(exc, lambda e: isinstance(e, ssl.SSLError))
+    if not isinstance(found, ssl.SSLError):
+        return None
+    if isinstance(found, ssl.SSLCertVerificationError):
+        return (
+            f"the server's TLS certificate was not accepted ({found.verify_message or found.reason}): give the "
+            "server a certificate this machine trusts, or use http:// in the base URL on a network that is yours"
+        )
+    # WRONG_VERSION_NUMBER and the like: what answered was no TLS at all, as local servers speak.
+    return (
+        f"the TLS handshake failed ({found.reason or found}): the server may speak plain HTTP, as llama-server, "
+        "Ollama and vLLM do unless given a certificate: use http:// in the base URL"
+    )
 
 
 class Classifier:
@@ -401,6 +420,9 @@ class Classifier:
                     f"the endpoint redirects in a loop ({self.redact(str(cause))[:200]}); {self._check_base_url()}",
                     **self.where(model, attempt, None),
                 )
+            tls = tls_failure(exc)
+            if tls is not None:
+                return errors.ConnectionFailedError(f"{tls}{self._base_url_origin()}", **self.where(model, attempt, None))
             return self.dropped(str(exc), model, attempt)
         if isinstance(exc, sdk.APIStatusError) and 300 <= exc.status_code < 400:
             target = exc.response.headers.get(REDIRECTED_TO) or exc.response.headers.get("location") or "elsewhere"

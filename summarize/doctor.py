@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import presets
+from .classify import tls_failure
 from .client import ChatClient, Reply, usable_ids
 from .config import ABSTRACTIVE, AUTO, KEY_SENTENCES, Settings
 from .keysentences import model_size, parameters_in_listing, uses_key_sentences
@@ -295,15 +296,12 @@ async def _diagnose(settings: Settings) -> list[Check]:
             return [*checks, Check("reachable", FAIL, detail, fix)]
         except Exception as exc:  # unreachable, TLS, a broken transfer: one finding
             reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
-            return [
-                *checks,
-                Check(
-                    "reachable",
-                    FAIL,
-                    f"cannot reach {settings.base_url}/models: {reason}",
-                    "start the server, or set SUMMARIZE_BASE_URL / --base-url (or --preset) to where it runs",
-                ),
-            ]
+            # A server speaking plain HTTP to https:// is running: "start the server" sent the user the wrong way.
+            tls = tls_failure(exc)
+            fix = f"{tls} (SUMMARIZE_BASE_URL / --base-url)" if tls else (
+                "start the server, or set SUMMARIZE_BASE_URL / --base-url (or --preset) to where it runs"
+            )
+            return [*checks, Check("reachable", FAIL, f"cannot reach {settings.base_url}/models: {reason}", fix)]
         served = usable_ids(m.get("id") for m in entries if isinstance(m, dict))
         unusable = len(entries) - len(served)
         skipped = f" ({_entries(unusable)} without a usable id skipped)" if unusable else ""

@@ -78,6 +78,15 @@ def settings_for(base_url: str, **kwargs) -> Settings:
     return Settings(base_url=base_url, api_key=KEY, cache=False, **{"timeout": 10, **kwargs})
 
 
+async def test_https_to_a_plain_http_server_is_no_advice_to_start_it(scripted):
+    # It said "start the server", which was running: it speaks plain HTTP.
+    checks = by_name(await diagnose(settings_for(scripted.base_url.replace("http://", "https://"), model="m")))
+    reachable = checks["reachable"]
+    assert reachable.status == FAIL and "WRONG_VERSION_NUMBER" in reachable.detail
+    assert "the TLS handshake failed" in reachable.fix and "use http://" in reachable.fix
+    assert "start the server" not in reachable.fix
+
+
 # -- secrets -------------------------------------------------------------------------------
 
 

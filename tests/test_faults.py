@@ -817,6 +817,18 @@ def test_an_unreachable_server_is_named_by_where_its_base_url_came_from(environ,
     assert "at http://127.0.0.1:9/v1" in str(err)
 
 
+def test_https_to_a_plain_http_server_says_so(scripted):
+    # llama-server, Ollama and vLLM speak plain HTTP: https:// to one failed as "could not
+    # connect or the connection dropped (Connection error.); is a server running ...?" with the
+    # TLS reason dropped, while the server was running.
+    https = scripted.base_url.replace("http://", "https://")
+    err = raised(summarize_article, ARTICLE, settings=Settings(base_url=https, model="m", cache=False, max_retries=0))
+    assert isinstance(err, ConnectionFailedError), repr(err)
+    assert "the TLS handshake failed (WRONG_VERSION_NUMBER)" in str(err), str(err)
+    assert "use http:// in the base URL (base_url=, --base-url or SUMMARIZE_BASE_URL)" in str(err)
+    assert "is a server running" not in str(err)
+
+
 @pytest.mark.parametrize(
     "step",
     [
