@@ -216,6 +216,8 @@ def _unseen(text: str) -> str | None:
     U+FEFF, unassigned) and Z* other than the plain space are what cannot be seen."""
     for c in text:
         category = unicodedata.category(c)
+        if 0xDC80 <= ord(c) <= 0xDCFF:  # how Python keeps a byte of the environment that is not UTF-8
+            return f"a byte that is not UTF-8 (0x{ord(c) - 0xDC00:02X}: is the variable in another encoding?)"
         if category[0] == "C" or (category[0] == "Z" and c != " "):
             what = "a line break" if c in _LINE_BREAKS or category in ("Zl", "Zp") else (
                 "a control character" if category == "Cc" else "an invisible character"

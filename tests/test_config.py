@@ -77,6 +77,9 @@ def test_explicit_arguments_beat_environment():
         ("a\tb", "a control character (U+0009)"),
         ("a\x00b", "a control character (U+0000)"),
         ("qwen3\u00a08b", "an invisible character (U+00A0)"),
+        # A variable set in Latin-1 (SUMMARIZE_MODEL=m\xe9): Python keeps the byte as U+DCE9,
+        # which was called an invisible character.
+        ("qwen-caf\udce9", "a byte that is not UTF-8 (0xE9"),
     ],
 )
 def test_a_model_name_with_a_line_break_or_an_invisible_character_is_refused(name, what):
