@@ -597,6 +597,12 @@ class Settings:
         ``OPENAI_BASE_URL`` it is paired with."""
         return self._variable("api_key") != _SPECS["api_key"].fallback_env or self._openai_key_goes_to(base_url)
 
+    @property
+    def sends_openai_ids(self) -> bool:
+        """Whether the ``OPENAI_ORG_ID`` and ``OPENAI_PROJECT_ID`` the openai package reads may go
+        to this base URL: they name the OpenAI account, so they go where ``OPENAI_API_KEY`` would."""
+        return self._openai_key_goes_to(self.base_url)
+
     def _openai_key_goes_to(self, base_url: str) -> bool:
         """The one rule for ``OPENAI_API_KEY``, set for other tools: it goes to OpenAI's API over
         https, or to the ``OPENAI_BASE_URL`` it is paired with (this settings' base URL, when it

@@ -557,12 +557,18 @@ class Transport:
                 _check_own_loop(self._given, ours=self._root is not self and self._root._given is None)
                 self._client = self._given.with_options(max_retries=0)
             else:
+                # openai reads OPENAI_ORG_ID and OPENAI_PROJECT_ID itself and sends them to any
+                # host: they name the OpenAI account, so only where its key would go.
+                unsent = {} if self.settings.sends_openai_ids else {
+                    "OpenAI-Organization": sdk().Omit(), "OpenAI-Project": sdk().Omit()
+                }
                 self._client = sdk().AsyncOpenAI(
                     base_url=self.settings.base_url,
                     api_key=self.settings.resolved_api_key(),
                     timeout=self.settings.timeout,
                     max_retries=0,
                     http_client=http_client(self.settings.timeout),
+                    default_headers=unsent or None,
                 )
         return self._client
 

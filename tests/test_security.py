@@ -166,6 +166,26 @@ def test_an_openai_key_goes_only_to_openai_or_to_the_base_url_it_is_paired_with(
     assert settings.replace(model="m").api_key == sent
 
 
+def test_openai_org_and_project_ids_go_only_where_an_openai_key_would(scripted, monkeypatch):
+    # The openai package reads OPENAI_ORG_ID and OPENAI_PROJECT_ID, set for other tools, and sent
+    # them as OpenAI-Organization and OpenAI-Project headers to every host: a local server,
+    # another company's API. They name the OpenAI account; they go where its key goes.
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-0123456789")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_0123456789")
+    scripted.default = lambda seen: Step.reply("Tainan held a drill.")
+
+    def sent(settings: Settings) -> dict[str, str]:
+        summarize_article("臺南今天天氣晴朗。", settings=settings)
+        return {k.lower(): v for k, v in scripted.chat_requests[-1].headers.items()}
+
+    headers = sent(Settings.from_env(model="m", cache=False, base_url=scripted.base_url))
+    assert "openai-organization" not in headers and "openai-project" not in headers
+    # Paired with OPENAI_BASE_URL, as OPENAI_API_KEY is, they go with it.
+    monkeypatch.setenv("OPENAI_BASE_URL", scripted.base_url)
+    headers = sent(Settings.from_env(model="m", cache=False))
+    assert (headers["openai-organization"], headers["openai-project"]) == ("org-0123456789", "proj_0123456789")
+
+
 @pytest.mark.parametrize(
     "env, change, sent",
     [
