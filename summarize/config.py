@@ -118,7 +118,12 @@ def _url(text: str) -> str:
     _ = parts.port  # ValueError for a port that is not a number in 0-65535
     if parts.hostname.startswith("[") or ":" in parts.hostname:
         ipaddress.IPv6Address(parts.hostname.split("%", 1)[0])  # ValueError for a bad bracketed address
-    return text.rstrip("/")
+    text = text.rstrip("/")
+    path = "/chat/completions"
+    # Copied from a curl example: every request would go to .../chat/completions/chat/completions.
+    if text.lower().endswith(path) and len(text) - len(path) >= len(f"{scheme}://{parts.netloc}"):
+        raise _Refused(f"ends in {path}, which is added to it for every request: set it to {text[: -len(path)]}")
+    return text
 
 
 _DOTTED_QUAD = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")

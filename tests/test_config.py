@@ -325,6 +325,18 @@ def test_an_invisible_character_in_the_host_is_refused_by_its_code_point(char):
         Settings.from_env({"SUMMARIZE_BASE_URL": url})
 
 
+@pytest.mark.parametrize("tail", ["/chat/completions", "/chat/completions/", "/Chat/Completions"])
+def test_a_base_url_pasted_with_the_request_path_says_what_to_set(tail):
+    # http://localhost:8080/v1/chat/completions, copied from a curl example, went to
+    # .../v1/chat/completions/chat/completions; the 404 said "servers usually serve under /v1".
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"SUMMARIZE_BASE_URL": f"http://localhost:8080/v1{tail}"})
+    assert str(info.value) == (
+        "SUMMARIZE_BASE_URL ends in /chat/completions, which is added to it for every request: "
+        "set it to http://localhost:8080/v1"
+    )
+
+
 def test_a_host_in_another_script_is_still_taken():
     assert Settings(base_url="http://例子.測試:8000/v1").base_url == "http://例子.測試:8000/v1"
     assert Settings(base_url="http://10.0.0.300.example/v1").base_url == "http://10.0.0.300.example/v1"
