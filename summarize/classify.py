@@ -179,16 +179,23 @@ def tls_failure(exc: BaseException) -> str | None:
     found = exc if isinstance(exc, ssl.SSLError) else _behind(exc, lambda e: isinstance(e, ssl.SSLError))
     if not isinstance(found, ssl.SSLError):
         return None
+    reason = getattr(found, "reason", None)  # set by OpenSSL; an SSLError built by hand has none
     if isinstance(found, ssl.SSLCertVerificationError):
         return (
-            f"the server's TLS certificate was not accepted ({found.verify_message or found.reason}): give the "
+            f"the server's TLS certificate was not accepted ({found.verify_message or reason or found}): give the "
             "server a certificate this machine trusts, or use http:// in the base URL on a network that is yours"
         )
-    # WRONG_VERSION_NUMBER and the like: what answered was no TLS at all, as local servers speak.
+    if reason not in _NOT_TLS:
+        return None  # a handshake cut off (SSLEOFError) and the like: dropped, as a connection is
     return (
-        f"the TLS handshake failed ({found.reason or found}): the server may speak plain HTTP, as llama-server, "
+        f"the TLS handshake failed ({reason}): the server may speak plain HTTP, as llama-server, "
         "Ollama and vLLM do unless given a certificate: use http:// in the base URL"
     )
+
+
+# What OpenSSL reports when what answered a TLS handshake was no TLS at all (plain HTTP): the
+# reason in OpenSSL 1.1 and 3.0/3.1, and in 3.2 and later.
+_NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL"})
 
 
 class Classifier:

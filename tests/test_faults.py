@@ -829,6 +829,18 @@ def test_https_to_a_plain_http_server_says_so(scripted):
     assert "is a server running" not in str(err)
 
 
+def test_a_tls_handshake_cut_off_is_no_advice_to_use_http():
+    import ssl
+
+    from summarize.classify import tls_failure
+
+    # A handshake a flaky network cut off says nothing of plain HTTP: it stays a dropped connection.
+    assert tls_failure(ConnectionError("x")) is None
+    cut = ConnectionError("Connection error.")
+    cut.__cause__ = ssl.SSLEOFError(8, "EOF occurred in violation of protocol")
+    assert tls_failure(cut) is None
+
+
 @pytest.mark.parametrize(
     "step",
     [
