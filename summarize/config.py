@@ -244,7 +244,9 @@ def _path(text: str) -> str:
     text = _text(text)
     if "\x00" in text:
         raise _Refused("must be a path, which holds no NUL character")
-    return text
+    # "~/names.tsv" from a .env file or a systemd unit, where no shell expands it, as the cache
+    # folder's always was: the glossary's failed every run as a file named "~/names.tsv".
+    return os.path.expanduser(text)
 
 
 def _flag(text: str) -> bool:

@@ -337,6 +337,18 @@ def test_a_base_url_pasted_with_the_request_path_says_what_to_set(tail):
     )
 
 
+def test_a_glossary_path_starting_with_a_tilde_is_the_home_folders_as_the_cache_folders_is(tmp_path, monkeypatch):
+    # SUMMARIZE_CACHE_DIR=~/cache was expanded, SUMMARIZE_GLOSSARY=~/names.tsv (quoted in a .env
+    # file or a systemd unit, where no shell expands it) failed every run: no such file '~/names.tsv'.
+    from summarize.glossary import resolve_glossary
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "names.tsv").write_text("黃偉哲\tHuang Wei-che\n", encoding="utf-8")
+    settings = Settings.from_env({"SUMMARIZE_GLOSSARY": "~/names.tsv", "SUMMARIZE_CACHE_DIR": "~/cache"})
+    assert settings.glossary == str(tmp_path / "names.tsv") and settings.cache_dir == str(tmp_path / "cache")
+    assert resolve_glossary(None, settings) == {"黃偉哲": "Huang Wei-che"}
+
+
 def test_a_host_in_another_script_is_still_taken():
     assert Settings(base_url="http://例子.測試:8000/v1").base_url == "http://例子.測試:8000/v1"
     assert Settings(base_url="http://10.0.0.300.example/v1").base_url == "http://10.0.0.300.example/v1"
