@@ -28,7 +28,8 @@ from typing import Any
 from .config import Settings, resolve_settings
 from .errors import ConfigError, EndpointError
 from .jobs import (
-    Job, JobError, Report, export_round, import_results, read_lines, retry_failed, say_resumed, set_max_lines, status,
+    Job, JobError, Report, check_endpoint, export_round, import_results, read_lines, retry_failed, say_resumed,
+    set_max_lines, status,
 )
 from .output import check_formats, write_atomic
 from .text import parse_json
@@ -78,6 +79,8 @@ def submit(
             validation (its errors are in the message).
         JobError: batches kept finishing without answering any request.
         ConfigError: a setting is malformed, or ``poll`` is not a positive number of seconds.
+        BatchError: the job was never sent and another endpoint than its own is given
+            (``jobs.check_endpoint``); nothing is sent.
     """
     from .client import ChatClient
 
@@ -99,6 +102,7 @@ def submit(
                      formats=formats, max_lines=max_lines)
     with job.exclusive():  # held while it polls: an import of the same job meanwhile is refused
         if resumed:
+            check_endpoint(job, job.load(), settings)
             say_resumed(
                 job, job.load(), settings, languages=languages, translate=translate, formats=formats, articles=articles,
             )

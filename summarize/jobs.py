@@ -72,7 +72,7 @@ from .batch import (
     ARTICLE_SUFFIXES, BatchError, _inside, check_out_folder, check_outputs_match, check_replaceable, check_targets, collision,
     file_digest, is_done, not_ours, out_inside, output_paths, read_article, what_is_asked,
 )
-from .config import Settings, resolve_settings
+from .config import OPENAI_BASE_URL, Settings, resolve_settings
 from .errors import ConfigError, InputError, SummarizeError
 from .output import FORMATS, check_formats, to_json, to_markdown, write_atomic
 from .reply import max_reply_bytes
@@ -708,6 +708,8 @@ def say_resumed(
     kept = meta["settings"]
     for name, what in (("base_url", "endpoint"), ("model", "model")):
         given = getattr(settings, name)
+        if name == "base_url" and not endpoint_given(settings):
+            continue  # OpenAI's URL by default: nobody asked for it
         if given and given.rstrip("/") != (kept.get(name) or "").rstrip("/"):
             log.warning(
                 "%s already holds a job for %s %s, not %s; resuming it there (give another --out for a new job)",
@@ -762,6 +764,38 @@ def say_resumed(
             "summarizes the text it stored of them (give another --out for a new job without them)",
             job.out, len(gone), _some(gone),
         )
+
+
+def endpoint_given(settings: Settings) -> bool:
+    """Whether ``settings`` name an endpoint (a base URL given, or a preset), rather than fall
+    back to OpenAI's API, the default."""
+    return settings.preset is not None or "base_url" not in getattr(settings, "_derived", ())
+
+
+def check_endpoint(job: Job, meta: dict[str, Any], settings: Settings) -> None:
+    """Refuse to send a job to OpenAI's API when it was exported for it only by default (no base
+    URL, no preset), none of its files was ever uploaded, and another endpoint is given now.
+
+    Without this, ``submit --base-url X`` on a job exported without one said "resuming it there"
+    and sent the articles, and the key meant for X, to OpenAI's API, which nobody named; every
+    later ``--base-url`` was ignored the same way. A job exported for an endpoint that was named,
+    or with batches out there, resumes at its own, with a warning (``say_resumed``).
+
+    Raises:
+        BatchError: naming both endpoints and how to send the job where it is meant to go.
+    """
+    kept = str(meta["settings"].get("base_url") or "").rstrip("/")
+    given = settings.base_url.rstrip("/")
+    by_default = kept == OPENAI_BASE_URL.rstrip("/") and meta["settings"].get("preset") is None
+    sent = any(f.get("file_id") or f.get("earlier") for entry in meta["rounds"] for f in entry["files"])
+    if not by_default or sent or not endpoint_given(settings) or given == kept:
+        return
+    raise BatchError(
+        f"{display(job.out)} holds a job exported for {kept} (OpenAI's API, the default when export is given no "
+        f"--base-url or --preset), not {given}, and none of it was sent yet: nothing was sent now either; to send "
+        f"it to {given}, export it again with --base-url {given} (or its --preset) and another --out (its requests "
+        "are shaped for the endpoint they go to)"
+    )
 
 
 def _some(items: Iterable[str], *, shown: int = 3) -> str:

@@ -1448,6 +1448,42 @@ def test_submitting_a_job_again_elsewhere_says_it_is_resumed_at_its_own_endpoint
     assert f"{out} already holds a job for model {MODEL}, not other-model; resuming it there" in caplog.text
 
 
+def test_submit_of_an_exported_job_never_sent_refuses_another_endpoint_instead_of_sending_there(tmp_path, monkeypatch, capsys):
+    # Exported without --base-url (its requests shaped for OpenAI's API), then submitted with
+    # --base-url and a key: "resuming it there", and the articles and that key went to
+    # api.openai.com, which the user never named; every --base-url given after was ignored too.
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), "--model", MODEL]) == 0
+    before = snapshot(out)
+    capsys.readouterr()
+    monkeypatch.setenv("SUMMARIZE_API_KEY", "sk-for-the-server-0123456789")
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        given = ["batch", "submit", str(folder), "--out", str(out), "--base-url", server.base_url, "--poll", "0.01"]
+        assert cli.main(given) == 2
+        assert not server.calls
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "resuming it there" not in err, err
+    assert (
+        f"{out} holds a job exported for https://api.openai.com/v1 (OpenAI's API, the default when export is given "
+        f"no --base-url or --preset), not {server.base_url}, and none of it was sent yet: nothing was sent now either; "
+        f"to send it to {server.base_url}, export it again with --base-url {server.base_url} (or its --preset) and "
+        "another --out (its requests are shaped for the endpoint they go to)"
+    ) in err, err
+    assert snapshot(out) == before
+
+
+def test_a_job_resumed_without_an_endpoint_given_names_none_it_was_not_given(tmp_path, caplog):
+    # Given no endpoint at all, submit warned "already holds a job for endpoint ..., not
+    # https://api.openai.com/v1": a default nobody gave.
+    folder = seed_folder(tmp_path)
+    out = tmp_path / "job"
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        jobs.export_round(folder, out, settings=Settings(base_url=server.base_url, model=MODEL))
+        assert batch_api.submit(folder, out, settings=Settings(model=MODEL), poll=0.01).done == 1
+    assert "api.openai.com" not in caplog.text and "resuming it there" not in caplog.text
+
+
 def test_submitting_a_job_again_for_other_work_says_it_resumes_it_as_started(tmp_path, caplog):
     # Export said so; submit ignored --translate and --languages given for an existing job without a word.
     folder = seed_folder(tmp_path)
