@@ -510,6 +510,32 @@ def held(paths: dict[str, Path]) -> tuple[bool, frozenset[str] | None, bool] | N
     return None
 
 
+def other_work(paths: dict[str, Path], *, translate: bool, languages: Sequence[str]) -> tuple[Path, str] | None:
+    """The output holding other work than is asked (a summary where a translation is asked, other
+    languages), and what it holds in words; ``None`` when the outputs hold what is asked, or none."""
+    found = held(paths)
+    if found is None:
+        return None
+    asked = frozenset(languages[:1] if translate else languages)
+    was_translation, found_languages, some_failed = found
+    if was_translation != translate:
+        same = False
+    elif found_languages is None:
+        same = True
+    elif some_failed:  # the record does not say which failed: any languages it holds were asked
+        same = found_languages <= asked
+    else:
+        same = found_languages == asked
+    if same:
+        return None
+    path = paths["json"] if "json" in paths and paths["json"].is_file() else paths["md"]
+    if was_translation:
+        what = "a translation" + (f" into {', '.join(sorted(found_languages))}" if found_languages else "")
+    else:
+        what = f"a summary in {', '.join(sorted(found_languages or ()))}"
+    return path, what
+
+
 def check_outputs_match(targets: dict[str, dict[str, Path]], *, translate: bool, languages: Sequence[str]) -> None:
     """Refuse a run whose ``--out`` already holds other work for its articles (a summary where a
     translation is asked, other languages) or files summarize did not write (``check_outputs_ours``),
@@ -522,28 +548,7 @@ def check_outputs_match(targets: dict[str, dict[str, Path]], *, translate: bool,
         BatchError: naming the first such output, what it holds, what was asked and what to do.
     """
     check_outputs_ours(targets)
-    asked = frozenset(languages[:1] if translate else languages)
-    mismatched: list[tuple[Path, str]] = []
-    for paths in targets.values():
-        found = held(paths)
-        if found is None:
-            continue
-        was_translation, found_languages, some_failed = found
-        if was_translation != translate:
-            same = False
-        elif found_languages is None:
-            same = True
-        elif some_failed:  # the record does not say which failed: any languages it holds were asked
-            same = found_languages <= asked
-        else:
-            same = found_languages == asked
-        if not same:
-            path = paths["json"] if "json" in paths and paths["json"].is_file() else paths["md"]
-            if was_translation:
-                what = "a translation" + (f" into {', '.join(sorted(found_languages))}" if found_languages else "")
-            else:
-                what = f"a summary in {', '.join(sorted(found_languages or ()))}"
-            mismatched.append((path, what))
+    mismatched = [found for paths in targets.values() if (found := other_work(paths, translate=translate, languages=languages))]
     if mismatched:
         path, what = mismatched[0]
         others = f" (and {len(mismatched) - 1} other article(s) like it)" if len(mismatched) > 1 else ""

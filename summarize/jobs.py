@@ -70,7 +70,7 @@ from . import glossary as names
 from . import presets
 from .batch import (
     ARTICLE_SUFFIXES, BatchError, _inside, check_out_folder, check_outputs_match, check_replaceable, check_targets, collision,
-    file_digest, is_done, not_ours, out_inside, output_paths, read_article, what_is_asked,
+    file_digest, is_done, not_ours, other_work, out_inside, output_paths, read_article, what_is_asked,
 )
 from .config import OPENAI_BASE_URL, Settings, resolve_settings
 from .errors import ConfigError, InputError, SummarizeError
@@ -1404,7 +1404,7 @@ def advance(
                 for record in records if before is None else ():  # told when it finished
                     logger.handle(record)
                 if error is None:
-                    unwritten = _write_outputs(job, article, result, time.time() - meta["created"])
+                    unwritten = _write_outputs(job, meta, article, result, time.time() - meta["created"])
                     shard.finished[article["id"]] = (
                         {"status": UNWRITTEN, "error": unwritten} if unwritten else {"status": "done"}
                     )
@@ -1576,18 +1576,26 @@ def _to_write(job: Job, article: dict[str, Any], state: dict[str, Any]) -> bool:
     return state["status"] == "done" and any(not (job.out / rel).is_file() for rel in article["outputs"].values())
 
 
-def _write_outputs(job: Job, article: dict[str, Any], result: Any, elapsed: float) -> str:
+def _write_outputs(job: Job, meta: dict[str, Any], article: dict[str, Any], result: Any, elapsed: float) -> str:
     """The article's outputs, exactly as ``summarize batch`` writes them; why they could not
-    be written, or "" when they were."""
+    be written, or "" when they were.
+
+    A file summarize did not write, or one that holds other work than the job's (another run's
+    summary in other languages, written there since the export), is left alone, as export
+    refuses both: it was written over without a word."""
     source = article["source"]
     paths = {fmt: job.out / rel for fmt, rel in article["outputs"].items()}
+    then = (
+        f"move it away, then `summarize batch status {display(job.out)}` writes the result from the stored replies "
+        "(no request is sent)"
+    )
     for path in paths.values():
         if why := not_ours(path):
-            return (
-                f"{display(path)} is where its result goes, but summarize did not write it ({why}): it is left "
-                f"alone; move it away, then `summarize batch status {display(job.out)}` writes the result from the "
-                "stored replies (no request is sent)"
-            )
+            return f"{display(path)} is where its result goes, but summarize did not write it ({why}): it is left alone; {then}"
+    if found := other_work(paths, translate=meta["translate"], languages=meta["languages"]):
+        path, what = found
+        asked = what_is_asked(translate=meta["translate"], languages=meta["languages"])
+        return f"{display(path)} holds {what}, but this job makes {asked}: it is left alone; {then}"
     texts = {
         "json": lambda: to_json(result, source=source, elapsed=elapsed, source_sha256=article.get("sha256")) + "\n",
         "md": lambda: to_markdown(result, title=shown(Path(source).name)),

@@ -657,6 +657,33 @@ def test_an_output_that_cannot_be_written_fails_its_article_alone_and_is_written
     assert "## Summary" in (out / "a.md").read_text(encoding="utf-8")
 
 
+def test_an_output_of_other_work_written_since_the_export_is_left_alone_and_written_later(tmp_path):
+    # Another run wrote a zh-Hant summary where the job's English one goes, after the export:
+    # the import wrote over it without a word (online, a batch refuses such outputs at its start).
+    _, out = _three_articles_answered(tmp_path)
+    folder = tmp_path / "news"
+    other = jobs.export_round(folder, tmp_path / "other", settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL),
+                              languages=("zh-Hant",))
+    jobs.answer_round(other.files, tmp_path / "other.jsonl", lambda body: chat_body(body) | {"choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "這篇新聞說明了模型發布的細節與時間。"}, "finish_reason": "stop"}]})
+    assert jobs.import_results(tmp_path / "other", tmp_path / "other.jsonl").done == 3
+    for name in ("a.md", "a.json"):
+        shutil.copy(tmp_path / "other" / name, out / name)
+    theirs = (out / "a.md").read_bytes()
+    report = jobs.import_results(out, tmp_path / "r.jsonl")
+    assert (report.done, report.failed, report.waiting, report.retryable) == (2, 1, 0, 0)
+    assert (out / "a.md").read_bytes() == theirs  # left alone
+    ((source, message),) = report.failures
+    assert Path(source).name == "a.txt"
+    assert message.startswith(f"{out / 'a.json'} holds a summary in zh-Hant, but this job makes a summary in en: it is left alone")
+    assert "summarize batch status" in message and "no request is sent" in message
+    (out / "a.md").unlink()
+    (out / "a.json").unlink()
+    after = jobs.status(out)
+    assert (after.done, after.failed, after.files) == (3, 0, ())
+    assert "## Summary (English)" in (out / "a.md").read_text(encoding="utf-8")
+
+
 def test_a_finished_articles_removed_output_is_written_again_from_the_stored_replies(tmp_path, caplog):
     # Removed (to have it written again, or lost), it stayed missing: export, status and import
     # all said every article was finished.
