@@ -161,6 +161,13 @@ def _outcome(response: Any, error: Any) -> tuple[str, int | None, Any]:
         if problem is not None:
             return "failed", 200, f"the batch engine sent a malformed reply ({problem})"
         return "ok", 200, body
+    if status == 200 and error is None and not (isinstance(body, dict) and "error" in body):
+        # A 200 that holds no reply: named as online, not shown raw as a refusal ("null").
+        if isinstance(body, dict):
+            problem = malformed(body) or "the reply had no choices"
+        else:
+            problem = "no body" if body is None else f"its body is {type(body).__name__}, not a JSON object"
+        return "failed", 200, f"the batch engine sent a malformed reply ({problem})"
     if status == 200 and isinstance(body, dict) and isinstance(body.get("error"), dict):
         code = body["error"].get("code")
         status = int(code) if str(code).isdigit() else 500  # an error inside a 200 (seen with 429s)

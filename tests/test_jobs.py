@@ -786,6 +786,11 @@ def test_result_line_shapes(line, kind, status):
         {"choices": [{"message": "hello", "finish_reason": "stop"}]},
         {"choices": [{"message": [1], "finish_reason": "stop"}]},
         {**completion("ok"), "usage": "lots"},
+        # A 200 that holds no reply was "the endpoint rejected the request: null (status 200)".
+        None,
+        {"id": "chatcmpl-1", "object": "chat.completion"},
+        {"choices": []},
+        json.dumps(completion("ok")),
     ],
 )
 def test_a_malformed_reply_fails_its_article_and_the_job_goes_on(tmp_path, body):
