@@ -602,7 +602,8 @@ def export_round(
     """Start a batch job: plan every article and write the first round of requests under ``out``.
 
     Args:
-        articles: a folder (its ``.txt`` and ``.md`` files), a glob, or a list of files. When
+        articles: a folder (its ``.txt`` and ``.md`` files), a glob, or a list of files (one
+            named twice is one article, with a warning). When
             ``out`` holds a job already, it resumes with its own articles, and those given that
             it does not hold as they are now (new, changed) are named in a warning.
         out: the job folder; outputs land where ``summarize batch --out`` puts them, state under ``out/.batch``.
@@ -934,10 +935,18 @@ def _write_articles(
     writers: dict[Path, Path] = {}
     checked: set[Path] = set()  # folders check_targets has seen
     folder: Path | None = None
+    named: set[str] = set()  # a list's files by absolute path (a folder or a glob names each once)
     try:
         for path in found:
             if own_results_read and out_resolved in path.resolve().parents:
                 continue  # never our own results
+            if not grouped:
+                # As online: a file named twice (a.txt, ./a.txt, its absolute path) is one article,
+                # not two paying for the same requests and writing the same outputs.
+                if os.path.abspath(path) in named:
+                    log.warning("%s is named twice; it is summarized once", display(path))
+                    continue
+                named.add(os.path.abspath(path))
             if not checked:  # at the first article: no folder is made for a job of none
                 # A file, or read-only: refused as online, not a raw OSError at the first write.
                 check_out_folder(job.out)

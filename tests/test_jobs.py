@@ -1054,6 +1054,20 @@ def test_export_refuses_two_articles_that_would_write_the_same_outputs(tmp_path)
     assert jobs.export_round(folder, out, settings=settings).articles == 4  # a.txt and sub/a.txt differ
 
 
+def test_a_file_named_twice_in_a_list_is_one_article_with_a_warning(tmp_path, caplog, monkeypatch):
+    # news/a.txt given twice (or as news/a.txt and /abs/news/a.txt) was two articles of one job:
+    # its requests paid twice, both writing the same outputs; the second spelling was refused as
+    # "would both be written to" ... "rename one". Online, a file named twice is summarized once.
+    folder = seed_folder(tmp_path, "a.txt")
+    shutil.copy(folder / "a.txt", folder / "b.txt")
+    monkeypatch.chdir(tmp_path)
+    named = [Path("news/a.txt"), folder / "a.txt", "news/b.txt", Path("news") / "a.txt"]
+    report = jobs.export_round(named, tmp_path / "job", settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    assert (report.articles, report.requests) == (2, 2)
+    warned = [r.getMessage() for r in caplog.records if "named twice" in r.getMessage()]
+    assert warned == [f"{folder / 'a.txt'} is named twice; it is summarized once", "news/a.txt is named twice; it is summarized once"]
+
+
 def test_a_job_whose_job_json_was_lost_is_not_mixed_with_a_new_one(tmp_path):
     folder = corpus_folder(tmp_path)
     out = tmp_path / "job"
