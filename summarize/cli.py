@@ -24,6 +24,7 @@ import asyncio
 import logging
 import os
 import re
+import shlex
 import sys
 import traceback
 from collections.abc import Iterator
@@ -961,7 +962,7 @@ def _job(args: argparse.Namespace) -> int:
     stored = f"{report.stored} replies stored; " if args.command_action == "import" else ""
     where = (
         f"round {report.round}: {report.requests} requests in {len(report.files)} file(s) for {report.waiting} article(s); "
-        f"answer them, then `summarize batch import {args.out} RESULTS.jsonl`"
+        f"answer them, then `summarize batch import {shlex.quote(display(args.out))} RESULTS.jsonl`"
         if report.files
         else f"every article is finished; results in {args.out}"
     )
@@ -972,7 +973,7 @@ def _job(args: argparse.Namespace) -> int:
     if report.retryable:
         print(
             f"to try the failed articles again, run `summarize batch {'submit' if args.command_action == 'submit' else 'export'}` "
-            f"again with --out {args.out}: their "
+            f"again with --out {shlex.quote(display(args.out))}: their "
             "requests go into a new round (and are paid again)",
             file=sys.stderr,
         )

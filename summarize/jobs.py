@@ -50,6 +50,7 @@ import hashlib
 import json
 import logging
 import os
+import shlex
 import shutil
 import signal
 import tempfile
@@ -311,7 +312,7 @@ class Job:
             meta = parse_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise JobError(
-                f"{self.out} holds no batch job; start one with `summarize batch export DIR --out {self.out}`"
+                f"{self.out} holds no batch job; start one with `summarize batch export DIR --out {shlex.quote(display(self.out))}`"
             ) from None
         except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             raise self.damaged(path, str(exc)) from None
@@ -1602,7 +1603,7 @@ def _write_outputs(job: Job, meta: dict[str, Any], article: dict[str, Any], resu
     source = article["source"]
     paths = {fmt: job.out / rel for fmt, rel in article["outputs"].items()}
     then = (
-        f"move it away, then `summarize batch status {display(job.out)}` writes the result from the stored replies "
+        f"move it away, then `summarize batch status {shlex.quote(display(job.out))}` writes the result from the stored replies "
         "(no request is sent)"
     )
     for path in paths.values():
@@ -1624,7 +1625,7 @@ def _write_outputs(job: Job, meta: dict[str, Any], article: dict[str, Any], resu
         except OSError as exc:
             return (
                 f"its result could not be written to {display(paths[fmt])} ({exc.strerror or exc}); once it can be, "
-                f"`summarize batch status {display(job.out)}` writes it from the stored replies (no request is sent)"
+                f"`summarize batch status {shlex.quote(display(job.out))}` writes it from the stored replies (no request is sent)"
             )
     return ""
 

@@ -937,6 +937,21 @@ def test_cli_import_prints_the_next_round_and_lists_failures(endpoint_env, tmp_p
     assert 5 <= done < 8 and not list(out.glob("*.md")) and len(list(out.glob("*.json"))) == done
 
 
+def test_commands_printed_for_a_job_folder_with_a_space_in_its_name_can_be_pasted(tmp_path, capsys):
+    # "answer them, then `summarize batch import /tmp/my job RESULTS.jsonl`": pasted, it imported
+    # "job" as a results file, "no such results file".
+    folder = seed_folder(tmp_path, "a.txt")
+    shutil.copy(folder / "a.txt", folder / "b.txt")
+    out = tmp_path / "my job 工作"
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]) == 0
+    assert f"then `summarize batch import '{out}' RESULTS.jsonl`" in capsys.readouterr().err
+    (out / "a.md").write_text("my notes\n", encoding="utf-8")  # in the way of a's result
+    jobs.answer_round(jobs.status(out).files, tmp_path / "r.jsonl", chat_body)
+    assert cli.main(["batch", "import", str(out), str(tmp_path / "r.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert f"then `summarize batch status '{out}'` writes the result" in err, err
+
+
 def test_exporting_again_resumes_the_job_and_skips_articles_done_online(endpoint_env, tmp_path, capsys):
     folder = corpus_folder(tmp_path)
     out = tmp_path / "job"
