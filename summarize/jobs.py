@@ -1120,6 +1120,11 @@ def _import(
     # Which lines belong to which shard, by byte offset: memory holds 8 bytes a line, never replies.
     offsets: dict[int, array.array[int]] = {}
     foreign = 0
+    # A line naming an article of the job but no request of a file still there (``gone``): the
+    # job's own when a reply or failure is stored for it already (a file imported again); else
+    # not (another job's results), since every request still unanswered is in the current round.
+    unchecked: dict[int, list[tuple[str, int]]] = {}
+    scanned: list[list[Any]] = []
     for number, (name, path) in enumerate(zip(names, results)):
         lines = answers = requests = unreadable = 0
         first_unreadable, cut = 0, False
@@ -1143,10 +1148,21 @@ def _import(
                 if "body" in line and "response" not in line:
                     requests += 1  # a request line, not its answer
                     continue
-                if cid not in asked and not (gone and _of_job(cid, meta)):
+                if cid not in asked:
+                    if gone and _of_job(cid, meta):
+                        unchecked.setdefault(_shard_of(article_of(cid)), []).append((cid, start * len(results) + number))
                     continue
                 answers += 1
                 offsets.setdefault(_shard_of(article_of(cid)), array.array("q")).append(start * len(results) + number)
+        scanned.append([name, lines, answers, requests, unreadable, first_unreadable, cut])
+    for shard_number, entries in sorted(unchecked.items()):
+        shard = job.shard(shard_number)
+        for cid, packed in entries:
+            if cid in shard.replies or cid in shard.failures:
+                scanned[packed % len(results)][2] += 1
+                offsets.setdefault(shard_number, array.array("q")).append(packed)
+        del shard
+    for name, lines, answers, requests, unreadable, first_unreadable, cut in scanned:
         if not answers:
             raise _not_results(name, lines, requests, unreadable, job, cut=cut)
         if unreadable:

@@ -1942,3 +1942,34 @@ def test_results_of_a_round_whose_request_file_was_cleaned_up_are_still_this_job
         f.path.unlink()
     again = jobs.import_results(out, rest)
     assert again.stored == 0 and again.round == 2
+
+
+def test_another_jobs_results_are_refused_after_a_rounds_request_file_was_cleaned_up(tmp_path, capsys):
+    # With round 1's file gone, any custom_id naming an article number of the job was taken as
+    # its own: another job's results were "2 replies stored", exit 0, junk kept in the state,
+    # where README says such a file is refused before anything is stored.
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
+    folder = seed_folder(tmp_path, "a.txt")
+    shutil.copy(CORPUS / "tainan-ai-youth-governance-press-release-2025.zh-Hant.txt", folder / "b.txt")
+    out = tmp_path / "job"
+    first = jobs.export_round(folder, out, settings=settings)
+    lines = [line for f in first.files for line in jobs.read_lines(f.path)]
+    part = tmp_path / "part.jsonl"
+    part.write_text(json.dumps(jobs.result_line(lines[0]["custom_id"], chat_body(lines[0]["body"]))) + "\n")
+    assert jobs.import_results(out, part).round == 2
+    for f in first.files:
+        f.path.unlink()
+    other = jobs.export_round(folder, tmp_path / "other", settings=settings, languages=("zh-Hant",))
+    others = tmp_path / "others.jsonl"
+    jobs.answer_round(other.files, others, chat_body)
+    before = snapshot(out / jobs.STATE)
+    assert cli.main(["batch", "import", str(out), str(others)]) == 2
+    assert "(they answer requests this job did not write (another job's results?)); nothing was stored" in capsys.readouterr().err
+    assert snapshot(out / jobs.STATE) == before
+    # Its own results, imported again with the rest, are still its own: the line answered before
+    # changes nothing, and the new one is stored.
+    rest = tmp_path / "rest.jsonl"
+    jobs.answer_round(jobs.status(out).files, rest, chat_body)
+    report = jobs.import_results(out, part, rest)
+    assert (report.stored, report.done, report.finished) == (1, 2, True)
+
