@@ -661,6 +661,16 @@ def export_round(
             _retry_failed(job, meta)
             return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
     job.check_no_leftovers()
+    if not endpoint_given(settings):
+        # Bodies differ by endpoint (thinking switches, the token limit's name): a job exported
+        # with none named and handed to vllm run-batch left Qwen3 thinking, and every reply was
+        # cut at its token limit while it thought.
+        log.warning(
+            "no --base-url or --preset is given, so the requests are shaped for OpenAI's Batch API (%s); "
+            "for another engine give its preset (--preset vllm for vllm run-batch, sglang, dashscope) or the "
+            "--base-url of the server it stands for (--preset openai says OpenAI's is meant)",
+            OPENAI_BASE_URL,
+        )
     found, base = _article_files(articles)
     if job.out.resolve() == base.resolve():  # every result would land among the articles
         raise out_inside(job.out, base)

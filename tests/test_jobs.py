@@ -465,6 +465,23 @@ def test_a_glob_names_the_same_articles_and_output_paths_as_online(tmp_path):
         assert stored == online and "sub/seed-qwen3-grok.md" in stored
 
 
+def test_an_export_given_no_endpoint_says_its_requests_are_shaped_for_openai(tmp_path, caplog):
+    # README's flow (export --model ..., then vllm run-batch) wrote OpenAI-shaped requests without
+    # a word: no thinking switch, so Qwen3 on vLLM thought until every reply hit its token limit.
+    folder = seed_folder(tmp_path)
+    report = jobs.export_round(folder, tmp_path / "job", settings=Settings(model=MODEL))
+    assert "chat_template_kwargs" not in next(jobs.read_lines(report.files[0].path))["body"]
+    (warned,) = [r.getMessage() for r in caplog.records if "shaped for OpenAI" in r.getMessage()]
+    assert warned.startswith("no --base-url or --preset is given, so the requests are shaped for OpenAI's Batch API")
+    assert "--preset vllm for vllm run-batch" in warned
+    caplog.clear()
+    report = jobs.export_round(folder, tmp_path / "vllm", settings=Settings(model=MODEL, preset="vllm"))
+    assert next(jobs.read_lines(report.files[0].path))["body"]["chat_template_kwargs"] == {"enable_thinking": False}
+    jobs.export_round(folder, tmp_path / "openai", settings=Settings(model=MODEL, preset="openai"))
+    jobs.export_round(folder, tmp_path / "job", settings=Settings(model=MODEL))  # resumed: said when it began
+    assert "shaped for OpenAI" not in caplog.text
+
+
 def test_presets_shape_the_lines_and_the_file_limit(tmp_path):
     folder = corpus_folder(tmp_path)
     dashscope = Settings(preset="dashscope", model="qwen-plus", api_key="sk-test")
