@@ -163,6 +163,10 @@ class Replayer:
         cid = custom_id(self.article, body)
         stored = self.replies.get(cid)
         failures = self.failures.get(cid) or []
+        if stored is not None:
+            # A reply came back after all (two runs of a round imported together): a failure the
+            # client does not retry, which online ends the request, cannot have come before it.
+            failures = [f for f in failures if retryable(f["status"])]
         if stored is None and (not failures or (retryable(failures[-1]["status"]) and len(failures) <= self.retries)):
             self.pending[cid] = body
             raise Pending(cid)

@@ -848,6 +848,23 @@ def test_a_line_refused_without_a_response_fails_with_the_servers_message(tmp_pa
     assert "at the batch engine" in message and "127.0.0.1:9" not in message
 
 
+def test_a_reply_imported_with_a_refusal_of_the_same_request_finishes_its_article(tmp_path):
+    # vllm run-batch turns an exception into a 400 ("Engine loop has died"); run again on the
+    # same round, its two output files imported together held a refusal and a reply for one
+    # request. The reply was thrown away: the article failed, "an earlier attempt failed (HTTP
+    # 400)", a refusal online would have ended the request with, never followed by a reply.
+    out = tmp_path / "job"
+    report = jobs.export_round(seed_folder(tmp_path, "seed.txt"), out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
+    crashed, again = tmp_path / "run-1.jsonl", tmp_path / "run-2.jsonl"
+    crashed.write_text(json.dumps({"id": "vllm-1", "custom_id": line["custom_id"], "error": "Engine loop has died",
+                                   "response": {"status_code": 400, "request_id": "r1", "body": None}}) + "\n")
+    again.write_text(json.dumps(jobs.result_line(line["custom_id"], chat_body(line["body"]), line_id="vllm-2")) + "\n")
+    report = jobs.import_results(out, crashed, again)
+    assert (report.done, report.failed, report.failures) == (1, 0, ())
+    assert json.loads((out / "seed.json").read_text(encoding="utf-8"))["usage"]["attempts"] == 1
+
+
 @pytest.mark.parametrize("shape", ["string", "object"])
 def test_a_huge_error_message_is_kept_cut_in_the_job_state(tmp_path, shape):
     # vLLM writes an error as a string beside a null body: 30 MB of it was stored whole, and read
