@@ -158,7 +158,15 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
         while True:
             meta = job.load()
             if job.interrupted(meta):  # an import killed before it recorded the next round
-                await asyncio.to_thread(status, job.out)  # it runs its own event loop
+                current = meta["rounds"][-1] if meta["rounds"] else {"files": []}
+                fetched = all(e.get("status") in TERMINAL and "results" in e for e in current["files"])
+                downloaded = [job.state / p for e in current["files"] for p in e.get("results", ())]
+                if fetched and downloaded:
+                    # Killed while importing the results it had downloaded: imported again, not
+                    # left behind for a new round of the requests they answer, uploaded and paid again.
+                    await asyncio.to_thread(import_results, job.out, *downloaded)  # it runs its own event loop
+                else:
+                    await asyncio.to_thread(status, job.out)
                 meta = job.load()
             if not meta["rounds"] or not meta["rounds"][-1]["files"]:
                 report = status(job.out)

@@ -1489,6 +1489,32 @@ def test_submit_resumes_after_being_killed_mid_poll(tmp_path):
     assert jobs.status(out).done == 8
 
 
+def test_submit_interrupted_while_importing_imports_the_same_results_when_run_again(tmp_path, monkeypatch):
+    # Ctrl-C after one shard of a round's downloaded results was stored: run again, submit wrote
+    # the requests not stored yet as a new round and uploaded it, so the answers it had
+    # downloaded were paid for again, and never imported.
+    monkeypatch.setattr(jobs, "SHARD_SIZE", 1)  # two articles, two shards
+    folder = seed_folder(tmp_path, "a.txt")
+    shutil.copy(CORPUS / "tainan-ai-youth-governance-press-release-2025.zh-Hant.txt", folder / "b.txt")
+    out = tmp_path / "job"
+    save = jobs.Job.save_shard
+
+    def interrupted(self, number, shard):
+        save(self, number, shard)
+        raise KeyboardInterrupt
+
+    with BatchesServer(batch_engine, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url, model=MODEL)
+        monkeypatch.setattr(jobs.Job, "save_shard", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            batch_api.submit(folder, out, settings=settings, poll=0.01)
+        monkeypatch.setattr(jobs.Job, "save_shard", save)
+        assert server.count("POST", "/v1/batches") == 1
+        report = batch_api.submit(folder, out, settings=settings, poll=0.01)
+        assert (report.done, report.failed) == (2, 0)
+        assert server.count("POST", "/v1/files") == server.count("POST", "/v1/batches") == 1
+
+
 def test_submit_sends_an_unanswered_round_again_and_gives_up_when_nothing_comes_back(tmp_path):
     folder = seed_folder(tmp_path, "seed.txt")
     answered: list[int] = []
