@@ -37,7 +37,8 @@ from .text import half_width, mostly_chinese
 #     third", "one in three", 33% or 33.3%; 千分之三 = 0.3%; 一半 = 50%), and a half (兩個半小時 =
 #     2.5 hours); the numbers of a fraction are never figures alone (三分之二 is no "three");
 #   - the unit a range or pair shares (3至5萬 = 30,000 to 50,000; 三、四十 = 30 or 40), and the
-#     round number of an approximation (近百 = 100, 逾千 = 1,000, 十多萬 = 100,000);
+#     round number of an approximation (近百 = 100, 逾千 = 1,000, 十多萬 = 100,000) or of a count
+#     (百萬戶 = 1,000,000 households, 萬元 = 10,000 yuan);
 #   - a 民國 year as the Gregorian one (113年 = 2024).
 # Some figures are more than a value, and only a source figure of the same kind supports them:
 #   - a date or a month is one figure ("June 30", "30 June 2024", "2024-06-30", "March 2025",
@@ -357,13 +358,21 @@ _ZH_TENTH = (
     rf"(?<=(?<!{_ZH_NUMERAL})(?<![\d.．])[一二兩三四五六七八九1-9１-９]成)[一二三四五六七八九1-9１-９]"
     rf"(?!{_ZH_NUMERAL}|[\d.．%％年月日時分秒度個人次倍名件位家戶歲天週周元])"
 )
-# A number; a round 百, 千, 萬 or 億 alone after a word that says about (近百, 逾千, 上萬, 破億) or
-# before one that says more (百餘件, 千多人); then a fraction (三分之一), a unit after "more"
-# (十多萬: 100,000 and more), a percent or counter, the tenths of a 成 (三成二), and a half
-# (兩個半小時, 一年半, 一半).
+# A round 百, 千, 萬 or 億 (or 百萬, 千萬, 百億, 千億, 萬億) with no numeral before it counts what
+# follows it: 百萬戶 is a million households, 萬元 ten thousand yuan. Read only before a counter or
+# a currency, so 千萬不要 (by all means) and 萬一 (in case) stay words, and not after 數 or 幾
+# (數百萬: millions, no number). Unread, a faithful "1 million households" was dropped.
+_ZH_ROUND_UNIT = (
+    rf"(?<![{_ZH_DIGITS}十廿卅○百千萬億數幾\d])(?:[百千][萬億]|萬億|[百千萬億])"
+    r"(?=[元人戶名件個家位項次場台臺輛張份筆棟間噸隻株坪篇倍美港日歐英])"
+)
+# A number; a round 百, 千, 萬 or 億 alone after a word that says about (近百, 逾千, 上萬, 破億),
+# before one that says more (百餘件, 千多人) or before a counter (百萬戶, 萬元); then a fraction
+# (三分之一), a unit after "more" (十多萬: 100,000 and more), a percent or counter, the tenths of
+# a 成 (三成二), and a half (兩個半小時, 一年半, 一半).
 _ZH_FIGURE = re.compile(
     rf"(?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:[.．]\d+)?(?:{_ZH_NUMERAL}|\d)*|[{_ZH_DIGITS}十廿卅○]{_ZH_NUMERAL}*"
-    rf"|[百千萬](?=[餘多來])|[百千萬億](?<=[近逾上破超].)(?!分之){_ZH_NUMERAL}*)"
+    rf"|[百千萬](?=[餘多來])|[百千萬億](?<=[近逾上破超].)(?!分之){_ZH_NUMERAL}*|{_ZH_ROUND_UNIT})"
     rf"(?:分之(?P<part>\d+(?:[.．]\d+)?|[{_ZH_DIGITS}十百千點]+))?"
     r"(?:[多餘來](?P<unit>[萬億兆]))?"
     r"(?P<post>\s*(?:[%％]|個百分點|百分點|成(?![功立長為員本果績就熟])|折(?![扣舊衷騰])|年)?)"
@@ -835,8 +844,8 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     Arabic and full-width digits, thousands separators, Chinese numerals (三千, 兩千三百五十,
     一萬五千), mixed forms (2350億, 1萬5千, 4萬7千人次), percent (30%, 百分之三十, 千分之三, 3成,
     七折, 3個百分點), fractions and halves (三分之一, 一半, 兩個半小時, 過半, 半年), round numbers of an
-    approximation (近百, 逾千, 十多萬), ranges sharing a unit (3至5萬, 三、四十) and years (2024年,
-    民國113年). A figure may give more than one value: 七折 is 70% (the price paid) and 30% (the
+    approximation (近百, 逾千, 十多萬) and of a count (百萬戶, 萬元), ranges sharing a unit (3至5萬,
+    三、四十) and years (2024年, 民國113年). A figure may give more than one value: 七折 is 70% (the price paid) and 30% (the
     discount), 113年 is also 2024, 三分之一 is 1/3 and 33%. With ``output`` (the text is the one
     checked, not its source), a number glued to Latin letters is a name ("Qwen3").
     """

@@ -57,6 +57,22 @@ APPROXIMATIONS = [
     ("近百 as a thousand", "近百人到場。", "Nearly 1,000 people came.", ["1,000 people came"]),
 ]
 
+# A round 百, 千, 萬 or 億 with no digit before it, counting what follows (百萬戶, 萬元獎金, 千萬元): a
+# faithful rendering was flagged and its sentence dropped from the summary, with no repair asked.
+ROUND_UNITS = [
+    ("百萬 households", "發放給百萬戶家庭。", "It goes to 1 million households.", []),
+    ("萬元 in words", "發放萬元普發現金。", "It pays a 10,000-yuan cash handout.", []),
+    ("千萬元", "投入千萬元經費。", "It spends 10 million yuan.", []),
+    ("千元 voucher", "發放千元禮券。", "It hands out 1,000-yuan vouchers.", []),
+    ("億元 prize", "億元大獎無人中獎。", "Nobody won the 100 million yuan prize.", []),
+    ("百萬美元", "捐出百萬美元。", "It gave US$1 million.", []),
+    ("百萬 as ten million", "發放給百萬戶家庭。", "It goes to 10 million households.", ["10 million households"]),
+    ("百萬美元 as NT dollars", "捐出百萬美元。", "It gave NT$1 million.", ["NT$1 million"]),
+    ("數百萬 is no million", "數百萬人受影響。", "One million people were affected.", ["One million people"]),
+    ("數萬 is no ten thousand", "數萬人到場。", "10,000 people came.", ["10,000 people came"]),
+    ("千萬 as a word", "千萬不要相信。", "Ten million people should not believe it.", ["Ten million people"]),
+]
+
 FRACTIONS = [
     ("a third in words", "三分之一的居民同意。", "One third of residents agreed.", []),
     ("a third, hyphened", "三分之一的居民同意。", "One-third of residents agreed.", []),
@@ -114,7 +130,7 @@ LONE_HALVES = [
 ]
 
 
-CASES = RANGES + APPROXIMATIONS + FRACTIONS + LONE_HALVES
+CASES = RANGES + APPROXIMATIONS + ROUND_UNITS + FRACTIONS + LONE_HALVES
 
 
 @pytest.mark.parametrize("name, source, output, flagged", CASES, ids=[c[0] for c in CASES])
@@ -132,6 +148,17 @@ def test_a_correct_range_keeps_its_sentence_in_the_summary():
     summary = (
         "Tainan's lantern festival this year drew about 30,000 to 50,000 people. The city spent NT$12 million "
         "on it over 10 days. Mayor Huang Wei-che thanked residents and said it will be bigger next year."
+    )
+    claims = check(summary, source)
+    assert claims == ()
+    assert drop_unsupported_figures(summary, claims) == (summary, ())
+
+
+def test_a_correct_round_million_keeps_its_sentence_in_the_summary():
+    source = "行政院今天宣布，將發放萬元普發現金給百萬戶家庭。行政院長表示，這項政策將在明年實施，並由各地方政府協助辦理。"
+    summary = (
+        "The Executive Yuan will implement the policy next year with the help of local governments. "
+        "It will give 10,000-yuan cash payments to 1 million households."
     )
     claims = check(summary, source)
     assert claims == ()
