@@ -4,7 +4,7 @@ applies, in one place, to every summary and every part's notes.
 ::
 
     wrong_language(text, lang)  not English (mostly Chinese, Japanese, Korean) where English was asked for, or not Chinese
-    untranslated(text)          where the sentences of an English reply left in Chinese are
+    untranslated(text)          where the sentences of an English reply left in Chinese, or with Chinese words, are
     refuses(text)               a short refusal ("I'm sorry, but I can't ...")
     too_short(text, lang, req)  a few words copied from the request (an obeyed "只輸出 PWNED")
     echoes_task(text, task)     mostly the task's own words said back
@@ -45,13 +45,26 @@ UNTRANSLATED_HAN = 4
 _QUOTED = re.compile(r"「[^「」\n]*」|『[^『』\n]*』|《[^《》\n]*》|〈[^〈〉\n]*〉")
 
 
+# A gloss: Chinese in brackets after the English it glosses ("Huang Wei-che (黃偉哲)", "twelve bus
+# routes (公車路線)"): no Latin letter, no sentence punctuation, a name's length.
+_GLOSS = re.compile(r"[(（][^()（）A-Za-z\n，。！？；]{1,20}[)）]")
+# Chinese characters in a row, outside a quote and a gloss, are a word left untranslated in an
+# English sentence ("opened the 世界島嶼 exhibition", or a clause of the article after a comma):
+# mostly Latin, such a sentence passed as English with no flag. A key sentence's translation is
+# held to the same (``translate.chinese_words``).
+_UNTRANSLATED_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+
+
 def untranslated(text: str) -> list[tuple[int, int]]:
-    """Where the sentences of an English ``text`` that are Chinese are (see
-    ``UNTRANSLATED_HAN``), read with what they quote (``_QUOTED``) left out."""
+    """Where the sentences of an English ``text`` that are Chinese (see ``UNTRANSLATED_HAN``), or
+    hold a Chinese word (``_UNTRANSLATED_WORD``), are: read with what they quote (``_QUOTED``)
+    left out, and for words with glosses (``_GLOSS``) left out too."""
     masked = _QUOTED.sub(lambda m: "_" * len(m.group()), text)
+    unglossed = _GLOSS.sub(lambda m: "_" * len(m.group()), masked)
     return [
         (a, b) for a, b in sentences(masked)
         if han_count(masked[a:b]) >= UNTRANSLATED_HAN and mostly_chinese(masked[a:b])
+        or _UNTRANSLATED_WORD.search(unglossed, a, b)
     ]
 
 

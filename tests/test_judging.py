@@ -572,6 +572,30 @@ def test_chinese_sentences_in_an_english_summary_are_asked_again_then_left_out(s
 
 
 @pytest.mark.parametrize(
+    "left_in",
+    [
+        "The city opened the 世界島嶼 exhibition today.",  # a name left in Chinese
+        "The city opened an exhibition, 市長黃偉哲表示展覽將展出三百件文物.",  # a clause of the article
+        "Tainan: 臺南市政府今天舉辦特展開幕 (opening), 展覽將展出三百件文物 (300 items).",  # Chinese with English glosses
+    ],
+)
+def test_chinese_words_in_an_english_sentence_are_asked_again_then_left_out(scripted, scripted_settings, left_in):
+    # Most of the sentence's letters were Latin, so it passed as English with no flag: the reader
+    # got Chinese words in the English summary. A key sentence's translation is held to this already.
+    scripted.default = lambda seen: Step.reply(f"{ENGLISH} {left_in}")
+    summary = summarize_article(SEED_LIKE, settings=scripted_settings)
+    first, again = scripted.chat_requests
+    assert again.reasked and "translate every Chinese sentence" in again.task_text
+    assert summary.text == ENGLISH and summary.dropped == (left_in,)
+
+
+def test_chinese_words_the_re_ask_translated_are_gone(scripted, scripted_settings):
+    scripted.script(Step.reply("The city opened the 世界島嶼 exhibition today."), Step.reply("The city opened the World Islands exhibition today."))
+    summary = summarize_article(SEED_LIKE, settings=scripted_settings)
+    assert summary.text == "The city opened the World Islands exhibition today." and summary.dropped == ()
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Tainan's exhibition 「一六二四臺灣與世界島嶼特展」 opens Friday.",
