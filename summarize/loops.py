@@ -296,6 +296,10 @@ def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
 
 
 _COUNTER = re.compile(r"^(\D*)(\d{1,4})$")
+# A Chinese character says about what two English letters do (a word is two characters,
+# ``prompts.CHARACTERS_PER_WORD``, and five letters or more): counted as one, "市府將於第2季推動觀光
+# 發展計畫。" said seven times counting on was too short to count, while its English was cut.
+HAN_LETTERS = 2
 
 
 def _counting_run(keys: list[str], start: int) -> int:
@@ -303,8 +307,9 @@ def _counting_run(keys: list[str], start: int) -> int:
     number that goes up by one each time: a model counting on ("the upcoming release of
     DeepSeek-R1", "... DeepSeek-R2", ... "DeepSeek-R7", Qwen 1.5B's abstractive summary of the
     seed article, run 17). Only a sentence with ``LOOP_MIN_SPAN`` letters besides the number
-    counts: short list lines ("Step 1.", "Step 2.") stay text."""
-    if _letters(keys[start]) < LOOP_MIN_SPAN:
+    counts, a Chinese character as ``HAN_LETTERS`` of them: short list lines ("Step 1.",
+    "第1步。") stay text."""
+    if _letters(keys[start]) + (HAN_LETTERS - 1) * sum(map(is_han, keys[start])) < LOOP_MIN_SPAN:
         return 1
     run, slot, previous = 1, -1, words_of(keys[start], cased=True)
     for key in keys[start + 1 :]:
