@@ -39,7 +39,9 @@ from .text import half_width, mostly_chinese
 #   - the unit a range or pair shares (3至5萬 = 30,000 to 50,000; 三、四十 = 30 or 40), and the
 #     round number of an approximation (近百 = 100, 逾千 = 1,000, 十多萬 = 100,000) or of a count
 #     (百萬戶 = 1,000,000 households, 萬元 = 10,000 yuan);
-#   - a 民國 year as the Gregorian one (113年 = 2024).
+#   - a 民國 year as the Gregorian one (113年 = 2024);
+#   - a multiple written as a verb as the source's multiple, its change in percent or two of
+#     its amounts ("doubled" = 兩倍, 成長一倍, 翻倍, 100%, or 100元 to 200元; "halved" = 減半, 50%).
 # Some figures are more than a value, and only a source figure of the same kind supports them:
 #   - a date or a month is one figure ("June 30", "30 June 2024", "2024-06-30", "March 2025",
 #     "in July"): a source date with the same parts, never the same numbers anywhere;
@@ -496,7 +498,8 @@ class Figure:
             ``"roc"`` (a 民國 year of a source, as its Gregorian year: only a year, never a count);
             ``"any"`` (an output's four-digit number that may be a year or a count: "2028 ends");
             ``"decade"`` (an output's "1620s": a source year within it; "1600s" spans a century);
-            ``"date"`` (a date or a month, with ``parts``: only a source date with those parts).
+            ``"date"`` (a date or a month, with ``parts``: only a source date with those parts);
+            ``"times"`` (a multiple: "doubled" is 2, 兩倍 or 翻倍 in a source; see ``_trace_multiple``).
         parts: a date's (year, month, day), each None when not written ("June 30": (None, 6, 30);
             "March 2025": (2025, 3, None)).
         label: the name a number follows in an output ("Grok" of "Grok 2"): when the source
@@ -563,7 +566,7 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
     so neither is read; with ``idioms`` (the text is a source, whose figures only support) the
     idioms are read too: "the first phase" supports a translation's 第一階段.
     """
-    figures = english_dates(text) + _english_fractions(text) + _english_times(text)
+    figures = english_dates(text) + _english_fractions(text) + _english_times(text) + _english_multiples(text)
     if idioms:
         figures += [
             Figure(float(_FIRST_SECOND[m.group().lower()]), False, 0.0, m.group(), *m.span())
@@ -648,6 +651,26 @@ def _english_times(text: str) -> list[Figure]:
         if minutes:
             found.append(Figure(float(minutes), False, 0.0, match.group(2), match.start(2), match.end(2)))
     return found
+
+
+# A multiple written as a verb: "doubled", "tripling", "halved". Not "doubled as" (served as) nor
+# "doubled down", and not after a hedge ("more than doubled", "nearly halved"): those say no
+# multiple the check could hold to one value.
+_EN_MULTIPLE = re.compile(
+    r"(?<!\bthan )(?<!\bnearly )(?<!\balmost )(?<!\bover )(?<!\broughly )(?<!\babout )"
+    r"(?<![\w-])(?P<verb>doubl|tripl|quadrupl|halv)(?:ed|es|ing)\b(?!\s+(?:as|down|over|up)\b)",
+    re.IGNORECASE,
+)
+_EN_MULTIPLES = {"doubl": 2.0, "tripl": 3.0, "quadrupl": 4.0, "halv": 0.5}
+
+
+def _english_multiples(text: str) -> list[Figure]:
+    """The multiples of an English text written as verbs ("doubled" is 2 times), kind ``"times"``."""
+    return [
+        Figure(_EN_MULTIPLES[m.group("verb").lower()], False, 0.0, m.group(), m.start(), m.end(), "times")
+        for m in _EN_MULTIPLE.finditer(text)
+        if not (m.group("verb").lower() == "halv" and m.group().lower() == "halves")
+    ]
 
 
 def _english_fractions(text: str) -> list[Figure]:
@@ -938,11 +961,21 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
                     or (not post and re.fullmatch(r"\d{4}", plain) is not None and after not in _ZH_COUNTED)
                 )
                 add(value, False, "year" if year else "number")
+                if not output and text.startswith("倍", match.end()):
+                    # 兩倍 is twice; 成長一倍 (grew by one times) is doubled too.
+                    add(value, False, "times")
+                    add(value + 1, False, "times")
                 if post == "年" and value.is_integer() and (
                     pre == "民國" or (30 <= value <= 200 and not _lasting(text, match.start(), match.end()))
                 ):
                     add(value + 1911, False, "roc")  # 民國 years: 113年 is 2024, as a year only
     figures += _lone_halves(text)
+    if not output:
+        figures += [
+            Figure(_ZH_LONE_MULTIPLES[m.group()[-2:] if m.group()[-2:] in _ZH_LONE_MULTIPLES else m.group()], False, 0.0,
+                   m.group(), *m.span(), "times")
+            for m in _ZH_LONE_MULTIPLE.finditer(text)
+        ]
     if original == text:
         return figures
     return [
@@ -959,6 +992,12 @@ _YEARS_AFTER = re.compile(r"\s*(?:的)?(?:歷史|來|以來|之久|以上|前|�
 def _lasting(text: str, start: int, end: int) -> bool:
     """Whether the N年 at ``text[start:end]`` is a span of years by the words around it."""
     return bool(_YEARS_BEFORE.search(text, max(0, start - 4), start) or _YEARS_AFTER.match(text, end))
+
+
+# A multiple a source writes without a number: 翻倍 and 倍增 are "doubled", 減半 "halved".
+_ZH_LONE_MULTIPLES = {"翻倍": 2.0, "加倍": 2.0, "倍增": 2.0, "雙倍": 2.0, "一番": 2.0, "翻番": 2.0,
+                      "減半": 0.5, "腰斬": 0.5, "砍半": 0.5}
+_ZH_LONE_MULTIPLE = re.compile("翻了?一番|" + "|".join(_ZH_LONE_MULTIPLES))
 
 
 def _lone_halves(text: str) -> list[Figure]:
@@ -1045,6 +1084,8 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
         # "the 1620s" for 1624年; "the 1600s" (a century, or its first decade) for 1602年 or 17世紀's years.
         width = 100 if figure.value % 100 == 0 else 10
         return next((f for y, f in sources.years.items() if figure.value <= y < figure.value + width), None)
+    if figure.kind == "times":
+        return _trace_multiple(figure.value, sources)
     if figure.kind != "any" and figure.kind != "number":
         return None
     allowance = min(figure.tolerance, ROUNDING * abs(figure.value)) + exact
@@ -1063,6 +1104,24 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
         # "the 31st" for 昨(31)日: an ordinal may name the day of a source date (a count may not).
         return next((d for d in sources.dates if d.parts and d.parts[2] == figure.value), None)
     return None
+
+
+def _trace_multiple(times: float, sources: Sources) -> Figure | None:
+    """The source figure a multiple ("doubled": 2) could come from: a multiple of the source
+    (兩倍, 成長一倍, 翻倍), the change in percent (100%; 50% for "halved"), for a half a half, or
+    the later of two source amounts that are that multiple apart (從100元降至50元: "halved")."""
+    change = abs(times - 1) * 100
+    amounts: dict[float, Figure] = {}
+    for source in sources.found:
+        if source.kind == "times" and math.isclose(source.value, times):
+            return source
+        if source.percent and not source.points and math.isclose(source.value, change):
+            return source
+        if times == 0.5 and source.kind == "number" and not source.percent and math.isclose(source.value, 0.5):
+            return source
+        if source.kind == "number" and not source.percent and source.value > 0:
+            amounts.setdefault(source.value, source)
+    return next((f for value, f in amounts.items() if value / times in amounts), None)
 
 
 def _trace_date(parts: DateParts, sources: Sources) -> Figure | None:

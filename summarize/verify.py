@@ -142,8 +142,9 @@ def trace(output: str, source: str, *, scripts: tuple[bool, bool] | None = None)
         found = next(((f, s) for f in options if (s := source_of(f, sources)) is not None), None)
         figure, origin = found or (options[0], None)
         named = bool(figure.label) and sources.mentions(figure.label)
-        if named or figure.kind == "date":
-            # A date, or a name with its number ("Grok 2"), is the whole claim: no words follow it.
+        if named or figure.kind in ("date", "times"):
+            # A date, a multiple ("doubled") or a name with its number ("Grok 2") is the whole
+            # claim: no words follow it.
             phrase = output[figure.start - len(figure.label) - 1 if named else figure.start : figure.end]
         else:
             phrase = _phrase(output, figure)

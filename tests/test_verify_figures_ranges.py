@@ -130,7 +130,29 @@ LONE_HALVES = [
 ]
 
 
-CASES = RANGES + APPROXIMATIONS + ROUND_UNITS + FRACTIONS + LONE_HALVES
+# A multiple written as a verb ("doubled", "halved") is a figure too: "tourism doubled" for 成長12%
+# passed the check with nothing flagged, as no digit was written.
+MULTIPLES = [
+    ("doubled for 翻倍", "觀光人數翻倍。", "Tourism doubled.", []),
+    ("doubled for 100%", "觀光人數成長100%。", "Tourism doubled.", []),
+    ("doubled for 成長一倍", "觀光人數成長了一倍。", "Tourism doubled.", []),
+    ("doubled for 兩倍", "觀光人數是去年的兩倍。", "Tourism doubled from last year.", []),
+    ("tripled for 200%", "營收成長200%。", "Revenue tripled.", []),
+    ("tripled for 三倍", "營收為去年的3倍。", "Revenue tripled from last year.", []),
+    ("halved for 減半", "碳排放減半。", "Emissions were halved.", []),
+    ("halved for 50%", "碳排放減少50%。", "Emissions were halved.", []),
+    ("halved for 一半", "碳排放減少一半。", "Emissions were halved.", []),
+    ("doubled as is no multiple", "車站兼作避難所。", "The station doubled as a shelter.", []),
+    ("more than doubled is left alone", "觀光人數成長120%。", "Tourism more than doubled.", []),
+    ("doubled for 12%", "觀光人數成長12%。", "Tourism doubled this year.", ["doubled"]),
+    ("doubled for 三倍", "營收為去年的3倍。", "Revenue doubled from last year.", ["doubled"]),
+    ("halved for 20%", "碳排放減少20%。", "Emissions were halved.", ["halved"]),
+    ("halved from two amounts", "費用從100元降至50元。", "They halved the fee to NT$50.", []),
+    ("doubled for two amounts three times apart", "費用從100元調至300元。", "They doubled the fee to NT$300.", ["doubled"]),
+]
+
+
+CASES = RANGES + APPROXIMATIONS + ROUND_UNITS + MULTIPLES + FRACTIONS + LONE_HALVES
 
 
 @pytest.mark.parametrize("name, source, output, flagged", CASES, ids=[c[0] for c in CASES])
