@@ -389,6 +389,9 @@ _ZH_LONE_HALF = re.compile(
     r"(?:(?P<share>[過逾近超]半數?|超過半數?|半數)|半(?P<span>年|個?小時|個鐘頭?|個月|個?世紀|價))"
 )
 _ZH_HALF_SPANS = {"年": (6.0,), "小時": (30.0,), "鐘": (30.0,), "月": (15.0, 2.0), "世紀": (50.0,)}
+# A fraction written with a slash, as in English: 1/3, 2/3 (a digit over a digit or 10, so that
+# 6/30 stays a date). Its numbers are no figures of an output alone.
+_ZH_SLASH_FRACTION = re.compile(r"(?<![\d/.,A-Za-z-])(\d)/(\d|10)(?![\d/.,A-Za-z-])")
 # Between two numbers, what makes the second's unit the first's too: 3至5萬, 3-5%, 三、四十.
 _ZH_RANGE_JOIN = re.compile(r"\s*(?:至|到|-|–|~|～|、)\s*")
 
@@ -866,7 +869,7 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
 
     Arabic and full-width digits, thousands separators, Chinese numerals (三千, 兩千三百五十,
     一萬五千), mixed forms (2350億, 1萬5千, 4萬7千人次), percent (30%, 百分之三十, 千分之三, 3成,
-    七折, 3個百分點), fractions and halves (三分之一, 一半, 兩個半小時, 過半, 半年), round numbers of an
+    七折, 3個百分點), fractions and halves (三分之一, 1/3, 一半, 兩個半小時, 過半, 半年), round numbers of an
     approximation (近百, 逾千, 十多萬) and of a count (百萬戶, 萬元), ranges sharing a unit (3至5萬,
     三、四十) and years (2024年, 民國113年). A figure may give more than one value: 七折 is 70% (the price paid) and 30% (the
     discount), 113年 is also 2024, 三分之一 is 1/3 and 33%. With ``output`` (the text is the one
@@ -882,6 +885,15 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     taken = [(f.start, f.end) for f in figures]
     for match in _ZH_ROC_BRACKETS.finditer(text):
         figures.append(Figure(float(int(match.group(1)) + 1911), False, 0.0, match.group(), *match.span(), "roc"))
+    for match in _ZH_SLASH_FRACTION.finditer(text):
+        fraction = int(match.group(1)) / int(match.group(2))
+        if not 0 < fraction < 1:
+            continue
+        where = (match.group(), *match.span())
+        figures += [Figure(fraction, False, 0.0, *where)]
+        figures += [Figure(percent, True, 0.0, *where) for percent in _rounded_percents(100 * fraction)]
+        if output:
+            taken.append(match.span())  # an output's 1/3 is no 1 and no 3 (a source's may be a date: 1/3開幕)
     matches = list(_ZH_FIGURE.finditer(text))
     numbers = [_numeral(match.group("num")) for match in matches]
     shared = _shared_units(text, matches, numbers)

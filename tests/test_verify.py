@@ -221,6 +221,26 @@ def test_tenths_of_cheng_and_decimals_before_units_are_traced(name, output, sour
     assert [c.phrase for c in check(output, source)] == flagged
 
 
+# A fraction written with a slash in Chinese text (1/3) was read as the numbers 1 and 3: a
+# faithful zh-Hant summary writing 1/3 for 三分之一 was flagged twice and its sentence dropped,
+# and an article's 1/3 supported no 三分之一.
+SLASH_FRACTIONS = [
+    # (name, output, source, unsupported phrases)
+    ("1/3 for 三分之一", "約1/3居民同意。", "三分之一的居民同意。", []),
+    ("2/3 for 三分之二", "約2/3居民同意。", "三分之二的居民同意。", []),
+    ("三分之一 for 1/3", "約三分之一居民同意。", "約1/3的居民同意。", []),
+    ("33% for 1/3", "約33%居民同意。", "約1/3的居民同意。", []),
+    ("1/3 for 33%", "約1/3居民同意。", "約33%的居民同意。", []),
+    ("1/3 is not a half", "約1/3居民同意。", "一半的居民同意。", ["1/3"]),
+    ("2/3 is not 三分之一", "約2/3居民同意。", "三分之一的居民同意。", ["2/3"]),
+]
+
+
+@pytest.mark.parametrize("name, output, source, flagged", SLASH_FRACTIONS, ids=[c[0] for c in SLASH_FRACTIONS])
+def test_a_slash_fraction_in_chinese_is_one_figure(name, output, source, flagged):
+    assert [c.phrase for c in check(output, source)] == flagged
+
+
 # -- names -------------------------------------------------------------------------------------
 
 from conftest import corpus_text  # noqa: E402
