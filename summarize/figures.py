@@ -419,6 +419,11 @@ _ZH_NUMERIC_DATE = re.compile(
 )
 # "今(114)年", "去（113）年": a 民國 year in brackets.
 _ZH_ROC_BRACKETS = re.compile(r"[（(](\d{2,3})[)）]\s*年")
+# A year written as four digits, Arabic or Chinese one by one (一六二四, 二〇二五: a count of that
+# size is written 一千六百二十四).
+_ZH_YEAR_DIGITS = re.compile(r"\d{4}|[〇○零一二三四五六七八九]{4}")
+# Places that open with 臺 or 台, which after four digits count no machines: 1624臺灣, 2026臺南燈會.
+_ZH_PLACES = ("臺灣", "台灣", "臺南", "台南", "臺北", "台北", "臺中", "台中", "臺東", "台東")
 # After a four-digit number, what makes it a count ("2000頁"), not a year ("2025城鎮韌性演習").
 _ZH_COUNTED = frozenset("元人件名個位項次場所處案頁坪公分萬億千百戶家座台臺輛張本份篇間條尊幅筆隻架艘棟層樓歲天日週周月號秒點度倍款株噸里米克斤字期屆級多餘美%％")
 def _small_number(text: str) -> int | None:
@@ -966,11 +971,13 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
                 add(100 - paid, True)
             else:
                 plain = half_width(raw)
-                # What comes right after the digits: "2026台" counts machines, "展望2026 台南" is a year.
+                # What comes right after the digits: "2026台" counts machines, "展望2026 台南" and
+                # 「1624臺灣與世界島嶼特展」 are years.
                 after = text[match.end("num") : match.end("num") + 1]
+                counted = after in _ZH_COUNTED and not text.startswith(_ZH_PLACES, match.end("num"))
                 year = value.is_integer() and 1000 <= value <= 2199 and pre != "第" and not neighbours and (
                     (post == "年" and pre != "民國")
-                    or (not post and re.fullmatch(r"\d{4}", plain) is not None and after not in _ZH_COUNTED)
+                    or (not post and _ZH_YEAR_DIGITS.fullmatch(plain) is not None and not counted)
                 )
                 add(value, False, "year" if year else "number")
                 if not output and text.startswith("倍", match.end()):

@@ -131,6 +131,11 @@ CHINESE_YEARS = [
     # The Tainan AI release's title: the space parts the year from 台南, so 台 counts nothing.
     ("a year before a space and a place", "展望2026 台南更好", [("year", 2026)]),
     ("a count glued to its counter", "採購2026台電腦", [("number", 2026)]),
+    # An exhibition's title: 臺 opens a place name there, and counts no machines.
+    ("a year glued to a place", "「1624臺灣與世界島嶼特展」", [("year", 1624)]),
+    ("a year written digit by digit", "「一六二四臺灣與世界島嶼特展」", [("year", 1624)]),
+    ("a year written digit by digit with 〇", "二〇二五城鎮韌性演習", [("year", 2025)]),
+    ("a count written in numerals", "共一千六百二十四件", [("number", 1624)]),
     ("a year in a range", "自2022至2025年", [("year", 2022), ("year", 2025)]),
 ]
 
@@ -166,6 +171,11 @@ TRACED = [
     ("a year from a count", "It opened in 2024.", "共2024件。", ["2024"]),
     ("a count from a 民國 year", "It handled 2,024 cases.", "113年度預算通過。", ["2,024 cases"]),
     ("a year that counts nothing", "The 2025 exercise starts.", "2025城鎮韌性演習。", []),
+    ("a year glued to a place", "It looks back to 1624.", "「1624臺灣與世界島嶼特展」開幕。", []),
+    ("a year written digit by digit", "The 1624 exhibition opened.", "「一六二四臺灣與世界島嶼特展」開幕。", []),
+    ("another year than the one written digit by digit", "The 1642 exhibition opened.", "「一六二四臺灣與世界島嶼特展」開幕。",
+     ["1642 exhibition"]),
+    ("a year from a count in numerals", "It opened in 1624.", "共一千六百二十四件。", ["1624"]),
     # Benchmark run 12: the 1624 exhibition's VOC sentence was dropped for its "2000-page book".
     ("a count hyphened to its noun", "It includes a 2000-page book.", "這2巨冊超過2000頁的古籍。", []),
     ("a year is no page count", "It opened in 2000.", "這2巨冊超過2000頁的古籍。", ["2000"]),
