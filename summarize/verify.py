@@ -964,9 +964,14 @@ def _faithfulness(claims: tuple[Claim, ...]) -> tuple[int, int]:
 _DATE_ADJUNCT = re.compile(r"(?<![\w-])(?P<prep>on|in|since|as of)\s+(?:the\s+)?\Z", re.IGNORECASE)
 
 
+# After a year, what makes it part of more than a date adjunct: a range, a possessive.
+_YEAR_GOES_ON = re.compile(r"\s*(?:[-–—/]|to\b|and\b|through\b)|['’]", re.IGNORECASE)
+
+
 def drop_unsupported_dates(text: str, claims: Iterable[Claim]) -> tuple[str, tuple[str, ...]]:
-    """``text`` (English) without each unsupported date that a preposition attaches to its
-    sentence ("on March 17, 2023"), and the phrases taken out; the rest of the sentence stays.
+    """``text`` (English) without each unsupported date or year that a preposition attaches to
+    its sentence ("on March 17, 2023", "in 2023"), and the phrases taken out; the rest of the
+    sentence stays.
 
     A date said of an event that the article dates nowhere is made up, and the sentence reads
     as true without it: on the reference model (Qwen2.5-Coder-1.5B) the 1624 exhibition's
@@ -985,11 +990,18 @@ def drop_unsupported_dates(text: str, claims: Iterable[Claim]) -> tuple[str, tup
     claimed = Counter(
         (c.figure.start, c.figure.end) for c in claims if c.figure is not None and c.figure.kind == "date"
     )
+    # A year alone ("opened in 2023") too: a title alone came back with one, which the drop of
+    # its sentence could not take out (the sentence was the whole summary). Not one of a range
+    # ("2020-2023") nor one that owns a word ("2023's").
+    years = {
+        (c.figure.start, c.figure.end) for c in claims
+        if c.figure is not None and c.figure.kind == "year" and not _YEAR_GOES_ON.match(text, c.figure.end)
+    }
     cuts: list[tuple[int, int, str]] = []
     phrases: list[str] = []
-    for (start, end), count in sorted(claimed.items()):
+    for (start, end), count in sorted([*claimed.items(), *((span, 0) for span in years)]):
         adjunct = _DATE_ADJUNCT.search(text, max(0, start - 14), start)
-        if adjunct is None or count != len(english_dates(text[start:end])):
+        if adjunct is None or (count != len(english_dates(text[start:end])) and (start, end) not in years):
             continue
         if adjunct.group("prep")[0].isupper():
             # It opens its sentence ("On March 17, 2023, the ..."): the word after it opens it now.

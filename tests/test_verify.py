@@ -443,6 +443,14 @@ def test_a_chinese_summary_is_measured_in_characters_before_a_sentence_is_droppe
         # A range: its end the article gives, its start not. Nor "from ... until": they say more than when.
         ("It runs on February 2-5.", "It runs on February 2-5.", ()),
         ("It runs from March 3 until June 30.", "It runs from March 3 until June 30.", ()),
+        # A year alone, made up for an undated event, goes as a date does: the sentence stayed
+        # with it, flagged, when it was the whole summary (a title alone).
+        ("The exhibition opened in 2023 in Tainan.", "The exhibition opened in Tainan.", ("in 2023",)),
+        ("In 2023, the exhibition opened.", "The exhibition opened.", ("In 2023",)),
+        ("It opened in 2024.", "It opened in 2024.", ()),
+        ("Its 2023 budget grew.", "Its 2023 budget grew.", ()),
+        ("It ran in 2020-2023.", "It ran in 2020-2023.", ()),
+        ("It grew in 2023's spring.", "It grew in 2023's spring.", ()),
     ],
 )
 def test_a_made_up_date_is_left_out_of_its_sentence(text, rest, left_out):
