@@ -43,6 +43,18 @@ UNTRANSLATED_HAN = 4
 # 《》 or 〈〉. Its Chinese is no untranslated sentence ("「一六二四臺灣與世界島嶼特展」 opens
 # Friday."), and its ！ or 。 ends none ("the slogan 「臺南好好玩！四百年來一起玩！」 ...").
 _QUOTED = re.compile(r"「[^「」\n]*」|『[^『』\n]*』|《[^《》\n]*》|〈[^〈〉\n]*〉")
+# A quote with a comma or full stop in it and at least this many Chinese characters is a passage of
+# the article copied in, not a title: 「臺南市政府今天宣布，明年起擴大公車路網，新增十二條路線。」 passed
+# as one, and the reader got the article's Chinese.
+QUOTED_PASSAGE_HAN = 16
+_PROSE = re.compile("[，。]")
+
+
+def _masked_quote(match: re.Match[str]) -> str:
+    quote = match.group()
+    if _PROSE.search(quote) and han_count(quote) >= QUOTED_PASSAGE_HAN:
+        return quote
+    return "_" * len(quote)
 
 
 # A gloss: Chinese in brackets after the English it glosses ("Huang Wei-che (黃偉哲)", "twelve bus
@@ -57,9 +69,9 @@ _UNTRANSLATED_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 
 def untranslated(text: str) -> list[tuple[int, int]]:
     """Where the sentences of an English ``text`` that are Chinese (see ``UNTRANSLATED_HAN``), or
-    hold a Chinese word (``_UNTRANSLATED_WORD``), are: read with what they quote (``_QUOTED``)
-    left out, and for words with glosses (``_GLOSS``) left out too."""
-    masked = _QUOTED.sub(lambda m: "_" * len(m.group()), text)
+    hold a Chinese word (``_UNTRANSLATED_WORD``), are: read with what they quote (``_QUOTED``;
+    not a passage, ``QUOTED_PASSAGE_HAN``) left out, and for words with glosses (``_GLOSS``) too."""
+    masked = _QUOTED.sub(_masked_quote, text)
     unglossed = _GLOSS.sub(lambda m: "_" * len(m.group()), masked)
     return [
         (a, b) for a, b in sentences(masked)

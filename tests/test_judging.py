@@ -589,6 +589,16 @@ def test_chinese_words_in_an_english_sentence_are_asked_again_then_left_out(scri
     assert summary.text == ENGLISH and summary.dropped == (left_in,)
 
 
+def test_a_passage_of_the_article_quoted_in_corner_brackets_is_untranslated(scripted, scripted_settings):
+    # 「」 marks a title or a slogan, whose Chinese stays; a passage of the article copied into one
+    # passed as a quote, and the reader got the article's Chinese.
+    copied = "The article says: 「臺南市政府今天宣布，明年起擴大公車路網，新增十二條路線。」"
+    scripted.default = lambda seen: Step.reply(f"{ENGLISH} {copied}")
+    summary = summarize_article(SEED_LIKE, settings=scripted_settings)
+    assert len(scripted.chat_requests) == 2 and scripted.chat_requests[1].reasked
+    assert summary.text == ENGLISH and summary.dropped == (copied,)
+
+
 def test_chinese_words_the_re_ask_translated_are_gone(scripted, scripted_settings):
     scripted.script(Step.reply("The city opened the 世界島嶼 exhibition today."), Step.reply("The city opened the World Islands exhibition today."))
     summary = summarize_article(SEED_LIKE, settings=scripted_settings)
