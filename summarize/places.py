@@ -16,13 +16,15 @@ import re
 # a model misread is taken for another of the same country (``meant_city``).
 _BY_COUNTRY: dict[str, dict[str, tuple[str, ...]]] = {
     "Taiwan": {
-        "New Taipei": ("新北", "雙北"), "Taipei": ("臺北", "台北", "北市", "雙北", "北捷"),
-        "Taichung": ("臺中", "台中", "中市", "中捷"), "Tainan": ("臺南", "台南", "南市", "府城"),
-        "Kaohsiung": ("高雄", "高市", "高捷"), "Taoyuan": ("桃園", "桃市", "桃捷"),
-        "Hsinchu": ("新竹", "竹市", "竹縣"), "Keelung": ("基隆", "基市"), "Chiayi": ("嘉義", "嘉市", "嘉縣"),
-        "Hualien": ("花蓮", "花縣"), "Taitung": ("臺東", "台東", "東縣"), "Yilan": ("宜蘭", "宜縣"),
-        "Pingtung": ("屏東", "屏縣"), "Changhua": ("彰化", "彰縣", "彰市"), "Nantou": ("南投", "投縣"),
-        "Yunlin": ("雲林", "雲縣"), "Miaoli": ("苗栗", "苗縣"), "Penghu": ("澎湖",), "Kinmen": ("金門",),
+        "New Taipei": ("新北", "雙北", "北北基"), "Taipei": ("臺北", "台北", "北市", "雙北", "北捷", "北北基"),
+        "Taichung": ("臺中", "台中", "中市", "中捷", "中科", "中彰投"),
+        "Tainan": ("臺南", "台南", "南市", "府城", "南科", "嘉南", "雲嘉南"),
+        "Kaohsiung": ("高雄", "高市", "高捷", "小港", "高屏"), "Taoyuan": ("桃園", "桃市", "桃捷", "桃機", "北北基桃", "基北北桃"),
+        "Hsinchu": ("新竹", "竹市", "竹縣", "竹科", "竹竹苗"), "Keelung": ("基隆", "基市", "北北基"),
+        "Chiayi": ("嘉義", "嘉市", "嘉縣", "嘉南", "雲嘉南"), "Hualien": ("花蓮", "花縣", "花東"),
+        "Taitung": ("臺東", "台東", "東縣", "花東"), "Yilan": ("宜蘭", "宜縣", "宜花東"),
+        "Pingtung": ("屏東", "屏縣", "高屏"), "Changhua": ("彰化", "彰縣", "彰市", "中彰投"), "Nantou": ("南投", "投縣", "中彰投"),
+        "Yunlin": ("雲林", "雲縣", "雲嘉南"), "Miaoli": ("苗栗", "苗縣", "竹竹苗"), "Penghu": ("澎湖",), "Kinmen": ("金門",),
         "Matsu": ("馬祖",),
     },
     "China": {
@@ -55,17 +57,23 @@ COUNTRIES: dict[str, tuple[str, ...]] = {country: tuple(cities) for country, cit
 _COUNTRY = {city: country for country, cities in COUNTRIES.items() for city in cities}
 
 # Short forms a text may use for a city: news abbreviations (高市府 for the Kaohsiung City
-# Government, 雙北 for Taipei and New Taipei, 北捷 for Taipei's metro, 府城 for Tainan), some of
-# which occur inside other words too (港 in 港口, 南市 in 越南市場). They support a city in a check,
-# so that a city the article names by one is never taken for a misread one and rewritten, but
-# never name one in a prompt or as the city a misread one meant.
+# Government, 雙北 for Taipei and New Taipei, 北捷 for Taipei's metro, 府城 for Tainan), those of a
+# region (北北基, 雲嘉南, 花東) or of a place in the city (竹科, Hsinchu's science park; 桃機,
+# Taoyuan's airport; 小港), some of which occur inside other words too (港 in 港口, 南市 in 越南市場).
+# They support a city in a check, so that a city the article names by one is never taken for a
+# misread one and rewritten ("a commuter pass for Tainan, Tainan, Tainan and Tainan" for 北北基桃
+# in a Tainan release), but never name one in a prompt or as the city a misread one meant.
 _SHORT_FORMS = frozenset(form for short in (
     "北市", "中市", "南市", "竹市", "竹縣", "港", "雙北", "北捷", "中捷", "府城", "高市", "高捷", "桃市",
     "桃捷", "基市", "嘉市", "嘉縣", "花縣", "東縣", "宜縣", "屏縣", "彰縣", "彰市", "投縣", "雲縣", "苗縣",
+    "北北基", "北北基桃", "基北北桃", "桃機", "竹科", "竹竹苗", "中科", "中彰投", "南科", "嘉南", "雲嘉南",
+    "小港", "高屏", "花東", "宜花東",
 ) for form in (short, short.translate(_T2S)))
 _ONE_NAME = {"Macao"}  # the same city as Macau
 # Words that hold a short form and are no city's: 北市 in 新北市, 南市 in 越南市場, 港 in 港口.
-_HOLDS_SHORT_FORM = re.compile("新北|越南|湖南|河南|[雲云]南|海南|[濟济]南|河北|湖北|集中|[漁渔商軍军海河]港|港[口灣湾務务區区埠]")
+_HOLDS_SHORT_FORM = re.compile(
+    "新北|越南|湖南|河南|[雲云]南|海南|[濟济]南|河北|湖北|集中|[漁渔商軍军海河]港|港[口灣湾務务區区埠]|中科院|中科大|[高國国初]中科"
+)
 # Every full form, longest first: read from left to right, a name inside another is not named
 # (京都 in 東京都, 北京都會區 or 南京都市計畫 named Kyoto, and a summary's "Kyoto" passed).
 _FULL_FORMS = sorted({form for forms in CITIES.values() for form in forms if form not in _SHORT_FORMS}, key=len, reverse=True)

@@ -190,6 +190,12 @@ def test_meant_city(wrong, source, meant):
         ("The Taoyuan City Government announced the plan. Taichung agreed.", "桃市府宣布此計畫。臺中市表示同意。"),
         ("Chiayi City will host the event. Tainan will help.", "嘉市將舉辦此活動。臺南市將協助。"),
         ("Keelung City will host the event. Taipei will help.", "基市將舉辦此活動。臺北市將協助。"),
+        # A region's or a place's abbreviation: each city was rewritten into the paragraph's other one.
+        ("Taipei, New Taipei and Keelung share a pass. Tainan studies it.", "北北基通勤月票上路。臺南研議跟進。"),
+        ("Hsinchu Science Park revenue grew. Tainan's grew too.", "竹科營收成長。臺南也成長。"),
+        ("Yunlin, Chiayi and Tainan saw rain. Kaohsiung was dry.", "雲嘉南豪雨。高雄無雨。"),
+        ("Kaohsiung and Pingtung saw rain. Tainan was dry.", "高屏豪雨。臺南無雨。"),
+        ("Taichung, Changhua and Nantou saw rain. Tainan was dry.", "中彰投豪雨。臺南無雨。"),
     ],
 )
 def test_a_city_the_article_names_by_a_news_abbreviation_is_left_alone(english, source):
@@ -205,6 +211,8 @@ def test_a_city_the_article_names_by_a_news_abbreviation_is_left_alone(english, 
         ("Tainan exports rose.", "越南市場的出口成長。", "Tainan"),  # 南市 inside 越南市場
         ("The Hong Kong office opened.", "港口辦公室啟用。", "Hong Kong"),  # 港 inside 港口
         ("Taipei residents voted.", "新北市民投票。", "Taipei"),  # 北市 inside 新北市
+        ("Taichung students took the test.", "高中科目考試登場。", "Taichung"),  # 中科 inside 高中科目
+        ("Taichung engineers built it.", "中科院研發成功。", "Taichung"),  # 中科院 is no science park
     ],
 )
 def test_a_short_form_inside_another_word_names_no_city(english, source, city):

@@ -947,6 +947,20 @@ def test_a_misread_city_is_written_as_the_article_names_it():
         ("Taipei hosted it.", "臺北主辦。"),  # the article names Taipei
         ("Seoul hosted it.", "臺南主辦。"),  # no city of that country in the article
         ("臺北主辦。", "臺南主辦。"),  # a Chinese output is not rewritten
+        # Cities the article names by a regional or institutional abbreviation: each was
+        # "corrected" into the article's one other city ("a commuter pass for Tainan, Tainan,
+        # Tainan and Tainan").
+        (
+            "A commuter pass for Taipei, New Taipei, Keelung and Taoyuan launched. The Tainan government will study it.",
+            "北北基桃通勤月票上路，臺南市府也將研議。",
+        ),
+        ("Revenue at Hsinchu Science Park grew. Tainan's mayor spoke.", "竹科營收成長。臺南市長致詞。"),
+        ("Traffic at Taoyuan Airport grew. Tainan will promote tourism.", "桃機旅運量成長。臺南也將推動觀光。"),
+        ("Traffic at Kaohsiung's airport grew. Tainan will promote tourism.", "小港機場旅運量成長。臺南也將推動觀光。"),
+        ("Rain hit Yunlin and Chiayi. Tainan opened shelters.", "雲嘉南地區豪雨。臺南開設避難所。"),
+        ("Rain hit Hualien and Taitung. Tainan sent help.", "花東豪雨。臺南派員支援。"),
+        # Two cities of the output the article names nowhere, both taken for its one: no guess.
+        ("Taipei and Kaohsiung signed. Tainan watched.", "雙方簽約。臺南觀禮。"),
     ],
 )
 def test_a_city_is_left_alone_when_the_article_does_not_settle_it(output, source):
