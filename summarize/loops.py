@@ -71,6 +71,12 @@ LOOP_PASSAGE_LETTERS = 160
 # Only the end of a long reply is searched for a back-to-back run: that is where a loop runs
 # to the token limit, and it bounds the work.
 LOOP_TAIL_CHARS = 6000
+# Every length above in letters counts a Chinese character as this many: it says about what two
+# English letters do (a word is two characters, ``prompts.CHARACTERS_PER_WORD``, and five letters
+# or more). Counted as one, a zh-Hant summary's loops were too short to count where their English
+# was cut: "市府將於第2季推動觀光發展計畫。" said seven times counting on, and a 56-character sentence
+# said twice back to back.
+HAN_LETTERS = 2
 
 # Sentence ends: Chinese terminators, line breaks, and . ! ? before a space (not "3.5" or "U.S.").
 # An English period ends one after a lower-case letter, a digit or a closing mark, or after an
@@ -162,7 +168,8 @@ def ends_a_sentence(text: str) -> bool:
 
 
 def _letters(text: str) -> int:
-    return sum(1 for c in text if c.isalpha() or is_han(c))
+    """The letters of ``text``, a Chinese character as ``HAN_LETTERS`` of them."""
+    return sum(HAN_LETTERS if is_han(c) else 1 for c in text if c.isalpha() or is_han(c))
 
 
 def _z_array(s: str) -> list[int]:
@@ -296,10 +303,6 @@ def _sentence_run(keys: list[str], start: int) -> tuple[int, int] | None:
 
 
 _COUNTER = re.compile(r"^(\D*)(\d{1,4})$")
-# A Chinese character says about what two English letters do (a word is two characters,
-# ``prompts.CHARACTERS_PER_WORD``, and five letters or more): counted as one, "市府將於第2季推動觀光
-# 發展計畫。" said seven times counting on was too short to count, while its English was cut.
-HAN_LETTERS = 2
 
 
 def _counting_run(keys: list[str], start: int) -> int:
@@ -307,9 +310,8 @@ def _counting_run(keys: list[str], start: int) -> int:
     number that goes up by one each time: a model counting on ("the upcoming release of
     DeepSeek-R1", "... DeepSeek-R2", ... "DeepSeek-R7", Qwen 1.5B's abstractive summary of the
     seed article, run 17). Only a sentence with ``LOOP_MIN_SPAN`` letters besides the number
-    counts, a Chinese character as ``HAN_LETTERS`` of them: short list lines ("Step 1.",
-    "第1步。") stay text."""
-    if _letters(keys[start]) + (HAN_LETTERS - 1) * sum(map(is_han, keys[start])) < LOOP_MIN_SPAN:
+    counts: short list lines ("Step 1.", "第1步。") stay text."""
+    if _letters(keys[start]) < LOOP_MIN_SPAN:
         return 1
     run, slot, previous = 1, -1, words_of(keys[start], cased=True)
     for key in keys[start + 1 :]:
