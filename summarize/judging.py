@@ -58,8 +58,12 @@ def _masked_quote(match: re.Match[str]) -> str:
 
 
 # A gloss: Chinese in brackets after the English it glosses ("Huang Wei-che (黃偉哲)", "twelve bus
-# routes (公車路線)"): no Latin letter, no sentence punctuation, a name's length.
-_GLOSS = re.compile(r"[(（][^()（）A-Za-z\n，。！？；]{1,20}[)）]")
+# routes (公車路線)"): no Latin letter, no sentence punctuation, a name's length; or Chinese of a
+# name's length glossed by the English in brackets after it ("黃偉哲 (Huang Wei-che)").
+_GLOSS = re.compile(
+    r"[(（][^()（）A-Za-z\n，。！？；]{1,20}[)）]"
+    r"|[\u3400-\u4dbf\u4e00-\u9fff]{1,20}\s*[(（][A-Za-z][^()（）\n]*[)）]"
+)
 # Chinese characters in a row, outside a quote and a gloss, are a word left untranslated in an
 # English sentence ("opened the 世界島嶼 exhibition", or a clause of the article after a comma):
 # mostly Latin, such a sentence passed as English with no flag. A key sentence's translation is

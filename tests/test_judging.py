@@ -633,8 +633,14 @@ def test_a_summary_that_reports_an_apology_is_no_refusal(scripted, scripted_sett
     assert summary.text == text and summary.flags == () and len(scripted.chat_requests) == 1
 
 
-def test_a_name_glossed_in_chinese_is_no_untranslated_sentence(scripted, scripted_settings):
-    text = "Mayor Huang Wei-che (黃偉哲) said Tainan will add twelve bus routes (公車路線) next year."
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mayor Huang Wei-che (黃偉哲) said Tainan will add twelve bus routes (公車路線) next year.",
+        "Mayor 黃偉哲 (Huang Wei-che) said Tainan will add twelve bus routes next year.",  # glossed the other way
+    ],
+)
+def test_a_name_glossed_in_chinese_is_no_untranslated_sentence(scripted, scripted_settings, text):
     scripted.script(Step.reply(text))
     summary = summarize_article(SEED_LIKE, settings=scripted_settings)
     assert summary.text == text and len(scripted.chat_requests) == 1
