@@ -43,8 +43,8 @@ from .text import half_width, mostly_chinese
 #   - a multiple written as a verb as the source's multiple, its change in percent or two of
 #     its amounts ("doubled" = 兩倍, 成長一倍, 翻倍, 100%, or 100元 to 200元; "halved" = 減半, 50%).
 # Some figures are more than a value, and only a source figure of the same kind supports them:
-#   - a date or a month is one figure ("June 30", "30 June 2024", "2024-06-30", "March 2025",
-#     "in July"): a source date with the same parts, never the same numbers anywhere;
+#   - a date or a month is one figure ("June 30", "30 June 2024", "2024-06-30", "6/30", "March
+#     2025", "in July"): a source date with the same parts, never the same numbers anywhere;
 #   - a bare year ("in 2024") comes only from a year of the source: 2024年, 民國113年, (113)年,
 #     or a four-digit number that counts nothing (2025城鎮韌性演習), never from 2024件;
 #   - a number after a name the source writes in Latin letters ("Grok 2") comes only from that
@@ -243,6 +243,7 @@ _EN_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])"
 _EN_DATE = re.compile(
     rf"(?<![\d.])(?P<iy>{_EN_YEAR_DIGITS})(?P<sep>[-/.])(?P<im>0?[1-9]|1[0-2])(?P=sep)(?P<id>[12]\d|3[01]|0?[1-9])(?![\d.]?\d)"
     rf"|(?<![\d.])(?P<na>0?[1-9]|[12]\d|3[01])(?P<nsep>[/.-])(?P<nb>0?[1-9]|[12]\d|3[01])(?P=nsep)(?P<ny>{_EN_YEAR_DIGITS})(?![\d.]?\d)"
+    r"|(?<![\d./])(?P<sm>1[0-2]|0?[1-9])/(?P<sd>[12]\d|3[01]|0?[1-9])(?![\d/]|\.\d)"
     rf"|(?P<m1>{EN_MONTH})\s+(?P<d1>{_EN_DAY})(?:\s*(?:-|–|to|through)\s*(?P<d1b>{_EN_DAY}))?(?:,?\s+(?P<y1>{_EN_YEAR}))?"
     rf"|(?<![\d.])(?P<d2>{_EN_DAY})\s+(?:of\s+)?(?P<m2>{EN_MONTH})(?:,?\s+(?P<y2>{_EN_YEAR}))?"
     rf"|(?P<m3>{EN_MONTH}),?\s+(?P<y3>{_EN_YEAR})"
@@ -283,6 +284,10 @@ def english_dates(text: str) -> list[Figure]:
             if month > 12:
                 continue
             parts = [(int(group("ny")), month, day)]
+        elif group("sm"):
+            if slash_fraction(group("sm"), group("sd")):
+                continue
+            parts = [(None, int(group("sm")), int(group("sd")))]
         elif group("m1"):
             month, year = _month(group("m1")), int(group("y1")) if group("y1") else None
             parts = [(year, month, _day(group("d1")))]
@@ -300,6 +305,12 @@ def english_dates(text: str) -> list[Figure]:
         for date in parts:
             found.append(Figure(0.0, False, 0.0, text[match.start() : end], match.start(), end, "date", date))
     return found
+
+
+def slash_fraction(first: str, second: str) -> bool:
+    """Whether a month and day written with a slash are a fraction instead: one digit over a
+    larger one up to 10 (1/3, 3/10 are shares; 2/2, 6/30, 12/25 and 5/3 are dates)."""
+    return len(first) == 1 and int(first) < int(second) <= 10
 
 
 def _month(name: str) -> int:
@@ -417,6 +428,8 @@ ZH_BARE_DAY = re.compile(r"[昨今明前本][（(](?P<d>[0-9０-９]{1,2})[)）]
 _ZH_NUMERIC_DATE = re.compile(
     r"(?P<y>\d{2,4})(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)(?P<d>[12]\d|3[01]|0?[1-9])(?![\d.]?\d)"
 )
+# "2/2", "6/30": a month and a day with a slash, no year.
+_ZH_SLASH_DATE = re.compile(r"(?<![\d/.])(?P<m>1[0-2]|0?[1-9])/(?P<d>[12]\d|3[01]|0?[1-9])(?![\d/]|[.．]\d)")
 # "今(114)年", "去（113）年": a 民國 year in brackets.
 _ZH_ROC_BRACKETS = re.compile(r"[（(](\d{2,3})[)）]\s*年")
 # A year written as four digits, Arabic or Chinese one by one (一六二四, 二〇二五: a count of that
@@ -435,7 +448,8 @@ def _small_number(text: str) -> int | None:
 def chinese_dates(text: str) -> list[Figure]:
     """The dates and months of a Chinese text, each one figure with its (year, month, day):
     2024年6月30日, 6月30日, 113年6月30日 and 民國113年 (as 2024), 六月三十日, ２０２４年６月３０日,
-    4至5月 (April and May), 2月1日至30日, 昨(31)日 (a day, its month not written), 2024-06-30."""
+    4至5月 (April and May), 2月1日至30日, 昨(31)日 (a day, its month not written), 2024-06-30, and
+    6/30 (not 1/3: ``slash_fraction``)."""
     found: list[tuple[int, int, DateParts]] = []
     for anchor in _ZH_MONTH_CHAR.finditer(text):
         end = anchor.end()
@@ -481,6 +495,10 @@ def chinese_dates(text: str) -> list[Figure]:
         if (match.start() and text[match.start() - 1] in "0123456789.") or not (year <= 200 or 1000 <= year <= 2199):
             continue
         found.append((match.start(), match.end(), (year if year >= 1000 else year + 1911, int(match.group("m")), int(match.group("d")))))
+    for match in _ZH_SLASH_DATE.finditer(text):
+        # 2/2（五）, 6/30: how Taiwan's press writes a day; not a share (1/3) nor a part of a longer date.
+        if not slash_fraction(match.group("m"), match.group("d")):
+            found.append((match.start(), match.end(), (None, int(match.group("m")), int(match.group("d")))))
     return [
         Figure(0.0, False, 0.0, text[start:end], start, end, "date", (year, month, day))
         for start, end, (year, month, day) in sorted(found, key=lambda f: f[0])
@@ -716,8 +734,8 @@ def _share_range_units(text: str, figures: list[Figure]) -> list[Figure]:
     out = list(figures)
     for i in range(len(out) - 1):
         first, second = out[i], out[i + 1]
-        if not _EN_RANGE_JOIN.match(text[first.end : second.start]):
-            continue
+        if not _EN_RANGE_JOIN.match(text[first.end : second.start]) or "date" in (first.kind, second.kind):
+            continue  # a date takes no scale: "2/2 to 6/30" is no range of numbers
         bare = not re.search(r"[A-Za-z%]", first.text.lstrip("$€£¥"))
         if not bare:
             continue

@@ -190,6 +190,14 @@ TRACED = [
     ("another number after that name", "Grok 2 launched.", "Grok 3.5與Grok聊天機器人。", ["Grok 2"]),
     ("a name glued to its number in the source", "Qwen 3 launched.", "阿里巴巴推出Qwen3。", []),
     ("a name the source writes in Chinese", "Tainan 400 is the anniversary.", "臺南400系列活動。", []),
+    # A month and day with a slash, as Taiwan's press writes them: read as numbers, the faithful
+    # "February 2 to June 30" was unsupported, and "on December 25" was taken out of its sentence.
+    ("a slash date of the source", "It runs from February 2 to June 30.", "展期2/2（五）至6/30（日）。", []),
+    ("a slash date of the source, wrong day", "It runs from February 2 to June 3.", "展期2/2至6/30。", ["June 3"]),
+    ("a slash date of the output", "It runs from 2/2 to 6/30.", "展期2/2至6/30。", []),
+    ("a slash date of the output for a Chinese date", "It opens on 12/25.", "12月25日開幕。", []),
+    ("a slash date of the output, wrong day", "It opens on 12/26.", "12月25日開幕。", ["12/26"]),
+    ("a fraction is no slash date", "About 1/3 of residents agreed.", "三分之一的居民同意。", []),
 ]
 
 
