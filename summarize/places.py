@@ -59,7 +59,7 @@ _COUNTRY = {city: country for country, cities in COUNTRIES.items() for city in c
 # Short forms a text may use for a city: news abbreviations (高市府 for the Kaohsiung City
 # Government, 雙北 for Taipei and New Taipei, 北捷 for Taipei's metro, 府城 for Tainan), those of a
 # region (北北基, 雲嘉南, 花東) or of a place in the city (竹科, Hsinchu's science park; 桃機,
-# Taoyuan's airport; 小港), some of which occur inside other words too (港 in 港口, 南市 in 越南市場).
+# Taoyuan's airport), some of which occur inside other words too (港 in 港口, 南市 in 越南市場).
 # They support a city in a check, so that a city the article names by one is never taken for a
 # misread one and rewritten ("a commuter pass for Tainan, Tainan, Tainan and Tainan" for 北北基桃
 # in a Tainan release), but never name one in a prompt or as the city a misread one meant.
@@ -67,12 +67,12 @@ _SHORT_FORMS = frozenset(form for short in (
     "北市", "中市", "南市", "竹市", "竹縣", "港", "雙北", "北捷", "中捷", "府城", "高市", "高捷", "桃市",
     "桃捷", "基市", "嘉市", "嘉縣", "花縣", "東縣", "宜縣", "屏縣", "彰縣", "彰市", "投縣", "雲縣", "苗縣",
     "北北基", "北北基桃", "基北北桃", "桃機", "竹科", "竹竹苗", "中科", "中彰投", "南科", "嘉南", "雲嘉南",
-    "小港", "高屏", "花東", "宜花東",
+    "高屏", "花東", "宜花東",
 ) for form in (short, short.translate(_T2S)))
 _ONE_NAME = {"Macao"}  # the same city as Macau
 # Words that hold a short form and are no city's: 北市 in 新北市, 南市 in 越南市場, 港 in 港口.
 _HOLDS_SHORT_FORM = re.compile(
-    "新北|越南|湖南|河南|[雲云]南|海南|[濟济]南|河北|湖北|集中|[漁渔商軍军海河]港|港[口灣湾務务區区埠]|中科院|中科大|[高國国初]中科"
+    "新北|越南|湖南|河南|[雲云]南|海南|[濟济]南|河北|湖北|集中|[漁渔商軍军海河小]港|港[口灣湾務务區区埠]|中科院|中科大|[高國国初]中科"
 )
 # Every full form, longest first: read from left to right, a name inside another is not named
 # (京都 in 東京都, 北京都會區 or 南京都市計畫 named Kyoto, and a summary's "Kyoto" passed).

@@ -212,6 +212,7 @@ def test_a_city_the_article_names_by_a_news_abbreviation_is_left_alone(english, 
         ("The Hong Kong office opened.", "港口辦公室啟用。", "Hong Kong"),  # 港 inside 港口
         ("Taipei residents voted.", "新北市民投票。", "Taipei"),  # 北市 inside 新北市
         ("Taichung students took the test.", "高中科目考試登場。", "Taichung"),  # 中科 inside 高中科目
+        ("The Hong Kong office opened.", "小港機場辦公室啟用。", "Hong Kong"),  # 港 inside 小港, Kaohsiung's district
         ("Taichung engineers built it.", "中科院研發成功。", "Taichung"),  # 中科院 is no science park
     ],
 )
