@@ -424,8 +424,9 @@ _ZH_DAY_AFTER = re.compile(
 )
 # "昨(31)日", "今（16）日": a press release names the day and leaves the month to its date line.
 ZH_BARE_DAY = re.compile(r"[昨今明前本][（(](?P<d>[0-9０-９]{1,2})[)）]日")
-# "2024-06-30", "2024/6/30", "113.6.30", "113/6/30".
-_ZH_NUMERIC_DATE = re.compile(
+# "2024-06-30", "2024/6/30", "113.6.30", "113/6/30" (a digit or a point right before it is
+# checked by the caller: in front of the pattern it made every position slow).
+ZH_NUMERIC_DATE = re.compile(
     r"(?P<y>\d{2,4})(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)(?P<d>[12]\d|3[01]|0?[1-9])(?![\d.]?\d)"
 )
 # "2/2", "6/30": a month and a day with a slash, no year.
@@ -489,7 +490,7 @@ def chinese_dates(text: str) -> list[Figure]:
         if day > ref_day:
             ref_year, ref_month = (ref_year - 1, 12) if ref_month == 1 else (ref_year, ref_month - 1)
         found.append((match.start(), match.end(), (ref_year, ref_month, day)))
-    for match in _ZH_NUMERIC_DATE.finditer(text):
+    for match in ZH_NUMERIC_DATE.finditer(text):
         # The lookbehind is checked here: in front of the pattern it made every position slow.
         year = int(match.group("y"))
         if (match.start() and text[match.start() - 1] in "0123456789.") or not (year <= 200 or 1000 <= year <= 2199):

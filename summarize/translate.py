@@ -54,7 +54,7 @@ from .errors import (
     InputError,
     TruncatedOutputError,
 )
-from .figures import chinese_figures, english_figures
+from .figures import ZH_NUMERIC_DATE, chinese_figures, english_figures
 from .reply import without_chatter
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
@@ -457,9 +457,20 @@ def translated_figures(translation: str, target: str) -> set[str]:
     (written "2") was "in" the 1624 of a translation that had swapped in another sentence's
     words, and the pair passed. Held to Arabic digits, a correct 十五人 was asked again and flagged.
     """
-    found = {_figure_digits(m.group()) for m in _FIGURE.finditer(half_width(translation))}
+    translation = half_width(translation)
+    found = {_figure_digits(m.group()) for m in _FIGURE.finditer(translation)}
+    # A date kept in figures (2024.11.30) holds its year, month and day, not the decimal 2024.11.
+    found |= {_figure_digits(m.group(part)) for m in numeric_dates(translation) for part in ("y", "m", "d")}
     read = chinese_figures(translation) if target == "zh-Hant" else english_figures(translation)
     return found | {_figure_digits(f"{f.value:f}") for f in read}
+
+
+def numeric_dates(text: str) -> list[re.Match[str]]:
+    """The dates of ``text`` written in figures (2024/10/3, 2024-11-30, 113.6.30), each with its
+    ``y``, ``m`` and ``d`` groups."""
+    return [
+        m for m in ZH_NUMERIC_DATE.finditer(text) if not (m.start() and text[m.start() - 1] in "0123456789.")
+    ]
 
 
 def source_figures(source: str) -> list[str]:
@@ -468,13 +479,25 @@ def source_figures(source: str) -> list[str]:
     digits are read as ASCII ones (``text.half_width``: a correct "15 million" never matched
     '１５００', and every such paragraph was asked for again)."""
     source = half_width(source)
-    figures = []
+    found: list[tuple[int, str]] = []
+    dates = numeric_dates(source)
+    for date in dates:
+        # A date in figures is read as one: its month may be written as a name (2024/10/3 →
+        # "October 3, 2024") and a ROC year (113/10/3) as 2024, as for 10月 and 113年; read as
+        # three numbers, the 10 was missing from a right translation, and 2024.11.30 was 2024.11.
+        year, day = date.group("y"), date.group("d")
+        if len(year) == 4:
+            found.append((date.start("y"), _figure_digits(year)))
+        if int(day) >= 10:
+            found.append((date.start("d"), _figure_digits(day)))
     for match in _FIGURE.finditer(source):
+        if any(date.start() <= match.start() < date.end() for date in dates):
+            continue
         digits = re.sub(r"\D", "", match.group())
         if int(digits) < 10 or (len(digits) <= 3 and _DATE_UNIT.match(source, match.end())):
             continue
-        figures.append(_figure_digits(digits))
-    return figures
+        found.append((match.start(), _figure_digits(digits)))
+    return [figure for _, figure in sorted(found)]
 
 
 # A Latin word in a Chinese translation is mostly a name or code it carries over ("Python 支援

@@ -598,6 +598,17 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
         ("Two people died and 15 were injured.", "兩人死亡、十五人受傷。", "zh-Hant", None),
         ("Repairs would cost NT$30 million.", "修復費用將達新臺幣三千萬元。", "zh-Hant", None),
         ("Repairs would cost NT$30 million.", "修復費用將達新臺幣四千萬元。", "zh-Hant", "figures missing: 3"),
+        # A date written in figures is a date: its month may come back as a name, its year and
+        # day as they are. Read as three numbers, the month 10 of 2024/10/3 was "missing" from
+        # "October 3, 2024", and 2024.11.30 was the decimal 2024.11.
+        ("記者王小明／臺南報導 2024/10/3", "Reporter Wang Hsiao-ming, Tainan, October 3, 2024", "en", None),
+        ("記者王小明／臺南報導 2024/10/3", "Reporter Wang Hsiao-ming, Tainan, 2024/10/3", "en", None),
+        ("報名至2024-11-30截止。", "Registration closes on November 30, 2024.", "en", None),
+        ("報名至2024.11.30截止。", "Registration closes on November 30, 2024.", "en", None),
+        ("報名至2024.11.30截止。", "Registration closes on 2024.11.30.", "en", None),
+        ("報名至113/11/30截止。", "Registration closes on November 30, 2024.", "en", None),
+        ("報名至2024-11-30截止。", "Registration closes on November 13, 2024.", "en", "figures missing: 3"),
+        ("報名至2024-11-30截止。", "Registration closes on November 30.", "en", "figures missing: 2024"),
     ],
 )
 def test_pair_problems(source, translation, target, problem):
