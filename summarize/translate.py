@@ -114,10 +114,18 @@ def marker(number: int, prefix: str = "") -> str:
     return f"[[{prefix}{number}]]"
 
 
+# Markdown a reply may put before a marker at the start of its line: a list item, a heading,
+# a quote ("- [[2]] ...", "### [[2]]", "2. [[2]] ..."). It belongs to the marker: left in the
+# block before it, every translation but the last ended in a stray "-" or "2.", unflagged.
+_LINE_MARKUP = r"(?:^[ \t]*(?:(?:#{1,6}|[-*+>•]|\d{1,3}[.)])[ \t]*)+)?"
+
+
 @functools.lru_cache(maxsize=None)
 def _marker_pattern(prefix: str) -> re.Pattern[str]:
     # A marker in Markdown bold (**[[3]]**) is the marker: the asterisks are no part of a translation.
-    return re.compile(r"(?:\*\*|__)?\[\[\s*" + re.escape(prefix) + r"(\d+)\s*\]\](?:\*\*|__)?")
+    return re.compile(
+        _LINE_MARKUP + r"(?:\*\*|__)?\[\[\s*" + re.escape(prefix) + r"(\d+)\s*\]\](?:\*\*|__)?", re.MULTILINE
+    )
 
 
 # Markers a model writes another way, at the start of a line: [[3]] where [[P3]] was asked, [3],

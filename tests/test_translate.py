@@ -1132,6 +1132,20 @@ def test_a_model_writing_markers_another_way_costs_no_extra_request(scripted, sc
     assert len(scripted.chat_requests) == 1 and result.verified
 
 
+@pytest.mark.parametrize("style", ["- [[{n}]] {t}", "* [[{n}]] {t}", "> [[{n}]] {t}", "### [[{n}]]\n{t}", "{i}. [[{n}]] {t}",
+                                   "- **[[{n}]]** {t}"])
+def test_markup_a_reply_puts_before_its_markers_is_no_part_of_the_translation_before(scripted, scripted_settings, style):
+    # A reply that wrote each marker as a list item or a heading ("- [[2]] ...") left the "-"
+    # at the end of the translation of the paragraph before, unflagged: "... next year -".
+    def respond(seen):
+        return reply("\n".join(style.format(i=i, n=n, t=english(src)) for i, (n, src) in enumerate(marked(seen), 1)))
+
+    scripted.default = respond
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert [t for _, t in result.pairs] == [english(p.strip()) for p in PARAGRAPHS]
+    assert len(scripted.chat_requests) == 1 and result.verified
+
+
 @pytest.mark.parametrize("cache", [False, True])
 def test_a_paragraph_asked_alone_is_not_asked_the_same_again(scripted, scripted_settings, tmp_path, cache):
     # Left out of a reply, paragraph 2 was asked alone; its answer failed its check, and the
