@@ -628,19 +628,23 @@ def check_target(target: str) -> tuple[str, str]:
 
 
 _LATIN_LETTER = re.compile("[A-Za-z]")
+# What a translation into Chinese keeps as it is written: a web address, an e-mail address, code.
+_KEPT_AS_IS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|`[^`\n]*`", re.IGNORECASE)
 
 
 def needs_translation(text: str, target: str) -> bool:
     """Whether ``text`` holds anything to translate into ``target``: a Chinese character for
-    English; for zh-Hant, a Latin letter in text that is not mostly Chinese.
+    English; for zh-Hant, a Latin letter in text that is not mostly Chinese, outside web
+    addresses, e-mail addresses and code in backticks.
 
     What holds nothing is kept as it is written, never sent: a credit line already in English
-    ("Photo: Tainan City Government"), a date (2024/02/02). On the reference model such a line
-    came back unchanged, was flagged for a length ratio of one, and was asked for again.
+    ("Photo: Tainan City Government"), a date (2024/02/02), a line that is only a web address.
+    On the reference model such a line came back unchanged, was flagged for a length ratio of
+    one, and was asked for again.
     """
     if target == "en":
         return any(is_han(char) for char in text)
-    return _LATIN_LETTER.search(text) is not None and not mostly_chinese(text)
+    return _LATIN_LETTER.search(_KEPT_AS_IS.sub(" ", text)) is not None and not mostly_chinese(text)
 
 
 def check_source(article: str, target: str) -> None:
@@ -655,6 +659,11 @@ def check_source(article: str, target: str) -> None:
                 "nothing to translate into Traditional Chinese: the article is in Simplified Chinese, "
                 "which is converted, not translated: opencc.OpenCC('s2tw').convert(text) (the "
                 "opencc-python-reimplemented package this library installs) does it without a model"
+            )
+        if not any(mostly_chinese(paragraph) for paragraph in split_paragraphs(article)):
+            raise InputError(
+                "nothing to translate into Traditional Chinese: the article holds only web addresses, "
+                "e-mail addresses or code, which a translation keeps as they are"
             )
         raise InputError(
             "nothing to translate into Traditional Chinese: the article is in Chinese already "

@@ -33,7 +33,9 @@ from summarize import (
 )
 from summarize.text import clean, to_traditional
 from summarize.plan import plan_translation
-from summarize.translate import clip, make_units, marker_prefix, pair_problems, parse_marked, split_paragraphs
+from summarize.translate import (
+    clip, make_units, marker_prefix, needs_translation, pair_problems, parse_marked, split_paragraphs,
+)
 from summarize.tokens import tokenizer_for
 
 PARAGRAPHS = [
@@ -461,6 +463,27 @@ def test_a_paragraph_with_nothing_to_translate_is_kept_as_written_and_never_sent
     assert len(scripted.chat_requests) == 1
     assert [n for n, _ in marked(scripted.chat_requests[0])] == [1, 4]
     assert plan_translation(text, scripted_settings).requests == 1
+
+
+def test_a_web_address_e_mail_or_code_line_is_kept_as_written_into_chinese(scripted, scripted_settings):
+    # Into zh-Hant, a line holding only a web address, an e-mail address or code was sent; the
+    # model gave it back as it was (right), the pair failed as "not in Chinese", was asked for
+    # again alone and listed in unverified: three extra requests for nothing to translate.
+    chinese = {
+        "The city will open a new park in 2026.": "市府將於2026年啟用新公園。",
+        "Contact the parks office for details.": "詳情請洽公園管理處。",
+    }
+    scripted.default = translator(lambda src: chinese.get(src, src))
+    kept = ["https://www.tainan.gov.tw/news/12345", "press@tainan.gov.tw", "`pip install summarize`"]
+    text = "\n".join(["The city will open a new park in 2026.", *kept, "Contact the parks office for details."])
+    result = translate_article(text, target="zh-Hant", settings=scripted_settings)
+    assert [t for _, t in result.pairs] == ["市府將於2026年啟用新公園。", *kept, "詳情請洽公園管理處。"]
+    assert result.verified and len(scripted.chat_requests) == 1
+    assert [n for n, _ in marked(scripted.chat_requests[0])] == [1, 5]
+    # A sentence around an address is still translated.
+    assert needs_translation("See https://www.tainan.gov.tw for details.", "zh-Hant")
+    with pytest.raises(InputError, match="nothing to translate into Traditional Chinese: .*web addresses"):
+        translate_article("https://www.tainan.gov.tw\npress@tainan.gov.tw", target="zh-Hant", settings=scripted_settings)
 
 
 def test_a_failed_chunk_names_its_index(scripted, scripted_settings):
