@@ -172,14 +172,21 @@ def says_something_new(line: str, before: str) -> bool:
     return bool(words) and len(words & set(loops.words_of(before))) < REPEAT_SHARE * len(words)
 
 
+# A Markdown rule on a line of its own ("---", "* * *", or "===") at the end of a block: a reply
+# that set its paragraphs apart with one ended every translation in it, unflagged.
+_TRAILING_RULE = re.compile(r"(?:\n[ \t]*(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|={3,})[ \t]*)+\Z")
+
+
 def _marked_blocks(reply: str, prefix: str = "") -> list[tuple[int, int, int, str]]:
     """Each marker of ``reply`` with what follows it up to the next: its number, where its block
-    starts and ends, and the text, stripped of the colon a model puts after a marker."""
+    starts and ends, and the text, stripped of the colon a model puts after a marker and of a
+    rule that sets it apart from the next."""
     matches = list(_marker_pattern(prefix).finditer(reply))
     blocks = []
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(reply)
-        blocks.append((int(match.group(1)), match.start(), end, reply[match.end() : end].strip().lstrip(":：").strip()))
+        said = _TRAILING_RULE.sub("", "\n" + reply[match.end() : end].strip())
+        blocks.append((int(match.group(1)), match.start(), end, said.strip().lstrip(":：").strip()))
     return blocks
 
 

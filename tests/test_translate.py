@@ -1169,6 +1169,19 @@ def test_markup_a_reply_puts_before_its_markers_is_no_part_of_the_translation_be
     assert len(scripted.chat_requests) == 1 and result.verified
 
 
+@pytest.mark.parametrize("rule", ["---", "***", "* * *", "___", "==="])
+def test_a_rule_a_reply_puts_between_its_paragraphs_is_no_part_of_a_translation(scripted, scripted_settings, rule):
+    # A reply that set its paragraphs apart with a Markdown rule ("---") ended every translation
+    # in it, unflagged: "... next year ---".
+    def respond(seen):
+        return reply(f"\n{rule}\n".join(f"[[{n}]] {english(src)}" for n, src in marked(seen)) + f"\n{rule}")
+
+    scripted.default = respond
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert [t for _, t in result.pairs] == [english(p.strip()) for p in PARAGRAPHS]
+    assert len(scripted.chat_requests) == 1 and result.verified
+
+
 @pytest.mark.parametrize("cache", [False, True])
 def test_a_paragraph_asked_alone_is_not_asked_the_same_again(scripted, scripted_settings, tmp_path, cache):
     # Left out of a reply, paragraph 2 was asked alone; its answer failed its check, and the
