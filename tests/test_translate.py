@@ -651,6 +651,41 @@ def test_a_pair_far_from_its_neighbours_ratio_fails_even_inside_the_wide_band():
     assert pair_problems(source, half, "en", typical=1.8) == []
 
 
+# Paragraphs of a release that carry much over as it is written (a web address, a model name),
+# among paragraphs of prose, each with its right translation.
+CARRYING = {
+    "臺南市政府觀光旅遊局昨日宣布，運河夜間導覽船將自明年三月起擴大營運，新增兩條航線。":
+        "The Tainan City Government's Tourism Bureau announced yesterday that night tour boats on the canal "
+        "will expand service from March next year, adding two routes.",
+    "觀旅局表示，去年夜間導覽船共載運旅客約八萬六千人次，較前年成長三成以上。":
+        "The bureau said the night boats carried about 86,000 passengers last year, up more than 30 percent "
+        "from the year before.",
+    "新船全數採用鋰電池動力，單次充電可航行約五小時，噪音也比舊船低。":
+        "All the new boats run on lithium batteries, can sail for about five hours on one charge, and are "
+        "quieter than the old ones.",
+    "詳見 https://www.tainan.gov.tw/News_Content.aspx?n=13370&s=8653719":
+        "See https://www.tainan.gov.tw/News_Content.aspx?n=13370&s=8653719",
+    "新船型號為 Voltage Marine EB-3200 Pro": "The new boats are the Voltage Marine EB-3200 Pro model",
+    "| 安平區 | 67000 | 11.07 | 3,200 | 45.5 |": "| Anping District | 67000 | 11.07 | 3,200 | 45.5 |",
+}
+
+
+def test_what_a_translation_carries_over_as_written_is_not_held_to_the_length_of_chinese(scripted, scripted_settings):
+    # Lengths were compared whole: a web address, a model name or a row of figures, copied
+    # letter for letter, kept a right translation near the length of its source, under the band
+    # for English or a third of the ratio of the prose beside it; each was asked for again alone
+    # and flagged.
+    scripted.default = translator(CARRYING.__getitem__)
+    result = translate_article("\n".join(CARRYING), settings=scripted_settings)
+    assert [t for _, t in result.pairs] == list(CARRYING.values())
+    assert result.verified and len(scripted.chat_requests) == 1
+    # A wrong pair still fails: the letters both hold are left out of both sides, not of one.
+    url = "詳見 https://www.tainan.gov.tw/News_Content.aspx?n=13370&s=8653719"
+    assert pair_problems(url, "See the website.", "en", typical=3.0)
+    model = "新船型號為 Voltage Marine EB-3200 Pro，單次充電可航行約五小時，噪音也比舊船低很多。"
+    assert pair_problems(model, "The new boats are the Voltage Marine EB-3200 Pro model.", "en", typical=3.0)
+
+
 TAINAN = [
     "臺南市強化防災整備",
     "市長黃偉哲表示，防災工作是保障市民生活安全的基石，市府長期致力於社區自主防災能力的培養。",
