@@ -135,10 +135,11 @@ _OTHER_MARKERS = (
 )
 
 
-def as_asked(reply: str, numbers: list[int], prefix: str = "") -> str:
+def as_asked(reply: str, numbers: list[int], prefix: str = "", sources: Mapping[int, str] | None = None) -> str:
     """``reply`` with markers written another way (``_OTHER_MARKERS``) written as asked, when
     the reply holds none of the asked markers and the other way numbers its lines with exactly
-    the asked numbers, in order, each once; else ``reply`` as it is.
+    the asked numbers, in order, each once; else ``reply`` as it is. A label its unit's text in
+    ``sources`` opens with too (an article that is a numbered list: "1. ...") stays after the marker.
 
     On a model that wrote [1] or "1." the reply was read as having no markers: the request was
     halved down to one paragraph each (37 requests for 20 paragraphs, not 5), and each
@@ -146,11 +147,19 @@ def as_asked(reply: str, numbers: list[int], prefix: str = "") -> str:
     """
     if any(int(m.group(1)) in numbers for m in _marker_pattern(prefix).finditer(reply)):
         return reply
+
+    def asked(match: re.Match[str]) -> str:
+        number = int(match.group(2))
+        label = match.group(0)[len(match.group(1)) :].strip().strip("*_").strip()
+        spacing = match.group(0)[len(match.group(0).rstrip(" \t")) :]
+        kept = label + spacing if (sources or {}).get(number, "").lstrip().startswith(label) else ""
+        return f"{match.group(1)}{marker(number, prefix)} {kept}"
+
     for other in _OTHER_MARKERS[0 if prefix else 1 :]:
         pattern = re.compile(r"^([ \t]*)(?:\*\*|__)?" + other + r"(?:\*\*|__)?[ \t]*", re.MULTILINE)
         found = [int(m.group(2)) for m in pattern.finditer(reply)]
         if found == numbers:
-            return pattern.sub(lambda m: f"{m.group(1)}{marker(int(m.group(2)), prefix)} ", reply)
+            return pattern.sub(asked, reply)
     return reply
 
 
@@ -893,7 +902,7 @@ class TranslationRun:
             return await self.translate(units, english_only, penalize=penalize, empty_before=True)
         # A marked translation given twice word for word is a duplicate answer, cut out before
         # loops are looked for; a reply that ran to its limit saying it again is a loop.
-        text = as_asked(answer.text, [u.number for u in units], self.prefix)
+        text = as_asked(answer.text, [u.number for u in units], self.prefix, {u.number: u.text for u in units})
         loops = strip_loops_by_unit(
             text if answer.truncated else without_repeated_units(text, self.prefix),
             repeating_units(units), self.prefix,

@@ -1175,6 +1175,32 @@ def test_markers_written_another_way_are_read_when_they_match_the_asked_numbers(
     assert as_asked(answer, numbers, prefix) == expected
 
 
+def test_a_numbered_list_read_as_markers_keeps_its_numbers():
+    # An article that is a numbered list from its first line: a reply that left out the markers
+    # but kept the list's numbers was read as marked (rightly: they are the asked numbers), and
+    # every translation lost its "1.", "2.", which its source has.
+    from summarize.translate import as_asked
+
+    sources = {1: "1. 第一項措施。", 2: "2. 第二項措施。", 3: "第三段沒有編號。"}
+    answer = "1. Measure one.\n2. Measure two.\n3. A paragraph without a number."
+    assert as_asked(answer, [1, 2, 3], "", sources) == (
+        "[[1]] 1. Measure one.\n[[2]] 2. Measure two.\n[[3]] A paragraph without a number."
+    )
+    assert as_asked("1、一。\n2、二。", [1, 2], "", {1: "1、一。", 2: "2、二。"}) == "[[1]] 1、一。\n[[2]] 2、二。"
+
+
+def test_a_numbered_list_whose_reply_drops_the_markers_keeps_its_numbers(scripted, scripted_settings):
+    items = [f"{i}. 第{i}項措施：市府將在運河沿岸增設候船亭，並改善夜間照明設備。" for i in range(1, 5)]
+
+    def respond(seen):
+        return reply("\n".join(f"{src.split('.')[0]}. {english(src)}" for _, src in marked(seen)))
+
+    scripted.default = respond
+    result = translate_article("\n".join(items), settings=scripted_settings)
+    assert [t for _, t in result.pairs] == [f"{i}. {english(src)}" for i, src in enumerate(items, 1)]
+    assert len(scripted.chat_requests) == 1
+
+
 @pytest.mark.parametrize("style", ["[{n}] {t}", "{n}. {t}", "【{n}】 {t}", "[[{n}]] {t}"])
 def test_a_model_writing_markers_another_way_costs_no_extra_request(scripted, scripted_settings, style):
     # [1], "1." and 【1】 were read as no markers: 6 paragraphs took 11 requests, each keeping its label.
