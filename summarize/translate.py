@@ -102,10 +102,16 @@ def make_units(paragraphs: list[str], budget: int, count: Callable[[str], int]) 
     return units
 
 
+# A marker's brackets as a reply may write them: [[7]], or in full-width forms, as a model
+# writing Chinese may (［［7］］, 【【7】】).
+_OPEN = r"(?:\[\[|［［|【【)"
+_CLOSE = r"(?:\]\]|］］|】】)"
+
+
 def marker_prefix(text: str) -> str:
     """A prefix that makes markers (``[[7]]``, else ``[[P7]]``, …) impossible to confuse with the text."""
     prefix = ""
-    while re.search(r"\[\[\s*" + re.escape(prefix) + r"\d+\s*\]\]", text):
+    while re.search(_OPEN + r"\s*" + re.escape(prefix) + r"\d+\s*" + _CLOSE, text):
         prefix += "P"
     return prefix
 
@@ -124,14 +130,16 @@ _LINE_MARKUP = r"(?:^[ \t]*(?:(?:#{1,6}|[-*+>•]|\d{1,3}[.)])[ \t]*)+)?"
 def _marker_pattern(prefix: str) -> re.Pattern[str]:
     # A marker in Markdown bold (**[[3]]**) is the marker: the asterisks are no part of a translation.
     return re.compile(
-        _LINE_MARKUP + r"(?:\*\*|__)?\[\[\s*" + re.escape(prefix) + r"(\d+)\s*\]\](?:\*\*|__)?", re.MULTILINE
+        _LINE_MARKUP + r"(?:\*\*|__)?" + _OPEN + r"\s*" + re.escape(prefix) + r"(\d+)\s*" + _CLOSE + r"(?:\*\*|__)?",
+        re.MULTILINE,
     )
 
 
 # Markers a model writes another way, at the start of a line: [[3]] where [[P3]] was asked, [3],
-# 【3】, "3." (a numbered list), each perhaps in bold.
+# 【3】, (3), "3." (a numbered list), in half- or full-width forms, each perhaps in bold.
 _OTHER_MARKERS = (
-    r"\[\[\s*(\d+)\s*\]\]", r"\[\s*(\d+)\s*\]", r"【\s*(\d+)\s*】", r"(\d+)(?:[.)](?=\s|\*\*|__)|、)",
+    _OPEN + r"\s*(\d+)\s*" + _CLOSE, r"[\[［]\s*(\d+)\s*[\]］]", r"【\s*(\d+)\s*】", r"[(（]\s*(\d+)\s*[)）]",
+    r"(\d+)(?:[.)](?=\s|\*\*|__)|、|．(?![0-9０-９])|）)",
 )
 
 

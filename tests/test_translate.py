@@ -1175,6 +1175,31 @@ def test_markers_written_another_way_are_read_when_they_match_the_asked_numbers(
     assert as_asked(answer, numbers, prefix) == expected
 
 
+ENGLISH = {
+    "Tainan to expand night canal boat tours next year": "臺南運河夜間導覽船明年擴大營運",
+    "The city said on Monday that the tours will expand from March.": "市府週一表示，導覽船將自三月起擴大營運。",
+    "Officials said the boats carried about 86,000 passengers last year.": "官員表示，去年導覽船載運旅客約86,000人次。",
+    "Residents worry about noise from the new night routes.": "居民擔心新的夜間航線帶來噪音。",
+}
+
+
+@pytest.mark.parametrize("style", ["［［{n}］］ {t}", "【【{n}】】 {t}", "［［{n}］］{t}", "（{n}）{t}", "({n}) {t}", "{n}．{t}"])
+def test_markers_written_in_full_width_are_read_as_markers(scripted, scripted_settings, style):
+    # Writing Chinese, a model may write the markers in full-width forms too. They were read as
+    # no markers: 4 paragraphs took 7 requests, and each translation kept its label ("［［1］］ 臺南…").
+    def respond(seen):
+        return reply("\n".join(style.format(n=n, t=ENGLISH[src]) for n, src in marked(seen)))
+
+    scripted.default = respond
+    result = translate_article("\n".join(ENGLISH), target="zh-Hant", settings=scripted_settings)
+    assert [t for _, t in result.pairs] == list(ENGLISH.values())
+    assert len(scripted.chat_requests) == 1 and result.verified
+
+
+def test_full_width_markers_in_the_article_get_a_prefix():
+    assert marker_prefix("見［［1］］與【【2】】。") == "P"
+
+
 def test_a_numbered_list_read_as_markers_keeps_its_numbers():
     # An article that is a numbered list from its first line: a reply that left out the markers
     # but kept the list's numbers was read as marked (rightly: they are the asked numbers), and
