@@ -179,7 +179,8 @@ _SIGN_OFF = re.compile(
 # A source that says what a sign-off would (歡迎, 希望, "hope"): its translation's "Feel free to
 # come" or 希望這能幫助 translates it.
 _SIGN_OFF_IN_SOURCE = re.compile(r"歡迎|欢迎|希望|告訴我們|告知|\bhope\b|\blet (?:me|us) know\b", re.IGNORECASE)
-_NOTE = re.compile(r"^[ \t]*(?:translator'?s )?notes?[ \t]*[:：]", re.IGNORECASE)
+# A note may come in brackets: "(Note: 臺南 is rendered as Tainan.)".
+_NOTE = re.compile(r"^[ \t]*[(（]?[ \t]*(?:translator'?s )?notes?[ \t]*[:：]", re.IGNORECASE)
 # A source with a note of its own (註：, 備註, "Note:"): a note in its translation translates it.
 _NOTE_IN_SOURCE = re.compile(r"註|备注|注[:：]|\bnotes?\b", re.IGNORECASE)
 

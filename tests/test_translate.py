@@ -101,6 +101,8 @@ def test_a_paragraph_is_a_non_empty_line_kept_verbatim(text, expected):
          [1, 2], {1: "One.", 2: "Two."}),
         ("[[1]] One.\n[[2]] Two. I hope this helps!", [1, 2], {1: "One.", 2: "Two."}),
         ("[[1]] One.\n[[2]] Two.\nNote: 臺南 is Tainan.", [1, 2], {1: "One.", 2: "Two."}),
+        # A note in brackets after each translation was kept in every pair, unflagged.
+        ("[[1]] One.\n(Note: names are romanized.)\n[[2]] Two.\n（Note: 臺南 is Tainan.）", [1, 2], {1: "One.", 2: "Two."}),
         ("**[[1]]** One.\n**[[2]]** Two.", [1, 2], {1: "One.", 2: "Two."}),  # bold markers left ** in every pair
         ("[[1]] Let me know the results, the mayor said.", [1], {1: "Let me know the results, the mayor said."}),
     ],
