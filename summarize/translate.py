@@ -130,16 +130,18 @@ _LINE_MARKUP = r"(?:^[ \t]*(?:(?:#{1,6}|[-*+>•]|\d{1,3}[.)])[ \t]*)+)?"
 def _marker_pattern(prefix: str) -> re.Pattern[str]:
     # A marker in Markdown bold (**[[3]]**) is the marker: the asterisks are no part of a translation.
     return re.compile(
-        _LINE_MARKUP + r"(?:\*\*|__)?" + _OPEN + r"\s*" + re.escape(prefix) + r"(\d+)\s*" + _CLOSE + r"(?:\*\*|__)?",
+        _LINE_MARKUP + r"(?:\*\*|__)?" + _OPEN + r"\s*" + re.escape(prefix) + r"(\d{1,9})\s*" + _CLOSE + r"(?:\*\*|__)?",
         re.MULTILINE,
     )
 
 
 # Markers a model writes another way, at the start of a line: [[3]] where [[P3]] was asked, [3],
-# 【3】, (3), "3." (a numbered list), in half- or full-width forms, each perhaps in bold.
+# 【3】, (3), "3." (a numbered list), in half- or full-width forms, each perhaps in bold. A
+# marker's number has at most 9 digits (more is no marker of ours, and over 4,300 Python's int()
+# refuses to read it).
 _OTHER_MARKERS = (
-    _OPEN + r"\s*(\d+)\s*" + _CLOSE, r"[\[［]\s*(\d+)\s*[\]］]", r"【\s*(\d+)\s*】", r"[(（]\s*(\d+)\s*[)）]",
-    r"(\d+)(?:[.)](?=\s|\*\*|__)|、|．(?![0-9０-９])|）)",
+    _OPEN + r"\s*(\d{1,9})\s*" + _CLOSE, r"[\[［]\s*(\d{1,9})\s*[\]］]", r"【\s*(\d{1,9})\s*】", r"[(（]\s*(\d{1,9})\s*[)）]",
+    r"(\d{1,9})(?:[.)](?=\s|\*\*|__)|、|．(?![0-9０-９])|）)",
 )
 
 

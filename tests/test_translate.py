@@ -1202,6 +1202,20 @@ def test_full_width_markers_in_the_article_get_a_prefix():
     assert marker_prefix("見［［1］］與【【2】】。") == "P"
 
 
+@pytest.mark.parametrize("junk", ["[[{big}]] junk", "{big}. junk", "【{big}】 junk"])
+def test_a_marker_with_a_number_too_long_to_read_is_no_marker_and_no_crash(scripted, scripted_settings, junk):
+    # A reply with a marker of 5,000 digits raised Python's ValueError for an integer string
+    # over 4,300 digits, with a traceback, instead of being read as text that is no marker.
+    def respond(seen):
+        return reply("\n".join(f"[[{n}]] {english(src)}" for n, src in marked(seen)) + "\n" + junk.format(big="9" * 5000))
+
+    scripted.default = respond
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert [t for _, t in result.pairs[:-1]] == [english(p.strip()) for p in PARAGRAPHS[:-1]]
+    # The junk is text after the last marker: the last pair holds it, and is flagged for its length.
+    assert result.unverified == (5,)
+
+
 def test_a_numbered_list_read_as_markers_keeps_its_numbers():
     # An article that is a numbered list from its first line: a reply that left out the markers
     # but kept the list's numbers was read as marked (rightly: they are the asked numbers), and
