@@ -555,9 +555,8 @@ def length_ratio(source: str, translation: str) -> float:
     return visible_length(translation) / max(1, visible_length(source))
 
 
-# What a translation into English carries over letter for letter: a Latin word, a figure, a
-# web or e-mail address, a model name (EB-3200), a command; each begins and ends with a letter
-# or a digit.
+# What a translation carries over letter for letter: a Latin word, a figure, a web or e-mail
+# address, a model name (EB-3200), a command; each begins and ends with a letter or a digit.
 _CARRIED = re.compile(
     r"[A-Za-z0-9\u00c0-\u024f](?:[A-Za-z0-9\u00c0-\u024f._@/:?=&%#~+-]*[A-Za-z0-9\u00c0-\u024f])?"
 )
@@ -565,19 +564,17 @@ _CARRIED = re.compile(
 
 def translated_parts(source: str, translation: str, target: str) -> tuple[str, str]:
     """``source`` and its ``translation`` as their lengths are compared: without what both hold
-    as it is written, which keeps its length while the rest changes it. Into Chinese, the Latin
-    words (names and code, while the rest shrinks to a third): counted whole, "Python supports
-    Windows, macOS and Linux." kept 0.78 of its length and the next paragraph's 0.45 looked like
-    half a translation. Into English, also figures and addresses (``_CARRIED``): counted whole,
+    as it is written (``_CARRIED``: Latin words, figures, addresses), which keeps its length
+    while the rest changes it. Counted whole, "Python supports Windows, macOS and Linux." kept
+    0.78 of its length in Chinese and the next paragraph's 0.45 looked like half a translation;
     "詳見 https://…" translated "See https://…" was too short for English, and a model name or a
-    table's row of figures was a third of the ratio of the prose beside it."""
-    pattern = _LATIN_WORD if target == "zh-Hant" else _CARRIED
-    carried = set(pattern.findall(source)) & set(pattern.findall(translation))
+    table's row of figures was a third (into Chinese, twice) of the ratio of the prose beside it."""
+    carried = set(_CARRIED.findall(source)) & set(_CARRIED.findall(translation))
     if not carried:
         return source, translation
 
     def without(text: str) -> str:
-        return pattern.sub(lambda m: "" if m.group() in carried else m.group(), text)
+        return _CARRIED.sub(lambda m: "" if m.group() in carried else m.group(), text)
 
     return without(source), without(translation)
 

@@ -1198,6 +1198,21 @@ def test_markers_written_in_full_width_are_read_as_markers(scripted, scripted_se
     assert len(scripted.chat_requests) == 1 and result.verified
 
 
+def test_what_a_translation_into_chinese_carries_over_as_written_is_not_held_to_its_length(scripted, scripted_settings):
+    # Into Chinese only Latin words both sides hold were left out of the length check: a table's
+    # row of figures or a line of phone numbers kept most of its length, over twice the ratio
+    # of the prose beside it, and each was asked for again alone and flagged.
+    carrying = {
+        **ENGLISH,
+        "| Boats | 67000 | 11.07 | 3,200 | 45.5 |": "| 船 | 67000 | 11.07 | 3,200 | 45.5 |",
+        "Phone: +886-6-299-1111 ext. 8888, fax +886-6-298-2222": "電話：+886-6-299-1111 分機 8888，傳真 +886-6-298-2222",
+    }
+    scripted.default = translator(carrying.__getitem__)
+    result = translate_article("\n".join(carrying), target="zh-Hant", settings=scripted_settings)
+    assert [t for _, t in result.pairs] == list(carrying.values())
+    assert result.verified and len(scripted.chat_requests) == 1
+
+
 def test_full_width_markers_in_the_article_get_a_prefix():
     assert marker_prefix("見［［1］］與【【2】】。") == "P"
 
