@@ -1231,6 +1231,19 @@ def test_a_marker_with_a_number_too_long_to_read_is_no_marker_and_no_crash(scrip
     assert result.unverified == (5,)
 
 
+def test_an_empty_marker_after_the_last_one_asked_is_not_a_misnumbering(scripted, scripted_settings):
+    # A reply that went on to an empty [[7]] after the six asked was distrusted as "[[7]] was
+    # not asked for": six paragraphs took 11 requests instead of one.
+    def respond(seen):
+        pairs = marked(seen)
+        return reply("\n".join(f"[[{n}]] {english(src)}" for n, src in pairs) + f"\n[[{pairs[-1][0] + 1}]]")
+
+    scripted.default = respond
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings)
+    assert [t for _, t in result.pairs] == [english(p.strip()) for p in PARAGRAPHS]
+    assert len(scripted.chat_requests) == 1 and result.verified
+
+
 def test_a_numbered_list_read_as_markers_keeps_its_numbers():
     # An article that is a numbered list from its first line: a reply that left out the markers
     # but kept the list's numbers was read as marked (rightly: they are the asked numbers), and
