@@ -209,13 +209,25 @@ def _marked_blocks(reply: str, prefix: str = "") -> list[tuple[int, int, int, st
     return blocks
 
 
+# A label a model puts after a marker ("[[3]] Translation: ...", "**English:**"): no part of the
+# translation, kept in every pair when read as one. Unless the source opens with such a word
+# itself (a credit line, 翻譯：王小明), whose translation it is.
+_LABEL = re.compile(
+    r"\A(?:\*\*|__)?(?:english translation|translation|english|traditional chinese|chinese|譯文|翻譯|中文|英文)"
+    r"(?:\*\*|__)?[ \t]*[:：](?:\*\*|__)?[ \t]*",
+    re.IGNORECASE,
+)
+_LABEL_IN_SOURCE = re.compile(r"\A\s*(?:翻譯|譯|英|中文|english|chinese|translat)", re.IGNORECASE)
+
+
 def parse_marked(
     reply: str, numbers: Iterable[int], prefix: str = "", sources: Mapping[int, str] | None = None
 ) -> dict[int, str]:
-    """Translations by marker number; text before the first marker, unknown numbers, fence
-    lines copied from the request (``prompts.ECHOED_FENCE``, but for one its unit's text in
-    ``sources`` holds: a PHP heredoc's <<<ARTICLE>>>) and a colon after a marker ("[[5]]: The
-    museum ...", as the reference model writes them) are left out.
+    """Translations by marker number; text before the first marker, unknown numbers, a label
+    after a marker ("Translation:", ``_LABEL``), fence lines copied from the request
+    (``prompts.ECHOED_FENCE``, but for one its unit's text in ``sources`` holds: a PHP
+    heredoc's <<<ARTICLE>>>) and a colon after a marker ("[[5]]: The museum ...", as the
+    reference model writes them) are left out.
 
     A marker repeated right after itself opens more of its translation, kept on a new line
     unless it mostly repeats what came before (``says_something_new``): on the reference model a
@@ -227,7 +239,7 @@ def parse_marked(
     last = None
     for number, _, _, said in _marked_blocks(reply, prefix):
         source = (sources or {}).get(number, "")
-        body = without_chatter(said, source)
+        body = without_chatter(said if _LABEL_IN_SOURCE.match(source) else _LABEL.sub("", said), source)
         if number in wanted and body:
             if number not in found:
                 found[number] = body

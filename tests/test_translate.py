@@ -104,11 +104,17 @@ def test_a_paragraph_is_a_non_empty_line_kept_verbatim(text, expected):
         # A note in brackets after each translation was kept in every pair, unflagged.
         ("[[1]] One.\n(Note: names are romanized.)\n[[2]] Two.\n（Note: 臺南 is Tainan.）", [1, 2], {1: "One.", 2: "Two."}),
         ("**[[1]]** One.\n**[[2]]** Two.", [1, 2], {1: "One.", 2: "Two."}),  # bold markers left ** in every pair
+        # A label a model puts after each marker was kept in every pair, unflagged.
+        ("[[1]] Translation: One.\n[[2]] English: Two.", [1, 2], {1: "One.", 2: "Two."}),
+        ("[[1]] **Translation:** One.\n[[2]] English translation: Two.", [1, 2], {1: "One.", 2: "Two."}),
+        ("[[1]] Translation: by Wang.", [1], {1: "Translation: by Wang."}),  # its source's own credit line
+        ("[[1]] Translation errors were found.", [1], {1: "Translation errors were found."}),
         ("[[1]] Let me know the results, the mayor said.", [1], {1: "Let me know the results, the mayor said."}),
     ],
 )
 def test_parse_marked(reply, numbers, expected):
-    assert parse_marked(reply, numbers) == expected
+    sources = {1: "翻譯：王小明"} if "by Wang" in reply else None
+    assert parse_marked(reply, numbers, sources=sources) == expected
 
 
 def test_markers_that_occur_in_the_article_get_a_prefix():
