@@ -158,7 +158,9 @@ class Translation:
 
     Attributes:
         pairs: one ``(source_paragraph, translated_paragraph)`` per non-empty source line, in
-            order; the source paragraph is kept verbatim.
+            order; the source paragraph as ``summarize.text.clean`` leaves it (its words
+            verbatim; zero-width and control characters and trailing spaces removed, character
+            references decoded, NFC-normalized).
         target: the language translated into, ``"en"`` or ``"zh-Hant"``.
         chunks: how many chunks of paragraphs the article was cut into.
         usage: requests and tokens over the whole run.
