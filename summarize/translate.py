@@ -218,13 +218,18 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _LABEL_IN_SOURCE = re.compile(r"\A\s*(?:翻譯|譯|英|中文|english|chinese|translat)", re.IGNORECASE)
+# A whole translation in quotation marks, when its source quotes nothing (and names no title in
+# 《》, which a translation may quote): the marks are the model's.
+_WRAPPED = re.compile(r'\A["“「]([^"“”「」]*)["”」]\Z')
+_QUOTES = re.compile('["“”「」『』《》〈〉]')
 
 
 def parse_marked(
     reply: str, numbers: Iterable[int], prefix: str = "", sources: Mapping[int, str] | None = None
 ) -> dict[int, str]:
     """Translations by marker number; text before the first marker, unknown numbers, a label
-    after a marker ("Translation:", ``_LABEL``), fence lines copied from the request
+    after a marker ("Translation:", ``_LABEL``), quotation marks around a whole translation
+    whose source quotes nothing, fence lines copied from the request
     (``prompts.ECHOED_FENCE``, but for one its unit's text in ``sources`` holds: a PHP
     heredoc's <<<ARTICLE>>>) and a colon after a marker ("[[5]]: The museum ...", as the
     reference model writes them) are left out.
@@ -240,6 +245,8 @@ def parse_marked(
     for number, _, _, said in _marked_blocks(reply, prefix):
         source = (sources or {}).get(number, "")
         body = without_chatter(said if _LABEL_IN_SOURCE.match(source) else _LABEL.sub("", said), source)
+        if (wrapped := _WRAPPED.match(body)) and not _QUOTES.search(source):
+            body = wrapped.group(1).strip()
         if number in wanted and body:
             if number not in found:
                 found[number] = body

@@ -109,11 +109,17 @@ def test_a_paragraph_is_a_non_empty_line_kept_verbatim(text, expected):
         ("[[1]] **Translation:** One.\n[[2]] English translation: Two.", [1, 2], {1: "One.", 2: "Two."}),
         ("[[1]] Translation: by Wang.", [1], {1: "Translation: by Wang."}),  # its source's own credit line
         ("[[1]] Translation errors were found.", [1], {1: "Translation errors were found."}),
+        # Quotation marks around a whole translation whose source holds no quotation are no part of it.
+        ('[[1]] "One."\n[[2]] “Two.”', [1, 2], {1: "One.", 2: "Two."}),
+        ('[[3]] "We will try," he said.', [3], {3: '"We will try," he said.'}),
+        ('[[4]] "We will try."', [4], {4: '"We will try."'}),  # its source is a quotation
+        ('[[1]] "Yes" and "no".', [1], {1: '"Yes" and "no".'}),
+        ('[[5]] "Across 1624"', [5], {5: '"Across 1624"'}),  # its source names a title: 《跨越1624》
         ("[[1]] Let me know the results, the mayor said.", [1], {1: "Let me know the results, the mayor said."}),
     ],
 )
 def test_parse_marked(reply, numbers, expected):
-    sources = {1: "翻譯：王小明"} if "by Wang" in reply else None
+    sources = {1: "翻譯：王小明"} if "by Wang" in reply else {4: "「我們會努力。」", 5: "《跨越1624》"}
     assert parse_marked(reply, numbers, sources=sources) == expected
 
 
