@@ -115,6 +115,23 @@ def test_a_5000_character_sentence_splits_at_commas_first():
     assert "".join(c.text for c in chunks) == sentence
 
 
+def test_a_long_sentence_is_not_split_inside_a_web_address_a_figure_or_a_time():
+    # Split at every ASCII ':' and ',', pieces ended in "https:" and began with "//www...", and
+    # "3,200" and "12:30" were cut in two: each piece was translated alone and rejoined with a
+    # space ("https: //www...", "3, 200"), and a piece "//www.../news/6 https:" went out to be
+    # translated into Chinese and was flagged for coming back as it was.
+    links = " ".join(f"https://www.tainan.gov.tw/news/{i:05d}" for i in range(60))
+    sentence = "相關連結：" + links + "，共有3,200人次於12:30前完成報名,其餘" + "明日再議，" * 30 + "結束。"
+    pieces = split_long(sentence, 150, QWEN)
+    assert "".join(pieces) == sentence and len(pieces) > 1
+    assert all(QWEN(p) <= 150 for p in pieces)
+    assert not any(p.endswith("https:") for p in pieces)
+    assert any("3,200" in p for p in pieces) and any("12:30" in p for p in pieces)
+    # A comma after a Chinese character still breaks a clause.
+    pieces = split_long("市府今天宣布新的交通政策," * 400, 200, QWEN)
+    assert len(pieces) > 1 and all(p.endswith(",") for p in pieces)
+
+
 def test_mixed_english_and_chinese():
     text = corpus_text("python-tutorial-whetting-your-appetite-zh-tw.zh-Hant.txt")
     chunks = plan_chunks(text, 100, QWEN)
