@@ -646,6 +646,12 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
         ("報名至113/11/30截止。", "Registration closes on November 30, 2024.", "en", None),
         ("報名至2024-11-30截止。", "Registration closes on November 13, 2024.", "en", "figures missing: 3"),
         ("報名至2024-11-30截止。", "Registration closes on November 30.", "en", "figures missing: 2024"),
+        # The Latin words of a web address a Chinese translation keeps are no English left in it.
+        ("Related links: https://www.tainan.gov.tw/news/00001 https://www.tainan.gov.tw/news/00002",
+         "相關連結：https://www.tainan.gov.tw/news/00001 https://www.tainan.gov.tw/news/00002", "zh-Hant", None),
+        ("Related links: https://www.tainan.gov.tw/news/00001 https://www.tainan.gov.tw/news/00002",
+         "Related links: https://www.tainan.gov.tw/news/00001 https://www.tainan.gov.tw/news/00002", "zh-Hant",
+         "not in Chinese"),
     ],
 )
 def test_pair_problems(source, translation, target, problem):
