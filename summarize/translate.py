@@ -1136,6 +1136,24 @@ class TranslationRun:
         return "; ".join(f"{marker(n, self.prefix)} {', '.join(found)}" for n, found in problems.items())
 
 
+def joined(units: list[Unit], found: Mapping[int, str], paragraph: str, target: str) -> str:
+    """The translations of one paragraph's ``units``, joined: into English with a space; into
+    Chinese with nothing, but a space where ``paragraph`` has one between the two units. Joined
+    with nothing, two web addresses a paragraph over budget was cut between came back glued
+    (".../news/00006https://...")."""
+    if target != "zh-Hant":
+        return " ".join(found[u.number] for u in units)
+    parts: list[str] = []
+    position = 0
+    for unit in units:
+        start = paragraph.find(unit.text, position)
+        if parts and start > 0 and paragraph[start - 1].isspace():
+            parts.append(" ")
+        parts.append(found[unit.number])
+        position = max(position, start + len(unit.text))
+    return "".join(parts)
+
+
 async def atranslate_article(
     text: str,
     *,
@@ -1197,7 +1215,6 @@ async def atranslate_article(
 
     found = kept | {n: t for part, _ in results for n, t in part.items()}
     flagged = {n for _, numbers in results for n in numbers}
-    joiner = "" if target == "zh-Hant" else " "
     protected = tuple(run.glossary.values()) if target == "zh-Hant" else ()
     pairs: list[tuple[str, str]] = []
     corrected: list[tuple[int, str, str]] = []
@@ -1205,7 +1222,7 @@ async def atranslate_article(
     # A translation that drifted into Simplified drifted in its short sentences too (待在家里).
     simplified = target == "zh-Hant" and in_simplified("\n".join(found.values()))
     for index, paragraph in enumerate(paragraphs):
-        translated = joiner.join(found[u.number] for u in units if u.paragraph == index)
+        translated = joined([u for u in units if u.paragraph == index], found, paragraph, target)
         if target == "zh-Hant":
             # The paragraph's own Chinese (a name it quotes) stays as it writes it.
             translated, changed = to_traditional(translated, protected, paragraph, simplified=simplified)

@@ -500,6 +500,18 @@ def test_a_web_address_e_mail_or_code_line_is_kept_as_written_into_chinese(scrip
         translate_article("https://www.tainan.gov.tw\npress@tainan.gov.tw", target="zh-Hant", settings=scripted_settings)
 
 
+def test_pieces_of_a_long_paragraph_into_chinese_keep_the_spaces_between_them(scripted, scripted_settings):
+    # Into Chinese the pieces of a paragraph over budget were joined with nothing: where it was
+    # cut between two web addresses they came back glued, ".../news/00006https://...".
+    links = " ".join(f"https://www.tainan.gov.tw/news/{i:05d}" for i in range(60))
+    text = f"Tainan opens new canal routes.\nRelated links: {links}"
+    scripted.default = translator(lambda src: src.replace("Related links:", "相關連結：").replace(
+        "Tainan opens new canal routes.", "臺南開闢運河新航線。"))
+    result = translate_article(text, target="zh-Hant", settings=scripted_settings.replace(chunk_tokens=150))
+    assert result.pairs[1][1] == f"相關連結： {links}"
+    assert result.verified
+
+
 def test_a_failed_chunk_names_its_index(scripted, scripted_settings):
     scripted.default = translator()
     scripted.script(Step.error(400, {"error": {"message": "bad request", "code": 400}}))
