@@ -119,7 +119,9 @@ def test_a_paragraph_is_a_non_empty_line_kept_verbatim(text, expected):
     ],
 )
 def test_parse_marked(reply, numbers, expected):
-    sources = {1: "翻譯：王小明"} if "by Wang" in reply else {4: "「我們會努力。」", 5: "《跨越1624》"}
+    # The rows whose source decides: a credit line, a quotation, a title.
+    sources = {1: "翻譯：王小明"} if "by Wang" in reply else {4: "「我們會努力。」", 5: "《跨越1624》"} if (
+        "We will try." in reply or "Across 1624" in reply) else None
     assert parse_marked(reply, numbers, sources=sources) == expected
 
 
