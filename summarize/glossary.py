@@ -107,7 +107,7 @@ def check_glossary(glossary: Mapping[str, str]) -> dict[str, str]:
 
     Raises:
         ConfigError: an entry is not a pair of non-empty strings, each on one line, or holds a
-            paragraph marker's brackets (``[[2]]``).
+            paragraph marker's brackets (``[[2]]``) or a lone surrogate.
     """
     if not isinstance(glossary, Mapping):
         raise ConfigError(
@@ -125,6 +125,14 @@ def check_glossary(glossary: Mapping[str, str]) -> dict[str, str]:
                     f"glossary entries must be one line each, got {term!r}: {rendering!r}; "
                     "write the name on one line (' '.join(value.split()) folds its line breaks)"
                 )
+        lone = next((c for value in (term, rendering) for c in value if "\ud800" <= c <= "\udfff"), None)
+        if lone is not None:
+            # A broken decode (a byte read as a surrogate): no request body can encode it, and the
+            # first request would fail with a UnicodeEncodeError rather than this.
+            raise ConfigError(
+                f"glossary entries must be text that can be sent, got {term!r}: {rendering!r}, which holds the lone "
+                f"surrogate {lone!r} (a byte that was not UTF-8); read the names as UTF-8"
+            )
         name, english = as_cleaned(term).strip(), as_cleaned(rendering).strip()
         if not name or not english:
             raise ConfigError(f"glossary entries must map a non-empty str to a non-empty str, got {term!r}: {rendering!r}")

@@ -75,6 +75,15 @@ def test_an_entry_with_a_markers_brackets_is_refused_before_any_request(scripted
         load_glossary(path)
 
 
+@pytest.mark.parametrize("bad", [{"黃偉哲": "Huang\udce9"}, {"黃偉\udcad": "Huang Wei-che"}])
+def test_an_entry_with_a_lone_surrogate_is_refused_before_any_request(scripted, scripted_settings, bad):
+    # A name read from bytes that were not UTF-8 (surrogateescape) went out in the first request
+    # body and failed with a UnicodeEncodeError, no SummarizeError, after the run had started.
+    with pytest.raises(ConfigError, match=r"lone surrogate '\\udc[0-9a-f]{2}' \(a byte that was not UTF-8\)"):
+        translate_article("臺南市長黃偉哲今天宣布。\n\n臺南將新增公車路線。", glossary=bad, settings=scripted_settings)
+    assert scripted.requests == []
+
+
 @pytest.mark.parametrize("pasted", ["黃偉哲\u200b", "\ufeff黃偉哲", "黃\u200d偉哲", "黃偉哲\u00ad"])
 def test_a_name_pasted_with_invisible_characters_matches_the_cleaned_article(tmp_path, pasted):
     # The article loses its zero-width characters (text.clean); the name kept them and never matched.
