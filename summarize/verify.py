@@ -798,7 +798,9 @@ REPAIR_SOURCES_PER_CLAIM = 2
 REPAIR_SOURCES_MAX = 6
 # How much farther (in powers of ten) than the nearest a source figure may be to be shown too.
 REPAIR_NEAR = 1.0
-_REPAIR_MARKER = re.compile(r"^\s*\[(\d+)\]\s*(.*)$")
+# A sentence number has at most 9 digits: more is no marker of ours, and over 4,300 digits int()
+# raises ValueError (a reply of "[999...9] x" crashed the run).
+_REPAIR_MARKER = re.compile(r"^\s*\[(\d{1,9})\]\s*(.*)$")
 
 
 @dataclass(frozen=True)

@@ -1147,3 +1147,14 @@ async def test_a_date_the_article_does_not_give_is_taken_out_without_a_repair_re
     checked = await verify.repair_summary(ask, summary, title)
     assert ask.sent == [] and not checked.repaired
     assert checked.dropped == ("on March 15, 2023",) and "2023" not in checked.text and "Tainan" in checked.text
+
+
+def test_a_repair_reply_with_a_sentence_number_too_long_to_read_is_no_marker_and_no_crash():
+    # "[" + 5,000 nines + "] x" raised a bare ValueError (int() refuses over 4,300 digits) out of
+    # the run; it is no marker of ours, so the one sentence asked for keeps the reply as a whole.
+    from summarize.verify import apply_repair
+
+    text = "The city spent 5 dollars. It opened a park."
+    assert apply_repair(text, ["The city spent 5 dollars."], "[" + "9" * 5000 + "] x", "市府投入三億元。") == text
+    fixed = apply_repair(text, ["The city spent 5 dollars."], "[1] The city spent 300 million dollars.", "市府投入三億元。")
+    assert fixed == "The city spent 300 million dollars. It opened a park."
