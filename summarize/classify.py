@@ -429,7 +429,11 @@ class Classifier:
                 )
             tls = tls_failure(exc)
             if tls is not None:
-                return errors.ConnectionFailedError(f"{tls}{self._base_url_origin()}", **self.where(model, attempt, None))
+                err = errors.ConnectionFailedError(f"{tls}{self._base_url_origin()}", **self.where(model, attempt, None))
+                # Plain HTTP where TLS was asked, or a certificate refused: the same answer every
+                # time, so not asked again (4 attempts took 12 s to say so at default settings).
+                err.settled = True  # type: ignore[attr-defined]  # read by the retry policy
+                return err
             return self.dropped(str(exc), model, attempt)
         if isinstance(exc, sdk.APIStatusError) and 300 <= exc.status_code < 400:
             target = exc.response.headers.get(REDIRECTED_TO) or exc.response.headers.get("location") or "elsewhere"

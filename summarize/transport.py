@@ -760,8 +760,9 @@ class Transport:
             # A Retry-After longer than we will wait fails at once rather than sleeping.
             return exc.retry_after is None or exc.retry_after <= self.settings.retry_wait_max
         if isinstance(exc, errors.ConnectionFailedError):
-            # A local server that went silent is most likely still working on the request.
-            return not (getattr(exc, "timed_out", False) and self.local)
+            # A local server that went silent is most likely still working on the request; a
+            # failed TLS handshake (plain HTTP, a refused certificate) fails the same way again.
+            return not (getattr(exc, "timed_out", False) and self.local) and not getattr(exc, "settled", False)
         return False
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:

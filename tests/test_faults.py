@@ -829,6 +829,16 @@ def test_https_to_a_plain_http_server_says_so(scripted):
     assert "is a server running" not in str(err)
 
 
+def test_a_failed_tls_handshake_is_not_asked_again(scripted):
+    # Plain HTTP answers every handshake the same way: at default retries, 4 attempts and their
+    # backoff took 12 s to give the same error.
+    https = scripted.base_url.replace("http://", "https://")
+    settings = Settings(base_url=https, model="m", cache=False, max_retries=3, retry_backoff=0.01)
+    err = raised(summarize_article, ARTICLE, settings=settings)
+    assert isinstance(err, ConnectionFailedError) and err.attempts == 1, repr(err)
+    assert "the TLS handshake failed" in str(err)
+
+
 def test_a_tls_handshake_cut_off_is_no_advice_to_use_http():
     import ssl
 
