@@ -170,8 +170,11 @@ _LEAD_IN = re.compile(
 )
 # A source that opens with such a word itself (當然！): its translation's "Sure!" translates it.
 _ANSWERING_SOURCE = re.compile(r"\A\s*(?:當然|好的|沒問題|是的|sure|certainly|of course|okay|ok\b|absolutely)", re.IGNORECASE)
+# A sign-off's words someone in the article says ("Let me know if the city should add more, the
+# mayor told residents."): reported speech, which a translation keeps.
+_REPORTED = r"(?![^\n.!?]*\b(?:said|says|told|tells|asked|asks|urged|urges|wrote|writes)\b)"
 _SIGN_OFF = re.compile(
-    r"(?:^|(?<=[.!?。！？]))[ \t]*(?:(?:I )?hope (?:this|that|it) helps\b(?![^\n.!?]*\b(?:said|says)\b)|(?:please )?let me know\b"
+    rf"(?:^|(?<=[.!?。！？]))[ \t]*(?:(?:I )?hope (?:this|that|it) helps\b{_REPORTED}|(?:please )?let me know\b{_REPORTED}"
     r"|if you (?:have|need) (?:any )?(?:other|further|more|additional) questions\b|if you need anything else\b"
     r"|is there anything else\b|希望(?:這|这|以上)[^\n]{0,12}(?:幫助|帮助|有用))[^\n]*$",
     re.IGNORECASE,

@@ -261,6 +261,11 @@ from summarize.reply import without_chatter  # noqa: E402
         ("她說，希望這能幫助有孩子的家庭。", "She said she hopes this helps families with children.", False,
          "她說，希望這能幫助有孩子的家庭。"),
         ("Hope this helps the commuters, the mayor said.", "", True, "Hope this helps the commuters, the mayor said."),
+        # Reported speech in a sign-off's words is the article's: it stays (it was cut, and with it
+        # the mayor's words), while a sign-off of the model's own still goes.
+        ("Tainan will add 12 bus routes.\n\nLet me know if the city should add more, the mayor told residents.", "", True,
+         "Tainan will add 12 bus routes.\n\nLet me know if the city should add more, the mayor told residents."),
+        ("Tainan will add 12 bus routes. Let me know if you need anything else!", "", True, "Tainan will add 12 bus routes."),
         ("The heredoc opens <<<ARTICLE>>> here.", "程式以 <<<ARTICLE>>> 開頭。", False, "The heredoc opens <<<ARTICLE>>> here."),
     ],
 )
