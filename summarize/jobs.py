@@ -411,13 +411,22 @@ class Job:
     # job found marked is advanced (``advance``) before anything reads its round.
     CHANGING = "changing"
 
-    def begin_change(self) -> dict[str, Any]:
-        """Mark the job as changing (``CHANGING``); its metadata, so marked."""
+    def begin_change(self, importing: Sequence[str] = ()) -> dict[str, Any]:
+        """Mark the job as changing (``CHANGING``); its metadata, so marked. ``importing`` names
+        the results files an import stores from, so that a ``status`` after an interrupted
+        import can say to import them again (``interrupted_import``)."""
         meta = self.load()
-        if not meta.get(self.CHANGING):
-            meta[self.CHANGING] = True
+        mark: Any = {"importing": list(importing)} if importing else True
+        if meta.get(self.CHANGING) != mark:
+            meta[self.CHANGING] = mark
             self.save(meta)
         return meta
+
+    def interrupted_import(self, meta: dict[str, Any]) -> list[str]:
+        """The results files of an import that was interrupted before it recorded the next round
+        (``begin_change``); none when no import was."""
+        mark = meta.get(self.CHANGING)
+        return list(mark.get("importing", ())) if isinstance(mark, dict) else []
 
     def end_change(self) -> dict[str, Any]:
         """Unmark the job (``begin_change``); its metadata."""
@@ -1182,7 +1191,9 @@ def _import(
         log.warning("%d result line(s) are not this job's requests (unknown custom_id) and were skipped", foreign)
     stored = 0
     odd = [_Odd() for _ in results]
-    job.begin_change()  # replies stored before the next round is recorded (``advance`` ends it)
+    # Replies stored before the next round is recorded (``advance`` ends it); the files named, for
+    # a status after an interrupt to say to import them again.
+    job.begin_change(importing=[str(name) if not name.is_file() else os.path.abspath(name) for name in names])
     handles = [open(path, "rb") for path in results]
     try:
         for shard_number in sorted(offsets):
@@ -1378,7 +1389,19 @@ def status(out: str | os.PathLike[str]) -> Report:
     meta = job.load()
     if job.interrupted(meta) or _outputs_to_write(job, meta):
         with job.exclusive():
-            return advance(job)
+            meta = job.load()
+            unfinished = job.interrupted_import(meta)
+            report = advance(job)
+        if unfinished and report.files:
+            # The round advance wrote may hold requests whose answers are in those files, not
+            # stored yet: handed to the engine, they were paid for twice.
+            log.warning(
+                "an import of %s was interrupted before it stored every reply, so some requests of round %d may be "
+                "answered in it already: run `summarize batch import %s %s` again before answering round %d",
+                ", ".join(unfinished), report.round, shlex.quote(display(job.out)),
+                " ".join(shlex.quote(name) for name in unfinished), report.round,
+            )
+        return report
     return _report(job, meta)
 
 

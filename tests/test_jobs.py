@@ -650,6 +650,35 @@ def _three_articles_answered(tmp_path: Path) -> tuple[Path, Path]:
     return folder, out
 
 
+def test_status_after_an_interrupted_import_says_to_import_the_same_file_again(tmp_path, monkeypatch, caplog):
+    # Ctrl-C after one shard of r.jsonl was stored: status planned round 2 from what was stored,
+    # holding requests answered in r.jsonl, and said nothing; handed to the engine, they were
+    # paid for twice.
+    monkeypatch.setattr(jobs, "SHARD_SIZE", 1)  # three articles, three shards
+    _, out = _three_articles_answered(tmp_path)
+    save = jobs.Job.save_shard
+
+    def interrupted(self, number, shard):
+        save(self, number, shard)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(jobs.Job, "save_shard", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        jobs.import_results(out, tmp_path / "r.jsonl")
+    monkeypatch.setattr(jobs.Job, "save_shard", save)
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        report = jobs.status(out)
+    assert report.files  # a round was planned, some of whose requests r.jsonl answers
+    said = " ".join(caplog.messages)
+    assert f"an import of {tmp_path / 'r.jsonl'} was interrupted before it stored every reply" in said, said
+    assert f"run `summarize batch import {out} {tmp_path / 'r.jsonl'}` again before answering round {report.round}" in said
+    caplog.clear()
+    assert jobs.import_results(out, tmp_path / "r.jsonl").done == 3  # as it says: nothing more to pay for
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        jobs.status(out)
+    assert "was interrupted" not in " ".join(caplog.messages)
+
+
 def test_an_output_that_cannot_be_written_fails_its_article_alone_and_is_written_later(tmp_path):
     # A file of the user's that appeared at a.md while the batch ran was written over; a
     # read-only b.json stopped the whole import (c never written, a's outputs not recorded).
