@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from . import prompts
 from .loops import sentences, words_of
 from .reply import Reply
-from .text import han_count, in_chinese, mostly_chinese, not_english, visible_length
+from .text import HAN, han_count, in_chinese, mostly_chinese, not_english, visible_length
 
 
 def wrong_language(text: str, language: str) -> bool:
@@ -62,13 +62,13 @@ def _masked_quote(match: re.Match[str]) -> str:
 # name's length glossed by the English in brackets after it ("黃偉哲 (Huang Wei-che)").
 _GLOSS = re.compile(
     r"[(（][^()（）A-Za-z\n，。！？；]{1,20}[)）]"
-    r"|[\u3400-\u4dbf\u4e00-\u9fff]{1,20}\s*[(（][A-Za-z][^()（）\n]*[)）]"
+    rf"|[{HAN}]{{1,20}}\s*[(（][A-Za-z][^()（）\n]*[)）]"
 )
 # Chinese characters in a row, outside a quote and a gloss, are a word left untranslated in an
 # English sentence ("opened the 世界島嶼 exhibition", or a clause of the article after a comma):
 # mostly Latin, such a sentence passed as English with no flag. A key sentence's translation is
 # held to the same (``translate.chinese_words``).
-_UNTRANSLATED_WORD = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+_UNTRANSLATED_WORD = re.compile(f"[{HAN}]{{2,}}")
 
 
 def untranslated(text: str) -> list[tuple[int, int]]:

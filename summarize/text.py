@@ -589,11 +589,16 @@ def half_width(text: str) -> str:
     return text.translate(_FULL_WIDTH)
 
 
+# The Chinese characters (``is_han``) as the inside of a regular expression's character class:
+# f"[{HAN}]{{2,}}" is a word of two or more.
+HAN = "\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff"
+
+
 def is_han(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\U00020000" <= char <= "\U0002ffff"
 
 
-_HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]")
+_HAN = re.compile(f"[{HAN}]")
 
 
 def han_count(text: str) -> int:

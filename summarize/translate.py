@@ -59,7 +59,7 @@ from .reply import without_chatter
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
 from .text import (
-    clean, half_width, han_count, han_ratio, in_simplified, is_han, mostly_chinese, not_english, to_traditional, visible_length,
+    HAN, clean, half_width, han_count, han_ratio, in_simplified, is_han, mostly_chinese, not_english, to_traditional, visible_length,
 )
 from .tokens import TokenCounter, tokenizer_for
 
@@ -668,8 +668,7 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
 # A word the translation did not translate: two or more Chinese characters in a row, or one
 # alone that is not a gloss in brackets ("the character for luck (福)"). On the reference model
 # a line of the Lai He story came back as '"When did it start," 乙 said' (乙: the second man).
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_CHINESE_WORD = re.compile(f"[{_HAN}]{{2,}}|(?<![(（])[{_HAN}](?![)）])")
+_CHINESE_WORD = re.compile(f"[{HAN}]{{2,}}|(?<![(（])[{HAN}](?![)）])")
 
 
 def chinese_words(translated: str) -> list[str]:
