@@ -13,6 +13,7 @@ The examples replay a cassette unless a live run is asked for (``endpoint_or_rec
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -32,6 +33,12 @@ RECORDED_SETTINGS: dict[str, Any] = {"cache": False}
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie")
 
 
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(secrets: frozenset[str]) -> list[tuple[re.Pattern[str], re.Pattern[bytes]]]:
+    patterns = (key_pattern(s) for s in sorted(secrets, key=len, reverse=True))
+    return [(p, re.compile(p.pattern.encode())) for p in patterns if p is not None]
 
 
 class Scrubber:
@@ -55,15 +62,16 @@ class Scrubber:
         if key_pattern(value) is not None:  # a short one only where it stands alone (text.key_pattern)
             self.secrets.add(value)
 
-    def _patterns(self) -> list[re.Pattern[str]]:
-        # Longest first: one may hold another.
-        return [p for s in sorted(self.secrets, key=len, reverse=True) if (p := key_pattern(s)) is not None]
+    def _patterns(self) -> list[tuple[re.Pattern[str], re.Pattern[bytes]]]:
+        """Each secret's pattern (``text.key_pattern``), for text and for bytes, longest secret
+        first (one may hold another): compiled once per set of secrets, not at every body."""
+        return _compiled(frozenset(self.secrets))
 
     def text(self, value: Any) -> Any:
         """``value`` (str or bytes) with every known secret replaced by ``***``."""
-        for pattern in self._patterns():
+        for pattern, in_bytes in self._patterns():
             if isinstance(value, bytes):
-                value = re.compile(pattern.pattern.encode()).sub(b"***", value)
+                value = in_bytes.sub(b"***", value)
             elif isinstance(value, str):
                 value = pattern.sub("***", value)
         return value
@@ -128,7 +136,7 @@ class Scrubber:
             ]
             whole = "".join(delta[field] for _, delta in pieces)
             masked = list(whole)
-            for pattern in self._patterns():
+            for pattern, _ in self._patterns():
                 for found in pattern.finditer(whole):
                     masked[found.start() : found.end()] = "*" * (found.end() - found.start())
             if masked == list(whole):
