@@ -491,6 +491,10 @@ class Settings:
         env: dict[str, str] | None = getattr(self, "_env", None)
         return env.get(name) if env else None
 
+    def defaulted(self, name: str) -> bool:
+        """Whether ``name`` was left to the preset or the default: no argument or variable gave it."""
+        return name in getattr(self, "_derived", ())
+
     def origin(self, name: str) -> str:
         """Where ``name``'s value came from, for messages: ``", from SUMMARIZE_..."`` (or the
         ``OPENAI_*`` variable it fell back to), the preset's or the default; nothing for a value
@@ -498,7 +502,7 @@ class Settings:
         variable = self._variable(name)
         if variable:
             return f", from {variable}"
-        if name in getattr(self, "_derived", ()):
+        if self.defaulted(name):
             if self.preset and getattr(presets.get(self.preset), name, None) is not None:
                 return f", preset {self.preset}'s"
             return ", the default"

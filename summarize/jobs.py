@@ -797,7 +797,7 @@ def say_resumed(
 def endpoint_given(settings: Settings) -> bool:
     """Whether ``settings`` name an endpoint (a base URL given, or a preset), rather than fall
     back to OpenAI's API, the default."""
-    return settings.preset is not None or "base_url" not in getattr(settings, "_derived", ())
+    return settings.preset is not None or not settings.defaulted("base_url")
 
 
 def check_endpoint(job: Job, meta: dict[str, Any], settings: Settings) -> None:
