@@ -309,8 +309,9 @@ def english_dates(text: str) -> list[Figure]:
 
 def slash_fraction(first: str, second: str) -> bool:
     """Whether a month and day written with a slash are a fraction instead: one digit over a
-    larger one up to 10 (1/3, 3/10 are shares; 2/2, 6/30, 12/25 and 5/3 are dates)."""
-    return len(first) == 1 and int(first) < int(second) <= 10
+    larger one up to 10 (1/3, 3/10 are shares; 2/2, 6/30, 12/25 and 5/3 are dates). One rule for
+    both languages: ``chinese_figures`` reads its 1/3 by it too."""
+    return len(first) == 1 and 0 < int(first) < int(second) <= 10
 
 
 def _month(name: str) -> int:
@@ -400,9 +401,9 @@ _ZH_LONE_HALF = re.compile(
     r"(?:(?P<share>[過逾近超]半數?|超過半數?|半數)|半(?P<span>年|個?小時|個鐘頭?|個月|個?世紀|價))"
 )
 _ZH_HALF_SPANS = {"年": (6.0,), "小時": (30.0,), "鐘": (30.0,), "月": (15.0, 2.0), "世紀": (50.0,)}
-# A fraction written with a slash, as in English: 1/3, 2/3 (a digit over a digit or 10, so that
+# A fraction written with a slash, as in English: 1/3, 2/3 (``slash_fraction`` decides, so that
 # 6/30 stays a date). Its numbers are no figures of an output alone.
-_ZH_SLASH_FRACTION = re.compile(r"(?<![\d/.,A-Za-z-])(\d)/(\d|10)(?![\d/.,A-Za-z-])")
+_ZH_SLASH_FRACTION = re.compile(r"(?<![\d/.,A-Za-z-])(\d)/(\d{1,2})(?![\d/.,A-Za-z-])")
 # Between two numbers, what makes the second's unit the first's too: 3至5萬, 3-5%, 三、四十.
 _ZH_RANGE_JOIN = re.compile(r"\s*(?:至|到|-|–|~|～|、)\s*")
 
@@ -910,9 +911,9 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
     for match in _ZH_ROC_BRACKETS.finditer(text):
         figures.append(Figure(float(int(match.group(1)) + 1911), False, 0.0, match.group(), *match.span(), "roc"))
     for match in _ZH_SLASH_FRACTION.finditer(text):
-        fraction = int(match.group(1)) / int(match.group(2))
-        if not 0 < fraction < 1:
+        if not slash_fraction(match.group(1), match.group(2)):
             continue
+        fraction = int(match.group(1)) / int(match.group(2))
         where = (match.group(), *match.span())
         figures += [Figure(fraction, False, 0.0, *where)]
         figures += [Figure(percent, True, 0.0, *where) for percent in _rounded_percents(100 * fraction)]
