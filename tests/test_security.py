@@ -65,14 +65,19 @@ def test_the_key_is_not_in_errors_even_when_the_server_echoes_it(scripted, scrip
     assert KEY not in said
 
 
+def _said_after_echoing_401(scripted, scripted_settings, key: str, message: str) -> str:
+    """Everything the library says of a run whose server refuses ``key`` with a 401 saying ``message``."""
+    scripted.default = lambda seen: Step.error(401, {"error": {"message": message}})
+    with pytest.raises(AuthenticationError) as info:
+        summarize_article("臺南今天天氣晴朗。", settings=scripted_settings.replace(api_key=key, max_retries=0))
+    return everything_said(info.value)
+
+
 @pytest.mark.parametrize("key", ["sk-ab\\cdefgh12345678", "sk-ab'cd\"efgh12345678", "sk-ab\\'cd\"ef12345678"])
 def test_a_key_with_a_backslash_or_quotes_is_not_in_errors_in_its_quoted_forms(scripted, scripted_settings, key):
     # The message quotes the error body as a dict repr, which doubles a backslash and escapes a
     # quote: redaction looked for the key as sent, and that form of it went out whole.
-    scripted.default = lambda seen: Step.error(401, {"error": {"message": f"Incorrect API key provided: {key}"}})
-    with pytest.raises(AuthenticationError) as info:
-        summarize_article("臺南今天天氣晴朗。", settings=scripted_settings.replace(api_key=key, max_retries=0))
-    said = everything_said(info.value)
+    said = _said_after_echoing_401(scripted, scripted_settings, key, f"Incorrect API key provided: {key}")
     assert "***" in said
     for form in (key, repr(key)[1:-1], json.dumps(key)[1:-1], key.replace("\\", "\\\\")):
         assert form not in said, form
@@ -83,10 +88,7 @@ def test_a_key_with_a_backslash_or_quotes_is_not_in_errors_in_its_quoted_forms(s
 def test_a_short_key_is_not_in_errors_either(scripted, scripted_settings, key):
     # `vllm serve --api-key hunter2`: keys under 8 characters were left in messages whole, where
     # a server echoed them ("Incorrect API key provided: hunter2"), for the CLI and doctor to print.
-    scripted.default = lambda seen: Step.error(401, {"error": {"message": f"Incorrect API key provided: {key}."}})
-    with pytest.raises(AuthenticationError) as info:
-        summarize_article("臺南今天天氣晴朗。", settings=scripted_settings.replace(api_key=key, max_retries=0))
-    said = everything_said(info.value)
+    said = _said_after_echoing_401(scripted, scripted_settings, key, f"Incorrect API key provided: {key}.")
     assert "provided: ***." in said
     assert key not in said
 
