@@ -68,6 +68,18 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+# The sampling temperature's range in the OpenAI API, which DashScope follows; a local server
+# takes more, but above 2 a model writes noise, and the gateways refuse it only after the request.
+MAX_TEMPERATURE = 2.0
+
+
+def _temperature(text: str) -> float:
+    value = _non_negative_float(text)
+    if value > MAX_TEMPERATURE:
+        raise ValueError
+    return value
+
+
 class _Refused(ValueError):
     """A value refused for a reason of its own; the message follows the variable's name and
     never repeats the value (it may hold a password or a key)."""
@@ -305,7 +317,7 @@ _SPECS: dict[str, _Spec] = {
     "max_retries": _Spec("SUMMARIZE_MAX_RETRIES", _non_negative_int, "a whole number >= 0, e.g. 3", wants="int"),
     "retry_backoff": _Spec("SUMMARIZE_RETRY_BACKOFF", _non_negative_float, "a number of seconds >= 0, e.g. 1", wants="float"),
     "retry_wait_max": _Spec("SUMMARIZE_RETRY_WAIT_MAX", _non_negative_float, "a number of seconds >= 0, e.g. 60", wants="float"),
-    "temperature": _Spec("SUMMARIZE_TEMPERATURE", _non_negative_float, "a number >= 0, e.g. 0.2", wants="float"),
+    "temperature": _Spec("SUMMARIZE_TEMPERATURE", _temperature, "a number from 0 to 2, e.g. 0.2", wants="float"),
     # Lowercased as it is used: "AUTO" counted as auto but was reported as a tokenizer named "AUTO".
     "tokenizer": _Spec("SUMMARIZE_TOKENIZER", lambda t: _text(t).lower(), "auto, qwen, qwen3.5, conservative or a tiktoken encoding name"),
     "preset": _Spec("SUMMARIZE_PRESET", _one_of(presets.PRESETS), f"one of {', '.join(presets.PRESETS)}"),

@@ -30,6 +30,8 @@ def test_defaults():
         ({"SUMMARIZE_CONCURRENCY": "8"}, "concurrency", 8),
         ({"SUMMARIZE_TIMEOUT": "2.5"}, "timeout", 2.5),
         ({"SUMMARIZE_MAX_RETRIES": "0"}, "max_retries", 0),
+        ({"SUMMARIZE_TEMPERATURE": "2"}, "temperature", 2.0),
+        ({"SUMMARIZE_TEMPERATURE": "0"}, "temperature", 0.0),
         ({"SUMMARIZE_MODEL": ""}, "model", None),
         ({"SUMMARIZE_TRANSLATION_CONTEXT": "on"}, "translation_context", True),
         ({}, "translation_context", False),
@@ -49,6 +51,9 @@ def test_environment_variables(env, field, expected):
         ({"SUMMARIZE_TIMEOUT": "soon"}, "SUMMARIZE_TIMEOUT must be a positive number of seconds"),
         ({"SUMMARIZE_TIMEOUT": "nan"}, "SUMMARIZE_TIMEOUT must be a positive number of seconds"),
         ({"SUMMARIZE_MAX_RETRIES": "-1"}, "SUMMARIZE_MAX_RETRIES must be a whole number >= 0"),
+        ({"SUMMARIZE_TEMPERATURE": "1e308"}, "SUMMARIZE_TEMPERATURE must be a number from 0 to 2"),
+        ({"SUMMARIZE_TEMPERATURE": "2.01"}, "SUMMARIZE_TEMPERATURE must be a number from 0 to 2"),
+        ({"SUMMARIZE_TEMPERATURE": "-0.1"}, "SUMMARIZE_TEMPERATURE must be a number from 0 to 2"),
         ({"SUMMARIZE_BASE_URL": "localhost:11434"}, "SUMMARIZE_BASE_URL must be an http:// or https:// URL"),
         ({"OPENAI_BASE_URL": "ftp://x"}, "OPENAI_BASE_URL must be an http:// or https:// URL"),
     ],
@@ -168,6 +173,7 @@ def test_unknown_override_is_refused():
         {"concurrency": 0}, {"concurrency": True}, {"context_tokens": "8192"}, {"timeout": -1},
         # A number's setting takes a number, as a count's takes an int: "30" is refused alike.
         {"timeout": "30"}, {"temperature": "0.5"}, {"retry_backoff": True}, {"concurrency": 2.0},
+        {"temperature": 1e308}, {"temperature": 2.5},
     ],
 )
 def test_direct_construction_is_validated(kwargs):
