@@ -60,7 +60,7 @@ from .result import (
     ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_LONG, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary,
 )
 from .runner import gather_or_cancel, run_sync
-from .text import clean, in_simplified, to_traditional
+from .text import clean, in_simplified, script_language, to_traditional
 from .tokens import TokenCounter, tokenizer_for
 from .translate import MARKER_TOKENS, TranslationRun, Unit, chinese_words, marker_prefix, translation_budget
 
@@ -233,7 +233,8 @@ class Run:
                 "repeated itself" if first.looped else f"ran past its {limit}-token limit",
             )
             second = await self.judge(
-                prompts.reask(messages, *reasons), language, limit, penalize=first.looped or first.cut,
+                prompts.reask(messages, *reasons, found=script_language(first.text)), language, limit,
+                penalize=first.looped or first.cut,
                 stream=stream, final=final, words=words,
             )
             best = second if second.badness <= first.badness else first

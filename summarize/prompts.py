@@ -160,13 +160,14 @@ REASKS = {
 }
 
 
-def reask(messages: list[Message], *reasons: str) -> list[Message]:
+def reask(messages: list[Message], *reasons: str, found: str = "Chinese") -> list[Message]:
     """``messages`` with the words for each reason (a language code the reply must be in,
     ``"loop"``, ``"short"`` or ``"echo"``) appended to the last user message: the start of the
-    request stays byte-identical, so a server's prompt cache still holds it."""
+    request stays byte-identical, so a server's prompt cache still holds it. ``found`` is the
+    language a reply that had to be English came back in (``text.script_language``)."""
     if not reasons:
         return [dict(m) for m in messages]
-    extra = "\n\n".join(render(REASKS[reason]) for reason in reasons)
+    extra = "\n\n".join(render(REASKS[reason], found=found) for reason in reasons)
     last = max(i for i, m in enumerate(messages) if m["role"] == "user")
     return [{**m, "content": f"{m['content']}\n\n{extra}"} if i == last else dict(m) for i, m in enumerate(messages)]
 

@@ -674,6 +674,29 @@ def not_english(text: str) -> bool:
     return bool(letters) and latin * 2 <= letters
 
 
+# Hangul syllables and jamo: a Korean text writes its words in them, with few Chinese characters.
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+
+
+def script_language(text: str) -> str:
+    """The language the letters of ``text`` that are not Latin are in, as a re-ask names it:
+    "Japanese" (``JAPANESE_MIN_SHARE`` of them hiragana), "Korean" (more Hangul than Chinese
+    characters), "Chinese" (Chinese characters at least half of them, or no such letters), else
+    "a language other than English". A Japanese reply was told it "came back in Chinese"."""
+    rest = _LATIN.sub("", text)
+    rest, hiragana = _HIRAGANA.subn("", rest)
+    rest, hangul = _HANGUL.subn("", rest)
+    rest, han = _HAN.subn("", rest)
+    letters = hiragana + hangul + han + sum(map(str.isalpha, rest))
+    if not letters:
+        return "Chinese"
+    if hiragana >= JAPANESE_MIN_SHARE * letters:
+        return "Japanese"
+    if hangul > han:
+        return "Korean"
+    return "Chinese" if han * 2 >= letters else "a language other than English"
+
+
 @functools.lru_cache(maxsize=1)
 def _s2tw():
     import opencc

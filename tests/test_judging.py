@@ -262,20 +262,22 @@ def test_a_cut_chinese_copy_is_reasked_for_english_before_anything_is_raised(scr
 
 
 @pytest.mark.parametrize(
-    "reply",
+    "reply, found",
     [
-        "市政府は、来年からバス路線網を拡大すると発表した。新しい路線が加わる。",
-        "시 정부는 내년부터 버스 노선망을 확대한다고 발표했다. 새 노선이 추가된다.",
+        ("市政府は、来年からバス路線網を拡大すると発表した。新しい路線が加わる。", "Japanese"),
+        ("시 정부는 내년부터 버스 노선망을 확대한다고 발표했다. 새 노선이 추가된다.", "Korean"),
     ],
     ids=["japanese", "korean"],
 )
-def test_an_english_summary_in_japanese_or_korean_is_asked_again_then_flagged(scripted, scripted_settings, reply):
+def test_an_english_summary_in_japanese_or_korean_is_asked_again_then_flagged(scripted, scripted_settings, reply, found):
     # Only Chinese characters were counted: a Japanese reply (half kana) was kept as the English
     # summary with no flag, and a Korean one was not even asked again.
     scripted.default = lambda seen: Step.reply(reply)
     summary = summarize_article(ARTICLE, settings=scripted_settings)
     assert summary.unverified == ("en",) and summary.flags == ("en-not-english",)
     assert len(scripted.chat_requests) == 2 and scripted.chat_requests[1].reasked
+    # The re-ask names the language the reply was in: "came back in Chinese" was wrong for both.
+    assert f"came back in {found} and" in scripted.chat_requests[1].task_text
 
 
 def test_an_english_summary_still_chinese_after_the_reask_is_returned_unverified(scripted, scripted_settings):

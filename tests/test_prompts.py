@@ -9,7 +9,8 @@ from summarize import prompts
 
 def test_every_prompt_file_renders():
     values = dict(fence_open="<<<A>>>", fence_close="<<<END A>>>", language="English", part=1, parts=2,
-                  length="at most 50 words", names_rule="", source="Chinese", target="English", marker_example="[[1]]", places="Tainan")
+                  length="at most 50 words", names_rule="", source="Chinese", target="English", marker_example="[[1]]", places="Tainan",
+                  found="Chinese")
     for name in ("summary_system", "translate_system"):
         text = prompts.render(name, **values)
         assert "$" not in text and "<<<A>>>" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import corpus_text
 
-from summarize.text import in_chinese, in_simplified, to_traditional
+from summarize.text import in_chinese, in_simplified, script_language, to_traditional
 
 
 @pytest.mark.parametrize(
@@ -144,3 +144,21 @@ def test_a_traditional_article_copied_whole_is_unchanged(name):
     # Before, its variants were "repaired" (峯 → 峰, 纔 → 才, 半斗米 → 半鬥米) and counted as drift.
     article = corpus_text(name)
     assert to_traditional(article, source=article) == (article, 0)
+
+
+@pytest.mark.parametrize(
+    "reply, language",
+    [
+        ("臺南市政府今天宣布，明年起擴大公車路網。", "Chinese"),
+        ("The city will add routes. 臺南市政府今天宣布明年起擴大公車路網。", "Chinese"),  # a sentence left in Chinese
+        ("市政府は、来年からバス路線網を拡大すると発表した。", "Japanese"),
+        ("The city said 市政府は、来年からバス路線網を拡大すると発表した。", "Japanese"),
+        ("優衣庫（ユニクロ）今天在臺北開設新店。", "Chinese"),  # Chinese writing a brand in katakana
+        ("시 정부는 내년부터 버스 노선망을 확대한다고 발표했다.", "Korean"),
+        ("臺南市（타이난시）정부는 내년부터 버스 노선망을 확대한다고 발표했다.", "Korean"),
+        ("Городская администрация расширит сеть автобусов.", "a language other than English"),
+        ("1,234 / 56%", "Chinese"),  # no letters: the re-ask's words as they always were
+    ],
+)
+def test_script_language_names_what_a_reply_meant_to_be_english_was_in(reply, language):
+    assert script_language(reply) == language
