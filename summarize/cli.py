@@ -27,7 +27,7 @@ import re
 import shlex
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -679,6 +679,24 @@ def _end_streamed_line(streamed: list[str] | None) -> None:
         _print("\n")
 
 
+# A dry run lists every chunk's size up to this many; a longer plan (a book: 439 chunks) shows its
+# first and last sizes and its range, and --json lists them all.
+SIZES_SHOWN = 12
+
+
+def chunk_sizes(chunks: Sequence[int]) -> str:
+    """The token counts of a plan's chunks as a dry run prints them: ``[1490, 1502, 1230]``, or for
+    more than ``SIZES_SHOWN`` chunks ``[1490, 1502, 1488, ..., 1230] (439 sizes from 1,230 to
+    1,510; --json lists each)``."""
+    if len(chunks) <= SIZES_SHOWN:
+        return "[" + ", ".join(map(str, chunks)) + "]"
+    head = ", ".join(map(str, chunks[: SIZES_SHOWN - 2]))
+    return (
+        f"[{head}, ..., {chunks[-1]}] ({len(chunks)} sizes from {min(chunks):,} to {max(chunks):,}; "
+        "--json lists each)"
+    )
+
+
 def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> int:
     from .plan import plan_article, plan_translation
 
@@ -723,7 +741,7 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
             "parameters gets key sentences: pass --model for its plan"
         )
     for source, plan in records:
-        sizes = ", ".join(str(t) for t in plan.chunks)
+        sizes = chunk_sizes(plan.chunks)
         if plan.method == KEY_SENTENCES:
             print(f"{shown(source)}: key sentences: {plan.key_sentences} of {plan.sentences} sentences, {plan.budget} tokens")
             what = "their translation" if plan.requests else "a zh-Hant summary is the sentences themselves"
@@ -731,7 +749,7 @@ def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> i
             continue
         if plan.method_reason:
             print(f"{shown(source)}: {plan.method_reason}")
-        print(f"{shown(source)}: {len(plan.chunks)} chunk(s) of at most {plan.budget} tokens: [{sizes}]")
+        print(f"{shown(source)}: {len(plan.chunks)} chunk(s) of at most {plan.budget} tokens: {sizes}")
         if args.translate:
             names = f" + {plan.map_requests} name extraction" if plan.map_requests else ""
             print(

@@ -30,6 +30,8 @@ from scripted_server import ScriptedServer, Step, completion
 
 from conftest import SAMPLE, SEED, corpus_text
 
+from summarize import cli
+
 CLI = Path(sys.executable).with_name("summarize")
 ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網。市長表示，新路線將連接科學園區與火車站。"
 
@@ -355,6 +357,26 @@ def test_dry_run_sends_nothing_and_explains_the_tokenizer(scripted):
     maps = [r for r in scripted.chat_requests if r.kind == "map" and f"of {parts} " in r.task_text]
     assert len(maps) == parts and len(scripted.chat_requests) == parts + 1
     assert sum(prompt_overhead(r.messages, tokenizer_for("scripted")) for r in maps) == map_tokens
+
+
+def test_dry_run_of_a_book_shows_a_few_chunk_sizes_and_their_range(scripted):
+    # A 1.7-million-character text printed 439 sizes on one line of 3,000 characters.
+    book = SAMPLE.read_text(encoding="utf-8") * 200
+    result = run("-", "--dry-run", server=scripted, stdin=book, env={"SUMMARIZE_CONTEXT_TOKENS": "4096"})
+    assert result.returncode == 0, result.stderr
+    chunk_line = next(line for line in result.stdout.splitlines() if line.startswith("-: "))
+    listed = run("-", "--dry-run", "--json", server=scripted, stdin=book, env={"SUMMARIZE_CONTEXT_TOKENS": "4096"})
+    sizes = json.loads(listed.stdout)["chunks"]
+    assert len(sizes) > cli.SIZES_SHOWN and len(chunk_line) < 200
+    shown = ", ".join(map(str, sizes[: cli.SIZES_SHOWN - 2]))
+    assert chunk_line.endswith(
+        f"[{shown}, ..., {sizes[-1]}] ({len(sizes)} sizes from {min(sizes):,} to {max(sizes):,}; --json lists each)"
+    )
+
+
+@pytest.mark.parametrize("count", [1, cli.SIZES_SHOWN])
+def test_a_dry_run_lists_every_size_of_a_short_plan(count):
+    assert cli.chunk_sizes(list(range(100, 100 + count))) == "[" + ", ".join(str(100 + i) for i in range(count)) + "]"
 
 
 def test_dry_run_with_a_model_counts_with_its_tokenizer(scripted, article):
