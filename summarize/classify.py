@@ -331,22 +331,19 @@ class Classifier:
             )
         else:
             message = f"the request timed out after {timeout:g} s of silence; raise SUMMARIZE_TIMEOUT for slow models"
-        err = errors.ConnectionFailedError(message, **self.where(model, attempt, None))
-        err.timed_out = True  # type: ignore[attr-defined]  # read by the retry policy
-        return err
+        return errors.ConnectionFailedError(message, timed_out=True, **self.where(model, attempt, None))
 
     def overdue(self, deadline: float, model: str | None, attempt: int, call: str = "") -> errors.ConnectionFailedError:
         """The attempt ran past its deadline while the server kept sending: a chat reply, or
         the answer to another ``call`` ("GET /models"), which no token limit makes shorter."""
         timeout = self.settings.timeout
-        err = errors.ConnectionFailedError(
+        return errors.ConnectionFailedError(
             f"{f'the answer to {call}' if call else 'the reply'} was still coming after {deadline:g} s, the deadline "
             f"of one request ({deadline / timeout:g} times SUMMARIZE_TIMEOUT={timeout:g}); the server is very slow "
             "or stalling: raise SUMMARIZE_TIMEOUT" + ("" if call else " or lower SUMMARIZE_OUTPUT_TOKENS"),
+            timed_out=True,
             **self.where(model, attempt, None),
         )
-        err.timed_out = True  # type: ignore[attr-defined]
-        return err
 
     def dropped(self, detail: str, model: str | None, attempt: int) -> errors.ConnectionFailedError:
         return errors.ConnectionFailedError(
@@ -429,11 +426,11 @@ class Classifier:
                 )
             tls = tls_failure(exc)
             if tls is not None:
-                err = errors.ConnectionFailedError(f"{tls}{self._base_url_origin()}", **self.where(model, attempt, None))
                 # Plain HTTP where TLS was asked, or a certificate refused: the same answer every
                 # time, so not asked again (4 attempts took 12 s to say so at default settings).
-                err.settled = True  # type: ignore[attr-defined]  # read by the retry policy
-                return err
+                return errors.ConnectionFailedError(
+                    f"{tls}{self._base_url_origin()}", settled=True, **self.where(model, attempt, None)
+                )
             return self.dropped(str(exc), model, attempt)
         if isinstance(exc, sdk.APIStatusError) and 300 <= exc.status_code < 400:
             target = exc.response.headers.get(REDIRECTED_TO) or exc.response.headers.get("location") or "elsewhere"

@@ -91,7 +91,18 @@ class EndpointError(SummarizeError):
 
 
 class ConnectionFailedError(EndpointError):
-    """The endpoint could not be reached, dropped the connection, or timed out."""
+    """The endpoint could not be reached, dropped the connection, or timed out.
+
+    Two marks tell the retry policy what sending again would do: ``timed_out`` (the server
+    went silent, or ran past the request's deadline: a local server is most likely still
+    working on it) and ``settled`` (a failure that comes back the same every time, such as
+    a TLS handshake with a plain-HTTP server).
+    """
+
+    def __init__(self, message: str, *, timed_out: bool = False, settled: bool = False, **kwargs) -> None:
+        self.timed_out = timed_out
+        self.settled = settled
+        super().__init__(message, **kwargs)
 
 
 class RateLimitedError(EndpointError):

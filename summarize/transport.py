@@ -762,7 +762,7 @@ class Transport:
         if isinstance(exc, errors.ConnectionFailedError):
             # A local server that went silent is most likely still working on the request; a
             # failed TLS handshake (plain HTTP, a refused certificate) fails the same way again.
-            return not (getattr(exc, "timed_out", False) and self.local) and not getattr(exc, "settled", False)
+            return not (exc.timed_out and self.local) and not exc.settled
         return False
 
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:

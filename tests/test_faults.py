@@ -837,6 +837,7 @@ def test_a_failed_tls_handshake_is_not_asked_again(scripted):
     err = raised(summarize_article, ARTICLE, settings=settings)
     assert isinstance(err, ConnectionFailedError) and err.attempts == 1, repr(err)
     assert "the TLS handshake failed" in str(err)
+    assert err.settled and not err.timed_out  # the marks the retry policy reads
 
 
 def test_a_tls_handshake_cut_off_is_no_advice_to_use_http():

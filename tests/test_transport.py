@@ -353,6 +353,7 @@ def test_a_local_server_that_timed_out_is_not_sent_the_request_again(scripted, s
     err = raised(chat, scripted_settings.replace(timeout=0.3, max_retries=3))
     assert isinstance(err, ConnectionFailedError)
     assert "silent for 0.3 s" in str(err) and "SUMMARIZE_TIMEOUT" in str(err)
+    assert err.timed_out and not err.settled  # the marks the retry policy reads
     assert len(scripted.chat_requests) == 1
 
 
@@ -360,6 +361,14 @@ def test_a_dropped_connection_to_a_local_server_is_still_retried(scripted, scrip
     scripted.script(Step(drop=True), Step.reply("ok"))
     assert chat(scripted_settings).text == "ok"
     assert len(scripted.chat_requests) == 2
+
+
+def test_a_connection_that_keeps_dropping_is_neither_timed_out_nor_settled(scripted, scripted_settings):
+    # Both marks are fields of every ConnectionFailedError, not attributes some happen to carry.
+    scripted.default = lambda seen: Step(drop=True)
+    err = raised(chat, scripted_settings.replace(max_retries=1, retry_backoff=0.01))
+    assert isinstance(err, ConnectionFailedError) and err.attempts == 2
+    assert (err.timed_out, err.settled) == (False, False)
 
 
 def test_a_request_in_flight_when_its_client_closes_is_not_sent_again(scripted, scripted_settings):
