@@ -6,6 +6,7 @@ Nothing here runs at import time, and nothing here talks to the network.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import ipaddress
 import os
 import re
@@ -363,10 +364,33 @@ def _argument(name: str, spec: _Spec, value: Any) -> Any:
     return value
 
 
+# The public functions' own keywords besides the settings: a misspelt one is as likely meant for
+# them ("language" for languages=) as for a setting.
+ARGUMENTS = ("languages", "target", "settings", "client", "partial", "glossary", "on_text")
+
+
+# What other APIs call a setting: an OpenAI client's parameter names, and plain words.
+_OTHER_NAMES = {
+    "max_tokens": "output_tokens", "max_completion_tokens": "output_tokens", "max_output_tokens": "output_tokens",
+    "words": "summary_words", "max_words": "summary_words", "length": "summary_words",
+    "api_base": "base_url", "url": "base_url", "endpoint": "base_url", "key": "api_key", "lang": "languages",
+}
+
+
+def _meant(name: str) -> str:
+    """" (did you mean 'languages'?)" for a name one typo away from a setting or an argument, or
+    another API's name for one (max_tokens)."""
+    close = [_OTHER_NAMES[name]] if name in _OTHER_NAMES else difflib.get_close_matches(
+        name, [*_SPECS, *ARGUMENTS], n=1, cutoff=0.75
+    )
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _check_known(overrides: Mapping[str, Any]) -> None:
     unknown = sorted(set(overrides) - set(_SPECS))
     if unknown:
-        raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; valid: {', '.join(_SPECS)}")
+        named = ", ".join(f"{name}{_meant(name)}" for name in unknown)
+        raise ConfigError(f"unknown setting(s) {named}; valid: {', '.join(_SPECS)}")
 
 
 @dataclass(frozen=True)

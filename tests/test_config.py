@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from summarize import ConfigError, Settings
+from summarize import config
 from summarize.config import OPENAI_BASE_URL, PLACEHOLDER_API_KEY
 
 
@@ -165,6 +166,38 @@ def test_settings_are_checked_against_each_other_only_once_merged():
 def test_unknown_override_is_refused():
     with pytest.raises(ConfigError, match="unknown setting"):
         Settings().replace(modle="x")
+
+
+@pytest.mark.parametrize(
+    "name, meant",
+    [
+        ("modle", "model"), ("concurency", "concurrency"), ("api-key", "api_key"), ("glosary", "glossary"),
+        # The public functions' own keywords, and what other APIs call a setting.
+        ("language", "languages"), ("max_tokens", "output_tokens"), ("words", "summary_words"), ("url", "base_url"),
+    ],
+)
+def test_an_unknown_setting_names_the_one_it_was_likely_meant_for(name, meant):
+    with pytest.raises(ConfigError, match=rf"unknown setting\(s\) {name} \(did you mean '{meant}'\?\); valid: base_url, "):
+        Settings.from_env({}, **{name: 1})
+
+
+def test_an_unknown_setting_far_from_any_is_named_without_a_guess():
+    with pytest.raises(ConfigError) as info:
+        Settings().replace(colour="blue")
+    assert "did you mean" not in str(info.value) and "unknown setting(s) colour; valid: " in str(info.value)
+
+
+def test_the_arguments_a_misspelt_setting_may_be_meant_for_are_the_public_functions_keywords():
+    import inspect
+
+    import summarize
+
+    public = {"summarize_article", "asummarize_article", "translate_article", "atranslate_article"}
+    keywords = {
+        p.name for name in public for p in inspect.signature(getattr(summarize, name)).parameters.values()
+        if p.kind is p.KEYWORD_ONLY
+    }
+    assert keywords == set(config.ARGUMENTS)
 
 
 @pytest.mark.parametrize(
