@@ -6,6 +6,7 @@ import functools
 import html
 import json
 import logging
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -524,6 +525,11 @@ def check_text(text: object, named: str) -> str:
     """
     if isinstance(text, (bytes, bytearray)):
         raise InputTypeError(f"{named} is bytes; decode it first, e.g. data.decode('utf-8')")
+    if isinstance(text, os.PathLike):
+        # The text is asked for, not a file: a path would be summarized as its own name.
+        raise InputTypeError(
+            f"{named} is a path ({type(text).__name__}), not its text; read it first, e.g. path.read_text(encoding='utf-8')"
+        )
     if not isinstance(text, str):
         raise InputTypeError(f"{named} must be a str, got {type(text).__name__}")
     return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import pathlib
 import re
 import tracemalloc
 
@@ -28,6 +29,7 @@ from summarize.tokens import tokenizer_for
         (42, InputTypeError, "must be a str, got int"),
         (3.5, InputTypeError, "must be a str, got float"),
         (["臺南"], InputTypeError, "must be a str, got list"),
+        (pathlib.PurePosixPath("news/a.txt"), InputTypeError, "is a path (PurePosixPath), not its text; read it first"),
         ("\ud800", InputError, "lone surrogate '\\ud800' at position 0"),
         # Nothing to summarize, yet each was sent as a paid request.
         ("。。！？……「」", InputError, "holds no words: only digits, punctuation or symbols"),
@@ -38,7 +40,7 @@ from summarize.tokens import tokenizer_for
         ("\u200b\u200d\ufeff", InputError, "no text once"),
         ("\x00\x01\x07", InputError, "no text once"),
     ],
-    ids=["empty", "whitespace", "None", "bytes", "bytearray", "int", "float", "list", "lone-surrogate",
+    ids=["empty", "whitespace", "None", "bytes", "bytearray", "int", "float", "list", "path", "lone-surrogate",
          "punctuation-only", "digits-and-symbols-only", "emoji-only",
          "surrogate-inside", "html-only", "zero-width-only", "controls-only"],
 )
