@@ -81,11 +81,18 @@ class OutputClosed(BaseException):
 # -- parsing -------------------------------------------------------------------------------
 
 
+_LOWER_LANGUAGES = {code.lower() for code in LANGUAGES}
+
+
 def _languages(text: str) -> tuple[str, ...]:
+    codes = [code.strip() for code in text.split(",") if code.strip()]
     try:
-        return check_languages([code.strip() for code in text.split(",") if code.strip()])
+        return check_languages(codes)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(LANGUAGES)}, got {text!r}") from None
+        hint = next((prompts.language_hint(code) for code in codes if code.lower() not in _LOWER_LANGUAGES), "")
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of {', '.join(LANGUAGES)}, got {text!r}{hint}"
+        ) from None
 
 
 def _positive(text: str) -> int:

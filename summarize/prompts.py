@@ -50,12 +50,29 @@ def render(name: str, **values: object) -> str:
 _CODES = {known.lower(): known for known in LANGUAGE_NAMES}
 
 
+def language_hint(code: object) -> str:
+    """What a code the library does not take was likely meant as: another tag for a supported
+    language ("zh-TW", "English"), Simplified Chinese, or several codes in one string."""
+    if not isinstance(code, str):
+        return ""
+    tag = code.strip().lower().replace("_", "-")
+    if "," in tag:
+        return "; give one code per item, e.g. languages=('en', 'zh-Hant')"
+    if tag in ("zh", "zh-cn", "zh-sg", "zh-hans", "zh-hans-cn", "chinese", "cmn"):
+        return "; only Traditional Chinese is written: 'zh-Hant' (Taiwan usage)"
+    if tag.startswith("zh-") or tag in ("traditional chinese", "繁體中文", "中文"):
+        return "; Traditional Chinese is 'zh-Hant' (written with Taiwan usage)"
+    if tag.startswith("en-") or tag == "english":
+        return "; English is 'en'"
+    return ""
+
+
 def language_code(code: str, what: str = "language") -> str:
     """``code`` as the library writes it, read without regard to case ("EN" → "en", "zh-hant" →
-    "zh-Hant"); ``ConfigError`` for a code it does not support."""
+    "zh-Hant"); ``ConfigError`` for a code it does not support, saying which was likely meant."""
     found = _CODES.get(code.strip().lower()) if isinstance(code, str) else None
     if found is None:
-        raise ConfigError(f"unsupported {what} {code!r}; supported: {', '.join(LANGUAGE_NAMES)}")
+        raise ConfigError(f"unsupported {what} {code!r}; supported: {', '.join(LANGUAGE_NAMES)}{language_hint(code)}")
     return found
 
 

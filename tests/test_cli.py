@@ -189,6 +189,14 @@ def test_an_unknown_language_is_a_usage_error_on_one_line(scripted, article):
     assert scripted.requests == []
 
 
+def test_a_language_tag_for_traditional_chinese_names_the_code_to_use(scripted, article):
+    result = run(str(article), "--languages", "en,zh-TW", server=scripted)
+    assert result.returncode == 2 and scripted.requests == []
+    assert result.stderr.splitlines()[-1].endswith(
+        "expected a comma-separated list of en, zh-Hant, got 'en,zh-TW'; Traditional Chinese is 'zh-Hant' (written with Taiwan usage)"
+    )
+
+
 def test_json_prints_one_object_per_article(scripted, article, tmp_path):
     second = tmp_path / "two.txt"
     second.write_text("高雄港今天創下貨櫃吞吐量新紀錄。", encoding="utf-8")

@@ -113,3 +113,27 @@ def test_every_fence_a_request_uses_is_cleaned_from_a_reply_that_copies_it(name)
 def test_a_fence_of_no_known_name_is_refused():
     with pytest.raises(ValueError, match="FENCE_NAMES"):
         prompts.fence_for("text", "NOTES")
+
+
+@pytest.mark.parametrize(
+    "code, hint",
+    [
+        ("zh-TW", "; Traditional Chinese is 'zh-Hant' (written with Taiwan usage)"),
+        ("zh_Hant_TW", "; Traditional Chinese is 'zh-Hant' (written with Taiwan usage)"),
+        ("zh-CN", "; only Traditional Chinese is written: 'zh-Hant' (Taiwan usage)"),
+        ("zh", "; only Traditional Chinese is written: 'zh-Hant' (Taiwan usage)"),
+        ("English", "; English is 'en'"),
+        ("en-US", "; English is 'en'"),
+        ("en,zh-Hant", "; give one code per item, e.g. languages=('en', 'zh-Hant')"),
+    ],
+)
+def test_an_unsupported_language_says_which_code_was_likely_meant(code, hint):
+    with pytest.raises(ValueError) as info:
+        prompts.language_code(code)
+    assert str(info.value) == f"unsupported language {code!r}; supported: en, zh-Hant{hint}"
+
+
+def test_an_unsupported_language_with_no_likely_meaning_gets_no_guess():
+    with pytest.raises(ValueError) as info:
+        prompts.language_code("fr")
+    assert str(info.value) == "unsupported language 'fr'; supported: en, zh-Hant"
