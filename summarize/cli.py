@@ -431,9 +431,10 @@ def _describe(exc: BaseException, source: str | None = None) -> str:
     """One line for one article's failure; the type too when it is not one we expect (a bug).
     A message that starts with the article's name, ``source``, is given without it: the line
     names the article already."""
-    from .errors import SummarizeError
+    from .errors import ChunkFailedError, SummarizeError
 
-    line = _one_line(exc)
+    # "Pass partial=True ..." is advice for a Python caller: the command has no such option.
+    line = " ".join(printable(exc.reason).split()) if isinstance(exc, ChunkFailedError) else _one_line(exc)
     if source is not None:
         line = line.removeprefix(f"{' '.join(printable(display(source)).split())}: ")
     if isinstance(exc, (SummarizeError, OSError, ValueError, TypeError)):

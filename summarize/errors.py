@@ -55,7 +55,9 @@ class ChunkFailedError(SummarizeError):
             "translation": " Pass partial=True to get the translation of the chunks that succeeded "
             "(the failed chunks' paragraphs empty, listed in unverified).",
         }
-        super().__init__(f"chunk {index + 1} of {count} failed: {cause}.{kept.get(what or '', '')}")
+        # What failed, without the advice for a Python caller (the command line has no partial=).
+        self.reason = f"chunk {index + 1} of {count} failed: {cause}."
+        super().__init__(f"{self.reason}{kept.get(what or '', '') if count > 1 else ''}")
 
 
 class EndpointError(SummarizeError):

@@ -1337,6 +1337,28 @@ def test_a_setting_no_article_can_run_under_exits_2_as_a_usage_error(scripted, a
     assert scripted.chat_requests == []
 
 
+def test_a_failed_chunk_is_reported_without_advice_the_command_cannot_take(scripted):
+    # "Pass partial=True to get a summary of the chunks that succeeded" is for a Python caller.
+    parts = "\n".join(f"第{i}項：臺南市政府今天公布第{i}號防災演練報告，共有{i * 7}名市民參加。" for i in range(30))
+    scripted.default = lambda seen: (
+        Step.error(400, {"error": {"message": "bad request"}}) if "第2項" in seen.fenced else reply("A note.")
+    )
+    env = {"SUMMARIZE_CHUNK_TOKENS": "300", "SUMMARIZE_METHOD": "abstractive", "SUMMARIZE_MODEL": "m"}
+    result = call("-", server=scripted, env=env, stdin=parts)
+    assert result.returncode == 1
+    assert re.search(r"-: chunk 1 of \d+ failed: the endpoint rejected the request", result.stderr), result.stderr
+    assert "partial" not in result.stderr
+
+
+@pytest.mark.parametrize("count, advised", [(1, False), (2, True)])
+def test_partial_is_advised_only_when_another_chunk_could_have_succeeded(count, advised):
+    from summarize import ChunkFailedError
+
+    err = ChunkFailedError(0, count, RuntimeError("bad request"), what="translation")
+    assert str(err).startswith(f"chunk 1 of {count} failed: bad request.")
+    assert ("Pass partial=True" in str(err)) is advised and "partial" not in err.reason
+
+
 def test_a_batch_names_the_article_of_each_library_warning(scripted, tmp_path):
     # Articles run at once, and "dropped a sentence whose figure ..." named none: any could be it.
     scripted.default = lambda seen: reply(
