@@ -211,7 +211,7 @@ def _work(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--translate",
         action="store_true",
-        help="a full bilingual translation instead of a summary, into the first of --languages "
+        help="a full bilingual translation instead of a summary, into the one language --languages names "
         "(en: from Traditional Chinese; zh-Hant: from English)",
     )
 
@@ -1074,6 +1074,10 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "translate", False) and getattr(args, "method", None):
         parser.error("--method is not taken with --translate: it chooses how a summary is written, and --translate "
                      "writes a full translation")
+    if getattr(args, "translate", False) and len(getattr(args, "languages", None) or ()) > 1:
+        # "Into the first of --languages": the others were dropped without a word.
+        parser.error(f"--translate writes one language, got --languages {','.join(args.languages)}: give "
+                     f"--languages {args.languages[0]} (or run once per language)")
     if getattr(args, "dry_run", False) and getattr(args, "markdown", False):
         parser.error("--markdown is not taken with --dry-run: a dry run prints its plan as text, or as JSON with --json")
     if args.debug:

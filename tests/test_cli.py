@@ -1337,6 +1337,14 @@ def test_a_setting_no_article_can_run_under_exits_2_as_a_usage_error(scripted, a
     assert scripted.chat_requests == []
 
 
+@pytest.mark.parametrize("command", [[], ["batch", "news", "--out", "out"]], ids=["file", "batch"])
+def test_translate_into_two_languages_is_a_usage_error_not_a_dropped_language(scripted, command):
+    args = [*command, "--translate", "--languages", "en,zh-Hant"] + ([] if command else ["-"])
+    result = call(*args, server=scripted, stdin="臺南市政府今天宣布。")
+    assert result.returncode == 2 and scripted.requests == []
+    assert "--translate writes one language, got --languages en,zh-Hant: give --languages en" in result.stderr
+
+
 def test_a_failed_chunk_is_reported_without_advice_the_command_cannot_take(scripted):
     # "Pass partial=True to get a summary of the chunks that succeeded" is for a Python caller.
     parts = "\n".join(f"第{i}項：臺南市政府今天公布第{i}號防災演練報告，共有{i * 7}名市民參加。" for i in range(30))
