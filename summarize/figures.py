@@ -180,6 +180,111 @@ def _chinese_below_zero(text: str, start: int, end: int) -> bool | None:
     return join is not None and join.group("join") in "-－−–"
 
 
+# The direction of a change. 衰退3.5% written "grew 3.5%" turns a fall into a rise, so a figure
+# stated as a rise is not supported by a source figure stated as a fall, nor the reverse; it is
+# flagged only when every source figure of its value states the other direction. Most figures
+# state none, and a figure without one supports, and is supported by, either; so does a level
+# a change ended at or came from ("fell from 5% to 3.5%", 降至3.5%, "growth slowed to 2.1%").
+# A direction is read only from what touches the figure, on both sides:
+#   - a word of change right before it, with only "by", "about", 了, 約 and the like between
+#     (成長3.5%, 較去年同期減少了約3.5%, 年增3.5%, 減幅為3.5%, "grew 3.5%", "fell by about 3.5
+#     percent", "a decline of 3.5%", "down 3.5 percentage points"), unless "not" or 未 negates
+#     it ("did not fall 3.5%", 沒有增加3%);
+#   - or a noun of change right after it ("a 3.5% drop", "3.5 percent higher", 六成嘅減租);
+#   - or, for a fall, a minus sign on the number (-2.1%, 負2.1%, "minus 2.1%"), which outweighs
+#     the word before it: 成長率為負2.1% is a fall. Not for a temperature, whose sign
+#     ``below_zero`` reads, and not a dash set apart by a space ("growth – 2.1% – was ...").
+# Precision over recall: the words are a small set of plain ones, and a change written any
+# other way ("narrowed", "cheaper", 收斂) states none, so an unknown word can only make the
+# check miss, never flag a right figure. "Up" and "down" before a number count only for a
+# percentage ("picked up 3 awards"), and not after "made" or "took" ("made up 18%").
+_ZH_RISE = "成長率?|增長率?|年增率?|月增|季增|增加|增幅|上升|提升|提高|攀升|回升|反彈|上漲|漲幅|升幅|上修|增|漲|升"
+_ZH_FALL = "負成長|衰退|減少|減幅|下降|降低|降幅|下滑|下跌|跌幅|萎縮|縮減|縮水|下修|回落|年減率?|月減|季減|減|降|跌"
+# The word, then what may stand between it and the number: 了 (咗 in Cantonese), about, over,
+# nearly, a currency; after a noun of size (率, 幅度) also 為 and 是, which after a verb
+# say "to" (增加為3萬 is a level).
+_ZH_CHANGE_BEFORE = re.compile(
+    rf"(?:(?P<fall>{_ZH_FALL})|(?P<rise>{_ZH_RISE}))(?:率|幅度?)?"
+    r"(?:(?<=[率幅度])[為是])?(?:了|咗|約|大約|達|高達|逾|超過|近|將近|接近|有|新臺幣|新台幣|臺幣|台幣|美金|人民幣|港幣)*\s*\Z"
+)
+# A word of change negated: 未減少, 沒有增加, 不會下降 (but 不斷增加 is a rise, 不減反增 too).
+_ZH_NEGATED = re.compile(r"(?:未|不|沒有?|無|冇)(?:會|能|再|曾)?\Z")
+# Single characters that open other words: 增減 and 漲跌 (a change either way), 升降, 公升.
+_ZH_NOT_CHANGE = re.compile(r"[增加]減|漲跌|升降|公升|勝負|抱負|欺負")
+_ZH_CHANGE_AFTER = re.compile(
+    r"\s*(?:的|嘅)?\s*(?:(?P<rise>成長|增長|增幅|漲幅|升幅|加租|加薪|加價)|(?P<fall>衰退|減少|下降|減幅|降幅|跌幅|減租|減薪|減價))"
+)
+_ZH_MINUS = re.compile(r"(?<![\d０-９零〇一二兩三四五六七八九十百千萬億勝抱欺正])(?:負\s*|[-－−])\Z")
+_EN_RISE = (
+    r"rose|rises?|rising|risen|grew|grows?|growing|grown|increased|increases?|increasing|climbed|climbs?|climbing"
+    r"|jumped|jumps?|jumping|surged|surges?|surging|gained|gains?|gaining|soared|soars?|soaring|expanded|expands?"
+    r"|expanding|rebounded|rebounds?|rebounding"
+)
+_EN_FALL = (
+    r"fell|falls?|falling|fallen|declined|declines?|declining|dropped|drops?|dropping|decreased|decreases?|decreasing"
+    r"|shrank|shrunk|shrinks?|shrinking|contracted|contracts?|contracting|slid|slides?|sliding|slipped|slips?|slipping"
+    r"|plunged|plunges?|plunging|plummeted|plummets?|plummeting|tumbled|tumbles?|tumbling|sank|sinks?|sinking"
+    r"|slumped|slumps?|slumping|dipped|dips?|dipping|cut|cuts|cutting|reduced|reduces?|reducing|lowered"
+)
+# Nouns of change, before "of" ("an increase of 3.5%") or after the number ("a 3.5% drop").
+_EN_RISE_NOUNS = r"increase|rise|growth|gain|jump|surge|hike|expansion|rebound"
+_EN_FALL_NOUNS = r"negative\s+growth|decline|drop|fall|decrease|contraction|reduction|cut|slump|dip|plunge"
+_EN_BETWEEN = (
+    r"(?:(?:by|about|around|roughly|nearly|almost|some|approximately|over|just|only|another|more\s+than|less\s+than"
+    r"|as\s+much\s+as|an?\s+(?:estimated|further|additional))\s+)*"
+)
+_EN_CHANGE_BEFORE = re.compile(
+    rf"(?<![\w-])(?:(?P<fall>{_EN_FALL_NOUNS})\s+of|(?P<rise>{_EN_RISE_NOUNS})\s+of"
+    rf"|(?P<fall_verb>{_EN_FALL})|(?P<rise_verb>{_EN_RISE})|(?P<down>down)|(?P<up>up))\s+{_EN_BETWEEN}\Z",
+    re.IGNORECASE,
+)
+_EN_NEGATED = re.compile(r"(?:\b(?:not|never|no)|n't)\s+(?:\w+\s+)?\Z", re.IGNORECASE)
+# After a count, "higher", "lower" and "fall" say something else ("3 lower courts", "the fall term").
+_EN_CHANGE_AFTER = re.compile(
+    r"(?:\s+(?:year-on-year|year-over-year|on-year|annual|yearly))?"
+    rf"\s+(?:(?P<rise>{_EN_RISE_NOUNS}|higher)|(?P<fall>{_EN_FALL_NOUNS}|lower))(?![\w-])",
+    re.IGNORECASE,
+)
+_EN_COUNT_AFTER = re.compile(r"higher|lower|fall", re.IGNORECASE)
+# "Up" after these is no rise: "women made up 18%", "it took up 40% of the space".
+_EN_UP_OF = re.compile(r"\b(?:make|makes|made|making|take|takes|took|taken|taking)\s+\Z", re.IGNORECASE)
+_EN_MINUS = re.compile(r"(?:(?<![\w%.,)-])[-−]|\b(?:minus|negative)\s+)\Z", re.IGNORECASE)
+
+
+def _english_rising(text: str, start: int, end: int, percent: bool, temperature: bool) -> bool | None:
+    """Whether the English figure at ``text[start:end]`` is stated as a rise (True) or a fall
+    (False); None when no word next to it says (see the comment above)."""
+    if not temperature and _EN_MINUS.search(text, max(0, start - 10), start):
+        return False
+    found = set()
+    before = _EN_CHANGE_BEFORE.search(text, max(0, start - 60), start)
+    if before and (before.group("up") or before.group("down")):
+        if not percent or (before.group("up") and _EN_UP_OF.search(text, max(0, before.start() - 8), before.start())):
+            before = None
+    if before and not _EN_NEGATED.search(text, max(0, before.start() - 20), before.start()):
+        found.add(any(before.group(name) for name in ("rise", "rise_verb", "up")))
+    after = _EN_CHANGE_AFTER.match(text, end)
+    if after and (percent or not _EN_COUNT_AFTER.fullmatch(after.group("rise") or after.group("fall"))):
+        found.add(after.group("rise") is not None)
+    return found.pop() if len(found) == 1 else None
+
+
+def _chinese_rising(text: str, start: int, end: int, temperature: bool) -> bool | None:
+    """Whether the Chinese figure at ``text[start:end]`` is stated as a rise (True) or a fall
+    (False); None when no word next to it says (see the comment above)."""
+    if not temperature and _ZH_MINUS.search(text, max(0, start - 3), start):
+        return False
+    before = _ZH_CHANGE_BEFORE.search(text, max(0, start - 16), start)
+    if before and (
+        (before.start() and _ZH_NOT_CHANGE.match(text, before.start() - 1))
+        or _ZH_NEGATED.search(text, max(0, before.start() - 3), before.start())
+    ):
+        before = None
+    after = _ZH_CHANGE_AFTER.match(text, end)
+    rising = {match.group("rise") is not None for match in (before, after) if match is not None}
+    return rising.pop() if len(rising) == 1 else None
+
+
 # A number in English: digits (not glued to letters, as in "Qwen3", "o1", "COVID-19", "v0.7.1"),
 # an optional scale, an optional percent; or number words, with or without a scale.
 _EN_FIGURE = re.compile(
@@ -538,6 +643,9 @@ class Figure:
             for 美元 and US$), else "" (元, "$", "yuan": any). Two named currencies must agree.
         below_zero: for a temperature, whether it is below zero (零下5度, "-5°C", "5 degrees below
             zero"); None for any other figure. Two temperatures must agree.
+        rising: for a change, whether it is stated as a rise (成長3.5%, "grew 3.5%") or a fall
+            (衰退3.5%, "a 3.5% drop", 負2.1%); None when the words next to it state no direction.
+            A rise is not supported by a fall, nor the reverse.
     """
 
     value: float
@@ -552,6 +660,7 @@ class Figure:
     points: bool = False
     currency: str = ""
     below_zero: bool | None = None
+    rising: bool | None = None
 
 
 def _half_unit(number: str) -> float:
@@ -649,11 +758,13 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
                     kind = "any" if _counts_the_next_word(text, match.end("num")) else "year"
             if "," not in number:
                 label = _name_before(text, match.start())
+        below_zero = None if percent or scale_text else _english_below_zero(text, match.start(), match.end())
         figures.append(
             Figure(
                 value * scale, percent, tolerance * scale, text[match.start() : end], match.start(), end, kind,
                 label=label, points=points, currency="" if percent else _english_currency(text, match.group("cur"), end),
-                below_zero=None if percent or scale_text else _english_below_zero(text, match.start(), match.end()),
+                below_zero=below_zero,
+                rising=_english_rising(text, match.start(), end, percent, below_zero is not None) if kind == "number" else None,
             )
         )
     for match in _EN_A_SCALE.finditer(text):
@@ -747,7 +858,9 @@ def _share_range_units(text: str, figures: list[Figure]) -> list[Figure]:
             continue
         ratio = second.value / _plain(second.text) if _plain(second.text) else 1.0
         if ratio != 1.0 or second.percent:
-            out[i] = Figure(written * ratio, second.percent, first.tolerance * ratio, first.text, first.start, first.end)
+            out[i] = Figure(
+                written * ratio, second.percent, first.tolerance * ratio, first.text, first.start, first.end, rising=first.rising
+            )
     return out
 
 
@@ -949,13 +1062,15 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
 
         currency = _chinese_currency(text, match.start(), match.end())
         cold = None if post or match.group("unit") else _chinese_below_zero(text, match.start(), match.end())
+        direction = _chinese_rising(text, span[0], match.end(), cold is not None)
 
         def add(v: float, percent: bool, kind: str = "number") -> None:
             points = percent and post in ("個百分點", "百分點")
             money = "" if percent or kind != "number" else currency
             below = None if percent or kind != "number" else cold
             figures.append(
-                Figure(v, percent, 0.0, source, *span, kind, label=label, points=points, currency=money, below_zero=below)
+                Figure(v, percent, 0.0, source, *span, kind, label=label, points=points, currency=money, below_zero=below,
+                       rising=direction if kind == "number" else None)
             )
 
         if keep_bare:
@@ -1137,6 +1252,8 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
             continue  # US$180 million is not 新臺幣1.8億元
         if figure.below_zero is not None and source.below_zero is not None and figure.below_zero != source.below_zero:
             continue  # "5 degrees" is not 零下5度
+        if figure.rising is not None and source.rising is not None and figure.rising != source.rising:
+            continue  # "grew 3.5%" is not 衰退3.5%
         if abs(source.value - figure.value) <= allowance:
             return source
     if figure.text[-2:].lower() in ("st", "nd", "rd", "th"):

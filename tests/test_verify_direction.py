@@ -1,0 +1,159 @@
+"""The direction of a change in summarize.verify: a figure the article states as a fall (衰退3.5%,
+負2.1%) written as a rise ("grew 3.5%") is flagged, and the reverse; a figure either side states
+no direction for is never flagged for it (``figures._english_rising``, ``_chinese_rising``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarize import verify
+from summarize.figures import chinese_figures, english_figures
+from summarize.verify import check
+
+
+def directions(found):
+    """Each figure's text and direction, once per place (a figure read two ways is one)."""
+    return list({(f.start, f.end): (f.text, f.rising) for f in found if f.kind != "date"}.values())
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+CHINESE = [
+    ("a fall", "全年經濟衰退3.5%。", [("3.5%", False)]),
+    ("a rise", "出口成長3.5%。", [("3.5%", True)]),
+    ("falls", "營收下降3.5%，訂單減少3.5%，減幅3.5%，股價跌3.5%。", [("3.5%", False)] * 4),
+    ("rises", "訂單增加3.5%，物價上升3.5%，增幅3.5%，股價漲3.5%。", [("3.5%", True)] * 4),
+    ("year on year", "出口年增3.5%，進口年減2.1%。", [("3.5%", True), ("2.1%", False)]),
+    ("against last year, with 了 and 約", "較去年同期減少了約3.5%。", [("3.5%", False)]),
+    ("a noun of size, then 為", "減幅為3.5%，成長率為2.1%。", [("3.5%", False), ("2.1%", True)]),
+    ("a minus sign outweighs the word", "經濟成長率為負2.1%，去年為-2.1%。", [("2.1%", False), ("2.1%", False)]),
+    ("負成長", "經濟負成長2.1%。", [("2.1%", False)]),
+    ("百分之", "比前年成長百分之三十二。", [("百分之三十二", True)]),
+    ("a currency between", "預算減少新臺幣3億元。", [("3億", False)]),
+    ("a noun of change after", "就爭取到六成嘅減租。", [("六成", False)]),
+    ("Cantonese 咗", "我減咗六成俾你。", [("六成", False)]),
+    # A level a change ended at or came from states none.
+    ("至", "失業率由5%降至3.5%。", [("5%", None), ("3.5%", None)]),
+    ("為 after a verb is to", "人數增加為3萬人。", [("3萬", None)]),
+    # Negated, either way, or a word that only opens with a character of change.
+    ("negated", "營收未減少3.5%，也沒有增加2%，不會下降1%。", [("3.5%", None), ("2%", None), ("1%", None)]),
+    ("不斷 is no negation", "營收不斷增加3.5%。", [("3.5%", True)]),
+    ("不減反增", "營收不減反增3.5%。", [("3.5%", True)]),
+    ("either way", "增減3%，漲跌2%。", [("3%", None), ("2%", None)]),
+    ("公升", "每公升3元。", [("3", None)]),
+    ("正負 is either sign", "誤差正負2%。", [("2%", None)]),
+    ("減少 far from the number", "為減少碳排放，市府補助3.5%的電費。", [("3.5%", None)]),
+    ("a range's second number", "成長3至5%。", [("3", True), ("5%", None)]),
+    ("a year counts no change", "2024年成長3.5%。", [("2024年", None), ("3.5%", True)]),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", CHINESE, ids=[c[0] for c in CHINESE])
+def test_chinese_directions(name, text, expected):
+    assert directions(chinese_figures(text)) == expected
+
+
+ENGLISH = [
+    ("verbs", "Exports grew 3.5% and imports fell 2.1%.", [("3.5%", True), ("2.1%", False)]),
+    ("by and about", "It rose by about 3.5 percent; it declined by 2.1%.", [("3.5 percent", True), ("2.1%", False)]),
+    ("a noun before of", "an increase of 3.5%, a decline of 2.1 percent", [("3.5%", True), ("2.1 percent", False)]),
+    ("a noun after", "a 3.5% drop and a 2.1% year-on-year rise", [("3.5%", False), ("2.1%", True)]),
+    ("up and down", "Sales were up 3.5%, margins down 2.1 percentage points.",
+     [("3.5%", True), ("2.1 percentage points", False)]),
+    ("higher and lower", "3.5% higher, 2 points lower", [("3.5%", True), ("2 points", False)]),
+    ("minus", "Growth was -2.1%, or minus 2.1%; negative growth of 2.1%.", [("2.1%", False)] * 3),
+    ("a sign outweighs the word", "growth of -2.1%", [("2.1%", False)]),
+    ("an amount", "Visitors increased by 30,000.", [("30,000", True)]),
+    # A level, a range's second number, a negation and a dash set apart state none.
+    ("from and to", "It fell from 5% to 3.5%.", [("5%", None), ("3.5%", None)]),
+    ("growth slowed to", "Growth slowed to 2.1%.", [("2.1%", None)]),
+    ("up to", "Fees rise up to 3.5%.", [("3.5%", None)]),
+    ("up from", "It was 3.5%, up from 2%.", [("3.5%", None), ("2%", None)]),
+    ("a range", "Prices rose 3-5%.", [("3", True), ("5%", None)]),
+    ("negated", "It did not fall 3.5%, nor has it grown 2%.", [("3.5%", None), ("2%", True)]),
+    ("didn't", "It didn't rise 3.5%.", [("3.5%", None)]),
+    ("a dash after a space", "Growth – 2.1% – was low.", [("2.1%", None)]),
+    ("made up", "Women made up 18% of entrants.", [("18%", None)]),
+    ("up before a count", "It picked up 3 awards.", [("3", None)]),
+    ("lower before a count", "3 lower courts and the 2 fall festivals", [("3", None), ("2", None)]),
+    ("a temperature's sign is below_zero's", "It was -5°C, and fell 5 degrees.", [("5", None), ("5", False)]),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", ENGLISH, ids=[c[0] for c in ENGLISH])
+def test_english_directions(name, text, expected):
+    assert directions(english_figures(text)) == expected
+
+
+# -- tracing -----------------------------------------------------------------------------------
+
+# (name, source, output, unsupported phrases)
+TRACED = [
+    ("a fall as growth", "全年經濟衰退3.5%。", "The economy grew 3.5%.", ["3.5%"]),
+    ("a fall as rose", "營收下降3.5%。", "Revenue rose 3.5%.", ["3.5%"]),
+    ("減少 as increased by", "營收較去年同期減少3.5%。", "Revenue increased by 3.5%.", ["3.5%"]),
+    ("減幅 as up", "營收減幅3.5%。", "Revenue was up 3.5% on the year.", ["3.5%"]),
+    ("跌 as rose", "股價跌3.5%。", "The share price rose 3.5 percent.", ["3.5 percent"]),
+    ("a rise as fell", "出口成長3.5%。", "Exports fell 3.5%.", ["3.5%"]),
+    ("增加 as declined by", "訂單增加3.5%。", "Orders declined by 3.5%.", ["3.5%"]),
+    ("上升 as down", "物價上升3.5%。", "Prices were down 3.5%.", ["3.5%"]),
+    ("漲 as a drop", "股價漲3.5%。", "The share price saw a 3.5% drop.", ["3.5% drop"]),
+    ("增幅 as a decline of", "增幅3.5%。", "A decline of 3.5 percent.", ["3.5 percent"]),
+    ("年增 as 年減", "出口年增3.5%。", "出口年減3.5%。", ["3.5%"]),
+    ("負 as growth", "經濟成長率為負2.1%。", "The economy grew 2.1%.", ["2.1%"]),
+    ("a minus sign as growth of", "經濟成長率-2.1%。", "Growth of 2.1% was reported.", ["2.1%"]),
+    ("an amount", "人口減少3萬人。", "The population rose by 30,000.", ["30,000"]),
+    # Right renderings.
+    ("a fall as fell", "全年經濟衰退3.5%。", "The economy shrank 3.5% for the year.", []),
+    ("a fall as a drop", "營收下降3.5%。", "A 3.5% drop in revenue.", []),
+    ("減少 as a decline of", "營收較去年同期減少3.5%。", "A decline of 3.5 percent on the year.", []),
+    ("negative growth as minus", "經濟成長率為負2.1%。", "Growth was -2.1%.", []),
+    ("negative growth in words", "經濟負成長2.1%。", "The economy had negative growth of 2.1%.", []),
+    ("percentage points", "支持率下降3.5個百分點。", "Support was down 3.5 percentage points.", []),
+    ("百分之", "比前年成長百分之三十二。", "Up 32% on the year before.", []),
+    # No direction on one side: nothing to disagree with.
+    ("the summary states none", "全年經濟衰退3.5%。", "The economy changed by 3.5%.", []),
+    ("the article states none", "經濟成長率3.5%。", "Growth of 3.5% ended the year.", []),
+    ("a level from and to", "失業率由5%降至3.5%。", "Unemployment fell from 5% to 3.5%.", []),
+    ("growth slowed to", "經濟成長率放緩至2.1%。", "Growth slowed to 2.1%.", []),
+    ("a level stated as one", "經濟成長率放緩至2.1%。", "The economy grew 2.1%.", []),
+    ("negated", "營收衰退3.5%。", "Revenue did not rise 3.5% as hoped.", []),
+    # Twice in the article, each way: either is a right rendering.
+    ("one value, both ways", "出口成長3.5%，進口衰退3.5%。", "Exports fell 3.5% and imports grew 3.5%.", []),
+    ("one value, once without", "營收衰退3.5%，占比3.5%。", "Revenue grew 3.5%.", []),
+    ("減少 of something else", "為減少碳排放，市府補助成長3.5%。", "Subsidies grew 3.5%.", []),
+    ("a range", "營收成長3至5%。", "Revenue rose 3% to 5%.", []),
+]
+
+
+@pytest.mark.parametrize("name, source, output, flagged", TRACED, ids=[c[0] for c in TRACED])
+def test_a_direction_must_agree(name, source, output, flagged):
+    assert [c.phrase for c in check(output, source)] == flagged
+
+
+async def test_a_wrong_direction_is_repaired_like_any_unsupported_figure():
+    source = "主計總處今日公布。全年經濟衰退3.5%，為十年來首見。出口則成長12%。"
+    summary = "The economy grew 3.5% for the year. Exports grew 12%."
+    sent = []
+
+    async def ask(messages):
+        sent.append(messages)
+        return "[1] The economy shrank 3.5% for the year."
+
+    checked = await verify.repair_summary(ask, summary, source)
+    assert checked.text == "The economy shrank 3.5% for the year. Exports grew 12%."
+    assert checked.kept_repair and checked.unsupported == ()
+    # The request shows the sentence with 衰退3.5% as the figure's evidence.
+    assert "[1] The economy grew 3.5% for the year." in sent[0][1]["content"]
+    assert "衰退3.5%" in sent[0][1]["content"]
+
+
+async def test_a_wrong_direction_the_repair_kept_is_listed_when_its_sentence_stays():
+    source = "全年經濟衰退3.5%。"
+    summary = "The economy grew 3.5%."
+
+    async def ask(messages):
+        return "[1] The economy grew 3.5%."
+
+    checked = await verify.repair_summary(ask, summary, source)
+    assert checked.text == summary and checked.unsupported == ("3.5%",)
