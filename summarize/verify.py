@@ -429,6 +429,10 @@ def _slipped_from(figure: Figure, found: list[Figure]) -> Figure | None:
         return None
     fits: dict[float, Figure] = {}
     for source in found:
+        if source.kind == "number" and not source.percent and math.isclose(source.value, figure.value):
+            # The article gives this very amount: what failed is its direction ("rose by 30,000"
+            # for 減少3萬) or sign, which another amount's power of ten does not mend.
+            return None
         # A figure keeps the text its source writes: 1,634亿 is read as 1,634億 (``chinese_figures``).
         written = source.text.translate(TRADITIONAL_NUMERALS)
         if source.kind != "number" or source.percent or source.value <= 0 or not _SLIP_UNITS.search(written):

@@ -131,6 +131,13 @@ def test_a_direction_must_agree(name, source, output, flagged):
     assert [c.phrase for c in check(output, source)] == flagged
 
 
+def test_an_amount_of_the_wrong_direction_is_no_unit_slip():
+    # The article gives 30,000 as a fall; 30萬 is a power of ten away, but "300,000" would be wrong.
+    output, source = "The population rose by 30,000.", "人口減少3萬人，全市約30萬人。"
+    assert verify.fix_unit_slips(output, source) == (output, [])
+    assert [c.phrase for c in check(output, source)] == ["30,000"]
+
+
 async def test_a_wrong_direction_is_repaired_like_any_unsupported_figure():
     source = "主計總處今日公布。全年經濟衰退3.5%，為十年來首見。出口則成長12%。"
     summary = "The economy grew 3.5% for the year. Exports grew 12%."
