@@ -4,8 +4,8 @@ The labelled set (benchmarks/faithful_cases.tsv) holds figures of the corpus art
 their correct English renderings, written by hand. Each becomes one test sentence that must not
 be flagged, and several wrong ones that must: the mistakes zh→en summaries make (÷10 and ×10,
 億 read as million or as billion, 萬 read as thousand, 成 read as percent, a 民國 year off by
-one, a date's day cut to one digit, a count of the article given as a year) and invented
-figures. A wrong rendering is left out when no check on figures alone could tell it from a
+one, a date's day cut to one digit, a count of the article given as a year, a change's
+direction reversed) and invented figures. A wrong rendering is left out when no check on figures alone could tell it from a
 right one: its value is another listed figure of the same article, or it is a year (or a date)
 the article itself states elsewhere ("2026" for the release date of an article that looks
 ahead to 2026年).
@@ -117,6 +117,25 @@ def render_date(english: str, date: tuple[int | None, int | None, int | None]) -
 def _plain(value: float) -> str:
     text = f"{value:,.3f}".rstrip("0").rstrip(".")
     return text
+
+
+# A word of change in a case's English rendering, and the word of the other direction: a case
+# written "a 60% reduction" is also written "a 60% increase". Only the rendering's own word is
+# turned, and only for a case whose article gives its figure with that direction alone (the
+# one who writes the case checks that: a figure the article also gives without a direction, or
+# the other way, could be either).
+REVERSED = {"reduction": "increase", "increase": "reduction", "cut": "increase", "fell": "rose", "rose": "fell",
+            "grew": "fell", "decline": "rise", "rise": "decline"}
+_REVERSIBLE = re.compile(r"\b(" + "|".join(REVERSED) + r")\b")
+
+
+def reverse_direction(english: str) -> str | None:
+    """``english`` with its word of change turned the other way ("a 60% reduction" → "a 60%
+    increase"), or None when it has none."""
+    match = _REVERSIBLE.search(english)
+    if match is None:
+        return None
+    return english[: match.start()] + REVERSED[match.group()] + english[match.end() :]
 
 
 def render(case: Case, value: float) -> str:
@@ -263,6 +282,8 @@ def build(cases: list[Case]) -> tuple[list[Sentence], int]:
                 dropped += 1
                 continue
             out.append(Sentence(case.article, f"Reportedly, {render(case, value)} {case.words}.", True, how))
+        if (turned := reverse_direction(case.english)) is not None:
+            out.append(Sentence(case.article, f"Reportedly, {turned} {case.words}.", True, "a change's direction reversed"))
     return out, dropped
 
 

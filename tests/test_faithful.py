@@ -93,7 +93,24 @@ def test_every_labelled_case_is_in_its_article_and_every_date_renders():
     assert all(s.text.startswith("Reportedly, ") for s in sentences)
     hows = {s.how for s in sentences if s.wrong}
     assert {"a day cut to one digit (÷10)", "民國 year off by one", "a count of the article as a year"} <= hows
+    assert "Reportedly, a 60% increase in rent for three months." in {
+        s.text for s in sentences if s.how == "a change's direction reversed"
+    }
     assert "Reportedly, June 3 is the last day." in {s.text for s in sentences if s.wrong}
+
+
+@pytest.mark.parametrize(
+    "english, turned",
+    [
+        ("a 60% reduction", "a 60% increase"),
+        ("a rent cut of 60%", "a rent increase of 60%"),
+        ("exports rose 3%", "exports fell 3%"),
+        ("a cutting tool", None),  # a word that only holds one
+        ("40%", None),
+    ],
+)
+def test_a_change_is_written_the_other_way(english, turned):
+    assert faithful.reverse_direction(english) == turned
 
 
 @pytest.mark.parametrize(
