@@ -54,7 +54,7 @@ from .errors import (
     InputError,
     TruncatedOutputError,
 )
-from .figures import ZH_NUMERIC_DATE, chinese_figures, english_figures
+from .figures import ZH_NUMERIC_DATE, chinese_dates, chinese_figures, english_dates, english_figures
 from .reply import without_chatter
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
@@ -555,6 +555,35 @@ def source_figures(source: str) -> list[str]:
     return [figure for _, figure in sorted(found)]
 
 
+def dates_cut_short(source: str, translation: str, target: str) -> list[str]:
+    """The days and months of ``source``'s dates that ``translation`` writes without their
+    trailing zero ("November 3" for 11月30日, "January 30" for 10月30日), as digits.
+
+    Figures are compared without trailing zeros (``source_figures``), so that 15,000 matches
+    1.5萬; a date's 30 then matched the 3 of "November 3". Held only where both sides read a
+    date as one (``chinese_dates``, ``english_dates``): a source date no date of the translation
+    gives, where one of the translation has its month and its day short of a zero, or its day
+    and its month short of one.
+    """
+    zh_source = target == "en"
+    given = [d.parts for d in (chinese_dates(source) if zh_source else english_dates(source)) if d.parts]
+    if not given:
+        return []
+    written = {d.parts for d in (english_dates(translation) if zh_source else chinese_dates(translation)) if d.parts}
+    cut = []
+    for _, month, day in given:
+        if month is None or any(m == month and d == day for _, m, d in written):
+            continue
+        for _, m, d in written:
+            if m == month and d is not None and day is not None and d != day and _figure_digits(str(d)) == _figure_digits(str(day)):
+                cut.append(str(day))
+                break
+            if d == day and m is not None and m != month and _figure_digits(str(m)) == _figure_digits(str(month)):
+                cut.append(str(month))
+                break
+    return list(dict.fromkeys(cut))
+
+
 # A Latin word in a Chinese translation is mostly a name or code it carries over ("Python 支援
 # Windows、macOS 和 Linux。"), so it counts as one unit, as a Chinese character does: counted
 # letter by letter, that correct translation was 12% Chinese and failed as "not in Chinese". A
@@ -660,6 +689,7 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
         problems.append(why)
     source, translation = translated_parts(source, translation, target)
     missing = [figure for figure in source_figures(source) if figure not in translated_figures(translation, target)]
+    missing += dates_cut_short(source, translation, target)
     if missing:
         problems.append(f"figures missing: {', '.join(missing)}")
     return problems

@@ -660,6 +660,16 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
         ("報名至113/11/30截止。", "Registration closes on November 30, 2024.", "en", None),
         ("報名至2024-11-30截止。", "Registration closes on November 13, 2024.", "en", "figures missing: 3"),
         ("報名至2024-11-30截止。", "Registration closes on November 30.", "en", "figures missing: 2024"),
+        # A date's trailing zero counts where both sides read the date as one: 15,000 still
+        # matches 1.5萬, but "November 3" is not 11月30日, nor "January 30" 10月30日.
+        ("截止日為11月30日。", "The deadline is November 3.", "en", "figures missing: 30"),
+        ("報名至2024-11-30截止。", "Registration closes on November 3, 2024.", "en", "figures missing: 30"),
+        ("活動於6月20日舉行。", "It is held on June 2.", "en", "figures missing: 20"),
+        ("10月30日開幕。", "It opens on January 30.", "en", "figures missing: 10"),
+        ("It closes on November 30.", "將於11月3日截止。", "zh-Hant", "figures missing: 30"),
+        ("截止日為11月30日。", "The deadline is November 30.", "en", None),
+        ("6月2日報名，6月20日舉行。", "Sign up on June 2; it is held on June 20.", "en", None),
+        ("10月與1月各一場。", "One in October and one in January.", "en", None),
         # The Latin words of a web address a Chinese translation keeps are no English left in it.
         ("Related links: https://www.tainan.gov.tw/news/00001 https://www.tainan.gov.tw/news/00002",
          "相關連結：https://www.tainan.gov.tw/news/00001 https://www.tainan.gov.tw/news/00002", "zh-Hant", None),
