@@ -56,6 +56,27 @@ from .text import half_width, mostly_chinese
 SCRIPT_SAMPLE = 2000
 # The most an output figure may differ from its source when it is rounded (relative).
 ROUNDING = 0.05
+# The most when a word says it is rounded: "about 2 million" for 186萬 (7.5% off) is how a brief
+# writes it, and "over 1,800" for 逾1805名. The slips the check is for (萬 read as thousand, 億
+# as million, a day cut to one digit) are ten times off or more, and a hedge lets none through.
+# The figure may then be rounded to its last non-zero digit, and "nearly" and "almost" say the
+# source is at most the figure, "over" and "more than" that it is at least the figure.
+HEDGED_ROUNDING = 0.1
+_EN_HEDGES = {
+    "about": "about", "around": "about", "roughly": "about", "approximately": "about", "some": "about",
+    "an estimated": "about", "close to": "below", "nearly": "below", "almost": "below", "just under": "below",
+    "over": "above", "more than": "above", "at least": "above", "just over": "above", "upwards of": "above",
+}
+_EN_HEDGE = re.compile(
+    r"(?<![\w-])(" + "|".join(sorted((h.replace(" ", r"\s+") for h in _EN_HEDGES), key=len, reverse=True)) + r")\s+\Z",
+    re.IGNORECASE,
+)
+
+
+def _english_hedge(text: str, start: int) -> str:
+    """The kind of rounding the word before the English figure at ``start`` says ("" for none)."""
+    match = _EN_HEDGE.search(text, max(0, start - 16), start)
+    return _EN_HEDGES[" ".join(match.group(1).lower().split())] if match else ""
 # The number of a list item: at the start of a line (after indentation or a quote mark), then
 # "." or ")" and a space. It numbers the item and is no figure.
 LIST_NUMBER = re.compile(r"^[ \t>]*(\d{1,2})[.)][ \t]", re.MULTILINE)
@@ -506,6 +527,19 @@ _ZH_LONE_HALF = re.compile(
     r"(?:(?P<share>[過逾近超]半數?|超過半數?|半數)|半(?P<span>年|個?小時|個鐘頭?|個月|個?世紀|價))"
 )
 _ZH_HALF_SPANS = {"年": (6.0,), "小時": (30.0,), "鐘": (30.0,), "月": (15.0, 2.0), "世紀": (50.0,)}
+# A span of time after a number, and the units an English text may turn it into: 一個半小時 is
+# "90 minutes", 一年半 "18 months", 兩週 "14 days", 14天 "two weeks", 90分鐘 "1.5 hours", 兩天
+# "48 hours". Each converted value counts only when it comes out whole or a half.
+_ZH_DURATION = re.compile(r"個?(小時|鐘頭|分鐘|星期|禮拜|週|周|天|月)")
+# The converted value supports only a figure an English text writes in that unit ("72 hours" for
+# 三天, never "magnitude 72" for 7.2級 in the same article).
+_ZH_DURATION_FACTORS = {
+    "小時": ((60.0, "minute"),), "鐘頭": ((60.0, "minute"),), "分鐘": ((1 / 60, "hour"),),
+    "星期": ((7.0, "day"),), "禮拜": ((7.0, "day"),), "週": ((7.0, "day"),), "周": ((7.0, "day"),),
+    "天": ((1 / 7, "week"), (24.0, "hour")), "月": ((1 / 12, "year"),), "年": ((12.0, "month"),),
+}
+# The unit of time an English figure is written in: "90 minutes", "1.5 hours", "a 48-hour".
+_EN_DURATION = re.compile(r"[\s-]*(minute|hour|day|week|month|year)s?\b", re.IGNORECASE)
 # A fraction written with a slash, as in English: 1/3, 2/3 (``slash_fraction`` decides, so that
 # 6/30 stays a date). Its numbers are no figures of an output alone.
 _ZH_SLASH_FRACTION = re.compile(r"(?<![\d/.,A-Za-z-])(\d)/(\d{1,2})(?![\d/.,A-Za-z-])")
@@ -646,6 +680,14 @@ class Figure:
         rising: for a change, whether it is stated as a rise (成長3.5%, "grew 3.5%") or a fall
             (衰退3.5%, "a 3.5% drop", 負2.1%); None when the words next to it state no direction.
             A rise is not supported by a fall, nor the reverse.
+        hedge: for an output's number, the word before it that says it is rounded: "about"
+            ("about 2 million", "around 30"), "below" ("nearly", "almost": the source is at most
+            this), "above" ("over", "more than": at least this), else "" (see ``HEDGED_ROUNDING``).
+        loose: with a hedge, how far a source may be from ``value`` (the rounding of its last
+            non-zero digit, as ``tolerance`` is for a large number: "about 30" is 25 to 35).
+        unit: a unit of time: an English figure's ("minute" for "90 minutes"), or the one a
+            source's span of time is converted into (一個半小時 as 90 "minute"). A converted
+            value supports only a figure in its unit.
     """
 
     value: float
@@ -661,6 +703,9 @@ class Figure:
     currency: str = ""
     below_zero: bool | None = None
     rising: bool | None = None
+    hedge: str = ""
+    loose: float = 0.0
+    unit: str = ""
 
 
 def _half_unit(number: str) -> float:
@@ -725,6 +770,8 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
             # Counts and years below 10,000 are written exactly ("400 years", "2020"); larger
             # round numbers ("100,000", "2.35 billion") may round their source.
             tolerance = _half_unit(number) if value >= 10_000 or "." in number or match.group("scale") else 0.0
+            hedge = _english_hedge(text, match.start())
+            loose = _half_unit(number) if hedge else 0.0  # "over 1,800", "about 30": rounded after all
             scale_text = (match.group("scale") or "").strip().lower()
             percent = bool(match.group("pct"))
             points = "point" in (match.group("pct") or "").lower()
@@ -738,6 +785,7 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
                 continue
             value = parsed
             tolerance = 0.5 if not value.is_integer() else 0.0
+            hedge, loose = "", 0.0
         if scale_text in ("m", "b") and not match.group("cur"):
             scale_text = ""  # "5m" is five metres; "$5m" is five million; "100k" is a hundred thousand
         scale = _SCALES.get(scale_text, 1.0)
@@ -765,6 +813,8 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
                 label=label, points=points, currency="" if percent else _english_currency(text, match.group("cur"), end),
                 below_zero=below_zero,
                 rising=_english_rising(text, match.start(), end, percent, below_zero is not None) if kind == "number" else None,
+                hedge=hedge if kind == "number" else "", loose=loose * scale if kind == "number" else 0.0,
+                unit=duration.group(1).lower() if kind == "number" and (duration := _EN_DURATION.match(text, end)) else "",
             )
         )
     for match in _EN_A_SCALE.finditer(text):
@@ -1115,6 +1165,9 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
                     or (not post and _ZH_YEAR_DIGITS.fullmatch(plain) is not None and not counted)
                 )
                 add(value, False, "year" if year else "number")
+                if not output and not year:
+                    for converted, english in _durations(text, match.start(), match.end(), value, post, bool(half)):
+                        figures.append(Figure(converted, False, 0.0, source, *span, unit=english))
                 if not output and text.startswith("倍", match.end()):
                     # 兩倍 is twice; 成長一倍 (grew by one times) is doubled too.
                     add(value, False, "times")
@@ -1141,6 +1194,26 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
 # 創校100年, 30年來, 50年前.
 _YEARS_BEFORE = re.compile(r"(?:已經|有|近|逾|超過|歷經|經過|經歷|滿|達|共|成立|創立|創校|建校|開業|營運|每)\s*\Z")
 _YEARS_AFTER = re.compile(r"\s*(?:的)?(?:歷史|來|以來|之久|以上|前|後|多|餘|左右|內|期間|老店|光陰|歲月)")
+
+
+def _durations(text: str, start: int, end: int, value: float, post: str, half: bool) -> list[tuple[float, str]]:
+    """The values a span of time at ``text[start:end]`` (``post``, its 年, read with it) takes in
+    other units, each with the unit's English name (``_ZH_DURATION_FACTORS``); [] when it is no
+    span of time. Years count only when
+    the words say a span (``_lasting``) or a half does (一年半), as 113年 is a year."""
+    if post == "年":
+        unit = "年" if half or _lasting(text, start, end) else ""
+    else:
+        match = _ZH_DURATION.match(text, end)
+        unit = match.group(1) if match else ""
+        if unit == "天" and value > 7 and value % 7:
+            return []  # 10天 is no number of weeks, and "240 hours" no way to write it
+    found = []
+    for factor, english in _ZH_DURATION_FACTORS.get(unit, ()):
+        converted = value * factor
+        if (2 * converted).is_integer() and converted != value and (factor != 24.0 or value <= 3):
+            found.append((converted, english))
+    return found
 
 
 def _lasting(text: str, start: int, end: int) -> bool:
@@ -1197,6 +1270,8 @@ class Sources:
         self.found = found
         self.dates = [f for f in found if f.kind == "date"]
         self.years: dict[float, Figure] = {}
+        # Where the source writes a year (去(113)年, 113年至117年): a number inside one is no count.
+        self.year_spans = [(f.start, f.end) for f in found if f.kind in ("year", "roc")]
         for f in found:
             if f.kind in ("year", "roc", "any", "decade"):
                 self.years.setdefault(f.value, f)
@@ -1243,6 +1318,10 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
     if figure.kind != "any" and figure.kind != "number":
         return None
     allowance = min(figure.tolerance, ROUNDING * abs(figure.value)) + exact
+    hedged = min(max(figure.tolerance, figure.loose), HEDGED_ROUNDING * abs(figure.value)) + exact if figure.hedge else allowance
+    # How far below the figure (low) and above it (high) the source may be.
+    low = exact if figure.hedge == "above" else hedged
+    high = exact if figure.hedge == "below" else hedged
     for source in sources.found:
         # A percentage comes only from a percentage, of the same kind (points or per cent), and a
         # count only from a count: 百分之七十 is no "70 respondents" (成 is read both ways).
@@ -1254,7 +1333,13 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
             continue  # "5 degrees" is not 零下5度
         if figure.rising is not None and source.rising is not None and figure.rising != source.rising:
             continue  # "grew 3.5%" is not 衰退3.5%
-        if abs(source.value - figure.value) <= allowance:
+        if source.unit and source.unit != figure.unit:
+            continue  # 三天 is "72 hours", but no "magnitude 72"
+        if abs(source.value - figure.value) > allowance and (
+            source.text.endswith("年") or any(a <= source.start < b for a, b in sources.year_spans)
+        ):
+            continue  # 113年 is a 民國 year or a span: a hedge rounds no count to it ("over 110 projects")
+        if -low <= source.value - figure.value <= high:
             return source
     if figure.text[-2:].lower() in ("st", "nd", "rd", "th"):
         # "the 31st" for 昨(31)日: an ordinal may name the day of a source date (a count may not).

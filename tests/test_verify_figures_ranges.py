@@ -152,7 +152,45 @@ MULTIPLES = [
 ]
 
 
-CASES = RANGES + APPROXIMATIONS + ROUND_UNITS + MULTIPLES + FRACTIONS + LONE_HALVES
+# A figure a word says is rounded ("about", "nearly", "over") may be a tenth off its source, and in
+# the direction the word says: "about 2 million" for 186萬 was flagged and its sentence dropped.
+HEDGES = [
+    ("about 2 million for 186萬", "本市人口約186萬人。", "The city has about 2 million people.", []),
+    ("nearly 2 million for 186萬", "本市人口約186萬人。", "The city has nearly 2 million people.", []),
+    ("roughly 30 for 31", "共有31人參加。", "Roughly 30 people took part.", []),
+    ("over 1,800 for 逾1805名", "全市逾1805名防災士。", "The city has over 1,800 disaster-prevention specialists.", []),
+    ("an estimated NT$6 billion for 63億", "六年投入約63億元。", "It spent an estimated NT$6 billion in six years.", []),
+    ("2 million unhedged for 186萬", "本市人口約186萬人。", "The city has 2 million people.", ["2 million people"]),
+    ("30 unhedged for 31", "共有31人參加。", "30 people took part.", ["30 people took"]),
+    ("over 2 million for 186萬", "本市人口約186萬人。", "The city has over 2 million people.", ["2 million people"]),
+    ("nearly 1,800 for 逾1805名", "全市逾1805名防災士。", "The city has nearly 1,800 specialists.", ["1,800 specialists"]),
+    ("about 20 million for 186萬", "本市人口約186萬人。", "The city has about 20 million people.", ["20 million people"]),
+    ("about 1.6 million for 186萬", "本市人口約186萬人。", "The city has about 1.6 million people.", ["1.6 million people"]),
+    # A 民國 year is no count a hedge rounds: "over 110 projects" for 113年.
+    ("over 110 for 113年", "113年完成重建。", "Over 110 projects were rebuilt.", ["110 projects"]),
+]
+
+# A span of time written in another unit: "90 minutes" for 一個半小時 was flagged.
+DURATIONS = [
+    ("90 minutes for 一個半小時", "會議進行了一個半小時。", "The meeting lasted 90 minutes.", []),
+    ("18 months for 一年半", "工程一年半後完工。", "It will be finished in 18 months.", []),
+    ("14 days for 兩週", "活動為期兩週。", "It lasts 14 days.", []),
+    ("two weeks for 14天", "活動為期14天。", "It lasts two weeks.", []),
+    ("1.5 hours for 90分鐘", "會議進行90分鐘。", "The meeting took 1.5 hours.", []),
+    ("48 hours for 兩天", "停電兩天。", "Power was out for 48 hours.", []),
+    ("a 48-hour outage for 兩天", "停電兩天。", "It was a 48-hour outage.", []),
+    ("1.5 years for 18個月", "工期18個月。", "The work takes 1.5 years.", []),
+    ("720 months for 60年歷史", "已有60年歷史。", "It is 720 months old.", []),
+    ("80 minutes for 一個半小時", "會議進行了一個半小時。", "The meeting lasted 80 minutes.", ["80 minutes"]),
+    ("240 hours for 10天", "停電10天。", "Power was out for 240 hours.", ["240 hours"]),
+    ("1356 months for the year 113年", "113年完成。", "It was finished in 1356 months.", ["1356 months"]),
+    # A converted value supports only a figure in its unit.
+    ("120 people for 2小時", "車程2小時。", "It carries 120 people.", ["120 people"]),
+    ("magnitude 72 for 三天", "停電三天。", "A magnitude 72 quake struck.", ["72 quake struck"]),
+]
+
+
+CASES = RANGES + APPROXIMATIONS + ROUND_UNITS + MULTIPLES + FRACTIONS + LONE_HALVES + HEDGES + DURATIONS
 
 
 @pytest.mark.parametrize("name, source, output, flagged", CASES, ids=[c[0] for c in CASES])
