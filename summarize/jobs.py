@@ -20,9 +20,11 @@ one is recorded as pending and the article stops there for this round. The pendi
 the next round's lines, so the bodies, their number and the outputs are those of an online
 ``summarize batch`` run.
 
-Failed lines (HTTP 408/409/429/5xx, as the client retries online) are asked again in a later
-round, up to ``max_retries`` times; lines that never came back (an expired batch) are asked
-again without limit. Other failures (a context-length error, a refused key) are replayed to the
+Failed lines the client retries online (HTTP 408/409/429/5xx, or what stands for one: a
+``rate_limit_exceeded`` or ``server_error`` code, the 400 ``vllm run-batch`` writes when its
+engine died; ``failed_status`` is the one rule) are asked again in a later round, up to
+``max_retries`` times, then fail with their message; lines that never came back (an expired
+batch) are asked again without limit. Other failures (a context-length error, a refused key) are replayed to the
 pipeline as the online client would raise them, so a too-long chunk is split and re-asked the
 same way. Importing the same results twice changes nothing.
 
@@ -50,6 +52,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -144,6 +147,9 @@ def _outcome(response: Any, error: Any) -> tuple[str, int | None, Any]:
     ``("missing", None, error)`` for a line no engine answered (expired, cancelled: no error, or
     one coded ``batch_expired`` or ``batch_cancelled``).
 
+    A failed line's status is the one its failure stands for (``failed_status``), which decides
+    whether a later round asks it again.
+
     A reply the online client would refuse as malformed (``"choices": [5]``) fails its line
     here, as a 200 without choices does: it is never stored as a reply, so no later round trips
     on it, and, as online, it is not asked again.
@@ -151,9 +157,7 @@ def _outcome(response: Any, error: Any) -> tuple[str, int | None, Any]:
     if not isinstance(response, dict):
         if error is None or _code(error) in UNRUN:
             return "missing", None, error
-        # A line the engine ran and refused without an HTTP response ("the model ... does not
-        # exist"): failed, so its message is shown; asked again as a server's failure would be.
-        return "failed", 500, error
+        return "failed", failed_status(None, error), error
     status = response.get("status_code")
     body = response.get("body")
     status = int(status) if isinstance(status, (int, str)) and str(status).isdigit() else None
@@ -173,7 +177,63 @@ def _outcome(response: Any, error: Any) -> tuple[str, int | None, Any]:
         code = body["error"].get("code")
         status = int(code) if str(code).isdigit() else 500  # an error inside a 200 (seen with 429s)
     detail = error if error is not None else body
-    return "failed", status if status is not None else 500, detail
+    return "failed", failed_status(status, detail, vllm_exception=status == 400 and body is None and isinstance(error, str)), detail
+
+
+# What vLLM says when its engine, not the request, failed: v1's EngineDeadError ("EngineCore
+# encountered an issue"), v0's MQEngineDeadError ("Engine loop is not running ...
+# RuntimeError('Engine loop has died')") and AsyncEngineDeadError ("Background loop has
+# errored already", "Background loop is stopped").
+ENGINE_FAILED = re.compile(
+    r"enginedeaderror|enginegenerateerror|enginecore encountered an issue|engine loop has died|engine loop is not running"
+    r"|background loop (?:has errored|is not running|is stopped)",
+    re.IGNORECASE,
+)
+# The lines ``vllm run-batch`` writes as a bare-string 400 of its own, not from an exception:
+# the request's fault, as the same request online would be.
+VLLM_REFUSALS = re.compile(r"^(?:Request must not be sent in stream mode|The model does not support |URL .* was used\. Supported endpoints)")
+
+
+def failed_status(status: int | None, error: Any, *, vllm_exception: bool = False) -> int:
+    """The HTTP status a failed result line stands for: ``replay.retryable`` of it decides, in
+    this one place, whether the line is transient (asked again in a later round, counted toward
+    ``SUMMARIZE_MAX_RETRIES``, then failed with its message) or the request's own fault (replayed
+    to the pipeline at once, as the online client would raise it: a context-length error splits
+    its chunk).
+
+    First rule that holds:
+
+    - an error coded or typed ``rate_limit_exceeded``: 429; ``server_error``: a 5xx (its own, else
+      500), whatever the status, as the online client takes them;
+    - no response, an error coded ``request_timeout`` (OpenAI: the call to the model timed out):
+      408; any other error (the engine ran it and gave no status): 500;
+    - vLLM's engine gone (``ENGINE_FAILED``), whatever the status: 500, what vLLM's server
+      answers online;
+    - ``vllm run-batch``'s line for an exception (400, no body, the error a bare string) that is
+      not one of its own refusals (``VLLM_REFUSALS``): 500, since whatever escapes vLLM's serving
+      code, an engine crash among them, is a 500 from its server online; a request that always
+      fails so ends, after its retries, with its message;
+    - anything else: its own status (a real 400, a context-length refusal, stays one).
+    """
+    code = _code(error)
+    nested = error.get("error") if isinstance(error, dict) else None
+    codes = {str(c) for c in (code, _code(nested), _kind(error), _kind(nested)) if c is not None}
+    if "rate_limit_exceeded" in codes:
+        return 429
+    if "server_error" in codes:
+        return status if status is not None and status >= 500 else 500
+    if status is None:
+        return 408 if code == "request_timeout" else 500
+    text = error if isinstance(error, str) else json.dumps(error, ensure_ascii=False) if error is not None else ""
+    if ENGINE_FAILED.search(text):
+        return 500
+    if vllm_exception and not VLLM_REFUSALS.match(text):
+        return 500
+    return status
+
+
+def _kind(error: Any) -> Any:
+    return error.get("type") if isinstance(error, dict) else None
 
 
 def _code(error: Any) -> Any:

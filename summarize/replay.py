@@ -9,8 +9,9 @@ looks its ``custom_id`` (the article's id and the body's digest) up among the st
   the request's stored failures: each attempt of the client gets the next one, so it retries
   (and counts attempts) as it did online;
 - a failure that is the request's fault (any status but 408/409/429/5xx, as the client retries
-  online), or a retryable one asked too often, goes back as the error body the client maps to
-  the same exception as online (a context-length error, so a chunk is split the same way);
+  online; a line's status is the one its failure stands for, ``jobs.failed_status``), or a
+  retryable one asked too often, goes back as the error body the client maps to the same
+  exception as online (a context-length error, so a chunk is split the same way);
 - anything else is pending: recorded, and the article stops for this round (``Pending``, a
   ``BaseException`` so that no ``except Exception`` in the pipeline takes it for a failure).
 

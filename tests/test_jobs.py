@@ -823,6 +823,67 @@ def test_result_line_shapes(line, kind, status):
     assert jobs._outcome(line["response"], line["error"])[:2] == (kind, status)
 
 
+def _http(status, error):
+    """A failed line as OpenAI and DashScope write it: the error in the response body."""
+    return {"response": {"status_code": status, "request_id": "req-1", "body": {"error": error}}, "error": None}
+
+
+def _vllm(error, status=400):
+    """A failed line as ``vllm run-batch`` writes it (run_batch.py): no body, the error beside
+    it: an ErrorResponse object, or, for an exception, its text (make_error_request_output, 400)."""
+    return {"response": {"status_code": status, "request_id": "vllm-batch-1", "body": None}, "error": error}
+
+
+CONTEXT_400 = "This model's maximum context length is 4096 tokens. However, your request has 5000 input tokens."
+
+
+@pytest.mark.parametrize(
+    ("line", "status", "transient"),
+    [
+        # OpenAI: rate limits and server errors in the output/error file; an invalid request.
+        (_http(429, {"message": "Rate limit reached for gpt-4o-mini", "type": "requests", "code": "rate_limit_exceeded"}), 429, True),
+        (_http(500, {"message": "The server had an error while processing your request.", "type": "server_error", "code": None}), 500, True),
+        (_http(503, {"message": "The engine is currently overloaded, please try again later", "type": "server_error"}), 503, True),
+        (_http(400, {"message": "Rate limited", "type": "rate_limit_exceeded", "code": None}), 429, True),  # as online
+        (_http(400, {"message": "This model's maximum context length is 128000 tokens. However, your messages "
+                     "resulted in 130000 tokens.", "type": "invalid_request_error", "code": "context_length_exceeded"}), 400, False),
+        (_http(400, {"message": "max_tokens is too large: 1000000.", "type": "invalid_request_error", "param": "max_tokens",
+                     "code": "invalid_value"}), 400, False),
+        # OpenAI: a request whose call to the model timed out (the error file, no response).
+        ({"response": None, "error": {"code": "request_timeout", "message": "The underlying call to the model timed out."}}, 408, True),
+        # DashScope: the same shapes, its own codes.
+        (_http(429, {"code": "Throttling.RateQuota", "message": "Requests rate limit exceeded, please try again later."}), 429, True),
+        (_http(500, {"code": "InternalError.Algo", "message": "An internal error has occured during execution."}), 500, True),
+        (_http(400, {"code": "data_inspection_failed", "message": "Input data may contain inappropriate content."}), 400, False),
+        (_http(400, {"code": "InvalidParameter", "message": "Range of input length should be [1, 129024]"}), 400, False),
+        # vllm run-batch: an engine that died mid-batch, written as a 400 with the exception's text.
+        (_vllm("EngineCore encountered an issue. See stack trace (above) for the root cause."), 500, True),
+        (_vllm("Engine loop is not running. Inspect the stacktrace to find the original error: "
+               "RuntimeError('Engine loop has died')."), 500, True),
+        (_vllm("Background loop has errored already."), 500, True),
+        (_vllm("Task finished unexpectedly. This should never happen! See stack trace above for the actual cause."), 500, True),
+        (_vllm(""), 500, True),  # EngineGenerateError() says nothing
+        (_vllm("CUDA out of memory. Tried to allocate 2.00 GiB"), 500, True),
+        # ... and the refusals run-batch writes itself in the same shape: the request's fault.
+        (_vllm("Request must not be sent in stream mode"), 400, False),
+        (_vllm("The model does not support Chat Completions API"), 400, False),
+        # vllm run-batch: the server's ErrorResponse, in either version's shape, keeps its status ...
+        (_vllm({"error": {"message": CONTEXT_400, "type": "BadRequestError", "param": "input_tokens", "code": 400}}), 400, False),
+        (_vllm({"object": "error", "message": CONTEXT_400, "type": "BadRequestError", "param": None, "code": 400}), 400, False),
+        (_vllm({"error": {"message": "The model `m` does not exist.", "type": "NotFoundError", "code": 404}}, 404), 404, False),
+        (_vllm({"error": {"message": "Internal server error", "type": "InternalServerError", "code": 500}}, 500), 500, True),
+        # ... unless it says the engine died (a RuntimeError, which it files under 400).
+        (_vllm({"error": {"message": "Engine loop is not running. Inspect the stacktrace to find the original error: "
+                          "RuntimeError('Engine loop has died').", "type": "BadRequestError", "code": 400}}), 500, True),
+    ],
+)
+def test_which_failed_lines_are_asked_again(line, status, transient):
+    # One rule: the status a failed line stands for, asked again (up to SUMMARIZE_MAX_RETRIES)
+    # when the online client would retry it, else replayed as the refusal it is.
+    assert jobs._outcome(line["response"], line["error"])[:2] == ("failed", status)
+    assert replay.retryable(status) is transient
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -878,20 +939,66 @@ def test_a_line_refused_without_a_response_fails_with_the_servers_message(tmp_pa
 
 
 def test_a_reply_imported_with_a_refusal_of_the_same_request_finishes_its_article(tmp_path):
-    # vllm run-batch turns an exception into a 400 ("Engine loop has died"); run again on the
-    # same round, its two output files imported together held a refusal and a reply for one
-    # request. The reply was thrown away: the article failed, "an earlier attempt failed (HTTP
-    # 400)", a refusal online would have ended the request with, never followed by a reply.
+    # Two runs of one round imported together held a refusal and a reply for one request. The
+    # reply was thrown away: the article failed, "an earlier attempt failed (HTTP 400)", a
+    # refusal online would have ended the request with, never followed by a reply.
     out = tmp_path / "job"
     report = jobs.export_round(seed_folder(tmp_path, "seed.txt"), out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
     (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
-    crashed, again = tmp_path / "run-1.jsonl", tmp_path / "run-2.jsonl"
-    crashed.write_text(json.dumps({"id": "vllm-1", "custom_id": line["custom_id"], "error": "Engine loop has died",
-                                   "response": {"status_code": 400, "request_id": "r1", "body": None}}) + "\n")
+    refused, again = tmp_path / "run-1.jsonl", tmp_path / "run-2.jsonl"
+    refused.write_text(json.dumps(jobs.result_line(line["custom_id"], {"error": {"message": "bad request"}}, status=400)) + "\n")
     again.write_text(json.dumps(jobs.result_line(line["custom_id"], chat_body(line["body"]), line_id="vllm-2")) + "\n")
-    report = jobs.import_results(out, crashed, again)
+    report = jobs.import_results(out, refused, again)
     assert (report.done, report.failed, report.failures) == (1, 0, ())
     assert json.loads((out / "seed.json").read_text(encoding="utf-8"))["usage"]["attempts"] == 1
+
+
+ENGINE_DEAD = "EngineCore encountered an issue. See stack trace (above) for the root cause."
+
+
+def crash_line(cid: str, line_id: str) -> dict:
+    """What ``vllm run-batch`` writes for a request when its engine died: an exception's text, as a 400."""
+    return {"id": line_id, "custom_id": cid, "error": ENGINE_DEAD, "response": {"status_code": 400, "request_id": "r", "body": None}}
+
+
+def test_a_line_vllm_wrote_when_its_engine_died_is_asked_again_not_failed_for_good(tmp_path):
+    # vllm run-batch writes an engine crash as a 400 (run_batch.py, make_error_request_output):
+    # taken for a refusal, the article failed for good until export was run again.
+    out = tmp_path / "job"
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=2)
+    report = jobs.export_round(seed_folder(tmp_path, "seed.txt"), out, settings=settings)
+    (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
+    crashed = tmp_path / "run-1.jsonl"
+    crashed.write_text(json.dumps(crash_line(line["custom_id"], "vllm-1")) + "\n")
+    report = jobs.import_results(out, crashed)
+    assert (report.failed, report.waiting, report.failures) == (0, 1, ())
+    assert [x["body"] for f in report.files for x in jobs.read_lines(f.path)] == [line["body"]]  # the same request again
+    assert (jobs.status(out).failed, jobs.status(out).waiting) == (0, 1)
+    # The same file imported again is the same failure: it costs no second retry.
+    assert jobs.import_results(out, crashed).stored == 0
+    assert len(jobs.Job(out).shard(0).failures[line["custom_id"]]) == 1
+    answered = tmp_path / "run-2.jsonl"
+    answered.write_text(json.dumps(jobs.result_line(line["custom_id"], chat_body(line["body"]))) + "\n")
+    report = jobs.import_results(out, answered)
+    assert (report.done, report.failed) == (1, 0)
+    record = json.loads((out / "seed.json").read_text(encoding="utf-8"))
+    assert record["usage"]["attempts"] == 2  # the crash and the reply, as online's 500 and retry
+
+
+def test_a_request_the_engine_always_crashes_on_fails_after_its_retries_with_the_engines_message(tmp_path):
+    out = tmp_path / "job"
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=2)
+    report = jobs.export_round(seed_folder(tmp_path, "seed.txt"), out, settings=settings)
+    (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
+    for attempt in range(3):
+        assert report.files and report.failed == 0
+        results = tmp_path / f"run-{attempt}.jsonl"
+        results.write_text(json.dumps(crash_line(line["custom_id"], f"vllm-{attempt}")) + "\n")
+        report = jobs.import_results(out, results)
+    assert (report.files, report.failed, report.waiting) == ((), 1, 0)
+    (_source, message), = report.failures
+    assert "the endpoint failed" in message and ENGINE_DEAD in message and "after 3 attempts" in message
+    assert "rejected the request" not in message
 
 
 @pytest.mark.parametrize("shape", ["string", "object"])
@@ -899,7 +1006,8 @@ def test_a_huge_error_message_is_kept_cut_in_the_job_state(tmp_path, shape):
     # vLLM writes an error as a string beside a null body: 30 MB of it was stored whole, and read
     # and rewritten on every later pass.
     out = tmp_path / "job"
-    report = jobs.export_round(seed_folder(tmp_path, "seed.txt"), out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=0)  # failed at once: no retry round
+    report = jobs.export_round(seed_folder(tmp_path, "seed.txt"), out, settings=settings)
     (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
     huge = "engine exploded: " + "x" * 2_000_000
     error = huge if shape == "string" else {"message": huge, "code": "bad"}
