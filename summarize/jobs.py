@@ -81,7 +81,7 @@ from .errors import ConfigError, InputError, SummarizeError
 from .output import FORMATS, check_formats, to_json, to_markdown, write_atomic
 from .reply import max_reply_bytes
 from .text import display, parse_json, shown
-from .replay import article_of, body_key, custom_id, hold_logs, malformed, replay_article, request_body
+from .replay import article_of, body_key, custom_id, hold_logs, malformed, replay_article, request_body, retryable
 
 __all__ = [
     "Job", "JobError", "Report", "RoundFile", "advance", "answer_round", "body_key", "custom_id",
@@ -1251,6 +1251,7 @@ def _import(
         log.warning("%d result line(s) are not this job's requests (unknown custom_id) and were skipped", foreign)
     stored = 0
     odd = [_Odd() for _ in results]
+    retries = job.settings(meta).max_retries
     # Replies stored before the next round is recorded (``advance`` ends it); the files named, for
     # a status after an interrupt to say to import them again.
     job.begin_change(importing=[str(name) if not name.is_file() else os.path.abspath(name) for name in names])
@@ -1269,7 +1270,9 @@ def _import(
                 if odd[number].oversized(line, raw, request):
                     continue
                 odd[number].check(line, request, shard.replies.get(cid))
-                changed += shard.add(line, raw)
+                if shard.add(line, raw):
+                    changed += 1
+                    odd[number].failed(line, len(shard.failures.get(cid, ())) <= retries)
             if changed:
                 job.save_shard(shard_number, shard)
                 stored += changed
@@ -1277,7 +1280,7 @@ def _import(
         for handle in handles:
             handle.close()
     for name, found in zip(names, odd):
-        found.tell(name)
+        found.tell(name, retries)
     if not stored and not any(found.refused for found in odd):
         # A loop of engine rounds that imports nothing new waits on the same requests forever.
         log.warning(
@@ -1353,6 +1356,8 @@ class _Odd:
     repeated: list[str] = field(default_factory=list)
     refused: int = 0  # replies too large for their requests: not stored
     first_refused: str = ""  # the first of them: its custom_id, its size against its limit
+    passing: int = 0  # failed lines newly stored whose failure passes (``failed_status``): asked again
+    first_passing: str = ""  # the first of them: its status as written and its message, cut short
 
     def oversized(self, line: Any, raw: bytes, asked: _Asked) -> bool:
         """Whether a result line is refused before it is stored: a reply larger than its
@@ -1387,8 +1392,29 @@ class _Odd:
         if stored is not None and _answer_text(stored) != _answer_text(body):
             self.repeated.append(cid)
 
-    def tell(self, path: str | os.PathLike[str]) -> None:
+    def failed(self, line: dict[str, Any], retried: bool) -> None:
+        """Note a failed line just stored that a later round asks again (a 429, a 5xx, an engine
+        crash written as a 400; ``retried``: its retries are not used up): the same request comes
+        back in the next round's file, and this says why, and what the 400 stood for."""
+        kind, status, detail = _outcome(line.get("response"), line.get("error"))
+        if kind != "failed" or not retryable(status) or not retried:
+            return
+        if not self.passing:
+            response = line.get("response")
+            written = response.get("status_code") if isinstance(response, dict) else None
+            said = f"HTTP {written}, taken as {status}" if written is not None and str(written) != str(status) else f"HTTP {status}"
+            message = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+            self.first_passing = f"{line.get('custom_id')}: {said}: {shown(message[:200]) or '(no message)'}"
+        self.passing += 1
+
+    def tell(self, path: str | os.PathLike[str], retries: int) -> None:
         name = display(Path(path))
+        if self.passing:
+            log.warning(
+                "%s: %d line(s) failed at the batch engine in a way that passes (a rate limit, an overload, an engine "
+                "crash; the first: %s); asked again in the next round, each up to SUMMARIZE_MAX_RETRIES=%d times",
+                name, self.passing, self.first_passing, retries,
+            )
         if self.refused:
             log.warning(
                 "%s: %s; not stored, so %s asked again in the next round: check the batch engine that wrote this file",

@@ -961,7 +961,7 @@ def crash_line(cid: str, line_id: str) -> dict:
     return {"id": line_id, "custom_id": cid, "error": ENGINE_DEAD, "response": {"status_code": 400, "request_id": "r", "body": None}}
 
 
-def test_a_line_vllm_wrote_when_its_engine_died_is_asked_again_not_failed_for_good(tmp_path):
+def test_a_line_vllm_wrote_when_its_engine_died_is_asked_again_not_failed_for_good(tmp_path, caplog):
     # vllm run-batch writes an engine crash as a 400 (run_batch.py, make_error_request_output):
     # taken for a refusal, the article failed for good until export was run again.
     out = tmp_path / "job"
@@ -970,12 +970,19 @@ def test_a_line_vllm_wrote_when_its_engine_died_is_asked_again_not_failed_for_go
     (line,) = [x for f in report.files for x in jobs.read_lines(f.path)]
     crashed = tmp_path / "run-1.jsonl"
     crashed.write_text(json.dumps(crash_line(line["custom_id"], "vllm-1")) + "\n")
-    report = jobs.import_results(out, crashed)
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        report = jobs.import_results(out, crashed)
     assert (report.failed, report.waiting, report.failures) == (0, 1, ())
+    # Why the same request is in the next round's file, and what its 400 was taken for.
+    (said,) = [r.getMessage() for r in caplog.records if "asked again" in r.getMessage()]
+    assert f"HTTP 400, taken as 500: {ENGINE_DEAD}" in said and "SUMMARIZE_MAX_RETRIES=2" in said
     assert [x["body"] for f in report.files for x in jobs.read_lines(f.path)] == [line["body"]]  # the same request again
     assert (jobs.status(out).failed, jobs.status(out).waiting) == (0, 1)
-    # The same file imported again is the same failure: it costs no second retry.
-    assert jobs.import_results(out, crashed).stored == 0
+    # The same file imported again is the same failure: it costs no second retry, nor a second word.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        assert jobs.import_results(out, crashed).stored == 0
+    assert "in a way that passes" not in caplog.text
     assert len(jobs.Job(out).shard(0).failures[line["custom_id"]]) == 1
     answered = tmp_path / "run-2.jsonl"
     answered.write_text(json.dumps(jobs.result_line(line["custom_id"], chat_body(line["body"]))) + "\n")
@@ -985,7 +992,7 @@ def test_a_line_vllm_wrote_when_its_engine_died_is_asked_again_not_failed_for_go
     assert record["usage"]["attempts"] == 2  # the crash and the reply, as online's 500 and retry
 
 
-def test_a_request_the_engine_always_crashes_on_fails_after_its_retries_with_the_engines_message(tmp_path):
+def test_a_request_the_engine_always_crashes_on_fails_after_its_retries_with_the_engines_message(tmp_path, caplog):
     out = tmp_path / "job"
     settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=2)
     report = jobs.export_round(seed_folder(tmp_path, "seed.txt"), out, settings=settings)
@@ -994,7 +1001,10 @@ def test_a_request_the_engine_always_crashes_on_fails_after_its_retries_with_the
         assert report.files and report.failed == 0
         results = tmp_path / f"run-{attempt}.jsonl"
         results.write_text(json.dumps(crash_line(line["custom_id"], f"vllm-{attempt}")) + "\n")
-        report = jobs.import_results(out, results)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="summarize"):
+            report = jobs.import_results(out, results)
+        assert ("asked again in the next round" in caplog.text) is (attempt < 2)  # not said of the last
     assert (report.files, report.failed, report.waiting) == ((), 1, 0)
     (_source, message), = report.failures
     assert "the endpoint failed" in message and ENGINE_DEAD in message and "after 3 attempts" in message
@@ -1021,7 +1031,7 @@ def test_a_huge_error_message_is_kept_cut_in_the_job_state(tmp_path, shape):
     assert sum(f.stat().st_size for f in (out / ".batch" / "replies").iterdir()) < 20_000
 
 
-def test_a_context_length_failure_splits_the_chunk_as_online(tmp_path):
+def test_a_context_length_failure_splits_the_chunk_as_online(tmp_path, caplog):
     folder = seed_folder(tmp_path, "seed.txt")
     settings = Settings(base_url="http://127.0.0.1:9/v1", model=MODEL)
     out = tmp_path / "job"
@@ -1034,6 +1044,7 @@ def test_a_context_length_failure_splits_the_chunk_as_online(tmp_path):
     report = jobs.import_results(out, results)
     maps = [x for f in report.files for x in jobs.read_lines(f.path)]
     assert len(maps) > 1 and all("Task: the text above is part" in m["body"]["messages"][-1]["content"] for m in maps)
+    assert "in a way that passes" not in caplog.text  # a refusal, not a failure to ask again
 
 
 def test_a_prompt_cut_by_the_engine_is_blamed_on_it_with_a_fix_a_job_can_take(tmp_path, caplog):
