@@ -26,6 +26,7 @@ import functools
 import logging
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -412,8 +413,10 @@ def misnumbered(
     [[0]]); two paragraphs with one translation; the last marker missing while text as long as
     a paragraph's translation came before the first (each marker written after its text); a
     pair too long for its source with pairs after it and the last markers missing (two
-    paragraphs merged under one marker, the count carried on); and pairs that fail their checks
-    against their own sources but pass them against their neighbours' (a shift). ``copies=False``
+    paragraphs merged under one marker, the count carried on); pairs that fail their checks
+    against their own sources but pass them against their neighbours' (a shift); and a name in
+    Latin letters gone from its paragraph's translation to a neighbour's (``moved_name``: a
+    shift whose pairs all pass their checks). ``copies=False``
     leaves out the sign of one translation given twice (a summary's key sentences, which a small
     model copies one into another without misnumbering: ``TranslationRun.repeats``).
     """
@@ -453,6 +456,53 @@ def misnumbered(
         runs = [n for n in shifted if n + 1 in shifted]
         if runs:
             return f"{marker(runs[0], prefix)} and {marker(runs[0] + 1, prefix)} hold the translations of their neighbours"
+    return moved_name(found, sources, asked, prefix)
+
+
+def names_in(text: str) -> dict[str, str]:
+    """The words of ``text`` in Latin letters (two or more, perhaps with figures: Google, EB-3200,
+    a web address) that a translation carries over as written (``_CARRIED``), casefolded, each
+    with its first spelling."""
+    found: dict[str, str] = {}
+    for word in _CARRIED.findall(unicodedata.normalize("NFKC", text)):
+        if sum(1 for c in word if c.isalpha()) >= 2:
+            found.setdefault(word.casefold(), word)
+    return found
+
+
+def _says(translation: str, name: str) -> bool:
+    """Whether ``translation`` holds ``name`` as a word of its own (not inside a longer one)."""
+    letter = "0-9A-Za-z\u00c0-\u024f"
+    return re.search(f"(?<![{letter}])" + re.escape(name) + f"(?![{letter}])", translation, re.IGNORECASE) is not None
+
+
+def moved_name(found: Mapping[int, str], sources: Mapping[int, str], asked: list[int], prefix: str = "") -> str:
+    """Why a pair holds its neighbour's translation, told by a name: a word of ``names_in`` that
+    one paragraph of the request holds and no other, missing from that paragraph's translation
+    and in the translation of the paragraph before or after; "" when no name moved.
+
+    The pair checks weigh length, figures and script, not names: a reply that left a paragraph
+    out and made one up at the end, its pairs as long as each other and without figures, had
+    every pair from the gap on holding the next paragraph's translation, each passing. A name
+    in Latin letters is carried over as it is written, so it shows where its paragraph went.
+    A name every paragraph's translation may use (one its own translation keeps too, or that
+    another paragraph of the request holds) is no sign.
+    """
+    own = {n: names_in(sources.get(n, "")) for n in asked}
+    for index, number in enumerate(asked):
+        if number not in found:
+            continue
+        elsewhere = {key for n in asked if n != number for key in own[n]}
+        neighbours = [n for n in asked[max(0, index - 1) : index + 2] if n != number and n in found]
+        for key, name in own[number].items():
+            if key in elsewhere or _says(found[number], name):
+                continue
+            holder = next((n for n in neighbours if _says(found[n], name)), None)
+            if holder is not None:
+                return (
+                    f"{name} of {marker(number, prefix)} is in the translation of {marker(holder, prefix)}, "
+                    "not in its own"
+                )
     return ""
 
 

@@ -1387,3 +1387,40 @@ def test_two_paragraphs_differing_only_in_punctuation_may_share_a_translation(sc
     result = translate_article("\n".join(paragraphs[1:]), settings=scripted_settings, glossary={})
     assert [t for _, t in result.pairs] == [english, english] and result.unverified == ()
     assert len(scripted.chat_requests) == 1
+
+
+# -- a shift whose pairs all pass their checks, told by the names --------------------------------
+
+# Paragraphs of one length, without a figure: only their Latin-script names tell them apart.
+NAMED = [
+    "臺南市政府今天與Google簽約，將全面改善市區道路與公共運輸系統。",
+    "市長黃偉哲表示，將與Microsoft合作改善交通號誌與人行道的安全設計。",
+    "這項計畫預計在明年完成，並由Nvidia分階段實施，各區同步推動工作。",
+    "交通局長表示，第一階段將由Apple從東區開始，預計影響許多通勤民眾。",
+    "業者也關注票價調整，Uber表示將與市府討論新的合作方案與服務內容。",
+    "部分沿岸居民擔心，Tesla車隊增加後，噪音與燈光會影響市區生活品質。",
+]
+
+
+def with_names(source):
+    """``english`` with the Latin-script words of its source carried over, as a translation keeps them."""
+    return english(source) + "".join(f" {w}" for w in re.findall("[A-Za-z]+", source))
+
+
+# A paragraph no request holds, as long as those of the article: what a model may make up.
+MADE_UP = "市府也將持續與民間團體溝通，並於年底前提出完整的評估報告與相關建議。"
+
+
+def test_a_name_in_the_translation_of_a_neighbour_instead_of_its_own_is_a_shift():
+    from summarize.translate import Unit, misnumbered
+
+    units = [Unit(i + 1, i, p, 20) for i, p in enumerate(NAMED)]
+    right = {i + 1: with_names(p) for i, p in enumerate(NAMED)}
+    assert misnumbered("", units, right, "en") == ""
+    # Paragraph 3 left out, every later pair one on: each passes its checks, but Apple's
+    # paragraph has Uber's translation and Apple is in the pair before.
+    shifted = right | {3: right[4], 4: right[5], 5: right[6], 6: with_names(MADE_UP)}
+    assert "Apple" in misnumbered("", units, shifted, "en")
+    # A name its own translation keeps too is no sign: a neighbour may name it again.
+    again = right | {2: right[2] + " Google"}
+    assert misnumbered("", units, again, "en") == ""
