@@ -5,8 +5,10 @@
     clean(text) → paragraphs (non-empty lines) → units (a paragraph, or its sentences when it is
     over budget) → balanced chunks of whole units → names that recur across chunks rendered once
     (only when there is more than one chunk and no glossary; refused when not plausibly names,
-    skipped when the request fails) → one marked request per chunk, concurrently → missing
-    markers re-asked → requests halved when markers are ignored → script checked → each pair
+    skipped when the request fails) → one marked request per chunk, concurrently → a reply
+    numbered its own way (from [[1]] in every chunk, one off) read by position when every pair
+    then passes its checks → missing markers re-asked → requests halved when markers are
+    ignored or misnumbered → script checked → each pair
     checked against its source (length, figures, script), failing pairs re-asked alone → units
     joined
 
@@ -504,6 +506,80 @@ def moved_name(found: Mapping[int, str], sources: Mapping[int, str], asked: list
                     "not in its own"
                 )
     return ""
+
+
+# -- a reply that numbers its paragraphs its own way ------------------------------------------
+#
+# A small model may restart its count at [[1]] in every chunk, or write every marker one off.
+# Read by number, such a reply holds markers not asked for and is halved down to one paragraph
+# a request: 2k-1 requests for a chunk of k. When the numbering is one consistent slip and
+# nothing else, the reply is read by position, provided every pair then passes its checks.
+
+
+def reply_numbers(reply: str, prefix: str = "") -> list[int]:
+    """The numbers of the markers of ``reply`` that open some text, in order; a marker repeated
+    right after itself (more of one translation: ``parse_marked``) counted once."""
+    numbers: list[int] = []
+    for number, _, _, said in _marked_blocks(reply, prefix):
+        if said and (not numbers or numbers[-1] != number):
+            numbers.append(number)
+    return numbers
+
+
+def renumbering(numbers: list[int], asked: list[int]) -> dict[int, int]:
+    """The asked number each of a reply's ``numbers`` stands for, when they are another
+    numbering of the same count that only a slip explains: 1..k for a request of k paragraphs
+    (a count restarted in every chunk) or the asked numbers each moved by one constant (a count
+    one off). Else {}: the asked numbers themselves, another count, a number twice, and any
+    other numbering: a gap after numbers as asked (1, 2, 4, 5 for 1-4) is what a model that
+    copies its markers writes when it leaves a paragraph out.
+    """
+    if len(numbers) != len(asked) or numbers == asked or len(set(numbers)) != len(numbers):
+        return {}
+    offset = numbers[0] - asked[0]
+    if numbers == list(range(1, len(asked) + 1)) or all(n - a == offset for n, a in zip(numbers, asked)):
+        return dict(zip(numbers, asked))
+    return {}
+
+
+def read_by_position(
+    reply: str, units: list[Unit], target: str, prefix: str = "", *, relative: bool = True, copies: bool = True
+) -> str:
+    """``reply`` with its markers written as asked, when it numbers the units its own way
+    (``renumbering``) and, so read, gives every unit a translation that passes its checks
+    against its own source (``pair_problems``, with the ``relative`` ratio of the others) and
+    shows no sign of misnumbering (``misnumbered``, names moved to a neighbour among them);
+    else ``reply`` as it is, and its markers are distrusted as before.
+
+    The checks are what keep a reading by position from shifting pairs: a reply that left a
+    paragraph out and made one up at the end has the count and the numbering of one written
+    one off, and every pair after the gap holds the next paragraph's translation.
+    """
+    asked = [u.number for u in units]
+    mapping = renumbering(reply_numbers(reply, prefix), asked)
+    if not mapping:
+        return reply
+
+    def as_asked_number(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return marker(mapping[number], prefix) if number in mapping else match.group(0)
+
+    rewritten = _marker_pattern(prefix).sub(as_asked_number, reply)
+    sources = {u.number: u.text for u in units}
+    found = {n: one_line(t, target) for n, t in parse_marked(rewritten, asked, prefix, sources).items()}
+    if set(found) != set(asked):
+        return reply
+    typical = typical_ratio(((sources[n], t) for n, t in found.items()), target) if relative else None
+    if any(pair_problems(sources[n], t, target, typical) for n, t in found.items()):
+        return reply
+    if misnumbered(rewritten, units, found, target, prefix, copies=copies):
+        return reply
+    first = min(mapping)
+    log.info(
+        "the reply numbered %d paragraph(s) from %s for %s; read by position, every pair passing its checks",
+        len(mapping), marker(first, prefix), marker(mapping[first], prefix),
+    )
+    return rewritten
 
 
 def strip_markers(reply: str, prefix: str = "") -> str:
@@ -1036,6 +1112,10 @@ class TranslationRun:
             log.info("a reply of %d paragraphs ran to its limit; halving the request", len(units))
             return await self._halves(units, english_only)
         reply = loops.text
+        if not alone and not answer.truncated:
+            reply = read_by_position(
+                reply, units, self.target, self.prefix, relative=self.kind == "translate", copies=self.kind == "translate"
+            )
         found = parse_marked(reply, (u.number for u in units), self.prefix, {u.number: u.text for u in units})
         if not alone and loops.looped and answer.truncated and found:
             # The loop ran to the limit inside the last paragraph the reply reached: that one is

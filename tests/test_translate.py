@@ -1055,15 +1055,17 @@ def merged_and_counted_on(pairs):  # B and C under [[2]], D under [[3]], [[4]] l
     return "\n".join(f"[[{n}]] {t}" for (n, _), t in zip(pairs, merged))
 
 
-def counted_from_zero(pairs):
-    return "\n".join(f"[[{n - 1}]] {english(s)}" for n, s in pairs)
+def counted_from_zero_one_short(pairs):
+    # Counted from [[0]] with every paragraph there, the reply is read by position
+    # (test_a_model_that_numbers_its_markers_its_own_way_costs_one_request_a_chunk); one short, it is not.
+    return "\n".join(f"[[{n - 1}]] {english(s)}" for n, s in pairs[:-1])
 
 
 def marker_after_text(pairs):
     return "\n".join(f"{english(s)} [[{n}]]" for n, s in pairs)
 
 
-@pytest.mark.parametrize("wrong", [merged_and_counted_on, counted_from_zero, marker_after_text])
+@pytest.mark.parametrize("wrong", [merged_and_counted_on, counted_from_zero_one_short, marker_after_text])
 def test_a_misnumbered_reply_is_not_trusted_and_its_paragraphs_asked_again(scripted, scripted_settings, wrong):
     # Each of these put a neighbour's English on paragraphs unflagged: C got D's, A-C got B-D's.
     scripted.default = numbering_off(wrong)
@@ -1424,3 +1426,105 @@ def test_a_name_in_the_translation_of_a_neighbour_instead_of_its_own_is_a_shift(
     # A name its own translation keeps too is no sign: a neighbour may name it again.
     again = right | {2: right[2] + " Google"}
     assert misnumbered("", units, again, "en") == ""
+
+
+# -- a reply numbered its own way, read by position when nothing else can be meant ------------
+
+TWENTY = [f"第{i}則：" + p for i, p in enumerate(FOUR * 5, 1)]
+
+
+def numbered(number, translate=english, drop=None, extra=None, first=None):
+    """A model that writes ``number(asked)`` for the asked markers of a request of several
+    paragraphs. In a request of ``first`` paragraphs, it leaves ``drop`` out and ends on one
+    more line, ``extra``, so that the count stays that of the request. One paragraph alone it
+    numbers right."""
+
+    def respond(seen):
+        pairs = marked(seen)
+        if len(pairs) == 1:
+            return marked_reply(pairs, translate)
+        said = [translate(s) for _, s in pairs]
+        if len(pairs) == first:
+            said = [translate(s) for _, s in pairs if s != drop] + [extra]
+        return reply("\n".join(f"[[{m}]] {t}" for m, t in zip(number([n for n, _ in pairs]), said)))
+
+    return respond
+
+
+def restarted(asked):
+    return list(range(1, len(asked) + 1))
+
+
+def one_on(asked):
+    return [n + 1 for n in asked]
+
+
+def one_back(asked):
+    return [n - 1 for n in asked]
+
+
+@pytest.mark.parametrize(
+    "numbers, asked, expected",
+    [
+        ([1, 2, 3], [11, 12, 13], {1: 11, 2: 12, 3: 13}),  # a count restarted in chunk 2
+        ([1, 2], [3, 5], {1: 3, 2: 5}),  # restarted for paragraphs asked again
+        ([12, 13, 14], [11, 12, 13], {12: 11, 13: 12, 14: 13}),  # one on
+        ([0, 1, 2], [1, 2, 3], {0: 1, 1: 2, 2: 3}),  # from [[0]]
+        ([1, 2, 3], [1, 2, 3], {}),  # as asked
+        ([1, 2, 4, 5], [1, 2, 3, 4], {}),  # a gap: a paragraph left out and one added, as likely
+        ([2, 3, 4], [1, 2, 3, 4], {}),  # another count
+        ([2, 1, 3], [4, 5, 6], {}),  # out of order
+        ([1, 1, 2], [4, 5, 6], {}),
+    ],
+)
+def test_a_numbering_is_read_by_position_only_when_a_slip_explains_it(numbers, asked, expected):
+    from summarize.translate import renumbering
+
+    assert renumbering(numbers, asked) == expected
+
+
+@pytest.mark.parametrize("number, before", [(restarted, 20), (one_on, 38), (one_back, 38)])
+def test_a_model_that_numbers_its_markers_its_own_way_costs_one_request_a_chunk(scripted, scripted_settings, number, before):
+    # Chunk 2 holds [[11]]..[[20]]; a model that restarts at [[1]] in every chunk, or counts every
+    # marker one off, was read as numbering paragraphs not asked for: each such chunk was halved
+    # down to one paragraph a request, 2k-1 requests for k paragraphs (``before`` in all).
+    scripted.default = numbered(number)
+    result = translate_article("\n".join(TWENTY), settings=scripted_settings.replace(output_tokens=2048), glossary={})
+    assert result.chunks == 2
+    assert [t for _, t in result.pairs] == [english(p) for p in TWENTY] and result.verified
+    assert len(scripted.chat_requests) == 2 < before
+
+
+# Paragraphs of different lengths: a pair given its neighbour's translation is out of proportion.
+UNEVEN = [
+    "臺南運河夜間導覽船明年擴大營運",
+    "觀光旅遊局昨日宣布，夜間導覽船將自明年三月起擴大營運，並增加假日航班與沿岸導覽解說服務。",
+    "新船全數採用鋰電池動力。",
+    "部分沿岸居民擔心夜間航班增加後，噪音與燈光會影響生活，市府承諾將在開航前舉辦說明會聽取意見。",
+    "業者也關注票價調整。",
+    "觀旅局表示，將視營運情形檢討航線與班次，並持續與在地業者及社區團體溝通。",
+]
+
+
+@pytest.mark.parametrize(
+    "paragraphs, translate, dropped",
+    [
+        (UNEVEN, english, 2),  # the shifted pairs are out of proportion
+        (UNEVEN, english, 4),  # one pair shifted, out of proportion, then the made-up one
+        (FIGURED + ["市府表示，相關預算已送議會審議，預計明年初開始執行。"], english, 2),  # figures
+        (NAMED, with_names, 2),  # each name sits in the pair before its own
+    ],
+    ids=["lengths", "lengths-one-pair", "figures", "names"],
+)
+def test_a_renumbered_reply_that_dropped_a_paragraph_and_added_one_is_not_read_by_position(
+    scripted, scripted_settings, paragraphs, translate, dropped
+):
+    """Red team: a paragraph left out and a made-up one at the end keep the count; read by
+    position, every pair from the gap on would hold the next paragraph's translation, and the
+    last the made-up one. Each pair's checks against its own source must refuse that reading.
+    The halves it then asks for, numbered one on but whole, are read by position."""
+    scripted.default = numbered(one_on, translate, drop=paragraphs[dropped], extra=english(MADE_UP), first=len(paragraphs))
+    result = translate_article("\n".join(paragraphs), settings=scripted_settings, glossary={})
+    assert [t for _, t in result.pairs] == [translate(p) for p in paragraphs] and result.verified
+    half = len(paragraphs) // 2
+    assert [len(marked(r)) for r in scripted.chat_requests] == [len(paragraphs), half, len(paragraphs) - half]
