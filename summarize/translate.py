@@ -156,22 +156,29 @@ def as_asked(reply: str, numbers: list[int], prefix: str = "", sources: Mapping[
 
     On a model that wrote [1] or "1." the reply was read as having no markers: the request was
     halved down to one paragraph each (37 requests for 20 paragraphs, not 5), and each
-    translation kept its label.
+    translation kept its label. Lines numbered another way and their own way too (1. to 10.
+    for [[11]] to [[20]]: ``renumbering``), in a reply with no marker of ours, become markers
+    of their own numbers, for ``read_by_position`` to judge.
     """
     if any(int(m.group(1)) in numbers for m in _marker_pattern(prefix).finditer(reply)):
         return reply
+    ours = _marker_pattern(prefix).search(reply) is not None
+    stands_for: dict[int, int] = {}
 
     def asked(match: re.Match[str]) -> str:
         number = int(match.group(2))
         label = match.group(0)[len(match.group(1)) :].strip().strip("*_").strip()
         spacing = match.group(0)[len(match.group(0).rstrip(" \t")) :]
-        kept = label + spacing if (sources or {}).get(number, "").lstrip().startswith(label) else ""
+        source = (sources or {}).get(stands_for.get(number, number), "")
+        kept = label + spacing if source.lstrip().startswith(label) else ""
         return f"{match.group(1)}{marker(number, prefix)} {kept}"
 
     for other in _OTHER_MARKERS[0 if prefix else 1 :]:
         pattern = re.compile(r"^([ \t]*)(?:\*\*|__)?" + other + r"(?:\*\*|__)?[ \t]*", re.MULTILINE)
         found = [int(m.group(2)) for m in pattern.finditer(reply)]
         if found == numbers:
+            return pattern.sub(asked, reply)
+        if not ours and (stands_for := renumbering(found, numbers)):
             return pattern.sub(asked, reply)
     return reply
 

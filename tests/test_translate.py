@@ -1207,8 +1207,10 @@ def test_a_paragraph_asked_alone_keeps_only_its_translation(scripted, scripted_s
         ("【5】 Five.\n【6】Six.", [5, 6], "", "[[5]] Five.\n[[6]] Six."),
         ("[[1]] One.\n[[2]] Two, see [[1]].", [1, 2], "P", "[[P1]] One.\n[[P2]] Two, see [[1]]."),
         ("1、一。\n2、二。", [1, 2], "", "[[1]] 一。\n[[2]] 二。"),
+        # numbered their own way (restarted): markers of their own numbers, for read_by_position
+        ("1. One.\n2. Two.", [5, 6], "", "[[1]] One.\n[[2]] Two."),
         # not the asked numbers one to one: left as it is
-        ("1. One.\n2. Two.", [5, 6], "", "1. One.\n2. Two."),
+        ("1. One.\n3. Two.", [5, 6], "", "1. One.\n3. Two."),
         ("[1] One.\n[1] Again.\n[2] Two.", [1, 2], "", "[1] One.\n[1] Again.\n[2] Two."),
         ("[1] One.", [1, 2], "", "[1] One."),
         ("3.5 million people.", [3], "", "3.5 million people."),  # a figure, not a label
@@ -1493,6 +1495,19 @@ def test_a_model_that_numbers_its_markers_its_own_way_costs_one_request_a_chunk(
     assert result.chunks == 2
     assert [t for _, t in result.pairs] == [english(p) for p in TWENTY] and result.verified
     assert len(scripted.chat_requests) == 2 < before
+
+
+@pytest.mark.parametrize("style", ["{m}. {t}", "[{m}] {t}", "**{m}.** {t}"])
+def test_a_model_that_restarts_markers_written_another_way_costs_one_request_a_chunk(scripted, scripted_settings, style):
+    # "1." to "10." for [[11]] to [[20]] read as no markers: chunk 2 took 19 requests, 20 in all.
+    def respond(seen):
+        pairs = marked(seen)
+        return reply("\n".join(style.format(m=m, t=english(s)) for m, (_, s) in enumerate(pairs, 1)))
+
+    scripted.default = respond
+    result = translate_article("\n".join(TWENTY), settings=scripted_settings.replace(output_tokens=2048), glossary={})
+    assert [t for _, t in result.pairs] == [english(p) for p in TWENTY] and result.verified
+    assert len(scripted.chat_requests) == 2
 
 
 # Paragraphs of different lengths: a pair given its neighbour's translation is out of proportion.
