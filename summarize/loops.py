@@ -60,6 +60,11 @@ LOOP_PRONOUN_PHRASE = 3
 # abstractive summary of the disaster release said a 182-letter sentence about "disaster
 # recovery funds" again at once about "disaster recovery projects", the rest word for word.
 LOOP_TEMPLATE_SWAPS = 1
+# A changed word is an English word or up to this many Chinese characters (a Chinese word is two,
+# ``prompts.CHARACTERS_PER_WORD``): "提升" for "強化" is one word changed, not two put in and two
+# left out. A figure, a numeral (第一季, 第二季) or a negation is never a changed word.
+LOOP_SWAP_HAN = 2
+_HAN_NUMERALS = frozenset("零〇一二兩两三四五六七八九十百千萬万億亿廿卅第")
 # A passage of this many sentences or more, holding this many letters, said again anywhere
 # later in the reply, word for word and in order, is a loop too: a small model that runs out
 # of things to say starts a long stretch of its reply over (seen on the reference server: a
@@ -338,28 +343,40 @@ def words_of(text: str, cased: bool = False) -> list[str]:
 
 def _near_copy(block: list[str], other: list[str], swaps: int = 0) -> bool:
     """``other`` says ``block`` again with up to ``LOOP_NEAR_WORDS`` words left out or put in,
-    pronouns swapped for their nouns (or back), and at most ``swaps`` lower-case words changed
-    one for one; none of the words left out, put in or changed a figure or a negation, and no
-    name changed: those say something else."""
+    pronouns swapped for their nouns (or back), and at most ``swaps`` words changed one for one
+    (a lower-case English word, or a Chinese word of up to ``LOOP_SWAP_HAN`` characters); none of
+    the words left out, put in or changed a figure, a numeral or a negation, and no name
+    changed: those say something else."""
     if len(other) != len(block):
         return False
     cased_a, cased_b = words_of(" ".join(block), cased=True), words_of(" ".join(other), cased=True)
     a, b = [w.lower() for w in cased_a], [w.lower() for w in cased_b]
     added: list[str] = []
-    changed: list[str] = []
+    changed: list[list[str]] = []  # each changed word, with the word it changed to
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         old, new = a[i1:i2], b[j1:j2]
         if op == "equal" or (op == "replace" and _coreference(old, new)):
             continue
-        if op == "replace" and len(old) == len(new) == 1:
-            if not (cased_a[i1].islower() and cased_b[j1].islower()) or {*old, *new} & COUNT_WORDS:
-                return False  # a name or a count changed ("the Anping district", "the second grade")
-            changed += old + new
-        elif op == "replace":
-            return False
+        if op == "replace":
+            if not (_is_slot(cased_a[i1:i2]) and _is_slot(cased_b[j1:j2])):
+                return False  # a name, a count or a phrase changed ("the Anping district", "the second grade")
+            changed.append(old + new)
         else:
             added += old + new
-    return len(added) <= LOOP_NEAR_WORDS and len(changed) <= 2 * swaps and not _alters_meaning(added + changed)
+    return len(added) <= LOOP_NEAR_WORDS and len(changed) <= swaps and not _alters_meaning(added + [w for c in changed for w in c])
+
+
+def _is_slot(words: tuple[str, ...] | list[str]) -> bool:
+    """``words`` (as ``words_of`` gives them, cased) are at most one word a copy may change:
+    nothing, a lower-case English word (not a name), or up to ``LOOP_SWAP_HAN`` Chinese
+    characters; never a figure, a numeral, a count or a negation."""
+    if not words:
+        return True
+    if len(words) > LOOP_SWAP_HAN or any(w in _NEGATIONS or w in COUNT_WORDS or any(c.isdigit() for c in w) for w in words):
+        return False
+    if all(len(w) == 1 and is_han(w) for w in words):
+        return not any(w in _HAN_NUMERALS for w in words)
+    return len(words) == 1 and words[0].isalpha() and words[0].islower()
 
 
 def _alters_meaning(words: list[str]) -> bool:

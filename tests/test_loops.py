@@ -342,6 +342,36 @@ NOT_LOOPS = [
 ]
 
 
+SHELTERS = "臺南市政府表示，將持續{}城市的防災韌性，保障市民的生命財產安全，並於今年底前完成各區避難收容處所的全面盤點與更新作業。"
+FLOOD = (
+    "市府表示今年將在安南區與北區各新建一座大型滯洪池，以減少颱風與豪雨期間的淹水，並同步{}老舊社區的排水系統，"
+    "讓市民在每年汛期來臨以前就能安心生活與工作，不再擔心家園受損。"
+)
+# A long sentence three times with one word changed, as for English: a Chinese word is two
+# characters, and was not counted as one changed word.
+LOOPS += [
+    (
+        "a long zh sentence three times with one word changed",
+        "".join(SHELTERS.format(w) for w in ("提升", "強化", "加強")),
+        SHELTERS.format("提升"),
+    ),
+    (
+        "a zh sentence as long as a passage again with one word changed",
+        FLOOD.format("改善") + FLOOD.format("更新"),
+        FLOOD.format("改善"),
+    ),
+]
+NOT_LOOPS += [
+    ("a long zh sentence three times with a numeral changed", "".join(SHELTERS.replace("今年", f"第{n}年").format("提升") for n in "一二三")),
+    (
+        # The public-code standard (corpus): two 76-letter sentences that differ in one word.
+        "a long zh sentence twice with one word changed",
+        "任何使用中政策的所有原始碼都「必須」要公開（用於偵測詐欺的原始碼除外），且能供民眾取用。\n"
+        "任何使用中軟體的所有原始碼都「必須」要公開（用於偵測詐欺的原始碼除外），且能供民眾取用。",
+    ),
+]
+
+
 @pytest.mark.parametrize("name, reply, kept", LOOPS, ids=[c[0] for c in LOOPS])
 def test_strip_loops_cuts_a_loop_to_one_occurrence(name, reply, kept):
     check = strip_loops(reply)
