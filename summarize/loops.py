@@ -65,6 +65,16 @@ LOOP_TEMPLATE_SWAPS = 1
 # left out. A figure, a numeral (第一季, 第二季) or a negation is never a changed word.
 LOOP_SWAP_HAN = 2
 _HAN_NUMERALS = frozenset("零〇一二兩两三四五六七八九十百千萬万億亿廿卅第")
+# A small model may change one word each time it says a clause again, cycling through synonyms:
+# "市府將持續提升防災能力，並強化防災能力，並加強防災能力，並提升防災能力，並強化防災能力" (Qwen2.5
+# 0.5B and 1.5B), "improve its resilience, strengthen its resilience, enhance its resilience, and
+# improve its resilience". Such a run of clauses (or of a cycle of up to LOOP_CYCLE clauses),
+# each the same as the first but for one changed word in one place, is a loop when it says the
+# clause this many times back to back, the words outside the changed one hold
+# LOOP_SENTENCE_LETTERS letters, and the changed word comes back to one it held before. A writer
+# lists 提升、強化、加強 once, or writes one template for four districts or four offences, each
+# word new; "press the button, release the button, press the button" comes back once, in three.
+LOOP_SWAP_COPIES = LOOP_REPEATS + 1
 # A passage of this many sentences or more, holding this many letters, said again anywhere
 # later in the reply, word for word and in order, is a loop too: a small model that runs out
 # of things to say starts a long stretch of its reply over (seen on the reference server: a
@@ -113,26 +123,35 @@ class LoopCheck:
 def strip_loops(text: str) -> LoopCheck:
     """Cut repetition loops out of a model reply.
 
-    Four shapes are found: a stretch repeated back to back at the end of the reply (a sentence,
+    Five shapes are found: a stretch repeated back to back at the end of the reply (a sentence,
     a line or a few words, often ending in a partial copy where the token limit cut it); a
     sentence, or a cycle of a few, repeated back to back (a long one also with a word or two
     left out or put in, or a pronoun for its noun; three times, or twice at a passage's length,
-    with one word changed; three times counting on, "R1", "R2", "R3"); a passage of several
+    with one word changed; three times counting on, "R1", "R2", "R3"); a clause, or a cycle of
+    a few, said again and again with one word swapped each time, back to a word already used
+    ("提升防災能力，並強化防災能力，並加強防災能力，並提升防災能力"); a passage of several
     sentences, or one long sentence, said again later, word for word; and one item named
     three times in a list.
     The first occurrence is kept, later ones and a trailing partial copy are dropped. Lists
     with a shared prefix, tables, a name or a short answer that recurs, and parallel sentences
-    that differ in a name or a figure are text, not loops.
+    that differ in a name or a figure, and a template whose changed word is new each time
+    (four districts, four offences) are text, not loops.
 
     Example::
 
         >>> strip_loops("The city will grow. " * 20).text
         'The city will grow.'
     """
-    cut = _cut_tail_run(text)
-    cut = _drop_repeated_sentences(cut)
-    cut = _drop_repeated_passages(cut)
-    cut = _drop_repeated_items(cut)
+    # What one cut keeps can loop again with what follows ("市府將持續提升防災能力，並強化防災能力，
+    # ..." twice, then "市府將持續提升防災能力。"): cut until nothing changes, so no result holds a loop.
+    cut, before = text, None
+    while cut != before:
+        before = cut
+        cut = _cut_tail_run(cut)
+        cut = _drop_repeated_sentences(cut)
+        cut = _drop_repeated_passages(cut)
+        cut = _drop_repeated_items(cut)
+        cut = _drop_swapped_repeats(cut)
     if cut == text:
         return LoopCheck(text, False)
     return LoopCheck(without_list_marker(cut.rstrip()), True)
@@ -372,7 +391,7 @@ def _is_slot(words: tuple[str, ...] | list[str]) -> bool:
     characters; never a figure, a numeral, a count or a negation."""
     if not words:
         return True
-    if len(words) > LOOP_SWAP_HAN or any(w in _NEGATIONS or w in COUNT_WORDS or any(c.isdigit() for c in w) for w in words):
+    if len(words) > LOOP_SWAP_HAN or _alters_meaning(list(words)) or any(w in COUNT_WORDS for w in words):
         return False
     if all(len(w) == 1 and is_han(w) for w in words):
         return not any(w in _HAN_NUMERALS for w in words)
@@ -460,6 +479,136 @@ def _drop_repeated_items(text: str) -> str:
         return item if _letters(item) >= LOOP_SENTENCE_LETTERS else match.group(0)
 
     return _REPEATED_ITEM.sub(one, text)
+
+
+_CLAUSE_MARK = re.compile(r"(?:[，、；：]|[,;:](?=\s)|…+)[」』”’\")]*\s*")
+# A conjunction that opens a copy and not the first ("，並強化防災能力", ", and improve ...").
+_CLAUSE_LEAD = re.compile(r"(?:以及|並且|并且|而且|[並并及]|(?:and|or)\s)\s*(?=\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Clause:
+    start: int  # where its words start (a leading conjunction included)
+    stop: int  # where its words end: the separator and spacing after it follow
+    end: int  # where the next clause starts
+    words: tuple[str, ...]  # cased, each Chinese character one, without a leading conjunction
+
+
+def _clauses(text: str) -> list[_Clause]:
+    """The clauses of ``text``: its sentences cut again at commas, enumeration commas, colons,
+    semicolons and ellipses (an ASCII mark only before a space: not "1,805" or "12:30")."""
+    found: list[_Clause] = []
+    for s_start, s_end in sentences(text):
+        position = s_start
+        piece = text[s_start:s_end]
+        marks = [(s_start + m.start(), s_start + m.end()) for m in _CLAUSE_MARK.finditer(piece)]
+        last = s_start + len(piece.rstrip().rstrip("。！？!?；;.…」』”’\")"))
+        ends = [(a, b) for a, b in marks if b < s_end] + [(last, s_end)]
+        for stop, end in ends:
+            if stop < position:
+                continue
+            lead = _CLAUSE_LEAD.match(text, position, stop)
+            words = words_of(text[lead.end() if lead else position : stop], cased=True)
+            found.append(_Clause(position, stop, end, tuple(words)))
+            position = end
+    return [c for c in found if c.words or c.end > c.start]
+
+
+def _swapped(block: tuple[str, ...], other: tuple[str, ...]) -> tuple[int, int, tuple[str, ...]] | None:
+    """(slot start, slot end in ``block``, ``other``'s word(s) there) when ``other`` says
+    ``block`` again with at most one slot changed; None when it says something else."""
+    if block == other:
+        return len(block), len(block), ()
+    limit = min(len(block), len(other))
+    prefix = 0
+    while prefix < limit and block[prefix] == other[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and block[-1 - suffix] == other[-1 - suffix]:
+        suffix += 1
+    mine, theirs = block[prefix : len(block) - suffix], other[prefix : len(other) - suffix]
+    if not (_is_slot(mine) and _is_slot(theirs)):
+        return None
+    return prefix, len(block) - suffix, theirs
+
+
+def _swap_run(clauses: list[_Clause], start: int, floor: int) -> tuple[int, int, bool] | None:
+    """(cycle, copies, whether the clauses just before ``start`` end with the first copy) of a
+    run of clauses from ``start`` that says one clause (or cycle) again with one word swapped, if
+    it is a loop (``LOOP_SWAP_COPIES``); no clause before ``floor`` is read."""
+    for cycle in range(1, LOOP_CYCLE + 1):
+        if start + 2 * cycle > len(clauses):
+            break
+        # One slot cannot reach both ends of a clause that keeps LOOP_SENTENCE_LETTERS letters:
+        # a copy starts or ends with the same word as the block.
+        same_start = clauses[start].words[:1] == clauses[start + cycle].words[:1]
+        if not same_start and clauses[start + cycle - 1].words[-1:] != clauses[start + 2 * cycle - 1].words[-1:]:
+            continue
+        block = tuple(w for c in clauses[start : start + cycle] for w in c.words)
+        low, high = len(block), 0  # the slot, as the copies so far changed it
+        values: list[tuple[str, ...]] = [tuple(block)]
+        copies = 1
+        while start + (copies + 1) * cycle <= len(clauses):
+            other = tuple(w for c in clauses[start + copies * cycle : start + (copies + 1) * cycle] for w in c.words)
+            swap = _swapped(block, other)
+            if swap is None:
+                break
+            a, b, _ = swap
+            new_low, new_high = (min(low, a), max(high, b)) if b > a else (low, high)
+            if new_high > new_low and not _is_slot(block[new_low:new_high]):
+                break  # another slot than before: parallel writing, not a template
+            low, high = new_low, new_high
+            values.append(other)
+            copies += 1
+        if copies < LOOP_SWAP_COPIES - 1:
+            continue
+        # The clause before may say the first copy after words of its own ("市府將持續" 提升防災能力).
+        lead = False
+        if start - cycle >= floor:
+            before = tuple(w for c in clauses[start - cycle : start] for w in c.words)[-len(block) :]
+            swap = _swapped(block, before) if len(before) == len(block) else None
+            a, b = (swap[0], swap[1]) if swap and swap[1] > swap[0] else (low, high)
+            if swap is not None and (b <= a or _is_slot(block[min(low, a) : max(high, b)])):
+                low, high = min(low, a), max(high, b)
+                values.insert(0, before)
+                lead = True
+        if high <= low:
+            continue  # word for word: the other checks judge that
+        shared = block[:low] + block[high:]
+        slots = [v[low : len(v) - (len(block) - high)] for v in values]
+        comes_back = len(set(slots)) < len(slots)
+        if len(values) >= LOOP_SWAP_COPIES and comes_back and _letters("".join(shared)) >= LOOP_SENTENCE_LETTERS:
+            return cycle, copies, lead
+    return None
+
+
+def _drop_swapped_repeats(text: str) -> str:
+    """``text`` with each run of clauses that loops through a swapped word (``LOOP_SWAP_COPIES``)
+    cut to its first copy, which ends as the run's last clause did ("。", or the text's end); a
+    trailing clause the token limit cut short that begins another copy goes too."""
+    clauses = _clauses(text)
+    kept = ""
+    position = 0
+    i = floor = 0
+    while i < len(clauses):
+        run = _swap_run(clauses, i, floor)
+        if run is None:
+            i += 1
+            continue
+        cycle, copies, lead = run
+        first_end = clauses[i - 1 if lead else i + cycle - 1]
+        last = clauses[i + copies * cycle - 1]
+        end_mark = text[last.stop : last.end]
+        following = i + copies * cycle
+        if following == len(clauses) - 1 and clauses[-1].end == len(text) and text[clauses[-1].stop :].strip() == "":
+            block = [w for c in clauses[i : i + cycle] for w in c.words]
+            tail = clauses[-1].words
+            if tail and len(tail) < len(block) and _swapped(tuple(block[: len(tail)]), tail) is not None:
+                following, end_mark = len(clauses), ""
+        kept += text[position : first_end.stop] + end_mark
+        position = clauses[following].start if following < len(clauses) else len(text)
+        i = floor = following
+    return kept + text[position:] if kept else text
 
 
 def _starts_over(rest: list[str], block: list[str]) -> bool:

@@ -372,6 +372,106 @@ NOT_LOOPS += [
 ]
 
 
+# A small model (Qwen2.5 0.5B, 1.5B) says a clause again and again, one word swapped each time
+# for a synonym it cycles through: the swapped word comes back, which a list written once never
+# does (strip_loops keeps the first copy, ended as the run's last clause was).
+CAPACITY = "市府將持續提升防災能力，並強化防災能力，並加強防災能力，並提升防災能力，並強化防災能力"
+TEMPLATE = "市府將持續{}防災能力。"
+RESILIENCE_EN = "The city will improve its disaster resilience, strengthen its disaster resilience, "
+SWAP_LOOPS = [
+    ("zh clauses cycling synonyms", CAPACITY + "。", "市府將持續提升防災能力。"),
+    ("zh clauses cycling synonyms, an ellipsis after them", CAPACITY + "…", "市府將持續提升防災能力…"),
+    ("zh clauses cycling synonyms, cut mid-copy", CAPACITY + "，並加強防", "市府將持續提升防災能力"),
+    (
+        "zh clauses cycling synonyms, then the reply goes on",
+        "臺南市政府今日宣布擴大防災演練。" + CAPACITY + "。各區公所配合辦理。",
+        "臺南市政府今日宣布擴大防災演練。市府將持續提升防災能力。各區公所配合辦理。",
+    ),
+    (
+        "zh sentences cycling through four synonyms",
+        "".join(TEMPLATE.format(w) for w in ("提升", "強化", "加強", "精進", "提升", "強化")),
+        TEMPLATE.format("提升"),
+    ),
+    (
+        "zh clauses cycling synonyms twice, then their first copy alone",
+        (CAPACITY + "。") * 2 + "市府將持續提升防災能力。",
+        "市府將持續提升防災能力。",
+    ),
+    (
+        "simplified clauses cycling synonyms",
+        "市府将持续提升防灾能力，并强化防灾能力，并加强防灾能力，并提升防灾能力。",
+        "市府将持续提升防灾能力。",
+    ),
+    (
+        "zh cycle of two clauses, one swapped",
+        "市府將加強防災宣導，提升應變能力，強化防災宣導，提升應變能力，精進防災宣導，提升應變能力，加強防災宣導，提升應變能力。",
+        "市府將加強防災宣導，提升應變能力。",
+    ),
+    (
+        "en clauses cycling synonyms",
+        RESILIENCE_EN + "enhance its disaster resilience, and improve its disaster resilience.",
+        "The city will improve its disaster resilience.",
+    ),
+    (
+        "en sentences cycling synonyms",
+        "Tainan held a drill. "
+        + "".join(f"The city will {w} its disaster resilience. " for w in ("improve", "strengthen", "enhance", "improve")),
+        "Tainan held a drill. The city will improve its disaster resilience.",
+    ),
+]
+
+# Parallel writing that shares a template: each slot says something new, or the run is short.
+SWAP_NOT_LOOPS = [
+    ("a list of synonyms written once", "市府將提升、強化、加強防災能力，並精進演練品質。"),
+    ("parallel clauses with different objects", "市府將提升防災能力，強化應變機制，加強防災宣導，精進演練品質。"),
+    ("a rhetorical pair", "市府不僅要提升防災能力，更要強化防災能力，讓市民安心。"),
+    ("four districts in one template", "安平區防災中心、安南區防災中心、永康區防災中心、歸仁區防災中心均已啟用。"),
+    (
+        "legal clauses, one template, the acts differ",
+        "未依規定申報者，處新臺幣一萬元以下罰鍰。未依規定登記者，處新臺幣一萬元以下罰鍰。"
+        "未依規定繳納者，處新臺幣一萬元以下罰鍰。未依規定更正者，處新臺幣一萬元以下罰鍰。",
+    ),
+    (
+        "legal clauses, one template, the acts and the fines differ",
+        "未依規定申報者，處新臺幣一萬元以下罰鍰；未依規定登記者，處新臺幣二萬元以下罰鍰；"
+        "未依規定繳納者，處新臺幣三萬元以下罰鍰；未依規定申報而情節重大者，處新臺幣五萬元以下罰鍰。",
+    ),
+    (
+        "numbered articles of a law",
+        "第一條　本法所稱主管機關，在中央為內政部。第二條　本法所稱主管機關，在直轄市為直轄市政府。"
+        "第三條　本法所稱主管機關，在縣（市）為縣（市）政府。",
+    ),
+    ("quarters in the slot", "第一季營收成長五成，第二季營收成長五成，第三季營收成長五成，第四季營收成長五成，第一季營收成長五成。"),
+    ("a negation in the slot", "市府會提升防災能力，不會降低防災能力，會提升防災能力，不會降低防災能力。"),
+    ("a sequence that comes back once", "Press the red button, release the red button, press the red button, and wait."),
+    (
+        "amounts in the slot",
+        "The city spent 5 million on the new roads, 6 million on the new roads, 7 million on the new roads "
+        "and 5 million on the new roads.",
+    ),
+    (
+        "names in the slot",
+        "The mayor thanked the Anping district office, the Annan district office, the Yongkang district office "
+        "and the Anping district office.",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, reply, kept", SWAP_LOOPS, ids=[c[0] for c in SWAP_LOOPS])
+def test_a_clause_said_again_with_a_swapped_word_is_cut_to_its_first_copy(name, reply, kept):
+    assert strip_loops(reply) == LoopCheck(kept, True)
+
+
+@pytest.mark.parametrize("name, reply", SWAP_NOT_LOOPS, ids=[c[0] for c in SWAP_NOT_LOOPS])
+def test_parallel_writing_with_a_shared_template_is_not_a_loop(name, reply):
+    assert strip_loops(reply) == LoopCheck(reply, False)
+
+
+@pytest.mark.parametrize("name, reply, kept", LOOPS + SWAP_LOOPS, ids=[c[0] for c in LOOPS + SWAP_LOOPS])
+def test_what_a_loop_is_cut_to_holds_no_loop(name, reply, kept):
+    assert not strip_loops(strip_loops(reply).text).looped
+
+
 @pytest.mark.parametrize("name, reply, kept", LOOPS, ids=[c[0] for c in LOOPS])
 def test_strip_loops_cuts_a_loop_to_one_occurrence(name, reply, kept):
     check = strip_loops(reply)
