@@ -21,8 +21,9 @@ then sentences are chosen by score within a budget of characters, each choice di
 sentences that repeat what is already chosen, and returned in article order. A press release's
 header lines (發稿單位：…) are never chosen, but for its date (發稿日期：2024年2月2日), which is
 always chosen: the release's "today" is that day. Nor are lines of a few characters (a
-standard's 必須, 應該), lines with a web or e-mail address (where to write, not what happened), or
-a line the article says three times and more (a template's 延伸閱讀, a talk's 係啊). A label that
+standard's 必須, 應該), lines with a web or e-mail address (where to write, not what happened),
+dividers (＊＊＊＊, or a rule around a short word: -----End-----, —— 完 ——), or a line the article
+says three times and more (a template's 延伸閱讀, a talk's 係啊). A label that
 opens many lines (a transcript's speakers, A：) is read past: the words after it are scored.
 """
 
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from .chunking import split_long, split_sentences
 from .config import AUTO, KEY_SENTENCES
 from .figures import MONTH_NAMES, chinese_dates, chinese_figures
-from .text import in_chinese, is_han, script_shares, visible_length
+from .text import HAN, in_chinese, is_han, script_shares, visible_length
 
 # Under ``auto``, models with fewer parameters than this get key sentences. Measured on the
 # reference server (benchmarks/QUALITY.md): Qwen2.5-Coder-1.5B (1.78e9 parameters) and its 0.5B
@@ -307,11 +308,35 @@ def score(article: str) -> list[Sentence]:
     return scored
 
 
+# A rule around a short word is a divider too: "-----End-----", "=====END=====", "***以下空白***"
+# (a form's "blank below"), "—— 完 ——". Only one rule character, the same on both sides, three
+# times or more (twice for the dashes and box rules Chinese writes in pairs: ——, ──), around
+# one or two Latin words or up to four Chinese characters: a title wrapped in dashes says more
+# ("—— 臺南運河夜間導覽船明年擴大營運 ——", "── 1624 ──"), and "**結語**" is Markdown bold.
+_PAIRED_RULES = "—─━═"
+_WRAPPED_WORD = re.compile(
+    rf"(?P<left>(?P<rule>[-=*_~#+.·•※＊＝～－＿{_PAIRED_RULES}])(?:[ \t]*(?P=rule))+)[ \t]*"
+    rf"(?:[A-Za-z]{{1,10}}(?: [A-Za-z]{{1,10}})?|[{HAN}]{{1,4}})"
+    r"[ \t]*(?P<right>(?P=rule)(?:[ \t]*(?P=rule))+)"
+)
+
+
 def says_something(text: str) -> bool:
-    """A line with a letter or a digit in it: a divider (＊＊＊＊, ────, ====) or a Markdown
-    table's |---|---| line says nothing, and chosen it was sent to be translated and came back
-    in both summaries."""
-    return any(c.isalnum() for c in text)
+    """A line with a letter or a digit in it that is not a divider: a rule (＊＊＊＊, ────, ====), a
+    Markdown table's |---|---| line, or a rule around a short word (-----End-----, ***以下空白***,
+    —— 完 ——) says nothing, and chosen it was sent to be translated and came back in both
+    summaries."""
+    return any(c.isalnum() for c in text) and not is_divider(text)
+
+
+def is_divider(text: str) -> bool:
+    """Whether ``text`` is a rule around a short word (``_WRAPPED_WORD``): "-----End-----",
+    "—— 完 ——"; not "End of the year", "—— 臺南400年 ——" or "**結語**"."""
+    wrapped = _WRAPPED_WORD.fullmatch(text.strip())
+    if wrapped is None:
+        return False
+    least = 2 if wrapped["rule"] in _PAIRED_RULES else 3
+    return min(wrapped["left"].count(wrapped["rule"]), wrapped["right"].count(wrapped["rule"])) >= least
 
 
 def is_dateline(text: str, paragraph: int) -> bool:

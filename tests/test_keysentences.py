@@ -24,6 +24,7 @@ from summarize.keysentences import (
     content,
     english_dateline,
     is_dateline,
+    is_divider,
     is_header,
     join_chinese,
     english_words,
@@ -215,6 +216,46 @@ def test_a_line_without_a_letter_or_digit_is_never_chosen(divider):
     texts = [s.text for s in choose(article, 400)]
     assert divider not in texts and len(texts) == 3
     assert [s.text for s in choose(f"{divider}\n{divider}", 100)] == []
+
+
+DIVIDERS_AROUND_A_WORD = ["-----End-----", "=====END=====", "***以下空白***", "—— 完 ——", "＊＊＊ 全文完 ＊＊＊", "~~~ The End ~~~"]
+
+
+@pytest.mark.parametrize("divider", DIVIDERS_AROUND_A_WORD)
+def test_a_divider_around_a_short_word_is_never_chosen(divider):
+    # Its word has letters, so it passed for a sentence, was chosen and sent to be translated.
+    article = f"運河導覽船擴大營運\n市府今天宣布，導覽船明年起增加三條航線。\n{divider}\n市府添購六艘電動船，每艘可載四十人。"
+    texts = [s.text for s in choose(article, 400)]
+    assert divider not in texts and len(texts) == 3
+    assert [s.text for s in choose(f"{divider}\n{divider}", 100)] == []
+
+
+@pytest.mark.parametrize(
+    "line, divider",
+    [(d, True) for d in DIVIDERS_AROUND_A_WORD]
+    + [
+        ("  -----End-----  ", True),
+        ("── 結束 ──", True),
+        # Real short lines: no rule, a title or a figure inside the rule, Markdown bold, a lone word.
+        ("End of the year", False),
+        ("—— 運河導覽船明年擴大營運 ——", False),
+        ("── 1624 ──", False),
+        ("=== 2024 ===", False),
+        ("**結語**", False),
+        ("*** 以下 是 說明 ***", False),
+        ("-----End of the year-----", False),
+        ("End", False),
+        ("完", False),
+        ("—— 完 ==", False),
+    ],
+)
+def test_a_divider_is_a_rule_around_a_short_word_and_nothing_else(line, divider):
+    assert is_divider(line) is divider
+
+
+def test_a_title_inside_dashes_is_still_chosen():
+    article = "—— 運河導覽船明年擴大營運 ——\n市府今天宣布，導覽船明年起增加三條航線。\n市府添購六艘電動船，每艘可載四十人。"
+    assert [s.text for s in choose(article, 400)][0] == "—— 運河導覽船明年擴大營運 ——"
 
 
 def test_a_sentence_ended_at_a_semicolon_ends_with_one_full_stop():
