@@ -103,13 +103,15 @@ async def run_jobs(
     *,
     languages: Sequence[str] = ("en",),
     translate: bool = False,
+    partial: bool = False,
     on_done: Callable[[Outcome], None] | None = None,
     on_reply: Callable[[Any], None] | None = None,
     on_text: Callable[[str], None] | None = None,
 ) -> list[Outcome]:
     """Summarize (or translate) every job; outcomes in job order.
 
-    ``on_done`` is called as each job ends, ``on_reply`` with every reply of every job,
+    ``partial`` is the public functions' own: a chunk that fails for good leaves a flagged
+    result of the others rather than failing its article. ``on_done`` is called as each job ends, ``on_reply`` with every reply of every job,
     ``on_text`` with a summary's pieces as they stream (one job only: pieces of several would
     interleave). Any
     exception from one job, its ``on_done`` included (a full disk while writing its results), is
@@ -135,10 +137,12 @@ async def run_jobs(
                     text = job.read()
                     result: Summary | Translation
                     if translate:
-                        result = await atranslate_article(text, target=languages[0], settings=settings, client=shared)
+                        result = await atranslate_article(
+                            text, target=languages[0], settings=settings, client=shared, partial=partial
+                        )
                     else:
                         result = await asummarize_article(
-                            text, languages=languages, settings=settings, client=shared,
+                            text, languages=languages, settings=settings, client=shared, partial=partial,
                             on_text=on_text if len(jobs) == 1 else None,
                         )
                     outcome = Outcome(job, result=result, elapsed=time.perf_counter() - start)

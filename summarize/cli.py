@@ -216,6 +216,15 @@ def _work(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _partial(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--partial",
+        action="store_true",
+        help="when a chunk of a long article fails for good, keep what the others gave (a summary of "
+        "them, or a translation with the failed paragraphs empty), flagged, instead of failing the article",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: a root parser whose subparsers are the commands (see ``route``)."""
     common = _common()
@@ -236,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
         "files", nargs="*", metavar="FILE", help="article files; - reads stdin (as does no FILE, when stdin is piped)"
     )
     _work(files)
+    _partial(files)
     shape = files.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="one JSON object per article (JSON Lines)")
     shape.add_argument("--markdown", action="store_true", help="Markdown with a heading per article")
@@ -280,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
         "could link to private files)",
     )
     _work(run)
+    _partial(run)
     run.set_defaults(handler=cmd_batch, parser=run)
     for action in BATCH_COMMANDS:
         _add_job_parser(batch_commands, action, common)
@@ -433,8 +444,12 @@ def _describe(exc: BaseException, source: str | None = None) -> str:
     names the article already."""
     from .errors import ChunkFailedError, SummarizeError
 
-    # "Pass partial=True ..." is advice for a Python caller: the command has no such option.
-    line = " ".join(printable(exc.reason).split()) if isinstance(exc, ChunkFailedError) else _one_line(exc)
+    # "Pass partial=True ..." is advice for a Python caller: the command's own is --partial.
+    if isinstance(exc, ChunkFailedError):
+        advice = " Pass --partial to keep what the other chunks gave, flagged." if exc.keeps_others else ""
+        line = " ".join(printable(exc.reason + advice).split())
+    else:
+        line = _one_line(exc)
     if source is not None:
         line = line.removeprefix(f"{' '.join(printable(display(source)).split())}: ")
     if isinstance(exc, (SummarizeError, OSError, ValueError, TypeError)):
@@ -615,6 +630,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
                     settings,
                     languages=args.languages,
                     translate=args.translate,
+                    partial=args.partial,
                     on_done=show,
                     on_reply=progress.reply,
                     on_text=stream if streamed is not None else None,
@@ -875,6 +891,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
                         settings,
                         languages=args.languages,
                         translate=args.translate,
+                        partial=args.partial,
                         on_done=write,
                         on_reply=progress.reply,
                     )

@@ -55,9 +55,11 @@ class ChunkFailedError(SummarizeError):
             "translation": " Pass partial=True to get the translation of the chunks that succeeded "
             "(the failed chunks' paragraphs empty, listed in unverified).",
         }
-        # What failed, without the advice for a Python caller (the command line has no partial=).
+        # What failed, without the advice for a Python caller (the command line's is --partial),
+        # and whether keeping the other chunks would give anything.
         self.reason = f"chunk {index + 1} of {count} failed: {cause}."
-        super().__init__(f"{self.reason}{kept.get(what or '', '') if count > 1 else ''}")
+        self.keeps_others = what in kept and count > 1
+        super().__init__(f"{self.reason}{kept[what] if self.keeps_others and what else ''}")
 
 
 class EndpointError(SummarizeError):

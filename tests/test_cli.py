@@ -1345,17 +1345,65 @@ def test_translate_into_two_languages_is_a_usage_error_not_a_dropped_language(sc
     assert "--translate writes one language, got --languages en,zh-Hant: give --languages en" in result.stderr
 
 
-def test_a_failed_chunk_is_reported_without_advice_the_command_cannot_take(scripted):
+PARTS = "\n".join(f"第{i}項：臺南市政府今天公布第{i}號防災演練報告，共有{i * 7}名市民參加。" for i in range(30))
+CHUNKED = {"SUMMARIZE_CHUNK_TOKENS": "300", "SUMMARIZE_METHOD": "abstractive", "SUMMARIZE_MODEL": "m"}
+
+
+def failing_second_item(seen):
+    return Step.error(400, {"error": {"message": "bad request"}}) if "第2項" in seen.fenced else reply("A note.")
+
+
+def test_a_failed_chunk_is_reported_with_the_commands_advice_not_pythons(scripted):
     # "Pass partial=True to get a summary of the chunks that succeeded" is for a Python caller.
-    parts = "\n".join(f"第{i}項：臺南市政府今天公布第{i}號防災演練報告，共有{i * 7}名市民參加。" for i in range(30))
-    scripted.default = lambda seen: (
-        Step.error(400, {"error": {"message": "bad request"}}) if "第2項" in seen.fenced else reply("A note.")
-    )
-    env = {"SUMMARIZE_CHUNK_TOKENS": "300", "SUMMARIZE_METHOD": "abstractive", "SUMMARIZE_MODEL": "m"}
-    result = call("-", server=scripted, env=env, stdin=parts)
+    scripted.default = failing_second_item
+    result = call("-", server=scripted, env=CHUNKED, stdin=PARTS)
     assert result.returncode == 1
-    assert re.search(r"-: chunk 1 of \d+ failed: the endpoint rejected the request", result.stderr), result.stderr
-    assert "partial" not in result.stderr
+    assert re.search(
+        r"^summarize: -: chunk 1 of \d+ failed: the endpoint rejected the request.*\. Pass --partial to keep what the "
+        r"other chunks gave, flagged\.$",
+        result.stderr, re.MULTILINE,
+    ), result.stderr
+    assert "partial=True" not in result.stderr
+
+
+def test_partial_keeps_the_other_chunks_summary_flagged(scripted):
+    scripted.default = failing_second_item
+    result = call("-", "--partial", server=scripted, env=CHUNKED, stdin=PARTS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "A note."
+    assert "summarize: warning: stdin: Partial: chunks 1 failed and are left out." in result.stderr
+
+
+def test_partial_translation_keeps_the_other_paragraphs_with_the_failed_ones_empty(scripted):
+    from fake_translator import translator
+
+    well = translator()
+    scripted.default = lambda seen: (
+        Step.error(400, {"error": {"message": "bad request"}}) if "第2項" in seen.fenced else well(seen)
+    )
+    env = {**CHUNKED, "SUMMARIZE_METHOD": "auto"}
+    result = call("-", "--translate", "--partial", "--json", server=scripted, env=env, stdin=PARTS)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    empty = [i for i, pair in enumerate(out["pairs"]) if not pair[1]]
+    assert len(out["pairs"]) == 30 and 2 in empty and len(empty) < 30
+    assert set(empty) <= set(out["unverified"]), out["unverified"]
+
+
+def test_a_batch_with_partial_writes_the_partial_result_flagged(scripted, tmp_path):
+    scripted.default = failing_second_item
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text(PARTS, encoding="utf-8")
+    out = tmp_path / "out"
+    result = call("batch", str(tmp_path / "news"), "--out", str(out), "--partial", server=scripted, env=CHUNKED)
+    assert result.returncode == 0, result.stderr
+    written = json.loads((out / "a.json").read_text(encoding="utf-8"))
+    assert written["is_partial"] is True and written["failed_chunks"] == [0]
+
+
+def test_partial_is_not_taken_where_a_batch_engine_sends(scripted, tmp_path):
+    result = call("batch", "export", str(tmp_path), "--out", str(tmp_path / "job"), "--partial", server=scripted)
+    assert result.returncode == 2 and "--partial" in result.stderr
 
 
 @pytest.mark.parametrize("count, advised", [(1, False), (2, True)])
@@ -1364,7 +1412,7 @@ def test_partial_is_advised_only_when_another_chunk_could_have_succeeded(count, 
 
     err = ChunkFailedError(0, count, RuntimeError("bad request"), what="translation")
     assert str(err).startswith(f"chunk 1 of {count} failed: bad request.")
-    assert ("Pass partial=True" in str(err)) is advised and "partial" not in err.reason
+    assert ("Pass partial=True" in str(err)) is advised is err.keeps_others and "partial" not in err.reason
 
 
 def test_a_batch_names_the_article_of_each_library_warning(scripted, tmp_path):
