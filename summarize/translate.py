@@ -57,7 +57,7 @@ from .errors import (
     InputError,
     TruncatedOutputError,
 )
-from .figures import ZH_NUMERIC_DATE, chinese_dates, chinese_figures, english_dates, english_figures
+from .figures import ZH_NUMERIC_DATE, Figure, chinese_dates, chinese_figures, english_dates, english_figures
 from .reply import without_chatter
 from .result import LOOPED, PROMPT_CUT, Translation
 from .runner import gather_or_cancel, run_sync
@@ -636,7 +636,14 @@ def _figure_digits(written: str) -> str:
     return re.sub(r"\D", "", written).rstrip("0") or "0"
 
 
-def translated_figures(translation: str, target: str) -> set[str]:
+def figures_read(translation: str, target: str) -> list[Figure]:
+    """The figures of ``translation`` as the figure check reads them (full-width digits as ASCII),
+    read once for every check of a pair (``translated_figures``, ``dates_cut_short``)."""
+    translation = half_width(translation)
+    return chinese_figures(translation) if target == "zh-Hant" else english_figures(translation)
+
+
+def translated_figures(translation: str, target: str, read: list[Figure] | None = None) -> set[str]:
     """The figures of ``translation``, each as ``source_figures`` writes one: its numbers, and
     the values of its number words (twenty) or, into Chinese, numerals (十五 for 15, 三千萬 for
     "30 million": both "3").
@@ -644,12 +651,14 @@ def translated_figures(translation: str, target: str) -> set[str]:
     Each figure is a whole: found among all the reply's digits run together, the 20 of 近20所
     (written "2") was "in" the 1624 of a translation that had swapped in another sentence's
     words, and the pair passed. Held to Arabic digits, a correct 十五人 was asked again and flagged.
+    ``read``: its ``figures_read``, when they are read already.
     """
+    if read is None:
+        read = figures_read(translation, target)
     translation = half_width(translation)
     found = {_figure_digits(m.group()) for m in _FIGURE.finditer(translation)}
     # A date kept in figures (2024.11.30) holds its year, month and day, not the decimal 2024.11.
     found |= {_figure_digits(m.group(part)) for m in numeric_dates(translation) for part in ("y", "m", "d")}
-    read = chinese_figures(translation) if target == "zh-Hant" else english_figures(translation)
     return found | {_figure_digits(f"{f.value:f}") for f in read}
 
 
@@ -688,9 +697,10 @@ def source_figures(source: str) -> list[str]:
     return [figure for _, figure in sorted(found)]
 
 
-def dates_cut_short(source: str, translation: str, target: str) -> list[str]:
-    """The days and months of ``source``'s dates that ``translation`` writes without their
-    trailing zero ("November 3" for 11月30日, "January 30" for 10月30日), as digits.
+def dates_cut_short(source: str, read: list[Figure], target: str) -> list[str]:
+    """The days and months of ``source``'s dates that its translation, whose figures are
+    ``read`` (``figures_read``), writes without their trailing zero ("November 3" for 11月30日,
+    "January 30" for 10月30日), as digits.
 
     Figures are compared without trailing zeros (``source_figures``), so that 15,000 matches
     1.5萬; a date's 30 then matched the 3 of "November 3". Held only where both sides read a
@@ -702,7 +712,7 @@ def dates_cut_short(source: str, translation: str, target: str) -> list[str]:
     given = [d.parts for d in (chinese_dates(source) if zh_source else english_dates(source)) if d.parts]
     if not given:
         return []
-    written = {d.parts for d in (english_dates(translation) if zh_source else chinese_dates(translation)) if d.parts}
+    written = {d.parts for d in read if d.kind == "date" and d.parts}
     cut = []
     for _, month, day in given:
         if month is None or any(m == month and d == day for _, m, d in written):
@@ -821,8 +831,9 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
     if off:
         problems.append(why)
     source, translation = translated_parts(source, translation, target)
-    missing = [figure for figure in source_figures(source) if figure not in translated_figures(translation, target)]
-    missing += dates_cut_short(source, translation, target)
+    read = figures_read(translation, target)
+    missing = [figure for figure in source_figures(source) if figure not in translated_figures(translation, target, read)]
+    missing += dates_cut_short(source, read, target)
     if missing:
         problems.append(f"figures missing: {', '.join(missing)}")
     return problems
