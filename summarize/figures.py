@@ -1270,8 +1270,13 @@ class Sources:
         self.found = found
         self.dates = [f for f in found if f.kind == "date"]
         self.years: dict[float, Figure] = {}
-        # Where the source writes a year (去(113)年, 113年至117年): a number inside one is no count.
-        self.year_spans = [(f.start, f.end) for f in found if f.kind in ("year", "roc")]
+        # The numbers written as a year or a span of years (113年, the 113 of 去(113)年 or of
+        # 113至117年), by where they start: a hedge rounds no count to one ("over 110 projects").
+        spans = [(f.start, f.end) for f in found if f.kind in ("year", "roc")]
+        self.year_numbers = {
+            f.start for f in found
+            if f.kind == "number" and (f.text.endswith("年") or any(a <= f.start < b for a, b in spans))
+        }
         for f in found:
             if f.kind in ("year", "roc", "any", "decade"):
                 self.years.setdefault(f.value, f)
@@ -1335,11 +1340,8 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
             continue  # "grew 3.5%" is not 衰退3.5%
         if source.unit and source.unit != figure.unit:
             continue  # 三天 is "72 hours", but no "magnitude 72"
-        if abs(source.value - figure.value) > allowance and (
-            source.text.endswith("年") or any(a <= source.start < b for a, b in sources.year_spans)
-        ):
-            continue  # 113年 is a 民國 year or a span: a hedge rounds no count to it ("over 110 projects")
-        if -low <= source.value - figure.value <= high:
+        difference = source.value - figure.value
+        if -low <= difference <= high and (abs(difference) <= allowance or source.start not in sources.year_numbers):
             return source
     if figure.text[-2:].lower() in ("st", "nd", "rd", "th"):
         # "the 31st" for 昨(31)日: an ordinal may name the day of a source date (a count may not).
