@@ -81,15 +81,12 @@ class OutputClosed(BaseException):
 # -- parsing -------------------------------------------------------------------------------
 
 
-_LOWER_LANGUAGES = {code.lower() for code in LANGUAGES}
-
-
 def _languages(text: str) -> tuple[str, ...]:
     codes = [code.strip() for code in text.split(",") if code.strip()]
     try:
         return check_languages(codes)
     except ValueError:
-        hint = next((prompts.language_hint(code) for code in codes if code.lower() not in _LOWER_LANGUAGES), "")
+        hint = next(filter(None, map(prompts.language_hint, codes)), "")
         raise argparse.ArgumentTypeError(
             f"expected a comma-separated list of {', '.join(LANGUAGES)}, got {text!r}{hint}"
         ) from None

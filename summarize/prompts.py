@@ -52,9 +52,10 @@ _CODES = {known.lower(): known for known in LANGUAGE_NAMES}
 
 def language_hint(code: object) -> str:
     """What a code the library does not take was likely meant as: another tag for a supported
-    language ("zh-TW", "English"), Simplified Chinese, or several codes in one string."""
-    if not isinstance(code, str):
-        return ""
+    language ("zh-TW", "English"), Simplified Chinese, or several codes in one string; "" for a
+    code it takes, or one with no likely meaning."""
+    if not isinstance(code, str) or code.strip().lower() in _CODES:
+        return ""  # a code the library takes needs no hint
     tag = code.strip().lower().replace("_", "-")
     if "," in tag:
         return "; give one code per item, e.g. languages=('en', 'zh-Hant')"
