@@ -1401,6 +1401,22 @@ def test_a_batch_with_partial_writes_the_partial_result_flagged(scripted, tmp_pa
     assert written["is_partial"] is True and written["failed_chunks"] == [0]
 
 
+def test_redo_flagged_asks_a_partial_output_again_and_a_whole_one_replaces_it(scripted, tmp_path):
+    # README: --redo-flagged redoes the outputs --partial writes.
+    scripted.default = failing_second_item
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text(PARTS, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ("batch", str(tmp_path / "news"), "--out", str(out), "--partial")
+    assert call(*args, server=scripted, env=CHUNKED).returncode == 0
+    scripted.default = lambda seen: reply("A note.")
+    assert "1 already done" in call(*args, server=scripted, env=CHUNKED).stderr  # not redone unasked
+    again = call(*args, "--redo-flagged", server=scripted, env=CHUNKED)
+    assert again.returncode == 0, again.stderr
+    written = json.loads((out / "a.json").read_text(encoding="utf-8"))
+    assert written["is_partial"] is False and written["failed_chunks"] == []
+
+
 def test_partial_is_not_taken_where_a_batch_engine_sends(scripted, tmp_path):
     result = call("batch", "export", str(tmp_path), "--out", str(tmp_path / "job"), "--partial", server=scripted)
     assert result.returncode == 2 and "--partial" in result.stderr
