@@ -1206,11 +1206,11 @@ def _durations(text: str, start: int, end: int, value: float, post: str, half: b
     else:
         match = _ZH_DURATION.match(text, end)
         unit = match.group(1) if match else ""
-        if unit == "天" and value > 7 and value % 7:
-            return []  # 10天 is no number of weeks, and "240 hours" no way to write it
     found = []
     for factor, english in _ZH_DURATION_FACTORS.get(unit, ()):
         converted = value * factor
+        # 10天 is no number of weeks (10/7), and "240 hours" is no way to write it (days as hours
+        # only up to three).
         if (2 * converted).is_integer() and converted != value and (factor != 24.0 or value <= 3):
             found.append((converted, english))
     return found
