@@ -364,9 +364,22 @@ def _argument(name: str, spec: _Spec, value: Any) -> Any:
     return value
 
 
-# The public functions' own keywords besides the settings: a misspelt one is as likely meant for
-# them ("language" for languages=) as for a setting.
-ARGUMENTS = ("languages", "target", "settings", "client", "partial", "glossary", "on_text")
+# The public functions' own keywords besides the settings, each function's (the async twins take
+# the same): a misspelt one is as likely meant for them ("language" for languages=) as for a setting.
+FUNCTION_ARGUMENTS = {
+    "summarize_article": ("languages", "settings", "client", "partial", "glossary", "on_text"),
+    "translate_article": ("target", "settings", "client", "partial", "glossary"),
+}
+ARGUMENTS = tuple(dict.fromkeys(name for names in FUNCTION_ARGUMENTS.values() for name in names))
+
+# An argument of one public function given to the other: what that one takes instead.
+_INSTEAD = {
+    ("translate_article", "languages"): "it translates into one language: target='en' (or 'zh-Hant')",
+    ("translate_article", "on_text"): "it does not stream its text: on_text is summarize_article's",
+    ("summarize_article", "target"): "it takes languages=('en',) (or 'zh-Hant', or both); target is translate_article's",
+}
+# Names a translate_article caller may mean target by; summarize_article's are in _OTHER_NAMES.
+_TARGET_NAMES = ("language", "lang", "languages", "target_language", "to")
 
 
 # What other APIs call a setting: an OpenAI client's parameter names, and plain words.
@@ -384,6 +397,22 @@ def _meant(name: str) -> str:
         name, [*_SPECS, *ARGUMENTS], n=1, cutoff=0.75
     )
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_arguments(function: str, overrides: Mapping[str, Any]) -> None:
+    """Refuse an argument of the other public function, or a name ``function`` would read as
+    its target, with what ``function`` takes instead: the settings' own check would call
+    ``languages`` an unknown setting and ask whether 'languages' was meant. Called first, before
+    the article is judged against a target the caller did not mean.
+
+    Raises:
+        ConfigError: ``overrides`` holds such a name.
+    """
+    for name in overrides:
+        if (function, name) in _INSTEAD:
+            raise ConfigError(f"{function} takes no {name}=: {_INSTEAD[function, name]}")
+        if function == "translate_article" and name in _TARGET_NAMES and name not in _SPECS:
+            raise ConfigError(f"{function} takes no {name}= (did you mean 'target'?): target='en' or 'zh-Hant'")
 
 
 def _check_known(overrides: Mapping[str, Any]) -> None:

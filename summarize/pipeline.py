@@ -35,7 +35,7 @@ from .budget import (
 )
 from .chunking import Chunk, pack, plan_chunks
 from .client import ChatClient
-from .config import ABSTRACTIVE, KEY_SENTENCES, MIN_OUTPUT_TOKENS, Settings, check_partial, resolve_settings
+from .config import ABSTRACTIVE, KEY_SENTENCES, MIN_OUTPUT_TOKENS, Settings, check_arguments, check_partial, resolve_settings
 from .errors import (
     ChunkFailedError,
     ConfigError,
@@ -615,6 +615,7 @@ async def asummarize_article(
     **overrides: Any,
 ) -> Summary:
     """Summarize a Traditional-Chinese article; the async twin of ``summarize_article``."""
+    check_arguments("summarize_article", overrides)
     article = clean(text)
     languages = check_languages(languages)
     check_partial(partial)

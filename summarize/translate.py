@@ -47,7 +47,7 @@ from .budget import (
 )
 from .chunking import longest_within, pack, plan_chunks
 from .client import ChatClient, Reply
-from .config import Settings, check_partial, resolve_settings
+from .config import Settings, check_arguments, check_partial, resolve_settings
 from .errors import (
     ChunkFailedError,
     ConfigError,
@@ -1342,6 +1342,7 @@ async def atranslate_article(
     **overrides: Any,
 ) -> Translation:
     """Translate an article paragraph by paragraph; the async twin of ``translate_article``."""
+    check_arguments("translate_article", overrides)
     check_partial(partial)
     article = clean(text)
     target, source = check_target(target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,38 @@ def test_the_arguments_a_misspelt_setting_may_be_meant_for_are_the_public_functi
         if p.kind is p.KEYWORD_ONLY
     }
     assert keywords == set(config.ARGUMENTS)
+    for name in public:  # each function's own, its async twin's the same
+        own = {p.name for p in inspect.signature(getattr(summarize, name)).parameters.values() if p.kind is p.KEYWORD_ONLY}
+        assert own == set(config.FUNCTION_ARGUMENTS[name.removeprefix("a") if name.startswith("a") else name])
+
+
+@pytest.mark.parametrize(
+    "call, kwargs, message",
+    [
+        # The other function's argument: the settings' check called it unknown and asked
+        # "did you mean 'languages'?" of languages= itself.
+        ("translate_article", {"languages": ("zh-Hant",)}, re.escape("translate_article takes no languages=: it translates into one language: target='en'")),
+        ("translate_article", {"on_text": print}, "translate_article takes no on_text=: it does not stream"),
+        ("summarize_article", {"target": "en"}, re.escape("summarize_article takes no target=: it takes languages=('en',)")),
+        # What a translate_article caller means by these is its target, not summarize_article's languages.
+        ("translate_article", {"language": "en"}, r"translate_article takes no language= \(did you mean 'target'\?\)"),
+        ("translate_article", {"lang": "zh-Hant"}, r"translate_article takes no lang= \(did you mean 'target'\?\)"),
+    ],
+)
+@pytest.mark.parametrize("twin", [False, True])
+def test_an_argument_of_the_other_public_function_says_what_this_one_takes(call, kwargs, message, twin, monkeypatch):
+    import asyncio
+
+    import summarize
+
+    monkeypatch.delenv("SUMMARIZE_BASE_URL", raising=False)
+    # English text: checked against the default target first, translate_article would say "in English already".
+    article = "Hello world. This is an English article, which a caller meant to translate into Chinese."
+    with pytest.raises(ConfigError, match=message):
+        if twin:
+            asyncio.run(getattr(summarize, "a" + call)(article, **kwargs))
+        else:
+            getattr(summarize, call)(article, **kwargs)
 
 
 @pytest.mark.parametrize(
