@@ -269,10 +269,12 @@ def output_paths(article: Path, base: Path, out: Path, formats: Sequence[str]) -
     return {fmt: out / relative.with_suffix(f".{fmt}") for fmt in formats}
 
 
-def plan_outputs(articles: Articles, out: Path, formats: Sequence[str]) -> dict[str, dict[str, Path]]:
+def plan_outputs(articles: Articles, out: Path, formats: Sequence[str], *, create: bool = True) -> dict[str, dict[str, Path]]:
     """Each article's output paths (by its path as text), checked before anything is sent.
 
-    ``out`` is created if missing, and a file is created in it and removed, to prove it takes results.
+    ``out`` is created if missing, and a file is created in it and removed, to prove it takes
+    results; with ``create=False`` (a dry run) nothing is, and the folder it would be made in
+    (or ``out``) is asked whether it could be written.
 
     Raises:
         BatchError: ``out`` lies inside what the batch reads (its results would be read back as
@@ -296,7 +298,7 @@ def plan_outputs(articles: Articles, out: Path, formats: Sequence[str]) -> dict[
         if shared:
             raise collision(writers[shared[0]], article, shared)
         targets[str(article)] = paths
-    check_writable(out, (p for paths in targets.values() for p in paths.values()))
+    check_writable(out, (p for paths in targets.values() for p in paths.values()), create=create)
     return targets
 
 
@@ -308,17 +310,40 @@ def out_inside(out: Path, folder: Path) -> BatchError:
     )
 
 
-def check_writable(out: Path, targets: Iterable[Path]) -> None:
+def check_writable(out: Path, targets: Iterable[Path], *, create: bool = True) -> None:
     """Make sure results can be written before any is paid for: ``out`` is a folder (created if
-    missing) that takes a new file, and no output path is already a folder (or below a file).
+    missing, unless not ``create``) that takes a new file, and no output path is already a
+    folder (or below a file).
 
     Without this, every request of a batch is sent and every article then fails at its write.
 
     Raises:
         BatchError: naming the path in the way, and what to do.
     """
-    check_out_folder(out)
+    if create:
+        check_out_folder(out)
+    else:
+        _could_write(out)
     check_targets(out, targets)
+
+
+def _could_write(out: Path) -> None:
+    """``out``, or the nearest folder above it that exists, looks writable: a dry run's check,
+    which creates nothing (the permission bits say so; a read-only mount is found by the run).
+
+    Raises:
+        BatchError: ``out`` or a folder above it is a file, or that folder cannot be written.
+    """
+    if out.exists() and not out.is_dir():
+        raise BatchError(f"--out {display(out)} is a file, not a folder: give a folder for the results (created if missing)")
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise BatchError(f"{display(existing)} is a file, where --out {display(out)} needs a folder: choose another --out")
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise BatchError(
+            f"--out {display(out)} cannot be written ({display(existing)} is not writable): choose a folder you "
+            "can write to, or fix its permissions"
+        )
 
 
 def check_out_folder(out: Path) -> None:

@@ -288,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _work(run)
     _partial(run)
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="send and write nothing: print the plan of each article still to do, and the total",
+    )
     run.set_defaults(handler=cmd_batch, parser=run)
     for action in BATCH_COMMANDS:
         _add_job_parser(batch_commands, action, common)
@@ -718,17 +723,23 @@ def chunk_sizes(chunks: Sequence[int]) -> str:
     )
 
 
-def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> int:
+def _plan(job: Any, settings: Settings, args: argparse.Namespace) -> Any:
     from .plan import plan_article, plan_translation
 
-    records = []
-    for job in jobs:
-        if args.translate:
-            plan = plan_translation(job.read(), settings, args.languages[0])
-        else:
-            plan = plan_article(job.read(), settings, args.languages)
-        records.append((job.source, plan))
-    if args.json:
+    if args.translate:
+        return plan_translation(job.read(), settings, args.languages[0])
+    return plan_article(job.read(), settings, args.languages)
+
+
+def _dry_run(jobs: list[Any], settings: Settings, args: argparse.Namespace) -> int:
+    return _print_plans([(job.source, _plan(job, settings, args)) for job in jobs], settings, args)
+
+
+def _print_plans(records: list[tuple[str, Any]], settings: Settings, args: argparse.Namespace) -> int:
+    """A dry run's plans, as text or (``--json``) JSON Lines."""
+    if not records:
+        return 0
+    if getattr(args, "json", False):
         import json
 
         for source, plan in records:
@@ -816,7 +827,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:  # as a FILE that is not there: a usage error
         raise UsageError(str(exc)) from exc
     try:
-        targets = plan_outputs(articles, out, args.format)
+        targets = plan_outputs(articles, out, args.format, create=not args.dry_run)
         check_outputs_match(targets, translate=args.translate, languages=args.languages)
     except BatchError as exc:
         raise UsageError(str(exc)) from exc
@@ -826,6 +837,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             f"{', '.join(shown(str(p)) for p in articles.skipped)} (pass --follow-symlinks to read them)",
             file=sys.stderr,
         )
+    if args.dry_run:  # before anything is written or removed
+        return _batch_dry_run(articles.files, targets, settings, args)
     if out.is_dir():
         stale = output.remove_stale_temps(out)
         if stale:
@@ -911,6 +924,31 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if failures and args.debug and failures[0].error is not None:
         _traceback(failures[0].error)  # the first failure's: the exit status stays what it is without --debug
     return _exit_status(outcomes)
+
+
+def _batch_dry_run(files: list[Path], targets: dict[str, dict[str, Path]], settings: Settings, args: argparse.Namespace) -> int:
+    """What a batch run would send, for the articles it would summarize (not those done, as the
+    run would judge them: ``--redo-flagged`` counts the flagged ones in), and which it could not
+    read. Nothing is sent, written or removed."""
+    from .batch import Job, changed_since, file_digest, is_done
+
+    todo: list[Path] = []
+    for f in files:
+        paths = targets[str(f)]
+        done = is_done(paths, redo_flagged=args.redo_flagged)
+        if not done or ("json" in paths and changed_since(paths, file_digest(f))):
+            todo.append(f)
+    records, unreadable = [], []
+    for f in todo:
+        try:
+            records.append((str(f), _plan(Job(str(f), path=f), settings, args)))
+        except (InputError, OSError) as exc:
+            unreadable.append(f"{shown(str(f))}: {exc}")
+    print(f"{len(files) - len(todo)} of {len(files)} article(s) already done, skipped")
+    _print_plans(records, settings, args)
+    for line in unreadable:
+        print(f"would fail: {line}")
+    return 0
 
 
 # -- batch jobs: OpenAI-format batch files, round by round (summarize.jobs) ----------------
@@ -1082,8 +1120,10 @@ def main(argv: list[str] | None = None) -> int:
         # print(file=None) writes to stdout: every warning and error landed among the results (a
         # --json reader got lines that are not JSON), and the progress line's isatty() crashed.
         sys.stderr = open(os.devnull, "w", encoding="utf-8")
-    args = build_parser().parse_args(route(argv))  # exits 2 with a usage line
+    args, unknown = build_parser().parse_known_args(route(argv))  # exits 2 with a usage line
     parser = args.parser
+    if unknown:  # said with the command's own usage, not the root's
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     # Options that would be ignored without a word in the company they are given in.
     if getattr(args, "translate", False) and getattr(args, "method", None):
         parser.error("--method is not taken with --translate: it chooses how a summary is written, and --translate "

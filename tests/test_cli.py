@@ -30,7 +30,7 @@ from scripted_server import ScriptedServer, Step, completion
 
 from conftest import SAMPLE, SEED, corpus_text
 
-from summarize import cli
+from summarize import cli, output
 
 CLI = Path(sys.executable).with_name("summarize")
 ARTICLE = "臺南市政府今天宣布，明年起擴大公車路網。市長表示，新路線將連接科學園區與火車站。"
@@ -1469,3 +1469,37 @@ def test_a_dry_runs_total_is_what_is_planned_not_an_upper_bound(tmp_path):
     result = call("--dry-run", "--model", "Qwen2.5-Coder-1.5B-Instruct", str(folder / "n00.txt"), str(folder / "sub" / "n01.txt"))
     assert result.returncode == 0 and "at most" not in result.stdout
     assert re.search(r"^total: 2 requests and \d+ prompt tokens as planned, before any re-ask or repair$", result.stdout, re.M)
+
+
+def test_a_batch_dry_run_plans_only_the_articles_still_to_do_and_writes_nothing(scripted, tmp_path):
+    folder = _folder(tmp_path, 3)
+    (folder / "big5.txt").write_bytes("臺南市".encode("big5"))
+    out = tmp_path / "out"
+    before = call("batch", str(folder), "--out", str(out), "--dry-run", server=scripted)
+    assert before.returncode == 0, before.stderr
+    assert not out.exists() and scripted.requests == []  # nothing written, nothing sent, /models included
+    assert before.stdout.startswith("0 of 4 article(s) already done, skipped\ndry run: nothing sent to ")
+    assert re.search(r"^total: 3 requests and \d+ prompt tokens as planned", before.stdout, re.M)
+    # An article the run would fail on is named, and the others are still planned.
+    assert re.search(r"^would fail: .*big5\.txt: .*not UTF-8", before.stdout, re.M)
+
+    (folder / "big5.txt").unlink()
+    done = call("batch", str(folder), "--out", str(out), server=scripted)
+    assert done.returncode == 0, done.stderr
+    (folder / "n03.txt").write_text(f"第3則新聞。{ARTICLE}", encoding="utf-8")
+    stale = out / output.temp_name()  # an interrupted run's temporary file: a dry run leaves it alone
+    stale.write_text("{", encoding="utf-8")
+    os.utime(stale, (0, 0))
+    sent = len(scripted.requests)
+    after = call("batch", str(folder), "--out", str(out), "--dry-run", server=scripted)
+    assert after.returncode == 0, after.stderr
+    assert after.stdout.startswith("3 of 4 article(s) already done, skipped\n")
+    assert "n03.txt: 1 chunk(s)" in after.stdout and "n00.txt" not in after.stdout
+    assert len(scripted.requests) == sent and stale.exists()
+
+
+def test_an_unknown_option_is_refused_with_its_commands_usage(scripted, tmp_path):
+    result = call("batch", str(tmp_path), "--out", str(tmp_path / "out"), "--colour", server=scripted)
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: summarize batch DIR_OR_GLOB --out DIR [options]")
+    assert result.stderr.rstrip().endswith("summarize batch: error: unrecognized arguments: --colour")
