@@ -9,6 +9,12 @@ cannot be read is treated as a miss. The temporary files a killed run leaves beh
 (once they are old enough that no run can still be writing them) the next time a reply is
 stored in the same subfolder.
 
+Two runs asking the same at once (two batches on one folder, an article given twice) send it
+once: the asker holds a lock file beside the entry (``claim``) from its look into the cache until
+its reply is stored, and the other waits, then finds the reply stored. A run that dies holding
+one releases it with its process; a failed request stores nothing, so the waiter then sends its
+own. Where ``fcntl`` is missing (Windows) each sends it.
+
 Cache files are private (``0o600``) whatever the umask, unlike a batch's outputs: they hold the
 articles' text and replies of every run, in one folder the user never chose to share.
 
@@ -20,13 +26,21 @@ The folder is ``Settings.cache_dir`` (``SUMMARIZE_CACHE_DIR``), else the user's 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: two runs asking the same at once each send it
+    fcntl = None  # type: ignore[assignment]
 
 from .output import remove_stale_temps, write_atomic
 from .text import parse_json
@@ -35,6 +49,9 @@ log = logging.getLogger("summarize")
 
 # Part of every key: bump it when the stored format or the meaning of a key changes.
 FORMAT = 1
+
+# How often a run waiting on another's claim looks again, first and at most (seconds).
+CLAIM_POLL = (0.02, 0.5)
 
 # Subfolders this process has cleaned of stale temporary files (once is enough: a run of ours
 # only leaves one behind when it is killed).
@@ -96,6 +113,55 @@ class ResponseCache:
             return None
         # An entry with no text is no answer (a live empty reply raises): a hand-edited or damaged file.
         return data if isinstance(data, dict) and isinstance(data.get("text"), str) and data["text"].strip() else None
+
+    @contextlib.asynccontextmanager
+    async def claim(self, key: str) -> AsyncIterator[None]:
+        """Hold ``key`` while looking into the cache and asking: another run (or task) that
+        claims it meanwhile waits until this one is done, then finds the stored reply.
+
+        The lock is ``flock`` on ``.<key>.lock`` beside the entry, removed by its holder (a
+        waiter that locked a file since removed locks the new one instead). A folder that takes
+        no lock file (read-only, full) or a system without ``fcntl`` claims nothing.
+        """
+        lock = self.path(key).with_name(f".{key}.lock")
+        fd = await self._lock(lock) if fcntl is not None else None
+        try:
+            yield
+        finally:
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    lock.unlink()  # before the unlock: a waiter then finds its file gone and starts over
+                os.close(fd)  # releases the lock
+
+    async def _lock(self, lock: Path) -> int | None:
+        """An open descriptor of ``lock`` holding its exclusive lock, once no one else holds it;
+        ``None`` when the file cannot be made."""
+        assert fcntl is not None
+        wait, waited = CLAIM_POLL[0], False
+        while True:
+            try:
+                lock.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as exc:
+                log.debug("no claim on %s (%s): a run asking the same at once sends it too", lock.name, exc)
+                return None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                if not waited:
+                    waited = True
+                    log.info("another run is asking the same request; waiting for its reply in the response cache")
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, CLAIM_POLL[1])
+                continue
+            try:
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except OSError:  # removed by the holder before us: ours is a file no one else sees
+                same = False
+            if same:
+                return fd
+            os.close(fd)
 
     def drop(self, key: str) -> None:
         """Take a stored reply out (one the run judged unusable), so that the next run asks again."""

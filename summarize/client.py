@@ -294,6 +294,24 @@ class ChatClient:
         cache = self._cache
         # The key holds what shapes the answer, not how it travels (streamed or not).
         key = cache.key(self.base_url, messages, options) if cache else ""
+        if cache is None:
+            return await self._answer(messages, model, limit, options, "", allow_truncated, on_text)
+        # Another run asking the same meanwhile waits for this one's reply, and reads it stored.
+        async with cache.claim(key):
+            return await self._answer(messages, model, limit, options, key, allow_truncated, on_text)
+
+    async def _answer(
+        self,
+        messages: list[dict[str, str]],
+        model: str,
+        limit: int,
+        options: dict[str, Any],
+        key: str,
+        allow_truncated: bool,
+        on_text: Callable[[str], None] | None,
+    ) -> Reply:
+        """``chat``'s reply: from the cache under ``key`` ("" without a cache), else asked for."""
+        cache = self._cache if key else None
         # An article that writes </think> as text: a reply carrying it over keeps it as text.
         quoted = any(holds_markup(m.get("content") or "") for m in messages)
         hit = _complete_answer(cache.get(key), quoted) if cache else None

@@ -287,3 +287,64 @@ def test_a_note_left_in_the_wrong_language_is_no_flag_and_stays_cached(scripted,
     assert sum(r.kind == "map" and "第0項" in r.fenced for r in scripted.chat_requests) == 2  # asked, then re-asked
     again = summarize_article(article, settings=settings)
     assert again.text == first.text and len(scripted.chat_requests) == sent
+
+
+def _two_asks_at_once(settings: Settings) -> list:
+    """The same request from two clients of one cache folder at once, as two runs send it."""
+    import asyncio
+
+    from summarize.client import ChatClient
+
+    async def ask() -> str:
+        async with ChatClient(settings) as chat:
+            return (await chat.chat(MESSAGES, model="m")).text
+
+    async def both() -> list:
+        return await asyncio.gather(ask(), ask(), return_exceptions=True)
+
+    return asyncio.run(both())
+
+
+def test_two_runs_asking_the_same_at_once_send_it_once(scripted, tmp_path):
+    # Each looked into the cache, missed, and sent: two batches on one folder paid twice.
+    settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"))
+    scripted.default = lambda seen: Step.reply("A scripted summary.", delay=0.3)
+    assert _two_asks_at_once(settings) == ["A scripted summary.", "A scripted summary."]
+    assert len(scripted.chat_requests) == 1
+    assert [p.suffix for p in (tmp_path / "c").rglob("*") if p.is_file()] == [".json"]  # no lock file left
+
+
+def test_a_failed_request_leaves_the_run_waiting_on_it_to_send_its_own(scripted, tmp_path):
+    settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"), max_retries=0)
+    scripted.script(Step.error(400, {"error": {"message": "refused", "type": "invalid_request_error"}}, delay=0.3))
+    scripted.default = lambda seen: Step.reply("A scripted summary.")
+    results = _two_asks_at_once(settings)
+    assert "A scripted summary." in results and any(isinstance(r, EndpointError) for r in results)
+    assert len(scripted.chat_requests) == 2
+
+
+def test_a_claim_left_by_a_killed_run_is_taken_over(scripted, tmp_path):
+    # A run killed while asking leaves its lock file; the lock itself died with its process.
+    settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(tmp_path / "c"))
+    scripted.default = lambda seen: Step.reply("A scripted summary.")
+    import asyncio
+
+    from summarize.client import ChatClient
+
+    chat = ChatClient(settings)
+    key = ResponseCache.key(chat.base_url, MESSAGES, chat.request_options("m", settings.output_tokens))
+    asyncio.run(chat.aclose())
+    left = ResponseCache(tmp_path / "c").path(key).with_name(f".{key}.lock")
+    left.parent.mkdir(parents=True)
+    left.write_text("")
+    assert _two_asks_at_once(settings) == ["A scripted summary.", "A scripted summary."]
+    assert len(scripted.chat_requests) == 1 and not left.exists()
+
+
+def test_a_cache_folder_that_takes_no_lock_file_still_answers(scripted, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    settings = Settings(base_url=scripted.base_url, model="m", cache=True, cache_dir=str(blocker / "c"))
+    scripted.default = lambda seen: Step.reply("A scripted summary.")
+    assert _two_asks_at_once(settings) == ["A scripted summary.", "A scripted summary."]
+    assert len(scripted.chat_requests) == 2  # nothing to claim with, nothing stored: each sent its own

@@ -871,7 +871,8 @@ def test_batch_resumes_from_the_cache_after_an_interruption(scripted, tmp_path):
 def test_two_batches_on_the_same_folder_at_once(tmp_path):
     folder = _folder(tmp_path, 8)
     out = tmp_path / "out"
-    with ScriptedServer(default=lambda seen: reply("A scripted summary."), latency=0.05) as server:
+    # Slow enough that both runs are asking at once, whichever starts first.
+    with ScriptedServer(default=lambda seen: reply("A scripted summary."), latency=0.5) as server:
         environ = dict(os.environ, SUMMARIZE_BASE_URL=server.base_url, SUMMARIZE_CACHE="1")
         procs = [
             subprocess.Popen(
@@ -888,6 +889,8 @@ def test_two_batches_on_the_same_folder_at_once(tmp_path):
     assert len(list(out.rglob("*.json"))) == 8
     for path in out.rglob("*.json"):
         assert json.loads(path.read_text(encoding="utf-8"))["summary"] == "A scripted summary."
+    # Each article asked once: the run that found another asking the same waited for its reply.
+    assert len(server.chat_requests) == 8
     cache = Path(os.environ["XDG_CACHE_HOME"]) / "summarize" / "responses"
     files = list(cache.rglob("*"))
     assert not [p for p in files if p.name.startswith(".tmp-")]
