@@ -210,7 +210,7 @@ def _chinese_below_zero(text: str, start: int, end: int) -> bool | None:
 #   - a word of change right before it, with only "by", "about", 了, 約 and the like between
 #     (成長3.5%, 較去年同期減少了約3.5%, 年增3.5%, 減幅為3.5%, "grew 3.5%", "fell by about 3.5
 #     percent", "a decline of 3.5%", "down 3.5 percentage points"), unless "not" or 未 negates
-#     it ("did not fall 3.5%", 沒有增加3%);
+#     it ("did not fall 3.5%", 沒有增加3%); in Simplified characters too (增长3.5%, 减少了约3.5%);
 #   - or a noun of change right after it ("a 3.5% drop", "3.5 percent higher", 六成嘅減租);
 #   - or, for a fall, a minus sign on the number (-2.1%, 負2.1%, "minus 2.1%"), which outweighs
 #     the word before it: 成長率為負2.1% is a fall. Not for a temperature, whose sign
@@ -220,7 +220,7 @@ def _chinese_below_zero(text: str, start: int, end: int) -> bool | None:
 # check miss, never flag a right figure. "Up" and "down" before a number count only for a
 # percentage ("picked up 3 awards"), and not after "made" or "took" ("made up 18%").
 _ZH_RISE = "成長率?|增長率?|年增率?|月增|季增|增加|增幅|上升|提升|提高|攀升|回升|反彈|上漲|漲幅|升幅|上修|增|漲|升"
-_ZH_FALL = "負成長|衰退|減少|減幅|下降|降低|降幅|下滑|下跌|跌幅|萎縮|縮減|縮水|下修|回落|年減率?|月減|季減|減|降|跌"
+_ZH_FALL = "負成長|負增長|衰退|減少|減幅|下降|降低|降幅|下滑|下跌|跌幅|萎縮|縮減|縮水|下修|回落|年減率?|月減|季減|減|降|跌"
 # The word, then what may stand between it and the number: 了 (咗 in Cantonese), about, over,
 # nearly, a currency; after a noun of size (率, 幅度) also 為 and 是, which after a verb
 # say "to" (增加為3萬 is a level).
@@ -236,6 +236,11 @@ _ZH_CHANGE_AFTER = re.compile(
     r"\s*(?:的|嘅)?\s*(?:(?P<rise>成長|增長|增幅|漲幅|升幅|加租|加薪|加價)|(?P<fall>衰退|減少|下降|減幅|降幅|跌幅|減租|減薪|減價))"
 )
 _ZH_MINUS = re.compile(r"(?<![\d０-９零〇一二兩三四五六七八九十百千萬億勝抱欺正])(?:負\s*|[-－−])\Z")
+# Articles and replies may write these words in Simplified characters (增长, 减少, 下降了约, 负增长).
+# They are read on the text with each Simplified-only character of the words above in its
+# Traditional form, one for one, so every position stays; a Traditional text is left as it is,
+# since no Traditional text writes any of these characters.
+TRADITIONAL_CHANGE_WORDS = str.maketrans("长弹涨负减缩为约达过将币没无会价胜", "長彈漲負減縮為約達過將幣沒無會價勝")
 _EN_RISE = (
     r"rose|rises?|rising|risen|grew|grows?|growing|grown|increased|increases?|increasing|climbed|climbs?|climbing"
     r"|jumped|jumps?|jumping|surged|surges?|surging|gained|gains?|gaining|soared|soars?|soaring|expanded|expands?"
@@ -1084,6 +1089,7 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
             taken.append(match.span())  # an output's 1/3 is no 1 and no 3 (a source's may be a date: 1/3開幕)
     matches = list(_ZH_FIGURE.finditer(text))
     numbers = [_numeral(match.group("num")) for match in matches]
+    worded = text.translate(TRADITIONAL_CHANGE_WORDS)  # 增长 as 增長, for the direction of a change
     shared = _shared_units(text, matches, numbers)
     for match, number, (scale, shared_post, keep_bare) in zip(matches, numbers, shared):
         if any(a <= match.start() < b for a, b in taken) and (output or not match.group("post").strip().startswith("年")):
@@ -1112,7 +1118,7 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
 
         currency = _chinese_currency(text, match.start(), match.end())
         cold = None if post or match.group("unit") else _chinese_below_zero(text, match.start(), match.end())
-        direction = _chinese_rising(text, span[0], match.end(), cold is not None)
+        direction = _chinese_rising(worded, span[0], match.end(), cold is not None)
 
         def add(v: float, percent: bool, kind: str = "number") -> None:
             points = percent and post in ("個百分點", "百分點")

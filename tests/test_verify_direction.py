@@ -28,6 +28,7 @@ CHINESE = [
     ("a noun of size, then 為", "減幅為3.5%，成長率為2.1%。", [("3.5%", False), ("2.1%", True)]),
     ("a minus sign outweighs the word", "經濟成長率為負2.1%，去年為-2.1%。", [("2.1%", False), ("2.1%", False)]),
     ("負成長", "經濟負成長2.1%。", [("2.1%", False)]),
+    ("負增長", "經濟負增長2.1%。", [("2.1%", False)]),
     ("百分之", "比前年成長百分之三十二。", [("百分之三十二", True)]),
     ("a currency between", "預算減少新臺幣3億元。", [("3億", False)]),
     ("a noun of change after", "就爭取到六成嘅減租。", [("六成", False)]),
@@ -51,6 +52,48 @@ CHINESE = [
 @pytest.mark.parametrize("name, text, expected", CHINESE, ids=[c[0] for c in CHINESE])
 def test_chinese_directions(name, text, expected):
     assert directions(chinese_figures(text)) == expected
+
+
+# Simplified characters, in an article or in drift, read as their Traditional forms.
+SIMPLIFIED = [
+    ("rises", "出口增长3.5%，物价上涨3.5%，涨幅3.5%，成长3.5%。", [("3.5%", True)] * 4),
+    ("falls", "营收减少3.5%，减幅3.5%，年减3.5%，萎缩3.5%，缩减3.5%。", [("3.5%", False)] * 5),
+    ("a noun of size, then 为", "增长率为3.5%，减幅为2.1%。", [("3.5%", True), ("2.1%", False)]),
+    ("了 and 约", "比去年同期减少了约3.5%。", [("3.5%", False)]),
+    ("a currency between", "预算减少人民币3亿元，补助减少新台币2亿元。", [("3亿", False), ("2亿", False)]),
+    ("负增长", "经济负增长2.1%，经济成长率为负2.1%。", [("2.1%", False), ("2.1%", False)]),
+    ("a noun of change after", "3.5%的增长，2.1%的减幅。", [("3.5%", True), ("2.1%", False)]),
+    ("negated", "营收没有增加3.5%，不会下降2.1%。", [("3.5%", None), ("2.1%", None)]),
+    ("either way", "增减3%，涨跌2%。", [("3%", None), ("2%", None)]),
+    ("胜负 is no minus", "胜负2分。", [("2", None)]),
+    ("a level", "失业率由5%降为3.5%，人数增加为3万人。", [("5%", None), ("3.5%", None), ("3万", None)]),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", SIMPLIFIED, ids=[c[0] for c in SIMPLIFIED])
+def test_simplified_directions(name, text, expected):
+    assert directions(chinese_figures(text)) == expected
+
+
+def test_every_simplified_form_of_a_change_word_is_read_and_no_traditional_text_changes():
+    import opencc
+
+    from summarize import figures
+    from summarize.text import _simplified_only
+
+    patterns = "".join([
+        figures._ZH_RISE, figures._ZH_FALL, figures._ZH_CHANGE_BEFORE.pattern, figures._ZH_NEGATED.pattern,
+        figures._ZH_NOT_CHANGE.pattern, figures._ZH_CHANGE_AFTER.pattern, figures._ZH_MINUS.pattern,
+    ])
+    chars = {c for c in patterns if "\u4e00" <= c <= "\u9fff"}
+    t2s = opencc.OpenCC("t2s")
+    unread = [
+        c for c in sorted(chars)
+        if t2s.convert(c).translate(figures.TRADITIONAL_NUMERALS).translate(figures.TRADITIONAL_CHANGE_WORDS) not in chars
+    ]
+    assert unread == []
+    mapped = {chr(k): v for k, v in figures.TRADITIONAL_CHANGE_WORDS.items()}
+    assert [c for c in mapped if not _simplified_only(c)] == []
 
 
 ENGLISH = [
@@ -123,6 +166,12 @@ TRACED = [
     ("one value, once without", "營收衰退3.5%，占比3.5%。", "Revenue grew 3.5%.", []),
     ("減少 of something else", "為減少碳排放，市府補助成長3.5%。", "Subsidies grew 3.5%.", []),
     ("a range", "營收成長3至5%。", "Revenue rose 3% to 5%.", []),
+    # An article in Simplified characters.
+    ("减少 as rose", "营收较去年同期减少3.5%。", "Revenue rose 3.5%.", ["3.5%"]),
+    ("增长 as fell", "出口增长3.5%。", "Exports fell 3.5%.", ["3.5%"]),
+    ("负增长 as grew", "经济负增长2.1%。", "The economy grew 2.1%.", ["2.1%"]),
+    ("减少 as a decline of", "营收较去年同期减少3.5%。", "A decline of 3.5 percent on the year.", []),
+    ("涨幅 as up", "物价涨幅3.5%。", "Prices were up 3.5%.", []),
 ]
 
 
