@@ -215,12 +215,22 @@ def _chinese_below_zero(text: str, start: int, end: int) -> bool | None:
 #   - or, for a fall, a minus sign on the number (-2.1%, 負2.1%, "minus 2.1%"), which outweighs
 #     the word before it: 成長率為負2.1% is a fall. Not for a temperature, whose sign
 #     ``below_zero`` reads, and not a dash set apart by a space ("growth – 2.1% – was ...").
-# Precision over recall: the words are a small set of plain ones, and a change written any
-# other way ("narrowed", "cheaper", 收斂) states none, so an unknown word can only make the
-# check miss, never flag a right figure. "Up" and "down" before a number count only for a
-# percentage ("picked up 3 awards"), and not after "made" or "took" ("made up 18%").
-_ZH_RISE = "成長率?|增長率?|年增率?|月增|季增|增加|增幅|上升|提升|提高|攀升|回升|反彈|上漲|漲幅|升幅|上修|增|漲|升"
-_ZH_FALL = "負成長|負增長|衰退|減少|減幅|下降|降低|降幅|下滑|下跌|跌幅|萎縮|縮減|縮水|下修|回落|年減率?|月減|季減|減|降|跌"
+# Precision over recall: the words are ones that say an amount went one way and nothing else
+# (a gap that narrowed, 差距縮小, fell; a span that was lengthened, 延長, rose), and a change
+# written any other way ("slowed", "improved", 趨緩) states none, so an unknown word can only
+# make the check miss, never flag a right figure. Words with another common sense count only
+# for a percentage: "up" and "down" ("picked up 3 awards"; not after "made" or "took": "made
+# up 18%"), "higher", "lower", "cheaper" and "dearer" after a number ("3 lower courts", "3
+# cheaper models"), and verbs and nouns whose object may be a count of something else ("raised
+# 3 children", "eased 3 rules", "rallied 3,000 supporters", "a slide of 3 photos").
+_ZH_RISE = (
+    "成長率?|增長率?|年增率?|月增|季增|增加|增幅|上升|提升|提高|攀升|回升|反彈|上漲|漲幅|升幅|上修|上調|上揚|走高|走揚"
+    "|擴大|延長|升值|增|漲|升"
+)
+_ZH_FALL = (
+    "負成長|負增長|衰退|減少|減幅|下降|降低|降幅|下滑|下跌|跌幅|萎縮|縮減|縮水|縮小|縮短|收斂|下修|下調|回落|走低|下挫|重挫"
+    "|貶值|年減率?|月減|季減|減|降|跌"
+)
 # The word, then what may stand between it and the number: 了 (咗 in Cantonese), about, over,
 # nearly, a currency; after a noun of size (率, 幅度) also 為 and 是, which after a verb
 # say "to" (增加為3萬 is a level).
@@ -240,38 +250,56 @@ _ZH_MINUS = re.compile(r"(?<![\d０-９零〇一二兩三四五六七八九十�
 # They are read on the text with each Simplified-only character of the words above in its
 # Traditional form, one for one, so every position stays; a Traditional text is left as it is,
 # since no Traditional text writes any of these characters.
-TRADITIONAL_CHANGE_WORDS = str.maketrans("长弹涨负减缩为约达过将币没无会价胜", "長彈漲負減縮為約達過將幣沒無會價勝")
+TRADITIONAL_CHANGE_WORDS = str.maketrans("长弹涨负减缩为约达过将币没无会价胜扩调扬敛贬", "長彈漲負減縮為約達過將幣沒無會價勝擴調揚斂貶")
 _EN_RISE = (
     r"rose|rises?|rising|risen|grew|grows?|growing|grown|increased|increases?|increasing|climbed|climbs?|climbing"
     r"|jumped|jumps?|jumping|surged|surges?|surging|gained|gains?|gaining|soared|soars?|soaring|expanded|expands?"
-    r"|expanding|rebounded|rebounds?|rebounding"
+    r"|expanding|rebounded|rebounds?|rebounding|widened|widens?|widening|skyrocketed|skyrockets?|skyrocketing|swelled"
+    r"|swollen|hiked|hikes|lengthened|lengthens?|lengthening"
 )
 _EN_FALL = (
     r"fell|falls?|falling|fallen|declined|declines?|declining|dropped|drops?|dropping|decreased|decreases?|decreasing"
     r"|shrank|shrunk|shrinks?|shrinking|contracted|contracts?|contracting|slid|slides?|sliding|slipped|slips?|slipping"
     r"|plunged|plunges?|plunging|plummeted|plummets?|plummeting|tumbled|tumbles?|tumbling|sank|sinks?|sinking"
-    r"|slumped|slumps?|slumping|dipped|dips?|dipping|cut|cuts|cutting|reduced|reduces?|reducing|lowered"
+    r"|slumped|slumps?|slumping|dipped|dips?|dipping|cut|cuts|cutting|reduced|reduces?|reducing|lowered|lowers|lowering"
+    r"|narrowed|narrows|narrowing|dwindled|dwindles?|dwindling|slashed|slashes|slashing|trimmed|trims?|trimming"
+    r"|shortened|shortens?|shortening"
+)
+# Verbs with other senses, for a percentage only ("raised 3 children", "eased 3 rules").
+_EN_RISE_PERCENT = r"raised|raises?|raising|boosted|boosts?|boosting|rallied|rallies|rallying|spiked|spikes?|spiking|rocketed"
+_EN_FALL_PERCENT = (
+    r"eased|eases?|easing|retreated|retreats?|retreating|weakened|weakens?|weakening|shed|sheds|shedding"
 )
 # Nouns of change, before "of" ("an increase of 3.5%") or after the number ("a 3.5% drop").
 _EN_RISE_NOUNS = r"increase|rise|growth|gain|jump|surge|hike|expansion|rebound"
 _EN_FALL_NOUNS = r"negative\s+growth|decline|drop|fall|decrease|contraction|reduction|cut|slump|dip|plunge"
+# Nouns with other senses, for a percentage only ("a slide of 3 photos", "3 boost jabs").
+_EN_RISE_NOUNS_PERCENT = r"boost|climb|spike|raise|upturn|widening"
+_EN_FALL_NOUNS_PERCENT = r"slide|downturn|narrowing"
 _EN_BETWEEN = (
     r"(?:(?:by|about|around|roughly|nearly|almost|some|approximately|over|just|only|another|more\s+than|less\s+than"
     r"|as\s+much\s+as|an?\s+(?:estimated|further|additional))\s+)*"
 )
 _EN_CHANGE_BEFORE = re.compile(
     rf"(?<![\w-])(?:(?P<fall>{_EN_FALL_NOUNS})\s+of|(?P<rise>{_EN_RISE_NOUNS})\s+of"
-    rf"|(?P<fall_verb>{_EN_FALL})|(?P<rise_verb>{_EN_RISE})|(?P<down>down)|(?P<up>up))\s+{_EN_BETWEEN}\Z",
+    rf"|(?P<fall_verb>{_EN_FALL})|(?P<rise_verb>{_EN_RISE})"
+    rf"|(?P<fall_pct>down|{_EN_FALL_PERCENT}|(?:{_EN_FALL_NOUNS_PERCENT})\s+of)"
+    rf"|(?P<rise_pct>(?P<up>up)|{_EN_RISE_PERCENT}|(?:{_EN_RISE_NOUNS_PERCENT})\s+of))\s+{_EN_BETWEEN}\Z",
     re.IGNORECASE,
 )
 _EN_NEGATED = re.compile(r"(?:\b(?:not|never|no)|n't)\s+(?:\w+\s+)?\Z", re.IGNORECASE)
-# After a count, "higher", "lower" and "fall" say something else ("3 lower courts", "the fall term").
+# After a count, "higher", "lower", "cheaper", "fall" and the nouns with other senses say something
+# else ("3 lower courts", "the fall term", "3 cheaper models", "3 slide decks").
 _EN_CHANGE_AFTER = re.compile(
     r"(?:\s+(?:year-on-year|year-over-year|on-year|annual|yearly))?"
-    rf"\s+(?:(?P<rise>{_EN_RISE_NOUNS}|higher)|(?P<fall>{_EN_FALL_NOUNS}|lower))(?![\w-])",
+    rf"\s+(?:(?P<rise>{_EN_RISE_NOUNS}|{_EN_RISE_NOUNS_PERCENT}|higher|dearer|more\s+expensive)"
+    rf"|(?P<fall>{_EN_FALL_NOUNS}|{_EN_FALL_NOUNS_PERCENT}|lower|cheaper|less\s+expensive))(?![\w-])",
     re.IGNORECASE,
 )
-_EN_COUNT_AFTER = re.compile(r"higher|lower|fall", re.IGNORECASE)
+_EN_COUNT_AFTER = re.compile(
+    rf"higher|lower|fall|dearer|cheaper|(?:more|less)\s+expensive|{_EN_RISE_NOUNS_PERCENT}|{_EN_FALL_NOUNS_PERCENT}",
+    re.IGNORECASE,
+)
 # "Up" after these is no rise: "women made up 18%", "it took up 40% of the space".
 _EN_UP_OF = re.compile(r"\b(?:make|makes|made|making|take|takes|took|taken|taking)\s+\Z", re.IGNORECASE)
 _EN_MINUS = re.compile(r"(?:(?<![\w%.,)-])[-−]|\b(?:minus|negative)\s+)\Z", re.IGNORECASE)
@@ -284,11 +312,11 @@ def _english_rising(text: str, start: int, end: int, percent: bool, temperature:
         return False
     found = set()
     before = _EN_CHANGE_BEFORE.search(text, max(0, start - 60), start)
-    if before and (before.group("up") or before.group("down")):
+    if before and (before.group("rise_pct") or before.group("fall_pct")):
         if not percent or (before.group("up") and _EN_UP_OF.search(text, max(0, before.start() - 8), before.start())):
             before = None
     if before and not _EN_NEGATED.search(text, max(0, before.start() - 20), before.start()):
-        found.add(any(before.group(name) for name in ("rise", "rise_verb", "up")))
+        found.add(any(before.group(name) for name in ("rise", "rise_verb", "rise_pct")))
     after = _EN_CHANGE_AFTER.match(text, end)
     if after and (percent or not _EN_COUNT_AFTER.fullmatch(after.group("rise") or after.group("fall"))):
         found.add(after.group("rise") is not None)

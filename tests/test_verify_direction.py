@@ -46,6 +46,12 @@ CHINESE = [
     ("減少 far from the number", "為減少碳排放，市府補助3.5%的電費。", [("3.5%", None)]),
     ("a range's second number", "成長3至5%。", [("3", True), ("5%", None)]),
     ("a year counts no change", "2024年成長3.5%。", [("2024年", None), ("3.5%", True)]),
+    # Words that say an amount went one way: a gap that narrows falls, a span lengthened rises.
+    ("more falls", "差距縮小3%，跌幅收斂3%，工時縮短3%，電價下調3%，股價走低3%，下挫3%，重挫3%，新臺幣貶值3%。",
+     [("3%", False)] * 8),
+    ("more rises", "逆差擴大3%，工期延長3%，利率上調3%，股價走高3%，走揚3%，上揚3%，新臺幣升值3%。", [("3%", True)] * 7),
+    ("擴大約 is 擴大 about", "擴大約3%。", [("3%", True)]),
+    ("縮小至 is a level", "差距縮小至3%。", [("3%", None)]),
 ]
 
 
@@ -64,6 +70,8 @@ SIMPLIFIED = [
     ("负增长", "经济负增长2.1%，经济成长率为负2.1%。", [("2.1%", False), ("2.1%", False)]),
     ("a noun of change after", "3.5%的增长，2.1%的减幅。", [("3.5%", True), ("2.1%", False)]),
     ("negated", "营收没有增加3.5%，不会下降2.1%。", [("3.5%", None), ("2.1%", None)]),
+    ("more words", "差距缩小3%，跌幅收敛3%，电价下调3%，台币贬值3%，逆差扩大3%，利率上调3%，股价上扬3%。",
+     [("3%", False)] * 4 + [("3%", True)] * 3),
     ("either way", "增减3%，涨跌2%。", [("3%", None), ("2%", None)]),
     ("胜负 is no minus", "胜负2分。", [("2", None)]),
     ("a level", "失业率由5%降为3.5%，人数增加为3万人。", [("5%", None), ("3.5%", None), ("3万", None)]),
@@ -120,6 +128,25 @@ ENGLISH = [
     ("up before a count", "It picked up 3 awards.", [("3", None)]),
     ("lower before a count", "3 lower courts and the 2 fall festivals", [("3", None), ("2", None)]),
     ("a temperature's sign is below_zero's", "It was -5°C, and fell 5 degrees.", [("5", None), ("5", False)]),
+    # Words that say an amount went one way and nothing else, for any figure.
+    ("narrowed and widened", "The gap narrowed 3 points; the deficit widened by 2%.", [("3", False), ("2%", True)]),
+    ("more verbs", "It dwindled 1%, slashed 2%, trimmed 3%, shortened 4%, lowers 5%; it skyrocketed 6%, swelled 7%, "
+     "was lengthened 8% and hiked 9%.",
+     [("1%", False), ("2%", False), ("3%", False), ("4%", False), ("5%", False), ("6%", True), ("7%", True),
+      ("8%", True), ("9%", True)]),
+    ("a count", "It slashed 300 jobs and narrowed 12 seats.", [("300", False), ("12", False)]),
+    ("cheaper and dearer", "Tickets are 3% cheaper, 2 percent dearer, 4% more expensive, 5% less expensive.",
+     [("3%", False), ("2 percent", True), ("4%", True), ("5%", False)]),
+    # Words with other senses count only for a percentage, as "up" and "down" do.
+    ("percent-only verbs", "Fares were raised 3%, boosted 2%, eased 1%, shed 4%; the yuan weakened 5%, rallied 6%.",
+     [("3%", True), ("2%", True), ("1%", False), ("4%", False), ("5%", False), ("6%", True)]),
+    ("percent-only nouns", "a slide of 3%, a 2% slide, a boost of 4%, a 5% climb, a narrowing of 1 percentage point",
+     [("3%", False), ("2%", False), ("4%", True), ("5%", True), ("1 percentage point", False)]),
+    ("other senses for a count", "She raised 3 children, eased 2 rules, rallied 3,000 supporters, made 4 cheaper "
+     "models, showed a slide of 5 photos and 6 slide decks.",
+     [("3", None), ("2", None), ("3,000", None), ("4", None), ("5", None), ("6", None)]),
+    ("narrow is an adjective", "a narrow 51% majority", [("51%", None)]),
+    ("narrowed to is a level", "The gap narrowed to 3%.", [("3%", None)]),
 ]
 
 
@@ -146,6 +173,14 @@ TRACED = [
     ("負 as growth", "經濟成長率為負2.1%。", "The economy grew 2.1%.", ["2.1%"]),
     ("a minus sign as growth of", "經濟成長率-2.1%。", "Growth of 2.1% was reported.", ["2.1%"]),
     ("an amount", "人口減少3萬人。", "The population rose by 30,000.", ["30,000"]),
+    ("縮小 as widened", "差距縮小3個百分點。", "The gap widened by 3 percentage points.", ["3 percentage points"]),
+    ("收斂 as grew", "虧損收斂3%。", "Losses grew 3%.", ["3%"]),
+    ("擴大 as narrowed", "逆差擴大3%。", "The deficit narrowed 3%.", ["3%"]),
+    ("貶值 as rose", "新臺幣貶值3%。", "The New Taiwan dollar rose 3%.", ["3%"]),
+    ("下調 as raised", "電價下調3%。", "Power prices were raised 3%.", ["3%"]),
+    ("上漲 as cheaper", "票價上漲3%。", "Tickets are 3% cheaper.", ["3% cheaper"]),
+    ("延長 as shortened", "工時延長3小時。", "Working hours were shortened by 3 hours.", ["3 hours"]),
+    ("重挫 as rallied", "股價重挫3%。", "The shares rallied 3%.", ["3%"]),
     # Right renderings.
     ("a fall as fell", "全年經濟衰退3.5%。", "The economy shrank 3.5% for the year.", []),
     ("a fall as a drop", "營收下降3.5%。", "A 3.5% drop in revenue.", []),
@@ -153,6 +188,12 @@ TRACED = [
     ("negative growth as minus", "經濟成長率為負2.1%。", "Growth was -2.1%.", []),
     ("negative growth in words", "經濟負成長2.1%。", "The economy had negative growth of 2.1%.", []),
     ("percentage points", "支持率下降3.5個百分點。", "Support was down 3.5 percentage points.", []),
+    ("縮小 as narrowed", "差距縮小3個百分點。", "The gap narrowed by 3 percentage points.", []),
+    ("收斂 as eased", "跌幅收斂0.5個百分點。", "The decline eased by 0.5 percentage points.", []),
+    ("擴大 as widened", "逆差擴大3%。", "The deficit widened 3%.", []),
+    ("貶值 as weakened", "新臺幣貶值3%。", "The New Taiwan dollar weakened 3%.", []),
+    ("下調 as cheaper", "票價下調3%。", "Tickets are 3% cheaper.", []),
+    ("a count of something else", "她減少工時，養育3名子女。", "She cut her hours and raised 3 children.", []),
     ("百分之", "比前年成長百分之三十二。", "Up 32% on the year before.", []),
     # No direction on one side: nothing to disagree with.
     ("the summary states none", "全年經濟衰退3.5%。", "The economy changed by 3.5%.", []),
