@@ -209,8 +209,10 @@ def _chinese_below_zero(text: str, start: int, end: int) -> bool | None:
 # A direction is read only from what touches the figure, on both sides:
 #   - a word of change right before it, with only "by", "about", 了, 約 and the like between
 #     (成長3.5%, 較去年同期減少了約3.5%, 年增3.5%, 減幅為3.5%, "grew 3.5%", "fell by about 3.5
-#     percent", "a decline of 3.5%", "down 3.5 percentage points"), unless "not" or 未 negates
-#     it ("did not fall 3.5%", 沒有增加3%); in Simplified characters too (增长3.5%, 减少了约3.5%);
+#     percent", "a decline of 3.5%", "down 3.5 percentage points"), or in English an adverb
+#     ("rose sharply 3%") or the thing that changed ("an increase in sales of 3%", "cut prices by
+#     3%": ``_EN_CHANGE_APART``), unless "not" or 未 negates it ("did not fall 3.5%", 沒有增加3%);
+#     in Simplified characters too (增长3.5%, 减少了约3.5%);
 #   - or a noun of change right after it ("a 3.5% drop", "3.5 percent higher", 六成嘅減租);
 #   - or, for a fall, a minus sign on the number (-2.1%, 負2.1%, "minus 2.1%"), which outweighs
 #     the word before it: 成長率為負2.1% is a fall. Not for a temperature, whose sign
@@ -280,13 +282,18 @@ _EN_BETWEEN = (
     r"(?:(?:by|about|around|roughly|nearly|almost|some|approximately|over|just|only|another|more\s+than|less\s+than"
     r"|as\s+much\s+as|an?\s+(?:estimated|further|additional))\s+)*"
 )
+# An adverb after a verb of change: "rose sharply 3%", "fell slightly by 2%".
+_EN_ADVERB = r"(?:\s+[a-z]+ly\b)?"
 _EN_CHANGE_BEFORE = re.compile(
     rf"(?<![\w-])(?:(?P<fall>{_EN_FALL_NOUNS})\s+of|(?P<rise>{_EN_RISE_NOUNS})\s+of"
-    rf"|(?P<fall_verb>{_EN_FALL})|(?P<rise_verb>{_EN_RISE})"
-    rf"|(?P<fall_pct>down|{_EN_FALL_PERCENT}|(?:{_EN_FALL_NOUNS_PERCENT})\s+of)"
-    rf"|(?P<rise_pct>(?P<up>up)|{_EN_RISE_PERCENT}|(?:{_EN_RISE_NOUNS_PERCENT})\s+of))\s+{_EN_BETWEEN}\Z",
+    rf"|(?P<fall_verb>{_EN_FALL}){_EN_ADVERB}|(?P<rise_verb>{_EN_RISE}){_EN_ADVERB}"
+    rf"|(?P<fall_pct>down|(?:{_EN_FALL_PERCENT}){_EN_ADVERB}|(?:{_EN_FALL_NOUNS_PERCENT})\s+of)"
+    rf"|(?P<rise_pct>(?P<up>up)|(?:{_EN_RISE_PERCENT}){_EN_ADVERB}|(?:{_EN_RISE_NOUNS_PERCENT})\s+of))\s+{_EN_BETWEEN}\Z",
     re.IGNORECASE,
 )
+# What a word of change apart from its number ends with (``_EN_CHANGE_APART``, defined below
+# with the words a thing changed may not hold): "of" or "by", then what may stand between.
+_EN_OF_OR_BY = re.compile(rf"\b(?:of|by)\s+{_EN_BETWEEN}\Z", re.IGNORECASE)
 _EN_NEGATED = re.compile(r"(?:\b(?:not|never|no)|n't)\s+(?:\w+\s+)?\Z", re.IGNORECASE)
 # After a count, "higher", "lower", "cheaper", "fall" and the nouns with other senses say something
 # else ("3 lower courts", "the fall term", "3 cheaper models", "3 slide decks").
@@ -312,11 +319,20 @@ def _english_rising(text: str, start: int, end: int, percent: bool, temperature:
         return False
     found = set()
     before = _EN_CHANGE_BEFORE.search(text, max(0, start - 60), start)
-    if before and (before.group("rise_pct") or before.group("fall_pct")):
-        if not percent or (before.group("up") and _EN_UP_OF.search(text, max(0, before.start() - 8), before.start())):
+    if before is None and _EN_OF_OR_BY.search(text, max(0, start - 40), start):
+        before = _EN_CHANGE_APART.search(text, max(0, start - 120), start)
+        if before and (
+            _EN_ANY_CHANGE.search(before.group("thing_of") or before.group("thing_by"))
+            or (before.group("thing_of") and _counts_the_next_word(text, end))
+        ):
+            before = None
+    # The groups that matched: "rise…" or "fall…", "…pct" for a word read for a percentage only.
+    named = {name for name, value in (before.groupdict() if before else {}).items() if value and not name.startswith("thing")}
+    if before and any(name.endswith(("_pct", "_pct_verb")) for name in named):
+        if not percent or ("up" in named and _EN_UP_OF.search(text, max(0, before.start() - 8), before.start())):
             before = None
     if before and not _EN_NEGATED.search(text, max(0, before.start() - 20), before.start()):
-        found.add(any(before.group(name) for name in ("rise", "rise_verb", "rise_pct")))
+        found.add(any(name.startswith("rise") for name in named))
     after = _EN_CHANGE_AFTER.match(text, end)
     if after and (percent or not _EN_COUNT_AFTER.fullmatch(after.group("rise") or after.group("fall"))):
         found.add(after.group("rise") is not None)
@@ -376,6 +392,33 @@ FUNCTION_WORDS = frozenset(
     "it its they their them he his she her we our you your this these those there to on at by per each".split()
 )
 WORD_AFTER = re.compile(r"\s*([A-Za-z][A-Za-z'-]*)")
+# A word of change apart from its number by the thing that changed: a noun, "in" the thing, "of"
+# the number ("an increase in sales of 3%", "a drop in the number of visitors of 30,000"), or a
+# verb, the thing, "by" the number ("cut prices by 3%", "raised its fees sharply by 2%"). The
+# thing is a few words, none of them a function word; one that holds a word of change states
+# none ("cut the growing deficit by 3%": which word says the 3%?). After "of", a number that
+# counts the word after it counts the thing ("a rise in the prices of 3 products"): no change.
+_EN_DETERMINER = r"(?:(?:the|its|their|his|her|our|your|this|these|those)\s+)?"
+_EN_THING_WORD = (
+    r"(?!(?:" + "|".join(sorted(FUNCTION_WORDS | PHRASE_STOP | {"not", "no", "never", "up", "down", "from"}, key=len, reverse=True))
+    + r")\b)[a-z][a-z'-]*"
+)
+_EN_THING = (
+    rf"{_EN_DETERMINER}{_EN_THING_WORD}(?:\s+{_EN_THING_WORD}){{0,2}}"
+    rf"(?:\s+of\s+{_EN_DETERMINER}{_EN_THING_WORD}(?:\s+{_EN_THING_WORD})?)?"
+)
+_EN_ANY_CHANGE = re.compile(
+    rf"\b(?:{_EN_RISE}|{_EN_FALL}|{_EN_RISE_PERCENT}|{_EN_FALL_PERCENT}|{_EN_RISE_NOUNS}|{_EN_FALL_NOUNS}"
+    rf"|{_EN_RISE_NOUNS_PERCENT}|{_EN_FALL_NOUNS_PERCENT})s?\b",
+    re.IGNORECASE,
+)
+_EN_CHANGE_APART = re.compile(
+    rf"(?<![\w-])(?:(?:(?P<fall>{_EN_FALL_NOUNS})|(?P<rise>{_EN_RISE_NOUNS})|(?P<fall_pct>{_EN_FALL_NOUNS_PERCENT})"
+    rf"|(?P<rise_pct>{_EN_RISE_NOUNS_PERCENT}))\s+in\s+(?P<thing_of>{_EN_THING})\s+of"
+    rf"|(?:(?P<fall_verb>{_EN_FALL})|(?P<rise_verb>{_EN_RISE})|(?P<fall_pct_verb>{_EN_FALL_PERCENT})"
+    rf"|(?P<rise_pct_verb>{_EN_RISE_PERCENT}))\s+(?P<thing_by>{_EN_THING}){_EN_ADVERB}\s+by)\s+{_EN_BETWEEN}\Z",
+    re.IGNORECASE,
+)
 
 # -- dates and years, English side --
 # A date's (year, month, day), each None when not written.

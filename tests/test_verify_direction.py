@@ -147,6 +147,22 @@ ENGLISH = [
      [("3", None), ("2", None), ("3,000", None), ("4", None), ("5", None), ("6", None)]),
     ("narrow is an adjective", "a narrow 51% majority", [("51%", None)]),
     ("narrowed to is a level", "The gap narrowed to 3%.", [("3%", None)]),
+    # A word of change apart from its number by the thing that changed, or by an adverb.
+    ("a noun, in the thing, of", "an increase in sales of 3%, a drop in the number of visitors of 30,000, "
+     "a cut in interest rates of 0.25 percentage points",
+     [("3%", True), ("30,000", False), ("0.25 percentage points", False)]),
+    ("a verb, the thing, by", "It cut prices by 3%, raised its fees sharply by 2%, reduced emissions by about 4% "
+     "and increased the number of routes by 5.", [("3%", False), ("2%", True), ("4%", False), ("5", True)]),
+    ("an adverb", "Exports rose sharply 3% and fell slightly by 2%.", [("3%", True), ("2%", False)]),
+    ("the nearer word", "Prices fell as demand rose by 3%; exports rose while imports fell by 2%.",
+     [("3%", True), ("2%", False)]),
+    ("a number that counts the thing", "an increase in the prices of 3 products", [("3", None)]),
+    ("a thing that holds a word of change", "It cut the growing deficit by 3%.", [("3%", None)]),
+    ("a clause between", "Exports fell, driven by 3 factors; the plan was approved by 3 votes.", [("3", None), ("3", None)]),
+    ("a year between", "It cut the budget in 2023 by 3%.", [("2023", None), ("3%", None)]),
+    ("a level then a year", "It fell to 3% by 2025.", [("3%", None), ("2025", None)]),
+    ("a rise to a level", "a rise to record levels of 3%", [("3%", None)]),
+    ("negated apart", "It did not cut prices by 3%.", [("3%", None)]),
 ]
 
 
@@ -181,6 +197,9 @@ TRACED = [
     ("上漲 as cheaper", "票價上漲3%。", "Tickets are 3% cheaper.", ["3% cheaper"]),
     ("延長 as shortened", "工時延長3小時。", "Working hours were shortened by 3 hours.", ["3 hours"]),
     ("重挫 as rallied", "股價重挫3%。", "The shares rallied 3%.", ["3%"]),
+    ("減少 as an increase in", "營收減少3.5%。", "An increase in revenue of 3.5% was reported.", ["3.5%"]),
+    ("上漲 as cut by", "電價上漲3%。", "The utility cut power prices by 3%.", ["3%"]),
+    ("成長 as fell sharply", "出口成長3%。", "Exports fell sharply 3%.", ["3%"]),
     # Right renderings.
     ("a fall as fell", "全年經濟衰退3.5%。", "The economy shrank 3.5% for the year.", []),
     ("a fall as a drop", "營收下降3.5%。", "A 3.5% drop in revenue.", []),
@@ -194,6 +213,8 @@ TRACED = [
     ("貶值 as weakened", "新臺幣貶值3%。", "The New Taiwan dollar weakened 3%.", []),
     ("下調 as cheaper", "票價下調3%。", "Tickets are 3% cheaper.", []),
     ("a count of something else", "她減少工時，養育3名子女。", "She cut her hours and raised 3 children.", []),
+    ("減少 as a drop in", "營收減少3.5%。", "A drop in revenue of 3.5% was reported.", []),
+    ("下調 as cut by", "電價下調3%。", "The utility cut power prices by 3%.", []),
     ("百分之", "比前年成長百分之三十二。", "Up 32% on the year before.", []),
     # No direction on one side: nothing to disagree with.
     ("the summary states none", "全年經濟衰退3.5%。", "The economy changed by 3.5%.", []),
