@@ -602,20 +602,43 @@ _ZH_LONE_HALF = re.compile(
     r"(?<![\d一二兩三四五六七八九十個年])"
     r"(?:(?P<share>[過逾近超]半數?|超過半數?|半數)|半(?P<span>年|個?小時|個鐘頭?|個月|個?世紀|價))"
 )
-_ZH_HALF_SPANS = {"年": (6.0,), "小時": (30.0,), "鐘": (30.0,), "月": (15.0, 2.0), "世紀": (50.0,)}
+# Each converted value supports only a span of time in its unit, as ``_durations``'s do: 半小時 is
+# "30 minutes", no "30 students".
+_ZH_HALF_SPANS = {
+    "年": ((6.0, "month"),), "小時": ((30.0, "minute"),), "鐘": ((30.0, "minute"),), "月": ((15.0, "day"), (2.0, "week")),
+    "世紀": ((50.0, "year"),),
+}
 # A span of time after a number, and the units an English text may turn it into: 一個半小時 is
 # "90 minutes", 一年半 "18 months", 兩週 "14 days", 14天 "two weeks", 90分鐘 "1.5 hours", 兩天
 # "48 hours". Each converted value counts only when it comes out whole or a half.
 _ZH_DURATION = re.compile(r"個?(小時|鐘頭|分鐘|星期|禮拜|週|周|天|月)")
-# The converted value supports only a figure an English text writes in that unit ("72 hours" for
-# 三天, never "magnitude 72" for 7.2級 in the same article).
+# The converted value supports only a figure an English text writes as a span of time in that
+# unit ("72 hours" for 三天, never "magnitude 72" for 7.2級 in the same article, nor "72 hour-long
+# sessions" or "the 72nd hour": ``_english_duration``).
 _ZH_DURATION_FACTORS = {
     "小時": ((60.0, "minute"),), "鐘頭": ((60.0, "minute"),), "分鐘": ((1 / 60, "hour"),),
     "星期": ((7.0, "day"),), "禮拜": ((7.0, "day"),), "週": ((7.0, "day"),), "周": ((7.0, "day"),),
     "天": ((1 / 7, "week"), (24.0, "hour")), "月": ((1 / 12, "year"),), "年": ((12.0, "month"),),
 }
-# The unit of time an English figure is written in: "90 minutes", "1.5 hours", "a 48-hour".
-_EN_DURATION = re.compile(r"[\s-]*(minute|hour|day|week|month|year)s?\b", re.IGNORECASE)
+# The unit of time an English figure is a span of: "90 minutes", "1.5 hours", "a 48-hour strike",
+# "14 more days", "72 straight hours"; then a hyphen that makes the unit part of another word
+# ("year-end", "hour-long", "day-care", "month-old").
+_EN_DURATION = re.compile(
+    r"(?P<hyphen>-)?\s*(?:(?:more|extra|additional|further|straight|consecutive|full|whole)\s+)?"
+    r"(?P<unit>minute|hour|day|week|month|year)s?\b(?P<compound>-[a-z])?",
+    re.IGNORECASE,
+)
+
+
+def _english_duration(text: str, end: int) -> str:
+    """The unit of time ("minute", "hour", ... "year") of which the English number ending at
+    ``end`` is a span: "120 minutes", "for 72 hours", "a 72-hour strike", "a 12-month-old", "14
+    more days"; "" when it is none. A number set apart by a space from a unit that opens a longer
+    word counts that word: "72 hour-long sessions", "3 year-end parties", "120 day-trippers"."""
+    match = _EN_DURATION.match(text, end)
+    if match is None or (match.group("compound") and not match.group("hyphen")):
+        return ""
+    return match.group("unit").lower()
 # A fraction written with a slash, as in English: 1/3, 2/3 (``slash_fraction`` decides, so that
 # 6/30 stays a date). Its numbers are no figures of an output alone.
 _ZH_SLASH_FRACTION = re.compile(r"(?<![\d/.,A-Za-z-])(\d)/(\d{1,2})(?![\d/.,A-Za-z-])")
@@ -761,9 +784,12 @@ class Figure:
             this), "above" ("over", "more than": at least this), else "" (see ``HEDGED_ROUNDING``).
         loose: with a hedge, how far a source may be from ``value`` (the rounding of its last
             non-zero digit, as ``tolerance`` is for a large number: "about 30" is 25 to 35).
-        unit: a unit of time: an English figure's ("minute" for "90 minutes"), or the one a
-            source's span of time is converted into (一個半小時 as 90 "minute"). A converted
-            value supports only a figure in its unit.
+        unit: a unit of time: the one an English figure is a span of ("minute" for "90 minutes",
+            "hour" for "a 72-hour strike"; none for "the 72nd hour" or "72 hour-long sessions"), or
+            the one a source's span of time is converted into (一個半小時 as 90 "minute").
+        converted: a source's span of time read in another unit (一個半小時 as 90 minutes, 半年 as
+            6 months): it supports only a figure that is a span of time in ``unit``. A value as
+            the source writes it ("120 minutes" in an English source) supports any figure.
     """
 
     value: float
@@ -782,6 +808,7 @@ class Figure:
     hedge: str = ""
     loose: float = 0.0
     unit: str = ""
+    converted: bool = False
 
 
 def _half_unit(number: str) -> float:
@@ -869,6 +896,9 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
         while end > match.start() and text[end - 1].isspace():
             end -= 1
         kind, label = "number", ""
+        ordinal = bool(match.group("ord")) or bool(
+            match.group("words") and re.split(r"[\s-]+", match.group("words").lower())[-1] in _ORDINALS
+        )
         bare = match.group("num") is not None and not (match.group("cur") or scale_text or percent)
         if bare and not match.group("ord"):
             number = match.group("num")
@@ -890,7 +920,8 @@ def english_figures(text: str, *, idioms: bool = False) -> list[Figure]:
                 below_zero=below_zero,
                 rising=_english_rising(text, match.start(), end, percent, below_zero is not None) if kind == "number" else None,
                 hedge=hedge if kind == "number" else "", loose=loose * scale if kind == "number" else 0.0,
-                unit=duration.group(1).lower() if kind == "number" and (duration := _EN_DURATION.match(text, end)) else "",
+                # A span of time: not an ordinal ("the 72nd hour", "the third day"), not a percentage.
+                unit=_english_duration(text, end) if kind == "number" and not ordinal and not percent else "",
             )
         )
     for match in _EN_A_SCALE.finditer(text):
@@ -960,7 +991,11 @@ def _english_fractions(text: str) -> list[Figure]:
             number = match.group("whole")
             base = float(number.replace(",", "")) if number[0].isdigit() else _words_value(number)
             if base is not None:
-                found.append(Figure(base + share / whole, False, 0.0, text[match.start() : end], match.start(), end))
+                # "two and a half hours" is a span of hours, as "2.5 hours" is.
+                found.append(
+                    Figure(base + share / whole, False, 0.0, text[match.start() : end], match.start(), end,
+                           unit=_english_duration(text, end))
+                )
             continue
         for value, percent, tolerance in ((share / whole, False, 0.0), (100 * share / whole, True, 0.5)):
             found.append(Figure(value, percent, tolerance, text[match.start() : end], match.start(), end))
@@ -1244,7 +1279,7 @@ def chinese_figures(text: str, *, output: bool = False) -> list[Figure]:
                 add(value, False, "year" if year else "number")
                 if not output and not year:
                     for converted, english in _durations(text, match.start(), match.end(), value, post, bool(half)):
-                        figures.append(Figure(converted, False, 0.0, source, *span, unit=english))
+                        figures.append(Figure(converted, False, 0.0, source, *span, unit=english, converted=True))
                 if not output and text.startswith("倍", match.end()):
                     # 兩倍 is twice; 成長一倍 (grew by one times) is doubled too.
                     add(value, False, "times")
@@ -1315,7 +1350,7 @@ def _lone_halves(text: str) -> list[Figure]:
             found.append(Figure(50.0, True, 0.0, *where, "number"))
             continue
         unit = next(key for key in _ZH_HALF_SPANS if span.endswith(key) or span.startswith("個" + key))
-        found += [Figure(value, False, 0.0, *where, "number") for value in _ZH_HALF_SPANS[unit]]
+        found += [Figure(value, False, 0.0, *where, unit=english, converted=True) for value, english in _ZH_HALF_SPANS[unit]]
     return found
 
 
@@ -1415,8 +1450,8 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
             continue  # "5 degrees" is not 零下5度
         if figure.rising is not None and source.rising is not None and figure.rising != source.rising:
             continue  # "grew 3.5%" is not 衰退3.5%
-        if source.unit and source.unit != figure.unit:
-            continue  # 三天 is "72 hours", but no "magnitude 72"
+        if source.converted and source.unit != figure.unit:
+            continue  # 三天 is "72 hours", but no "magnitude 72" and no "72 hour-long sessions"
         difference = source.value - figure.value
         if -low <= difference <= high and (abs(difference) <= allowance or source.start not in sources.year_numbers):
             return source

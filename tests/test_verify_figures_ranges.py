@@ -187,6 +187,25 @@ DURATIONS = [
     # A converted value supports only a figure in its unit.
     ("120 people for 2小時", "車程2小時。", "It carries 120 people.", ["120 people"]),
     ("magnitude 72 for 三天", "停電三天。", "A magnitude 72 quake struck.", ["72 quake struck"]),
+    # ... and only when it reads as a span of time in that unit.
+    ("72 hour-long sessions for 三天", "停電三天。", "They held 72 hour-long sessions.", ["72 hour-long sessions"]),
+    ("3 year-end parties for 36個月", "工期36個月。", "It held 3 year-end parties.", ["3 year-end parties"]),
+    ("14 day-trippers for 兩週", "活動為期兩週。", "14 day-trippers came.", ["14 day-trippers"]),
+    ("the 72nd hour for 三天", "停電三天。", "Power came back in the 72nd hour.", ["72nd hour"]),
+    ("a 72-hour-long strike for 三天", "罷工三天。", "It was a 72-hour-long strike.", []),
+    ("14 more days for 兩週", "活動延長兩週。", "It was extended by 14 more days.", []),
+    ("72 straight hours for 三天", "停電三天。", "Power was out for 72 straight hours.", []),
+    ("one and a half hours for 90分鐘", "會議進行90分鐘。", "The meeting took one and a half hours.", []),
+    # A half without a number, converted, is a span of time too: 半小時 is no "30 students".
+    ("30 students for 半小時", "會議開了半小時。", "30 students attended.", ["30 students"]),
+    ("6 districts for 半年", "計畫為期半年。", "It covers 6 districts.", ["6 districts"]),
+    ("15 people for 半個月", "等了半個月。", "15 people waited.", ["15 people"]),
+    ("50 groups for 半世紀", "已有半世紀歷史。", "50 groups joined.", ["50 groups"]),
+    ("15 days for 半個月", "等了半個月。", "They waited 15 days.", []),
+    ("50 years for 半世紀", "已有半世紀歷史。", "It is 50 years old.", []),
+    # A span as the source writes it supports any figure of its value: an English source's
+    # "120 minutes" is a translation's 120分鐘.
+    ("120分鐘 for 120 minutes", "The meeting lasted 120 minutes.", "會議進行120分鐘。", []),
 ]
 
 
