@@ -22,8 +22,9 @@ sentences that repeat what is already chosen, and returned in article order. A p
 header lines (發稿單位：…) are never chosen, but for its date (發稿日期：2024年2月2日), which is
 always chosen: the release's "today" is that day. Nor are lines of a few characters (a
 standard's 必須, 應該), lines with a web or e-mail address (where to write, not what happened),
-dividers (＊＊＊＊, or a rule around a short word: -----End-----, —— 完 ——), or a line the article
-says three times and more (a template's 延伸閱讀, a talk's 係啊). A label that
+dividers (＊＊＊＊, a rule around a short word: -----End-----, —— 完 ——, --End--, or the end set
+apart: — 完 —, （完）), or a line the article says three times and more (a template's 延伸閱讀, a
+talk's 係啊). A label that
 opens many lines (a transcript's speakers, A：) is read past: the words after it are scored.
 """
 
@@ -309,34 +310,63 @@ def score(article: str) -> list[Sentence]:
 
 
 # A rule around a short word is a divider too: "-----End-----", "=====END=====", "***以下空白***"
-# (a form's "blank below"), "—— 完 ——". Only one rule character, the same on both sides, three
-# times or more (twice for the dashes and box rules Chinese writes in pairs: ——, ──), around
-# one or two Latin words or up to four Chinese characters: a title wrapped in dashes says more
-# ("—— 臺南運河夜間導覽船明年擴大營運 ——", "── 1624 ──"), and "**結語**" is Markdown bold.
-_PAIRED_RULES = "—─━═"
+# (a form's "blank below"), "—— 完 ——", "--End--". Only one rule character, the same on both
+# sides, three times or more (twice for the dashes Chinese writes in pairs, ——, ──, and for the
+# hyphens that stand for them, --), around one or two Latin words or up to four Chinese
+# characters, in brackets or not ("——（完）——"): a title wrapped in dashes says more ("—— 臺南運河
+# 夜間導覽船明年擴大營運 ——", "── 1624 ──"), "**結語**" is Markdown bold, "~~End~~" struck through
+# and "==Note==" highlighted. A word that says the text ends (完, 全文完, 結束, End) needs less: one
+# dash on each side ("— 完 —", "-完-"), or brackets alone ("（完）", "[END]"); a single dash around
+# another word is speech or a heading ("—Yes—", "- 結語 -"), and brackets around one a label ("（一）",
+# "【新聞稿】").
+_PAIRED_RULES = "—─━═-－–"
+_DASHES = "—─━-－–"
+_OPENING, _CLOSING = "(（[［【〔", ")）]］】〕"
+_END_WORDS = re.compile(r"(?:全文完|本文完|完結?|結束|以下空白|(?:the )?end)", re.IGNORECASE)
 _WRAPPED_WORD = re.compile(
-    rf"(?P<left>(?P<rule>[-=*_~#+.·•※＊＝～－＿{_PAIRED_RULES}])(?:[ \t]*(?P=rule))+)[ \t]*"
-    rf"(?:[A-Za-z]{{1,10}}(?: [A-Za-z]{{1,10}})?|[{HAN}]{{1,4}})"
-    r"[ \t]*(?P<right>(?P=rule)(?:[ \t]*(?P=rule))+)"
+    rf"(?P<left>(?P<rule>[{re.escape('=*_~#+.·•※＊＝～＿' + _PAIRED_RULES)}])(?:[ \t]*(?P=rule))*)[ \t]*"
+    rf"(?P<open>[{re.escape(_OPENING)}])?[ \t]*"
+    rf"(?P<word>[A-Za-z]{{1,10}}(?: [A-Za-z]{{1,10}})?|[{HAN}]{{1,4}})"
+    rf"[ \t]*(?P<close>[{re.escape(_CLOSING)}])?"
+    r"[ \t]*(?P<right>(?P=rule)(?:[ \t]*(?P=rule))*)"
+)
+_BRACKETED_END = re.compile(
+    rf"[{re.escape(_OPENING)}][ \t]*{_END_WORDS.pattern}[ \t]*[{re.escape(_CLOSING)}]", re.IGNORECASE
 )
 
 
 def says_something(text: str) -> bool:
     """A line with a letter or a digit in it that is not a divider: a rule (＊＊＊＊, ────, ====), a
     Markdown table's |---|---| line, or a rule around a short word (-----End-----, ***以下空白***,
-    —— 完 ——) says nothing, and chosen it was sent to be translated and came back in both
-    summaries."""
+    —— 完 ——, — 完 —, （完）: ``is_divider``) says nothing, and chosen it was sent to be
+    translated and came back in both summaries."""
     return any(c.isalnum() for c in text) and not is_divider(text)
 
 
 def is_divider(text: str) -> bool:
     """Whether ``text`` is a rule around a short word (``_WRAPPED_WORD``): "-----End-----",
-    "—— 完 ——"; not "End of the year", "—— 臺南400年 ——" or "**結語**"."""
-    wrapped = _WRAPPED_WORD.fullmatch(text.strip())
-    if wrapped is None:
+    "—— 完 ——", "--End--", "——（完）——", or a word that says the text ends set apart by one dash
+    or by brackets ("— 完 —", "（完）"); not "End of the year", "—— 臺南400年 ——", "**結語**",
+    "—Yes—" or "（一）"."""
+    stripped = text.strip()
+    if _BRACKETED_END.fullmatch(stripped) and _brackets_pair(stripped[0], stripped[-1]):
+        return True
+    wrapped = _WRAPPED_WORD.fullmatch(stripped)
+    if wrapped is None or bool(wrapped["open"]) != bool(wrapped["close"]):
         return False
-    least = 2 if wrapped["rule"] in _PAIRED_RULES else 3
-    return min(wrapped["left"].count(wrapped["rule"]), wrapped["right"].count(wrapped["rule"])) >= least
+    if wrapped["open"] and not _brackets_pair(wrapped["open"], wrapped["close"]):
+        return False
+    rule = wrapped["rule"]
+    if rule in _DASHES and _END_WORDS.fullmatch(wrapped["word"]):
+        least = 1
+    else:
+        least = 2 if rule in _PAIRED_RULES else 3
+    return min(wrapped["left"].count(rule), wrapped["right"].count(rule)) >= least
+
+
+def _brackets_pair(opening: str, closing: str) -> bool:
+    """Whether ``closing`` is the bracket that closes ``opening`` ("（" and "）", "[" and "]")."""
+    return _OPENING.index(opening) == _CLOSING.index(closing)
 
 
 def is_dateline(text: str, paragraph: int) -> bool:
