@@ -963,7 +963,8 @@ def _add_job_parser(commands: Any, action: str, common: argparse.ArgumentParser)
         "finished articles' outputs, and write the next round of requests if any remain (paths printed).",
         "submit": "Run the job through the endpoint's Files and Batches API (OpenAI, DashScope), round by round, "
         "until every article is done. Run it again after an interruption: it resumes by the batch IDs it recorded.",
-        "status": "Where a job stands: rounds, articles done, failed and waiting.",
+        "status": "Where a job stands: rounds, articles done, failed and waiting (and which of those are "
+        "asked again after a rate limit, a server error or an engine crash, at which attempt).",
     }[action]
     if action in ("import", "status"):  # they read the job folder: the job's own settings shape everything
         common = _common(endpoint_options=False)
@@ -1038,14 +1039,25 @@ def _job(args: argparse.Namespace) -> int:
     for file in report.files:
         print(file.path)
     stored = f"{report.stored} replies stored; " if args.command_action == "import" else ""
+    # Articles asked again after a failure that passes are told apart from those that wait for
+    # a first answer: status said "waiting" of both, and only import's log said why.
+    first = report.waiting - sum(group.articles for group in report.retrying)
+    retrying = f": {report.said_retrying()}{f', {first} awaiting a first reply' if first else ''}" if report.retrying else ""
     where = (
-        f"round {report.round}: {report.requests} requests in {len(report.files)} file(s) for {report.waiting} article(s); "
-        f"answer them, then `summarize batch import {shlex.quote(display(args.out))} RESULTS.jsonl`"
+        f"round {report.round}: {report.requests} requests in {len(report.files)} file(s) for {report.waiting} article(s)"
+        f"{retrying}; answer them, then `summarize batch import {shlex.quote(display(args.out))} RESULTS.jsonl`"
         if report.files
         else f"every article is finished; results in {args.out}"
     )
     skipped = f", {report.skipped} already done" if report.skipped else ""
     print(f"{stored}{report.done} done{skipped}, {report.failed} failed; {where}", file=sys.stderr)
+    for group in report.retrying:
+        more = f" and {group.articles - 1} more" if group.articles > 1 else ""
+        print(
+            f"retrying: {shown(group.source)}{more}, attempt {group.attempt} of {group.attempts} after {group.reason}: "
+            f"{group.message}",
+            file=sys.stderr,
+        )
     for source, message in report.failures:
         print(f"failed: {shown(source)}: {message}", file=sys.stderr)
     if report.retryable:

@@ -23,7 +23,8 @@ the next round's lines, so the bodies, their number and the outputs are those of
 Failed lines the client retries online (HTTP 408/409/429/5xx, or what stands for one: a
 ``rate_limit_exceeded`` or ``server_error`` code, the 400 ``vllm run-batch`` writes when its
 engine died; ``failed_status`` is the one rule) are asked again in a later round, up to
-``max_retries`` times, then fail with their message; lines that never came back (an expired
+``max_retries`` times, then fail with their message (``status`` tells the articles so asked
+again, why and at which attempt: ``Report.retrying``); lines that never came back (an expired
 batch) are asked again without limit. Other failures (a context-length error, a refused key) are replayed to the
 pipeline as the online client would raise them, so a too-long chunk is split and re-asked the
 same way. Importing the same results twice changes nothing.
@@ -81,10 +82,12 @@ from .errors import ConfigError, InputError, SummarizeError
 from .output import FORMATS, check_formats, to_json, to_markdown, write_atomic
 from .reply import max_reply_bytes
 from .text import display, parse_json, shown
-from .replay import article_of, body_key, custom_id, hold_logs, malformed, replay_article, request_body, retryable
+from .replay import (
+    article_of, asked_again, body_key, custom_id, hold_logs, malformed, replay_article, request_body, retryable,
+)
 
 __all__ = [
-    "Job", "JobError", "Report", "RoundFile", "advance", "answer_round", "body_key", "custom_id",
+    "Job", "JobError", "Report", "Retrying", "RoundFile", "advance", "answer_round", "body_key", "custom_id",
     "export_round", "import_results", "read_lines", "request_body", "request_line", "result_line", "rounds", "set_max_lines", "status",
 ]
 
@@ -302,6 +305,29 @@ class RoundFile:
 
 
 @dataclass(frozen=True)
+class Retrying:
+    """Waiting articles whose request the current round asks again after a failure that passes
+    (``failed_status``: a rate limit, a timeout, a server error, an engine crash), grouped by why
+    and by attempt. Of an article with several such requests, the one that failed most often speaks.
+
+    Attributes:
+        reason: what the last failure stands for: "a rate limit", "a timeout", "a conflict",
+            "an engine crash" (vLLM's engine died) or "a server error" (any other 5xx).
+        attempt: the attempt the current round makes (2 after one failure), of ``attempts`` in
+            all: the first and ``SUMMARIZE_MAX_RETRIES`` more, as online.
+        articles: how many articles.
+        source, message: the first of them, and its last failure's message, cut short.
+    """
+
+    reason: str
+    attempt: int
+    attempts: int
+    articles: int
+    source: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Report:
     """Where a job stands after an export or an import.
 
@@ -317,6 +343,8 @@ class Report:
         skipped: articles left out of a new job because their outputs already existed.
         retryable: of the failed articles, those an export run again asks anew (not those
             that could not be read: they fail again alone).
+        retrying: of the waiting articles, those the current round asks again after a failure
+            that passes, by why and attempt (``Retrying``); the others wait for a first answer.
     """
 
     round: int
@@ -330,10 +358,19 @@ class Report:
     failures: tuple[tuple[str, str], ...] = ()
     skipped: int = 0
     retryable: int = 0
+    retrying: tuple[Retrying, ...] = ()
 
     @property
     def finished(self) -> bool:
         return self.waiting == 0
+
+    def said_retrying(self) -> str:
+        """The ``retrying`` articles in words: "2 retrying after a server error (attempt 2 of 4),
+        1 retrying after a rate limit (attempt 3 of 4)"; "" when there are none."""
+        return ", ".join(
+            f"{group.articles} retrying after {group.reason} (attempt {group.attempt} of {group.attempts})"
+            for group in self.retrying
+        )
 
 
 # The jobs this process holds (``Job.exclusive``), by the real path of their state folder.
@@ -1272,7 +1309,7 @@ def _import(
                 odd[number].check(line, request, shard.replies.get(cid))
                 if shard.add(line, raw):
                     changed += 1
-                    odd[number].failed(line, len(shard.failures.get(cid, ())) <= retries)
+                    odd[number].failed(line, asked_again(shard.failures.get(cid, ()), retries))
             if changed:
                 job.save_shard(shard_number, shard)
                 stored += changed
@@ -1523,7 +1560,7 @@ def advance(
     draft = rounds / ".draft"
     shutil.rmtree(draft, ignore_errors=True)
     writer = _RoundWriter(draft, meta["max_lines"], meta["max_bytes"], meta["url"])
-    tally = _Tally()
+    tally = _Tally(settings.max_retries)
     logger = logging.getLogger("summarize")
     logger.addFilter(hold_logs)
     # One loop for the whole pass (a loop per article costs more than a replay), run by a Runner:
@@ -1549,6 +1586,7 @@ def advance(
                         shard.finished.pop(article["id"], None)
                         for cid, body in outcome.items():
                             writer.add(cid, body)
+                        tally.waits(article, outcome, shard)
                         continue
                     result, error, records = outcome
                 else:  # it could not be read at export: it failed before any request, as online
@@ -1827,12 +1865,14 @@ class _RoundWriter:
 
 @dataclass
 class _Tally:
-    """Finished articles, counted as a pass goes by them."""
+    """Finished articles, and waiting ones asked again after a failure, counted as a pass goes by them."""
 
+    retries: int  # the job's SUMMARIZE_MAX_RETRIES
     done: int = 0
     failed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     retryable: int = 0  # failed articles an export run again asks anew (``_retry_failed``)
+    retrying: dict[tuple[str, int], list[Any]] = field(default_factory=dict)  # (why, attempt) -> [articles, source, message]
 
     def count(self, article: dict[str, Any], state: dict[str, Any]) -> None:
         if state["status"] == "done":
@@ -1842,15 +1882,62 @@ class _Tally:
             self.failures.append((article["source"], state["error"]))
             self.retryable += "error" not in article and state["status"] == "failed"
 
+    def waits(self, article: dict[str, Any], cids: Iterable[str], shard: _Shard) -> None:
+        """Count a waiting article as retrying when one of its requests ``cids`` has failures
+        stored and is asked again (``replay.asked_again``, the replay's own rule): of several,
+        the one that failed most often."""
+        worst: list[dict[str, Any]] = []
+        for cid in cids:
+            failures = shard.failures.get(cid) or []
+            if failures and cid not in shard.replies and asked_again(failures, self.retries) and len(failures) > len(worst):
+                worst = failures
+        if not worst:
+            return
+        last = worst[-1]
+        group = self.retrying.setdefault((_why_retried(last["status"], last["error"]), len(worst) + 1), [0, article["source"], last["error"]])
+        group[0] += 1
+
+    def retried(self) -> tuple[Retrying, ...]:
+        return tuple(
+            Retrying(reason, attempt, self.retries + 1, count, source, _failure_text(error))
+            for (reason, attempt), (count, source, error) in self.retrying.items()
+        )
+
+
+def _why_retried(status: int | None, error: Any) -> str:
+    """What a failure that passes stands for, in words (``Retrying.reason``)."""
+    if ENGINE_FAILED.search(error if isinstance(error, str) else json.dumps(error, ensure_ascii=False)):
+        return "an engine crash"
+    return {429: "a rate limit", 408: "a timeout", 409: "a conflict"}.get(status or 500, "a server error")
+
+
+def _failure_text(error: Any, limit: int = 200) -> str:
+    """A stored failure's message (an error object's own "message" when it has one), on one line, cut short."""
+    message = error
+    for _ in range(2):  # {"message": ...} or {"error": {"message": ...}}
+        if isinstance(message, dict):
+            message = message.get("message", message.get("error", message))
+    if not isinstance(message, str):
+        message = json.dumps(error, ensure_ascii=False)
+    message = " ".join(message.split())
+    return shown(message if len(message) <= limit else message[:limit] + "...") or "(no message)"
+
 
 def _report(job: Job, meta: dict[str, Any], *, stored: int = 0, tally: _Tally | None = None) -> Report:
     if tally is None:
-        tally = _Tally()
+        # From the job's folder alone: finished articles by their state, and waiting ones with a
+        # request whose failures are stored by those failures (the current round asks them again).
+        tally = _Tally(job.settings(meta).max_retries)
         for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
-            finished = job.shard(shard_number).finished
-            for article in job.articles(shard_number, meta["articles"]) if finished else ():
-                if article["id"] in finished:
-                    tally.count(article, finished[article["id"]])
+            shard = job.shard(shard_number)
+            failed: dict[str, list[str]] = {}  # article id -> its requests with failures stored
+            for cid in shard.failures:
+                failed.setdefault(article_of(cid), []).append(cid)
+            for article in job.articles(shard_number, meta["articles"]) if shard.finished or failed else ():
+                if article["id"] in shard.finished:
+                    tally.count(article, shard.finished[article["id"]])
+                elif article["id"] in failed:
+                    tally.waits(article, failed[article["id"]], shard)
     current: dict[str, Any] = meta["rounds"][-1] if meta["rounds"] else {"number": 0, "files": []}
     files = tuple(RoundFile(job.state / f["path"], f["model"], f["lines"], f["bytes"]) for f in current["files"])
     return Report(
@@ -1865,6 +1952,7 @@ def _report(job: Job, meta: dict[str, Any], *, stored: int = 0, tally: _Tally | 
         failures=tuple(tally.failures),
         skipped=meta.get("skipped", 0),
         retryable=tally.retryable,
+        retrying=tally.retried(),
     )
 
 

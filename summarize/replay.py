@@ -72,6 +72,14 @@ def retryable(status: int | None) -> bool:
     return status is None or status >= 500 or status in RETRYABLE_STATUS
 
 
+def asked_again(failures: Sequence[Mapping[str, Any]], retries: int) -> bool:
+    """Whether a request with no reply stored and these stored failures (oldest first) is asked
+    again in a later round: never asked yet or answered, or its last failure passes (``retryable``)
+    and its ``retries`` are not used up, as the online client would send it again. The one rule
+    the replay, an import's warning and a job's status all follow."""
+    return not failures or (retryable(failures[-1]["status"]) and len(failures) <= retries)
+
+
 class Pending(BaseException):
     """A request whose reply is not stored yet: the article waits for the next round.
 
@@ -168,7 +176,7 @@ class Replayer:
             # A reply came back after all (two runs of a round imported together): a failure the
             # client does not retry, which online ends the request, cannot have come before it.
             failures = [f for f in failures if retryable(f["status"])]
-        if stored is None and (not failures or (retryable(failures[-1]["status"]) and len(failures) <= self.retries)):
+        if stored is None and asked_again(failures, self.retries):
             self.pending[cid] = body
             raise Pending(cid)
         # The online client's attempts, in order: each stored failure (it retries the retryable

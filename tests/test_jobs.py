@@ -1011,6 +1011,99 @@ def test_a_request_the_engine_always_crashes_on_fails_after_its_retries_with_the
     assert "rejected the request" not in message
 
 
+def _failed_at_engine(kind: str, cid: str, number: int) -> dict:
+    """A failed line that passes, of one kind, as OpenAI, DashScope or ``vllm run-batch`` writes it."""
+    line_id = f"line-{kind}-{number}"
+    if kind == "server":
+        return {"id": line_id, "custom_id": cid, **_http(503, {"message": "The engine is currently overloaded", "type": "server_error"})}
+    if kind == "rate":
+        return {"id": line_id, "custom_id": cid, **_http(429, {"message": "Rate limit reached", "code": "rate_limit_exceeded"})}
+    if kind == "timeout":
+        return {"id": line_id, "custom_id": cid, "response": None,
+                "error": {"code": "request_timeout", "message": "The underlying call to the model timed out."}}
+    return crash_line(cid, line_id)
+
+
+@pytest.mark.parametrize(
+    "kind, reason, message",
+    [
+        ("server", "a server error", "The engine is currently overloaded"),
+        ("rate", "a rate limit", "Rate limit reached"),
+        ("timeout", "a timeout", "The underlying call to the model timed out."),
+        ("crash", "an engine crash", ENGINE_DEAD),
+    ],
+)
+def test_status_tells_articles_asked_again_after_a_failure_that_passes_from_those_awaiting_a_reply(tmp_path, kind, reason, message):
+    # Status counted an article whose request the engine failed in a way that passes, and which
+    # the round asks again, as plainly waiting, like one never answered: only import's log said why.
+    folder = seed_folder(tmp_path, "a.txt")
+    shutil.copy(folder / "a.txt", folder / "b.txt")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL, max_retries=2))
+    assert report.retrying == ()
+    first, _second = [x for f in report.files for x in jobs.read_lines(f.path)]
+    for attempt in (2, 3):  # each round's failure is one more attempt, of three (the first and two retries)
+        results = tmp_path / f"r{attempt}.jsonl"
+        results.write_text(json.dumps(_failed_at_engine(kind, first["custom_id"], attempt)) + "\n", encoding="utf-8")
+        imported = jobs.import_results(out, results)
+        told = jobs.status(out)  # from the job's folder alone, as a new process reads it
+        (group,) = told.retrying
+        assert (group.reason, group.attempt, group.attempts, group.articles, group.message) == (reason, attempt, 3, 1, message)
+        assert group.source.endswith("a.txt") and imported.retrying == told.retrying
+        assert (told.waiting, told.failed) == (2, 0)  # b, never answered, waits too: not retrying
+        assert told.said_retrying() == f"1 retrying after {reason} (attempt {attempt} of 3)"
+    # The last retry used up: failed for good, retrying no more.
+    results = tmp_path / "r4.jsonl"
+    results.write_text(json.dumps(_failed_at_engine(kind, first["custom_id"], 4)) + "\n", encoding="utf-8")
+    assert jobs.import_results(out, results).retrying == jobs.status(out).retrying == ()
+    assert (jobs.status(out).failed, jobs.status(out).waiting) == (1, 1)
+
+
+def test_an_answer_after_a_failure_ends_the_retrying_and_a_refusal_is_never_retrying(tmp_path):
+    folder = seed_folder(tmp_path, "a.txt")
+    shutil.copy(folder / "a.txt", folder / "b.txt")
+    out = tmp_path / "job"
+    report = jobs.export_round(folder, out, settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL))
+    first, second = [x for f in report.files for x in jobs.read_lines(f.path)]
+    failed = tmp_path / "failed.jsonl"
+    failed.write_text(
+        json.dumps(_failed_at_engine("server", first["custom_id"], 1)) + "\n"
+        + json.dumps(jobs.result_line(second["custom_id"], {"error": {"message": "bad request"}}, status=400)) + "\n",
+        encoding="utf-8",
+    )
+    report = jobs.import_results(out, failed)
+    assert (report.failed, report.waiting, len(report.retrying), report.retrying[0].attempts) == (1, 1, 1, 4)  # three retries by default
+    answered = tmp_path / "answered.jsonl"
+    answered.write_text(json.dumps(jobs.result_line(first["custom_id"], chat_body(first["body"]))) + "\n", encoding="utf-8")
+    report = jobs.import_results(out, answered)
+    assert (report.done, report.failed, report.retrying) == (1, 1, ())
+    assert jobs.status(out).retrying == ()
+
+
+def test_cli_status_says_which_articles_are_retrying_why_and_at_which_attempt(tmp_path, capsys):
+    folder = seed_folder(tmp_path, "a.txt")
+    for name in ("b.txt", "c.txt", "d.txt"):
+        shutil.copy(folder / "a.txt", folder / name)
+    out = tmp_path / "job"
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]) == 0
+    a, b, c, _d = [x for f in jobs.status(out).files for x in jobs.read_lines(f.path)]
+    results = tmp_path / "r.jsonl"
+    results.write_text(
+        "".join(json.dumps(_failed_at_engine(kind, line["custom_id"], 1)) + "\n" for kind, line in (("server", a), ("server", b), ("crash", c))),
+        encoding="utf-8",
+    )
+    assert cli.main(["batch", "import", str(out), str(results)]) == 0
+    capsys.readouterr()
+    assert cli.main(["batch", "status", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "0 done, 0 failed; round 1: 4 requests in 1 file(s) for 4 article(s): 2 retrying after a server error (attempt 2 of 4), "
+        "1 retrying after an engine crash (attempt 2 of 4), 1 awaiting a first reply; answer them, then"
+    ) in err, err
+    assert f"retrying: {folder / 'a.txt'} and 1 more, attempt 2 of 4 after a server error: The engine is currently overloaded\n" in err
+    assert f"retrying: {folder / 'c.txt'}, attempt 2 of 4 after an engine crash: {ENGINE_DEAD}\n" in err
+
+
 @pytest.mark.parametrize("shape", ["string", "object"])
 def test_a_huge_error_message_is_kept_cut_in_the_job_state(tmp_path, shape):
     # vLLM writes an error as a string beside a null body: 30 MB of it was stored whole, and read
@@ -1604,6 +1697,23 @@ def test_submit_runs_every_round_through_the_batches_api(tmp_path, monkeypatch):
         assert server.count("POST", "/v1/files") == server.count("POST", "/v1/batches") == len(rounds) == 2
     assert outputs(tmp_path / "job").keys() == {f"{p.stem}.{ext}" for p in folder.glob("*.txt") for ext in ("md", "json")}
     assert any("in_progress" in line for line in progress) and "every article is finished" in progress[-1]
+
+
+def test_submit_says_a_round_asks_an_article_again_after_a_server_error(tmp_path):
+    failed: set[str] = set()
+
+    def overloaded_once(line: dict) -> dict:
+        if line["custom_id"] not in failed:
+            failed.add(line["custom_id"])
+            return _failed_at_engine("server", line["custom_id"], 1)
+        return batch_engine(line)
+
+    progress: list[str] = []
+    with BatchesServer(overloaded_once, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url, model=MODEL)
+        report = batch_api.submit(seed_folder(tmp_path), tmp_path / "job", settings=settings, poll=0.01, on_progress=progress.append)
+    assert report.done == 1 and report.retrying == ()
+    assert "round 1 imported: 1 replies stored; 0 done, 0 failed, 1 waiting (1 retrying after a server error (attempt 2 of 4))" in progress
 
 
 def test_submit_resumes_after_being_killed_mid_poll(tmp_path):
