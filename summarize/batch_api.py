@@ -25,11 +25,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import Settings, resolve_settings
+from .config import Settings, check_partial, resolve_settings
 from .errors import ConfigError, EndpointError
 from .jobs import (
     Job, JobError, Report, check_endpoint, export_round, import_results, read_lines, retry_failed, say_resumed,
-    set_max_lines, status,
+    set_max_lines, status, take_partial,
 )
 from .output import check_formats, write_atomic
 from .text import parse_json
@@ -48,6 +48,7 @@ def submit(
     languages: Sequence[str] = ("en",),
     translate: bool = False,
     formats: Sequence[str] | None = None,
+    partial: bool = False,
     max_lines: int | None = None,
     poll: float = 30.0,
     completion_window: str = "24h",
@@ -65,6 +66,10 @@ def submit(
 
     ``formats`` (default ``["md", "json"]``) is what to write per article; a job that exists
     keeps its own, with a warning if others are given.
+
+    ``partial`` keeps what the other chunks of a long article gave, flagged, when one fails for
+    good, as ``export_round`` takes it: kept with the job; given to a job started without it, it
+    turns it on (``jobs.take_partial``).
 
     ``max_lines`` (default ``jobs.MAX_LINES`` for a new job) is the most requests per file. Run
     again on a job that exists, a ``max_lines`` given sets the job's limit, lower or higher: a
@@ -85,6 +90,7 @@ def submit(
     from .client import ChatClient
 
     check_poll(poll)
+    check_partial(partial)
     if formats is not None:
         formats = check_formats(formats)
     settings = given = resolve_settings(settings, {})
@@ -99,7 +105,7 @@ def submit(
 
             settings = settings.replace(model=asyncio.run(resolve()))
         export_round(articles, out, settings=settings, languages=languages, translate=translate,
-                     formats=formats, max_lines=max_lines)
+                     formats=formats, partial=partial, max_lines=max_lines)
     with job.exclusive():  # held while it polls: an import of the same job meanwhile is refused
         if resumed:
             check_endpoint(job, job.load(), settings)
@@ -108,6 +114,8 @@ def submit(
             )
             if max_lines is not None:
                 set_max_lines(job.out, max_lines)
+            if partial:
+                take_partial(job, job.load())
             retry_failed(job.out)  # run again on a finished job, as export run again
         meta = job.load()
         api_settings = job.settings(meta)

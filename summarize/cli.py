@@ -213,13 +213,23 @@ def _work(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _partial(parser: argparse.ArgumentParser) -> None:
+def _partial(parser: argparse.ArgumentParser, more: str = "") -> None:
     parser.add_argument(
         "--partial",
         action="store_true",
         help="when a chunk of a long article fails for good, keep what the others gave (a summary of "
-        "them, or a translation with the failed paragraphs empty), flagged, instead of failing the article",
+        f"them, or a translation with the failed paragraphs empty), flagged, instead of failing the article{more}",
     )
+
+
+# A job's --partial is its own, kept in its folder, as every setting that shapes what it makes.
+_JOB_PARTIAL = (
+    "; kept with the job, so its imports and status follow it (given to a job started without it, it turns it on)"
+)
+_PARTIAL_KEPT = (
+    "a job keeps the --partial it was exported or submitted with, which this command reads from its folder; "
+    "to turn it on, run `summarize batch export` or `submit` again with --partial"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -985,8 +995,10 @@ def _add_job_parser(commands: Any, action: str, common: argparse.ArgumentParser)
         )
         parser.add_argument("--max-lines", type=_positive, metavar="N", help="most requests per file (default 50000)")
         _work(parser)
+        _partial(parser, _JOB_PARTIAL)
     else:
         parser.add_argument("out", type=Path, metavar="OUT", help="the job folder given to export")
+        _refuse(parser, "--partial", _PARTIAL_KEPT)
     if action == "import":
         parser.add_argument("results", nargs="+", metavar="RESULTS.jsonl", help="batch output (and error) files")
     if action == "submit":
@@ -1013,7 +1025,7 @@ def _job(args: argparse.Namespace) -> int:
     if args.command_action == "export":
         report = jobs.export_round(
             args.articles, args.out, settings=settings_from(args), languages=args.languages,
-            translate=args.translate, formats=args.format, max_lines=args.max_lines,
+            translate=args.translate, formats=args.format, partial=args.partial, max_lines=args.max_lines,
         )
     elif args.command_action == "import":
         progress = _Progress(None, args.quiet)  # a count of articles finished: how many will is not known yet
@@ -1033,7 +1045,7 @@ def _job(args: argparse.Namespace) -> int:
 
         report = batch_api.submit(
             args.articles, args.out, settings=settings_from(args), languages=args.languages,
-            translate=args.translate, formats=args.format, max_lines=args.max_lines,
+            translate=args.translate, formats=args.format, partial=args.partial, max_lines=args.max_lines,
             poll=args.poll, on_progress=show,
         )
     for file in report.files:

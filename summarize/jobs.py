@@ -31,7 +31,7 @@ same way. Importing the same results twice changes nothing.
 
 State lives under ``OUT/.batch/`` as plain files, each written atomically:
 
-    job.json                  the request-shaping settings (never the key), languages, rounds, batch IDs
+    job.json                  the request-shaping settings (never the key), languages, partial, rounds, batch IDs
     articles/NNNNNN.jsonl     the articles' text, SHARD_SIZE per file (so OUT alone resumes a job)
     replies/NNNNNN.json       the stored replies and failures for the same articles, and which are finished
     rounds/round-NNN/*.jsonl  each round's request files, split at the engine's limits, one model per file
@@ -77,8 +77,8 @@ from .batch import (
     ARTICLE_SUFFIXES, BatchError, _inside, check_out_folder, check_outputs_match, check_replaceable, check_targets, collision,
     file_digest, is_done, not_ours, other_work, out_inside, output_paths, read_article, what_is_asked,
 )
-from .config import OPENAI_BASE_URL, Settings, resolve_settings
-from .errors import ConfigError, InputError, SummarizeError
+from .config import OPENAI_BASE_URL, Settings, check_partial, resolve_settings
+from .errors import ChunkFailedError, ConfigError, InputError, SummarizeError
 from .output import FORMATS, check_formats, to_json, to_markdown, write_atomic
 from .reply import max_reply_bytes
 from .text import display, parse_json, shown
@@ -636,6 +636,9 @@ _META_TYPES: dict[str, type | tuple[type, ...]] = {
     "created": (int, float), "settings": dict, "languages": list, "translate": bool, "formats": list, "url": str,
     "max_lines": int, "max_bytes": int, "articles": int, "rounds": list,
 }
+# What job.json may hold, and of what type when it does: "partial" is left out by a job made before
+# jobs kept it (one made without it).
+_OPTIONAL_META_TYPES: dict[str, type] = {"partial": bool}
 _ROUND_TYPES: dict[str, type] = {"number": int, "digest": str, "files": list}
 _FILE_TYPES: dict[str, type] = {"path": str, "model": str, "lines": int, "bytes": int}
 
@@ -651,7 +654,11 @@ def _meta_problem(meta: dict[str, Any]) -> str | None:
                 return f'{what} without a {_type_name(kind)} "{key}"'
         return None
 
-    problem = wrong(meta, _META_TYPES, "a job")
+    problem = wrong(meta, _META_TYPES, "a job") or next(
+        (f'a job whose "{key}" is not a {_type_name(kind)}' for key, kind in _OPTIONAL_META_TYPES.items()
+         if key in meta and not isinstance(meta[key], kind)),
+        None,
+    )
     if problem:
         return problem
     for entry in meta["rounds"]:
@@ -701,6 +708,7 @@ def export_round(
     translate: bool = False,
     formats: Sequence[str] | None = None,
     glossary: names.GlossaryLike = None,
+    partial: bool = False,
     max_lines: int | None = None,
     max_bytes: int | None = None,
     url: str = ENDPOINT,
@@ -716,6 +724,10 @@ def export_round(
         out: the job folder; outputs land where ``summarize batch --out`` puts them, state under ``out/.batch``.
         settings: endpoint settings; the model must be set (it is written into every request).
         languages, translate, glossary: as for ``summarize batch``.
+        partial: as for ``summarize_article``: when a chunk of a long article fails for good, its
+            article keeps what the other chunks gave, flagged, instead of failing. Kept with the
+            job, so every import, status and submit of it does the same. Given to a job started
+            without it, it turns it on (``take_partial``); left out, a job keeps its own.
         formats: what to write per article, ``["md", "json"]`` by default. A job that exists
             keeps its own, with a warning if others are given.
         max_lines, max_bytes: split request files at these limits (default: the endpoint's,
@@ -751,6 +763,7 @@ def export_round(
     languages = check_languages(languages)
     if formats is not None:
         formats = check_formats(formats)
+    check_partial(partial)
     check_max_lines(max_lines)
     job = Job(out)
     if job.exists:
@@ -764,6 +777,8 @@ def export_round(
                     "applies to a new job, and `summarize batch submit` splits a round it has not sent yet anew)",
                     job.out, kept, max_lines,
                 )
+            if partial:
+                take_partial(job, meta)
             _retry_failed(job, meta)
             return advance(job, on_article=on_article)  # a job resumes; nothing already there is rewritten
     job.check_no_leftovers()
@@ -788,6 +803,7 @@ def export_round(
         "glossary": entries if (glossary is not None or settings.glossary) else None,
         "languages": list(languages),
         "translate": translate,
+        "partial": partial,
         "formats": list(formats or FORMATS),
         "url": url,
         "max_lines": max_lines or MAX_LINES,
@@ -889,6 +905,29 @@ def say_resumed(
             "summarizes the text it stored of them (give another --out for a new job without them)",
             job.out, len(gone), _some(gone),
         )
+
+
+def take_partial(job: Job, meta: dict[str, Any]) -> bool:
+    """Turn ``partial`` on for the job in ``job.out`` (``meta``, saved) when it was started
+    without it; whether it was off. Said in a warning.
+
+    Unlike the settings a job keeps as it was started (``say_resumed``), ``partial`` shapes no
+    request: it decides only how an article ends when a chunk of it fails for good. So a job
+    started without it takes it: articles still waiting follow it, outputs written already are
+    left as they are, and the articles that failed are asked again when export is run again (or
+    submit, once every article is finished). There is no turning it off: a run that does not
+    give it asks nothing otherwise, as with any setting left at its default.
+    """
+    if meta.get("partial"):
+        return False
+    meta["partial"] = True
+    job.save(meta)
+    log.warning(
+        "%s holds a job started without --partial; it takes it from now on: an article a chunk of which fails for "
+        "good keeps what the other chunks gave, flagged (outputs written already are left as they are)",
+        job.out,
+    )
+    return True
 
 
 def endpoint_given(settings: Settings) -> bool:
@@ -1604,8 +1643,7 @@ def advance(
                             shown(article["source"]),
                         )
                 else:
-                    message = " ".join(str(error).split()) or type(error).__name__
-                    shard.finished[article["id"]] = {"status": "failed", "error": message}
+                    shard.finished[article["id"]] = {"status": "failed", "error": _failure_message(job, meta, error)}
                 tally.count(article, shard.finished[article["id"]])
                 if on_article is not None:
                     on_article(article["source"], shard.finished[article["id"]].get("error"))
@@ -1659,6 +1697,20 @@ def advance(
             meta["rounds"].append({"number": len(meta["rounds"]) + 1, "digest": writer.digest, "files": []})
             job.save(meta)
     return _report(job, job.end_change(), stored=stored, tally=tally)
+
+
+def _failure_message(job: Job, meta: dict[str, Any], error: BaseException) -> str:
+    """Why an article failed, on one line. A chunk that failed for good says what the job's own
+    way to keep the others is (its "Pass partial=True" is for a caller of summarize_article,
+    which no import takes), or nothing when the job keeps them already (every chunk failed)."""
+    if isinstance(error, ChunkFailedError):
+        advice = (
+            f" Run `summarize batch export` or `submit` again on {shlex.quote(display(job.out))} with --partial to keep "
+            "what the other chunks gave, flagged."
+            if error.keeps_others and not meta.get("partial") else ""
+        )
+        return " ".join((error.reason + advice).split())
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 class _Interrupts:

@@ -283,8 +283,9 @@ async def replay_article(
     retries: int,
 ) -> dict[str, dict[str, Any]] | tuple[Any, BaseException | None, list[logging.LogRecord]]:
     """One article (``id``, ``text``) through the online pipeline, as the job (``languages``,
-    ``translate``, ``glossary``) asks: ``(result, error, held log records)`` when it finished,
-    else the pending requests, ``{custom_id: body}``, it waits for."""
+    ``translate``, ``glossary``, ``partial``: false for a job that does not say) asks:
+    ``(result, error, held log records)`` when it finished, else the pending requests,
+    ``{custom_id: body}``, it waits for."""
     from .pipeline import asummarize_article
     from .translate import atranslate_article
 
@@ -295,13 +296,16 @@ async def replay_article(
     error: BaseException | None = None
     try:
         glossary = job.get("glossary")
+        partial = job.get("partial", False)  # a job made before jobs kept it was made without it
         if job["translate"]:
             result = await atranslate_article(
-                article["text"], target=job["languages"][0], settings=settings, client=client, glossary=glossary
+                article["text"], target=job["languages"][0], settings=settings, client=client, glossary=glossary,
+                partial=partial,
             )
         else:
             result = await asummarize_article(
-                article["text"], languages=job["languages"], settings=settings, client=client, glossary=glossary
+                article["text"], languages=job["languages"], settings=settings, client=client, glossary=glossary,
+                partial=partial,
             )
     except Pending:
         await _settle()

@@ -1420,9 +1420,19 @@ def test_redo_flagged_asks_a_partial_output_again_and_a_whole_one_replaces_it(sc
     assert written["is_partial"] is False and written["failed_chunks"] == []
 
 
-def test_partial_is_not_taken_where_a_batch_engine_sends(scripted, tmp_path):
-    result = call("batch", "export", str(tmp_path), "--out", str(tmp_path / "job"), "--partial", server=scripted)
-    assert result.returncode == 2 and "--partial" in result.stderr
+def test_a_batch_job_keeps_partial_from_export_and_its_import_and_status_refuse_it(scripted, tmp_path):
+    # Export and submit refused --partial, so a job's article failed whole where the same run
+    # online kept the other chunks: the job keeps it now, and import and status follow it.
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.txt").write_text(PARTS, encoding="utf-8")
+    job = tmp_path / "job"
+    result = call("batch", "export", str(tmp_path / "news"), "--out", str(job), "--partial", server=scripted, env=CHUNKED)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((job / ".batch" / "job.json").read_text(encoding="utf-8"))["partial"] is True
+    for command in (("import", str(job), str(tmp_path / "r.jsonl")), ("status", str(job))):
+        refused = call("batch", *command, "--partial", server=scripted)
+        assert refused.returncode == 2
+        assert f"summarize batch {command[0]}: error: --partial is not taken here: a job keeps the --partial" in refused.stderr
 
 
 @pytest.mark.parametrize("count, advised", [(1, False), (2, True)])

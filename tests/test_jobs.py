@@ -1180,6 +1180,175 @@ def answer_rounds(out: Path, report: jobs.Report, results: Path, engine) -> tupl
     return sent, n
 
 
+# An article of thirty items that a 300-token chunk limit cuts in several chunks (as test_cli's).
+PARTS = "\n".join(f"第{i}項：臺南市政府今天公布第{i}號防災演練報告，共有{i * 7}名市民參加。" for i in range(30))
+CHUNKED = {"SUMMARIZE_CHUNK_TOKENS": "300", "SUMMARIZE_METHOD": "abstractive"}
+
+
+def refuses_second_item(body: dict) -> bool:
+    """The one chunk the scripted endpoint refuses for good (a 400): the one holding item 2."""
+    return "第2項" in json.dumps(body["messages"], ensure_ascii=False)
+
+
+def refusing_engine(line: dict) -> dict:
+    """A batch engine that refuses the chunk holding item 2 and answers the rest."""
+    if refuses_second_item(line["body"]):
+        return jobs.result_line(line["custom_id"], {"error": {"message": "bad request"}}, status=400)
+    return jobs.result_line(line["custom_id"], chat_body(line["body"]))
+
+
+def chunked_folder(tmp_path: Path) -> Path:
+    """A folder of the chunked article (a.txt) and the seed article (seed.txt, one request)."""
+    folder = seed_folder(tmp_path, "seed.txt")
+    (folder / "a.txt").write_text(PARTS, encoding="utf-8")
+    return folder
+
+
+def import_rounds(out: Path, tmp_path: Path, engine=refusing_engine, *, name: str = "round") -> tuple[list[dict], int]:
+    """Every round of the job in ``out`` answered by ``engine`` (result lines) and imported through
+    the command line: the lines sent, and the last import's exit status."""
+    sent: list[dict] = []
+    code, n = 0, 0
+    while not jobs.status(out).finished:
+        n += 1
+        lines = [line for f in jobs.status(out).files for line in jobs.read_lines(f.path)]
+        sent += lines
+        results = tmp_path / f"{name}-{n}.jsonl"
+        results.write_text("".join(json.dumps(engine(line), ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+        code = cli.main(["batch", "import", str(out), str(results)])
+    return sent, code
+
+
+def test_a_partial_job_matches_an_online_partial_batch(endpoint_env, tmp_path, monkeypatch, capsys):
+    # export took no --partial: a job's article with one chunk refused for good failed whole,
+    # where `summarize batch --partial` keeps the other chunks' summary, flagged.
+    scripted = endpoint_env
+    for name, value in CHUNKED.items():
+        monkeypatch.setenv(name, value)
+    folder = chunked_folder(tmp_path)
+    scripted.default = lambda seen: (
+        Step.error(400, {"error": {"message": "bad request"}}) if refuses_second_item(seen.body) else Step(body=chat_body(seen.body))
+    )
+    assert cli.main(["batch", str(folder), "--out", str(tmp_path / "online"), "--partial"]) == 0
+    out = tmp_path / "job"
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), "--partial"]) == 0
+    assert json.loads((out / jobs.STATE / "job.json").read_text(encoding="utf-8"))["partial"] is True
+    sent, code = import_rounds(out, tmp_path)  # import reads --partial from the job's folder
+    assert code == 0, capsys.readouterr().err
+    assert sorted(canonical(line["body"]) for line in sent) == sorted(canonical(r.body) for r in scripted.chat_requests)
+    assert outputs(out) == outputs(tmp_path / "online")
+    record = json.loads((out / "a.json").read_text(encoding="utf-8"))
+    assert record["is_partial"] is True and record["failed_chunks"] == [0]
+    assert "> Partial:" in (out / "a.md").read_text(encoding="utf-8")
+
+
+def test_a_partial_translation_job_matches_an_online_partial_translation_batch(endpoint_env, tmp_path, monkeypatch):
+    import fake_translator
+    from scripted_server import Seen
+
+    scripted = endpoint_env
+    for name, value in CHUNKED.items():
+        monkeypatch.setenv(name, value)
+    folder = chunked_folder(tmp_path)
+    well = fake_translator.translator()
+
+    def model(seen: Seen) -> Step:
+        if fake_translator.is_translation(seen) and "第2項" in fake_translator.article(seen):
+            return Step.error(400, {"error": {"message": "bad request"}})
+        return well(seen)
+
+    scripted.default = model
+    assert cli.main(["batch", str(folder), "--out", str(tmp_path / "online"), "--translate", "--partial"]) == 0
+    out = tmp_path / "job"
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), "--translate", "--partial"]) == 0
+
+    def engine(line: dict) -> dict:
+        step = model(Seen("POST", "/v1/chat/completions", {}, line["body"], 0.0))
+        return jobs.result_line(line["custom_id"], step.body, status=step.status)
+
+    sent, code = import_rounds(out, tmp_path, engine)
+    assert code == 0
+    assert sorted(canonical(line["body"]) for line in sent) == sorted(canonical(r.body) for r in scripted.chat_requests)
+    assert outputs(out) == outputs(tmp_path / "online")
+    record = json.loads((out / "a.json").read_text(encoding="utf-8"))
+    empty = [i for i, pair in enumerate(record["pairs"]) if not pair[1]]
+    assert 2 in empty and len(empty) < 30 and set(empty) <= set(record["unverified"])
+
+
+def test_a_job_made_without_partial_fails_the_article_whole_and_takes_partial_when_exported_again(tmp_path, monkeypatch, capsys, caplog):
+    for name, value in CHUNKED.items():
+        monkeypatch.setenv(name, value)
+    folder = chunked_folder(tmp_path)
+    out = tmp_path / "job"
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]) == 0
+    path = out / jobs.STATE / "job.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    assert meta["partial"] is False
+    del meta["partial"]  # as a job made before jobs kept it: made without it
+    path.write_text(json.dumps(meta), encoding="utf-8")
+    capsys.readouterr()
+    _sent, code = import_rounds(out, tmp_path)
+    err = capsys.readouterr().err
+    assert code == 1 and not (out / "a.json").exists() and (out / "seed.json").exists()
+    # The job's own way to keep the others, not "Pass partial=True", which no import takes.
+    assert re.search(
+        rf"^failed: {re.escape(str(folder / 'a.txt'))}: chunk 1 of \d+ failed: the endpoint rejected the request.*\. "
+        rf"Run `summarize batch export` or `submit` again on {re.escape(str(out))} with --partial to keep what the other "
+        r"chunks gave, flagged\.$",
+        err, re.MULTILINE,
+    ), err
+    assert "partial=True" not in err
+
+    # import and status read the job's own: --partial given to them is refused, saying how to turn it on.
+    results = next(tmp_path.glob("round-*.jsonl"))
+    for argv in (["batch", "import", str(out), str(results), "--partial"], ["batch", "status", str(out), "--partial"]):
+        with pytest.raises(SystemExit) as exit:
+            cli.main(argv)
+        assert exit.value.code == 2
+        assert (
+            f"summarize batch {argv[1]}: error: --partial is not taken here: a job keeps the --partial it was exported or "
+            "submitted with, which this command reads from its folder; to turn it on, run `summarize batch export` or "
+            "`submit` again with --partial"
+        ) in capsys.readouterr().err
+
+    # Exported again with --partial, the job takes it: its failed article is asked again, and kept partial.
+    caplog.clear()
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT, "--partial"]) == 0
+    assert f"{out} holds a job started without --partial; it takes it from now on" in caplog.text
+    assert "1 article(s) that failed are tried again" in caplog.text
+    assert json.loads(path.read_text(encoding="utf-8"))["partial"] is True
+    _sent, code = import_rounds(out, tmp_path, name="again")
+    assert code == 0 and json.loads((out / "a.json").read_text(encoding="utf-8"))["is_partial"] is True
+    # Left out later, the job keeps its own, without a word.
+    caplog.clear()
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]) == 0
+    assert json.loads(path.read_text(encoding="utf-8"))["partial"] is True and "partial" not in caplog.text
+
+
+def test_submit_takes_partial_for_a_new_job_and_turns_it_on_for_one_made_without_it(tmp_path, caplog):
+    folder = chunked_folder(tmp_path)
+    with BatchesServer(refusing_engine, models=[MODEL]) as server:
+        settings = Settings(base_url=server.base_url, model=MODEL, chunk_tokens=300, method="abstractive")
+        report = batch_api.submit(folder, tmp_path / "new", settings=settings, partial=True, poll=0.01)
+        assert (report.done, report.failed) == (2, 0)
+        assert json.loads((tmp_path / "new" / "a.json").read_text(encoding="utf-8"))["is_partial"] is True
+
+        report = batch_api.submit(folder, tmp_path / "without", settings=settings, poll=0.01)
+        assert (report.done, report.failed) == (1, 1) and "with --partial to keep" in report.failures[0][1]
+        report = batch_api.submit(folder, tmp_path / "without", settings=settings, partial=True, poll=0.01)
+        assert (report.done, report.failed) == (2, 0)
+    assert "holds a job started without --partial; it takes it from now on" in caplog.text
+    assert json.loads((tmp_path / "without" / "a.json").read_text(encoding="utf-8"))["is_partial"] is True
+    assert outputs(tmp_path / "without") == outputs(tmp_path / "new")
+
+
+@pytest.mark.parametrize("function", [jobs.export_round, batch_api.submit])
+def test_a_partial_that_is_not_true_or_false_is_refused_before_anything_is_written(tmp_path, function):
+    with pytest.raises(ConfigError, match="partial must be True or False, got 'yes'"):
+        function(seed_folder(tmp_path), tmp_path / "job", settings=Settings(base_url="http://127.0.0.1:9/v1", model=MODEL), partial="yes")
+    assert not (tmp_path / "job").exists()
+
+
 def test_a_markdown_title_shows_a_file_names_escapes_rather_than_acting_on_them(tmp_path):
     folder = seed_folder(tmp_path, "seed\x1b]0;owned\x07.txt")
     out = tmp_path / "job"
@@ -2125,6 +2294,12 @@ def _drop_rounds(path: Path) -> None:
     path.write_text(json.dumps(meta), encoding="utf-8")
 
 
+def _partial_yes(path: Path) -> None:
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["partial"] = "yes"
+    path.write_text(json.dumps(meta), encoding="utf-8")
+
+
 def _bad_setting(path: Path) -> None:
     meta = json.loads(path.read_text(encoding="utf-8"))
     meta["settings"]["concurrency"] = "x"
@@ -2139,6 +2314,7 @@ def _bad_setting(path: Path) -> None:
         ("job.json", _drop_rounds, 'a job without a list "rounds"'),
         # A bare ConfigError that never said where the value was.
         ("job.json", _bad_setting, "its settings: concurrency must be a positive integer"),
+        ("job.json", _partial_yes, 'a job whose "partial" is not a boolean'),
         ("replies/000000.json", lambda p: p.write_bytes(b'{"replies": {"a'), "Unterminated string"),
         ("replies/000000.json", lambda p: p.write_text("[]", encoding="utf-8"), "not the replies of a shard"),
         ("articles/000000.jsonl", lambda p: p.write_bytes(b"\xff\xfe"), "'utf-8' codec can't decode"),
@@ -2151,7 +2327,7 @@ def _bad_setting(path: Path) -> None:
         ("articles/000000.jsonl", lambda p: p.write_text("".join(sorted(p.read_text(encoding="utf-8").splitlines(True), reverse=True)),
                                                           encoding="utf-8"), "line 1 is article a0000007, where a0000000 belongs"),
     ],
-    ids=["job-not-json", "job-not-an-object", "job-without-rounds", "job-bad-setting", "replies-cut", "replies-not-an-object",
+    ids=["job-not-json", "job-not-an-object", "job-without-rounds", "job-bad-setting", "job-bad-partial", "replies-cut", "replies-not-an-object",
          "articles-not-utf8", "articles-not-articles", "articles-cut", "articles-emptied", "articles-reordered"],
 )
 def test_a_damaged_state_file_is_named_with_what_to_do(tmp_path, capsys, damaged, damage, why):
