@@ -737,7 +737,10 @@ async def map_all(run: Run, chunks: list[Chunk], partial: bool) -> tuple[list[st
         if not isinstance(failure, ChunkFailedError):
             raise failure
     if len(failures) == len(outcomes):
-        raise failures[0]
+        # Nothing to keep: the first says why, without the advice to pass partial=True, which was.
+        first: ChunkFailedError = failures[0]  # type: ignore[assignment]
+        cause = first.__cause__ if isinstance(first.__cause__, EndpointError) else first
+        raise ChunkFailedError(first.index, count, cause, what=None) from cause
     notes = [n for o in outcomes if not isinstance(o, BaseException) for n in o]
     return notes, tuple(f.index for f in failures)  # type: ignore[attr-defined]
 

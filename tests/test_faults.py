@@ -740,6 +740,9 @@ def test_fault_8_partial_with_every_chunk_failing_raises(scripted, scripted_sett
     three_chunk_server(scripted, failing="項")
     err = raised(summarize_article, sentences(30), settings=scripted_settings.replace(chunk_tokens=700, max_retries=0), partial=True)
     assert isinstance(err, ChunkFailedError)
+    # partial=True was passed, and no chunk succeeded: no advice to pass it, nothing "kept".
+    assert "partial=True" not in str(err) and not err.keeps_others
+    assert isinstance(err.__cause__, EndpointError) and str(err.__cause__) in str(err)
 
 
 # -- fault 9: no usage ---------------------------------------------------------------------
