@@ -461,7 +461,8 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
     The sentences are chosen offline within the summary's length; the English summary is their
     translation, each shortened to one sentence, in one marked request (more when the context
     is small), with the translation's checks: a sentence left out or merged is asked for again,
-    one whose translation lacks its figures, is out of proportion or keeps Chinese words is asked
+    those not in English once more together and more firmly, then each alone, one whose
+    translation lacks its figures, is out of proportion or keeps Chinese words is asked
     for again alone, loops are cut and re-asked with a repetition penalty. A sentence still not
     in English, or still looping, is left out of the summary. The zh-Hant summary is the key
     sentences themselves, as the article writes them: no request. Both are then checked against
@@ -547,7 +548,7 @@ async def _translate_key_sentences(
     """The English of each chosen sentence, by its 0-based place among them.
 
     A sentence whose translation is still not English (or still holds Chinese words: "defining
-    AI's格局") after the translation's re-ask, or still
+    AI's格局") after the translation's re-asks (more firmly, then alone), or still
     loops after the re-ask with a repetition penalty, is left out: the summary is made of the
     others, and says nothing it could not say cleanly (on the reference model the 1624
     exhibition's sentence on the VOC volumes looped twice). So is one that came back with the

@@ -1179,16 +1179,19 @@ class TranslationRun:
         """Translations of one chunk, checked, and the numbers of the units still failing.
 
         Units that came back empty or not in English are asked for once more, together and
-        more firmly. Then every pair is checked against its source (``pair_problems``): a pair
-        that fails was confused with its neighbours, so it is asked for again alone, once (in
-        a chunk of one unit it is flagged at once: asking again would send the same request).
-        Units still failing are returned flagged.
+        more firmly; a summary's key sentences still so are then asked for each alone, once
+        (``alone_after_firmer``). Then every pair is checked against its source
+        (``pair_problems``): a pair that fails was confused with its neighbours, so it is asked
+        for again alone, once (in a chunk of one unit it is flagged at once: asking again would
+        send the same request). Units still failing are returned flagged.
         """
         found = await self.translate(units)
         suspect = [u for u in units if u.number not in self.failed and self.suspect(found[u.number])]
         if suspect:
             log.warning("%d paragraph(s) came back empty or not in English; asking once more", len(suspect))
             found.update(await self.translate(suspect, english_only=self.target == "en"))
+            if self.kind == "key_sentences":
+                found.update(await self.alone_after_firmer(suspect, found))
         flagged = {u.number for u in suspect if self.suspect(found[u.number])} | (set(self.failed) & {u.number for u in units})
         # Shortened key sentences are each shortened as much as they allow: no typical ratio.
         typical = (
@@ -1219,6 +1222,27 @@ class TranslationRun:
         if self.kind != "key_sentences":
             self.forget(flagged)
         return found, flagged
+
+    async def alone_after_firmer(self, asked: list[Unit], found: dict[int, str]) -> dict[int, str]:
+        """The units of a firmer request of several (``asked``) that came back empty or not in
+        English again, each asked for alone, once (``again``: a unit sent alone before is not
+        sent the same request); a unit the firmer request held alone has had its turn.
+
+        A small model that copies a request's Chinese may translate one sentence of it: on the
+        0.5B model the Tainan AI-governance release's key sentences came back in Chinese twice
+        together, leaving its English summary with no sentence of English; asked for alone,
+        three of the four still in Chinese came back in English. Only a summary's key sentences
+        (a few, each a sentence) are asked for so: an article's paragraphs still in Chinese are
+        returned flagged, without a request for each.
+        """
+        still = [u for u in asked if u.number not in self.failed and self.suspect(found[u.number])]
+        if len(asked) < 2 or not still:
+            return {}
+        log.warning("%d paragraph(s) still came back empty or not in English; asking for each alone", len(still))
+        alone: dict[int, str] = {}
+        for part in await gather_or_cancel(self.again(u, found[u.number]) for u in still):
+            alone.update(part)
+        return alone
 
     def forget(self, numbers: Iterable[int]) -> None:
         """Take the replies that answered ``numbers`` out of the response cache, so that the next

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 from conftest import CORPUS, ROOT
-from fake_translator import english, glossary_in, is_firm, marked, translator
+from fake_translator import english, glossary_in, is_firm, marked, marked_reply, translator
 from fake_translator import reply as fake_reply
 from scripted_server import Step
 
@@ -587,11 +587,50 @@ def test_a_sentence_that_stays_chinese_is_asked_again_then_left_out(scripted, sm
     summary = summarize_article(RELEASE, settings=small)
     again = [r for r in scripted.chat_requests if is_firm(r)]
     assert [text for _, text in marked(again[0])] == [stubborn]  # asked once more, that one only
+    assert len(scripted.chat_requests) == 2  # asked alone already: not asked alone again
     assert stubborn not in summary.text and summary.text == join_english(
         [english_of(s) for s in chosen if s.text != stubborn]
     )
     assert dict(summary.key_sentences)[stubborn] == "" and summary.flags == ()
     assert "stayed in Chinese and is left out" in caplog.text
+
+
+def test_sentences_still_chinese_after_the_firmer_re_ask_are_asked_for_each_alone(scripted, small, caplog):
+    """QUALITY-qwen-0.5b.md: the 0.5B model answered the Tainan AI-governance release's key
+    sentences in Chinese, together and again more firmly, and they were left out: its English
+    summary held no sentence of English. Asked for alone, most come back in English."""
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    dateline = chosen[1].text  # its English is the library's: never asked for alone
+
+    def respond(seen):
+        pairs = marked(seen)
+        if len(pairs) > 1:  # together, plain or firmer: the Chinese copied back
+            return fake_reply("\n".join(f"[[{n}]] {source}" for n, source in pairs))
+        return marked_reply(pairs)
+
+    scripted.default = respond
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        summary = summarize_article(RELEASE, settings=small)
+    first, firmer, *alone = scripted.chat_requests
+    others = [s.text for s in chosen if s.text != dateline]
+    assert [t for _, t in marked(firmer)] == others and is_firm(firmer)
+    # Each once, in the plain request; the start of every request is the system message and the fence.
+    assert sorted(t for r in alone for _, t in marked(r)) == sorted(others)
+    assert all(len(marked(r)) == 1 and not is_firm(r) for r in alone)
+    assert all(r.messages[0] == first.messages[0] for r in alone)
+    assert summary.text == join_english([english_of(s) for s in chosen]) and summary.flags == ()
+    assert "stayed in Chinese" not in caplog.text
+    assert f"{len(others)} paragraph(s) still came back empty or not in English; asking for each alone" in caplog.text
+
+
+def test_a_sentence_asked_for_alone_after_the_firmer_re_ask_is_not_asked_again(scripted, small, caplog):
+    # At most one request more for each: a sentence still in Chinese alone is left out, as before.
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    scripted.default = translator(lambda source: source)
+    summary = summarize_article(RELEASE, settings=small)
+    asked = len(chosen) - 1  # the dateline's English is the library's
+    assert len(scripted.chat_requests) == 2 + asked
+    assert summary.flags == ("en-not-english",) and summary.unverified == ("en",)
 
 
 def test_the_release_date_goes_out_for_context_but_its_english_is_the_librarys(scripted, small):
