@@ -1252,15 +1252,16 @@ class TranslationRun:
                 self.client.forget(reply)
 
     async def again(self, unit: Unit, first: str) -> dict[int, str]:
-        """``unit`` asked for alone, a second chance: a reply cut for good (or empty twice)
-        keeps ``first`` (flagged by its check), so one paragraph never fails its chunk. A unit
-        sent alone before is not asked again: the request would be the one already answered."""
+        """``unit`` asked for alone, a second chance: a reply cut for good (or empty twice,
+        whether the run gives units up or raises) keeps ``first`` (flagged by its check), so one
+        paragraph never fails its chunk, nor one key sentence the English summary. A unit sent
+        alone before is not asked again: the request would be the one already answered."""
         if unit.number in self.sent_alone:
             log.info("%s was asked for alone already; not asking the same again", marker(unit.number, self.prefix))
             return {unit.number: first}
         try:
             found = await self.translate([unit])
-        except TruncatedOutputError as exc:
+        except (TruncatedOutputError, EmptyReplyError) as exc:
             cause: EndpointError | None = exc
         else:
             cause = self.failed.pop(unit.number, None)

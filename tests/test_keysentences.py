@@ -633,6 +633,29 @@ def test_a_sentence_asked_for_alone_after_the_firmer_re_ask_is_not_asked_again(s
     assert summary.flags == ("en-not-english",) and summary.unverified == ("en",)
 
 
+def test_a_sentence_asked_for_alone_whose_reply_is_empty_twice_keeps_its_first_and_fails_nothing(scripted, small, caplog):
+    # Its EmptyReplyError failed the whole English summary, where the sentence left out in Chinese,
+    # not asked for alone, had failed nothing; again() says a reply empty twice keeps the first.
+    chosen = choose(RELEASE, key_sentence_characters(small))
+    lazy, stubborn = chosen[0].text, chosen[3].text  # two: asked for together, then each alone
+
+    def respond(seen):
+        pairs = marked(seen)
+        if len(pairs) > 1:
+            return fake_reply("\n".join(f"[[{n}]] {s if s in (lazy, stubborn) else english(s)}" for n, s in pairs))
+        if pairs[0][1] == lazy:
+            return fake_reply("")
+        return marked_reply(pairs)
+
+    scripted.default = respond
+    with caplog.at_level(logging.WARNING, logger="summarize"):
+        summary = summarize_article(RELEASE, settings=small)
+    assert dict(summary.key_sentences)[lazy] == "" and summary.flags == ()
+    assert dict(summary.key_sentences)[stubborn] == english(stubborn)
+    assert summary.text == join_english([english_of(s) for s in chosen if s.text != lazy])
+    assert "its first translation is kept" in caplog.text
+
+
 def test_the_release_date_goes_out_for_context_but_its_english_is_the_librarys(scripted, small):
     """The reference model wrote 發稿日期:114年1月1日 as "January 11, 2014", as "January 1, 114
     [[END ARTICLE]]" and as "114th year of the reign of Emperor Qin Shi Huang"."""
