@@ -378,8 +378,9 @@ _INSTEAD = {
     ("translate_article", "on_text"): "it does not stream its text: on_text is summarize_article's",
     ("summarize_article", "target"): "it takes languages=('en',) (or 'zh-Hant', or both); target is translate_article's",
 }
-# Names a translate_article caller may mean target by; summarize_article's are in _OTHER_NAMES.
-_TARGET_NAMES = ("language", "lang", "languages", "target_language", "to")
+# Names a translate_article caller may mean target by (languages= is in _INSTEAD); summarize_article's
+# are in _OTHER_NAMES.
+_TARGET_NAMES = ("language", "lang", "target_language", "to")
 
 
 # What other APIs call a setting: an OpenAI client's parameter names, and plain words.
@@ -408,10 +409,12 @@ def check_arguments(function: str, overrides: Mapping[str, Any]) -> None:
     Raises:
         ConfigError: ``overrides`` holds such a name.
     """
+    own = FUNCTION_ARGUMENTS[function]
     for name in overrides:
-        if (function, name) in _INSTEAD:
-            raise ConfigError(f"{function} takes no {name}=: {_INSTEAD[function, name]}")
-        if function == "translate_article" and name in _TARGET_NAMES and name not in _SPECS:
+        if name in ARGUMENTS and name not in own:
+            instead = _INSTEAD.get((function, name), "it is another public function's argument")
+            raise ConfigError(f"{function} takes no {name}=: {instead}")
+        if function == "translate_article" and name in _TARGET_NAMES:
             raise ConfigError(f"{function} takes no {name}= (did you mean 'target'?): target='en' or 'zh-Hant'")
 
 

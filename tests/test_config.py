@@ -650,3 +650,9 @@ def test_a_dict_for_settings_is_a_config_error_saying_what_to_pass(function):
 
     with pytest.raises(ConfigError, match="pass the values as keywords"):
         getattr(summarize, function)("臺南市今天天氣晴朗。", settings={"model": "x"})
+
+
+def test_every_argument_of_the_other_public_function_has_its_advice():
+    for function, own in config.FUNCTION_ARGUMENTS.items():
+        for name in set(config.ARGUMENTS) - set(own):
+            assert (function, name) in config._INSTEAD, (function, name)
