@@ -847,36 +847,31 @@ def cmd_batch(args: argparse.Namespace) -> int:
             f"{', '.join(shown(str(p)) for p in articles.skipped)} (pass --follow-symlinks to read them)",
             file=sys.stderr,
         )
-    if args.dry_run:  # before anything is written or removed
-        return _batch_dry_run(articles.files, targets, settings, args)
-    if out.is_dir():
-        stale = output.remove_stale_temps(out)
-        if stale:
-            print(
-                f"removed {len(stale)} stale temporary file(s) that an interrupted run left in {out}", file=sys.stderr
-            )
     files = articles.files
     # What each article holds now: a finished one whose record was made from another text (a
     # figure corrected since) is summarized again, and the new record keeps what it was made from.
     digests = {str(f): file_digest(f) for f in files} if "json" in args.format else {}
-    changed = [
-        f for f in files
-        if is_done(targets[str(f)], redo_flagged=args.redo_flagged) and changed_since(targets[str(f)], digests.get(str(f)))
-    ]
+    done = {f for f in files if is_done(targets[str(f)], redo_flagged=args.redo_flagged)}
+    changed = [f for f in files if f in done and changed_since(targets[str(f)], digests.get(str(f)))]
     if changed:
         print(
             f"{len(changed)} article(s) changed since their result was written, summarized again: "
             f"{', '.join(shown(str(f)) for f in changed[:3])}{', ...' if len(changed) > 3 else ''}",
             file=sys.stderr,
         )
-    todo = [
-        Job(str(f), path=f) for f in files
-        if f in changed or not is_done(targets[str(f)], redo_flagged=args.redo_flagged)
-    ]
+    todo = [Job(str(f), path=f) for f in files if f in changed or f not in done]
     try:
         check_replaceable(p for job in todo for p in targets[job.source].values())
     except BatchError as exc:
         raise UsageError(str(exc)) from exc
+    if args.dry_run:  # before anything is written or removed
+        return _batch_dry_run(todo, len(files), settings, args)
+    if out.is_dir():
+        stale = output.remove_stale_temps(out)
+        if stale:
+            print(
+                f"removed {len(stale)} stale temporary file(s) that an interrupted run left in {out}", file=sys.stderr
+            )
     skipped = len(files) - len(todo)
     progress = _Progress(len(todo), args.quiet)
     counted: set[str] = set()
@@ -936,25 +931,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return _exit_status(outcomes)
 
 
-def _batch_dry_run(files: list[Path], targets: dict[str, dict[str, Path]], settings: Settings, args: argparse.Namespace) -> int:
-    """What a batch run would send, for the articles it would summarize (not those done, as the
-    run would judge them: ``--redo-flagged`` counts the flagged ones in), and which it could not
-    read. Nothing is sent, written or removed."""
-    from .batch import Job, changed_since, file_digest, is_done
-
-    todo: list[Path] = []
-    for f in files:
-        paths = targets[str(f)]
-        done = is_done(paths, redo_flagged=args.redo_flagged)
-        if not done or ("json" in paths and changed_since(paths, file_digest(f))):
-            todo.append(f)
+def _batch_dry_run(todo: list[Any], total: int, settings: Settings, args: argparse.Namespace) -> int:
+    """What a batch run would send for the articles it would summarize (``todo``, chosen as the
+    run chooses them), and which of those it could not read. Nothing is sent, written or removed."""
     records, unreadable = [], []
-    for f in todo:
+    for job in todo:
         try:
-            records.append((str(f), _plan(Job(str(f), path=f), settings, args)))
+            records.append((job.source, _plan(job, settings, args)))
         except (InputError, OSError) as exc:
-            unreadable.append(f"{shown(str(f))}: {exc}")
-    print(f"{len(files) - len(todo)} of {len(files)} article(s) already done, skipped")
+            unreadable.append(f"{shown(job.source)}: {exc}")
+    print(f"{total - len(todo)} of {total} article(s) already done, skipped")
     _print_plans(records, settings, args)
     for line in unreadable:
         print(f"would fail: {line}")
