@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import re
 
+# Districts and a street that are Hong Kong's alone: a talk set in 尖沙咀 never writes 香港, and a
+# summary's correct "Hong Kong" was flagged as a name the article does not give. 中環 is not
+# among them: it is also Shanghai's ring road. (灣仔 is also Zhuhai's, 沙田 a road in many cities.)
+_HONG_KONG_PLACES = ("尖沙咀", "尖沙嘴", "旺角", "銅鑼灣", "油麻地", "深水埗", "九龍", "新界", "彌敦道", "將軍澳")
+
 # English → how Chinese writes it, by country: cities and counties of Taiwan, cities of China and
 # cities abroad whose Chinese names are fixed (a small model puts Kobe's museum in Osaka). A city
 # a model misread is taken for another of the same country (``meant_city``).
@@ -28,7 +33,7 @@ _BY_COUNTRY: dict[str, dict[str, tuple[str, ...]]] = {
         "Matsu": ("馬祖",),
     },
     "China": {
-        "Beijing": ("北京",), "Shanghai": ("上海",), "Hong Kong": ("香港", "港"), "Macau": ("澳門",), "Macao": ("澳門",),
+        "Beijing": ("北京",), "Shanghai": ("上海",), "Hong Kong": ("香港", "港", *_HONG_KONG_PLACES), "Macau": ("澳門",), "Macao": ("澳門",),
         "Shenzhen": ("深圳",), "Hangzhou": ("杭州",), "Guangzhou": ("廣州",), "Wuhan": ("武漢",), "Nanjing": ("南京",),
         "Chongqing": ("重慶",), "Tianjin": ("天津",),
     },
@@ -42,7 +47,9 @@ _BY_COUNTRY: dict[str, dict[str, tuple[str, ...]]] = {
 # How Simplified Chinese writes the characters of those names (OpenCC t2s, character by
 # character): a Simplified article's 东京 or 花莲 names Tokyo or Hualien as 東京 and 花蓮 do. Unknown,
 # they left its correct "Tokyo" unsupported, or rewritten into the one city it seemed to name.
-_T2S = str.maketrans("倫內園廣慶戶東漢爾約紐縣義臺萊蓮蘭門雙雲頓馬", "伦内园广庆户东汉尔约纽县义台莱莲兰门双云顿马")
+_T2S = str.maketrans(
+    "倫內園廣慶戶東漢爾約紐縣義臺萊蓮蘭門雙雲頓馬銅鑼灣龍彌將軍", "伦内园广庆户东汉尔约纽县义台莱莲兰门双云顿马铜锣湾龙弥将军"
+)
 _MAINLAND = {"Silicon Valley": ("硅谷",)}  # not a character's form, a word of its own
 
 
@@ -67,12 +74,12 @@ _SHORT_FORMS = frozenset(form for short in (
     "北市", "中市", "南市", "竹市", "竹縣", "港", "雙北", "北捷", "中捷", "府城", "高市", "高捷", "桃市",
     "桃捷", "基市", "嘉市", "嘉縣", "花縣", "東縣", "宜縣", "屏縣", "彰縣", "彰市", "投縣", "雲縣", "苗縣",
     "北北基", "北北基桃", "基北北桃", "桃機", "竹科", "竹竹苗", "中科", "中彰投", "南科", "嘉南", "雲嘉南",
-    "高屏", "花東", "宜花東",
+    "高屏", "花東", "宜花東", *_HONG_KONG_PLACES,
 ) for form in (short, short.translate(_T2S)))
 _ONE_NAME = {"Macao"}  # the same city as Macau
 # Words that hold a short form and are no city's: 北市 in 新北市, 南市 in 越南市場, 港 in 港口.
 _HOLDS_SHORT_FORM = re.compile(
-    "新北|越南|湖南|河南|[雲云]南|海南|[濟济]南|河北|湖北|集中|[漁渔商軍军海河小]港|港[口灣湾務务區区埠]|中科院|中科大|[高國国初]中科"
+    "九龍[坡江]|新北|越南|湖南|河南|[雲云]南|海南|[濟济]南|河北|湖北|集中|[漁渔商軍军海河小]港|港[口灣湾務务區区埠]|中科院|中科大|[高國国初]中科"
 )
 # Every full form, longest first: read from left to right, a name inside another is not named
 # (京都 in 東京都, 北京都會區 or 南京都市計畫 named Kyoto, and a summary's "Kyoto" passed).

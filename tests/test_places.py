@@ -206,6 +206,26 @@ def test_a_city_the_article_names_by_a_news_abbreviation_is_left_alone(english, 
 
 
 @pytest.mark.parametrize(
+    "source",
+    [
+        # A Cantonese talk set in 尖沙咀 never writes 香港: its summary's "Hong Kong" was flagged, and
+        # the benchmark counted the summary unusable.
+        "尖沙咀彌敦道嘅舖位減租六成。",
+        "旺角同銅鑼灣嘅租金跌咗。",
+        "铜锣湾与九龙的店铺。",  # in Simplified too
+        "深水埗、油麻地、將軍澳同新界。",
+    ],
+)
+def test_a_district_of_hong_kong_supports_hong_kong_without_naming_it_in_a_prompt(source):
+    from summarize import verify
+
+    english = "Shops in Hong Kong won a rent cut."
+    assert [c.phrase for c in verify.check(english, source) if c.kind == "name"] == []
+    assert verify.fix_wrong_cities(english, source) == (english, [])
+    assert cities_in(source) == []  # a district names no city in the places line of a request
+
+
+@pytest.mark.parametrize(
     ("english", "source", "city"),
     [
         ("Tainan exports rose.", "越南市場的出口成長。", "Tainan"),  # 南市 inside 越南市場
@@ -214,6 +234,8 @@ def test_a_city_the_article_names_by_a_news_abbreviation_is_left_alone(english, 
         ("Taichung students took the test.", "高中科目考試登場。", "Taichung"),  # 中科 inside 高中科目
         ("The Hong Kong office opened.", "小港機場辦公室啟用。", "Hong Kong"),  # 港 inside 小港, Kaohsiung's district
         ("Taichung engineers built it.", "中科院研發成功。", "Taichung"),  # 中科院 is no science park
+        ("Hong Kong firms invested.", "重慶九龍坡區招商。", "Hong Kong"),  # 九龍坡 is Chongqing's district
+        ("The Hong Kong port opened.", "福建九龍江口的港區啟用。", "Hong Kong"),  # a river in Fujian
     ],
 )
 def test_a_short_form_inside_another_word_names_no_city(english, source, city):
