@@ -25,7 +25,7 @@ Failed lines the client retries online (HTTP 408/409/429/5xx, or what stands for
 engine died; ``failed_status`` is the one rule) are asked again in a later round, up to
 ``max_retries`` times, then fail with their message (``status`` tells the articles so asked
 again, why and at which attempt: ``Report.retrying``); lines that never came back (an expired
-batch) are asked again without limit. Other failures (a context-length error, a refused key) are replayed to the
+batch) are asked again without limit (``Report.unanswered`` tells those articles apart). Other failures (a context-length error, a refused key) are replayed to the
 pipeline as the online client would raise them, so a too-long chunk is split and re-asked the
 same way. Importing the same results twice changes nothing.
 
@@ -197,6 +197,18 @@ ENGINE_FAILED = re.compile(
 VLLM_REFUSALS = re.compile(r"^(?:Request must not be sent in stream mode|The model does not support |URL .* was used\. Supported endpoints)")
 
 
+def unrun_reason(error: Any) -> str:
+    """Why an engine gave a request back unrun, in words, from its line's error (``_outcome``'s
+    "missing"): "the batch expired before running it", "the batch was cancelled before running
+    it", or "the engine gave no reply" (a line with neither a response nor an error)."""
+    code = _code(error)
+    if code == "batch_expired":
+        return "the batch expired before running it"
+    if code == "batch_cancelled":
+        return "the batch was cancelled before running it"
+    return "the engine gave no reply"
+
+
 def failed_status(status: int | None, error: Any, *, vllm_exception: bool = False) -> int:
     """The HTTP status a failed result line stands for: ``replay.retryable`` of it decides, in
     this one place, whether the line is transient (asked again in a later round, counted toward
@@ -253,12 +265,17 @@ class _Shard:
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     finished: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unanswered: dict[str, str] = field(default_factory=dict)  # custom_id -> why an engine gave it back unrun
 
     def add(self, line: dict[str, Any], raw: bytes) -> bool:
-        """Store one result line; whether it changed anything (a line seen before does not)."""
+        """Store one result line; whether it stored a reply or a failure (a line seen before does
+        not). A line given back unrun stores neither: it is noted in ``unanswered``."""
         cid = str(line.get("custom_id") or "")
         kind, status, detail = _outcome(line.get("response"), line.get("error"))
-        if kind == "missing" or cid in self.replies:
+        if cid in self.replies:
+            return False
+        if kind == "missing":
+            self.unanswered[cid] = unrun_reason(detail)
             return False
         if kind == "ok":
             self.replies[cid] = detail
@@ -344,7 +361,10 @@ class Report:
         retryable: of the failed articles, those an export run again asks anew (not those
             that could not be read: they fail again alone).
         retrying: of the waiting articles, those the current round asks again after a failure
-            that passes, by why and attempt (``Retrying``); the others wait for a first answer.
+            that passes, by why and attempt (``Retrying``).
+        unanswered: of the other waiting articles, those the current round asks again because an
+            engine gave a request of theirs back unrun, as (why, articles): ("the batch expired
+            before running it", 3). The rest wait for a first answer.
     """
 
     round: int
@@ -359,18 +379,25 @@ class Report:
     skipped: int = 0
     retryable: int = 0
     retrying: tuple[Retrying, ...] = ()
+    unanswered: tuple[tuple[str, int], ...] = ()
 
     @property
     def finished(self) -> bool:
         return self.waiting == 0
 
+    @property
+    def asked_again(self) -> int:
+        """Waiting articles the current round asks again (``retrying`` and ``unanswered``)."""
+        return sum(group.articles for group in self.retrying) + sum(count for _, count in self.unanswered)
+
     def said_retrying(self) -> str:
-        """The ``retrying`` articles in words: "2 retrying after a server error (attempt 2 of 4),
-        1 retrying after a rate limit (attempt 3 of 4)"; "" when there are none."""
-        return ", ".join(
-            f"{group.articles} retrying after {group.reason} (attempt {group.attempt} of {group.attempts})"
-            for group in self.retrying
-        )
+        """The ``retrying`` and ``unanswered`` articles in words: "2 retrying after a server
+        error (attempt 2 of 4), 1 asked again (the batch expired before running it)"; "" when
+        there are none."""
+        return ", ".join((
+            *(f"{group.articles} retrying after {group.reason} (attempt {group.attempt} of {group.attempts})" for group in self.retrying),
+            *(f"{count} asked again ({why})" for why, count in self.unanswered),
+        ))
 
 
 # The jobs this process holds (``Job.exclusive``), by the real path of their state folder.
@@ -622,12 +649,13 @@ class Job:
             return _Shard()
         except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             raise self.damaged(path, str(exc)) from None
-        if not isinstance(data, dict) or not all(isinstance(data.get(k, {}), dict) for k in ("replies", "failures", "finished")):
+        keys = ("replies", "failures", "finished", "unanswered")  # "unanswered": not in a job's files before it was kept
+        if not isinstance(data, dict) or not all(isinstance(data.get(k, {}), dict) for k in keys):
             raise self.damaged(path, "not the replies of a shard of articles")
-        return _Shard(data.get("replies", {}), data.get("failures", {}), data.get("finished", {}))
+        return _Shard(*(data.get(k, {}) for k in keys))
 
     def save_shard(self, number: int, shard: _Shard) -> None:
-        data = {"replies": shard.replies, "failures": shard.failures, "finished": shard.finished}
+        data = {"replies": shard.replies, "failures": shard.failures, "finished": shard.finished, "unanswered": shard.unanswered}
         write_atomic(self.reply_file(number), json.dumps(data, ensure_ascii=False))
 
 
@@ -1060,6 +1088,7 @@ def _retry_failed(job: Job, meta: dict[str, Any]) -> int:
             del shard.finished[aid]
         shard.replies = {cid: r for cid, r in shard.replies.items() if article_of(cid) not in failed}
         shard.failures = {cid: f for cid, f in shard.failures.items() if article_of(cid) not in failed}
+        shard.unanswered = {cid: why for cid, why in shard.unanswered.items() if article_of(cid) not in failed}
         job.save_shard(shard_number, shard)
         retried += len(failed)
     if retried:
@@ -1336,6 +1365,7 @@ def _import(
         for shard_number in sorted(offsets):
             shard = job.shard(shard_number)
             changed = 0
+            unanswered = dict(shard.unanswered)
             for packed in offsets[shard_number]:
                 start, number = divmod(packed, len(results))
                 handles[number].seek(start)
@@ -1349,7 +1379,9 @@ def _import(
                 if shard.add(line, raw):
                     changed += 1
                     odd[number].failed(line, asked_again(shard.failures.get(cid, ()), retries))
-            if changed:
+                elif cid in shard.unanswered and cid not in shard.replies:
+                    odd[number].unrun(cid, shard.unanswered[cid])
+            if changed or shard.unanswered != unanswered:
                 job.save_shard(shard_number, shard)
                 stored += changed
     finally:
@@ -1357,7 +1389,7 @@ def _import(
             handle.close()
     for name, found in zip(names, odd):
         found.tell(name, retries)
-    if not stored and not any(found.refused for found in odd):
+    if not stored and not any(found.refused or found.unanswered for found in odd):
         # A loop of engine rounds that imports nothing new waits on the same requests forever.
         log.warning(
             "%s: nothing new stored: every line answers a request whose reply is stored already, or is an "
@@ -1434,6 +1466,7 @@ class _Odd:
     first_refused: str = ""  # the first of them: its custom_id, its size against its limit
     passing: int = 0  # failed lines newly stored whose failure passes (``failed_status``): asked again
     first_passing: str = ""  # the first of them: its status as written and its message, cut short
+    unanswered: dict[str, list[str]] = field(default_factory=dict)  # why -> custom_ids given back unrun
 
     def oversized(self, line: Any, raw: bytes, asked: _Asked) -> bool:
         """Whether a result line is refused before it is stored: a reply larger than its
@@ -1483,8 +1516,19 @@ class _Odd:
             self.first_passing = f"{line.get('custom_id')}: {said}: {shown(message[:200]) or '(no message)'}"
         self.passing += 1
 
+    def unrun(self, cid: str, why: str) -> None:
+        """Note a line given back unrun (``unrun_reason``): its request is asked again (in the
+        current round's files, or the next round's when other replies were stored). It was told "nothing new stored: every line answers a request whose reply is
+        stored already", when none was."""
+        self.unanswered.setdefault(why, []).append(cid)
+
     def tell(self, path: str | os.PathLike[str], retries: int) -> None:
         name = display(Path(path))
+        for why, cids in self.unanswered.items():
+            log.warning(
+                "%s: %d request(s) (%s%s) came back unrun (%s); asked again", name, len(cids),
+                cids[0], ", ..." if len(cids) > 1 else "", why,
+            )
         if self.passing:
             log.warning(
                 "%s: %d line(s) failed at the batch engine in a way that passes (a rate limit, an overload, an engine "
@@ -1925,6 +1969,7 @@ class _Tally:
     failures: list[tuple[str, str]] = field(default_factory=list)
     retryable: int = 0  # failed articles an export run again asks anew (``_retry_failed``)
     retrying: dict[tuple[str, int], list[Any]] = field(default_factory=dict)  # (why, attempt) -> [articles, source, message]
+    unanswered: dict[str, int] = field(default_factory=dict)  # why (``unrun_reason``) -> articles
 
     def count(self, article: dict[str, Any], state: dict[str, Any]) -> None:
         if state["status"] == "done":
@@ -1937,13 +1982,17 @@ class _Tally:
     def waits(self, article: dict[str, Any], cids: Iterable[str], shard: _Shard) -> None:
         """Count a waiting article as retrying when one of its requests ``cids`` has failures
         stored and is asked again (``replay.asked_again``, the replay's own rule): of several,
-        the one that failed most often."""
+        the one that failed most often. Else as unanswered when one came back unrun (the first's
+        why); else it awaits a first reply."""
         worst: list[dict[str, Any]] = []
         for cid in cids:
             failures = shard.failures.get(cid) or []
             if failures and cid not in shard.replies and asked_again(failures, self.retries) and len(failures) > len(worst):
                 worst = failures
         if not worst:
+            unrun = [shard.unanswered[cid] for cid in cids if cid in shard.unanswered and cid not in shard.replies]
+            if unrun:
+                self.unanswered[unrun[0]] = self.unanswered.get(unrun[0], 0) + 1
             return
         last = worst[-1]
         group = self.retrying.setdefault((_why_retried(last["status"], last["error"]), len(worst) + 1), [0, article["source"], last["error"]])
@@ -1978,12 +2027,13 @@ def _failure_text(error: Any, limit: int = 200) -> str:
 def _report(job: Job, meta: dict[str, Any], *, stored: int = 0, tally: _Tally | None = None) -> Report:
     if tally is None:
         # From the job's folder alone: finished articles by their state, and waiting ones with a
-        # request whose failures are stored by those failures (the current round asks them again).
+        # request whose failures are stored, or that came back unrun, by those (the current round
+        # asks them again).
         tally = _Tally(job.settings(meta).max_retries)
         for shard_number in range((meta["articles"] + SHARD_SIZE - 1) // SHARD_SIZE):
             shard = job.shard(shard_number)
-            failed: dict[str, list[str]] = {}  # article id -> its requests with failures stored
-            for cid in shard.failures:
+            failed: dict[str, list[str]] = {}  # article id -> its requests with failures stored or given back unrun
+            for cid in dict.fromkeys((*shard.failures, *shard.unanswered)):
                 failed.setdefault(article_of(cid), []).append(cid)
             for article in job.articles(shard_number, meta["articles"]) if shard.finished or failed else ():
                 if article["id"] in shard.finished:
@@ -2005,6 +2055,7 @@ def _report(job: Job, meta: dict[str, Any], *, stored: int = 0, tally: _Tally | 
         skipped=meta.get("skipped", 0),
         retryable=tally.retryable,
         retrying=tally.retried(),
+        unanswered=tuple(tally.unanswered.items()),
     )
 
 

@@ -1104,6 +1104,63 @@ def test_cli_status_says_which_articles_are_retrying_why_and_at_which_attempt(tm
     assert f"retrying: {folder / 'c.txt'}, attempt 2 of 4 after an engine crash: {ENGINE_DEAD}\n" in err
 
 
+@pytest.mark.parametrize(
+    "error, why",
+    [
+        ({"code": "batch_expired", "message": "This request could not be executed before the completion window expired."},
+         "the batch expired before running it"),
+        ({"code": "batch_cancelled", "message": "The batch was cancelled."}, "the batch was cancelled before running it"),
+        (None, "the engine gave no reply"),
+    ],
+)
+def test_status_tells_articles_whose_request_came_back_unrun_from_those_awaiting_a_reply(tmp_path, capsys, caplog, error, why):
+    # An expired batch's line was counted as "awaiting a first reply", and importing only such lines
+    # warned "nothing new stored: every line answers a request whose reply is stored already".
+    folder = seed_folder(tmp_path, "a.txt")
+    shutil.copy(folder / "a.txt", folder / "b.txt")
+    out = tmp_path / "job"
+    assert cli.main(["batch", "export", str(folder), "--out", str(out), *OFFLINE_ENDPOINT]) == 0
+    first, second = [x for f in jobs.status(out).files for x in jobs.read_lines(f.path)]
+    unrun = tmp_path / "errors.jsonl"
+    unrun.write_text(json.dumps({"id": "batch_req_1", "custom_id": first["custom_id"], "response": None, "error": error}) + "\n")
+    caplog.clear()
+    assert cli.main(["batch", "import", str(out), str(unrun)]) == 0
+    assert f"errors.jsonl: 1 request(s) ({first['custom_id']}) came back unrun ({why}); asked again" in caplog.text
+    assert "nothing new stored" not in caplog.text
+    capsys.readouterr()
+    assert cli.main(["batch", "status", str(out)]) == 0
+    assert (
+        f"0 done, 0 failed; round 1: 2 requests in 1 file(s) for 2 article(s): 1 asked again ({why}), 1 awaiting a first "
+        "reply; answer them, then"
+    ) in capsys.readouterr().err
+    told = jobs.status(out)  # from the job's folder alone
+    assert told.unanswered == ((why, 1),) and told.retrying == () and told.asked_again == 1
+    # Its request is still asked; answered, it is asked again no more.
+    assert first["custom_id"] in {x["custom_id"] for f in told.files for x in jobs.read_lines(f.path)}
+    answered = tmp_path / "answered.jsonl"
+    answered.write_text(json.dumps(jobs.result_line(first["custom_id"], chat_body(first["body"]))) + "\n", encoding="utf-8")
+    report = jobs.import_results(out, answered)
+    assert (report.done, report.waiting, report.unanswered) == (1, 1, ()) and jobs.status(out).unanswered == ()
+    # A failure after it speaks for the article instead: the round asks it again for that.
+    failed = tmp_path / "failed.jsonl"
+    failed.write_text(
+        json.dumps({"id": "batch_req_2", "custom_id": second["custom_id"], "response": None, "error": error}) + "\n"
+        + json.dumps(_failed_at_engine("server", second["custom_id"], 1)) + "\n",
+        encoding="utf-8",
+    )
+    report = jobs.import_results(out, failed)
+    assert report.unanswered == () and [g.reason for g in report.retrying] == ["a server error"]
+
+
+def test_a_job_state_from_before_unrun_requests_were_kept_still_reads(tmp_path):
+    _folder, out = exported_seed(tmp_path)
+    shard_file = jobs.Job(out).reply_file(0)  # as an older version wrote it, without "unanswered"
+    shard_file.parent.mkdir(parents=True, exist_ok=True)
+    shard_file.write_text(json.dumps({"replies": {}, "failures": {}, "finished": {}}), encoding="utf-8")
+    report = jobs.status(out)
+    assert (report.waiting, report.unanswered, report.retrying) == (1, (), ())
+
+
 @pytest.mark.parametrize("shape", ["string", "object"])
 def test_a_huge_error_message_is_kept_cut_in_the_job_state(tmp_path, shape):
     # vLLM writes an error as a string beside a null body: 30 MB of it was stored whole, and read
