@@ -20,7 +20,8 @@ Each sentence (a line's sentences, as ``chunking.split_sentences`` cuts them) is
 then sentences are chosen by score within a budget of characters, each choice discounting the
 sentences that repeat what is already chosen, and returned in article order. A press release's
 header lines (發稿單位：…) are never chosen, but for its date (發稿日期：2024年2月2日), which is
-always chosen: the release's "today" is that day. Nor are lines of a few characters (a
+always chosen: the release's "today" is that day. An event's date, time and place (活動日期：…,
+活動地點：…, 展期：…) are no header lines: they are scored as sentences. Nor are lines of a few characters (a
 standard's 必須, 應該), lines with a web or e-mail address (where to write, not what happened),
 dividers (＊＊＊＊, a rule around a short word: -----End-----, —— 完 ——, --End--, or the end set
 apart: — 完 —, （完）), or a line the article says three times and more (a template's 延伸閱讀, a
@@ -135,6 +136,13 @@ _ENDS_AS_SENTENCE = re.compile(r"[。！？!?][」』”\"]?\s*$")
 # release date, and "Released on ..." written for it would be a wrong fact.
 # Simplified forms too: a release written in Simplified is dated the same way (发稿时间).
 _DATELINE_LABEL = re.compile(r"^(?:[發发](?:稿|布|佈|文)|新[聞闻](?:稿|[發发]布)?|刊登|公告|公布)(?:日期|[時时][間间])\s*[：:]")
+# The labels of an event notice's lines (活動日期：3月1日至3月23日, 活動地點：安平區, 展期, 報名時間):
+# they look like header lines, but when and where the event is are its news. Kept out as headers,
+# a notice's summary never said when or where.
+_EVENT_LABEL = re.compile(
+    r"^(?:(?:活[動动]|展[覽览]|展出|[會会][議议]|[講讲]座|比[賽赛]|競[賽赛]|演出|表演|[報报]名|開放|申[請请]|受理|徵件|征件)?"
+    r"(?:日期|[時时][間间]|期[間间]|地[點点]|[場场]地|截止日期?)|展期)\s*[：:]"
+)
 HEADER_MAX_CHARACTERS = 40
 # A sentence longer than this is cut at its clause breaks (``split``). The corpus's longest
 # sentence (a Tainan release's list of the year's disasters) has 275 characters.
@@ -225,12 +233,14 @@ def with_speakers(sentences: list[str]) -> list[str]:
 
 
 def is_header(text: str, paragraph: int) -> bool:
-    """A press release's header line (發稿單位：…, 發稿時間：…): short, a label and a colon, near the top."""
+    """A press release's header line (發稿單位：…, 發稿時間：…): short, a label and a colon, near the
+    top; not an event's date, time or place (活動日期：…, ``_EVENT_LABEL``), which are its news."""
     return (
         paragraph < 6
         and len(text) <= HEADER_MAX_CHARACTERS
         and _HEADER.match(text) is not None
         and _ENDS_AS_SENTENCE.search(text) is None
+        and _EVENT_LABEL.match(text) is None
     )
 
 

@@ -152,6 +152,39 @@ def test_only_a_release_date_line_is_a_dateline(text, expected):
     assert is_dateline(text, 2) is expected
 
 
+EVENT_NOTICE = (
+    "2025臺南燈會元宵點燈\n發稿單位：觀光旅遊局\n發稿日期：2025年1月20日\n活動日期：2025年2月1日至2月23日\n"
+    "活動地點：臺南市安平區安平港濱\n臺南市政府觀光旅遊局今天表示，今年燈會以「光耀臺南」為主題，共設置三十組主題燈區。\n"
+    "觀光旅遊局長林國華說，燈會期間每晚六點至十點點燈，並有無人機表演。\n"
+    "市府預估燈會將吸引超過三百萬人次參觀，帶動周邊商圈經濟。\n交通方面，市府將加開接駁公車，民眾可多加利用。"
+)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("活動日期：2025年2月1日至2月23日", False),
+        ("活動地點：臺南市安平區安平港濱", False),
+        ("展期：3月1日至5月31日", False),
+        ("報名時間：即日起至3月1日", False),
+        ("時間：2025年3月1日下午2時", False),
+        ("活动日期：2025年2月1日", False),  # in Simplified
+        ("發稿人：何帆", True),
+        ("聯絡電話：06-2991111", True),
+    ],
+)
+def test_an_events_date_time_and_place_are_no_header(text, expected):
+    # An event notice's 活動日期 line was a header, never chosen: its summary never said when.
+    assert is_header(text, 3) is expected
+
+
+def test_an_event_notice_summary_says_when_the_event_is():
+    chosen = choose(EVENT_NOTICE, 150)
+    assert "活動日期：2025年2月1日至2月23日" in [s.text for s in chosen]
+    # The model translates it: only the release's own date line is written "Released on ...".
+    assert list(written_english(chosen).values()) == ["Released on January 20, 2025."]
+
+
 def test_an_interview_answer_near_the_top_is_scored_as_news():
     article = "專訪臺南市立美術館館長\n記者：新館何時開幕？\n館長：新館將在2026年5月20日正式開幕。\n館長：總預算十二億元，目前沒有超支。"
     chosen = choose(article, 330)
