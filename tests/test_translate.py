@@ -16,6 +16,7 @@ from fake_translator import (
     is_translation,
     marked,
     marked_reply,
+    prefix,
     reference,
     reply,
     translator,
@@ -1495,6 +1496,20 @@ def test_a_model_that_numbers_its_markers_its_own_way_costs_one_request_a_chunk(
     assert result.chunks == 2
     assert [t for _, t in result.pairs] == [english(p) for p in TWENTY] and result.verified
     assert len(scripted.chat_requests) == 2 < before
+
+
+@pytest.mark.parametrize("number", [restarted, one_on, one_back])
+def test_a_reply_numbering_its_own_way_with_plain_markers_where_prefixed_ones_were_asked_is_read_by_position(
+    scripted, scripted_settings, number
+):
+    # An article that holds "[[1]]" itself is marked [[P1]]...: a model that restarts at [[1]], or
+    # counts one off, without the P, is read by position as one that keeps the asked form.
+    paragraphs = [*TWENTY[:19], TWENTY[19] + "詳見附件[[1]]。"]
+    scripted.default = numbered(number)
+    result = translate_article("\n".join(paragraphs), settings=scripted_settings.replace(output_tokens=2048), glossary={})
+    assert result.chunks == 2 and all(prefix(seen) == "P" for seen in scripted.chat_requests)
+    assert [t for _, t in result.pairs] == [english(p) for p in paragraphs] and result.verified
+    assert len(scripted.chat_requests) == 2
 
 
 @pytest.mark.parametrize("style", ["{m}. {t}", "[{m}] {t}", "**{m}.** {t}"])
