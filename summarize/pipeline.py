@@ -453,6 +453,26 @@ class KeySentenceSummary:
     outcomes: dict[str, str | SummarizeError]  # language → summary, or why it failed
     pairs: tuple[tuple[str, str], ...]  # each key sentence and its English ("" when not asked, or left out)
     source: str  # the key sentences as one text: what the summaries are checked against
+    corrected: tuple[verify.Correction, ...] = ()  # cities rewritten from each sentence's own (``own_cities``)
+
+
+def own_cities(english: dict[int, str], chosen: list[keysentences.Sentence]) -> list[verify.Correction]:
+    """Rewrite, in place, a city each key sentence's English names where its own sentence names
+    another (``verify.fix_wrong_cities`` against the sentence alone); what was rewritten.
+
+    The summary is checked against all the key sentences together, so a swap between two cities
+    they both name passed: "the Kaohsiung City Government will host" for 臺南市府將主辦 in a release
+    whose next sentence names 高雄. A sentence's English can only name the places of that sentence.
+    The release's date line, whose English is the library's own, is left as it is.
+    """
+    written = keysentences.written_english(chosen)
+    fixes: list[verify.Correction] = []
+    for index, translated in english.items():
+        if index in written or not translated:
+            continue
+        english[index], found = verify.fix_wrong_cities(translated, chosen[index].text)
+        fixes += found
+    return fixes
 
 
 async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, ...]) -> KeySentenceSummary:
@@ -476,12 +496,16 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
     )
     outcomes: dict[str, str | SummarizeError] = {}
     english: dict[int, str] = {}
+    corrected: list[verify.Correction] = []
     if "en" in languages:
         try:
             english = await _translate_key_sentences(run, settings, article, chosen)
         except SummarizeError as exc:
             outcomes["en"] = exc
         else:
+            if settings.verify:
+                corrected = own_cities(english, chosen)
+                verify.log_corrections(corrected)
             text = keysentences.join_english([english.get(i, "") for i in range(len(chosen))])
             # No sentence came back usable (the date line's English is ours): keep what came back, flagged.
             if set(english) <= set(keysentences.written_english(chosen)):
@@ -511,7 +535,9 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
     # Nothing streams to on_text here (the replies hold markers): it gets the checked summary
     # whole, once asummarize_article has checked it.
     pairs = tuple((s.text, english.get(i, "")) for i, s in enumerate(chosen))
-    return KeySentenceSummary({lang: outcomes[lang] for lang in languages}, pairs, keysentences.join_chinese(chosen))
+    return KeySentenceSummary(
+        {lang: outcomes[lang] for lang in languages}, pairs, keysentences.join_chinese(chosen), tuple(corrected)
+    )
 
 
 def key_sentence_requests(
@@ -638,12 +664,13 @@ async def asummarize_article(
         pieces = 0  # the parts mapped: more than the chunks when the server had some split
         outcomes: dict[str, str | SummarizeError] | None = None
         key_pairs: tuple[tuple[str, str], ...] = ()
+        own_corrected: tuple[verify.Correction, ...] = ()
         chunks: list[Chunk] = []
         checked_against = article
         if method == KEY_SENTENCES:
             log.info("method: key sentences (model %s; SUMMARIZE_METHOD=%s)", model, settings.method)
             made = await key_sentence_summaries(run, article, languages)
-            outcomes, key_pairs = made.outcomes, made.pairs
+            outcomes, key_pairs, own_corrected = made.outcomes, made.pairs, made.corrected
             # A translation of the key sentences can only take its figures from them, and a repair
             # is sent the very sentence each wrong figure's sentence translates (origins), not the
             # one whose figure is nearest: on the quickstart article a stray "600" drew the 六艘
@@ -712,7 +739,7 @@ async def asummarize_article(
         flags=tuple(sorted(run.flags | ({PROMPT_CUT} if chat.prompt_cut else set()))),
         failed_languages={lang: str(exc) for lang, exc in errors_by_language.items()},
         unsupported=checked.unsupported,
-        corrected=checked.corrected,  # verify.Correction is a (phrase, written) pair
+        corrected=own_corrected + checked.corrected,  # verify.Correction is a (phrase, written) pair
         dropped=checked.dropped + tuple(run.left_out),
         method=method,
         key_sentences=key_pairs,

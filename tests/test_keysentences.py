@@ -1120,3 +1120,31 @@ def test_choosing_weighs_each_sentence_a_few_times_not_once_per_choice(monkeypat
     assert len(chosen) >= 100 and _CountedUnits.weighed < 3 * lines
     if all_alike:  # the lines in order, as far as the characters allow
         assert [s.index for s in chosen] == list(range(len(chosen)))
+
+
+TWO_CITIES = {
+    "臺南高雄合辦南臺灣燈會": "Tainan and Kaohsiung co-host the southern Taiwan lantern festival.",
+    "臺南市政府今天宣布，燈會主場將設在運河旁，並增設夜間導覽。":
+        "The Kaohsiung City Government announced today that the main venue will be by the canal, with night tours added.",
+    "高雄市政府表示，將在愛河沿岸布置燈區，並加開接駁船。":
+        "The Kaohsiung City Government said it will light up the Love River banks and add shuttle boats.",
+}
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_a_key_sentence_naming_another_city_of_the_summary_than_its_own_is_written_with_its_own(scripted, small, verify):
+    # Checked against the key sentences together, "the Kaohsiung City Government announced" for
+    # 臺南市政府今天宣布 passed: the next sentence names 高雄.
+    scripted.default = translator(lambda source: TWO_CITIES[source])
+    summary = summarize_article("\n".join(TWO_CITIES), settings=small.replace(verify=verify))
+    english = dict(summary.key_sentences)
+    swapped = TWO_CITIES["臺南市政府今天宣布，燈會主場將設在運河旁，並增設夜間導覽。"]
+    if not verify:  # SUMMARIZE_VERIFY=0: nothing is rewritten
+        assert english["臺南市政府今天宣布，燈會主場將設在運河旁，並增設夜間導覽。"] == swapped and summary.corrected == ()
+        return
+    meant = swapped.replace("Kaohsiung", "Tainan")
+    assert english["臺南市政府今天宣布，燈會主場將設在運河旁，並增設夜間導覽。"] == meant and meant in summary.text
+    assert summary.corrected == (("Kaohsiung", "Tainan"),)
+    # The sentence that does name 高雄 keeps its Kaohsiung.
+    assert english["高雄市政府表示，將在愛河沿岸布置燈區，並加開接駁船。"] == TWO_CITIES["高雄市政府表示，將在愛河沿岸布置燈區，並加開接駁船。"]
+    assert summary.unsupported == ()
