@@ -393,7 +393,7 @@ def _unheard_person(match: re.Match[str], source: str, latin: str, glossary: dic
 # without a request (the model asked to repair it picked another figure of the article instead).
 
 _SLIP_UNITS = re.compile("[萬億]")
-_LEADING = re.compile(r"^[^\d]*")
+_LEADING = re.compile(r"^\D*(?=\d)")  # what is written before the digits: "NT$"; nothing for "ten billion"
 
 
 def powers_of_ten_apart(value: float, source: float, tolerance: float = 1e-9) -> int:

@@ -537,6 +537,9 @@ async def test_a_unit_slip_is_written_as_the_article_gives_it_without_a_request(
         ("About 24,000 cases were served.", "服務約24萬件。", "About 240,000 cases were served."),
         ("A budget of NT$16.34 billion.", "預算1,634億元。", "A budget of NT$163.4 billion."),
         ("Reserves of NT$286 million.", "災害準備金28.6億元。", "Reserves of NT$2.86 billion."),
+        # A figure in words has no currency before its digits: the whole of it was taken for one,
+        # and kept ("ten billion1 billion", a lantern festival's 十億元 on the reference model).
+        ("It brings about ten billion dollars.", "帶動經濟約新臺幣十億元。", "It brings about 1 billion dollars."),
         # Traced figures, a percentage, and numbers without 萬 or 億 are left alone.
         ("It had 235 billion parameters.", "擁有2350億個參數。", None),
         ("Turnout was 30%.", "投票率3%，預算3萬元。", None),
