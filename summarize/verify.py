@@ -253,8 +253,15 @@ def _readings(char: str) -> frozenset[str]:
     found: set[str] = set()
     for style in (Style.NORMAL, Style.WADEGILES):
         for reading in pinyin(char, style=style, heteronym=True, errors="ignore")[:1]:
-            found.update(_loose(r) for r in reading)
+            found.update(_loose(_no_v(r)) for r in reading)
     return frozenset(found)
+
+
+def _no_v(reading: str) -> str:
+    """A pypinyin reading with its "v" (how it writes ü: 呂 "lv", 許 "hsv" in Wade-Giles) written
+    "u", as names are: "Lu Hsiu-lien" for 呂秀蓮 and "Hsu" for 許 were flagged as names the
+    article does not hold, and 黃仁勳 was rewritten "Huang Jen-hsvn"."""
+    return reading.replace("v", "u")
 
 
 @functools.lru_cache(maxsize=4)
@@ -760,7 +767,7 @@ def _given_name(characters: str, heard: list[str]) -> str:
 
     parts = []
     for char, syllable in zip(characters, heard):
-        readings = [r.replace("'", "").replace("ʼ", "").replace("ü", "u") for r in pinyin(char, style=Style.WADEGILES, heteronym=True)[0]]
+        readings = [_no_v(r.replace("'", "").replace("ʼ", "").replace("ü", "u")) for r in pinyin(char, style=Style.WADEGILES, heteronym=True)[0]]
         parts.append(next((r for r in readings if _coarse(r) == _coarse(syllable)), readings[0]))
     return "-".join(parts).capitalize()
 

@@ -1044,6 +1044,26 @@ def test_a_misread_name_is_written_from_the_article(output, fixed):
         assert all(c.phrase in output and c.written in text for c in fixes)
 
 
+@pytest.mark.parametrize(
+    ("output", "source"),
+    [
+        # Wade-Giles writes ü as u: pypinyin's "lv" and "hsv" did not read these names.
+        ("Vice President Lu Hsiu-lien spoke.", "副總統呂秀蓮致詞。"),
+        ("Spokesman Hsu Kuo-yung said so.", "發言人許國勇表示。"),
+        ("Hsu Chih-hsiung and Lu Xiulian spoke.", "徐志雄與呂秀蓮致詞。"),
+    ],
+)
+def test_a_name_whose_syllable_has_u_umlaut_is_read(output, source):
+    assert names_in(output, source) == []
+
+
+def test_a_misread_name_is_written_with_u_for_u_umlaut():
+    # 黃仁勳 was written "Huang Jen-hsvn", pypinyin's v for ü kept.
+    assert verify.fix_misread_people("Huang Renyuan said yes.", "黃仁勳致詞。") == (
+        "Huang Jen-hsun said yes.", [("Huang Renyuan", "Huang Jen-hsun")]
+    )
+
+
 def test_a_name_two_names_of_the_article_could_be_is_left_alone():
     # 林子倫 and 林子玲 both open with 林 (lin) and hold 子 (zi) of "Lin Zili": two candidates, no guess.
     source = "行政院發言人林子倫與林子玲出席記者會，說明政策。"
