@@ -216,7 +216,7 @@ _SYLLABLE = re.compile(
     r"ai|ei|ao|ou|an|en|in|un|ia|ie|ua|uo|ui|iu|ue|er|ih|eh|a|o|e|i|u|v)"
 )
 # "Surname Given-name" or "Surname Givenname": the shape of a romanized Chinese person's name.
-_PERSON = re.compile(r"\b([A-Z][a-z]{1,5})\s+([A-Z][a-z]{1,6}(?:-[a-z]{1,6})?)\b(?!\s+[A-Z])")
+_PERSON = re.compile(r"\b([A-Z][a-z]{1,5})\s+([A-Z][a-z]{1,11}(?:-[a-z]{1,6})?)\b(?!\s+[A-Z])")
 # Cities a summary may name (summarize.places: English → how Chinese writes them).
 _CITY = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CITIES), key=len, reverse=True)) + r")\b")
 

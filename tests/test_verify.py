@@ -1057,6 +1057,22 @@ def test_a_name_whose_syllable_has_u_umlaut_is_read(output, source):
     assert names_in(output, source) == []
 
 
+@pytest.mark.parametrize(
+    ("output", "source", "flagged", "fixed"),
+    [
+        # A given name of eight letters and more in pinyin was never read as a name: on the
+        # reference model 黃仁勳 came back "Huang Renliang", neither flagged nor rewritten.
+        ("NVIDIA CEO Huang Renliang spoke today.", "NVIDIA執行長黃仁勳今天致詞。", ["Huang Renliang"],
+         "NVIDIA CEO Huang Jen-hsun spoke today."),
+        ("Wang Xiaoming spoke.", "王小明致詞。", [], None),
+        ("Chen Guangming spoke.", "陳光明致詞。", [], None),
+    ],
+)
+def test_a_long_pinyin_given_name_is_read(output, source, flagged, fixed):
+    assert names_in(output, source) == flagged
+    assert verify.fix_misread_people(output, source)[0] == (fixed or output)
+
+
 def test_a_misread_name_is_written_with_u_for_u_umlaut():
     # 黃仁勳 was written "Huang Jen-hsvn", pypinyin's v for ü kept.
     assert verify.fix_misread_people("Huang Renyuan said yes.", "黃仁勳致詞。") == (
