@@ -1254,8 +1254,9 @@ class TranslationRun:
     async def again(self, unit: Unit, first: str) -> dict[int, str]:
         """``unit`` asked for alone, a second chance: a reply cut for good (or empty twice,
         whether the run gives units up or raises) keeps ``first`` (flagged by its check), so one
-        paragraph never fails its chunk, nor one key sentence the English summary. A unit sent
-        alone before is not asked again: the request would be the one already answered."""
+        paragraph never fails its chunk, nor one key sentence the English summary; so does a
+        reply not in English when ``first`` was English but for a few words (``only_words_left``).
+        A unit sent alone before is not asked again: the request would be the one already answered."""
         if unit.number in self.sent_alone:
             log.info("%s was asked for alone already; not asking the same again", marker(unit.number, self.prefix))
             return {unit.number: first}
@@ -1265,10 +1266,30 @@ class TranslationRun:
             cause: EndpointError | None = exc
         else:
             cause = self.failed.pop(unit.number, None)
+        if cause is None and self.only_words_left(unit, first) and self.suspect(found[unit.number]):
+            log.warning(
+                "asked again, %s came back not in English; its first translation, Chinese left only in %s, is kept",
+                marker(unit.number, self.prefix), ", ".join(chinese_words(first)[:3]),
+            )
+            return {unit.number: first}
         if cause is None:
             return found
         log.warning("asked again, %s failed (%s); its first translation is kept", marker(unit.number, self.prefix), cause)
         return {unit.number: first}
+
+    def only_words_left(self, unit: Unit, translated: str) -> bool:
+        """Whether an English ``translated`` fails its pair check (``pair_problems``) only for a
+        few Chinese words left in it ("交通方面" written "In terms of transport 方面, ..."): a
+        translation still, better than a copy of the source. Asked for alone, the reference
+        model answered such a paragraph of a lantern-festival notice with the paragraph itself,
+        and the copy replaced the translation."""
+        return (
+            self.target == "en"
+            and bool(translated.strip())
+            and not not_english(translated)
+            and bool(chinese_words(translated))
+            and len(pair_problems(unit.text, translated, self.target)) == 1
+        )
 
     def problems(self, unit: Unit, found: dict[int, str], typical: float | None = None) -> list[str]:
         if unit.number in self.written:

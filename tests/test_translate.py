@@ -378,6 +378,29 @@ def test_a_paragraph_still_in_chinese_after_the_retry_is_returned_flagged(script
     assert len(scripted.chat_requests) == 2  # one firm retry for both, no more
 
 
+@pytest.mark.parametrize("alone", ["chinese", "english"])
+def test_a_translation_with_a_few_chinese_words_left_is_not_replaced_by_a_copy(scripted, scripted_settings, alone):
+    # Asked for alone, the reference model answered a paragraph whose translation had kept one
+    # Chinese word (交通方面 → "方面") with the paragraph itself, and the copy was returned.
+    lazy = PARAGRAPHS[3]  # 新船全數採用鋰電池動力，單次充電可航行約五小時。
+    left = "The new boats all run on 鋰電池 power and can sail for about five hours on a single charge."
+    whole = "The new boats all run on lithium batteries and can sail for about five hours on a single charge."
+
+    def respond(seen):
+        pairs = marked(seen)
+        if pairs == [(4, lazy)]:  # alone
+            return marked_reply(pairs, lambda s: s if alone == "chinese" else whole, prefix(seen))
+        return marked_reply(pairs, lambda s: left if s == lazy else english(s), prefix(seen))
+
+    scripted.default = respond
+    result = translate_article(ARTICLE_TEXT, settings=scripted_settings, glossary={})
+    assert len(scripted.chat_requests) == 2  # the request, then the paragraph alone
+    if alone == "chinese":
+        assert result.pairs[3][1] == left and result.unverified == (3,)
+    else:  # a better answer alone is taken
+        assert result.pairs[3][1] == whole and result.verified
+
+
 # -- Traditional Chinese target ---------------------------------------------------------------
 
 ENGLISH_ARTICLE = "\n".join(
