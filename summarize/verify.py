@@ -1158,9 +1158,10 @@ def _settled(
 
 
 def log_corrections(corrections: Iterable[Correction], where: str = "") -> None:
-    """One warning per rewrite from the source: a reader of the log sees what the model wrote."""
-    for c in corrections:
-        log.warning("%s%r written as the article gives it: %r", where, c.phrase, c.written)
+    """One warning per kind of rewrite from the source, with how many times it was made: a
+    reader of the log sees what the model wrote (a name misread three times was three lines)."""
+    for (phrase, written), times in Counter(corrections).items():
+        log.warning("%s%r written as the article gives it: %r%s", where, phrase, written, f" (×{times})" if times > 1 else "")
 
 
 @dataclass(frozen=True)

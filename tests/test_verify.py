@@ -1197,3 +1197,16 @@ def test_a_repair_reply_with_a_sentence_number_too_long_to_read_is_no_marker_and
     assert apply_repair(text, ["The city spent 5 dollars."], "[" + "9" * 5000 + "] x", "市府投入三億元。") == text
     fixed = apply_repair(text, ["The city spent 5 dollars."], "[1] The city spent 300 million dollars.", "市府投入三億元。")
     assert fixed == "The city spent 300 million dollars. It opened a park."
+
+
+def test_a_rewrite_made_several_times_is_logged_once_with_its_count(caplog):
+    # A name misread in three sentences was three identical warnings.
+    output = "Huang Renyuan spoke. Huang Renyuan left. Huang Renyuan came back. Taipei hosted it."
+    with caplog.at_level("WARNING", logger="summarize"):
+        text, fixes = verify.correct_from_source(output, "黃仁勳在臺南致詞。")
+        verify.log_corrections(fixes)
+    assert text.count("Huang Jen-hsun") == 3 and "Tainan hosted it." in text
+    assert caplog.messages == [
+        "'Taipei' written as the article gives it: 'Tainan'",
+        "'Huang Renyuan' written as the article gives it: 'Huang Jen-hsun' (×3)",
+    ]
