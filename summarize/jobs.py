@@ -25,9 +25,10 @@ Failed lines the client retries online (HTTP 408/409/429/5xx, or what stands for
 engine died; ``failed_status`` is the one rule) are asked again in a later round, up to
 ``max_retries`` times, then fail with their message (``status`` tells the articles so asked
 again, why and at which attempt: ``Report.retrying``); lines that never came back (an expired
-batch) are asked again without limit (``Report.unanswered`` tells those articles apart). Other failures (a context-length error, a refused key) are replayed to the
-pipeline as the online client would raise them, so a too-long chunk is split and re-asked the
-same way. Importing the same results twice changes nothing.
+batch) are asked again without limit (``Report.unanswered`` tells those articles apart). Other
+failures (a context-length error, a refused key) are replayed to the pipeline as the online
+client would raise them, so a too-long chunk is split and re-asked the same way. Importing the
+same results twice changes nothing.
 
 State lives under ``OUT/.batch/`` as plain files, each written atomically:
 
@@ -1518,8 +1519,9 @@ class _Odd:
 
     def unrun(self, cid: str, why: str) -> None:
         """Note a line given back unrun (``unrun_reason``): its request is asked again (in the
-        current round's files, or the next round's when other replies were stored). It was told "nothing new stored: every line answers a request whose reply is
-        stored already", when none was."""
+        current round's files, or the next round's when other replies were stored). Such a file
+        was told "nothing new stored: every line answers a request whose reply is stored
+        already", when none was."""
         self.unanswered.setdefault(why, []).append(cid)
 
     def tell(self, path: str | os.PathLike[str], retries: int) -> None:

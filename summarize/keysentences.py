@@ -21,8 +21,8 @@ then sentences are chosen by score within a budget of characters, each choice di
 sentences that repeat what is already chosen, and returned in article order. A press release's
 header lines (發稿單位：…) are never chosen, but for its date (發稿日期：2024年2月2日), which is
 always chosen: the release's "today" is that day. An event's date, time and place (活動日期：…,
-活動地點：…, 展期：…) are no header lines: they are scored as sentences. Nor are lines of a few characters (a
-standard's 必須, 應該), lines with a web or e-mail address (where to write, not what happened),
+活動地點：…, 展期：…) are no header lines: they are scored as sentences. Nor are lines of a few
+characters (a standard's 必須, 應該), lines with a web or e-mail address (where to write, not what happened),
 dividers (＊＊＊＊, a rule around a short word: -----End-----, —— 完 ——, --End--, or the end set
 apart: — 完 —, （完）), or a line the article says three times and more (a template's 延伸閱讀, a
 talk's 係啊). A label that
