@@ -114,10 +114,13 @@ _EN_SCALE = r"(?:\s*(?:thousand|million|billion|trillion)\b|\s?(?:bn|mn|tn)\b|(?
 _EN_PERCENT = r"(?:\s*(?:%|per\s?cent\b|percentage\s+points?\b|pct\b|points?\b(?=\s+(?:higher|lower|up|down))))"
 _EN_CURRENCY = r"(?:(?:US|NT|HK|A|C|S)\$|\$|€|£|¥|RMB\s?|NTD\s?|USD\s?|TWD\s?)"
 _EN_WORD = "|".join(sorted([*_WORD_UNITS, *_WORD_TENS, *_ORDINALS, "hundred"], key=len, reverse=True))
-# Currencies an amount names without doubt, by ISO code. "$", "¥", 元 and "yuan" are left out:
-# a Taiwanese 元 is often written "yuan", and "$" is any dollar.
+# Currencies an amount names without doubt, by ISO code. "¥", 元 and "yuan" are left out: a
+# Taiwanese 元 is often written "yuan", and ¥ is both yen and yuan. "$" is any dollar (``DOLLAR``):
+# it agrees with every dollar, and with no other currency ("$5 billion" for 人民幣50億元).
+DOLLAR = "dollar"
+_DOLLARS = frozenset({"USD", "TWD", "HKD", "AUD", "CAD", "SGD", DOLLAR})
 _EN_CURRENCY_CODES = {"us$": "USD", "usd": "USD", "nt$": "TWD", "ntd": "TWD", "twd": "TWD", "hk$": "HKD",
-                      "rmb": "CNY", "€": "EUR", "£": "GBP"}
+                      "a$": "AUD", "c$": "CAD", "s$": "SGD", "$": DOLLAR, "rmb": "CNY", "€": "EUR", "£": "GBP"}
 _EN_CURRENCY_AFTER = re.compile(
     r"\s*(?P<c>U\.?S\.? dollars?|American dollars?|(?:New )?Taiwan(?:ese)? dollars?|NT dollars?|Hong Kong dollars?"
     r"|renminbi|yen|euros?|pounds? sterling)\b",
@@ -133,14 +136,32 @@ _ZH_CURRENCY_CODES = {"新臺幣": "TWD", "新台幣": "TWD", "臺幣": "TWD", "
 
 
 def _english_currency(text: str, cur: str | None, end: int) -> str:
-    """The currency an English amount names: its sign ("US$") or the words after it ("U.S. dollars")."""
-    if cur and (code := _EN_CURRENCY_CODES.get(cur.strip().lower())):
+    """The currency an English amount names: its sign ("US$") or the words after it ("U.S.
+    dollars"); a bare "$" names a dollar (``DOLLAR``) unless the words after it say which."""
+    code = _EN_CURRENCY_CODES.get(cur.strip().lower(), "") if cur else ""
+    if code and code != DOLLAR:
         return code
     after = _EN_CURRENCY_AFTER.match(text, end)
     if after:
         word = after.group("c").lower()
         return next(code for start, code in _EN_CURRENCY_WORDS if word.startswith(start))
-    return ""
+    return code
+
+
+def currencies_clash(a: str, b: str) -> bool:
+    """Whether two amounts' currencies (``Figure.currency``) cannot be the same: both named and
+    different, a bare dollar ("$") agreeing with every dollar.
+
+    Example::
+
+        >>> currencies_clash("USD", "TWD"), currencies_clash(DOLLAR, "TWD"), currencies_clash(DOLLAR, "CNY")
+        (True, False, True)
+    """
+    if not a or not b or a == b:
+        return False
+    if DOLLAR in (a, b):
+        return not {a, b} <= _DOLLARS
+    return True
 
 
 def _chinese_currency(text: str, start: int, end: int) -> str:
@@ -773,7 +794,8 @@ class Figure:
         points: a percentage written as percentage points (3個百分點, "3 percentage points"): a
             change of 3 points is not a change of 3%, and only the same kind supports it.
         currency: the currency the amount names without doubt ("TWD" for 新臺幣 and NT$, "USD"
-            for 美元 and US$), else "" (元, "$", "yuan": any). Two named currencies must agree.
+            for 美元 and US$, ``DOLLAR`` for a bare "$": any dollar), else "" (元, "yuan": any).
+            Two named currencies must agree (``currencies_clash``).
         below_zero: for a temperature, whether it is below zero (零下5度, "-5°C", "5 degrees below
             zero"); None for any other figure. Two temperatures must agree.
         rising: for a change, whether it is stated as a rise (成長3.5%, "grew 3.5%") or a fall
@@ -1444,8 +1466,8 @@ def source_of(figure: Figure, sources: Sources) -> Figure | None:
         # count only from a count: 百分之七十 is no "70 respondents" (成 is read both ways).
         if source.kind in ("date", "roc") or figure.percent != source.percent or figure.points != source.points:
             continue
-        if figure.currency and source.currency and figure.currency != source.currency:
-            continue  # US$180 million is not 新臺幣1.8億元
+        if currencies_clash(figure.currency, source.currency):
+            continue  # US$180 million is not 新臺幣1.8億元, nor "$5 billion" 人民幣50億元
         if figure.below_zero is not None and source.below_zero is not None and figure.below_zero != source.below_zero:
             continue  # "5 degrees" is not 零下5度
         if figure.rising is not None and source.rising is not None and figure.rising != source.rising:

@@ -1146,9 +1146,15 @@ def test_origin_of_finds_the_sentence_a_translation_came_from():
         ("It was awarded for NT$150 million.", "決標金額為新臺幣壹億伍仟萬元整。", []),
         ("It was awarded for NT$1.2 billion.", "決標金額為新臺幣壹億伍仟萬元整。", ["NT$1.2 billion"]),
         ("3 teams from the mainland took part.", "大陸隊伍參加。", ["3 teams"]),
-        # A currency named on both sides must agree; 元, "$" and "yuan" name none for sure.
+        # A currency named on both sides must agree; 元 and "yuan" name none for sure, "$" any dollar.
         ("The city set aside US$180 million.", "市府編列新臺幣1.8億元預算。", ["US$180 million"]),
         ("The city set aside NT$180 million, or $180 million.", "市府編列新臺幣1.8億元預算。", []),
+        # "$5 billion" for 人民幣50億元 passed (the reference model, on a Shenzhen release).
+        ("Shenzhen will invest $5 billion.", "深圳將投入人民幣50億元。", ["$5 billion"]),
+        ("Shenzhen will invest RMB 5 billion, or 5 billion yuan.", "深圳將投入人民幣50億元。", []),
+        ("It costs $3 million.", "花費300萬美元。", []),
+        ("It costs $3 million, 3 million Hong Kong dollars.", "花費300萬港元。", []),
+        ("It costs €3 million, or $3 million.", "花費300萬歐元。", ["$3 million"]),
         ("It costs 5.6 million U.S. dollars (NT$180 million).", "約新臺幣1.8億元（約合560萬美元）。", []),
         ("It costs 180 million yuan.", "市府編列1.8億元預算。", []),
         # A temperature below zero supports only one written below zero, and the reverse.
