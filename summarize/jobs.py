@@ -268,25 +268,27 @@ class _Shard:
     finished: dict[str, dict[str, Any]] = field(default_factory=dict)
     unanswered: dict[str, str] = field(default_factory=dict)  # custom_id -> why an engine gave it back unrun
 
-    def add(self, line: dict[str, Any], raw: bytes) -> bool:
-        """Store one result line; whether it stored a reply or a failure (a line seen before does
-        not). A line given back unrun stores neither: it is noted in ``unanswered``."""
+    def add(self, line: dict[str, Any], raw: bytes) -> str:
+        """Store one result line: "stored" for a reply or a failure stored, "unrun" for a line
+        an engine gave back unrun (noted in ``unanswered``, until a reply comes), "" for one
+        that changes nothing (a line seen before, or one for a request answered already)."""
         cid = str(line.get("custom_id") or "")
         kind, status, detail = _outcome(line.get("response"), line.get("error"))
         if cid in self.replies:
-            return False
+            return ""
         if kind == "missing":
             self.unanswered[cid] = unrun_reason(detail)
-            return False
+            return "unrun"
         if kind == "ok":
             self.replies[cid] = detail
-            return True
+            self.unanswered.pop(cid, None)
+            return "stored"
         seen = self.failures.setdefault(cid, [])
         line_id = str(line.get("id") or hashlib.sha256(raw).hexdigest()[:16])
         if any(f["id"] == line_id for f in seen):
-            return False
+            return ""
         seen.append({"id": line_id, "status": status, "error": _bounded(detail)})
-        return True
+        return "stored"
 
 
 # The most characters of a failure's message the job keeps: a vLLM error line (body null, the
@@ -1377,10 +1379,11 @@ def _import(
                 if odd[number].oversized(line, raw, request):
                     continue
                 odd[number].check(line, request, shard.replies.get(cid))
-                if shard.add(line, raw):
+                added = shard.add(line, raw)
+                if added == "stored":
                     changed += 1
                     odd[number].failed(line, asked_again(shard.failures.get(cid, ()), retries))
-                elif cid in shard.unanswered and cid not in shard.replies:
+                elif added == "unrun":
                     odd[number].unrun(cid, shard.unanswered[cid])
             if changed or shard.unanswered != unanswered:
                 job.save_shard(shard_number, shard)
@@ -1992,7 +1995,7 @@ class _Tally:
             if failures and cid not in shard.replies and asked_again(failures, self.retries) and len(failures) > len(worst):
                 worst = failures
         if not worst:
-            unrun = [shard.unanswered[cid] for cid in cids if cid in shard.unanswered and cid not in shard.replies]
+            unrun = [shard.unanswered[cid] for cid in cids if cid in shard.unanswered]
             if unrun:
                 self.unanswered[unrun[0]] = self.unanswered.get(unrun[0], 0) + 1
             return
