@@ -2524,3 +2524,23 @@ def test_another_jobs_results_are_refused_after_a_rounds_request_file_was_cleane
     report = jobs.import_results(out, part, rest)
     assert (report.stored, report.done, report.finished) == (1, 2, True)
 
+
+
+def test_a_failure_imported_again_is_not_told_as_unrun(tmp_path, caplog):
+    # A request that once came back unrun, then failed: importing that failure again was told
+    # "came back unrun", as every line that stored nothing new was.
+    folder, out = exported_seed(tmp_path)
+    (line,) = [x for f in jobs.status(out).files for x in jobs.read_lines(f.path)]
+    unrun = tmp_path / "unrun.jsonl"
+    unrun.write_text(json.dumps({"id": "r1", "custom_id": line["custom_id"], "response": None, "error": {"code": "batch_expired"}}) + "\n")
+    failed = tmp_path / "failed.jsonl"
+    failed.write_text(json.dumps(_failed_at_engine("server", line["custom_id"], 1)) + "\n")
+    jobs.import_results(out, unrun)
+    jobs.import_results(out, failed)
+    caplog.clear()
+    jobs.import_results(out, failed)
+    assert "came back unrun" not in caplog.text and "nothing new stored" in caplog.text
+    # Answered at last, it is asked no more, and nothing of it is counted unrun.
+    answered = tmp_path / "answered.jsonl"
+    answered.write_text(json.dumps(jobs.result_line(line["custom_id"], chat_body(line["body"]))) + "\n")
+    assert jobs.import_results(out, answered).finished and jobs.status(out).unanswered == ()
