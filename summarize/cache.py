@@ -138,9 +138,13 @@ class ResponseCache:
         ``None`` when the file cannot be made."""
         assert fcntl is not None
         wait, waited = CLAIM_POLL[0], False
+        try:
+            lock.parent.mkdir(parents=True, exist_ok=True)  # once: a poll only opens and locks
+        except OSError as exc:
+            log.debug("no claim on %s (%s): a run asking the same at once sends it too", lock.name, exc)
+            return None
         while True:
             try:
-                lock.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError as exc:
                 log.debug("no claim on %s (%s): a run asking the same at once sends it too", lock.name, exc)
