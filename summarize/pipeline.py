@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -456,16 +456,16 @@ class KeySentenceSummary:
     corrected: tuple[verify.Correction, ...] = ()  # cities rewritten from each sentence's own (``own_cities``)
 
 
-def own_cities(english: dict[int, str], chosen: list[keysentences.Sentence]) -> list[verify.Correction]:
+def own_cities(english: dict[int, str], chosen: list[keysentences.Sentence], written: Collection[int]) -> list[verify.Correction]:
     """Rewrite, in place, a city each key sentence's English names where its own sentence names
     another (``verify.fix_wrong_cities`` against the sentence alone); what was rewritten.
 
     The summary is checked against all the key sentences together, so a swap between two cities
     they both name passed: "the Kaohsiung City Government will host" for 臺南市府將主辦 in a release
     whose next sentence names 高雄. A sentence's English can only name the places of that sentence.
-    The release's date line, whose English is the library's own, is left as it is.
+    The sentences ``written`` (the release's date line, whose English is the library's own) are
+    left as they are.
     """
-    written = keysentences.written_english(chosen)
     fixes: list[verify.Correction] = []
     for index, translated in english.items():
         if index in written or not translated:
@@ -503,12 +503,13 @@ async def key_sentence_summaries(run: Run, article: str, languages: tuple[str, .
         except SummarizeError as exc:
             outcomes["en"] = exc
         else:
+            written = keysentences.written_english(chosen)
             if settings.verify:
-                corrected = own_cities(english, chosen)
+                corrected = own_cities(english, chosen, written)
                 verify.log_corrections(corrected)
             text = keysentences.join_english([english.get(i, "") for i in range(len(chosen))])
             # No sentence came back usable (the date line's English is ours): keep what came back, flagged.
-            if set(english) <= set(keysentences.written_english(chosen)):
+            if set(english) <= set(written):
                 text = keysentences.join_english([reply for reply, _ in run.unkept])
                 run.flags.update(flag for _, flag in run.unkept)
                 if run.unkept:
