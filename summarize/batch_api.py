@@ -253,7 +253,7 @@ async def _drive(job: Job, settings: Settings, poll: float, window: str, say: Ca
                     await asyncio.sleep(poll)
             results = [job.state / p for e in current["files"] for p in e["results"]]
             report = await asyncio.to_thread(import_results, job.out, *results)  # it runs its own event loop
-            retrying = f" ({report.said_retrying()})" if report.asked_again else ""
+            retrying = f" ({report.said_retrying()})" if report.waiting_again else ""
             say(
                 f"round {number} imported: {report.stored} replies stored; {report.done} done, "
                 f"{report.failed} failed, {report.waiting} waiting{retrying}"

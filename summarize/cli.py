@@ -1039,8 +1039,8 @@ def _job(args: argparse.Namespace) -> int:
     stored = f"{report.stored} replies stored; " if args.command_action == "import" else ""
     # Articles asked again after a failure that passes are told apart from those that wait for
     # a first answer: status said "waiting" of both, and only import's log said why.
-    first = report.waiting - report.asked_again
-    retrying = f": {report.said_retrying()}{f', {first} awaiting a first reply' if first else ''}" if report.asked_again else ""
+    first = report.waiting - report.waiting_again
+    retrying = f": {report.said_retrying()}{f', {first} awaiting a first reply' if first else ''}" if report.waiting_again else ""
     where = (
         f"round {report.round}: {report.requests} requests in {len(report.files)} file(s) for {report.waiting} article(s)"
         f"{retrying}; answer them, then `summarize batch import {shlex.quote(display(args.out))} RESULTS.jsonl`"

@@ -389,8 +389,9 @@ class Report:
         return self.waiting == 0
 
     @property
-    def asked_again(self) -> int:
-        """Waiting articles the current round asks again (``retrying`` and ``unanswered``)."""
+    def waiting_again(self) -> int:
+        """Waiting articles the current round asks again (``retrying`` and ``unanswered``); the
+        rest await a first reply. (``replay.asked_again`` is the rule for one request.)"""
         return sum(group.articles for group in self.retrying) + sum(count for _, count in self.unanswered)
 
     def said_retrying(self) -> str:

@@ -1134,7 +1134,7 @@ def test_status_tells_articles_whose_request_came_back_unrun_from_those_awaiting
         "reply; answer them, then"
     ) in capsys.readouterr().err
     told = jobs.status(out)  # from the job's folder alone
-    assert told.unanswered == ((why, 1),) and told.retrying == () and told.asked_again == 1
+    assert told.unanswered == ((why, 1),) and told.retrying == () and told.waiting_again == 1
     # Its request is still asked; answered, it is asked again no more.
     assert first["custom_id"] in {x["custom_id"] for f in told.files for x in jobs.read_lines(f.path)}
     answered = tmp_path / "answered.jsonl"
