@@ -266,3 +266,13 @@ def test_a_summary_naming_kyoto_for_a_tokyo_article_is_caught():
 
     fixed, corrections = verify.fix_wrong_cities("The Kyoto government announced it.", "東京都政府今天宣布。")
     assert fixed == "The Tokyo government announced it." and len(corrections) == 1
+
+
+def test_the_simplified_forms_of_place_names_are_opencc_s():
+    # The table is written by hand, character by character, so that importing summarize loads no
+    # converter; this keeps it true to OpenCC's t2s as characters are added (銅鑼灣 → 铜锣湾).
+    from summarize.places import _T2S
+    from summarize.text import _t2s
+
+    converter = _t2s()  # the converter summarize.text loads when it needs one
+    assert {chr(k): chr(v) for k, v in _T2S.items()} == {chr(k): converter.convert(chr(k)) for k in _T2S}
