@@ -185,9 +185,22 @@ def reask(messages: list[Message], *reasons: str, found: str = "Chinese") -> lis
     language a reply that had to be English came back in (``text.script_language``)."""
     if not reasons:
         return [dict(m) for m in messages]
-    extra = "\n\n".join(render(REASKS[reason], found=found) for reason in reasons)
+    return _appended(messages, "\n\n".join(render(REASKS[reason], found=found) for reason in reasons))
+
+
+def _appended(messages: list[Message], extra: str) -> list[Message]:
+    """``messages`` with ``extra`` after the last user message's words, the start unchanged."""
     last = max(i for i, m in enumerate(messages) if m["role"] == "user")
     return [{**m, "content": f"{m['content']}\n\n{extra}"} if i == last else dict(m) for i, m in enumerate(messages)]
+
+
+def not_negated(messages: list[Message], word: str, meanings: Mapping[str, str]) -> list[Message]:
+    """``messages`` asked again because their reply negated a paragraph that negates nothing
+    (``summarize.negation``): the negating ``word`` it wrote, and what each word of the
+    paragraph that looks like a negation means (``{"無人機": "drone"}``), appended as ``reask``
+    appends."""
+    said = "; ".join(f'{source} means "{english}"' for source, english in meanings.items())
+    return _appended(messages, render("not_negated", word=word, meanings=f" In it, {said}." if said else ""))
 
 
 def task_of(messages: list[Message]) -> str:

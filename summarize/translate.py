@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import glossary as names
-from . import keysentences, loops, prompts, verify
+from . import keysentences, loops, negation, prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
     REPLY_EXTRA_TOKENS,
@@ -821,6 +821,8 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
     if not translation.strip():
         return ["empty"]
     problems = []
+    if target == "en" and (word := negation.added_negation(source, translation)):
+        problems.append(f"a negation the source does not hold: '{word}'")
     if target == "en" and not_english(translation):
         problems.append("not in English")
     elif target == "en" and (left := chinese_words(translation)):
@@ -1016,6 +1018,8 @@ class TranslationRun:
     # Units already sent alone as they first are (not firmer, no penalty): asking one alone
     # again would send the very same request (with the cache on, replay the same answer).
     sent_alone: set[int] = field(default_factory=set)
+    # Units asked again with the note that they negate nothing (``negation_to_undo``), once each.
+    told_negated: set[int] = field(default_factory=set)
     failed: dict[int, EndpointError] = field(default_factory=dict)
 
     @property
@@ -1030,9 +1034,10 @@ class TranslationRun:
     async def ask_reply(self, messages: list[prompts.Message], max_tokens: int | None = None) -> Reply:
         return await self.client.chat(messages, model=self.model, max_tokens=max_tokens)
 
-    def messages(self, units: list[Unit], english_only: bool = False) -> list[prompts.Message]:
+    def messages(self, units: list[Unit], english_only: bool = False, negated: str = "") -> list[prompts.Message]:
         """One request: the marked units and their glossary entries (with ``translation_context``,
-        the title and the text just before them too)."""
+        the title and the text just before them too); with ``negated``, the negating word an
+        earlier reply wrote for a unit that negates nothing, said at the end (``prompts.not_negated``)."""
         count = self.counter.count
         marked = "\n".join(f"{marker(u.number, self.prefix)} {u.text}" for u in units)
         first = units[0]
@@ -1044,7 +1049,7 @@ class TranslationRun:
                 previous = clip(before.text, PREVIOUS_TOKENS, count, keep_end=True)
         source_text = "\n".join(u.text for u in units)
         entries = names.within(names.present(self.glossary, source_text), self.glossary_tokens, count)
-        return prompts.translate_messages(
+        messages = prompts.translate_messages(
             marked,
             source=self.source,
             target=self.target,
@@ -1055,6 +1060,7 @@ class TranslationRun:
             english_only=english_only,
             kind=self.kind,
         )
+        return prompts.not_negated(messages, negated, negation.misread_words(source_text)) if negated else messages
 
     def failing(self, units: list[Unit], cause: EndpointError) -> dict[int, str]:
         """``units`` given up (``give_up``): each empty, its ``cause`` kept in ``failed``; without
@@ -1068,7 +1074,8 @@ class TranslationRun:
         return {unit.number: "" for unit in units}
 
     async def translate(
-        self, units: list[Unit], english_only: bool = False, *, penalize: bool = False, empty_before: bool = False
+        self, units: list[Unit], english_only: bool = False, *, penalize: bool = False, empty_before: bool = False,
+        negated: str = "",
     ) -> dict[int, str]:
         """A translation for every unit, by number.
 
@@ -1080,7 +1087,9 @@ class TranslationRun:
         a loop left after that is cut out and the unit flagged (``looped``), and a cut is kept
         or raised as ``on_truncation`` says. Missing markers are asked for again, those units
         only; a reply with no usable marker at all (a model that ignores them) splits the
-        request in halves, down to one unit, whose whole reply is its translation.
+        request in halves, down to one unit, whose whole reply is its translation. ``negated``
+        (one unit, asked again by ``again``) is the negating word its earlier reply wrote; the
+        request ends by saying that the unit negates nothing (``prompts.not_negated``).
         """
         if all(u.number in self.written for u in units):
             return {u.number: self.written[u.number] for u in units}
@@ -1090,7 +1099,7 @@ class TranslationRun:
             self.sent_alone.add(units[0].number)
         try:
             answer = await self.client.chat(
-                self.messages(units, english_only), model=self.model, max_tokens=limit,
+                self.messages(units, english_only, negated), model=self.model, max_tokens=limit,
                 allow_truncated=True, penalize_repetition=penalize,
             )
         except ContextLengthError:
@@ -1103,7 +1112,7 @@ class TranslationRun:
                 return self.failing(units, exc)
             # An empty reply is never cached, so the same request reaches the model again.
             log.warning("a translation reply of %d paragraph(s) was empty (%s); asking once more", len(units), exc)
-            return await self.translate(units, english_only, penalize=penalize, empty_before=True)
+            return await self.translate(units, english_only, penalize=penalize, empty_before=True, negated=negated)
         # A marked translation given twice word for word is a duplicate answer, cut out before
         # loops are looked for; a reply that ran to its limit saying it again is a loop.
         text = as_asked(answer.text, [u.number for u in units], self.prefix, {u.number: u.text for u in units})
@@ -1116,7 +1125,7 @@ class TranslationRun:
             if not penalize:
                 why = "repeated itself" if loops.looped else "ran to its limit"
                 log.warning("a translation reply %s; asking once more with a repetition penalty", why)
-                return await self.translate(units, english_only, penalize=True)
+                return await self.translate(units, english_only, penalize=True, negated=negated)
             if loops.looped:
                 log.warning("the translation of %s still repeated itself; its repeats were cut and it is flagged",
                             marker(units[0].number, self.prefix))
@@ -1183,7 +1192,8 @@ class TranslationRun:
         (``alone_after_firmer``). Then every pair is checked against its source
         (``pair_problems``): a pair that fails was confused with its neighbours, so it is asked
         for again alone, once (in a chunk of one unit it is flagged at once: asking again would
-        send the same request). Units still failing are returned flagged.
+        send the same request; but a pair negating a unit that negates nothing is asked again
+        with a note saying so, ``again``). Units still failing are returned flagged.
         """
         found = await self.translate(units)
         suspect = [u for u in units if u.number not in self.failed and self.suspect(found[u.number])]
@@ -1204,7 +1214,7 @@ class TranslationRun:
         # again). An answer given alone cannot be shifted, so a pair that then shares it, or holds
         # it inside its own, took it from a merged or shifted reply: it is asked for alone in turn,
         # until every pair still failing has been (at most one round per unit of the chunk).
-        while again := [u for u in checked if u.number in failing and u.number not in self.sent_alone]:
+        while again := [u for u in checked if u.number in failing and self.may_ask_again(u, found[u.number])]:
             log.warning(
                 "%d pair(s) do not match their source paragraph (%s); asking for each alone",
                 len(again), self.describe({u.number: failing[u.number] for u in again}),
@@ -1251,17 +1261,35 @@ class TranslationRun:
             for reply in self.replies_of.get(number, ()):
                 self.client.forget(reply)
 
+    def negation_to_undo(self, unit: Unit, translated: str) -> str:
+        """The negating word ``translated`` (English) wrote for a ``unit`` that negates nothing
+        (``negation.added_negation``), when the unit was not yet asked again for it; "" otherwise."""
+        if self.target != "en" or unit.number in self.told_negated or unit.number in self.written:
+            return ""
+        return negation.added_negation(unit.text, translated)
+
+    def may_ask_again(self, unit: Unit, translated: str) -> bool:
+        """Whether a failing ``unit`` has a request left to it alone: it was not sent alone yet,
+        or its ``translated`` negates what it does not, and the note saying so makes a new request."""
+        return unit.number not in self.sent_alone or bool(self.negation_to_undo(unit, translated))
+
     async def again(self, unit: Unit, first: str) -> dict[int, str]:
         """``unit`` asked for alone, a second chance: a reply cut for good (or empty twice,
         whether the run gives units up or raises) keeps ``first`` (flagged by its check), so one
         paragraph never fails its chunk, nor one key sentence the English summary; so does a
         reply not in English when ``first`` was English but for a few words (``only_words_left``).
-        A unit sent alone before is not asked again: the request would be the one already answered."""
-        if unit.number in self.sent_alone:
+        A unit sent alone before is not asked again, the request would be the one already
+        answered, unless ``first`` negates a unit that negates nothing: then the request ends by
+        saying so, naming the word written and what the unit's look-alike words mean
+        (``prompts.not_negated``: 無人機 is "drone"), once."""
+        negated = self.negation_to_undo(unit, first)
+        if unit.number in self.sent_alone and not negated:
             log.info("%s was asked for alone already; not asking the same again", marker(unit.number, self.prefix))
             return {unit.number: first}
+        if negated:
+            self.told_negated.add(unit.number)
         try:
-            found = await self.translate([unit])
+            found = await self.translate([unit], negated=negated)
         except (TruncatedOutputError, EmptyReplyError) as exc:
             cause: EndpointError | None = exc
         else:

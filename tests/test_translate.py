@@ -401,6 +401,57 @@ def test_a_translation_with_a_few_chinese_words_left_is_not_replaced_by_a_copy(s
         assert result.pairs[3][1] == whole and result.verified
 
 
+DRONE_ARTICLE = (
+    "臺南燈會元宵點燈\n"
+    "觀光旅遊局表示，燈會期間每晚六點至十點點燈，並有無人機表演。\n"
+    "市府將加開接駁公車，從臺南火車站每十分鐘發車一班。\n"
+)
+DRONE_LINE = "觀光旅遊局表示，燈會期間每晚六點至十點點燈，並有無人機表演。"
+NO_DRONES = "The Tourism Bureau said the lanterns are lit from six to ten every night, and there are no human-machine performances."
+DRONES = "The Tourism Bureau said the lanterns are lit from six to ten every night, with drone shows."
+
+
+def test_pair_problems_names_a_negation_the_source_does_not_hold():
+    assert pair_problems(DRONE_LINE, NO_DRONES, "en") == ["a negation the source does not hold: 'no'"]
+    assert pair_problems(DRONE_LINE, DRONES, "en") == []
+
+
+@pytest.mark.parametrize("alone_answer", [DRONES, NO_DRONES])
+def test_a_pair_that_negates_a_paragraph_negating_nothing_is_asked_again_with_a_note(
+    scripted, scripted_settings, alone_answer
+):
+    # The reference model read 無人機 ("drone") as a negation: "there will be no human-machine
+    # performances" for 並有無人機表演, in 5 of 6 translations of two sentences.
+    def respond(seen):
+        pairs = marked(seen)
+        if pairs == [(2, DRONE_LINE)]:  # alone
+            return marked_reply(pairs, lambda s: alone_answer, prefix(seen))
+        return marked_reply(pairs, lambda s: NO_DRONES if s == DRONE_LINE else english(s), prefix(seen))
+
+    scripted.default = respond
+    result = translate_article(DRONE_ARTICLE, settings=scripted_settings, glossary={})
+    asks = translations(scripted)
+    assert len(asks) == 2  # the request, then the paragraph alone: never a third
+    note = asks[1].task_text
+    assert "wrote \"no\"" in note and '無人機 means "drone"' in note
+    assert "negates nothing" not in asks[0].task_text  # the first request is the usual one
+    if alone_answer == DRONES:
+        assert result.pairs[1][1] == DRONES and result.verified
+    else:
+        assert result.unverified == (1,)
+
+
+def test_a_paragraph_sent_alone_is_asked_again_once_with_the_note(scripted, scripted_settings):
+    # Alone from the start (a one-paragraph article), the paragraph would otherwise get no second
+    # request: the note makes it a different one.
+    scripted.default = lambda seen: marked_reply(marked(seen), lambda s: NO_DRONES, prefix(seen))
+    result = translate_article(DRONE_LINE, settings=scripted_settings, glossary={})
+    asks = translations(scripted)
+    assert len(asks) == 2
+    assert "negates nothing" in asks[1].task_text and "negates nothing" not in asks[0].task_text
+    assert result.unverified == (0,)
+
+
 # -- Traditional Chinese target ---------------------------------------------------------------
 
 ENGLISH_ARTICLE = "\n".join(
