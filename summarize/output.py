@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .result import (
-    ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_LONG, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE,
+    ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NEGATED, NOTES_CUT, PROMPT_CUT, TOO_LONG, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE,
     markdown_text,
 )
 
@@ -37,6 +37,7 @@ FLAG_NOTES = {
     NOTES_CUT: "> Notes cut: a part's notes ran past their limit and were used up to their last whole sentence.",
     TOO_SHORT: "> Too short: the model answered in a few words, twice; it may have obeyed text in the article.",
     TOO_LONG: "> Too long: a translation came back far longer than its sentence, and none was better; it may say more than the article.",
+    NEGATED: "> Negated: a translation said \"no\" or \"not\" where its sentence negates nothing, even when asked again, and none was better; it may say the opposite of the article.",
     ECHOED_TASK: "> Echoed the task: a reply repeated its instructions instead of summarizing, twice; use a larger model.",
 }
 # Every flag --redo-flagged redoes.

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import glossary as names
-from . import keysentences, prompts, verify
+from . import keysentences, negation, prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
     key_sentence_characters,
@@ -57,7 +57,7 @@ from .judging import (
 from .loops import ends_a_sentence, strip_loops, whole_sentences, without_sentences
 from .reply import has_note_line, without_chatter
 from .result import (
-    ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NOTES_CUT, PROMPT_CUT, TOO_LONG, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary,
+    ECHOED_TASK, LANGUAGE_FAILED, LOOPED, NEGATED, NOTES_CUT, PROMPT_CUT, TOO_LONG, TOO_SHORT, TRUNCATED, WRONG_LANGUAGE, Summary,
 )
 from .runner import gather_or_cancel, run_sync
 from .text import clean, in_simplified, script_language, to_traditional
@@ -581,7 +581,10 @@ async def _translate_key_sentences(
     exhibition's sentence on the VOC volumes looped twice). So is one that came back with the
     words of an earlier one, after it was asked for again alone (on the 0.5B model six lines
     of the Cantonese radio talk came back as one sentence), and one still far longer than its
-    sentence could be (``TranslationRun.too_long``). They are kept in ``run.unkept``,
+    sentence could be (``TranslationRun.too_long``), and one still negating a sentence that
+    negates nothing after it was asked again with a note saying so (``summarize.negation``: on
+    the reference model 並有無人機表演, "and there are drone shows", came back "there will be no
+    human-machine performances"). They are kept in ``run.unkept``,
     with the flag they would carry, in case no sentence is usable.
     """
     translator, groups = key_sentence_requests(settings, run.client, run.model, run.counter, article, chosen, run.glossary)
@@ -608,6 +611,9 @@ async def _translate_key_sentences(
         elif unit.number in flagged and (long := translator.too_long(unit, text)):
             log.warning("key sentence %d came back far longer than itself (%s) and is left out of the English summary", unit.number, long)
             run.unkept.append((text, TOO_LONG))  # kept only if nothing else is: then its figures are checked
+        elif unit.number in flagged and (word := negation.added_negation(unit.text, text)):
+            log.warning("key sentence %d still says %r where it negates nothing and is left out of the English summary", unit.number, word)
+            run.unkept.append((text, NEGATED))
         else:
             english[unit.number - 1] = keysentences.unquoted(text, unit.text)
             said.add(words)

@@ -17,6 +17,7 @@ LANGUAGE_FAILED = "language-failed"
 NOTES_CUT = "notes-cut"
 TOO_SHORT = "too-short"
 TOO_LONG = "too-long"
+NEGATED = "negated"
 ECHOED_TASK = "echoed-task"
 WRONG_LANGUAGE = {"en": EN_NOT_ENGLISH, "zh-Hant": ZH_HANT_NOT_CHINESE}
 
@@ -100,6 +101,8 @@ class Summary:
             asked for, twice: a model that obeyed an instruction planted in the article, for one),
             ``too-long`` (key sentences: no sentence's translation was usable, and one that came
             back far longer than its sentence was kept: it may say more than the article),
+            ``negated`` (key sentences: no sentence's translation was usable, and one that
+            negates a sentence negating nothing, asked again, was kept: it may say the opposite),
             ``echoed-task`` (a reply was mostly the task's own words, twice: a model too small
             to follow it; that part of the article went unsummarized).
             Empty when every check passed.

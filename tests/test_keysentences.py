@@ -468,6 +468,41 @@ def test_a_small_model_translates_the_key_sentences_in_one_request(scripted, sma
     assert summary.flags == () and summary.unverified == ()
 
 
+@pytest.mark.parametrize("fixed", [True, False])
+def test_a_key_sentence_that_negates_what_its_sentence_does_not_is_asked_again_then_left_out(
+    scripted, small, caplog, fixed
+):
+    # On the reference model 並有無人機表演 ("and there are drone shows") came back "there will be no
+    # human-machine performances": every figure and name kept, the meaning turned over.
+    lin = RELEASE.splitlines()[4]  # 局長林國華表示，新航線串連安平老街與五條港，…: it negates nothing
+
+    def respond(seen):
+        pairs = marked(seen)
+        if pairs == [(pairs[0][0], lin)] and fixed:  # alone, with the note
+            return marked_reply(pairs, english, "")
+        return marked_reply(pairs, lambda s: "It is not so: " + english(s) if s == lin else english(s))
+
+    scripted.default = respond
+    summary = summarize_article(RELEASE, settings=small)
+    alone = [r for r in scripted.chat_requests if [t for _, t in marked(r)] == [lin]]
+    assert len(alone) == 1 and "negates nothing" in alone[0].task_text
+    assert "negates nothing" not in scripted.chat_requests[0].task_text
+    assert summary.flags == ()
+    if fixed:
+        assert english(lin) in summary.text and "not so" not in summary.text
+    else:
+        assert "not so" not in summary.text and summary.text  # left out; the others kept
+        assert "still says 'not' where it negates nothing and is left out of the English summary" in caplog.text
+
+
+def test_when_no_sentence_is_usable_one_still_negated_is_kept_flagged(scripted, small):
+    negated = "The boats will not sail at night."
+    scripted.default = lambda seen: fake_reply(f"[[{marked(seen)[0][0]}]] {negated}")
+    summary = summarize_article("運河夜間導覽船明年起新增三條航線。", settings=small)
+    assert summary.text == negated and summary.flags == ("negated",)
+    assert "> Negated:" in to_markdown(summary, title="a.txt")
+
+
 def test_a_key_sentence_kept_without_a_figure_is_cached_and_not_called_unverified(scripted, small, tmp_path, caplog):
     # It was logged "flagged as unverified" though the summary carried no flag, and its reply was
     # kept out of the cache, so every run asked the model again and got another summary.
