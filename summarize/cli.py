@@ -960,7 +960,7 @@ def _add_job_parser(commands: Any, action: str, common: argparse.ArgumentParser)
         "submit": "Run the job through the endpoint's Files and Batches API (OpenAI, DashScope), round by round, "
         "until every article is done. Run it again after an interruption: it resumes by the batch IDs it recorded.",
         "status": "Where a job stands: rounds, articles done, failed and waiting (and which of those are "
-        "asked again after a rate limit, a server error or an engine crash, at which attempt).",
+        "asked again after a rate limit, a server error, an engine crash or exception, at which attempt).",
     }[action]
     if action in ("import", "status"):  # they read the job folder: the job's own settings shape everything
         common = _common(endpoint_options=False)

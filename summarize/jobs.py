@@ -332,7 +332,8 @@ class Retrying:
 
     Attributes:
         reason: what the last failure stands for: "a rate limit", "a timeout", "a conflict",
-            "an engine crash" (vLLM's engine died) or "a server error" (any other 5xx).
+            "an engine crash" (vLLM's engine died), "an engine exception" (the text of one,
+            as ``vllm run-batch`` writes it) or "a server error" (any other 5xx).
         attempt: the attempt the current round makes (2 after one failure), of ``attempts`` in
             all: the first and ``SUMMARIZE_MAX_RETRIES`` more, as online.
         articles: how many articles.
@@ -2012,9 +2013,13 @@ class _Tally:
 
 
 def _why_retried(status: int | None, error: Any) -> str:
-    """What a failure that passes stands for, in words (``Retrying.reason``)."""
+    """What a failure that passes stands for, in words (``Retrying.reason``). A bare-string
+    error is no server's answer: ``vllm run-batch`` writes the text of an exception it caught so
+    ("CUDA out of memory"), and ``failed_status`` takes it as the 500 vLLM's server would send."""
     if ENGINE_FAILED.search(error if isinstance(error, str) else json.dumps(error, ensure_ascii=False)):
         return "an engine crash"
+    if isinstance(error, str):
+        return "an engine exception"
     return {429: "a rate limit", 408: "a timeout", 409: "a conflict"}.get(status or 500, "a server error")
 
 

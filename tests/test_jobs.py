@@ -956,6 +956,9 @@ def test_a_reply_imported_with_a_refusal_of_the_same_request_finishes_its_articl
 ENGINE_DEAD = "EngineCore encountered an issue. See stack trace (above) for the root cause."
 
 
+CUDA_OOM = "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity)"
+
+
 def crash_line(cid: str, line_id: str) -> dict:
     """What ``vllm run-batch`` writes for a request when its engine died: an exception's text, as a 400."""
     return {"id": line_id, "custom_id": cid, "error": ENGINE_DEAD, "response": {"status_code": 400, "request_id": "r", "body": None}}
@@ -1021,6 +1024,8 @@ def _failed_at_engine(kind: str, cid: str, number: int) -> dict:
     if kind == "timeout":
         return {"id": line_id, "custom_id": cid, "response": None,
                 "error": {"code": "request_timeout", "message": "The underlying call to the model timed out."}}
+    if kind == "exception":  # an exception's text, as vllm run-batch writes any it catches, engine alive
+        return {"id": line_id, "custom_id": cid, **_vllm(CUDA_OOM)}
     return crash_line(cid, line_id)
 
 
@@ -1031,6 +1036,8 @@ def _failed_at_engine(kind: str, cid: str, number: int) -> dict:
         ("rate", "a rate limit", "Rate limit reached"),
         ("timeout", "a timeout", "The underlying call to the model timed out."),
         ("crash", "an engine crash", ENGINE_DEAD),
+        # Told "a server error", though no server answered: vllm run-batch wrote the exception itself.
+        ("exception", "an engine exception", CUDA_OOM),
     ],
 )
 def test_status_tells_articles_asked_again_after_a_failure_that_passes_from_those_awaiting_a_reply(tmp_path, kind, reason, message):
