@@ -675,8 +675,15 @@ def source_figures(source: str) -> list[str]:
     or trailing zeros (so 15,000 matches 1.5萬 and 2,500萬 matches "25 million"); full-width
     digits are read as ASCII ones (``text.half_width``: a correct "15 million" never matched
     '１５００', and every such paragraph was asked for again)."""
+    return [digits for _, digits in written_figures(source)]
+
+
+def written_figures(source: str) -> list[tuple[str, str]]:
+    """Each figure of ``source_figures`` as ``source`` writes it (in ASCII digits), beside the
+    digits it is compared by: ("312.45", "31245"), ("20", "2"). A figure reported missing is
+    given as written: "figures missing: 31245" read as a figure the article never held."""
     source = half_width(source)
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, str]] = []
     dates = numeric_dates(source)
     for date in dates:
         # A date in figures is read as one: its month may be written as a name (2024/10/3 →
@@ -684,17 +691,17 @@ def source_figures(source: str) -> list[str]:
         # three numbers, the 10 was missing from a right translation, and 2024.11.30 was 2024.11.
         year, day = date.group("y"), date.group("d")
         if len(year) == 4:
-            found.append((date.start("y"), _figure_digits(year)))
+            found.append((date.start("y"), year, _figure_digits(year)))
         if int(day) >= 10:
-            found.append((date.start("d"), _figure_digits(day)))
+            found.append((date.start("d"), day, _figure_digits(day)))
     for match in _FIGURE.finditer(source):
         if any(date.start() <= match.start() < date.end() for date in dates):
             continue
         digits = re.sub(r"\D", "", match.group())
         if int(digits) < 10 or (len(digits) <= 3 and _DATE_UNIT.match(source, match.end())):
             continue
-        found.append((match.start(), _figure_digits(digits)))
-    return [figure for _, figure in sorted(found)]
+        found.append((match.start(), match.group(), _figure_digits(digits)))
+    return [(written, digits) for _, written, digits in sorted(found)]
 
 
 def dates_cut_short(source: str, read: list[Figure], target: str) -> list[str]:
@@ -834,7 +841,8 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
         problems.append(why)
     source, translation = translated_parts(source, translation, target)
     read = figures_read(translation, target)
-    missing = [figure for figure in source_figures(source) if figure not in translated_figures(translation, target, read)]
+    given = translated_figures(translation, target, read)
+    missing = [written for written, digits in written_figures(source) if digits not in given]
     missing += dates_cut_short(source, read, target)
     if missing:
         problems.append(f"figures missing: {', '.join(missing)}")

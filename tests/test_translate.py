@@ -685,7 +685,7 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
     [
         ("臺南運河夜間導覽船明年擴大營運", "Tainan canal night tour boats to expand next year", "en", None),
         ("業者也關注票價調整，目前成人票為250元。", "Operators are watching fares; an adult ticket costs NT$250.", "en", None),
-        ("業者也關注票價調整，目前成人票為250元。", "Operators are watching fares; an adult ticket costs a few hundred.", "en", "figures missing: 25"),
+        ("業者也關注票價調整，目前成人票為250元。", "Operators are watching fares; an adult ticket costs a few hundred.", "en", "figures missing: 250"),
         ("市府投入2,500萬元更新抽水站。", "The city spent NT$25 million on pumping stations.", "en", None),  # 2,500萬 = 25 million
         ("去（113）年3月，市府召開會議。", "In March last year (2024), the city held a meeting.", "en", None),  # a ROC year and a month
         ("南市府昨(31)日邀集37區公所開會。", "The city gathered 37 district offices on the 31st.", "en", None),
@@ -707,7 +707,10 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
         ("Revenue reached 15,000 units.", "營收達1.5萬台。", "zh-Hant", None),
         # A table's row: two numbers, not one 670001107 (the reference model gave the row back as it was).
         ("安平區,67000,11.07", "Anping District, 67000, 11.07", "en", None),
-        ("安平區,67000,11.07", "Anping District, 67000", "en", "figures missing: 1107"),
+        ("安平區,67000,11.07", "Anping District, 67000", "en", "figures missing: 11.07"),
+        # A missing figure is named as the source writes it, not as it is compared ("31245").
+        ("加權指數上漲312.45點，收在21,860.32點。", "The index closed at 21,860.32 points.", "en", "figures missing: 312.45"),
+        ("市府將投入１,５００萬元。", "The city will spend money.", "en", "figures missing: 1,500"),
         ("志工達1,805名。", "There are 1,805 volunteers.", "en", None),
         # Full-width digits are the same figures: '１５００' was never found in "15 million".
         ("市府將投入１５００萬元改善號誌。", "The city will spend NT$15 million on traffic signals.", "en", None),
@@ -718,12 +721,12 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
         # A figure is found whole: the 2 of 近20所 was "in" 1624, and a pair holding another
         # sentence's translation passed.
         ("「1624」特展集結近20所博物館，今日開幕。", "The Across 1624 exhibition runs until June 30 on the 4th floor.", "en",
-         "figures missing: 2"),
+         "figures missing: 20"),
         ("「1624」特展集結近20所博物館，今日開幕。", "The 1624 exhibition, gathering nearly twenty museums, opened today.", "en", None),
         # Chinese numerals are figures too: held to Arabic digits, both were asked again and flagged.
         ("Two people died and 15 were injured.", "兩人死亡、十五人受傷。", "zh-Hant", None),
         ("Repairs would cost NT$30 million.", "修復費用將達新臺幣三千萬元。", "zh-Hant", None),
-        ("Repairs would cost NT$30 million.", "修復費用將達新臺幣四千萬元。", "zh-Hant", "figures missing: 3"),
+        ("Repairs would cost NT$30 million.", "修復費用將達新臺幣四千萬元。", "zh-Hant", "figures missing: 30"),
         # A date written in figures is a date: its month may come back as a name, its year and
         # day as they are. Read as three numbers, the month 10 of 2024/10/3 was "missing" from
         # "October 3, 2024", and 2024.11.30 was the decimal 2024.11.
@@ -733,7 +736,7 @@ def test_an_empty_translation_is_asked_for_once_more_then_flagged(scripted, scri
         ("報名至2024.11.30截止。", "Registration closes on November 30, 2024.", "en", None),
         ("報名至2024.11.30截止。", "Registration closes on 2024.11.30.", "en", None),
         ("報名至113/11/30截止。", "Registration closes on November 30, 2024.", "en", None),
-        ("報名至2024-11-30截止。", "Registration closes on November 13, 2024.", "en", "figures missing: 3"),
+        ("報名至2024-11-30截止。", "Registration closes on November 13, 2024.", "en", "figures missing: 30"),
         ("報名至2024-11-30截止。", "Registration closes on November 30.", "en", "figures missing: 2024"),
         # A date's trailing zero counts where both sides read the date as one: 15,000 still
         # matches 1.5萬, but "November 3" is not 11月30日, nor "January 30" 10月30日.
