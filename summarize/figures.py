@@ -130,6 +130,14 @@ _EN_CURRENCY_WORDS = (("u", "USD"), ("american", "USD"), ("new", "TWD"), ("taiwa
                       ("renminbi", "CNY"), ("yen", "JPY"), ("euro", "EUR"), ("pound", "GBP"))
 _ZH_CURRENCY_BEFORE = re.compile(r"(?P<c>新臺幣|新台幣|臺幣|台幣|美金|人民幣|港幣|日幣)\s*(?:約|逾|近|超過)?\s*\Z")
 _ZH_CURRENCY_AFTER = re.compile(r"\s*(?P<c>美元|美金|港元|港幣|日圓|日元|日幣|歐元|英鎊|人民幣|臺幣|台幣)")
+# A word after a Chinese amount that counts things, not money (people, points, kilometres,
+# places): ``NOT_MONEY``, which no amount in a named currency comes from. On the reference model
+# a market report's 收在258.6點 (an index closing at 258.6 points) came back "closed at NT$258.6
+# per share", and nothing noticed. 台 and 臺 before 幣 are money; 個 before 百分點 a percentage.
+NOT_MONEY = "not money"
+_ZH_THINGS_COUNTED = re.compile(
+    r"\s*(?:人|名|位|點|公里|公尺|公分|公斤|公噸|公頃|[台臺](?!幣)|架|艘|輛|處|件|座|所|間|戶|家|隻|項|場|歲|小時|分鐘|天|個(?!百分點))"
+)
 _ZH_CURRENCY_CODES = {"新臺幣": "TWD", "新台幣": "TWD", "臺幣": "TWD", "台幣": "TWD", "美金": "USD", "美元": "USD",
                       "人民幣": "CNY", "港幣": "HKD", "港元": "HKD", "日幣": "JPY", "日圓": "JPY", "日元": "JPY",
                       "歐元": "EUR", "英鎊": "GBP"}
@@ -150,12 +158,15 @@ def _english_currency(text: str, cur: str | None, end: int) -> str:
 
 def currencies_clash(a: str, b: str) -> bool:
     """Whether two amounts' currencies (``Figure.currency``) cannot be the same: both named and
-    different, a bare dollar ("$") agreeing with every dollar.
+    different, a bare dollar ("$") agreeing with every dollar; a count of things (``NOT_MONEY``)
+    clashes with every named currency.
 
     Example::
 
         >>> currencies_clash("USD", "TWD"), currencies_clash(DOLLAR, "TWD"), currencies_clash(DOLLAR, "CNY")
         (True, False, True)
+        >>> currencies_clash("TWD", NOT_MONEY), currencies_clash("", NOT_MONEY)
+        (True, False)
     """
     if not a or not b or a == b:
         return False
@@ -165,10 +176,13 @@ def currencies_clash(a: str, b: str) -> bool:
 
 
 def _chinese_currency(text: str, start: int, end: int) -> str:
-    """The currency a Chinese amount names: 新臺幣 before it, or 美元 after it."""
+    """The currency a Chinese amount names: 新臺幣 before it, or 美元 after it; ``NOT_MONEY`` for
+    one a word counting things follows (258.6點, 1,240人), "" for any other (元 names none for sure)."""
     before = _ZH_CURRENCY_BEFORE.search(text, max(0, start - 8), start)
     after = _ZH_CURRENCY_AFTER.match(text, end)
     found = after.group("c") if after else before.group("c") if before else ""
+    if not found and (_ZH_THINGS_COUNTED.match(text, end) or text.endswith("點", start, end)):  # 點 ends a numeral too
+        return NOT_MONEY
     return _ZH_CURRENCY_CODES.get(found, "")
 
 

@@ -1157,6 +1157,13 @@ def test_origin_of_finds_the_sentence_a_translation_came_from():
         ("It costs €3 million, or $3 million.", "花費300萬歐元。", ["$3 million"]),
         ("It costs 5.6 million U.S. dollars (NT$180 million).", "約新臺幣1.8億元（約合560萬美元）。", []),
         ("It costs 180 million yuan.", "市府編列1.8億元預算。", []),
+        # A count of things is no money: the reference model wrote an index's 258.6點 "NT$258.6".
+        ("The index closed at NT$258.6 per share.", "櫃買指數收在258.6點。", ["NT$258.6"]),
+        ("The index closed at 258.6 points; TSMC closed at NT$1,025.", "櫃買指數收在258.6點，台積電收在每股1,025元。", []),
+        ("It evacuated NT$1,240, then $1,240.", "市府撤離居民1,240人。", ["NT$1,240", "$1,240"]),
+        ("It evacuated 1,240 residents to 42 shelters.", "市府撤離居民1,240人，開設收容所42處。", []),
+        ("It pays NT$5,000 to 5,000 people.", "補助5000人，每人5000台幣。", []),
+        ("A rise of 3 percentage points.", "上升3個百分點。", []),
         # A temperature below zero supports only one written below zero, and the reverse.
         ("It fell to 5 degrees on Yushan.", "玉山氣溫降至零下5度。", ["5 degrees"]),
         ("It fell to 5 degrees Celsius.", "玉山氣溫降至攝氏零下5度。", ["5 degrees"]),
