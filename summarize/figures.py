@@ -111,7 +111,10 @@ COUNT_WORDS = frozenset(
 
 _EN_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 _EN_SCALE = r"(?:\s*(?:thousand|million|billion|trillion)\b|\s?(?:bn|mn|tn)\b|(?<=\d)[mkb]\b)"
-_EN_PERCENT = r"(?:\s*(?:%|per\s?cent\b|percentage\s+points?\b|pct\b|points?\b(?=\s+(?:higher|lower|up|down))))"
+_EN_PERCENT = (
+    r"(?:\s*(?:%|per\s?cent\b|percentage[\s-]+points?\b|pct\b|points?\b(?=\s+(?:higher|lower|up|down)))"
+    r"|-(?:per-?cent|percentage-points?)\b)"  # "a 3-percentage-point rise", "a 5-percent cut"
+)
 _EN_CURRENCY = r"(?:(?:US|NT|HK|A|C|S)\$|\$|€|£|¥|RMB\s?|NTD\s?|USD\s?|TWD\s?)"
 _EN_WORD = "|".join(sorted([*_WORD_UNITS, *_WORD_TENS, *_ORDINALS, "hundred"], key=len, reverse=True))
 # Currencies an amount names without doubt, by ISO code. "¥", 元 and "yuan" are left out: a

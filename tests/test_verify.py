@@ -1131,6 +1131,10 @@ def test_origin_of_finds_the_sentence_a_translation_came_from():
         ("Support rose 3%.", "支持率上升3個百分點。", ["3%"]),
         ("Support rose 3 percentage points.", "支持率上升3%。", ["3 percentage points"]),
         ("Support rose 3 percentage points.", "支持率上升3個百分點。", []),
+        # Hyphenated, as an adjective: "3 percentage-point" was read as a bare 3 and flagged.
+        ("A 3 percentage-point rise, then a 2-percentage-point one.", "上升3個百分點，再升2個百分點。", []),
+        ("A 3 percentage-point rise.", "支持率上升3%。", ["3 percentage-point rise"]),
+        ("A 5-percent cut.", "減少5%。", []),
         ("Grok 3.5 became a byword; 70% agree.", "Grok 3.5成為熱門話題，七成同意。", []),
         # Numeric dates and clock times are read as such.
         ("It is held on 12/31/2023, starting at 19:00.", "跨年晚會將於2023年12月31日晚間7時舉行。", []),
