@@ -156,3 +156,44 @@ def meant_city(wrong: str, source: str) -> str | None:
     written = _full_forms(wrong)
     sharing = [city for city in candidates if written & _full_forms(city)]
     return sharing[0] if len(sharing) == 1 else None
+
+
+# -- China ----------------------------------------------------------------------------------
+#
+# A Taiwanese release's 我國 ("our country") is Taiwan. On the reference model 推動我國半導體產業
+# came back once in four as "the semiconductor industry in China", and 中華隊 (Chinese Taipei) as
+# "China defeated Japan": a misstatement no figure or person check sees. "China" is supported
+# only by an article that names China: 中國, 大陸, 中共, a Chinese city, or a word for China's side
+# of a pair or trade (兩岸, 中美, 陸客, 中資). 中華 alone is not China (中華民國, 中華隊, 中華郵政).
+_CHINA_FORMS = (
+    "中國", "中华人民共和国", "中華人民共和國", "大陸", "大陆", "中共", "陸方", "陆方", "對岸", "对岸", "兩岸", "两岸",
+    "陸客", "陆客", "陸資", "陆资", "陸生", "陆生", "陸企", "陆企", "陸股", "陆股", "陸委會", "陆委会", "中方", "中資", "中资",
+    "中企", "中美", "美中", "中日", "中歐", "中欧", "中俄", "中印", "中台", "中臺", "台中關係", "中港",
+)
+_CHINA = re.compile("|".join(map(re.escape, _CHINA_FORMS)))
+# English names holding "China" that name another thing: the Republic of China is Taiwan; the
+# South and East China Seas, China Airlines (中華航空) and China Steel (中鋼) are Taiwanese or no
+# country at all.
+_NOT_CHINA = re.compile(r"Republic\s+of\s+China|(?:South|East)\s+China\s+Sea|China\s+(?:Airlines|Steel|Motor)\b")
+_CHINA_WORD = re.compile(r"\bChina\b")
+
+
+def names_china(source: str) -> bool:
+    """Whether ``source`` names China: in Latin letters, by a word for it (``_CHINA_FORMS``),
+    or by one of its cities (``COUNTRIES["China"]``, Hong Kong's districts among them).
+
+    Example::
+
+        >>> names_china("行政院長表示，政府將持續推動我國半導體產業發展。"), names_china("中美貿易摩擦仍是風險。")
+        (False, True)
+    """
+    if "china" in source.lower() or _CHINA.search(source):
+        return True
+    return any(names_city(source, city) for city in COUNTRIES["China"])
+
+
+def china_mentions(output: str) -> list[re.Match[str]]:
+    """Where English ``output`` names China, but for the names that hold "China" and name
+    another thing (the Republic of China, the South China Sea, China Airlines)."""
+    other = [m.span() for m in _NOT_CHINA.finditer(output)]
+    return [m for m in _CHINA_WORD.finditer(output) if not any(a <= m.start() < b for a, b in other)]

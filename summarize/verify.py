@@ -49,7 +49,7 @@ from .figures import (
     supported,
 )
 from .loops import sentences, strip_loops, without_sentences, words_of
-from .places import CITIES, meant_city, names_city
+from .places import CITIES, china_mentions, meant_city, names_china, names_city
 from .text import is_han, not_english, visible_length
 
 log = logging.getLogger("summarize")
@@ -371,6 +371,10 @@ def unsupported_names(
         taken.append(match.span())
         if not _names_city(source, latin, city):
             claims.append(Claim(city, _sentence_at(output, spans, match.start()), "name"))
+    if not names_china(source):
+        for match in china_mentions(output):
+            if not any(a < match.end() and match.start() < b for a, b in taken):
+                add(match)
     for match in _PERSON.finditer(output):
         if any(a < match.end() and match.start() < b for a, b in taken):
             continue

@@ -17,7 +17,7 @@ from summarize.budget import (
     safety_margin,
 )
 from summarize.config import Settings
-from summarize.places import cities_in
+from summarize.places import china_mentions, cities_in, names_china
 from summarize.tokens import tokenizer_for
 
 DISASTER = "tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt"
@@ -276,3 +276,28 @@ def test_the_simplified_forms_of_place_names_are_opencc_s():
 
     converter = _t2s()  # the converter summarize.text loads when it needs one
     assert {chr(k): chr(v) for k, v in _T2S.items()} == {chr(k): converter.convert(chr(k)) for k in _T2S}
+
+
+# -- China ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source, named",
+    [
+        ("行政院長表示，政府將持續推動我國半導體產業發展。", False),  # 我國 is Taiwan
+        ("中華隊今晚以3比2擊敗日本隊。", False),  # Chinese Taipei
+        ("中華民國國慶日，中華郵政發行紀念郵票。", False),
+        ("分析師表示，中美貿易摩擦仍是風險。", True),
+        ("陸委會表示，兩岸交流持續。", True),
+        ("深圳市政府宣布新措施。", True),  # a city of China
+        ("中国大陆出口增长。", True),  # Simplified
+        ("The report compares China and the US.", True),
+    ],
+)
+def test_names_china(source, named):
+    assert names_china(source) is named
+
+
+def test_names_that_hold_china_and_name_another_thing_are_not_mentions():
+    text = "The Republic of China, China Airlines and the South China Sea; China itself."
+    assert [m.start() for m in china_mentions(text)] == [text.rindex("China")]

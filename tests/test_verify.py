@@ -1161,6 +1161,11 @@ def test_origin_of_finds_the_sentence_a_translation_came_from():
         ("It costs €3 million, or $3 million.", "花費300萬歐元。", ["$3 million"]),
         ("It costs 5.6 million U.S. dollars (NT$180 million).", "約新臺幣1.8億元（約合560萬美元）。", []),
         ("It costs 180 million yuan.", "市府編列1.8億元預算。", []),
+        # "China" for 我國 or 中華隊, which name Taiwan, is flagged; an article naming China supports it.
+        ("The government will develop the semiconductor industry in China.", "政府將持續推動我國半導體產業發展。", ["China"]),
+        ("China defeated Japan 3-2.", "中華隊以3比2擊敗日本隊。", ["China"]),
+        ("US-China trade friction is a risk.", "中美貿易摩擦仍是風險。", []),
+        ("The Republic of China flag flew.", "中華民國國旗飄揚。", []),
         # A count of things is no money: the reference model wrote an index's 258.6點 "NT$258.6".
         ("The index closed at NT$258.6 per share.", "櫃買指數收在258.6點。", ["NT$258.6"]),
         ("The index closed at 258.6 points; TSMC closed at NT$1,025.", "櫃買指數收在258.6點，台積電收在每股1,025元。", []),
