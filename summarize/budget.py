@@ -9,7 +9,7 @@ chunk, a translation sized to its source), capped by ``output_tokens``; only tha
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from . import prompts
 from .config import Settings
@@ -179,15 +179,23 @@ def places_tokens(article: str, counter: TokenCounter) -> int:
 def summary_budget(
     settings: Settings,
     counter: TokenCounter,
-    with_glossary: bool,
+    entries: Mapping[str, str],
     languages: Iterable[str] = ("en",),
     article: str = "",
 ) -> tuple[int, int]:
-    """Article tokens and glossary tokens per map request: with a glossary, a fifth of the
-    chunk budget is kept for the entries each chunk needs."""
+    """Article tokens and glossary tokens per map request, for a run whose article holds the
+    glossary names ``entries``: room for their lines (as ``glossary.within`` counts them), at
+    most a fifth of the chunk budget, and for the block that carries them. A short glossary
+    (a few official names, ``summarize.institutions``) costs what it needs, not a fifth."""
     budget = chunk_budget(settings, counter, languages, article)
-    glossary_tokens = budget // 5 if with_glossary else 0
-    return budget - glossary_tokens, glossary_tokens
+    if not entries:
+        return budget, 0
+    lines = sum(counter.count(f"{term}{prompts.GLOSSARY_ARROW}{rendering}") + 1 for term, rendering in entries.items())
+    glossary_tokens = min(budget // 5, lines)
+    block = prompt_overhead(prompts.summarize_messages("", "en", {"-": "-"}), counter) - prompt_overhead(
+        prompts.summarize_messages("", "en"), counter
+    )
+    return budget - glossary_tokens - block, glossary_tokens
 
 
 def reduce_budget(

@@ -187,6 +187,18 @@ def _spans(text: str, term: str) -> list[tuple[int, int]]:
     return spans
 
 
+def entries_for(
+    glossary: Mapping[str, str], text: str, language: str, tokens: int, count: Callable[[str], int]
+) -> dict[str, str]:
+    """The entries of a run's ``glossary`` (source name → English) that one request on ``text``
+    writing ``language`` is given: the names ``text`` holds, as ``language`` writes them (for
+    Chinese, English form → name), as many as fit in ``tokens``."""
+    if not glossary:
+        return {}
+    table = glossary if language == "en" else inverted(glossary)
+    return within(present(table, text), tokens, count)
+
+
 def within(entries: Mapping[str, str], tokens: int, count: Callable[[str], int]) -> dict[str, str]:
     """The first entries whose glossary lines fit in ``tokens``; a warning names how many of
     ``entries`` (the names a request's text holds) did not fit, since their renderings are then

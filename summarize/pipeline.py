@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import glossary as names
-from . import keysentences, negation, prompts, verify
+from . import institutions, keysentences, negation, prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
     key_sentence_characters,
@@ -121,11 +121,8 @@ class Run:
 
     def names_for(self, text: str, language: str, tokens: int | None = None) -> dict[str, str]:
         """The glossary entries one request needs: names occurring in ``text``, as ``language`` writes them."""
-        if not self.glossary:
-            return {}
-        table = self.glossary if language == "en" else names.inverted(self.glossary)
         limit = self.glossary_tokens if tokens is None else tokens
-        return names.within(names.present(table, text), limit, self.counter.count)
+        return names.entries_for(self.glossary, text, language, limit, self.counter.count)
 
     async def judge(
         self,
@@ -622,6 +619,12 @@ async def _translate_key_sentences(
     return english
 
 
+def summary_glossary(glossary: names.GlossaryLike, settings: Settings, article: str) -> dict[str, str]:
+    """A summary run's glossary: the user's (``glossary``, else ``SUMMARIZE_GLOSSARY``), over
+    the official names of Taiwan's bodies ``article`` holds (``summarize.institutions``)."""
+    return institutions.with_official(names.resolve_glossary(glossary, settings), article)
+
+
 def check_on_text(on_text: object) -> None:
     """Refuse an ``on_text`` that cannot take the pieces: it is called only once the summary
     streams in, so a request would be paid for before it failed. An ``async def`` one is refused
@@ -655,7 +658,7 @@ async def asummarize_article(
     check_partial(partial)
     check_on_text(on_text)
     settings = resolve_settings(settings, overrides)
-    glossary_entries = names.resolve_glossary(glossary, settings)
+    glossary_entries = summary_glossary(glossary, settings, article)
     async with ChatClient(settings, client) as chat:
         model = await chat.resolve_model()
         counter = tokenizer_for(model, settings.tokenizer)
@@ -684,7 +687,9 @@ async def asummarize_article(
             # sentence, and the model could not mend the figure from it.
             checked_against = made.source
         else:
-            budget, run.glossary_tokens = summary_budget(settings, counter, bool(run.glossary), languages, article)
+            budget, run.glossary_tokens = summary_budget(
+                settings, counter, names.present(run.glossary, article), languages, article
+            )
             chunks = plan_chunks(article, budget, counter.count)
             log.info("%d chunk(s) of %s tokens", len(chunks), [c.tokens for c in chunks])
         if method == ABSTRACTIVE and len(chunks) == 1:

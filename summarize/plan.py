@@ -25,7 +25,7 @@ from .budget import (
 from .chunking import pack, plan_chunks
 from .config import ABSTRACTIVE, KEY_SENTENCES, Settings, resolve_settings
 from .keysentences import choose, not_chinese, split, uses_key_sentences
-from .pipeline import check_languages, key_sentence_requests
+from .pipeline import check_languages, key_sentence_requests, summary_glossary
 from .text import clean
 from .tokens import TokenCounter, tokenizer_for
 
@@ -114,19 +114,29 @@ def _plan_abstractive(
     article: str, settings: Settings, languages: tuple[str, ...], counter: TokenCounter, name: str, reason: str
 ) -> Plan:
     """The plan of a summary the model writes: one request, or map, merge and final requests."""
-    # The same budget a real run takes: less the glossary's share when one is configured.
-    budget, _ = summary_budget(settings, counter, bool(names.resolve_glossary(None, settings)), languages, article)
+    # The same budget a real run takes: less the glossary's share when it has one, and the same
+    # entries in each request.
+    glossary = summary_glossary(None, settings, article)
+    budget, share = summary_budget(settings, counter, names.present(glossary, article), languages, article)
+
+    def entries(text: str, language: str) -> dict[str, str]:
+        return names.entries_for(glossary, text, language, share, counter.count)
+
     chunks = plan_chunks(article, budget, counter.count)
     words = settings.summary_words
     if len(chunks) == 1:
         tokens = sum(
-            prompt_overhead(prompts.summarize_messages(article, lang, words=words), counter) for lang in languages
+            prompt_overhead(prompts.summarize_messages(article, lang, entries(article, lang), words=words), counter)
+            for lang in languages
         )
         return Plan(name, reason, budget, (chunks[0].tokens,), 0, 0, len(languages), tokens, False)
     parts = len(chunks)
     tokens = map_tokens = sum(
         prompt_overhead(
-            prompts.map_messages(c.text, c.index + 1, parts, words=note_words(settings, c.tokens, parts)), counter
+            prompts.map_messages(
+                c.text, c.index + 1, parts, glossary=entries(c.text, "en"), words=note_words(settings, c.tokens, parts)
+            ),
+            counter,
         )
         for c in chunks
     )
@@ -171,7 +181,7 @@ def _plan_key_sentences(
     """The plan of a key-sentence summary: the sentences chosen, and their translation request
     when English is asked for (the zh-Hant summary is the sentences themselves: no request)."""
     chosen = choose(article, key_sentence_characters(settings))
-    glossary = names.resolve_glossary(None, settings)
+    glossary = summary_glossary(None, settings, article)
     translator, groups = key_sentence_requests(
         settings.replace(translation_context=False), None, settings.model or "", counter, article, chosen, glossary
     )
@@ -212,8 +222,7 @@ def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
         prefix=translate.marker_prefix(article),
         glossary_tokens=cut.glossary_tokens,
     )
-    given = names.resolve_glossary(None, settings)
-    run.glossary = given if target == "en" else names.inverted(given)
+    run.glossary = translate.run_glossary(names.resolve_glossary(None, settings), {}, article, target)
     tokens = sum(prompt_overhead(run.messages(group), counter) for group in groups)
     extraction = 0
     if translate.extracts_names(None, settings, len(groups)):

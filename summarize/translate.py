@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import glossary as names
-from . import keysentences, loops, negation, prompts, verify
+from . import institutions, keysentences, loops, negation, prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
     REPLY_EXTRA_TOKENS,
@@ -987,6 +987,16 @@ def layout(article: str, settings: Settings, counter: TokenCounter, target: str)
     return Layout(budget, glossary_tokens, paragraphs, units, groups)  # type: ignore[arg-type]
 
 
+def run_glossary(given: Mapping[str, str], extracted: Mapping[str, str], article: str, target: str) -> dict[str, str]:
+    """A translation run's glossary, as its requests give it (source name → ``target`` form):
+    into English, the user's entries (``given``) over the official names of Taiwan's bodies
+    ``article`` holds (``summarize.institutions``), over the names the model gave
+    (``extracted``); into Chinese, the user's entries inverted, else the model's."""
+    if target != "en":
+        return names.inverted(given) if given else dict(extracted)
+    return {**extracted, **institutions.official_names(article), **given}
+
+
 def extracts_names(glossary: names.GlossaryLike, settings: Settings, chunks: int) -> bool:
     """Whether a run asks the model for names: several chunks, and no glossary given or configured.
 
@@ -1445,13 +1455,13 @@ async def atranslate_article(
             prefix=marker_prefix(article), glossary_tokens=cut.glossary_tokens, give_up=True,
         )
         names_failed: str | None = None
-        if given:
-            run.glossary = given if target == "en" else names.inverted(given)
-        elif extracts_names(glossary, settings, len(groups)):
+        extracted_entries: dict[str, str] = {}
+        if not given and extracts_names(glossary, settings, len(groups)):
             extracted = await names.extract_names(
                 run.ask_reply, cut.chunk_texts(), settings, counter, source=source, target=target
             )
-            run.glossary, names_failed = extracted.entries, extracted.failed
+            extracted_entries, names_failed = extracted.entries, extracted.failed
+        run.glossary = run_glossary(given, extracted_entries, article, target)
 
         failures: dict[int, EndpointError] = {}  # chunk index → why it failed, with ``partial``
 

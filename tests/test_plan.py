@@ -13,13 +13,16 @@ from summarize.plan import plan_article, plan_translation
 SEED_TEXT = corpus_text(SEED.name)
 
 
-@pytest.mark.parametrize("with_glossary", [False, True])
+@pytest.mark.parametrize("with_glossary", ["none", "short", "long"])
 def test_dry_run_chunks_match_a_real_run(scripted, tmp_path, with_glossary):
     glossary = tmp_path / "names.tsv"
-    glossary.write_text("阿里巴巴\tAlibaba\n馬斯克\tElon Musk\n", encoding="utf-8")
+    entries = {"阿里巴巴": "Alibaba", "馬斯克": "Elon Musk"}
+    if with_glossary == "long":  # every two characters of the article a name: far more than a fifth holds
+        entries |= {SEED_TEXT[i : i + 2]: f"N{i}" for i in range(0, len(SEED_TEXT) - 1, 2) if "\t" not in SEED_TEXT[i : i + 2]}
+    glossary.write_text("".join(f"{k}\t{v}\n" for k, v in entries.items() if "\n" not in k), encoding="utf-8")
     settings = Settings(
         base_url=scripted.base_url, model="qwen3-8b", context_tokens=1500, output_tokens=256, cache=False,
-        glossary=str(glossary) if with_glossary else None,
+        glossary=None if with_glossary == "none" else str(glossary),
     )
     plan = plan_article(SEED_TEXT, settings)
     summary = summarize_article(SEED_TEXT, settings=settings)
@@ -27,8 +30,9 @@ def test_dry_run_chunks_match_a_real_run(scripted, tmp_path, with_glossary):
     assert len(plan.chunks) == summary.chunks == len(maps) > 1
     sent = [count_tokens(m.user_text.split("<<<ARTICLE>>>\n")[1].split("\n<<<END ARTICLE>>>")[0], "qwen3-8b") for m in maps]
     assert sorted(plan.chunks) == sorted(sent)
-    # 1,888 tokens: two chunks fit the whole budget (1,113), three are needed when a fifth holds names.
-    assert len(plan.chunks) == (3 if with_glossary else 2)
+    # 1,888 tokens: two chunks fit the whole budget (1,113), and still do beside two names, which
+    # take only the room their lines need; three are needed when a fifth holds names.
+    assert len(plan.chunks) == (3 if with_glossary == "long" else 2)
     assert max(plan.chunks) <= plan.budget
 
 
@@ -62,7 +66,8 @@ def test_a_translation_plan_matches_a_real_run(scripted, context_tokens):
 def test_a_plan_counts_the_places_line_a_real_run_sends(scripted, context_tokens):
     # The disaster release names Tainan and Hualien: every English request ends with them, and
     # the plan's budget and prompt tokens are those of the requests sent (one, or the maps).
-    from summarize.budget import chunk_budget, prompt_overhead
+    from summarize.budget import chunk_budget, prompt_overhead, summary_budget
+    from summarize.institutions import official_names
     from summarize.tokens import tokenizer_for
 
     article = corpus_text("tainan-disaster-prevention-review-press-release-2025.zh-Hant.txt")
@@ -76,8 +81,10 @@ def test_a_plan_counts_the_places_line_a_real_run_sends(scripted, context_tokens
     assert len(plan.chunks) == summary.chunks == max(1, sum(r.kind == "map" for r in first))
     sent = sum(prompt_overhead(r.messages, counter) for r in first)
     assert sent == (plan.map_prompt_tokens if len(plan.chunks) > 1 else plan.prompt_tokens)
-    # The plan's budget is the run's: room is left for the line.
-    assert plan.budget == chunk_budget(settings, counter, article=article) < chunk_budget(settings, counter)
+    # The plan's budget is the run's: room is left for the line, and for the official names the
+    # release holds (總統府, 內政部, 經濟部, 消防署: summarize.institutions).
+    budget, _ = summary_budget(settings, counter, official_names(article), article=article)
+    assert plan.budget == budget < chunk_budget(settings, counter, article=article) < chunk_budget(settings, counter)
 
 
 def test_a_plan_counts_the_places_line_of_every_reduce_request(monkeypatch):
