@@ -222,7 +222,7 @@ def plan_translation(text: str, settings: Settings, target: str = "en") -> Plan:
         prefix=translate.marker_prefix(article),
         glossary_tokens=cut.glossary_tokens,
     )
-    run.glossary = translate.run_glossary(names.resolve_glossary(None, settings), {}, article, target)
+    run.glossary = translate.run_glossary(names.resolve_glossary(None, settings), {}, target)
     tokens = sum(prompt_overhead(run.messages(group), counter) for group in groups)
     extraction = 0
     if translate.extracts_names(None, settings, len(groups)):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import glossary as names
-from . import institutions, keysentences, loops, negation, prompts, verify
+from . import keysentences, loops, negation, prompts, verify
 from .budget import (
     MIN_CHUNK_TOKENS,
     REPLY_EXTRA_TOKENS,
@@ -987,14 +987,18 @@ def layout(article: str, settings: Settings, counter: TokenCounter, target: str)
     return Layout(budget, glossary_tokens, paragraphs, units, groups)  # type: ignore[arg-type]
 
 
-def run_glossary(given: Mapping[str, str], extracted: Mapping[str, str], article: str, target: str) -> dict[str, str]:
+def run_glossary(given: Mapping[str, str], extracted: Mapping[str, str], target: str) -> dict[str, str]:
     """A translation run's glossary, as its requests give it (source name → ``target`` form):
-    into English, the user's entries (``given``) over the official names of Taiwan's bodies
-    ``article`` holds (``summarize.institutions``), over the names the model gave
-    (``extracted``); into Chinese, the user's entries inverted, else the model's."""
-    if target != "en":
-        return names.inverted(given) if given else dict(extracted)
-    return {**extracted, **institutions.official_names(article), **given}
+    the user's entries (``given``; inverted into Chinese), else the names the model gave.
+
+    Taiwan's official names (``summarize.institutions``), which summaries get, are not added:
+    on the reference model the 1624 exhibition release, whose paragraphs hold 行政院長, 文化部 and
+    臺史博, came back with its last two paragraphs still in Chinese after the firmer re-ask in 2
+    of 2 runs with them (6 "not in English" replies), and in English in 2 of 2 runs without
+    them (none)."""
+    if given:
+        return dict(given) if target == "en" else names.inverted(given)
+    return dict(extracted)
 
 
 def extracts_names(glossary: names.GlossaryLike, settings: Settings, chunks: int) -> bool:
@@ -1461,7 +1465,7 @@ async def atranslate_article(
                 run.ask_reply, cut.chunk_texts(), settings, counter, source=source, target=target
             )
             extracted_entries, names_failed = extracted.entries, extracted.failed
-        run.glossary = run_glossary(given, extracted_entries, article, target)
+        run.glossary = run_glossary(given, extracted_entries, target)
 
         failures: dict[int, EndpointError] = {}  # chunk index → why it failed, with ``partial``
 

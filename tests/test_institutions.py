@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fake_translator import glossary_in, is_extraction, translator
+from fake_translator import glossary_in, translator
 
 from summarize import summarize_article, translate_article
 from summarize.institutions import OFFICIAL, official_names
@@ -34,31 +34,18 @@ def test_no_official_name_is_an_everyday_word():
     assert all(len(name) >= 2 for name in OFFICIAL)
 
 
-def test_a_translation_request_is_given_the_official_names_its_paragraphs_hold(scripted, scripted_settings):
+def test_a_summary_request_is_given_the_official_names_its_text_holds_under_the_users(scripted, scripted_settings):
     # On the reference model 經濟部 came back "the Ministry of Finance" in 3 of 3 translations.
-    scripted.default = translator()
-    result = translate_article(RELEASE, settings=scripted_settings)
-    (request,) = scripted.chat_requests
+    summarize_article(RELEASE, glossary={"經濟部": "MOEA"}, settings=scripted_settings)
     # 行政院 is inside 行政院長 only: the longer name alone is given (glossary.present).
-    assert glossary_in(request) == {"經濟部": "Ministry of Economic Affairs", "行政院長": "Premier"}
-    assert result.glossary["經濟部"] == "Ministry of Economic Affairs"
-
-
-def test_the_users_entry_for_the_same_name_wins(scripted, scripted_settings):
-    scripted.default = translator()
-    translate_article(RELEASE, glossary={"經濟部": "MOEA"}, settings=scripted_settings)
     assert glossary_in(scripted.chat_requests[0]) == {"經濟部": "MOEA", "行政院長": "Premier"}
 
 
-def test_the_models_own_names_do_not_override_the_official_ones(scripted, scripted_settings):
-    # Several chunks and no glossary: the run asks the model for names, and it offers its guess.
-    scripted.default = translator(names="經濟部 => Ministry of Finance")
-    long = RELEASE + "\n" + "\n".join(f"經濟部第{i}次說明，出口持續成長。" for i in range(1, 30))
-    result = translate_article(long, settings=scripted_settings, chunk_tokens=120)
-    assert any(is_extraction(r) for r in scripted.chat_requests)
-    assert result.glossary["經濟部"] == "Ministry of Economic Affairs"
-    assert all(glossary_in(r).get("經濟部") == "Ministry of Economic Affairs" for r in scripted.chat_requests
-               if not is_extraction(r) and "經濟部" in r.user_text)
+def test_a_whole_article_translation_is_not_given_them(scripted, scripted_settings):
+    # With them, the 1624 release's last paragraphs came back in Chinese on the reference model.
+    scripted.default = translator()
+    result = translate_article(RELEASE, settings=scripted_settings)
+    assert glossary_in(scripted.chat_requests[0]) == {} and result.glossary == {}
 
 
 def test_a_summary_request_is_given_them_too(scripted, scripted_settings):
@@ -67,8 +54,10 @@ def test_a_summary_request_is_given_them_too(scripted, scripted_settings):
     assert glossary_in(request) == {"經濟部": "Ministry of Economic Affairs", "行政院長": "Premier"}
 
 
-def test_a_translation_into_chinese_is_given_none(scripted, scripted_settings):
-    scripted.default = translator(lambda source: "經濟部表示出口創新高。")
-    translate_article("The Ministry of Economic Affairs said exports hit a record.", target="zh-Hant",
-                      settings=scripted_settings)
-    assert glossary_in(scripted.chat_requests[0]) == {}
+def test_a_key_sentence_summary_is_given_them(scripted, scripted_settings):
+    # A small model's summary translates the key sentences: their request holds the entries.
+    scripted.models = ["qwen2.5-coder-1.5b-instruct"]
+    scripted.default = translator()
+    summary = summarize_article(RELEASE, settings=scripted_settings.replace(model="qwen2.5-coder-1.5b-instruct"))
+    assert summary.method == "key-sentences"
+    assert glossary_in(scripted.chat_requests[0]).get("經濟部") == "Ministry of Economic Affairs"
