@@ -993,9 +993,8 @@ def run_glossary(given: Mapping[str, str], extracted: Mapping[str, str], target:
 
     Taiwan's official names (``summarize.institutions``), which summaries get, are not added:
     on the reference model the 1624 exhibition release, whose paragraphs hold 行政院長, 文化部 and
-    臺史博, came back with its last two paragraphs still in Chinese after the firmer re-ask in 2
-    of 2 runs with them (6 "not in English" replies), and in English in 2 of 2 runs without
-    them (none)."""
+    臺史博, came back with its last two paragraphs still in Chinese after the firmer re-ask in
+    both runs with them (the quality run and one more), and in English in 2 of 2 runs without."""
     if given:
         return dict(given) if target == "en" else names.inverted(given)
     return dict(extracted)
