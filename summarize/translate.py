@@ -644,7 +644,7 @@ def figures_read(translation: str, target: str) -> list[Figure]:
 
 
 def translated_figures(translation: str, target: str, read: list[Figure] | None = None) -> set[str]:
-    """The figures of ``translation``, each as ``source_figures`` writes one: its numbers, and
+    """The figures of ``translation``, each as ``written_figures`` compares one: its numbers, and
     the values of its number words (twenty) or, into Chinese, numerals (十五 for 15, 三千萬 for
     "30 million": both "3").
 
@@ -670,18 +670,15 @@ def numeric_dates(text: str) -> list[re.Match[str]]:
     ]
 
 
-def source_figures(source: str) -> list[str]:
-    """The figures of ``source`` that its translation must show, as digit strings without separators
-    or trailing zeros (so 15,000 matches 1.5萬 and 2,500萬 matches "25 million"); full-width
-    digits are read as ASCII ones (``text.half_width``: a correct "15 million" never matched
-    '１５００', and every such paragraph was asked for again)."""
-    return [digits for _, digits in written_figures(source)]
-
-
 def written_figures(source: str) -> list[tuple[str, str]]:
-    """Each figure of ``source_figures`` as ``source`` writes it (in ASCII digits), beside the
-    digits it is compared by: ("312.45", "31245"), ("20", "2"). A figure reported missing is
-    given as written: "figures missing: 31245" read as a figure the article never held."""
+    """The figures of ``source`` that its translation must show, each as ``source`` writes it
+    (in ASCII digits) beside the digits it is compared by: ("312.45", "31245"), ("20", "2").
+
+    Compared as digit strings without separators or trailing zeros, so 15,000 matches 1.5萬
+    and 2,500萬 matches "25 million"; full-width digits are read as ASCII ones
+    (``text.half_width``: a correct "15 million" never matched '１５００', and every such
+    paragraph was asked for again). A figure reported missing is given as written: "figures
+    missing: 31245" read as a figure the article never held."""
     source = half_width(source)
     found: list[tuple[int, str, str]] = []
     dates = numeric_dates(source)
@@ -709,7 +706,7 @@ def dates_cut_short(source: str, read: list[Figure], target: str) -> list[str]:
     ``read`` (``figures_read``), writes without their trailing zero ("November 3" for 11月30日,
     "January 30" for 10月30日), as digits.
 
-    Figures are compared without trailing zeros (``source_figures``), so that 15,000 matches
+    Figures are compared without trailing zeros (``written_figures``), so that 15,000 matches
     1.5萬; a date's 30 then matched the 3 of "November 3". Held only where both sides read a
     date as one (``chinese_dates``, ``english_dates``): a source date no date of the translation
     gives, where one of the translation has its month and its day short of a zero, or its day
@@ -820,7 +817,7 @@ def pair_problems(source: str, translation: str, target: str, typical: float | N
 
     Checks: something came back; its length is within ``LENGTH_BANDS`` of the source's, and
     within ``RELATIVE_BAND`` of the ``typical`` ratio of its request's pairs when given; every
-    figure of the source (``source_figures``) appears among its digits; and it is mostly in
+    figure of the source (``written_figures``) appears among its digits; and it is mostly in
     the target's script (Latin letters for English; for zh-Hant, Chinese characters, a Latin word
     counting as one: ``chinese_share``), an English one with no Chinese word left in it
     (``chinese_words``).
