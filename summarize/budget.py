@@ -190,7 +190,7 @@ def summary_budget(
     budget = chunk_budget(settings, counter, languages, article)
     if not entries:
         return budget, 0
-    lines = sum(counter.count(f"{term}{prompts.GLOSSARY_ARROW}{rendering}") + 1 for term, rendering in entries.items())
+    lines = sum(prompts.glossary_line_tokens(term, rendering, counter.count) for term, rendering in entries.items())
     glossary_tokens = min(budget // 5, lines)
     block = prompt_overhead(prompts.summarize_messages("", "en", {"-": "-"}), counter) - prompt_overhead(
         prompts.summarize_messages("", "en"), counter

@@ -206,7 +206,7 @@ def within(entries: Mapping[str, str], tokens: int, count: Callable[[str], int])
     kept: dict[str, str] = {}
     used = 0
     for term, rendering in entries.items():
-        cost = count(f"{term}{prompts.GLOSSARY_ARROW}{rendering}") + 1
+        cost = prompts.glossary_line_tokens(term, rendering, count)
         if used + cost > tokens:
             log.warning(
                 "%d of the %d glossary names in a request's text did not fit its glossary share (%d tokens) "

@@ -11,7 +11,7 @@ import functools
 import importlib.resources
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .errors import ConfigError
 from .places import cities_in
@@ -114,8 +114,18 @@ def fenced_messages(system: str, text: str, **values: object) -> list[Message]:
     ]
 
 
+def glossary_line(term: str, rendering: str) -> str:
+    """One glossary entry as a request gives it: ``阿里巴巴 => Alibaba``."""
+    return f"{term}{GLOSSARY_ARROW}{rendering}"
+
+
 def glossary_lines(entries: Mapping[str, str]) -> str:
-    return "\n".join(f"{term}{GLOSSARY_ARROW}{rendering}" for term, rendering in entries.items())
+    return "\n".join(glossary_line(term, rendering) for term, rendering in entries.items())
+
+
+def glossary_line_tokens(term: str, rendering: str, count: Callable[[str], int]) -> int:
+    """Tokens one entry's line takes in a request, its line break included."""
+    return count(glossary_line(term, rendering)) + 1
 
 
 def _listing(items: list[str]) -> str:
