@@ -176,6 +176,8 @@ _CHINA = re.compile("|".join(map(re.escape, _CHINA_FORMS)))
 # country at all.
 _NOT_CHINA = re.compile(r"Republic\s+of\s+China|(?:South|East)\s+China\s+Sea|China\s+(?:Airlines|Steel|Motor)\b")
 _CHINA_WORD = re.compile(r"\bChina\b")
+# China's cities a short form may name (Hong Kong: 港, 尖沙咀, …), which only ``names_city`` reads.
+_CHINA_SHORT_FORMED = [city for city in COUNTRIES["China"] if any(form in _SHORT_FORMS for form in CITIES[city])]
 
 
 def names_china(source: str) -> bool:
@@ -189,7 +191,10 @@ def names_china(source: str) -> bool:
     """
     if "china" in source.lower() or _CHINA.search(source):
         return True
-    return any(names_city(source, city) for city in COUNTRIES["China"])
+    named = _named_in_full(source)  # once, not once per city (names_city reads it each time)
+    return any(city in named for city in COUNTRIES["China"]) or any(
+        names_city(source, city) for city in _CHINA_SHORT_FORMED
+    )
 
 
 def china_mentions(output: str) -> list[re.Match[str]]:

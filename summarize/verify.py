@@ -371,8 +371,9 @@ def unsupported_names(
         taken.append(match.span())
         if not _names_city(source, latin, city):
             claims.append(Claim(city, _sentence_at(output, spans, match.start()), "name"))
-    if not names_china(source):
-        for match in china_mentions(output):
+    mentions = china_mentions(output)  # the cheap test first: most outputs never name China
+    if mentions and not names_china(source):
+        for match in mentions:
             if not any(a < match.end() and match.start() < b for a, b in taken):
                 add(match)
     for match in _PERSON.finditer(output):
