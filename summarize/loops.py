@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .figures import COUNT_WORDS, LIST_NUMBER
+from .negation import EN_NEGATING_WORDS
 from .text import is_han
 
 # A small model that loops repeats a sentence, a line or a few words until the token limit.
@@ -45,7 +46,7 @@ LOOP_CYCLE = 4
 # a tainan-1624 summary ended "The exhibition will also feature a collection of important
 # historical documents, including ..." and then the same sentence without "important".
 LOOP_NEAR_WORDS = 2
-_NEGATIONS = frozenset("not no never nor without none neither cannot 不 未 沒 無 非 別 勿 唔 冇".split())  # 唔, 冇: Cantonese
+_NEGATIONS = frozenset((*EN_NEGATING_WORDS, *"不 未 沒 無 非 別 勿 唔 冇".split()))  # 唔, 冇: Cantonese
 # Said again, a sentence may swap a pronoun for the noun it stands for, or back ("It also
 # mentions ..." then "The article also mentions ...", Qwen 1.5B on the Cantonese talk): the swap,
 # up to this many words for the pronoun, says nothing new.

@@ -44,7 +44,10 @@ _NEGATING = re.compile(
     "[不沒没無无未非否莫勿別别毋甭弗罔唔冇咪免禁缺乏欠零難难拒停休消延關关閉闭止除失避防抗反違违空僅仅只唯罕邊边哪豈岂何]"
 )
 
-_EN_NEGATION = re.compile(r"\b(?:no|not|never|none|nothing|nobody|neither|nor|without|cannot)\b|n['’]t\b", re.IGNORECASE)
+# The English words that negate (with "n't", which ends another word): this check's and the loop
+# check's (``loops``: a sentence said again with one of them put in or left out is no repeat).
+EN_NEGATING_WORDS = ("no", "not", "never", "none", "nothing", "nobody", "neither", "nor", "without", "cannot")
+_EN_NEGATION = re.compile(rf"\b(?:{'|'.join(EN_NEGATING_WORDS)})\b|n['’]t\b", re.IGNORECASE)
 # Set phrases with a negating word that say nothing the source must negate: a deadline (前, 截止),
 # a cap (以內, 最多), a number (第5號), "not only" (不但, 更), "not until" (才).
 _EN_NOT_NEGATING = re.compile(
